@@ -1,0 +1,70 @@
+# Clearinghouse: `make run` to try it, `make test` for the whole suite. See README.md.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi.py
+
+.PHONY: run serve test test-sqlite test-postgres lint bench chromium db demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+db: $(VENV)/.runtime
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-taxonomy
+
+demo: db
+	$(BIN)/flask demo-data --if-empty
+
+## Development: migrate, load demo data when the database is empty, serve on 127.0.0.1:$(PORT)
+## with the daily scheduler inside this single process.
+run: demo
+	SCHEDULER_IN_PROCESS=1 $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+## Production shape on one machine: gunicorn workers plus one scheduler process.
+serve: db
+	$(BIN)/python -m clearinghouse.serve --port $(PORT)
+
+## Debian's Chromium for the browser tests (installed when missing and running as root).
+chromium:
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: install Debian's chromium package (sudo apt-get install chromium)"; exit 1; fi; \
+	fi
+
+## The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
+test: $(VENV)/.dev chromium
+	$(BIN)/python -m pytest -p no:cacheprovider
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL)"; \
+	  $(BIN)/python -m pytest -p no:cacheprovider; \
+	fi
+
+test-sqlite: $(VENV)/.dev chromium
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -p no:cacheprovider
+
+test-postgres: $(VENV)/.dev chromium
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://127.0.0.1/test} $(BIN)/python -m pytest -p no:cacheprovider
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check clearinghouse tests bench wsgi.py
+	$(BIN)/ruff format --check clearinghouse tests bench wsgi.py
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/directory.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +

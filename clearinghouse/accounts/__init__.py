@@ -1,0 +1,21 @@
+"""Accounts: sign-in, roles, passwords, login throttling and invitations."""
+
+from flask import Blueprint
+
+from clearinghouse.accounts import models
+from clearinghouse.extensions import db, login_manager
+
+bp = Blueprint("accounts", __name__)
+blueprints: list[Blueprint] = [bp]
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> "models.User | None":
+    """Session ids are "<user id>:<session version>": a bumped version ends every older session."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(models.User, int(user_id))
+    if user is None or user.session_version != int(version) or not user.is_active:
+        return None
+    return user

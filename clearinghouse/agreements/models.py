@@ -1,0 +1,150 @@
+"""Data-privacy agreements and their state, which is derived from their dates and never stored."""
+
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clearinghouse.extensions import db
+from clearinghouse.models_base import TimestampMixin, VersionedMixin, str_enum
+
+if TYPE_CHECKING:
+    from clearinghouse.directory.models import Product, Vendor
+    from clearinghouse.storage import StoredFile
+
+EXPIRING_HORIZON = timedelta(days=90)
+
+
+class AgreementKind(StrEnum):
+    NDPA = "ndpa"
+    STATE_TEMPLATE = "state_template"
+    VENDOR_TERMS = "vendor_terms"
+    CUSTOM = "custom"
+
+    @property
+    def label(self) -> str:
+        return AGREEMENT_KIND_LABELS[self]
+
+
+AGREEMENT_KIND_LABELS = {
+    AgreementKind.NDPA: "National Data Privacy Agreement (NDPA)",
+    AgreementKind.STATE_TEMPLATE: "State template agreement",
+    AgreementKind.VENDOR_TERMS: "Vendor's own terms",
+    AgreementKind.CUSTOM: "Custom agreement",
+}
+
+
+class AgreementState(StrEnum):
+    DRAFT = "draft"  # not signed yet
+    UPCOMING = "upcoming"  # signed, not yet in effect
+    ACTIVE = "active"
+    EXPIRING = "expiring"  # active, ends inside the warning horizon
+    EXPIRED = "expired"
+    TERMINATED = "terminated"
+    RENEWED = "renewed"  # superseded by its successor
+
+    @property
+    def label(self) -> str:
+        return AGREEMENT_STATE_LABELS[self]
+
+    @property
+    def has_ended(self) -> bool:
+        return self in (AgreementState.EXPIRED, AgreementState.TERMINATED, AgreementState.RENEWED)
+
+
+AGREEMENT_STATE_LABELS = {
+    AgreementState.DRAFT: "Draft (not signed)",
+    AgreementState.UPCOMING: "Signed, not yet in effect",
+    AgreementState.ACTIVE: "Active",
+    AgreementState.EXPIRING: "Expiring soon",
+    AgreementState.EXPIRED: "Expired",
+    AgreementState.TERMINATED: "Terminated",
+    AgreementState.RENEWED: "Renewed",
+}
+
+
+agreement_product = Table(
+    "agreement_product",
+    db.metadata,
+    Column("agreement_id", ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True),
+    Column("product_id", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a non-leap year
+        return day.replace(year=day.year + years, day=28)
+
+
+class Agreement(TimestampMixin, VersionedMixin, db.Model):
+    __tablename__ = "agreement"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"), index=True)
+    kind: Mapped[AgreementKind] = mapped_column(str_enum(AgreementKind), default=AgreementKind.NDPA)
+    reference: Mapped[str] = mapped_column(String(200), default="")  # e.g. "NDPA v2.1, 2025"
+    signed_on: Mapped[date | None] = mapped_column(index=True)
+    effective_on: Mapped[date | None] = mapped_column(index=True)
+    expires_on: Mapped[date | None] = mapped_column(index=True)  # None: open-ended
+    auto_renews: Mapped[bool] = mapped_column(default=False)
+    terminated_on: Mapped[date | None] = mapped_column(index=True)
+    termination_reason: Mapped[str] = mapped_column(Text, default="")
+    destruction_window_days: Mapped[int | None]  # None: the district's default
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    is_document_published: Mapped[bool] = mapped_column(default=False)
+    renewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id"), unique=True)
+    internal_notes: Mapped[str] = mapped_column(Text, default="")
+
+    vendor: Mapped["Vendor"] = relationship(back_populates="agreements")
+    products: Mapped[list["Product"]] = relationship(secondary=agreement_product, back_populates="agreements")
+    document: Mapped["StoredFile | None"] = relationship()
+    renewed_by: Mapped["Agreement | None"] = relationship(
+        remote_side=[id], foreign_keys=[renewed_by_id], back_populates="renews"
+    )
+    renews: Mapped["Agreement | None"] = relationship(
+        foreign_keys=[renewed_by_id], back_populates="renewed_by", uselist=False
+    )
+
+    @property
+    def is_open_ended(self) -> bool:
+        return self.expires_on is None
+
+    def term_ends_on(self, today: date) -> date | None:
+        """The last day of the current term; an auto-renewing agreement rolls on a year at a time."""
+        if self.expires_on is None or not self.auto_renews or self.expires_on >= today:
+            return self.expires_on
+        years = today.year - self.expires_on.year
+        end = _add_years(self.expires_on, years)
+        return end if end >= today else _add_years(self.expires_on, years + 1)
+
+    def ended_on(self, today: date) -> date | None:
+        """The day the agreement ended (terminated or lapsed), or None while it runs."""
+        if self.terminated_on is not None and self.terminated_on <= today:
+            return self.terminated_on
+        end = self.term_ends_on(today)
+        if end is not None and end < today:
+            return end
+        return None
+
+    def state_on(self, today: date, horizon: timedelta = EXPIRING_HORIZON) -> AgreementState:
+        """Derived from the dates every time; never stored."""
+        if self.terminated_on is not None and self.terminated_on <= today:
+            return AgreementState.TERMINATED
+        if self.signed_on is None:
+            return AgreementState.DRAFT
+        end = self.term_ends_on(today)
+        if self.renewed_by_id is not None and (end is None or end < today):
+            return AgreementState.RENEWED
+        if end is not None and end < today:
+            return AgreementState.EXPIRED
+        if self.effective_on is not None and self.effective_on > today:
+            return AgreementState.UPCOMING
+        if end is not None and end - today <= horizon:
+            return AgreementState.EXPIRING
+        return AgreementState.ACTIVE
+
+    def destruction_window(self, default_days: int) -> int:
+        return self.destruction_window_days if self.destruction_window_days is not None else default_days

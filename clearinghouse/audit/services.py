@@ -1,0 +1,96 @@
+"""Writing the audit log and disclosure revisions, always inside the caller's unit of work."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from flask import has_request_context, request
+from sqlalchemy import inspect
+
+from clearinghouse.accounts.models import User
+from clearinghouse.audit.models import AuditEvent, DisclosureRevision
+from clearinghouse.extensions import db
+
+SYSTEM_LABEL = "System (daily sweep)"
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe copy of a column value."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def pending_changes(record: db.Model, *, exclude: tuple[str, ...] = ("updated_at", "version")) -> dict[str, list]:
+    """Each column changed on the record since it was loaded: {field: [before, after]}.
+
+    Call it after setting attributes and before the flush that clears the history.
+    """
+    changes: dict[str, list] = {}
+    state = inspect(record)
+    for attr in state.mapper.column_attrs:
+        if attr.key in exclude:
+            continue
+        history = state.attrs[attr.key].history
+        if not history.has_changes():
+            continue
+        before = history.deleted[0] if history.deleted else None
+        after = history.added[0] if history.added else None
+        if state.pending or state.transient:
+            before = None
+        if before != after:
+            changes[attr.key] = [_plain(before), _plain(after)]
+    return changes
+
+
+def snapshot(record: db.Model, *, exclude: tuple[str, ...] = ("created_at", "updated_at", "version")) -> dict[str, list]:
+    """Every column of a record as [value, None], for a deletion's audit entry."""
+    mapper = inspect(record).mapper
+    return {
+        attr.key: [_plain(getattr(record, attr.key)), None]
+        for attr in mapper.column_attrs
+        if attr.key not in exclude
+    }
+
+
+def record(
+    actor: User | None,
+    action: str,
+    target: db.Model,
+    changes: dict[str, list] | None = None,
+    *,
+    label: str | None = None,
+) -> AuditEvent:
+    """Add an audit event to the session (the caller commits it together with the change)."""
+    if target.id is None:
+        db.session.flush([target])
+    event = AuditEvent(
+        actor_id=actor.id if actor is not None else None,
+        actor_label=actor.email if actor is not None else SYSTEM_LABEL,
+        ip_address=(request.remote_addr or "") if has_request_context() else "",
+        action=action,
+        record_type=target.__tablename__,
+        record_id=target.id,
+        record_label=(label or getattr(target, "name", None) or f"{target.__tablename__} {target.id}")[:300],
+        changes=changes or {},
+    )
+    db.session.add(event)
+    return event
+
+
+def disclose(vendor_id: int, kind: str, summary: str, *, product_id: int | None = None, **details: Any) -> DisclosureRevision:
+    """Add a public disclosure revision (the caller commits it together with the change)."""
+    revision = DisclosureRevision(
+        vendor_id=vendor_id,
+        product_id=product_id,
+        kind=kind,
+        summary=summary,
+        details={key: _plain(value) for key, value in details.items()},
+    )
+    db.session.add(revision)
+    return revision

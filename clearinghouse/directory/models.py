@@ -1,0 +1,191 @@
+"""The public directory's records: vendors, products, data elements, data uses, schools."""
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clearinghouse.extensions import db
+from clearinghouse.models_base import TimestampMixin, VersionedMixin, str_enum
+
+if TYPE_CHECKING:
+    from clearinghouse.agreements.models import Agreement
+
+NAME_MAX = 200
+URL_MAX = 500
+PURPOSE_MAX = 2000
+MARKDOWN_MAX = 20000
+
+
+class ProductKind(StrEnum):
+    LEARNING_PLATFORM = "learning_platform"
+    READING = "reading"
+    MATH = "math"
+    SCIENCE = "science"
+    ASSESSMENT = "assessment"
+    COMMUNICATION = "communication"
+    STUDENT_INFORMATION = "student_information"
+    PRODUCTIVITY = "productivity"
+    CREATIVITY = "creativity"
+    LANGUAGE = "language"
+    SPECIAL_EDUCATION = "special_education"
+    SAFETY = "safety"
+    OPERATIONS = "operations"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return PRODUCT_KIND_LABELS[self]
+
+
+PRODUCT_KIND_LABELS = {
+    ProductKind.LEARNING_PLATFORM: "Learning platform",
+    ProductKind.READING: "Reading and literacy",
+    ProductKind.MATH: "Math",
+    ProductKind.SCIENCE: "Science",
+    ProductKind.ASSESSMENT: "Assessment",
+    ProductKind.COMMUNICATION: "Communication",
+    ProductKind.STUDENT_INFORMATION: "Student information",
+    ProductKind.PRODUCTIVITY: "Productivity",
+    ProductKind.CREATIVITY: "Creativity and media",
+    ProductKind.LANGUAGE: "World languages",
+    ProductKind.SPECIAL_EDUCATION: "Special education",
+    ProductKind.SAFETY: "Safety and wellness",
+    ProductKind.OPERATIONS: "School operations",
+    ProductKind.OTHER: "Other",
+}
+
+
+class ProductStatus(StrEnum):
+    APPROVED = "approved"
+    APPROVED_WITH_CONDITIONS = "approved_with_conditions"
+    UNDER_REVIEW = "under_review"
+    NOT_APPROVED = "not_approved"
+    RETIRED = "retired"
+
+    @property
+    def label(self) -> str:
+        return PRODUCT_STATUS_LABELS[self]
+
+
+PRODUCT_STATUS_LABELS = {
+    ProductStatus.APPROVED: "Approved",
+    ProductStatus.APPROVED_WITH_CONDITIONS: "Approved with conditions",
+    ProductStatus.UNDER_REVIEW: "Under review",
+    ProductStatus.NOT_APPROVED: "Not approved",
+    ProductStatus.RETIRED: "Retired",
+}
+
+
+product_school = Table(
+    "product_school",
+    db.metadata,
+    Column("product_id", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
+    Column("school_id", ForeignKey("school.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class School(db.Model):
+    __tablename__ = "school"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
+    slug: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
+    grade_band: Mapped[str] = mapped_column(String(40), default="")
+    is_retired: Mapped[bool] = mapped_column(default=False)
+
+    products: Mapped[list["Product"]] = relationship(secondary=product_school, back_populates="schools")
+
+
+class DataCategory(db.Model):
+    """A group of data elements, as in NDPA Exhibit B (Demographics, Student Identifiers…)."""
+
+    __tablename__ = "data_category"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
+    slug: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    elements: Mapped[list["DataElement"]] = relationship(
+        back_populates="category", order_by="DataElement.position"
+    )
+
+
+class DataElement(db.Model):
+    """One kind of student data (date of birth, local student ID…)."""
+
+    __tablename__ = "data_element"
+    __table_args__ = (UniqueConstraint("category_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("data_category.id"), index=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    slug: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    is_sensitive: Mapped[bool] = mapped_column(default=False, index=True)
+    is_retired: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+
+    category: Mapped[DataCategory] = relationship(back_populates="elements")
+    data_uses: Mapped[list["DataUse"]] = relationship(back_populates="element")
+
+
+class Vendor(TimestampMixin, VersionedMixin, db.Model):
+    """The company that provides products and signs agreements."""
+
+    __tablename__ = "vendor"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
+    slug: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
+    website: Mapped[str] = mapped_column(String(URL_MAX), default="")
+    privacy_policy_url: Mapped[str] = mapped_column(String(URL_MAX), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")  # public privacy contact
+    description_md: Mapped[str] = mapped_column(Text, default="")
+    internal_notes: Mapped[str] = mapped_column(Text, default="")  # staff only, never public
+    is_retired: Mapped[bool] = mapped_column(default=False, index=True)
+
+    products: Mapped[list["Product"]] = relationship(back_populates="vendor", order_by="Product.name")
+    agreements: Mapped[list["Agreement"]] = relationship(back_populates="vendor")
+
+
+class Product(TimestampMixin, VersionedMixin, db.Model):
+    """An app or service of a vendor: the unit a parent looks up."""
+
+    __tablename__ = "product"
+    __table_args__ = (UniqueConstraint("vendor_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"), index=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX), index=True)
+    slug: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
+    kind: Mapped[ProductKind] = mapped_column(str_enum(ProductKind), default=ProductKind.OTHER, index=True)
+    status: Mapped[ProductStatus] = mapped_column(
+        str_enum(ProductStatus), default=ProductStatus.UNDER_REVIEW, index=True
+    )
+    website: Mapped[str] = mapped_column(String(URL_MAX), default="")
+    purpose_md: Mapped[str] = mapped_column(Text, default="")
+    grade_bands: Mapped[str] = mapped_column(String(100), default="")  # e.g. "K-5, 6-8"
+    internal_notes: Mapped[str] = mapped_column(Text, default="")
+
+    vendor: Mapped[Vendor] = relationship(back_populates="products")
+    data_uses: Mapped[list["DataUse"]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="DataUse.id"
+    )
+    schools: Mapped[list[School]] = relationship(
+        secondary=product_school, back_populates="products", order_by=School.name
+    )
+    agreements: Mapped[list["Agreement"]] = relationship(
+        secondary="agreement_product", back_populates="products"
+    )
+
+
+class DataUse(db.Model):
+    """A product receives a data element, for a stated purpose."""
+
+    __tablename__ = "data_use"
+    __table_args__ = (UniqueConstraint("product_id", "data_element_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    data_element_id: Mapped[int] = mapped_column(ForeignKey("data_element.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(PURPOSE_MAX), default="")
+
+    product: Mapped[Product] = relationship(back_populates="data_uses")
+    element: Mapped[DataElement] = relationship(back_populates="data_uses")

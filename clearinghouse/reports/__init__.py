@@ -1,0 +1,6 @@
+"""Public aggregate reports with accessible charts. Public."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+blueprints: list[Blueprint] = [bp]

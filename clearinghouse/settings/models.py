@@ -1,0 +1,49 @@
+"""District settings: one row that admins edit."""
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from clearinghouse.extensions import db
+from clearinghouse.models_base import TimestampMixin, VersionedMixin
+
+SETTINGS_ID = 1
+
+
+class DistrictSettings(TimestampMixin, VersionedMixin, db.Model):
+    __tablename__ = "district_settings"
+    id: Mapped[int] = mapped_column(primary_key=True, default=SETTINGS_ID)
+    district_name: Mapped[str] = mapped_column(String(200), default="Our School District")
+    time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    privacy_office_email: Mapped[str] = mapped_column(String(254), default="privacy@district.example")
+    sender_email: Mapped[str] = mapped_column(String(254), default="no-reply@district.example")
+    default_destruction_window_days: Mapped[int] = mapped_column(default=60)
+    # Comma-separated day counts, read through the services' parsed properties.
+    expiry_warning_days: Mapped[str] = mapped_column(String(100), default="90,60,30,7")
+    reminder_days_before_due: Mapped[str] = mapped_column(String(100), default="14,3")
+    overdue_reminder_interval_days: Mapped[int] = mapped_column(default=7)
+    sweep_time: Mapped[str] = mapped_column(String(5), default="06:00")  # HH:MM, district time
+    privacy_notice_md: Mapped[str] = mapped_column(Text, default="")
+    district_signer_name: Mapped[str] = mapped_column(String(200), default="")
+    district_signer_title: Mapped[str] = mapped_column(String(200), default="")
+
+    @staticmethod
+    def parse_days(value: str) -> list[int]:
+        return sorted({int(part) for part in value.replace(" ", "").split(",") if part.isdigit()}, reverse=True)
+
+    @property
+    def expiry_warning_list(self) -> list[int]:
+        return self.parse_days(self.expiry_warning_days)
+
+    @property
+    def reminder_before_due_list(self) -> list[int]:
+        return self.parse_days(self.reminder_days_before_due)
+
+    @classmethod
+    def with_defaults(cls) -> "DistrictSettings":
+        """A new row with every column at its default (column defaults otherwise apply only at INSERT)."""
+        values = {
+            column.key: column.default.arg
+            for column in cls.__table__.columns
+            if column.default is not None and not callable(column.default.arg)
+        }
+        return cls(**values)

@@ -1,0 +1,203 @@
+"""Fixtures shared by the whole suite: one app on a real database, emptied after each test.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set. On
+PostgreSQL each test session creates its own database next to the one named, so several
+runs can share a server, and drops it at the end.
+"""
+
+import os
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from clearinghouse import create_app
+from clearinghouse.extensions import db
+from tests import factories
+
+SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+def _server_database(base_url: str) -> tuple[str, Callable[[], None]]:
+    """Create a fresh database on the server of base_url; return its URL and a dropper."""
+    url = make_url(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"ch_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        return
+    url, drop = _server_database(base)
+    try:
+        yield url
+    finally:
+        drop()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory) -> Iterator[Flask]:
+    tmp = tmp_path_factory.mktemp("run")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key-not-for-production",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_DIR": str(tmp / "files"),
+            "WTF_CSRF_ENABLED": False,  # turned on by the `csrf` fixture for the tests that prove it
+            "BASE_URL": "http://localhost",
+        }
+    )
+    with app.app_context():
+        flask_migrate.upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def empty_all_tables() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(sa.text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(app) -> Iterator[None]:
+    yield
+    with app.app_context():
+        db.session.remove()
+        empty_all_tables()
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def csrf(app) -> Iterator[None]:
+    """Turn CSRF protection on for one test (it is on everywhere outside the test suite)."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+@contextmanager
+def in_app(app: Flask) -> Iterator[None]:
+    """An app context for setting up or checking rows; never keep one open around client calls."""
+    with app.app_context():
+        try:
+            yield
+        finally:
+            db.session.remove()
+
+
+def client_as(app: Flask, user_id: int) -> FlaskClient:
+    """A test client signed in as the user (the real login form is tested in tests/accounts)."""
+    with in_app(app):
+        from clearinghouse.accounts.models import User
+
+        session_id = db.session.get(User, user_id).get_id()
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = session_id
+        sess["_fresh"] = True
+    return client
+
+
+def _user(app: Flask, **kwargs) -> int:
+    with in_app(app):
+        return factories.make_user(**kwargs).id
+
+
+@pytest.fixture
+def admin_id(app) -> int:
+    return _user(app, role="admin", email="admin@district.example")
+
+
+@pytest.fixture
+def officer_id(app) -> int:
+    return _user(app, role="officer", email="officer@district.example")
+
+
+@pytest.fixture
+def vendor_user_id(app) -> int:
+    with in_app(app):
+        vendor = factories.make_vendor(name="Own Vendor Inc.")
+        return factories.make_user(role="vendor", email="contact@ownvendor.example", vendor=vendor).id
+
+
+@pytest.fixture
+def other_vendor_user_id(app) -> int:
+    with in_app(app):
+        vendor = factories.make_vendor(name="Other Vendor LLC")
+        return factories.make_user(role="vendor", email="contact@othervendor.example", vendor=vendor).id
+
+
+@contextmanager
+def count_queries(app: Flask) -> Iterator[list[str]]:
+    """Collect every SQL statement run inside the block (from any request of this app)."""
+    statements: list[str] = []
+
+    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+class LiveServer:
+    def __init__(self, app: Flask):
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(app) -> Iterator[LiveServer]:
+    """The app served over real HTTP on loopback, for the browser tests."""
+    server = LiveServer(app)
+    server.start()
+    yield server
+    server.stop()

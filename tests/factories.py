@@ -1,0 +1,117 @@
+"""Plain builders for test rows: each takes overrides, fills unique defaults, and commits."""
+
+import itertools
+from datetime import date
+
+from werkzeug.security import generate_password_hash
+
+from clearinghouse.accounts.models import Role, User
+from clearinghouse.agreements.models import Agreement, AgreementKind
+from clearinghouse.directory.models import (
+    DataCategory,
+    DataElement,
+    DataUse,
+    Product,
+    ProductKind,
+    ProductStatus,
+    School,
+    Vendor,
+)
+from clearinghouse.extensions import db
+
+_seq = itertools.count(1)
+TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 - a test fixture, not a secret
+_hash_cache: dict[str, str] = {}
+
+
+def _n() -> int:
+    return next(_seq)
+
+
+def slugify(text: str) -> str:
+    return "-".join("".join(ch.lower() if ch.isalnum() else " " for ch in text).split())
+
+
+def _save(row):
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def password_hash(password: str = TEST_PASSWORD) -> str:
+    if password not in _hash_cache:  # scrypt is slow on purpose; tests reuse one hash
+        _hash_cache[password] = generate_password_hash(password)
+    return _hash_cache[password]
+
+
+def make_user(*, role: str | Role = Role.OFFICER, email: str | None = None, vendor: Vendor | None = None,
+              password: str | None = TEST_PASSWORD, **overrides) -> User:
+    n = _n()
+    return _save(User(
+        email=(email or f"user{n}@district.example").lower(),
+        name=overrides.pop("name", f"Test User {n}"),
+        role=Role(role),
+        vendor_id=vendor.id if vendor else overrides.pop("vendor_id", None),
+        password_hash=password_hash(password) if password else "",
+        **overrides,
+    ))
+
+
+def make_vendor(**overrides) -> Vendor:
+    n = _n()
+    name = overrides.pop("name", f"Vendor {n}")
+    return _save(Vendor(name=name, slug=overrides.pop("slug", slugify(name)),
+                        website=overrides.pop("website", f"https://vendor{n}.example"), **overrides))
+
+
+def make_school(**overrides) -> School:
+    n = _n()
+    name = overrides.pop("name", f"School {n}")
+    return _save(School(name=name, slug=overrides.pop("slug", slugify(name)), grade_band=overrides.pop("grade_band", "K-5"), **overrides))
+
+
+def make_category(**overrides) -> DataCategory:
+    n = _n()
+    name = overrides.pop("name", f"Category {n}")
+    return _save(DataCategory(name=name, slug=overrides.pop("slug", slugify(name)), position=n, **overrides))
+
+
+def make_element(category: DataCategory | None = None, **overrides) -> DataElement:
+    n = _n()
+    category = category or make_category()
+    name = overrides.pop("name", f"Element {n}")
+    return _save(DataElement(category_id=category.id, name=name, slug=overrides.pop("slug", slugify(f"{name}-{n}")),
+                             position=n, **overrides))
+
+
+def make_product(vendor: Vendor | None = None, *, elements: list[DataElement] = (), schools: list[School] = (),
+                 **overrides) -> Product:
+    n = _n()
+    vendor = vendor or make_vendor()
+    name = overrides.pop("name", f"Product {n}")
+    product = Product(
+        vendor_id=vendor.id,
+        name=name,
+        slug=overrides.pop("slug", slugify(f"{vendor.name} {name}")),
+        kind=ProductKind(overrides.pop("kind", ProductKind.LEARNING_PLATFORM)),
+        status=ProductStatus(overrides.pop("status", ProductStatus.APPROVED)),
+        purpose_md=overrides.pop("purpose_md", f"Helps students practise skill {n}."),
+        **overrides,
+    )
+    product.schools = list(schools)
+    product.data_uses = [DataUse(data_element_id=e.id, purpose=f"To provide the service ({e.name}).") for e in elements]
+    return _save(product)
+
+
+def make_agreement(vendor: Vendor, products: list[Product] = (), **overrides) -> Agreement:
+    agreement = Agreement(
+        vendor_id=vendor.id,
+        kind=AgreementKind(overrides.pop("kind", AgreementKind.NDPA)),
+        reference=overrides.pop("reference", f"NDPA {_n()}"),
+        signed_on=overrides.pop("signed_on", date(2025, 7, 1)),
+        effective_on=overrides.pop("effective_on", date(2025, 7, 1)),
+        expires_on=overrides.pop("expires_on", date(2028, 6, 30)),
+        **overrides,
+    )
+    agreement.products = list(products)
+    return _save(agreement)
