@@ -1,12 +1,18 @@
-"""Accounts: sign-in, roles, passwords, login throttling and invitations."""
+"""Accounts: sign-in, roles, passwords, login throttling and invitations.
+
+`bp` (sign in, sign out, accept an invitation) is public; `admin_bp` manages users.
+"""
 
 from flask import Blueprint
 
 from clearinghouse.accounts import models
 from clearinghouse.extensions import db, login_manager
+from clearinghouse.security import deny_unless
 
-bp = Blueprint("accounts", __name__)
-blueprints: list[Blueprint] = [bp]
+bp = Blueprint("accounts", __name__, cli_group=None)  # sign-in pages: public
+admin_bp = Blueprint("accounts_admin", __name__, url_prefix="/staff/users")
+deny_unless(admin_bp, "admin", "officer")
+blueprints: list[Blueprint] = [bp, admin_bp]
 
 
 @login_manager.user_loader

@@ -3,6 +3,8 @@
 from flask import Blueprint
 
 from clearinghouse.destruction import models  # noqa: F401 - registers the tables
+from clearinghouse.security import deny_unless
 
 bp = Blueprint("destruction", __name__, url_prefix="/staff/requests")
+deny_unless(bp, "admin", "officer")
 blueprints: list[Blueprint] = [bp]

@@ -3,6 +3,8 @@
 from flask import Blueprint
 
 from clearinghouse.imports import models  # noqa: F401 - registers the tables
+from clearinghouse.security import deny_unless
 
 bp = Blueprint("imports", __name__, url_prefix="/staff/import")
+deny_unless(bp, "admin", "officer")
 blueprints: list[Blueprint] = [bp]

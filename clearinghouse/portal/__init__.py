@@ -2,5 +2,8 @@
 
 from flask import Blueprint
 
+from clearinghouse.security import deny_unless
+
 bp = Blueprint("portal", __name__, url_prefix="/vendor")
+deny_unless(bp, "vendor")
 blueprints: list[Blueprint] = [bp]
