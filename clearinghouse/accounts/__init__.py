@@ -25,3 +25,5 @@ def load_user(session_id: str) -> "models.User | None":
     if user is None or user.session_version != int(version) or not user.is_active:
         return None
     return user
+
+from clearinghouse.accounts import admin_views, views  # noqa: E402,F401 - registers the routes

@@ -4,3 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 blueprints: list[Blueprint] = [bp]
+
+from clearinghouse.api import views  # noqa: E402,F401 - registers the routes

@@ -12,3 +12,5 @@ bp = Blueprint("audit", __name__)
 staff_bp = Blueprint("audit_staff", __name__, url_prefix="/staff/audit")
 deny_unless(staff_bp, "admin", "officer")
 blueprints: list[Blueprint] = [bp, staff_bp]
+
+from clearinghouse.audit import views  # noqa: E402,F401 - registers the routes

@@ -8,3 +8,5 @@ from clearinghouse.security import deny_unless
 bp = Blueprint("destruction", __name__, url_prefix="/staff/requests")
 deny_unless(bp, "admin", "officer")
 blueprints: list[Blueprint] = [bp]
+
+from clearinghouse.destruction import review_views, views  # noqa: E402,F401 - registers the routes

@@ -14,3 +14,4 @@ deny_unless(staff_bp, "admin", "officer")
 blueprints: list[Blueprint] = [bp, staff_bp]
 
 from clearinghouse.directory import views  # noqa: E402,F401 - registers the routes
+from clearinghouse.directory import staff_views  # noqa: E402,F401

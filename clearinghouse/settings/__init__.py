@@ -8,3 +8,5 @@ from clearinghouse.security import deny_unless
 bp = Blueprint("settings", __name__, url_prefix="/staff/settings")
 deny_unless(bp, "admin")
 blueprints: list[Blueprint] = [bp]
+
+from clearinghouse.settings import views  # noqa: E402,F401 - registers the routes
