@@ -1,6 +1,47 @@
 """Command-line commands that span domains (set-up and demo data)."""
 
+from datetime import datetime
+
+import click
 from flask import Blueprint
+
+from clearinghouse import demo
+from clearinghouse.directory.taxonomy import seed_taxonomy
+from clearinghouse.timeutil import district_today
 
 bp = Blueprint("cli", __name__, cli_group=None)
 blueprints: list[Blueprint] = [bp]
+
+
+@bp.cli.command("seed-taxonomy")
+def seed_taxonomy_command() -> None:
+    """Load the NDPA Exhibit B data categories and elements. Safe to repeat."""
+    click.echo(seed_taxonomy().summary())
+
+
+@bp.cli.command("demo-data")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has vendors.")
+@click.option("--force", is_flag=True, help="Add the demo district even next to real (non-demo) vendors.")
+@click.option(
+    "--with-demo-accounts",
+    is_flag=True,
+    help="Also create a demo officer and a demo vendor user with random passwords (printed once).",
+)
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Date the demo as if today were this date.")
+def demo_data_command(if_empty: bool, force: bool, with_demo_accounts: bool, today: datetime | None) -> None:
+    """Load a believable demo district: vendors, products, schools, agreements in every state. Safe to repeat."""
+    if if_empty and demo.has_vendors():
+        click.echo("The database already has vendors, so no demo data was added.")
+        return
+    real = demo.real_vendor_name()
+    if real and not force:
+        raise click.ClickException(
+            f"This database holds vendors that are not demo data (for example {real!r}). Demo data is for trying "
+            "the Clearinghouse on an empty database; use --force to add it anyway."
+        )
+    result = demo.load_demo(today.date() if today else district_today(), with_accounts=with_demo_accounts)
+    click.echo(result.summary())
+    for role, email, password in result.accounts:
+        click.echo(f"{role}: {email}  password: {password}")
+    if with_demo_accounts and not result.accounts:
+        click.echo("The demo accounts already exist; their passwords were not changed.")

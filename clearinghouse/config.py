@@ -57,6 +57,7 @@ ENV_VARS: dict[str, type] = {
     "PROXY_FIX_HOPS": int,
     "SESSION_COOKIE_SECURE": bool,
     "SCHEDULER_IN_PROCESS": bool,
+    "TRUSTED_ROOTS_PEM": str,
 }
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -115,6 +116,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
     if app.config["MAX_UPLOAD_MB"] < 1:
         raise ConfigError("MAX_UPLOAD_MB must be at least 1.")
+    roots = app.config.get("TRUSTED_ROOTS_PEM")
+    if roots and not Path(roots).is_file():
+        raise ConfigError(f"TRUSTED_ROOTS_PEM names {roots!r}, which is not a readable file.")
     if app.config["SESSION_COOKIE_SECURE"] or app.config["BASE_URL"].startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

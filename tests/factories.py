@@ -98,6 +98,7 @@ def make_product(vendor: Vendor | None = None, *, elements: list[DataElement] = 
         purpose_md=overrides.pop("purpose_md", f"Helps students practise skill {n}."),
         **overrides,
     )
+    db.session.add(product)
     product.schools = list(schools)
     product.data_uses = [DataUse(data_element_id=e.id, purpose=f"To provide the service ({e.name}).") for e in elements]
     return _save(product)
@@ -113,5 +114,64 @@ def make_agreement(vendor: Vendor, products: list[Product] = (), **overrides) ->
         expires_on=overrides.pop("expires_on", date(2028, 6, 30)),
         **overrides,
     )
+    db.session.add(agreement)
     agreement.products = list(products)
     return _save(agreement)
+
+
+def make_revision(vendor: Vendor, product: Product | None = None, **overrides):
+    """A public disclosure revision (audit domain); `occurred_at` must be an aware datetime."""
+    from clearinghouse.audit.models import DisclosureRevision
+
+    n = _n()
+    return _save(DisclosureRevision(
+        vendor_id=vendor.id,
+        product_id=product.id if product else None,
+        kind=overrides.pop("kind", "data_use.added"),
+        summary=overrides.pop("summary", f"Change number {n}."),
+        **overrides,
+    ))
+
+
+def make_pdf_bytes(pages: int = 1) -> bytes:
+    """A real, valid PDF with blank pages (destruction domain)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=612, height=792)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def make_stored_pdf(name: str = "certificate.pdf"):
+    """A PDF written through clearinghouse.storage (needs an app context), committed."""
+    import io
+
+    from clearinghouse.storage import store_pdf
+
+    record = store_pdf(io.BytesIO(make_pdf_bytes()), name)
+    db.session.commit()
+    return record
+
+
+def make_destruction_request(vendor: Vendor, agreement: Agreement | None = None, **overrides):
+    """An open destruction request issued by the district (destruction domain)."""
+    from datetime import timedelta
+
+    from clearinghouse.destruction.models import DestructionRequest, RequestOrigin, RequestStatus
+
+    issued_on = overrides.pop("issued_on", date(2027, 1, 4))
+    return _save(DestructionRequest(
+        vendor_id=vendor.id,
+        agreement_id=agreement.id if agreement else None,
+        origin=overrides.pop("origin", RequestOrigin.DISTRICT_REQUEST),
+        reason=overrides.pop("reason", "The district asks for the data to be destroyed."),
+        issued_on=issued_on,
+        due_on=overrides.pop("due_on", issued_on + timedelta(days=60)),
+        status=overrides.pop("status", RequestStatus.OPEN),
+        **overrides,
+    ))

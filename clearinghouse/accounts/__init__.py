@@ -26,4 +26,5 @@ def load_user(session_id: str) -> "models.User | None":
         return None
     return user
 
-from clearinghouse.accounts import admin_views, views  # noqa: E402,F401 - registers the routes
+
+from clearinghouse.accounts import admin_views, cli, views  # noqa: E402,F401 - registers the routes and commands

@@ -8,21 +8,30 @@ from typing import Any
 
 from clearinghouse.audit.models import DisclosureRevision
 from clearinghouse.audit.services import disclose
-from clearinghouse.directory.models import Product, ProductKind, ProductStatus
+from clearinghouse.directory.models import DataUse, Product, ProductKind, ProductStatus
 
 
 def public_snapshot(product: Product) -> dict[str, Any]:
     """The public facts of a product's disclosure, comparable with ==."""
     return {
         "name": product.name,
-        "status": product.status.value if product.status else None,
-        "kind": product.kind.value if product.kind else None,
+        # A form may have set the plain string value rather than the enum member.
+        "status": ProductStatus(product.status).value if product.status else None,
+        "kind": ProductKind(product.kind).value if product.kind else None,
         "purpose": (product.purpose_md or "").strip(),
         "website": product.website or "",
         "grade_bands": product.grade_bands or "",
         "schools": sorted(school.name for school in product.schools),
-        "data_uses": {use.element.name: (use.purpose or "").strip() for use in product.data_uses},
+        "data_uses": {_element_label(use, product.data_uses): (use.purpose or "").strip() for use in product.data_uses},
     }
+
+
+def _element_label(use: DataUse, uses: list[DataUse]) -> str:
+    """The element's name, with its category when another element of the product has the same name."""
+    name = use.element.name
+    if sum(1 for other in uses if other.element.name == name) > 1:
+        return f"{name} ({use.element.category.name})"
+    return name
 
 
 def describe_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[tuple[str, str]]:
@@ -55,7 +64,8 @@ def describe_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> li
             changes.append(("data_use.purpose_changed", f"{name}: why it receives {element} was reworded."))
     if before["schools"] != after["schools"] or before["grade_bands"] != after["grade_bands"]:
         schools = ", ".join(after["schools"]) or "no schools listed"
-        changes.append(("schools.changed", f"{name}: now used at {schools}."))
+        grades = f" (grades {after['grade_bands']})" if after["grade_bands"] else ""
+        changes.append(("schools.changed", f"{name}: now used at {schools}{grades}."))
     return changes
 
 
@@ -63,15 +73,25 @@ def disclose_changes(product: Product, before: dict[str, Any] | None) -> list[Di
     """Add one revision per public change since `before` (None: the product is new)."""
     after = public_snapshot(product)
     return [
-        disclose(product.vendor_id, kind, summary, product_id=product.id, before=_part(before, kind), after=_part(after, kind))
+        disclose(product.vendor_id, kind, summary, product_id=product.id,
+                 before=_part(before, kind), after=_part(after, kind))
         for kind, summary in describe_changes(before, after)
     ]
 
 
-def _part(snapshot: dict[str, Any] | None, kind: str) -> Any:
+# The snapshot keys each kind of revision is about, kept in its details.
+_KEYS = {
+    "product": ("name",),
+    "status": ("status",),
+    "kind": ("kind",),
+    "purpose": ("purpose",),
+    "website": ("website",),
+    "data_use": ("data_uses",),
+    "schools": ("schools", "grade_bands"),
+}
+
+
+def _part(snapshot: dict[str, Any] | None, kind: str) -> dict[str, Any] | None:
     if snapshot is None:
         return None
-    key = {"data_use": "data_uses", "purpose": "purpose", "status": "status", "schools": "schools"}.get(
-        kind.split(".")[0]
-    )
-    return snapshot.get(key) if key else None
+    return {key: snapshot[key] for key in _KEYS.get(kind.split(".")[0], ())}

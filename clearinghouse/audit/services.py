@@ -5,8 +5,9 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+import click
 from flask import has_request_context, request
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from clearinghouse.accounts.models import User
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
@@ -26,29 +27,50 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def pending_changes(record: db.Model, *, exclude: tuple[str, ...] = ("updated_at", "version")) -> dict[str, list]:
+def pending_changes(
+    record: db.Model, *, exclude: tuple[str, ...] = ("updated_at", "version")
+) -> dict[str, list]:
     """Each column changed on the record since it was loaded: {field: [before, after]}.
 
-    Call it after setting attributes and before the flush that clears the history.
+    Call it after setting attributes and before the flush that clears the history. When an
+    attribute was expired (by an earlier commit) before it was set, its old value is read from
+    the database, so "before" is never a guess.
     """
     changes: dict[str, list] = {}
     state = inspect(record)
+    is_new = state.pending or state.transient
+    unknown_before: list[str] = []
     for attr in state.mapper.column_attrs:
         if attr.key in exclude:
             continue
         history = state.attrs[attr.key].history
         if not history.has_changes():
             continue
-        before = history.deleted[0] if history.deleted else None
         after = history.added[0] if history.added else None
-        if state.pending or state.transient:
+        if is_new:
             before = None
-        if before != after:
-            changes[attr.key] = [_plain(before), _plain(after)]
-    return changes
+        elif history.deleted:
+            before = history.deleted[0]
+        else:
+            unknown_before.append(attr.key)
+            before = None
+        changes[attr.key] = [before, after]
+    if unknown_before:
+        table = state.mapper.local_table
+        columns = [state.mapper.get_property(key).columns[0] for key in unknown_before]
+        with db.session.no_autoflush:
+            row = db.session.connection().execute(
+                select(*columns).where(table.c.id == state.identity[0])
+            ).one_or_none()
+        if row is not None:
+            for key, value in zip(unknown_before, row, strict=True):
+                changes[key][0] = value
+    return {key: [_plain(b), _plain(a)] for key, (b, a) in changes.items() if b != a}
 
 
-def snapshot(record: db.Model, *, exclude: tuple[str, ...] = ("created_at", "updated_at", "version")) -> dict[str, list]:
+def snapshot(
+    record: db.Model, *, exclude: tuple[str, ...] = ("created_at", "updated_at", "version")
+) -> dict[str, list]:
     """Every column of a record as [value, None], for a deletion's audit entry."""
     mapper = inspect(record).mapper
     return {
@@ -56,6 +78,14 @@ def snapshot(record: db.Model, *, exclude: tuple[str, ...] = ("created_at", "upd
         for attr in mapper.column_attrs
         if attr.key not in exclude
     }
+
+
+def _system_label() -> str:
+    """Who acts when no user does: the command being run, or the scheduler's sweep."""
+    command = click.get_current_context(silent=True)
+    if command is not None and command.info_name:
+        return f"System (flask {command.info_name})"
+    return SYSTEM_LABEL
 
 
 def record(
@@ -68,10 +98,10 @@ def record(
 ) -> AuditEvent:
     """Add an audit event to the session (the caller commits it together with the change)."""
     if target.id is None:
-        db.session.flush([target])
+        db.session.flush()
     event = AuditEvent(
         actor_id=actor.id if actor is not None else None,
-        actor_label=actor.email if actor is not None else SYSTEM_LABEL,
+        actor_label=actor.email if actor is not None else _system_label(),
         ip_address=(request.remote_addr or "") if has_request_context() else "",
         action=action,
         record_type=target.__tablename__,
@@ -83,7 +113,9 @@ def record(
     return event
 
 
-def disclose(vendor_id: int, kind: str, summary: str, *, product_id: int | None = None, **details: Any) -> DisclosureRevision:
+def disclose(
+    vendor_id: int, kind: str, summary: str, *, product_id: int | None = None, **details: Any
+) -> DisclosureRevision:
     """Add a public disclosure revision (the caller commits it together with the change)."""
     revision = DisclosureRevision(
         vendor_id=vendor_id,

@@ -1,1 +1,60 @@
-"""(being written)"""
+"""The officers' audit log, and the public change history with its Atom feed.
+
+`bp` is public (no login); `staff_bp` is guarded by deny_unless in the package. Neither offers
+any way to change or delete an audit event: the log is append-only.
+"""
+
+from flask import Response, current_app, render_template, request, url_for
+
+from clearinghouse.audit import bp, public, queries, staff_bp
+from clearinghouse.audit.feed import ATOM_TYPE, build_feed
+from clearinghouse.audit.forms import AuditFilterForm, ChangesFilterForm
+from clearinghouse.settings.services import get_settings
+from clearinghouse.timeutil import utcnow
+
+CHANGES_PER_PAGE = 30
+
+
+@bp.get("/changes")
+def changes():
+    vendors = public.vendors_with_revisions()
+    form = ChangesFilterForm(formdata=request.args, vendors=[(slug, name) for _, name, slug in vendors])
+    if not form.validate():
+        return render_template("audit/changes.html", form=form, page=None, days=[], params={}), 422
+    vendor_id = next((vendor_id for vendor_id, _, slug in vendors if slug == form.vendor.data), None)
+    page = public.revisions_page(request.args.get("page", 1, type=int), CHANGES_PER_PAGE, vendor_id)
+    days = public.group_by_day(page.items)
+    return render_template("audit/changes.html", form=form, page=page, days=days, params=form.filled())
+
+
+@bp.get("/changes.atom")
+def feed():
+    document = build_feed(
+        public.feed_entries(),
+        base_url=current_app.config["BASE_URL"],
+        title=f"{get_settings().district_name}: what changed in the student data privacy directory",
+        author=get_settings().district_name,
+        feed_path=url_for("audit.feed"),
+        page_path=url_for("audit.changes"),
+        now=utcnow(),
+    )
+    return Response(document, mimetype=ATOM_TYPE)
+
+
+@staff_bp.get("")
+def log():
+    actors, actions, record_types = queries.filter_choices()
+    form = AuditFilterForm(formdata=request.args, actors=actors, actions=actions, record_types=record_types)
+    if not form.validate():
+        return render_template("audit/log.html", form=form, page=None, entries=[], params={}), 422
+    filters = queries.LogFilters(
+        actor=form.actor.data,
+        action=form.action.data,
+        record_type=form.record_type.data,
+        record_id=form.record_id.data,
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+    )
+    page = queries.search_events(filters, request.args.get("page", 1, type=int))
+    entries = queries.log_entries(page.items)
+    return render_template("audit/log.html", form=form, page=page, entries=entries, params=form.filled())

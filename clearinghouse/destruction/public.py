@@ -1,1 +1,57 @@
-"""(being written)"""
+"""What the public sees of data destruction: one status line per agreement (public pages use it)."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from clearinghouse.destruction.models import DestructionRequest, RequestStatus
+from clearinghouse.extensions import db
+from clearinghouse.timeutil import format_date
+
+
+@dataclass(frozen=True)
+class DestructionStatus:
+    label: str  # a whole phrase for the public, e.g. "Data destruction certified on May 3, 2027"
+    badge: str  # "warn" | "bad" | "ok", for the badge() macro
+    request_id: int
+
+
+def status_of(dr: DestructionRequest, today: date) -> DestructionStatus:
+    """The public status of one request (withdrawn requests have none; callers skip them)."""
+    if dr.status == RequestStatus.ACCEPTED:
+        return DestructionStatus(f"Data destruction certified on {format_date(dr.closed_on)}", "ok", dr.id)
+    if dr.status == RequestStatus.SUBMITTED:
+        return DestructionStatus(
+            f"Data destruction certificate received, under review (due {format_date(dr.due_on)})", "warn", dr.id
+        )
+    if dr.is_overdue_on(today):
+        return DestructionStatus(
+            f"Data destruction overdue since {format_date(dr.due_on + timedelta(days=1))}", "bad", dr.id
+        )
+    return DestructionStatus(f"Data destruction pending (due {format_date(dr.due_on)})", "warn", dr.id)
+
+
+def status_by_agreement(agreement_ids: list[int], today: date) -> dict[int, DestructionStatus]:
+    """{agreement id: status} for the agreements that have a destruction request; one query.
+
+    When an agreement has several requests, a request still waiting on the vendor wins over a
+    closed one, and among equals the latest issued wins. Withdrawn requests are ignored.
+    """
+    if not agreement_ids:
+        return {}
+    requests = db.session.scalars(
+        select(DestructionRequest)
+        .where(
+            DestructionRequest.agreement_id.in_(set(agreement_ids)),
+            DestructionRequest.status != RequestStatus.WITHDRAWN,
+        )
+        .order_by(DestructionRequest.issued_on, DestructionRequest.id)
+    ).all()
+    chosen: dict[int, DestructionStatus] = {}
+    for dr in requests:
+        status = status_of(dr, today)
+        current = chosen.get(dr.agreement_id)
+        if current is None or current.badge == "ok" or status.badge != "ok":
+            chosen[dr.agreement_id] = status
+    return chosen

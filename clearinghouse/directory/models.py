@@ -3,7 +3,7 @@
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clearinghouse.extensions import db
@@ -151,7 +151,12 @@ class Product(TimestampMixin, VersionedMixin, db.Model):
     """An app or service of a vendor: the unit a parent looks up."""
 
     __tablename__ = "product"
-    __table_args__ = (UniqueConstraint("vendor_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("vendor_id", "name"),
+        # The directory counts listed products from this index alone, and sorts by last update.
+        Index("ix_product_status_vendor_id", "status", "vendor_id"),
+        Index("ix_product_updated_at", "updated_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"), index=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX), index=True)
@@ -181,7 +186,11 @@ class DataUse(db.Model):
     """A product receives a data element, for a stated purpose."""
 
     __tablename__ = "data_use"
-    __table_args__ = (UniqueConstraint("product_id", "data_element_id"),)
+    __table_args__ = (
+        UniqueConstraint("product_id", "data_element_id"),
+        # Who receives an element, read from the index alone (data element filter and pages).
+        Index("ix_data_use_element_product", "data_element_id", "product_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
     data_element_id: Mapped[int] = mapped_column(ForeignKey("data_element.id"), index=True)

@@ -1,1 +1,714 @@
-"""(being written)"""
+"""Read side of the public directory: full-text search, filters, and the loader of each public page.
+
+Every loader runs a constant number of SQL statements whatever the number of rows, and the
+agreement-state filter is computed in SQL by the same rules as `Agreement.state_on`.
+"""
+
+import calendar
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    and_,
+    case,
+    column,
+    exists,
+    extract,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+)
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
+
+from clearinghouse.agreements.models import EXPIRING_HORIZON, Agreement, AgreementState, agreement_product
+from clearinghouse.audit import public as audit_public
+from clearinghouse.audit.models import DisclosureRevision
+from clearinghouse.destruction import public as destruction_public
+from clearinghouse.directory.models import (
+    DataCategory,
+    DataElement,
+    DataUse,
+    Product,
+    ProductStatus,
+    School,
+    Vendor,
+    product_school,
+)
+from clearinghouse.extensions import db
+from clearinghouse.settings.services import get_settings
+from clearinghouse.text import plain_text
+
+# --- The full-text index (created by migration 20261122_directory_search, not by the models) ---
+
+SEARCH_TABLE = "product_search"
+# FTS5 keeps its index in shadow tables named after the virtual table (SQLite only).
+SEARCH_SHADOW_TABLES = frozenset(f"{SEARCH_TABLE}_{part}" for part in ("data", "idx", "content", "docsize", "config"))
+SEARCH_TEXT_MAX = 200  # characters of a visitor's search that are used
+SEARCH_TERMS_MAX = 8
+
+# Latin letters with diacritics and their plain letters. On PostgreSQL the search triggers fold the
+# indexed text with SQL translate() and these same strings (copied into migration
+# 20261122_directory_search; a test checks they match), and search terms are folded here, so
+# "elan" finds "Élan" as FTS5's remove_diacritics does on SQLite.
+FOLD_FROM = (
+    "ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆć"
+    "ĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕ"
+    "ŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžƠơƯưǍǎǏǐǑǒǓǔǕǖǗǘǙǚǛǜǞǟ"
+    "ǠǡǦǧǨǩǪǫǬǭǰǴǵǸǹǺǻȀȁȂȃȄȅȆȇȈȉȊȋȌȍȎȏȐȑȒȓȔȕȖȗȘșȚțȞȟȦȧȨȩȪȫȬȭȮȯȰȱȲȳ"
+)
+FOLD_TO = (
+    "AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCc"
+    "CcCcCcDdEeEeEeEeEeGgGgGgGgHhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRr"
+    "RrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZzOoUuAaIiOoUuUuUuUuUuAa"
+    "AaGgKkOoOojGgNnAaAaAaEeEeIiIiOoOoRrRrUuUuSsTtHhAaEeOoOoOoOoYy"
+)
+_FOLD = str.maketrans(FOLD_FROM, FOLD_TO)
+
+MAX_PAGE = 10_000  # far beyond any real list; keeps OFFSET inside every database's integer range
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic filter: the search index lives in its migration, so comparing with the models skips it."""
+    return not (type_ == "table" and (name == SEARCH_TABLE or name in SEARCH_SHADOW_TABLES))
+
+
+def _is_word_character(ch: str) -> bool:
+    # The character classes of FTS5's unicode61 tokenizer: letters, numbers, private use.
+    category = unicodedata.category(ch)
+    return category[0] in "LN" or category == "Co"
+
+
+def search_terms(text: str | None) -> list[str]:
+    """The words of a visitor's search, lower-cased, each only letters and digits.
+
+    Quotes, operators, punctuation, emoji, control characters and lone surrogates all act as
+    spaces, so any input becomes a valid full-text query (or none at all).
+    """
+    text = unicodedata.normalize("NFKC", (text or "")[: SEARCH_TEXT_MAX * 2])[:SEARCH_TEXT_MAX]
+    spaced = "".join(ch if _is_word_character(ch) else " " for ch in text)
+    terms: list[str] = []
+    for word in spaced.lower().split():
+        if word not in terms:
+            terms.append(word)
+    return terms[:SEARCH_TERMS_MAX]
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+_fts = table(SEARCH_TABLE, column("rowid", Integer), column("rank", Float))
+_tsv = table(SEARCH_TABLE, column("product_id", Integer), column("document"))
+
+
+def search_hits(terms: Sequence[str]):
+    """A subquery of (product_id, relevance) for products matching every term (as a prefix).
+
+    Lower relevance is a better match on both databases.
+    """
+    if _dialect() == "postgresql":
+        query = func.to_tsquery("simple", " & ".join(f"{term.translate(_FOLD)}:*" for term in terms))
+        return (
+            select(_tsv.c.product_id.label("product_id"), (-func.ts_rank(_tsv.c.document, query)).label("relevance"))
+            .where(_tsv.c.document.op("@@")(query))
+            .subquery("hits")
+        )
+    # One or two letters match whole words only: a one-letter prefix would match most of the index.
+    match = " ".join(f'"{term}"*' if len(term) > 1 else f'"{term}"' for term in terms)
+    return (
+        select(_fts.c.rowid.label("product_id"), _fts.c.rank.label("relevance"))
+        .where(literal_column(SEARCH_TABLE).op("MATCH")(match))
+        .subquery("hits")
+    )
+
+
+# --- Agreement state in SQL --------------------------------------------------------------------
+
+
+def _anniversary_between(day_column: Any, start: date, end: date) -> ColumnElement[bool]:
+    """True when some yearly anniversary of the date falls in [start, end] (29 February → 28 in other years)."""
+    month_day = extract("month", day_column) * 100 + extract("day", day_column)
+    clauses = []
+    for year in range(start.year, end.year + 1):
+        low, high = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
+        in_year = month_day if calendar.isleap(year) else case((month_day == 229, 228), else_=month_day)
+        clauses.append(in_year.between(low.month * 100 + low.day, high.month * 100 + high.day))
+    return or_(*clauses)
+
+
+def agreement_state_sql(a: Any, today: date, horizon: timedelta = EXPIRING_HORIZON) -> ColumnElement[str]:
+    """`Agreement.state_on(today, horizon)` as a SQL expression over the columns of `a`.
+
+    `a` is the Agreement class, an alias of it, or a subquery's `.c` with the same column names.
+    """
+    lapsed = and_(a.expires_on.is_not(None), a.auto_renews.is_(False), a.expires_on < today)
+    window_end = today + horizon
+    ends_soon = or_(
+        and_(a.expires_on >= today, a.expires_on <= window_end),
+        # An auto-renewing agreement past its first end rolls on: its term ends on the next anniversary.
+        and_(a.auto_renews.is_(True), a.expires_on < today, _anniversary_between(a.expires_on, today, window_end)),
+    )
+    return case(
+        (and_(a.terminated_on.is_not(None), a.terminated_on <= today), AgreementState.TERMINATED.value),
+        (a.signed_on.is_(None), AgreementState.DRAFT.value),
+        (and_(a.renewed_by_id.is_not(None), or_(a.expires_on.is_(None), lapsed)), AgreementState.RENEWED.value),
+        (lapsed, AgreementState.EXPIRED.value),
+        (and_(a.effective_on.is_not(None), a.effective_on > today), AgreementState.UPCOMING.value),
+        (ends_soon, AgreementState.EXPIRING.value),
+        else_=AgreementState.ACTIVE.value,
+    )
+
+
+IN_FORCE_STATES = (AgreementState.ACTIVE, AgreementState.EXPIRING)
+
+
+def _is_later(other: Any, agreement: Any) -> ColumnElement[bool]:
+    """`other` comes after `agreement` by effective date (undated ones first), then by id."""
+    return or_(
+        other.effective_on > agreement.effective_on,
+        and_(other.effective_on.is_not(None), agreement.effective_on.is_(None)),
+        and_(
+            or_(other.effective_on == agreement.effective_on,
+                and_(other.effective_on.is_(None), agreement.effective_on.is_(None))),
+            other.id > agreement.id,
+        ),
+    )
+
+
+def current_agreement(agreements: Iterable[Agreement]) -> Agreement | None:
+    """The product's current agreement: the latest by effective date (undated ones count as oldest)."""
+    return max(agreements, key=lambda a: (a.effective_on is not None, a.effective_on or date.min, a.id), default=None)
+
+
+class AgreementFilter(StrEnum):
+    """The directory's agreement filter: a state of the current agreement, or none, or open-ended."""
+
+    ACTIVE = "active"
+    OPEN_ENDED = "open_ended"
+    EXPIRING = "expiring"
+    UPCOMING = "upcoming"
+    EXPIRED = "expired"
+    TERMINATED = "terminated"
+    RENEWED = "renewed"
+    DRAFT = "draft"
+    NONE = "none"
+
+    @property
+    def label(self) -> str:
+        return AGREEMENT_FILTER_LABELS[self]
+
+
+AGREEMENT_FILTER_LABELS = {
+    AgreementFilter.ACTIVE: "Active",
+    AgreementFilter.OPEN_ENDED: "Active, with no end date",
+    AgreementFilter.EXPIRING: "Expiring within 90 days",
+    AgreementFilter.UPCOMING: "Signed, not yet in effect",
+    AgreementFilter.EXPIRED: "Expired",
+    AgreementFilter.TERMINATED: "Terminated",
+    AgreementFilter.RENEWED: "Renewed",
+    AgreementFilter.DRAFT: "Draft (not signed)",
+    AgreementFilter.NONE: "No agreement on file",
+}
+
+
+def agreement_filter_clause(value: AgreementFilter, today: date) -> ColumnElement[bool]:
+    """Products whose current agreement matches the filter (a clause on Product).
+
+    The current agreement is the one no other agreement of the product comes after (an anti-join:
+    it reads only the agreements in the wanted state, where ranking them all would read every one).
+    """
+    if value is AgreementFilter.NONE:
+        return ~exists().where(agreement_product.c.product_id == Product.id)
+    state = agreement_state_sql(Agreement, today)
+    if value is AgreementFilter.OPEN_ENDED:
+        wanted = and_(state == AgreementState.ACTIVE.value, Agreement.expires_on.is_(None))
+    else:
+        wanted = state == AgreementState(value.value).value
+    link, other, other_link = agreement_product.alias("link"), aliased(Agreement), agreement_product.alias("other_link")
+    later = (
+        select(other_link.c.agreement_id)
+        .join(other, other.id == other_link.c.agreement_id)
+        .where(other_link.c.product_id == link.c.product_id, _is_later(other, Agreement))
+    )
+    current_in_state = (
+        select(link.c.product_id).join(Agreement, Agreement.id == link.c.agreement_id).where(wanted, ~later.exists())
+    )
+    return Product.id.in_(current_in_state)
+
+
+# --- Directory search and filters --------------------------------------------------------------
+
+
+class Sort(StrEnum):
+    RELEVANCE = "relevance"
+    NAME = "name"
+    VENDOR = "vendor"
+    UPDATED = "updated"
+
+    @property
+    def label(self) -> str:
+        return {"relevance": "Best match", "name": "Product name", "vendor": "Company name",
+                "updated": "Recently updated"}[self.value]
+
+
+class StatusFilter(StrEnum):
+    """Beyond the product statuses: every product, retired ones included."""
+
+    ALL = "all"
+
+
+def _retired_vendor_ids() -> Select:
+    return select(Vendor.id).where(Vendor.is_retired.is_(True))
+
+
+def listed_clause() -> ColumnElement[bool]:
+    """Products shown by default: not retired, from a vendor that is not retired.
+
+    A clause on Product alone (retired vendors are few), so the database can walk the products
+    in the order asked for instead of starting from the vendors.
+    """
+    return and_(Product.status != ProductStatus.RETIRED, Product.vendor_id.not_in(_retired_vendor_ids()))
+
+
+def unlisted_clause() -> ColumnElement[bool]:
+    """The products `listed_clause` leaves out, as a positive test the indexes can answer."""
+    return or_(Product.status == ProductStatus.RETIRED, Product.vendor_id.in_(_retired_vendor_ids()))
+
+
+def public_status(product: Product) -> ProductStatus:
+    """A product of a retired vendor is shown as retired, whatever its own status."""
+    return ProductStatus.RETIRED if product.vendor.is_retired else product.status
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    """What a visitor asked the directory for; every field already validated."""
+
+    text: str = ""
+    element_id: int | None = None
+    category_id: int | None = None
+    school_id: int | None = None
+    status: ProductStatus | StatusFilter | None = None  # None: every status but retired
+    agreement: AgreementFilter | None = None
+    sort: Sort | None = None  # None: best match when searching, else by name
+
+    @property
+    def terms(self) -> list[str]:
+        return search_terms(self.text)
+
+    @property
+    def effective_sort(self) -> Sort:
+        if self.sort is Sort.RELEVANCE and not self.terms:
+            return Sort.NAME
+        return self.sort or (Sort.RELEVANCE if self.terms else Sort.NAME)
+
+    def clauses(self, today: date) -> list[ColumnElement[bool]]:
+        """WHERE clauses on Product; they combine with AND."""
+        clauses: list[ColumnElement[bool]] = []
+        if self.element_id is not None:
+            clauses.append(Product.id.in_(select(DataUse.product_id).where(DataUse.data_element_id == self.element_id)))
+        if self.category_id is not None:
+            clauses.append(
+                Product.id.in_(
+                    select(DataUse.product_id)
+                    .join(DataElement, DataElement.id == DataUse.data_element_id)
+                    .where(DataElement.category_id == self.category_id)
+                )
+            )
+        if self.school_id is not None:
+            clauses.append(
+                Product.id.in_(select(product_school.c.product_id).where(product_school.c.school_id == self.school_id))
+            )
+        if self.status is None:
+            clauses.append(listed_clause())
+        elif self.status is ProductStatus.RETIRED:
+            clauses.append(unlisted_clause())
+        elif isinstance(self.status, ProductStatus):
+            clauses.append(and_(Product.status == self.status, Product.vendor_id.not_in(_retired_vendor_ids())))
+        if self.agreement is not None:
+            clauses.append(agreement_filter_clause(self.agreement, today))
+        return clauses
+
+
+LISTING_OPTIONS = (selectinload(Product.agreements),)
+
+
+class _Paginated(SelectPagination):
+    """`db.paginate`, counting with its own lean statement (no joins needed only to show the rows)."""
+
+    def _query_count(self) -> int:
+        return self._query_args["session"].scalar(self._query_args["count_select"])
+
+
+def _paginate(stmt: Select, count_stmt: Select, page: int, per_page: int) -> Pagination:
+    return _Paginated(select=stmt, count_select=count_stmt, session=db.session, page=min(max(page, 1), MAX_PAGE),
+                      per_page=per_page, max_per_page=per_page, error_out=False)
+
+
+def search_products(filters: DirectoryFilters, page: int, per_page: int, today: date) -> Pagination:
+    """One page of the directory: products matching the search and every filter, sorted (four queries)."""
+    clauses = filters.clauses(today)
+    stmt = select(Product).join(Product.vendor).where(*clauses)
+    count_stmt = select(func.count(Product.id)).where(*clauses)
+    terms = filters.terms
+    hits = search_hits(terms) if terms else None
+    if hits is not None:
+        stmt = stmt.join(hits, hits.c.product_id == Product.id)
+        count_stmt = count_stmt.join(hits, hits.c.product_id == Product.id)
+    order = {
+        Sort.NAME: (Product.name, Vendor.name, Product.id),
+        Sort.VENDOR: (Vendor.name, Product.name, Product.id),
+        Sort.UPDATED: (Product.updated_at.desc(), Product.id.desc()),
+    }
+    if hits is not None:
+        order[Sort.RELEVANCE] = (hits.c.relevance, Product.name, Product.id)
+    stmt = stmt.options(contains_eager(Product.vendor), *LISTING_OPTIONS).order_by(*order[filters.effective_sort])
+    return _paginate(stmt, count_stmt, page, per_page)
+
+
+SNIPPET_MAX = 220
+# Anything Markdown could read as markup: then the snippet goes through Markdown, else it is the text itself.
+_MARKUP = re.compile(r"[\\`*_{}\[\]<>#+!|&~]|^\s*(\d+[.)]|[-=]+)(\s|$)|^ {4}|\t", re.MULTILINE)
+
+
+def purpose_snippet(source: str | None, limit: int = SNIPPET_MAX) -> str:
+    """`text.plain_text(source, limit)`, without running Markdown over text that has no markup in it.
+
+    A directory page shows 25 snippets, and Markdown costs a few milliseconds for them all.
+    """
+    if source and _MARKUP.search(source):
+        return plain_text(source, limit)
+    text = " ".join((source or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A product as the lists show it: public status, current agreement and its state, data received."""
+
+    product: Product
+    status: ProductStatus
+    agreement: Agreement | None
+    state: AgreementState | None
+    element_count: int
+    sensitive_count: int
+    snippet: str
+
+
+def listings(products: Sequence[Product], today: date) -> list[Listing]:
+    """Listings for products loaded with LISTING_OPTIONS and their vendor (one query: the data counts)."""
+    counts: dict[int, tuple[int, int]] = {}
+    if products:
+        rows = db.session.execute(
+            select(DataUse.product_id, func.count(), func.count(case((DataElement.is_sensitive.is_(True), 1))))
+            .join(DataElement, DataElement.id == DataUse.data_element_id)
+            .where(DataUse.product_id.in_([product.id for product in products]))
+            .group_by(DataUse.product_id)
+        )
+        counts = {product_id: (every, sensitive) for product_id, every, sensitive in rows}
+    result = []
+    for product in products:
+        agreement = current_agreement(product.agreements)
+        every, sensitive = counts.get(product.id, (0, 0))
+        result.append(
+            Listing(
+                product=product,
+                status=public_status(product),
+                agreement=agreement,
+                state=agreement.state_on(today) if agreement else None,
+                element_count=every,
+                sensitive_count=sensitive,
+                snippet=purpose_snippet(product.purpose_md),
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The choices of the directory's filters (two queries)."""
+
+    elements: list[DataElement]  # with their category loaded, in taxonomy order
+    categories: list[DataCategory]
+    schools: list[School]
+
+
+def filter_options() -> FilterOptions:
+    elements = all_data_elements()
+    categories = list({element.category.id: element.category for element in elements}.values())
+    schools = list(db.session.scalars(select(School).order_by(School.name)))
+    return FilterOptions(elements=elements, categories=categories, schools=schools)
+
+
+# --- Home -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeadlineCounts:
+    vendors: int
+    products: int
+    elements_shared: int
+    agreements_in_force: int
+
+
+def headline_counts(today: date) -> HeadlineCounts:
+    """The home page's four numbers, in one query."""
+    vendors = select(func.count(Product.vendor_id.distinct())).where(listed_clause()).scalar_subquery()
+    products = select(func.count(Product.id)).where(listed_clause()).scalar_subquery()
+    # Per element, look up its first use by a listed product (LIMIT 1 keeps PostgreSQL from turning
+    # this into a scan of every use); the unlisted products are few, computed once and probed.
+    unlisted_products = select(Product.id).where(unlisted_clause())
+    first_listed_use = (
+        select(literal(1))
+        .where(DataUse.data_element_id == DataElement.id, DataUse.product_id.not_in(unlisted_products))
+        .limit(1)
+        .scalar_subquery()
+    )
+    elements = select(func.count(DataElement.id)).where(first_listed_use.is_not(None)).scalar_subquery()
+    agreements = (
+        select(func.count(Agreement.id))
+        .where(agreement_state_sql(Agreement, today).in_([state.value for state in IN_FORCE_STATES]))
+        .scalar_subquery()
+    )
+    row = db.session.execute(select(vendors, products, elements, agreements)).one()
+    return HeadlineCounts(*row)
+
+
+def recently_updated(limit: int = 5) -> list[Product]:
+    """The listed products changed last, with their vendor (one query)."""
+    stmt = (
+        select(Product)
+        .where(listed_clause())
+        .options(joinedload(Product.vendor))
+        .order_by(Product.updated_at.desc(), Product.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+# --- Product, vendor and data element pages ------------------------------------------------------
+
+
+def is_slug(value: str) -> bool:
+    """Slugs are short ASCII words and hyphens; anything else cannot name a row (and never reaches SQL)."""
+    return 0 < len(value) <= 200 and value.isascii() and all(ch.isalnum() or ch == "-" for ch in value)
+
+
+@dataclass(frozen=True)
+class AgreementView:
+    agreement: Agreement
+    state: AgreementState
+    destruction: Any  # destruction.public.DestructionStatus | None
+    is_current: bool
+
+    @property
+    def has_public_document(self) -> bool:
+        return self.agreement.is_document_published and self.agreement.document_id is not None
+
+
+def _agreement_views(agreements: Sequence[Agreement], today: date, current: Agreement | None) -> list[AgreementView]:
+    """Agreements newest first, with state and public destruction status (one query)."""
+    ordered = sorted(agreements, key=lambda a: (a.effective_on is not None, a.effective_on or date.min, a.id),
+                     reverse=True)
+    statuses = destruction_public.status_by_agreement([a.id for a in ordered], today) if ordered else {}
+    return [
+        AgreementView(a, a.state_on(today), statuses.get(a.id), is_current=a is current) for a in ordered
+    ]
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    product: Product
+    status: ProductStatus
+    uses_by_category: list[tuple[DataCategory, list[DataUse]]]
+    agreements: list[AgreementView]
+    current: AgreementView | None
+    revisions: list[DisclosureRevision] = field(default_factory=list)
+
+    @property
+    def sensitive_count(self) -> int:
+        return sum(1 for _, uses in self.uses_by_category for use in uses if use.element.is_sensitive)
+
+
+def group_uses(uses: Iterable[DataUse]) -> list[tuple[DataCategory, list[DataUse]]]:
+    """Data uses grouped by category, both in taxonomy order."""
+    groups: dict[int, tuple[DataCategory, list[DataUse]]] = {}
+    ordered = sorted(uses, key=lambda u: (u.element.category.position, u.element.category.name,
+                                          u.element.position, u.element.name))
+    for use in ordered:
+        groups.setdefault(use.element.category_id, (use.element.category, []))[1].append(use)
+    return list(groups.values())
+
+
+def product_page(slug: str, today: date) -> ProductPage | None:
+    """Everything the product page shows (seven queries), or None for an unknown slug."""
+    if not is_slug(slug):
+        return None
+    product = db.session.scalar(
+        select(Product)
+        .where(Product.slug == slug)
+        .options(
+            joinedload(Product.vendor),
+            selectinload(Product.data_uses).joinedload(DataUse.element).joinedload(DataElement.category),
+            selectinload(Product.schools),
+            selectinload(Product.agreements).joinedload(Agreement.document),
+        )
+    )
+    if product is None:
+        return None
+    current = current_agreement(product.agreements)
+    views = _agreement_views(product.agreements, today, current)
+    return ProductPage(
+        product=product,
+        status=public_status(product),
+        uses_by_category=group_uses(product.data_uses),
+        agreements=views,
+        current=next((view for view in views if view.is_current), None),
+        revisions=audit_public.recent_revisions(product.id, limit=5),
+    )
+
+
+@dataclass(frozen=True)
+class VendorPage:
+    vendor: Vendor
+    products: list[Listing]
+    agreements: list[AgreementView]
+
+
+def vendor_page(slug: str, today: date) -> VendorPage | None:
+    """Everything the vendor page shows (six queries), or None for an unknown slug."""
+    if not is_slug(slug):
+        return None
+    vendor = db.session.scalar(
+        select(Vendor)
+        .where(Vendor.slug == slug)
+        .options(
+            selectinload(Vendor.products).options(*LISTING_OPTIONS),
+            selectinload(Vendor.agreements).options(selectinload(Agreement.products), joinedload(Agreement.document)),
+        )
+    )
+    if vendor is None:
+        return None
+    return VendorPage(
+        vendor=vendor,
+        products=listings(vendor.products, today),
+        agreements=_agreement_views(vendor.agreements, today, None),
+    )
+
+
+@dataclass(frozen=True)
+class ElementCount:
+    element: DataElement
+    product_count: int
+
+
+def data_element_index() -> list[tuple[DataCategory, list[ElementCount]]]:
+    """Every data element in use or not retired, grouped by category, with how many listed products receive it.
+
+    Three queries: the elements; every use per element; the uses by products not listed. The
+    difference is the count wanted, and both counts read an index, where joining every use to its
+    product would read 150,000 rows at the bench's scale.
+    """
+    elements = all_data_elements()
+    every = dict(
+        db.session.execute(select(DataUse.data_element_id, func.count()).group_by(DataUse.data_element_id))
+        .tuples()
+        .all()
+    )
+    unlisted = dict(
+        db.session.execute(
+            select(DataUse.data_element_id, func.count())
+            .select_from(Product)
+            .join(DataUse, DataUse.product_id == Product.id)
+            .where(unlisted_clause())
+            .group_by(DataUse.data_element_id)
+        )
+        .tuples()
+        .all()
+    )
+    groups: dict[int, tuple[DataCategory, list[ElementCount]]] = {}
+    for element in elements:
+        count = every.get(element.id, 0) - unlisted.get(element.id, 0)
+        if element.is_retired and not count:
+            continue
+        groups.setdefault(element.category_id, (element.category, []))[1].append(ElementCount(element, count))
+    return list(groups.values())
+
+
+def all_data_elements() -> list[DataElement]:
+    """Every data element with its category, in taxonomy order (one query)."""
+    return list(
+        db.session.scalars(
+            select(DataElement)
+            .join(DataElement.category)
+            .options(contains_eager(DataElement.category))
+            .order_by(DataCategory.position, DataCategory.name, DataElement.position, DataElement.name)
+        )
+    )
+
+
+def get_data_element(slug: str) -> DataElement | None:
+    if not is_slug(slug):
+        return None
+    return db.session.scalar(
+        select(DataElement).where(DataElement.slug == slug).options(joinedload(DataElement.category))
+    )
+
+
+def element_receivers(element: DataElement, page: int, per_page: int) -> Pagination:
+    """One page of the listed products that receive the element; items are DataUse rows (four queries)."""
+    clauses = (DataUse.data_element_id == element.id, listed_clause())
+    stmt = (
+        select(DataUse)
+        .join(DataUse.product)
+        .where(*clauses)
+        .options(contains_eager(DataUse.product).options(joinedload(Product.vendor), *LISTING_OPTIONS))
+        .order_by(Product.name, Product.id)
+    )
+    count_stmt = select(func.count(DataUse.id)).join(DataUse.product).where(*clauses)
+    return _paginate(stmt, count_stmt, page, per_page)
+
+
+def get_published_document(agreement_id: int):
+    """The agreement's StoredFile when its document is published, else None (one query)."""
+    agreement = db.session.scalar(
+        select(Agreement).where(Agreement.id == agreement_id).options(joinedload(Agreement.document))
+    )
+    if agreement is None or not agreement.is_document_published:
+        return None
+    return agreement.document
+
+
+def privacy_notice_source() -> str:
+    """The site's own privacy notice (Markdown): the district's text, or the default."""
+    return get_settings().privacy_notice_md.strip() or DEFAULT_PRIVACY_NOTICE
+
+
+DEFAULT_PRIVACY_NOTICE = """\
+This site tells families which companies receive student data from the district, and why.
+It is built to collect as little about its own visitors as possible.
+
+- **No account is needed** to read any public page, and nothing you search for is stored.
+- **No tracking.** There are no analytics, advertising or social-media scripts, and no
+  third-party fonts or images: every page and file comes from this site alone.
+- **No cookies for visitors.** The only cookie is the session cookie set when district staff
+  or a vendor signs in, which ends when they sign out or after eight hours.
+- **Server logs.** Like any web server, ours records the address and time of each request to
+  keep the site secure and working; these logs are kept only as long as needed for that.
+
+Questions about this notice, or about the student data the district shares, go to the
+district's privacy office at the address at the foot of every page.
+"""

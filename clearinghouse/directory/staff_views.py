@@ -1,1 +1,333 @@
-"""(being written)"""
+"""Staff pages that keep the directory true: vendors, products, data elements, schools (/staff/…)."""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from clearinghouse.directory import services
+from clearinghouse.directory import staff_bp as bp
+from clearinghouse.directory.models import ProductStatus
+from clearinghouse.directory.services import StaleVersion
+from clearinghouse.directory.staff_forms import (
+    ConfirmForm,
+    ElementForm,
+    SchoolForm,
+    VendorForm,
+    VersionForm,
+    choices,
+    product_form,
+)
+from clearinghouse.errors import DomainError, show_domain_error
+from clearinghouse.extensions import db
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int), 1)
+
+
+def _per_page() -> int:
+    return current_app.config["PAGE_SIZE"]
+
+
+def _status(form: FlaskForm) -> int:
+    """A form shown again after a POST is a refusal: 422, with everything that was typed."""
+    return 422 if form.is_submitted() else 200
+
+
+def _refused(form: FlaskForm, err: DomainError, record: db.Model | None = None) -> None:
+    show_domain_error(form, err)
+    if isinstance(err, StaleVersion) and record is not None:
+        db.session.refresh(record)
+        form.version.refresh(record.version)
+
+
+# --- vendors ------------------------------------------------------------------------------
+
+
+@bp.get("/vendors")
+def vendors():
+    q = request.args.get("q", "").strip()[:200]
+    show = request.args.get("show", "current")
+    show = show if show in ("current", "retired", "all") else "current"
+    page, product_counts = services.list_vendors(q=q, show=show, page=_page(), per_page=_per_page())
+    params = {key: value for key, value in (("q", q), ("show", show)) if value}
+    return render_template(
+        "directory_staff/vendors.html", page=page, product_counts=product_counts, q=q, show=show, params=params
+    )
+
+
+@bp.route("/vendors/new", methods=["GET", "POST"])
+def new_vendor():
+    form = VendorForm()
+    if form.validate_on_submit():
+        try:
+            vendor = services.create_vendor(current_user, **form.values())
+        except DomainError as err:
+            show_domain_error(form, err)
+        else:
+            flash(f"{vendor.name} added.", "success")
+            return redirect(url_for(".edit_vendor", vendor_id=vendor.id))
+    return render_template("directory_staff/vendor_form.html", form=form, vendor=None), _status(form)
+
+
+@bp.route("/vendors/<int:vendor_id>/edit", methods=["GET", "POST"])
+def edit_vendor(vendor_id: int):
+    vendor = services.get_vendor_or_404(vendor_id)
+    form = VendorForm(obj=vendor)
+    if form.validate_on_submit():
+        try:
+            services.update_vendor(vendor, current_user, version=form.version.data, **form.values())
+        except DomainError as err:
+            _refused(form, err, vendor)
+        else:
+            flash(f"{vendor.name} saved.", "success")
+            return redirect(url_for(".edit_vendor", vendor_id=vendor.id))
+    return render_template(
+        "directory_staff/vendor_form.html",
+        form=form,
+        vendor=vendor,
+        retire_form=VersionForm(formdata=None, version=vendor.version),
+    ), _status(form)
+
+
+@bp.post("/vendors/<int:vendor_id>/retire")
+def retire_vendor(vendor_id: int):
+    return _set_vendor_retired(vendor_id, retired=True)
+
+
+@bp.post("/vendors/<int:vendor_id>/unretire")
+def unretire_vendor(vendor_id: int):
+    return _set_vendor_retired(vendor_id, retired=False)
+
+
+def _set_vendor_retired(vendor_id: int, *, retired: bool):
+    vendor = services.get_vendor_or_404(vendor_id)
+    form = VersionForm()
+    if form.validate_on_submit():
+        try:
+            services.set_vendor_retired(vendor, current_user, retired=retired, version=form.version.data)
+        except DomainError as err:
+            flash(err.message, "error")
+        else:
+            flash(f"{vendor.name} {'retired' if retired else 'is current again'}.", "success")
+    return redirect(url_for(".edit_vendor", vendor_id=vendor.id))
+
+
+# --- products -----------------------------------------------------------------------------
+
+
+@bp.get("/products")
+def products():
+    vendor_id = request.args.get("vendor_id", type=int)
+    status_value = request.args.get("status", "")
+    status = ProductStatus(status_value) if status_value in set(ProductStatus) else None
+    q = request.args.get("q", "").strip()[:200]
+    page, use_counts = services.list_products(
+        vendor_id=vendor_id, status=status, q=q, page=_page(), per_page=_per_page()
+    )
+    params = {
+        key: value for key, value in (("vendor_id", vendor_id), ("status", status and status.value), ("q", q)) if value
+    }
+    return render_template(
+        "directory_staff/products.html",
+        page=page,
+        use_counts=use_counts,
+        params=params,
+        vendors=services.vendor_choices(include_id=vendor_id),
+        vendor_id=vendor_id,
+        status=status,
+        statuses=list(ProductStatus),
+        q=q,
+    )
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+def new_product():
+    form = product_form(services.offered_elements(), vendor_id=request.args.get("vendor_id", type=int))
+    form.vendor_id.choices = choices([("", "Choose a vendor…"), *services.vendor_choices()])
+    form.school_ids.choices = choices((s.id, s.name) for s in services.offered_schools())
+    if form.validate_on_submit():
+        try:
+            product = services.create_product(
+                current_user,
+                vendor=services.get_vendor_or_404(form.vendor_id.data),
+                school_ids=form.school_ids.data or [],
+                data_uses=form.data_uses(),
+                **form.values(),
+            )
+        except DomainError as err:
+            show_domain_error(form, err)
+        else:
+            flash(f"{product.name} added.", "success")
+            return redirect(url_for(".edit_product", product_id=product.id))
+    return render_template("directory_staff/product_form.html", form=form, product=None), _status(form)
+
+
+@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+def edit_product(product_id: int):
+    product = services.get_product_or_404(product_id)
+    initial = {"school_ids": [s.id for s in product.schools]}
+    for use in product.data_uses:
+        initial[f"use_{use.data_element_id}"] = True
+        initial[f"purpose_{use.data_element_id}"] = use.purpose
+    form = product_form(services.offered_elements(product), obj=product, data=initial)
+    del form.vendor_id  # a product stays with its vendor (its agreements are that vendor's)
+    form.school_ids.choices = choices((s.id, s.name) for s in services.offered_schools(product))
+    if form.validate_on_submit():
+        try:
+            services.update_product(
+                product,
+                current_user,
+                version=form.version.data,
+                school_ids=form.school_ids.data or [],
+                data_uses=form.data_uses(),
+                **form.values(),
+            )
+        except DomainError as err:
+            _refused(form, err, product)
+        else:
+            flash(f"{product.name} saved.", "success")
+            return redirect(url_for(".edit_product", product_id=product.id))
+    return render_template(
+        "directory_staff/product_form.html",
+        form=form,
+        product=product,
+        retire_form=VersionForm(formdata=None, version=product.version),
+    ), _status(form)
+
+
+@bp.post("/products/<int:product_id>/retire")
+def retire_product(product_id: int):
+    product = services.get_product_or_404(product_id)
+    form = VersionForm()
+    if form.validate_on_submit():
+        try:
+            services.retire_product(product, current_user, version=form.version.data)
+        except DomainError as err:
+            flash(err.message, "error")
+        else:
+            flash(f"{product.name} retired. It stays on the public record with that status.", "success")
+    return redirect(url_for(".edit_product", product_id=product.id))
+
+
+# --- data elements ------------------------------------------------------------------------
+
+
+@bp.get("/data-elements")
+def elements():
+    page, use_counts = services.list_elements(page=_page(), per_page=100)
+    return render_template(
+        "directory_staff/elements.html", page=page, use_counts=use_counts, confirm=ConfirmForm(formdata=None)
+    )
+
+
+@bp.route("/data-elements/new", methods=["GET", "POST"])
+def new_element():
+    form = ElementForm()
+    form.category_id.choices = choices([("", "Choose a category…"), *services.category_choices()])
+    if form.validate_on_submit():
+        try:
+            element = services.create_element(current_user, **form.values())
+        except DomainError as err:
+            show_domain_error(form, err)
+        else:
+            flash(f"{element.name} added.", "success")
+            return redirect(url_for(".elements"))
+    return render_template("directory_staff/element_form.html", form=form, element=None), _status(form)
+
+
+@bp.route("/data-elements/<int:element_id>/edit", methods=["GET", "POST"])
+def edit_element(element_id: int):
+    element = services.get_element_or_404(element_id)
+    form = ElementForm(obj=element)
+    form.category_id.choices = choices([("", "Choose a category…"), *services.category_choices()])
+    if form.validate_on_submit():
+        try:
+            services.update_element(element, current_user, **form.values())
+        except DomainError as err:
+            show_domain_error(form, err)
+        else:
+            flash(f"{element.name} saved.", "success")
+            return redirect(url_for(".elements"))
+    return render_template(
+        "directory_staff/element_form.html", form=form, element=element, confirm=ConfirmForm(formdata=None)
+    ), _status(form)
+
+
+@bp.post("/data-elements/<int:element_id>/retire")
+def retire_element(element_id: int):
+    return _set_element_retired(element_id, retired=True)
+
+
+@bp.post("/data-elements/<int:element_id>/unretire")
+def unretire_element(element_id: int):
+    return _set_element_retired(element_id, retired=False)
+
+
+def _set_element_retired(element_id: int, *, retired: bool):
+    element = services.get_element_or_404(element_id)
+    if ConfirmForm().validate_on_submit():
+        services.set_element_retired(element, current_user, retired=retired)
+        flash(
+            f"{element.name} {'retired: no longer offered for new data uses' if retired else 'offered again'}.",
+            "success",
+        )
+    return redirect(url_for(".elements"))
+
+
+# --- schools ------------------------------------------------------------------------------
+
+
+@bp.get("/schools")
+def schools():
+    page, product_counts = services.list_schools(page=_page(), per_page=_per_page())
+    return render_template(
+        "directory_staff/schools.html", page=page, product_counts=product_counts, confirm=ConfirmForm(formdata=None)
+    )
+
+
+@bp.route("/schools/new", methods=["GET", "POST"])
+def new_school():
+    form = SchoolForm()
+    if form.validate_on_submit():
+        try:
+            school = services.create_school(current_user, name=form.name.data, grade_band=form.grade_band.data or "")
+        except DomainError as err:
+            show_domain_error(form, err)
+        else:
+            flash(f"{school.name} added.", "success")
+            return redirect(url_for(".schools"))
+    return render_template("directory_staff/school_form.html", form=form, school=None), _status(form)
+
+
+@bp.route("/schools/<int:school_id>/edit", methods=["GET", "POST"])
+def edit_school(school_id: int):
+    school = services.get_school_or_404(school_id)
+    form = SchoolForm(obj=school)
+    if form.validate_on_submit():
+        try:
+            services.update_school(school, current_user, name=form.name.data, grade_band=form.grade_band.data or "")
+        except DomainError as err:
+            show_domain_error(form, err)
+        else:
+            flash(f"{school.name} saved.", "success")
+            return redirect(url_for(".schools"))
+    return render_template("directory_staff/school_form.html", form=form, school=school), _status(form)
+
+
+@bp.post("/schools/<int:school_id>/retire")
+def retire_school(school_id: int):
+    return _set_school_retired(school_id, retired=True)
+
+
+@bp.post("/schools/<int:school_id>/unretire")
+def unretire_school(school_id: int):
+    return _set_school_retired(school_id, retired=False)
+
+
+def _set_school_retired(school_id: int, *, retired: bool):
+    school = services.get_school_or_404(school_id)
+    if ConfirmForm().validate_on_submit():
+        services.set_school_retired(school, current_user, retired=retired)
+        flash(f"{school.name} {'retired' if retired else 'is current again'}.", "success")
+    return redirect(url_for(".schools"))

@@ -1,10 +1,137 @@
-"""Public directory pages. Public: no login is needed for any route here."""
+"""Public directory pages. Public: no login is needed for any route here.
 
-from flask import render_template
+Each page runs a constant number of SQL queries whatever the number of rows (tests/directory).
+"""
 
-from clearinghouse.directory import bp
+import io
+
+from flask import abort, current_app, render_template, request, send_file
+from werkzeug.wrappers import Response
+
+from clearinghouse.agreements.models import AgreementState
+from clearinghouse.directory import bp, queries
+from clearinghouse.directory.forms import DirectoryForm, SearchForm, page_number
+from clearinghouse.directory.models import ProductStatus
+from clearinghouse.storage import storage
+from clearinghouse.timeutil import district_today
+
+# Badge kinds for the _macros/ui.html badge(): words always say the state; colour only repeats it.
+STATE_BADGES = {
+    AgreementState.ACTIVE: "ok",
+    AgreementState.EXPIRING: "warn",
+    AgreementState.UPCOMING: "neutral",
+    AgreementState.DRAFT: "neutral",
+    AgreementState.EXPIRED: "bad",
+    AgreementState.TERMINATED: "bad",
+    AgreementState.RENEWED: "neutral",
+}
+STATUS_BADGES = {
+    ProductStatus.APPROVED: "ok",
+    ProductStatus.APPROVED_WITH_CONDITIONS: "warn",
+    ProductStatus.UNDER_REVIEW: "neutral",
+    ProductStatus.NOT_APPROVED: "bad",
+    ProductStatus.RETIRED: "neutral",
+}
+
+
+def web_url(url: str | None) -> str | None:
+    """The address when it is an ordinary web link (never javascript: or data:), else None."""
+    return url if url and url.strip().lower().startswith(("https://", "http://")) else None
+
+
+@bp.context_processor
+def page_helpers() -> dict:
+    return {"state_badges": STATE_BADGES, "status_badges": STATUS_BADGES, "web_url": web_url}
+
+
+def _per_page() -> int:
+    return current_app.config["PAGE_SIZE"]
 
 
 @bp.get("/")
 def home():
-    return render_template("directory/home.html")
+    today = district_today()
+    return render_template(
+        "directory/home.html",
+        form=SearchForm(),
+        counts=queries.headline_counts(today),
+        recent=queries.recently_updated(),
+    )
+
+
+@bp.get("/directory")
+def directory():
+    today = district_today()
+    form = DirectoryForm(request.args, queries.filter_options())
+    ignored = form.ignored_fields()
+    filters = form.filters()
+    results = queries.search_products(filters, page_number(request.args.get("page")), _per_page(), today)
+    return render_template(
+        "directory/directory.html",
+        form=form,
+        filters=filters,
+        ignored=ignored,
+        results=results,
+        listings=queries.listings(results.items, today),
+        params=form.params(),
+    )
+
+
+@bp.get("/products/<slug>")
+def product(slug: str):
+    page = queries.product_page(slug, district_today())
+    if page is None:
+        abort(404)
+    return render_template("directory/product.html", page=page, product=page.product)
+
+
+@bp.get("/vendors/<slug>")
+def vendor(slug: str):
+    page = queries.vendor_page(slug, district_today())
+    if page is None:
+        abort(404)
+    return render_template("directory/vendor.html", page=page, vendor=page.vendor)
+
+
+@bp.get("/data")
+def data_elements():
+    return render_template("directory/data_elements.html", groups=queries.data_element_index())
+
+
+@bp.get("/data/<slug>")
+def data_element(slug: str):
+    element = queries.get_data_element(slug)
+    if element is None:
+        abort(404)
+    today = district_today()
+    results = queries.element_receivers(element, page_number(request.args.get("page")), _per_page())
+    listings = queries.listings([use.product for use in results.items], today)
+    by_product = {listing.product.id: listing for listing in listings}
+    return render_template("directory/data_element.html", element=element, results=results, by_product=by_product)
+
+
+@bp.get("/about")
+def about():
+    return render_template("directory/about.html", notice=queries.privacy_notice_source())
+
+
+@bp.get("/agreements/<int:agreement_id>/document")
+def agreement_document(agreement_id: int) -> Response:
+    """The signed agreement, only when the district chose to publish it."""
+    document = queries.get_published_document(agreement_id)
+    if document is None:
+        abort(404)
+    try:
+        data = storage().read(document.storage_key)
+    except FileNotFoundError:
+        current_app.logger.error("Published document %s of agreement %s is missing", document.id, agreement_id)
+        abort(404)
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.original_name,
+        max_age=300,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

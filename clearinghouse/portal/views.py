@@ -1,1 +1,114 @@
-"""(being written)"""
+"""The vendor portal's pages: every object is loaded within the signed-in user's vendor."""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from clearinghouse.destruction import certificates
+from clearinghouse.destruction.models import CertificateStatus, DisposalMethod, RequestStatus
+from clearinghouse.errors import DomainError, show_domain_error
+from clearinghouse.portal import bp, services
+from clearinghouse.portal.forms import CertificateForm
+from clearinghouse.timeutil import district_today
+
+REQUEST_STATUS_LABELS = {
+    RequestStatus.OPEN: "Waiting for your certificate",
+    RequestStatus.SUBMITTED: "Certificate under review by the district",
+    RequestStatus.ACCEPTED: "Closed: destruction certified",
+    RequestStatus.WITHDRAWN: "Withdrawn by the district",
+}
+CERTIFICATE_STATUS_LABELS = {
+    CertificateStatus.SUBMITTED: "Waiting for review",
+    CertificateStatus.ACCEPTED: "Accepted",
+    CertificateStatus.REJECTED: "Rejected",
+}
+
+
+@bp.context_processor
+def portal_labels() -> dict:
+    return {
+        "request_status_labels": REQUEST_STATUS_LABELS,
+        "certificate_status_labels": CERTIFICATE_STATUS_LABELS,
+        "method_labels": certificates.METHOD_LABELS,
+        "today": district_today(),
+    }
+
+
+@bp.errorhandler(413)
+def upload_too_large(err):
+    """The request body passed MAX_CONTENT_LENGTH: the form cannot be re-rendered, so say how to go back."""
+    return render_template("portal/too_large.html", back_url=request.path), 413
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int)
+
+
+@bp.get("/")
+def home():
+    vendor_id = current_user.vendor_id
+    return render_template(
+        "portal/home.html",
+        vendor=services.get_vendor(vendor_id),
+        waiting=services.list_waiting_requests(vendor_id),
+        agreements=services.list_agreements(vendor_id),
+        recent_certificates=services.recent_certificates(vendor_id),
+    )
+
+
+@bp.get("/requests")
+def requests():
+    page = services.paginate_requests(current_user.vendor_id, _page(), current_app.config["PAGE_SIZE"])
+    return render_template("portal/requests.html", page=page)
+
+
+@bp.get("/requests/<int:request_id>")
+def show_request(request_id: int):
+    dr = services.get_request_or_404(request_id, current_user.vendor_id)
+    return render_template("portal/request.html", dr=dr)
+
+
+@bp.route("/requests/<int:request_id>/certificate", methods=["GET", "POST"])
+def upload_certificate(request_id: int):
+    dr = services.get_request_or_404(request_id, current_user.vendor_id)
+    form = CertificateForm()
+    if form.validate_on_submit():
+        try:
+            certificates.submit_certificate_upload(
+                dr,
+                actor=current_user._get_current_object(),
+                upload=form.document.data.stream,
+                filename=form.document.data.filename,
+                signer_name=form.signer_name.data,
+                signer_title=form.signer_title.data,
+                disposed_on=form.disposed_on.data,
+                method=DisposalMethod(form.method.data),
+                method_other=form.method_other.data or "",
+                attests_all_copies=form.attests_all_copies.data,
+            )
+        except DomainError as err:
+            show_domain_error(form, err)
+        else:
+            flash("Certificate submitted. The district's privacy office has been told and will review it.", "success")
+            return redirect(url_for(".show_request", request_id=dr.id), 303)
+    form.ask_for_file_again()
+    status = 422 if form.is_submitted() else 200
+    return render_template("portal/upload.html", dr=dr, form=form), status
+
+
+@bp.get("/certificates")
+def certificate_history():
+    page = services.paginate_certificates(current_user.vendor_id, _page(), current_app.config["PAGE_SIZE"])
+    return render_template("portal/certificates.html", page=page)
+
+
+@bp.get("/certificates/<int:certificate_id>/file")
+def download_certificate(certificate_id: int):
+    return certificates.file_response(services.get_certificate_or_404(certificate_id, current_user.vendor_id))
+
+
+@bp.get("/agreements/<int:agreement_id>")
+def show_agreement(agreement_id: int):
+    agreement = services.get_agreement_or_404(agreement_id, current_user.vendor_id)
+    return render_template(
+        "portal/agreement.html", agreement=agreement, requests=services.list_agreement_requests(agreement)
+    )

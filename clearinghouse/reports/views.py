@@ -1,1 +1,12 @@
-"""(being written)"""
+"""The public reports page. Public: no login is needed."""
+
+from flask import render_template
+
+from clearinghouse.reports import bp, charts, services
+
+
+@bp.get("/")
+def index():
+    report = services.build_report()
+    figures = [(figure, charts.bar_chart(figure)) for figure in report.figures]
+    return render_template("reports/index.html", figures=figures, overlaps=report.overlaps)

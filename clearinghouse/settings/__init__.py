@@ -2,8 +2,8 @@
 
 from flask import Blueprint
 
-from clearinghouse.settings import models  # noqa: F401 - registers the tables
 from clearinghouse.security import deny_unless
+from clearinghouse.settings import models  # noqa: F401 - registers the tables
 
 bp = Blueprint("settings", __name__, url_prefix="/staff/settings")
 deny_unless(bp, "admin")

@@ -1,1 +1,33 @@
-"""(being written)"""
+"""The district settings screen (admins only, like the whole blueprint)."""
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from clearinghouse.errors import DomainError, show_domain_error
+from clearinghouse.settings import bp, services
+from clearinghouse.settings.forms import SettingsForm
+from clearinghouse.text import render_markdown
+
+
+@bp.route("/", methods=["GET", "POST"])
+def edit():
+    settings = services.get_settings()
+    form = SettingsForm(obj=settings)
+    preview = render_markdown(form.privacy_notice_md.data)
+    if form.validate_on_submit():
+        if form.preview.data:  # show the typed notice as the public page would, without saving
+            return render_template("settings/edit.html", form=form, preview=preview, previewing=True)
+        try:
+            version = int(form.version.data or "")
+        except ValueError:
+            version = -1
+        try:
+            services.update_settings(form.values(), version=version, actor=current_user._get_current_object())
+        except DomainError as err:
+            show_domain_error(form, err)
+        else:
+            flash("District settings saved.", "success")
+            return redirect(url_for(".edit"))
+    return render_template(
+        "settings/edit.html", form=form, preview=preview, previewing=False
+    ), 422 if form.is_submitted() else 200

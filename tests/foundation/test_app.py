@@ -144,3 +144,8 @@ def test_auto_renewing_agreement_rolls_its_term_a_year_at_a_time():
     assert agreement.term_ends_on(date(2026, 1, 10)) == date(2026, 6, 30)
     assert agreement.term_ends_on(date(2026, 7, 1)) == date(2027, 6, 30)
     assert agreement.ended_on(date(2026, 7, 1)) is None
+
+
+def test_a_missing_trusted_roots_file_stops_start_up(tmp_path):
+    with pytest.raises(ConfigError, match="TRUSTED_ROOTS_PEM"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TRUSTED_ROOTS_PEM": str(tmp_path / "none.pem")})

@@ -4,13 +4,14 @@ import flask_migrate
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from clearinghouse.directory.queries import include_object
 from clearinghouse.extensions import db
 from tests.conftest import in_app
 
 
 def test_migrations_head_matches_the_models(app):
     with in_app(app), db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object}), db.metadata)
     assert diff == []
 
 

@@ -1,0 +1,25 @@
+"""`flask create-admin`: the first administrator, from the command line."""
+
+import os
+
+import click
+
+from clearinghouse.accounts import bp, services
+from clearinghouse.errors import DomainError
+
+PASSWORD_ENV = "CLEARINGHOUSE_ADMIN_PASSWORD"  # noqa: S105 - the name of a variable, not a password
+
+
+@bp.cli.command("create-admin")
+@click.option("--email", required=True, help="The administrator's e-mail address (their sign-in name).")
+@click.option("--name", default="", help="The administrator's name.")
+def create_admin_command(email: str, name: str) -> None:
+    """Create an administrator. Asks for the password twice (not shown), or reads CLEARINGHOUSE_ADMIN_PASSWORD."""
+    password = os.environ.get(PASSWORD_ENV) or click.prompt(
+        "Password", hide_input=True, confirmation_prompt="Type the password again"
+    )
+    try:
+        user = services.create_admin(email, name, password)
+    except DomainError as err:
+        raise click.ClickException(err.message) from None
+    click.echo(f"Created administrator {user.email}.")

@@ -1,0 +1,474 @@
+"""Accounts: signing in and out, passwords, staff users, and vendor invitations.
+
+Every public function here is one unit of work: it checks the rules, raises DomainError before
+writing anything, writes, records the audit event, and commits. Invitation e-mails are queued in
+the outbox inside that unit of work and delivered after the commit.
+"""
+
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
+
+from clearinghouse.accounts import passwords, throttle
+from clearinghouse.accounts.models import EMAIL_MAX, STAFF_ROLES, Invitation, Role, User
+from clearinghouse.errors import DomainError
+from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from clearinghouse.directory.models import Vendor
+
+SIGN_IN_FAILED = "That e-mail address and password do not match an active account. Check them and try again."
+INVITATION_SALT = "clearinghouse.invitation"
+AUDIT_EXCLUDE = ("updated_at", "version", "password_hash", "session_version", "last_login_at")
+
+
+class SignInThrottled(DomainError):
+    """Too many failed sign-ins for this account or address; try again later."""
+
+    def __init__(self, wait: timedelta):
+        minutes = max(1, math.ceil(wait.total_seconds() / 60))
+        unit = "minute" if minutes == 1 else "minutes"
+        super().__init__(f"Too many failed sign-ins. Try again in {minutes} {unit}.")
+        self.minutes = minutes
+
+
+class InvitationGone(DomainError):
+    """The invitation link cannot be used (used, expired, withdrawn or not valid)."""
+
+    def __init__(self, message: str, status: int = 410):
+        super().__init__(message)
+        self.status = status
+
+
+INVITATION_INVALID = (
+    "This invitation link is not valid. Check that you copied the whole link from the e-mail, "
+    "or ask the district for a new link."
+)
+INVITATION_USED = "This invitation link has already been used. Sign in or ask the district for a new link."
+INVITATION_EXPIRED = "This invitation link has expired. Ask the district for a new link."
+INVITATION_REVOKED = (
+    "This invitation link has been withdrawn. Ask the district for a new link if you still need access."
+)
+
+
+def _audit():
+    """The audit service, imported on first use: audit.models imports accounts.models, so a module-level
+    import here is circular whenever the audit package loads first."""
+    from clearinghouse.audit import services
+
+    return services
+
+
+def _vendor_model() -> type["Vendor"]:
+    """Imported on first use: the directory package loads the audit package, which needs this one."""
+    from clearinghouse.directory.models import Vendor
+
+    return Vendor
+
+
+def _notices():
+    """The outbox service, imported on first use for the same reason (it reads the settings, which audit)."""
+    from clearinghouse.notices import services
+
+    return services
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def _valid_email(email: str, field: str = "email") -> str:
+    email = normalize_email(email)
+    if len(email) > EMAIL_MAX:
+        raise DomainError("That e-mail address is too long.", field=field)
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise DomainError("Enter a valid e-mail address, like name@example.org.", field=field) from None
+    return email
+
+
+def _email_is_free(email: str) -> None:
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise DomainError("A user with this e-mail address already exists.", field="email")
+
+
+def _changes(user: User) -> dict[str, list]:
+    return _audit().pending_changes(user, exclude=AUDIT_EXCLUDE)
+
+
+# --- signing in and out ---------------------------------------------------------------------------
+
+
+def sign_in(email: str, password: str, *, address: str, now: datetime | None = None) -> User:
+    """The active user with this e-mail and password.
+
+    Raises SignInThrottled while the account or the address is locked out, and DomainError with one
+    generic message for an unknown e-mail, a wrong password or an inactive account (no enumeration:
+    the unknown-e-mail path hashes too, so it takes as long).
+    """
+    now = now or utcnow()
+    email = normalize_email(email)
+    wait = throttle.lockout_remaining(email, address, now=now)
+    if wait is not None:
+        raise SignInThrottled(wait)
+    user = db.session.scalar(select(User).where(User.email == email)) if email else None
+    matches = passwords.verify_password(user.password_hash if user else "", password or "")
+    if user is None or not matches or not user.is_active:
+        with unit_of_work():
+            throttle.record_failure(email, address, now=now)
+        raise DomainError(SIGN_IN_FAILED)
+    with unit_of_work():
+        throttle.clear_account(email)
+        user.last_login_at = now
+        _audit().record(user, "user.signed_in", user, label=user.email)
+    return user
+
+
+def sign_out(user: User) -> None:
+    """End every session of the user: cookies carrying the old session version stop working."""
+    with unit_of_work():
+        user.session_version += 1
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Set a new password after checking the current one; ends the user's other sessions.
+
+    Raises DomainError on `current_password` or `new_password`.
+    """
+    if not passwords.verify_password(user.password_hash, current_password or ""):
+        raise DomainError("That is not your current password.", field="current_password")
+    if current_password == new_password:
+        raise DomainError("Choose a password different from your current one.", field="new_password")
+    passwords.check_password_rules(new_password, email=user.email, field="new_password")
+    with unit_of_work():
+        user.password_hash = passwords.hash_password(new_password)
+        user.session_version += 1
+        _audit().record(user, "user.password_changed", user, {"password": ["(hidden)", "(changed)"]}, label=user.email)
+
+
+# --- staff users ----------------------------------------------------------------------------------
+
+
+def create_admin(email: str, name: str, password: str) -> User:
+    """The command-line set-up of an administrator with a password. Raises DomainError."""
+    email = _valid_email(email)
+    _email_is_free(email)
+    passwords.check_password_rules(password, email=email)
+    with unit_of_work():
+        user = User(
+            email=email,
+            name=(name or "").strip()[:200],
+            role=Role.ADMIN,
+            password_hash=passwords.hash_password(password),
+            is_active_account=True,
+            session_version=1,
+        )
+        db.session.add(user)
+        changes = _changes(user)
+        _audit().record(None, "user.created", user, changes, label=email)
+    return user
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.is_admin:
+        raise DomainError("Only an administrator can do that.")
+
+
+def create_staff_user(email: str, name: str, role: Role | str, *, actor: User, now: datetime | None = None) -> User:
+    """An admin adds a privacy officer or administrator; they get an invitation to set their password.
+
+    Raises DomainError (not an admin, bad role, e-mail taken).
+    """
+    _require_admin(actor)
+    role = Role(role)
+    if role not in STAFF_ROLES:
+        raise DomainError("Choose administrator or privacy officer.", field="role")
+    email = _valid_email(email)
+    _email_is_free(email)
+    with unit_of_work():
+        user = User(
+            email=email, name=name.strip()[:200], role=role, password_hash="", is_active_account=True, session_version=1
+        )
+        db.session.add(user)
+        _audit().record(actor, "user.created", user, _changes(user), label=email)
+        _invitation, notice_ids = _invite(user, actor=actor, now=now)
+    _deliver(notice_ids)
+    return user
+
+
+def _last_active_admin(user: User) -> bool:
+    others = db.session.scalar(
+        select(func.count(User.id)).where(
+            User.role == Role.ADMIN, User.is_active_account.is_(True), User.password_hash != "", User.id != user.id
+        )
+    )
+    return user.is_admin and others == 0
+
+
+def deactivate_user(user: User, *, actor: User, now: datetime | None = None) -> None:
+    """Switch an account off: its sessions end and its pending invitations are withdrawn.
+
+    Admins may deactivate anyone but themselves and the last administrator; officers only vendor users.
+    """
+    if not actor.is_admin and (not actor.is_staff or user.role != Role.VENDOR):
+        raise DomainError("Only an administrator can deactivate staff accounts.")
+    if user.id == actor.id:
+        raise DomainError("You cannot deactivate your own account.")
+    if _last_active_admin(user):
+        raise DomainError("This is the last active administrator. Add another administrator first.")
+    if not user.is_active_account:
+        raise DomainError(f"{user.email} is already deactivated.")
+    now = now or utcnow()
+    with unit_of_work():
+        user.is_active_account = False
+        user.session_version += 1
+        changes = _changes(user)
+        _revoke_pending(user, now)
+        _audit().record(actor, "user.deactivated", user, changes, label=user.email)
+
+
+def reactivate_user(user: User, *, actor: User) -> None:
+    """An admin switches an account back on (a user who never set a password still needs an invitation)."""
+    _require_admin(actor)
+    if user.is_active_account:
+        raise DomainError(f"{user.email} is already active.")
+    with unit_of_work():
+        user.is_active_account = True
+        _audit().record(actor, "user.reactivated", user, _changes(user), label=user.email)
+
+
+# --- vendor users and invitations ---------------------------------------------------------------
+
+
+def invite_vendor_user(vendor: "Vendor", email: str, name: str, *, actor: User, now: datetime | None = None) -> User:
+    """An officer invites a vendor contact: a vendor user without a password, and an e-mailed link.
+
+    Raises DomainError (e-mail taken).
+    """
+    if not actor.is_staff:
+        raise DomainError("Only district staff can invite vendor users.")
+    email = _valid_email(email)
+    _email_is_free(email)
+    with unit_of_work():
+        user = User(
+            email=email,
+            name=name.strip()[:200],
+            role=Role.VENDOR,
+            vendor_id=vendor.id,
+            password_hash="",
+            is_active_account=True,
+            session_version=1,
+        )
+        db.session.add(user)
+        _audit().record(actor, "user.invited", user, _changes(user), label=email)
+        _invitation, notice_ids = _invite(user, actor=actor, now=now)
+    _deliver(notice_ids)
+    return user
+
+
+def resend_invitation(user: User, *, actor: User, now: datetime | None = None) -> Invitation:
+    """A new link for someone who has not set a password yet; the older links stop working.
+
+    Officers re-send to vendor users, admins to anyone. Raises DomainError.
+    """
+    if user.role != Role.VENDOR:
+        _require_admin(actor)
+    if user.password_hash:
+        raise DomainError(f"{user.email} has already set a password; they can sign in.")
+    if not user.is_active_account:
+        raise DomainError(f"{user.email} is deactivated. An administrator must reactivate the account first.")
+    now = now or utcnow()
+    with unit_of_work():
+        _revoke_pending(user, now)
+        invitation, notice_ids = _invite(user, actor=actor, now=now)
+        _audit().record(actor, "user.invitation_resent", user, label=user.email)
+    _deliver(notice_ids)
+    return invitation
+
+
+def revoke_vendor_user(user: User, *, actor: User, now: datetime | None = None) -> None:
+    """Withdraw a vendor user's access: deactivate, withdraw pending links, end sessions."""
+    if user.role != Role.VENDOR:
+        raise DomainError("Only vendor users can be revoked here.")
+    deactivate_user(user, actor=actor, now=now)
+
+
+def _revoke_pending(user: User, now: datetime) -> None:
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.user_id == user.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITATION_SALT)
+
+
+def token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _invite(user: User, *, actor: User | None, now: datetime | None) -> tuple[Invitation, list[int]]:
+    """Add an invitation and queue its e-mail (inside the caller's unit of work)."""
+    now = now or utcnow()
+    raw = secrets.token_urlsafe(32)  # only its SHA-256 is stored
+    invitation = Invitation(
+        user_id=user.id,
+        token_hash=token_hash(raw),
+        invited_by_id=actor.id if actor else None,
+        created_at=now,
+        expires_at=now + timedelta(days=current_app.config["INVITATION_DAYS"]),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    link_token = _serializer().dumps(raw)
+    notice = _notices().queue_notice(
+        f"invitation:{invitation.id}",
+        [user.email],
+        "invitation",
+        {
+            "path": f"/invitations/{link_token}",
+            "user": user,
+            "vendor_name": user.vendor.name if user.vendor else "",
+            "role_label": user.role.label,
+            "invited_by": actor.display_name if actor else "",
+            "expires_at": invitation.expires_at,
+        },
+        subject_type="invitation",
+        subject_id=invitation.id,
+        now=now,
+    )
+    return invitation, [notice.id] if notice is not None else []
+
+
+def _deliver(notice_ids: list[int]) -> None:
+    """Send the invitation e-mail now; a failure leaves it queued in the outbox for a retry."""
+    if notice_ids:
+        _notices().deliver_queued(notice_ids=notice_ids)
+
+
+def find_invitation(link_token: str, *, now: datetime | None = None) -> Invitation:
+    """The invitation behind a link, still usable. Raises InvitationGone saying why not."""
+    now = now or utcnow()
+    max_age = current_app.config["INVITATION_DAYS"] * 86400
+    try:
+        raw = _serializer().loads(link_token, max_age=max_age)
+    except SignatureExpired:
+        raise InvitationGone(INVITATION_EXPIRED) from None
+    except BadSignature:
+        raise InvitationGone(INVITATION_INVALID, status=404) from None
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == token_hash(str(raw))).options(joinedload(Invitation.user))
+    )
+    if invitation is None:
+        raise InvitationGone(INVITATION_INVALID, status=404)
+    if invitation.used_at is not None:
+        raise InvitationGone(INVITATION_USED)
+    if invitation.revoked_at is not None or not invitation.user.is_active_account:
+        raise InvitationGone(INVITATION_REVOKED)
+    if invitation.expires_at <= now:
+        raise InvitationGone(INVITATION_EXPIRED)
+    return invitation
+
+
+def accept_invitation(invitation: Invitation, name: str, password: str, *, now: datetime | None = None) -> User:
+    """Set the invited user's name and password and use up the link, once even under a double submit.
+
+    Raises DomainError (password rules) or InvitationGone (someone used the link a moment ago).
+    """
+    user = invitation.user
+    passwords.check_password_rules(password, email=user.email)
+    now = now or utcnow()
+    with unit_of_work():
+        claimed = db.session.execute(
+            update(Invitation)
+            .where(
+                Invitation.id == invitation.id,
+                Invitation.used_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > now,
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            raise InvitationGone(INVITATION_USED)
+        user.name = name.strip()[:200] or user.name
+        user.password_hash = passwords.hash_password(password)
+        user.last_login_at = now
+        _audit().record(user, "user.invitation_accepted", user, _changes(user), label=user.email)
+    return user
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserRow:
+    user: User
+    pending: Invitation | None  # the newest invitation that is not used or withdrawn
+
+    def status(self, now: datetime) -> tuple[str, str]:
+        """(label, badge kind) for the users list."""
+        if not self.user.is_active_account:
+            return "Deactivated", "bad"
+        if self.user.password_hash:
+            return "Active", "ok"
+        if self.pending is not None and self.pending.expires_at > now:
+            return "Invitation sent", "warn"
+        return "Invitation expired", "bad"
+
+
+def list_users(page: int, per_page: int, *, now: datetime | None = None):
+    """A page of users (staff first, then vendor users by vendor), each with its pending invitation.
+
+    Two queries whatever the page size: the users with their vendors, then their pending invitations.
+    """
+    Vendor = _vendor_model()
+    stmt = (
+        select(User)
+        .outerjoin(User.vendor)
+        .options(joinedload(User.vendor))
+        .order_by(User.role == Role.VENDOR, Vendor.name, User.email)
+    )
+    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    ids = [user.id for user in pagination.items]
+    pending: dict[int, Invitation] = {}
+    if ids:
+        rows = db.session.scalars(
+            select(Invitation)
+            .where(Invitation.user_id.in_(ids), Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+            .order_by(Invitation.created_at)
+        )
+        pending = {invitation.user_id: invitation for invitation in rows}  # the newest wins
+    return pagination, [UserRow(user, pending.get(user.id)) for user in pagination.items]
+
+
+def get_user_or_404(user_id: int) -> User:
+    return db.get_or_404(User, user_id)
+
+
+def get_vendor_user_or_404(user_id: int) -> User:
+    return db.one_or_404(select(User).where(User.id == user_id, User.role == Role.VENDOR))
+
+
+def vendor_choices() -> list[tuple[int, str]]:
+    Vendor = _vendor_model()
+    return [(v.id, v.name) for v in db.session.execute(select(Vendor.id, Vendor.name).order_by(Vendor.name))]
+
+
+def get_vendor_or_none(vendor_id: int | None) -> "Vendor | None":
+    return db.session.get(_vendor_model(), vendor_id) if vendor_id else None

@@ -1,0 +1,69 @@
+"""The /products filters: the directory's own filters (directory.queries), read strictly.
+
+The directory's HTML form drops a value it does not know; the API answers 400 instead, so that a
+typo in a script does not silently return the whole directory. A well-formed slug that names no
+record is not an error: nothing matches it, as in the directory.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, false, select
+from werkzeug.datastructures import MultiDict
+
+from clearinghouse.directory.models import DataCategory, DataElement, ProductStatus, School
+from clearinghouse.directory.queries import SEARCH_TEXT_MAX, AgreementFilter, DirectoryFilters, StatusFilter, is_slug
+from clearinghouse.errors import DomainError
+from clearinghouse.extensions import db
+
+PARAMS = ("q", "element", "category", "school", "status", "agreement")
+SLUG_PARAMS = {"element": DataElement, "category": DataCategory, "school": School}
+STATUS_VALUES = [s.value for s in ProductStatus] + [StatusFilter.ALL.value]
+AGREEMENT_VALUES = [a.value for a in AgreementFilter]
+
+
+@dataclass(frozen=True)
+class ProductQuery:
+    params: dict[str, str]  # the filters given, for the links to other pages
+    filters: DirectoryFilters
+    matches_nothing: bool  # a slug that names no record
+
+    def clauses(self, today) -> list[ColumnElement[bool]]:
+        return [*self.filters.clauses(today), *([false()] if self.matches_nothing else [])]
+
+
+def _choice(name: str, value: str, allowed: list[str]) -> str:
+    if value and value not in allowed:
+        raise DomainError(f"'{name}' must be one of: {', '.join(allowed)}.", field=name)
+    return value
+
+
+def parse_product_query(args: MultiDict) -> ProductQuery:
+    """Read the filters; raise DomainError (naming the parameter) for a value the API cannot use.
+
+    Looks up the slugs given (one small query each, at most three).
+    """
+    params = {name: (args.get(name) or "").strip() for name in PARAMS}
+    params = {name: value for name, value in params.items() if value}
+    text = params.get("q", "")
+    if len(text) > SEARCH_TEXT_MAX:
+        raise DomainError(f"'q' may be at most {SEARCH_TEXT_MAX} characters.", field="q")
+    ids: dict[str, int | None] = {}
+    for name, model in SLUG_PARAMS.items():
+        value = params.get(name, "")
+        if value and not is_slug(value):
+            raise DomainError(
+                f"'{name}' must be a slug such as 'date-of-birth' (lower-case words and hyphens).", field=name
+            )
+        ids[name] = db.session.scalar(select(model.id).where(model.slug == value)) if value else None
+    status = _choice("status", params.get("status", ""), STATUS_VALUES)
+    agreement = _choice("agreement", params.get("agreement", ""), AGREEMENT_VALUES)
+    filters = DirectoryFilters(
+        text=text,
+        element_id=ids["element"],
+        category_id=ids["category"],
+        school_id=ids["school"],
+        status=StatusFilter(status) if status == StatusFilter.ALL else ProductStatus(status) if status else None,
+        agreement=AgreementFilter(agreement) if agreement else None,
+    )
+    unknown = any(params.get(name) and ids[name] is None for name in SLUG_PARAMS)
+    return ProductQuery(params=params, filters=filters, matches_nothing=unknown)

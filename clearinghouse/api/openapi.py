@@ -1,0 +1,403 @@
+"""The OpenAPI 3.1 description of the open data API, written as Python data.
+
+Every object schema lists all its fields and forbids others, so a field added to serializers.py
+without being described here fails the tests that check each response against this document.
+"""
+
+from copy import deepcopy
+from functools import cache
+from typing import Any
+
+from clearinghouse.agreements.models import AgreementKind, AgreementState
+from clearinghouse.api.filters import AGREEMENT_VALUES, STATUS_VALUES
+from clearinghouse.directory.models import ProductKind, ProductStatus
+from clearinghouse.directory.queries import MAX_PAGE
+
+API_VERSION = "1.0.0"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(properties: dict[str, Any], description: str = "") -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in schema:
+        return {"oneOf": [schema, {"type": "null"}]}
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+STRING = {"type": "string"}
+BOOLEAN = {"type": "boolean"}
+DAY = {"type": "string", "format": "date"}
+INSTANT = {"type": "string", "format": "date-time"}
+URL = {"type": "string", "format": "uri"}
+SLUG = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}
+COUNT = {"type": "integer", "minimum": 0}
+
+AGREEMENT_FACTS: dict[str, Any] = {
+    "id": {"type": "integer"},
+    "kind": {"enum": [k.value for k in AgreementKind]},
+    "kind_label": STRING,
+    "reference": STRING,
+    "signed_on": _nullable(DAY),
+    "effective_on": _nullable(DAY),
+    "expires_on": {**_nullable(DAY), "description": "Null: open-ended."},
+    "auto_renews": BOOLEAN,
+    "terminated_on": _nullable(DAY),
+    "state": {
+        "enum": [s.value for s in AgreementState],
+        "description": "Derived from the dates on the district's calendar today.",
+    },
+    "state_label": STRING,
+    "renewed_by": {"type": ["integer", "null"], "description": "Id of the agreement that renewed this one."},
+    "destruction": _nullable(_ref("DestructionStatus")),
+    "document_url": {**_nullable(URL), "description": "The signed agreement, when the district publishes it."},
+}
+
+VENDOR: dict[str, Any] = {
+    "slug": SLUG,
+    "name": STRING,
+    "website": STRING,
+    "privacy_policy_url": STRING,
+    "contact_email": {**STRING, "description": "The vendor's public privacy contact."},
+    "description": {**STRING, "description": "Markdown."},
+    "is_retired": BOOLEAN,
+    "products": {"type": "array", "items": _ref("ProductRef")},
+    "updated_at": INSTANT,
+    "url": URL,
+    "html_url": _nullable(URL),
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _object(
+        {
+            "error": _object(
+                {"status": {"type": "integer"}, "title": STRING, "message": {**STRING, "description": "What to fix."}}
+            )
+        }
+    ),
+    "Meta": _object(
+        {
+            "total": {**COUNT, "description": "Rows in the whole list."},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+            "pages": COUNT,
+        }
+    ),
+    "Links": _object(
+        {
+            "self": URL,
+            "first": URL,
+            "last": URL,
+            "next": _nullable(URL),
+            "prev": _nullable(URL),
+        },
+        "Links to pages of the same list, with the same filters.",
+    ),
+    "VendorRef": _object({"slug": SLUG, "name": STRING, "url": URL}),
+    "ProductRef": _object(
+        {
+            "slug": SLUG,
+            "name": STRING,
+            "kind": {"enum": [k.value for k in ProductKind]},
+            "status": {"enum": [s.value for s in ProductStatus]},
+            "url": URL,
+        }
+    ),
+    "DestructionStatus": _object(
+        {
+            "label": {**STRING, "description": "A whole phrase, e.g. 'Data destruction certified on May 3, 2027'."},
+            "badge": {"enum": ["ok", "warn", "bad"]},
+        },
+        "Whether the vendor has destroyed the district's data after an agreement ended.",
+    ),
+    "AgreementFacts": _object(AGREEMENT_FACTS, "The public facts of a data-privacy agreement."),
+    "DataUse": _object(
+        {
+            "element": SLUG,
+            "element_name": STRING,
+            "category": SLUG,
+            "category_name": STRING,
+            "is_sensitive": BOOLEAN,
+            "purpose": {**STRING, "description": "Why the product receives this data."},
+        }
+    ),
+    "School": _object({"slug": SLUG, "name": STRING, "grade_band": STRING}),
+    "Product": _object(
+        {
+            "slug": SLUG,
+            "name": STRING,
+            "vendor": _ref("VendorRef"),
+            "kind": {"enum": [k.value for k in ProductKind]},
+            "kind_label": STRING,
+            "status": {"enum": [s.value for s in ProductStatus]},
+            "status_label": STRING,
+            "website": STRING,
+            "purpose": {**STRING, "description": "Markdown."},
+            "grade_bands": STRING,
+            "schools": {"type": "array", "items": _ref("School")},
+            "data_uses": {"type": "array", "items": _ref("DataUse")},
+            "agreements": {"type": "array", "items": _ref("AgreementFacts"), "description": "Newest first."},
+            "updated_at": INSTANT,
+            "url": URL,
+            "html_url": _nullable(URL),
+        },
+        "An app or service, the student data it receives and why, and its agreements.",
+    ),
+    "Vendor": _object(VENDOR, "A company that receives student data."),
+    "Agreement": _object(
+        {
+            **AGREEMENT_FACTS,
+            "vendor": _ref("VendorRef"),
+            "products": {"type": "array", "items": _ref("ProductRef")},
+            "updated_at": INSTANT,
+        },
+        "An agreement's public facts, with its vendor and the products it covers.",
+    ),
+    "VendorAgreement": _object(
+        {**AGREEMENT_FACTS, "products": {"type": "array", "items": _ref("ProductRef")}},
+        "An agreement of the vendor, with the products it covers.",
+    ),
+    "VendorDetail": _object(
+        {**VENDOR, "agreements": {"type": "array", "items": _ref("VendorAgreement")}},
+        "A vendor with its agreements.",
+    ),
+    "DataElement": _object(
+        {
+            "slug": SLUG,
+            "name": STRING,
+            "category": SLUG,
+            "category_name": STRING,
+            "description": STRING,
+            "is_sensitive": BOOLEAN,
+            "is_retired": BOOLEAN,
+            "product_count": {**COUNT, "description": "How many products receive it."},
+            "products_url": URL,
+            "html_url": _nullable(URL),
+        }
+    ),
+}
+
+
+def _list_of(item: str) -> dict[str, Any]:
+    return _object({"data": {"type": "array", "items": _ref(item)}, "meta": _ref("Meta"), "links": _ref("Links")})
+
+
+def _one(item: str) -> dict[str, Any]:
+    return _object({"data": _ref(item)})
+
+
+PAGE_PARAMETERS = [
+    {"$ref": "#/components/parameters/page"},
+    {"$ref": "#/components/parameters/per_page"},
+]
+
+SLUG_FILTER = {"type": "string", "pattern": "^[A-Za-z0-9-]{0,200}$"}
+PRODUCT_FILTERS = [
+    {
+        "name": "q",
+        "in": "query",
+        "description": "Words to find in product and vendor names and purposes; each word matches as a prefix.",
+        "schema": {"type": "string", "maxLength": 200},
+    },
+    {
+        "name": "element",
+        "in": "query",
+        "description": "Only products that receive this data element (its slug).",
+        "schema": SLUG_FILTER,
+    },
+    {
+        "name": "category",
+        "in": "query",
+        "description": "Only products that receive data of this category (slug).",
+        "schema": SLUG_FILTER,
+    },
+    {
+        "name": "school",
+        "in": "query",
+        "description": "Only products used at this school (slug).",
+        "schema": SLUG_FILTER,
+    },
+    {
+        "name": "status",
+        "in": "query",
+        "description": "Only products with this status; `all` for every product. "
+        "Without it, retired products and those of retired vendors are left out.",
+        "schema": {"enum": ["", *STATUS_VALUES]},
+    },
+    {
+        "name": "agreement",
+        "in": "query",
+        "description": "Only products whose current agreement (the latest by "
+        "effective date) is in this state; `open_ended`: active with no end date; `none`: no agreement on file.",
+        "schema": {"enum": ["", *AGREEMENT_VALUES]},
+    },
+]
+
+CACHE_HEADERS = {
+    "ETag": {"description": "A hash of the body; send it back in If-None-Match.", "schema": STRING},
+    "Cache-Control": {"description": "public, max-age=60", "schema": STRING},
+}
+LAST_MODIFIED = {
+    "Last-Modified": {
+        "description": "The latest change to the rows shown (for lists whose states follow the date, no earlier "
+        "than the district's last midnight); send it back in If-Modified-Since.",
+        "schema": STRING,
+    }
+}
+
+
+def _get(
+    summary: str,
+    description: str,
+    schema: dict,
+    *,
+    parameters: list | None = None,
+    dated: bool = True,
+    not_found: bool = False,
+    bad_request: bool = True,
+) -> dict[str, Any]:
+    headers = {**CACHE_HEADERS, **(LAST_MODIFIED if dated else {})}
+    responses: dict[str, Any] = {
+        "200": {"description": "OK", "headers": headers, "content": {"application/json": {"schema": schema}}},
+        "304": {"description": "Not modified since the ETag or date the client sent."},
+    }
+    if bad_request:
+        responses["400"] = {"$ref": "#/components/responses/BadRequest"}
+    if not_found:
+        responses["404"] = {"$ref": "#/components/responses/NotFound"}
+    operation = {"summary": summary, "description": description, "responses": responses}
+    if parameters:
+        operation["parameters"] = parameters
+    return {"get": operation}
+
+
+SLUG_PARAMETER = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+@cache
+def _document() -> dict[str, Any]:
+    paths = {
+        "/vendors": _get(
+            "Vendors",
+            "Every vendor (company), by name, with its products.",
+            _list_of("Vendor"),
+            parameters=PAGE_PARAMETERS,
+        ),
+        "/vendors/{slug}": _get(
+            "One vendor",
+            "A vendor with its products and the public facts of its agreements.",
+            _one("VendorDetail"),
+            parameters=[SLUG_PARAMETER],
+            not_found=True,
+            bad_request=False,
+        ),
+        "/products": _get(
+            "Products",
+            "Products by name, with the student data each receives, why, and its agreements. "
+            "The same filters as the directory; they combine.",
+            _list_of("Product"),
+            parameters=[*PRODUCT_FILTERS, *PAGE_PARAMETERS],
+        ),
+        "/products/{slug}": _get(
+            "One product",
+            "A product with its data uses, schools and agreements.",
+            _one("Product"),
+            parameters=[SLUG_PARAMETER],
+            not_found=True,
+            bad_request=False,
+        ),
+        "/data-elements": _get(
+            "Data elements",
+            "The kinds of student data, in the order of the NDPA taxonomy, with how many products receive each. "
+            "No Last-Modified: these rows carry no timestamps, so use the ETag.",
+            _list_of("DataElement"),
+            parameters=PAGE_PARAMETERS,
+            dated=False,
+        ),
+        "/agreements": _get(
+            "Agreements",
+            "The public facts of every data-privacy agreement: kind, dates, state and data destruction status.",
+            _list_of("Agreement"),
+            parameters=PAGE_PARAMETERS,
+        ),
+        "/openapi.json": {
+            "get": {
+                "summary": "This description",
+                "description": "The OpenAPI 3.1 description of this API.",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "headers": CACHE_HEADERS,
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                    "304": {"description": "Not modified."},
+                },
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Student data privacy: open data",
+            "version": API_VERSION,
+            "description": "Read-only, public data about which companies receive student data from the district, "
+            "what they receive, why, and under which agreement. No account is needed. Lists are paginated "
+            "(`page`, `per_page` up to 100) in a stable order; responses carry an ETag and can be revalidated.",
+            "license": {"name": "Public data", "identifier": "CC0-1.0"},
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "parameters": {
+                "page": {
+                    "name": "page",
+                    "in": "query",
+                    "description": "Page number, from 1.",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+                },
+                "per_page": {
+                    "name": "per_page",
+                    "in": "query",
+                    "description": "Rows per page.",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25},
+                },
+            },
+            "responses": {
+                "BadRequest": {
+                    "description": "A parameter has a value the API cannot use; the message says which.",
+                    "content": {"application/json": {"schema": _ref("Error")}},
+                },
+                "NotFound": {
+                    "description": "No such record.",
+                    "content": {"application/json": {"schema": _ref("Error")}},
+                },
+            },
+        },
+    }
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document (a fresh copy, so callers cannot change the cached one)."""
+    return deepcopy(_document())
+
+
+def endpoint_summaries() -> list[dict[str, str]]:
+    """(path, summary, description) of each endpoint, for the open data page."""
+    return [
+        {"path": path, "summary": item["get"]["summary"], "description": item["get"]["description"]}
+        for path, item in _document()["paths"].items()
+    ]

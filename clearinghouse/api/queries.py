@@ -1,0 +1,96 @@
+"""Read side of the open data: each list in a constant number of queries, in a stable order."""
+
+from collections.abc import Sequence
+from datetime import date
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from clearinghouse.agreements.models import Agreement
+from clearinghouse.api.filters import ProductQuery
+from clearinghouse.destruction import public as destruction_public
+from clearinghouse.directory import queries as directory_queries
+from clearinghouse.directory.models import DataCategory, DataElement, DataUse, Product, Vendor
+from clearinghouse.extensions import db
+
+PRODUCT_DETAILS = (
+    selectinload(Product.data_uses).joinedload(DataUse.element).joinedload(DataElement.category),
+    selectinload(Product.schools),
+    selectinload(Product.agreements),
+)
+
+
+def _paginate(stmt, page: int, per_page: int) -> Pagination:
+    return db.paginate(stmt, page=page, per_page=per_page, max_per_page=per_page, error_out=False)
+
+
+def list_vendors(page: int, per_page: int) -> Pagination:
+    stmt = select(Vendor).options(selectinload(Vendor.products)).order_by(Vendor.name, Vendor.id)
+    return _paginate(stmt, page, per_page)
+
+
+def get_vendor(slug: str) -> Vendor | None:
+    stmt = (
+        select(Vendor)
+        .where(Vendor.slug == slug)
+        .options(selectinload(Vendor.products), selectinload(Vendor.agreements).selectinload(Agreement.products))
+    )
+    return db.session.scalar(stmt)
+
+
+def list_products(query: ProductQuery, page: int, per_page: int, today: date) -> Pagination:
+    """Products matching the directory's search and filters, by name, with everything the API shows."""
+    stmt = select(Product).join(Product.vendor).where(*query.clauses(today))
+    terms = query.filters.terms
+    if terms:
+        hits = directory_queries.search_hits(terms)
+        stmt = stmt.join(hits, hits.c.product_id == Product.id)
+    stmt = stmt.options(contains_eager(Product.vendor), *PRODUCT_DETAILS).order_by(
+        Product.name, Vendor.name, Product.id
+    )
+    return _paginate(stmt, page, per_page)
+
+
+def get_product(slug: str) -> Product | None:
+    stmt = select(Product).where(Product.slug == slug).options(joinedload(Product.vendor), *PRODUCT_DETAILS)
+    return db.session.scalar(stmt)
+
+
+def list_data_elements(page: int, per_page: int) -> tuple[Pagination, dict[int, int]]:
+    """Data elements in taxonomy order, and how many listed products (as in the directory) receive each."""
+    stmt = (
+        select(DataElement)
+        .join(DataElement.category)
+        .options(contains_eager(DataElement.category))
+        .order_by(DataCategory.position, DataCategory.name, DataElement.position, DataElement.name, DataElement.id)
+    )
+    pagination = _paginate(stmt, page, per_page)
+    ids = [element.id for element in pagination.items]
+    counts: dict[int, int] = {}
+    if ids:
+        count_stmt = (
+            select(DataUse.data_element_id, func.count(DataUse.product_id))
+            .join(Product, Product.id == DataUse.product_id)
+            .join(Vendor, Vendor.id == Product.vendor_id)
+            .where(DataUse.data_element_id.in_(ids), directory_queries.listed_clause())
+            .group_by(DataUse.data_element_id)
+        )
+        counts = dict(db.session.execute(count_stmt).tuples().all())
+    return pagination, counts
+
+
+def list_agreements(page: int, per_page: int) -> Pagination:
+    stmt = (
+        select(Agreement)
+        .join(Agreement.vendor)
+        .options(contains_eager(Agreement.vendor), selectinload(Agreement.products))
+        .order_by(Vendor.name, Agreement.effective_on.desc().nulls_last(), Agreement.id)
+    )
+    return _paginate(stmt, page, per_page)
+
+
+def destruction_statuses(agreements: Sequence[Agreement], today: date) -> dict:
+    """The public destruction status of each agreement that has one (one query, none when empty)."""
+    ids = sorted({a.id for a in agreements})
+    return destruction_public.status_by_agreement(ids, today) if ids else {}

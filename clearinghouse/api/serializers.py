@@ -1,0 +1,170 @@
+"""The public shape of each record in the open data: an explicit list of public fields, nothing else.
+
+Every field is named here on purpose. Internal notes, vendor users, unpublished documents,
+termination reasons and audit details never leave the database through the API: a new column
+stays private until someone adds it here (and to openapi.py).
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app, url_for
+
+from clearinghouse.agreements.models import Agreement
+from clearinghouse.directory.models import DataElement, Product, Vendor
+
+# Public HTML pages that the directory offers for each record, when they exist.
+HTML_ENDPOINTS = {
+    "vendor": ("directory.vendor", "slug"),
+    "product": ("directory.product", "slug"),
+    "data_element": ("directory.data_element", "slug"),
+    "document": ("directory.agreement_document", "agreement_id"),
+}
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _instant(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def html_url(kind: str, value: Any) -> str | None:
+    """The public web page of a record, or None when the site has no such page."""
+    endpoint, arg = HTML_ENDPOINTS[kind]
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **{arg: value}, _external=True)
+
+
+def vendor_ref(vendor: Vendor) -> dict[str, Any]:
+    return {"slug": vendor.slug, "name": vendor.name, "url": url_for("api.vendor", slug=vendor.slug, _external=True)}
+
+
+def product_ref(product: Product) -> dict[str, Any]:
+    return {
+        "slug": product.slug,
+        "name": product.name,
+        "kind": product.kind.value,
+        "status": product.status.value,
+        "url": url_for("api.product", slug=product.slug, _external=True),
+    }
+
+
+def destruction_fact(status: Any) -> dict[str, str] | None:
+    """The public destruction status of an ended agreement (label and badge kind), if any."""
+    if status is None:
+        return None
+    return {"label": status.label, "badge": status.badge}
+
+
+def agreement_facts(agreement: Agreement, today: date, destruction: Any = None) -> dict[str, Any]:
+    """What the public may know of an agreement: its kind, dates, state and destruction status."""
+    state = agreement.state_on(today)
+    return {
+        "id": agreement.id,
+        "kind": agreement.kind.value,
+        "kind_label": agreement.kind.label,
+        "reference": agreement.reference,
+        "signed_on": _day(agreement.signed_on),
+        "effective_on": _day(agreement.effective_on),
+        "expires_on": _day(agreement.expires_on),
+        "auto_renews": agreement.auto_renews,
+        "terminated_on": _day(agreement.terminated_on),
+        "state": state.value,
+        "state_label": state.label,
+        "renewed_by": agreement.renewed_by_id,
+        "destruction": destruction_fact(destruction),
+        "document_url": html_url("document", agreement.id)
+        if agreement.is_document_published and agreement.document_id
+        else None,
+    }
+
+
+def agreement(agreement: Agreement, today: date, destruction: Any = None) -> dict[str, Any]:
+    """An agreement in /agreements: its public facts, its vendor and the products it covers."""
+    return {
+        **agreement_facts(agreement, today, destruction),
+        "vendor": vendor_ref(agreement.vendor),
+        "products": [product_ref(p) for p in sorted(agreement.products, key=lambda p: (p.name, p.id))],
+        "updated_at": _instant(agreement.updated_at),
+    }
+
+
+def product(product: Product, today: date, destruction: dict[int, Any]) -> dict[str, Any]:
+    agreements = sorted(product.agreements, key=lambda a: (a.effective_on or date.min, a.id), reverse=True)
+    return {
+        "slug": product.slug,
+        "name": product.name,
+        "vendor": vendor_ref(product.vendor),
+        "kind": product.kind.value,
+        "kind_label": product.kind.label,
+        "status": product.status.value,
+        "status_label": product.status.label,
+        "website": product.website,
+        "purpose": product.purpose_md,
+        "grade_bands": product.grade_bands,
+        "schools": [{"slug": s.slug, "name": s.name, "grade_band": s.grade_band} for s in product.schools],
+        "data_uses": [
+            {
+                "element": use.element.slug,
+                "element_name": use.element.name,
+                "category": use.element.category.slug,
+                "category_name": use.element.category.name,
+                "is_sensitive": use.element.is_sensitive,
+                "purpose": use.purpose,
+            }
+            for use in product.data_uses
+        ],
+        "agreements": [agreement_facts(a, today, destruction.get(a.id)) for a in agreements],
+        "updated_at": _instant(product.updated_at),
+        "url": url_for("api.product", slug=product.slug, _external=True),
+        "html_url": html_url("product", product.slug),
+    }
+
+
+def vendor(vendor: Vendor) -> dict[str, Any]:
+    return {
+        "slug": vendor.slug,
+        "name": vendor.name,
+        "website": vendor.website,
+        "privacy_policy_url": vendor.privacy_policy_url,
+        "contact_email": vendor.contact_email,
+        "description": vendor.description_md,
+        "is_retired": vendor.is_retired,
+        "products": [product_ref(p) for p in vendor.products],
+        "updated_at": _instant(vendor.updated_at),
+        "url": url_for("api.vendor", slug=vendor.slug, _external=True),
+        "html_url": html_url("vendor", vendor.slug),
+    }
+
+
+def vendor_detail(row: Vendor, today: date, destruction: dict[int, Any]) -> dict[str, Any]:
+    """A vendor with its agreements' public facts (the list leaves agreements out to stay small)."""
+    agreements = sorted(row.agreements, key=lambda a: (a.effective_on or date.min, a.id), reverse=True)
+    return {
+        **vendor(row),
+        "agreements": [
+            {
+                **agreement_facts(a, today, destruction.get(a.id)),
+                "products": [product_ref(p) for p in sorted(a.products, key=lambda p: (p.name, p.id))],
+            }
+            for a in agreements
+        ],
+    }
+
+
+def data_element(element: DataElement, product_count: int) -> dict[str, Any]:
+    return {
+        "slug": element.slug,
+        "name": element.name,
+        "category": element.category.slug,
+        "category_name": element.category.name,
+        "description": element.description,
+        "is_sensitive": element.is_sensitive,
+        "is_retired": element.is_retired,
+        "product_count": product_count,
+        "products_url": url_for("api.products", element=element.slug, _external=True),
+        "html_url": html_url("data_element", element.slug),
+    }

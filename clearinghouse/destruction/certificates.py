@@ -1,0 +1,224 @@
+"""Disposal certificate files: the upload checked and stored, its digital signatures validated, the download.
+
+The request's state machine lives in destruction.services; this module prepares what
+`submit_certificate` records (the StoredFile and the signature report) and cleans up the
+written file when the submission is refused, so a refused upload leaves nothing behind.
+"""
+
+import asyncio
+import io
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+from asn1crypto import pem
+from asn1crypto import x509 as asn1_x509
+from flask import Response, current_app
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from werkzeug.utils import secure_filename
+
+from clearinghouse.accounts.models import User
+from clearinghouse.destruction import services
+from clearinghouse.destruction.models import DestructionRequest, DisposalCertificate, DisposalMethod
+from clearinghouse.errors import DomainError
+from clearinghouse.extensions import db
+from clearinghouse.storage import PDF_MAGIC, StoredFile, read_upload, storage, store_pdf
+from clearinghouse.timeutil import format_datetime
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+METHOD_LABELS = {
+    DisposalMethod.RETURNED: "Returned to the district",
+    DisposalMethod.OVERWRITE: "Securely erased by overwriting",
+    DisposalMethod.CRYPTOGRAPHIC_ERASE: "Cryptographic erase (keys destroyed)",
+    DisposalMethod.PHYSICAL: "Physically destroyed (media shredded, degaussed or incinerated)",
+    DisposalMethod.OTHER: "Other method (described below)",
+}
+
+ATTESTATION = (
+    "I attest that all copies of the data covered by this request, including copies held by "
+    "subcontractors and other authorized persons and copies in backups, replicas, logs and "
+    "analytics stores, have been returned to the district or destroyed as stated above."
+)
+UNSIGNED_SUMMARY = "No digital signature (scanned or wet signature)."
+# Acrobat's rule: the end-of-file marker must be within the last 1024 bytes. A cut-off file
+# whose first revision is still readable would otherwise pass as a shorter, unsigned PDF.
+EOF_MARKER = b"%%EOF"
+EOF_WINDOW = 1024
+
+
+def submit_certificate_upload(
+    dr: DestructionRequest,
+    *,
+    actor: User,
+    upload: IO[bytes],
+    filename: str | None,
+    signer_name: str,
+    signer_title: str,
+    disposed_on: date,
+    method: DisposalMethod,
+    method_other: str,
+    attests_all_copies: bool,
+    now: datetime | None = None,
+) -> DisposalCertificate:
+    """Check and store the vendor's signed PDF, then submit it as the request's certificate.
+
+    Refuses (DomainError, nothing stored) an oversize, empty, fake, encrypted or damaged file, and
+    whatever `services.submit_certificate` refuses (a request that is not open, a date in the
+    future, a missing attestation…): then the file just written is deleted again.
+    """
+    services.check_transition(dr, "submit")  # refuse a closed request before reading the file
+    data = read_upload(upload, max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
+    if data.startswith(PDF_MAGIC) and EOF_MARKER not in data[-EOF_WINDOW:]:
+        raise DomainError(
+            "That PDF is incomplete (the end of the file is missing). Choose the file again.", field="document"
+        )
+    stored = store_pdf(io.BytesIO(data), filename)  # validates, then writes the file and adds its row
+    key = stored.storage_key
+    try:
+        db.session.flush([stored])  # the certificate refers to the file's id
+        return services.submit_certificate(
+            dr,
+            actor=actor,
+            stored_file=stored,
+            signature_report=signature_report(data),
+            signer_name=signer_name.strip(),
+            signer_title=signer_title.strip(),
+            disposed_on=disposed_on,
+            method=method,
+            method_other=method_other.strip() if method == DisposalMethod.OTHER else "",
+            attests_all_copies=attests_all_copies,
+            now=now,
+        )
+    except BaseException:
+        db.session.rollback()
+        storage().delete(key)
+        raise
+
+
+def trust_roots() -> list[asn1_x509.Certificate]:
+    """The certificates in the TRUSTED_ROOTS_PEM file, or none (then no signer is 'trusted')."""
+    path = current_app.config.get("TRUSTED_ROOTS_PEM")
+    if not path:
+        return []
+    roots = []
+    for _type, _headers, der in pem.unarmor(Path(path).read_bytes(), multiple=True):
+        roots.append(asn1_x509.Certificate.load(der))
+    return roots
+
+
+def outside_event_loop(function: Callable[..., T], *args: Any) -> T:
+    """Call a function that uses asyncio.run (pyHanko's sync API) even where a loop is running.
+
+    pyHanko's synchronous calls start an event loop of their own, which fails in a thread that
+    already runs one (an async server, or Playwright's sync API in the same process). There the
+    call goes to a short-lived worker thread instead.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result()
+
+
+def signature_report(data: bytes, roots: list[asn1_x509.Certificate] | None = None) -> dict[str, Any]:
+    """What the PDF's embedded signatures say: who signed, whether the bytes are intact, trusted.
+
+    Never raises: a signature that cannot be checked is reported as not intact, with the reason.
+    """
+    roots = trust_roots() if roots is None else roots
+    try:
+        embedded = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
+    except Exception as err:  # pyHanko may fail on PDFs that pypdf tolerates
+        log.info("No signatures read from an uploaded PDF: %s", err)
+        return {"signed": False, "signatures": [], "summary": UNSIGNED_SUMMARY}
+    if not embedded:
+        return {"signed": False, "signatures": [], "summary": UNSIGNED_SUMMARY}
+    context = ValidationContext(trust_roots=roots, allow_fetching=False)
+    signatures = [_check_signature(sig, context, bool(roots)) for sig in embedded]
+    intact = all(s["intact"] and s["covers_whole_document"] for s in signatures)
+    summary = (
+        f"Digitally signed ({len(signatures)} signature{'s' if len(signatures) > 1 else ''}); "
+        + ("not changed since signing." if intact else "ALTERED after signing or not fully covered: check the file.")
+    )
+    return {"signed": True, "signatures": signatures, "summary": summary}
+
+
+def _check_signature(sig: Any, context: ValidationContext, has_roots: bool) -> dict[str, Any]:
+    try:
+        status = outside_event_loop(validate_pdf_signature, sig, context)
+    except Exception as err:  # a malformed signature is a finding, not a crash
+        log.info("An embedded signature could not be validated: %s", err)
+        return {
+            "signer": "unknown",
+            "signed_at": "",
+            "intact": False,
+            "trusted": False,
+            "covers_whole_document": False,
+            "summary": "This signature could not be checked (it is damaged or uses an unsupported format).",
+        }
+    subject = status.signing_cert.subject.native
+    signer = subject.get("common_name") or status.signing_cert.subject.human_friendly
+    if isinstance(signer, list):
+        signer = ", ".join(signer)
+    signed_at = status.signer_reported_dt
+    intact = bool(status.intact and status.valid)
+    whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    trusted = bool(status.trusted)
+    parts = [f"Signed by {signer}" + (f" on {format_datetime(signed_at)}" if signed_at else "") + "."]
+    if not intact:
+        parts.append("ALTERED: the document was changed after it was signed.")
+    elif not whole:
+        parts.append("Intact, but content was added to the file after this signature.")
+    else:
+        parts.append("Intact: the document has not been changed since it was signed.")
+    if trusted:
+        parts.append("The signer's certificate is chained to a trusted root.")
+    else:
+        parts.append(
+            "The signer's certificate is not chained to a trusted root"
+            + ("." if has_roots else " (no trusted roots are configured).")
+        )
+    return {
+        "signer": str(signer),
+        "signed_at": signed_at.isoformat() if signed_at else "",
+        "intact": intact,
+        "trusted": trusted,
+        "covers_whole_document": whole,
+        "summary": " ".join(parts),
+    }
+
+
+def get_certificate_or_404(certificate_id: int) -> DisposalCertificate:
+    """Any certificate, for staff (vendors use portal.services, which scopes by vendor)."""
+    return db.one_or_404(
+        select(DisposalCertificate)
+        .where(DisposalCertificate.id == certificate_id)
+        .options(joinedload(DisposalCertificate.file), joinedload(DisposalCertificate.request))
+    )
+
+
+def download_name(cert: DisposalCertificate) -> str:
+    """An ASCII file name safe in a header and on any file system; never the upload's raw name."""
+    stem = secure_filename(cert.file.original_name.removesuffix(".pdf").removesuffix(".PDF"))[:80]
+    return f"disposal-certificate-{cert.id}{'-' + stem if stem else ''}.pdf"
+
+
+def file_response(cert: DisposalCertificate) -> Response:
+    """The certificate's PDF as a download that the browser will neither render inline nor sniff."""
+    stored: StoredFile = cert.file
+    response = Response(storage().read(stored.storage_key), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{download_name(cert)}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

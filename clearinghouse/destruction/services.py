@@ -1,0 +1,632 @@
+"""Destruction requests and disposal certificates: the one place that changes their state.
+
+A request moves open → submitted (a certificate waits) → accepted (closed); a rejected
+certificate sends it back to open; an officer may withdraw an open request. `TRANSITIONS` is
+the whole state machine: every change goes through `_transition`, a conditional UPDATE on the
+status and version, so two people (or processes) acting at once cannot both win.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from clearinghouse.accounts.models import Role, User
+from clearinghouse.agreements.models import Agreement, AgreementState
+from clearinghouse.audit import services as audit
+from clearinghouse.audit.models import AuditEvent
+from clearinghouse.destruction.models import (
+    CertificateStatus,
+    DestructionRequest,
+    DisposalCertificate,
+    DisposalMethod,
+    DispositionNature,
+    DispositionSchedule,
+    RequestOrigin,
+    RequestScope,
+    RequestStatus,
+)
+from clearinghouse.directory.models import DataCategory, Vendor
+from clearinghouse.errors import DomainError, NotFound
+from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.notices import services as notices
+from clearinghouse.notices.models import Notice
+from clearinghouse.settings.services import get_settings
+from clearinghouse.storage import StoredFile
+from clearinghouse.timeutil import district_today, format_date, utcnow
+
+SUBJECT_TYPE = "destruction_request"
+DEFAULT_WINDOW_DAYS = 60  # NDPA: 60 days from the district's written request
+REASON_MAX = 5000
+
+STATUS_LABELS = {
+    RequestStatus.OPEN: "Open",
+    RequestStatus.SUBMITTED: "Certificate submitted",
+    RequestStatus.ACCEPTED: "Destruction certified",
+    RequestStatus.WITHDRAWN: "Withdrawn",
+}
+
+# action: (states it may start from, state it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[RequestStatus], RequestStatus]] = {
+    "submit": (frozenset({RequestStatus.OPEN}), RequestStatus.SUBMITTED),
+    "accept": (frozenset({RequestStatus.SUBMITTED}), RequestStatus.ACCEPTED),
+    "reject": (frozenset({RequestStatus.SUBMITTED}), RequestStatus.OPEN),
+    "withdraw": (frozenset({RequestStatus.OPEN}), RequestStatus.WITHDRAWN),
+}
+
+_REFUSALS = {  # (action, current state): why not, in words for the person who asked
+    ("submit", RequestStatus.SUBMITTED): "A certificate for this request is already waiting for review.",
+    ("submit", RequestStatus.ACCEPTED): "This request is closed: destruction was already certified.",
+    ("submit", RequestStatus.WITHDRAWN): "This request was withdrawn by the district; no certificate is needed.",
+    ("accept", RequestStatus.OPEN): "There is no certificate waiting for review on this request.",
+    ("accept", RequestStatus.ACCEPTED): "This request is already closed: destruction was certified.",
+    ("accept", RequestStatus.WITHDRAWN): "This request was withdrawn; its certificates can no longer be reviewed.",
+    ("reject", RequestStatus.OPEN): "There is no certificate waiting for review on this request.",
+    ("reject", RequestStatus.ACCEPTED): "This request is already closed: destruction was certified.",
+    ("reject", RequestStatus.WITHDRAWN): "This request was withdrawn; its certificates can no longer be reviewed.",
+    ("withdraw", RequestStatus.SUBMITTED): "A certificate is waiting for review: accept or reject it first.",
+    ("withdraw", RequestStatus.ACCEPTED): "This request is closed: destruction was already certified.",
+    ("withdraw", RequestStatus.WITHDRAWN): "This request was already withdrawn.",
+}
+STALE = "Someone else changed this request at the same moment. Reload the page to see its current state."
+
+
+def status_label(status: RequestStatus) -> str:
+    return STATUS_LABELS[status]
+
+
+def check_transition(dr: DestructionRequest, action: str) -> RequestStatus:
+    """The state `action` leads to from the request's state; DomainError when it is not allowed."""
+    sources, target = TRANSITIONS[action]
+    if dr.status not in sources:
+        raise DomainError(
+            _REFUSALS.get((action, dr.status), f"A request that is {dr.status} cannot be changed that way.")
+        )
+    return target
+
+
+def _transition(dr: DestructionRequest, action: str, **values: Any) -> dict[str, list]:
+    """Move the request with a conditional UPDATE (state and version); returns the audit changes."""
+    target = check_transition(dr, action)
+    before = {"status": dr.status.value, **{key: _plain(getattr(dr, key)) for key in values}}
+    result = db.session.execute(
+        update(DestructionRequest)
+        .where(
+            DestructionRequest.id == dr.id,
+            DestructionRequest.status == dr.status,
+            DestructionRequest.version == dr.version,
+        )
+        .values(status=target, version=DestructionRequest.version + 1, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise DomainError(STALE)
+    db.session.refresh(dr)
+    after = {"status": dr.status.value, **{key: _plain(getattr(dr, key)) for key in values}}
+    return {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+# --- who is written to ---------------------------------------------------------------------
+
+
+def vendor_contacts(vendor_ids: list[int]) -> dict[int, list[str]]:
+    """{vendor id: addresses}: the vendor's active vendor users, then its public contact e-mail."""
+    contacts: dict[int, list[str]] = {vendor_id: [] for vendor_id in vendor_ids}
+    if not vendor_ids:
+        return contacts
+    users = db.session.execute(
+        select(User.vendor_id, User.email)
+        .where(User.vendor_id.in_(vendor_ids), User.role == Role.VENDOR, User.is_active_account.is_(True))
+        .order_by(User.email)
+    ).all()
+    for vendor_id, email in users:
+        contacts[vendor_id].append(email)
+    for vendor_id, email in db.session.execute(
+        select(Vendor.id, Vendor.contact_email).where(Vendor.id.in_(vendor_ids))
+    ):
+        if email:
+            contacts[vendor_id].append(email)
+    return contacts
+
+
+def officer_recipients() -> list[str]:
+    """Every active privacy officer, then the privacy office's address from the settings."""
+    emails = db.session.scalars(
+        select(User.email).where(User.role == Role.OFFICER, User.is_active_account.is_(True)).order_by(User.email)
+    ).all()
+    return [*emails, get_settings().privacy_office_email]
+
+
+def staff_path(request_id: int) -> str:
+    """The request's staff page, without needing a request context (the sweep runs from the CLI)."""
+    return current_app.url_map.bind("").build("destruction.show", {"request_id": request_id})
+
+
+def vendor_path(request_id: int) -> str:
+    """The request's page in the vendor portal."""
+    return f"/vendor/requests/{request_id}"
+
+
+def queue_request_notice(
+    dr: DestructionRequest,
+    suffix: str,
+    recipients: list[str],
+    template: str,
+    now: datetime | None = None,
+    **context: Any,
+) -> Notice | None:
+    """Queue `request:<id>:<suffix>` about this request (links to the vendor portal unless `path` is given)."""
+    return notices.queue_notice(
+        f"request:{dr.id}:{suffix}",
+        recipients,
+        template,
+        {"dr": dr, "vendor": dr.vendor, "path": context.pop("path", vendor_path(dr.id)), **context},
+        subject_type=SUBJECT_TYPE,
+        subject_id=dr.id,
+        now=now,
+    )
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def get_request_or_404(request_id: int) -> DestructionRequest:
+    """A request with what its staff page shows (staff see every vendor's requests)."""
+    dr = db.session.scalar(
+        select(DestructionRequest)
+        .where(DestructionRequest.id == request_id)
+        .options(
+            joinedload(DestructionRequest.vendor),
+            joinedload(DestructionRequest.agreement),
+            joinedload(DestructionRequest.opened_by),
+            selectinload(DestructionRequest.categories),
+            selectinload(DestructionRequest.certificates).options(
+                joinedload(DisposalCertificate.file),
+                joinedload(DisposalCertificate.submitted_by),
+                joinedload(DisposalCertificate.reviewed_by),
+            ),
+        )
+    )
+    if dr is None:
+        raise NotFound("That destruction request does not exist.")
+    return dr
+
+
+FILTERS = ("open", "overdue", "submitted", "closed", "all")
+
+
+def list_requests(
+    *, state: str = "all", vendor_id: int | None = None, today: date | None = None, page: int = 1, per_page: int = 25
+):
+    """A page of requests, newest first, filtered by state and vendor; vendors loaded with them."""
+    today = today or district_today()
+    stmt = select(DestructionRequest).join(DestructionRequest.vendor)
+    if state == "open":
+        stmt = stmt.where(DestructionRequest.status == RequestStatus.OPEN)
+    elif state == "overdue":
+        stmt = stmt.where(DestructionRequest.status == RequestStatus.OPEN, DestructionRequest.due_on < today)
+    elif state == "submitted":
+        stmt = stmt.where(DestructionRequest.status == RequestStatus.SUBMITTED)
+    elif state == "closed":
+        stmt = stmt.where(DestructionRequest.status.in_([RequestStatus.ACCEPTED, RequestStatus.WITHDRAWN]))
+    if vendor_id:
+        stmt = stmt.where(DestructionRequest.vendor_id == vendor_id)
+    stmt = stmt.options(joinedload(DestructionRequest.vendor), joinedload(DestructionRequest.agreement)).order_by(
+        DestructionRequest.issued_on.desc(), DestructionRequest.id.desc()
+    )
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def request_counts(today: date | None = None) -> dict[str, int]:
+    """How many requests each filter shows (one query)."""
+    today = today or district_today()
+    open_ = DestructionRequest.status == RequestStatus.OPEN
+    row = db.session.execute(
+        select(
+            func.count(),
+            func.count().filter(open_),
+            func.count().filter(open_, DestructionRequest.due_on < today),
+            func.count().filter(DestructionRequest.status == RequestStatus.SUBMITTED),
+            func.count().filter(DestructionRequest.status.in_([RequestStatus.ACCEPTED, RequestStatus.WITHDRAWN])),
+        ).select_from(DestructionRequest)
+    ).one()
+    return dict(zip(("all", "open", "overdue", "submitted", "closed"), row, strict=True))
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    title: str
+    detail: str = ""
+    kind: str = "event"  # event | notice | certificate
+
+
+def timeline(dr: DestructionRequest) -> list[TimelineEntry]:
+    """Everything that happened to a request, oldest first: audit events, notices, certificates."""
+    entries: list[TimelineEntry] = []
+    certificate_ids = [cert.id for cert in dr.certificates]
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            or_(
+                (AuditEvent.record_type == DestructionRequest.__tablename__) & (AuditEvent.record_id == dr.id),
+                (AuditEvent.record_type == DisposalCertificate.__tablename__)
+                & AuditEvent.record_id.in_(certificate_ids or [-1]),
+            )
+        )
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+    ).all()
+    for event in events:
+        title = EVENT_TITLES.get(event.action, event.action)
+        reason = (event.changes.get("status_reason") or [None, None])[1] or (
+            event.changes.get("review_reason") or [None, None]
+        )[1]
+        entries.append(
+            TimelineEntry(event.occurred_at, title, f"{event.actor_label}" + (f": {reason}" if reason else ""))
+        )
+    for notice in db.session.scalars(
+        select(Notice).where(Notice.subject_type == SUBJECT_TYPE, Notice.subject_id == dr.id).order_by(Notice.id)
+    ):
+        state = {"sent": "sent", "queued": "waiting to be sent", "cancelled": "cancelled"}[notice.status.value]
+        entries.append(
+            TimelineEntry(
+                notice.sent_at or notice.created_at,
+                f"E-mail {state}: {notice.subject}",
+                f"To {notice.recipients}",
+                "notice",
+            )
+        )
+    entries.sort(key=lambda entry: entry.at)
+    return entries
+
+
+EVENT_TITLES = {
+    "destruction_request.opened": "Request issued",
+    "destruction_request.withdrawn": "Request withdrawn",
+    "destruction_request.submitted": "Certificate submitted",
+    "destruction_request.accepted": "Destruction certified; request closed",
+    "destruction_request.reopened": "Certificate rejected; request open again",
+    "disposal_certificate.submitted": "Certificate uploaded",
+    "disposal_certificate.accepted": "Certificate accepted",
+    "disposal_certificate.rejected": "Certificate rejected",
+}
+
+
+# --- opening -------------------------------------------------------------------------------
+
+
+def default_due_on(issued_on: date, agreement: Agreement | None) -> date:
+    """Issue date + the agreement's destruction window (or the district's default)."""
+    default_days = get_settings().default_destruction_window_days or DEFAULT_WINDOW_DAYS
+    days = agreement.destruction_window(default_days) if agreement is not None else default_days
+    return issued_on + timedelta(days=days)
+
+
+@dataclass
+class RequestDraft:
+    """What an officer asks for (the form's cleaned data)."""
+
+    vendor_id: int
+    reason: str
+    agreement_id: int | None = None
+    scope: RequestScope = RequestScope.ALL
+    category_ids: list[int] = field(default_factory=list)
+    nature: DispositionNature = DispositionNature.DESTROY
+    transfer_to: str = ""
+    instructions: str = ""
+    schedule: DispositionSchedule = DispositionSchedule.BY_DATE
+    due_on: date | None = None
+    district_signer_name: str = ""
+    district_signer_title: str = ""
+
+
+def open_destruction_request(draft: RequestDraft, *, actor: User, today: date | None = None) -> DestructionRequest:
+    """Issue a directive at the district's written request; the vendor is e-mailed.
+
+    Refuses (DomainError on the field) an unknown vendor, an agreement of another vendor, a
+    partial scope without categories, a transfer without a destination, a due date before today.
+    """
+    today = today or district_today()
+    vendor = db.session.get(Vendor, draft.vendor_id)
+    if vendor is None:
+        raise DomainError("Choose the vendor the directive is for.", field="vendor_id")
+    agreement = None
+    if draft.agreement_id:
+        agreement = db.session.get(Agreement, draft.agreement_id)
+        if agreement is None or agreement.vendor_id != vendor.id:
+            raise DomainError(f"That agreement is not one of {vendor.name}'s agreements.", field="agreement_id")
+    if not draft.reason.strip():
+        raise DomainError("Say why the data must be disposed of.", field="reason")
+    categories: list[DataCategory] = []
+    if draft.scope == RequestScope.CATEGORIES:
+        categories = list(db.session.scalars(select(DataCategory).where(DataCategory.id.in_(draft.category_ids))))
+        if not categories:
+            raise DomainError("For a partial disposal, tick the categories of data it covers.", field="category_ids")
+    if draft.nature == DispositionNature.TRANSFER and not draft.transfer_to.strip():
+        raise DomainError("Say where the data must be transferred to.", field="transfer_to")
+    due_on = draft.due_on or default_due_on(today, agreement)
+    if due_on < today:
+        raise DomainError("The due date cannot be in the past.", field="due_on")
+    settings = get_settings()
+    with unit_of_work():
+        dr = DestructionRequest(
+            vendor_id=vendor.id,
+            agreement_id=agreement.id if agreement else None,
+            origin=RequestOrigin.DISTRICT_REQUEST,
+            reason=draft.reason.strip(),
+            scope=draft.scope,
+            nature=draft.nature,
+            transfer_to=draft.transfer_to.strip() if draft.nature == DispositionNature.TRANSFER else "",
+            instructions=draft.instructions.strip(),
+            schedule=draft.schedule,
+            issued_on=today,
+            due_on=due_on,
+            status=RequestStatus.OPEN,
+            district_signer_name=draft.district_signer_name.strip() or settings.district_signer_name,
+            district_signer_title=draft.district_signer_title.strip() or settings.district_signer_title,
+            opened_by_id=actor.id,
+        )
+        dr.vendor = vendor
+        dr.agreement = agreement
+        dr.categories = categories
+        db.session.add(dr)
+        audit.record(actor, "destruction_request.opened", dr, audit.pending_changes(dr), label=request_label(dr))
+        queue_request_notice(dr, "issued", vendor_contacts([vendor.id])[vendor.id], "request_issued")
+    return dr
+
+
+def request_label(dr: DestructionRequest) -> str:
+    return f"Destruction request {dr.id} ({dr.vendor.name})"
+
+
+def open_for_ended_agreement(
+    agreement: Agreement, today: date, contacts: list[str], now: datetime | None = None
+) -> DestructionRequest | None:
+    """The sweep's half of opening: flushes, never commits; None if another sweep opened it first.
+
+    Also records the public revision that the agreement ended, once (the request's unique
+    origin key guards both).
+    """
+    ended_on = agreement.ended_on(today)
+    state = agreement.state_on(today)
+    if ended_on is None or state not in (AgreementState.EXPIRED, AgreementState.TERMINATED):
+        return None
+    settings = get_settings()
+    origin_key = f"agreement:{agreement.id}:ended"
+    if db.session.scalar(select(DestructionRequest.id).where(DestructionRequest.origin_key == origin_key)):
+        return None
+    name = agreement.reference or f"agreement {agreement.id}"
+    if state == AgreementState.TERMINATED:
+        why = f"was terminated on {format_date(ended_on)}"
+        reason = f"The agreement {name} {why}" + (
+            f" ({agreement.termination_reason.strip()})." if agreement.termination_reason.strip() else "."
+        )
+    else:
+        why = f"expired on {format_date(ended_on)}"
+        reason = f"The agreement {name} {why} and was not renewed."
+    dr = DestructionRequest(
+        vendor_id=agreement.vendor_id,
+        agreement_id=agreement.id,
+        origin_key=origin_key,
+        origin=RequestOrigin.AGREEMENT_ENDED,
+        reason=reason,
+        scope=RequestScope.ALL,
+        nature=DispositionNature.DESTROY,
+        schedule=DispositionSchedule.BY_DATE,
+        issued_on=today,
+        due_on=default_due_on(today, agreement),
+        status=RequestStatus.OPEN,
+        district_signer_name=settings.district_signer_name,
+        district_signer_title=settings.district_signer_title,
+    )
+    changes = audit.pending_changes(dr)
+    notices.begin_outer_transaction()
+    try:
+        with db.session.begin_nested():
+            db.session.add(dr)
+    except IntegrityError:  # another sweep opened it a moment ago
+        return None
+    dr.vendor = agreement.vendor
+    dr.agreement = agreement
+    audit.record(None, "destruction_request.opened", dr, changes, label=request_label(dr))
+    summary = f"{agreement.vendor.name}'s agreement {why}; the district has asked for the data to be destroyed."
+    for product_id in [product.id for product in agreement.products] or [None]:
+        audit.disclose(
+            agreement.vendor_id,
+            f"agreement.{state.value}",
+            summary,
+            product_id=product_id,
+            agreement_id=agreement.id,
+            ended_on=ended_on,
+        )
+    queue_request_notice(dr, "issued", contacts, "request_issued", now=now)
+    return dr
+
+
+# --- the vendor answers, the officer decides ------------------------------------------------
+
+
+def submit_certificate(
+    dr: DestructionRequest,
+    *,
+    actor: User,
+    stored_file: StoredFile,
+    signature_report: dict,
+    signer_name: str,
+    signer_title: str,
+    disposed_on: date,
+    method: DisposalMethod | str,
+    method_other: str,
+    attests_all_copies: bool,
+    now: datetime | None = None,
+) -> DisposalCertificate:
+    """Record a vendor's disposal certificate; the request waits for review; officers are e-mailed.
+
+    Refuses unless the request is open (or when another submission won a moment ago), when the
+    attestation is missing, "other" has no description, or the disposal date is in the future.
+    """
+    now = now or utcnow()
+    check_transition(dr, "submit")
+    if actor.role == Role.VENDOR and actor.vendor_id != dr.vendor_id:
+        raise NotFound("That destruction request does not exist.")
+    method = DisposalMethod(method)
+    if not signer_name.strip() or not signer_title.strip():
+        raise DomainError("Give the name and title of the person who signed the certificate.", field="signer_name")
+    if disposed_on > district_today(now):
+        raise DomainError("The date the data was disposed of cannot be in the future.", field="disposed_on")
+    if method == DisposalMethod.OTHER and not method_other.strip():
+        raise DomainError("Describe how the data was disposed of.", field="method_other")
+    if not attests_all_copies:
+        raise DomainError(
+            "Confirm that every copy, including those held by subcontractors and other authorized persons, "
+            "was returned or destroyed.",
+            field="attests_all_copies",
+        )
+    with unit_of_work():
+        changes = _transition(dr, "submit", status_reason="")
+        cert = DisposalCertificate(
+            request_id=dr.id,
+            vendor_id=dr.vendor_id,
+            file_id=stored_file.id,
+            signer_name=signer_name.strip(),
+            signer_title=signer_title.strip(),
+            disposed_on=disposed_on,
+            method=method,
+            method_other=method_other.strip() if method == DisposalMethod.OTHER else "",
+            attests_all_copies=True,
+            submitted_by_id=actor.id,
+            submitted_at=now,
+            status=CertificateStatus.SUBMITTED,
+            signature_report=signature_report or {},
+        )
+        db.session.add(cert)
+        cert_changes = audit.pending_changes(cert)
+        db.session.flush()
+        label = request_label(dr)
+        audit.record(actor, "destruction_request.submitted", dr, changes, label=label)
+        audit.record(
+            actor,
+            "disposal_certificate.submitted",
+            cert,
+            cert_changes,
+            label=f"Disposal certificate {cert.id} for {label.lower()}",
+        )
+        queue_request_notice(
+            dr,
+            f"certificate:{cert.id}",
+            officer_recipients(),
+            "certificate_submitted",
+            now=now,
+            cert=cert,
+            path=staff_path(dr.id),
+        )
+    return cert
+
+
+def _reviewable(cert: DisposalCertificate) -> DestructionRequest:
+    if cert.status != CertificateStatus.SUBMITTED:
+        raise DomainError(f"This certificate was already {cert.status.value}.")
+    return cert.request
+
+
+def accept_certificate(cert: DisposalCertificate, *, actor: User, today: date | None = None) -> None:
+    """Close the request: destruction certified. Publishes "Data destruction certified on <date>"."""
+    today = today or district_today()
+    dr = _reviewable(cert)
+    check_transition(dr, "accept")
+    with unit_of_work():
+        changes = _transition(dr, "accept", closed_on=today)
+        cert.status = CertificateStatus.ACCEPTED
+        cert.reviewed_by_id = actor.id
+        cert.reviewed_at = utcnow()
+        label = request_label(dr)
+        audit.record(
+            actor,
+            "disposal_certificate.accepted",
+            cert,
+            audit.pending_changes(cert),
+            label=f"Disposal certificate {cert.id} for {label.lower()}",
+        )
+        audit.record(actor, "destruction_request.accepted", dr, changes, label=label)
+        summary = f"{dr.vendor.name}: data destruction certified on {format_date(today)}."
+        products = [product.id for product in dr.agreement.products] if dr.agreement else []
+        for product_id in products or [None]:
+            audit.disclose(
+                dr.vendor_id,
+                "destruction.certified",
+                summary,
+                product_id=product_id,
+                request_id=dr.id,
+                certified_on=today,
+            )
+        notices.cancel_queued(SUBJECT_TYPE, dr.id)
+        queue_request_notice(
+            dr,
+            f"certificate:{cert.id}:accepted",
+            vendor_contacts([dr.vendor_id])[dr.vendor_id],
+            "certificate_accepted",
+            cert=cert,
+        )
+
+
+def reject_certificate(cert: DisposalCertificate, reason: str, *, actor: User) -> None:
+    """Send the request back to open with the reason; the vendor's contacts are e-mailed."""
+    dr = _reviewable(cert)
+    check_transition(dr, "reject")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Say why the certificate is rejected, so the vendor can correct it.", field="reason")
+    with unit_of_work():
+        changes = _transition(dr, "reject", status_reason=reason)
+        cert.status = CertificateStatus.REJECTED
+        cert.review_reason = reason
+        cert.reviewed_by_id = actor.id
+        cert.reviewed_at = utcnow()
+        label = request_label(dr)
+        audit.record(
+            actor,
+            "disposal_certificate.rejected",
+            cert,
+            audit.pending_changes(cert),
+            label=f"Disposal certificate {cert.id} for {label.lower()}",
+        )
+        audit.record(actor, "destruction_request.reopened", dr, changes, label=label)
+        queue_request_notice(
+            dr,
+            f"certificate:{cert.id}:rejected",
+            vendor_contacts([dr.vendor_id])[dr.vendor_id],
+            "certificate_rejected",
+            cert=cert,
+            reason=reason,
+        )
+
+
+def withdraw_request(
+    dr: DestructionRequest, reason: str, *, actor: User, today: date | None = None, expected_version: int | None = None
+) -> None:
+    """Close a request opened in error. Only an open request can be withdrawn; a reason is required.
+
+    `expected_version` is the version the officer's page showed: a request changed since is refused.
+    """
+    today = today or district_today()
+    check_transition(dr, "withdraw")
+    if expected_version is not None and expected_version != dr.version:
+        raise DomainError(STALE)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Say why the request is withdrawn.", field="reason")
+    with unit_of_work():
+        changes = _transition(dr, "withdraw", status_reason=reason, closed_on=today)
+        audit.record(actor, "destruction_request.withdrawn", dr, changes, label=request_label(dr))
+        notices.cancel_queued(SUBJECT_TYPE, dr.id)
+        queue_request_notice(
+            dr, "withdrawn", vendor_contacts([dr.vendor_id])[dr.vendor_id], "request_withdrawn", reason=reason
+        )

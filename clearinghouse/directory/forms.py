@@ -1,0 +1,111 @@
+"""The public directory's search and filter form: a GET form, so it needs no CSRF token and no JavaScript."""
+
+import unicodedata
+
+from werkzeug.datastructures import MultiDict
+from wtforms import Form, SearchField, SelectChoice, SelectField
+
+from clearinghouse.directory.models import ProductStatus
+from clearinghouse.directory.queries import (
+    MAX_PAGE,
+    SEARCH_TEXT_MAX,
+    AgreementFilter,
+    DirectoryFilters,
+    FilterOptions,
+    Sort,
+    StatusFilter,
+)
+
+
+def clean_text(value: str | None) -> str:
+    """A visitor's text without control characters or lone surrogates, cut to the search limit."""
+    if not value:
+        return ""
+    kept = "".join(ch for ch in value[: SEARCH_TEXT_MAX * 2] if unicodedata.category(ch) not in ("Cc", "Cs"))
+    return " ".join(kept.split())[:SEARCH_TEXT_MAX]
+
+
+def page_number(raw: str | None) -> int:
+    """The page asked for: anything that is not a whole number from 1 up means page 1."""
+    raw = (raw or "").strip()
+    if not (raw.isascii() and raw.isdigit()):
+        return 1
+    return min(max(int(raw[:6]), 1), MAX_PAGE)
+
+
+class SearchForm(Form):
+    q = SearchField("Search by product, company or purpose", filters=[clean_text])
+
+
+class DirectoryForm(SearchForm):
+    """The directory's search box and filters; values are slugs and words, so URLs stay readable."""
+
+    element = SelectField("Data element", default="")
+    category = SelectField("Category of data", default="")
+    school = SelectField("School", default="")
+    status = SelectField("Product status", default="")
+    agreement = SelectField("Agreement", default="")
+    sort = SelectField("Sort by", default="")
+
+    FILTER_FIELDS = ("element", "category", "school", "status", "agreement")
+
+    def __init__(self, formdata: MultiDict, options: FilterOptions):
+        super().__init__(formdata)
+        self.options = options
+        self.was_cut = len(formdata.get("q", "")) > SEARCH_TEXT_MAX
+        self.element.choices = [SelectChoice("", "Any data element")] + [
+            SelectChoice(e.slug, e.name, optgroup=e.category.name) for e in options.elements
+        ]
+        self.category.choices = [SelectChoice("", "Any category")] + [
+            SelectChoice(c.slug, c.name) for c in options.categories
+        ]
+        self.school.choices = [SelectChoice("", "Any school")] + [SelectChoice(s.slug, s.name) for s in options.schools]
+        self.status.choices = [
+            SelectChoice("", "Any current status (not retired)"),
+            *(SelectChoice(s.value, s.label) for s in ProductStatus),
+            SelectChoice(StatusFilter.ALL.value, "Any status, retired included"),
+        ]
+        self.agreement.choices = [SelectChoice("", "Any agreement")] + [
+            SelectChoice(a.value, a.label) for a in AgreementFilter
+        ]
+        self.sort.choices = [SelectChoice("", "Best match, else name")] + [
+            SelectChoice(s.value, s.label) for s in Sort
+        ]
+
+    def ignored_fields(self) -> list[str]:
+        """Validate, drop every value that is not a known choice, and name the fields dropped."""
+        self.validate()
+        ignored = []
+        for name in (*self.FILTER_FIELDS, "sort"):
+            field = self[name]
+            if field.errors:
+                ignored.append(field.label.text)
+                field.data = ""
+                field.errors = []
+        return ignored
+
+    def filters(self) -> DirectoryFilters:
+        """The validated values as DirectoryFilters (call `ignored_fields` first)."""
+        options = self.options
+        element = {e.slug: e.id for e in options.elements}.get(self.element.data or "")
+        category = {c.slug: c.id for c in options.categories}.get(self.category.data or "")
+        school = {s.slug: s.id for s in options.schools}.get(self.school.data or "")
+        status = self.status.data or ""
+        return DirectoryFilters(
+            text=self.q.data or "",
+            element_id=element,
+            category_id=category,
+            school_id=school,
+            status=StatusFilter(status) if status == StatusFilter.ALL else ProductStatus(status) if status else None,
+            agreement=AgreementFilter(self.agreement.data) if self.agreement.data else None,
+            sort=Sort(self.sort.data) if self.sort.data else None,
+        )
+
+    def params(self) -> dict[str, str]:
+        """The non-empty values, for links that keep the search (pagination)."""
+        names = ("q", *self.FILTER_FIELDS, "sort")
+        return {name: self[name].data for name in names if self[name].data}
+
+    @property
+    def has_filters(self) -> bool:
+        return any(self[name].data for name in ("q", *self.FILTER_FIELDS))

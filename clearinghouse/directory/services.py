@@ -1,0 +1,556 @@
+"""Keeping the directory true (staff side): vendors, products and their data uses, data elements, schools.
+
+Every public function is one unit of work: it checks the rules and raises `DomainError` before
+writing, writes, records the audit event and (for products) the public disclosure revisions, and
+commits. Versioned records (vendors, products, and agreements in their own domain) use
+`claim_version` so that of two people saving the same form, only the first one wins.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from clearinghouse.accounts.models import User
+from clearinghouse.audit import services as audit
+from clearinghouse.audit.disclosure import disclose_changes, public_snapshot
+from clearinghouse.directory.models import (
+    NAME_MAX,
+    DataCategory,
+    DataElement,
+    DataUse,
+    Product,
+    ProductKind,
+    ProductStatus,
+    School,
+    Vendor,
+    product_school,
+)
+from clearinghouse.errors import DomainError
+from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.slugs import unique_slug
+
+STALE_MESSAGE = "Someone else changed this {noun} while you were editing. Review their changes and try again."
+
+
+class StaleVersion(DomainError):
+    """The form was drawn from an older version of the record than the one saved now."""
+
+
+# --- optimistic locking -------------------------------------------------------------------
+
+
+def check_version(record: db.Model, expected: int | None, noun: str) -> None:
+    """Refuse early (before writing anything) when the form's version is not the saved one."""
+    if expected != record.version:
+        raise StaleVersion(STALE_MESSAGE.format(noun=noun))
+
+
+def claim_version(record: db.Model, expected: int, noun: str) -> None:
+    """Bump the version with `UPDATE … WHERE id = ? AND version = ?`, the first write of the unit.
+
+    Of two workers that both passed `check_version`, the database lets only one UPDATE match;
+    the other raises StaleVersion and its unit of work rolls back. The UPDATE also locks the row
+    until the commit.
+    """
+    model = type(record)
+    result = db.session.execute(
+        update(model)
+        .where(model.id == record.id, model.version == expected)
+        .values(version=expected + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StaleVersion(STALE_MESSAGE.format(noun=noun))
+    set_committed_value(record, "version", expected + 1)
+
+
+@contextmanager
+def _unique_or(message: str, field: str) -> Iterator[None]:
+    """The database's unique constraints are the backstop for a race the checks above missed."""
+    try:
+        yield
+    except IntegrityError as err:
+        raise DomainError(message, field=field) from err
+
+
+def _name_taken(model: type[db.Model], name: str, *, exclude_id: int | None = None, **scope: Any) -> bool:
+    """Case-insensitive: "Acme" and "ACME" would confuse a parent as much as two "Acme"s."""
+    stmt = select(model.id).where(func.lower(model.name) == name.lower())
+    for column, value in scope.items():
+        stmt = stmt.where(getattr(model, column) == value)
+    if exclude_id is not None:
+        stmt = stmt.where(model.id != exclude_id)
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def _require_name(name: str, noun: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(f"Enter the {noun}'s name.", field="name")
+    if len(name) > NAME_MAX:
+        raise DomainError(f"The name can be at most {NAME_MAX} characters.", field="name")
+    return name
+
+
+# --- vendors ------------------------------------------------------------------------------
+
+VENDOR_FIELDS = ("name", "website", "privacy_policy_url", "contact_email", "description_md", "internal_notes")
+
+
+def get_vendor_or_404(vendor_id: int) -> Vendor:
+    return db.get_or_404(Vendor, vendor_id)
+
+
+def create_vendor(actor: User, **values: Any) -> Vendor:
+    """Add a vendor. Raises DomainError when the name is missing or already used."""
+    name = _require_name(values.get("name", ""), "vendor")
+    if _name_taken(Vendor, name):
+        raise DomainError(f"A vendor named {name} already exists.", field="name")
+    with _unique_or(f"A vendor named {name} already exists.", "name"), unit_of_work():
+        vendor = Vendor(slug=unique_slug(Vendor, name))
+        _set_fields(vendor, VENDOR_FIELDS, {**values, "name": name})
+        db.session.add(vendor)
+        audit.record(actor, "vendor.created", vendor, audit.pending_changes(vendor))
+    return vendor
+
+
+def update_vendor(vendor: Vendor, actor: User, *, version: int | None, **values: Any) -> Vendor:
+    """Change a vendor's details; the slug (its public address) stays as it was.
+
+    Raises StaleVersion when someone saved it since the form was drawn, DomainError on a duplicate name.
+    """
+    check_version(vendor, version, "vendor")
+    name = _require_name(values.get("name", ""), "vendor")
+    if _name_taken(Vendor, name, exclude_id=vendor.id):
+        raise DomainError(f"A vendor named {name} already exists.", field="name")
+    with _unique_or(f"A vendor named {name} already exists.", "name"), unit_of_work():
+        claim_version(vendor, version, "vendor")
+        _set_fields(vendor, VENDOR_FIELDS, {**values, "name": name})
+        changes = audit.pending_changes(vendor)
+        if changes:
+            audit.record(actor, "vendor.updated", vendor, changes)
+    return vendor
+
+
+def set_vendor_retired(vendor: Vendor, actor: User, *, retired: bool, version: int | None) -> Vendor:
+    """Retire a vendor (kept for history, hidden from new choices) or bring it back."""
+    check_version(vendor, version, "vendor")
+    if vendor.is_retired == retired:
+        return vendor
+    with unit_of_work():
+        claim_version(vendor, version, "vendor")
+        vendor.is_retired = retired
+        audit.record(actor, "vendor.retired" if retired else "vendor.unretired", vendor, audit.pending_changes(vendor))
+    return vendor
+
+
+# --- products -----------------------------------------------------------------------------
+
+PRODUCT_FIELDS = ("name", "kind", "status", "website", "purpose_md", "grade_bands", "internal_notes")
+
+
+def get_product_or_404(product_id: int) -> Product:
+    """A product with everything its form and its disclosure snapshot read."""
+    return db.one_or_404(
+        select(Product)
+        .where(Product.id == product_id)
+        .options(
+            joinedload(Product.vendor),
+            selectinload(Product.schools),
+            selectinload(Product.data_uses).joinedload(DataUse.element),
+        )
+    )
+
+
+def create_product(
+    actor: User,
+    *,
+    vendor: Vendor,
+    school_ids: list[int],
+    data_uses: dict[int, str],
+    **values: Any,
+) -> Product:
+    """Add a product with its schools and data uses ({data element id: purpose}).
+
+    Raises DomainError for a duplicate name at the vendor, an unknown school or data element,
+    or a data use without a purpose.
+    """
+    name = _require_name(values.get("name", ""), "product")
+    if _name_taken(Product, name, vendor_id=vendor.id):
+        raise DomainError(f"{vendor.name} already has a product named {name}.", field="name")
+    schools = _schools(school_ids)
+    elements = _elements_for_uses(data_uses, allowed_retired=set())
+    with _unique_or(f"{vendor.name} already has a product named {name}.", "name"), unit_of_work():
+        product = Product(vendor_id=vendor.id, vendor=vendor, slug=unique_slug(Product, f"{vendor.name} {name}"))
+        _set_fields(product, PRODUCT_FIELDS, {**values, "name": name})
+        product.schools = schools
+        product.data_uses = [DataUse(element=elements[eid], purpose=purpose) for eid, purpose in data_uses.items()]
+        db.session.add(product)
+        changes = audit.pending_changes(product)
+        changes["schools"] = [[], sorted(s.name for s in schools)]
+        changes["data_uses"] = [[], _uses_list(product)]
+        db.session.flush()  # a whole flush: flushing the product alone would write its schools twice
+        audit.record(actor, "product.created", product, changes)
+        disclose_changes(product, None)
+    return product
+
+
+def update_product(
+    product: Product,
+    actor: User,
+    *,
+    version: int | None,
+    school_ids: list[int],
+    data_uses: dict[int, str],
+    **values: Any,
+) -> Product:
+    """Change a product, its schools and its data uses; public changes become disclosure revisions.
+
+    The vendor and the slug stay. Raises StaleVersion, or DomainError as create_product does.
+    """
+    check_version(product, version, "product")
+    name = _require_name(values.get("name", ""), "product")
+    if _name_taken(Product, name, vendor_id=product.vendor_id, exclude_id=product.id):
+        raise DomainError(f"{product.vendor.name} already has a product named {name}.", field="name")
+    schools = _schools(school_ids)
+    already_used = {use.data_element_id for use in product.data_uses}
+    elements = _elements_for_uses(data_uses, allowed_retired=already_used)
+    before = public_snapshot(product)
+    schools_before = before["schools"]
+    uses_before = _uses_list(product)
+    with _unique_or(f"{product.vendor.name} already has a product named {name}.", "name"), unit_of_work():
+        claim_version(product, version, "product")
+        _set_fields(product, PRODUCT_FIELDS, {**values, "name": name})
+        product.schools = schools
+        _replace_uses(product, data_uses, elements)
+        changes = audit.pending_changes(product)
+        schools_after = sorted(s.name for s in schools)
+        if schools_after != schools_before:
+            changes["schools"] = [schools_before, schools_after]
+        uses_after = _uses_list(product)
+        if uses_after != uses_before:
+            changes["data_uses"] = [uses_before, uses_after]
+        if changes:
+            audit.record(actor, "product.updated", product, changes)
+            disclose_changes(product, before)
+    return product
+
+
+def retire_product(product: Product, actor: User, *, version: int | None) -> Product:
+    """Mark a product retired: it stays in the public record with that status."""
+    check_version(product, version, "product")
+    if product.status is ProductStatus.RETIRED:
+        return product
+    before = public_snapshot(product)
+    with unit_of_work():
+        claim_version(product, version, "product")
+        product.status = ProductStatus.RETIRED
+        audit.record(actor, "product.retired", product, audit.pending_changes(product))
+        disclose_changes(product, before)
+    return product
+
+
+def _schools(school_ids: list[int]) -> list[School]:
+    ids = set(school_ids)
+    if not ids:
+        return []
+    schools = list(db.session.scalars(select(School).where(School.id.in_(ids)).order_by(School.name)))
+    if len(schools) != len(ids):
+        raise DomainError(
+            "One of the chosen schools no longer exists. Reload the page and choose again.", field="school_ids"
+        )
+    return schools
+
+
+def _elements_for_uses(data_uses: dict[int, str], *, allowed_retired: set[int]) -> dict[int, DataElement]:
+    """The data elements named by the uses; a retired one is only kept where it was already used."""
+    if not data_uses:
+        return {}
+    elements = {
+        element.id: element for element in db.session.scalars(select(DataElement).where(DataElement.id.in_(data_uses)))
+    }
+    for element_id, purpose in data_uses.items():
+        element = elements.get(element_id)
+        if element is None or (element.is_retired and element_id not in allowed_retired):
+            raise DomainError(
+                "One of the chosen data elements is no longer offered. Reload the page and choose again.",
+                field="data_uses",
+            )
+        if not (purpose or "").strip():
+            raise DomainError(f"Say why the product receives {element.name}.", field=f"purpose_{element_id}")
+    return elements
+
+
+def _replace_uses(product: Product, data_uses: dict[int, str], elements: dict[int, DataElement]) -> None:
+    """Edit the product's uses in place (the unique product/element pair forbids delete-then-add)."""
+    existing = {use.data_element_id: use for use in product.data_uses}
+    for element_id, use in existing.items():
+        if element_id not in data_uses:
+            product.data_uses.remove(use)
+    for element_id, purpose in data_uses.items():
+        purpose = purpose.strip()
+        if element_id in existing:
+            if existing[element_id].purpose != purpose:
+                existing[element_id].purpose = purpose
+        else:
+            product.data_uses.append(DataUse(element=elements[element_id], purpose=purpose))
+
+
+def _uses_list(product: Product) -> list[str]:
+    return sorted(f"{use.element.name}: {use.purpose}" for use in product.data_uses)
+
+
+# --- data elements and categories ---------------------------------------------------------
+
+
+def get_element_or_404(element_id: int) -> DataElement:
+    return db.get_or_404(DataElement, element_id)
+
+
+def create_element(
+    actor: User,
+    *,
+    category_id: int | None,
+    new_category: str = "",
+    name: str,
+    description: str = "",
+    is_sensitive: bool = False,
+) -> DataElement:
+    """Add a data element, in an existing category or in a new one named `new_category`."""
+    name = _require_name(name, "data element")
+    with unit_of_work():
+        category = _category(category_id, new_category, actor)
+        if _name_taken(DataElement, name, category_id=category.id):
+            raise DomainError(f"{category.name} already has a data element named {name}.", field="name")
+        position = db.session.scalar(
+            select(func.coalesce(func.max(DataElement.position), 0)).where(DataElement.category_id == category.id)
+        )
+        element = DataElement(
+            category=category,
+            name=name,
+            slug=unique_slug(DataElement, name),
+            description=(description or "").strip(),
+            is_sensitive=bool(is_sensitive),
+            position=position + 1,
+        )
+        db.session.add(element)
+        audit.record(actor, "data_element.created", element, audit.pending_changes(element))
+    return element
+
+
+def update_element(
+    element: DataElement,
+    actor: User,
+    *,
+    category_id: int | None,
+    new_category: str = "",
+    name: str,
+    description: str = "",
+    is_sensitive: bool = False,
+) -> DataElement:
+    """Rename, recategorise, describe or (un)mark a data element as sensitive; the slug stays."""
+    name = _require_name(name, "data element")
+    with unit_of_work():
+        category = _category(category_id, new_category, actor)
+        if _name_taken(DataElement, name, category_id=category.id, exclude_id=element.id):
+            raise DomainError(f"{category.name} already has a data element named {name}.", field="name")
+        element.category = category
+        element.name = name
+        element.description = (description or "").strip()
+        element.is_sensitive = bool(is_sensitive)
+        changes = audit.pending_changes(element)
+        if changes:
+            audit.record(actor, "data_element.updated", element, changes)
+    return element
+
+
+def set_element_retired(element: DataElement, actor: User, *, retired: bool) -> DataElement:
+    """A retired element is no longer offered for new data uses; existing uses keep it."""
+    if element.is_retired == retired:
+        return element
+    with unit_of_work():
+        element.is_retired = retired
+        action = "data_element.retired" if retired else "data_element.unretired"
+        audit.record(actor, action, element, audit.pending_changes(element))
+    return element
+
+
+def _category(category_id: int | None, new_category: str, actor: User) -> DataCategory:
+    """The chosen category, or a new one (flushed, audited) when a new name is given."""
+    new_category = (new_category or "").strip()
+    if new_category:
+        existing = db.session.scalar(select(DataCategory).where(func.lower(DataCategory.name) == new_category.lower()))
+        if existing is not None:
+            return existing
+        position = db.session.scalar(select(func.coalesce(func.max(DataCategory.position), 0)))
+        category = DataCategory(
+            name=new_category[:NAME_MAX], slug=unique_slug(DataCategory, new_category), position=position + 1
+        )
+        db.session.add(category)
+        audit.record(actor, "data_category.created", category, audit.pending_changes(category))
+        return category
+    category = db.session.get(DataCategory, category_id) if category_id else None
+    if category is None:
+        raise DomainError("Choose the category, or name a new one.", field="category_id")
+    return category
+
+
+# --- schools ------------------------------------------------------------------------------
+
+
+def get_school_or_404(school_id: int) -> School:
+    return db.get_or_404(School, school_id)
+
+
+def create_school(actor: User, *, name: str, grade_band: str = "") -> School:
+    """Add a school. Raises DomainError when the name is missing or already used."""
+    name = _require_name(name, "school")
+    if _name_taken(School, name):
+        raise DomainError(f"A school named {name} already exists.", field="name")
+    with _unique_or(f"A school named {name} already exists.", "name"), unit_of_work():
+        school = School(name=name, slug=unique_slug(School, name), grade_band=(grade_band or "").strip())
+        db.session.add(school)
+        audit.record(actor, "school.created", school, audit.pending_changes(school))
+    return school
+
+
+def update_school(school: School, actor: User, *, name: str, grade_band: str = "") -> School:
+    """Rename a school or change its grade band; the slug stays."""
+    name = _require_name(name, "school")
+    if _name_taken(School, name, exclude_id=school.id):
+        raise DomainError(f"A school named {name} already exists.", field="name")
+    with _unique_or(f"A school named {name} already exists.", "name"), unit_of_work():
+        school.name = name
+        school.grade_band = (grade_band or "").strip()
+        changes = audit.pending_changes(school)
+        if changes:
+            audit.record(actor, "school.updated", school, changes)
+    return school
+
+
+def set_school_retired(school: School, actor: User, *, retired: bool) -> School:
+    """A retired school is no longer offered on product forms; products keep it until edited."""
+    if school.is_retired == retired:
+        return school
+    with unit_of_work():
+        school.is_retired = retired
+        audit.record(actor, "school.retired" if retired else "school.unretired", school, audit.pending_changes(school))
+    return school
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _set_fields(record: db.Model, fields: tuple[str, ...], values: dict[str, Any]) -> None:
+    """Set only the attributes that differ, so pending_changes lists real changes."""
+    for key in fields:
+        if key not in values:
+            continue
+        value = values[key]
+        if isinstance(value, str):
+            value = value.strip()
+        if key == "kind":
+            value = ProductKind(value)
+        elif key == "status":
+            value = ProductStatus(value)
+        if getattr(record, key) != value:
+            setattr(record, key, value)
+
+
+# --- staff lists (readers) ----------------------------------------------------------------
+
+
+def list_vendors(*, q: str, show: str, page: int, per_page: int) -> tuple[Pagination, dict[int, int]]:
+    """Vendors by name (search: name contains q), with their product counts; two queries + count."""
+    stmt = select(Vendor).order_by(Vendor.name)
+    if q:
+        stmt = stmt.where(func.lower(Vendor.name).contains(q.lower(), autoescape=True))
+    if show == "current":
+        stmt = stmt.where(Vendor.is_retired.is_(False))
+    elif show == "retired":
+        stmt = stmt.where(Vendor.is_retired.is_(True))
+    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return pagination, _counts(Product.vendor_id, [v.id for v in pagination.items])
+
+
+def list_products(
+    *, vendor_id: int | None, status: ProductStatus | None, q: str, page: int, per_page: int
+) -> tuple[Pagination, dict[int, int]]:
+    """Products with their vendor, filtered by vendor, status and name, with data-use counts."""
+    stmt = (
+        select(Product).join(Product.vendor).options(contains_eager(Product.vendor)).order_by(Vendor.name, Product.name)
+    )
+    if vendor_id is not None:
+        stmt = stmt.where(Product.vendor_id == vendor_id)
+    if status is not None:
+        stmt = stmt.where(Product.status == status)
+    if q:
+        stmt = stmt.where(func.lower(Product.name).contains(q.lower(), autoescape=True))
+    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return pagination, _counts(DataUse.product_id, [p.id for p in pagination.items])
+
+
+def list_elements(*, page: int, per_page: int) -> tuple[Pagination, dict[int, int]]:
+    """Data elements in taxonomy order with their category, and how many products receive each."""
+    stmt = (
+        select(DataElement)
+        .join(DataElement.category)
+        .options(contains_eager(DataElement.category))
+        .order_by(DataCategory.position, DataCategory.name, DataElement.position, DataElement.name)
+    )
+    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return pagination, _counts(DataUse.data_element_id, [e.id for e in pagination.items])
+
+
+def list_schools(*, page: int, per_page: int) -> tuple[Pagination, dict[int, int]]:
+    """Schools by name, with how many products each uses."""
+    pagination = db.paginate(select(School).order_by(School.name), page=page, per_page=per_page, error_out=False)
+    return pagination, _counts(product_school.c.school_id, [s.id for s in pagination.items])
+
+
+def offered_elements(product: Product | None = None) -> list[DataElement]:
+    """Elements a product form offers: every current one, plus retired ones the product still uses."""
+    used = [use.data_element_id for use in product.data_uses] if product is not None else []
+    return list(
+        db.session.scalars(
+            select(DataElement)
+            .join(DataElement.category)
+            .where(or_(DataElement.is_retired.is_(False), DataElement.id.in_(used)))
+            .options(contains_eager(DataElement.category))
+            .order_by(DataCategory.position, DataCategory.name, DataElement.position, DataElement.name)
+        )
+    )
+
+
+def offered_schools(product: Product | None = None) -> list[School]:
+    used = [school.id for school in product.schools] if product is not None else []
+    return list(
+        db.session.scalars(
+            select(School).where(or_(School.is_retired.is_(False), School.id.in_(used))).order_by(School.name)
+        )
+    )
+
+
+def vendor_choices(*, include_id: int | None = None) -> list[tuple[int, str]]:
+    """(id, name) of current vendors (and of one retired vendor already chosen)."""
+    stmt = select(Vendor.id, Vendor.name).order_by(Vendor.name)
+    stmt = stmt.where(or_(Vendor.is_retired.is_(False), Vendor.id == include_id))
+    return [(vendor_id, name) for vendor_id, name in db.session.execute(stmt)]
+
+
+def category_choices() -> list[tuple[int, str]]:
+    return [(c.id, c.name) for c in db.session.scalars(select(DataCategory).order_by(DataCategory.position))]
+
+
+def _counts(column, ids: list[int]) -> dict[int, int]:
+    """{id: number of rows whose `column` is that id}, in one grouped query."""
+    if not ids:
+        return {}
+    rows = db.session.execute(select(column, func.count()).where(column.in_(ids)).group_by(column))
+    return {key: number for key, number in rows}

@@ -1,0 +1,775 @@
+"""Importing an existing inventory into the directory, all of it or none; exporting it in the same columns.
+
+An import is planned first (read only: what would be created, updated, left alone, and each row's
+problems in words a person understands), then applied in one unit of work that plans again, so
+nothing is written from a stale preview. Empty cells never erase: a blank status, date or list
+leaves what the directory says. Re-importing the same file changes nothing.
+"""
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from clearinghouse.accounts.models import User
+from clearinghouse.agreements.models import Agreement, AgreementKind
+from clearinghouse.audit import services as audit
+from clearinghouse.audit.disclosure import disclose_changes, public_snapshot
+from clearinghouse.directory import queries
+from clearinghouse.directory.models import (
+    MARKDOWN_MAX,
+    NAME_MAX,
+    URL_MAX,
+    DataElement,
+    DataUse,
+    Product,
+    ProductKind,
+    ProductStatus,
+    School,
+    Vendor,
+)
+from clearinghouse.errors import DomainError
+from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.imports import mapping as fields
+from clearinghouse.imports.files import Table
+from clearinghouse.imports.models import ImportMapping
+from clearinghouse.slugs import unique_slug
+
+# School cells meaning "every school" (the digital-toolkit template's "Whole School").
+ALL_SCHOOLS_WORDS = {
+    "whole school",
+    "all schools",
+    "all",
+    "district wide",
+    "districtwide",
+    "whole district",
+    "all campuses",
+    "all buildings",
+}
+NO_DATA_WORDS = {"none", "no student data", "no student data collected", "n/a", "na"}
+
+
+def _key(text: str) -> str:
+    """How names are compared: case and spacing do not matter."""
+    return " ".join(text.lower().split())
+
+
+# --- the plan ------------------------------------------------------------------------------
+
+
+@dataclass
+class AgreementTarget:
+    """One agreement that rows of the file describe: an existing one, or one the import adds.
+
+    An agreement is identified by its vendor and its signed and effective dates.
+    """
+
+    key: tuple[str, date | None, date | None, int | None]
+    existing: Agreement | None
+    kind: AgreementKind | None
+    expires_on: date | None
+    first_row: int
+
+    @property
+    def signed_on(self) -> date | None:
+        return self.key[1]
+
+    @property
+    def effective_on(self) -> date | None:
+        return self.key[2]
+
+    @property
+    def name(self) -> str:
+        if self.signed_on:
+            return f"the agreement signed on {self.signed_on:%Y-%m-%d}"
+        if self.effective_on:
+            return f"the agreement in effect from {self.effective_on:%Y-%m-%d}"
+        return "the unsigned (draft) agreement"
+
+    def changes(self) -> list[str]:
+        """What the import changes on the agreement itself (not which products it covers)."""
+        if self.existing is None:
+            kind = self.kind or AgreementKind.CUSTOM
+            ends = f"expires {self.expires_on:%Y-%m-%d}" if self.expires_on else "open-ended"
+            return [f"New agreement ({kind.label}): {self.name.removeprefix('the agreement ')}, {ends}"]
+        changes = []
+        if self.kind and self.kind is not self.existing.kind:
+            changes.append(f"Kind of {self.name}: {self.existing.kind.label} → {self.kind.label}")
+        if self.expires_on and self.expires_on != self.existing.expires_on:
+            before = f"{self.existing.expires_on:%Y-%m-%d}" if self.existing.expires_on else "open-ended"
+            changes.append(f"End of {self.name}: {before} → {self.expires_on:%Y-%m-%d}")
+        return changes
+
+
+@dataclass
+class RowPlan:
+    row: int
+    vendor_name: str
+    product_name: str
+    action: str = "unchanged"  # create | update | unchanged
+    changes: list[str] = field(default_factory=list)
+    vendor: Vendor | None = None
+    product: Product | None = None
+    values: dict[str, Any] = field(default_factory=dict)  # product columns to set
+    elements: list[DataElement] | None = None  # the complete new list; None leaves the data uses alone
+    schools: list[str] | None = None  # school names (existing or new); None leaves them alone
+    privacy_policy_url: str | None = None  # to set on the vendor
+    agreement: AgreementTarget | None = None
+    joins_agreement: bool = False  # the product is added to the agreement's products
+
+    @property
+    def data_element_names(self) -> list[str]:
+        return [element.name for element in self.elements or []]
+
+
+@dataclass
+class RowError:
+    row: int
+    message: str
+
+
+@dataclass
+class ImportPlan:
+    headers: list[str]
+    mapping: dict[str, str]
+    rows: list[RowPlan] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    new_vendors: list[str] = field(default_factory=list)
+    new_schools: list[str] = field(default_factory=list)
+    new_agreements: int = 0
+
+    @property
+    def created(self) -> list[RowPlan]:
+        return [row for row in self.rows if row.action == "create"]
+
+    @property
+    def updated(self) -> list[RowPlan]:
+        return [row for row in self.rows if row.action == "update"]
+
+    @property
+    def unchanged(self) -> list[RowPlan]:
+        return [row for row in self.rows if row.action == "unchanged"]
+
+    @property
+    def ignored_headers(self) -> list[str]:
+        return [header for header in self.headers if not self.mapping.get(header)]
+
+    @property
+    def has_changes(self) -> bool:
+        return any(row.action != "unchanged" for row in self.rows)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.created)} products to create, {len(self.updated)} to update, {len(self.unchanged)} unchanged; "
+            f"{len(self.new_vendors)} new vendors, {len(self.new_schools)} new schools, "
+            f"{self.new_agreements} new agreements; {len(self.errors)} problems."
+        )
+
+
+class _Catalog:
+    """The records a file can refer to, loaded in a constant number of queries.
+
+    Names are matched in Python (case and spacing ignored, for any alphabet: SQLite's lower()
+    only folds ASCII), then only the matching vendors and products are loaded in full.
+    """
+
+    def __init__(self, table: Table, mapping: dict[str, str]):
+        column = {name: table.headers.index(header) for header, name in mapping.items() if name}
+        product_keys = {_key(cells[column["product"]]) for _, cells in table.rows}
+        vendor_keys = {_key(cells[column["vendor"]]) for _, cells in table.rows} if "vendor" in column else product_keys
+        vendor_ids = [
+            vid for vid, name in db.session.execute(select(Vendor.id, Vendor.name)) if _key(name) in vendor_keys
+        ]
+        product_ids = [
+            pid for pid, name in db.session.execute(select(Product.id, Product.name)) if _key(name) in product_keys
+        ]
+        self.vendors: dict[str, Vendor] = {}
+        if vendor_ids:
+            stmt = (
+                select(Vendor)
+                .where(Vendor.id.in_(vendor_ids))
+                .options(selectinload(Vendor.agreements).selectinload(Agreement.products))
+            )
+            self.vendors = {_key(vendor.name): vendor for vendor in db.session.scalars(stmt)}
+        products: list[Product] = []
+        if product_ids:
+            stmt = (
+                select(Product)
+                .where(Product.id.in_(product_ids))
+                .options(
+                    joinedload(Product.vendor).selectinload(Vendor.agreements).selectinload(Agreement.products),
+                    selectinload(Product.data_uses).joinedload(DataUse.element).joinedload(DataElement.category),
+                    selectinload(Product.schools),
+                )
+                .order_by(Product.id)
+            )
+            products = list(db.session.scalars(stmt).unique())
+        self.products_by_vendor = {(product.vendor_id, _key(product.name)): product for product in products}
+        self.products_by_name: dict[str, list[Product]] = {}
+        for product in products:
+            self.products_by_name.setdefault(_key(product.name), []).append(product)
+        elements = db.session.scalars(select(DataElement).options(joinedload(DataElement.category))).all()
+        self.elements_by_word: dict[str, list[DataElement]] = {}
+        for element in elements:
+            for word in {_key(element.slug), _key(element.name), _key(f"{element.category.name}: {element.name}")}:
+                self.elements_by_word.setdefault(word, []).append(element)
+        self.schools = {_key(school.name): school for school in db.session.scalars(select(School))}
+
+
+def _resolve_elements(cat: _Catalog, text: str, product: Product | None) -> tuple[list[DataElement], list[str]]:
+    """Elements named in a cell (by name, "Category: name" or slug; ; , or new lines between)."""
+    if _key(text) in NO_DATA_WORDS:
+        return [], []
+    found: list[DataElement] = []
+    problems: list[str] = []
+
+    def take(piece: str, matches: list[DataElement]) -> None:
+        if len(matches) > 1:
+            options = " or ".join(f"“{m.category.name}: {m.name}”" for m in matches)
+            problems.append(f"“{piece}” is in more than one category. Write {options}.")
+            return
+        element = matches[0]
+        if element.is_retired and not (product and any(u.data_element_id == element.id for u in product.data_uses)):
+            problems.append(f"“{element.name}” is no longer offered as a data element. Remove it from the row.")
+        elif element not in found:
+            found.append(element)
+
+    for piece in fields.split_list(text):
+        matches = cat.elements_by_word.get(_key(piece))
+        if matches:
+            take(piece, matches)
+            continue
+        # Separated by commas: take the longest run of parts that names an element (names may hold commas).
+        parts = [part.strip() for part in piece.split(",") if part.strip()]
+        start = 0
+        while start < len(parts):
+            for end in range(len(parts), start, -1):
+                candidate = ", ".join(parts[start:end])
+                matches = cat.elements_by_word.get(_key(candidate))
+                if matches:
+                    take(candidate, matches)
+                    start = end
+                    break
+            else:
+                problems.append(
+                    f"“{parts[start]}” is not a data element in the directory. Use the names on the "
+                    "Data elements page (for example “Date of birth”), or add the element first."
+                )
+                start += 1
+    return found, problems
+
+
+def _resolve_schools(cat: _Catalog, text: str) -> tuple[list[str], bool]:
+    """School names in a cell, and whether it means every school."""
+    names: list[str] = []
+    everywhere = False
+    for piece in fields.split_list(text):
+        parts = [piece] if _key(piece) in cat.schools else [part.strip() for part in piece.split(",") if part.strip()]
+        for part in parts:
+            if _key(part) in ALL_SCHOOLS_WORDS:
+                everywhere = True
+            elif _key(part) not in {_key(name) for name in names}:
+                names.append(cat.schools[_key(part)].name if _key(part) in cat.schools else part)
+    return names, everywhere
+
+
+def _read(cells: dict[str, str], name: str, reader: Callable[[str], Any], problems: list[str]) -> Any:
+    if not cells.get(name):
+        return None
+    try:
+        return reader(cells[name])
+    except ValueError as err:
+        problems.append(str(err))
+        return None
+
+
+def _find_agreement(vendor: Vendor | None, product: Product | None, signed_on, effective_on) -> Agreement | None:
+    """The vendor's agreement with these dates, preferring one that already covers the product."""
+    matches = [
+        agreement
+        for agreement in sorted(vendor.agreements if vendor else [], key=lambda a: a.id)
+        if (agreement.signed_on, agreement.effective_on) == (signed_on, effective_on)
+    ]
+    covering = [agreement for agreement in matches if product is not None and product in agreement.products]
+    return (covering or matches or [None])[0]
+
+
+def plan_import(table: Table, mapping: dict[str, str]) -> ImportPlan:
+    """What importing the table with this mapping would do. Reads only; DomainError for an unusable mapping."""
+    problems = fields.mapping_problems(mapping)
+    if problems:
+        raise DomainError(" ".join(problems.values()))
+    plan = ImportPlan(headers=table.headers, mapping=dict(mapping))
+    cat = _Catalog(table, mapping)
+    has_vendor = "vendor" in mapping.values()
+    plan.errors.extend(RowError(number, message) for number, message in table.problems)
+    bad_rows = {number for number, _ in table.problems}
+
+    seen: dict[tuple[str, str], int] = {}
+    privacy_seen: dict[str, tuple[str, int]] = {}
+    targets: dict[tuple, AgreementTarget] = {}
+    new_vendors: dict[str, str] = {}
+    new_schools: dict[str, str] = {}
+    whole_school_rows: list[RowPlan] = []
+
+    for number, raw in table.rows:
+        cells = {name: raw[table.headers.index(header)] for header, name in mapping.items() if name}
+        row_problems: list[str] = []
+        product_name = cells.get("product", "")
+        vendor_name = cells.get("vendor", "")
+        if not product_name:
+            row_problems.append("The product name is empty. Every row needs one.")
+        elif len(product_name) > NAME_MAX:
+            row_problems.append(f"The product name is longer than {NAME_MAX} characters.")
+        if has_vendor and not vendor_name:
+            row_problems.append("The vendor name is empty. Write the company's name.")
+        elif len(vendor_name) > NAME_MAX:
+            row_problems.append(f"The vendor name is longer than {NAME_MAX} characters.")
+
+        status = _read(cells, "status", fields.parse_status, row_problems)
+        kind = _read(cells, "kind", fields.parse_kind, row_problems)
+        website = _read(cells, "website", fields.normalize_url, row_problems)
+        privacy = _read(cells, "privacy_policy_url", fields.normalize_url, row_problems)
+        for url in (website, privacy):
+            if url and len(url) > URL_MAX:
+                row_problems.append(f"The web address {url[:40]}… is longer than {URL_MAX} characters.")
+        purpose = cells.get("purpose", "")
+        if len(purpose) > MARKDOWN_MAX:
+            row_problems.append(f"The purpose is longer than {MARKDOWN_MAX} characters.")
+        grades = _read(cells, "grade_bands", fields.parse_grades, row_problems)
+        agreement_kind = _read(cells, "agreement_kind", fields.parse_agreement_kind, row_problems)
+        signed_on = _read(cells, "signed_on", fields.parse_date, row_problems)
+        effective_on = _read(cells, "effective_on", fields.parse_date, row_problems)
+        expires_on = _read(cells, "expires_on", fields.parse_date, row_problems)
+        starts = effective_on or signed_on
+        if expires_on and starts and expires_on < starts:
+            row_problems.append(f"The agreement expires ({expires_on:%Y-%m-%d}) before it begins ({starts:%Y-%m-%d}).")
+
+        # Which vendor and product the row is about.
+        product: Product | None = None
+        vendor: Vendor | None = None
+        if product_name and (vendor_name or not has_vendor):
+            if has_vendor:
+                vendor = cat.vendors.get(_key(vendor_name))
+                product = cat.products_by_vendor.get((vendor.id, _key(product_name))) if vendor else None
+            else:
+                matches = cat.products_by_name.get(_key(product_name), [])
+                if len(matches) > 1:
+                    row_problems.append(
+                        f"Several vendors have a product called “{product_name}”. Add a vendor "
+                        "column so we know which one this row is about."
+                    )
+                product = matches[0] if len(matches) == 1 else None
+                vendor = product.vendor if product else cat.vendors.get(_key(product_name))
+                vendor_name = vendor.name if vendor else product_name
+            key = (_key(vendor_name), _key(product_name))
+            if key in seen:
+                row_problems.append(
+                    f"This row repeats row {seen[key]}: the same product of the same vendor is "
+                    "listed twice. Keep one of the two rows."
+                )
+            seen.setdefault(key, number)
+        vendor_key = _key(vendor_name)
+
+        elements: list[DataElement] | None = None
+        if cells.get("data_elements"):
+            elements, element_problems = _resolve_elements(cat, cells["data_elements"], product)
+            row_problems.extend(element_problems)
+        school_names: list[str] | None = None
+        everywhere = False
+        if cells.get("schools"):
+            school_names, everywhere = _resolve_schools(cat, cells["schools"])
+            row_problems.extend(
+                f"The school name “{name[:40]}…” is longer than {NAME_MAX} characters."
+                for name in school_names
+                if len(name) > NAME_MAX
+            )
+        if privacy:
+            earlier = privacy_seen.setdefault(vendor_key, (privacy, number))
+            if earlier[0] != privacy:
+                row_problems.append(
+                    f"This row gives {vendor_name} a different privacy policy address than row "
+                    f"{earlier[1]}. A vendor has one privacy policy; make the rows agree."
+                )
+
+        target: AgreementTarget | None = None
+        if any(cells.get(name) for name in fields.AGREEMENT_FIELDS) and product_name and vendor_name:
+            existing = _find_agreement(vendor, product, signed_on, effective_on)
+            target_key = (vendor_key, signed_on, effective_on, existing.id if existing else None)
+            target = targets.setdefault(
+                target_key, AgreementTarget(target_key, existing, agreement_kind, expires_on, number)
+            )
+            if (agreement_kind and target.kind and agreement_kind is not target.kind) or (
+                expires_on and target.expires_on and expires_on != target.expires_on
+            ):
+                row_problems.append(
+                    f"This row describes the same agreement as row {target.first_row} (same vendor "
+                    "and dates) with a different kind or end date. Make the rows agree."
+                )
+            target.kind = target.kind or agreement_kind
+            target.expires_on = target.expires_on or expires_on
+
+        if row_problems or number in bad_rows:
+            plan.errors.extend(RowError(number, message) for message in row_problems)
+            continue
+
+        rp = RowPlan(row=number, vendor_name=vendor_name, product_name=product_name, vendor=vendor, product=product)
+        if vendor is None:
+            new_vendors.setdefault(vendor_key, vendor_name)
+        first_to_say = privacy and privacy_seen[vendor_key][1] == number
+        if first_to_say and (vendor is None or vendor.privacy_policy_url != privacy):
+            rp.privacy_policy_url = privacy
+            if vendor is not None:
+                rp.changes.append(f"Vendor's privacy policy: {vendor.privacy_policy_url or 'none'} → {privacy}")
+        _plan_product_fields(rp, status, kind, website, purpose, grades, cells.get("grade_bands", ""))
+        if elements is not None:
+            _plan_elements(rp, elements)
+        if school_names is not None:
+            for name in school_names:
+                if _key(name) not in cat.schools:
+                    new_schools.setdefault(_key(name), name)
+            rp.schools = school_names
+            if everywhere:
+                whole_school_rows.append(rp)
+        if target is not None:
+            rp.agreement = target
+            rp.joins_agreement = target.existing is None or product is None or product not in target.existing.products
+        plan.rows.append(rp)
+
+    # "Whole school" means every school, including the ones this file adds.
+    every_school = {school.name for school in cat.schools.values() if not school.is_retired} | set(new_schools.values())
+    for rp in whole_school_rows:
+        rp.schools = sorted({*rp.schools, *every_school}, key=_key)
+    for rp in plan.rows:
+        if rp.schools is not None and rp.product is not None:
+            _plan_schools(rp)
+        if rp.agreement is not None:
+            _plan_agreement(rp)
+        rp.action = "create" if rp.product is None else ("update" if rp.changes else "unchanged")
+    plan.errors.sort(key=lambda error: error.row)
+    plan.new_vendors = sorted(new_vendors.values(), key=_key)
+    plan.new_schools = sorted(new_schools.values(), key=_key)
+    plan.new_agreements = len({rp.agreement.key for rp in plan.rows if rp.agreement and rp.agreement.existing is None})
+    return plan
+
+
+def _plan_product_fields(rp: RowPlan, status, kind, website, purpose: str, grades, grades_text: str) -> None:
+    product = rp.product
+    if product is None:
+        rp.values = {
+            "status": status[0] if status else ProductStatus.UNDER_REVIEW,
+            "kind": kind or ProductKind.OTHER,
+            "website": website or "",
+            "purpose_md": purpose.strip(),
+            "grade_bands": fields.format_grades(grades) if grades else "",
+        }
+        return
+    if status and product.status not in status[1]:
+        rp.values["status"] = status[0]
+        rp.changes.append(f"Status: {product.status.label} → {status[0].label}")
+    if kind and kind is not product.kind:
+        rp.values["kind"] = kind
+        rp.changes.append(f"Kind: {product.kind.label} → {kind.label}")
+    if website and website != product.website:
+        rp.values["website"] = website
+        rp.changes.append(f"Website: {product.website or 'none'} → {website}")
+    if purpose.strip() and purpose.strip() != (product.purpose_md or "").strip():
+        rp.values["purpose_md"] = purpose.strip()
+        rp.changes.append("Purpose reworded")
+    if grades and grades_text.strip() != product.grade_bands:
+        try:
+            current = fields.parse_grades(product.grade_bands)
+        except ValueError:
+            current = None
+        if current != grades:
+            rp.values["grade_bands"] = fields.format_grades(grades)
+            rp.changes.append(f"Grade bands: {product.grade_bands or 'none'} → {rp.values['grade_bands']}")
+
+
+def _plan_elements(rp: RowPlan, elements: list[DataElement]) -> None:
+    rp.elements = elements
+    if rp.product is None:
+        return
+    current = {use.element.id: use.element for use in rp.product.data_uses}
+    wanted = {element.id: element for element in elements}
+    added = [element.name for eid, element in wanted.items() if eid not in current]
+    removed = [element.name for eid, element in current.items() if eid not in wanted]
+    if added:
+        rp.changes.append("Now receives: " + "; ".join(added))
+    if removed:
+        rp.changes.append("No longer receives: " + "; ".join(removed))
+    if not added and not removed:
+        rp.elements = None
+
+
+def _plan_schools(rp: RowPlan) -> None:
+    schools = rp.schools or []
+    current = {_key(school.name) for school in rp.product.schools}
+    wanted = {_key(name) for name in schools}
+    if current == wanted:
+        rp.schools = None
+        return
+    added = [name for name in schools if _key(name) not in current]
+    removed = [school.name for school in rp.product.schools if _key(school.name) not in wanted]
+    if added:
+        rp.changes.append("Now used at: " + "; ".join(added))
+    if removed:
+        rp.changes.append("No longer used at: " + "; ".join(removed))
+
+
+def _plan_agreement(rp: RowPlan) -> None:
+    target = rp.agreement
+    if target.first_row == rp.row:
+        rp.changes.extend(target.changes())
+    if rp.joins_agreement and (target.existing is not None or target.first_row != rp.row):
+        rp.changes.append(f"Now covered by {target.name}")
+
+
+def outcome(plan: ImportPlan) -> str:
+    """What an applied import did, in one sentence."""
+    return (
+        f"{len(plan.created)} products created, {len(plan.updated)} updated, {len(plan.unchanged)} unchanged; "
+        f"{len(plan.new_vendors)} new vendors, {len(plan.new_schools)} new schools, "
+        f"{plan.new_agreements} new agreements."
+    )
+
+
+# --- applying the plan ---------------------------------------------------------------------
+
+
+def apply_import(table: Table, mapping: dict[str, str], *, actor: User | None) -> ImportPlan:
+    """Import the whole table in one transaction, or nothing.
+
+    Plans again inside the transaction and refuses (DomainError) if any row has a problem. Each
+    created or changed record is audited with the acting user; public product changes become
+    disclosure revisions. The mapping is remembered for the next file with the same headers.
+    """
+    try:
+        with unit_of_work():
+            plan = plan_import(table, mapping)
+            if plan.errors:
+                raise DomainError(f"Nothing was imported: {len(plan.errors)} problems in the file need fixing first.")
+            _Applier(actor).apply(plan)
+            _remember(table.headers, mapping, actor)
+    except IntegrityError:
+        raise DomainError(
+            "Nothing was imported: the directory changed while the file was being saved (someone may have added "
+            "the same vendor or product at the same moment). Check the preview again and confirm."
+        ) from None
+    return plan
+
+
+def _added(record: db.Model) -> dict[str, list]:
+    """Add a new record; return its fields for the audit log. The whole session is flushed because
+    audit.record's flush of the record alone would write its many-to-many rows twice."""
+    db.session.add(record)
+    changes = audit.pending_changes(record)
+    db.session.flush()
+    return changes
+
+
+class _Applier:
+    """Writes a plan's rows, flushing only; the caller's unit of work commits."""
+
+    def __init__(self, actor: User | None):
+        self.actor = actor
+        self.vendors: dict[str, Vendor] = {}
+        self.schools = {_key(school.name): school for school in db.session.scalars(select(School))}
+        self.agreements: dict[tuple, Agreement] = {}
+
+    def apply(self, plan: ImportPlan) -> None:
+        for rp in plan.rows:
+            if rp.action == "unchanged":
+                continue
+            vendor = self.vendor(rp)
+            product = self.product(rp, vendor)
+            if rp.agreement is not None and (rp.joins_agreement or rp.agreement.first_row == rp.row):
+                self.agreement(rp, vendor, product)
+
+    def vendor(self, rp: RowPlan) -> Vendor:
+        vendor = rp.vendor or self.vendors.get(_key(rp.vendor_name))
+        if vendor is None:
+            vendor = Vendor(
+                name=rp.vendor_name,
+                slug=unique_slug(Vendor, rp.vendor_name),
+                privacy_policy_url=rp.privacy_policy_url or "",
+            )
+            audit.record(self.actor, "vendor.created", vendor, _added(vendor))
+        elif rp.privacy_policy_url is not None:
+            vendor.privacy_policy_url = rp.privacy_policy_url
+            vendor.version += 1
+            audit.record(self.actor, "vendor.updated", vendor, audit.pending_changes(vendor))
+        self.vendors[_key(rp.vendor_name)] = vendor
+        return vendor
+
+    def product(self, rp: RowPlan, vendor: Vendor) -> Product:
+        product = rp.product
+        before = public_snapshot(product) if product is not None else None
+        uses_before = sorted(use.element.name for use in product.data_uses) if product is not None else []
+        schools_before = sorted(school.name for school in product.schools) if product is not None else []
+        if product is None:
+            slug = unique_slug(Product, f"{vendor.name} {rp.product_name}")
+            product = Product(vendor=vendor, name=rp.product_name, slug=slug)
+            db.session.add(product)
+        for name, value in rp.values.items():
+            setattr(product, name, value)
+        if rp.elements is not None:
+            wanted = {element.id for element in rp.elements}
+            for use in [use for use in product.data_uses if use.element.id not in wanted]:
+                product.data_uses.remove(use)
+            have = {use.element.id for use in product.data_uses}
+            # A use added by an import has no stated purpose yet; the product's page asks for one.
+            product.data_uses.extend(DataUse(element=e, purpose="") for e in rp.elements if e.id not in have)
+        if rp.schools is not None:
+            product.schools = sorted((self.school(name) for name in rp.schools), key=lambda s: _key(s.name))
+        changes = audit.pending_changes(product)
+        uses_after = sorted(use.element.name for use in product.data_uses)
+        if uses_after != uses_before:
+            changes["data_uses"] = [uses_before, uses_after]
+        schools_after = sorted(school.name for school in product.schools)
+        if schools_after != schools_before:
+            changes["schools"] = [schools_before, schools_after]
+        if changes:
+            if before is not None:
+                product.version += 1
+            db.session.flush()
+            audit.record(self.actor, "product.created" if before is None else "product.updated", product, changes)
+            disclose_changes(product, before)
+        return product
+
+    def school(self, name: str) -> School:
+        school = self.schools.get(_key(name))
+        if school is None:
+            school = School(name=name, slug=unique_slug(School, name), grade_band="")
+            audit.record(self.actor, "school.created", school, _added(school))
+            self.schools[_key(name)] = school
+        return school
+
+    def agreement(self, rp: RowPlan, vendor: Vendor, product: Product) -> None:
+        target = rp.agreement
+        agreement = target.existing or self.agreements.get(target.key)
+        label = f"{vendor.name} agreement"
+        if agreement is None:
+            agreement = Agreement(
+                vendor=vendor,
+                kind=target.kind or AgreementKind.CUSTOM,
+                signed_on=target.signed_on,
+                effective_on=target.effective_on,
+                expires_on=target.expires_on,
+                reference="Imported from the district's inventory",
+            )
+            agreement.products = [product]
+            changes = _added(agreement)
+            changes["products"] = [[], [product.name]]
+            audit.record(self.actor, "agreement.created", agreement, changes, label=label)
+            self.agreements[target.key] = agreement
+            return
+        products_before = sorted(p.name for p in agreement.products)
+        if product not in agreement.products:
+            agreement.products.append(product)
+        if target.existing is not None and target.first_row == rp.row:
+            if target.kind and target.kind is not agreement.kind:
+                agreement.kind = target.kind
+            if target.expires_on and target.expires_on != agreement.expires_on:
+                agreement.expires_on = target.expires_on
+        changes = audit.pending_changes(agreement)
+        products_after = sorted(p.name for p in agreement.products)
+        if products_after != products_before:
+            changes["products"] = [products_before, products_after]
+        if changes:
+            if target.existing is not None:
+                agreement.version += 1
+            audit.record(self.actor, "agreement.updated", agreement, changes, label=label)
+
+
+# --- remembered mappings -------------------------------------------------------------------
+
+
+def remembered_mapping(headers: list[str]) -> dict[str, str]:
+    row = db.session.scalar(
+        select(ImportMapping).where(ImportMapping.header_signature == fields.header_signature(headers))
+    )
+    return dict(row.mapping) if row else {}
+
+
+def suggested_mapping(headers: list[str]) -> dict[str, str]:
+    """The mapping to show first: what was chosen last time for these headers, else guesses."""
+    return fields.guess_mapping(headers, remembered_mapping(headers))
+
+
+MAPPING_LABEL = "Inventory column mapping"
+
+
+def _remember(headers: list[str], mapping: dict[str, str], actor: User | None) -> None:
+    signature = fields.header_signature(headers)
+    row = db.session.scalar(select(ImportMapping).where(ImportMapping.header_signature == signature))
+    wanted = {header: mapping.get(header, "") for header in headers}
+    if row is None:
+        row = ImportMapping(header_signature=signature, mapping=wanted)
+        db.session.add(row)
+        audit.record(actor, "import_mapping.created", row, {"mapping": [None, wanted]}, label=MAPPING_LABEL)
+    elif row.mapping != wanted:
+        audit.record(actor, "import_mapping.updated", row, {"mapping": [row.mapping, wanted]}, label=MAPPING_LABEL)
+        row.mapping = wanted
+
+
+# --- export --------------------------------------------------------------------------------
+
+EXPORT_HEADERS = list(fields.FIELDS)
+
+
+def export_row(product: Product) -> dict[str, str]:
+    """A product's public facts in the import's columns (no internal notes, no documents)."""
+    agreement = queries.current_agreement(product.agreements)
+    uses = sorted(product.data_uses, key=lambda u: (u.element.category.position, u.element.position, u.element.name))
+    return {
+        "vendor": product.vendor.name,
+        "product": product.name,
+        "kind": product.kind.label,
+        "status": queries.public_status(product).label,
+        "website": product.website,
+        "privacy_policy_url": product.vendor.privacy_policy_url,
+        "purpose": product.purpose_md,
+        "data_elements": "; ".join(f"{u.element.category.name}: {u.element.name}" for u in uses),
+        "agreement_kind": agreement.kind.label if agreement else "",
+        "signed_on": agreement.signed_on.isoformat() if agreement and agreement.signed_on else "",
+        "effective_on": agreement.effective_on.isoformat() if agreement and agreement.effective_on else "",
+        "expires_on": agreement.expires_on.isoformat() if agreement and agreement.expires_on else "",
+        "schools": "; ".join(school.name for school in product.schools),
+        "grade_bands": product.grade_bands,
+    }
+
+
+def export_products(filters: queries.DirectoryFilters, today: date) -> list[Product]:
+    """The products the directory shows for these filters, with what the export needs (four queries)."""
+    stmt = select(Product).join(Product.vendor).where(*filters.clauses(today))
+    if filters.terms:
+        hits = queries.search_hits(filters.terms)
+        stmt = stmt.join(hits, hits.c.product_id == Product.id)
+    stmt = stmt.options(
+        contains_eager(Product.vendor),
+        selectinload(Product.data_uses).joinedload(DataUse.element).joinedload(DataElement.category),
+        selectinload(Product.schools),
+        selectinload(Product.agreements),
+    ).order_by(Vendor.name, Product.name, Product.id)
+    return list(db.session.scalars(stmt))
+
+
+def _guard(cell: str) -> str:
+    """Stop spreadsheets from running a cell as a formula; the import removes the mark again."""
+    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@") else cell
+
+
+def export_csv(products: Iterable[Product]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=EXPORT_HEADERS, lineterminator="\r\n")
+    writer.writeheader()
+    for product in products:
+        writer.writerow({name: _guard(value or "") for name, value in export_row(product).items()})
+    return out.getvalue()

@@ -1,0 +1,317 @@
+"""Queueing notices in the outbox and delivering them over SMTP, each purpose key once.
+
+Templates: `templates/emails/<template>.txt` (required) and `<template>.html` (optional). The
+FIRST LINE of the .txt template is the subject, written `Subject: …`; the rest is the body.
+Every template gets, besides the caller's context: `district` (the settings row),
+`district_name`, `base_url` and `link` (BASE_URL + the context's `path`, or the site's home when
+the caller gives no `path`). Text templates end with `{% include "emails/_footer.txt" %}` and
+HTML ones extend `emails/_layout.html`, which print the district's name and the link.
+
+Delivery (`deliver_queued`) claims each due notice with a conditional UPDATE that moves its
+`next_attempt_at` forward (a lease), commits the claim, then sends: two processes running it at
+once never send the same notice twice. A failure keeps the notice queued with its error and a
+later `next_attempt_at` (exponential back-off); nothing is dropped. When every recipient is
+refused the notice stays queued; when only some are, it is marked sent and `last_error` names
+the refused addresses (re-sending would duplicate the message for the others).
+"""
+
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+
+from flask import current_app, render_template
+from jinja2 import TemplateNotFound
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from clearinghouse.errors import DomainError, NotFound
+from clearinghouse.extensions import db
+from clearinghouse.notices.models import Notice, NoticeStatus
+from clearinghouse.settings.services import get_settings
+from clearinghouse.timeutil import utcnow
+
+SUBJECT_PREFIX = "Subject:"
+FIRST_RETRY = timedelta(minutes=5)
+MAX_RETRY = timedelta(days=1)
+# How long a claimed notice is held by the process that claimed it before another may retry it
+# (covers a process that dies between claim and result).
+CLAIM_LEASE = timedelta(minutes=15)
+ERROR_MAX = 2000
+
+
+def normalize_recipients(recipients: list[str]) -> list[str]:
+    """Lower-cased, stripped, de-duplicated addresses in their first order; blanks dropped."""
+    seen: dict[str, None] = {}
+    for address in recipients:
+        address = (address or "").strip().lower()
+        if address:
+            seen.setdefault(address, None)
+    return list(seen)
+
+
+def render_email(template: str, context: dict) -> tuple[str, str, str]:
+    """(subject, text body, html body) for templates/emails/<template>.{txt,html}."""
+    settings = get_settings()
+    base_url = current_app.config["BASE_URL"].rstrip("/")
+    full = {
+        **context,
+        "district": settings,
+        "district_name": settings.district_name,
+        "base_url": base_url,
+        "link": base_url + (context.get("path") or "/"),
+    }
+    text = render_template(f"emails/{template}.txt", **full).lstrip()
+    first, _, body = text.partition("\n")
+    if not first.startswith(SUBJECT_PREFIX):
+        raise ValueError(f"emails/{template}.txt must start with a 'Subject:' line.")
+    subject = " ".join(first[len(SUBJECT_PREFIX) :].split())
+    try:
+        html = render_template(f"emails/{template}.html", subject=subject, **full)
+    except TemplateNotFound:
+        html = ""
+    return subject, body.strip() + "\n", html
+
+
+def queue_notice(
+    purpose_key: str,
+    recipients: list[str],
+    template: str,
+    context: dict,
+    *,
+    subject_type: str = "",
+    subject_id: int | None = None,
+    now: datetime | None = None,
+) -> Notice | None:
+    """Add a notice to the session (the caller commits); None when the key was already queued.
+
+    Also None when there is nobody to write to. A concurrent insert of the same key is caught
+    inside a SAVEPOINT, so it does not abort the caller's transaction.
+    """
+    addresses = normalize_recipients(recipients)
+    if not addresses:
+        return None
+    if db.session.scalar(select(Notice.id).where(Notice.purpose_key == purpose_key)) is not None:
+        return None
+    subject, body_text, body_html = render_email(template, context)
+    now = now or utcnow()
+    notice = Notice(
+        purpose_key=purpose_key,
+        recipients=", ".join(addresses),
+        subject=subject[:300],
+        body_text=body_text,
+        body_html=body_html,
+        status=NoticeStatus.QUEUED,
+        attempts=0,
+        last_error="",
+        created_at=now,
+        next_attempt_at=now,
+        subject_type=subject_type,
+        subject_id=subject_id,
+    )
+    begin_outer_transaction()
+    try:
+        with db.session.begin_nested():
+            db.session.add(notice)
+    except IntegrityError:  # another process queued the same purpose key a moment ago
+        return None
+    return notice
+
+
+def begin_outer_transaction() -> None:
+    """Make sure a real transaction is open before a SAVEPOINT.
+
+    Python's sqlite3 driver only sends BEGIN before a data change, so a SAVEPOINT issued first
+    would itself start the transaction, and releasing it would COMMIT the caller's work. Here
+    the transaction is begun explicitly, so the caller's commit or rollback still decides.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
+def cancel_queued(subject_type: str, subject_id: int) -> int:
+    """Cancel the notices about a record that are still waiting (e.g. reminders for a closed request)."""
+    result = db.session.execute(
+        update(Notice)
+        .where(
+            Notice.subject_type == subject_type,
+            Notice.subject_id == subject_id,
+            Notice.status == NoticeStatus.QUEUED,
+        )
+        .values(status=NoticeStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Back-off after the n-th failed attempt: 5 minutes, 10, 20 … at most a day."""
+    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), MAX_RETRY)
+
+
+@dataclass
+class DeliveryReport:
+    sent: list[str] = field(default_factory=list)  # purpose keys
+    failed: dict[str, str] = field(default_factory=dict)  # purpose key -> error
+
+    def summary(self) -> str:
+        text = f"{len(self.sent)} sent, {len(self.failed)} failed"
+        if self.failed:
+            text += " (" + "; ".join(f"{key}: {error}" for key, error in self.failed.items()) + ")"
+        return text
+
+
+def _claim(notice_ids: list[int] | None, now: datetime, limit: int) -> list[Notice]:
+    """Take the due notices for this process; another process running at once takes none of them."""
+    stmt = (
+        select(Notice.id)
+        .where(Notice.status == NoticeStatus.QUEUED, Notice.next_attempt_at <= now)
+        .order_by(Notice.next_attempt_at, Notice.id)
+        .limit(limit)
+    )
+    if notice_ids is not None:
+        stmt = stmt.where(Notice.id.in_(notice_ids))
+    claimed: list[int] = []
+    for notice_id in db.session.scalars(stmt).all():
+        result = db.session.execute(
+            update(Notice)
+            .where(Notice.id == notice_id, Notice.status == NoticeStatus.QUEUED, Notice.next_attempt_at <= now)
+            .values(next_attempt_at=now + CLAIM_LEASE, attempts=Notice.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            claimed.append(notice_id)
+    db.session.commit()
+    if not claimed:
+        return []
+    return list(db.session.scalars(select(Notice).where(Notice.id.in_(claimed)).order_by(Notice.id)))
+
+
+def _message(notice: Notice, sender: str, district_name: str) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = notice.subject
+    message["From"] = formataddr((district_name, sender))
+    message["To"] = notice.recipients
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message.set_content(notice.body_text)
+    if notice.body_html:
+        message.add_alternative(notice.body_html, subtype="html")
+    return message
+
+
+def _connect() -> smtplib.SMTP:
+    config = current_app.config
+    smtp = smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"])
+    try:
+        if config["SMTP_STARTTLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config["SMTP_USERNAME"]:
+            smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _describe(err: BaseException) -> str:
+    if isinstance(err, smtplib.SMTPRecipientsRefused):
+        refused = ", ".join(f"{addr} ({code} {_text(msg)})" for addr, (code, msg) in err.recipients.items())
+        return f"Every recipient was refused: {refused}"
+    if isinstance(err, smtplib.SMTPResponseException):
+        return f"The mail server answered {err.smtp_code}: {_text(err.smtp_error)}"
+    if isinstance(err, OSError | smtplib.SMTPException):
+        host, port = current_app.config["SMTP_HOST"], current_app.config["SMTP_PORT"]
+        return f"Could not reach the mail server {host}:{port}: {err or type(err).__name__}"
+    return f"{type(err).__name__}: {err}"
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def deliver_queued(
+    *, notice_ids: list[int] | None = None, now: datetime | None = None, limit: int = 100
+) -> DeliveryReport:
+    """Send the due queued notices (or only those of `notice_ids`) and record each result.
+
+    Commits the session: call it after the unit of work that queued the notices, never inside it.
+    """
+    now = now or utcnow()
+    report = DeliveryReport()
+    notices = _claim(notice_ids, now, limit)
+    if not notices:
+        return report
+    settings = get_settings()
+    sender, district_name = settings.sender_email, settings.district_name
+    results: dict[int, str | None] = {}  # notice id -> error, None when sent
+    partly_refused: dict[int, str] = {}
+    smtp: smtplib.SMTP | None = None
+    try:
+        smtp = _connect()
+    except (OSError, smtplib.SMTPException) as err:
+        results = {notice.id: _describe(err) for notice in notices}
+    if smtp is not None:
+        try:
+            for notice in notices:
+                try:
+                    refused = smtp.send_message(_message(notice, sender, district_name))
+                except (OSError, smtplib.SMTPException) as err:
+                    results[notice.id] = _describe(err)
+                    if isinstance(err, OSError | smtplib.SMTPServerDisconnected):
+                        for other in notices:  # the connection is gone: the rest waits for a retry
+                            results.setdefault(other.id, results[notice.id])
+                        break
+                else:
+                    results[notice.id] = None
+                    if refused:
+                        partly_refused[notice.id] = "Sent, but refused for: " + ", ".join(sorted(refused))
+        finally:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
+    for notice in notices:
+        error = results.get(notice.id)
+        if error is None:
+            notice.status = NoticeStatus.SENT
+            notice.sent_at = now
+            notice.last_error = partly_refused.get(notice.id, "")
+            report.sent.append(notice.purpose_key)
+        else:
+            notice.last_error = error[:ERROR_MAX]
+            notice.next_attempt_at = now + retry_delay(notice.attempts)
+            report.failed[notice.purpose_key] = error
+    db.session.commit()
+    return report
+
+
+def list_notices(status: str = "queued", *, page: int = 1, per_page: int = 25):
+    """A page of the outbox: "queued", "failed" (queued after an error), "sent", "cancelled" or "all"."""
+    stmt = select(Notice)
+    if status == "failed":
+        stmt = stmt.where(Notice.status == NoticeStatus.QUEUED, Notice.last_error != "")
+    elif status in {s.value for s in NoticeStatus}:
+        stmt = stmt.where(Notice.status == NoticeStatus(status))
+    order = Notice.sent_at.desc() if status == "sent" else Notice.id.desc()
+    return db.paginate(stmt.order_by(order, Notice.id.desc()), page=page, per_page=per_page, error_out=False)
+
+
+def get_notice_or_404(notice_id: int) -> Notice:
+    notice = db.session.get(Notice, notice_id)
+    if notice is None:
+        raise NotFound("That notice does not exist.")
+    return notice
+
+
+def retry_now(notice: Notice, *, now: datetime | None = None) -> DeliveryReport:
+    """Make a queued notice due at once and try to deliver it (the outbox's retry button)."""
+    if notice.status != NoticeStatus.QUEUED:
+        raise DomainError("Only a queued notice can be retried; this one was already sent or cancelled.")
+    now = now or utcnow()
+    notice.next_attempt_at = now
+    db.session.commit()
+    return deliver_queued(notice_ids=[notice.id], now=now)

@@ -1,0 +1,71 @@
+"""The vendor's disposal certificate form."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, RadioField, SelectChoice, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from clearinghouse.destruction.certificates import ATTESTATION, METHOD_LABELS
+from clearinghouse.destruction.models import DisposalMethod
+
+NAME_MAX = 200
+METHOD_OTHER_MAX = 2000
+DATE_HELP = "Enter the date as year-month-day, for example 2027-01-31."
+
+
+class DayField(DateField):
+    """A date input whose parse error tells people the expected form."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(DATE_HELP) from None
+
+
+class CertificateForm(FlaskForm):
+    document = FileField(
+        "Signed certificate (PDF)",
+        validators=[FileRequired("Choose the signed certificate, a PDF file.")],
+    )
+    signer_name = StringField(
+        "Name of the person who signed",
+        validators=[DataRequired("Enter the name of the person who signed."), Length(max=NAME_MAX)],
+        render_kw={"autocomplete": "name", "maxlength": NAME_MAX},
+    )
+    signer_title = StringField(
+        "Their title",
+        validators=[DataRequired("Enter the signer's title, for example Chief Privacy Officer."), Length(max=NAME_MAX)],
+        render_kw={"autocomplete": "organization-title", "maxlength": NAME_MAX},
+    )
+    disposed_on = DayField(
+        "Date the data was destroyed or returned",
+        validators=[InputRequired("Enter the date the data was destroyed or returned.")],
+    )
+    method = RadioField(
+        "How the data was disposed of",
+        choices=[SelectChoice(method.value, label) for method, label in METHOD_LABELS.items()],
+        validators=[InputRequired("Choose how the data was disposed of.")],
+    )
+    method_other = TextAreaField(
+        "Describe the method",
+        validators=[Optional(), Length(max=METHOD_OTHER_MAX)],
+        render_kw={"maxlength": METHOD_OTHER_MAX, "rows": 3},
+    )
+    attests_all_copies = BooleanField(
+        ATTESTATION,
+        validators=[
+            DataRequired("Confirm that all copies, including those of subcontractors, were returned or destroyed.")
+        ],
+    )
+    submit = SubmitField("Submit the certificate")
+
+    def validate_method_other(self, field: TextAreaField) -> None:
+        if self.method.data == DisposalMethod.OTHER.value and not (field.data or "").strip():
+            raise ValidationError("Describe the method used, since you chose “Other method”.")
+
+    def ask_for_file_again(self) -> None:
+        """A browser cannot refill a file input: say so when the form comes back for another reason."""
+        if self.is_submitted() and not self.document.errors and self.errors:
+            self.document.errors = ["Choose the file again: files are not kept when the form has errors."]

@@ -1,0 +1,91 @@
+"""Horizontal bar charts as geometry for server-rendered SVG (templates/reports/_bar_chart.html).
+
+No JavaScript and no style attributes (the CSP forbids inline styles): colours are SVG
+presentation attributes. Each chart has a title and a description, and its page shows the
+same figures in a table, which is the text equivalent.
+"""
+
+from dataclasses import dataclass
+
+from clearinghouse.reports.services import Figure
+
+WIDTH = 640
+LABEL_WIDTH = 250
+VALUE_WIDTH = 48
+BAR_HEIGHT = 22
+GAP = 10
+PADDING = 8
+LABEL_MAX = 34  # characters shown in the chart; the table beside it has the whole label
+
+# Dark enough for text contrast (WCAG AA) on white, and told apart by label, never colour alone.
+TONES = {"neutral": "#1f5f8b", "ok": "#1b6e3a", "warn": "#8a5a00", "bad": "#a12622"}
+TEXT_COLOUR = "#1d1d1f"
+AXIS_COLOUR = "#6b6b70"
+
+
+@dataclass(frozen=True)
+class BarShape:
+    label: str  # shortened for the chart
+    full_label: str
+    value: int
+    y: int  # top of the bar
+    width: int
+    fill: str
+
+    @property
+    def text_y(self) -> int:
+        return self.y + BAR_HEIGHT // 2 + 5
+
+
+@dataclass(frozen=True)
+class BarChart:
+    id: str
+    title: str
+    description: str
+    width: int
+    height: int
+    bar_x: int
+    bars: list[BarShape]
+    bar_height = BAR_HEIGHT
+    text_colour = TEXT_COLOUR
+    axis_colour = AXIS_COLOUR
+
+
+def _shorten(label: str) -> str:
+    return label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1].rstrip() + "…"
+
+
+def _summary(figure: Figure) -> str:
+    """The chart's description: what it counts and its largest values, in words."""
+    if figure.is_empty:
+        return f"{figure.description} There is nothing to count yet."
+    ranked = sorted((bar for bar in figure.bars if bar.value), key=lambda bar: -bar.value)[:3]
+    leaders = "; ".join(f"{bar.label}: {bar.value}" for bar in ranked)
+    return f"{figure.description} Largest: {leaders}. The table next to the chart lists every figure."
+
+
+def bar_chart(figure: Figure) -> BarChart:
+    """Lay out one bar per row, scaled to the largest value."""
+    top = max((bar.value for bar in figure.bars), default=0) or 1
+    span = WIDTH - LABEL_WIDTH - VALUE_WIDTH - 2 * PADDING
+    shapes = [
+        BarShape(
+            label=_shorten(bar.label),
+            full_label=bar.label,
+            value=bar.value,
+            y=PADDING + index * (BAR_HEIGHT + GAP),
+            width=round(span * bar.value / top),
+            fill=TONES.get(bar.tone, TONES["neutral"]),
+        )
+        for index, bar in enumerate(figure.bars)
+    ]
+    height = 2 * PADDING + max(len(shapes), 1) * (BAR_HEIGHT + GAP) - GAP
+    return BarChart(
+        id=f"chart-{figure.slug}",
+        title=figure.title,
+        description=_summary(figure),
+        width=WIDTH,
+        height=height,
+        bar_x=PADDING + LABEL_WIDTH,
+        bars=shapes,
+    )

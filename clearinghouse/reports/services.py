@@ -1,0 +1,261 @@
+"""The public reports' figures: aggregates only (counts of products, agreements, requests).
+
+No figure names a student or a vendor user. Each figure is one query, whatever the row count.
+Products that are retired count nowhere: the reports describe what is in use.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import joinedload, load_only, selectinload
+
+from clearinghouse.agreements.models import Agreement, AgreementState
+from clearinghouse.destruction.models import CertificateStatus, DestructionRequest, DisposalCertificate, RequestStatus
+from clearinghouse.directory.models import (
+    DataCategory,
+    DataElement,
+    DataUse,
+    Product,
+    ProductKind,
+    ProductStatus,
+    School,
+    product_school,
+)
+from clearinghouse.extensions import db
+from clearinghouse.timeutil import district_today, to_district
+
+IN_USE = Product.status != ProductStatus.RETIRED
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    tone: str = "neutral"  # neutral | ok | warn | bad: the bar's colour, always doubled by its label
+
+
+@dataclass(frozen=True)
+class Figure:
+    slug: str
+    title: str
+    description: str  # what is counted, in a sentence
+    unit: str  # what the numbers count, for the table header ("Products")
+    label_heading: str  # the table's first column ("Data category")
+    bars: list[Bar]
+
+    @property
+    def total(self) -> int:
+        return sum(bar.value for bar in self.bars)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.total == 0
+
+
+@dataclass(frozen=True)
+class OverlapProduct:
+    name: str
+    slug: str
+    vendor: str
+    schools: list[str]
+
+
+@dataclass(frozen=True)
+class Overlap:
+    kind: ProductKind
+    products: list[OverlapProduct]
+
+    @property
+    def school_count(self) -> int:
+        return len({school for product in self.products for school in product.schools})
+
+
+@dataclass(frozen=True)
+class Report:
+    figures: list[Figure]
+    overlaps: list[Overlap] = field(default_factory=list)
+
+
+def products_per_category() -> Figure:
+    products = func.count(func.distinct(Product.id))
+    rows = db.session.execute(
+        select(DataCategory.name, products)
+        .select_from(DataCategory)
+        .outerjoin(DataElement, DataElement.category_id == DataCategory.id)
+        .outerjoin(DataUse, DataUse.data_element_id == DataElement.id)
+        .outerjoin(Product, and_(Product.id == DataUse.product_id, IN_USE))
+        .group_by(DataCategory.id, DataCategory.name, DataCategory.position)
+        .order_by(DataCategory.position, DataCategory.name)
+    ).all()
+    return Figure(
+        "categories",
+        "Products per data category",
+        "How many products in use receive at least one data element of each category.",
+        "Products",
+        "Data category",
+        [Bar(name, count) for name, count in rows],
+    )
+
+
+def products_per_sensitive_element() -> Figure:
+    products = func.count(func.distinct(Product.id))
+    rows = db.session.execute(
+        select(DataElement.name, DataCategory.name, products)
+        .join(DataElement.category)
+        .outerjoin(DataUse, DataUse.data_element_id == DataElement.id)
+        .outerjoin(Product, and_(Product.id == DataUse.product_id, IN_USE))
+        .where(DataElement.is_sensitive.is_(True))
+        .group_by(DataElement.id, DataElement.name, DataCategory.name)
+        .order_by(products.desc(), DataElement.name)
+    ).all()
+    return Figure(
+        "sensitive",
+        "Who receives sensitive data",
+        "How many products in use receive each sensitive data element (health, disability, discipline, "
+        "free or reduced lunch, biometrics and the like).",
+        "Products",
+        "Sensitive data element",
+        [Bar(f"{element} ({category})", count, "bad" if count else "neutral") for element, category, count in rows],
+    )
+
+
+STATE_TONES = {
+    AgreementState.ACTIVE: "ok",
+    AgreementState.UPCOMING: "ok",
+    AgreementState.EXPIRING: "warn",
+    AgreementState.DRAFT: "neutral",
+    AgreementState.RENEWED: "neutral",
+    AgreementState.EXPIRED: "bad",
+    AgreementState.TERMINATED: "bad",
+}
+
+
+def agreements_by_state(today: date) -> Figure:
+    """States are derived from dates, so they are counted here, from the few columns they need."""
+    agreements = db.session.scalars(
+        select(Agreement).options(
+            load_only(
+                Agreement.signed_on,
+                Agreement.effective_on,
+                Agreement.expires_on,
+                Agreement.auto_renews,
+                Agreement.terminated_on,
+                Agreement.renewed_by_id,
+                raiseload=True,
+            )
+        )
+    ).all()
+    counts = defaultdict(int)
+    for agreement in agreements:
+        counts[agreement.state_on(today)] += 1
+    return Figure(
+        "agreements",
+        "Agreements by state",
+        f"The data-privacy agreements by their state on {today:%B} {today.day}, {today.year}.",
+        "Agreements",
+        "State",
+        [Bar(state.label, counts[state], STATE_TONES[state]) for state in AgreementState],
+    )
+
+
+def destruction_compliance(today: date) -> Figure:
+    """Requests to destroy data, by how the vendor answered: on time, late, overdue, or still open.
+
+    A request is certified on time when the certificate that the district accepted was submitted
+    by the due date (district calendar).
+    """
+    accepted = and_(
+        DisposalCertificate.request_id == DestructionRequest.id,
+        DisposalCertificate.status == CertificateStatus.ACCEPTED,
+    )
+    rows = db.session.execute(
+        select(DestructionRequest.id, DestructionRequest.status, DestructionRequest.due_on,
+               DestructionRequest.closed_on, DisposalCertificate.submitted_at)
+        .outerjoin(DisposalCertificate, accepted)
+        .where(DestructionRequest.status != RequestStatus.WITHDRAWN)
+    ).all()  # fmt: skip
+    buckets = {"on_time": 0, "late": 0, "overdue": 0, "open": 0}
+    seen: set[int] = set()
+    for request_id, status, due_on, closed_on, submitted_at in rows:
+        if request_id in seen:
+            continue
+        seen.add(request_id)
+        if status == RequestStatus.ACCEPTED:
+            answered_on = to_district(submitted_at).date() if submitted_at else closed_on
+            buckets["on_time" if answered_on is None or answered_on <= due_on else "late"] += 1
+        elif status == RequestStatus.OPEN and due_on < today:
+            buckets["overdue"] += 1
+        else:
+            buckets["open"] += 1
+    return Figure(
+        "destruction",
+        "Data destruction compliance",
+        "Requests to vendors to destroy or return student data (withdrawn requests left out), by how they "
+        "were answered.",
+        "Requests",
+        "Outcome",
+        [
+            Bar("Certified on time", buckets["on_time"], "ok"),
+            Bar("Certified late", buckets["late"], "warn"),
+            Bar("Overdue (no certificate after the due date)", buckets["overdue"], "bad"),
+            Bar("Open (not yet due, or certificate under review)", buckets["open"], "neutral"),
+        ],
+    )
+
+
+def products_per_school() -> Figure:
+    products = func.count(func.distinct(Product.id))
+    rows = db.session.execute(
+        select(School.name, products)
+        .outerjoin(product_school, product_school.c.school_id == School.id)
+        .outerjoin(Product, and_(Product.id == product_school.c.product_id, IN_USE))
+        .where(School.is_retired.is_(False))
+        .group_by(School.id, School.name)
+        .order_by(products.desc(), School.name)
+    ).all()
+    return Figure(
+        "schools",
+        "Products by school",
+        "How many products in use each school uses.",
+        "Products",
+        "School",
+        [Bar(name, count) for name, count in rows],
+    )
+
+
+def overlapping_products() -> list[Overlap]:
+    """Kinds of product where different schools use different products (a chance to share one).
+
+    A kind overlaps when at least two of its products in use are each used at some school, and
+    together they are used at two schools or more.
+    """
+    products = db.session.scalars(
+        select(Product)
+        .where(IN_USE, Product.id.in_(select(product_school.c.product_id)))
+        .options(joinedload(Product.vendor), selectinload(Product.schools))
+        .order_by(Product.name, Product.id)
+    ).all()
+    by_kind: dict[ProductKind, list[OverlapProduct]] = defaultdict(list)
+    for product in products:
+        by_kind[product.kind].append(
+            OverlapProduct(product.name, product.slug, product.vendor.name, [s.name for s in product.schools])
+        )
+    overlaps = [Overlap(kind, items) for kind, items in by_kind.items() if len(items) >= 2]
+    overlaps = [overlap for overlap in overlaps if overlap.school_count >= 2]
+    return sorted(overlaps, key=lambda o: (-len(o.products), o.kind.label))
+
+
+def build_report(today: date | None = None) -> Report:
+    today = today or district_today()
+    return Report(
+        figures=[
+            products_per_category(),
+            products_per_sensitive_element(),
+            agreements_by_state(today),
+            destruction_compliance(today),
+            products_per_school(),
+        ],
+        overlaps=overlapping_products(),
+    )

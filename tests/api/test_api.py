@@ -1,0 +1,261 @@
+"""The open data API: lists, details, filters, pagination, validators for caches, bad input, query counts."""
+
+from datetime import datetime, time, timedelta
+
+import pytest
+from werkzeug.http import http_date, parse_date
+
+from clearinghouse.agreements.models import Agreement
+from clearinghouse.destruction.public import status_by_agreement
+from clearinghouse.directory.models import Vendor
+from clearinghouse.extensions import db
+from clearinghouse.timeutil import DEFAULT_ZONE, district_today, zone_named
+from tests import factories
+from tests.api.sample import build_directory, many_products
+from tests.conftest import count_queries, in_app
+
+LISTS = ["/api/v1/vendors", "/api/v1/products", "/api/v1/data-elements", "/api/v1/agreements"]
+
+
+@pytest.fixture
+def directory(app) -> dict[str, int]:
+    with in_app(app):
+        return build_directory()
+
+
+def walk(client, url: str) -> list[dict]:
+    """Every row of a list, following the `next` links."""
+    rows: list[dict] = []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.json
+        rows += response.json["data"]
+        url = response.json["links"]["next"]
+    return rows
+
+
+def test_open_data_page_describes_the_api_with_links(client):
+    response = client.get("/api/v1/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert page.count("<h1") == 1
+    for path in [*LISTS, "/api/v1/openapi.json"]:
+        assert f'href="{path}"' in page
+
+
+def test_vendors_are_listed_by_name_a_page_at_a_time(app, client):
+    with in_app(app):
+        for name in ["Echo", "Alpha", "Delta", "Bravo", "Charlie"]:
+            factories.make_vendor(name=name)
+    first = client.get("/api/v1/vendors?per_page=2").json
+    assert first["meta"] == {"total": 5, "page": 1, "per_page": 2, "pages": 3}
+    assert first["links"]["prev"] is None
+    assert first["links"]["next"].endswith("/api/v1/vendors?page=2&per_page=2")
+    names = [row["name"] for row in walk(client, "/api/v1/vendors?per_page=2")]
+    assert names == ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]
+    last = client.get("/api/v1/vendors?per_page=2&page=3").json
+    assert last["links"]["next"] is None
+    assert last["links"]["prev"].endswith("page=2&per_page=2")
+
+
+def test_a_page_past_the_end_is_empty_not_an_error(app, client):
+    with in_app(app):
+        factories.make_vendor()
+    body = client.get("/api/v1/vendors?page=7").json
+    assert body["data"] == []
+    assert body["meta"]["total"] == 1
+
+
+def test_product_shows_its_data_uses_schools_and_agreement_facts(app, client, directory):
+    body = client.get("/api/v1/products/acme-math").json["data"]
+    assert body["vendor"]["name"] == "Acme Learning"
+    assert body["kind"] == "math"
+    assert body["status"] == "approved"
+    assert [s["slug"] for s in body["schools"]] == ["north-elementary"]
+    uses = {use["element"]: use for use in body["data_uses"]}
+    assert uses["allergies"]["is_sensitive"] is True
+    assert uses["allergies"]["category"] == "health"
+    assert uses["date-of-birth"]["purpose"] == "To provide the service (Date of birth)."
+    [agreement] = body["agreements"]
+    with in_app(app):
+        expected = db.session.get(Agreement, directory["active_agreement_id"]).state_on(district_today())
+    assert agreement["state"] == expected.value
+    assert agreement["signed_on"] == "2025-07-01"
+    assert agreement["expires_on"] == "2028-06-30"
+    assert agreement["destruction"] is None
+    assert agreement["document_url"] is None  # the signed document is not published
+
+
+def test_ended_agreement_shows_the_public_destruction_status(app, client, directory):
+    body = client.get("/api/v1/products/beta-reader").json["data"]
+    [agreement] = body["agreements"]
+    assert agreement["state"] == "terminated"
+    assert agreement["terminated_on"] == "2024-12-31"
+    with in_app(app):
+        status = status_by_agreement([directory["ended_agreement_id"]], district_today())[
+            directory["ended_agreement_id"]
+        ]
+    assert agreement["destruction"] == {"label": status.label, "badge": "bad"}
+    assert "overdue" in status.label
+
+
+def test_vendor_detail_lists_products_and_agreements(client, directory):
+    body = client.get("/api/v1/vendors/beta-reading-co").json["data"]
+    assert [p["slug"] for p in body["products"]] == ["beta-reader", "old-phonics"]
+    [agreement] = body["agreements"]
+    assert [p["slug"] for p in agreement["products"]] == ["beta-reader", "old-phonics"]
+    assert agreement["destruction"]["badge"] == "bad"
+
+
+def test_agreements_list_has_vendor_products_and_state(client, directory):
+    rows = client.get("/api/v1/agreements").json["data"]
+    assert [(row["vendor"]["slug"], row["state"]) for row in rows][1] == ("beta-reading-co", "terminated")
+    assert rows[0]["vendor"]["slug"] == "acme-learning"
+    assert rows[0]["products"][0]["slug"] == "acme-math"
+
+
+def test_data_elements_count_the_products_that_receive_them(client, directory):
+    rows = {row["slug"]: row for row in client.get("/api/v1/data-elements").json["data"]}
+    assert rows["date-of-birth"]["product_count"] == 2  # as in the directory: the retired product is not counted
+    assert rows["allergies"]["product_count"] == 1
+    assert rows["immunizations"]["product_count"] == 0
+    assert rows["allergies"]["products_url"].endswith("/api/v1/products?element=allergies")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ["acme-math", "beta-reader"]),  # retired products only when asked for
+        ("status=retired", ["old-phonics"]),
+        ("element=allergies", ["acme-math"]),
+        ("category=demographics", ["acme-math", "beta-reader"]),
+        ("school=south-middle", ["beta-reader"]),
+        ("school=north-elementary&element=allergies", ["acme-math"]),
+        ("school=south-middle&element=allergies", []),
+        ("q=reader", ["beta-reader"]),
+        ("q=acme+math", ["acme-math"]),
+        ("agreement=terminated", ["beta-reader"]),
+        ("agreement=terminated&status=all", ["beta-reader", "old-phonics"]),
+        ("agreement=none", []),
+        ("status=all", ["acme-math", "beta-reader", "old-phonics"]),
+        ("element=no-such-element", []),
+    ],
+)
+def test_product_filters_are_the_directorys_and_combine(client, directory, query, expected):
+    body = client.get(f"/api/v1/products?{query}").json
+    assert [row["slug"] for row in body["data"]] == expected
+    assert body["meta"]["total"] == len(expected)
+
+
+def test_filters_are_kept_in_the_page_links(client, directory):
+    links = client.get("/api/v1/products?element=date-of-birth&per_page=1").json["links"]
+    assert "element=date-of-birth" in links["next"]
+    assert "per_page=1" in links["next"]
+
+
+@pytest.mark.parametrize(
+    ("query", "word"),
+    [
+        ("page=0", "page"),
+        ("page=-1", "page"),
+        ("page=abc", "page"),
+        ("page=1.5", "page"),
+        ("page=99999999999999999999", "page"),
+        ("page=%EF%BC%91", "page"),  # a full-width digit one
+        ("per_page=101", "per_page"),
+        ("per_page=0", "per_page"),
+        ("status=approved-ish", "status"),
+        ("agreement=whenever", "agreement"),
+        ("element=Date%20of%20birth", "element"),
+        ("school=%27%3B--", "school"),
+        ("q=" + "x" * 201, "q"),
+    ],
+)
+def test_bad_parameters_get_a_json_400_that_says_what_to_fix(client, query, word):
+    response = client.get(f"/api/v1/products?{query}")
+    assert response.status_code == 400
+    assert response.mimetype == "application/json"
+    assert f"'{word}'" in response.json["error"]["message"]
+
+
+def test_unknown_slug_is_a_json_404(client):
+    for url in ["/api/v1/products/nope", "/api/v1/vendors/nope"]:
+        response = client.get(url)
+        assert response.status_code == 404
+        assert response.json["error"]["status"] == 404
+
+
+@pytest.mark.parametrize("url", [*LISTS, "/api/v1/products/acme-math", "/api/v1/vendors/acme-learning"])
+def test_responses_can_be_cached_and_revalidated_by_etag(client, directory, url):
+    first = client.get(url)
+    assert first.headers["Cache-Control"] in ("public, max-age=60", "max-age=60, public")
+    etag = first.headers["ETag"]
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.data == b""
+    assert client.get(url, headers={"If-None-Match": '"something-else"'}).status_code == 200
+
+
+def test_etag_changes_when_the_data_changes(app, client, directory):
+    etag = client.get("/api/v1/vendors").headers["ETag"]
+    with in_app(app):
+        vendor = db.session.scalar(db.select(Vendor).where(Vendor.slug == "acme-learning"))
+        vendor.website = "https://new.acme.example"
+        db.session.commit()
+    response = client.get("/api/v1/vendors", headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert response.headers["ETag"] != etag
+
+
+def test_last_modified_is_the_latest_change_and_answers_if_modified_since(app, client, directory):
+    response = client.get("/api/v1/vendors")
+    last_modified = parse_date(response.headers["Last-Modified"])
+    with in_app(app):
+        latest = max(db.session.scalars(db.select(Vendor.updated_at)))
+    assert last_modified == latest.replace(microsecond=0)
+    since = client.get("/api/v1/vendors", headers={"If-Modified-Since": http_date(last_modified)})
+    assert since.status_code == 304
+    before = client.get(
+        "/api/v1/vendors", headers={"If-Modified-Since": http_date(last_modified - timedelta(seconds=5))}
+    )
+    assert before.status_code == 200
+
+
+def test_lists_whose_states_follow_the_date_are_fresh_from_the_districts_midnight(client, directory):
+    # An agreement turns from active to expiring at midnight without any row changing.
+    response = client.get("/api/v1/agreements")
+    last_modified = parse_date(response.headers["Last-Modified"])
+    with client.application.app_context():
+        midnight = datetime.combine(district_today(), time.min, tzinfo=zone_named(DEFAULT_ZONE))
+    assert last_modified >= midnight
+
+
+def test_data_elements_have_an_etag_but_no_last_modified(client, directory):
+    response = client.get("/api/v1/data-elements")
+    assert response.headers["ETag"]
+    assert "Last-Modified" not in response.headers
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_each_list_runs_a_constant_number_of_queries(app, client, url):
+    with in_app(app):
+        many_products(4)
+    with count_queries(app) as few:
+        assert client.get(f"{url}?per_page=100").status_code == 200
+    with in_app(app):
+        many_products(30, start=4)
+    with count_queries(app) as many:
+        body = client.get(f"{url}?per_page=100").json
+    assert len(body["data"]) > 4
+    assert len(many) == len(few), many
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/products/bulk-vendor-000-bulk-product-000", "/api/v1/vendors/bulk-vendor-000"]
+)
+def test_details_run_a_constant_number_of_queries(app, client, url):
+    with in_app(app):
+        many_products(3)
+    with count_queries(app) as queries:
+        assert client.get(url).status_code == 200
+    assert len(queries) <= 6, queries

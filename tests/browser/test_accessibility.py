@@ -1,0 +1,152 @@
+"""Every parent can use it: axe-core finds no WCAG 2.1 A/AA violation, keyboard, 320 px, print.
+
+axe-core runs inside Debian's Chromium through Playwright, on every public page and the main
+officer and vendor pages, with the demo data loaded.
+"""
+
+from collections.abc import Iterator
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+from sqlalchemy import select
+
+from clearinghouse.directory.models import DataElement, Product, Vendor
+from clearinghouse.extensions import db
+from tests import factories
+from tests.conftest import in_app
+
+pytestmark = pytest.mark.browser
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture
+def demo(app, runner) -> Iterator[dict]:
+    result = runner.invoke(args=["seed-taxonomy"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+    with in_app(app):
+        product = db.session.scalars(select(Product).order_by(Product.id)).first()
+        vendor = db.session.get(Vendor, product.vendor_id)
+        element = db.session.scalars(select(DataElement).order_by(DataElement.id)).first()
+        officer = factories.make_user(role="officer", email="a11y-officer@district.example")
+        vendor_user = factories.make_user(role="vendor", email="a11y-vendor@vendor.example", vendor=vendor)
+        yield {
+            "product": product.slug,
+            "vendor": vendor.slug,
+            "element": element.slug,
+            "officer": officer.email,
+            "vendor_user": vendor_user.email,
+        }
+
+
+def violations(page: Page, path: str) -> list[str]:
+    response = page.goto(path)
+    assert response is not None and response.status < 400, f"{path} answered {response and response.status}"
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    found = results.response["violations"]
+    return [
+        f"{path}: {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}" for v in found
+    ]
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(factories.TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def public_paths(demo: dict) -> list[str]:
+    return [
+        "/",
+        "/directory",
+        "/directory?q=math",
+        "/directory?q=zzzz-nothing-matches",
+        f"/products/{demo['product']}",
+        f"/vendors/{demo['vendor']}",
+        "/data",
+        f"/data/{demo['element']}",
+        "/about",
+        "/changes",
+        "/reports/",
+        "/api/v1/",
+        "/login",
+        "/no-such-page",
+    ]
+
+
+def test_public_pages_have_no_wcag_violations(page, demo, app):
+    found = []
+    for path in public_paths(demo):
+        if path == "/no-such-page":
+            page.goto(path)
+            found += [f"{path}: {v['id']}" for v in Axe().run(page).response["violations"]]
+            continue
+        found += violations(page, path)
+    assert found == []
+
+
+def test_officer_pages_have_no_wcag_violations(page, demo):
+    sign_in(page, demo["officer"])
+    found = []
+    for path in ["/staff/", "/staff/agreements", "/staff/vendors", "/staff/products", "/staff/requests/",
+                 "/staff/audit", "/staff/import"]:
+        found += violations(page, path)
+    assert found == []
+
+
+def test_vendor_pages_have_no_wcag_violations(page, demo):
+    sign_in(page, demo["vendor_user"])
+    assert violations(page, "/vendor/") == []
+
+
+def test_search_to_product_works_by_keyboard_alone_with_visible_focus(page, demo):
+    page.goto("/")
+    page.keyboard.press("Tab")  # the skip link comes first
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    search = page.get_by_role("searchbox").first
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if search.evaluate("el => el === document.activeElement"):
+            break
+    assert search.evaluate("el => el === document.activeElement"), "the search box is not reachable by Tab"
+    outline = search.evaluate("el => getComputedStyle(el).outlineStyle")
+    assert outline != "none", "focus is not visible on the search box"
+    page.keyboard.type("a")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/directory**")
+    first_result = page.locator("main a[href^='/products/']").first
+    href = first_result.get_attribute("href")
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if first_result.evaluate("el => el === document.activeElement"):
+            break
+    assert first_result.evaluate("el => el === document.activeElement"), "no result link reachable by Tab"
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**{href}")
+    assert page.locator("h1").count() == 1
+
+
+@pytest.mark.parametrize("path_key", ["home", "directory", "product"])
+def test_pages_fit_a_320_pixel_wide_screen(browser, live_server, demo, path_key):
+    paths = {"home": "/", "directory": "/directory", "product": f"/products/{demo['product']}"}
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(paths[path_key])
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    context.close()
+    assert overflow <= 0, f"{paths[path_key]} scrolls sideways by {overflow}px at 320px"
+
+
+def test_product_page_prints_cleanly(page, demo):
+    page.goto(f"/products/{demo['product']}")
+    page.emulate_media(media="print")
+    assert page.locator(".site-nav").is_hidden()
+    assert page.locator(".site-footer").is_hidden()
+    assert page.locator("h1").is_visible()
+    pdf = page.pdf(format="Letter")
+    assert pdf.startswith(b"%PDF-")

@@ -1,0 +1,92 @@
+"""Every public page runs the same number of SQL queries with 5 rows as with 50."""
+
+from datetime import timedelta
+
+import pytest
+
+from clearinghouse.timeutil import district_today, utcnow
+from tests import factories
+from tests.conftest import count_queries, in_app
+
+PAGES = [
+    "/",
+    "/directory",
+    "/directory?q=shared",
+    "/directory?element=shared-element&agreement=active",
+    "/directory?category=shared-category&school=shared-school&status=approved&sort=updated",
+    "/products/featured",
+    "/vendors/big-vendor",
+    "/data",
+    "/data/shared-element",
+    "/about",
+]
+
+
+def _grow(total: int) -> None:
+    """Bring the catalogue up to `total` products, elements and agreements, all linked together."""
+    from sqlalchemy import func, select
+
+    from clearinghouse.directory.models import DataCategory, DataElement, Product, School, Vendor
+    from clearinghouse.extensions import db
+
+    category = db.session.scalar(select(DataCategory).where(DataCategory.slug == "shared-category"))
+    if category is None:
+        category = factories.make_category(name="Shared Category", slug="shared-category")
+        factories.make_element(category, name="Shared Element", slug="shared-element", is_sensitive=True)
+        factories.make_school(name="Shared School", slug="shared-school")
+        factories.make_vendor(name="Big Vendor", slug="big-vendor")
+    shared = db.session.scalar(select(DataElement).where(DataElement.slug == "shared-element"))
+    school = db.session.scalar(select(School).where(School.slug == "shared-school"))
+    big = db.session.scalar(select(Vendor).where(Vendor.slug == "big-vendor"))
+    have = db.session.scalar(select(func.count(Product.id)))
+    today = district_today()
+    for n in range(have, total):
+        element = factories.make_element(category, name=f"Element {n}")
+        vendor = big if n % 2 else factories.make_vendor(name=f"Vendor {n}")
+        product = factories.make_product(vendor, name=f"Shared product {n}", elements=[shared, element],
+                                         schools=[school], purpose_md=f"Shared purpose {n}.")
+        factories.make_agreement(vendor, [product], signed_on=today - timedelta(days=10),
+                                 effective_on=today - timedelta(days=10), expires_on=today + timedelta(days=n * 20))
+        factories.make_revision(vendor, product, occurred_at=utcnow())
+    featured = db.session.scalar(select(Product).where(Product.slug == "featured"))
+    if featured is None:
+        featured = factories.make_product(big, name="Featured", slug="featured")
+    featured.data_uses = []
+    db.session.flush()
+    from clearinghouse.directory.models import DataUse
+
+    featured.data_uses = [DataUse(data_element_id=e.id, purpose="Because.")
+                          for e in db.session.scalars(select(DataElement))]
+    for _ in range(len(featured.agreements), total // 5):
+        featured.agreements.append(factories.make_agreement(big, [], expires_on=None))
+    db.session.commit()
+
+
+def _counts(app, client) -> dict[str, int]:
+    counts = {}
+    for url in PAGES:
+        with count_queries(app) as statements:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        counts[url] = len(statements)
+    return counts
+
+
+def test_each_public_page_runs_a_constant_number_of_queries(app, client):
+    with in_app(app):
+        _grow(5)
+    small = _counts(app, client)
+    with in_app(app):
+        _grow(50)
+    large = _counts(app, client)
+    assert small == large
+    assert max(small.values()) <= 10, small
+
+
+@pytest.mark.parametrize(("url", "most"), [("/", 3), ("/directory", 7), ("/products/featured", 8), ("/about", 1)])
+def test_pages_stay_within_their_query_budget(app, client, url, most):
+    with in_app(app):
+        _grow(5)
+    with count_queries(app) as statements:
+        assert client.get(url).status_code == 200
+    assert len(statements) <= most, statements

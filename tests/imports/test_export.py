@@ -1,0 +1,195 @@
+"""/directory.csv: the public directory in the import's columns; export → import changes nothing."""
+
+import csv
+import io
+from datetime import date
+
+from sqlalchemy import func, select
+
+from clearinghouse.agreements.models import AgreementKind
+from clearinghouse.audit.models import AuditEvent, DisclosureRevision
+from clearinghouse.demo import load_demo
+from clearinghouse.directory.models import Product, ProductStatus
+from clearinghouse.extensions import db
+from clearinghouse.imports import files, services
+from clearinghouse.imports.mapping import FIELDS, guess_mapping
+from tests import factories
+from tests.conftest import count_queries, in_app
+
+
+def _rows(response) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def _plan(app, data: bytes) -> services.ImportPlan:
+    with in_app(app):
+        table = files.read_table(data)
+        return services.plan_import(table, guess_mapping(table.headers))
+
+
+def _district(n: int = 3) -> None:
+    """Products with everything the export carries, including awkward text."""
+    factories.make_school(name="North Elementary", grade_band="K-5")
+    south = factories.make_school(name="South High", grade_band="9-12")
+    category = factories.make_category(name="Demographics")
+    dob = factories.make_element(category, name="Date of birth", slug="date-of-birth")
+    ip = factories.make_element(
+        factories.make_category(name="Application Technology Meta Data"),
+        name="IP addresses of users, use of cookies, etc.",
+        slug="ip-addresses",
+    )
+    vendor = factories.make_vendor(
+        name="Acme, Inc.", privacy_policy_url="https://acme.example/privacy", internal_notes="SECRET vendor note"
+    )
+    for i in range(n):
+        product = factories.make_product(
+            vendor,
+            name=f"Acme Tool {i}",
+            elements=[dob, ip],
+            schools=[south],
+            grade_bands="K-5, 9-12",
+            purpose_md=f'=SUM(A{i})\n\n- helps, with commas "and quotes"',
+            internal_notes="SECRET product note",
+            status=ProductStatus.APPROVED_WITH_CONDITIONS,
+            website="https://acme.example/tool",
+        )
+        old = factories.make_agreement(
+            vendor,
+            [product],
+            signed_on=date(2022, 1, 1),
+            effective_on=date(2022, 2, 1),
+            expires_on=date(2025, 1, 31),
+            internal_notes="SECRET agreement note",
+        )
+        new = factories.make_agreement(
+            vendor,
+            [product],
+            kind=AgreementKind.STATE_TEMPLATE,
+            signed_on=None,
+            effective_on=date(2025, 2, 1),
+            expires_on=None,
+        )
+        old.renewed_by_id = new.id
+        db.session.commit()
+
+
+def test_the_export_is_public_csv_with_the_import_columns_and_no_internal_notes(app, client):
+    with in_app(app):
+        _district()
+    response = client.get("/directory.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="directory-')
+    assert "SECRET" not in response.get_data(as_text=True)
+    rows = _rows(response)
+    assert list(rows[0]) == list(FIELDS)
+    assert rows[0] == {
+        "vendor": "Acme, Inc.",
+        "product": "Acme Tool 0",
+        "kind": "Learning platform",
+        "status": "Approved with conditions",
+        "website": "https://acme.example/tool",
+        "privacy_policy_url": "https://acme.example/privacy",
+        "purpose": '\'=SUM(A0)\n\n- helps, with commas "and quotes"',
+        "data_elements": "Demographics: Date of birth; "
+        "Application Technology Meta Data: IP addresses of users, use of cookies, etc.",
+        "agreement_kind": "State template agreement",
+        "signed_on": "",
+        "effective_on": "2025-02-01",
+        "expires_on": "",
+        "schools": "South High",
+        "grade_bands": "K-5, 9-12",
+    }
+
+
+def test_export_then_import_changes_nothing(app, client):
+    with in_app(app):
+        _district()
+        audits = db.session.scalar(select(func.count(AuditEvent.id)))
+    data = client.get("/directory.csv").data
+    plan = _plan(app, data)
+    assert plan.errors == []
+    assert [row.action for row in plan.rows] == ["unchanged"] * 3
+    with in_app(app):
+        table = files.read_table(data)
+        services.apply_import(table, guess_mapping(table.headers), actor=None)
+        assert db.session.scalar(select(func.count(AuditEvent.id))) == audits + 1  # only the remembered mapping
+        assert db.session.scalar(select(func.count(DisclosureRevision.id))) == 0
+
+
+def test_an_edited_export_imports_exactly_the_edits(app, client):
+    with in_app(app):
+        _district(1)
+    rows = _rows(client.get("/directory.csv"))
+    rows[0]["status"] = "Retired"
+    rows[0]["data_elements"] += "\nip-addresses"  # already there: no change
+    rows.append(
+        dict(
+            rows[0],
+            product="Acme Tool New",
+            status="Pending",
+            signed_on="3/1/2026",
+            effective_on="",
+            expires_on="2029-02-28",
+            agreement_kind="NDPA",
+        )
+    )
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(FIELDS))
+    writer.writeheader()
+    writer.writerows(rows)
+    plan = _plan(app, out.getvalue().encode())
+    assert plan.errors == []
+    assert [(row.product_name, row.action, row.changes) for row in plan.rows] == [
+        ("Acme Tool 0", "update", ["Status: Approved with conditions → Retired"]),
+        (
+            "Acme Tool New",
+            "create",
+            ["New agreement (National Data Privacy Agreement (NDPA)): signed on 2026-03-01, expires 2029-02-28"],
+        ),
+    ]
+
+
+def test_the_demo_district_round_trips(app, client):
+    with in_app(app):
+        load_demo(date(2026, 11, 22))
+    rows = _rows(client.get("/directory.csv?status=all"))
+    assert len(rows) == 80
+    plan = _plan(app, client.get("/directory.csv?status=all").data)
+    assert plan.errors == []
+    assert {row.action for row in plan.rows} == {"unchanged"}
+
+
+def test_the_export_follows_the_directory_filters(app, client):
+    with in_app(app):
+        vendor = factories.make_vendor(name="Filter Co")
+        factories.make_product(vendor, name="Kept Reader", status=ProductStatus.APPROVED)
+        factories.make_product(vendor, name="Old Reader", status=ProductStatus.RETIRED)
+        factories.make_product(vendor, name="Refused Game", status=ProductStatus.NOT_APPROVED)
+    assert [r["product"] for r in _rows(client.get("/directory.csv"))] == ["Kept Reader", "Refused Game"]
+    assert [r["product"] for r in _rows(client.get("/directory.csv?status=all"))] == [
+        "Kept Reader",
+        "Old Reader",
+        "Refused Game",
+    ]
+    assert [r["product"] for r in _rows(client.get("/directory.csv?status=not_approved"))] == ["Refused Game"]
+    assert [r["product"] for r in _rows(client.get("/directory.csv?q=game"))] == ["Refused Game"]
+    assert client.get("/directory.csv?status=bogus&page=x").status_code == 200
+
+
+def test_the_export_runs_a_constant_number_of_queries(app, client):
+    def queries_for(n: int) -> int:
+        with in_app(app):
+            vendor = factories.make_vendor()
+            element = factories.make_element()
+            school = factories.make_school()
+            for _ in range(n):
+                product = factories.make_product(vendor, elements=[element], schools=[school])
+                factories.make_agreement(vendor, [product])
+        with count_queries(app) as statements:
+            assert client.get("/directory.csv").status_code == 200
+        with in_app(app):
+            db.session.execute(Product.__table__.delete())
+        return len(statements)
+
+    assert queries_for(5) == queries_for(50)

@@ -1,0 +1,145 @@
+"""Public reports: the aggregate figures, their accessible SVG charts and tables, and query counts."""
+
+import re
+from datetime import date
+
+import pytest
+
+from clearinghouse.destruction.models import CertificateStatus, RequestStatus
+from clearinghouse.directory.models import ProductKind
+from clearinghouse.reports import charts, services
+from clearinghouse.reports.services import Bar, Figure
+from tests import factories
+from tests.api.sample import SECRETS, build_directory, make_certificate, make_request, many_products
+from tests.conftest import count_queries, in_app
+
+TODAY = date(2026, 11, 22)
+
+
+def bars(figure: Figure) -> dict[str, int]:
+    return {bar.label: bar.value for bar in figure.bars}
+
+
+@pytest.fixture
+def directory(app) -> dict[str, int]:
+    with in_app(app):
+        return build_directory()
+
+
+def test_products_are_counted_per_category_sensitive_element_and_school(app, directory):
+    with in_app(app):
+        report = services.build_report(TODAY)
+    categories, sensitive, _, _, schools = report.figures
+    assert bars(categories) == {"Demographics": 2, "Health": 1}  # the retired product counts nowhere
+    assert bars(sensitive) == {"Allergies (Health)": 1, "Immunizations (Health)": 0}
+    assert bars(schools) == {"North Elementary": 2, "South Middle": 1}
+
+
+def test_agreements_are_counted_by_their_state_today(app, directory):
+    with in_app(app):
+        figure = services.agreements_by_state(TODAY)
+    counts = bars(figure)
+    assert counts["Active"] == 1
+    assert counts["Terminated"] == 1
+    assert sum(counts.values()) == 2
+    with in_app(app):
+        assert bars(services.agreements_by_state(date(2028, 5, 1)))["Expiring soon"] == 1
+
+
+def test_destruction_compliance_counts_on_time_late_overdue_and_open(app):
+    with in_app(app):
+        vendor = factories.make_vendor()
+        on_time = make_request(
+            vendor, status=RequestStatus.ACCEPTED, due_on=date(2026, 3, 1), closed_on=date(2026, 3, 5)
+        )
+        make_certificate(on_time, submitted_on=date(2026, 2, 20), status=CertificateStatus.REJECTED)
+        make_certificate(on_time, submitted_on=date(2026, 2, 27))
+        late = make_request(vendor, status=RequestStatus.ACCEPTED, due_on=date(2026, 3, 1), closed_on=date(2026, 4, 2))
+        make_certificate(late, submitted_on=date(2026, 3, 30))
+        make_request(vendor, status=RequestStatus.OPEN, due_on=date(2026, 11, 1))  # overdue
+        make_request(vendor, status=RequestStatus.OPEN, due_on=date(2026, 12, 1))  # open, not yet due
+        make_request(vendor, status=RequestStatus.SUBMITTED, due_on=date(2026, 10, 1))  # under review
+        make_request(vendor, status=RequestStatus.WITHDRAWN, due_on=date(2026, 1, 1))  # left out
+        figure = services.destruction_compliance(TODAY)
+    assert [bar.value for bar in figure.bars] == [1, 1, 1, 2]
+    assert [bar.tone for bar in figure.bars] == ["ok", "warn", "bad", "neutral"]
+
+
+def test_overlap_lists_kinds_where_different_schools_use_different_products(app, directory):
+    with in_app(app):
+        assert services.overlapping_products() == []  # one reading product in use: nothing overlaps
+        north = factories.make_school(name="East High", slug="east-high")
+        factories.make_product(name="Cee Reading", slug="cee-reading", kind=ProductKind.READING, schools=[north])
+        factories.make_product(name="Unplaced Reading", kind=ProductKind.READING)  # no school: not counted
+        [overlap] = services.overlapping_products()
+    assert overlap.kind is ProductKind.READING
+    assert [(p.name, p.schools) for p in overlap.products] == [
+        ("Beta Reader", ["North Elementary", "South Middle"]),
+        ("Cee Reading", ["East High"]),
+    ]
+    assert overlap.school_count == 3
+
+
+def test_reports_page_is_public_with_an_accessible_chart_and_table_for_each_figure(client, directory):
+    response = client.get("/reports/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert page.count("<h1") == 1
+    svgs = re.findall(r"<svg[^>]*>.*?</svg>", page, flags=re.S)
+    assert len(svgs) == 5
+    for svg in svgs:
+        assert 'role="img"' in svg
+        title_id, desc_id = re.search(r'aria-labelledby="([^" ]+) ([^"]+)"', svg).groups()
+        assert f'<title id="{title_id}">' in svg
+        assert f'<desc id="{desc_id}">' in svg
+    assert page.count("<table") == 5 + 0  # one text equivalent per chart; no overlap table yet
+    assert "No overlap found." in page
+    assert "style=" not in page
+    assert "<script>" not in page
+    assert "<script " not in page.replace('<script src="', "")
+    assert '<th scope="row">Demographics</th><td class="number">2</td>' in page
+
+
+def test_reports_never_name_people_or_show_private_notes(client, directory):
+    page = client.get("/reports/").get_data(as_text=True)
+    for label, secret in SECRETS.items():
+        assert secret not in page, label
+
+
+def test_empty_reports_say_so(client):
+    page = client.get("/reports/").get_data(as_text=True)
+    assert "Nothing to count yet." in page
+    assert "No overlap found." in page
+
+
+def test_reports_page_runs_a_constant_number_of_queries(app, client):
+    with in_app(app):
+        many_products(5)
+    with count_queries(app) as few:
+        assert client.get("/reports/").status_code == 200
+    with in_app(app):
+        many_products(40, start=5)
+    with count_queries(app) as many:
+        page = client.get("/reports/").get_data(as_text=True)
+    assert "Bulk Product 044" in page  # the overlap table lists them all
+    assert len(many) == len(few), many
+
+
+def test_bars_are_scaled_to_the_largest_value_and_long_labels_shortened():
+    figure = Figure(
+        "f", "Title", "What is counted.", "Products", "Label", [Bar("A" * 60, 10), Bar("Short", 5), Bar("None", 0)]
+    )
+    chart = charts.bar_chart(figure)
+    widths = [bar.width for bar in chart.bars]
+    assert widths[0] == 2 * widths[1]
+    assert widths[2] == 0
+    assert chart.bars[0].label.endswith("…")
+    assert len(chart.bars[0].label) == charts.LABEL_MAX
+    assert chart.bars[0].full_label == "A" * 60
+    assert "Largest: " + "A" * 60 + ": 10; Short: 5." in chart.description
+    assert chart.height > 3 * charts.BAR_HEIGHT
+
+
+def test_an_empty_figure_says_there_is_nothing_to_count():
+    chart = charts.bar_chart(Figure("f", "T", "Counts things.", "Products", "Label", [Bar("A", 0)]))
+    assert chart.description == "Counts things. There is nothing to count yet."

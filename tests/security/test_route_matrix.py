@@ -1,0 +1,201 @@
+"""Every route in `app.url_map`, walked once: CSRF on every POST, deny-by-default for staff and vendor areas,
+admin-only pages, security headers and a CSP without inline code on every GET page.
+
+Routes with URL parameters are built with dummy values; a 404 is fine there, a 500 never is, and
+neither is access for the wrong role.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask, url_for
+
+from tests.conftest import client_as
+
+# Blueprints whose routes are public by design (their modules say so); "static" serves the assets.
+PUBLIC_BLUEPRINTS = {"directory", "audit", "reports", "api", "accounts", "health", "imports_public", "static"}
+# Staff routes that only administrators may use; officers get 403.
+ADMIN_ONLY_ENDPOINTS = {"accounts_admin.create", "accounts_admin.deactivate", "accounts_admin.reactivate"}
+ADMIN_ONLY_BLUEPRINTS = {"settings"}
+# Public routes that need a signed-in user of any role.
+SIGNED_IN_ENDPOINTS = {"accounts.change_password"}
+DUMMY = {
+    "IntegerConverter": 987654,
+    "FloatConverter": 1.5,
+    "PathConverter": "no/such/thing",
+    "UUIDConverter": uuid.UUID(int=1),
+    "UnicodeConverter": "no-such-thing",
+}
+CHANGING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+INLINE_STYLE = re.compile(r"<[a-z][^>]*\sstyle\s*=|<style[\s>]", re.IGNORECASE)
+INLINE_HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Route:
+    endpoint: str
+    rule: str
+    url: str
+    methods: frozenset[str]
+
+    @property
+    def blueprint(self) -> str:
+        return self.endpoint.rpartition(".")[0] or self.endpoint
+
+    @property
+    def is_staff(self) -> bool:
+        return self.rule == "/staff" or self.rule.startswith("/staff/")
+
+    @property
+    def is_vendor(self) -> bool:
+        return self.rule == "/vendor" or self.rule.startswith("/vendor/")
+
+    @property
+    def is_admin_only(self) -> bool:
+        return self.endpoint in ADMIN_ONLY_ENDPOINTS or self.blueprint in ADMIN_ONLY_BLUEPRINTS
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.url}"
+
+
+def all_routes(app: Flask) -> list[Route]:
+    routes = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            values = {name: DUMMY.get(type(conv).__name__, "no-such-thing") for name, conv in rule._converters.items()}
+            if rule.endpoint == "static":
+                values = {"filename": "css/site.css"}
+            url = url_for(rule.endpoint, **values)
+            routes.append(Route(rule.endpoint, rule.rule, url, frozenset(rule.methods - {"HEAD", "OPTIONS"})))
+    return routes
+
+
+def _request(client, method: str, url: str):
+    return client.open(url, method=method, data={} if method in CHANGING_METHODS else None)
+
+
+def _is_login_redirect(response) -> bool:
+    return response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_every_route_is_public_by_design_or_behind_a_guard(app):
+    unguarded = [str(r) for r in all_routes(app) if not (r.is_staff or r.is_vendor or r.blueprint in PUBLIC_BLUEPRINTS)]
+    assert unguarded == [], "routes outside /staff and /vendor in a blueprint not known to be public"
+
+
+def test_every_changing_route_rejects_a_missing_csrf_token(app, csrf, admin_id):
+    failures = []
+    for route in all_routes(app):
+        for method in sorted(route.methods & CHANGING_METHODS):
+            for who, client in (("anonymous", app.test_client()), ("admin", client_as(app, admin_id))):
+                response = _request(client, method, route.url)
+                if response.status_code != 400 or "This form has expired" not in response.get_data(as_text=True):
+                    failures.append(f"{method} {route} as {who}: {response.status_code}")
+    assert failures == []
+
+
+def test_staff_routes_send_anonymous_users_to_sign_in_and_refuse_vendor_users(app, vendor_user_id):
+    failures = []
+    vendor = client_as(app, vendor_user_id)
+    for route in (r for r in all_routes(app) if r.is_staff):
+        for method in sorted(route.methods):
+            anonymous = _request(app.test_client(), method, route.url)
+            if not _is_login_redirect(anonymous):
+                failures.append(f"{method} {route} anonymous: {anonymous.status_code}")
+            as_vendor = _request(vendor, method, route.url)
+            if as_vendor.status_code != 403:
+                failures.append(f"{method} {route} vendor user: {as_vendor.status_code}")
+    assert failures == []
+
+
+def test_officers_reach_staff_routes_except_the_admin_only_ones(app, officer_id, admin_id):
+    failures = []
+    officer, admin = client_as(app, officer_id), client_as(app, admin_id)
+    for route in (r for r in all_routes(app) if r.is_staff):
+        for method in sorted(route.methods):
+            response = _request(officer, method, route.url)
+            if route.is_admin_only:
+                if response.status_code != 403:
+                    failures.append(f"{method} {route} officer on an admin-only route: {response.status_code}")
+                response = _request(admin, method, route.url)
+            if response.status_code in (401, 403, 500) or _is_login_redirect(response):
+                failures.append(f"{method} {route}: {response.status_code}")
+    assert failures == []
+
+
+def test_vendor_routes_send_anonymous_users_to_sign_in_and_refuse_staff(app, vendor_user_id, officer_id, admin_id):
+    failures = []
+    vendor = client_as(app, vendor_user_id)
+    for route in (r for r in all_routes(app) if r.is_vendor):
+        for method in sorted(route.methods):
+            anonymous = _request(app.test_client(), method, route.url)
+            if not _is_login_redirect(anonymous):
+                failures.append(f"{method} {route} anonymous: {anonymous.status_code}")
+            for who, user_id in (("officer", officer_id), ("admin", admin_id)):
+                response = _request(client_as(app, user_id), method, route.url)
+                if response.status_code != 403:
+                    failures.append(f"{method} {route} {who}: {response.status_code}")
+            response = _request(vendor, method, route.url)
+            if response.status_code in (401, 403, 500) or _is_login_redirect(response):
+                failures.append(f"{method} {route} vendor user: {response.status_code}")
+    assert failures == []
+
+
+def test_signed_in_public_routes_need_a_user(app):
+    for route in (r for r in all_routes(app) if r.endpoint in SIGNED_IN_ENDPOINTS):
+        assert _is_login_redirect(app.test_client().get(route.url)), route
+
+
+@pytest.fixture
+def viewers(app, admin_id, vendor_user_id):
+    """Who requests each kind of page: staff pages as an admin, vendor pages as a vendor user."""
+    return {"staff": client_as(app, admin_id), "vendor": client_as(app, vendor_user_id), "public": app.test_client()}
+
+
+def test_every_get_page_has_security_headers_and_no_inline_code(app, viewers):
+    failures = []
+    for route in (r for r in all_routes(app) if "GET" in r.methods):
+        kind = "staff" if route.is_staff else "vendor" if route.is_vendor else "public"
+        client = viewers["staff"] if route.endpoint in SIGNED_IN_ENDPOINTS else viewers[kind]
+        response = client.get(route.url)
+        if response.status_code >= 500:
+            failures.append(f"{route}: {response.status_code}")
+            continue
+        csp = response.headers.get("Content-Security-Policy", "")
+        if "script-src 'self'" not in csp or "unsafe-inline" in csp or "unsafe-eval" in csp:
+            failures.append(f"{route}: CSP {csp!r}")
+        for header, value in (
+            ("X-Content-Type-Options", "nosniff"),
+            ("X-Frame-Options", "DENY"),
+            ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ):
+            if response.headers.get(header) != value:
+                failures.append(f"{route}: {header} {response.headers.get(header)!r}")
+        if response.mimetype == "text/html":
+            html = response.get_data(as_text=True)
+            for name, pattern in (
+                ("inline script", INLINE_SCRIPT),
+                ("inline style", INLINE_STYLE),
+                ("inline event handler", INLINE_HANDLER),
+            ):
+                match = pattern.search(html)
+                if match:
+                    failures.append(f"{route}: {name} {match.group(0)[:80]!r}")
+        if kind != "public" and response.headers.get("Cache-Control") != "no-store":
+            failures.append(f"{route}: signed-in page without Cache-Control: no-store")
+    assert failures == []
+
+
+def test_the_walk_sees_the_routes_it_must_check(app):
+    endpoints = {r.endpoint for r in all_routes(app)}
+    assert {
+        "accounts.login",
+        "accounts.logout",
+        "accounts_admin.users",
+        "accounts_admin.create",
+        "settings.edit",
+        "accounts.accept_invitation",
+    } <= endpoints
