@@ -68,9 +68,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from clearinghouse import request_log, scheduler
 
     request_log.init_app(app)
-    scheduler.init_app(app)  # only with SCHEDULER_IN_PROCESS (make run); never in gunicorn workers
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    scheduler.init_app(app)  # only with SCHEDULER_IN_PROCESS (make run); never in gunicorn workers
     return app
 
 

@@ -119,16 +119,15 @@ def sign_in(email: str, password: str, *, address: str, now: datetime | None = N
     """
     now = now or utcnow()
     email = normalize_email(email)
-    wait = throttle.lockout_remaining(email, address, now=now)
-    if wait is not None:
-        raise SignInThrottled(wait)
+    attempt = throttle.admit_attempt(email, address, now=now)  # committed before the check
+    if isinstance(attempt, timedelta):
+        raise SignInThrottled(attempt)
     user = db.session.scalar(select(User).where(User.email == email)) if email else None
     matches = passwords.verify_password(user.password_hash if user else "", password or "")
     if user is None or not matches or not user.is_active:
-        with unit_of_work():
-            throttle.record_failure(email, address, now=now)
-        raise DomainError(SIGN_IN_FAILED)
+        raise DomainError(SIGN_IN_FAILED)  # the attempt's rows stay: they are the failure's record
     with unit_of_work():
+        throttle.forget_attempt(attempt)
         throttle.clear_account(email)
         user.last_login_at = now
         _audit().record(user, "user.signed_in", user, label=user.email)

@@ -2,17 +2,24 @@
 
 The rows live in `login_attempt`, not in process memory, so the limits hold across every worker
 process and server that share the database. Only failures inside the window count; older rows
-are deleted whenever a new failure is written.
+are deleted whenever a new attempt is written.
+
+`admit_attempt` judges the lockout and records the attempt in one transaction that holds a
+per-account lock (a PostgreSQL advisory lock; on SQLite, the database's single write lock,
+taken by the first statement), BEFORE the password is checked. So in a burst of simultaneous
+guesses from several workers exactly the limit reach the password check, however they
+interleave. A failed attempt keeps its rows as the record of the failure; a successful one
+removes them and forgives the account; a refused one records nothing.
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from clearinghouse.accounts.models import LoginAttempt
-from clearinghouse.extensions import db
+from clearinghouse.extensions import db, unit_of_work
 
 
 @dataclass(frozen=True)
@@ -65,19 +72,40 @@ def lockout_remaining(email: str, address: str, *, now: datetime) -> timedelta |
     return max(waits) if waits else None
 
 
-def record_failure(email: str, address: str, *, now: datetime) -> None:
-    """Count a failure against the account and the address, and forget failures older than the window.
+def admit_attempt(email: str, address: str, *, now: datetime) -> tuple[int, int] | timedelta:
+    """Record an attempt to check a password, or say how long sign-in stays locked.
 
-    Adds to the caller's unit of work.
+    Returns the ids of the attempt's two rows (account, address), or the remaining lockout.
+    Commits on its own: the rows must be visible to the other workers before the check.
     """
-    window = Limits.from_config().window
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at <= now - window))
-    db.session.add_all(
-        [
-            LoginAttempt(key=account_key(email), attempted_at=now),
-            LoginAttempt(key=address_key(address), attempted_at=now),
-        ]
-    )
+    keys = sorted({account_key(email), address_key(address)})
+    with unit_of_work():
+        if db.session.get_bind().dialect.name == "postgresql":
+            for key in keys:  # sorted, so two attempts never wait on each other's second lock
+                db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+        window = Limits.from_config().window
+        # On SQLite this first write takes the database's write lock for the rest of the transaction.
+        db.session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at <= now - window))
+        wait = lockout_remaining(email, address, now=now)
+        if wait is not None:
+            return wait
+        return _record_attempt(email, address, now=now)
+
+
+def _record_attempt(email: str, address: str, *, now: datetime) -> tuple[int, int]:
+    """Adds the attempt's rows to the caller's unit of work; returns their ids."""
+    rows = [
+        LoginAttempt(key=account_key(email), attempted_at=now),
+        LoginAttempt(key=address_key(address), attempted_at=now),
+    ]
+    db.session.add_all(rows)
+    db.session.flush()
+    return rows[0].id, rows[1].id
+
+
+def forget_attempt(attempt_ids: tuple[int, ...]) -> None:
+    """Remove an attempt's rows (it was refused, or it succeeded); adds to the caller's unit of work."""
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(attempt_ids)))
 
 
 def clear_account(email: str) -> None:

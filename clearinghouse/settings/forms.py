@@ -9,7 +9,7 @@ from wtforms import EmailField, HiddenField, IntegerField, SelectField, StringFi
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, ValidationError
 
-from clearinghouse.settings.models import DistrictSettings
+from clearinghouse.settings.models import EDITABLE_FIELDS, DistrictSettings
 
 NOTICE_MAX = 50_000
 DAYS_MAX = 3650
@@ -103,20 +103,5 @@ class SettingsForm(FlaskForm):
 
     def values(self) -> dict:
         """The setting columns as typed, ready for the service."""
-        return {name: self[name].data for name in SETTING_FIELDS}
+        return {name: self[name].data for name in EDITABLE_FIELDS}
 
-
-SETTING_FIELDS = (
-    "district_name",
-    "time_zone",
-    "privacy_office_email",
-    "sender_email",
-    "default_destruction_window_days",
-    "expiry_warning_days",
-    "reminder_days_before_due",
-    "overdue_reminder_interval_days",
-    "sweep_time",
-    "district_signer_name",
-    "district_signer_title",
-    "privacy_notice_md",
-)

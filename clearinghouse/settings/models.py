@@ -7,6 +7,21 @@ from clearinghouse.extensions import db
 from clearinghouse.models_base import TimestampMixin, VersionedMixin
 
 SETTINGS_ID = 1
+# The columns an administrator edits on the settings screen (the rest are bookkeeping).
+EDITABLE_FIELDS = (
+    "district_name",
+    "time_zone",
+    "privacy_office_email",
+    "sender_email",
+    "default_destruction_window_days",
+    "expiry_warning_days",
+    "reminder_days_before_due",
+    "overdue_reminder_interval_days",
+    "sweep_time",
+    "district_signer_name",
+    "district_signer_title",
+    "privacy_notice_md",
+)
 
 
 class DistrictSettings(TimestampMixin, VersionedMixin, db.Model):

@@ -8,27 +8,12 @@ from sqlalchemy import update
 
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db, unit_of_work
-from clearinghouse.settings.models import SETTINGS_ID, DistrictSettings
+from clearinghouse.settings.models import EDITABLE_FIELDS, SETTINGS_ID, DistrictSettings
 
 if TYPE_CHECKING:
     from clearinghouse.accounts.models import User
 
-EDITABLE = frozenset(
-    {
-        "district_name",
-        "time_zone",
-        "privacy_office_email",
-        "sender_email",
-        "default_destruction_window_days",
-        "expiry_warning_days",
-        "reminder_days_before_due",
-        "overdue_reminder_interval_days",
-        "sweep_time",
-        "district_signer_name",
-        "district_signer_title",
-        "privacy_notice_md",
-    }
-)
+EDITABLE = frozenset(EDITABLE_FIELDS)
 STALE = (
     "Someone else saved the settings while you were editing. Your changes were not saved: "
     "reload the page to see the current settings, then make your changes again."
