@@ -1,7 +1,7 @@
 """Filter forms of the audit log and of the public change history (GET forms: no CSRF token)."""
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, fields
+from wtforms import SelectChoice, SelectField, fields
 from wtforms.validators import Optional, ValidationError
 
 ANY = ""
@@ -21,7 +21,7 @@ class _GetForm(FlaskForm):
 
 
 def _known_choice(form: FlaskForm, field: SelectField) -> None:
-    if field.data not in {value for value, _ in field.choices}:
+    if field.data not in {choice.value for choice in field.choices}:
         raise ValidationError(f"Choose one of the listed options for “{field.label.text}”.")
 
 
@@ -61,9 +61,16 @@ class AuditFilterForm(_GetForm):
 
     def __init__(self, *args, actors: list[tuple[str, str]], actions: list[str], record_types: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.actor.choices = [(ANY, "Anyone"), (SYSTEM_ACTOR, "The system (sweep and commands)"), *actors]
-        self.action.choices = [(ANY, "Any action"), *((a, a) for a in actions)]
-        self.record_type.choices = [(ANY, "Any record"), *((t, t.replace("_", " ")) for t in record_types)]
+        self.actor.choices = [
+            SelectChoice(ANY, "Anyone"),
+            SelectChoice(SYSTEM_ACTOR, "The system (sweep and commands)"),
+            *(SelectChoice(value, label) for value, label in actors),
+        ]
+        self.action.choices = [SelectChoice(ANY, "Any action"), *(SelectChoice(a) for a in actions)]
+        self.record_type.choices = [
+            SelectChoice(ANY, "Any record"),
+            *(SelectChoice(t, t.replace("_", " ")) for t in record_types),
+        ]
 
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
@@ -75,4 +82,7 @@ class ChangesFilterForm(_GetForm):
 
     def __init__(self, *args, vendors: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.vendor.choices = [(ANY, "All providers"), *vendors]
+        self.vendor.choices = [
+            SelectChoice(ANY, "All providers"),
+            *(SelectChoice(slug, name) for slug, name in vendors),
+        ]

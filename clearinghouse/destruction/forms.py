@@ -6,6 +6,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -38,8 +39,8 @@ class NewRequestForm(FlaskForm):
     scope = RadioField(
         "Extent of disposition",
         choices=[
-            (RequestScope.ALL.value, "Complete: all data received from the district"),
-            (RequestScope.CATEGORIES.value, "Partial: only the categories ticked below"),
+            SelectChoice(RequestScope.ALL.value, "Complete: all data received from the district"),
+            SelectChoice(RequestScope.CATEGORIES.value, "Partial: only the categories ticked below"),
         ],
         default=RequestScope.ALL.value,
     )
@@ -47,8 +48,10 @@ class NewRequestForm(FlaskForm):
     nature = RadioField(
         "Nature of disposition",
         choices=[
-            (DispositionNature.DESTROY.value, "Destroy or delete the data"),
-            (DispositionNature.TRANSFER.value, "Transfer the data to the district or a named site, then delete it"),
+            SelectChoice(DispositionNature.DESTROY.value, "Destroy or delete the data"),
+            SelectChoice(
+                DispositionNature.TRANSFER.value, "Transfer the data to the district or a named site, then delete it"
+            ),
         ],
         default=DispositionNature.DESTROY.value,
     )
@@ -57,8 +60,8 @@ class NewRequestForm(FlaskForm):
     schedule = RadioField(
         "Schedule",
         choices=[
-            (DispositionSchedule.ASAP.value, "As soon as commercially practicable"),
-            (DispositionSchedule.BY_DATE.value, "By the due date"),
+            SelectChoice(DispositionSchedule.ASAP.value, "As soon as commercially practicable"),
+            SelectChoice(DispositionSchedule.BY_DATE.value, "By the due date"),
         ],
         default=DispositionSchedule.BY_DATE.value,
     )
@@ -97,11 +100,11 @@ class FilterForm(FlaskForm):
     state = SelectField(
         "Show",
         choices=[
-            ("all", "All requests"),
-            ("open", "Open"),
-            ("overdue", "Overdue"),
-            ("submitted", "Certificate submitted"),
-            ("closed", "Closed"),
+            SelectChoice("all", "All requests"),
+            SelectChoice("open", "Open"),
+            SelectChoice("overdue", "Overdue"),
+            SelectChoice("submitted", "Certificate submitted"),
+            SelectChoice("closed", "Closed"),
         ],
         default="all",
     )

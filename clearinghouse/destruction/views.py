@@ -4,6 +4,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
 
 from clearinghouse.agreements.models import Agreement
 from clearinghouse.destruction import bp, services
@@ -25,15 +26,17 @@ def request_status_filter(dr) -> tuple[str, str]:
     return services.status_label(dr.status), kind
 
 
-def _vendor_choices() -> list[tuple[int, str]]:
-    return [(v.id, v.name) for v in db.session.execute(select(Vendor.id, Vendor.name).order_by(Vendor.name))]
+def _vendor_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice(v.id, v.name) for v in db.session.execute(select(Vendor.id, Vendor.name).order_by(Vendor.name))
+    ]
 
 
 @bp.get("/")
 def index():
     form = FilterForm(formdata=request.args)
-    form.vendor_id.choices = [(0, "All vendors"), *_vendor_choices()]
-    state = form.state.data if form.state.data in dict(form.state.choices) else "all"
+    form.vendor_id.choices = [SelectChoice(0, "All vendors"), *_vendor_choices()]
+    state = form.state.data if form.state.data in {choice.value for choice in form.state.choices} else "all"
     vendor_id = form.vendor_id.data if form.vendor_id.validate(form) else 0
     page = services.list_requests(
         state=state,
@@ -52,15 +55,15 @@ def _new_form() -> NewRequestForm:
     form = NewRequestForm(
         district_signer_name=settings.district_signer_name, district_signer_title=settings.district_signer_title
     )
-    form.vendor_id.choices = [(0, "Choose a vendor"), *_vendor_choices()]
+    form.vendor_id.choices = [SelectChoice(0, "Choose a vendor"), *_vendor_choices()]
     agreements = db.session.scalars(
         select(Agreement)
         .join(Agreement.vendor)
         .options(joinedload(Agreement.vendor))
         .order_by(Vendor.name, Agreement.expires_on)
     ).all()
-    form.agreement_id.choices = [(0, "None: the district's own request")] + [
-        (
+    form.agreement_id.choices = [SelectChoice(0, "None: the district's own request")] + [
+        SelectChoice(
             a.id,
             f"{a.vendor.name}: {a.reference or 'agreement ' + str(a.id)}"
             + (f" (ends {format_date(a.expires_on)})" if a.expires_on else " (open-ended)"),
@@ -68,7 +71,7 @@ def _new_form() -> NewRequestForm:
         for a in agreements
     ]
     form.category_ids.choices = [
-        (c.id, c.name)
+        SelectChoice(c.id, c.name)
         for c in db.session.execute(
             select(DataCategory.id, DataCategory.name).order_by(DataCategory.position, DataCategory.name)
         )

@@ -1,14 +1,14 @@
 """Forms for the outbox page."""
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField
+from wtforms import SelectChoice, SelectField
 
 FILTERS = [
-    ("queued", "Waiting to be sent"),
-    ("failed", "Failed (will be retried)"),
-    ("sent", "Sent"),
-    ("cancelled", "Cancelled"),
-    ("all", "All"),
+    SelectChoice("queued", "Waiting to be sent"),
+    SelectChoice("failed", "Failed (will be retried)"),
+    SelectChoice("sent", "Sent"),
+    SelectChoice("cancelled", "Cancelled"),
+    SelectChoice("all", "All"),
 ]
 
 

@@ -10,7 +10,7 @@ from clearinghouse.notices.forms import FILTERS, OutboxFilterForm, RetryForm
 @bp.get("/")
 def outbox():
     form = OutboxFilterForm(formdata=request.args)
-    status = form.status.data if form.status.data in dict(FILTERS) else "queued"
+    status = form.status.data if form.status.data in {choice.value for choice in FILTERS} else "queued"
     page = services.list_notices(
         status, page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"]
     )

@@ -64,7 +64,7 @@ def test_admin_adds_an_officer_who_gets_an_invitation(app, admin_id, smtp_server
     assert response.status_code == 302
     message = smtp_server.to("new.officer@district.example")[0]
     body = message.get_body(("plain",)).get_content()
-    assert "as privacy officer" in body
+    assert "as a privacy officer" in body
     with in_app(app):
         user = db.session.scalar(select(User).where(User.email == "new.officer@district.example"))
         assert user.role == Role.OFFICER

@@ -65,7 +65,7 @@ def test_a_late_reminder_tells_the_truth_about_the_date(app, district):
         sweep.run(date(2027, 4, 1), deliver=False)
         sweep.run(date(2027, 6, 3), deliver=False)  # missed the due day (May 31): "due-today" catches up
         notice = db.session.scalar(select(Notice).where(Notice.purpose_key.like("%:due-today")))
-        assert "overdue since June 1, 2027" in notice.subject
+        assert "overdue (was due May 31, 2027)" in notice.subject
         assert "was due on May 31, 2027 and is now 3 days overdue" in notice.body_text
 
 

@@ -1,0 +1,308 @@
+"""Text snapshots of every kind of notice, produced by the real flow and received over loopback SMTP.
+
+Each scenario builds the same small district, runs the flow that sends the notice (the sweep on a
+fixed day, a destruction or accounts service with fixed dates), delivers the outbox to the
+loopback SMTP server and compares the received Subject, To and text/plain body with
+`snapshots/<name>.txt`. A missing snapshot fails; to write or refresh them after a deliberate
+change to a template, run:
+
+    UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/notices/test_email_snapshots.py
+
+and read the diff before committing it. Invitation links carry a signed random token, which is
+replaced by `<token>` before comparing; ids are fixed because every test starts from empty tables
+with restarted identities.
+"""
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from clearinghouse.accounts import services as accounts
+from clearinghouse.accounts.models import User
+from clearinghouse.destruction import services as destruction
+from clearinghouse.destruction import sweep
+from clearinghouse.destruction.models import (
+    DestructionRequest,
+    DisposalCertificate,
+    DisposalMethod,
+    DispositionNature,
+    DispositionSchedule,
+    RequestScope,
+)
+from clearinghouse.directory.models import DataCategory, Vendor
+from clearinghouse.extensions import db
+from clearinghouse.notices.services import deliver_queued
+from clearinghouse.settings.services import ensure_settings
+from tests import factories
+from tests.conftest import in_app
+from tests.smtp import SMTPServer
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
+BASE_URL = "https://privacy.riverside.example"
+OFFICERS = "morgan.reyes@riverside.example, privacy@riverside.example"
+VENDOR_CONTACTS = "pat.lee@brightpath.example, privacy@brightpath.example"
+# Invitations are sent at once with the real clock, so their fixed instant must be in the past.
+INVITED_AT = datetime(2026, 1, 15, 14, 30, tzinfo=UTC)
+TOKEN = re.compile(r"(/invitations/)[A-Za-z0-9._-]+")
+
+
+def _noon(day: date) -> datetime:
+    return datetime.combine(day, time(12), tzinfo=UTC)
+
+
+def _build_district() -> None:
+    """Riverside Unified, one officer, and Brightpath Learning with a contact, a product and an agreement."""
+    settings = ensure_settings()
+    settings.district_name = "Riverside Unified School District"
+    settings.privacy_office_email = "privacy@riverside.example"
+    settings.sender_email = "no-reply@riverside.example"
+    settings.district_signer_name = "Dana Ortiz"
+    settings.district_signer_title = "Chief Privacy Officer"
+    db.session.commit()
+    factories.make_user(role="officer", email="morgan.reyes@riverside.example", name="Morgan Reyes")
+    vendor = factories.make_vendor(
+        name="Brightpath Learning", website="https://brightpath.example", contact_email="privacy@brightpath.example"
+    )
+    factories.make_user(role="vendor", email="pat.lee@brightpath.example", name="Pat Lee", vendor=vendor)
+    product = factories.make_product(vendor, name="Brightpath Reader")
+    factories.make_agreement(
+        vendor,
+        [product],
+        reference="NDPA 2024-17",
+        signed_on=date(2024, 6, 14),
+        effective_on=date(2024, 7, 1),
+        expires_on=date(2027, 6, 30),
+    )
+    factories.make_category(name="Assessment")
+    factories.make_category(name="Demographics")
+
+
+def _officer() -> User:
+    return db.session.scalar(select(User).where(User.email == "morgan.reyes@riverside.example"))
+
+
+def _vendor() -> Vendor:
+    return db.session.scalar(select(Vendor).where(Vendor.name == "Brightpath Learning"))
+
+
+def _sweep(app, *days: date) -> None:
+    for day in days:
+        with in_app(app):
+            sweep.run(day, now=_noon(day))
+
+
+def _submit_certificate(app) -> None:
+    """The agreement ends June 30; the July 1 sweep opens request 1; Pat Lee answers on July 20."""
+    _sweep(app, date(2027, 7, 1))
+    with in_app(app):
+        destruction.submit_certificate(
+            db.session.get(DestructionRequest, 1),
+            actor=db.session.scalar(select(User).where(User.email == "pat.lee@brightpath.example")),
+            stored_file=factories.make_stored_pdf("brightpath-certificate.pdf"),
+            signature_report={"signed": False, "signatures": []},
+            signer_name="Pat Lee",
+            signer_title="Chief Technology Officer",
+            disposed_on=date(2027, 7, 15),
+            method=DisposalMethod.OVERWRITE,
+            method_other="",
+            attests_all_copies=True,
+            now=_noon(date(2027, 7, 20)),
+        )
+        deliver_queued(now=_noon(date(2027, 7, 20)))
+
+
+def _open_by_officer(app, **draft) -> None:
+    """Morgan Reyes issues a directive on March 1, 2027 (not tied to the agreement's end)."""
+    with in_app(app):
+        destruction.open_destruction_request(
+            destruction.RequestDraft(vendor_id=_vendor().id, **draft),
+            actor=_officer(),
+            today=date(2027, 3, 1),
+        )
+        deliver_queued(now=_noon(date(2027, 3, 1)))
+
+
+# --- one flow per snapshot: the steps before, then the step whose e-mail is compared ----------------
+
+
+def agreement_expiring(app, smtp: SMTPServer) -> None:
+    _sweep(app, date(2027, 5, 31))  # 30 days before June 30
+
+
+def request_issued(app, smtp: SMTPServer) -> None:
+    _sweep(app, date(2027, 7, 1))  # the agreement ended yesterday: request 1, due August 30
+
+
+def request_issued_by_officer(app, smtp: SMTPServer) -> None:
+    with in_app(app):
+        categories = list(db.session.scalars(select(DataCategory.id).order_by(DataCategory.name)))
+    _open_by_officer(
+        app,
+        reason="Brightpath Reader is no longer used at Lincoln Elementary.",
+        agreement_id=1,
+        scope=RequestScope.CATEGORIES,
+        category_ids=categories,
+        nature=DispositionNature.TRANSFER,
+        transfer_to="the district's student information office",
+        instructions="Send the export as an encrypted CSV file.",
+        schedule=DispositionSchedule.ASAP,
+        due_on=date(2027, 4, 15),
+    )
+
+
+def request_reminder(app, smtp: SMTPServer) -> None:
+    _sweep(app, date(2027, 7, 1))
+    smtp.messages.clear()
+    _sweep(app, date(2027, 8, 27))  # 3 days before the due date
+
+
+def request_reminder_overdue(app, smtp: SMTPServer) -> None:
+    _sweep(app, date(2027, 7, 1), date(2027, 8, 30), date(2027, 8, 31))
+    smtp.messages.clear()
+    _sweep(app, date(2027, 9, 6))  # a week overdue
+
+
+def request_escalated(app, smtp: SMTPServer) -> None:
+    _sweep(app, date(2027, 7, 1), date(2027, 8, 30))
+    smtp.messages.clear()
+    _sweep(app, date(2027, 8, 31))  # the day after the due date
+
+
+def certificate_submitted(app, smtp: SMTPServer) -> None:
+    _sweep(app, date(2027, 7, 1))
+    smtp.messages.clear()
+    _submit_certificate(app)
+
+
+def certificate_accepted(app, smtp: SMTPServer) -> None:
+    _submit_certificate(app)
+    smtp.messages.clear()
+    with in_app(app):
+        destruction.accept_certificate(
+            db.session.get(DisposalCertificate, 1), actor=_officer(), today=date(2027, 7, 22)
+        )
+        deliver_queued(now=_noon(date(2027, 7, 22)))
+
+
+def certificate_rejected(app, smtp: SMTPServer) -> None:
+    _submit_certificate(app)
+    smtp.messages.clear()
+    with in_app(app):
+        destruction.reject_certificate(
+            db.session.get(DisposalCertificate, 1),
+            "The certificate is not signed. Upload the signed copy.",
+            actor=_officer(),
+        )
+        deliver_queued(now=_noon(date(2027, 7, 22)))
+
+
+def request_withdrawn(app, smtp: SMTPServer) -> None:
+    _open_by_officer(app, reason="Brightpath Reader is no longer used at Lincoln Elementary.")
+    smtp.messages.clear()
+    with in_app(app):
+        destruction.withdraw_request(
+            db.session.get(DestructionRequest, 1),
+            "Opened in error: Lincoln Elementary still uses Brightpath Reader.",
+            actor=_officer(),
+            today=date(2027, 3, 3),
+        )
+        deliver_queued(now=_noon(date(2027, 3, 3)))
+
+
+def invitation(app, smtp: SMTPServer) -> None:
+    with in_app(app):
+        accounts.invite_vendor_user(
+            _vendor(), "sam.park@brightpath.example", "Sam Park", actor=_officer(), now=INVITED_AT
+        )
+
+
+def invitation_staff(app, smtp: SMTPServer) -> None:
+    with in_app(app):
+        admin = factories.make_user(role="admin", email="jordan.kim@riverside.example", name="Jordan Kim")
+        accounts.create_staff_user("alex.chen@riverside.example", "Alex Chen", "officer", actor=admin, now=INVITED_AT)
+
+
+@dataclass(frozen=True)
+class Case:
+    kind: str  # the template, templates/emails/<kind>.txt
+    flow: Callable[..., None]
+    to: str
+    path: str  # the link every notice carries (text footer and HTML)
+
+    @property
+    def name(self) -> str:
+        """The snapshot's name: the kind, or a variant of it."""
+        return self.flow.__name__
+
+
+CASES = [
+    Case("agreement_expiring", agreement_expiring, OFFICERS, "/staff/agreements/1"),
+    Case("request_issued", request_issued, VENDOR_CONTACTS, "/vendor/requests/1"),
+    Case("request_issued", request_issued_by_officer, VENDOR_CONTACTS, "/vendor/requests/1"),
+    Case("request_reminder", request_reminder, VENDOR_CONTACTS, "/vendor/requests/1"),
+    Case("request_reminder", request_reminder_overdue, VENDOR_CONTACTS, "/vendor/requests/1"),
+    Case("request_escalated", request_escalated, OFFICERS, "/staff/requests/1"),
+    Case("certificate_submitted", certificate_submitted, OFFICERS, "/staff/requests/1"),
+    Case("certificate_accepted", certificate_accepted, VENDOR_CONTACTS, "/vendor/requests/1"),
+    Case("certificate_rejected", certificate_rejected, VENDOR_CONTACTS, "/vendor/requests/1"),
+    Case("request_withdrawn", request_withdrawn, VENDOR_CONTACTS, "/vendor/requests/1"),
+    Case("invitation", invitation, "sam.park@brightpath.example", "/invitations/"),
+    Case("invitation", invitation_staff, "alex.chen@riverside.example", "/invitations/"),
+]
+
+
+def _snapshot_text(message: EmailMessage) -> str:
+    """Subject, To and the text body; headers unfolded (a fold right after the colon leaves a space)."""
+    subject, to = (" ".join(str(message[name]).split()) for name in ("Subject", "To"))
+    body = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    return TOKEN.sub(r"\1<token>", f"Subject: {subject}\nTo: {to}\n\n{body}")
+
+
+def _compare(name: str, received: str) -> None:
+    path = SNAPSHOTS / f"{name}.txt"
+    if UPDATE:
+        SNAPSHOTS.mkdir(exist_ok=True)
+        path.write_text(received, encoding="utf-8", newline="\n")
+        return
+    if not path.exists():
+        pytest.fail(f"No snapshot {path.name}. Write it with UPDATE_SNAPSHOTS=1 and read it before committing.")
+    assert received == path.read_text(encoding="utf-8")
+
+
+def test_every_template_has_a_snapshot_case():
+    templates = Path(__file__).resolve().parents[2] / "templates" / "emails"
+    kinds = {path.stem for path in templates.glob("[!_]*.txt")}
+    assert kinds == {case.kind for case in CASES}
+    assert all(case.name.startswith(case.kind) for case in CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
+def test_notice_email_matches_its_snapshot(app, smtp_server, monkeypatch, case):
+    monkeypatch.setitem(app.config, "BASE_URL", BASE_URL)
+    with in_app(app):
+        _build_district()
+    case.flow(app, smtp_server)
+
+    [message] = smtp_server.messages
+    assert " ".join(str(message["To"]).split()) == case.to
+    assert sorted(message.envelope_to) == sorted(case.to.split(", "))
+    text = message.get_body(("plain",)).get_content()
+    html_part = message.get_body(("html",))
+    assert html_part is not None, "the HTML alternative is missing"
+    html = html_part.get_content()
+    links = re.findall(r"https?://\S+", text)
+    assert links, "the text has no link"
+    assert any(link.startswith(BASE_URL + case.path) for link in links)
+    for link in links:
+        assert f'href="{link}"' in html
+    assert "None" not in text
+    assert "None" not in html
+    _compare(case.name, _snapshot_text(message))
