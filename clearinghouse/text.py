@@ -1,6 +1,7 @@
 """Markdown rendering: the only source of HTML that templates mark safe."""
 
 import html
+import threading
 
 import markdown
 import nh3
@@ -29,9 +30,20 @@ def render_markdown(source: str | None) -> Markup:
     return Markup(clean)  # noqa: S704 - sanitized by nh3 just above
 
 
+_plain = threading.local()
+
+
+def _plain_markdown() -> markdown.Markdown:
+    """This thread's Markdown converter for plain_text: building one per call costs more than converting."""
+    converter = getattr(_plain, "converter", None)
+    if converter is None:
+        converter = _plain.converter = markdown.Markdown()
+    return converter
+
+
 def plain_text(source: str | None, limit: int = 200) -> str:
     """Markdown reduced to plain text, for summaries, feeds and search snippets."""
-    text = html.unescape(nh3.clean(markdown.markdown(source or ""), tags=set()))
+    text = html.unescape(nh3.clean(_plain_markdown().reset().convert(source or ""), tags=set()))
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 

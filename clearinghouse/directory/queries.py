@@ -30,6 +30,7 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    union,
 )
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
@@ -80,8 +81,15 @@ _FOLD = str.maketrans(FOLD_FROM, FOLD_TO)
 MAX_PAGE = 10_000  # far beyond any real list; keeps OFFSET inside every database's integer range
 
 
+# PostgreSQL-only indexes made by migration 20261122_directory_speed, not by the models.
+MIGRATION_ONLY_INDEXES = frozenset({"ix_product_retired_id"})
+
+
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    """Alembic filter: the search index lives in its migration, so comparing with the models skips it."""
+    """Alembic filter: the search index and the PostgreSQL-only indexes live in their migrations,
+    so comparing with the models skips them."""
+    if type_ == "index":
+        return name not in MIGRATION_ONLY_INDEXES
     return not (type_ == "table" and (name == SEARCH_TABLE or name in SEARCH_SHADOW_TABLES))
 
 
@@ -114,22 +122,23 @@ _fts = table(SEARCH_TABLE, column("rowid", Integer), column("rank", Float))
 _tsv = table(SEARCH_TABLE, column("product_id", Integer), column("document"))
 
 
-def search_hits(terms: Sequence[str]):
+def search_hits(terms: Sequence[str], ranked: bool = True):
     """A subquery of (product_id, relevance) for products matching every term (as a prefix).
 
-    Lower relevance is a better match on both databases.
+    Lower relevance is a better match on both databases. Unranked, it has only product_id (for counts).
     """
     if _dialect() == "postgresql":
         query = func.to_tsquery("simple", " & ".join(f"{term.translate(_FOLD)}:*" for term in terms))
+        relevance = (-func.ts_rank(_tsv.c.document, query)).label("relevance")
         return (
-            select(_tsv.c.product_id.label("product_id"), (-func.ts_rank(_tsv.c.document, query)).label("relevance"))
+            select(_tsv.c.product_id.label("product_id"), *([relevance] if ranked else []))
             .where(_tsv.c.document.op("@@")(query))
             .subquery("hits")
         )
     # One or two letters match whole words only: a one-letter prefix would match most of the index.
     match = " ".join(f'"{term}"*' if len(term) > 1 else f'"{term}"' for term in terms)
     return (
-        select(_fts.c.rowid.label("product_id"), _fts.c.rank.label("relevance"))
+        select(_fts.c.rowid.label("product_id"), *([_fts.c.rank.label("relevance")] if ranked else []))
         .where(literal_column(SEARCH_TABLE).op("MATCH")(match))
         .subquery("hits")
     )
@@ -224,14 +233,17 @@ AGREEMENT_FILTER_LABELS = {
 }
 
 
-def agreement_filter_clause(value: AgreementFilter, today: date) -> ColumnElement[bool]:
-    """Products whose current agreement matches the filter (a clause on Product).
+def _without_agreement(product_id: Any) -> ColumnElement[bool]:
+    """The agreement filter NONE, on a column of product ids: no agreement on file."""
+    return ~exists().where(agreement_product.c.product_id == product_id)
+
+
+def current_agreement_in(value: AgreementFilter, today: date) -> Select:
+    """Ids of the products whose current agreement matches the filter (any value but NONE); each once.
 
     The current agreement is the one no other agreement of the product comes after (an anti-join:
     it reads only the agreements in the wanted state, where ranking them all would read every one).
     """
-    if value is AgreementFilter.NONE:
-        return ~exists().where(agreement_product.c.product_id == Product.id)
     state = agreement_state_sql(Agreement, today)
     if value is AgreementFilter.OPEN_ENDED:
         wanted = and_(state == AgreementState.ACTIVE.value, Agreement.expires_on.is_(None))
@@ -243,10 +255,11 @@ def agreement_filter_clause(value: AgreementFilter, today: date) -> ColumnElemen
         .join(other, other.id == other_link.c.agreement_id)
         .where(other_link.c.product_id == link.c.product_id, _is_later(other, Agreement))
     )
-    current_in_state = (
-        select(link.c.product_id).join(Agreement, Agreement.id == link.c.agreement_id).where(wanted, ~later.exists())
+    return (
+        select(link.c.product_id.label("id"))
+        .join(Agreement, Agreement.id == link.c.agreement_id)
+        .where(wanted, ~later.exists())
     )
-    return Product.id.in_(current_in_state)
 
 
 # --- Directory search and filters --------------------------------------------------------------
@@ -274,18 +287,38 @@ def _retired_vendor_ids() -> Select:
     return select(Vendor.id).where(Vendor.is_retired.is_(True))
 
 
-def listed_clause() -> ColumnElement[bool]:
-    """Products shown by default: not retired, from a vendor that is not retired.
+_RETIRED_VENDOR = aliased(Vendor, name="retired_vendor")
 
-    A clause on Product alone (retired vendors are few), so the database can walk the products
-    in the order asked for instead of starting from the vendors.
+
+def _vendor_not_retired() -> ColumnElement[bool]:
+    """The product's vendor is not retired: an anti-join that probes the vendor by key.
+
+    Both databases plan it well, whether they walk the products in the order asked for or start
+    from a filter's few rows (PostgreSQL cannot estimate `NOT IN (subquery)` and then reads every product).
     """
-    return and_(Product.status != ProductStatus.RETIRED, Product.vendor_id.not_in(_retired_vendor_ids()))
+    return ~exists().where(_RETIRED_VENDOR.id == Product.vendor_id, _RETIRED_VENDOR.is_retired.is_(True))
+
+
+def listed_clause() -> ColumnElement[bool]:
+    """Products shown by default: not retired, from a vendor that is not retired (a clause on Product)."""
+    return and_(Product.status != ProductStatus.RETIRED, _vendor_not_retired())
+
+
+def unlisted_ids() -> Select:
+    """Ids of the products `listed_clause` leaves out: few, found by two index lookups.
+
+    Counts of listed products count the ids a filter gives and leave these out, which reads an
+    index or two instead of every matching product row.
+    """
+    return union(
+        select(Product.id).where(Product.status == ProductStatus.RETIRED),
+        select(Product.id).where(Product.vendor_id.in_(_retired_vendor_ids())),
+    )
 
 
 def unlisted_clause() -> ColumnElement[bool]:
-    """The products `listed_clause` leaves out, as a positive test the indexes can answer."""
-    return or_(Product.status == ProductStatus.RETIRED, Product.vendor_id.in_(_retired_vendor_ids()))
+    """The products `listed_clause` leaves out (a clause on Product)."""
+    return Product.id.in_(unlisted_ids())
 
 
 def public_status(product: Product) -> ProductStatus:
@@ -315,32 +348,64 @@ class DirectoryFilters:
             return Sort.NAME
         return self.sort or (Sort.RELEVANCE if self.terms else Sort.NAME)
 
+    def id_sets(self, today: date) -> list[Select]:
+        """The filters on what a product receives, where, and under which agreement: each a SELECT of
+        distinct product ids (column `id`), read from an index; a product must be in every one."""
+        sets: list[Select] = []
+        if self.element_id is not None:
+            sets.append(select(DataUse.product_id.label("id")).where(DataUse.data_element_id == self.element_id))
+        if self.school_id is not None:
+            sets.append(
+                select(product_school.c.product_id.label("id")).where(product_school.c.school_id == self.school_id)
+            )
+        if self.category_id is not None:
+            sets.append(
+                select(DataUse.product_id.label("id"))
+                .join(DataElement, DataElement.id == DataUse.data_element_id)
+                .where(DataElement.category_id == self.category_id)
+                .distinct()
+            )
+        if self.agreement not in (None, AgreementFilter.NONE):
+            sets.append(current_agreement_in(self.agreement, today))
+        return sets
+
     def clauses(self, today: date) -> list[ColumnElement[bool]]:
         """WHERE clauses on Product; they combine with AND."""
-        clauses: list[ColumnElement[bool]] = []
-        if self.element_id is not None:
-            clauses.append(Product.id.in_(select(DataUse.product_id).where(DataUse.data_element_id == self.element_id)))
-        if self.category_id is not None:
-            clauses.append(
-                Product.id.in_(
-                    select(DataUse.product_id)
-                    .join(DataElement, DataElement.id == DataUse.data_element_id)
-                    .where(DataElement.category_id == self.category_id)
-                )
-            )
-        if self.school_id is not None:
-            clauses.append(
-                Product.id.in_(select(product_school.c.product_id).where(product_school.c.school_id == self.school_id))
-            )
+        clauses: list[ColumnElement[bool]] = [Product.id.in_(ids) for ids in self.id_sets(today)]
+        if self.agreement is AgreementFilter.NONE:
+            clauses.append(_without_agreement(Product.id))
         if self.status is None:
             clauses.append(listed_clause())
         elif self.status is ProductStatus.RETIRED:
             clauses.append(unlisted_clause())
         elif isinstance(self.status, ProductStatus):
-            clauses.append(and_(Product.status == self.status, Product.vendor_id.not_in(_retired_vendor_ids())))
-        if self.agreement is not None:
-            clauses.append(agreement_filter_clause(self.agreement, today))
+            clauses.append(and_(Product.status == self.status, _vendor_not_retired()))
         return clauses
+
+    def listed_count(self, today: date) -> Select:
+        """The exact number of listed products that match (status filter unset), from indexes only.
+
+        It counts the ids of the most selective source (the search hits, else a filter's ids,
+        else every product), keeps those in every other filter's ids, and leaves out the unlisted ones.
+        """
+        terms = self.terms
+        sets = self.id_sets(today)
+        if terms:
+            source = search_hits(terms, ranked=False)
+            ids = source.c.product_id
+        elif sets:
+            source = sets.pop(0).subquery("source")
+            ids = source.c.id
+        elif self.agreement is AgreementFilter.NONE:
+            source, ids = Product.__table__, Product.id
+        else:
+            every = select(func.count()).select_from(Product).scalar_subquery()
+            unlisted = select(func.count()).select_from(unlisted_ids().subquery()).scalar_subquery()
+            return select(every - unlisted)
+        clauses = [ids.in_(other) for other in sets]
+        if self.agreement is AgreementFilter.NONE:
+            clauses.append(_without_agreement(ids))
+        return select(func.count()).select_from(source).where(*clauses, ids.not_in(unlisted_ids()))
 
 
 LISTING_OPTIONS = (selectinload(Product.agreements),)
@@ -362,12 +427,16 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
     """One page of the directory: products matching the search and every filter, sorted (four queries)."""
     clauses = filters.clauses(today)
     stmt = select(Product).join(Product.vendor).where(*clauses)
-    count_stmt = select(func.count(Product.id)).where(*clauses)
     terms = filters.terms
     hits = search_hits(terms) if terms else None
+    if filters.status is None:
+        count_stmt = filters.listed_count(today)
+    else:  # a status filter (rare): count the matching product rows
+        count_stmt = select(func.count(Product.id)).where(*clauses)
+        if hits is not None:
+            count_stmt = count_stmt.join(hits, hits.c.product_id == Product.id)
     if hits is not None:
         stmt = stmt.join(hits, hits.c.product_id == Product.id)
-        count_stmt = count_stmt.join(hits, hits.c.product_id == Product.id)
     order = {
         Sort.NAME: (Product.name, Vendor.name, Product.id),
         Sort.VENDOR: (Vendor.name, Product.name, Product.id),
@@ -438,19 +507,42 @@ def listings(products: Sequence[Product], today: date) -> list[Listing]:
 
 
 @dataclass(frozen=True)
-class FilterOptions:
-    """The choices of the directory's filters (two queries)."""
+class Choice:
+    """A data element, category or school as a filter offers it; a data element has its category's."""
 
-    elements: list[DataElement]  # with their category loaded, in taxonomy order
-    categories: list[DataCategory]
-    schools: list[School]
+    id: int
+    slug: str
+    name: str
+    category: "Choice | None" = None
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The choices of the directory's filters."""
+
+    elements: list[Choice]  # in taxonomy order
+    categories: list[Choice]
+    schools: list[Choice]
 
 
 def filter_options() -> FilterOptions:
-    elements = all_data_elements()
-    categories = list({element.category.id: element.category for element in elements}.values())
-    schools = list(db.session.scalars(select(School).order_by(School.name)))
-    return FilterOptions(elements=elements, categories=categories, schools=schools)
+    """Two queries of plain rows: every page of the directory reads them, and model objects cost more."""
+    rows = db.session.execute(
+        select(DataElement.id, DataElement.slug, DataElement.name)
+        .add_columns(DataCategory.id, DataCategory.slug, DataCategory.name)
+        .join(DataElement.category)
+        .order_by(DataCategory.position, DataCategory.name, DataElement.position, DataElement.name)
+    )
+    categories: dict[int, Choice] = {}
+    elements = []
+    for element_id, element_slug, element_name, category_id, category_slug, category_name in rows:
+        category = categories.get(category_id) or categories.setdefault(
+            category_id, Choice(category_id, category_slug, category_name)
+        )
+        elements.append(Choice(element_id, element_slug, element_name, category))
+    school_rows = db.session.execute(select(School.id, School.slug, School.name).order_by(School.name))
+    schools = [Choice(*row) for row in school_rows]
+    return FilterOptions(elements=elements, categories=list(categories.values()), schools=schools)
 
 
 # --- Home -------------------------------------------------------------------------------------
@@ -466,14 +558,22 @@ class HeadlineCounts:
 
 def headline_counts(today: date) -> HeadlineCounts:
     """The home page's four numbers, in one query."""
-    vendors = select(func.count(Product.vendor_id.distinct())).where(listed_clause()).scalar_subquery()
-    products = select(func.count(Product.id)).where(listed_clause()).scalar_subquery()
+    # The vendors with a listed product, read from the index on product (status, vendor_id).
+    vendors = (
+        select(func.count(Product.vendor_id.distinct()))
+        .where(Product.status != ProductStatus.RETIRED, Product.vendor_id.not_in(_retired_vendor_ids()))
+        .scalar_subquery()
+    )
+    products = (
+        select(select(func.count()).select_from(Product).scalar_subquery()
+               - select(func.count()).select_from(unlisted_ids().subquery()).scalar_subquery())
+        .scalar_subquery()
+    )
     # Per element, look up its first use by a listed product (LIMIT 1 keeps PostgreSQL from turning
     # this into a scan of every use); the unlisted products are few, computed once and probed.
-    unlisted_products = select(Product.id).where(unlisted_clause())
     first_listed_use = (
         select(literal(1))
-        .where(DataUse.data_element_id == DataElement.id, DataUse.product_id.not_in(unlisted_products))
+        .where(DataUse.data_element_id == DataElement.id, DataUse.product_id.not_in(unlisted_ids()))
         .limit(1)
         .scalar_subquery()
     )
@@ -631,9 +731,7 @@ def data_element_index() -> list[tuple[DataCategory, list[ElementCount]]]:
     unlisted = dict(
         db.session.execute(
             select(DataUse.data_element_id, func.count())
-            .select_from(Product)
-            .join(DataUse, DataUse.product_id == Product.id)
-            .where(unlisted_clause())
+            .where(DataUse.product_id.in_(unlisted_ids()))
             .group_by(DataUse.data_element_id)
         )
         .tuples()
@@ -670,15 +768,18 @@ def get_data_element(slug: str) -> DataElement | None:
 
 def element_receivers(element: DataElement, page: int, per_page: int) -> Pagination:
     """One page of the listed products that receive the element; items are DataUse rows (four queries)."""
-    clauses = (DataUse.data_element_id == element.id, listed_clause())
     stmt = (
         select(DataUse)
         .join(DataUse.product)
-        .where(*clauses)
-        .options(contains_eager(DataUse.product).options(joinedload(Product.vendor), *LISTING_OPTIONS))
+        .join(Product.vendor)
+        .where(DataUse.data_element_id == element.id, listed_clause())
+        .options(contains_eager(DataUse.product).options(contains_eager(Product.vendor), *LISTING_OPTIONS))
         .order_by(Product.name, Product.id)
     )
-    count_stmt = select(func.count(DataUse.id)).join(DataUse.product).where(*clauses)
+    # A product receives an element once: count its uses from the index, leaving out the unlisted products.
+    count_stmt = select(func.count()).select_from(DataUse).where(
+        DataUse.data_element_id == element.id, DataUse.product_id.not_in(unlisted_ids())
+    )
     return _paginate(stmt, count_stmt, page, per_page)
 
 
