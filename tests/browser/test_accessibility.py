@@ -11,6 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 from sqlalchemy import select
 
+from clearinghouse.destruction.models import DestructionRequest
 from clearinghouse.directory.models import DataElement, Product, Vendor
 from clearinghouse.extensions import db
 from tests import factories
@@ -27,16 +28,22 @@ def demo(app, runner) -> Iterator[dict]:
     assert result.exit_code == 0, result.output
     result = runner.invoke(args=["demo-data"])
     assert result.exit_code == 0, result.output
+    # The sweep opens destruction requests for the demo's ended agreements (no e-mail is sent).
+    result = runner.invoke(args=["sweep", "--no-deliver"])
+    assert result.exit_code == 0, result.output
     with in_app(app):
         product = db.session.scalars(select(Product).order_by(Product.id)).first()
-        vendor = db.session.get(Vendor, product.vendor_id)
         element = db.session.scalars(select(DataElement).order_by(DataElement.id)).first()
+        request = db.session.scalars(select(DestructionRequest).order_by(DestructionRequest.id)).first()
+        vendor = db.session.get(Vendor, request.vendor_id)
         officer = factories.make_user(role="officer", email="a11y-officer@district.example")
         vendor_user = factories.make_user(role="vendor", email="a11y-vendor@vendor.example", vendor=vendor)
         yield {
             "product": product.slug,
             "vendor": vendor.slug,
             "element": element.slug,
+            "request": request.id,
+            "agreement": request.agreement_id,
             "officer": officer.email,
             "vendor_user": vendor_user.email,
         }
@@ -93,15 +100,20 @@ def test_public_pages_have_no_wcag_violations(page, demo, app):
 def test_officer_pages_have_no_wcag_violations(page, demo):
     sign_in(page, demo["officer"])
     found = []
-    for path in ["/staff/", "/staff/agreements", "/staff/vendors", "/staff/products", "/staff/requests/",
-                 "/staff/audit", "/staff/import"]:
+    for path in ["/staff/", "/staff/agreements", f"/staff/agreements/{demo['agreement']}", "/staff/vendors",
+                 "/staff/products", "/staff/requests/", f"/staff/requests/{demo['request']}", "/staff/audit",
+                 "/staff/import", "/staff/outbox", "/staff/users"]:
         found += violations(page, path)
     assert found == []
 
 
 def test_vendor_pages_have_no_wcag_violations(page, demo):
     sign_in(page, demo["vendor_user"])
-    assert violations(page, "/vendor/") == []
+    found = []
+    for path in ["/vendor/", f"/vendor/requests/{demo['request']}", f"/vendor/requests/{demo['request']}/certificate",
+                 f"/vendor/agreements/{demo['agreement']}"]:
+        found += violations(page, path)
+    assert found == []
 
 
 def test_search_to_product_works_by_keyboard_alone_with_visible_focus(page, demo):
