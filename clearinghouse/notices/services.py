@@ -7,6 +7,9 @@ Every template gets, besides the caller's context: `district` (the settings row)
 the caller gives no `path`). Text templates end with `{% include "emails/_footer.txt" %}` and
 HTML ones extend `emails/_layout.html`, which print the district's name and the link.
 
+Queueing many at once (`queue_notices`, the sweep's path) checks a whole batch of purpose keys
+in one query and inserts the rest in one flush, reading the settings once for the batch.
+
 Delivery (`deliver_queued`) claims each due notice with a conditional UPDATE that moves its
 `next_attempt_at` forward (a lease), commits the claim, then sends: two processes running it at
 once never send the same notice twice. A failure keeps the notice queued with its error and a
@@ -17,14 +20,15 @@ the refused addresses (re-sending would duplicate the message for the others).
 
 import smtplib
 import ssl
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 
-from flask import current_app, render_template
+from flask import current_app
 from jinja2 import TemplateNotFound
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from clearinghouse.errors import DomainError, NotFound
@@ -52,27 +56,57 @@ def normalize_recipients(recipients: list[str]) -> list[str]:
     return list(seen)
 
 
+KEY_BATCH = 1000  # purpose keys per existence query: well inside every driver's parameter limit
+
+
 def render_email(template: str, context: dict) -> tuple[str, str, str]:
     """(subject, text body, html body) for templates/emails/<template>.{txt,html}."""
-    settings = get_settings()
-    base_url = current_app.config["BASE_URL"].rstrip("/")
-    full = {
-        **context,
-        "district": settings,
-        "district_name": settings.district_name,
-        "base_url": base_url,
-        "link": base_url + (context.get("path") or "/"),
-    }
-    text = render_template(f"emails/{template}.txt", **full).lstrip()
-    first, _, body = text.partition("\n")
-    if not first.startswith(SUBJECT_PREFIX):
-        raise ValueError(f"emails/{template}.txt must start with a 'Subject:' line.")
-    subject = " ".join(first[len(SUBJECT_PREFIX) :].split())
-    try:
-        html = render_template(f"emails/{template}.html", subject=subject, **full)
-    except TemplateNotFound:
-        html = ""
-    return subject, body.strip() + "\n", html
+    return _EmailRenderer().render(template, context)
+
+
+class _EmailRenderer:
+    """Renders e-mails with the settings and base URL read once, however many it renders.
+
+    Templates are rendered straight from the Jinja environment: e-mails use none of the page
+    context processors (the district's settings are passed in), and skipping them saves a
+    settings lookup per template.
+    """
+
+    def __init__(self) -> None:
+        self.settings = get_settings()
+        self.base_url = current_app.config["BASE_URL"].rstrip("/")
+        self.env = current_app.jinja_env
+
+    def render(self, template: str, context: dict) -> tuple[str, str, str]:
+        full = {
+            **context,
+            "district": self.settings,
+            "district_name": self.settings.district_name,
+            "base_url": self.base_url,
+            "link": self.base_url + (context.get("path") or "/"),
+        }
+        text = self.env.get_template(f"emails/{template}.txt").render(full).lstrip()
+        first, _, body = text.partition("\n")
+        if not first.startswith(SUBJECT_PREFIX):
+            raise ValueError(f"emails/{template}.txt must start with a 'Subject:' line.")
+        subject = " ".join(first[len(SUBJECT_PREFIX) :].split())
+        try:
+            html = self.env.get_template(f"emails/{template}.html").render(subject=subject, **full)
+        except TemplateNotFound:
+            html = ""
+        return subject, body.strip() + "\n", html
+
+
+@dataclass
+class NoticeDraft:
+    """One notice to queue: what `queue_notice` takes, for `queue_notices`."""
+
+    purpose_key: str
+    recipients: list[str]
+    template: str
+    context: dict
+    subject_type: str = ""
+    subject_id: int | None = None
 
 
 def queue_notice(
@@ -90,34 +124,86 @@ def queue_notice(
     Also None when there is nobody to write to. A concurrent insert of the same key is caught
     inside a SAVEPOINT, so it does not abort the caller's transaction.
     """
-    addresses = normalize_recipients(recipients)
-    if not addresses:
-        return None
-    if db.session.scalar(select(Notice.id).where(Notice.purpose_key == purpose_key)) is not None:
-        return None
-    subject, body_text, body_html = render_email(template, context)
+    queued = queue_notices([NoticeDraft(purpose_key, recipients, template, context, subject_type, subject_id)], now=now)
+    return queued[0] if queued else None
+
+
+def queue_notices(drafts: Iterable[NoticeDraft], *, now: datetime | None = None) -> list[Notice]:
+    """Add notices to the session (the caller commits); returns those queued, in the drafts' order.
+
+    Skips, as `queue_notice` does, a draft with nobody to write to and a purpose key already in
+    the outbox (or earlier in `drafts`). The keys are checked in one query per thousand and the
+    rest inserted in one flush, inside a SAVEPOINT. When another process queues one of the same
+    keys between the check and the insert, the unique constraint refuses the batch; the
+    SAVEPOINT is rolled back and the batch queued again one notice at a time, each in its own
+    SAVEPOINT, so the race costs only the duplicate and never the caller's transaction.
+    """
+    wanted: dict[str, tuple[NoticeDraft, list[str]]] = {}
+    for draft in drafts:
+        addresses = normalize_recipients(draft.recipients)
+        if addresses and draft.purpose_key not in wanted:
+            wanted[draft.purpose_key] = (draft, addresses)
+    for key in _queued_keys(list(wanted)):
+        del wanted[key]
+    if not wanted:
+        return []
+    renderer = _EmailRenderer()
     now = now or utcnow()
-    notice = Notice(
-        purpose_key=purpose_key,
-        recipients=", ".join(addresses),
-        subject=subject[:300],
-        body_text=body_text,
-        body_html=body_html,
-        status=NoticeStatus.QUEUED,
-        attempts=0,
-        last_error="",
-        created_at=now,
-        next_attempt_at=now,
-        subject_type=subject_type,
-        subject_id=subject_id,
-    )
+    rows = [_notice_values(draft, addresses, renderer, now) for draft, addresses in wanted.values()]
     begin_outer_transaction()
     try:
         with db.session.begin_nested():
-            db.session.add(notice)
-    except IntegrityError:  # another process queued the same purpose key a moment ago
-        return None
-    return notice
+            # An ORM bulk INSERT: the rows go in batches and come back as Notice objects in the session.
+            queued = {
+                notice.purpose_key: notice for notice in db.session.scalars(insert(Notice).returning(Notice), rows)
+            }
+    except IntegrityError:  # another process queued one of these keys a moment ago
+        return _queue_one_at_a_time(rows)
+    return [queued[key] for key in wanted]
+
+
+def _queued_keys(keys: list[str]) -> set[str]:
+    """Which of these purpose keys are already in the outbox (pending ones included: autoflush)."""
+    found: set[str] = set()
+    for start in range(0, len(keys), KEY_BATCH):
+        chunk = keys[start : start + KEY_BATCH]
+        found.update(db.session.scalars(select(Notice.purpose_key).where(Notice.purpose_key.in_(chunk))))
+    return found
+
+
+def _notice_values(draft: NoticeDraft, addresses: list[str], renderer: _EmailRenderer, now: datetime) -> dict:
+    subject, body_text, body_html = renderer.render(draft.template, draft.context)
+    return {
+        "purpose_key": draft.purpose_key,
+        "recipients": ", ".join(addresses),
+        "subject": subject[:300],
+        "body_text": body_text,
+        "body_html": body_html,
+        "status": NoticeStatus.QUEUED,
+        "attempts": 0,
+        "last_error": "",
+        "created_at": now,
+        "next_attempt_at": now,
+        "subject_type": draft.subject_type,
+        "subject_id": draft.subject_id,
+    }
+
+
+def _queue_one_at_a_time(rows: list[dict]) -> list[Notice]:
+    """The batch lost a race: skip the keys now taken, insert each of the others in its own SAVEPOINT."""
+    taken = _queued_keys([values["purpose_key"] for values in rows])
+    queued: list[Notice] = []
+    for values in rows:
+        if values["purpose_key"] in taken:
+            continue
+        notice = Notice(**values)
+        try:
+            with db.session.begin_nested():
+                db.session.add(notice)
+        except IntegrityError:  # taken by yet another insert since the check
+            continue
+        queued.append(notice)
+    return queued
 
 
 def begin_outer_transaction() -> None:
