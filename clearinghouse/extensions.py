@@ -7,8 +7,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import MetaData, event, inspect
+from sqlalchemy.orm import DeclarativeBase, Mapper
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -27,6 +27,20 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+@event.listens_for(Mapper, "init")
+@event.listens_for(Mapper, "load")
+def _give_state_its_dict(target: object, *_: object) -> None:
+    """Work around a CPython 3.11 heap corruption (fixed by 3.12's deferred GC).
+
+    On 3.11, storing a new attribute name on an InstanceState whose attributes are still inline
+    allocates its __dict__, and that allocation can run the cyclic GC; if the GC frees the state's
+    own object, its weakref callback (InstanceState._cleanup) stores attributes on the same state and
+    the inline values are freed twice (session.close() -> _detach_states, seen as segfaults in long
+    runs). Reading __dict__ while the object is surely alive makes every later store a plain dict write.
+    """
+    inspect(target).__dict__  # noqa: B018 - the read materializes the dict
 
 
 @contextmanager
