@@ -1,6 +1,6 @@
 """A bare Flask "hello" app: the baseline that bench/load.py serves the same way as the Clearinghouse.
 
-    gunicorn --chdir bench hello:app
+gunicorn --chdir bench hello:app
 """
 
 from flask import Flask

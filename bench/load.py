@@ -98,8 +98,22 @@ def prepare(url: str, build: bool, seed: int) -> str:
 def gunicorn(app_spec: str, chdir: Path, workers: int, env: dict[str, str], ready_path: str) -> Iterator[str]:
     """Serve `app_spec` on a free loopback port with the flags every server of this bench gets."""
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"{HOST}:{port}", "--workers", str(workers),
-               "--worker-class", "sync", "--log-level", "warning", "--chdir", str(chdir), app_spec]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--log-level",
+        "warning",
+        "--chdir",
+        str(chdir),
+        app_spec,
+    ]
     base = f"http://{HOST}:{port}"
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
@@ -112,8 +126,9 @@ def gunicorn(app_spec: str, chdir: Path, workers: int, env: dict[str, str], read
                 except OSError:
                     if process.poll() is not None or time.monotonic() > deadline:
                         log.seek(0)
-                        raise SystemExit(f"gunicorn {app_spec} did not start:\n"
-                                         + log.read().decode(errors="replace")) from None
+                        raise SystemExit(
+                            f"gunicorn {app_spec} did not start:\n" + log.read().decode(errors="replace")
+                        ) from None
                     time.sleep(0.2)
             yield base
         finally:
@@ -178,11 +193,26 @@ def load(base: str, path: str, args: argparse.Namespace) -> dict:
     with urllib.request.urlopen(base + path, timeout=10) as response:  # noqa: S310 - our loopback server
         if response.status != 200:
             raise SystemExit(f"{path} answered {response.status}")
-    command = [sys.executable, __file__, "--drive", "--port", str(port), "--path", path,
-               "--clients", str(args.clients), "--seconds", str(args.seconds), "--warmup", str(args.warmup),
-               "--max-requests", str(args.max_requests)]
-    result = subprocess.run(command, capture_output=True, text=True, check=False,
-                            timeout=args.warmup + args.seconds + 60)
+    command = [
+        sys.executable,
+        __file__,
+        "--drive",
+        "--port",
+        str(port),
+        "--path",
+        path,
+        "--clients",
+        str(args.clients),
+        "--seconds",
+        str(args.seconds),
+        "--warmup",
+        str(args.warmup),
+        "--max-requests",
+        str(args.max_requests),
+    ]
+    result = subprocess.run(
+        command, capture_output=True, text=True, check=False, timeout=args.warmup + args.seconds + 60
+    )
     if result.returncode != 0:
         raise SystemExit("The load generator failed:\n" + result.stderr)
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -190,8 +220,11 @@ def load(base: str, path: str, args: argparse.Namespace) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default="postgresql://127.0.0.1/test",
-                        help="the PostgreSQL server to make the database on (default %(default)s)")
+    parser.add_argument(
+        "--database-url",
+        default="postgresql://127.0.0.1/test",
+        help="the PostgreSQL server to make the database on (default %(default)s)",
+    )
     parser.add_argument("--database-name", default="ch_bench_load", help="default %(default)s")
     parser.add_argument("--reuse", action="store_true", help="use the database a --keep run left; build if missing")
     parser.add_argument("--keep", action="store_true", help="leave the database for a later --reuse")
@@ -212,14 +245,21 @@ def main() -> None:
     with bench_database(args.database_url, args.database_name, reuse=args.reuse, keep=args.keep) as (url, build):
         started = time.perf_counter()
         product_path = prepare(url, build, args.seed)
-        print(("Built" if build else "Reusing") + f" {args.database_name}: {VENDORS:,} vendors"
-              + (f" in {time.perf_counter() - started:.1f} s" if build else ""))
+        print(
+            ("Built" if build else "Reusing")
+            + f" {args.database_name}: {VENDORS:,} vendors"
+            + (f" in {time.perf_counter() - started:.1f} s" if build else "")
+        )
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(32)}
-        with (gunicorn("hello:app", PROJECT_ROOT / "bench", args.workers, env, "/") as hello,
-              gunicorn("wsgi:app", PROJECT_ROOT, args.workers, env, "/about") as site):
-            rows = [("hello (bare Flask)", load(hello, "/", args)),
-                    ("directory", load(site, "/directory", args)),
-                    (f"product page ({product_path})", load(site, product_path, args))]
+        with (
+            gunicorn("hello:app", PROJECT_ROOT / "bench", args.workers, env, "/") as hello,
+            gunicorn("wsgi:app", PROJECT_ROOT, args.workers, env, "/about") as site,
+        ):
+            rows = [
+                ("hello (bare Flask)", load(hello, "/", args)),
+                ("directory", load(site, "/directory", args)),
+                (f"product page ({product_path})", load(site, product_path, args)),
+            ]
     print(f"\n{'page':40} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for label, r in rows:
         print(f"{label:40} {r['requests']:9,} {r['rps']:8.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {r['errors']:7}")
@@ -227,10 +267,12 @@ def main() -> None:
     print("\napp / hello:")
     for label, r in rows[1:]:
         print(f"  {label:38} throughput {r['rps'] / base['rps']:6.1%}   p50 {r['p50_ms'] / base['p50_ms']:5.1f}×")
-    print(f"\n{args.workers} gunicorn sync workers per server, {args.clients} concurrent clients in one process "
-          f"(threads, http.client), {args.seconds:g} s per page after {args.warmup:g} s of warm-up, "
-          f"{os.cpu_count()} cores shared by servers, PostgreSQL and the load generator; load average "
-          f"{os.getloadavg()[0]:.1f}.")
+    print(
+        f"\n{args.workers} gunicorn sync workers per server, {args.clients} concurrent clients in one process "
+        f"(threads, http.client), {args.seconds:g} s per page after {args.warmup:g} s of warm-up, "
+        f"{os.cpu_count()} cores shared by servers, PostgreSQL and the load generator; load average "
+        f"{os.getloadavg()[0]:.1f}."
+    )
     for label, r in rows:
         if r["errors"]:
             print(f"{label}: {r['errors']} error(s), the first: {r['first_error']}")

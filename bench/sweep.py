@@ -69,28 +69,56 @@ def populate(rng: random.Random, today: date) -> dict[str, int]:
     now = datetime.now(UTC)
     stamps = {"created_at": now, "updated_at": now}
     ensure_settings()
-    _insert(User.__table__, [
-        {"email": f"officer{n}@district.example", "role": "officer", **stamps} for n in range(1, OFFICERS + 1)
-    ])
+    _insert(
+        User.__table__,
+        [{"email": f"officer{n}@district.example", "role": "officer", **stamps} for n in range(1, OFFICERS + 1)],
+    )
     # Every vendor has a public contact address but one in 500; every other vendor has a vendor user.
-    _insert(Vendor.__table__, [
-        {"id": v, "name": f"Vendor {v} Learning", "slug": f"vendor-{v}",
-         "contact_email": "" if v % 500 == 0 else f"privacy@vendor{v}.example", **stamps, "version": 1}
-        for v in range(1, VENDORS + 1)
-    ])
-    _insert(User.__table__, [
-        {"email": f"user@vendor{v}.example", "role": "vendor", "vendor_id": v, **stamps}
-        for v in range(2, VENDORS + 1, 2) if v % 500
-    ])
-    _insert(Product.__table__, [
-        {"id": p, "vendor_id": (p - 1) % VENDORS + 1, "name": f"Product {p}", "slug": f"product-{p}",
-         "purpose_md": "Lessons and practice.", **stamps, "version": 1}
-        for p in range(1, VENDORS * PRODUCTS_PER_VENDOR + 1)
-    ])
+    _insert(
+        Vendor.__table__,
+        [
+            {
+                "id": v,
+                "name": f"Vendor {v} Learning",
+                "slug": f"vendor-{v}",
+                "contact_email": "" if v % 500 == 0 else f"privacy@vendor{v}.example",
+                **stamps,
+                "version": 1,
+            }
+            for v in range(1, VENDORS + 1)
+        ],
+    )
+    _insert(
+        User.__table__,
+        [
+            {"email": f"user@vendor{v}.example", "role": "vendor", "vendor_id": v, **stamps}
+            for v in range(2, VENDORS + 1, 2)
+            if v % 500
+        ],
+    )
+    _insert(
+        Product.__table__,
+        [
+            {
+                "id": p,
+                "vendor_id": (p - 1) % VENDORS + 1,
+                "name": f"Product {p}",
+                "slug": f"product-{p}",
+                "purpose_md": "Lessons and practice.",
+                **stamps,
+                "version": 1,
+            }
+            for p in range(1, VENDORS * PRODUCTS_PER_VENDOR + 1)
+        ],
+    )
 
-    kinds = (["expiring"] * round(AGREEMENTS * EXPIRING) + ["ended_new"] * round(AGREEMENTS * ENDED_NEW)
-             + ["renewed"] * round(AGREEMENTS * RENEWED) + ["draft"] * round(AGREEMENTS * DRAFT)
-             + ["request"] * round(OPEN_REQUESTS * (1 - DISTRICT_REQUEST_SHARE)))
+    kinds = (
+        ["expiring"] * round(AGREEMENTS * EXPIRING)
+        + ["ended_new"] * round(AGREEMENTS * ENDED_NEW)
+        + ["renewed"] * round(AGREEMENTS * RENEWED)
+        + ["draft"] * round(AGREEMENTS * DRAFT)
+        + ["request"] * round(OPEN_REQUESTS * (1 - DISTRICT_REQUEST_SHARE))
+    )
     kinds += ["active"] * (AGREEMENTS - len(kinds))
     rng.shuffle(kinds)
     agreements, links, requests, notices = [], [], [], []
@@ -99,9 +127,21 @@ def populate(rng: random.Random, today: date) -> dict[str, int]:
     for n, kind in enumerate(kinds, 1):
         vendor_id = (n - 1) % VENDORS + 1
         signed = today - timedelta(days=rng.randint(400, 2000))
-        row = {"id": n, "vendor_id": vendor_id, "kind": "ndpa", "reference": f"NDPA {n}", "signed_on": signed,
-               "effective_on": signed, "expires_on": None, "auto_renews": False, "terminated_on": None,
-               "destruction_window_days": None, "renewed_by_id": None, **stamps, "version": 1}
+        row = {
+            "id": n,
+            "vendor_id": vendor_id,
+            "kind": "ndpa",
+            "reference": f"NDPA {n}",
+            "signed_on": signed,
+            "effective_on": signed,
+            "expires_on": None,
+            "auto_renews": False,
+            "terminated_on": None,
+            "destruction_window_days": None,
+            "renewed_by_id": None,
+            **stamps,
+            "version": 1,
+        }
         if kind == "active":
             roll = rng.random()
             if roll < 0.1:
@@ -118,8 +158,11 @@ def populate(rng: random.Random, today: date) -> dict[str, int]:
             counts["expiring"] += 1
         elif kind == "ended_new":
             if rng.random() < 0.15:
-                row.update(terminated_on=today - timedelta(days=rng.randint(0, 3)), termination_reason="Breach.",
-                           expires_on=today + timedelta(days=400))
+                row.update(
+                    terminated_on=today - timedelta(days=rng.randint(0, 3)),
+                    termination_reason="Breach.",
+                    expires_on=today + timedelta(days=400),
+                )
             else:
                 row["expires_on"] = today - timedelta(days=rng.randint(1, 3))
             counts["ended_new"] += 1
@@ -137,35 +180,55 @@ def populate(rng: random.Random, today: date) -> dict[str, int]:
         issued = today - timedelta(days=rng.randint(0, 150))
         agreement = agreements[rng.choice(successors) - 1]
         request = _request(len(requests) + 1, agreement, issued, now)
-        request.update(origin="district_request", origin_key=None, reason="At the district's written request.",
-                       agreement_id=agreement["id"] if rng.random() < 0.5 else None,
-                       due_on=issued + timedelta(days=rng.choice([30, 60])))
+        request.update(
+            origin="district_request",
+            origin_key=None,
+            reason="At the district's written request.",
+            agreement_id=agreement["id"] if rng.random() < 0.5 else None,
+            due_on=issued + timedelta(days=rng.choice([30, 60])),
+        )
         requests.append(request)
     for request in requests:
         counts["open_requests"] += 1
-        notices.append({"purpose_key": f"request:{request['id']}:issued",
-                        "recipients": f"privacy@vendor{request['vendor_id']}.example",
-                        "subject": "Directive to dispose of student data", "body_text": "…", "status": "sent",
-                        "attempts": 1, "created_at": now, "next_attempt_at": now, "sent_at": now,
-                        "subject_type": "destruction_request", "subject_id": request["id"]})
+        notices.append(
+            {
+                "purpose_key": f"request:{request['id']}:issued",
+                "recipients": f"privacy@vendor{request['vendor_id']}.example",
+                "subject": "Directive to dispose of student data",
+                "body_text": "…",
+                "status": "sent",
+                "attempts": 1,
+                "created_at": now,
+                "next_attempt_at": now,
+                "sent_at": now,
+                "subject_type": "destruction_request",
+                "subject_id": request["id"],
+            }
+        )
     _insert(Agreement.__table__, agreements)
     # Each renewed agreement points at a distinct active successor of the same vendor (inserted first: a
     # successor may come later in the list).
     spare: dict[int, list[int]] = {}
     for n in successors:
         spare.setdefault(agreements[n - 1]["vendor_id"], []).append(n)
-    renewals = [{"b_id": a["id"], "b_successor": spare[a["vendor_id"]].pop()}
-                for a in agreements if kinds[a["id"] - 1] == "renewed" and spare.get(a["vendor_id"])]
+    renewals = [
+        {"b_id": a["id"], "b_successor": spare[a["vendor_id"]].pop()}
+        for a in agreements
+        if kinds[a["id"] - 1] == "renewed" and spare.get(a["vendor_id"])
+    ]
     table = Agreement.__table__
-    db.session.execute(table.update().where(table.c.id == sa.bindparam("b_id"))
-                       .values(renewed_by_id=sa.bindparam("b_successor")), renewals)
+    db.session.execute(
+        table.update().where(table.c.id == sa.bindparam("b_id")).values(renewed_by_id=sa.bindparam("b_successor")),
+        renewals,
+    )
     _insert(agreement_product, links)
     _insert(DestructionRequest.__table__, requests)
     _insert(Notice.__table__, notices)
     if db.engine.dialect.name == "postgresql":  # explicit ids leave the sequences behind
         for table in ("vendor", "product", "agreement", "destruction_request"):
-            db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                       f"(SELECT max(id) FROM {table}))"))
+            db.session.execute(
+                sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+            )
     db.session.commit()
     if db.engine.dialect.name == "postgresql":  # what autovacuum would soon do
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -178,11 +241,20 @@ def populate(rng: random.Random, today: date) -> dict[str, int]:
 
 def _request(request_id: int, agreement: dict, issued: date, now: datetime) -> dict:
     window = agreement["destruction_window_days"] or 60
-    return {"id": request_id, "vendor_id": agreement["vendor_id"], "agreement_id": agreement["id"],
-            "origin_key": f"agreement:{agreement['id']}:ended", "origin": "agreement_ended",
-            "reason": f"The agreement NDPA {agreement['id']} expired and was not renewed.", "issued_on": issued,
-            "due_on": issued + timedelta(days=window), "status": "open", "created_at": now, "updated_at": now,
-            "version": 1}
+    return {
+        "id": request_id,
+        "vendor_id": agreement["vendor_id"],
+        "agreement_id": agreement["id"],
+        "origin_key": f"agreement:{agreement['id']}:ended",
+        "origin": "agreement_ended",
+        "reason": f"The agreement NDPA {agreement['id']} expired and was not renewed.",
+        "issued_on": issued,
+        "due_on": issued + timedelta(days=window),
+        "status": "open",
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
 
 
 def peak_rss_mb() -> float:
@@ -212,11 +284,21 @@ def run_sweep(database_url: str, today: date) -> None:
         seconds = time.perf_counter() - started
         peak_mb = peak_rss_mb()
         notices = db.session.scalar(sa.select(sa.func.count()).select_from(Notice))
-    print(json.dumps({
-        "seconds": seconds, "baseline_mb": baseline_mb, "peak_mb": peak_mb,
-        "opened": len(report.opened), "warnings": len(report.warnings), "reminders": len(report.reminders),
-        "escalations": len(report.escalations), "problems": len(report.problems), "notices_in_outbox": notices,
-    }))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "baseline_mb": baseline_mb,
+                "peak_mb": peak_mb,
+                "opened": len(report.opened),
+                "warnings": len(report.warnings),
+                "reminders": len(report.reminders),
+                "escalations": len(report.escalations),
+                "problems": len(report.problems),
+                "notices_in_outbox": notices,
+            }
+        )
+    )
 
 
 def sweep_in_child(database_url: str, today: date) -> dict:
@@ -248,23 +330,31 @@ def main() -> None:
             dialect = db.engine.dialect.name
             db.session.remove()
             db.engine.dispose()
-        print(f"Built {dialect} database in {time.perf_counter() - started:.1f} s: {VENDORS:,} vendors, "
-              f"{AGREEMENTS:,} agreements ({counts['expiring']:,} inside the warning marks, {counts['ended_new']:,} "
-              f"newly ended), {counts['open_requests']:,} open destruction requests; sweeping as of {today}")
+        print(
+            f"Built {dialect} database in {time.perf_counter() - started:.1f} s: {VENDORS:,} vendors, "
+            f"{AGREEMENTS:,} agreements ({counts['expiring']:,} inside the warning marks, {counts['ended_new']:,} "
+            f"newly ended), {counts['open_requests']:,} open destruction requests; sweeping as of {today}"
+        )
         runs = [("first run", sweep_in_child(url, today)), ("again, same day", sweep_in_child(url, today))]
-    print(f"\n{'sweep':16} {'seconds':>8} {'peak MB':>8} {'opened':>7} {'warnings':>8} {'reminders':>9} "
-          f"{'escalations':>11} {'problems':>8}")
+    print(
+        f"\n{'sweep':16} {'seconds':>8} {'peak MB':>8} {'opened':>7} {'warnings':>8} {'reminders':>9} "
+        f"{'escalations':>11} {'problems':>8}"
+    )
     for label, r in runs:
         flags = [f"over {GOAL_SECONDS} s"] if r["seconds"] >= GOAL_SECONDS else []
         flags += [f"over {GOAL_MB} MB"] if r["peak_mb"] >= GOAL_MB else []
-        print(f"{label:16} {r['seconds']:8.1f} {r['peak_mb']:8.0f} {r['opened']:7,} {r['warnings']:8,} "
-              f"{r['reminders']:9,} {r['escalations']:11,} {r['problems']:8,}"
-              + (f"  ({', '.join(flags)})" if flags else ""))
+        print(
+            f"{label:16} {r['seconds']:8.1f} {r['peak_mb']:8.0f} {r['opened']:7,} {r['warnings']:8,} "
+            f"{r['reminders']:9,} {r['escalations']:11,} {r['problems']:8,}"
+            + (f"  ({', '.join(flags)})" if flags else "")
+        )
     first = runs[0][1]
-    print(f"\nPeak memory is the sweep process's high-water mark ({first['baseline_mb']:.0f} MB of it before the sweep "
-          f"started: interpreter, app, drivers); {first['notices_in_outbox']:,} notices in the outbox after the "
-          f"first run; deliver=False (SMTP delivery is not timed); {os.cpu_count()} cores, load average "
-          f"{os.getloadavg()[0]:.1f}.")
+    print(
+        f"\nPeak memory is the sweep process's high-water mark ({first['baseline_mb']:.0f} MB of it before the sweep "
+        f"started: interpreter, app, drivers); {first['notices_in_outbox']:,} notices in the outbox after the "
+        f"first run; deliver=False (SMTP delivery is not timed); {os.cpu_count()} cores, load average "
+        f"{os.getloadavg()[0]:.1f}."
+    )
 
 
 if __name__ == "__main__":

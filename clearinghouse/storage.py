@@ -122,9 +122,7 @@ def pdf_page_count(data: bytes, field: str = "document") -> int:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
-            raise DomainError(
-                "That PDF is password-protected. Upload a copy without a password.", field=field
-            )
+            raise DomainError("That PDF is password-protected. Upload a copy without a password.", field=field)
         pages = len(reader.pages)
         for page in reader.pages:
             page.get_contents()  # touches each page's content stream

@@ -20,7 +20,7 @@ from clearinghouse.directory.models import (
 from clearinghouse.extensions import db
 
 _seq = itertools.count(1)
-TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 - a test fixture, not a secret
+TEST_PASSWORD = "correct horse battery staple"
 _hash_cache: dict[str, str] = {}
 
 
@@ -44,30 +44,51 @@ def password_hash(password: str = TEST_PASSWORD) -> str:
     return _hash_cache[password]
 
 
-def make_user(*, role: str | Role = Role.OFFICER, email: str | None = None, vendor: Vendor | None = None,
-              password: str | None = TEST_PASSWORD, **overrides) -> User:
+def make_user(
+    *,
+    role: str | Role = Role.OFFICER,
+    email: str | None = None,
+    vendor: Vendor | None = None,
+    password: str | None = TEST_PASSWORD,
+    **overrides,
+) -> User:
     n = _n()
-    return _save(User(
-        email=(email or f"user{n}@district.example").lower(),
-        name=overrides.pop("name", f"Test User {n}"),
-        role=Role(role),
-        vendor_id=vendor.id if vendor else overrides.pop("vendor_id", None),
-        password_hash=password_hash(password) if password else "",
-        **overrides,
-    ))
+    return _save(
+        User(
+            email=(email or f"user{n}@district.example").lower(),
+            name=overrides.pop("name", f"Test User {n}"),
+            role=Role(role),
+            vendor_id=vendor.id if vendor else overrides.pop("vendor_id", None),
+            password_hash=password_hash(password) if password else "",
+            **overrides,
+        )
+    )
 
 
 def make_vendor(**overrides) -> Vendor:
     n = _n()
     name = overrides.pop("name", f"Vendor {n}")
-    return _save(Vendor(name=name, slug=overrides.pop("slug", slugify(name)),
-                        website=overrides.pop("website", f"https://vendor{n}.example"), **overrides))
+    return _save(
+        Vendor(
+            name=name,
+            slug=overrides.pop("slug", slugify(name)),
+            website=overrides.pop("website", f"https://vendor{n}.example"),
+            **overrides,
+        )
+    )
 
 
 def make_school(**overrides) -> School:
     n = _n()
     name = overrides.pop("name", f"School {n}")
-    return _save(School(name=name, slug=overrides.pop("slug", slugify(name)), grade_band=overrides.pop("grade_band", "K-5"), **overrides))
+    return _save(
+        School(
+            name=name,
+            slug=overrides.pop("slug", slugify(name)),
+            grade_band=overrides.pop("grade_band", "K-5"),
+            **overrides,
+        )
+    )
 
 
 def make_category(**overrides) -> DataCategory:
@@ -80,12 +101,20 @@ def make_element(category: DataCategory | None = None, **overrides) -> DataEleme
     n = _n()
     category = category or make_category()
     name = overrides.pop("name", f"Element {n}")
-    return _save(DataElement(category_id=category.id, name=name, slug=overrides.pop("slug", slugify(f"{name}-{n}")),
-                             position=n, **overrides))
+    return _save(
+        DataElement(
+            category_id=category.id,
+            name=name,
+            slug=overrides.pop("slug", slugify(f"{name}-{n}")),
+            position=n,
+            **overrides,
+        )
+    )
 
 
-def make_product(vendor: Vendor | None = None, *, elements: list[DataElement] = (), schools: list[School] = (),
-                 **overrides) -> Product:
+def make_product(
+    vendor: Vendor | None = None, *, elements: list[DataElement] = (), schools: list[School] = (), **overrides
+) -> Product:
     n = _n()
     vendor = vendor or make_vendor()
     name = overrides.pop("name", f"Product {n}")
@@ -124,13 +153,15 @@ def make_revision(vendor: Vendor, product: Product | None = None, **overrides):
     from clearinghouse.audit.models import DisclosureRevision
 
     n = _n()
-    return _save(DisclosureRevision(
-        vendor_id=vendor.id,
-        product_id=product.id if product else None,
-        kind=overrides.pop("kind", "data_use.added"),
-        summary=overrides.pop("summary", f"Change number {n}."),
-        **overrides,
-    ))
+    return _save(
+        DisclosureRevision(
+            vendor_id=vendor.id,
+            product_id=product.id if product else None,
+            kind=overrides.pop("kind", "data_use.added"),
+            summary=overrides.pop("summary", f"Change number {n}."),
+            **overrides,
+        )
+    )
 
 
 def make_pdf_bytes(pages: int = 1) -> bytes:
@@ -165,13 +196,15 @@ def make_destruction_request(vendor: Vendor, agreement: Agreement | None = None,
     from clearinghouse.destruction.models import DestructionRequest, RequestOrigin, RequestStatus
 
     issued_on = overrides.pop("issued_on", date(2027, 1, 4))
-    return _save(DestructionRequest(
-        vendor_id=vendor.id,
-        agreement_id=agreement.id if agreement else None,
-        origin=overrides.pop("origin", RequestOrigin.DISTRICT_REQUEST),
-        reason=overrides.pop("reason", "The district asks for the data to be destroyed."),
-        issued_on=issued_on,
-        due_on=overrides.pop("due_on", issued_on + timedelta(days=60)),
-        status=overrides.pop("status", RequestStatus.OPEN),
-        **overrides,
-    ))
+    return _save(
+        DestructionRequest(
+            vendor_id=vendor.id,
+            agreement_id=agreement.id if agreement else None,
+            origin=overrides.pop("origin", RequestOrigin.DISTRICT_REQUEST),
+            reason=overrides.pop("reason", "The district asks for the data to be destroyed."),
+            issued_on=issued_on,
+            due_on=overrides.pop("due_on", issued_on + timedelta(days=60)),
+            status=overrides.pop("status", RequestStatus.OPEN),
+            **overrides,
+        )
+    )

@@ -73,8 +73,14 @@ def disclose_changes(product: Product, before: dict[str, Any] | None) -> list[Di
     """Add one revision per public change since `before` (None: the product is new)."""
     after = public_snapshot(product)
     return [
-        disclose(product.vendor_id, kind, summary, product_id=product.id,
-                 before=_part(before, kind), after=_part(after, kind))
+        disclose(
+            product.vendor_id,
+            kind,
+            summary,
+            product_id=product.id,
+            before=_part(before, kind),
+            after=_part(after, kind),
+        )
         for kind, summary in describe_changes(before, after)
     ]
 

@@ -49,7 +49,13 @@ def _add(parent: ET.Element, name: str, text: str | None = None, **attributes: s
 
 
 def build_feed(
-    entries: Sequence[RevisionEntry], *, base_url: str, title: str, author: str, feed_path: str, page_path: str,
+    entries: Sequence[RevisionEntry],
+    *,
+    base_url: str,
+    title: str,
+    author: str,
+    feed_path: str,
+    page_path: str,
     now: datetime,
 ) -> bytes:
     """The feed document: entries newest first; `updated` is the newest entry's time (else `now`)."""

@@ -87,11 +87,7 @@ def filter_choices() -> tuple[list[tuple[str, str]], list[str], list[str]]:
 
 def search_events(filters: LogFilters, page: int, per_page: int = PER_PAGE) -> Pagination:
     """One page of matching events, newest first (two queries)."""
-    stmt = (
-        select(AuditEvent)
-        .where(*filters.clauses())
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-    )
+    stmt = select(AuditEvent).where(*filters.clauses()).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     return db.paginate(stmt, page=page, per_page=per_page, max_per_page=PER_PAGE, error_out=False)
 
 

@@ -27,9 +27,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def pending_changes(
-    record: db.Model, *, exclude: tuple[str, ...] = ("updated_at", "version")
-) -> dict[str, list]:
+def pending_changes(record: db.Model, *, exclude: tuple[str, ...] = ("updated_at", "version")) -> dict[str, list]:
     """Each column changed on the record since it was loaded: {field: [before, after]}.
 
     Call it after setting attributes and before the flush that clears the history. When an
@@ -59,9 +57,7 @@ def pending_changes(
         table = state.mapper.local_table
         columns = [state.mapper.get_property(key).columns[0] for key in unknown_before]
         with db.session.no_autoflush:
-            row = db.session.connection().execute(
-                select(*columns).where(table.c.id == state.identity[0])
-            ).one_or_none()
+            row = db.session.connection().execute(select(*columns).where(table.c.id == state.identity[0])).one_or_none()
         if row is not None:
             for key, value in zip(unknown_before, row, strict=True):
                 changes[key][0] = value
@@ -74,9 +70,7 @@ def snapshot(
     """Every column of a record as [value, None], for a deletion's audit entry."""
     mapper = inspect(record).mapper
     return {
-        attr.key: [_plain(getattr(record, attr.key)), None]
-        for attr in mapper.column_attrs
-        if attr.key not in exclude
+        attr.key: [_plain(getattr(record, attr.key)), None] for attr in mapper.column_attrs if attr.key not in exclude
     }
 
 

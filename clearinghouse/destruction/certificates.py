@@ -147,9 +147,8 @@ def signature_report(data: bytes, roots: list[asn1_x509.Certificate] | None = No
     context = ValidationContext(trust_roots=roots, allow_fetching=False)
     signatures = [_check_signature(sig, context, bool(roots)) for sig in embedded]
     intact = all(s["intact"] and s["covers_whole_document"] for s in signatures)
-    summary = (
-        f"Digitally signed ({len(signatures)} signature{'s' if len(signatures) > 1 else ''}); "
-        + ("not changed since signing." if intact else "ALTERED after signing or not fully covered: check the file.")
+    summary = f"Digitally signed ({len(signatures)} signature{'s' if len(signatures) > 1 else ''}); " + (
+        "not changed since signing." if intact else "ALTERED after signing or not fully covered: check the file."
     )
     return {"signed": True, "signatures": signatures, "summary": summary}
 

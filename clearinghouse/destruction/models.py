@@ -63,9 +63,7 @@ class DestructionRequest(TimestampMixin, VersionedMixin, db.Model):
     origin: Mapped[RequestOrigin] = mapped_column(str_enum(RequestOrigin))
     reason: Mapped[str] = mapped_column(Text)
     scope: Mapped[RequestScope] = mapped_column(str_enum(RequestScope), default=RequestScope.ALL)
-    nature: Mapped[DispositionNature] = mapped_column(
-        str_enum(DispositionNature), default=DispositionNature.DESTROY
-    )
+    nature: Mapped[DispositionNature] = mapped_column(str_enum(DispositionNature), default=DispositionNature.DESTROY)
     transfer_to: Mapped[str] = mapped_column(String(300), default="")
     instructions: Mapped[str] = mapped_column(Text, default="")
     schedule: Mapped[DispositionSchedule] = mapped_column(

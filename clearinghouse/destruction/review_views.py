@@ -54,8 +54,10 @@ def accept_certificate(certificate_id: int):
         except DomainError as err:
             flash(err.message, "error")
         else:
-            flash("Certificate accepted. The request is closed and the public pages show the destruction as certified.",
-                  "success")
+            flash(
+                "Certificate accepted. The request is closed and the public pages show the destruction as certified.",
+                "success",
+            )
     return redirect(_back_to(cert), 303)
 
 

@@ -104,4 +104,3 @@ class SettingsForm(FlaskForm):
     def values(self) -> dict:
         """The setting columns as typed, ready for the service."""
         return {name: self[name].data for name in EDITABLE_FIELDS}
-

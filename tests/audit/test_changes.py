@@ -25,10 +25,16 @@ def test_changes_page_is_public_and_groups_changes_by_district_date_newest_first
         product = factories.make_product(vendor, name="Acme Math", slug="acme-math")
         factories.make_revision(vendor, product, summary="Acme Math now receives Grades.", occurred_at=T0)
         # 02:00 UTC on March 11 is still March 10 in the district (EDT).
-        factories.make_revision(vendor, None, kind="agreement.renewed", summary="Agreement renewed until 2029.",
-                                occurred_at=datetime(2026, 3, 11, 2, 0, tzinfo=UTC))
-        factories.make_revision(vendor, product, summary="Acme Math: status changed.",
-                                occurred_at=T0 + timedelta(days=2))
+        factories.make_revision(
+            vendor,
+            None,
+            kind="agreement.renewed",
+            summary="Agreement renewed until 2029.",
+            occurred_at=datetime(2026, 3, 11, 2, 0, tzinfo=UTC),
+        )
+        factories.make_revision(
+            vendor, product, summary="Acme Math: status changed.", occurred_at=T0 + timedelta(days=2)
+        )
 
     response = client.get("/changes")
     html = response.get_data(as_text=True)
@@ -36,8 +42,11 @@ def test_changes_page_is_public_and_groups_changes_by_district_date_newest_first
     assert response.status_code == 200
     assert "<h1>What changed</h1>" in html
     assert "3 changes" in html
-    assert entries_shown(html) == ["Acme Math: status changed.", "Agreement renewed until 2029.",
-                                   "Acme Math now receives Grades."]
+    assert entries_shown(html) == [
+        "Acme Math: status changed.",
+        "Agreement renewed until 2029.",
+        "Acme Math now receives Grades.",
+    ]
     days = re.findall(r'<h2 id="day-[^"]+"><time datetime="([^"]+)">([^<]+)</time></h2>', html)
     assert days == [("2026-03-12", "March 12, 2026"), ("2026-03-10", "March 10, 2026")]
     assert '<a href="/products/acme-math">Acme Learning: Acme Math</a>: Acme Math now receives Grades.' in html
@@ -111,10 +120,19 @@ def test_feed_is_valid_atom_with_the_latest_50_revisions(client, app):
     with in_app(app):
         vendor = factories.make_vendor(name="Acme & <Sons>", slug="acme-sons")
         product = factories.make_product(vendor, name="Reader", slug="acme-sons-reader")
-        ids = [factories.make_revision(vendor, product, summary=f"Change {n} & <more>.", kind="data_use.added",
-                                       occurred_at=T0 + timedelta(minutes=n)).id for n in range(55)]
-        factories.make_revision(vendor, None, kind="agreement.renewed", summary="Renewed.",
-                                occurred_at=T0 + timedelta(days=1))
+        ids = [
+            factories.make_revision(
+                vendor,
+                product,
+                summary=f"Change {n} & <more>.",
+                kind="data_use.added",
+                occurred_at=T0 + timedelta(minutes=n),
+            ).id
+            for n in range(55)
+        ]
+        factories.make_revision(
+            vendor, None, kind="agreement.renewed", summary="Renewed.", occurred_at=T0 + timedelta(days=1)
+        )
 
     response = client.get("/changes.atom")
 

@@ -15,8 +15,9 @@ def _product(**overrides) -> Product:
     birth = factories.make_element(category, name="Date of birth")
     grades = factories.make_element(factories.make_category(name="Transcript"), name="Course grades")
     school = factories.make_school(name="Adams Elementary")
-    return factories.make_product(factories.make_vendor(), name="ReadWell", elements=[birth, grades],
-                                  schools=[school], **overrides)
+    return factories.make_product(
+        factories.make_vendor(), name="ReadWell", elements=[birth, grades], schools=[school], **overrides
+    )
 
 
 def _changes(product: Product, change) -> list[tuple[str, str]]:
@@ -40,16 +41,19 @@ def test_an_added_data_element_is_named_with_its_purpose(app):
     with in_app(app):
         product = _product()
         email = factories.make_element(name="Student e-mail")
-        changes = _changes(product, lambda p: p.data_uses.append(
-            DataUse(data_element_id=email.id, purpose="To sign in")))
+        changes = _changes(
+            product, lambda p: p.data_uses.append(DataUse(data_element_id=email.id, purpose="To sign in"))
+        )
         assert changes == [("data_use.added", "ReadWell now receives Student e-mail (To sign in).")]
 
 
 def test_a_removed_data_element_is_named(app):
     with in_app(app):
         product = _product()
-        changes = _changes(product, lambda p: p.data_uses.remove(
-            next(use for use in p.data_uses if use.element.name == "Date of birth")))
+        changes = _changes(
+            product,
+            lambda p: p.data_uses.remove(next(use for use in p.data_uses if use.element.name == "Date of birth")),
+        )
         assert changes == [("data_use.removed", "ReadWell no longer receives Date of birth.")]
 
 

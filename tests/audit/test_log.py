@@ -53,9 +53,17 @@ def test_staff_see_who_did_what_when_from_where_and_each_field_before_and_after(
         user = factories.make_user(role=role, email=f"{role}@district.example", name="Pat Officer")
         vendor_id = factories.make_vendor(name="Acme <Learning>").id
         user_id = user.id
-    add_event(app, actor_id=user_id, target=(Vendor, vendor_id), ip="198.51.100.23",
-              changes={"website": ["https://old.example", "https://new.example"],
-                       "contact_email": [None, "a@b.example"], "is_retired": [False, True]})
+    add_event(
+        app,
+        actor_id=user_id,
+        target=(Vendor, vendor_id),
+        ip="198.51.100.23",
+        changes={
+            "website": ["https://old.example", "https://new.example"],
+            "contact_email": [None, "a@b.example"],
+            "is_retired": [False, True],
+        },
+    )
 
     response = client_as(app, user_id).get("/staff/audit")
     html = response.get_data(as_text=True)
@@ -67,8 +75,11 @@ def test_staff_see_who_did_what_when_from_where_and_each_field_before_and_after(
     assert "198.51.100.23" in html
     assert "Acme &lt;Learning&gt;" in html
     assert re.search(r"<code>website</code></th>\s*<td>https://old.example</td>\s*<td>https://new.example</td>", html)
-    assert re.search(r"<code>contact_email</code></th>\s*<td><span class=\"muted\">\(empty\)</span></td>\s*"
-                     r"<td>a@b.example</td>", html)
+    assert re.search(
+        r"<code>contact_email</code></th>\s*<td><span class=\"muted\">\(empty\)</span></td>\s*"
+        r"<td>a@b.example</td>",
+        html,
+    )
     assert re.search(r"<code>is_retired</code></th>\s*<td>no</td>\s*<td>yes</td>", html)
 
 
@@ -209,12 +220,18 @@ def test_the_log_page_runs_the_same_number_of_queries_for_5_and_50_events(app, o
 
 
 def test_records_link_to_their_staff_page_only_when_the_app_has_one(app, database_url, officer_id):
-    other = create_app({**{key: app.config[key] for key in ("TESTING", "SECRET_KEY", "UPLOAD_DIR", "BASE_URL")},
-                        "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False})
+    other = create_app(
+        {
+            **{key: app.config[key] for key in ("TESTING", "SECRET_KEY", "UPLOAD_DIR", "BASE_URL")},
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
     endpoint, argument = RECORD_PAGES["vendor"][0]
     if endpoint not in other.view_functions:  # until the vendor staff pages exist, stand in for them
-        other.add_url_rule(f"/staff/stand-in-vendors/<int:{argument}>", endpoint=endpoint,
-                           view_func=lambda **kwargs: "vendor page")
+        other.add_url_rule(
+            f"/staff/stand-in-vendors/<int:{argument}>", endpoint=endpoint, view_func=lambda **kwargs: "vendor page"
+        )
     with in_app(app):
         vendor_id = factories.make_vendor().id
         user = db.session.get(User, officer_id)
@@ -229,8 +246,8 @@ def test_records_link_to_their_staff_page_only_when_the_app_has_one(app, databas
     with other.test_request_context():
         vendor_url = url_for(endpoint, **{argument: vendor_id})
 
-    updated_html = html[html.index(f'id="event-{updated}"'):]
-    deleted_html = html[html.index(f'id="event-{deleted}"'):html.index(f'id="event-{updated}"')]
+    updated_html = html[html.index(f'id="event-{updated}"') :]
+    deleted_html = html[html.index(f'id="event-{deleted}"') : html.index(f'id="event-{updated}"')]
     assert f'<a href="{vendor_url}">vendor {vendor_id}</a>' in updated_html
     assert vendor_url not in deleted_html  # the record is gone: no link to it
     with in_app(other):

@@ -53,16 +53,23 @@ def test_revisions_page_links_each_entry_to_its_product_or_vendor(app):
         vendor = factories.make_vendor(name="Acme Learning")
         product = factories.make_product(vendor, name="Acme Math", slug="acme-math")
         factories.make_revision(vendor, product, summary="product change", occurred_at=T0)
-        factories.make_revision(vendor, None, kind="agreement.renewed", summary="vendor change",
-                                occurred_at=T0 + timedelta(hours=1))
+        factories.make_revision(
+            vendor, None, kind="agreement.renewed", summary="vendor change", occurred_at=T0 + timedelta(hours=1)
+        )
         page = public.revisions_page(1, 10)
 
     assert page.total == 2
     vendor_entry, product_entry = page.items
     assert (vendor_entry.revision.summary, vendor_entry.path, vendor_entry.subject) == (
-        "vendor change", "/vendors/acme-learning", "Acme Learning")
+        "vendor change",
+        "/vendors/acme-learning",
+        "Acme Learning",
+    )
     assert (product_entry.revision.summary, product_entry.path, product_entry.subject) == (
-        "product change", "/products/acme-math", "Acme Learning: Acme Math")
+        "product change",
+        "/products/acme-math",
+        "Acme Learning: Acme Math",
+    )
 
 
 def test_revisions_page_filters_by_vendor_and_paginates(app):
@@ -82,8 +89,9 @@ def test_revisions_page_filters_by_vendor_and_paginates(app):
         assert [e.revision.summary for e in last.items] == ["mine 0"]
         assert beyond.items == []
         assert everyone.items[0].revision.summary == "theirs"
-        assert choices == sorted([(mine.id, mine.name, mine.slug), (theirs.id, theirs.name, theirs.slug)],
-                                 key=lambda c: c[1])
+        assert choices == sorted(
+            [(mine.id, mine.name, mine.slug), (theirs.id, theirs.name, theirs.slug)], key=lambda c: c[1]
+        )
         factories.make_vendor(name="AAA No Changes Yet")
         assert public.vendors_with_revisions() == choices
 
@@ -108,15 +116,20 @@ def test_product_history_partial_shows_the_latest_date_and_each_change(app):
     with in_app(app):
         vendor = factories.make_vendor()
         product = factories.make_product(vendor)
-        factories.make_revision(vendor, product, summary="Reads & Co now receives <Grades>.",
-                                occurred_at=datetime(2026, 3, 1, 15, 0, tzinfo=UTC))
-        factories.make_revision(vendor, product, summary="Status changed.",
-                                occurred_at=datetime(2026, 4, 9, 15, 0, tzinfo=UTC))
+        factories.make_revision(
+            vendor,
+            product,
+            summary="Reads & Co now receives <Grades>.",
+            occurred_at=datetime(2026, 3, 1, 15, 0, tzinfo=UTC),
+        )
+        factories.make_revision(
+            vendor, product, summary="Status changed.", occurred_at=datetime(2026, 4, 9, 15, 0, tzinfo=UTC)
+        )
         with app.test_request_context():
             html = render_template("audit/_product_history.html", revisions=public.recent_revisions(product.id))
             empty = render_template("audit/_product_history.html", revisions=[])
 
-    assert "Updated on <time datetime=\"2026-04-09T15:00:00+00:00\">April 9, 2026</time>." in html
+    assert 'Updated on <time datetime="2026-04-09T15:00:00+00:00">April 9, 2026</time>.' in html
     assert "March 1, 2026</time>: Reads &amp; Co now receives &lt;Grades&gt;." in html
     assert html.index("Status changed.") < html.index("Reads &amp; Co")
     assert "No public changes have been recorded for this product yet." in empty

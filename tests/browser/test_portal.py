@@ -44,14 +44,20 @@ def wcag_violations(page) -> list[str]:
 
 
 def test_invited_vendor_uploads_a_certificate_that_an_officer_accepts(
-    app, page, browser, live_server, smtp_server, tmp_path  # noqa: F811 - the fixture
+    app,
+    page,
+    browser,
+    live_server,
+    smtp_server,  # noqa: F811 - the fixture imported from tests.smtp
+    tmp_path,
 ):
     with in_app(app):
         officer = factories.make_user(role="officer", email="officer@district.example")
         vendor = factories.make_vendor(name="BrightPath Learning")
         product = factories.make_product(vendor, name="BrightPath Reader")
-        agreement = factories.make_agreement(vendor, [product], reference="NDPA 2023 BrightPath",
-                                             expires_on=date(2026, 6, 30))
+        agreement = factories.make_agreement(
+            vendor, [product], reference="NDPA 2023 BrightPath", expires_on=date(2026, 6, 30)
+        )
         dr = make_request(vendor.id, agreement.id, reason="The BrightPath agreement expired and was not renewed.")
         officer_email, request_id, product_slug = officer.email, dr.id, product.slug
     certificate = tmp_path / "brightpath-certificate.pdf"

@@ -11,7 +11,9 @@ from tests.conftest import in_app
 
 def test_migrations_head_matches_the_models(app):
     with in_app(app), db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object}), db.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object}), db.metadata
+        )
     assert diff == []
 
 

@@ -59,8 +59,7 @@ def world(app: Flask, vendor_user_id: int, other_vendor_user_id: int, officer_id
         own = db.session.get(Vendor, vendor_id)
         other = db.session.get(Vendor, other_vendor_id)
         product = factories.make_product(own, name="Reading Rocket")
-        agreement = factories.make_agreement(own, [product], reference="NDPA 2024 Own",
-                                             expires_on=date(2026, 6, 30))
+        agreement = factories.make_agreement(own, [product], reference="NDPA 2024 Own", expires_on=date(2026, 6, 30))
         other_agreement = factories.make_agreement(other, [factories.make_product(other)], reference="NDPA Other")
         dr = make_request(vendor_id, agreement.id, reason="The Reading Rocket agreement expired.")
         other_dr = make_request(other_vendor_id, other_agreement.id, reason="Other vendor's request.")
@@ -78,14 +77,14 @@ def certificate_fields(**overrides) -> dict:
     } | overrides
 
 
-def upload(client: FlaskClient, request_id: int, data: bytes | None = None, filename: str = "certificate.pdf",
-           **fields) -> "object":
+def upload(
+    client: FlaskClient, request_id: int, data: bytes | None = None, filename: str = "certificate.pdf", **fields
+) -> "object":
     """POST the certificate form like a browser: multipart, with the file part."""
     form = certificate_fields(**fields)
     if data is not None:
         form["document"] = (BytesIO(data), filename, "application/pdf")
-    return client.post(f"/vendor/requests/{request_id}/certificate", data=form,
-                       content_type="multipart/form-data")
+    return client.post(f"/vendor/requests/{request_id}/certificate", data=form, content_type="multipart/form-data")
 
 
 def stored_paths(app: Flask) -> set[Path]:

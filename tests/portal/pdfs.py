@@ -57,10 +57,12 @@ def make_pdf(text: str = BODY_TEXT, pages: int = 1) -> bytes:
 
 def self_signed_certificate(common_name: str = "Pat Signer") -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Own Vendor Inc."),
-    ])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Own Vendor Inc."),
+        ]
+    )
     now = datetime.now(UTC)
     certificate = (
         x509.CertificateBuilder()
@@ -72,9 +74,17 @@ def self_signed_certificate(common_name: str = "Pat Signer") -> tuple[rsa.RSAPri
         .not_valid_after(now + timedelta(days=365))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                          data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-                          encipher_only=False, decipher_only=False),
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
             critical=True,
         )
         .sign(key, hashes.SHA256())
@@ -87,8 +97,9 @@ def sign_pdf(data: bytes, key: rsa.RSAPrivateKey, certificate: x509.Certificate)
     signer = signers.SimpleSigner(
         signing_cert=asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER)),
         signing_key=asn1_keys.PrivateKeyInfo.load(
-            key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                              serialization.NoEncryption())
+            key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
         ),
         cert_registry=SimpleCertificateStore(),
     )
@@ -133,9 +144,13 @@ def with_content_added_after_signing(data: bytes) -> bytes:
     from pyhanko.pdf_utils import generic
 
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
-    writer.root["/PieceInfo"] = writer.add_object(generic.DictionaryObject({
-        generic.NameObject("/Note"): generic.TextStringObject("added after signing"),
-    }))
+    writer.root["/PieceInfo"] = writer.add_object(
+        generic.DictionaryObject(
+            {
+                generic.NameObject("/Note"): generic.TextStringObject("added after signing"),
+            }
+        )
+    )
     writer.update_root()
     out = io.BytesIO()
     writer.write(out)

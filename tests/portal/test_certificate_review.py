@@ -64,8 +64,10 @@ def test_accepting_closes_the_request_and_publishes_the_certification(app, world
     with in_app(app):
         summaries = db.session.scalars(select(DisclosureRevision.summary)).all()
         actions = set(db.session.scalars(select(AuditEvent.action)).all())
-    assert any("Data destruction certified on" in summary or "data destruction certified on" in summary
-               for summary in summaries)
+    assert any(
+        "Data destruction certified on" in summary or "data destruction certified on" in summary
+        for summary in summaries
+    )
     assert {"disposal_certificate.submitted", "disposal_certificate.accepted"} <= actions
 
     again = officer.post(f"/staff/requests/certificates/{certificate_id}/accept", follow_redirects=True)
@@ -79,16 +81,20 @@ def test_rejecting_needs_a_reason_then_reopens_the_request_for_a_new_upload(app,
     certificate_id = _submitted(app, world, vendor_user_id)
     officer = client_as(app, officer_id)
 
-    refused = officer.post(f"/staff/requests/certificates/{certificate_id}/reject", data={"reason": "  "},
-                           follow_redirects=True)
+    refused = officer.post(
+        f"/staff/requests/certificates/{certificate_id}/reject", data={"reason": "  "}, follow_redirects=True
+    )
     assert "Say why the certificate is rejected" in refused.text
     assert _state(app, world, certificate_id)[:2] == (RequestStatus.SUBMITTED, CertificateStatus.SUBMITTED)
 
-    response = officer.post(f"/staff/requests/certificates/{certificate_id}/reject",
-                            data={"reason": "The certificate is not signed."})
+    response = officer.post(
+        f"/staff/requests/certificates/{certificate_id}/reject", data={"reason": "The certificate is not signed."}
+    )
     assert response.status_code == 303
     assert _state(app, world, certificate_id) == (
-        RequestStatus.OPEN, CertificateStatus.REJECTED, "The certificate is not signed."
+        RequestStatus.OPEN,
+        CertificateStatus.REJECTED,
+        "The certificate is not signed.",
     )
     with in_app(app):
         keys = db.session.scalars(select(Notice.purpose_key)).all()
@@ -107,8 +113,9 @@ def test_review_forms_need_a_csrf_token(app, world, vendor_user_id, officer_id, 
     app.config["WTF_CSRF_ENABLED"] = True
     officer = client_as(app, officer_id)
     assert officer.post(f"/staff/requests/certificates/{certificate_id}/accept").status_code == 400
-    assert officer.post(f"/staff/requests/certificates/{certificate_id}/reject",
-                        data={"reason": "No."}).status_code == 400
+    assert (
+        officer.post(f"/staff/requests/certificates/{certificate_id}/reject", data={"reason": "No."}).status_code == 400
+    )
     assert _state(app, world, certificate_id)[1] == CertificateStatus.SUBMITTED
 
 
@@ -130,7 +137,7 @@ def test_the_request_page_shows_each_certificate_with_its_file_and_signature_fac
 
     page = officer.get(f"/staff/requests/{world.request_id}")
     assert page.status_code == 200
-    review = page.text[page.text.index('class="certificate-review"'):]
+    review = page.text[page.text.index('class="certificate-review"') :]
     assert f"Certificate {first}" in review
     assert "ALTERED after signing" in review
     assert "Pat Signer" in review

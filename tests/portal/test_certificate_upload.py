@@ -87,8 +87,9 @@ def test_an_unsigned_scan_is_accepted_and_reported_as_unsigned(app, world, vendo
     assert cert.file.page_count == 2
 
 
-def test_a_file_altered_after_signing_is_stored_but_reported_as_altered(app, world, vendor_user_id,
-                                                                           signed_certificate_pdf):
+def test_a_file_altered_after_signing_is_stored_but_reported_as_altered(
+    app, world, vendor_user_id, signed_certificate_pdf
+):
     response = upload(client_as(app, vendor_user_id), world.request_id, pdfs.altered(signed_certificate_pdf))
     assert response.status_code == 303
     [cert] = _certificates(app)
@@ -109,8 +110,9 @@ def test_a_file_altered_after_signing_is_stored_but_reported_as_altered(app, wor
     ],
     ids=["renamed-png", "html", "truncated", "encrypted", "empty"],
 )
-def test_fake_or_unreadable_pdfs_are_refused_and_nothing_is_stored(app, world, vendor_user_id, nothing_stored,
-                                                                    data, filename, message):
+def test_fake_or_unreadable_pdfs_are_refused_and_nothing_is_stored(
+    app, world, vendor_user_id, nothing_stored, data, filename, message
+):
     response = upload(client_as(app, vendor_user_id), world.request_id, data, filename)
     assert response.status_code == 422
     assert message in response.text
@@ -119,9 +121,9 @@ def test_fake_or_unreadable_pdfs_are_refused_and_nothing_is_stored(app, world, v
     nothing_stored()
 
 
-def test_a_truncated_signed_pdf_is_refused_even_though_its_first_revision_parses(app, world, vendor_user_id,
-                                                                                 signed_certificate_pdf,
-                                                                                 nothing_stored):
+def test_a_truncated_signed_pdf_is_refused_even_though_its_first_revision_parses(
+    app, world, vendor_user_id, signed_certificate_pdf, nothing_stored
+):
     cut = signed_certificate_pdf[: len(signed_certificate_pdf) - 2000]
     response = upload(client_as(app, vendor_user_id), world.request_id, cut)
     assert response.status_code == 422
@@ -140,8 +142,9 @@ def test_a_file_over_the_upload_limit_gets_a_message_in_the_form(app, world, ven
 
 
 @pytest.mark.parametrize("with_csrf", [False, True])
-def test_a_request_over_the_size_limit_gets_a_page_with_a_way_back(app, world, vendor_user_id, nothing_stored,
-                                                                    with_csrf):
+def test_a_request_over_the_size_limit_gets_a_page_with_a_way_back(
+    app, world, vendor_user_id, nothing_stored, with_csrf
+):
     app.config["WTF_CSRF_ENABLED"] = with_csrf
     try:
         huge = b"%PDF-" + b"x" * app.config["MAX_CONTENT_LENGTH"]
@@ -190,14 +193,23 @@ def test_a_submission_that_loses_the_race_deletes_the_file_it_wrote(app, world, 
         actor = db.session.get(User, vendor_user_id)
         # Another worker moves the request on through its own connection, after we loaded it.
         with db.engine.begin() as conn:
-            conn.execute(DestructionRequest.__table__.update()
-                         .where(DestructionRequest.__table__.c.id == dr.id)
-                         .values(status="submitted", version=dr.version + 1))
+            conn.execute(
+                DestructionRequest.__table__.update()
+                .where(DestructionRequest.__table__.c.id == dr.id)
+                .values(status="submitted", version=dr.version + 1)
+            )
         with pytest.raises(DomainError, match="Someone else changed this request"):
             certificates.submit_certificate_upload(
-                dr, actor=actor, upload=io.BytesIO(pdfs.make_pdf()), filename="race.pdf",
-                signer_name="Pat", signer_title="CPO", disposed_on=district_today(), method="overwrite",
-                method_other="", attests_all_copies=True,
+                dr,
+                actor=actor,
+                upload=io.BytesIO(pdfs.make_pdf()),
+                filename="race.pdf",
+                signer_name="Pat",
+                signer_title="CPO",
+                disposed_on=district_today(),
+                method="overwrite",
+                method_other="",
+                attests_all_copies=True,
             )
         db.session.remove()
     assert stored_paths(app) == before
@@ -237,10 +249,15 @@ def test_upload_to_another_vendors_request_is_not_found(app, world, vendor_user_
     ],
     ids=["future-date", "bad-date", "other-without-description", "unknown-method", "no-attestation", "no-signer"],
 )
-def test_bad_form_input_is_refused_with_the_form_kept_and_nothing_stored(app, world, vendor_user_id, nothing_stored,
-                                                                         fields, field_id, message):
-    response = upload(client_as(app, vendor_user_id), world.request_id, pdfs.make_pdf(),
-                      **fields | {"signer_title": "Data Protection Lead"})
+def test_bad_form_input_is_refused_with_the_form_kept_and_nothing_stored(
+    app, world, vendor_user_id, nothing_stored, fields, field_id, message
+):
+    response = upload(
+        client_as(app, vendor_user_id),
+        world.request_id,
+        pdfs.make_pdf(),
+        **fields | {"signer_title": "Data Protection Lead"},
+    )
     assert response.status_code == 422
     assert message in response.text
     assert f'id="{field_id}-error"' in response.text
@@ -258,8 +275,13 @@ def test_a_missing_file_is_refused(app, world, vendor_user_id, nothing_stored):
 
 
 def test_other_method_keeps_its_description(app, world, vendor_user_id):
-    response = upload(client_as(app, vendor_user_id), world.request_id, pdfs.make_pdf(),
-                      method="other", method_other="Degaussed by a certified contractor.")
+    response = upload(
+        client_as(app, vendor_user_id),
+        world.request_id,
+        pdfs.make_pdf(),
+        method="other",
+        method_other="Degaussed by a certified contractor.",
+    )
     assert response.status_code == 303
     [cert] = _certificates(app)
     assert cert.method_other == "Degaussed by a certified contractor."

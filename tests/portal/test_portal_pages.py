@@ -17,15 +17,26 @@ from tests.portal.helpers import make_request, upload
 
 def _certificate(request_id: int, vendor_id: int, **overrides) -> DisposalCertificate:
     """A certificate row with a stored-file row (for list pages; uploads are tested elsewhere)."""
-    stored = StoredFile(storage_key=f"k{request_id}x{overrides.get('signer_name', 'a')}"[:100].replace(" ", ""),
-                        original_name="certificate.pdf", content_type="application/pdf", size=100,
-                        sha256="0" * 64, page_count=1)
+    stored = StoredFile(
+        storage_key=f"k{request_id}x{overrides.get('signer_name', 'a')}"[:100].replace(" ", ""),
+        original_name="certificate.pdf",
+        content_type="application/pdf",
+        size=100,
+        sha256="0" * 64,
+        page_count=1,
+    )
     db.session.add(stored)
     db.session.flush()
     cert = DisposalCertificate(
-        request_id=request_id, vendor_id=vendor_id, file_id=stored.id,
-        signer_name=overrides.pop("signer_name", "Pat Signer"), signer_title="CPO",
-        disposed_on=district_today(), method="overwrite", attests_all_copies=True, submitted_at=utcnow(),
+        request_id=request_id,
+        vendor_id=vendor_id,
+        file_id=stored.id,
+        signer_name=overrides.pop("signer_name", "Pat Signer"),
+        signer_title="CPO",
+        disposed_on=district_today(),
+        method="overwrite",
+        attests_all_copies=True,
+        submitted_at=utcnow(),
         **overrides,
     )
     db.session.add(cert)
@@ -36,10 +47,19 @@ def _certificate(request_id: int, vendor_id: int, **overrides) -> DisposalCertif
 def test_home_shows_agreements_requests_and_certificate_outcomes(app, world, vendor_user_id):
     today = district_today()
     with in_app(app):
-        overdue = make_request(world.vendor_id, world.agreement_id, reason="Overdue one.",
-                               issued_on=today - timedelta(days=90), due_on=today - timedelta(days=5))
-        _certificate(overdue.id, world.vendor_id, status=CertificateStatus.REJECTED,
-                     review_reason="The signature page is missing.")
+        overdue = make_request(
+            world.vendor_id,
+            world.agreement_id,
+            reason="Overdue one.",
+            issued_on=today - timedelta(days=90),
+            due_on=today - timedelta(days=5),
+        )
+        _certificate(
+            overdue.id,
+            world.vendor_id,
+            status=CertificateStatus.REJECTED,
+            review_reason="The signature page is missing.",
+        )
         other_vendor_request = make_request(world.other_vendor_id, reason="Not yours.")
         assert other_vendor_request.id
     page = client_as(app, vendor_user_id).get("/vendor/")
@@ -61,20 +81,38 @@ def test_home_shows_agreements_requests_and_certificate_outcomes(app, world, ven
 def test_request_page_states_the_directive(app, world, vendor_user_id):
     with in_app(app):
         category = factories.make_category(name="Student Identifiers")
-        dr = make_request(world.vendor_id, world.agreement_id, scope="categories", nature="transfer",
-                          transfer_to="the district's SFTP server", instructions="Use the 2027 key.",
-                          schedule="asap", reason="The district asked in writing.",
-                          district_signer_name="Dana Officer", district_signer_title="Privacy Officer",
-                          status_reason="The certificate was not signed.")
+        dr = make_request(
+            world.vendor_id,
+            world.agreement_id,
+            scope="categories",
+            nature="transfer",
+            transfer_to="the district's SFTP server",
+            instructions="Use the 2027 key.",
+            schedule="asap",
+            reason="The district asked in writing.",
+            district_signer_name="Dana Officer",
+            district_signer_title="Privacy Officer",
+            status_reason="The certificate was not signed.",
+        )
         dr.categories = [category]
         db.session.commit()
         request_id = dr.id
     text = client_as(app, vendor_user_id).get(f"/vendor/requests/{request_id}").text
     # The directive is worded as on the staff page (NDPA Exhibit D); these are the request's own values.
-    for expected in ("Directive for Disposition of Data", "Student Identifiers", "the district&#39;s SFTP server",
-                     "Use the 2027 key.", "as soon as commercially practicable", "The district asked in writing.",
-                     "Dana Officer", "Privacy Officer", "could not accept your last certificate",
-                     "The certificate was not signed.", "Upload the signed certificate", "NDPA 2024 Own"):
+    for expected in (
+        "Directive for Disposition of Data",
+        "Student Identifiers",
+        "the district&#39;s SFTP server",
+        "Use the 2027 key.",
+        "as soon as commercially practicable",
+        "The district asked in writing.",
+        "Dana Officer",
+        "Privacy Officer",
+        "could not accept your last certificate",
+        "The certificate was not signed.",
+        "Upload the signed certificate",
+        "NDPA 2024 Own",
+    ):
         assert expected in text, expected
 
 
@@ -91,10 +129,12 @@ def test_vendor_gets_404_for_every_object_of_another_vendor(app, world, vendor_u
     with in_app(app):
         other_certificate_id = db.session.query(DisposalCertificate.id).scalar()
     client = client_as(app, vendor_user_id)
-    for url in (f"/vendor/requests/{world.other_request_id}",
-                f"/vendor/requests/{world.other_request_id}/certificate",
-                f"/vendor/agreements/{world.other_agreement_id}",
-                f"/vendor/certificates/{other_certificate_id}/file"):
+    for url in (
+        f"/vendor/requests/{world.other_request_id}",
+        f"/vendor/requests/{world.other_request_id}/certificate",
+        f"/vendor/agreements/{world.other_agreement_id}",
+        f"/vendor/certificates/{other_certificate_id}/file",
+    ):
         assert client.get(url).status_code == 404, url
         assert other.get(url).status_code == 200, url  # the same URL works for its own vendor
     assert client.post(f"/vendor/requests/{world.other_request_id}/certificate").status_code == 404
@@ -144,8 +184,12 @@ def test_portal_lists_run_a_constant_number_of_queries(app, world, vendor_user_i
             for i in range(n):
                 product = factories.make_product(vendor)
                 agreement = factories.make_agreement(vendor, [product])
-                dr = make_request(world.vendor_id, agreement.id, scope="categories",
-                                  status=RequestStatus.OPEN if i % 2 else RequestStatus.SUBMITTED)
+                dr = make_request(
+                    world.vendor_id,
+                    agreement.id,
+                    scope="categories",
+                    status=RequestStatus.OPEN if i % 2 else RequestStatus.SUBMITTED,
+                )
                 dr.categories = [category]
                 db.session.commit()
                 _certificate(dr.id, world.vendor_id, signer_name=f"S{n}-{i}")

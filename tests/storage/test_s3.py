@@ -59,21 +59,24 @@ def test_malformed_urls_stop_with_a_clear_message(bad):
 @pytest.fixture
 def s3_app(database_url, tmp_path, s3_endpoint, bucket) -> Iterator[Flask]:
     """A second app on the same test database whose uploads go to the bucket."""
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-not-for-production",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "UPLOAD_DIR": str(tmp_path / "unused"),
-        "STORAGE_URL": url(s3_endpoint, bucket, "uploads"),
-        "WTF_CSRF_ENABLED": False,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key-not-for-production",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_DIR": str(tmp_path / "unused"),
+            "STORAGE_URL": url(s3_endpoint, bucket, "uploads"),
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
     yield app
     with app.app_context():
         db.engine.dispose()
 
 
-def test_an_uploaded_certificate_is_kept_in_s3_and_read_back(s3_app, world, vendor_user_id, officer_id, s3_endpoint,
-                                                            bucket, tmp_path):
+def test_an_uploaded_certificate_is_kept_in_s3_and_read_back(
+    s3_app, world, vendor_user_id, officer_id, s3_endpoint, bucket, tmp_path
+):
     with in_app(s3_app):
         assert isinstance(storage(), S3Storage)
         storage().check()
