@@ -59,17 +59,85 @@ BATCH = 5_000
 GOAL_P50_MS = 25
 
 WORDS = [
-    "reading", "math", "science", "writing", "phonics", "fractions", "algebra", "geometry", "coding", "music",
-    "art", "history", "maps", "spelling", "vocabulary", "grammar", "chemistry", "biology", "physics", "quizzes",
-    "flashcards", "portfolio", "video", "audio", "library", "tutoring", "attendance", "grades", "behavior",
-    "messaging", "translation", "typing", "keyboarding", "robotics", "design", "animation", "language",
-    "assessment", "screening", "practice", "adaptive", "games", "feedback", "classroom", "homework", "planner",
-    "calendar", "safety", "wellness",
+    "reading",
+    "math",
+    "science",
+    "writing",
+    "phonics",
+    "fractions",
+    "algebra",
+    "geometry",
+    "coding",
+    "music",
+    "art",
+    "history",
+    "maps",
+    "spelling",
+    "vocabulary",
+    "grammar",
+    "chemistry",
+    "biology",
+    "physics",
+    "quizzes",
+    "flashcards",
+    "portfolio",
+    "video",
+    "audio",
+    "library",
+    "tutoring",
+    "attendance",
+    "grades",
+    "behavior",
+    "messaging",
+    "translation",
+    "typing",
+    "keyboarding",
+    "robotics",
+    "design",
+    "animation",
+    "language",
+    "assessment",
+    "screening",
+    "practice",
+    "adaptive",
+    "games",
+    "feedback",
+    "classroom",
+    "homework",
+    "planner",
+    "calendar",
+    "safety",
+    "wellness",
 ]
 NAME_PARTS = [
-    "Bright", "Clever", "Happy", "Little", "Smart", "Quick", "North", "Blue", "Green", "Open", "Star", "Sun",
-    "River", "Maple", "Cedar", "Summit", "Pioneer", "Beacon", "Spark", "Kite", "Owl", "Fox", "Apple", "Pencil",
-    "Lantern", "Compass", "Harbor", "Orbit",
+    "Bright",
+    "Clever",
+    "Happy",
+    "Little",
+    "Smart",
+    "Quick",
+    "North",
+    "Blue",
+    "Green",
+    "Open",
+    "Star",
+    "Sun",
+    "River",
+    "Maple",
+    "Cedar",
+    "Summit",
+    "Pioneer",
+    "Beacon",
+    "Spark",
+    "Kite",
+    "Owl",
+    "Fox",
+    "Apple",
+    "Pencil",
+    "Lantern",
+    "Compass",
+    "Harbor",
+    "Orbit",
 ]
 
 
@@ -114,28 +182,57 @@ def populate(rng: random.Random, today: date) -> dict[str, str]:
     """Bulk-insert the catalogue; returns the slugs and words the benchmark asks for."""
     now = datetime.now(UTC)
     stamps = {"created_at": now, "updated_at": now, "version": 1}
-    _insert(DataCategory.__table__, [
-        {"id": c, "name": f"Category {c}", "slug": f"category-{c}", "position": c} for c in range(1, CATEGORIES + 1)
-    ])
+    _insert(
+        DataCategory.__table__,
+        [{"id": c, "name": f"Category {c}", "slug": f"category-{c}", "position": c} for c in range(1, CATEGORIES + 1)],
+    )
     elements = []
     for c in range(1, CATEGORIES + 1):
         for e in range(ELEMENTS_PER_CATEGORY):
             n = len(elements) + 1
-            elements.append({"id": n, "category_id": c, "name": f"Element {n}", "slug": f"element-{n}",
-                             "description": "", "is_sensitive": n % 7 == 0, "is_retired": False, "position": e})
+            elements.append(
+                {
+                    "id": n,
+                    "category_id": c,
+                    "name": f"Element {n}",
+                    "slug": f"element-{n}",
+                    "description": "",
+                    "is_sensitive": n % 7 == 0,
+                    "is_retired": False,
+                    "position": e,
+                }
+            )
     _insert(DataElement.__table__, elements)
-    _insert(School.__table__, [
-        {"id": s, "name": f"School {s}", "slug": f"school-{s}", "grade_band": "K-5", "is_retired": False}
-        for s in range(1, SCHOOLS + 1)
-    ])
-    _insert(Vendor.__table__, [
-        {"id": v, "name": f"{rng.choice(NAME_PARTS)} {rng.choice(NAME_PARTS)} Learning {v}", "slug": f"vendor-{v}",
-         "website": f"https://vendor{v}.example", "privacy_policy_url": "", "contact_email": "",
-         "description_md": "", "internal_notes": "", "is_retired": v % 97 == 0, **stamps}
-        for v in range(1, VENDORS + 1)
-    ])
-    statuses = [ProductStatus.APPROVED] * 14 + [ProductStatus.APPROVED_WITH_CONDITIONS] * 2 + [
-        ProductStatus.UNDER_REVIEW, ProductStatus.UNDER_REVIEW, ProductStatus.NOT_APPROVED, ProductStatus.RETIRED]
+    _insert(
+        School.__table__,
+        [
+            {"id": s, "name": f"School {s}", "slug": f"school-{s}", "grade_band": "K-5", "is_retired": False}
+            for s in range(1, SCHOOLS + 1)
+        ],
+    )
+    _insert(
+        Vendor.__table__,
+        [
+            {
+                "id": v,
+                "name": f"{rng.choice(NAME_PARTS)} {rng.choice(NAME_PARTS)} Learning {v}",
+                "slug": f"vendor-{v}",
+                "website": f"https://vendor{v}.example",
+                "privacy_policy_url": "",
+                "contact_email": "",
+                "description_md": "",
+                "internal_notes": "",
+                "is_retired": v % 97 == 0,
+                **stamps,
+            }
+            for v in range(1, VENDORS + 1)
+        ],
+    )
+    statuses = (
+        [ProductStatus.APPROVED] * 14
+        + [ProductStatus.APPROVED_WITH_CONDITIONS] * 2
+        + [ProductStatus.UNDER_REVIEW, ProductStatus.UNDER_REVIEW, ProductStatus.NOT_APPROVED, ProductStatus.RETIRED]
+    )
     kinds = list(ProductKind)
     products, uses, schools_rows = [], [], []
     element_ids = range(1, len(elements) + 1)
@@ -145,15 +242,28 @@ def populate(rng: random.Random, today: date) -> dict[str, str]:
         words = [*rng.sample(WORDS, 2), *rng.choices(FILLER, k=23)]
         rng.shuffle(words)
         purpose = " ".join(words).capitalize() + "."
-        products.append({"id": p, "vendor_id": vendor_id, "name": f"{rng.choice(WORDS).title()} {p}",
-                         "slug": f"product-{p}", "kind": rng.choice(kinds).value, "status": rng.choice(statuses).value,
-                         "website": "", "purpose_md": purpose, "grade_bands": "K-5", "internal_notes": "",
-                         **{**stamps, "updated_at": now - timedelta(minutes=p)}})
+        products.append(
+            {
+                "id": p,
+                "vendor_id": vendor_id,
+                "name": f"{rng.choice(WORDS).title()} {p}",
+                "slug": f"product-{p}",
+                "kind": rng.choice(kinds).value,
+                "status": rng.choice(statuses).value,
+                "website": "",
+                "purpose_md": purpose,
+                "grade_bands": "K-5",
+                "internal_notes": "",
+                **{**stamps, "updated_at": now - timedelta(minutes=p)},
+            }
+        )
         chosen: set[int] = set()
         while len(chosen) < USES_PER_PRODUCT:
             chosen.update(rng.choices(element_ids, cum_weights=cum_weights, k=USES_PER_PRODUCT - len(chosen)))
-        uses.extend({"product_id": p, "data_element_id": element_id, "purpose": f"To run {rng.choice(WORDS)}."}
-                    for element_id in sorted(chosen))
+        uses.extend(
+            {"product_id": p, "data_element_id": element_id, "purpose": f"To run {rng.choice(WORDS)}."}
+            for element_id in sorted(chosen)
+        )
         for school_id in rng.sample(range(1, SCHOOLS + 1), 2):
             schools_rows.append({"product_id": p, "school_id": school_id})
     _insert(Product.__table__, products)
@@ -169,20 +279,35 @@ def populate(rng: random.Random, today: date) -> dict[str, str]:
         start = today - timedelta(days=rng.randint(30, 1500))
         expires = start + timedelta(days=3 * 365)
         terminated = today - timedelta(days=10) if roll == 1 else None
-        agreements.append({"id": len(agreements) + 1, "vendor_id": v, "kind": "ndpa", "reference": f"NDPA {v}",
-                           "signed_on": start, "effective_on": start,
-                           "expires_on": None if roll in (2, 3) else expires, "auto_renews": roll == 4,
-                           "terminated_on": terminated, "termination_reason": "", "destruction_window_days": None,
-                           "document_id": None, "is_document_published": False, "renewed_by_id": None,
-                           "internal_notes": "", **stamps})
+        agreements.append(
+            {
+                "id": len(agreements) + 1,
+                "vendor_id": v,
+                "kind": "ndpa",
+                "reference": f"NDPA {v}",
+                "signed_on": start,
+                "effective_on": start,
+                "expires_on": None if roll in (2, 3) else expires,
+                "auto_renews": roll == 4,
+                "terminated_on": terminated,
+                "termination_reason": "",
+                "destruction_window_days": None,
+                "document_id": None,
+                "is_document_published": False,
+                "renewed_by_id": None,
+                "internal_notes": "",
+                **stamps,
+            }
+        )
         for p in range(v, PRODUCTS + 1, VENDORS):
             links.append({"agreement_id": len(agreements), "product_id": p})
     _insert(Agreement.__table__, agreements)
     _insert(agreement_product, links)
     if db.engine.dialect.name == "postgresql":  # explicit ids leave the sequences behind
         for table in ("data_category", "data_element", "school", "vendor", "product", "data_use", "agreement"):
-            db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                       f"(SELECT max(id) FROM {table}))"))
+            db.session.execute(
+                sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+            )
     db.session.commit()
     if db.engine.dialect.name == "postgresql":  # what autovacuum would soon do: statistics, visibility map
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -190,8 +315,14 @@ def populate(rng: random.Random, today: date) -> dict[str, str]:
     else:
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
-    return {"product": "product-12345", "vendor": "vendor-2345", "common_element": "element-1",
-            "element": "element-20", "school": "school-7", "word": "reading"}
+    return {
+        "product": "product-12345",
+        "vendor": "vendor-2345",
+        "common_element": "element-1",
+        "element": "element-20",
+        "school": "school-7",
+        "word": "reading",
+    }
 
 
 def page_urls(picks: dict[str, str]) -> list[tuple[str, str]]:
@@ -235,8 +366,20 @@ def gunicorn(database_url: str, workers: int):
     """Serve the app on a free loopback port; its log goes to a file, shown only if it fails to start."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_urlsafe(32)}
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-               "--chdir", str(PROJECT_ROOT), "--log-level", "warning", "wsgi:app"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--chdir",
+        str(PROJECT_ROOT),
+        "--log-level",
+        "warning",
+        "wsgi:app",
+    ]
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
@@ -300,8 +443,10 @@ def main() -> None:
             dialect = db.engine.dialect.name
             db.session.remove()
             db.engine.dispose()
-        print(f"Built {dialect} database: {VENDORS:,} vendors, {PRODUCTS:,} products, "
-              f"{PRODUCTS * USES_PER_PRODUCT:,} data uses in {time.perf_counter() - started:.1f} s")
+        print(
+            f"Built {dialect} database: {VENDORS:,} vendors, {PRODUCTS:,} products, "
+            f"{PRODUCTS * USES_PER_PRODUCT:,} data uses in {time.perf_counter() - started:.1f} s"
+        )
         urls = page_urls(picks)
         queries = count_queries(app, urls)
         with app.app_context():
@@ -316,8 +461,12 @@ def main() -> None:
     for label, count, p50, p95, n in rows:
         flag = "" if p50 < GOAL_P50_MS else f"  (over the {GOAL_P50_MS} ms goal)"
         print(f"{label:32} {count:8d} {p50:8.1f} {p95:8.1f} {n:8d}{flag}")
-    print(f"\n{args.workers} gunicorn workers, {os.cpu_count()} cores, sequential requests over loopback; "
-          f"median of all pages {statistics.median(r[2] for r in rows):.1f} ms")
+    print(
+        f"\n{args.workers} gunicorn workers, {os.cpu_count()} cores, sequential requests over loopback; "
+        f"median of all pages {statistics.median(r[2] for r in rows):.1f} ms; load average "
+        + " ".join(f"{load:.2f}" for load in os.getloadavg())
+        + " (other jobs on the machine slow every page)"
+    )
 
 
 if __name__ == "__main__":

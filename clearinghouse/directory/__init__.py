@@ -13,5 +13,4 @@ staff_bp = Blueprint("directory_staff", __name__, url_prefix="/staff")
 deny_unless(staff_bp, "admin", "officer")
 blueprints: list[Blueprint] = [bp, staff_bp]
 
-from clearinghouse.directory import views  # noqa: E402,F401 - registers the routes
-from clearinghouse.directory import staff_views  # noqa: E402,F401
+from clearinghouse.directory import staff_views, views  # noqa: E402,F401 - registers the routes

@@ -106,9 +106,7 @@ class DataCategory(db.Model):
     slug: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
     position: Mapped[int] = mapped_column(default=0)
 
-    elements: Mapped[list["DataElement"]] = relationship(
-        back_populates="category", order_by="DataElement.position"
-    )
+    elements: Mapped[list["DataElement"]] = relationship(back_populates="category", order_by="DataElement.position")
 
 
 class DataElement(db.Model):
@@ -177,9 +175,7 @@ class Product(TimestampMixin, VersionedMixin, db.Model):
     schools: Mapped[list[School]] = relationship(
         secondary=product_school, back_populates="products", order_by=School.name
     )
-    agreements: Mapped[list["Agreement"]] = relationship(
-        secondary="agreement_product", back_populates="products"
-    )
+    agreements: Mapped[list["Agreement"]] = relationship(secondary="agreement_product", back_populates="products")
 
 
 class DataUse(db.Model):

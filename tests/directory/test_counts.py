@@ -31,7 +31,11 @@ def _filters() -> list[DirectoryFilters]:
     lincoln = _ids(School, slug="lincoln")
     texts = ["", "reading", "acme", "gradebook", "phonics", "zzz"]
     singles = [
-        {}, {"element_id": birth}, {"element_id": language}, {"category_id": demographics}, {"school_id": lincoln},
+        {},
+        {"element_id": birth},
+        {"element_id": language},
+        {"category_id": demographics},
+        {"school_id": lincoln},
         *({"agreement": value} for value in AgreementFilter),
     ]
     pairs = [
@@ -44,7 +48,9 @@ def _filters() -> list[DirectoryFilters]:
     statuses = [None, StatusFilter.ALL, ProductStatus.RETIRED, ProductStatus.APPROVED]
     return [
         DirectoryFilters(text=text, status=status, sort=Sort.NAME, **chosen)
-        for text in texts for chosen in singles + pairs for status in statuses
+        for text in texts
+        for chosen in singles + pairs
+        for status in statuses
     ]
 
 
@@ -56,10 +62,17 @@ def wider_catalog(app, catalog):
         acme = db.session.scalar(select(Vendor).where(Vendor.slug == "acme-learning"))
         elements = list(db.session.scalars(select(DataElement)))
         lincoln = db.session.scalar(select(School).where(School.slug == "lincoln"))
-        factories.make_product(gone, name="Gone Reading", elements=elements, schools=[lincoln],
-                               purpose_md="Reading for acme phonics.")
-        retired = factories.make_product(acme, name="Acme Reading Retired", elements=elements, schools=[lincoln],
-                                         status=ProductStatus.RETIRED, purpose_md="Reading, gradebook.")
+        factories.make_product(
+            gone, name="Gone Reading", elements=elements, schools=[lincoln], purpose_md="Reading for acme phonics."
+        )
+        retired = factories.make_product(
+            acme,
+            name="Acme Reading Retired",
+            elements=elements,
+            schools=[lincoln],
+            status=ProductStatus.RETIRED,
+            purpose_md="Reading, gradebook.",
+        )
         agreement = db.session.scalar(select(Agreement).where(Agreement.vendor_id == acme.id))
         agreement.products.append(retired)
         db.session.commit()
@@ -89,8 +102,11 @@ def test_element_page_count_equals_the_listed_products_receiving_it(app, wider_c
 def test_headline_counts_count_listed_products_and_their_vendors(app, wider_catalog):
     with in_app(app):
         counts = headline_counts(district_today())
-        listed = [p for p in db.session.scalars(select(Product))
-                  if p.status is not ProductStatus.RETIRED and not p.vendor.is_retired]
+        listed = [
+            p
+            for p in db.session.scalars(select(Product))
+            if p.status is not ProductStatus.RETIRED and not p.vendor.is_retired
+        ]
         assert counts.products == len(listed) == 3
         assert counts.vendors == len({p.vendor_id for p in listed}) == 2
         assert counts.elements_shared == len({use.data_element_id for p in listed for use in p.data_uses})

@@ -45,24 +45,27 @@ def test_retired_products_show_only_when_the_status_filter_asks(client, catalog)
     assert len(_listed(_page(client, "?status=all"))) == 5
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("?element=disability", ["MathWorld"]),
-    ("?element=language-information", ["Élan Reader"]),
-    ("?category=special-indicators", ["MathWorld"]),
-    ("?school=roosevelt", ["Quiz Builder", "Élan Reader"]),
-    ("?status=under_review", ["Quiz Builder"]),
-    ("?status=approved", ["MathWorld", "Élan Reader"]),
-    ("?agreement=active", ["MathWorld", "Quiz Builder"]),
-    ("?agreement=expiring", ["Élan Reader"]),
-    ("?agreement=expired&status=all", ["Old Phonics"]),
-    ("?agreement=none&status=all", ["Legacy Gradebook"]),
-    ("?agreement=none", []),
-    ("?school=lincoln&element=date-of-birth", ["MathWorld", "Élan Reader"]),
-    ("?school=lincoln&status=approved&agreement=expiring", ["Élan Reader"]),
-    ("?school=roosevelt&category=special-indicators", []),
-    ("?q=acme&school=roosevelt", ["Quiz Builder"]),
-    ("?q=reading&element=date-of-birth&sort=name", ["Élan Reader"]),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("?element=disability", ["MathWorld"]),
+        ("?element=language-information", ["Élan Reader"]),
+        ("?category=special-indicators", ["MathWorld"]),
+        ("?school=roosevelt", ["Quiz Builder", "Élan Reader"]),
+        ("?status=under_review", ["Quiz Builder"]),
+        ("?status=approved", ["MathWorld", "Élan Reader"]),
+        ("?agreement=active", ["MathWorld", "Quiz Builder"]),
+        ("?agreement=expiring", ["Élan Reader"]),
+        ("?agreement=expired&status=all", ["Old Phonics"]),
+        ("?agreement=none&status=all", ["Legacy Gradebook"]),
+        ("?agreement=none", []),
+        ("?school=lincoln&element=date-of-birth", ["MathWorld", "Élan Reader"]),
+        ("?school=lincoln&status=approved&agreement=expiring", ["Élan Reader"]),
+        ("?school=roosevelt&category=special-indicators", []),
+        ("?q=acme&school=roosevelt", ["Quiz Builder"]),
+        ("?q=reading&element=date-of-birth&sort=name", ["Élan Reader"]),
+    ],
+)
 def test_filters_combine(client, catalog, query, expected):
     assert _listed(_page(client, query)) == expected
 
@@ -101,17 +104,27 @@ def test_current_agreement_is_the_latest_by_effective_date(client, app, catalog)
     with in_app(app):
         product = db.session.scalar(select(Product).where(Product.slug == "quiz-builder"))
         today = district_today()
-        old = factories.make_agreement(product.vendor, [product], signed_on=today - timedelta(days=2000),
-                                       effective_on=today - timedelta(days=2000),
-                                       expires_on=today - timedelta(days=1000))
+        old = factories.make_agreement(
+            product.vendor,
+            [product],
+            signed_on=today - timedelta(days=2000),
+            effective_on=today - timedelta(days=2000),
+            expires_on=today - timedelta(days=1000),
+        )
         assert old.id > 0
     assert "Quiz Builder" in _listed(_page(client, "?agreement=active"))
     assert "Quiz Builder" not in _listed(_page(client, "?agreement=expired"))
     with in_app(app):
         product = db.session.scalar(select(Product).where(Product.slug == "quiz-builder"))
         today = district_today()
-        factories.make_agreement(product.vendor, [product], signed_on=today - timedelta(days=1),
-                                 effective_on=today - timedelta(days=1), expires_on=None, terminated_on=today)
+        factories.make_agreement(
+            product.vendor,
+            [product],
+            signed_on=today - timedelta(days=1),
+            effective_on=today - timedelta(days=1),
+            expires_on=None,
+            terminated_on=today,
+        )
     assert "Quiz Builder" in _listed(_page(client, "?agreement=terminated"))
     assert "Quiz Builder" not in _listed(_page(client, "?agreement=active"))
 
@@ -124,8 +137,9 @@ def test_open_ended_and_renewed_filters(client, app, catalog):
         factories.make_agreement(vendor, [forever], expires_on=None)
         renewed_product = factories.make_product(vendor, name="Renewed App")
         successor = factories.make_agreement(vendor, [], signed_on=today, effective_on=None, expires_on=None)
-        factories.make_agreement(vendor, [renewed_product], expires_on=today - timedelta(days=1),
-                                 renewed_by_id=successor.id)
+        factories.make_agreement(
+            vendor, [renewed_product], expires_on=today - timedelta(days=1), renewed_by_id=successor.id
+        )
     assert _listed(_page(client, "?agreement=open_ended")) == ["Forever App"]
     assert _listed(_page(client, "?agreement=renewed")) == ["Renewed App"]
     assert "Forever App" in _listed(_page(client, "?agreement=active"))
@@ -150,12 +164,26 @@ def test_page_past_the_end_explains_and_links_to_page_one(client, catalog):
     assert '<a href="/directory?q=acme">Go to the first page</a>' in html
 
 
-@pytest.mark.parametrize("query", [
-    "?page=-1", "?page=abc", "?page=0", "?page=99999999999999999999999999", "?page=1e9", "?page=%00",
-    "?page=%D9%A3",  # an Arabic-Indic digit three
-    "?per_page=100000", "?sort=drop+table", "?status=bogus", "?agreement=%00", "?element=no-such",
-    "?category=" + "x" * 3000, "?school[]=1", "?element=disability&element=../../etc",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?page=-1",
+        "?page=abc",
+        "?page=0",
+        "?page=99999999999999999999999999",
+        "?page=1e9",
+        "?page=%00",
+        "?page=%D9%A3",  # an Arabic-Indic digit three
+        "?per_page=100000",
+        "?sort=drop+table",
+        "?status=bogus",
+        "?agreement=%00",
+        "?element=no-such",
+        "?category=" + "x" * 3000,
+        "?school[]=1",
+        "?element=disability&element=../../etc",
+    ],
+)
 def test_bad_parameters_never_break_the_page(client, catalog, query):
     html = _page(client, query)
     assert "<h1>Directory of education software</h1>" in html
@@ -167,10 +195,24 @@ def test_unknown_filter_values_are_ignored_with_a_message(client, catalog):
     assert _listed(html) == ["MathWorld", "Élan Reader"]  # the valid filter still applies
 
 
-@pytest.mark.parametrize("text", [
-    "🎉🎉🎉", "\u202eevil\u202c", "مدرسة", "\x00", "a\x00b", '"unbalanced', "AND OR NOT", "NEAR(", "*", "a:*|!b",
-    "'; DROP TABLE product; --", "%ED%A0%80", "ｍａｔｈ",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "🎉🎉🎉",
+        "\u202eevil\u202c",
+        "مدرسة",
+        "\x00",
+        "a\x00b",
+        '"unbalanced',
+        "AND OR NOT",
+        "NEAR(",
+        "*",
+        "a:*|!b",
+        "'; DROP TABLE product; --",
+        "%ED%A0%80",
+        "ｍａｔｈ",
+    ],
+)
 def test_odd_search_text_never_gives_an_error(client, catalog, text):
     _page(client, "?q=" + quote(text, safe="%"))
 
@@ -204,7 +246,7 @@ def test_agreement_filter_lists_every_choice(client, catalog):
 
 def test_directory_form_works_without_javascript(client, catalog):
     html = _page(client)
-    form = html[html.index('<form method="get" action="/directory"'):]
+    form = html[html.index('<form method="get" action="/directory"') :]
     form = form[: form.index("</form>")]
     assert 'type="submit"' in form
     assert "csrf_token" not in form

@@ -56,7 +56,7 @@ def test_product_page_shows_everything_a_parent_needs(client, catalog):
     assert "<caption>Demographics</caption>" in html
     assert "<caption>Special Indicators</caption>" in html
     assert html.index("Date of Birth") < html.index("Student Disability Information")
-    row = html[html.index("Student Disability Information"):]
+    row = html[html.index("Student Disability Information") :]
     assert row.index('<span class="badge badge--sensitive">Sensitive</span>') < row.index("</th>")
     assert "2 kinds of student data, 1 of them sensitive" in html
     assert "To provide the service (Date of Birth)." in html
@@ -85,11 +85,16 @@ def test_product_of_a_retired_vendor_shows_as_retired(client, catalog):
 def test_product_page_markdown_is_sanitised(client, app):
     with in_app(app):
         vendor = factories.make_vendor(name="Sneaky Inc", slug="sneaky")
-        factories.make_product(vendor, name="Trap", slug="trap", website="javascript:alert(1)",
-                               purpose_md='<script>alert(1)</script><img src=x onerror=alert(2)>'
-                                          '[x](javascript:alert(3)) **bold** <a href="https://ok.example">ok</a>')
+        factories.make_product(
+            vendor,
+            name="Trap",
+            slug="trap",
+            website="javascript:alert(1)",
+            purpose_md="<script>alert(1)</script><img src=x onerror=alert(2)>"
+            '[x](javascript:alert(3)) **bold** <a href="https://ok.example">ok</a>',
+        )
     html = _text(client.get("/products/trap"))
-    main = html[html.index("<main"):html.index("</main>")]
+    main = html[html.index("<main") : html.index("</main>")]
     assert "<script>" not in main
     assert "onerror" not in main
     assert "javascript:" not in main
@@ -100,11 +105,15 @@ def test_product_page_markdown_is_sanitised(client, app):
 def test_product_page_shows_change_history_and_destruction_status(client, app, catalog):
     with in_app(app):
         product = db.session.scalar(select(Product).where(Product.slug == "old-phonics"))
-        factories.make_revision(product.vendor, product, summary="Old Phonics no longer receives Lunch status.",
-                                occurred_at=utcnow() - timedelta(days=3))
+        factories.make_revision(
+            product.vendor,
+            product,
+            summary="Old Phonics no longer receives Lunch status.",
+            occurred_at=utcnow() - timedelta(days=3),
+        )
         factories.make_revision(product.vendor, product, summary="Old Phonics: status changed to Retired.")
     html = _text(client.get("/products/old-phonics"))
-    history = html[html.index("Change history"):]
+    history = html[html.index("Change history") :]
     assert history.index("status changed to Retired") < history.index("no longer receives Lunch status")
     assert "Updated on" in history
 
@@ -113,15 +122,19 @@ def test_product_page_shows_public_destruction_status_of_an_ended_agreement(clie
     from clearinghouse.destruction.models import DestructionRequest, RequestOrigin, RequestStatus
 
     with in_app(app):
-        agreement = db.session.scalar(
-            select(Agreement).where(Agreement.products.any(Product.slug == "old-phonics"))
-        )
+        agreement = db.session.scalar(select(Agreement).where(Agreement.products.any(Product.slug == "old-phonics")))
         today = district_today()
-        db.session.add(DestructionRequest(
-            vendor_id=agreement.vendor_id, agreement_id=agreement.id, origin=RequestOrigin.AGREEMENT_ENDED,
-            reason="The agreement ended.", issued_on=today - timedelta(days=90), due_on=today - timedelta(days=30),
-            status=RequestStatus.OPEN,
-        ))
+        db.session.add(
+            DestructionRequest(
+                vendor_id=agreement.vendor_id,
+                agreement_id=agreement.id,
+                origin=RequestOrigin.AGREEMENT_ENDED,
+                reason="The agreement ended.",
+                issued_on=today - timedelta(days=90),
+                due_on=today - timedelta(days=30),
+                status=RequestStatus.OPEN,
+            )
+        )
         db.session.commit()
     html = _text(client.get("/products/old-phonics"))
     assert "Data destruction overdue since" in html
@@ -147,12 +160,12 @@ def test_retired_vendor_page_says_so(client, catalog):
 
 def test_data_elements_index_groups_by_category_with_counts(client, catalog):
     html = _text(client.get("/data"))
-    assert html.index("<h2 id=\"category-demographics\">Demographics</h2>") < html.index("Special Indicators")
-    birth = html[html.index('href="/data/date-of-birth"'):]
+    assert html.index('<h2 id="category-demographics">Demographics</h2>') < html.index("Special Indicators")
+    birth = html[html.index('href="/data/date-of-birth"') :]
     assert "<td>3</td>" in birth[: birth.index("</tr>")]  # listed products only: MathWorld, Quiz, Élan
-    disability = html[html.index('href="/data/disability"'):]
+    disability = html[html.index('href="/data/disability"') :]
     assert '<span class="badge badge--sensitive">Sensitive</span>' in disability[: disability.index("</tr>")]
-    medical = html[html.index('href="/data/medical-alerts"'):]
+    medical = html[html.index('href="/data/medical-alerts"') :]
     assert "<td>0</td>" in medical[: medical.index("</tr>")]
 
 
@@ -213,18 +226,35 @@ def test_about_page_shows_the_districts_own_notice_as_markdown(client, app):
 
 
 def test_public_pages_need_no_login_and_set_no_cookie(client, catalog):
-    for url in ("/", "/directory", "/products/mathworld", "/vendors/acme-learning", "/data",
-                "/data/date-of-birth", "/about"):
+    for url in (
+        "/",
+        "/directory",
+        "/products/mathworld",
+        "/vendors/acme-learning",
+        "/data",
+        "/data/date-of-birth",
+        "/about",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
         assert "Set-Cookie" not in response.headers, url
 
 
-@pytest.mark.parametrize("url", [
-    "/products/no-such-product", "/vendors/no-such-vendor", "/data/no-such-element",
-    "/products/%00", "/products/%F0%9F%98%80", "/vendors/a%ED%A0%80b", "/data/" + "x" * 5000,
-    "/products/MATHWORLD%27%20OR%201=1", "/agreements/999999/document", "/agreements/abc/document",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/products/no-such-product",
+        "/vendors/no-such-vendor",
+        "/data/no-such-element",
+        "/products/%00",
+        "/products/%F0%9F%98%80",
+        "/vendors/a%ED%A0%80b",
+        "/data/" + "x" * 5000,
+        "/products/MATHWORLD%27%20OR%201=1",
+        "/agreements/999999/document",
+        "/agreements/abc/document",
+    ],
+)
 def test_unknown_pages_get_the_sites_404(client, catalog, url):
     response = client.get(url)
     assert response.status_code == 404
@@ -246,8 +276,7 @@ def _agreement_with_document(app, published: bool) -> tuple[int, bytes]:
         product = factories.make_product(vendor)
         stored = store_pdf(io.BytesIO(data), "Signed NDPA 2025.pdf")
         db.session.flush()
-        agreement = factories.make_agreement(vendor, [product], document_id=stored.id,
-                                             is_document_published=published)
+        agreement = factories.make_agreement(vendor, [product], document_id=stored.id, is_document_published=published)
         return agreement.id, data
 
 

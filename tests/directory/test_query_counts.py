@@ -43,10 +43,20 @@ def _grow(total: int) -> None:
     for n in range(have, total):
         element = factories.make_element(category, name=f"Element {n}")
         vendor = big if n % 2 else factories.make_vendor(name=f"Vendor {n}")
-        product = factories.make_product(vendor, name=f"Shared product {n}", elements=[shared, element],
-                                         schools=[school], purpose_md=f"Shared purpose {n}.")
-        factories.make_agreement(vendor, [product], signed_on=today - timedelta(days=10),
-                                 effective_on=today - timedelta(days=10), expires_on=today + timedelta(days=n * 20))
+        product = factories.make_product(
+            vendor,
+            name=f"Shared product {n}",
+            elements=[shared, element],
+            schools=[school],
+            purpose_md=f"Shared purpose {n}.",
+        )
+        factories.make_agreement(
+            vendor,
+            [product],
+            signed_on=today - timedelta(days=10),
+            effective_on=today - timedelta(days=10),
+            expires_on=today + timedelta(days=n * 20),
+        )
         factories.make_revision(vendor, product, occurred_at=utcnow())
     featured = db.session.scalar(select(Product).where(Product.slug == "featured"))
     if featured is None:
@@ -55,8 +65,9 @@ def _grow(total: int) -> None:
     db.session.flush()
     from clearinghouse.directory.models import DataUse
 
-    featured.data_uses = [DataUse(data_element_id=e.id, purpose="Because.")
-                          for e in db.session.scalars(select(DataElement))]
+    featured.data_uses = [
+        DataUse(data_element_id=e.id, purpose="Because.") for e in db.session.scalars(select(DataElement))
+    ]
     for _ in range(len(featured.agreements), total // 5):
         featured.agreements.append(factories.make_agreement(big, [], expires_on=None))
     db.session.commit()

@@ -99,8 +99,31 @@ def test_best_match_ranks_a_name_match_before_a_purpose_match(app):
 WEIRD = st.text(
     alphabet=st.characters(codec=None, exclude_categories=()),
     max_size=60,
-) | st.sampled_from(['"', '""', "*", "AND", "OR NOT", "NEAR(a b)", "a:*", "!&|()", "'", "\\", "-", "^x", "{a b}:c",
-                     "col:term", "x" * 500, "🎉", "\u202eevil", "\x00", "\ud800", "%", "_"])
+) | st.sampled_from(
+    [
+        '"',
+        '""',
+        "*",
+        "AND",
+        "OR NOT",
+        "NEAR(a b)",
+        "a:*",
+        "!&|()",
+        "'",
+        "\\",
+        "-",
+        "^x",
+        "{a b}:c",
+        "col:term",
+        "x" * 500,
+        "🎉",
+        "\u202eevil",
+        "\x00",
+        "\ud800",
+        "%",
+        "_",
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
