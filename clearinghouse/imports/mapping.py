@@ -276,15 +276,20 @@ KIND_WORDS = {
 }
 
 
-def parse_kind(text: str) -> ProductKind:
+def _parse_enum(text: str, enum_cls, synonyms: dict, what: str):
+    """The member whose value or label matches the text, else a synonym; ValueError naming the choices."""
     word = _word(text)
-    for kind in ProductKind:
-        if word in (_word(kind.value), _word(kind.label)):
-            return kind
-    if word in KIND_WORDS:
-        return KIND_WORDS[word]
-    choices = ", ".join(kind.label for kind in ProductKind)
-    raise ValueError(f"“{text}” is not a kind of product we know. Use one of: {choices}.")
+    for member in enum_cls:
+        if word in (_word(member.value), _word(member.label)):
+            return member
+    if word in synonyms:
+        return synonyms[word]
+    choices = ", ".join(member.label for member in enum_cls)
+    raise ValueError(f"“{text}” is not a kind of {what} we know. Use one of: {choices}.")
+
+
+def parse_kind(text: str) -> ProductKind:
+    return _parse_enum(text, ProductKind, KIND_WORDS, "product")
 
 
 AGREEMENT_KIND_WORDS = {
@@ -304,14 +309,7 @@ AGREEMENT_KIND_WORDS = {
 
 
 def parse_agreement_kind(text: str) -> AgreementKind:
-    word = _word(text)
-    for kind in AgreementKind:
-        if word in (_word(kind.value), _word(kind.label)):
-            return kind
-    if word in AGREEMENT_KIND_WORDS:
-        return AGREEMENT_KIND_WORDS[word]
-    choices = ", ".join(kind.label for kind in AgreementKind)
-    raise ValueError(f"“{text}” is not a kind of agreement we know. Use one of: {choices}.")
+    return _parse_enum(text, AgreementKind, AGREEMENT_KIND_WORDS, "agreement")
 
 
 # ISO first, then the US forms Excel writes. Day-first dates (15/01/2024) are refused, not guessed.
