@@ -46,7 +46,8 @@ chromium:
 
 ## The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
 test: $(VENV)/.dev chromium
-	$(BIN)/python -m pytest -p no:cacheprovider
+	@echo "== the suite on SQLite"
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -p no:cacheprovider
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL)"; \
 	  $(BIN)/python -m pytest -p no:cacheprovider; \
