@@ -42,7 +42,7 @@ def parse_product_query(args: MultiDict) -> ProductQuery:
 
     Looks up the slugs given (one small query each, at most three).
     """
-    params = {name: (args.get(name) or "").strip() for name in PARAMS}
+    params = {name: (args.get(name) or "").strip(" ") for name in PARAMS}  # control characters stay, and fail
     params = {name: value for name, value in params.items() if value}
     text = params.get("q", "")
     if len(text) > SEARCH_TEXT_MAX:

@@ -32,7 +32,7 @@ from sqlalchemy import (
     table,
     union,
 )
-from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only, selectinload
 
 from clearinghouse.agreements.models import EXPIRING_HORIZON, Agreement, AgreementState, agreement_product
 from clearinghouse.audit import public as audit_public
@@ -415,26 +415,55 @@ class DirectoryFilters:
 
 
 LISTING_OPTIONS = (selectinload(Product.agreements),)
+# Only the columns a directory card shows: the long Markdown and staff notes of 25 vendors and
+# products cost transfer and row processing. Reading any other column raises (no hidden query).
+DIRECTORY_CARD_COLUMNS = (
+    load_only(
+        Product.id,
+        Product.vendor_id,
+        Product.name,
+        Product.slug,
+        Product.kind,
+        Product.status,
+        Product.purpose_md,
+        raiseload=True,
+    ),
+    contains_eager(Product.vendor).load_only(Vendor.id, Vendor.name, Vendor.slug, Vendor.is_retired, raiseload=True),
+)
 
 
 class _Paginated(SelectPagination):
     """`db.paginate` that loads a page with `select_page(limit, offset)` and counts with its own lean statement.
 
     The pages pick their rows' ids on narrow columns before loading the rows (see `search_products`).
+    With `windowed`, each row of the page also carries the number of matches (`count(*) OVER ()` in
+    the id-pick, which reads every match anyway to sort them), and the count statement runs only for
+    a page past the last.
     """
 
     def _query_items(self) -> list[Any]:
         statement = self._query_args["select_page"](self.per_page, self._query_offset)
-        return list(self._query_args["session"].execute(statement).unique().scalars())
+        result = self._query_args["session"].execute(statement).unique()
+        if not self._query_args["windowed"]:
+            self._total = None
+            return list(result.scalars())
+        rows = result.all()
+        self._total = rows[0][1] if rows else (0 if self._query_offset == 0 else None)
+        return [row[0] for row in rows]
 
     def _query_count(self) -> int:
+        if self._total is not None:
+            return self._total
         return self._query_args["session"].scalar(self._query_args["count_select"])
 
 
-def _paginate(select_page: Callable[[int, int], Select], count_stmt: Select, page: int, per_page: int) -> Pagination:
+def _paginate(
+    select_page: Callable[[int, int], Select], count_stmt: Select, page: int, per_page: int, windowed: bool = False
+) -> Pagination:
     return _Paginated(
         select_page=select_page,
         count_select=count_stmt,
+        windowed=windowed,
         session=db.session,
         page=min(max(page, 1), MAX_PAGE),
         per_page=per_page,
@@ -459,7 +488,7 @@ def _ordered(keys: Sequence[tuple[Any, bool]]) -> list[Any]:
 
 
 def search_products(filters: DirectoryFilters, page: int, per_page: int, today: date) -> Pagination:
-    """One page of the directory: products matching the search and every filter, sorted (four queries)."""
+    """One page of the directory: products matching the search and every filter, sorted (three or four queries)."""
     clauses = filters.clauses(today)
     terms = filters.terms
     hits = search_hits(terms) if terms else None
@@ -470,6 +499,10 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
         if hits is not None:
             count_stmt = count_stmt.join(hits, hits.c.product_id == Product.id)
     keys = _sort_keys(filters.effective_sort, hits)
+    # A search or a filter on what a product receives leaves few matches, all read to sort them:
+    # counting them in the same pass saves a query. Without one, an index walk stops after a page.
+    windowed = hits is not None or bool(filters.id_sets(today))
+    total = [func.count().over().label("total")] if windowed else []
 
     def select_page(limit: int, offset: int) -> Select:
         """Pick the page's products on narrow columns first, then load only their rows.
@@ -478,21 +511,21 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
         search, on PostgreSQL after reading the whole product table); the ids, names and statuses
         come from the covering index ix_product_listing (migration 20261122_directory_counts).
         """
-        ranked = select(Product.id.label("id"), *(key.label(f"key_{n}") for n, (key, _) in enumerate(keys)))
+        ranked = select(Product.id.label("id"), *(key.label(f"key_{n}") for n, (key, _) in enumerate(keys)), *total)
         if hits is not None:
             ranked = ranked.join(hits, hits.c.product_id == Product.id)
         if any(key is Vendor.name for key, _ in keys):
             ranked = ranked.join(Product.vendor)
         page_ids = ranked.where(*clauses).order_by(*_ordered(keys)).limit(limit).offset(offset).subquery("page")
         return (
-            select(Product)
+            select(Product, *([page_ids.c.total] if windowed else []))
             .join(page_ids, page_ids.c.id == Product.id)
             .join(Product.vendor)
-            .options(contains_eager(Product.vendor), *LISTING_OPTIONS)
+            .options(*DIRECTORY_CARD_COLUMNS, *LISTING_OPTIONS)
             .order_by(*_ordered([(page_ids.c[f"key_{n}"], desc) for n, (_, desc) in enumerate(keys)]))
         )
 
-    return _paginate(select_page, count_stmt, page, per_page)
+    return _paginate(select_page, count_stmt, page, per_page, windowed)
 
 
 SNIPPET_MAX = 220

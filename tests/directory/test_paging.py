@@ -133,3 +133,23 @@ def test_filter_select_refuses_a_value_that_is_not_a_choice():
     form = DirectoryForm(MultiDict({"school": "nowhere", "element": "x"}), options)
     assert form.ignored_fields() == ["Data element", "School"]
     assert form.filters().school_id is None
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (DirectoryFilters(text="reading"), 12),
+        (DirectoryFilters(text="phonics", status=StatusFilter.ALL), 6),
+        (DirectoryFilters(text="nothing-matches-this"), 0),
+        (DirectoryFilters(), 12),
+    ],
+)
+def test_total_is_exact_on_every_page_and_past_the_last(app, crowded, filters, expected):
+    """A search or an element filter counts its matches in the page's own query; a page past the
+    last has no rows to carry that count, and counts them with the separate statement."""
+    with in_app(app):
+        today = district_today()
+        with_element = DirectoryFilters(text=filters.text, status=filters.status, element_id=crowded)
+        for each in (filters, with_element):
+            totals = [search_products(each, page, 5, today).total for page in (1, 2, 3, 9)]
+            assert totals == [expected] * 4, each

@@ -193,3 +193,36 @@ def test_the_export_runs_a_constant_number_of_queries(app, client):
         return len(statements)
 
     assert queries_for(5) == queries_for(50)
+
+
+def test_the_directory_page_offers_its_results_as_csv_with_the_same_filters(app, client):
+    import re
+    from html import unescape
+
+    with in_app(app):
+        vendor = factories.make_vendor(name="Link Co")
+        factories.make_product(vendor, name="Linked Reader", status=ProductStatus.APPROVED)
+        factories.make_product(vendor, name="Unlinked Game", status=ProductStatus.NOT_APPROVED)
+    html = client.get("/directory?q=reader&status=approved").get_data(as_text=True)
+    match = re.search(r'href="(/directory\.csv\?[^"]*)"', html)
+    assert match, "the directory does not link to its CSV download"
+    href = unescape(match.group(1))
+    assert "q=reader" in href
+    assert "status=approved" in href
+    assert [r["product"] for r in _rows(client.get(href))] == ["Linked Reader"]
+
+
+def test_the_directory_page_offers_its_results_as_json_with_the_same_filters(app, client):
+    import re
+    from html import unescape
+
+    with in_app(app):
+        vendor = factories.make_vendor(name="Json Co")
+        factories.make_product(vendor, name="Json Reader", status=ProductStatus.APPROVED)
+        factories.make_product(vendor, name="Json Game", status=ProductStatus.APPROVED)
+    html = client.get("/directory?q=reader&sort=name&status=approved").get_data(as_text=True)
+    hrefs = [unescape(href) for href in re.findall(r'href="(/api/v1/products[^"]*)"', html)]
+    assert hrefs, "the directory does not link to its JSON"
+    response = client.get(hrefs[0])
+    assert response.status_code == 200
+    assert [product["name"] for product in response.json["data"]] == ["Json Reader"]
