@@ -4,7 +4,6 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from clearinghouse.errors import DomainError
@@ -14,6 +13,7 @@ from clearinghouse.notices.models import Notice, NoticeStatus
 from clearinghouse.settings.services import ensure_settings
 from tests import factories
 from tests.conftest import in_app
+from tests.notices.racing import competing_insert
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -81,29 +81,8 @@ def test_a_concurrent_duplicate_does_not_abort_the_callers_transaction(app):
     with in_app(app):
         ensure_settings()
         db.session.commit()
-        engine = db.engine
-        raced = []
-
-        def competitor(conn, cursor, statement, parameters, context, executemany):
-            if statement.startswith("INSERT INTO notice") and not raced:
-                raced.append(True)
-                with engine.begin() as other:  # a second, real connection: the other process
-                    other.execute(
-                        Notice.__table__.insert().values(
-                            purpose_key="race:1",
-                            recipients="x@example.com",
-                            subject="theirs",
-                            body_text="b",
-                            created_at=NOW,
-                            next_attempt_at=NOW,
-                        )
-                    )
-
-        sa.event.listen(engine, "before_cursor_execute", competitor)
-        try:
+        with competing_insert("race:1", NOW) as raced:
             assert _queue("race:1") is None
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", competitor)
         assert raced
         # The caller's unit of work goes on and commits.
         _queue("race:2")

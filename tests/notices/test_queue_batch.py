@@ -2,7 +2,6 @@
 
 from datetime import UTC, date, datetime
 
-import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from clearinghouse.extensions import db
@@ -11,6 +10,7 @@ from clearinghouse.notices.models import Notice
 from clearinghouse.settings.services import ensure_settings
 from tests import factories
 from tests.conftest import in_app
+from tests.notices.racing import competing_insert
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -54,29 +54,8 @@ def test_a_batch_that_loses_a_race_for_one_key_still_queues_the_others(app):
         ensure_settings()
         db.session.commit()
         drafts = _drafts(("race:a", ["a@example.com"]), ("race:b", ["b@example.com"]), ("race:c", ["c@example.com"]))
-        engine = db.engine
-        raced = []
-
-        def competitor(conn, cursor, statement, parameters, context, executemany):
-            if statement.startswith("INSERT INTO notice") and not raced:
-                raced.append(True)
-                with engine.begin() as other:  # a second, real connection: the other process
-                    other.execute(
-                        Notice.__table__.insert().values(
-                            purpose_key="race:b",
-                            recipients="x@example.com",
-                            subject="theirs",
-                            body_text="b",
-                            created_at=NOW,
-                            next_attempt_at=NOW,
-                        )
-                    )
-
-        sa.event.listen(engine, "before_cursor_execute", competitor)
-        try:
+        with competing_insert("race:b", NOW) as raced:
             queued = notices.queue_notices(drafts, now=NOW)
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", competitor)
         assert raced
         assert [n.purpose_key for n in queued] == ["race:a", "race:c"]
         db.session.commit()  # the caller's transaction was not aborted
