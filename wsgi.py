@@ -1,5 +1,5 @@
 """The WSGI entry point for gunicorn: `gunicorn wsgi:app`."""
 
-from clearinghouse import create_app
+from clearinghouse.app import create_app
 
 app = create_app()

@@ -33,8 +33,8 @@ import flask_migrate  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from clearinghouse import create_app  # noqa: E402
 from clearinghouse.agreements.models import Agreement, agreement_product  # noqa: E402
+from clearinghouse.app import create_app  # noqa: E402
 from clearinghouse.directory.models import (  # noqa: E402
     DataCategory,
     DataElement,

@@ -38,7 +38,7 @@ import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.directory import VENDORS, free_port, percentile, populate  # noqa: E402
-from clearinghouse import create_app  # noqa: E402
+from clearinghouse.app import create_app  # noqa: E402
 from clearinghouse.directory.models import Product, ProductStatus, Vendor  # noqa: E402
 from clearinghouse.extensions import db  # noqa: E402
 from clearinghouse.timeutil import district_today  # noqa: E402

@@ -32,9 +32,9 @@ import flask_migrate  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from bench.directory import fresh_database  # noqa: E402
-from clearinghouse import create_app  # noqa: E402
 from clearinghouse.accounts.models import User  # noqa: E402
 from clearinghouse.agreements.models import Agreement, agreement_product  # noqa: E402
+from clearinghouse.app import create_app  # noqa: E402
 from clearinghouse.destruction.models import DestructionRequest  # noqa: E402
 from clearinghouse.directory.models import Product, Vendor  # noqa: E402
 from clearinghouse.extensions import db  # noqa: E402

@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
-from clearinghouse import create_app
+from clearinghouse.app import create_app
 from clearinghouse.extensions import db
 from tests import factories
 

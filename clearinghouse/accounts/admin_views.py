@@ -4,8 +4,8 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from clearinghouse.accounts import admin_bp as bp
 from clearinghouse.accounts import services
+from clearinghouse.accounts.blueprint import admin_bp as bp
 from clearinghouse.accounts.forms import ActionForm, InviteVendorUserForm, StaffUserForm
 from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.security import role_required

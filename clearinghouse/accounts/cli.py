@@ -4,7 +4,8 @@ import os
 
 import click
 
-from clearinghouse.accounts import bp, services
+from clearinghouse.accounts import services
+from clearinghouse.accounts.blueprint import bp
 from clearinghouse.errors import DomainError
 
 PASSWORD_ENV = "CLEARINGHOUSE_ADMIN_PASSWORD"  # noqa: S105 - the name of a variable, not a password

@@ -6,7 +6,8 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from clearinghouse.accounts import bp, services
+from clearinghouse.accounts import services
+from clearinghouse.accounts.blueprint import bp
 from clearinghouse.accounts.forms import PASSWORD_HINT, AcceptInvitationForm, ChangePasswordForm, LoginForm
 from clearinghouse.accounts.models import User
 from clearinghouse.errors import DomainError, show_domain_error

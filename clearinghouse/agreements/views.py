@@ -7,7 +7,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from clearinghouse.agreements import bp, queries, services
+from clearinghouse.agreements import queries, services
+from clearinghouse.agreements.blueprint import bp
 from clearinghouse.agreements.forms import (
     AgreementFilterForm,
     AgreementForm,

@@ -9,7 +9,8 @@ from typing import Any
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_sqlalchemy.pagination import Pagination
 
-from clearinghouse.api import bp, openapi, queries, serializers
+from clearinghouse.api import openapi, queries, serializers
+from clearinghouse.api.blueprint import bp
 from clearinghouse.api.filters import parse_product_query
 from clearinghouse.directory.queries import MAX_PAGE
 from clearinghouse.errors import DomainError

@@ -6,7 +6,8 @@ any way to change or delete an audit event: the log is append-only.
 
 from flask import Response, current_app, render_template, request, url_for
 
-from clearinghouse.audit import bp, public, queries, staff_bp
+from clearinghouse.audit import public, queries
+from clearinghouse.audit.blueprint import bp, staff_bp
 from clearinghouse.audit.feed import ATOM_TYPE, build_feed
 from clearinghouse.audit.forms import AuditFilterForm, ChangesFilterForm
 from clearinghouse.settings.services import get_settings

@@ -6,7 +6,8 @@ import click
 from flask import current_app
 
 from clearinghouse import scheduler
-from clearinghouse.destruction import bp, sweep
+from clearinghouse.destruction import sweep
+from clearinghouse.destruction.blueprint import bp
 from clearinghouse.timeutil import district_today
 
 

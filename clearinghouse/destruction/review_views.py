@@ -6,7 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from clearinghouse.destruction import bp, certificates, services
+from clearinghouse.destruction import certificates, services
+from clearinghouse.destruction.blueprint import bp
 from clearinghouse.errors import DomainError
 
 REVIEW_REASON_MAX = 2000

@@ -7,7 +7,8 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from clearinghouse.agreements.models import Agreement
-from clearinghouse.destruction import bp, services
+from clearinghouse.destruction import services
+from clearinghouse.destruction.blueprint import bp
 from clearinghouse.destruction.forms import FilterForm, NewRequestForm, WithdrawForm
 from clearinghouse.destruction.models import DispositionNature, DispositionSchedule, RequestScope
 from clearinghouse.directory.models import DataCategory, Vendor

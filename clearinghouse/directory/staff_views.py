@@ -5,7 +5,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from clearinghouse.directory import services
-from clearinghouse.directory import staff_bp as bp
+from clearinghouse.directory.blueprint import staff_bp as bp
 from clearinghouse.directory.models import ProductStatus
 from clearinghouse.directory.services import StaleVersion
 from clearinghouse.directory.staff_forms import (

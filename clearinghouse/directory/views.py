@@ -9,7 +9,8 @@ from flask import abort, current_app, render_template, request, send_file
 from werkzeug.wrappers import Response
 
 from clearinghouse.agreements.models import AgreementState
-from clearinghouse.directory import bp, queries
+from clearinghouse.directory import queries
+from clearinghouse.directory.blueprint import bp
 from clearinghouse.directory.forms import DirectoryForm, SearchForm, page_number
 from clearinghouse.directory.models import ProductStatus
 from clearinghouse.storage import storage

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from clearinghouse.accounts.models import STAFF_ROLES, User
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db
-from clearinghouse.imports import bp, files, services
+from clearinghouse.imports import files, services
+from clearinghouse.imports.blueprint import bp
 from clearinghouse.imports.mapping import FIELDS, mapping_problems
 
 NOT_IMPORTED_WORDS = ("", "-", "none", "ignore")

@@ -6,7 +6,8 @@ from flask_login import current_user
 from clearinghouse.directory import queries
 from clearinghouse.directory.forms import DirectoryForm
 from clearinghouse.errors import DomainError, show_domain_error
-from clearinghouse.imports import bp, files, public_bp, services
+from clearinghouse.imports import files, services
+from clearinghouse.imports.blueprint import bp, public_bp
 from clearinghouse.imports.forms import ConfirmForm, MappingForm, UploadForm
 from clearinghouse.imports.mapping import FIELDS, guess_mapping, mapping_problems
 from clearinghouse.timeutil import district_today

@@ -3,7 +3,8 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from clearinghouse.errors import DomainError, NotFound
-from clearinghouse.notices import bp, services
+from clearinghouse.notices import services
+from clearinghouse.notices.blueprint import bp
 from clearinghouse.notices.forms import FILTERS, OutboxFilterForm, RetryForm
 
 

@@ -6,7 +6,8 @@ from flask_login import current_user
 from clearinghouse.destruction import certificates
 from clearinghouse.destruction.models import CertificateStatus, DisposalMethod, RequestStatus
 from clearinghouse.errors import DomainError, show_domain_error
-from clearinghouse.portal import bp, services
+from clearinghouse.portal import services
+from clearinghouse.portal.blueprint import bp
 from clearinghouse.portal.forms import CertificateForm
 from clearinghouse.timeutil import district_today
 

@@ -2,7 +2,8 @@
 
 from flask import render_template
 
-from clearinghouse.reports import bp, charts, services
+from clearinghouse.reports import charts, services
+from clearinghouse.reports.blueprint import bp
 
 
 @bp.get("/")

@@ -4,7 +4,8 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from clearinghouse.errors import DomainError, show_domain_error
-from clearinghouse.settings import bp, services
+from clearinghouse.settings import services
+from clearinghouse.settings.blueprint import bp
 from clearinghouse.settings.forms import SettingsForm
 from clearinghouse.text import render_markdown
 

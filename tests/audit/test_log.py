@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import url_for
 
-from clearinghouse import create_app
 from clearinghouse.accounts.models import User
+from clearinghouse.app import create_app
 from clearinghouse.audit import services
 from clearinghouse.audit.queries import RECORD_PAGES
 from clearinghouse.directory.models import Product, School, Vendor

@@ -3,7 +3,8 @@
 import logging
 import re
 
-from clearinghouse import create_app, request_log
+from clearinghouse import request_log
+from clearinghouse.app import create_app
 
 LINE = re.compile(r"^method=(\S+) path=(\S+) status=(\d{3}) duration_ms=(\d+\.\d)$")
 

@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from clearinghouse import create_app
 from clearinghouse.agreements.models import Agreement, AgreementState
+from clearinghouse.app import create_app
 from clearinghouse.config import ConfigError, normalize_database_url, parse_env_value
 from clearinghouse.text import plain_text, render_markdown
 from clearinghouse.timeutil import UTCDateTime, format_datetime

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from clearinghouse import create_app
 from clearinghouse.accounts import passwords, services
 from clearinghouse.accounts.models import LoginAttempt
+from clearinghouse.app import create_app
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db
 from clearinghouse.timeutil import utcnow

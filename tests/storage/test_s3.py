@@ -7,7 +7,7 @@ from botocore.exceptions import ClientError
 from flask import Flask
 from sqlalchemy import select
 
-from clearinghouse import create_app
+from clearinghouse.app import create_app
 from clearinghouse.destruction.models import DisposalCertificate
 from clearinghouse.extensions import db
 from clearinghouse.storage import storage

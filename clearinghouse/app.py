@@ -1,0 +1,143 @@
+"""The application factory: configuration, extensions, blueprints, error pages and commands.
+
+Importing a domain package runs nothing (its `__init__` is a docstring); this module is the one
+place that imports every domain's views, so their routes exist before the blueprints are
+registered. `wsgi.py`, the tests and the benchmarks call `create_app`.
+"""
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from clearinghouse import (
+    cli,
+    context,
+    errors,
+    health,
+    models,  # noqa: F401 - every domain's tables, before the first query
+    request_log,
+    scheduler,
+    security,
+    storage,
+    text,
+    timeutil,
+)
+from clearinghouse.accounts import admin_views as accounts_admin_views
+from clearinghouse.accounts import cli as accounts_cli
+from clearinghouse.accounts import views as accounts_views
+from clearinghouse.accounts.blueprint import blueprints as accounts_blueprints
+from clearinghouse.agreements import views as agreements_views
+from clearinghouse.agreements.blueprint import blueprints as agreements_blueprints
+from clearinghouse.api import views as api_views
+from clearinghouse.api.blueprint import blueprints as api_blueprints
+from clearinghouse.audit import views as audit_views
+from clearinghouse.audit.blueprint import blueprints as audit_blueprints
+from clearinghouse.config import load_config
+from clearinghouse.destruction import cli as destruction_cli
+from clearinghouse.destruction import review_views as destruction_review_views
+from clearinghouse.destruction import views as destruction_views
+from clearinghouse.destruction.blueprint import blueprints as destruction_blueprints
+from clearinghouse.directory import staff_views as directory_staff_views
+from clearinghouse.directory import views as directory_views
+from clearinghouse.directory.blueprint import blueprints as directory_blueprints
+from clearinghouse.extensions import csrf, db, login_manager, migrate
+from clearinghouse.imports import cli as imports_cli
+from clearinghouse.imports import views as imports_views
+from clearinghouse.imports.blueprint import blueprints as imports_blueprints
+from clearinghouse.notices import views as notices_views
+from clearinghouse.notices.blueprint import blueprints as notices_blueprints
+from clearinghouse.portal import views as portal_views
+from clearinghouse.portal.blueprint import blueprints as portal_blueprints
+from clearinghouse.reports import views as reports_views
+from clearinghouse.reports.blueprint import blueprints as reports_blueprints
+from clearinghouse.settings import views as settings_views
+from clearinghouse.settings.blueprint import blueprints as settings_blueprints
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# The modules that attach routes and commands to the blueprints below (imported for that alone).
+ROUTE_MODULES = (
+    accounts_admin_views,
+    accounts_cli,
+    accounts_views,
+    agreements_views,
+    api_views,
+    audit_views,
+    destruction_cli,
+    destruction_review_views,
+    destruction_views,
+    directory_staff_views,
+    directory_views,
+    imports_cli,
+    imports_views,
+    notices_views,
+    portal_views,
+    reports_views,
+    settings_views,
+)
+
+# In the order of registration.
+BLUEPRINTS: tuple[Blueprint, ...] = (
+    *directory_blueprints,
+    *accounts_blueprints,
+    *settings_blueprints,
+    *agreements_blueprints,
+    *audit_blueprints,
+    *imports_blueprints,
+    *notices_blueprints,
+    *destruction_blueprints,
+    *portal_blueprints,
+    *api_blueprints,
+    health.health_bp,
+    *reports_blueprints,
+    cli.bp,
+)
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the application. Starts nothing: no scheduler, no threads, no migrations."""
+    app = Flask(
+        "clearinghouse",
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    load_config(app, overrides)
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    timeutil.init_app(app)
+    text.init_app(app)
+    security.init_app(app)
+    storage.init_app(app)
+    errors.register_error_handlers(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    context.init_app(app)
+    request_log.init_app(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    scheduler.init_app(app)  # only with SCHEDULER_IN_PROCESS (make run); never in gunicorn workers
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
+    """SQLite enforces foreign keys only when asked, on every connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
