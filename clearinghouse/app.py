@@ -26,6 +26,7 @@ from clearinghouse import (
     storage,
     text,
     timeutil,
+    visibility,
 )
 from clearinghouse.accounts import admin_views as accounts_admin_views
 from clearinghouse.accounts import cli as accounts_cli
@@ -119,6 +120,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     timeutil.init_app(app)
     text.init_app(app)
+    visibility.init_app(app)
     security.init_app(app)
     storage.init_app(app)
     errors.register_error_handlers(app)

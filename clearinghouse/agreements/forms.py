@@ -53,7 +53,7 @@ class AgreementForm(FlaskForm):
     )
     document = FileField("Signed agreement (PDF)")
     is_document_published = BooleanField("Publish the signed document on the public site")
-    internal_notes = TextAreaField("Internal notes (staff only)", validators=[Length(max=20000)])
+    internal_notes = TextAreaField("Internal notes", validators=[Length(max=20000)])
     version = VersionField()
 
     def validate(self, extra_validators: dict | None = None) -> bool:
@@ -142,7 +142,7 @@ def renewal_data(predecessor: Agreement, today: date) -> dict[str, Any]:
 class TerminateForm(FlaskForm):
     terminated_on = DayField("Ends on", validators=[InputRequired("Enter the day the agreement ends.")])
     reason = TextAreaField(
-        "Reason (kept in the audit log)",
+        "Reason",
         validators=[InputRequired("Give the reason for ending the agreement."), Length(max=5000)],
         filters=[strip],
     )

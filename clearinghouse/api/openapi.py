@@ -50,7 +50,6 @@ AGREEMENT_FACTS: dict[str, Any] = {
     "id": {"type": "integer"},
     "kind": {"enum": [k.value for k in AgreementKind]},
     "kind_label": STRING,
-    "reference": STRING,
     "signed_on": _nullable(DAY),
     "effective_on": _nullable(DAY),
     "expires_on": {**_nullable(DAY), "description": "Null: open-ended."},

@@ -1,7 +1,8 @@
 """The public shape of each record in the open data: an explicit list of public fields, nothing else.
 
-Every field is named here on purpose. Internal notes, vendor users, unpublished documents,
-termination reasons and audit details never leave the database through the API: a new column
+Every field is named here on purpose, and only fields that clearinghouse/visibility.py shows to
+the public: internal notes, the agreement's reference, termination reasons, vendor users,
+unpublished documents and audit details never leave the database through the API. A new column
 stays private until someone adds it here (and to openapi.py).
 """
 
@@ -66,7 +67,6 @@ def agreement_facts(agreement: Agreement, today: date, destruction: Any = None) 
         "id": agreement.id,
         "kind": agreement.kind.value,
         "kind_label": agreement.kind.label,
-        "reference": agreement.reference,
         "signed_on": _day(agreement.signed_on),
         "effective_on": _day(agreement.effective_on),
         "expires_on": _day(agreement.expires_on),

@@ -403,15 +403,14 @@ def open_for_ended_agreement(
     origin_key = f"agreement:{agreement.id}:ended"
     if db.session.scalar(select(DestructionRequest.id).where(DestructionRequest.origin_key == origin_key)):
         return None
-    name = agreement.reference or f"agreement {agreement.id}"
+    # The vendor reads this reason: it names the agreement by number, never by the district's own
+    # reference, and says that it was terminated and when, never why (both are staff only).
     if state == AgreementState.TERMINATED:
         why = f"was terminated on {format_date(ended_on)}"
-        reason = f"The agreement {name} {why}" + (
-            f" ({agreement.termination_reason.strip()})." if agreement.termination_reason.strip() else "."
-        )
+        reason = f"The agreement no. {agreement.id} {why}."
     else:
         why = f"expired on {format_date(ended_on)}"
-        reason = f"The agreement {name} {why} and was not renewed."
+        reason = f"The agreement no. {agreement.id} {why} and was not renewed."
     dr = DestructionRequest(
         vendor_id=agreement.vendor_id,
         agreement_id=agreement.id,

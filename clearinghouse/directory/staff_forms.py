@@ -90,8 +90,8 @@ class VendorForm(FlaskForm):
         validators=[Optional(), Email("Enter an e-mail address like privacy@vendor.example."), Length(max=254)],
         filters=[strip],
     )
-    description_md = TextAreaField("Description (shown to the public; Markdown)", validators=[Length(max=MARKDOWN_MAX)])
-    internal_notes = TextAreaField("Internal notes (staff only)", validators=[Length(max=MARKDOWN_MAX)])
+    description_md = TextAreaField("Description (Markdown)", validators=[Length(max=MARKDOWN_MAX)])
+    internal_notes = TextAreaField("Internal notes", validators=[Length(max=MARKDOWN_MAX)])
     version = VersionField()
 
     def values(self) -> dict[str, str]:
@@ -114,12 +114,12 @@ class ProductForm(FlaskForm):
     )
     website = url_field("Website")
     purpose_md = TextAreaField(
-        "What the district uses it for (shown to the public; Markdown)",
+        "What the district uses it for (Markdown)",
         validators=[DataRequired("Say, in plain words, what the product is used for."), Length(max=MARKDOWN_MAX)],
     )
     grade_bands = StringField("Grade bands", validators=[Length(max=100)], filters=[strip])
     school_ids = MultiCheckboxField("Schools that use it", coerce=int, validate_choice=False)
-    internal_notes = TextAreaField("Internal notes (staff only)", validators=[Length(max=MARKDOWN_MAX)])
+    internal_notes = TextAreaField("Internal notes", validators=[Length(max=MARKDOWN_MAX)])
     version = VersionField()
 
     elements: tuple[DataElement, ...] = ()

@@ -118,7 +118,11 @@ def about():
 
 @bp.get("/agreements/<int:agreement_id>/document")
 def agreement_document(agreement_id: int) -> Response:
-    """The signed agreement, only when the district chose to publish it."""
+    """The signed agreement, only when the district chose to publish it.
+
+    Its file name on the uploader's computer is not public (clearinghouse/visibility.py), so it is
+    downloaded under a name built from the agreement's number.
+    """
     document = queries.get_published_document(agreement_id)
     if document is None:
         abort(404)
@@ -131,7 +135,7 @@ def agreement_document(agreement_id: int) -> Response:
         io.BytesIO(data),
         mimetype=document.content_type,
         as_attachment=True,
-        download_name=document.original_name,
+        download_name=f"agreement-{agreement_id}.pdf",
         max_age=300,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -1,0 +1,303 @@
+"""Who sees each field of each table: the public, the vendor, the district's staff. One table, read by all.
+
+Three audiences:
+- public: anyone, without an account (directory pages, open data, CSV, the Atom feed, reports);
+- vendor: a vendor's users, about their own vendor's records only (the vendor portal and the
+  e-mails a vendor's contacts receive);
+- staff: privacy officers and administrators (staff screens, staff e-mails, the audit log).
+
+Each audience sees what the one before it sees. A field that the public or a vendor must not
+see says why. Pages, open data serializers, exports, feeds, vendor pages and vendor e-mails
+show only what this table allows, staff forms take their "who sees this" hints from it, and
+tests/visibility walks every public route, every vendor page and every vendor e-mail with a
+marker in each field to prove it. A new column is refused by that test until it is added here.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from flask import Flask
+
+
+class Audience(StrEnum):
+    PUBLIC = "public"
+    VENDOR = "vendor"  # a vendor's own users, about their own vendor's records
+    STAFF = "staff"
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Who may see a field, and why it goes no further."""
+
+    audience: Audience | None  # the widest audience; None: shown to nobody, not even staff
+    why: str = ""
+
+    def shown_to(self, viewer: Audience) -> bool:
+        return self.audience is not None and _WIDTH[viewer] <= _WIDTH[self.audience]
+
+    @property
+    def hint(self) -> str:
+        """A form hint for staff: who will see what they type."""
+        return HINTS[self.audience]
+
+
+_WIDTH = {Audience.STAFF: 0, Audience.VENDOR: 1, Audience.PUBLIC: 2}
+HINTS = {
+    Audience.PUBLIC: "Shown to the public.",
+    Audience.VENDOR: "Shown to the vendor, not to the public.",
+    Audience.STAFF: "Staff only: never shown to the public or to the vendor.",
+    None: "Never shown.",
+}
+
+PUBLIC = Visibility(Audience.PUBLIC)
+
+
+def vendor(why: str) -> Visibility:
+    return Visibility(Audience.VENDOR, why)
+
+
+def staff(why: str) -> Visibility:
+    return Visibility(Audience.STAFF, why)
+
+
+def nobody(why: str) -> Visibility:
+    return Visibility(None, why)
+
+
+BOOKKEEPING = staff("Bookkeeping: when the row was written and its version for optimistic locking.")
+ROW_TIMES = {"created_at": BOOKKEEPING, "version": BOOKKEEPING}
+
+FIELDS: dict[str, dict[str, Visibility]] = {
+    # --- the public directory -------------------------------------------------------------------
+    "vendor": {
+        "id": PUBLIC,
+        "name": PUBLIC,
+        "slug": PUBLIC,
+        "website": PUBLIC,
+        "privacy_policy_url": PUBLIC,
+        "contact_email": PUBLIC,
+        "description_md": PUBLIC,
+        "internal_notes": staff("The district's own notes about the company."),
+        "is_retired": PUBLIC,
+        "updated_at": PUBLIC,
+        **ROW_TIMES,
+    },
+    "product": {
+        "id": PUBLIC,
+        "vendor_id": PUBLIC,
+        "name": PUBLIC,
+        "slug": PUBLIC,
+        "kind": PUBLIC,
+        "status": PUBLIC,
+        "website": PUBLIC,
+        "purpose_md": PUBLIC,
+        "grade_bands": PUBLIC,
+        "internal_notes": staff("The district's own notes about the product."),
+        "updated_at": PUBLIC,
+        **ROW_TIMES,
+    },
+    "data_category": {"id": PUBLIC, "name": PUBLIC, "slug": PUBLIC, "position": PUBLIC},
+    "data_element": {
+        "id": PUBLIC,
+        "category_id": PUBLIC,
+        "name": PUBLIC,
+        "slug": PUBLIC,
+        "description": PUBLIC,
+        "is_sensitive": PUBLIC,
+        "is_retired": PUBLIC,
+        "position": PUBLIC,
+    },
+    "data_use": {"id": PUBLIC, "product_id": PUBLIC, "data_element_id": PUBLIC, "purpose": PUBLIC},
+    "school": {"id": PUBLIC, "name": PUBLIC, "slug": PUBLIC, "grade_band": PUBLIC, "is_retired": PUBLIC},
+    "product_school": {"product_id": PUBLIC, "school_id": PUBLIC},
+    # --- agreements -----------------------------------------------------------------------------
+    "agreement": {
+        "id": PUBLIC,
+        "vendor_id": PUBLIC,
+        "kind": PUBLIC,
+        "reference": staff("How the district files the agreement; it may name internal matters."),
+        "signed_on": PUBLIC,
+        "effective_on": PUBLIC,
+        "expires_on": PUBLIC,
+        "auto_renews": PUBLIC,
+        "terminated_on": PUBLIC,
+        "termination_reason": staff(
+            "Why the district ended the agreement is internal: the public and the vendor see the date only."
+        ),
+        "destruction_window_days": staff("Internal; the vendor sees the due date it gives on each directive."),
+        "document_id": staff("The signed PDF is public only while is_document_published is set."),
+        "is_document_published": PUBLIC,
+        "renewed_by_id": PUBLIC,
+        "internal_notes": staff("The district's own notes about the agreement."),
+        "updated_at": PUBLIC,
+        **ROW_TIMES,
+    },
+    "agreement_product": {"agreement_id": PUBLIC, "product_id": PUBLIC},
+    # --- destruction: the directive is written to the vendor; the public sees one status line ----
+    "destruction_request": {
+        "id": vendor("The public sees a status line per agreement, not the request itself."),
+        "vendor_id": PUBLIC,
+        "agreement_id": PUBLIC,
+        "origin_key": staff("Bookkeeping: stops two sweeps opening the same request."),
+        "origin": staff("Bookkeeping: whether the sweep or an officer opened it."),
+        "reason": vendor("The directive's reason, written to the vendor."),
+        "scope": vendor("Part of the directive to the vendor."),
+        "nature": vendor("Part of the directive to the vendor."),
+        "transfer_to": vendor("Part of the directive to the vendor."),
+        "instructions": vendor("Part of the directive to the vendor."),
+        "schedule": vendor("Part of the directive to the vendor."),
+        "issued_on": vendor("Part of the directive to the vendor."),
+        "due_on": PUBLIC,
+        "status": PUBLIC,
+        "status_reason": vendor("Why a certificate was rejected or the request withdrawn, written to the vendor."),
+        "closed_on": PUBLIC,
+        "district_signer_name": vendor("Signs the directive to the vendor."),
+        "district_signer_title": vendor("Signs the directive to the vendor."),
+        "opened_by_id": staff("Which officer issued it."),
+        "updated_at": staff("Bookkeeping."),
+        **ROW_TIMES,
+    },
+    "destruction_request_category": {
+        "request_id": vendor("Part of the directive to the vendor."),
+        "category_id": vendor("Part of the directive to the vendor."),
+    },
+    "disposal_certificate": {
+        "id": vendor("The vendor's own answer to a directive."),
+        "request_id": vendor("The vendor's own answer to a directive."),
+        "vendor_id": vendor("The vendor's own answer to a directive."),
+        "file_id": vendor("The vendor's own upload."),
+        "signer_name": vendor("The vendor's own answer to a directive."),
+        "signer_title": vendor("The vendor's own answer to a directive."),
+        "disposed_on": vendor("The vendor's own answer to a directive."),
+        "method": vendor("The vendor's own answer to a directive."),
+        "method_other": vendor("The vendor's own answer to a directive."),
+        "attests_all_copies": vendor("The vendor's own answer to a directive."),
+        "submitted_by_id": staff("Which of the vendor's users uploaded it, for the reviewing officer."),
+        "submitted_at": vendor("The vendor's own answer to a directive."),
+        "status": vendor("The review's outcome, told to the vendor."),
+        "reviewed_by_id": staff("Which officer reviewed it."),
+        "reviewed_at": staff("Bookkeeping of the review."),
+        "review_reason": vendor("Why the certificate was rejected, written to the vendor."),
+        "signature_report": staff("What the signature check found, for the reviewing officer."),
+    },
+    "stored_file": {
+        "id": staff("Files are reached through their agreement or certificate."),
+        "storage_key": nobody("The file's random name in storage; never shown, not even to staff."),
+        "original_name": vendor(
+            "The name the file had on the uploader's computer: a vendor sees its own certificates' names; "
+            "a published agreement is downloaded under a name built from public facts."
+        ),
+        "content_type": PUBLIC,
+        "size": PUBLIC,
+        "sha256": staff("For the reviewing officer."),
+        "page_count": PUBLIC,
+        "created_at": BOOKKEEPING,
+    },
+    # --- people -------------------------------------------------------------------------------
+    "user_account": {
+        "id": staff("People are not part of the public record."),
+        "email": vendor("A vendor user sees their own address; no one outside the district sees anyone else's."),
+        "name": vendor("A vendor user sees their own name, and the name of the officer who invited them."),
+        "title": staff("People are not part of the public record."),
+        "password_hash": nobody("A secret."),
+        "role": staff("People are not part of the public record."),
+        "vendor_id": staff("People are not part of the public record."),
+        "is_active_account": staff("People are not part of the public record."),
+        "session_version": nobody("Bookkeeping that ends old sessions."),
+        "last_login_at": staff("People are not part of the public record."),
+        "created_at": BOOKKEEPING,
+        "updated_at": BOOKKEEPING,
+    },
+    "invitation": {
+        "id": staff("Bookkeeping of sign-up links."),
+        "user_id": staff("Bookkeeping of sign-up links."),
+        "token_hash": nobody("The digest of a secret link."),
+        "invited_by_id": staff("Bookkeeping of sign-up links."),
+        "created_at": BOOKKEEPING,
+        "expires_at": vendor("The invitation e-mail says when its link expires."),
+        "used_at": staff("Bookkeeping of sign-up links."),
+        "revoked_at": staff("Bookkeeping of sign-up links."),
+    },
+    "login_attempt": {
+        "id": nobody("Failed sign-ins, kept only to throttle them."),
+        "key": nobody("An e-mail or client address of a failed sign-in, kept only to throttle them."),
+        "attempted_at": nobody("Failed sign-ins, kept only to throttle them."),
+    },
+    # --- records about records ----------------------------------------------------------------
+    "audit_event": {
+        "id": staff("The audit log is for staff."),
+        "occurred_at": staff("The audit log is for staff."),
+        "actor_id": staff("The audit log is for staff."),
+        "actor_label": staff("Names people."),
+        "ip_address": staff("A person's network address."),
+        "action": staff("The audit log is for staff."),
+        "record_type": staff("The audit log is for staff."),
+        "record_id": staff("The audit log is for staff."),
+        "record_label": staff("Names internal references."),
+        "changes": staff("Every field before and after, internal ones included."),
+    },
+    "disclosure_revision": {
+        "id": PUBLIC,
+        "occurred_at": PUBLIC,
+        "vendor_id": PUBLIC,
+        "product_id": PUBLIC,
+        "kind": PUBLIC,
+        "summary": PUBLIC,
+        "details": PUBLIC,  # built from public facts only (audit/disclosure.py, agreements/services.py)
+    },
+    "notice": {
+        "id": staff("The outbox is for staff; each recipient reads only the e-mail sent to them."),
+        "purpose_key": staff("Bookkeeping: sends each notice once."),
+        "recipients": staff("Addresses of people."),
+        "subject": staff("The outbox is for staff; each recipient reads only the e-mail sent to them."),
+        "body_text": staff("The outbox is for staff; each recipient reads only the e-mail sent to them."),
+        "body_html": staff("The outbox is for staff; each recipient reads only the e-mail sent to them."),
+        "status": staff("Bookkeeping of delivery."),
+        "attempts": staff("Bookkeeping of delivery."),
+        "last_error": staff("Mail server errors, which may name addresses and hosts."),
+        "created_at": staff("Bookkeeping of delivery."),
+        "next_attempt_at": staff("Bookkeeping of delivery."),
+        "sent_at": staff("Bookkeeping of delivery."),
+        "subject_type": staff("Bookkeeping: what the notice is about."),
+        "subject_id": staff("Bookkeeping: what the notice is about."),
+    },
+    "import_mapping": {
+        "id": staff("How staff import files."),
+        "header_signature": staff("How staff import files."),
+        "mapping": staff("How staff import files."),
+        "updated_at": staff("How staff import files."),
+    },
+    # --- the district -------------------------------------------------------------------------
+    "district_settings": {
+        "id": PUBLIC,
+        "district_name": PUBLIC,
+        "time_zone": PUBLIC,
+        "privacy_office_email": PUBLIC,
+        "sender_email": vendor("The From address of the e-mails the site sends."),
+        "default_destruction_window_days": staff("Internal; the vendor sees the due date on each directive."),
+        "expiry_warning_days": staff("When officers are warned."),
+        "reminder_days_before_due": staff("Internal; the vendor sees each reminder."),
+        "overdue_reminder_interval_days": staff("Internal; the vendor sees each reminder."),
+        "sweep_time": staff("When the daily sweep runs."),
+        "privacy_notice_md": PUBLIC,
+        "district_signer_name": vendor("Signs the directives to vendors."),
+        "district_signer_title": vendor("Signs the directives to vendors."),
+        "updated_at": BOOKKEEPING,
+        **ROW_TIMES,
+    },
+}
+
+
+def visibility(table: str, column: str) -> Visibility:
+    """Who may see `table.column`; KeyError for a field nobody has decided on yet."""
+    return FIELDS[table][column]
+
+
+def hint(table: str, column: str) -> str:
+    """The staff form hint for a field: who will see what is typed in it."""
+    return visibility(table, column).hint
+
+
+def init_app(app: Flask) -> None:
+    """Templates write `visibility_hint("agreement", "reference")` for a field's audience."""
+    app.add_template_global(hint, "visibility_hint")
