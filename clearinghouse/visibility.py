@@ -64,7 +64,7 @@ def nobody(why: str) -> Visibility:
     return Visibility(None, why)
 
 
-BOOKKEEPING = staff("Bookkeeping: when the row was written and its version for optimistic locking.")
+BOOKKEEPING = staff("Bookkeeping: when the row was written or changed, and its version (optimistic locking).")
 ROW_TIMES = {"created_at": BOOKKEEPING, "version": BOOKKEEPING}
 
 FIELDS: dict[str, dict[str, Visibility]] = {
@@ -154,7 +154,7 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "district_signer_name": vendor("Signs the directive to the vendor."),
         "district_signer_title": vendor("Signs the directive to the vendor."),
         "opened_by_id": staff("Which officer issued it."),
-        "updated_at": staff("Bookkeeping."),
+        "updated_at": BOOKKEEPING,
         **ROW_TIMES,
     },
     "destruction_request_category": {

@@ -4,9 +4,9 @@ What the public sees of an agreement, and so what makes a disclosure revision (o
 product): that it was signed, its dates (signed, effective, expires, auto-renewal, termination),
 its kind, which products it covers, renewal, and whether its signed document is published
 (publishing or withdrawing the document is a public change: the PDF itself becomes visible or
-not). Internal only, so no revision: the reference, internal notes, the destruction window, the
-termination reason, and an uploaded document that is not published. A draft (not signed) is not
-public yet: it makes no revision until it is signed.
+not). Internal only (clearinghouse/visibility.py), so no revision: the reference, internal notes,
+the destruction window, the termination reason, and an uploaded document that is not published.
+A draft (not signed) is not public yet: it makes no revision until it is signed.
 """
 
 from collections.abc import Iterator

@@ -26,6 +26,7 @@ SECRETS = {
     "product_notes": "PRODUCT-INTERNAL-NOTE-9051",
     "agreement_notes": "AGREEMENT-INTERNAL-NOTE-2268",
     "termination_reason": "TERMINATION-REASON-PRIVATE-8812",
+    "agreement_reference": "AGREEMENT-REFERENCE-STAFF-ONLY-5530",
     "unpublished_document": "UNPUBLISHED-signed-contract-7731.pdf",
     "officer_email": "hidden.officer@district.example",
 }
@@ -138,7 +139,12 @@ def build_directory() -> dict[str, int]:
 
     document = stored_pdf(SECRETS["unpublished_document"])
     active = factories.make_agreement(
-        acme, [math], internal_notes=SECRETS["agreement_notes"], document_id=document.id, is_document_published=False
+        acme,
+        [math],
+        reference=SECRETS["agreement_reference"],
+        internal_notes=SECRETS["agreement_notes"],
+        document_id=document.id,
+        is_document_published=False,
     )
     ended = factories.make_agreement(
         beta,

@@ -1,7 +1,8 @@
 """Open data shows public fields only: walk every API page (and the directory CSV) looking for secrets.
 
 The sample directory holds a vendor user's e-mail and name, internal notes on a vendor, a
-product and an agreement, a private termination reason, and an unpublished signed document.
+product and an agreement, an agreement's staff-only reference, a private termination reason, and
+an unpublished signed document. tests/visibility/ walks every field of every table the same way.
 """
 
 from urllib.parse import urlsplit
