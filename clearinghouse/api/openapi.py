@@ -13,7 +13,8 @@ from clearinghouse.api.filters import AGREEMENT_VALUES, STATUS_VALUES
 from clearinghouse.directory.models import ProductKind, ProductStatus
 from clearinghouse.directory.queries import MAX_PAGE
 
-API_VERSION = "1.0.0"
+# 1.1.0: agreements no longer carry `reference`, the district's staff-only filing label.
+API_VERSION = "1.1.0"
 
 
 def _ref(name: str) -> dict[str, str]:
