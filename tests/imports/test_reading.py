@@ -209,8 +209,8 @@ def test_a_row_with_more_cells_than_columns_is_a_problem(app):
         (b"", "That file is empty"),
         (b"product,vendor\n", "no rows to import"),
         (b"\n\nproduct\nA\n", "The first line of the file should hold the column names"),
-        (b"PK\x03\x04\x14\x00binary", "That is a spreadsheet workbook, not a CSV file"),
-        (b"prod\x00uct\nA\n", "not a text CSV file we can read"),
+        (b"PK\x03\x04\x14\x00binary", "This file looks like a workbook or another ZIP archive, but it is damaged"),
+        (b"prod\x00uct\nA\n", "This file is binary data we do not recognise, not a table"),
     ],
 )
 def test_files_that_cannot_be_imported_say_why(app, data, message):

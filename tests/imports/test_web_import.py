@@ -270,7 +270,7 @@ def test_a_mapping_without_a_product_column_or_with_a_field_twice_is_refused(app
 def test_uploads_that_cannot_be_imported_are_refused_with_a_reason(app, officer):
     refused = upload(officer, b"PK\x03\x04workbook", "inventory.xlsx")
     assert refused.status_code == 422
-    assert "That is a spreadsheet workbook, not a CSV file" in refused.text
+    assert "This file looks like a workbook or another ZIP archive, but it is damaged" in refused.text
     missing = officer.post("/staff/import", data={}, content_type="multipart/form-data")
     assert missing.status_code == 422
     assert "Choose a CSV file to upload." in missing.text
