@@ -2,7 +2,7 @@
 
 Every form becomes a `DateValue`: the first and last day it covers, how precise it is, and
 whether it is a placeholder for "never ends" (01/01/2099, "perpetual"). Day-first dates
-(15/01/2024) are refused, not guessed: US districts write month first. Pure: no database.
+(15/01/2024) are refused, not guessed: US districts write the month first. Pure: no database.
 """
 
 import re
@@ -217,12 +217,6 @@ def parse_date(text: str, *, calendar: Calendar = DEFAULT_CALENDAR, zone: ZoneIn
         year = int(value)
         return DateValue(
             value, date(year, 1, 1), date(year, 12, 31), Precision.YEAR, open_ended=year >= OPEN_ENDED_YEAR
-        )
-    day_first = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})", value)
-    if day_first and int(day_first.group(1)) > 12 and int(day_first.group(2)) <= 12:
-        raise ValueError(
-            f"“{text}” is a date in a format we don't know. Write it as 2024-01-15 or 1/15/2024: "
-            "the month first, as US sheets do."
         )
     raise ValueError(f"“{text}” is a date in a format we don't know. Write it as 2024-01-15 or 1/15/2024.")
 

@@ -6,10 +6,20 @@ written for the person who made the spreadsheet.
 
 import hashlib
 import re
-from datetime import date, datetime
+from datetime import date
 
 from clearinghouse.agreements.models import AgreementKind
 from clearinghouse.directory.models import ProductKind, ProductStatus
+from clearinghouse.imports.dates import parse_day
+from clearinghouse.imports.vocabulary import (
+    AgreementStatus,
+    Approval,
+    grade_range,
+    read_grades,
+    read_kind,
+    read_status,
+)
+from clearinghouse.imports.vocabulary import format_grades as format_grades
 
 # Our fields, in the order the mapping page and the export use. The export's headers are these keys.
 FIELDS: dict[str, str] = {
@@ -189,68 +199,17 @@ def mapping_problems(mapping: dict[str, str]) -> dict[str, str]:
     return problems
 
 
-# Status words of real inventories. Each maps to the status given to a new product and the
-# statuses that already agree with it, so "TRUE" leaves an "approved with conditions" product alone.
-_APPROVED_ANY = frozenset({ProductStatus.APPROVED, ProductStatus.APPROVED_WITH_CONDITIONS})
-_NOT_IN_USE = frozenset({ProductStatus.RETIRED, ProductStatus.NOT_APPROVED})
-STATUS_WORDS: dict[str, tuple[ProductStatus, frozenset[ProductStatus]]] = {}
-for _words, _status, _accepted in (
-    (("approved", "approve", "accepted", "allowed", "compliant"), ProductStatus.APPROVED, None),
-    (
-        (
-            "approved with conditions",
-            "conditionally approved",
-            "approved with restrictions",
-            "conditional",
-            "limited approval",
-            "restricted",
-            "approved conditionally",
-        ),
-        ProductStatus.APPROVED_WITH_CONDITIONS,
-        None,
-    ),
-    (
-        (
-            "under review",
-            "pending",
-            "in review",
-            "in progress",
-            "requested",
-            "submitted",
-            "review",
-            "reviewing",
-            "new",
-            "pending review",
-        ),
-        ProductStatus.UNDER_REVIEW,
-        None,
-    ),
-    (
-        (
-            "not approved",
-            "rejected",
-            "denied",
-            "declined",
-            "disapproved",
-            "not allowed",
-            "blocked",
-            "prohibited",
-            "unapproved",
-            "do not use",
-        ),
-        ProductStatus.NOT_APPROVED,
-        None,
-    ),
-    (
-        ("retired", "inactive", "discontinued", "archived", "no longer used", "sunset", "removed"),
-        ProductStatus.RETIRED,
-        None,
-    ),
-    (("true", "yes", "y", "1", "active", "in use"), ProductStatus.APPROVED, _APPROVED_ANY),
-    (("false", "no", "n", "0", "not active", "not in use"), ProductStatus.RETIRED, _NOT_IN_USE),
-):
-    for _word in _words:
-        STATUS_WORDS[_word] = (_status, _accepted or frozenset({_status}))
+# The current product status has one dimension; issue 11 splits it into an approval and an
+# agreement state. Until the domain does, a status cell is read with the shared vocabulary and
+# kept only when it speaks of the product's approval alone.
+_PRODUCT_STATUS = {
+    Approval.APPROVED: ProductStatus.APPROVED,
+    Approval.APPROVED_WITH_CONDITIONS: ProductStatus.APPROVED_WITH_CONDITIONS,
+    Approval.APPROVED_NO_STUDENT_DATA: ProductStatus.APPROVED,
+    Approval.UNDER_REVIEW: ProductStatus.UNDER_REVIEW,
+    Approval.NOT_APPROVED: ProductStatus.NOT_APPROVED,
+    Approval.RETIRED: ProductStatus.RETIRED,
+}
 
 
 def _word(text: str) -> str:
@@ -258,22 +217,23 @@ def _word(text: str) -> str:
 
 
 def parse_status(text: str) -> tuple[ProductStatus, frozenset[ProductStatus]]:
+    """The status for a new product, and the statuses that already agree with the text ("TRUE" leaves an
+    "approved with conditions" product alone). ValueError for words we do not know."""
     word = _word(text)
     for status in ProductStatus:
         if word in (_word(status.value), _word(status.label)):
             return status, frozenset({status})
-    if word in STATUS_WORDS:
-        return STATUS_WORDS[word]
-    choices = ", ".join(status.label for status in ProductStatus)
-    raise ValueError(f"“{text}” is not a status we know. Use one of: {choices}.")
-
-
-KIND_WORDS = {
-    "lms": ProductKind.LEARNING_PLATFORM,
-    "learning management": ProductKind.LEARNING_PLATFORM,
-    "sis": ProductKind.STUDENT_INFORMATION,
-    "literacy": ProductKind.READING,
-}
+    proposal = read_status(text)
+    if (
+        proposal.approval is None
+        or proposal.flag
+        or proposal.agreement not in (None, AgreementStatus.REQUESTED)
+        or proposal.conditions
+    ):
+        choices = ", ".join(status.label for status in ProductStatus)
+        raise ValueError(f"“{text}” is not a status we know. Use one of: {choices}.")
+    status = _PRODUCT_STATUS[proposal.approval]
+    return status, frozenset({status, *(_PRODUCT_STATUS[approval] for approval in proposal.also_agrees)})
 
 
 def _parse_enum(text: str, enum_cls, synonyms: dict, what: str):
@@ -289,7 +249,12 @@ def _parse_enum(text: str, enum_cls, synonyms: dict, what: str):
 
 
 def parse_kind(text: str) -> ProductKind:
-    return _parse_enum(text, ProductKind, KIND_WORDS, "product")
+    """A kind named by its value, its label or one of the words real catalogs use for it."""
+    proposal = read_kind(text)
+    if proposal.kind is None or not proposal.exact:
+        choices = ", ".join(member.label for member in ProductKind)
+        raise ValueError(f"“{text}” is not a kind of product we know. Use one of: {choices}.")
+    return ProductKind(proposal.kind)
 
 
 AGREEMENT_KIND_WORDS = {
@@ -312,95 +277,19 @@ def parse_agreement_kind(text: str) -> AgreementKind:
     return _parse_enum(text, AgreementKind, AGREEMENT_KIND_WORDS, "agreement")
 
 
-# ISO first, then the US forms Excel writes. Day-first dates (15/01/2024) are refused, not guessed.
-DATE_FORMATS = (
-    "%Y-%m-%d",
-    "%Y/%m/%d",
-    "%m/%d/%Y",
-    "%m/%d/%y",
-    "%m-%d-%Y",
-    "%d-%b-%y",
-    "%d-%b-%Y",
-    "%b %d, %Y",
-    "%B %d, %Y",
-    "%b %d %Y",
-    "%B %d %Y",
-)
-
-
 def parse_date(text: str) -> date:
-    value = text.strip()
-    # Excel and databases often add a midnight time: "2024-01-15 00:00:00", "1/15/2024 0:00".
-    value = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?( ?[AP]M)?$", "", value, flags=re.IGNORECASE)
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a calendar date, no time zone
-        except ValueError:
-            continue
-    raise ValueError(f"“{text}” is a date in a format we don't know. Write it as 2024-01-15 or 1/15/2024.")
-
-
-# Grades, in order; a product's bands are kept compactly ("PK-12", "K-5, 9-12").
-GRADES = ("PK", "K", *(str(n) for n in range(1, 13)))
-_GRADE_WORDS = {
-    "pk": "PK",
-    "prek": "PK",
-    "pre k": "PK",
-    "pre kindergarten": "PK",
-    "prekindergarten": "PK",
-    "tk": "PK",
-    "preschool": "PK",
-    "k": "K",
-    "kg": "K",
-    "kinder": "K",
-    "kindergarten": "K",
-}
-
-
-def _grade(token: str) -> str | None:
-    word = _word(token.replace(".", ""))
-    word = re.sub(r"^(grades?|gr|year)\s*", "", word)
-    word = re.sub(r"\s*grade$", "", word)
-    word = re.sub(r"(?<=\d)(st|nd|rd|th)$", "", word).strip()
-    if word in _GRADE_WORDS:
-        return _GRADE_WORDS[word]
-    if word.isdigit() and 1 <= int(word) <= 12:
-        return str(int(word))
-    return None
+    """One day, in any form `dates` reads; ValueError (with an example) for a month, a year or an unknown form."""
+    return parse_day(text)
 
 
 def parse_grades(text: str) -> frozenset[str]:
     """ "Pre-K, Kindergarten, Grade 1" / "K-5, 9–12" / "Grades 6 to 8" → a set of grades."""
-    grades: set[str] = set()
-    for part in re.split(r"[,;/\n]|\band\b", text):
-        part = part.strip()
-        if not part:
-            continue
-        span = re.fullmatch(r"(?:grades?\s*)?(.+?)\s*(?:-|–|—|\bto\b|\bthrough\b|\bthru\b)\s*(.+)", part, re.IGNORECASE)
-        single = _grade(part)
-        if single is not None:
-            grades.add(single)
-        elif span and _grade(span.group(1)) and _grade(span.group(2)):
-            start, end = GRADES.index(_grade(span.group(1))), GRADES.index(_grade(span.group(2)))
-            if start > end:
-                raise ValueError(f"“{part}” runs backwards. Write the lower grade first, like K-5.")
-            grades.update(GRADES[start : end + 1])
-        else:
-            raise ValueError(f"“{part}” is not a grade we understand. Use grades like PK, K, 1…12, or ranges like K-5.")
-    return frozenset(grades)
-
-
-def format_grades(grades: frozenset[str] | set[str]) -> str:
-    """{"K", "1", "2", "9"} → "K-2, 9"."""
-    runs: list[list[str]] = []
-    for grade in GRADES:
-        if grade not in grades:
-            continue
-        if runs and GRADES.index(runs[-1][-1]) == GRADES.index(grade) - 1:
-            runs[-1].append(grade)
-        else:
-            runs.append([grade])
-    return ", ".join(run[0] if len(run) == 1 else f"{run[0]}-{run[-1]}" for run in runs)
+    proposal = read_grades(text)
+    for part in proposal.unmatched:
+        if grade_range(part) is not None:
+            raise ValueError(f"“{part}” runs backwards. Write the lower grade first, like K-5.")
+        raise ValueError(f"“{part}” is not a grade we understand. Use grades like PK, K, 1…12, or ranges like K-5.")
+    return frozenset(proposal.grades)
 
 
 def normalize_url(text: str) -> str:

@@ -352,6 +352,7 @@ _VOCABULARY: tuple[tuple[str, str, _Sense], ...] = (
             "no longer used",
             "no longer in use",
             "no longer supported",
+            "removed",
             "not in use",
             "not active",
             "inactive",
@@ -668,17 +669,18 @@ class KindProposal:
 
     text: str
     kind: str | None
+    exact: bool = False  # the whole text is the kind's value, label or one of its words (else a word within it)
 
     @property
     def matched(self) -> bool:
         return self.kind is not None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "kind": self.kind}
+        return {"text": self.text, "kind": self.kind, "exact": self.exact}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "KindProposal":
-        return cls(data["text"], data["kind"])
+        return cls(data["text"], data["kind"], data["exact"])
 
 
 # Words of real catalogs' categories, by the kind they name; the first kind whose word comes first wins.
@@ -705,24 +707,27 @@ def read_kind(
     words: Mapping[str, tuple[str, ...]] = KIND_WORDS,
 ) -> KindProposal:
     """The kind of product a category names. `kinds`: the district's kinds (value → label)."""
-    normal = " ".join(re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKC", text).casefold()))
+    normal = _key(text)
     if not normal:
         return KindProposal(text, None)
     for value, label in kinds.items():
-        if normal in (
-            " ".join(re.findall(r"[a-z0-9]+", str(value).lower())),
-            " ".join(re.findall(r"[a-z0-9]+", label.lower())),
-        ):
-            return KindProposal(text, str(value))
+        if normal in (_key(str(value)), _key(label)):
+            return KindProposal(text, str(value), exact=True)
     first: tuple[int, str] | None = None
     for value, phrases in words.items():
         if value not in kinds:
             continue
         for phrase in phrases:
+            if normal == phrase:
+                return KindProposal(text, value, exact=True)
             found = re.search(rf"\b{re.escape(phrase)}\b", normal)
             if found and (first is None or found.start() < first[0]):
                 first = (found.start(), value)
     return KindProposal(text, first[1] if first else None)
+
+
+def _key(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKC", text).casefold()))
 
 
 # --- grades -------------------------------------------------------------------------------------
@@ -794,20 +799,25 @@ def read_grades(text: str) -> GradesProposal:
         if not part:
             continue
         single = _grade(part)
-        span = re.fullmatch(
-            r"(?:grades?\s*|gr\.?\s*)?(.+?)\s*(?:-|–|—|\bto\b|\bthrough\b|\bthru\b)\s*(.+)", part, re.IGNORECASE
-        )
+        span = grade_range(part)
         if single is not None:
             grades.add(single)
-        elif span and _grade(span.group(1)) and _grade(span.group(2)):
-            start, end = GRADES.index(_grade(span.group(1)) or ""), GRADES.index(_grade(span.group(2)) or "")
-            if start > end:
-                unmatched.append(part)
-            else:
-                grades.update(GRADES[start : end + 1])
+        elif span and GRADES.index(span[0]) <= GRADES.index(span[1]):
+            grades.update(GRADES[GRADES.index(span[0]) : GRADES.index(span[1]) + 1])
         else:
             unmatched.append(part)
     return GradesProposal(text, tuple(grade for grade in GRADES if grade in grades), tuple(unmatched))
+
+
+def grade_range(text: str) -> tuple[str, str] | None:
+    """ "K-5", "grades 6 to 8", "12-9" → the first and last grade as written (which may run backwards)."""
+    span = re.fullmatch(
+        r"(?:grades?\s*|gr\.?\s*)?(.+?)\s*(?:-|–|—|\bto\b|\bthrough\b|\bthru\b)\s*(.+)", text.strip(), re.IGNORECASE
+    )
+    if span is None:
+        return None
+    first, last = _grade(span.group(1)), _grade(span.group(2))
+    return (first, last) if first and last else None
 
 
 def format_grades(grades: Sequence[str] | set[str] | frozenset[str]) -> str:
