@@ -151,7 +151,7 @@ def read_text(text: str, *, filename: str = "", sheet: str | None = None, limits
     """Read text (a file's decoded content, or a table pasted into a form) as a table."""
     text = text.removeprefix("\ufeff")
     start = text.lstrip()[:200].lower()
-    if start.startswith(("{", "[")) or filename.lower().endswith(".json"):
+    if start.startswith(("{", "[")):
         return _read_json(text, sheet, limits)
     if start.startswith(("<!doctype html", "<html", "<head", "<body")):
         raise _not_a_table("a web page (HTML)", "Save the table from the page as CSV, or copy and paste it here.")
@@ -161,6 +161,10 @@ def read_text(text: str, *, filename: str = "", sheet: str | None = None, limits
     if any(_MARKDOWN_RULE.match(line) and "|" in line for line in lines):
         return _read_markdown(lines, sheet, limits)
     first = next((line for line in lines if line.strip()), "")
+    if filename.lower().endswith((".yaml", ".yml")) or (
+        first.startswith("#") and re.search(r"^[A-Za-z_][\w-]*:\s*$", text, re.MULTILINE)
+    ):
+        raise _not_a_table("a YAML document")
     if _HEADING.match(first) or filename.lower().endswith((".md", ".markdown")):
         raise _not_a_table(
             "a Markdown document with no table in it", "Add the table as a Markdown table or a CSV file."
@@ -433,11 +437,8 @@ def _read_workbook(data: bytes, file_format: FileFormat, sheet: str | None, limi
             f"The sheet “{name}” has {worksheet.width:,} columns; an import reads at most {limits.max_columns:,}. "
             "Keep the columns you need and choose the file again."
         )
-    first_row = worksheet.start[0] + 1 if worksheet.start else 1
-    rows = (
-        (first_row + offset, [_cell_text(value) for value in cells])
-        for offset, cells in enumerate(worksheet.iter_rows())
-    )
+    # calamine yields rows from the sheet's first row (row 1) and columns from the first one used.
+    rows = ((number, [_cell_text(value) for value in cells]) for number, cells in enumerate(worksheet.iter_rows(), 1))
     headers: list[str] | None = None
     builder: _Builder | None = None
     for number, cells in rows:
@@ -539,6 +540,13 @@ def _is_records(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and sum(isinstance(item, dict) for item in value) * 2 >= len(value)
 
 
+def _is_table(value: Any) -> bool:
+    """Records with at least one field of their own (not only lists of further records)."""
+    return _is_records(value) and any(
+        any(not _is_records(child) for child in item.values()) for item in value if isinstance(item, dict)
+    )
+
+
 def _json_tables(document: Any, limits: Limits) -> list[tuple[_Path, int]]:
     """Every list of objects in the document, by its path of keys, with how many records it holds.
 
@@ -550,7 +558,8 @@ def _json_tables(document: Any, limits: Limits) -> list[tuple[_Path, int]]:
         if depth > limits.max_json_depth:
             raise UnreadableFile("This JSON file is nested too deeply to be a table.")
         if _is_records(value):
-            found[path] = found.get(path, 0) + len(value)
+            if _is_table(value):
+                found[path] = found.get(path, 0) + len(value)
             for item in value:
                 if isinstance(item, dict):
                     visit_object(item, path, depth + 1)
@@ -574,7 +583,7 @@ def _json_records(document: Any, path: _Path, limits: Limits) -> Iterator[tuple[
             if _is_records(value):
                 for item in value:
                     if isinstance(item, dict):
-                        yield {**context, **_flatten(item, limits)}
+                        yield {**_flatten(item, limits), **context}
             return
         if _is_records(value):
             for item in value:
@@ -685,7 +694,8 @@ def _read_markdown(lines: list[str], sheet: str | None, limits: Limits) -> Table
             name = f"{heading} ({n})"
             n += 1
         named[name] = rows
-    choices = tuple(named)
+    largest = max(named, key=lambda table: len(named[table]))
+    choices = (largest, *(table for table in named if table != largest))
     name = _choose(sheet, choices, "table")
     (header_line, header_cells), *rows = named[name]
     builder = _Builder(_headers(header_cells, limits, header_line), limits, unit="Line")
