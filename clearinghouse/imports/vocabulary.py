@@ -394,17 +394,17 @@ _VOCABULARY: tuple[tuple[str, str, _Sense], ...] = (
 _PATTERNS = tuple(
     (
         key,
-        re.compile(rf"(?<![\w/])(?:{pattern})(?![\w])" if key not in ("yes", "no") else pattern, re.IGNORECASE),
+        re.compile(rf"(?<![^\W_/])(?:{pattern})(?![^\W_])" if key not in ("yes", "no") else pattern, re.IGNORECASE),
         sense,
     )
     for key, pattern, sense in _VOCABULARY
 )
 _SUBJECT = re.compile(
-    r"(?<![\w])(?:(?:data[\s_\-]+)?privacy[\s_\-]+agreements?|s?n?dpas?|sdpc|ndpa|nda|agreements?|contracts?)(?![\w])",
+    r"(?<![^\W_])(?:(?:data[\s_\-]+)?privacy[\s_\-]+agreements?|s?n?dpas?|sdpc|ndpa|nda|agreements?|contracts?)(?![^\W_])",
     re.IGNORECASE,
 )
 # Clauses: a phrase reads "about the agreement" only when "DPA" or "agreement" is in its own clause.
-_CLAUSE_BREAK = re.compile(r"[;,()\[\]|:—–]|(?<![\s/wWnN\d])/(?![\d])|\s/\s|\s-\s|\.(?:\s|$)|\band\b|\bbut\b")
+_CLAUSE_BREAK = re.compile(r"[;,()\[\]|—–]|(?<![\s/wWnN\d])/(?![\d])|\s/\s|\s-\s|\.(?:\s|$)|\band\b|\bbut\b")
 _NUMBERING = re.compile(r"^\s*(?:#\s*)?\(?\d{1,3}[a-z]?\)?\s*(?:[.):\-–]\s*|\s+)(?=\D)", re.IGNORECASE)
 _FILLER = {
     "the", "a", "an", "is", "was", "has", "been", "by", "on", "of", "for", "to", "status", "and", "or", "but", "with",
@@ -686,18 +686,50 @@ class KindProposal:
 # Words of real catalogs' categories, by the kind they name; the first kind whose word comes first wins.
 KIND_WORDS: dict[str, tuple[str, ...]] = {
     "learning_platform": ("lms", "learning management", "learning platform", "portfolio", "courseware", "classroom"),
-    "student_information": ("sis", "student information", "parent portal", "student data platform", "data warehouse"),
+    "student_information": (
+        "sis",
+        "student information",
+        "parent portal",
+        "student data platform",
+        "data warehouse",
+        "dashboard",
+        "analytics",
+    ),
     "reading": ("literacy", "reading", "phonics", "ela", "english language arts", "library", "books"),
     "math": ("math", "mathematics", "algebra", "geometry"),
     "science": ("science", "stem", "biology", "chemistry", "physics", "simulation"),
-    "assessment": ("assessment", "screener", "screening", "testing", "diagnostic", "benchmark", "plagiarism", "quiz"),
-    "communication": ("communication", "messaging", "notification", "family", "newsletter", "translation"),
+    "assessment": (
+        "assessment",
+        "screener",
+        "screening",
+        "testing",
+        "diagnostic",
+        "benchmark",
+        "plagiarism",
+        "quiz",
+        "quizzes",
+        "quizzing",
+    ),
+    "communication": ("communication", "messaging", "notification", "family", "newsletter", "website", "cms"),
     "productivity": ("productivity", "office", "collaboration", "documents", "suite"),
     "creativity": ("design", "media", "creativity", "creation", "art", "video", "music", "coding", "3d"),
     "language": ("language", "world language", "spanish", "french", "esl", "ell"),
     "special_education": ("special education", "sped", "iep", "504", "intervention"),
-    "safety": ("safety", "filtering", "monitoring", "security", "hall pass", "phone", "camera", "visitor"),
-    "operations": ("operations", "helpdesk", "administration", "payroll", "hr", "facilities", "rostering", "sso"),
+    "safety": ("safety", "filtering", "monitoring", "security", "hall pass", "phone", "camera", "sel", "wellness"),
+    "operations": (
+        "operations",
+        "helpdesk",
+        "ticketing",
+        "administration",
+        "payroll",
+        "hr",
+        "facilities",
+        "rostering",
+        "sso",
+        "device management",
+        "payments",
+        "insurance",
+    ),
 }
 
 
