@@ -245,7 +245,8 @@ _VOCABULARY: tuple[tuple[str, str, _Sense], ...] = (
     ),
     (
         "conditional",
-        r"(?:approved|allowed)[\s_\-.]*(?:w/|(?:with|only|for|under|if|when|subject to)\b)[\s:_\-]*(?P<rest>[^;()\n]*)"
+        r"(?:approved|allowed)[\s_\-.]*(?:w/|(?:with|only|for|under|if|when|subject to)\b)[\s:_\-]*"
+        r"(?P<rest>[^;()\n]*(?:\([^()\n]*\))?)"
         r"|" + _phrase("conditionally approved", "approved conditionally", "conditional approval", "limited approval"),
         _Sense(
             (A.APPROVED_WITH_CONDITIONS, None),
@@ -256,7 +257,7 @@ _VOCABULARY: tuple[tuple[str, str, _Sense], ...] = (
     ),
     (
         "condition_marker",
-        r"\b(?:with|w/)\s+(?:\w+\s+)?(?:restrictions?|conditions?|limitations?)\b[\s:]*(?P<rest>[^;()\n]*)"
+        r"\b(?:with|w/)\s+(?:\w+\s+)?(?:restrictions?|conditions?|limitations?)\b[\s:]*(?P<rest>[^;()\n]*(?:\([^()\n]*\))?)"
         r"|\bonly (?:when|if|for)\b\s*(?P<rest2>[^;()\n]*)|\b(?:restricted|limited) to\b\s*(?P<rest3>[^;()\n]*)",
         _Sense((A.APPROVED_WITH_CONDITIONS, None), (A.APPROVED_WITH_CONDITIONS, None), (None, None), (None, None)),
     ),
@@ -434,6 +435,7 @@ def _hits(text: str, strict: bool) -> list[_Hit]:
                 continue
             rest_group = next((name for name in ("rest", "rest2", "rest3") if match.groupdict().get(name)), None)
             rest = _GENERIC_CONDITION.sub("", match.group(rest_group)) if rest_group else ""
+            rest = ": ".join(part.strip(" )") for part in rest.split("(", 1) if part.strip(" )"))
             hits.append(
                 _Hit(
                     match.start(),
