@@ -221,12 +221,29 @@ def read_facts(text: str, *, calendar: Calendar = DEFAULT_CALENDAR, zone: ZoneIn
     return TextFacts(text, tuple(sorted(facts, key=lambda fact: fact.start)), tidy(_masked(text, removed)), status)
 
 
+def _balanced(text: str) -> str:
+    """The text without brackets left open or closed alone once words inside them were taken out."""
+    keep = [True] * len(text)
+    opened: list[int] = []
+    for position, char in enumerate(text):
+        if char == "(":
+            opened.append(position)
+        elif char == ")":
+            if opened:
+                opened.pop()
+            else:
+                keep[position] = False
+    for position in opened:
+        keep[position] = False
+    return "".join(char for char, kept in zip(text, keep, strict=True) if kept)
+
+
 def tidy(text: str) -> str:
     """What is left of a text once words were taken out of it: no empty brackets, quotes or separators."""
     previous = None
     while previous != text:
         previous = text
-        text = " ".join(text.split())
+        text = " ".join(_balanced(text).split())
         text = re.sub(r"\(\s*[,;:\-—–]*\s*(?:and|or|&)?\s*\)|\[\s*[,;:]*\s*\]", "", text)
         text = re.sub(r"(['\"‘’“”])[\s,;.]*\1|‘[\s,;.]*’|“[\s,;.]*”", "", text)
         text = re.sub(r"\(\s*[,;:]\s*", "(", text)

@@ -192,7 +192,7 @@ def split_products(text: str) -> list[tuple[int, int, str]]:
 
 
 def _masked_brackets(text: str, depths: list[int]) -> str:
-    return "".join(" " if depth else char for char, depth in zip(text, depths, strict=True))
+    return "".join("_" if depth else char for char, depth in zip(text, depths, strict=True))
 
 
 # --- one product: its name, vendor, aliases and note --------------------------------------------------
