@@ -232,7 +232,10 @@ def parse_day(text: str) -> date:
 def find_dates(text: str, *, calendar: Calendar = DEFAULT_CALENDAR, zone: ZoneInfo | None = None) -> list[FoundDate]:
     """Every date in free text, in order; a bare year ("2024") is not taken as a date here."""
     taken: list[FoundDate] = []
+    has_digits = any(char.isdigit() for char in text)
     for kind, pattern in _PATTERNS:
+        if kind != "open" and not has_digits:
+            continue  # every other form has digits: a name without any holds no date
         for match in pattern.finditer(text):
             if any(match.start() < found.end and found.start < match.end() for found in taken):
                 continue

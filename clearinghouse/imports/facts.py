@@ -218,7 +218,8 @@ def read_facts(text: str, *, calendar: Calendar = DEFAULT_CALENDAR, zone: ZoneIn
                 facts.append(Fact(kind, piece, *span, text[span[0] : span[1]]))
                 groups.append(span)
     removed = taken + groups
-    return TextFacts(text, tuple(sorted(facts, key=lambda fact: fact.start)), tidy(_masked(text, removed)), status)
+    rest = tidy(_masked(text, removed)) if removed else " ".join(text.split())
+    return TextFacts(text, tuple(sorted(facts, key=lambda fact: fact.start)), rest, status)
 
 
 def _balanced(text: str) -> str:
@@ -238,23 +239,37 @@ def _balanced(text: str) -> str:
     return "".join(char for char, kept in zip(text, keep, strict=True) if kept)
 
 
+_EMPTY_BRACKETS = re.compile(r"\(\s*[,;:\-—–]*\s*(?:and|or|&)?\s*\)|\[\s*[,;:]*\s*\]")
+_EMPTY_QUOTES = re.compile(r"(['\"‘’“”])[\s,;.]*\1|‘[\s,;.]*’|“[\s,;.]*”")
+_AFTER_OPENING = re.compile(r"\(\s*[,;:]\s*")
+_BEFORE_CLOSING = re.compile(r"\s*[,;:]\s*\)")
+_REPEATED = re.compile(r"\s*([,;])(?:\s*[,;])+")
+_SPACE_BEFORE = re.compile(r"\s+([,;:)])")
+_DANGLING_END = re.compile(
+    r"(?:\s+(?:status|on|with|and|since|until|through|dated|as of|incl\.?)|[\s,;:—–\-/'\"‘’“”])+$", re.IGNORECASE
+)
+_DANGLING_START = re.compile(r"^[\s,;:—–\-/.]+")
+
+
+_NEEDS_TIDYING = re.compile(
+    r"[()\[\]'\"‘’“”,;:—–\-/.]|\s(?:status|on|with|and|since|until|through|dated|as of|incl)$", re.I
+)
+
+
 def tidy(text: str) -> str:
     """What is left of a text once words were taken out of it: no empty brackets, quotes or separators."""
+    if not _NEEDS_TIDYING.search(text):
+        return " ".join(text.split())
     previous = None
     while previous != text:
         previous = text
         text = " ".join(_balanced(text).split())
-        text = re.sub(r"\(\s*[,;:\-—–]*\s*(?:and|or|&)?\s*\)|\[\s*[,;:]*\s*\]", "", text)
-        text = re.sub(r"(['\"‘’“”])[\s,;.]*\1|‘[\s,;.]*’|“[\s,;.]*”", "", text)
-        text = re.sub(r"\(\s*[,;:]\s*", "(", text)
-        text = re.sub(r"\s*[,;:]\s*\)", ")", text)
-        text = re.sub(r"\s*([,;])(?:\s*[,;])+", r"\1", text)
-        text = re.sub(r"\s+([,;:)])", r"\1", text)
-        text = re.sub(
-            r"(?:\s+(?:status|on|with|and|since|until|through|dated|as of|incl\.?)|[\s,;:—–\-/'\"‘’“”])+$",
-            "",
-            text,
-            flags=re.IGNORECASE,
-        )
-        text = re.sub(r"^[\s,;:—–\-/.]+", "", text)
+        text = _EMPTY_BRACKETS.sub("", text)
+        text = _EMPTY_QUOTES.sub("", text)
+        text = _AFTER_OPENING.sub("(", text)
+        text = _BEFORE_CLOSING.sub(")", text)
+        text = _REPEATED.sub(r"\1", text)
+        text = _SPACE_BEFORE.sub(r"\1", text)
+        text = _DANGLING_END.sub("", text)
+        text = _DANGLING_START.sub("", text)
     return text

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -152,6 +152,8 @@ _PAREN = re.compile(r"\(([^()]*)\)")
 
 
 def _depths(text: str) -> list[int]:
+    if "(" not in text and "[" not in text:
+        return [0] * len(text)
     depth, depths = 0, []
     for char in text:
         if char in "([":
@@ -218,7 +220,7 @@ def _acronym(name: str) -> str:
     return "".join(word[0] for word in re.findall(r"[A-Za-z]+", name) if word[0].isupper()).upper()
 
 
-def _product(text: str, start: int, end: int, vendors: Sequence[str], website: str) -> tuple[NameProposal, TextFacts]:
+def _product(text: str, start: int, end: int, vendors: "VendorIndex", website: str) -> tuple[NameProposal, TextFacts]:
     piece = text[start:end]
     facts = read_facts(piece)
     rest = facts.rest
@@ -246,11 +248,25 @@ def _product(text: str, start: int, end: int, vendors: Sequence[str], website: s
     return proposal, facts
 
 
-def _inferred_vendor(name: str, vendors: Sequence[str], website: str) -> tuple[str, VendorSource]:
+@dataclass(frozen=True)
+class VendorIndex:
+    """Vendor names by their spelling-free key, built once for a whole file (the district's, the file's)."""
+
+    by_key: Mapping[str, str]
+
+    @classmethod
+    def of(cls, names: Sequence[str]) -> "VendorIndex":
+        return cls({vendor_key(name): name for name in names if vendor_key(name)})
+
+
+NO_VENDORS = VendorIndex({})
+
+
+def _inferred_vendor(name: str, vendors: VendorIndex, website: str) -> tuple[str, VendorSource]:
     """A vendor the district has whose name starts the product's ("Google Classroom"), else the website's."""
     words = name.split()
-    keys = {vendor_key(vendor): vendor for vendor in vendors}
-    for length in range(len(words), 0, -1):
+    keys = vendors.by_key
+    for length in range(len(words) if keys else 0, 0, -1):
         known = keys.get(vendor_key(" ".join(words[:length])))
         if known:
             return known, VendorSource.EXISTING
@@ -261,7 +277,7 @@ def _inferred_vendor(name: str, vendors: Sequence[str], website: str) -> tuple[s
     return "", VendorSource.NONE
 
 
-def read_name(text: str, *, vendors: Sequence[str] = (), website: str = "") -> NameReading:
+def read_name(text: str, *, vendors: VendorIndex = NO_VENDORS, website: str = "") -> NameReading:
     """The products a name cell proposes, each with its vendor and facts; or why it is not a product.
 
     `vendors`: the district's vendors (and the file's vendor column, if any), to recognise them in
@@ -305,6 +321,7 @@ _GENERIC = {
 }  # fmt: skip
 
 
+@lru_cache(maxsize=65_536)
 def vendor_key(name: str) -> str:
     """The spelling-free form two names of one vendor share: "IXL Learning" and "IXL" → "ixl"."""
     words = re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", name).casefold())
@@ -377,7 +394,15 @@ def registrable_name(website: str) -> str:
     value = website.strip()
     if not value:
         return ""
-    host = urlsplit(value if "//" in value else f"//{value}").hostname or ""
+    try:
+        host = urlsplit(value if "//" in value else f"//{value}").hostname or ""
+    except ValueError:
+        return ""
+    return _registrable_host(host)
+
+
+@lru_cache(maxsize=16_384)
+def _registrable_host(host: str) -> str:
     if not host or re.fullmatch(r"[\d.]+|\[?[0-9a-f:]+\]?", host):
         return ""
     registrable = _suffixes().privatesuffix(host)

@@ -298,8 +298,20 @@ def _delimiter(text: str) -> str:
 
 def _long_line(text: str, limit: int) -> int | None:
     """The number of the first line longer than `limit` characters, found in one linear scan."""
-    match = re.search(r"[^\n]{%d}" % (limit + 1), text)  # noqa: UP031 - a regex quantifier, not text
-    return text.count("\n", 0, match.start()) + 1 if match else None
+    start = 0
+    for number, end in enumerate(_line_ends(text), start=1):
+        if end - start > limit:
+            return number
+        start = end + 1
+    return None
+
+
+def _line_ends(text: str) -> Iterator[int]:
+    position = text.find("\n")
+    while position != -1:
+        yield position
+        position = text.find("\n", position + 1)
+    yield len(text)
 
 
 def _read_delimited(text: str, limits: Limits) -> Table:

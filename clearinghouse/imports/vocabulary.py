@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -400,6 +401,20 @@ _PATTERNS = tuple(
     )
     for key, pattern, sense in _VOCABULARY
 )
+# A word stem of every phrase free text is read for (the weak ones need "DPA" or "agreement", whose
+# stems are here too): a text without any is not searched phrase by phrase. tests/imports check it.
+_STRICT_STEMS = (
+    "approv", "accept", "allowed", "vetted", "compliant", "reject", "denied", "declin", "refus", "block", "prohib",
+    "bann", "do not use", "not permitted", "sign", "execut", "file", "place", "record", "receiv", "no student",
+    "no pii", "student use", "staff", "teacher", "restrict", "condition", "limit", "only ", "renew", "expir", "lapse",
+    "terminat", "out of date", "request", "sent to", "await", "pending", "review", "evaluat", "in progress",
+    "submitted", "determined", "tbd", "retir", "discontinu", "decommission", "archiv", "sunset", "no longer",
+    "not in use", "not active", "inactive", "removed", "reason", "dpa", "agreement", "contract", "sdpc", "nda",
+)  # fmt: skip
+_ANY_PHRASE = re.compile(
+    "|".join(f"(?:{re.sub(r'[(][?]P<[a-z0-9]+>', '(?:', pattern.pattern)})" for _, pattern, _ in _PATTERNS),
+    re.IGNORECASE,
+)
 _SUBJECT = re.compile(
     r"(?<![^\W_])(?:(?:data[\s_\-]+)?privacy[\s_\-]+agreements?|s?n?dpas?|sdpc|ndpa|nda|agreements?|contracts?)(?![^\W_])",
     re.IGNORECASE,
@@ -427,8 +442,10 @@ class _Hit:
     rest_start: int = 0
 
 
-def _hits(text: str, strict: bool) -> list[_Hit]:
+def _hits(text: str) -> list[_Hit]:
     hits: list[_Hit] = []
+    if not _ANY_PHRASE.search(text):  # most names and notes hold no status word: one search says so
+        return hits
     for key, pattern, sense in _PATTERNS:
         for match in pattern.finditer(text):
             if any(match.start() < hit.end and hit.start < match.end() for hit in hits):
@@ -453,6 +470,7 @@ def _clause_of(position: int, breaks: list[int]) -> int:
     return sum(1 for point in breaks if point <= position)
 
 
+@lru_cache(maxsize=16_384)  # a column repeats its few values; every result is immutable
 def read_status(text: str, role: StatusRole = StatusRole.EITHER, *, strict: bool = False) -> StatusProposal:
     """What a status text says. `strict`: read free text, where common words ("yes", "active") mean nothing alone.
 
@@ -461,6 +479,8 @@ def read_status(text: str, role: StatusRole = StatusRole.EITHER, *, strict: bool
     """
     if not text.strip():
         return StatusProposal(text, matched=True)  # a blank cell says nothing, and that is a reading too
+    if strict and not any(stem in text.lower() for stem in _STRICT_STEMS):
+        return StatusProposal(text, matched=False)  # most names and notes hold no status word
     numbering = _NUMBERING.match(text) if not strict else None
     offset = numbering.end() if numbering else 0
     body = text[offset:]
@@ -469,7 +489,7 @@ def read_status(text: str, role: StatusRole = StatusRole.EITHER, *, strict: bool
     subject_clauses = {_clause_of(start, breaks) for start, _ in subjects}
     readings: list[tuple[Approval | None, AgreementStatus | None, _Hit]] = []
     used: list[tuple[int, int]] = []
-    for hit in _hits(body, strict):
+    for hit in _hits(body):
         about_agreement = _clause_of(hit.start, breaks) in subject_clauses
         if hit.sense.weak and strict and not about_agreement:
             continue
@@ -741,22 +761,42 @@ def read_kind(
     words: Mapping[str, tuple[str, ...]] = KIND_WORDS,
 ) -> KindProposal:
     """The kind of product a category names. `kinds`: the district's kinds (value → label)."""
+    return _read_kind(text, tuple((str(value), label) for value, label in kinds.items()), _kind_words(words))
+
+
+def _kind_words(words: Mapping[str, tuple[str, ...]]) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    return _compiled_kind_words(tuple((value, tuple(phrases)) for value, phrases in words.items()))
+
+
+@lru_cache(maxsize=64)
+def _compiled_kind_words(
+    words: tuple[tuple[str, tuple[str, ...]], ...],
+) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    return tuple(
+        (value, phrase, re.compile(rf"\b{re.escape(phrase)}\b")) for value, phrases in words for phrase in phrases
+    )
+
+
+@lru_cache(maxsize=16_384)
+def _read_kind(
+    text: str, kinds: tuple[tuple[str, str], ...], words: tuple[tuple[str, str, re.Pattern[str]], ...]
+) -> KindProposal:
     normal = _key(text)
     if not normal:
         return KindProposal(text, None)
-    for value, label in kinds.items():
-        if normal in (_key(str(value)), _key(label)):
-            return KindProposal(text, str(value), exact=True)
+    for value, label in kinds:
+        if normal in (_key(value), _key(label)):
+            return KindProposal(text, value, exact=True)
+    known = {value for value, _ in kinds}
     first: tuple[int, str] | None = None
-    for value, phrases in words.items():
-        if value not in kinds:
+    for value, phrase, pattern in words:
+        if value not in known:
             continue
-        for phrase in phrases:
-            if normal == phrase:
-                return KindProposal(text, value, exact=True)
-            found = re.search(rf"\b{re.escape(phrase)}\b", normal)
-            if found and (first is None or found.start() < first[0]):
-                first = (found.start(), value)
+        if normal == phrase:
+            return KindProposal(text, value, exact=True)
+        found = pattern.search(normal)
+        if found and (first is None or found.start() < first[0]):
+            first = (found.start(), value)
     return KindProposal(text, first[1] if first else None)
 
 
@@ -806,15 +846,21 @@ class GradesProposal:
         return cls(data["text"], tuple(data["grades"]), tuple(data["unmatched"]))
 
 
+_JOINERS = re.compile(r"[_\-]+")
+_GRADE_PREFIX = re.compile(r"^(?:grades?|gr|year)\s*")
+_GRADE_SUFFIX = re.compile(r"\s*grade$")
+_ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th)$")
+
+
 def _words(text: str) -> str:
-    return " ".join(re.sub(r"[_\-]+", " ", unicodedata.normalize("NFKC", text).lower()).split())
+    return " ".join(_JOINERS.sub(" ", unicodedata.normalize("NFKC", text).lower()).split())
 
 
 def _grade(token: str) -> str | None:
     word = _words(token.replace(".", " "))
-    word = re.sub(r"^(?:grades?|gr|year)\s*", "", word)
-    word = re.sub(r"\s*grade$", "", word)
-    word = re.sub(r"(?<=\d)(st|nd|rd|th)$", "", word).strip()
+    word = _GRADE_PREFIX.sub("", word)
+    word = _GRADE_SUFFIX.sub("", word)
+    word = _ORDINAL.sub("", word).strip()
     if word in _GRADE_WORDS:
         return _GRADE_WORDS[word]
     if word.isdigit() and 1 <= int(word) <= 12:
@@ -822,6 +868,7 @@ def _grade(token: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=16_384)
 def read_grades(text: str) -> GradesProposal:
     """ "Pre-K, Kindergarten, Grade 1" / "K-5, 9–12" / "grades 5-12" / "JK-12" / "9,10,11,12" → grades."""
     grades: set[str] = set()
@@ -884,7 +931,9 @@ class FoundGrades:
 
 def find_grades(text: str) -> list[FoundGrades]:
     """Grade bands written in free text: "grades 5-12", "gr. 7-12", "PK-12", "JK-12", "TK-5", "K-8"."""
-    found = []
+    found: list[FoundGrades] = []
+    if not any(char.isdigit() for char in text):
+        return found
     for match in _GRADES_IN_TEXT.finditer(text):
         proposal = read_grades(match.group(0))
         if proposal.matched:

@@ -8,6 +8,7 @@ from clearinghouse.imports.facts import FactKind
 from clearinghouse.imports.names import (
     NameReading,
     VendorGroup,
+    VendorIndex,
     VendorSource,
     group_vendors,
     read_name,
@@ -104,15 +105,15 @@ def test_rows_that_are_not_products_are_flagged(text, reason):
 
 
 def test_without_a_vendor_column_the_vendor_comes_from_a_known_vendor_or_the_website_or_nobody():
-    assert products("Google Classroom", vendors=["Google", "Instructure"]) == [
+    assert products("Google Classroom", vendors=VendorIndex.of(["Google", "Instructure"])) == [
         ("Google Classroom", "Google", V.EXISTING)
     ]
     assert products("Khan Academy", website="https://www.khanacademy.org/") == [
         ("Khan Academy", "Khan Academy", V.WEBSITE)
     ]
-    assert products("Canvas LMS", website="https://canvas.instructure.com", vendors=["Instructure"]) == [
-        ("Canvas LMS", "Instructure", V.WEBSITE)
-    ]
+    assert products(
+        "Canvas LMS", website="https://canvas.instructure.com", vendors=VendorIndex.of(["Instructure"])
+    ) == [("Canvas LMS", "Instructure", V.WEBSITE)]
     assert products("New AI Tool", website="new-ai-writer.io") == [("New AI Tool", "New Ai Writer", V.WEBSITE)]
     assert products("Turnitin") == [("Turnitin", "", V.NONE)]
 

@@ -7,6 +7,7 @@ import json
 import pytest
 import yaml
 
+from clearinghouse.imports import vocabulary
 from clearinghouse.imports.readers import read_file
 from clearinghouse.imports.vocabulary import (
     PERMISSIVENESS,
@@ -363,3 +364,28 @@ def test_every_reading_is_plain_data_that_can_be_remembered():
     assert GradesProposal.from_dict(json.loads(json.dumps(grades.to_dict()))) == grades
     schools = read_schools("MHS, Central Office", SCHOOLS)
     assert SchoolsProposal.from_dict(json.loads(json.dumps(schools.to_dict()))) == schools
+
+
+def _top_level_alternatives(pattern: str) -> list[str]:
+    alternatives, depth, current = [], 0, ""
+    for char in pattern:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            alternatives.append(current)
+            current = ""
+        else:
+            current += char
+    return [*alternatives, current]
+
+
+def test_every_phrase_free_text_is_read_for_has_a_stem_that_lets_it_through():
+    """read_status(strict=True) skips texts without any of _STRICT_STEMS: no strong phrase may lack one."""
+    phrases = [
+        alternative.replace(vocabulary._GAP, " ").lower()
+        for _, pattern, sense in vocabulary._VOCABULARY
+        if not sense.weak
+        for alternative in _top_level_alternatives(pattern)
+    ]
+    assert len(phrases) > 80
+    missing = [phrase for phrase in phrases if not any(stem in phrase for stem in vocabulary._STRICT_STEMS)]
+    assert missing == []
