@@ -335,7 +335,7 @@ def _read_delimited(text: str, limits: Limits) -> Table:
     builder = _Builder(headers, limits)
     for number, (line, cells) in enumerate(records, start=2):
         builder.add(number, cells)
-        if len(headers) > 1 and line < reader.line_num - 1:
+        if len(headers) > 1 and line < reader.line_num:
             _check_merged_lines(builder, number, cells, delimiter, len(headers), line)
     file_format = FileFormat.PASTED if delimiter == "\t" else FileFormat.CSV
     return builder.table(file_format)
@@ -374,7 +374,9 @@ def _check_merged_lines(
 ) -> None:
     """A quoted cell that holds whole rows of the file most likely lost its closing quotation mark."""
     for cell in cells:
-        for piece in cell.split("\n")[1:]:
+        pieces = cell.split("\n")
+        # a row's worth of delimiters on a later line, or (with 3 columns or more) on the first line
+        for piece in pieces[1:] if width < 3 else pieces:
             if piece.count(delimiter) >= width - 1:
                 builder.problems.append(
                     (

@@ -293,6 +293,8 @@ def test_a_quoted_cell_that_swallowed_rows_is_flagged():
         )
     ]
     assert read_file(b'product,notes\nSeesaw,"line one\nline two"\n').problems == []
+    two_lines = read_file(b'product,vendor,status\n"Seesaw,Seesaw Learning,Approved\nKahoot!",Kahoot ASA,Pending\n')
+    assert [number for number, _ in two_lines.problems] == [2]
 
 
 def test_a_cell_over_the_limit_is_refused_with_its_row_and_column():
