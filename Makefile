@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: run serve test test-sqlite test-postgres lint bench chromium db demo clean
+.PHONY: run serve test test-sqlite test-postgres lint bench chromium db demo clean \
+	translations-extract translations-update translations-compile translations-init
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +21,35 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
-db: $(VENV)/.runtime
+## Translations: the public pages' catalogues, translations/<lang>/LC_MESSAGES/messages.po.
+## The compiled .mo files are built here, never committed.
+TRANSLATIONS := translations
+POT := $(TRANSLATIONS)/messages.pot
+CATALOGUES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k N_
+
+## Collect every wrapped string of the code and templates into the template catalogue.
+translations-extract: $(VENV)/.runtime
+	$(BIN)/pybabel --quiet extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+	  --add-comments=Translators: --project=Clearinghouse --msgid-bugs-address=privacy@district.example \
+	  -o $(POT) clearinghouse templates
+
+## Merge new and changed strings into every language's catalogue (then translate the empty ones).
+translations-update: translations-extract
+	$(BIN)/pybabel update -i $(POT) -d $(TRANSLATIONS) --ignore-obsolete
+
+## Start a catalogue for a new language: make translations-init NEW_LANGUAGE=fr (then add it to LANGUAGES).
+translations-init: translations-extract
+	@test -n "$(NEW_LANGUAGE)" || { echo "Name the language: make translations-init NEW_LANGUAGE=fr"; exit 1; }
+	$(BIN)/pybabel init -i $(POT) -d $(TRANSLATIONS) -l $(NEW_LANGUAGE)
+
+translations-compile: $(COMPILED)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(VENV)/.runtime
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+db: $(VENV)/.runtime translations-compile
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-taxonomy
 
@@ -45,7 +74,7 @@ chromium:
 	fi
 
 ## The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
-test: $(VENV)/.dev chromium
+test: $(VENV)/.dev chromium translations-compile
 	@echo "== the suite on SQLite"
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -p no:cacheprovider
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
@@ -53,10 +82,10 @@ test: $(VENV)/.dev chromium
 	  $(BIN)/python -m pytest -p no:cacheprovider; \
 	fi
 
-test-sqlite: $(VENV)/.dev chromium
+test-sqlite: $(VENV)/.dev chromium translations-compile
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -p no:cacheprovider
 
-test-postgres: $(VENV)/.dev chromium
+test-postgres: $(VENV)/.dev chromium translations-compile
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://127.0.0.1/test} $(BIN)/python -m pytest -p no:cacheprovider
 
 lint: $(VENV)/.dev

@@ -19,6 +19,7 @@ from clearinghouse import (
     context,
     errors,
     health,
+    i18n,
     models,  # noqa: F401 - every domain's tables, before the first query
     request_log,
     scheduler,
@@ -118,6 +119,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    i18n.init_app(app, PROJECT_ROOT / "translations")  # before the blueprints: their localized rules
     timeutil.init_app(app)
     text.init_app(app)
     visibility.init_app(app)

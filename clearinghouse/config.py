@@ -39,6 +39,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_WINDOW_SECONDS": 15 * 60,
     "INVITATION_DAYS": 7,
     "PAGE_SIZE": 25,
+    # The public pages' languages: the first at /, each other one under /<code>/ (clearinghouse.i18n).
+    "LANGUAGES": "en,es",
 }
 
 # Environment variables and how to parse each; anything else in the environment is ignored.
@@ -58,6 +60,7 @@ ENV_VARS: dict[str, type] = {
     "SESSION_COOKIE_SECURE": bool,
     "SCHEDULER_IN_PROCESS": bool,
     "TRUSTED_ROOTS_PEM": str,
+    "LANGUAGES": str,
 }
 
 TRUE_WORDS = {"1", "true", "yes", "on"}

@@ -1,6 +1,8 @@
 """Domain errors and the site's error pages (HTML, or JSON under /api/)."""
 
 from flask import Flask, flash, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -30,14 +32,21 @@ def show_domain_error(form: FlaskForm | None, err: DomainError) -> None:
         flash(err.message, "error")
 
 
+# Shown to the public in the page's language (the JSON errors under /api/ are English: no language there).
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood. Please check the address and try again."),
-    403: ("Not allowed", "You do not have permission to see this page."),
-    404: ("Page not found", "We could not find that page. It may have moved, or the address may be mistyped."),
-    405: ("Not allowed", "That action is not available on this page."),
-    413: ("File too large", "That upload is larger than the limit."),
-    429: ("Too many attempts", "Too many attempts. Please wait a few minutes and try again."),
-    500: ("Something went wrong", "Something went wrong on our side. It has been logged; please try again later."),
+    400: (_l("Bad request"), _l("The request could not be understood. Please check the address and try again.")),
+    403: (_l("Not allowed"), _l("You do not have permission to see this page.")),
+    404: (
+        _l("Page not found"),
+        _l("We could not find that page. It may have moved, or the address may be mistyped."),
+    ),
+    405: (_l("Not allowed"), _l("That action is not available on this page.")),
+    413: (_l("File too large"), _l("That upload is larger than the limit.")),
+    429: (_l("Too many attempts"), _l("Too many attempts. Please wait a few minutes and try again.")),
+    500: (
+        _l("Something went wrong"),
+        _l("Something went wrong on our side. It has been logged; please try again later."),
+    ),
 }
 
 
@@ -50,7 +59,7 @@ def _render(status: int, message: str | None = None, title: str | None = None):
     title = title or default_title
     message = message or default_message
     if _wants_json():
-        return jsonify({"error": {"status": status, "title": title, "message": message}}), status
+        return jsonify({"error": {"status": status, "title": str(title), "message": str(message)}}), status
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
@@ -59,14 +68,16 @@ def register_error_handlers(app: Flask) -> None:
     def csrf_error(err: CSRFError):
         return _render(
             400,
-            "This form has expired or was sent from another page. Go back, reload the page and submit it again.",
-            "Form expired",
+            _("This form has expired or was sent from another page. Go back, reload the page and submit it again."),
+            _("Form expired"),
         )
 
     @app.errorhandler(413)
     def too_large(err):
         limit = app.config["MAX_UPLOAD_MB"]
-        return _render(413, f"That file is larger than the {limit} MB limit. Choose a smaller file and try again.")
+        return _render(
+            413, _("That file is larger than the %(limit)s MB limit. Choose a smaller file and try again.", limit=limit)
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):

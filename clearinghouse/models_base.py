@@ -2,8 +2,10 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
-from sqlalchemy import Enum
+from sqlalchemy import JSON, Enum, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clearinghouse.timeutil import UTCDateTime, utcnow
@@ -29,3 +31,21 @@ class VersionedMixin:
     """Optimistic locking: a form carries the version it was drawn from; a stale save is refused."""
 
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+
+class TranslatedMixin:
+    """Staff-written public text in the site's other languages, beside the default language's columns.
+
+    `translations` is {"es": {"purpose_md": "…"}}: any configured language, any of the model's
+    TRANSLATED_FIELDS, read with the row (no extra query). A missing or blank translation means
+    the page shows the default language's text, marked (clearinghouse.i18n.translated).
+    """
+
+    TRANSLATED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(
+        JSON().with_variant(JSONB(), "postgresql"), default=dict, server_default=text("'{}'")
+    )
+
+    def translation(self, language: str, field: str) -> str:
+        """The field's text in `language`, or "" when there is none."""
+        return ((self.translations or {}).get(language) or {}).get(field, "").strip()

@@ -3,11 +3,15 @@
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
+from babel import dates as babel_dates
 from flask import has_app_context
+from flask_babel import get_locale, gettext
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
 DEFAULT_ZONE = "America/New_York"
+DEFAULT_LOCALE = "en"
 
 
 def utcnow() -> datetime:
@@ -61,20 +65,28 @@ def to_district(value: datetime) -> datetime:
     return value.astimezone(district_zone())
 
 
+def _reader_locale() -> Locale:
+    """The language being rendered (a page's, or an e-mail's); English outside any app."""
+    return get_locale() or Locale.parse(DEFAULT_LOCALE)
+
+
 def format_date(value: date | datetime | None) -> str:
+    """A district calendar date in the reader's language: "July 4, 2026", "4 de julio de 2026"."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = to_district(value).date()
-    return f"{value:%B} {value.day}, {value.year}"
+    return babel_dates.format_date(value, format="long", locale=_reader_locale())
 
 
 def format_datetime(value: datetime | None) -> str:
+    """An instant on the district's clock: "July 4, 2026 at 12:30 PM EDT", "4 de julio de 2026, 12:30 EDT"."""
     if value is None:
         return ""
     local = to_district(value)
-    hour = local.strftime("%I").lstrip("0")
-    return f"{format_date(local.date())} at {hour}:{local:%M} {local:%p} {local.tzname()}"
+    # CLDR puts a narrow no-break space before AM/PM; a plain space reads the same and copies cleanly.
+    clock = babel_dates.format_time(local, format="short", locale=_reader_locale()).replace("\u202f", " ")
+    return gettext("%(date)s at %(time)s %(zone)s", date=format_date(local.date()), time=clock, zone=local.tzname())
 
 
 def init_app(app) -> None:

@@ -4,9 +4,11 @@ from flask import Blueprint
 
 from clearinghouse.accounts import models
 from clearinghouse.extensions import db, login_manager
+from clearinghouse.i18n import LocalizedBlueprint
 from clearinghouse.security import deny_unless
 
-bp = Blueprint("accounts", __name__, cli_group=None)  # sign-in pages: public
+# Sign-in pages: public. Sign-in is in every language; the rest (localized=False) serves staff and vendors.
+bp = LocalizedBlueprint("accounts", __name__, cli_group=None)
 admin_bp = Blueprint("accounts_admin", __name__, url_prefix="/staff/users")
 deny_unless(admin_bp, "admin", "officer")
 blueprints: list[Blueprint] = [bp, admin_bp]

@@ -1,5 +1,6 @@
 """The shape of sign-in, password, user and invitation input."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields import SelectChoice
@@ -47,18 +48,20 @@ def _email(label: str = "E-mail address") -> EmailField:
 
 
 class LoginForm(FlaskForm):
+    """The public sign-in form, in the page's language (the other forms here serve staff and vendors)."""
+
     # No format check here: every failure gets the same message, whatever was wrong.
     email = EmailField(
-        "E-mail address",
-        validators=[DataRequired("Enter your e-mail address."), Length(max=EMAIL_MAX)],
+        _l("E-mail address"),
+        validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=EMAIL_MAX)],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
-        "Password",
-        validators=[DataRequired("Enter your password."), Length(max=PASSWORD_MAX_LENGTH)],
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=PASSWORD_MAX_LENGTH)],
         render_kw={"autocomplete": "current-password"},
     )
-    submit = SubmitField("Sign in")
+    submit = SubmitField(_l("Sign in"))
 
 
 class ChangePasswordForm(FlaskForm):

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
@@ -27,7 +29,8 @@ from clearinghouse.timeutil import utcnow
 if TYPE_CHECKING:
     from clearinghouse.directory.models import Vendor
 
-SIGN_IN_FAILED = "That e-mail address and password do not match an active account. Check them and try again."
+# Shown on the public sign-in page, in its language.
+SIGN_IN_FAILED = _l("That e-mail address and password do not match an active account. Check them and try again.")
 INVITATION_SALT = "clearinghouse.invitation"
 AUDIT_EXCLUDE = ("updated_at", "version", "password_hash", "session_version", "last_login_at")
 
@@ -37,8 +40,13 @@ class SignInThrottled(DomainError):
 
     def __init__(self, wait: timedelta):
         minutes = max(1, math.ceil(wait.total_seconds() / 60))
-        unit = "minute" if minutes == 1 else "minutes"
-        super().__init__(f"Too many failed sign-ins. Try again in {minutes} {unit}.")
+        super().__init__(
+            ngettext(
+                "Too many failed sign-ins. Try again in %(num)d minute.",
+                "Too many failed sign-ins. Try again in %(num)d minutes.",
+                minutes,
+            )
+        )
         self.minutes = minutes
 
 
@@ -125,7 +133,7 @@ def sign_in(email: str, password: str, *, address: str, now: datetime | None = N
     user = db.session.scalar(select(User).where(User.email == email)) if email else None
     matches = passwords.verify_password(user.password_hash if user else "", password or "")
     if user is None or not matches or not user.is_active:
-        raise DomainError(SIGN_IN_FAILED)  # the attempt's rows stay: they are the failure's record
+        raise DomainError(str(SIGN_IN_FAILED))  # the attempt's rows stay: they are the failure's record
     with unit_of_work():
         throttle.forget_attempt(attempt)
         throttle.clear_account(email)

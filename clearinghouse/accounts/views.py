@@ -64,7 +64,7 @@ def login():
     return render_template("accounts/login.html", form=form), status
 
 
-@bp.post("/logout")
+@bp.post("/logout", localized=False)
 def logout() -> Response:
     if current_user.is_authenticated:
         services.sign_out(current_user._get_current_object())
@@ -74,7 +74,7 @@ def logout() -> Response:
     return redirect(url_for("directory.home"))
 
 
-@bp.route("/account/password", methods=["GET", "POST"])
+@bp.route("/account/password", methods=["GET", "POST"], localized=False)
 @role_required("admin", "officer", "vendor")
 def change_password():
     form = ChangePasswordForm()
@@ -97,7 +97,7 @@ def change_password():
     ), 422 if form.is_submitted() else 200
 
 
-@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@bp.route("/invitations/<token>", methods=["GET", "POST"], localized=False)
 def accept_invitation(token: str):
     try:
         invitation = services.find_invitation(token)

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -29,10 +30,10 @@ class AgreementKind(StrEnum):
 
 
 AGREEMENT_KIND_LABELS = {
-    AgreementKind.NDPA: "National Data Privacy Agreement (NDPA)",
-    AgreementKind.STATE_TEMPLATE: "State template agreement",
-    AgreementKind.VENDOR_TERMS: "Vendor's own terms",
-    AgreementKind.CUSTOM: "Custom agreement",
+    AgreementKind.NDPA: _l("National Data Privacy Agreement (NDPA)"),
+    AgreementKind.STATE_TEMPLATE: _l("State template agreement"),
+    AgreementKind.VENDOR_TERMS: _l("Vendor's own terms"),
+    AgreementKind.CUSTOM: _l("Custom agreement"),
 }
 
 
@@ -55,13 +56,13 @@ class AgreementState(StrEnum):
 
 
 AGREEMENT_STATE_LABELS = {
-    AgreementState.DRAFT: "Draft (not signed)",
-    AgreementState.UPCOMING: "Signed, not yet in effect",
-    AgreementState.ACTIVE: "Active",
-    AgreementState.EXPIRING: "Expiring soon",
-    AgreementState.EXPIRED: "Expired",
-    AgreementState.TERMINATED: "Terminated",
-    AgreementState.RENEWED: "Renewed",
+    AgreementState.DRAFT: _l("Draft (not signed)"),
+    AgreementState.UPCOMING: _l("Signed, not yet in effect"),
+    AgreementState.ACTIVE: _l("Active"),
+    AgreementState.EXPIRING: _l("Expiring soon"),
+    AgreementState.EXPIRED: _l("Expired"),
+    AgreementState.TERMINATED: _l("Terminated"),
+    AgreementState.RENEWED: _l("Renewed"),
 }
 
 

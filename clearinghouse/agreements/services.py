@@ -23,6 +23,7 @@ from clearinghouse.agreements import queries
 from clearinghouse.agreements.models import Agreement, AgreementKind, AgreementState
 from clearinghouse.agreements.rules import term_problems, termination_problems
 from clearinghouse.audit import services as audit
+from clearinghouse.audit.wording import Wording, agreement_term
 from clearinghouse.directory.models import Product, Vendor
 from clearinghouse.directory.services import check_version, claim_version
 from clearinghouse.errors import DomainError
@@ -321,12 +322,9 @@ def _public_facts(agreement: Agreement) -> dict[str, Any]:
     }
 
 
-def _term(agreement: Agreement) -> str:
-    start = f"from {format_date(agreement.effective_on)}"
-    if agreement.expires_on is None:
-        return f"{start}, with no end date"
-    renews = ", renewing each year" if agreement.auto_renews else ""
-    return f"{start} until {format_date(agreement.expires_on)}{renews}"
+def _term(agreement: Agreement) -> dict[str, Any]:
+    """The facts of when the agreement is in effect, for the wording of its revisions."""
+    return agreement_term(agreement.effective_on, agreement.expires_on, agreement.auto_renews)
 
 
 def _disclose(agreement: Agreement, before: dict[str, Any] | None, today: date, *, renewal: bool = False) -> None:
@@ -338,24 +336,34 @@ def _disclose(agreement: Agreement, before: dict[str, Any] | None, today: date, 
     products = sorted(agreement.products, key=lambda p: p.name)
     details = {"agreement_id": agreement.id}
     if renewal:
-        until = f"until {format_date(agreement.expires_on)}" if agreement.expires_on else "with no end date"
-        _each(agreement, products, "agreement.renewed", f"{vendor}'s agreement was renewed {until}.", details)
+        expires_on = agreement.expires_on.isoformat() if agreement.expires_on else None
+        _each(
+            agreement,
+            products,
+            "agreement.renewed",
+            Wording("agreement.renewed", vendor=vendor, expires_on=expires_on),
+            details,
+        )
     elif before is None or before["signed_on"] is None:
         _each(
             agreement,
             products,
             "agreement.signed",
-            f"{vendor} signed a {agreement.kind.label}, in effect {_term(agreement)}.",
+            Wording("agreement.signed", vendor=vendor, kind=agreement.kind.value, **_term(agreement)),
             details,
         )
     else:
         if before["terminated_on"] is None and after["terminated_on"] is not None:
-            verb = "ended" if after["terminated_on"] <= today else "will end"
             _each(
                 agreement,
                 products,
                 "agreement.terminated",
-                f"{vendor}'s agreement {verb} on {format_date(after['terminated_on'])}.",
+                Wording(
+                    "agreement.terminated",
+                    vendor=vendor,
+                    ended_on=after["terminated_on"].isoformat(),
+                    will_end=after["terminated_on"] > today,
+                ),
                 details,
             )
         dates = ("signed_on", "effective_on", "expires_on", "auto_renews")
@@ -364,7 +372,7 @@ def _disclose(agreement: Agreement, before: dict[str, Any] | None, today: date, 
                 agreement,
                 products,
                 "agreement.dates_changed",
-                f"The dates of {vendor}'s agreement changed: it is in effect {_term(agreement)}.",
+                Wording("agreement.dates_changed", vendor=vendor, **_term(agreement)),
                 {**details, "before": _plain(before, dates), "after": _plain(after, dates)},
             )
         if before["kind"] != after["kind"]:
@@ -372,7 +380,7 @@ def _disclose(agreement: Agreement, before: dict[str, Any] | None, today: date, 
                 agreement,
                 products,
                 "agreement.kind_changed",
-                f"{vendor}'s agreement is now recorded as a {agreement.kind.label}.",
+                Wording("agreement.kind_changed", vendor=vendor, kind=agreement.kind.value),
                 details,
             )
         added = [p for p in products if p.id not in before["products"]]
@@ -380,7 +388,7 @@ def _disclose(agreement: Agreement, before: dict[str, Any] | None, today: date, 
             audit.disclose(
                 agreement.vendor_id,
                 "agreement.product_added",
-                f"{product.name}: now covered by {vendor}'s agreement, in effect {_term(agreement)}.",
+                Wording("agreement.product_added", product=product.name, vendor=vendor, **_term(agreement)),
                 product_id=product.id,
                 **details,
             )
@@ -389,7 +397,7 @@ def _disclose(agreement: Agreement, before: dict[str, Any] | None, today: date, 
                 audit.disclose(
                     agreement.vendor_id,
                     "agreement.product_removed",
-                    f"{name}: no longer covered by {vendor}'s agreement.",
+                    Wording("agreement.product_removed", product=name, vendor=vendor),
                     product_id=product_id,
                     **details,
                 )
@@ -400,7 +408,7 @@ def _disclose(agreement: Agreement, before: dict[str, Any] | None, today: date, 
                 agreement,
                 products,
                 "agreement.document_published",
-                f"The signed agreement with {vendor} is now published.",
+                Wording("agreement.document_published", vendor=vendor),
                 details,
             )
         else:
@@ -408,7 +416,7 @@ def _disclose(agreement: Agreement, before: dict[str, Any] | None, today: date, 
                 agreement,
                 products,
                 "agreement.document_withdrawn",
-                f"The signed agreement with {vendor} is no longer published.",
+                Wording("agreement.document_withdrawn", vendor=vendor),
                 details,
             )
 
@@ -418,8 +426,8 @@ def _plain(facts: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     return {key: facts[key].isoformat() if isinstance(facts[key], date) else facts[key] for key in keys}
 
 
-def _each(agreement: Agreement, products: list[Product], kind: str, summary: str, details: dict[str, Any]) -> None:
+def _each(agreement: Agreement, products: list[Product], kind: str, wording: Wording, details: dict[str, Any]) -> None:
     if not products:
-        audit.disclose(agreement.vendor_id, kind, summary, **details)
+        audit.disclose(agreement.vendor_id, kind, wording, **details)
     for product in products:
-        audit.disclose(agreement.vendor_id, kind, f"{product.name}: {summary}", product_id=product.id, **details)
+        audit.disclose(agreement.vendor_id, kind, wording.about_product(product.name), product_id=product.id, **details)

@@ -12,6 +12,7 @@ from clearinghouse.agreements.models import AgreementKind, AgreementState
 from clearinghouse.api.filters import AGREEMENT_VALUES, STATUS_VALUES
 from clearinghouse.directory.models import ProductKind, ProductStatus
 from clearinghouse.directory.queries import MAX_PAGE
+from clearinghouse.i18n import N_
 
 # 1.1.0: agreements no longer carry `reference`, the district's staff-only filing label.
 API_VERSION = "1.1.0"
@@ -291,52 +292,56 @@ SLUG_PARAMETER = {"name": "slug", "in": "path", "required": True, "schema": {"ty
 def _document() -> dict[str, Any]:
     paths = {
         "/vendors": _get(
-            "Vendors",
-            "Every vendor (company), by name, with its products.",
+            N_("Vendors"),
+            N_("Every vendor (company), by name, with its products."),
             _list_of("Vendor"),
             parameters=PAGE_PARAMETERS,
         ),
         "/vendors/{slug}": _get(
-            "One vendor",
-            "A vendor with its products and the public facts of its agreements.",
+            N_("One vendor"),
+            N_("A vendor with its products and the public facts of its agreements."),
             _one("VendorDetail"),
             parameters=[SLUG_PARAMETER],
             not_found=True,
             bad_request=False,
         ),
         "/products": _get(
-            "Products",
-            "Products by name, with the student data each receives, why, and its agreements. "
-            "The same filters as the directory; they combine.",
+            N_("Products"),
+            N_(
+                "Products by name, with the student data each receives, why, and its agreements. "
+                "The same filters as the directory; they combine."
+            ),
             _list_of("Product"),
             parameters=[*PRODUCT_FILTERS, *PAGE_PARAMETERS],
         ),
         "/products/{slug}": _get(
-            "One product",
-            "A product with its data uses, schools and agreements.",
+            N_("One product"),
+            N_("A product with its data uses, schools and agreements."),
             _one("Product"),
             parameters=[SLUG_PARAMETER],
             not_found=True,
             bad_request=False,
         ),
         "/data-elements": _get(
-            "Data elements",
-            "The kinds of student data, in the order of the NDPA taxonomy, with how many products receive each. "
-            "No Last-Modified: these rows carry no timestamps, so use the ETag.",
+            N_("Data elements"),
+            N_(
+                "The kinds of student data, in the order of the NDPA taxonomy, with how many products receive each. "
+                "No Last-Modified: these rows carry no timestamps, so use the ETag."
+            ),
             _list_of("DataElement"),
             parameters=PAGE_PARAMETERS,
             dated=False,
         ),
         "/agreements": _get(
-            "Agreements",
-            "The public facts of every data-privacy agreement: kind, dates, state and data destruction status.",
+            N_("Agreements"),
+            N_("The public facts of every data-privacy agreement: kind, dates, state and data destruction status."),
             _list_of("Agreement"),
             parameters=PAGE_PARAMETERS,
         ),
         "/openapi.json": {
             "get": {
-                "summary": "This description",
-                "description": "The OpenAPI 3.1 description of this API.",
+                "summary": N_("This description"),
+                "description": N_("The OpenAPI 3.1 description of this API."),
                 "responses": {
                     "200": {
                         "description": "OK",

@@ -110,12 +110,12 @@ def index():
     )
 
 
-@bp.get("/openapi.json")
+@bp.get("/openapi.json", localized=False)
 def openapi_document():
     return _json(openapi.document())
 
 
-@bp.get("/vendors")
+@bp.get("/vendors", localized=False)
 def vendors():
     page, per_page = _page_args()
     pagination = queries.list_vendors(page, per_page)
@@ -125,7 +125,7 @@ def vendors():
     return _json(body, _fresh_as_of(stamps))
 
 
-@bp.get("/vendors/<slug>")
+@bp.get("/vendors/<slug>", localized=False)
 def vendor(slug: str):
     row = queries.get_vendor(slug)
     if row is None:
@@ -136,7 +136,7 @@ def vendor(slug: str):
     return _json({"data": serializers.vendor_detail(row, today, destruction)}, _fresh_as_of(stamps, today))
 
 
-@bp.get("/products")
+@bp.get("/products", localized=False)
 def products():
     try:
         query = parse_product_query(request.args)
@@ -154,7 +154,7 @@ def products():
     return _json(body, _fresh_as_of(stamps, today))
 
 
-@bp.get("/products/<slug>")
+@bp.get("/products/<slug>", localized=False)
 def product(slug: str):
     row = queries.get_product(slug)
     if row is None:
@@ -165,7 +165,7 @@ def product(slug: str):
     return _json({"data": serializers.product(row, today, destruction)}, _fresh_as_of(stamps, today))
 
 
-@bp.get("/data-elements")
+@bp.get("/data-elements", localized=False)
 def data_elements():
     page, per_page = _page_args()
     pagination, counts = queries.list_data_elements(page, per_page)
@@ -174,7 +174,7 @@ def data_elements():
     return _json(_list_body(pagination, data, "api.data_elements", {}))
 
 
-@bp.get("/agreements")
+@bp.get("/agreements", localized=False)
 def agreements():
     page, per_page = _page_args()
     pagination = queries.list_agreements(page, per_page)

@@ -1,18 +1,24 @@
 """What the public sees of a product, and plain-language revisions when that changes.
 
 Services snapshot a product before and after a change and call `disclose_changes`; changes to
-internal-only fields (notes, versions, timestamps) make no revision.
+internal-only fields (notes, versions, timestamps) and to translations (which restate the
+default language's text) make no revision.
 """
 
 from typing import Any
 
 from clearinghouse.audit.models import DisclosureRevision
 from clearinghouse.audit.services import disclose
+from clearinghouse.audit.wording import Wording, in_every_language
 from clearinghouse.directory.models import DataUse, Product, ProductKind, ProductStatus
 
 
 def public_snapshot(product: Product) -> dict[str, Any]:
-    """The public facts of a product's disclosure, comparable with ==."""
+    """The public facts of a product's disclosure, comparable key by key with ==.
+
+    `data_use_texts` is not compared: it carries each use's element name and purpose in every
+    language, for the wording of a revision (audit.wording).
+    """
     return {
         "name": product.name,
         # A form may have set the plain string value rather than the enum member.
@@ -23,49 +29,89 @@ def public_snapshot(product: Product) -> dict[str, Any]:
         "grade_bands": product.grade_bands or "",
         "schools": sorted(school.name for school in product.schools),
         "data_uses": {_element_label(use, product.data_uses): (use.purpose or "").strip() for use in product.data_uses},
+        "data_use_texts": {
+            _element_label(use, product.data_uses): {
+                "element": _element_label_in_every_language(use, product.data_uses),
+                "purpose": in_every_language((use.purpose or "").strip(), use.translations, "purpose"),
+            }
+            for use in product.data_uses
+        },
     }
+
+
+def _has_namesake(use: DataUse, uses: list[DataUse]) -> bool:
+    return sum(1 for other in uses if other.element.name == use.element.name) > 1
 
 
 def _element_label(use: DataUse, uses: list[DataUse]) -> str:
     """The element's name, with its category when another element of the product has the same name."""
     name = use.element.name
-    if sum(1 for other in uses if other.element.name == name) > 1:
+    if _has_namesake(use, uses):
         return f"{name} ({use.element.category.name})"
     return name
 
 
+def _element_label_in_every_language(use: DataUse, uses: list[DataUse]) -> dict[str, str]:
+    names = in_every_language(use.element.name, use.element.translations, "name")
+    if not _has_namesake(use, uses):
+        return names
+    category = use.element.category
+    categories = in_every_language(category.name, category.translations, "name")
+    default = next(iter(names))
+    return {code: f"{name} ({categories.get(code, categories[default])})" for code, name in names.items()}
+
+
 def describe_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[tuple[str, str]]:
-    """(kind, summary) pairs, one for each public change, in words a parent understands."""
+    """(kind, summary) pairs, one for each public change, in the default language."""
+    return [(kind, wording.in_default_language()) for kind, wording in worded_changes(before, after)]
+
+
+def worded_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[tuple[str, Wording]]:
+    """(kind, wording) pairs, one for each public change, in words a parent understands."""
+    texts = after["data_use_texts"]
     if before is None:
-        uses = ", ".join(sorted(after["data_uses"])) or "no student data"
-        return [("product.added", f"{after['name']} was added to the directory. It receives: {uses}.")]
-    changes: list[tuple[str, str]] = []
+        elements = [texts[label]["element"] for label in sorted(after["data_uses"])]
+        return [("product.added", Wording("product.added", product=after["name"], elements=elements))]
+    changes: list[tuple[str, Wording]] = []
     name = after["name"]
     if before["name"] != after["name"]:
-        changes.append(("product.renamed", f"{before['name']} is now called {after['name']}."))
+        changes.append(("product.renamed", Wording("product.renamed", before=before["name"], after=after["name"])))
     if before["status"] != after["status"]:
-        old = ProductStatus(before["status"]).label if before["status"] else "none"
-        new = ProductStatus(after["status"]).label if after["status"] else "none"
-        changes.append(("status.changed", f"{name}: status changed from {old} to {new}."))
+        changes.append(
+            ("status.changed", Wording("status.changed", product=name, old=before["status"], new=after["status"]))
+        )
     if before["kind"] != after["kind"]:
-        changes.append(("kind.changed", f"{name} is now listed as {ProductKind(after['kind']).label}."))
+        changes.append(("kind.changed", Wording("kind.changed", product=name, kind=after["kind"])))
     if before["purpose"] != after["purpose"]:
-        changes.append(("purpose.changed", f"{name}: the description of why it is used was reworded."))
+        changes.append(("purpose.changed", Wording("purpose.changed", product=name)))
     if before["website"] != after["website"]:
-        changes.append(("website.changed", f"{name}: website changed to {after['website'] or 'none'}."))
+        changes.append(("website.changed", Wording("website.changed", product=name, website=after["website"])))
     old_uses, new_uses = before["data_uses"], after["data_uses"]
+    old_texts = before.get("data_use_texts", {})
     for element in sorted(set(new_uses) - set(old_uses)):
-        purpose = f" ({new_uses[element]})" if new_uses[element] else ""
-        changes.append(("data_use.added", f"{name} now receives {element}{purpose}."))
+        purpose = texts[element]["purpose"] if new_uses[element] else None
+        changes.append(
+            (
+                "data_use.added",
+                Wording("data_use.added", product=name, element=texts[element]["element"], purpose=purpose),
+            )
+        )
     for element in sorted(set(old_uses) - set(new_uses)):
-        changes.append(("data_use.removed", f"{name} no longer receives {element}."))
+        label = old_texts.get(element, {}).get("element") or element
+        changes.append(("data_use.removed", Wording("data_use.removed", product=name, element=label)))
     for element in sorted(set(old_uses) & set(new_uses)):
         if old_uses[element] != new_uses[element]:
-            changes.append(("data_use.purpose_changed", f"{name}: why it receives {element} was reworded."))
+            label = texts[element]["element"]
+            changes.append(
+                ("data_use.purpose_changed", Wording("data_use.purpose_changed", product=name, element=label))
+            )
     if before["schools"] != after["schools"] or before["grade_bands"] != after["grade_bands"]:
-        schools = ", ".join(after["schools"]) or "no schools listed"
-        grades = f" (grades {after['grade_bands']})" if after["grade_bands"] else ""
-        changes.append(("schools.changed", f"{name}: now used at {schools}{grades}."))
+        changes.append(
+            (
+                "schools.changed",
+                Wording("schools.changed", product=name, schools=after["schools"], grades=after["grade_bands"]),
+            )
+        )
     return changes
 
 
@@ -76,12 +122,12 @@ def disclose_changes(product: Product, before: dict[str, Any] | None) -> list[Di
         disclose(
             product.vendor_id,
             kind,
-            summary,
+            wording,
             product_id=product.id,
             before=_part(before, kind),
             after=_part(after, kind),
         )
-        for kind, summary in describe_changes(before, after)
+        for kind, wording in worded_changes(before, after)
     ]
 
 

@@ -1,37 +1,46 @@
-"""The public change history as an Atom 1.0 feed (RFC 4287), built with ElementTree so text is escaped."""
+"""The public change history as an Atom 1.0 feed (RFC 4287), built with ElementTree so text is escaped.
+
+Each language has its feed (/changes.atom, /es/changes.atom): titles and summaries in that
+language, entries linking to the pages in it.
+"""
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
+from flask_babel import lazy_gettext as _l
+
 from clearinghouse.audit.public import RevisionEntry
+from clearinghouse.audit.wording import revision_text
+from clearinghouse.i18n import current_language
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ATOM_TYPE = "application/atom+xml"
 # Tag URIs (RFC 4151) need a date on which the site's name was held; the year this software began.
 TAG_YEAR = "2026"
 
 KIND_LABELS = {
-    "product.added": "added to the directory",
-    "product.renamed": "renamed",
-    "status.changed": "status changed",
-    "kind.changed": "type of product changed",
-    "purpose.changed": "purpose reworded",
-    "website.changed": "website changed",
-    "data_use.added": "receives new student data",
-    "data_use.removed": "no longer receives some student data",
-    "data_use.purpose_changed": "reason for a data use reworded",
-    "schools.changed": "schools changed",
-    "agreement.signed": "agreement signed",
-    "agreement.renewed": "agreement renewed",
-    "agreement.terminated": "agreement ended",
-    "agreement.dates_changed": "agreement dates changed",
+    "product.added": _l("added to the directory"),
+    "product.renamed": _l("renamed"),
+    "status.changed": _l("status changed"),
+    "kind.changed": _l("type of product changed"),
+    "purpose.changed": _l("purpose reworded"),
+    "website.changed": _l("website changed"),
+    "data_use.added": _l("receives new student data"),
+    "data_use.removed": _l("no longer receives some student data"),
+    "data_use.purpose_changed": _l("reason for a data use reworded"),
+    "schools.changed": _l("schools changed"),
+    "agreement.signed": _l("agreement signed"),
+    "agreement.renewed": _l("agreement renewed"),
+    "agreement.terminated": _l("agreement ended"),
+    "agreement.dates_changed": _l("agreement dates changed"),
 }
 
 
 def kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind) or kind.replace(".", " ").replace("_", " ")
+    return str(KIND_LABELS.get(kind) or kind.replace(".", " ").replace("_", " "))
 
 
 def _tag(authority: str, day: str, specific: str) -> str:
@@ -62,7 +71,7 @@ def build_feed(
     base = base_url.rstrip("/")
     authority = urlsplit(base).hostname or "localhost"
     ET.register_namespace("", ATOM_NS)
-    feed = ET.Element(f"{{{ATOM_NS}}}feed")
+    feed = ET.Element(f"{{{ATOM_NS}}}feed", {XML_LANG: current_language()})
     _add(feed, "id", _tag(authority, TAG_YEAR, "changes"))
     _add(feed, "title", title)
     _add(feed, "updated", _instant(entries[0].revision.occurred_at if entries else now))
@@ -77,5 +86,5 @@ def build_feed(
         _add(node, "title", f"{entry.subject}: {kind_label(revision.kind)}")
         _add(node, "updated", _instant(revision.occurred_at))
         _add(node, "link", rel="alternate", type="text/html", href=base + entry.path)
-        _add(node, "summary", revision.summary, type="text")
+        _add(node, "summary", str(revision_text(revision)), type="text")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

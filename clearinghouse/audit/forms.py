@@ -1,5 +1,7 @@
 """Filter forms of the audit log and of the public change history (GET forms: no CSRF token)."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, fields
 from wtforms.validators import Optional, ValidationError
@@ -22,7 +24,7 @@ class _GetForm(FlaskForm):
 
 def _known_choice(form: FlaskForm, field: SelectField) -> None:
     if field.data not in {choice.value for choice in field.choices}:
-        raise ValidationError(f"Choose one of the listed options for “{field.label.text}”.")
+        raise ValidationError(_("Choose one of the listed options for “%(field)s”.", field=field.label.text))
 
 
 class DateField(fields.DateField):
@@ -78,11 +80,13 @@ class AuditFilterForm(_GetForm):
 
 
 class ChangesFilterForm(_GetForm):
-    vendor = SelectField("Provider", validators=[_known_choice], validate_choice=False, default=ANY)
+    """The public change history's filter, in the page's language."""
+
+    vendor = SelectField(_l("Provider"), validators=[_known_choice], validate_choice=False, default=ANY)
 
     def __init__(self, *args, vendors: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.vendor.choices = [
-            SelectChoice(ANY, "All providers"),
+            SelectChoice(ANY, _("All providers")),
             *(SelectChoice(slug, name) for slug, name in vendors),
         ]

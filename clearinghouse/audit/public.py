@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 from typing import Any
-from urllib.parse import quote
 
+from flask import url_for
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, exists, select
 
@@ -30,10 +30,10 @@ class RevisionEntry:
 
     @property
     def path(self) -> str:
-        """The public page the revision is about (below the site root): the product's, else the vendor's."""
+        """The public page the revision is about, in the language being rendered: the product's, else the vendor's."""
         if self.product_slug:
-            return f"/products/{quote(self.product_slug)}"
-        return f"/vendors/{quote(self.vendor_slug)}"
+            return url_for("directory.product", slug=self.product_slug)
+        return url_for("directory.vendor", slug=self.vendor_slug)
 
     @property
     def subject(self) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import inspect, select
 
 from clearinghouse.accounts.models import User
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
+from clearinghouse.audit.wording import Wording
 from clearinghouse.extensions import db
 
 SYSTEM_LABEL = "System (daily sweep)"
@@ -108,15 +109,17 @@ def record(
 
 
 def disclose(
-    vendor_id: int, kind: str, summary: str, *, product_id: int | None = None, **details: Any
+    vendor_id: int, kind: str, summary: "str | Wording", *, product_id: int | None = None, **details: Any
 ) -> DisclosureRevision:
-    """Add a public disclosure revision (the caller commits it together with the change)."""
-    revision = DisclosureRevision(
-        vendor_id=vendor_id,
-        product_id=product_id,
-        kind=kind,
-        summary=summary,
-        details={key: _plain(value) for key, value in details.items()},
-    )
+    """Add a public disclosure revision (the caller commits it together with the change).
+
+    Give a `Wording` (audit.wording), so that the public reads the revision in its own language;
+    a plain string summary is shown as is, marked as the default language's, in every language.
+    """
+    plain = {key: _plain(value) for key, value in details.items()}
+    if isinstance(summary, Wording):
+        plain["wording"] = summary.stored()
+        summary = summary.in_default_language()
+    revision = DisclosureRevision(vendor_id=vendor_id, product_id=product_id, kind=kind, summary=summary, details=plain)
     db.session.add(revision)
     return revision

@@ -5,15 +5,20 @@ any way to change or delete an audit event: the log is append-only.
 """
 
 from flask import Response, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 
 from clearinghouse.audit import public, queries
 from clearinghouse.audit.blueprint import bp, staff_bp
 from clearinghouse.audit.feed import ATOM_TYPE, build_feed
 from clearinghouse.audit.forms import AuditFilterForm, ChangesFilterForm
+from clearinghouse.audit.wording import revision_text
 from clearinghouse.settings.services import get_settings
 from clearinghouse.timeutil import utcnow
 
 CHANGES_PER_PAGE = 30
+
+# A revision's sentence in the reader's language, for every page that lists revisions.
+bp.add_app_template_filter(revision_text, "revision_text")
 
 
 @bp.get("/changes")
@@ -33,7 +38,9 @@ def feed():
     document = build_feed(
         public.feed_entries(),
         base_url=current_app.config["BASE_URL"],
-        title=f"{get_settings().district_name}: what changed in the student data privacy directory",
+        title=_(
+            "%(district)s: what changed in the student data privacy directory", district=get_settings().district_name
+        ),
         author=get_settings().district_name,
         feed_path=url_for("audit.feed"),
         page_path=url_for("audit.changes"),

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from clearinghouse.destruction.models import DestructionRequest, RequestStatus
@@ -18,18 +19,27 @@ class DestructionStatus:
 
 
 def status_of(dr: DestructionRequest, today: date) -> DestructionStatus:
-    """The public status of one request (withdrawn requests have none; callers skip them)."""
+    """The public status of one request, in the reader's language (withdrawn requests have none;
+    callers skip them)."""
     if dr.status == RequestStatus.ACCEPTED:
-        return DestructionStatus(f"Data destruction certified on {format_date(dr.closed_on)}", "ok", dr.id)
+        return DestructionStatus(
+            gettext("Data destruction certified on %(day)s", day=format_date(dr.closed_on)), "ok", dr.id
+        )
     if dr.status == RequestStatus.SUBMITTED:
         return DestructionStatus(
-            f"Data destruction certificate received, under review (due {format_date(dr.due_on)})", "warn", dr.id
+            gettext("Data destruction certificate received, under review (due %(day)s)", day=format_date(dr.due_on)),
+            "warn",
+            dr.id,
         )
     if dr.is_overdue_on(today):
         return DestructionStatus(
-            f"Data destruction overdue since {format_date(dr.due_on + timedelta(days=1))}", "bad", dr.id
+            gettext("Data destruction overdue since %(day)s", day=format_date(dr.due_on + timedelta(days=1))),
+            "bad",
+            dr.id,
         )
-    return DestructionStatus(f"Data destruction pending (due {format_date(dr.due_on)})", "warn", dr.id)
+    return DestructionStatus(
+        gettext("Data destruction pending (due %(day)s)", day=format_date(dr.due_on)), "warn", dr.id
+    )
 
 
 def status_by_agreement(agreement_ids: list[int], today: date) -> dict[int, DestructionStatus]:

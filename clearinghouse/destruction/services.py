@@ -19,6 +19,7 @@ from clearinghouse.accounts.models import Role, User
 from clearinghouse.agreements.models import Agreement, AgreementState
 from clearinghouse.audit import services as audit
 from clearinghouse.audit.models import AuditEvent
+from clearinghouse.audit.wording import Wording
 from clearinghouse.destruction.models import (
     CertificateStatus,
     DestructionRequest,
@@ -436,12 +437,17 @@ def open_for_ended_agreement(
     dr.vendor = agreement.vendor
     dr.agreement = agreement
     audit.record(None, "destruction_request.opened", dr, changes, label=request_label(dr))
-    summary = f"{agreement.vendor.name}'s agreement {why}; the district has asked for the data to be destroyed."
+    wording = Wording(
+        "agreement.ended",
+        vendor=agreement.vendor.name,
+        ended_on=ended_on.isoformat(),
+        terminated=state == AgreementState.TERMINATED,
+    )
     for product_id in [product.id for product in agreement.products] or [None]:
         audit.disclose(
             agreement.vendor_id,
             f"agreement.{state.value}",
-            summary,
+            wording,
             product_id=product_id,
             agreement_id=agreement.id,
             ended_on=ended_on,
@@ -555,13 +561,13 @@ def accept_certificate(cert: DisposalCertificate, *, actor: User, today: date | 
             label=f"Disposal certificate {cert.id} for {label.lower()}",
         )
         audit.record(actor, "destruction_request.accepted", dr, changes, label=label)
-        summary = f"{dr.vendor.name}: data destruction certified on {format_date(today)}."
+        wording = Wording("destruction.certified", vendor=dr.vendor.name, certified_on=today.isoformat())
         products = [product.id for product in dr.agreement.products] if dr.agreement else []
         for product_id in products or [None]:
             audit.disclose(
                 dr.vendor_id,
                 "destruction.certified",
-                summary,
+                wording,
                 product_id=product_id,
                 request_id=dr.id,
                 certified_on=today,

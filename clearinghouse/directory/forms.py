@@ -2,6 +2,8 @@
 
 import unicodedata
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, SearchField, SelectChoice, SelectField, ValidationError
@@ -68,22 +70,22 @@ class QuickSelectField(SelectField):
 
     def pre_validate(self, form: Form) -> None:
         if not any(choice.value == self.data for choice in self.choices):
-            raise ValidationError(self.gettext("Not a valid choice."))
+            raise ValidationError(_("Not a valid choice."))
 
 
 class SearchForm(Form):
-    q = SearchField("Search by product, company or purpose", filters=[clean_text])
+    q = SearchField(_l("Search by product, company or purpose"), filters=[clean_text])
 
 
 class DirectoryForm(SearchForm):
     """The directory's search box and filters; values are slugs and words, so URLs stay readable."""
 
-    element = QuickSelectField("Data element", default="")
-    category = QuickSelectField("Category of data", default="")
-    school = QuickSelectField("School", default="")
-    status = QuickSelectField("Product status", default="")
-    agreement = QuickSelectField("Agreement", default="")
-    sort = QuickSelectField("Sort by", default="")
+    element = QuickSelectField(_l("Data element"), default="")
+    category = QuickSelectField(_l("Category of data"), default="")
+    school = QuickSelectField(_l("School"), default="")
+    status = QuickSelectField(_l("Product status"), default="")
+    agreement = QuickSelectField(_l("Agreement"), default="")
+    sort = QuickSelectField(_l("Sort by"), default="")
 
     FILTER_FIELDS = ("element", "category", "school", "status", "agreement")
 
@@ -91,22 +93,26 @@ class DirectoryForm(SearchForm):
         super().__init__(formdata)
         self.options = options
         self.was_cut = len(formdata.get("q", "")) > SEARCH_TEXT_MAX
-        self.element.choices = [SelectChoice("", "Any data element")] + [
+        self.element.choices = [SelectChoice("", _("Any data element"))] + [
             SelectChoice(e.slug, e.name, optgroup=e.category.name) for e in options.elements
         ]
-        self.category.choices = [SelectChoice("", "Any category")] + [
+        self.category.choices = [SelectChoice("", _("Any category"))] + [
             SelectChoice(c.slug, c.name) for c in options.categories
         ]
-        self.school.choices = [SelectChoice("", "Any school")] + [SelectChoice(s.slug, s.name) for s in options.schools]
-        self.status.choices = [
-            SelectChoice("", "Any current status (not retired)"),
-            *(SelectChoice(s.value, s.label) for s in ProductStatus),
-            SelectChoice(StatusFilter.ALL.value, "Any status, retired included"),
+        self.school.choices = [SelectChoice("", _("Any school"))] + [
+            SelectChoice(s.slug, s.name) for s in options.schools
         ]
-        self.agreement.choices = [SelectChoice("", "Any agreement")] + [
+        self.status.choices = [
+            SelectChoice("", _("Any current status (not retired)")),
+            *(SelectChoice(s.value, s.label) for s in ProductStatus),
+            SelectChoice(StatusFilter.ALL.value, _("Any status, retired included")),
+        ]
+        self.agreement.choices = [SelectChoice("", _("Any agreement"))] + [
             SelectChoice(a.value, a.label) for a in AgreementFilter
         ]
-        self.sort.choices = [SelectChoice("", "Best match, else name")] + [SelectChoice(s.value, s.label) for s in Sort]
+        self.sort.choices = [SelectChoice("", _("Best match, else name"))] + [
+            SelectChoice(s.value, s.label) for s in Sort
+        ]
 
     def ignored_fields(self) -> list[str]:
         """Validate, drop every value that is not a known choice, and name the fields dropped."""
@@ -115,7 +121,7 @@ class DirectoryForm(SearchForm):
         for name in (*self.FILTER_FIELDS, "sort"):
             field = self[name]
             if field.errors:
-                ignored.append(field.label.text)
+                ignored.append(str(field.label.text))
                 field.data = ""
                 field.errors = []
         return ignored

@@ -3,11 +3,12 @@
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clearinghouse.extensions import db
-from clearinghouse.models_base import TimestampMixin, VersionedMixin, str_enum
+from clearinghouse.models_base import TimestampMixin, TranslatedMixin, VersionedMixin, str_enum
 
 if TYPE_CHECKING:
     from clearinghouse.agreements.models import Agreement
@@ -40,20 +41,20 @@ class ProductKind(StrEnum):
 
 
 PRODUCT_KIND_LABELS = {
-    ProductKind.LEARNING_PLATFORM: "Learning platform",
-    ProductKind.READING: "Reading and literacy",
-    ProductKind.MATH: "Math",
-    ProductKind.SCIENCE: "Science",
-    ProductKind.ASSESSMENT: "Assessment",
-    ProductKind.COMMUNICATION: "Communication",
-    ProductKind.STUDENT_INFORMATION: "Student information",
-    ProductKind.PRODUCTIVITY: "Productivity",
-    ProductKind.CREATIVITY: "Creativity and media",
-    ProductKind.LANGUAGE: "World languages",
-    ProductKind.SPECIAL_EDUCATION: "Special education",
-    ProductKind.SAFETY: "Safety and wellness",
-    ProductKind.OPERATIONS: "School operations",
-    ProductKind.OTHER: "Other",
+    ProductKind.LEARNING_PLATFORM: _l("Learning platform"),
+    ProductKind.READING: _l("Reading and literacy"),
+    ProductKind.MATH: _l("Math"),
+    ProductKind.SCIENCE: _l("Science"),
+    ProductKind.ASSESSMENT: _l("Assessment"),
+    ProductKind.COMMUNICATION: _l("Communication"),
+    ProductKind.STUDENT_INFORMATION: _l("Student information"),
+    ProductKind.PRODUCTIVITY: _l("Productivity"),
+    ProductKind.CREATIVITY: _l("Creativity and media"),
+    ProductKind.LANGUAGE: _l("World languages"),
+    ProductKind.SPECIAL_EDUCATION: _l("Special education"),
+    ProductKind.SAFETY: _l("Safety and wellness"),
+    ProductKind.OPERATIONS: _l("School operations"),
+    ProductKind.OTHER: _l("Other"),
 }
 
 
@@ -70,11 +71,11 @@ class ProductStatus(StrEnum):
 
 
 PRODUCT_STATUS_LABELS = {
-    ProductStatus.APPROVED: "Approved",
-    ProductStatus.APPROVED_WITH_CONDITIONS: "Approved with conditions",
-    ProductStatus.UNDER_REVIEW: "Under review",
-    ProductStatus.NOT_APPROVED: "Not approved",
-    ProductStatus.RETIRED: "Retired",
+    ProductStatus.APPROVED: _l("Approved"),
+    ProductStatus.APPROVED_WITH_CONDITIONS: _l("Approved with conditions"),
+    ProductStatus.UNDER_REVIEW: _l("Under review"),
+    ProductStatus.NOT_APPROVED: _l("Not approved"),
+    ProductStatus.RETIRED: _l("Retired"),
 }
 
 
@@ -97,10 +98,11 @@ class School(db.Model):
     products: Mapped[list["Product"]] = relationship(secondary=product_school, back_populates="schools")
 
 
-class DataCategory(db.Model):
+class DataCategory(TranslatedMixin, db.Model):
     """A group of data elements, as in NDPA Exhibit B (Demographics, Student Identifiers…)."""
 
     __tablename__ = "data_category"
+    TRANSLATED_FIELDS = ("name",)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
     slug: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
@@ -109,10 +111,11 @@ class DataCategory(db.Model):
     elements: Mapped[list["DataElement"]] = relationship(back_populates="category", order_by="DataElement.position")
 
 
-class DataElement(db.Model):
+class DataElement(TranslatedMixin, db.Model):
     """One kind of student data (date of birth, local student ID…)."""
 
     __tablename__ = "data_element"
+    TRANSLATED_FIELDS = ("name", "description")
     __table_args__ = (UniqueConstraint("category_id", "name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("data_category.id"), index=True)
@@ -127,10 +130,11 @@ class DataElement(db.Model):
     data_uses: Mapped[list["DataUse"]] = relationship(back_populates="element")
 
 
-class Vendor(TimestampMixin, VersionedMixin, db.Model):
+class Vendor(TimestampMixin, VersionedMixin, TranslatedMixin, db.Model):
     """The company that provides products and signs agreements."""
 
     __tablename__ = "vendor"
+    TRANSLATED_FIELDS = ("description_md",)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
     slug: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
@@ -145,10 +149,11 @@ class Vendor(TimestampMixin, VersionedMixin, db.Model):
     agreements: Mapped[list["Agreement"]] = relationship(back_populates="vendor")
 
 
-class Product(TimestampMixin, VersionedMixin, db.Model):
+class Product(TimestampMixin, VersionedMixin, TranslatedMixin, db.Model):
     """An app or service of a vendor: the unit a parent looks up."""
 
     __tablename__ = "product"
+    TRANSLATED_FIELDS = ("purpose_md",)
     __table_args__ = (
         UniqueConstraint("vendor_id", "name"),
         # The directory counts listed products from this index alone, and sorts by last update.
@@ -178,10 +183,11 @@ class Product(TimestampMixin, VersionedMixin, db.Model):
     agreements: Mapped[list["Agreement"]] = relationship(secondary="agreement_product", back_populates="products")
 
 
-class DataUse(db.Model):
+class DataUse(TranslatedMixin, db.Model):
     """A product receives a data element, for a stated purpose."""
 
     __tablename__ = "data_use"
+    TRANSLATED_FIELDS = ("purpose",)
     __table_args__ = (
         UniqueConstraint("product_id", "data_element_id"),
         # Who receives an element, read from the index alone (data element filter and pages).

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import (
     ColumnElement,
@@ -49,6 +50,7 @@ from clearinghouse.directory.models import (
     product_school,
 )
 from clearinghouse.extensions import db
+from clearinghouse.i18n import LocalizedText, current_language, localize, translated
 from clearinghouse.settings.services import get_settings
 from clearinghouse.text import plain_text
 
@@ -223,15 +225,15 @@ class AgreementFilter(StrEnum):
 
 
 AGREEMENT_FILTER_LABELS = {
-    AgreementFilter.ACTIVE: "Active",
-    AgreementFilter.OPEN_ENDED: "Active, with no end date",
-    AgreementFilter.EXPIRING: "Expiring within 90 days",
-    AgreementFilter.UPCOMING: "Signed, not yet in effect",
-    AgreementFilter.EXPIRED: "Expired",
-    AgreementFilter.TERMINATED: "Terminated",
-    AgreementFilter.RENEWED: "Renewed",
-    AgreementFilter.DRAFT: "Draft (not signed)",
-    AgreementFilter.NONE: "No agreement on file",
+    AgreementFilter.ACTIVE: _l("Active"),
+    AgreementFilter.OPEN_ENDED: _l("Active, with no end date"),
+    AgreementFilter.EXPIRING: _l("Expiring within 90 days"),
+    AgreementFilter.UPCOMING: _l("Signed, not yet in effect"),
+    AgreementFilter.EXPIRED: _l("Expired"),
+    AgreementFilter.TERMINATED: _l("Terminated"),
+    AgreementFilter.RENEWED: _l("Renewed"),
+    AgreementFilter.DRAFT: _l("Draft (not signed)"),
+    AgreementFilter.NONE: _l("No agreement on file"),
 }
 
 
@@ -274,12 +276,12 @@ class Sort(StrEnum):
     UPDATED = "updated"
 
     @property
-    def label(self) -> str:
+    def label(self) -> str:  # a lazy string: translated where it is shown
         return {
-            "relevance": "Best match",
-            "name": "Product name",
-            "vendor": "Company name",
-            "updated": "Recently updated",
+            "relevance": _l("Best match"),
+            "name": _l("Product name"),
+            "vendor": _l("Company name"),
+            "updated": _l("Recently updated"),
         }[self.value]
 
 
@@ -426,6 +428,7 @@ DIRECTORY_CARD_COLUMNS = (
         Product.kind,
         Product.status,
         Product.purpose_md,
+        Product.translations,
         raiseload=True,
     ),
     contains_eager(Product.vendor).load_only(Vendor.id, Vendor.name, Vendor.slug, Vendor.is_retired, raiseload=True),
@@ -544,6 +547,10 @@ def purpose_snippet(source: str | None, limit: int = SNIPPET_MAX) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _snippet(purpose: LocalizedText) -> LocalizedText:
+    return purpose.derive(purpose_snippet(purpose.text))
+
+
 @dataclass(frozen=True)
 class Listing:
     """A product as the lists show it: public status, current agreement and its state, data received."""
@@ -554,7 +561,7 @@ class Listing:
     state: AgreementState | None
     element_count: int
     sensitive_count: int
-    snippet: str
+    snippet: LocalizedText  # the purpose's start, in the reader's language when staff translated it
 
 
 def listings(products: Sequence[Product], today: date) -> list[Listing]:
@@ -580,7 +587,7 @@ def listings(products: Sequence[Product], today: date) -> list[Listing]:
                 state=agreement.state_on(today) if agreement else None,
                 element_count=every,
                 sensitive_count=sensitive,
-                snippet=purpose_snippet(product.purpose_md),
+                snippet=_snippet(translated(product, "purpose_md")),
             )
         )
     return result
@@ -588,7 +595,8 @@ def listings(products: Sequence[Product], today: date) -> list[Listing]:
 
 @dataclass(frozen=True)
 class Choice:
-    """A data element, category or school as a filter offers it; a data element has its category's."""
+    """A data element, category or school as a filter offers it (its name in the reader's language
+    when staff translated it); a data element has its category's."""
 
     id: int
     slug: str
@@ -608,18 +616,21 @@ class FilterOptions:
 def filter_options() -> FilterOptions:
     """Two queries of plain rows: every page of the directory reads them, and model objects cost more."""
     rows = db.session.execute(
-        select(DataElement.id, DataElement.slug, DataElement.name)
-        .add_columns(DataCategory.id, DataCategory.slug, DataCategory.name)
+        select(DataElement.id, DataElement.slug, DataElement.name, DataElement.translations)
+        .add_columns(DataCategory.id, DataCategory.slug, DataCategory.name, DataCategory.translations)
         .join(DataElement.category)
         .order_by(DataCategory.position, DataCategory.name, DataElement.position, DataElement.name)
     )
     categories: dict[int, Choice] = {}
     elements = []
-    for element_id, element_slug, element_name, category_id, category_slug, category_name in rows:
+    for element_id, element_slug, element_name, element_translations, *category_row in rows:
+        category_id, category_slug, category_name, category_translations = category_row
         category = categories.get(category_id) or categories.setdefault(
-            category_id, Choice(category_id, category_slug, category_name)
+            category_id, Choice(category_id, category_slug, localize(category_name, category_translations, "name").text)
         )
-        elements.append(Choice(element_id, element_slug, element_name, category))
+        elements.append(
+            Choice(element_id, element_slug, localize(element_name, element_translations, "name").text, category)
+        )
     school_rows = db.session.execute(select(School.id, School.slug, School.name).order_by(School.name))
     schools = [Choice(*row) for row in school_rows]
     return FilterOptions(elements=elements, categories=list(categories.values()), schools=schools)
@@ -891,12 +902,16 @@ def get_published_document(agreement_id: int):
     return agreement.document
 
 
-def privacy_notice_source() -> str:
-    """The site's own privacy notice (Markdown): the district's text, or the default."""
-    return get_settings().privacy_notice_md.strip() or DEFAULT_PRIVACY_NOTICE
+def privacy_notice_source() -> LocalizedText:
+    """The site's own privacy notice (Markdown) in the reader's language: the district's text (its
+    translation, else the district's text marked as such), or the default notice, which is translated."""
+    settings = get_settings()
+    if settings.privacy_notice_md.strip():
+        return translated(settings, "privacy_notice_md")
+    return LocalizedText(str(DEFAULT_PRIVACY_NOTICE), current_language())
 
 
-DEFAULT_PRIVACY_NOTICE = """\
+DEFAULT_PRIVACY_NOTICE = _l("""\
 This site tells families which companies receive student data from the district, and why.
 It is built to collect as little about its own visitors as possible.
 
@@ -910,4 +925,4 @@ It is built to collect as little about its own visitors as possible.
 
 Questions about this notice, or about the student data the district shares, go to the
 district's privacy office at the address at the foot of every page.
-"""
+""")

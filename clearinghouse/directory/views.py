@@ -116,7 +116,7 @@ def about():
     return render_template("directory/about.html", notice=queries.privacy_notice_source())
 
 
-@bp.get("/agreements/<int:agreement_id>/document")
+@bp.get("/agreements/<int:agreement_id>/document", localized=False)
 def agreement_document(agreement_id: int) -> Response:
     """The signed agreement, only when the district chose to publish it.
 

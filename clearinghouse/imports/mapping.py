@@ -230,7 +230,7 @@ def parse_status(text: str) -> tuple[ProductStatus, frozenset[ProductStatus]]:
         or proposal.agreement not in (None, AgreementStatus.REQUESTED)
         or proposal.conditions
     ):
-        choices = ", ".join(status.label for status in ProductStatus)
+        choices = ", ".join(str(status.label) for status in ProductStatus)
         raise ValueError(f"“{text}” is not a status we know. Use one of: {choices}.")
     status = _PRODUCT_STATUS[proposal.approval]
     return status, frozenset({status, *(_PRODUCT_STATUS[approval] for approval in proposal.also_agrees)})
@@ -244,7 +244,7 @@ def _parse_enum(text: str, enum_cls, synonyms: dict, what: str):
             return member
     if word in synonyms:
         return synonyms[word]
-    choices = ", ".join(member.label for member in enum_cls)
+    choices = ", ".join(str(member.label) for member in enum_cls)
     raise ValueError(f"“{text}” is not a kind of {what} we know. Use one of: {choices}.")
 
 

@@ -2,5 +2,7 @@
 
 from flask import Blueprint
 
-bp = Blueprint("reports", __name__, url_prefix="/reports")
+from clearinghouse.i18n import LocalizedBlueprint
+
+bp = LocalizedBlueprint("reports", __name__, url_prefix="/reports")  # public, in every language
 blueprints: list[Blueprint] = [bp]

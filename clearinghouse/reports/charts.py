@@ -7,6 +7,9 @@ same figures in a table, which is the text equivalent.
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
+from clearinghouse.i18n import LocalizedText, format_number
 from clearinghouse.reports.services import Figure
 
 WIDTH = 640
@@ -27,6 +30,7 @@ AXIS_COLOUR = "#6b6b70"
 class BarShape:
     label: str  # shortened for the chart
     full_label: str
+    language: str | None  # set when the label is a name shown in another language than the page's
     value: int
     y: int  # top of the bar
     width: int
@@ -58,10 +62,14 @@ def _shorten(label: str) -> str:
 def _summary(figure: Figure) -> str:
     """The chart's description: what it counts and its largest values, in words."""
     if figure.is_empty:
-        return f"{figure.description} There is nothing to count yet."
+        return _("%(figure)s There is nothing to count yet.", figure=figure.description)
     ranked = sorted((bar for bar in figure.bars if bar.value), key=lambda bar: -bar.value)[:3]
-    leaders = "; ".join(f"{bar.label}: {bar.value}" for bar in ranked)
-    return f"{figure.description} Largest: {leaders}. The table next to the chart lists every figure."
+    leaders = "; ".join(f"{bar.label}: {format_number(bar.value)}" for bar in ranked)
+    return _(
+        "%(figure)s Largest: %(leaders)s. The table next to the chart lists every figure.",
+        figure=figure.description,
+        leaders=leaders,
+    )
 
 
 def bar_chart(figure: Figure) -> BarChart:
@@ -70,8 +78,9 @@ def bar_chart(figure: Figure) -> BarChart:
     span = WIDTH - LABEL_WIDTH - VALUE_WIDTH - 2 * PADDING
     shapes = [
         BarShape(
-            label=_shorten(bar.label),
-            full_label=bar.label,
+            label=_shorten(str(bar.label)),
+            full_label=str(bar.label),
+            language=bar.label.language if isinstance(bar.label, LocalizedText) and bar.label.is_fallback else None,
             value=bar.value,
             y=PADDING + index * (BAR_HEIGHT + GAP),
             width=round(span * bar.value / top),

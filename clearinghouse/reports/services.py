@@ -1,13 +1,15 @@
 """The public reports' figures: aggregates only (counts of products, agreements, requests).
 
 No figure names a student or a vendor user. Each figure is one query, whatever the row count.
-Products that are retired count nowhere: the reports describe what is in use.
+Products that are retired count nowhere: the reports describe what is in use. Figures are built
+for one page, in its reader's language (titles, and the data's names where staff translated them).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
@@ -24,14 +26,15 @@ from clearinghouse.directory.models import (
     product_school,
 )
 from clearinghouse.extensions import db
-from clearinghouse.timeutil import district_today, to_district
+from clearinghouse.i18n import LocalizedText, current_language, localize
+from clearinghouse.timeutil import district_today, format_date, to_district
 
 IN_USE = Product.status != ProductStatus.RETIRED
 
 
 @dataclass(frozen=True)
 class Bar:
-    label: str
+    label: str | LocalizedText  # LocalizedText: a name staff wrote, marked when untranslated
     value: int
     tone: str = "neutral"  # neutral | ok | warn | bad: the bar's colour, always doubled by its label
 
@@ -81,43 +84,55 @@ class Report:
 def products_per_category() -> Figure:
     products = func.count(func.distinct(Product.id))
     rows = db.session.execute(
-        select(DataCategory.name, products)
+        select(DataCategory.name, DataCategory.translations, products)
         .select_from(DataCategory)
         .outerjoin(DataElement, DataElement.category_id == DataCategory.id)
         .outerjoin(DataUse, DataUse.data_element_id == DataElement.id)
         .outerjoin(Product, and_(Product.id == DataUse.product_id, IN_USE))
-        .group_by(DataCategory.id, DataCategory.name, DataCategory.position)
+        .group_by(DataCategory.id, DataCategory.name, DataCategory.translations, DataCategory.position)
         .order_by(DataCategory.position, DataCategory.name)
     ).all()
     return Figure(
         "categories",
-        "Products per data category",
-        "How many products in use receive at least one data element of each category.",
-        "Products",
-        "Data category",
-        [Bar(name, count) for name, count in rows],
+        _("Products per data category"),
+        _("How many products in use receive at least one data element of each category."),
+        _("Products"),
+        _("Data category"),
+        [Bar(localize(name, translations, "name"), count) for name, translations, count in rows],
     )
 
 
 def products_per_sensitive_element() -> Figure:
     products = func.count(func.distinct(Product.id))
     rows = db.session.execute(
-        select(DataElement.name, DataCategory.name, products)
+        select(DataElement.name, DataElement.translations, DataCategory.name, DataCategory.translations, products)
         .join(DataElement.category)
         .outerjoin(DataUse, DataUse.data_element_id == DataElement.id)
         .outerjoin(Product, and_(Product.id == DataUse.product_id, IN_USE))
         .where(DataElement.is_sensitive.is_(True))
-        .group_by(DataElement.id, DataElement.name, DataCategory.name)
+        .group_by(
+            DataElement.id, DataElement.name, DataElement.translations, DataCategory.name, DataCategory.translations
+        )
         .order_by(products.desc(), DataElement.name)
     ).all()
+    bars = []
+    for element, element_translations, category, category_translations, count in rows:
+        element_name = localize(element, element_translations, "name")
+        category_name = localize(category, category_translations, "name")
+        label = element_name.derive(f"{element_name} ({category_name})")
+        if element_name.is_fallback != category_name.is_fallback:  # half translated: say it in words alone
+            label = LocalizedText(f"{element_name} ({category_name})", current_language())
+        bars.append(Bar(label, count, "bad" if count else "neutral"))
     return Figure(
         "sensitive",
-        "Who receives sensitive data",
-        "How many products in use receive each sensitive data element (health, disability, discipline, "
-        "free or reduced lunch, biometrics and the like).",
-        "Products",
-        "Sensitive data element",
-        [Bar(f"{element} ({category})", count, "bad" if count else "neutral") for element, category, count in rows],
+        _("Who receives sensitive data"),
+        _(
+            "How many products in use receive each sensitive data element (health, disability, discipline, "
+            "free or reduced lunch, biometrics and the like)."
+        ),
+        _("Products"),
+        _("Sensitive data element"),
+        bars,
     )
 
 
@@ -152,11 +167,11 @@ def agreements_by_state(today: date) -> Figure:
         counts[agreement.state_on(today)] += 1
     return Figure(
         "agreements",
-        "Agreements by state",
-        f"The data-privacy agreements by their state on {today:%B} {today.day}, {today.year}.",
-        "Agreements",
-        "State",
-        [Bar(state.label, counts[state], STATE_TONES[state]) for state in AgreementState],
+        _("Agreements by state"),
+        _("The data-privacy agreements by their state on %(day)s.", day=format_date(today)),
+        _("Agreements"),
+        _("State"),
+        [Bar(str(state.label), counts[state], STATE_TONES[state]) for state in AgreementState],
     )
 
 
@@ -191,16 +206,18 @@ def destruction_compliance(today: date) -> Figure:
             buckets["open"] += 1
     return Figure(
         "destruction",
-        "Data destruction compliance",
-        "Requests to vendors to destroy or return student data (withdrawn requests left out), by how they "
-        "were answered.",
-        "Requests",
-        "Outcome",
+        _("Data destruction compliance"),
+        _(
+            "Requests to vendors to destroy or return student data (withdrawn requests left out), by how they "
+            "were answered."
+        ),
+        _("Requests"),
+        _("Outcome"),
         [
-            Bar("Certified on time", buckets["on_time"], "ok"),
-            Bar("Certified late", buckets["late"], "warn"),
-            Bar("Overdue (no certificate after the due date)", buckets["overdue"], "bad"),
-            Bar("Open (not yet due, or certificate under review)", buckets["open"], "neutral"),
+            Bar(_("Certified on time"), buckets["on_time"], "ok"),
+            Bar(_("Certified late"), buckets["late"], "warn"),
+            Bar(_("Overdue (no certificate after the due date)"), buckets["overdue"], "bad"),
+            Bar(_("Open (not yet due, or certificate under review)"), buckets["open"], "neutral"),
         ],
     )
 
@@ -217,10 +234,10 @@ def products_per_school() -> Figure:
     ).all()
     return Figure(
         "schools",
-        "Products by school",
-        "How many products in use each school uses.",
-        "Products",
-        "School",
+        _("Products by school"),
+        _("How many products in use each school uses."),
+        _("Products"),
+        _("School"),
         [Bar(name, count) for name, count in rows],
     )
 
@@ -244,7 +261,7 @@ def overlapping_products() -> list[Overlap]:
         )
     overlaps = [Overlap(kind, items) for kind, items in by_kind.items() if len(items) >= 2]
     overlaps = [overlap for overlap in overlaps if overlap.school_count >= 2]
-    return sorted(overlaps, key=lambda o: (-len(o.products), o.kind.label))
+    return sorted(overlaps, key=lambda o: (-len(o.products), str(o.kind.label)))
 
 
 def build_report(today: date | None = None) -> Report:

@@ -4,7 +4,7 @@ from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clearinghouse.extensions import db
-from clearinghouse.models_base import TimestampMixin, VersionedMixin
+from clearinghouse.models_base import TimestampMixin, TranslatedMixin, VersionedMixin
 
 SETTINGS_ID = 1
 # The columns an administrator edits on the settings screen (the rest are bookkeeping).
@@ -24,8 +24,9 @@ EDITABLE_FIELDS = (
 )
 
 
-class DistrictSettings(TimestampMixin, VersionedMixin, db.Model):
+class DistrictSettings(TimestampMixin, VersionedMixin, TranslatedMixin, db.Model):
     __tablename__ = "district_settings"
+    TRANSLATED_FIELDS = ("privacy_notice_md",)
     id: Mapped[int] = mapped_column(primary_key=True, default=SETTINGS_ID)
     district_name: Mapped[str] = mapped_column(String(200), default="Our School District")
     time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")

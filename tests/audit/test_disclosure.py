@@ -157,7 +157,15 @@ def test_disclose_changes_writes_one_public_revision_per_change_in_the_callers_t
             ("status.changed", product_id, vendor_id),
             ("purpose.changed", product_id, vendor_id),
         ]
-        assert revisions[0].details == {"before": {"status": "under_review"}, "after": {"status": "approved"}}
+        assert revisions[0].details == {
+            "before": {"status": "under_review"},
+            "after": {"status": "approved"},
+            # The facts its sentence is made of, so each language can word it (audit.wording).
+            "wording": {
+                "key": "status.changed",
+                "facts": {"product": "ReadWell", "old": "under_review", "new": "approved"},
+            },
+        }
         assert "Private" not in repr([r.details for r in revisions])
 
 

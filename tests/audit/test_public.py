@@ -60,16 +60,20 @@ def test_revisions_page_links_each_entry_to_its_product_or_vendor(app):
 
     assert page.total == 2
     vendor_entry, product_entry = page.items
-    assert (vendor_entry.revision.summary, vendor_entry.path, vendor_entry.subject) == (
-        "vendor change",
-        "/vendors/acme-learning",
-        "Acme Learning",
-    )
-    assert (product_entry.revision.summary, product_entry.path, product_entry.subject) == (
-        "product change",
-        "/products/acme-math",
-        "Acme Learning: Acme Math",
-    )
+    with app.test_request_context("/changes"):
+        assert (vendor_entry.revision.summary, vendor_entry.path, vendor_entry.subject) == (
+            "vendor change",
+            "/vendors/acme-learning",
+            "Acme Learning",
+        )
+        assert (product_entry.revision.summary, product_entry.path, product_entry.subject) == (
+            "product change",
+            "/products/acme-math",
+            "Acme Learning: Acme Math",
+        )
+    with app.test_request_context("/es/changes"):
+        app.preprocess_request()  # the language comes from the URL
+        assert (vendor_entry.path, product_entry.path) == ("/es/vendors/acme-learning", "/es/products/acme-math")
 
 
 def test_revisions_page_filters_by_vendor_and_paginates(app):

@@ -1,0 +1,324 @@
+"""Languages: public pages in every configured language, chosen by the URL alone.
+
+The first language of `LANGUAGES` (English) is served at `/`; every other one under its own
+prefix (`/es/…`). A public blueprint is a `LocalizedBlueprint`: each of its routes is added
+twice, once at its own path (the default language, as a URL default) and once under
+`/<lang>/`, for the same view, so no view is written twice. The language never comes from a
+cookie or `Accept-Language`, so a page's address is all a shared cache needs (`Vary` names
+neither), and `url_for` keeps the page's language: every link of a Spanish page stays Spanish.
+
+Staff and vendor pages are on plain Blueprints: English only.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_decimal
+from flask import Blueprint, Flask, Response, current_app, g, has_app_context, has_request_context, request, url_for
+from flask.sansio.blueprints import BlueprintSetupState
+from flask_babel import Babel, force_locale, get_locale, gettext
+from werkzeug.routing import BaseConverter, ValidationError
+
+from clearinghouse.config import ConfigError
+
+LANG_ARG = "lang_code"  # the URL value that carries the language on every localized route
+CATALOGUE = "messages"
+TRANSLATED_MIMETYPES = ("text/html", "application/atom+xml")
+OUTSIDE_AN_APP = ("en",)  # the languages of code run without an app (a unit test of a pure function)
+
+babel = Babel()
+
+
+# --- Configuration ------------------------------------------------------------------------------
+
+
+def configured_languages(app: Flask | None = None) -> tuple[str, ...]:
+    """The site's languages, the default (unprefixed) one first (English alone outside an app)."""
+    if app is None and not has_app_context():
+        return OUTSIDE_AN_APP
+    return (app or current_app).config["LANGUAGES"]
+
+
+def default_language(app: Flask | None = None) -> str:
+    return configured_languages(app)[0]
+
+
+def parse_languages(raw: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """ "en, es" → ("en", "es"): known Babel locales, each once, lower-case as they appear in URLs."""
+    codes = [part.strip() for part in raw.split(",")] if isinstance(raw, str) else [str(part).strip() for part in raw]
+    languages: list[str] = []
+    for code in filter(None, codes):
+        if not all(ch.isalpha() or ch == "_" for ch in code) or not code.isascii():
+            raise ConfigError(f"LANGUAGES names {code!r}, which is not a language code like en or es.")
+        try:
+            Locale.parse(code)
+        except (UnknownLocaleError, ValueError):
+            raise ConfigError(f"LANGUAGES names {code!r}, which is not a language Babel knows.") from None
+        if code not in languages:
+            languages.append(code)
+    if not languages:
+        raise ConfigError("LANGUAGES must name at least one language, like en or en,es.")
+    return tuple(languages)
+
+
+def _check_catalogues(app: Flask, directory: Path) -> None:
+    """Each language but the default needs its catalogue, compiled (`make translations-compile`)."""
+    for code in configured_languages(app)[1:]:
+        compiled = directory / code / "LC_MESSAGES" / f"{CATALOGUE}.mo"
+        if not compiled.is_file():
+            raise ConfigError(
+                f"LANGUAGES names {code!r}, but {compiled} is missing: add translations/{code}/LC_MESSAGES/"
+                f"{CATALOGUE}.po (make translations-init NEW_LANGUAGE={code}) and run make translations-compile."
+            )
+
+
+# --- Routing ------------------------------------------------------------------------------------
+
+
+class LanguageConverter(BaseConverter):
+    """`<lang:lang_code>`: one of the configured languages. Building a URL with the default
+    language is refused here, so the unprefixed rule (which has it as a default) builds it;
+    a request for `/en/…` is redirected to `/…` by Werkzeug's `redirect_defaults`."""
+
+    languages: tuple[str, ...] = ()
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map)
+        self.regex = "|".join(self.languages)
+
+    def to_url(self, value: str) -> str:
+        if value not in self.languages[1:]:
+            raise ValidationError()
+        return value
+
+
+def _converter_for(languages: tuple[str, ...]) -> type[LanguageConverter]:
+    return type("ConfiguredLanguageConverter", (LanguageConverter,), {"languages": languages})
+
+
+class _LocalizedSetupState(BlueprintSetupState):
+    """Adds each route of a LocalizedBlueprint at its path and again under `/<lang>/`."""
+
+    def add_url_rule(self, rule: str, endpoint: str | None = None, view_func: Any = None, **options: Any) -> None:
+        if not options.pop("localized", True):
+            super().add_url_rule(rule, endpoint, view_func, **options)
+            return
+        defaults = options.pop("defaults", None) or {}
+        default = default_language(self.app)
+        super().add_url_rule(rule, endpoint, view_func, defaults={**defaults, LANG_ARG: default}, **options)
+        own_prefix = self.url_prefix
+        self.url_prefix = f"/<lang:{LANG_ARG}>" + (own_prefix or "")
+        try:
+            super().add_url_rule(rule, endpoint, view_func, defaults=defaults, **options)
+        finally:
+            self.url_prefix = own_prefix
+
+
+class LocalizedBlueprint(Blueprint):
+    """A public blueprint: every route answers in each configured language.
+
+    A route that is not a page (a file download, JSON) opts out with `localized=False`.
+    """
+
+    def make_setup_state(self, app: Any, options: dict, first_registration: bool = False) -> BlueprintSetupState:
+        return _LocalizedSetupState(self, app, options, first_registration)
+
+
+def is_localized_rule(rule: Any) -> bool:
+    return rule is not None and LANG_ARG in rule.arguments
+
+
+def _language_in_path(path: str) -> str | None:
+    """The language prefix of a path that matched no route (its 404 page speaks that language)."""
+    first = path.lstrip("/").split("/", 1)[0]
+    return first if first in configured_languages() else None
+
+
+def _select_locale() -> str:
+    if has_request_context():
+        chosen = g.get("lang_code") or (request.url_rule is None and _language_in_path(request.path))
+        if chosen:
+            return chosen
+    return default_language()
+
+
+def current_language() -> str:
+    """The language being rendered now (the URL's, or one forced for an e-mail)."""
+    locale = get_locale()
+    if locale is None:
+        return default_language()
+    code = str(locale)
+    return code if code in configured_languages() else default_language()
+
+
+@contextmanager
+def language(code: str | None) -> Iterator[str]:
+    """Render in `code` (default: the site's default language), e.g. an e-mail to a subscriber."""
+    chosen = code if code in configured_languages() else default_language()
+    with force_locale(chosen):
+        yield chosen
+
+
+def N_(text: str) -> str:
+    """Mark a string for the catalogue where it is defined; it is translated where it is shown."""
+    return text
+
+
+# --- Formatting ---------------------------------------------------------------------------------
+
+
+def locale() -> Locale:
+    return get_locale() or Locale.parse(default_language())
+
+
+def format_number(value: int | float | None) -> str:
+    """A count in the reader's language ("1,234" in English, "1234" and "12.345" in Spanish)."""
+    if value is None:
+        return ""
+    return format_decimal(value, locale=locale())
+
+
+def language_name(code: str) -> str:
+    """The language's own name for itself, capitalised: "English", "Español"."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+# --- What staff wrote, in the reader's language ------------------------------------------------
+
+
+class LocalizedText(str):
+    """Staff-written text for the reader: their language's translation, else the default language's
+    text, which is then marked (`lang`, and a note that says it exists only in that language).
+    A str, so it joins, compares and escapes like the plain text it replaces."""
+
+    language: str
+    is_fallback: bool
+
+    def __new__(cls, text: str, language: str, is_fallback: bool = False) -> "LocalizedText":
+        self = super().__new__(cls, text)
+        self.language = language
+        self.is_fallback = is_fallback
+        return self
+
+    @property
+    def text(self) -> str:
+        return str.__str__(self)
+
+    @property
+    def note(self) -> str:
+        """ "Texto disponible solo en inglés": in the reader's language, naming the text's language."""
+        name = Locale.parse(self.language).get_display_name(locale())
+        return gettext("Text available only in %(language)s", language=name)
+
+    def derive(self, text: str) -> "LocalizedText":
+        """The same language and marking for a text made from this one (a snippet of it)."""
+        return LocalizedText(text, self.language, self.is_fallback)
+
+
+def localize(original: str | None, translations: dict[str, dict[str, str]] | None, field: str) -> LocalizedText:
+    """A field in the reader's language, from its default-language text and its record's `translations`
+    (models_base.TranslatedMixin): the translation when there is one, else the default language's
+    text, marked as a fallback when there is any."""
+    original = original or ""
+    here, default = current_language(), default_language()
+    if here != default:
+        text = (((translations or {}).get(here) or {}).get(field) or "").strip()
+        if text:
+            return LocalizedText(text, here)
+    return LocalizedText(original, default, is_fallback=here != default and bool(original.strip()))
+
+
+def translated(record: Any, field: str) -> LocalizedText:
+    """`record.<field>` in the reader's language (`localize` on a TranslatedMixin record)."""
+    return localize(getattr(record, field), record.translations, field)
+
+
+# --- What a page needs: its language, its other-language versions -----------------------------
+
+
+@dataclass(frozen=True)
+class Alternate:
+    code: str
+    name: str  # in its own language
+    url: str  # on this site, with the query string
+    is_current: bool
+
+
+def _page_url(code: str) -> str:
+    """This page in another language, keeping its query string; another language's home page
+    when this request matched no localized route (an unknown address, a staff page)."""
+    if is_localized_rule(request.url_rule) and request.endpoint:
+        path = url_for(request.endpoint, **{**(request.view_args or {}), LANG_ARG: code})
+        query = request.query_string.decode("utf-8", "replace")
+        return f"{path}?{query}" if query else path
+    return url_for("directory.home", **{LANG_ARG: code})
+
+
+def alternates() -> list[Alternate]:
+    """Every configured language's version of the page being rendered."""
+    if not has_request_context() or "directory.home" not in current_app.view_functions:
+        return []
+    here = current_language()
+    return [Alternate(code, language_name(code), _page_url(code), code == here) for code in configured_languages()]
+
+
+def _template_context() -> dict[str, Any]:
+    """A localized page links to itself in every language (switch and hreflang); a page that matched
+    no route (an error page for an unknown address) offers each language's home page; staff pages neither."""
+    localized = has_request_context() and is_localized_rule(request.url_rule)
+    offers_switch = localized or (has_request_context() and request.url_rule is None)
+    return {
+        "current_language": current_language(),
+        "default_language": default_language(),
+        "language_alternates": alternates() if offers_switch else [],
+        "has_hreflang": localized,
+    }
+
+
+def absolute(path: str) -> str:
+    """A path on this site as an absolute address, from BASE_URL (hreflang needs absolute URLs)."""
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def _set_content_language(response: Response) -> Response:
+    """Say which language a page is in; the page depends on its URL alone, so nothing is added to Vary."""
+    if response.mimetype in TRANSLATED_MIMETYPES:
+        response.headers["Content-Language"] = current_language()
+    return response
+
+
+def _take_language(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    if values is not None and LANG_ARG in values:
+        g.lang_code = values.pop(LANG_ARG)
+
+
+def _keep_language(endpoint: str, values: dict[str, Any]) -> None:
+    """`url_for` on a localized endpoint builds the URL in the language being rendered."""
+    if LANG_ARG not in values and current_app.url_map.is_endpoint_expecting(endpoint, LANG_ARG):
+        values[LANG_ARG] = current_language()
+
+
+def init_app(app: Flask, translations: Path) -> None:
+    """Before the blueprints are registered: the converter their localized rules use."""
+    app.config["LANGUAGES"] = parse_languages(app.config["LANGUAGES"])
+    _check_catalogues(app, translations)
+    app.url_map.converters["lang"] = _converter_for(configured_languages(app))
+    babel.init_app(
+        app,
+        default_locale=default_language(app),
+        default_translation_directories=str(translations),
+        locale_selector=_select_locale,
+    )
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.globals["absolute_url"] = absolute
+    app.jinja_env.globals["localized"] = translated
+    app.url_value_preprocessor(_take_language)
+    app.url_defaults(_keep_language)
+    app.context_processor(_template_context)
+    app.after_request(_set_content_language)
