@@ -31,9 +31,10 @@ BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k N_
 
 ## Collect every wrapped string of the code and templates into the template catalogue.
 translations-extract: $(VENV)/.runtime
-	$(BIN)/pybabel --quiet extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+	$(BIN)/pybabel --quiet extract -F babel.cfg $(BABEL_KEYWORDS) --ignore-dirs=".* __pycache__" \
+	  --no-location --sort-output \
 	  --add-comments=Translators: --project=Clearinghouse --msgid-bugs-address=privacy@district.example \
-	  -o $(POT) clearinghouse templates
+	  -o $(POT) .
 
 ## Merge new and changed strings into every language's catalogue (then translate the empty ones).
 translations-update: translations-extract
