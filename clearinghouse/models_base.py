@@ -49,3 +49,20 @@ class TranslatedMixin:
     def translation(self, language: str, field: str) -> str:
         """The field's text in `language`, or "" when there is none."""
         return ((self.translations or {}).get(language) or {}).get(field, "").strip()
+
+    def set_translations(self, updates: dict[str, dict[str, str]]) -> None:
+        """Merge translations: each given language's given fields are replaced (a blank text removes
+        one); the rest are kept. Assigns a new dict, so the change is saved and audited."""
+        merged = {code: dict(fields) for code, fields in (self.translations or {}).items()}
+        for code, fields in updates.items():
+            for field, typed in fields.items():
+                if field not in self.TRANSLATED_FIELDS:
+                    raise ValueError(f"{type(self).__name__}.{field} is not translated.")
+                stripped = (typed or "").strip()
+                if stripped:
+                    merged.setdefault(code, {})[field] = stripped
+                else:
+                    merged.get(code, {}).pop(field, None)
+        merged = {code: fields for code, fields in merged.items() if fields}
+        if merged != (self.translations or {}):
+            self.translations = merged

@@ -100,7 +100,15 @@ def _require_name(name: str, noun: str) -> str:
 
 # --- vendors ------------------------------------------------------------------------------
 
-VENDOR_FIELDS = ("name", "website", "privacy_policy_url", "contact_email", "description_md", "internal_notes")
+VENDOR_FIELDS = (
+    "name",
+    "website",
+    "privacy_policy_url",
+    "contact_email",
+    "description_md",
+    "internal_notes",
+    "translations",  # {language: {"description_md": text}}, merged into what is there
+)
 
 
 def get_vendor_or_404(vendor_id: int) -> Vendor:
@@ -152,7 +160,16 @@ def set_vendor_retired(vendor: Vendor, actor: User, *, retired: bool, version: i
 
 # --- products -----------------------------------------------------------------------------
 
-PRODUCT_FIELDS = ("name", "kind", "status", "website", "purpose_md", "grade_bands", "internal_notes")
+PRODUCT_FIELDS = (
+    "name",
+    "kind",
+    "status",
+    "website",
+    "purpose_md",
+    "grade_bands",
+    "internal_notes",
+    "translations",  # {language: {"purpose_md": text}}, merged into what is there
+)
 
 
 def get_product_or_404(product_id: int) -> Product:
@@ -174,9 +191,11 @@ def create_product(
     vendor: Vendor,
     school_ids: list[int],
     data_uses: dict[int, str],
+    use_translations: dict[int, dict[str, dict[str, str]]] | None = None,
     **values: Any,
 ) -> Product:
-    """Add a product with its schools and data uses ({data element id: purpose}).
+    """Add a product with its schools and data uses ({data element id: purpose}; their purposes in
+    other languages in `use_translations`: {data element id: {language: {"purpose": text}}}).
 
     Raises DomainError for a duplicate name at the vendor, an unknown school or data element,
     or a data use without a purpose.
@@ -191,6 +210,8 @@ def create_product(
         _set_fields(product, PRODUCT_FIELDS, {**values, "name": name})
         product.schools = schools
         product.data_uses = [DataUse(element=elements[eid], purpose=purpose) for eid, purpose in data_uses.items()]
+        for use in product.data_uses:
+            use.set_translations((use_translations or {}).get(use.element.id, {}))
         db.session.add(product)
         changes = audit.pending_changes(product)
         changes["schools"] = [[], sorted(s.name for s in schools)]
@@ -208,6 +229,7 @@ def update_product(
     version: int | None,
     school_ids: list[int],
     data_uses: dict[int, str],
+    use_translations: dict[int, dict[str, dict[str, str]]] | None = None,
     **values: Any,
 ) -> Product:
     """Change a product, its schools and its data uses; public changes become disclosure revisions.
@@ -228,7 +250,7 @@ def update_product(
         claim_version(product, version, "product")
         _set_fields(product, PRODUCT_FIELDS, {**values, "name": name})
         product.schools = schools
-        _replace_uses(product, data_uses, elements)
+        _replace_uses(product, data_uses, elements, use_translations or {})
         changes = audit.pending_changes(product)
         schools_after = sorted(s.name for s in schools)
         if schools_after != schools_before:
@@ -287,7 +309,12 @@ def _elements_for_uses(data_uses: dict[int, str], *, allowed_retired: set[int]) 
     return elements
 
 
-def _replace_uses(product: Product, data_uses: dict[int, str], elements: dict[int, DataElement]) -> None:
+def _replace_uses(
+    product: Product,
+    data_uses: dict[int, str],
+    elements: dict[int, DataElement],
+    use_translations: dict[int, dict[str, dict[str, str]]],
+) -> None:
     """Edit the product's uses in place (the unique product/element pair forbids delete-then-add)."""
     existing = {use.data_element_id: use for use in product.data_uses}
     for element_id, use in existing.items():
@@ -298,12 +325,20 @@ def _replace_uses(product: Product, data_uses: dict[int, str], elements: dict[in
         if element_id in existing:
             if existing[element_id].purpose != purpose:
                 existing[element_id].purpose = purpose
+            existing[element_id].set_translations(use_translations.get(element_id, {}))
         else:
-            product.data_uses.append(DataUse(element=elements[element_id], purpose=purpose))
+            use = DataUse(element=elements[element_id], purpose=purpose)
+            use.set_translations(use_translations.get(element_id, {}))
+            product.data_uses.append(use)
 
 
 def _uses_list(product: Product) -> list[str]:
-    return sorted(f"{use.element.name}: {use.purpose}" for use in product.data_uses)
+    """Each use as "element: purpose [es: propósito]", for the audit log."""
+    return sorted(
+        f"{use.element.name}: {use.purpose}"
+        + "".join(f" [{code}: {fields['purpose']}]" for code, fields in sorted((use.translations or {}).items()))
+        for use in product.data_uses
+    )
 
 
 # --- data elements and categories ---------------------------------------------------------
@@ -321,8 +356,10 @@ def create_element(
     name: str,
     description: str = "",
     is_sensitive: bool = False,
+    translations: dict[str, dict[str, str]] | None = None,
 ) -> DataElement:
-    """Add a data element, in an existing category or in a new one named `new_category`."""
+    """Add a data element, in an existing category or in a new one named `new_category` (its name
+    and description in other languages in `translations`: {language: {field: text}})."""
     name = _require_name(name, "data element")
     with unit_of_work():
         category = _category(category_id, new_category, actor)
@@ -339,6 +376,7 @@ def create_element(
             is_sensitive=bool(is_sensitive),
             position=position + 1,
         )
+        element.set_translations(translations or {})
         db.session.add(element)
         audit.record(actor, "data_element.created", element, audit.pending_changes(element))
     return element
@@ -353,8 +391,10 @@ def update_element(
     name: str,
     description: str = "",
     is_sensitive: bool = False,
+    translations: dict[str, dict[str, str]] | None = None,
 ) -> DataElement:
-    """Rename, recategorise, describe or (un)mark a data element as sensitive; the slug stays."""
+    """Rename, recategorise, describe or (un)mark a data element as sensitive, and translate its name
+    and description; the slug stays."""
     name = _require_name(name, "data element")
     with unit_of_work():
         category = _category(category_id, new_category, actor)
@@ -364,6 +404,7 @@ def update_element(
         element.name = name
         element.description = (description or "").strip()
         element.is_sensitive = bool(is_sensitive)
+        element.set_translations(translations or {})
         changes = audit.pending_changes(element)
         if changes:
             audit.record(actor, "data_element.updated", element, changes)
@@ -453,6 +494,9 @@ def _set_fields(record: db.Model, fields: tuple[str, ...], values: dict[str, Any
         if key not in values:
             continue
         value = values[key]
+        if key == "translations":
+            record.set_translations(value)
+            continue
         if isinstance(value, str):
             value = value.strip()
         if key == "kind":

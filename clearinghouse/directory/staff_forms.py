@@ -1,7 +1,7 @@
 """Staff forms for the directory: vendors, products with their data uses, data elements, schools."""
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
@@ -26,8 +26,18 @@ from clearinghouse.directory.models import (
     URL_MAX,
     DataCategory,
     DataElement,
+    Product,
     ProductKind,
     ProductStatus,
+    Vendor,
+)
+from clearinghouse.translation_fields import (
+    TranslatedForm,
+    field_name,
+    initial_translations,
+    other_languages,
+    translation_field,
+    with_translation_fields,
 )
 
 
@@ -79,7 +89,10 @@ def url_field(label: str) -> URLField:
     return URLField(label, validators=[Optional(), Length(max=URL_MAX), http_url], filters=[strip])
 
 
-class VendorForm(FlaskForm):
+class VendorForm(TranslatedForm, FlaskForm):
+    """Build it with `vendor_form`, which adds the description's translations."""
+
+    TRANSLATED: ClassVar = {"description_md": ("Description", MARKDOWN_MAX)}
     name = StringField(
         "Name", validators=[DataRequired("Enter the vendor's name."), Length(max=NAME_MAX)], filters=[strip]
     )
@@ -94,13 +107,22 @@ class VendorForm(FlaskForm):
     internal_notes = TextAreaField("Internal notes", validators=[Length(max=MARKDOWN_MAX)])
     version = VersionField()
 
-    def values(self) -> dict[str, str]:
+    def values(self) -> dict[str, Any]:
         names = ("name", "website", "privacy_policy_url", "contact_email", "description_md", "internal_notes")
-        return {name: self[name].data or "" for name in names}
+        return {**{name: self[name].data or "" for name in names}, "translations": self.translations()}
 
 
-class ProductForm(FlaskForm):
-    """The product's own fields; `product_form` adds one checkbox and purpose per data element."""
+def vendor_form(vendor: Vendor | None = None, **kwargs: Any) -> VendorForm:
+    """The vendor form, with the description in each other language (filled from `vendor`)."""
+    initial = initial_translations(vendor, VendorForm.TRANSLATED) if vendor is not None else {}
+    return with_translation_fields(VendorForm)(obj=vendor, data=initial, **kwargs)
+
+
+class ProductForm(TranslatedForm, FlaskForm):
+    """The product's own fields; `product_form` adds one checkbox and purpose per data element, and
+    the purposes' translations."""
+
+    TRANSLATED: ClassVar = {"purpose_md": ("What the district uses it for", MARKDOWN_MAX)}
 
     vendor_id = SelectField("Vendor", coerce=optional_int, validators=[DataRequired("Choose the vendor.")])
     name = StringField(
@@ -135,7 +157,18 @@ class ProductForm(FlaskForm):
 
     def values(self) -> dict[str, Any]:
         names = ("name", "kind", "status", "website", "purpose_md", "grade_bands", "internal_notes")
-        return {name: self[name].data or "" for name in names}
+        return {**{name: self[name].data or "" for name in names}, "translations": self.translations()}
+
+    def use_translations(self) -> dict[int, dict[str, dict[str, str]]]:
+        """{data element id: {language: {"purpose": text}}} for every ticked element."""
+        return {
+            element.id: {
+                code: {"purpose": self[field_name(f"purpose_{element.id}", code)].data or ""}
+                for code in other_languages()
+            }
+            for element in self.elements
+            if self[f"use_{element.id}"].data
+        }
 
     def data_uses(self) -> dict[int, str]:
         """{data element id: purpose} for every ticked element."""
@@ -145,13 +178,15 @@ class ProductForm(FlaskForm):
             if self[f"use_{element.id}"].data
         }
 
-    def data_use_groups(self) -> list[tuple[DataCategory, list[tuple[DataElement, Any, Any]]]]:
-        """(category, [(element, checkbox, purpose)]) in taxonomy order, for the template."""
+    def data_use_groups(self) -> list[tuple[DataCategory, list[tuple[DataElement, Any, Any, list[Any]]]]]:
+        """(category, [(element, checkbox, purpose, purpose's translations)]) in taxonomy order, for the template."""
         groups: list[tuple[DataCategory, list]] = []
         for element in self.elements:
             if not groups or groups[-1][0].id != element.category_id:
                 groups.append((element.category, []))
-            groups[-1][1].append((element, self[f"use_{element.id}"], self[f"purpose_{element.id}"]))
+            purpose = f"purpose_{element.id}"
+            row = (element, self[f"use_{element.id}"], self[purpose], self.translation_fields_of(purpose))
+            groups[-1][1].append(row)
         return groups
 
 
@@ -167,11 +202,27 @@ def product_form(elements: list[DataElement], **kwargs: Any) -> ProductForm:
         fields[f"purpose_{element.id}"] = TextAreaField(
             f"Why it receives {element.name}", validators=[Length(max=PURPOSE_MAX)], filters=[strip]
         )
-    form_class = type("ProductFormWithUses", (ProductForm,), fields)
+        for code in other_languages():
+            fields[field_name(f"purpose_{element.id}", code)] = translation_field(
+                f"Why it receives {element.name},", PURPOSE_MAX, code
+            )
+    form_class = type("ProductFormWithUses", (with_translation_fields(ProductForm),), fields)
     return form_class(**kwargs)
 
 
-class ElementForm(FlaskForm):
+def product_translations(product: Product) -> dict[str, str]:
+    """The product's translations, and its data uses', as form data."""
+    initial = initial_translations(product, ProductForm.TRANSLATED)
+    for use in product.data_uses:
+        for code in other_languages():
+            initial[field_name(f"purpose_{use.data_element_id}", code)] = use.translation(code, "purpose")
+    return initial
+
+
+class ElementForm(TranslatedForm, FlaskForm):
+    """Build it with `element_form`, which adds the name's and description's translations."""
+
+    TRANSLATED: ClassVar = {"name": ("Name", NAME_MAX), "description": ("Plain-language description", MARKDOWN_MAX)}
     category_id = SelectField("Category", coerce=optional_int)
     new_category = StringField("…or a new category", validators=[Length(max=NAME_MAX)], filters=[strip])
     name = StringField(
@@ -191,7 +242,14 @@ class ElementForm(FlaskForm):
             "name": self.name.data or "",
             "description": self.description.data or "",
             "is_sensitive": bool(self.is_sensitive.data),
+            "translations": self.translations(),
         }
+
+
+def element_form(element: DataElement | None = None, **kwargs: Any) -> ElementForm:
+    """The data element form, with its name and description in each other language."""
+    initial = initial_translations(element, ElementForm.TRANSLATED) if element is not None else {}
+    return with_translation_fields(ElementForm)(obj=element, data=initial, **kwargs)
 
 
 class SchoolForm(FlaskForm):

@@ -10,12 +10,13 @@ from clearinghouse.directory.models import ProductStatus
 from clearinghouse.directory.services import StaleVersion
 from clearinghouse.directory.staff_forms import (
     ConfirmForm,
-    ElementForm,
     SchoolForm,
-    VendorForm,
     VersionForm,
     choices,
+    element_form,
     product_form,
+    product_translations,
+    vendor_form,
 )
 from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.extensions import db
@@ -58,7 +59,7 @@ def vendors():
 
 @bp.route("/vendors/new", methods=["GET", "POST"])
 def new_vendor():
-    form = VendorForm()
+    form = vendor_form()
     if form.validate_on_submit():
         try:
             vendor = services.create_vendor(current_user, **form.values())
@@ -73,7 +74,7 @@ def new_vendor():
 @bp.route("/vendors/<int:vendor_id>/edit", methods=["GET", "POST"])
 def edit_vendor(vendor_id: int):
     vendor = services.get_vendor_or_404(vendor_id)
-    form = VendorForm(obj=vendor)
+    form = vendor_form(vendor)
     if form.validate_on_submit():
         try:
             services.update_vendor(vendor, current_user, version=form.version.data, **form.values())
@@ -153,6 +154,7 @@ def new_product():
                 vendor=services.get_vendor_or_404(form.vendor_id.data),
                 school_ids=form.school_ids.data or [],
                 data_uses=form.data_uses(),
+                use_translations=form.use_translations(),
                 **form.values(),
             )
         except DomainError as err:
@@ -166,7 +168,7 @@ def new_product():
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
 def edit_product(product_id: int):
     product = services.get_product_or_404(product_id)
-    initial = {"school_ids": [s.id for s in product.schools]}
+    initial = {"school_ids": [s.id for s in product.schools], **product_translations(product)}
     for use in product.data_uses:
         initial[f"use_{use.data_element_id}"] = True
         initial[f"purpose_{use.data_element_id}"] = use.purpose
@@ -181,6 +183,7 @@ def edit_product(product_id: int):
                 version=form.version.data,
                 school_ids=form.school_ids.data or [],
                 data_uses=form.data_uses(),
+                use_translations=form.use_translations(),
                 **form.values(),
             )
         except DomainError as err:
@@ -223,7 +226,7 @@ def elements():
 
 @bp.route("/data-elements/new", methods=["GET", "POST"])
 def new_element():
-    form = ElementForm()
+    form = element_form()
     form.category_id.choices = choices([("", "Choose a category…"), *services.category_choices()])
     if form.validate_on_submit():
         try:
@@ -239,7 +242,7 @@ def new_element():
 @bp.route("/data-elements/<int:element_id>/edit", methods=["GET", "POST"])
 def edit_element(element_id: int):
     element = services.get_element_or_404(element_id)
-    form = ElementForm(obj=element)
+    form = element_form(element)
     form.category_id.choices = choices([("", "Choose a category…"), *services.category_choices()])
     if form.validate_on_submit():
         try:

@@ -2,6 +2,7 @@
 
 import re
 from functools import cache
+from typing import Any, ClassVar
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
@@ -10,6 +11,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, ValidationError
 
 from clearinghouse.settings.models import EDITABLE_FIELDS, DistrictSettings
+from clearinghouse.translation_fields import TranslatedForm, initial_translations, with_translation_fields
 
 NOTICE_MAX = 50_000
 DAYS_MAX = 3650
@@ -62,7 +64,10 @@ def _email(label: str) -> EmailField:
     )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(TranslatedForm, FlaskForm):
+    """Build it with `settings_form`, which adds the privacy notice in the site's other languages."""
+
+    TRANSLATED: ClassVar = {"privacy_notice_md": ("Privacy notice (Markdown)", NOTICE_MAX)}
     version = HiddenField()
     district_name = StringField(
         "District name", validators=[DataRequired("Enter the district's name."), Length(max=200)]
@@ -102,5 +107,11 @@ class SettingsForm(FlaskForm):
         self.time_zone.choices = list(time_zone_choices())
 
     def values(self) -> dict:
-        """The setting columns as typed, ready for the service."""
-        return {name: self[name].data for name in EDITABLE_FIELDS}
+        """The setting columns as typed, and the notice's translations, ready for the service."""
+        return {**{name: self[name].data for name in EDITABLE_FIELDS}, "translations": self.translations()}
+
+
+def settings_form(settings: DistrictSettings, **kwargs: Any) -> SettingsForm:
+    """The settings form drawn from `settings`, with the privacy notice in each other language."""
+    initial = initial_translations(settings, SettingsForm.TRANSLATED)
+    return with_translation_fields(SettingsForm)(obj=settings, data=initial, **kwargs)

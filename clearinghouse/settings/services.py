@@ -13,7 +13,8 @@ from clearinghouse.settings.models import EDITABLE_FIELDS, SETTINGS_ID, District
 if TYPE_CHECKING:
     from clearinghouse.accounts.models import User
 
-EDITABLE = frozenset(EDITABLE_FIELDS)
+# The columns, and the privacy notice in other languages ({language: {"privacy_notice_md": text}}, merged).
+EDITABLE = frozenset(EDITABLE_FIELDS) | {"translations"}
 STALE = (
     "Someone else saved the settings while you were editing. Your changes were not saved: "
     "reload the page to see the current settings, then make your changes again."
@@ -70,7 +71,10 @@ def update_settings(values: dict[str, Any], *, version: int, actor: "User") -> D
         if claimed != 1:
             raise DomainError(STALE)
         for name, value in values.items():
-            setattr(settings, name, value)
+            if name == "translations":
+                settings.set_translations(value)
+            else:
+                setattr(settings, name, value)
         changes = audit.pending_changes(settings)
         audit.record(actor, "settings.updated", settings, changes, label="District settings")
     if has_request_context():

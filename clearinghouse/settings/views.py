@@ -6,14 +6,14 @@ from flask_login import current_user
 from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.settings import services
 from clearinghouse.settings.blueprint import bp
-from clearinghouse.settings.forms import SettingsForm
+from clearinghouse.settings.forms import settings_form
 from clearinghouse.text import render_markdown
 
 
 @bp.route("/", methods=["GET", "POST"])
 def edit():
     settings = services.get_settings()
-    form = SettingsForm(obj=settings)
+    form = settings_form(settings)
     preview = render_markdown(form.privacy_notice_md.data)
     if form.validate_on_submit():
         if form.preview.data:  # show the typed notice as the public page would, without saving
