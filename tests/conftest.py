@@ -15,6 +15,8 @@ from pathlib import Path
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
@@ -25,6 +27,19 @@ from clearinghouse.extensions import db
 from tests import factories
 
 SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the translation catalogues that changed, as `make translations-compile` does, so that
+    a plain `pytest` finds them (the app refuses to start without them; .mo files are not committed)."""
+    for source in TRANSLATIONS_DIR.glob("*/LC_MESSAGES/*.po"):
+        compiled = source.with_suffix(".mo")
+        if not compiled.exists() or compiled.stat().st_mtime < source.stat().st_mtime:
+            with source.open("rb") as po:
+                catalog = read_po(po)
+            with compiled.open("wb") as mo:
+                write_mo(mo, catalog)
 
 
 def _server_database(base_url: str) -> tuple[str, Callable[[], None]]:

@@ -3,8 +3,11 @@
 Templates: `templates/emails/<template>.txt` (required) and `<template>.html` (optional). The
 FIRST LINE of the .txt template is the subject, written `Subject: …`; the rest is the body.
 Every template gets, besides the caller's context: `district` (the settings row),
-`district_name`, `base_url` and `link` (BASE_URL + the context's `path`, or the site's home when
-the caller gives no `path`). Text templates end with `{% include "emails/_footer.txt" %}` and
+`district_name`, `base_url`, `link` (BASE_URL + the context's `path`, or the site's home when
+the caller gives no `path`) and `language`. A notice is rendered in its draft's `language`
+(staff and vendor notices: the default; a public subscriber's: theirs), so the shared layout
+and footer, dates and numbers are in that language; public e-mail templates wrap their text
+in {% trans %} like public pages. Text templates end with `{% include "emails/_footer.txt" %}` and
 HTML ones extend `emails/_layout.html`, which print the district's name and the link.
 
 Queueing many at once (`queue_notices`, the sweep's path) checks a whole batch of purpose keys
@@ -31,6 +34,7 @@ from jinja2 import TemplateNotFound
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from clearinghouse import i18n
 from clearinghouse.errors import DomainError, NotFound
 from clearinghouse.extensions import db
 from clearinghouse.notices.models import Notice, NoticeStatus
@@ -59,9 +63,10 @@ def normalize_recipients(recipients: list[str]) -> list[str]:
 KEY_BATCH = 1000  # purpose keys per existence query: well inside every driver's parameter limit
 
 
-def render_email(template: str, context: dict) -> tuple[str, str, str]:
-    """(subject, text body, html body) for templates/emails/<template>.{txt,html}."""
-    return _EmailRenderer().render(template, context)
+def render_email(template: str, context: dict, language: str | None = None) -> tuple[str, str, str]:
+    """(subject, text body, html body) for templates/emails/<template>.{txt,html}, in `language`
+    (one of LANGUAGES; the default language when None)."""
+    return _EmailRenderer().render(template, context, language)
 
 
 class _EmailRenderer:
@@ -77,13 +82,20 @@ class _EmailRenderer:
         self.base_url = current_app.config["BASE_URL"].rstrip("/")
         self.env = current_app.jinja_env
 
-    def render(self, template: str, context: dict) -> tuple[str, str, str]:
+    def render(self, template: str, context: dict, language: str | None = None) -> tuple[str, str, str]:
+        """In `language`: its translations, dates and numbers, and `url_for` links to its pages
+        (a caller builds `path` inside `i18n.language(…)` for a link in that language)."""
+        with i18n.language(language) as code:
+            return self._render(template, context, code)
+
+    def _render(self, template: str, context: dict, language: str) -> tuple[str, str, str]:
         full = {
             **context,
             "district": self.settings,
             "district_name": self.settings.district_name,
             "base_url": self.base_url,
             "link": self.base_url + (context.get("path") or "/"),
+            "language": language,
         }
         text = self.env.get_template(f"emails/{template}.txt").render(full).lstrip()
         first, _, body = text.partition("\n")
@@ -107,6 +119,7 @@ class NoticeDraft:
     context: dict
     subject_type: str = ""
     subject_id: int | None = None
+    language: str | None = None  # the reader's language (a public subscriber's); None: the default
 
 
 def queue_notice(
@@ -172,7 +185,7 @@ def _queued_keys(keys: list[str]) -> set[str]:
 
 
 def _notice_values(draft: NoticeDraft, addresses: list[str], renderer: _EmailRenderer, now: datetime) -> dict:
-    subject, body_text, body_html = renderer.render(draft.template, draft.context)
+    subject, body_text, body_html = renderer.render(draft.template, draft.context, draft.language)
     return {
         "purpose_key": draft.purpose_key,
         "recipients": ", ".join(addresses),

@@ -1,0 +1,34 @@
+"""A small directory with one of everything a public page shows, for the pages in every language."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from clearinghouse.timeutil import district_today, utcnow
+from tests import factories
+from tests.conftest import in_app
+
+
+@pytest.fixture
+def directory(app) -> dict[str, str]:
+    """Slugs of a product, its vendor and a data element, with an agreement and a change on record."""
+    with in_app(app):
+        category = factories.make_category(name="Demographics", slug="demographics")
+        birth = factories.make_element(category, name="Date of birth", slug="date-of-birth", is_sensitive=True)
+        school = factories.make_school(name="Adams Elementary", slug="adams-elementary")
+        vendor = factories.make_vendor(name="Acme Learning", slug="acme-learning", description_md="Makes reading apps.")
+        product = factories.make_product(
+            vendor, name="Reading Coach", slug="reading-coach", elements=[birth], schools=[school]
+        )
+        today = district_today()
+        factories.make_agreement(
+            vendor,
+            [product],
+            signed_on=today - timedelta(days=30),
+            effective_on=today - timedelta(days=30),
+            expires_on=date(today.year + 2, 6, 30),
+        )
+        factories.make_revision(
+            vendor, product, summary="Reading Coach now receives Date of birth.", occurred_at=utcnow()
+        )
+        return {"product": product.slug, "vendor": vendor.slug, "element": birth.slug}
