@@ -10,7 +10,6 @@ from clearinghouse.config import ConfigError
 from clearinghouse.i18n import LANG_ARG
 from tests.i18n.pages import PUBLIC_ENDPOINTS, public_paths
 
-
 SWITCH = "//nav[@class='language-switch']"
 SWITCH_LINKS = SWITCH + "//a"
 
