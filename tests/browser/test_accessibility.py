@@ -85,15 +85,40 @@ def public_paths(demo: dict) -> list[str]:
     ]
 
 
-def test_public_pages_have_no_wcag_violations(page, demo, app):
+@pytest.mark.parametrize("prefix", ["", "/es"], ids=["english", "spanish"])
+def test_public_pages_have_no_wcag_violations(page, demo, app, prefix):
     found = []
     for path in public_paths(demo):
         if path == "/no-such-page":
-            page.goto(path)
-            found += [f"{path}: {v['id']}" for v in Axe().run(page).response["violations"]]
+            page.goto(prefix + path)
+            found += [f"{prefix}{path}: {v['id']}" for v in Axe().run(page).response["violations"]]
             continue
-        found += violations(page, path)
+        found += violations(page, prefix + path)
     assert found == []
+
+
+def test_the_language_switch_works_by_keyboard_alone_with_visible_focus(page, demo):
+    page.goto(f"/products/{demo['product']}?from=search")
+    switch = page.locator(".language-switch a")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if switch.evaluate("el => el === document.activeElement"):
+            break
+    assert switch.evaluate("el => el === document.activeElement"), "the language switch is not reachable by Tab"
+    assert switch.evaluate("el => getComputedStyle(el).outlineStyle") != "none", "focus is not visible on the switch"
+    assert switch.get_attribute("lang") == "es"
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/es/products/{demo['product']}?from=search")
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.locator(".language-switch a").inner_text() == "English"
+    back = page.locator(".language-switch a")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if back.evaluate("el => el === document.activeElement"):
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/products/{demo['product']}?from=search")
+    assert page.locator("html").get_attribute("lang") == "en"
 
 
 def test_officer_pages_have_no_wcag_violations(page, demo):
