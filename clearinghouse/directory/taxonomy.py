@@ -2,7 +2,8 @@
 
 The names follow the National Data Privacy Agreement's Exhibit B word for word, so that a
 district's signed agreements and this directory use the same checklist; each element adds a
-plain-language description for parents. Sensitive elements are the ones the reference marks
+plain-language description for parents. Their translations into the site's other languages
+(taxonomy_translations) are seeded with them. Sensitive elements are the ones the reference marks
 (everything under Special Indicator, Conduct and Student Survey Responses, app passwords, date
 and place of birth, ethnicity or race, precise pick-up/drop-off locations).
 
@@ -18,7 +19,9 @@ from sqlalchemy.orm import selectinload
 
 from clearinghouse.audit import services as audit
 from clearinghouse.directory.models import DataCategory, DataElement
+from clearinghouse.directory.taxonomy_translations import TRANSLATIONS, Names
 from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.i18n import configured_languages
 from clearinghouse.slugs import slugify, unique_slug
 
 # Exhibit B rows that are deliberately not seeded as a category (see the module docstring).
@@ -285,18 +288,28 @@ def seed_taxonomy() -> SeedResult:
         for position, spec in enumerate(TAXONOMY, start=1):
             category = existing.get(spec.name)
             result.categories += 1
+            translated = _translations_of(spec.name)
             if category is None:
                 category = DataCategory(name=spec.name, slug=unique_slug(DataCategory, spec.name), position=position)
+                _fill_in(category, {code: {"name": name} for code, (name, _) in translated.items()})
                 db.session.add(category)
                 audit.record(None, "data_category.created", category, audit.pending_changes(category))
                 result.categories_created += 1
-            elif category.position != position:
+            else:
                 category.position = position
-                audit.record(None, "data_category.updated", category, audit.pending_changes(category))
+                _fill_in(category, {code: {"name": name} for code, (name, _) in translated.items()})
+                changes = audit.pending_changes(category)
+                if changes:
+                    audit.record(None, "data_category.updated", category, changes)
             elements = {el.name: el for el in category.elements}
             for el_position, el_spec in enumerate(spec.elements, start=1):
                 result.elements += 1
                 element = elements.get(el_spec.name)
+                element_translations = {
+                    code: {"name": names[el_spec.name][0], "description": names[el_spec.name][1]}
+                    for code, (_, names) in translated.items()
+                    if el_spec.name in names
+                }
                 if element is None:
                     element = DataElement(
                         category=category,
@@ -306,6 +319,7 @@ def seed_taxonomy() -> SeedResult:
                         is_sensitive=el_spec.is_sensitive,
                         position=el_position,
                     )
+                    _fill_in(element, element_translations)
                     db.session.add(element)
                     audit.record(None, "data_element.created", element, audit.pending_changes(element))
                     result.elements_created += 1
@@ -313,8 +327,27 @@ def seed_taxonomy() -> SeedResult:
                 element.description = el_spec.description
                 element.position = el_position
                 element.is_sensitive = element.is_sensitive or el_spec.is_sensitive
+                _fill_in(element, element_translations)
                 changes = audit.pending_changes(element)
                 if changes:
                     audit.record(None, "data_element.updated", element, changes)
                     result.elements_updated += 1
     return result
+
+
+def _translations_of(category: str) -> dict[str, Names]:
+    """The category's names in each configured language that has them (taxonomy_translations)."""
+    return {
+        code: TRANSLATIONS[code][category]
+        for code in configured_languages()[1:]
+        if category in TRANSLATIONS.get(code, {})
+    }
+
+
+def _fill_in(record: DataCategory | DataElement, translations: dict[str, dict[str, str]]) -> None:
+    """Add the seeded translations the record lacks; one staff wrote is never replaced."""
+    missing = {
+        code: {field: text for field, text in fields.items() if not record.translation(code, field)}
+        for code, fields in translations.items()
+    }
+    record.set_translations({code: fields for code, fields in missing.items() if fields})
