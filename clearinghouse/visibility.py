@@ -77,6 +77,7 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "privacy_policy_url": PUBLIC,
         "contact_email": PUBLIC,
         "description_md": PUBLIC,
+        "translations": PUBLIC,  # the public text above in other languages (clearinghouse.i18n)
         "internal_notes": staff("The district's own notes about the company."),
         "is_retired": PUBLIC,
         "updated_at": PUBLIC,
@@ -91,23 +92,31 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "status": PUBLIC,
         "website": PUBLIC,
         "purpose_md": PUBLIC,
+        "translations": PUBLIC,  # the public text above in other languages (clearinghouse.i18n)
         "grade_bands": PUBLIC,
         "internal_notes": staff("The district's own notes about the product."),
         "updated_at": PUBLIC,
         **ROW_TIMES,
     },
-    "data_category": {"id": PUBLIC, "name": PUBLIC, "slug": PUBLIC, "position": PUBLIC},
+    "data_category": {"id": PUBLIC, "name": PUBLIC, "slug": PUBLIC, "position": PUBLIC, "translations": PUBLIC},
     "data_element": {
         "id": PUBLIC,
         "category_id": PUBLIC,
         "name": PUBLIC,
         "slug": PUBLIC,
         "description": PUBLIC,
+        "translations": PUBLIC,  # the public text above in other languages (clearinghouse.i18n)
         "is_sensitive": PUBLIC,
         "is_retired": PUBLIC,
         "position": PUBLIC,
     },
-    "data_use": {"id": PUBLIC, "product_id": PUBLIC, "data_element_id": PUBLIC, "purpose": PUBLIC},
+    "data_use": {
+        "id": PUBLIC,
+        "product_id": PUBLIC,
+        "data_element_id": PUBLIC,
+        "purpose": PUBLIC,
+        "translations": PUBLIC,
+    },
     "school": {"id": PUBLIC, "name": PUBLIC, "slug": PUBLIC, "grade_band": PUBLIC, "is_retired": PUBLIC},
     "product_school": {"product_id": PUBLIC, "school_id": PUBLIC},
     # --- agreements -----------------------------------------------------------------------------
@@ -280,6 +289,7 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "overdue_reminder_interval_days": staff("Internal; the vendor sees each reminder."),
         "sweep_time": staff("When the daily sweep runs."),
         "privacy_notice_md": PUBLIC,
+        "translations": PUBLIC,  # the public text above in other languages (clearinghouse.i18n)
         "district_signer_name": vendor("Signs the directives to vendors."),
         "district_signer_title": vendor("Signs the directives to vendors."),
         "updated_at": BOOKKEEPING,

@@ -25,6 +25,7 @@ from flask import Flask
 from sqlalchemy import String, cast, func, select
 
 from clearinghouse.extensions import db
+from clearinghouse.i18n import LANG_ARG
 from clearinghouse.notices import services as notice_services
 from clearinghouse.visibility import FIELDS, Audience
 from tests.conftest import client_as, in_app
@@ -107,14 +108,17 @@ def _get_routes(app: Flask, prefix: str | None):
 
 
 def _urls(rule, samples: dict, variants: dict, world: World) -> list[str]:
-    if rule.arguments:
+    # A public page's other-language rule (clearinghouse.i18n) is walked in Spanish, where translations show.
+    language = "/es" if LANG_ARG in rule.arguments and LANG_ARG not in (rule.defaults or {}) else ""
+    if rule.arguments - {LANG_ARG}:
         if rule.endpoint not in samples:
             pytest.fail(
                 f"No sample URL for {rule.endpoint} ({rule.rule}): add one to tests/visibility/test_who_sees_what.py "
                 "so that the walk covers it."
             )
-        return samples[rule.endpoint](world)
-    return [rule.rule] + [rule.rule + query for query in variants.get(rule.endpoint, [])]
+        return [language + url for url in samples[rule.endpoint](world)]
+    path = rule.rule.replace(f"/<lang:{LANG_ARG}>", language)
+    return [path] + [path + query for query in variants.get(rule.endpoint, [])]
 
 
 def _walk_public(app: Flask, world: World) -> tuple[list[Seen], list]:
@@ -152,8 +156,8 @@ def template_of_subject(monkeypatch) -> dict[str, str]:
     rendered: dict[str, str] = {}
     render = notice_services._EmailRenderer.render
 
-    def recording(self, template: str, context: dict) -> tuple[str, str, str]:
-        subject, text, body_html = render(self, template, context)
+    def recording(self, template: str, context: dict, language: str | None = None) -> tuple[str, str, str]:
+        subject, text, body_html = render(self, template, context, language)
         rendered[subject] = template
         return subject, text, body_html
 

@@ -83,7 +83,13 @@ def _settings() -> None:
     settings = ensure_settings()
     for column, value in marks("district_settings").items():
         setattr(settings, column, value)
+    settings.translations = translated("district_settings", "privacy_notice_md")
     db.session.commit()
+
+
+def translated(table: str, *fields: str) -> dict[str, dict[str, str]]:
+    """A `translations` value (clearinghouse.i18n) with the column's marker as the Spanish of each field."""
+    return {"es": {field: marked_value(table, "translations") for field in fields}}
 
 
 def _certificate(
@@ -133,10 +139,12 @@ def _other_vendor(officer: User) -> None:
 
 def build() -> World:
     _settings()
-    category = factories.make_category(**marks("data_category"))
-    element = factories.make_element(category, **marks("data_element"))
+    category = factories.make_category(**marks("data_category"), translations=translated("data_category", "name"))
+    element = factories.make_element(
+        category, **marks("data_element"), translations=translated("data_element", "name", "description")
+    )
     school = factories.make_school(**marks("school"))
-    vendor = factories.make_vendor(**marks("vendor"))
+    vendor = factories.make_vendor(**marks("vendor"), translations=translated("vendor", "description_md"))
     vendor_user = factories.make_user(role="vendor", vendor=vendor, password=None, **_person())
     # The officer's name may reach a vendor (who invited them); their address and title may not.
     officer = factories.make_user(
@@ -144,7 +152,13 @@ def build() -> World:
         password=None,
         **_person(OTHER, name="Morgan Reyes", email=marked_value("user_account", "email", OTHER, "officer")),
     )
-    product = factories.make_product(vendor, elements=[element], schools=[school], **marks("product"))
+    product = factories.make_product(
+        vendor,
+        elements=[element],
+        schools=[school],
+        **marks("product"),
+        translations=translated("product", "purpose_md"),
+    )
     second = factories.make_product(vendor, elements=[element], **marks("product", suffix="b"))
     document = _stored_pdf(
         marked_value("stored_file", "original_name", suffix="agreement.pdf"),
@@ -169,7 +183,11 @@ def build() -> World:
         destruction_window_days=30,
         **marks("agreement", suffix="b"),
     )
-    db.session.execute(DataUse.__table__.update().values(purpose=marked_value("data_use", "purpose")))
+    db.session.execute(
+        DataUse.__table__.update().values(
+            purpose=marked_value("data_use", "purpose"), translations=translated("data_use", "purpose")
+        )
+    )
     db.session.commit()
     _other_vendor(officer)
 
