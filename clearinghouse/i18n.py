@@ -20,17 +20,16 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal
 from flask import Blueprint, Flask, Response, current_app, g, has_app_context, has_request_context, request, url_for
 from flask.sansio.blueprints import BlueprintSetupState
-from flask_babel import Babel, force_locale, get_locale, gettext
+from flask_babel import force_locale, get_locale, gettext
 from werkzeug.routing import BaseConverter, ValidationError
 
 from clearinghouse.config import ConfigError
+from clearinghouse.extensions import babel
 
 LANG_ARG = "lang_code"  # the URL value that carries the language on every localized route
 CATALOGUE = "messages"
 TRANSLATED_MIMETYPES = ("text/html", "application/atom+xml")
 OUTSIDE_AN_APP = ("en",)  # the languages of code run without an app (a unit test of a pure function)
-
-babel = Babel()
 
 
 # --- Configuration ------------------------------------------------------------------------------
@@ -140,7 +139,7 @@ def _language_in_path(path: str) -> str | None:
 
 def _select_locale() -> str:
     if has_request_context():
-        chosen = g.get("lang_code") or (request.url_rule is None and _language_in_path(request.path))
+        chosen = g.get(LANG_ARG) or (request.url_rule is None and _language_in_path(request.path))
         if chosen:
             return chosen
     return default_language()
@@ -176,7 +175,7 @@ def locale() -> Locale:
 
 
 def format_number(value: int | float | None) -> str:
-    """A count in the reader's language ("1,234" in English, "1234" and "12.345" in Spanish)."""
+    """A count in the reader's language ("12,345" in English, "12.345" in Spanish)."""
     if value is None:
         return ""
     return format_decimal(value, locale=locale())
@@ -294,7 +293,7 @@ def _set_content_language(response: Response) -> Response:
 
 def _take_language(endpoint: str | None, values: dict[str, Any] | None) -> None:
     if values is not None and LANG_ARG in values:
-        g.lang_code = values.pop(LANG_ARG)
+        setattr(g, LANG_ARG, values.pop(LANG_ARG))
 
 
 def _keep_language(endpoint: str, values: dict[str, Any]) -> None:
