@@ -38,7 +38,7 @@ translations-extract: $(VENV)/.runtime
 
 ## Merge new and changed strings into every language's catalogue (then translate the empty ones).
 translations-update: translations-extract
-	$(BIN)/pybabel update -i $(POT) -d $(TRANSLATIONS) --ignore-obsolete
+	$(BIN)/pybabel update -i $(POT) -d $(TRANSLATIONS) --ignore-obsolete --ignore-pot-creation-date
 
 ## Start a catalogue for a new language: make translations-init NEW_LANGUAGE=fr (then add it to LANGUAGES).
 translations-init: translations-extract

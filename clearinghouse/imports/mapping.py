@@ -252,7 +252,7 @@ def parse_kind(text: str) -> ProductKind:
     """A kind named by its value, its label or one of the words real catalogs use for it."""
     proposal = read_kind(text)
     if proposal.kind is None or not proposal.exact:
-        choices = ", ".join(member.label for member in ProductKind)
+        choices = ", ".join(str(member.label) for member in ProductKind)
         raise ValueError(f"“{text}” is not a kind of product we know. Use one of: {choices}.")
     return ProductKind(proposal.kind)
 

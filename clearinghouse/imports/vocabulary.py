@@ -761,7 +761,8 @@ def read_kind(
     words: Mapping[str, tuple[str, ...]] = KIND_WORDS,
 ) -> KindProposal:
     """The kind of product a category names. `kinds`: the district's kinds (value → label)."""
-    return _read_kind(text, tuple((str(value), label) for value, label in kinds.items()), _kind_words(words))
+    # Labels are lazy translations (clearinghouse.i18n): the importer reads the English ones.
+    return _read_kind(text, tuple((str(value), str(label)) for value, label in kinds.items()), _kind_words(words))
 
 
 def _kind_words(words: Mapping[str, tuple[str, ...]]) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
