@@ -30,6 +30,8 @@ from clearinghouse import (
 )
 from clearinghouse.accounts import admin_views as accounts_admin_views
 from clearinghouse.accounts import cli as accounts_cli
+from clearinghouse.accounts import oidc as accounts_oidc
+from clearinghouse.accounts import oidc_views as accounts_oidc_views
 from clearinghouse.accounts import views as accounts_views
 from clearinghouse.accounts.blueprint import blueprints as accounts_blueprints
 from clearinghouse.agreements import views as agreements_views
@@ -65,6 +67,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ROUTE_MODULES = (
     accounts_admin_views,
     accounts_cli,
+    accounts_oidc_views,
     accounts_views,
     agreements_views,
     api_views,
@@ -123,6 +126,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     visibility.init_app(app)
     security.init_app(app)
     storage.init_app(app)
+    accounts_oidc.init_app(app)
     errors.register_error_handlers(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from clearinghouse.directory.models import Vendor
 
 SIGN_IN_FAILED = "That e-mail address and password do not match an active account. Check them and try again."
+SIGNS_IN_WITH_DISTRICT_ACCOUNT = (
+    "Your account signs in with your district account, so it has no password here. "
+    "Use “Sign in with your district account” on the sign-in page."
+)
 INVITATION_SALT = "clearinghouse.invitation"
 AUDIT_EXCLUDE = ("updated_at", "version", "password_hash", "session_version", "last_login_at")
 
@@ -123,7 +127,7 @@ def sign_in(email: str, password: str, *, address: str, now: datetime | None = N
     if isinstance(attempt, timedelta):
         raise SignInThrottled(attempt)
     user = db.session.scalar(select(User).where(User.email == email)) if email else None
-    matches = passwords.verify_password(user.password_hash if user else "", password or "")
+    matches = passwords.verify_password((user.password_hash or "") if user else "", password or "")
     if user is None or not matches or not user.is_active:
         raise DomainError(SIGN_IN_FAILED)  # the attempt's rows stay: they are the failure's record
     with unit_of_work():
@@ -143,9 +147,11 @@ def sign_out(user: User) -> None:
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """Set a new password after checking the current one; ends the user's other sessions.
 
-    Raises DomainError on `current_password` or `new_password`.
+    Raises DomainError on `current_password` or `new_password`, or for an account of the district's provider.
     """
-    if not passwords.verify_password(user.password_hash, current_password or ""):
+    if user.signs_in_with_provider:
+        raise DomainError(SIGNS_IN_WITH_DISTRICT_ACCOUNT)
+    if not passwords.verify_password(user.password_hash or "", current_password or ""):
         raise DomainError("That is not your current password.", field="current_password")
     if current_password == new_password:
         raise DomainError("Choose a password different from your current one.", field="new_password")
@@ -197,7 +203,12 @@ def create_staff_user(email: str, name: str, role: Role | str, *, actor: User, n
     _email_is_free(email)
     with unit_of_work():
         user = User(
-            email=email, name=name.strip()[:200], role=role, password_hash="", is_active_account=True, session_version=1
+            email=email,
+            name=name.strip()[:200],
+            role=role,
+            password_hash=None,
+            is_active_account=True,
+            session_version=1,
         )
         db.session.add(user)
         _audit().record(actor, "user.created", user, _changes(user), label=email)
@@ -209,7 +220,10 @@ def create_staff_user(email: str, name: str, role: Role | str, *, actor: User, n
 def _last_active_admin(user: User) -> bool:
     others = db.session.scalar(
         select(func.count(User.id)).where(
-            User.role == Role.ADMIN, User.is_active_account.is_(True), User.password_hash != "", User.id != user.id
+            User.role == Role.ADMIN,
+            User.is_active_account.is_(True),
+            User.password_hash.is_not(None) | User.oidc_subject.is_not(None),
+            User.id != user.id,
         )
     )
     return user.is_admin and others == 0
@@ -265,7 +279,7 @@ def invite_vendor_user(vendor: "Vendor", email: str, name: str, *, actor: User, 
             name=name.strip()[:200],
             role=Role.VENDOR,
             vendor_id=vendor.id,
-            password_hash="",
+            password_hash=None,
             is_active_account=True,
             session_version=1,
         )
@@ -283,6 +297,8 @@ def resend_invitation(user: User, *, actor: User, now: datetime | None = None) -
     """
     if user.role != Role.VENDOR:
         _require_admin(actor)
+    if user.signs_in_with_provider:
+        raise DomainError(f"{user.email} signs in with the district's account and needs no invitation.")
     if user.password_hash:
         raise DomainError(f"{user.email} has already set a password; they can sign in.")
     if not user.is_active_account:
@@ -424,6 +440,8 @@ class UserRow:
         """(label, badge kind) for the users list."""
         if not self.user.is_active_account:
             return "Deactivated", "bad"
+        if self.user.signs_in_with_provider:
+            return "Active (district sign-in)", "ok"
         if self.user.password_hash:
             return "Active", "ok"
         if self.pending is not None and self.pending.expires_at > now:

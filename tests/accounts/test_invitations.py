@@ -48,7 +48,7 @@ def test_officer_invites_a_vendor_contact_who_gets_an_email_and_signs_up(app, of
     raw_link_token = path.rsplit("/", 1)[1]
     with in_app(app):
         user = db.session.scalar(select(User).where(User.email == "pat@acme.example"))
-        assert (user.role, user.vendor_id, user.password_hash, user.is_active) == (Role.VENDOR, vendor_id, "", False)
+        assert (user.role, user.vendor_id, user.password_hash, user.is_active) == (Role.VENDOR, vendor_id, None, False)
         invitation = db.session.scalar(select(Invitation).where(Invitation.user_id == user.id))
         assert len(invitation.token_hash) == 64
         assert invitation.token_hash not in body

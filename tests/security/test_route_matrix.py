@@ -1,5 +1,5 @@
 """Every route in `app.url_map`, walked once: CSRF on every POST, deny-by-default for staff and vendor areas,
-admin-only pages, security headers and a CSP without inline code on every GET page.
+admin-only pages, requesters kept out of both, security headers and a CSP without inline code on every GET page.
 
 Routes with URL parameters are built with dummy values; a 404 is fine there, a 500 never is, and
 neither is access for the wrong role.
@@ -141,6 +141,19 @@ def test_vendor_routes_send_anonymous_users_to_sign_in_and_refuse_staff(app, ven
             response = _request(vendor, method, route.url)
             if response.status_code in (401, 403, 500) or _is_login_redirect(response):
                 failures.append(f"{method} {route} vendor user: {response.status_code}")
+    assert failures == []
+
+
+def test_requesters_are_refused_staff_and_vendor_routes_and_see_public_pages(app, requester_id):
+    failures = []
+    for route in all_routes(app):
+        for method in sorted(route.methods):
+            response = _request(client_as(app, requester_id), method, route.url)  # fresh: /logout ends a session
+            if route.is_staff or route.is_vendor or route.endpoint in SIGNED_IN_ENDPOINTS:
+                if response.status_code != 403:
+                    failures.append(f"{method} {route} requester: {response.status_code}")
+            elif method == "GET" and (response.status_code in (401, 403, 500) or _is_login_redirect(response)):
+                failures.append(f"{method} {route} requester on a public page: {response.status_code}")
     assert failures == []
 
 
