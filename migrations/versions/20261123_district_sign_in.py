@@ -9,7 +9,7 @@ On SQLite the table is rebuilt (batch mode); migrations/env.py turns foreign key
 migrations so that the rebuild neither refuses nor cascades through the rows that point at users.
 
 Revision ID: 7c1e5a9b3d24
-Revises: 2f6a9d41c8b3
+Revises: 7c1e4b9a2d63
 Create Date: 2026-11-23 09:00:00
 
 """
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '7c1e5a9b3d24'
-down_revision = '2f6a9d41c8b3'
+down_revision = '7c1e4b9a2d63'
 branch_labels = None
 depends_on = None
 

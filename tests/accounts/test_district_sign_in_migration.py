@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from clearinghouse.extensions import db
 from tests.conftest import in_app
 
-BEFORE = "2f6a9d41c8b3"
+BEFORE = "7c1e4b9a2d63"
 THIS = "7c1e5a9b3d24"
 WHEN = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
