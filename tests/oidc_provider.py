@@ -26,6 +26,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from clearinghouse.app import create_app
+from clearinghouse.extensions import db
 from tests.conftest import LiveServer
 
 CLIENT_ID = "clearinghouse-test"
@@ -103,9 +104,12 @@ def provider() -> Iterator[Provider]:
 
 
 @pytest.fixture(scope="session")
-def district_app(app, provider, database_url, tmp_path_factory) -> Flask:
+def district_app(app, provider, database_url, tmp_path_factory) -> Iterator[Flask]:
     """A second app on the suite's database (migrated by `app`), with district sign-in configured."""
-    return create_app(district_config(provider, database_url, tmp_path_factory.mktemp("district")))
+    district_app = create_app(district_config(provider, database_url, tmp_path_factory.mktemp("district")))
+    yield district_app
+    with district_app.app_context():
+        db.engine.dispose()
 
 
 @dataclass

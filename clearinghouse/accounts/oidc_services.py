@@ -41,8 +41,9 @@ def _outside_domains(email: str, policy: ProviderPolicy) -> str:
 
 def _email_taken(email: str) -> str:
     return (
-        f"This site already has an account for {email} that signs in with a password, so the district account "
-        "cannot take it over. Sign in with your password, or ask an administrator for help."
+        f"This site already has an account for {email} that signs in with a password (or will, once the "
+        "invitation e-mailed to it is accepted), so the district account cannot take it over. Sign in with "
+        "that password, or ask an administrator for help."
     )
 
 

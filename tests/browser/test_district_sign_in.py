@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from clearinghouse.app import create_app
+from clearinghouse.extensions import db
 from tests.conftest import LiveServer
 from tests.oidc_provider import district_config
 
@@ -24,6 +25,8 @@ def district_site(app, provider, database_url, tmp_path_factory) -> Iterator[Liv
     server.start()
     yield server
     server.stop()
+    with district_app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture
