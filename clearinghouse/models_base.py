@@ -23,9 +23,3 @@ def str_enum(enum_cls: type[StrEnum]) -> Enum:
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-
-class VersionedMixin:
-    """Optimistic locking: a form carries the version it was drawn from; a stale save is refused."""
-
-    version: Mapped[int] = mapped_column(default=1, server_default="1")

@@ -17,12 +17,12 @@ from clearinghouse.agreements.forms import (
     agreement_data,
     renewal_data,
 )
-from clearinghouse.agreements.models import Agreement, AgreementState
+from clearinghouse.agreements.models import AgreementState
 from clearinghouse.directory.models import Product, Vendor
-from clearinghouse.directory.services import StaleVersion
 from clearinghouse.directory.staff_forms import choices
 from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.extensions import db
+from clearinghouse.locking import show_refusal
 from clearinghouse.storage import storage
 from clearinghouse.timeutil import district_today
 
@@ -43,13 +43,6 @@ def _product_choices(form: AgreementForm, vendor: Vendor) -> None:
 
 def _status(form: AgreementForm | TerminateForm) -> int:
     return 422 if form.is_submitted() else 200
-
-
-def _refused(form: AgreementForm | TerminateForm, err: DomainError, agreement: Agreement | None) -> None:
-    show_domain_error(form, err)
-    if isinstance(err, StaleVersion) and agreement is not None:
-        db.session.refresh(agreement)
-        form.version.refresh(agreement.version)
 
 
 @bp.get("/")
@@ -116,7 +109,7 @@ def edit(agreement_id: int):
         try:
             services.update_agreement(agreement, current_user, form.to_input(), version=form.version.data)
         except DomainError as err:
-            _refused(form, err, agreement)
+            show_refusal(form, err, agreement)
         else:
             flash("Agreement saved.", "success")
             return redirect(url_for(".show", agreement_id=agreement.id))
@@ -134,7 +127,7 @@ def renew(agreement_id: int):
         try:
             successor = services.renew_agreement(predecessor, current_user, form.to_input(), version=form.version.data)
         except DomainError as err:
-            _refused(form, err, predecessor)
+            show_refusal(form, err, predecessor)
         else:
             flash(f"Renewal saved. It replaces the agreement of {predecessor.vendor.name} it renews.", "success")
             return redirect(url_for(".show", agreement_id=successor.id))
@@ -157,7 +150,7 @@ def terminate(agreement_id: int):
                 reason=form.reason.data,
             )
         except DomainError as err:
-            _refused(form, err, agreement)
+            show_refusal(form, err, agreement)
         else:
             flash("Agreement terminated. The public record shows the day it ends.", "success")
             return redirect(url_for(".show", agreement_id=agreement.id))

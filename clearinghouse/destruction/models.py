@@ -8,7 +8,8 @@ from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clearinghouse.extensions import db
-from clearinghouse.models_base import TimestampMixin, VersionedMixin, str_enum
+from clearinghouse.locking import VersionedMixin
+from clearinghouse.models_base import TimestampMixin, str_enum
 from clearinghouse.timeutil import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ destruction_request_category = Table(
 
 class DestructionRequest(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "destruction_request"
+    record_phrase = "this request"
     id: Mapped[int] = mapped_column(primary_key=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"), index=True)
     agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id"), index=True)

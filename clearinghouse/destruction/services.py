@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -33,6 +33,7 @@ from clearinghouse.destruction.models import (
 from clearinghouse.directory.models import DataCategory, Vendor
 from clearinghouse.errors import DomainError, NotFound
 from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.locking import check_version, claim_version
 from clearinghouse.notices import services as notices
 from clearinghouse.notices.models import Notice
 from clearinghouse.settings.services import get_settings
@@ -72,7 +73,6 @@ _REFUSALS = {  # (action, current state): why not, in words for the person who a
     ("withdraw", RequestStatus.ACCEPTED): "This request is closed: destruction was already certified.",
     ("withdraw", RequestStatus.WITHDRAWN): "This request was already withdrawn.",
 }
-STALE = "Someone else changed this request at the same moment. Reload the page to see its current state."
 
 
 def status_label(status: RequestStatus) -> str:
@@ -93,18 +93,7 @@ def _transition(dr: DestructionRequest, action: str, **values: Any) -> dict[str,
     """Move the request with a conditional UPDATE (state and version); returns the audit changes."""
     target = check_transition(dr, action)
     before = {"status": dr.status.value, **{key: _plain(getattr(dr, key)) for key in values}}
-    result = db.session.execute(
-        update(DestructionRequest)
-        .where(
-            DestructionRequest.id == dr.id,
-            DestructionRequest.status == dr.status,
-            DestructionRequest.version == dr.version,
-        )
-        .values(status=target, version=DestructionRequest.version + 1, updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise DomainError(STALE)
+    claim_version(dr, dr.version, DestructionRequest.status == dr.status, status=target, updated_at=utcnow(), **values)
     db.session.refresh(dr)
     after = {"status": dr.status.value, **{key: _plain(getattr(dr, key)) for key in values}}
     return {key: [before[key], after[key]] for key in before if before[key] != after[key]}
@@ -617,8 +606,8 @@ def withdraw_request(
     """
     today = today or district_today()
     check_transition(dr, "withdraw")
-    if expected_version is not None and expected_version != dr.version:
-        raise DomainError(STALE)
+    if expected_version is not None:
+        check_version(dr, expected_version)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Say why the request is withdrawn.", field="reason")

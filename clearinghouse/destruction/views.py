@@ -14,6 +14,7 @@ from clearinghouse.destruction.models import DispositionNature, DispositionSched
 from clearinghouse.directory.models import DataCategory, Vendor
 from clearinghouse.errors import DomainError, NotFound, show_domain_error
 from clearinghouse.extensions import db
+from clearinghouse.locking import show_refusal
 from clearinghouse.settings.services import get_settings
 from clearinghouse.timeutil import district_today, format_date
 
@@ -145,14 +146,9 @@ def withdraw(request_id: int):
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
-            services.withdraw_request(
-                dr,
-                form.reason.data,
-                actor=current_user,
-                expected_version=int(form.version.data) if (form.version.data or "").isdigit() else None,
-            )
+            services.withdraw_request(dr, form.reason.data, actor=current_user, expected_version=form.version.data)
         except DomainError as err:
-            show_domain_error(form, err)
+            show_refusal(form, err, dr)
         else:
             flash("Request withdrawn. The vendor has been told no certificate is needed.", "success")
             return redirect(url_for(".show", request_id=dr.id), 303)

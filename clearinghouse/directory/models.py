@@ -7,7 +7,8 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clearinghouse.extensions import db
-from clearinghouse.models_base import TimestampMixin, VersionedMixin, str_enum
+from clearinghouse.locking import VersionedMixin
+from clearinghouse.models_base import TimestampMixin, str_enum
 
 if TYPE_CHECKING:
     from clearinghouse.agreements.models import Agreement
@@ -131,6 +132,7 @@ class Vendor(TimestampMixin, VersionedMixin, db.Model):
     """The company that provides products and signs agreements."""
 
     __tablename__ = "vendor"
+    record_phrase = "this vendor"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
     slug: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
@@ -155,6 +157,7 @@ class Product(TimestampMixin, VersionedMixin, db.Model):
         Index("ix_product_status_vendor_id", "status", "vendor_id"),
         Index("ix_product_updated_at", "updated_at"),
     )
+    record_phrase = "this product"
     id: Mapped[int] = mapped_column(primary_key=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"), index=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX), index=True)

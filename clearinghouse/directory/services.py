@@ -2,8 +2,8 @@
 
 Every public function is one unit of work: it checks the rules and raises `DomainError` before
 writing, writes, records the audit event and (for products) the public disclosure revisions, and
-commits. Versioned records (vendors, products, and agreements in their own domain) use
-`claim_version` so that of two people saving the same form, only the first one wins.
+commits. Vendors and products are versioned (`clearinghouse.locking`): of two people saving the
+same form, only the first one wins.
 """
 
 from collections.abc import Iterator
@@ -11,10 +11,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from clearinghouse.accounts.models import User
 from clearinghouse.audit import services as audit
@@ -33,41 +32,8 @@ from clearinghouse.directory.models import (
 )
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.locking import check_version, claim_version
 from clearinghouse.slugs import unique_slug
-
-STALE_MESSAGE = "Someone else changed this {noun} while you were editing. Review their changes and try again."
-
-
-class StaleVersion(DomainError):
-    """The form was drawn from an older version of the record than the one saved now."""
-
-
-# --- optimistic locking -------------------------------------------------------------------
-
-
-def check_version(record: db.Model, expected: int | None, noun: str) -> None:
-    """Refuse early (before writing anything) when the form's version is not the saved one."""
-    if expected != record.version:
-        raise StaleVersion(STALE_MESSAGE.format(noun=noun))
-
-
-def claim_version(record: db.Model, expected: int, noun: str) -> None:
-    """Bump the version with `UPDATE … WHERE id = ? AND version = ?`, the first write of the unit.
-
-    Of two workers that both passed `check_version`, the database lets only one UPDATE match;
-    the other raises StaleVersion and its unit of work rolls back. The UPDATE also locks the row
-    until the commit.
-    """
-    model = type(record)
-    result = db.session.execute(
-        update(model)
-        .where(model.id == record.id, model.version == expected)
-        .values(version=expected + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise StaleVersion(STALE_MESSAGE.format(noun=noun))
-    set_committed_value(record, "version", expected + 1)
 
 
 @contextmanager
@@ -125,12 +91,12 @@ def update_vendor(vendor: Vendor, actor: User, *, version: int | None, **values:
 
     Raises StaleVersion when someone saved it since the form was drawn, DomainError on a duplicate name.
     """
-    check_version(vendor, version, "vendor")
+    check_version(vendor, version)
     name = _require_name(values.get("name", ""), "vendor")
     if _name_taken(Vendor, name, exclude_id=vendor.id):
         raise DomainError(f"A vendor named {name} already exists.", field="name")
     with _unique_or(f"A vendor named {name} already exists.", "name"), unit_of_work():
-        claim_version(vendor, version, "vendor")
+        claim_version(vendor, version)
         _set_fields(vendor, VENDOR_FIELDS, {**values, "name": name})
         changes = audit.pending_changes(vendor)
         if changes:
@@ -140,11 +106,11 @@ def update_vendor(vendor: Vendor, actor: User, *, version: int | None, **values:
 
 def set_vendor_retired(vendor: Vendor, actor: User, *, retired: bool, version: int | None) -> Vendor:
     """Retire a vendor (kept for history, hidden from new choices) or bring it back."""
-    check_version(vendor, version, "vendor")
+    check_version(vendor, version)
     if vendor.is_retired == retired:
         return vendor
     with unit_of_work():
-        claim_version(vendor, version, "vendor")
+        claim_version(vendor, version)
         vendor.is_retired = retired
         audit.record(actor, "vendor.retired" if retired else "vendor.unretired", vendor, audit.pending_changes(vendor))
     return vendor
@@ -214,7 +180,7 @@ def update_product(
 
     The vendor and the slug stay. Raises StaleVersion, or DomainError as create_product does.
     """
-    check_version(product, version, "product")
+    check_version(product, version)
     name = _require_name(values.get("name", ""), "product")
     if _name_taken(Product, name, vendor_id=product.vendor_id, exclude_id=product.id):
         raise DomainError(f"{product.vendor.name} already has a product named {name}.", field="name")
@@ -225,7 +191,7 @@ def update_product(
     schools_before = before["schools"]
     uses_before = _uses_list(product)
     with _unique_or(f"{product.vendor.name} already has a product named {name}.", "name"), unit_of_work():
-        claim_version(product, version, "product")
+        claim_version(product, version)
         _set_fields(product, PRODUCT_FIELDS, {**values, "name": name})
         product.schools = schools
         _replace_uses(product, data_uses, elements)
@@ -244,12 +210,12 @@ def update_product(
 
 def retire_product(product: Product, actor: User, *, version: int | None) -> Product:
     """Mark a product retired: it stays in the public record with that status."""
-    check_version(product, version, "product")
+    check_version(product, version)
     if product.status is ProductStatus.RETIRED:
         return product
     before = public_snapshot(product)
     with unit_of_work():
-        claim_version(product, version, "product")
+        claim_version(product, version)
         product.status = ProductStatus.RETIRED
         audit.record(actor, "product.retired", product, audit.pending_changes(product))
         disclose_changes(product, before)

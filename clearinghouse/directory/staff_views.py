@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from clearinghouse.directory import services
 from clearinghouse.directory.blueprint import staff_bp as bp
 from clearinghouse.directory.models import ProductStatus
-from clearinghouse.directory.services import StaleVersion
 from clearinghouse.directory.staff_forms import (
     ConfirmForm,
     ElementForm,
@@ -18,7 +17,7 @@ from clearinghouse.directory.staff_forms import (
     product_form,
 )
 from clearinghouse.errors import DomainError, show_domain_error
-from clearinghouse.extensions import db
+from clearinghouse.locking import show_refusal
 
 
 def _page() -> int:
@@ -32,13 +31,6 @@ def _per_page() -> int:
 def _status(form: FlaskForm) -> int:
     """A form shown again after a POST is a refusal: 422, with everything that was typed."""
     return 422 if form.is_submitted() else 200
-
-
-def _refused(form: FlaskForm, err: DomainError, record: db.Model | None = None) -> None:
-    show_domain_error(form, err)
-    if isinstance(err, StaleVersion) and record is not None:
-        db.session.refresh(record)
-        form.version.refresh(record.version)
 
 
 # --- vendors ------------------------------------------------------------------------------
@@ -78,7 +70,7 @@ def edit_vendor(vendor_id: int):
         try:
             services.update_vendor(vendor, current_user, version=form.version.data, **form.values())
         except DomainError as err:
-            _refused(form, err, vendor)
+            show_refusal(form, err, vendor)
         else:
             flash(f"{vendor.name} saved.", "success")
             return redirect(url_for(".edit_vendor", vendor_id=vendor.id))
@@ -184,7 +176,7 @@ def edit_product(product_id: int):
                 **form.values(),
             )
         except DomainError as err:
-            _refused(form, err, product)
+            show_refusal(form, err, product)
         else:
             flash(f"{product.name} saved.", "success")
             return redirect(url_for(".edit_product", product_id=product.id))

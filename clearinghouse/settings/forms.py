@@ -5,10 +5,11 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import EmailField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, ValidationError
 
+from clearinghouse.locking import VersionField
 from clearinghouse.settings.models import EDITABLE_FIELDS, DistrictSettings
 
 NOTICE_MAX = 50_000
@@ -63,7 +64,7 @@ def _email(label: str) -> EmailField:
 
 
 class SettingsForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     district_name = StringField(
         "District name", validators=[DataRequired("Enter the district's name."), Length(max=200)]
     )

@@ -4,20 +4,16 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import available_timezones
 
 from flask import g, has_request_context
-from sqlalchemy import update
 
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.locking import check_version, claim_version
 from clearinghouse.settings.models import EDITABLE_FIELDS, SETTINGS_ID, DistrictSettings
 
 if TYPE_CHECKING:
     from clearinghouse.accounts.models import User
 
 EDITABLE = frozenset(EDITABLE_FIELDS)
-STALE = (
-    "Someone else saved the settings while you were editing. Your changes were not saved: "
-    "reload the page to see the current settings, then make your changes again."
-)
 
 
 def get_settings() -> DistrictSettings:
@@ -41,11 +37,11 @@ def ensure_settings() -> DistrictSettings:
     return settings
 
 
-def update_settings(values: dict[str, Any], *, version: int, actor: "User") -> DistrictSettings:
+def update_settings(values: dict[str, Any], *, version: int | None, actor: "User") -> DistrictSettings:
     """Save the district settings drawn at `version`; the first save creates the row.
 
-    Refuses a stale form (someone saved since) and an unknown time zone with DomainError; audited
-    with each changed field before and after.
+    Refuses a stale form (someone saved since) with StaleVersion and an unknown time zone with
+    DomainError; audited with each changed field before and after.
     """
     # Imported here: this module is read by the audit pages themselves, and by timeutil at any moment.
     from clearinghouse.audit import services as audit
@@ -55,20 +51,10 @@ def update_settings(values: dict[str, Any], *, version: int, actor: "User") -> D
         raise ValueError(f"Not district settings: {', '.join(sorted(unknown))}")
     if "time_zone" in values and values["time_zone"] not in available_timezones():
         raise DomainError("Choose a time zone from the list.", field="time_zone")
-    current = get_settings()
-    if current.version != version:
-        raise DomainError(STALE)
+    check_version(get_settings(), version)
     with unit_of_work():
         settings = ensure_settings()
-        # Claim the version atomically: of two saves drawn from the same version, one wins.
-        claimed = db.session.execute(
-            update(DistrictSettings)
-            .where(DistrictSettings.id == SETTINGS_ID, DistrictSettings.version == version)
-            .values(version=version + 1)
-            .execution_options(synchronize_session="fetch")
-        ).rowcount
-        if claimed != 1:
-            raise DomainError(STALE)
+        claim_version(settings, version)
         for name, value in values.items():
             setattr(settings, name, value)
         changes = audit.pending_changes(settings)

@@ -3,7 +3,8 @@
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from clearinghouse.errors import DomainError, show_domain_error
+from clearinghouse.errors import DomainError
+from clearinghouse.locking import show_refusal
 from clearinghouse.settings import services
 from clearinghouse.settings.blueprint import bp
 from clearinghouse.settings.forms import SettingsForm
@@ -19,13 +20,9 @@ def edit():
         if form.preview.data:  # show the typed notice as the public page would, without saving
             return render_template("settings/edit.html", form=form, preview=preview, previewing=True)
         try:
-            version = int(form.version.data or "")
-        except ValueError:
-            version = -1
-        try:
-            services.update_settings(form.values(), version=version, actor=current_user._get_current_object())
+            services.update_settings(form.values(), version=form.version.data, actor=current_user._get_current_object())
         except DomainError as err:
-            show_domain_error(form, err)
+            show_refusal(form, err, services.get_settings())
         else:
             flash("District settings saved.", "success")
             return redirect(url_for(".edit"))

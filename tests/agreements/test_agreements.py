@@ -14,9 +14,9 @@ from clearinghouse.agreements import services
 from clearinghouse.agreements.models import Agreement, AgreementKind, AgreementState
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
 from clearinghouse.directory.models import Product, Vendor
-from clearinghouse.directory.services import StaleVersion
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db
+from clearinghouse.locking import StaleVersion
 from clearinghouse.storage import StoredFile, storage
 from clearinghouse.timeutil import district_today
 from tests import factories

@@ -55,7 +55,7 @@ def test_a_stale_form_is_refused_and_keeps_what_was_typed(app, admin_id):
     response = client.post("/staff/settings/", data=stale)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "Someone else saved the settings while you were editing." in html
+    assert "Someone else changed the district settings while you were editing." in html
     assert 'value="Typed Over An Old Page"' in html
     with in_app(app):
         assert get_settings().district_name == "Riverside Unified"
