@@ -1,8 +1,6 @@
 """Staff pages for agreements (/staff/agreements) and the staff dashboard (/staff/)."""
 
-import io
-
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -20,10 +18,10 @@ from clearinghouse.agreements.forms import (
 from clearinghouse.agreements.models import AgreementState
 from clearinghouse.directory.models import Product, Vendor
 from clearinghouse.directory.staff_forms import choices
+from clearinghouse.downloads import send_stored_file
 from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.extensions import db
 from clearinghouse.locking import show_refusal
-from clearinghouse.storage import storage
 from clearinghouse.timeutil import district_today
 
 
@@ -163,9 +161,4 @@ def document(agreement_id: int):
     agreement = services.get_agreement_or_404(agreement_id)
     if agreement.document is None:
         abort(404)
-    data = storage().read(agreement.document.storage_key)
-    response = send_file(
-        io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=agreement.document.original_name
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_stored_file(agreement.document, fallback=f"agreement-{agreement.id}")

@@ -28,9 +28,10 @@ from werkzeug.utils import secure_filename
 from clearinghouse.accounts.models import User
 from clearinghouse.destruction import services
 from clearinghouse.destruction.models import DestructionRequest, DisposalCertificate, DisposalMethod
+from clearinghouse.downloads import send_stored_file
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db
-from clearinghouse.storage import PDF_MAGIC, StoredFile, read_upload, storage, store_pdf
+from clearinghouse.storage import PDF_MAGIC, read_upload, storage, store_pdf
 from clearinghouse.timeutil import format_datetime
 
 log = logging.getLogger(__name__)
@@ -214,10 +215,5 @@ def download_name(cert: DisposalCertificate) -> str:
 
 
 def file_response(cert: DisposalCertificate) -> Response:
-    """The certificate's PDF as a download that the browser will neither render inline nor sniff."""
-    stored: StoredFile = cert.file
-    response = Response(storage().read(stored.storage_key), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{download_name(cert)}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    """The certificate's PDF as a download (staff and the vendor's own); 404 when its file is missing."""
+    return send_stored_file(cert.file, name=download_name(cert))

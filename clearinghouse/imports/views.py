@@ -1,10 +1,11 @@
 """Staff pages for importing an inventory (upload → match columns → preview → confirm), and the public CSV."""
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from clearinghouse.directory import queries
 from clearinghouse.directory.forms import DirectoryForm
+from clearinghouse.downloads import send_download
 from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.imports import files, services
 from clearinghouse.imports.blueprint import bp, public_bp
@@ -92,8 +93,9 @@ def export_csv():
     form = DirectoryForm(request.args, queries.filter_options())
     form.ignored_fields()
     products = services.export_products(form.filters(), today)
-    return Response(
+    return send_download(
         services.export_csv(products),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="directory-{today.isoformat()}.csv"'},
+        name=f"directory-{today.isoformat()}.csv",
+        content_type="text/csv; charset=utf-8",
+        extension=".csv",
     )

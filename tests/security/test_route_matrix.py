@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask, url_for
 
+from clearinghouse.downloads import DOWNLOAD_POLICY
 from tests.conftest import client_as
 
 # Blueprints whose routes are public by design (their modules say so); "static" serves the assets.
@@ -178,7 +179,10 @@ def test_every_get_page_has_security_headers_and_no_inline_code(app, viewers):
             failures.append(f"{route}: {response.status_code}")
             continue
         csp = response.headers.get("Content-Security-Policy", "")
-        if "script-src 'self'" not in csp or "unsafe-inline" in csp or "unsafe-eval" in csp:
+        if response.headers.get("Content-Disposition", "").startswith("attachment;"):
+            if csp != DOWNLOAD_POLICY:  # a download runs nothing, even when a browser opens it
+                failures.append(f"{route}: download with CSP {csp!r}")
+        elif "script-src 'self'" not in csp or "unsafe-inline" in csp or "unsafe-eval" in csp:
             failures.append(f"{route}: CSP {csp!r}")
         for header, value in (
             ("X-Content-Type-Options", "nosniff"),
