@@ -58,6 +58,7 @@ from clearinghouse.portal import views as portal_views
 from clearinghouse.portal.blueprint import blueprints as portal_blueprints
 from clearinghouse.reports import views as reports_views
 from clearinghouse.reports.blueprint import blueprints as reports_blueprints
+from clearinghouse.settings import queries as settings_queries
 from clearinghouse.settings import views as settings_views
 from clearinghouse.settings.blueprint import blueprints as settings_blueprints
 
@@ -121,7 +122,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
-    timeutil.init_app(app)
+    timeutil.init_app(app, district_zone_name=settings_queries.district_zone_name)
     text.init_app(app)
     visibility.init_app(app)
     security.init_app(app)

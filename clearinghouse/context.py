@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from clearinghouse.settings.services import get_settings
+from clearinghouse.settings.queries import get_settings
 
 
 def init_app(app: Flask) -> None:

@@ -21,8 +21,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
+from clearinghouse.destruction import sweep
 from clearinghouse.extensions import db
+from clearinghouse.notices.services import deliver_queued
 from clearinghouse.settings.models import DistrictSettings
+from clearinghouse.settings.queries import get_settings
 from clearinghouse.timeutil import DEFAULT_ZONE, district_today, zone_named
 
 log = logging.getLogger(__name__)
@@ -53,8 +56,6 @@ def _schedule_settings(app: Flask) -> tuple[str, str]:
     """(sweep time, time zone) from the settings; the defaults when the database is not ready yet."""
     with app.app_context():
         try:
-            from clearinghouse.settings.services import get_settings
-
             settings = get_settings()
             return settings.sweep_time, settings.time_zone
         except SQLAlchemyError:
@@ -66,8 +67,6 @@ def _schedule_settings(app: Flask) -> tuple[str, str]:
 
 
 def run_sweep(app: Flask) -> None:
-    from clearinghouse.destruction import sweep
-
     with app.app_context():
         try:
             log.info("%s", sweep.run(district_today()).summary())
@@ -76,8 +75,6 @@ def run_sweep(app: Flask) -> None:
 
 
 def deliver_outbox(app: Flask) -> None:
-    from clearinghouse.notices.services import deliver_queued
-
     with app.app_context():
         try:
             report = deliver_queued()

@@ -1,13 +1,17 @@
 """Time: aware UTC instants in storage, district-calendar dates for rules and display."""
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import has_app_context
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
 DEFAULT_ZONE = "America/New_York"
+# The app's extension key for the callable that names the district's zone. timeutil sits below
+# every domain and imports none of them: the settings domain's reader is handed in by create_app.
+ZONE_PROVIDER = "clearinghouse_district_zone"
 
 
 def utcnow() -> datetime:
@@ -44,11 +48,11 @@ def zone_named(name: str) -> ZoneInfo:
 
 
 def district_zone() -> ZoneInfo:
-    """The district's time zone, from its settings (cached per request by the settings module)."""
+    """The district's time zone, from the app's zone provider (the settings); the default without one."""
     if has_app_context():
-        from clearinghouse.settings.services import get_settings
-
-        return zone_named(get_settings().time_zone)
+        zone_name = current_app.extensions.get(ZONE_PROVIDER)
+        if zone_name is not None:
+            return zone_named(zone_name())
     return ZoneInfo(DEFAULT_ZONE)
 
 
@@ -77,7 +81,9 @@ def format_datetime(value: datetime | None) -> str:
     return f"{format_date(local.date())} at {hour}:{local:%M} {local:%p} {local.tzname()}"
 
 
-def init_app(app) -> None:
+def init_app(app: Flask, *, district_zone_name: Callable[[], str]) -> None:
+    """Register the zone provider and the date filters."""
+    app.extensions[ZONE_PROVIDER] = district_zone_name
     app.jinja_env.filters["district_date"] = format_date
     app.jinja_env.filters["district_datetime"] = format_datetime
     app.jinja_env.filters["iso_date"] = lambda d: d.isoformat() if d else ""

@@ -10,7 +10,6 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -20,12 +19,12 @@ from sqlalchemy.orm import joinedload
 
 from clearinghouse.accounts import passwords, throttle
 from clearinghouse.accounts.models import EMAIL_MAX, STAFF_ROLES, Invitation, Role, User
+from clearinghouse.audit import services as audit
+from clearinghouse.directory.models import Vendor
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.notices import services as notices
 from clearinghouse.timeutil import utcnow
-
-if TYPE_CHECKING:
-    from clearinghouse.directory.models import Vendor
 
 SIGN_IN_FAILED = "That e-mail address and password do not match an active account. Check them and try again."
 SIGNS_IN_WITH_DISTRICT_ACCOUNT = (
@@ -65,28 +64,6 @@ INVITATION_REVOKED = (
 )
 
 
-def _audit():
-    """The audit service, imported on first use: audit.models imports accounts.models, so a module-level
-    import here is circular whenever the audit package loads first."""
-    from clearinghouse.audit import services
-
-    return services
-
-
-def _vendor_model() -> type["Vendor"]:
-    """Imported on first use: the directory package loads the audit package, which needs this one."""
-    from clearinghouse.directory.models import Vendor
-
-    return Vendor
-
-
-def _notices():
-    """The outbox service, imported on first use for the same reason (it reads the settings, which audit)."""
-    from clearinghouse.notices import services
-
-    return services
-
-
 def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
@@ -108,7 +85,7 @@ def _email_is_free(email: str) -> None:
 
 
 def _changes(user: User) -> dict[str, list]:
-    return _audit().pending_changes(user, exclude=AUDIT_EXCLUDE)
+    return audit.pending_changes(user, exclude=AUDIT_EXCLUDE)
 
 
 # --- signing in and out ---------------------------------------------------------------------------
@@ -134,7 +111,7 @@ def sign_in(email: str, password: str, *, address: str, now: datetime | None = N
         throttle.forget_attempt(attempt)
         throttle.clear_account(email)
         user.last_login_at = now
-        _audit().record(user, "user.signed_in", user, label=user.email)
+        audit.record(user, "user.signed_in", user, label=user.email)
     return user
 
 
@@ -159,7 +136,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     with unit_of_work():
         user.password_hash = passwords.hash_password(new_password)
         user.session_version += 1
-        _audit().record(user, "user.password_changed", user, {"password": ["(hidden)", "(changed)"]}, label=user.email)
+        audit.record(user, "user.password_changed", user, {"password": ["(hidden)", "(changed)"]}, label=user.email)
 
 
 # --- staff users ----------------------------------------------------------------------------------
@@ -181,7 +158,7 @@ def create_admin(email: str, name: str, password: str) -> User:
         )
         db.session.add(user)
         changes = _changes(user)
-        _audit().record(None, "user.created", user, changes, label=email)
+        audit.record(None, "user.created", user, changes, label=email)
     return user
 
 
@@ -211,7 +188,7 @@ def create_staff_user(email: str, name: str, role: Role | str, *, actor: User, n
             session_version=1,
         )
         db.session.add(user)
-        _audit().record(actor, "user.created", user, _changes(user), label=email)
+        audit.record(actor, "user.created", user, _changes(user), label=email)
         _invitation, notice_ids = _invite(user, actor=actor, now=now)
     _deliver(notice_ids)
     return user
@@ -248,7 +225,7 @@ def deactivate_user(user: User, *, actor: User, now: datetime | None = None) -> 
         user.session_version += 1
         changes = _changes(user)
         _revoke_pending(user, now)
-        _audit().record(actor, "user.deactivated", user, changes, label=user.email)
+        audit.record(actor, "user.deactivated", user, changes, label=user.email)
 
 
 def reactivate_user(user: User, *, actor: User) -> None:
@@ -258,7 +235,7 @@ def reactivate_user(user: User, *, actor: User) -> None:
         raise DomainError(f"{user.email} is already active.")
     with unit_of_work():
         user.is_active_account = True
-        _audit().record(actor, "user.reactivated", user, _changes(user), label=user.email)
+        audit.record(actor, "user.reactivated", user, _changes(user), label=user.email)
 
 
 # --- vendor users and invitations ---------------------------------------------------------------
@@ -284,7 +261,7 @@ def invite_vendor_user(vendor: "Vendor", email: str, name: str, *, actor: User, 
             session_version=1,
         )
         db.session.add(user)
-        _audit().record(actor, "user.invited", user, _changes(user), label=email)
+        audit.record(actor, "user.invited", user, _changes(user), label=email)
         _invitation, notice_ids = _invite(user, actor=actor, now=now)
     _deliver(notice_ids)
     return user
@@ -307,7 +284,7 @@ def resend_invitation(user: User, *, actor: User, now: datetime | None = None) -
     with unit_of_work():
         _revoke_pending(user, now)
         invitation, notice_ids = _invite(user, actor=actor, now=now)
-        _audit().record(actor, "user.invitation_resent", user, label=user.email)
+        audit.record(actor, "user.invitation_resent", user, label=user.email)
     _deliver(notice_ids)
     return invitation
 
@@ -350,7 +327,7 @@ def _invite(user: User, *, actor: User | None, now: datetime | None) -> tuple[In
     db.session.add(invitation)
     db.session.flush()
     link_token = _serializer().dumps(raw)
-    notice = _notices().queue_notice(
+    notice = notices.queue_notice(
         f"invitation:{invitation.id}",
         [user.email],
         "invitation",
@@ -372,7 +349,7 @@ def _invite(user: User, *, actor: User | None, now: datetime | None) -> tuple[In
 def _deliver(notice_ids: list[int]) -> None:
     """Send the invitation e-mail now; a failure leaves it queued in the outbox for a retry."""
     if notice_ids:
-        _notices().deliver_queued(notice_ids=notice_ids)
+        notices.deliver_queued(notice_ids=notice_ids)
 
 
 def find_invitation(link_token: str, *, now: datetime | None = None) -> Invitation:
@@ -424,7 +401,7 @@ def accept_invitation(invitation: Invitation, name: str, password: str, *, now: 
         user.name = name.strip()[:200] or user.name
         user.password_hash = passwords.hash_password(password)
         user.last_login_at = now
-        _audit().record(user, "user.invitation_accepted", user, _changes(user), label=user.email)
+        audit.record(user, "user.invitation_accepted", user, _changes(user), label=user.email)
     return user
 
 
@@ -454,7 +431,6 @@ def list_users(page: int, per_page: int, *, now: datetime | None = None):
 
     Two queries whatever the page size: the users with their vendors, then their pending invitations.
     """
-    Vendor = _vendor_model()
     stmt = (
         select(User)
         .outerjoin(User.vendor)
@@ -483,9 +459,8 @@ def get_vendor_user_or_404(user_id: int) -> User:
 
 
 def vendor_choices() -> list[tuple[int, str]]:
-    Vendor = _vendor_model()
     return [(v.id, v.name) for v in db.session.execute(select(Vendor.id, Vendor.name).order_by(Vendor.name))]
 
 
 def get_vendor_or_none(vendor_id: int | None) -> "Vendor | None":
-    return db.session.get(_vendor_model(), vendor_id) if vendor_id else None
+    return db.session.get(Vendor, vendor_id) if vendor_id else None

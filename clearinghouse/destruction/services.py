@@ -36,7 +36,7 @@ from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.locking import check_version, claim_version
 from clearinghouse.notices import services as notices
 from clearinghouse.notices.models import Notice
-from clearinghouse.settings.services import get_settings
+from clearinghouse.settings.queries import get_settings
 from clearinghouse.storage import StoredFile
 from clearinghouse.timeutil import district_today, format_date, utcnow
 

@@ -15,7 +15,7 @@ from clearinghouse.directory.models import DataCategory, Vendor
 from clearinghouse.errors import DomainError, NotFound, show_domain_error
 from clearinghouse.extensions import db
 from clearinghouse.locking import show_refusal
-from clearinghouse.settings.services import get_settings
+from clearinghouse.settings.queries import get_settings
 from clearinghouse.timeutil import district_today, format_date
 
 

@@ -49,7 +49,7 @@ from clearinghouse.directory.models import (
     product_school,
 )
 from clearinghouse.extensions import db
-from clearinghouse.settings.services import get_settings
+from clearinghouse.settings.queries import get_settings
 from clearinghouse.text import plain_text
 
 # --- The full-text index (created by migration 20261122_directory_search, not by the models) ---

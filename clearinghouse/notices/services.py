@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from clearinghouse.errors import DomainError, NotFound
 from clearinghouse.extensions import db
 from clearinghouse.notices.models import Notice, NoticeStatus
-from clearinghouse.settings.services import get_settings
+from clearinghouse.settings.queries import get_settings
 from clearinghouse.timeutil import utcnow
 
 SUBJECT_PREFIX = "Subject:"

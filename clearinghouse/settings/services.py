@@ -1,29 +1,21 @@
-"""Reading and changing district settings."""
+"""Changing the district settings (reading them: settings.queries)."""
 
 from typing import TYPE_CHECKING, Any
 from zoneinfo import available_timezones
 
 from flask import g, has_request_context
 
+from clearinghouse.audit import services as audit
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.locking import check_version, claim_version
 from clearinghouse.settings.models import EDITABLE_FIELDS, SETTINGS_ID, DistrictSettings
+from clearinghouse.settings.queries import get_settings
 
 if TYPE_CHECKING:
     from clearinghouse.accounts.models import User
 
 EDITABLE = frozenset(EDITABLE_FIELDS)
-
-
-def get_settings() -> DistrictSettings:
-    """The district's settings (defaults until an admin saves them); one query per request."""
-    if has_request_context() and "district_settings" in g:
-        return g.district_settings
-    settings = db.session.get(DistrictSettings, SETTINGS_ID) or DistrictSettings.with_defaults()
-    if has_request_context():
-        g.district_settings = settings
-    return settings
 
 
 def ensure_settings() -> DistrictSettings:
@@ -43,9 +35,6 @@ def update_settings(values: dict[str, Any], *, version: int | None, actor: "User
     Refuses a stale form (someone saved since) with StaleVersion and an unknown time zone with
     DomainError; audited with each changed field before and after.
     """
-    # Imported here: this module is read by the audit pages themselves, and by timeutil at any moment.
-    from clearinghouse.audit import services as audit
-
     unknown = set(values) - EDITABLE
     if unknown:
         raise ValueError(f"Not district settings: {', '.join(sorted(unknown))}")

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from clearinghouse.errors import DomainError
 from clearinghouse.locking import show_refusal
-from clearinghouse.settings import services
+from clearinghouse.settings import queries, services
 from clearinghouse.settings.blueprint import bp
 from clearinghouse.settings.forms import SettingsForm
 from clearinghouse.text import render_markdown
@@ -13,7 +13,7 @@ from clearinghouse.text import render_markdown
 
 @bp.route("/", methods=["GET", "POST"])
 def edit():
-    settings = services.get_settings()
+    settings = queries.get_settings()
     form = SettingsForm(obj=settings)
     preview = render_markdown(form.privacy_notice_md.data)
     if form.validate_on_submit():
@@ -22,7 +22,7 @@ def edit():
         try:
             services.update_settings(form.values(), version=form.version.data, actor=current_user._get_current_object())
         except DomainError as err:
-            show_refusal(form, err, services.get_settings())
+            show_refusal(form, err, queries.get_settings())
         else:
             flash("District settings saved.", "success")
             return redirect(url_for(".edit"))

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from clearinghouse.audit.models import AuditEvent
 from clearinghouse.extensions import db
 from clearinghouse.settings.models import SETTINGS_ID, DistrictSettings
-from clearinghouse.settings.services import get_settings
+from clearinghouse.settings.queries import get_settings
 from tests.conftest import client_as, in_app
 
 VALID = {
