@@ -4,7 +4,8 @@ Both read the source with `ast`, so they see every module whether or not a test 
 A module-level import is one at the top of a module, or inside a module-level `if`/`try`/`with`
 block, except under `if TYPE_CHECKING:` (for type names only, never run). `from pkg import name`
 counts as an import of `pkg.name` when that is a module, else of `pkg`; importing `pkg.sub`
-also runs `pkg/__init__.py`, so it counts as an import of `pkg` too.
+also runs `pkg/__init__.py`, so it counts as an import of `pkg` too. A package's `__init__` that
+imported its own submodules would therefore make a cycle: domain packages import nothing.
 """
 
 import ast
@@ -73,8 +74,7 @@ def _imports_of(module: str) -> set[str]:
                 if f"{base}.{alias.name}" in MODULES:
                     targets.add(f"{base}.{alias.name}")
     targets.discard(module)
-    # A package's own __init__ runs before its submodules, never because of them.
-    return {target for target in targets if not module.startswith(f"{target}.")}
+    return targets
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -141,6 +141,13 @@ def test_the_walk_sees_every_module_and_its_imports():
     assert "clearinghouse.directory.views" in graph["clearinghouse.app"]
     assert "clearinghouse.directory" in graph["clearinghouse.app"]  # the package's __init__ runs too
     assert "clearinghouse.extensions" in graph["clearinghouse.errors"]
+
+
+def test_a_package_init_importing_its_views_would_be_a_cycle():
+    graph = import_graph()
+    graph["clearinghouse.directory"] = {"clearinghouse.directory.views"}
+    [cycle] = find_cycles(graph)
+    assert {"clearinghouse.directory", "clearinghouse.directory.views"} <= set(cycle)
 
 
 def test_the_cycle_finder_finds_a_cycle_and_names_its_modules():
