@@ -7,7 +7,7 @@ from flask import current_app
 from alembic import context
 
 # The full-text search index is created by its own migration, not from the models: skip it.
-from clearinghouse.directory.queries import include_object
+from clearinghouse.directory.search_index import include_object
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.

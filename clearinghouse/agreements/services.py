@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from clearinghouse.accounts.models import User
-from clearinghouse.agreements import queries
 from clearinghouse.agreements.models import Agreement, AgreementKind, AgreementState
 from clearinghouse.agreements.rules import term_problems, termination_problems
 from clearinghouse.audit import services as audit
@@ -47,10 +46,6 @@ class AgreementInput:
     is_document_published: bool = False
     internal_notes: str = ""
     document: FileStorage | None = None  # a new signed PDF, if one was chosen
-
-
-def get_agreement_or_404(agreement_id: int) -> Agreement:
-    return db.one_or_404(queries.agreement_stmt(agreement_id))
 
 
 def create_agreement(actor: User, vendor: Vendor, data: AgreementInput, *, today: date | None = None) -> Agreement:

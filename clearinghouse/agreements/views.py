@@ -94,13 +94,13 @@ def create():
 @bp.get("/agreements/<int:agreement_id>")
 def show(agreement_id: int):
     today = district_today()
-    agreement = services.get_agreement_or_404(agreement_id)
+    agreement = queries.get_agreement_or_404(agreement_id)
     return render_template("agreements/show.html", agreement=agreement, today=today, state=agreement.state_on(today))
 
 
 @bp.route("/agreements/<int:agreement_id>/edit", methods=["GET", "POST"])
 def edit(agreement_id: int):
-    agreement = services.get_agreement_or_404(agreement_id)
+    agreement = queries.get_agreement_or_404(agreement_id)
     form = AgreementForm(data=agreement_data(agreement))
     _product_choices(form, agreement.vendor)
     if form.validate_on_submit():
@@ -118,7 +118,7 @@ def edit(agreement_id: int):
 
 @bp.route("/agreements/<int:agreement_id>/renew", methods=["GET", "POST"])
 def renew(agreement_id: int):
-    predecessor = services.get_agreement_or_404(agreement_id)
+    predecessor = queries.get_agreement_or_404(agreement_id)
     form = AgreementForm(data=renewal_data(predecessor, district_today()))
     _product_choices(form, predecessor.vendor)
     if form.validate_on_submit():
@@ -136,7 +136,7 @@ def renew(agreement_id: int):
 
 @bp.route("/agreements/<int:agreement_id>/terminate", methods=["GET", "POST"])
 def terminate(agreement_id: int):
-    agreement = services.get_agreement_or_404(agreement_id)
+    agreement = queries.get_agreement_or_404(agreement_id)
     form = TerminateForm(data={"version": agreement.version, "terminated_on": district_today()})
     if form.validate_on_submit():
         try:
@@ -158,7 +158,7 @@ def terminate(agreement_id: int):
 @bp.get("/agreements/<int:agreement_id>/document")
 def document(agreement_id: int):
     """The signed PDF, for staff, whether or not it is published."""
-    agreement = services.get_agreement_or_404(agreement_id)
+    agreement = queries.get_agreement_or_404(agreement_id)
     if agreement.document is None:
         abort(404)
     return send_stored_file(agreement.document, fallback=f"agreement-{agreement.id}")
