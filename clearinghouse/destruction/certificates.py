@@ -21,8 +21,6 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from werkzeug.utils import secure_filename
 
 from clearinghouse.accounts.models import User
@@ -197,15 +195,6 @@ def _check_signature(sig: Any, context: ValidationContext, has_roots: bool) -> d
         "covers_whole_document": whole,
         "summary": " ".join(parts),
     }
-
-
-def get_certificate_or_404(certificate_id: int) -> DisposalCertificate:
-    """Any certificate, for staff (vendors use portal.services, which scopes by vendor)."""
-    return db.one_or_404(
-        select(DisposalCertificate)
-        .where(DisposalCertificate.id == certificate_id)
-        .options(joinedload(DisposalCertificate.file), joinedload(DisposalCertificate.request))
-    )
 
 
 def download_name(cert: DisposalCertificate) -> str:

@@ -46,6 +46,9 @@ class RequestOrigin(StrEnum):
     DISTRICT_REQUEST = "district_request"  # opened by an officer
 
 
+# The outbox's `subject_type` of the notices about a request (its timeline lists them).
+SUBJECT_TYPE = "destruction_request"
+
 destruction_request_category = Table(
     "destruction_request_category",
     db.metadata,

@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from clearinghouse.agreements.models import Agreement
-from clearinghouse.destruction import services
+from clearinghouse.destruction import queries, services
 from clearinghouse.destruction.blueprint import bp
 from clearinghouse.destruction.forms import FilterForm, NewRequestForm, WithdrawForm
 from clearinghouse.destruction.models import DispositionNature, DispositionSchedule, RequestScope
@@ -40,7 +40,7 @@ def index():
     form.vendor_id.choices = [SelectChoice(0, "All vendors"), *_vendor_choices()]
     state = form.state.data if form.state.data in {choice.value for choice in form.state.choices} else "all"
     vendor_id = form.vendor_id.data if form.vendor_id.validate(form) else 0
-    page = services.list_requests(
+    page = queries.list_requests(
         state=state,
         vendor_id=vendor_id or None,
         page=request.args.get("page", 1, type=int),
@@ -48,7 +48,7 @@ def index():
     )
     params = {"state": state, **({"vendor_id": vendor_id} if vendor_id else {})}
     return render_template(
-        "destruction/index.html", form=form, page=page, params=params, counts=services.request_counts(), state=state
+        "destruction/index.html", form=form, page=page, params=params, counts=queries.request_counts(), state=state
     )
 
 
@@ -118,7 +118,7 @@ def new():
 
 def _load(request_id: int):
     try:
-        return services.get_request_or_404(request_id)
+        return queries.get_request_or_404(request_id)
     except NotFound:
         abort(404)
 
@@ -129,7 +129,7 @@ def _show(dr, withdraw_form: WithdrawForm | None = None, status: int = 200):
         "destruction/show.html",
         dr=dr,
         certificates=dr.certificates,
-        timeline=services.timeline(dr),
+        timeline=queries.timeline(dr),
         withdraw_form=withdraw_form,
         today=district_today(),
     ), status

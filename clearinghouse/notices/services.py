@@ -31,7 +31,7 @@ from jinja2 import TemplateNotFound
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from clearinghouse.errors import DomainError, NotFound
+from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db
 from clearinghouse.notices.models import Notice, NoticeStatus
 from clearinghouse.settings.queries import get_settings
@@ -373,24 +373,6 @@ def deliver_queued(
             report.failed[notice.purpose_key] = error
     db.session.commit()
     return report
-
-
-def list_notices(status: str = "queued", *, page: int = 1, per_page: int = 25):
-    """A page of the outbox: "queued", "failed" (queued after an error), "sent", "cancelled" or "all"."""
-    stmt = select(Notice)
-    if status == "failed":
-        stmt = stmt.where(Notice.status == NoticeStatus.QUEUED, Notice.last_error != "")
-    elif status in {s.value for s in NoticeStatus}:
-        stmt = stmt.where(Notice.status == NoticeStatus(status))
-    order = Notice.sent_at.desc() if status == "sent" else Notice.id.desc()
-    return db.paginate(stmt.order_by(order, Notice.id.desc()), page=page, per_page=per_page, error_out=False)
-
-
-def get_notice_or_404(notice_id: int) -> Notice:
-    notice = db.session.get(Notice, notice_id)
-    if notice is None:
-        raise NotFound("That notice does not exist.")
-    return notice
 
 
 def retry_now(notice: Notice, *, now: datetime | None = None) -> DeliveryReport:

@@ -7,7 +7,7 @@ same figures in a table, which is the text equivalent.
 
 from dataclasses import dataclass
 
-from clearinghouse.reports.services import Figure
+from clearinghouse.reports.queries import Figure
 
 WIDTH = 640
 LABEL_WIDTH = 250
