@@ -1,4 +1,4 @@
-"""Values every template may use: the district's settings and which pages exist."""
+"""Values every template may use: the district's settings."""
 
 from flask import Flask
 
@@ -6,8 +6,6 @@ from clearinghouse.settings.queries import get_settings
 
 
 def init_app(app: Flask) -> None:
-    endpoints = frozenset(app.view_functions)
-
     @app.context_processor
     def district_context() -> dict:
-        return {"district": get_settings(), "nav_endpoints": endpoints}
+        return {"district": get_settings()}

@@ -11,7 +11,6 @@ few minutes, so an admin's change takes effect without a restart.
 import atexit
 import logging
 import os
-from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -125,12 +124,6 @@ def configure(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
         **common,
     )
     return scheduler
-
-
-def next_sweep_at(scheduler: BaseScheduler, now: datetime) -> datetime | None:
-    """When the sweep fires next after `now` (works on a scheduler that is not started)."""
-    job = scheduler.get_job(SWEEP_JOB)
-    return job.trigger.get_next_fire_time(None, now) if job else None
 
 
 def run_blocking(app: Flask) -> None:

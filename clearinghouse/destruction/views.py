@@ -1,6 +1,6 @@
 """Officers' destruction requests (/staff/requests): the list, a new directive, a request's page, withdrawing."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -12,7 +12,7 @@ from clearinghouse.destruction.blueprint import bp
 from clearinghouse.destruction.forms import FilterForm, NewRequestForm, WithdrawForm
 from clearinghouse.destruction.models import DispositionNature, DispositionSchedule, RequestScope
 from clearinghouse.directory.models import DataCategory, Vendor
-from clearinghouse.errors import DomainError, NotFound, show_domain_error
+from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.extensions import db
 from clearinghouse.locking import show_refusal
 from clearinghouse.settings.queries import get_settings
@@ -116,13 +116,6 @@ def new():
     ), 422 if form.is_submitted() else 200
 
 
-def _load(request_id: int):
-    try:
-        return queries.get_request_or_404(request_id)
-    except NotFound:
-        abort(404)
-
-
 def _show(dr, withdraw_form: WithdrawForm | None = None, status: int = 200):
     withdraw_form = withdraw_form or WithdrawForm(version=dr.version)
     return render_template(
@@ -137,12 +130,12 @@ def _show(dr, withdraw_form: WithdrawForm | None = None, status: int = 200):
 
 @bp.get("/<int:request_id>")
 def show(request_id: int):
-    return _show(_load(request_id))
+    return _show(queries.get_request_or_404(request_id))
 
 
 @bp.post("/<int:request_id>/withdraw")
 def withdraw(request_id: int):
-    dr = _load(request_id)
+    dr = queries.get_request_or_404(request_id)
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
@@ -152,4 +145,4 @@ def withdraw(request_id: int):
         else:
             flash("Request withdrawn. The vendor has been told no certificate is needed.", "success")
             return redirect(url_for(".show", request_id=dr.id), 303)
-    return _show(_load(request_id), form, 422)
+    return _show(queries.get_request_or_404(request_id), form, 422)

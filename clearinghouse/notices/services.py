@@ -59,11 +59,6 @@ def normalize_recipients(recipients: list[str]) -> list[str]:
 KEY_BATCH = 1000  # purpose keys per existence query: well inside every driver's parameter limit
 
 
-def render_email(template: str, context: dict) -> tuple[str, str, str]:
-    """(subject, text body, html body) for templates/emails/<template>.{txt,html}."""
-    return _EmailRenderer().render(template, context)
-
-
 class _EmailRenderer:
     """Renders e-mails with the settings and base URL read once, however many it renders.
 

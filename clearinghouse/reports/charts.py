@@ -25,8 +25,7 @@ AXIS_COLOUR = "#6b6b70"
 
 @dataclass(frozen=True)
 class BarShape:
-    label: str  # shortened for the chart
-    full_label: str
+    label: str  # shortened for the chart (the table next to it has the whole label)
     value: int
     y: int  # top of the bar
     width: int
@@ -71,7 +70,6 @@ def bar_chart(figure: Figure) -> BarChart:
     shapes = [
         BarShape(
             label=_shorten(bar.label),
-            full_label=bar.label,
             value=bar.value,
             y=PADDING + index * (BAR_HEIGHT + GAP),
             width=round(span * bar.value / top),
