@@ -160,6 +160,49 @@ def test_there_are_no_import_cycles():
     assert not cycles, "Import cycles:\n" + "\n".join(" -> ".join(cycle) for cycle in cycles)
 
 
+# The modules below the domains: any domain may use them, and they import no domain package.
+FOUNDATION = (
+    "config",
+    "downloads",
+    "errors",
+    "extensions",
+    "health",
+    "locking",
+    "models_base",
+    "request_log",
+    "security",
+    "slugs",
+    "storage",
+    "storage_s3",
+    "text",
+    "timeutil",
+)
+# Every domain records audit events and queues notices, so these import no other domain (the
+# outbox reads the district's settings for the sender and the district's name).
+LEAVES = {
+    "clearinghouse.audit.models": set(),
+    "clearinghouse.audit.services": set(),
+    "clearinghouse.notices.models": set(),
+    "clearinghouse.notices.services": {"clearinghouse.settings"},
+}
+
+
+def _domains_imported(graph: dict[str, set[str]], module: str) -> set[str]:
+    own = ".".join(module.split(".")[:2])
+    return {
+        ".".join(target.split(".")[:2])
+        for target in graph[module]
+        if MODULES[".".join(target.split(".")[:2])].name == "__init__.py" and not target.startswith(f"{own}.")
+    } - {PACKAGE, own}
+
+
+def test_the_foundation_imports_no_domain_and_audit_and_notices_are_leaves():
+    graph = import_graph()
+    found = {name: _domains_imported(graph, f"{PACKAGE}.{name}") for name in FOUNDATION}
+    assert found == {name: set() for name in FOUNDATION}
+    assert {module: _domains_imported(graph, module) for module in LEAVES} == LEAVES
+
+
 def test_no_clearinghouse_import_hides_inside_a_function():
     hidden = []
     for module, path in MODULES.items():
