@@ -31,6 +31,8 @@ from clearinghouse import (
 )
 from clearinghouse.accounts import admin_views as accounts_admin_views
 from clearinghouse.accounts import cli as accounts_cli
+from clearinghouse.accounts import oidc as accounts_oidc
+from clearinghouse.accounts import oidc_views as accounts_oidc_views
 from clearinghouse.accounts import views as accounts_views
 from clearinghouse.accounts.blueprint import blueprints as accounts_blueprints
 from clearinghouse.agreements import views as agreements_views
@@ -57,6 +59,7 @@ from clearinghouse.portal import views as portal_views
 from clearinghouse.portal.blueprint import blueprints as portal_blueprints
 from clearinghouse.reports import views as reports_views
 from clearinghouse.reports.blueprint import blueprints as reports_blueprints
+from clearinghouse.settings import queries as settings_queries
 from clearinghouse.settings import views as settings_views
 from clearinghouse.settings.blueprint import blueprints as settings_blueprints
 
@@ -66,6 +69,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ROUTE_MODULES = (
     accounts_admin_views,
     accounts_cli,
+    accounts_oidc_views,
     accounts_views,
     agreements_views,
     api_views,
@@ -120,11 +124,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app, PROJECT_ROOT / "translations")  # before the blueprints: their localized rules
-    timeutil.init_app(app)
+    timeutil.init_app(app, district_zone_name=settings_queries.district_zone_name)
     text.init_app(app)
     visibility.init_app(app)
     security.init_app(app)
     storage.init_app(app)
+    accounts_oidc.init_app(app)
     errors.register_error_handlers(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

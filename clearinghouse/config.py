@@ -1,9 +1,11 @@
 """Configuration: defaults < instance/config.py < environment variables < test overrides."""
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -31,7 +33,6 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": "",
     "SMTP_STARTTLS": False,
     "SMTP_TIMEOUT": 10,
-    "REDIS_URL": "",
     "PROXY_FIX_HOPS": 0,
     "SCHEDULER_IN_PROCESS": False,
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
@@ -41,6 +42,17 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_SIZE": 25,
     # The public pages' languages: the first at /, each other one under /<code>/ (clearinghouse.i18n).
     "LANGUAGES": "en,es",
+    # District sign-in (OpenID Connect): off while OIDC_ISSUER is empty.
+    "OIDC_ISSUER": "",
+    "OIDC_CLIENT_ID": "",
+    "OIDC_CLIENT_SECRET": "",
+    "OIDC_ALLOWED_DOMAINS": (),
+    "OIDC_ADMIN_EMAILS": (),
+    "OIDC_OFFICER_EMAILS": (),
+    "OIDC_GROUPS_CLAIM": "groups",
+    "OIDC_ADMIN_GROUPS": (),
+    "OIDC_OFFICER_GROUPS": (),
+    "OIDC_TIMEOUT_SECONDS": 10,
 }
 
 # Environment variables and how to parse each; anything else in the environment is ignored.
@@ -54,13 +66,21 @@ ENV_VARS: dict[str, type] = {
     "SMTP_USERNAME": str,
     "SMTP_PASSWORD": str,
     "SMTP_STARTTLS": bool,
-    "REDIS_URL": str,
     "MAX_UPLOAD_MB": int,
     "PROXY_FIX_HOPS": int,
     "SESSION_COOKIE_SECURE": bool,
     "SCHEDULER_IN_PROCESS": bool,
     "TRUSTED_ROOTS_PEM": str,
     "LANGUAGES": str,
+    "OIDC_ISSUER": str,
+    "OIDC_CLIENT_ID": str,
+    "OIDC_CLIENT_SECRET": str,
+    "OIDC_ALLOWED_DOMAINS": tuple,
+    "OIDC_ADMIN_EMAILS": tuple,
+    "OIDC_OFFICER_EMAILS": tuple,
+    "OIDC_GROUPS_CLAIM": str,
+    "OIDC_ADMIN_GROUPS": tuple,
+    "OIDC_OFFICER_GROUPS": tuple,
 }
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -80,7 +100,72 @@ def parse_env_value(name: str, raw: str, kind: type) -> Any:
             return int(raw)
         except ValueError:
             raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+    if kind is tuple:
+        return comma_list(raw)
     return raw
+
+
+def comma_list(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """A comma-separated setting as a tuple of its non-empty items (a list from instance/config.py too)."""
+    items = value.split(",") if isinstance(value, str) else value
+    return tuple(item.strip() for item in items if item.strip())
+
+
+LOOPBACK_HOSTS = {"localhost"}
+
+
+def _is_loopback(host: str) -> bool:
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_oidc(config: dict[str, Any]) -> None:
+    """District sign-in is either off (no OIDC_* setting) or complete and consistent.
+
+    Lists are normalized in place: e-mail addresses and domains lower-case, a domain without its "@".
+    """
+    for name in ("OIDC_ALLOWED_DOMAINS", "OIDC_ADMIN_EMAILS", "OIDC_OFFICER_EMAILS"):
+        config[name] = tuple(item.lower().lstrip("@") for item in comma_list(config[name]))
+    for name in ("OIDC_ADMIN_GROUPS", "OIDC_OFFICER_GROUPS"):
+        config[name] = comma_list(config[name])
+    config["OIDC_ISSUER"] = (config["OIDC_ISSUER"] or "").strip()
+    issuer = config["OIDC_ISSUER"]
+    if not issuer:
+        others = [
+            name for name in ENV_VARS if name.startswith("OIDC_") and name != "OIDC_GROUPS_CLAIM" and config[name]
+        ]
+        if others:
+            raise ConfigError(f"{', '.join(others)} set without OIDC_ISSUER: set OIDC_ISSUER too, or remove them.")
+        return
+    parts = urlsplit(issuer)
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"OIDC_ISSUER must be the provider's https:// address, not {issuer!r}.")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigError("OIDC_ISSUER must use https:// (plain http is accepted only on this machine's loopback).")
+    for name in ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ALLOWED_DOMAINS"):
+        if not config[name]:
+            raise ConfigError(f"OIDC_ISSUER is set, so {name} must be set too.")
+    domains = set(config["OIDC_ALLOWED_DOMAINS"])
+    for domain in domains:
+        if "@" in domain or "." not in domain or any(ch.isspace() or ch == "/" for ch in domain):
+            raise ConfigError(
+                f"OIDC_ALLOWED_DOMAINS holds {domain!r}, which is not an e-mail domain like district.org."
+            )
+    for name in ("OIDC_ADMIN_EMAILS", "OIDC_OFFICER_EMAILS"):
+        for email in config[name]:
+            local, at, domain = email.rpartition("@")
+            if not (local and at):
+                raise ConfigError(f"{name} holds {email!r}, which is not an e-mail address.")
+            if domain not in domains:
+                raise ConfigError(f"{name} lists {email}, whose domain is not in OIDC_ALLOWED_DOMAINS.")
+    if (config["OIDC_ADMIN_GROUPS"] or config["OIDC_OFFICER_GROUPS"]) and not config["OIDC_GROUPS_CLAIM"].strip():
+        raise ConfigError("OIDC_ADMIN_GROUPS or OIDC_OFFICER_GROUPS is set, so OIDC_GROUPS_CLAIM must name the claim.")
+    if config["OIDC_TIMEOUT_SECONDS"] < 1:
+        raise ConfigError("OIDC_TIMEOUT_SECONDS must be at least 1.")
 
 
 def normalize_database_url(url: str) -> str:
@@ -122,6 +207,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     roots = app.config.get("TRUSTED_ROOTS_PEM")
     if roots and not Path(roots).is_file():
         raise ConfigError(f"TRUSTED_ROOTS_PEM names {roots!r}, which is not a readable file.")
+    check_oidc(app.config)
     if app.config["SESSION_COOKIE_SECURE"] or app.config["BASE_URL"].startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

@@ -1,13 +1,11 @@
-"""Values every template may use: the district's settings and which pages exist."""
+"""Values every template may use: the district's settings."""
 
 from flask import Flask
 
-from clearinghouse.settings.services import get_settings
+from clearinghouse.settings.queries import get_settings
 
 
 def init_app(app: Flask) -> None:
-    endpoints = frozenset(app.view_functions)
-
     @app.context_processor
     def district_context() -> dict:
-        return {"district": get_settings(), "nav_endpoints": endpoints}
+        return {"district": get_settings()}

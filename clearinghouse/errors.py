@@ -1,5 +1,6 @@
 """Domain errors and the site's error pages (HTML, or JSON under /api/)."""
 
+import werkzeug.exceptions
 from flask import Flask, flash, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,8 +20,15 @@ class DomainError(Exception):
         self.field = field
 
 
-class NotFound(DomainError):
-    """The record does not exist, or is not visible to this user."""
+class NotFound(werkzeug.exceptions.NotFound):
+    """The record does not exist, or is not visible to this user: the site's 404 page (JSON under /api/).
+
+    Not a DomainError: a view that shows refusals on its form lets it through to the error handler.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(description=message)
+        self.message = message
 
 
 def show_domain_error(form: FlaskForm | None, err: DomainError) -> None:
@@ -71,6 +79,10 @@ def register_error_handlers(app: Flask) -> None:
             _("This form has expired or was sent from another page. Go back, reload the page and submit it again."),
             _("Form expired"),
         )
+
+    @app.errorhandler(NotFound)
+    def record_not_found(err: NotFound):
+        return _render(404, err.message)
 
     @app.errorhandler(413)
     def too_large(err):

@@ -27,12 +27,6 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class VersionedMixin:
-    """Optimistic locking: a form carries the version it was drawn from; a stale save is refused."""
-
-    version: Mapped[int] = mapped_column(default=1, server_default="1")
-
-
 class TranslatedMixin:
     """Staff-written public text in the site's other languages, beside the default language's columns.
 

@@ -11,7 +11,6 @@ few minutes, so an admin's change takes effect without a restart.
 import atexit
 import logging
 import os
-from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -21,8 +20,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
+from clearinghouse.destruction import sweep
 from clearinghouse.extensions import db
+from clearinghouse.notices.services import deliver_queued
 from clearinghouse.settings.models import DistrictSettings
+from clearinghouse.settings.queries import get_settings
 from clearinghouse.timeutil import DEFAULT_ZONE, district_today, zone_named
 
 log = logging.getLogger(__name__)
@@ -53,8 +55,6 @@ def _schedule_settings(app: Flask) -> tuple[str, str]:
     """(sweep time, time zone) from the settings; the defaults when the database is not ready yet."""
     with app.app_context():
         try:
-            from clearinghouse.settings.services import get_settings
-
             settings = get_settings()
             return settings.sweep_time, settings.time_zone
         except SQLAlchemyError:
@@ -66,8 +66,6 @@ def _schedule_settings(app: Flask) -> tuple[str, str]:
 
 
 def run_sweep(app: Flask) -> None:
-    from clearinghouse.destruction import sweep
-
     with app.app_context():
         try:
             log.info("%s", sweep.run(district_today()).summary())
@@ -76,8 +74,6 @@ def run_sweep(app: Flask) -> None:
 
 
 def deliver_outbox(app: Flask) -> None:
-    from clearinghouse.notices.services import deliver_queued
-
     with app.app_context():
         try:
             report = deliver_queued()
@@ -128,12 +124,6 @@ def configure(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
         **common,
     )
     return scheduler
-
-
-def next_sweep_at(scheduler: BaseScheduler, now: datetime) -> datetime | None:
-    """When the sweep fires next after `now` (works on a scheduler that is not started)."""
-    job = scheduler.get_job(SWEEP_JOB)
-    return job.trigger.get_next_fire_time(None, now) if job else None
 
 
 def run_blocking(app: Flask) -> None:

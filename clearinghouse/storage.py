@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db
+from clearinghouse.storage_s3 import S3Storage
 from clearinghouse.timeutil import UTCDateTime, utcnow
 
 PDF_MAGIC = b"%PDF-"
@@ -84,8 +85,6 @@ class LocalStorage:
 def backend_for(app: Flask) -> StorageBackend:
     url = app.config.get("STORAGE_URL") or ""
     if url.startswith("s3://"):
-        from clearinghouse.storage_s3 import S3Storage
-
         return S3Storage.from_url(url)
     if url.startswith("file://"):
         return LocalStorage(url[len("file://") :])

@@ -9,8 +9,6 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 # Keys are made by storage.store_pdf (random hex); anything else is refused, as LocalStorage refuses
@@ -38,6 +36,10 @@ class S3Storage:
         if unknown:
             raise ValueError(f"STORAGE_URL has unknown options: {', '.join(sorted(unknown))}.")
         endpoint_url = query.get("endpoint_url") or None
+        # boto3 costs a tenth of a second to import: only a site that stores files in S3 pays it.
+        import boto3
+        from botocore.config import Config
+
         # Self-hosted S3 servers (MinIO, moto, Ceph) rarely have per-bucket host names.
         style = query.get("addressing_style") or ("path" if endpoint_url else "auto")
         client = boto3.session.Session().client(

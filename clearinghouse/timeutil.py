@@ -1,17 +1,22 @@
 """Time: aware UTC instants in storage, district-calendar dates for rules and display."""
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel import dates as babel_dates
-from flask import has_app_context
+from flask import Flask, current_app, has_app_context
 from flask_babel import get_locale, gettext
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
 DEFAULT_ZONE = "America/New_York"
 DEFAULT_LOCALE = "en"
+BABEL_EXTENSION = "babel"  # where Flask-Babel keeps itself in app.extensions
+# The app's extension key for the callable that names the district's zone. timeutil sits below
+# every domain and imports none of them: the settings domain's reader is handed in by create_app.
+ZONE_PROVIDER = "clearinghouse_district_zone"
 
 
 def utcnow() -> datetime:
@@ -48,11 +53,11 @@ def zone_named(name: str) -> ZoneInfo:
 
 
 def district_zone() -> ZoneInfo:
-    """The district's time zone, from its settings (cached per request by the settings module)."""
+    """The district's time zone, from the app's zone provider (the settings); the default without one."""
     if has_app_context():
-        from clearinghouse.settings.services import get_settings
-
-        return zone_named(get_settings().time_zone)
+        zone_name = current_app.extensions.get(ZONE_PROVIDER)
+        if zone_name is not None:
+            return zone_named(zone_name())
     return ZoneInfo(DEFAULT_ZONE)
 
 
@@ -65,9 +70,14 @@ def to_district(value: datetime) -> datetime:
     return value.astimezone(district_zone())
 
 
+def _translates() -> bool:
+    """Whether the app renders languages: create_app sets Flask-Babel up; a bare app (a unit test's) has none."""
+    return has_app_context() and BABEL_EXTENSION in current_app.extensions
+
+
 def _reader_locale() -> Locale:
-    """The language being rendered (a page's, or an e-mail's); English outside any app."""
-    return get_locale() or Locale.parse(DEFAULT_LOCALE)
+    """The language being rendered (a page's, or an e-mail's); English outside an app that translates."""
+    return (get_locale() if _translates() else None) or Locale.parse(DEFAULT_LOCALE)
 
 
 def format_date(value: date | datetime | None) -> str:
@@ -86,10 +96,15 @@ def format_datetime(value: datetime | None) -> str:
     local = to_district(value)
     # CLDR puts a narrow no-break space before AM/PM; a plain space reads the same and copies cleanly.
     clock = babel_dates.format_time(local, format="short", locale=_reader_locale()).replace("\u202f", " ")
-    return gettext("%(date)s at %(time)s %(zone)s", date=format_date(local.date()), time=clock, zone=local.tzname())
+    day, zone = format_date(local.date()), local.tzname()
+    if not _translates():
+        return f"{day} at {clock} {zone}"
+    return gettext("%(date)s at %(time)s %(zone)s", date=day, time=clock, zone=zone)
 
 
-def init_app(app) -> None:
+def init_app(app: Flask, *, district_zone_name: Callable[[], str]) -> None:
+    """Register the zone provider and the date filters."""
+    app.extensions[ZONE_PROVIDER] = district_zone_name
     app.jinja_env.filters["district_date"] = format_date
     app.jinja_env.filters["district_datetime"] = format_datetime
     app.jinja_env.filters["iso_date"] = lambda d: d.isoformat() if d else ""

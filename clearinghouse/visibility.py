@@ -216,6 +216,8 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "last_login_at": staff("People are not part of the public record."),
         "created_at": BOOKKEEPING,
         "updated_at": BOOKKEEPING,
+        "oidc_issuer": staff("The district's sign-in service of a staff account; people are not public."),
+        "oidc_subject": staff("A staff account's id at the district's sign-in service; people are not public."),
     },
     "invitation": {
         "id": staff("Bookkeeping of sign-up links."),

@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from flask import current_app
@@ -6,7 +7,7 @@ from flask import current_app
 from alembic import context
 
 # The full-text search index is created by its own migration, not from the models: skip it.
-from clearinghouse.directory.queries import include_object
+from clearinghouse.directory.search_index import include_object
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -105,9 +106,37 @@ def run_migrations_online():
         context.configure(
             connection=connection, target_metadata=get_metadata(), include_object=include_object, **conf_args
         )
-
-        with context.begin_transaction():
+        with sqlite_foreign_keys_off(connection), context.begin_transaction():
             context.run_migrations()
+            check_sqlite_foreign_keys(connection)
+
+
+@contextmanager
+def sqlite_foreign_keys_off(connection):
+    """SQLite batch migrations rebuild a table by copying it and dropping the old one; with foreign keys
+    on, that DROP deletes the old rows first, which fails on (or cascades to) the rows pointing at them.
+    The pragma only works outside a transaction, so it is set before the migrations' transaction, and
+    set back afterwards because the pooled connection goes on serving the app."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+    try:
+        yield
+    finally:
+        connection.rollback()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+
+
+def check_sqlite_foreign_keys(connection):
+    """Refuse to commit migrations that left a row pointing at nothing (checked while the pragma is off)."""
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"The migration left rows whose foreign keys point at nothing: {broken[:5]}")
 
 
 if context.is_offline_mode():

@@ -166,6 +166,19 @@ def officer_id(app) -> int:
 
 
 @pytest.fixture
+def requester_id(app) -> int:
+    """A teacher whose account the district's identity provider created (no password)."""
+    return _user(
+        app,
+        role="requester",
+        email="teacher@district.example",
+        password=None,
+        oidc_issuer="https://sign-in.district.example",
+        oidc_subject="teacher-subject",
+    )
+
+
+@pytest.fixture
 def vendor_user_id(app) -> int:
     with in_app(app):
         vendor = factories.make_vendor(name="Own Vendor Inc.")

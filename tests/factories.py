@@ -59,7 +59,7 @@ def make_user(
             name=overrides.pop("name", f"Test User {n}"),
             role=Role(role),
             vendor_id=vendor.id if vendor else overrides.pop("vendor_id", None),
-            password_hash=password_hash(password) if password else "",
+            password_hash=password_hash(password) if password else None,
             **overrides,
         )
     )

@@ -4,7 +4,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from clearinghouse.accounts import services
+from clearinghouse.accounts import queries, services
 from clearinghouse.accounts.blueprint import admin_bp as bp
 from clearinghouse.accounts.forms import ActionForm, InviteVendorUserForm, StaffUserForm
 from clearinghouse.errors import DomainError, show_domain_error
@@ -19,7 +19,7 @@ def _actor():
 @bp.get("/")
 def users():
     page = request.args.get("page", 1, type=int)
-    pagination, rows = services.list_users(page, current_app.config["PAGE_SIZE"])
+    pagination, rows = queries.list_users(page, current_app.config["PAGE_SIZE"])
     return render_template(
         "accounts/users.html", pagination=pagination, rows=rows, now=utcnow(), action_form=ActionForm()
     )
@@ -45,12 +45,12 @@ def create():
 @bp.route("/invite", methods=["GET", "POST"])
 def invite():
     form = InviteVendorUserForm()
-    form.set_vendors(services.vendor_choices())
+    form.set_vendors(queries.vendor_choices())
     if request.method == "GET" and request.args.get("vendor_id", type=int):
         form.vendor_id.data = request.args.get("vendor_id", type=int)
     if form.validate_on_submit():
         try:
-            vendor = services.get_vendor_or_none(form.vendor_id.data)
+            vendor = queries.get_vendor_or_none(form.vendor_id.data)
             if vendor is None:
                 raise DomainError("Choose the vendor.", field="vendor_id")
             user = services.invite_vendor_user(vendor, form.email.data, form.name.data, actor=_actor())
@@ -69,7 +69,7 @@ def invite():
 def _act(user_id: int, action, success: str, *, vendor_only: bool = False) -> Response:
     """Run one user action behind a CSRF-checked button, then back to the list with a message."""
     form = ActionForm()
-    user = services.get_vendor_user_or_404(user_id) if vendor_only else services.get_user_or_404(user_id)
+    user = queries.get_vendor_user_or_404(user_id) if vendor_only else queries.get_user_or_404(user_id)
     if form.validate_on_submit():
         try:
             action(user, actor=_actor())

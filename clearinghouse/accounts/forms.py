@@ -6,10 +6,9 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitF
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
-from clearinghouse.accounts.models import EMAIL_MAX, PASSWORD_MIN_LENGTH, Role
+from clearinghouse.accounts.models import EMAIL_MAX, NAME_MAX, PASSWORD_MIN_LENGTH, Role
 from clearinghouse.accounts.passwords import PASSWORD_MAX_LENGTH
 
-NAME_MAX = 200
 PASSWORD_HINT = (
     f"At least {PASSWORD_MIN_LENGTH} characters. A few unrelated words work well; common passwords "
     "and your e-mail name are refused."

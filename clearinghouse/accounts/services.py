@@ -8,9 +8,7 @@ the outbox inside that unit of work and delivered after the commit.
 import hashlib
 import math
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -22,15 +20,19 @@ from sqlalchemy.orm import joinedload
 
 from clearinghouse.accounts import passwords, throttle
 from clearinghouse.accounts.models import EMAIL_MAX, STAFF_ROLES, Invitation, Role, User
+from clearinghouse.audit import services as audit
+from clearinghouse.directory.models import Vendor
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.notices import services as notices
 from clearinghouse.timeutil import utcnow
-
-if TYPE_CHECKING:
-    from clearinghouse.directory.models import Vendor
 
 # Shown on the public sign-in page, in its language.
 SIGN_IN_FAILED = _l("That e-mail address and password do not match an active account. Check them and try again.")
+SIGNS_IN_WITH_DISTRICT_ACCOUNT = (
+    "Your account signs in with your district account, so it has no password here. "
+    "Use “Sign in with your district account” on the sign-in page."
+)
 INVITATION_SALT = "clearinghouse.invitation"
 AUDIT_EXCLUDE = ("updated_at", "version", "password_hash", "session_version", "last_login_at")
 
@@ -69,28 +71,6 @@ INVITATION_REVOKED = (
 )
 
 
-def _audit():
-    """The audit service, imported on first use: audit.models imports accounts.models, so a module-level
-    import here is circular whenever the audit package loads first."""
-    from clearinghouse.audit import services
-
-    return services
-
-
-def _vendor_model() -> type["Vendor"]:
-    """Imported on first use: the directory package loads the audit package, which needs this one."""
-    from clearinghouse.directory.models import Vendor
-
-    return Vendor
-
-
-def _notices():
-    """The outbox service, imported on first use for the same reason (it reads the settings, which audit)."""
-    from clearinghouse.notices import services
-
-    return services
-
-
 def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
@@ -112,7 +92,7 @@ def _email_is_free(email: str) -> None:
 
 
 def _changes(user: User) -> dict[str, list]:
-    return _audit().pending_changes(user, exclude=AUDIT_EXCLUDE)
+    return audit.pending_changes(user, exclude=AUDIT_EXCLUDE)
 
 
 # --- signing in and out ---------------------------------------------------------------------------
@@ -131,14 +111,14 @@ def sign_in(email: str, password: str, *, address: str, now: datetime | None = N
     if isinstance(attempt, timedelta):
         raise SignInThrottled(attempt)
     user = db.session.scalar(select(User).where(User.email == email)) if email else None
-    matches = passwords.verify_password(user.password_hash if user else "", password or "")
+    matches = passwords.verify_password((user.password_hash or "") if user else "", password or "")
     if user is None or not matches or not user.is_active:
         raise DomainError(str(SIGN_IN_FAILED))  # the attempt's rows stay: they are the failure's record
     with unit_of_work():
         throttle.forget_attempt(attempt)
         throttle.clear_account(email)
         user.last_login_at = now
-        _audit().record(user, "user.signed_in", user, label=user.email)
+        audit.record(user, "user.signed_in", user, label=user.email)
     return user
 
 
@@ -151,9 +131,11 @@ def sign_out(user: User) -> None:
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """Set a new password after checking the current one; ends the user's other sessions.
 
-    Raises DomainError on `current_password` or `new_password`.
+    Raises DomainError on `current_password` or `new_password`, or for an account of the district's provider.
     """
-    if not passwords.verify_password(user.password_hash, current_password or ""):
+    if user.signs_in_with_provider:
+        raise DomainError(SIGNS_IN_WITH_DISTRICT_ACCOUNT)
+    if not passwords.verify_password(user.password_hash or "", current_password or ""):
         raise DomainError("That is not your current password.", field="current_password")
     if current_password == new_password:
         raise DomainError("Choose a password different from your current one.", field="new_password")
@@ -161,7 +143,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     with unit_of_work():
         user.password_hash = passwords.hash_password(new_password)
         user.session_version += 1
-        _audit().record(user, "user.password_changed", user, {"password": ["(hidden)", "(changed)"]}, label=user.email)
+        audit.record(user, "user.password_changed", user, {"password": ["(hidden)", "(changed)"]}, label=user.email)
 
 
 # --- staff users ----------------------------------------------------------------------------------
@@ -183,7 +165,7 @@ def create_admin(email: str, name: str, password: str) -> User:
         )
         db.session.add(user)
         changes = _changes(user)
-        _audit().record(None, "user.created", user, changes, label=email)
+        audit.record(None, "user.created", user, changes, label=email)
     return user
 
 
@@ -205,10 +187,15 @@ def create_staff_user(email: str, name: str, role: Role | str, *, actor: User, n
     _email_is_free(email)
     with unit_of_work():
         user = User(
-            email=email, name=name.strip()[:200], role=role, password_hash="", is_active_account=True, session_version=1
+            email=email,
+            name=name.strip()[:200],
+            role=role,
+            password_hash=None,
+            is_active_account=True,
+            session_version=1,
         )
         db.session.add(user)
-        _audit().record(actor, "user.created", user, _changes(user), label=email)
+        audit.record(actor, "user.created", user, _changes(user), label=email)
         _invitation, notice_ids = _invite(user, actor=actor, now=now)
     _deliver(notice_ids)
     return user
@@ -217,7 +204,10 @@ def create_staff_user(email: str, name: str, role: Role | str, *, actor: User, n
 def _last_active_admin(user: User) -> bool:
     others = db.session.scalar(
         select(func.count(User.id)).where(
-            User.role == Role.ADMIN, User.is_active_account.is_(True), User.password_hash != "", User.id != user.id
+            User.role == Role.ADMIN,
+            User.is_active_account.is_(True),
+            User.password_hash.is_not(None) | User.oidc_subject.is_not(None),
+            User.id != user.id,
         )
     )
     return user.is_admin and others == 0
@@ -242,7 +232,7 @@ def deactivate_user(user: User, *, actor: User, now: datetime | None = None) -> 
         user.session_version += 1
         changes = _changes(user)
         _revoke_pending(user, now)
-        _audit().record(actor, "user.deactivated", user, changes, label=user.email)
+        audit.record(actor, "user.deactivated", user, changes, label=user.email)
 
 
 def reactivate_user(user: User, *, actor: User) -> None:
@@ -252,7 +242,7 @@ def reactivate_user(user: User, *, actor: User) -> None:
         raise DomainError(f"{user.email} is already active.")
     with unit_of_work():
         user.is_active_account = True
-        _audit().record(actor, "user.reactivated", user, _changes(user), label=user.email)
+        audit.record(actor, "user.reactivated", user, _changes(user), label=user.email)
 
 
 # --- vendor users and invitations ---------------------------------------------------------------
@@ -273,12 +263,12 @@ def invite_vendor_user(vendor: "Vendor", email: str, name: str, *, actor: User, 
             name=name.strip()[:200],
             role=Role.VENDOR,
             vendor_id=vendor.id,
-            password_hash="",
+            password_hash=None,
             is_active_account=True,
             session_version=1,
         )
         db.session.add(user)
-        _audit().record(actor, "user.invited", user, _changes(user), label=email)
+        audit.record(actor, "user.invited", user, _changes(user), label=email)
         _invitation, notice_ids = _invite(user, actor=actor, now=now)
     _deliver(notice_ids)
     return user
@@ -291,6 +281,8 @@ def resend_invitation(user: User, *, actor: User, now: datetime | None = None) -
     """
     if user.role != Role.VENDOR:
         _require_admin(actor)
+    if user.signs_in_with_provider:
+        raise DomainError(f"{user.email} signs in with the district's account and needs no invitation.")
     if user.password_hash:
         raise DomainError(f"{user.email} has already set a password; they can sign in.")
     if not user.is_active_account:
@@ -299,7 +291,7 @@ def resend_invitation(user: User, *, actor: User, now: datetime | None = None) -
     with unit_of_work():
         _revoke_pending(user, now)
         invitation, notice_ids = _invite(user, actor=actor, now=now)
-        _audit().record(actor, "user.invitation_resent", user, label=user.email)
+        audit.record(actor, "user.invitation_resent", user, label=user.email)
     _deliver(notice_ids)
     return invitation
 
@@ -342,7 +334,7 @@ def _invite(user: User, *, actor: User | None, now: datetime | None) -> tuple[In
     db.session.add(invitation)
     db.session.flush()
     link_token = _serializer().dumps(raw)
-    notice = _notices().queue_notice(
+    notice = notices.queue_notice(
         f"invitation:{invitation.id}",
         [user.email],
         "invitation",
@@ -364,7 +356,7 @@ def _invite(user: User, *, actor: User | None, now: datetime | None) -> tuple[In
 def _deliver(notice_ids: list[int]) -> None:
     """Send the invitation e-mail now; a failure leaves it queued in the outbox for a retry."""
     if notice_ids:
-        _notices().deliver_queued(notice_ids=notice_ids)
+        notices.deliver_queued(notice_ids=notice_ids)
 
 
 def find_invitation(link_token: str, *, now: datetime | None = None) -> Invitation:
@@ -416,66 +408,5 @@ def accept_invitation(invitation: Invitation, name: str, password: str, *, now: 
         user.name = name.strip()[:200] or user.name
         user.password_hash = passwords.hash_password(password)
         user.last_login_at = now
-        _audit().record(user, "user.invitation_accepted", user, _changes(user), label=user.email)
+        audit.record(user, "user.invitation_accepted", user, _changes(user), label=user.email)
     return user
-
-
-# --- reading ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UserRow:
-    user: User
-    pending: Invitation | None  # the newest invitation that is not used or withdrawn
-
-    def status(self, now: datetime) -> tuple[str, str]:
-        """(label, badge kind) for the users list."""
-        if not self.user.is_active_account:
-            return "Deactivated", "bad"
-        if self.user.password_hash:
-            return "Active", "ok"
-        if self.pending is not None and self.pending.expires_at > now:
-            return "Invitation sent", "warn"
-        return "Invitation expired", "bad"
-
-
-def list_users(page: int, per_page: int, *, now: datetime | None = None):
-    """A page of users (staff first, then vendor users by vendor), each with its pending invitation.
-
-    Two queries whatever the page size: the users with their vendors, then their pending invitations.
-    """
-    Vendor = _vendor_model()
-    stmt = (
-        select(User)
-        .outerjoin(User.vendor)
-        .options(joinedload(User.vendor))
-        .order_by(User.role == Role.VENDOR, Vendor.name, User.email)
-    )
-    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
-    ids = [user.id for user in pagination.items]
-    pending: dict[int, Invitation] = {}
-    if ids:
-        rows = db.session.scalars(
-            select(Invitation)
-            .where(Invitation.user_id.in_(ids), Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
-            .order_by(Invitation.created_at)
-        )
-        pending = {invitation.user_id: invitation for invitation in rows}  # the newest wins
-    return pagination, [UserRow(user, pending.get(user.id)) for user in pagination.items]
-
-
-def get_user_or_404(user_id: int) -> User:
-    return db.get_or_404(User, user_id)
-
-
-def get_vendor_user_or_404(user_id: int) -> User:
-    return db.one_or_404(select(User).where(User.id == user_id, User.role == Role.VENDOR))
-
-
-def vendor_choices() -> list[tuple[int, str]]:
-    Vendor = _vendor_model()
-    return [(v.id, v.name) for v in db.session.execute(select(Vendor.id, Vendor.name).order_by(Vendor.name))]
-
-
-def get_vendor_or_none(vendor_id: int | None) -> "Vendor | None":
-    return db.session.get(_vendor_model(), vendor_id) if vendor_id else None

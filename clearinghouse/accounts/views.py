@@ -6,10 +6,10 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from clearinghouse.accounts import services
+from clearinghouse.accounts import oidc, services
 from clearinghouse.accounts.blueprint import bp
 from clearinghouse.accounts.forms import PASSWORD_HINT, AcceptInvitationForm, ChangePasswordForm, LoginForm
-from clearinghouse.accounts.models import User
+from clearinghouse.accounts.models import Role, User
 from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.security import role_required
 
@@ -27,14 +27,18 @@ def safe_next(target: str | None) -> str | None:
 
 
 def home_for(user: User) -> str:
-    """Where a user lands after signing in: the staff dashboard or the vendor portal."""
-    endpoint = "agreements.dashboard" if user.is_staff else "portal.home"
+    """Where a user lands after signing in: the staff dashboard, the vendor portal, or (a requester) the home page."""
+    endpoint = {
+        Role.ADMIN: "agreements.dashboard",
+        Role.OFFICER: "agreements.dashboard",
+        Role.VENDOR: "portal.home",
+    }.get(user.role, "directory.home")
     if endpoint not in current_app.view_functions:
         endpoint = "directory.home"
     return url_for(endpoint)
 
 
-def _start_session(user: User) -> None:
+def start_session(user: User) -> None:
     """A fresh session for the signed-in user: nothing from before survives, not even the CSRF token."""
     session.clear()
     login_user(user)
@@ -57,11 +61,11 @@ def login():
             flash(err.message, "error")
             status = 422
         else:
-            _start_session(user)
+            start_session(user)
             return redirect(safe_next(request.args.get("next")) or home_for(user))
     elif form.is_submitted():
         status = 422
-    return render_template("accounts/login.html", form=form), status
+    return render_template("accounts/login.html", form=form, district_sign_in=oidc.is_enabled()), status
 
 
 @bp.post("/logout", localized=False)
@@ -114,7 +118,7 @@ def accept_invitation(token: str):
         except DomainError as err:
             show_domain_error(form, err)
         else:
-            _start_session(user)
+            start_session(user)
             flash("Welcome! Your password is set and you are signed in.", "success")
             return redirect(home_for(user))
     return render_template(

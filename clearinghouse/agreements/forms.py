@@ -12,7 +12,8 @@ from clearinghouse.agreements.models import Agreement, AgreementKind
 from clearinghouse.agreements.models import _add_years as add_years  # leap-day safe, same rule as term_ends_on
 from clearinghouse.agreements.rules import term_problems
 from clearinghouse.agreements.services import AgreementInput
-from clearinghouse.directory.staff_forms import MultiCheckboxField, VersionField, choices, optional_int, strip
+from clearinghouse.directory.staff_forms import MultiCheckboxField, choices, optional_int, strip
+from clearinghouse.locking import VersionField
 from clearinghouse.timeutil import district_today
 
 

@@ -9,7 +9,8 @@ from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clearinghouse.extensions import db
-from clearinghouse.models_base import TimestampMixin, VersionedMixin, str_enum
+from clearinghouse.locking import VersionedMixin
+from clearinghouse.models_base import TimestampMixin, str_enum
 
 if TYPE_CHECKING:
     from clearinghouse.directory.models import Product, Vendor
@@ -83,6 +84,7 @@ def _add_years(day: date, years: int) -> date:
 
 class Agreement(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "agreement"
+    record_phrase = "this agreement"
     id: Mapped[int] = mapped_column(primary_key=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"), index=True)
     kind: Mapped[AgreementKind] = mapped_column(str_enum(AgreementKind), default=AgreementKind.NDPA)

@@ -189,3 +189,7 @@ def dashboard(today: date) -> Dashboard:
         )
     )
     return board
+
+
+def get_agreement_or_404(agreement_id: int) -> Agreement:
+    return db.one_or_404(agreement_stmt(agreement_id))

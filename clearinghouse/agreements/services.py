@@ -19,19 +19,16 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from clearinghouse.accounts.models import User
-from clearinghouse.agreements import queries
 from clearinghouse.agreements.models import Agreement, AgreementKind, AgreementState
 from clearinghouse.agreements.rules import term_problems, termination_problems
 from clearinghouse.audit import services as audit
 from clearinghouse.audit.wording import Wording, agreement_term
 from clearinghouse.directory.models import Product, Vendor
-from clearinghouse.directory.services import check_version, claim_version
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.locking import check_version, claim_version
 from clearinghouse.storage import StoredFile, storage, store_pdf
 from clearinghouse.timeutil import district_today, format_date
-
-NOUN = "agreement"
 
 
 @dataclass
@@ -50,10 +47,6 @@ class AgreementInput:
     is_document_published: bool = False
     internal_notes: str = ""
     document: FileStorage | None = None  # a new signed PDF, if one was chosen
-
-
-def get_agreement_or_404(agreement_id: int) -> Agreement:
-    return db.one_or_404(queries.agreement_stmt(agreement_id))
 
 
 def create_agreement(actor: User, vendor: Vendor, data: AgreementInput, *, today: date | None = None) -> Agreement:
@@ -83,13 +76,13 @@ def update_agreement(
     """Save the edit form. The vendor stays. Raises StaleVersion when someone saved the agreement
     after this form was drawn, or DomainError as create_agreement does."""
     today = today or district_today()
-    check_version(agreement, version, NOUN)
+    check_version(agreement, version)
     products = _check(
         agreement.vendor, data, today=today, has_document=agreement.document_id is not None, exclude_id=agreement.id
     )
     before = _public_facts(agreement)
     with _files_removed_on_failure() as stored, unit_of_work():
-        claim_version(agreement, version, NOUN)
+        claim_version(agreement, version)
         _apply(agreement, data, products)
         document_changes = _attach_document(agreement, data.document, stored)
         changes = {**audit.pending_changes(agreement), **document_changes}
@@ -113,7 +106,7 @@ def renew_agreement(
     create_agreement does; StaleVersion when the predecessor changed meanwhile.
     """
     today = today or district_today()
-    check_version(predecessor, version, NOUN)
+    check_version(predecessor, version)
     if predecessor.renewed_by_id is not None:
         raise DomainError("This agreement has already been renewed. Open its renewal to change it.")
     if predecessor.signed_on is None:
@@ -129,7 +122,7 @@ def renew_agreement(
             field="effective_on",
         )
     with _files_removed_on_failure() as stored, unit_of_work():
-        claim_version(predecessor, version, NOUN)
+        claim_version(predecessor, version)
         successor = Agreement(vendor_id=predecessor.vendor_id, vendor=predecessor.vendor)
         db.session.add(successor)
         _apply(successor, data, products)
@@ -163,7 +156,7 @@ def terminate_agreement(
     before it took effect or after its term ends, or without a reason; StaleVersion as above.
     """
     today = today or district_today()
-    check_version(agreement, version, NOUN)
+    check_version(agreement, version)
     if agreement.signed_on is None:
         raise DomainError("A draft was never in force, so there is nothing to terminate. Edit the draft instead.")
     if agreement.terminated_on is not None:
@@ -186,7 +179,7 @@ def terminate_agreement(
         )
     before = _public_facts(agreement)
     with unit_of_work():
-        claim_version(agreement, version, NOUN)
+        claim_version(agreement, version)
         agreement.terminated_on = terminated_on
         agreement.termination_reason = reason.strip()
         audit.record(actor, "agreement.terminated", agreement, audit.pending_changes(agreement), label=label(agreement))

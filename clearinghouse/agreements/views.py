@@ -1,8 +1,6 @@
 """Staff pages for agreements (/staff/agreements) and the staff dashboard (/staff/)."""
 
-import io
-
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -17,13 +15,13 @@ from clearinghouse.agreements.forms import (
     agreement_data,
     renewal_data,
 )
-from clearinghouse.agreements.models import Agreement, AgreementState
+from clearinghouse.agreements.models import AgreementState
 from clearinghouse.directory.models import Product, Vendor
-from clearinghouse.directory.services import StaleVersion
 from clearinghouse.directory.staff_forms import choices
+from clearinghouse.downloads import send_stored_file
 from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.extensions import db
-from clearinghouse.storage import storage
+from clearinghouse.locking import show_refusal
 from clearinghouse.timeutil import district_today
 
 
@@ -43,13 +41,6 @@ def _product_choices(form: AgreementForm, vendor: Vendor) -> None:
 
 def _status(form: AgreementForm | TerminateForm) -> int:
     return 422 if form.is_submitted() else 200
-
-
-def _refused(form: AgreementForm | TerminateForm, err: DomainError, agreement: Agreement | None) -> None:
-    show_domain_error(form, err)
-    if isinstance(err, StaleVersion) and agreement is not None:
-        db.session.refresh(agreement)
-        form.version.refresh(agreement.version)
 
 
 @bp.get("/")
@@ -103,20 +94,20 @@ def create():
 @bp.get("/agreements/<int:agreement_id>")
 def show(agreement_id: int):
     today = district_today()
-    agreement = services.get_agreement_or_404(agreement_id)
+    agreement = queries.get_agreement_or_404(agreement_id)
     return render_template("agreements/show.html", agreement=agreement, today=today, state=agreement.state_on(today))
 
 
 @bp.route("/agreements/<int:agreement_id>/edit", methods=["GET", "POST"])
 def edit(agreement_id: int):
-    agreement = services.get_agreement_or_404(agreement_id)
+    agreement = queries.get_agreement_or_404(agreement_id)
     form = AgreementForm(data=agreement_data(agreement))
     _product_choices(form, agreement.vendor)
     if form.validate_on_submit():
         try:
             services.update_agreement(agreement, current_user, form.to_input(), version=form.version.data)
         except DomainError as err:
-            _refused(form, err, agreement)
+            show_refusal(form, err, agreement)
         else:
             flash("Agreement saved.", "success")
             return redirect(url_for(".show", agreement_id=agreement.id))
@@ -127,14 +118,14 @@ def edit(agreement_id: int):
 
 @bp.route("/agreements/<int:agreement_id>/renew", methods=["GET", "POST"])
 def renew(agreement_id: int):
-    predecessor = services.get_agreement_or_404(agreement_id)
+    predecessor = queries.get_agreement_or_404(agreement_id)
     form = AgreementForm(data=renewal_data(predecessor, district_today()))
     _product_choices(form, predecessor.vendor)
     if form.validate_on_submit():
         try:
             successor = services.renew_agreement(predecessor, current_user, form.to_input(), version=form.version.data)
         except DomainError as err:
-            _refused(form, err, predecessor)
+            show_refusal(form, err, predecessor)
         else:
             flash(f"Renewal saved. It replaces the agreement of {predecessor.vendor.name} it renews.", "success")
             return redirect(url_for(".show", agreement_id=successor.id))
@@ -145,7 +136,7 @@ def renew(agreement_id: int):
 
 @bp.route("/agreements/<int:agreement_id>/terminate", methods=["GET", "POST"])
 def terminate(agreement_id: int):
-    agreement = services.get_agreement_or_404(agreement_id)
+    agreement = queries.get_agreement_or_404(agreement_id)
     form = TerminateForm(data={"version": agreement.version, "terminated_on": district_today()})
     if form.validate_on_submit():
         try:
@@ -157,7 +148,7 @@ def terminate(agreement_id: int):
                 reason=form.reason.data,
             )
         except DomainError as err:
-            _refused(form, err, agreement)
+            show_refusal(form, err, agreement)
         else:
             flash("Agreement terminated. The public record shows the day it ends.", "success")
             return redirect(url_for(".show", agreement_id=agreement.id))
@@ -167,12 +158,7 @@ def terminate(agreement_id: int):
 @bp.get("/agreements/<int:agreement_id>/document")
 def document(agreement_id: int):
     """The signed PDF, for staff, whether or not it is published."""
-    agreement = services.get_agreement_or_404(agreement_id)
+    agreement = queries.get_agreement_or_404(agreement_id)
     if agreement.document is None:
         abort(404)
-    data = storage().read(agreement.document.storage_key)
-    response = send_file(
-        io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=agreement.document.original_name
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_stored_file(agreement.document, fallback=f"agreement-{agreement.id}")

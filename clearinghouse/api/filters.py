@@ -11,7 +11,8 @@ from sqlalchemy import ColumnElement, false, select
 from werkzeug.datastructures import MultiDict
 
 from clearinghouse.directory.models import DataCategory, DataElement, ProductStatus, School
-from clearinghouse.directory.queries import SEARCH_TEXT_MAX, AgreementFilter, DirectoryFilters, StatusFilter, is_slug
+from clearinghouse.directory.queries import AgreementFilter, DirectoryFilters, StatusFilter, is_slug
+from clearinghouse.directory.search import SEARCH_TEXT_MAX
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db
 

@@ -12,6 +12,7 @@ from clearinghouse.api.filters import ProductQuery
 from clearinghouse.destruction import public as destruction_public
 from clearinghouse.directory import queries as directory_queries
 from clearinghouse.directory.models import DataCategory, DataElement, DataUse, Product, Vendor
+from clearinghouse.directory.search import search_hits
 from clearinghouse.extensions import db
 
 PRODUCT_DETAILS = (
@@ -44,7 +45,7 @@ def list_products(query: ProductQuery, page: int, per_page: int, today: date) ->
     stmt = select(Product).join(Product.vendor).where(*query.clauses(today))
     terms = query.filters.terms
     if terms:
-        hits = directory_queries.search_hits(terms)
+        hits = search_hits(terms)
         stmt = stmt.join(hits, hits.c.product_id == Product.id)
     stmt = stmt.options(contains_eager(Product.vendor), *PRODUCT_DETAILS).order_by(
         Product.name, Vendor.name, Product.id

@@ -1,14 +1,16 @@
 """Append-only records: the staff audit log and the public disclosure revisions."""
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from clearinghouse.accounts.models import User
 from clearinghouse.extensions import db
 from clearinghouse.timeutil import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from clearinghouse.accounts.models import User
 
 
 class AuditEvent(db.Model):
@@ -27,7 +29,7 @@ class AuditEvent(db.Model):
     record_label: Mapped[str] = mapped_column(String(300), default="")
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # field: [before, after]
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped["User | None"] = relationship("User")
 
 
 class DisclosureRevision(db.Model):

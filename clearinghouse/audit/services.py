@@ -3,16 +3,18 @@
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import has_request_context, request
 from sqlalchemy import inspect, select
 
-from clearinghouse.accounts.models import User
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
 from clearinghouse.audit.wording import Wording
 from clearinghouse.extensions import db
+
+if TYPE_CHECKING:
+    from clearinghouse.accounts.models import User
 
 SYSTEM_LABEL = "System (daily sweep)"
 
@@ -84,7 +86,7 @@ def _system_label() -> str:
 
 
 def record(
-    actor: User | None,
+    actor: "User | None",
     action: str,
     target: db.Model,
     changes: dict[str, list] | None = None,

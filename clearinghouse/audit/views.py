@@ -12,7 +12,7 @@ from clearinghouse.audit.blueprint import bp, staff_bp
 from clearinghouse.audit.feed import ATOM_TYPE, build_feed
 from clearinghouse.audit.forms import AuditFilterForm, ChangesFilterForm
 from clearinghouse.audit.wording import revision_text
-from clearinghouse.settings.services import get_settings
+from clearinghouse.settings.queries import get_settings
 from clearinghouse.timeutil import utcnow
 
 CHANGES_PER_PAGE = 30

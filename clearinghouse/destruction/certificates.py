@@ -21,16 +21,15 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from werkzeug.utils import secure_filename
 
 from clearinghouse.accounts.models import User
 from clearinghouse.destruction import services
 from clearinghouse.destruction.models import DestructionRequest, DisposalCertificate, DisposalMethod
+from clearinghouse.downloads import send_stored_file
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db
-from clearinghouse.storage import PDF_MAGIC, StoredFile, read_upload, storage, store_pdf
+from clearinghouse.storage import PDF_MAGIC, read_upload, storage, store_pdf
 from clearinghouse.timeutil import format_datetime
 
 log = logging.getLogger(__name__)
@@ -198,15 +197,6 @@ def _check_signature(sig: Any, context: ValidationContext, has_roots: bool) -> d
     }
 
 
-def get_certificate_or_404(certificate_id: int) -> DisposalCertificate:
-    """Any certificate, for staff (vendors use portal.services, which scopes by vendor)."""
-    return db.one_or_404(
-        select(DisposalCertificate)
-        .where(DisposalCertificate.id == certificate_id)
-        .options(joinedload(DisposalCertificate.file), joinedload(DisposalCertificate.request))
-    )
-
-
 def download_name(cert: DisposalCertificate) -> str:
     """An ASCII file name safe in a header and on any file system; never the upload's raw name."""
     stem = secure_filename(cert.file.original_name.removesuffix(".pdf").removesuffix(".PDF"))[:80]
@@ -214,10 +204,5 @@ def download_name(cert: DisposalCertificate) -> str:
 
 
 def file_response(cert: DisposalCertificate) -> Response:
-    """The certificate's PDF as a download that the browser will neither render inline nor sniff."""
-    stored: StoredFile = cert.file
-    response = Response(storage().read(stored.storage_key), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{download_name(cert)}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    """The certificate's PDF as a download (staff and the vendor's own); 404 when its file is missing."""
+    return send_stored_file(cert.file, name=download_name(cert))

@@ -3,7 +3,6 @@
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -17,6 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from clearinghouse.destruction.models import DispositionNature, DispositionSchedule, RequestScope
 from clearinghouse.destruction.services import REASON_MAX
+from clearinghouse.locking import VersionField
 
 SIGNER_MAX = 200
 TRANSFER_MAX = 300
@@ -88,7 +88,7 @@ class WithdrawForm(FlaskForm):
         "Why is the request withdrawn?",
         validators=[DataRequired("Say why the request is withdrawn."), Length(max=REASON_MAX)],
     )
-    version = HiddenField()
+    version = VersionField()
 
 
 class FilterForm(FlaskForm):

@@ -8,7 +8,8 @@ from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clearinghouse.extensions import db
-from clearinghouse.models_base import TimestampMixin, VersionedMixin, str_enum
+from clearinghouse.locking import VersionedMixin
+from clearinghouse.models_base import TimestampMixin, str_enum
 from clearinghouse.timeutil import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -45,6 +46,9 @@ class RequestOrigin(StrEnum):
     DISTRICT_REQUEST = "district_request"  # opened by an officer
 
 
+# The outbox's `subject_type` of the notices about a request (its timeline lists them).
+SUBJECT_TYPE = "destruction_request"
+
 destruction_request_category = Table(
     "destruction_request_category",
     db.metadata,
@@ -55,6 +59,7 @@ destruction_request_category = Table(
 
 class DestructionRequest(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "destruction_request"
+    record_phrase = "this request"
     id: Mapped[int] = mapped_column(primary_key=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"), index=True)
     agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id"), index=True)

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from clearinghouse.destruction import certificates, services
+from clearinghouse.destruction import certificates, queries, services
 from clearinghouse.destruction.blueprint import bp
 from clearinghouse.errors import DomainError
 
@@ -43,12 +43,12 @@ def _back_to(cert) -> str:
 
 @bp.get("/certificates/<int:certificate_id>/file")
 def download_certificate(certificate_id: int):
-    return certificates.file_response(certificates.get_certificate_or_404(certificate_id))
+    return certificates.file_response(queries.get_certificate_or_404(certificate_id))
 
 
 @bp.post("/certificates/<int:certificate_id>/accept")
 def accept_certificate(certificate_id: int):
-    cert = certificates.get_certificate_or_404(certificate_id)
+    cert = queries.get_certificate_or_404(certificate_id)
     if AcceptCertificateForm().validate_on_submit():
         try:
             services.accept_certificate(cert, actor=current_user._get_current_object())
@@ -65,7 +65,7 @@ def accept_certificate(certificate_id: int):
 @bp.post("/certificates/<int:certificate_id>/reject")
 def reject_certificate(certificate_id: int):
     """A missing reason is flashed on the request page; the textarea's maxlength keeps out the other error."""
-    cert = certificates.get_certificate_or_404(certificate_id)
+    cert = queries.get_certificate_or_404(certificate_id)
     form = RejectCertificateForm()
     if form.validate_on_submit():
         try:

@@ -11,16 +11,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
 
 from clearinghouse.accounts.models import Role, User
 from clearinghouse.agreements.models import Agreement, AgreementState
 from clearinghouse.audit import services as audit
-from clearinghouse.audit.models import AuditEvent
 from clearinghouse.audit.wording import Wording
 from clearinghouse.destruction.models import (
+    SUBJECT_TYPE,
     CertificateStatus,
     DestructionRequest,
     DisposalCertificate,
@@ -34,13 +33,13 @@ from clearinghouse.destruction.models import (
 from clearinghouse.directory.models import DataCategory, Vendor
 from clearinghouse.errors import DomainError, NotFound
 from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.locking import check_version, claim_version
 from clearinghouse.notices import services as notices
 from clearinghouse.notices.models import Notice
-from clearinghouse.settings.services import get_settings
+from clearinghouse.settings.queries import get_settings
 from clearinghouse.storage import StoredFile
 from clearinghouse.timeutil import district_today, format_date, utcnow
 
-SUBJECT_TYPE = "destruction_request"
 DEFAULT_WINDOW_DAYS = 60  # NDPA: 60 days from the district's written request
 REASON_MAX = 5000
 
@@ -73,7 +72,6 @@ _REFUSALS = {  # (action, current state): why not, in words for the person who a
     ("withdraw", RequestStatus.ACCEPTED): "This request is closed: destruction was already certified.",
     ("withdraw", RequestStatus.WITHDRAWN): "This request was already withdrawn.",
 }
-STALE = "Someone else changed this request at the same moment. Reload the page to see its current state."
 
 
 def status_label(status: RequestStatus) -> str:
@@ -94,18 +92,7 @@ def _transition(dr: DestructionRequest, action: str, **values: Any) -> dict[str,
     """Move the request with a conditional UPDATE (state and version); returns the audit changes."""
     target = check_transition(dr, action)
     before = {"status": dr.status.value, **{key: _plain(getattr(dr, key)) for key in values}}
-    result = db.session.execute(
-        update(DestructionRequest)
-        .where(
-            DestructionRequest.id == dr.id,
-            DestructionRequest.status == dr.status,
-            DestructionRequest.version == dr.version,
-        )
-        .values(status=target, version=DestructionRequest.version + 1, updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise DomainError(STALE)
+    claim_version(dr, dr.version, DestructionRequest.status == dr.status, status=target, updated_at=utcnow(), **values)
     db.session.refresh(dr)
     after = {"status": dr.status.value, **{key: _plain(getattr(dr, key)) for key in values}}
     return {key: [before[key], after[key]] for key in before if before[key] != after[key]}
@@ -174,131 +161,6 @@ def queue_request_notice(
         subject_id=dr.id,
         now=now,
     )
-
-
-# --- reading -------------------------------------------------------------------------------
-
-
-def get_request_or_404(request_id: int) -> DestructionRequest:
-    """A request with what its staff page shows (staff see every vendor's requests)."""
-    dr = db.session.scalar(
-        select(DestructionRequest)
-        .where(DestructionRequest.id == request_id)
-        .options(
-            joinedload(DestructionRequest.vendor),
-            joinedload(DestructionRequest.agreement),
-            joinedload(DestructionRequest.opened_by),
-            selectinload(DestructionRequest.categories),
-            selectinload(DestructionRequest.certificates).options(
-                joinedload(DisposalCertificate.file),
-                joinedload(DisposalCertificate.submitted_by),
-                joinedload(DisposalCertificate.reviewed_by),
-            ),
-        )
-    )
-    if dr is None:
-        raise NotFound("That destruction request does not exist.")
-    return dr
-
-
-FILTERS = ("open", "overdue", "submitted", "closed", "all")
-
-
-def list_requests(
-    *, state: str = "all", vendor_id: int | None = None, today: date | None = None, page: int = 1, per_page: int = 25
-):
-    """A page of requests, newest first, filtered by state and vendor; vendors loaded with them."""
-    today = today or district_today()
-    stmt = select(DestructionRequest).join(DestructionRequest.vendor)
-    if state == "open":
-        stmt = stmt.where(DestructionRequest.status == RequestStatus.OPEN)
-    elif state == "overdue":
-        stmt = stmt.where(DestructionRequest.status == RequestStatus.OPEN, DestructionRequest.due_on < today)
-    elif state == "submitted":
-        stmt = stmt.where(DestructionRequest.status == RequestStatus.SUBMITTED)
-    elif state == "closed":
-        stmt = stmt.where(DestructionRequest.status.in_([RequestStatus.ACCEPTED, RequestStatus.WITHDRAWN]))
-    if vendor_id:
-        stmt = stmt.where(DestructionRequest.vendor_id == vendor_id)
-    stmt = stmt.options(joinedload(DestructionRequest.vendor), joinedload(DestructionRequest.agreement)).order_by(
-        DestructionRequest.issued_on.desc(), DestructionRequest.id.desc()
-    )
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
-
-
-def request_counts(today: date | None = None) -> dict[str, int]:
-    """How many requests each filter shows (one query)."""
-    today = today or district_today()
-    open_ = DestructionRequest.status == RequestStatus.OPEN
-    row = db.session.execute(
-        select(
-            func.count(),
-            func.count().filter(open_),
-            func.count().filter(open_, DestructionRequest.due_on < today),
-            func.count().filter(DestructionRequest.status == RequestStatus.SUBMITTED),
-            func.count().filter(DestructionRequest.status.in_([RequestStatus.ACCEPTED, RequestStatus.WITHDRAWN])),
-        ).select_from(DestructionRequest)
-    ).one()
-    return dict(zip(("all", "open", "overdue", "submitted", "closed"), row, strict=True))
-
-
-@dataclass
-class TimelineEntry:
-    at: datetime
-    title: str
-    detail: str = ""
-    kind: str = "event"  # event | notice | certificate
-
-
-def timeline(dr: DestructionRequest) -> list[TimelineEntry]:
-    """Everything that happened to a request, oldest first: audit events, notices, certificates."""
-    entries: list[TimelineEntry] = []
-    certificate_ids = [cert.id for cert in dr.certificates]
-    events = db.session.scalars(
-        select(AuditEvent)
-        .where(
-            or_(
-                (AuditEvent.record_type == DestructionRequest.__tablename__) & (AuditEvent.record_id == dr.id),
-                (AuditEvent.record_type == DisposalCertificate.__tablename__)
-                & AuditEvent.record_id.in_(certificate_ids or [-1]),
-            )
-        )
-        .order_by(AuditEvent.occurred_at, AuditEvent.id)
-    ).all()
-    for event in events:
-        title = EVENT_TITLES.get(event.action, event.action)
-        reason = (event.changes.get("status_reason") or [None, None])[1] or (
-            event.changes.get("review_reason") or [None, None]
-        )[1]
-        entries.append(
-            TimelineEntry(event.occurred_at, title, f"{event.actor_label}" + (f": {reason}" if reason else ""))
-        )
-    for notice in db.session.scalars(
-        select(Notice).where(Notice.subject_type == SUBJECT_TYPE, Notice.subject_id == dr.id).order_by(Notice.id)
-    ):
-        state = {"sent": "sent", "queued": "waiting to be sent", "cancelled": "cancelled"}[notice.status.value]
-        entries.append(
-            TimelineEntry(
-                notice.sent_at or notice.created_at,
-                f"E-mail {state}: {notice.subject}",
-                f"To {notice.recipients}",
-                "notice",
-            )
-        )
-    entries.sort(key=lambda entry: entry.at)
-    return entries
-
-
-EVENT_TITLES = {
-    "destruction_request.opened": "Request issued",
-    "destruction_request.withdrawn": "Request withdrawn",
-    "destruction_request.submitted": "Certificate submitted",
-    "destruction_request.accepted": "Destruction certified; request closed",
-    "destruction_request.reopened": "Certificate rejected; request open again",
-    "disposal_certificate.submitted": "Certificate uploaded",
-    "disposal_certificate.accepted": "Certificate accepted",
-    "disposal_certificate.rejected": "Certificate rejected",
-}
 
 
 # --- opening -------------------------------------------------------------------------------
@@ -623,8 +485,8 @@ def withdraw_request(
     """
     today = today or district_today()
     check_transition(dr, "withdraw")
-    if expected_version is not None and expected_version != dr.version:
-        raise DomainError(STALE)
+    if expected_version is not None:
+        check_version(dr, expected_version)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Say why the request is withdrawn.", field="reason")

@@ -30,7 +30,7 @@ from clearinghouse.extensions import db
 from clearinghouse.notices import services as notices
 from clearinghouse.notices.models import Notice
 from clearinghouse.settings.models import DistrictSettings
-from clearinghouse.settings.services import get_settings
+from clearinghouse.settings.queries import get_settings
 from clearinghouse.timeutil import utcnow
 
 CHUNK = 500  # rows read, and notices queued, at a time

@@ -1,20 +1,21 @@
 """Officers' destruction requests (/staff/requests): the list, a new directive, a request's page, withdrawing."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from clearinghouse.agreements.models import Agreement
-from clearinghouse.destruction import services
+from clearinghouse.destruction import queries, services
 from clearinghouse.destruction.blueprint import bp
 from clearinghouse.destruction.forms import FilterForm, NewRequestForm, WithdrawForm
 from clearinghouse.destruction.models import DispositionNature, DispositionSchedule, RequestScope
 from clearinghouse.directory.models import DataCategory, Vendor
-from clearinghouse.errors import DomainError, NotFound, show_domain_error
+from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.extensions import db
-from clearinghouse.settings.services import get_settings
+from clearinghouse.locking import show_refusal
+from clearinghouse.settings.queries import get_settings
 from clearinghouse.timeutil import district_today, format_date
 
 
@@ -39,7 +40,7 @@ def index():
     form.vendor_id.choices = [SelectChoice(0, "All vendors"), *_vendor_choices()]
     state = form.state.data if form.state.data in {choice.value for choice in form.state.choices} else "all"
     vendor_id = form.vendor_id.data if form.vendor_id.validate(form) else 0
-    page = services.list_requests(
+    page = queries.list_requests(
         state=state,
         vendor_id=vendor_id or None,
         page=request.args.get("page", 1, type=int),
@@ -47,7 +48,7 @@ def index():
     )
     params = {"state": state, **({"vendor_id": vendor_id} if vendor_id else {})}
     return render_template(
-        "destruction/index.html", form=form, page=page, params=params, counts=services.request_counts(), state=state
+        "destruction/index.html", form=form, page=page, params=params, counts=queries.request_counts(), state=state
     )
 
 
@@ -115,20 +116,13 @@ def new():
     ), 422 if form.is_submitted() else 200
 
 
-def _load(request_id: int):
-    try:
-        return services.get_request_or_404(request_id)
-    except NotFound:
-        abort(404)
-
-
 def _show(dr, withdraw_form: WithdrawForm | None = None, status: int = 200):
     withdraw_form = withdraw_form or WithdrawForm(version=dr.version)
     return render_template(
         "destruction/show.html",
         dr=dr,
         certificates=dr.certificates,
-        timeline=services.timeline(dr),
+        timeline=queries.timeline(dr),
         withdraw_form=withdraw_form,
         today=district_today(),
     ), status
@@ -136,24 +130,19 @@ def _show(dr, withdraw_form: WithdrawForm | None = None, status: int = 200):
 
 @bp.get("/<int:request_id>")
 def show(request_id: int):
-    return _show(_load(request_id))
+    return _show(queries.get_request_or_404(request_id))
 
 
 @bp.post("/<int:request_id>/withdraw")
 def withdraw(request_id: int):
-    dr = _load(request_id)
+    dr = queries.get_request_or_404(request_id)
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
-            services.withdraw_request(
-                dr,
-                form.reason.data,
-                actor=current_user,
-                expected_version=int(form.version.data) if (form.version.data or "").isdigit() else None,
-            )
+            services.withdraw_request(dr, form.reason.data, actor=current_user, expected_version=form.version.data)
         except DomainError as err:
-            show_domain_error(form, err)
+            show_refusal(form, err, dr)
         else:
             flash("Request withdrawn. The vendor has been told no certificate is needed.", "success")
             return redirect(url_for(".show", request_id=dr.id), 303)
-    return _show(_load(request_id), form, 422)
+    return _show(queries.get_request_or_404(request_id), form, 422)

@@ -12,13 +12,13 @@ from wtforms.widgets import Select, html_params
 from clearinghouse.directory.models import ProductStatus
 from clearinghouse.directory.queries import (
     MAX_PAGE,
-    SEARCH_TEXT_MAX,
     AgreementFilter,
     DirectoryFilters,
     FilterOptions,
     Sort,
     StatusFilter,
 )
+from clearinghouse.directory.search import SEARCH_TEXT_MAX
 
 
 def clean_text(value: str | None) -> str:

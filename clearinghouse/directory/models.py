@@ -8,7 +8,8 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clearinghouse.extensions import db
-from clearinghouse.models_base import TimestampMixin, TranslatedMixin, VersionedMixin, str_enum
+from clearinghouse.locking import VersionedMixin
+from clearinghouse.models_base import TimestampMixin, TranslatedMixin, str_enum
 
 if TYPE_CHECKING:
     from clearinghouse.agreements.models import Agreement
@@ -135,6 +136,7 @@ class Vendor(TimestampMixin, VersionedMixin, TranslatedMixin, db.Model):
 
     __tablename__ = "vendor"
     TRANSLATED_FIELDS = ("description_md",)
+    record_phrase = "this vendor"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
     slug: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
@@ -160,6 +162,7 @@ class Product(TimestampMixin, VersionedMixin, TranslatedMixin, db.Model):
         Index("ix_product_status_vendor_id", "status", "vendor_id"),
         Index("ix_product_updated_at", "updated_at"),
     )
+    record_phrase = "this product"
     id: Mapped[int] = mapped_column(primary_key=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"), index=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX), index=True)

@@ -1,4 +1,4 @@
-"""Read side of the public directory: full-text search, filters, and the loader of each public page.
+"""Read side of the public directory: search and filters, and the loader of each public page.
 
 Every loader runs a constant number of SQL statements whatever the number of rows, and the
 agreement-state filter is computed in SQL by the same rules as `Agreement.state_on`.
@@ -6,7 +6,6 @@ agreement-state filter is computed in SQL by the same rules as `Agreement.state_
 
 import calendar
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -17,20 +16,15 @@ from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import (
     ColumnElement,
-    Float,
-    Integer,
     Select,
     and_,
     case,
-    column,
     exists,
     extract,
     func,
     literal,
-    literal_column,
     or_,
     select,
-    table,
     union,
 )
 from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only, selectinload
@@ -49,101 +43,13 @@ from clearinghouse.directory.models import (
     Vendor,
     product_school,
 )
+from clearinghouse.directory.search import search_hits, search_terms
 from clearinghouse.extensions import db
 from clearinghouse.i18n import LocalizedText, current_language, localize, translated
-from clearinghouse.settings.services import get_settings
+from clearinghouse.settings.queries import get_settings
 from clearinghouse.text import plain_text
 
-# --- The full-text index (created by migration 20261122_directory_search, not by the models) ---
-
-SEARCH_TABLE = "product_search"
-# FTS5 keeps its index in shadow tables named after the virtual table (SQLite only).
-SEARCH_SHADOW_TABLES = frozenset(f"{SEARCH_TABLE}_{part}" for part in ("data", "idx", "content", "docsize", "config"))
-SEARCH_TEXT_MAX = 200  # characters of a visitor's search that are used
-SEARCH_TERMS_MAX = 8
-
-# Latin letters with diacritics and their plain letters. On PostgreSQL the search triggers fold the
-# indexed text with SQL translate() and these same strings (copied into migration
-# 20261122_directory_search; a test checks they match), and search terms are folded here, so
-# "elan" finds "Élan" as FTS5's remove_diacritics does on SQLite.
-FOLD_FROM = (
-    "ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆć"
-    "ĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕ"
-    "ŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžƠơƯưǍǎǏǐǑǒǓǔǕǖǗǘǙǚǛǜǞǟ"
-    "ǠǡǦǧǨǩǪǫǬǭǰǴǵǸǹǺǻȀȁȂȃȄȅȆȇȈȉȊȋȌȍȎȏȐȑȒȓȔȕȖȗȘșȚțȞȟȦȧȨȩȪȫȬȭȮȯȰȱȲȳ"
-)
-FOLD_TO = (
-    "AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCc"
-    "CcCcCcDdEeEeEeEeEeGgGgGgGgHhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRr"
-    "RrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZzOoUuAaIiOoUuUuUuUuUuAa"
-    "AaGgKkOoOojGgNnAaAaAaEeEeIiIiOoOoRrRrUuUuSsTtHhAaEeOoOoOoOoYy"
-)
-_FOLD = str.maketrans(FOLD_FROM, FOLD_TO)
-
 MAX_PAGE = 10_000  # far beyond any real list; keeps OFFSET inside every database's integer range
-
-
-# Indexes made by migrations 20261122_directory_speed (PostgreSQL only) and _counts (different on each database).
-MIGRATION_ONLY_INDEXES = frozenset({"ix_product_retired_id", "ix_product_listing"})
-
-
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    """Alembic filter: the search index and the PostgreSQL-only indexes live in their migrations,
-    so comparing with the models skips them."""
-    if type_ == "index":
-        return name not in MIGRATION_ONLY_INDEXES
-    return not (type_ == "table" and (name == SEARCH_TABLE or name in SEARCH_SHADOW_TABLES))
-
-
-def _is_word_character(ch: str) -> bool:
-    # The character classes of FTS5's unicode61 tokenizer: letters, numbers, private use.
-    category = unicodedata.category(ch)
-    return category[0] in "LN" or category == "Co"
-
-
-def search_terms(text: str | None) -> list[str]:
-    """The words of a visitor's search, lower-cased, each only letters and digits.
-
-    Quotes, operators, punctuation, emoji, control characters and lone surrogates all act as
-    spaces, so any input becomes a valid full-text query (or none at all).
-    """
-    text = unicodedata.normalize("NFKC", (text or "")[: SEARCH_TEXT_MAX * 2])[:SEARCH_TEXT_MAX]
-    spaced = "".join(ch if _is_word_character(ch) else " " for ch in text)
-    terms: list[str] = []
-    for word in spaced.lower().split():
-        if word not in terms:
-            terms.append(word)
-    return terms[:SEARCH_TERMS_MAX]
-
-
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
-
-
-_fts = table(SEARCH_TABLE, column("rowid", Integer), column("rank", Float))
-_tsv = table(SEARCH_TABLE, column("product_id", Integer), column("document"))
-
-
-def search_hits(terms: Sequence[str], ranked: bool = True):
-    """A subquery of (product_id, relevance) for products matching every term (as a prefix).
-
-    Lower relevance is a better match on both databases. Unranked, it has only product_id (for counts).
-    """
-    if _dialect() == "postgresql":
-        query = func.to_tsquery("simple", " & ".join(f"{term.translate(_FOLD)}:*" for term in terms))
-        relevance = (-func.ts_rank(_tsv.c.document, query)).label("relevance")
-        return (
-            select(_tsv.c.product_id.label("product_id"), *([relevance] if ranked else []))
-            .where(_tsv.c.document.op("@@")(query))
-            .subquery("hits")
-        )
-    # One or two letters match whole words only: a one-letter prefix would match most of the index.
-    match = " ".join(f'"{term}"*' if len(term) > 1 else f'"{term}"' for term in terms)
-    return (
-        select(_fts.c.rowid.label("product_id"), *([_fts.c.rank.label("relevance")] if ranked else []))
-        .where(literal_column(SEARCH_TABLE).op("MATCH")(match))
-        .subquery("hits")
-    )
 
 
 # --- Agreement state in SQL --------------------------------------------------------------------

@@ -1,20 +1,19 @@
 """Keeping the directory true (staff side): vendors, products and their data uses, data elements, schools.
 
+The staff screens read through `directory.staff_queries`; this module only writes.
+
 Every public function is one unit of work: it checks the rules and raises `DomainError` before
 writing, writes, records the audit event and (for products) the public disclosure revisions, and
-commits. Versioned records (vendors, products, and agreements in their own domain) use
-`claim_version` so that of two people saving the same form, only the first one wins.
+commits. Vendors and products are versioned (`clearinghouse.locking`): of two people saving the
+same form, only the first one wins.
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from clearinghouse.accounts.models import User
 from clearinghouse.audit import services as audit
@@ -29,45 +28,11 @@ from clearinghouse.directory.models import (
     ProductStatus,
     School,
     Vendor,
-    product_school,
 )
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.locking import check_version, claim_version
 from clearinghouse.slugs import unique_slug
-
-STALE_MESSAGE = "Someone else changed this {noun} while you were editing. Review their changes and try again."
-
-
-class StaleVersion(DomainError):
-    """The form was drawn from an older version of the record than the one saved now."""
-
-
-# --- optimistic locking -------------------------------------------------------------------
-
-
-def check_version(record: db.Model, expected: int | None, noun: str) -> None:
-    """Refuse early (before writing anything) when the form's version is not the saved one."""
-    if expected != record.version:
-        raise StaleVersion(STALE_MESSAGE.format(noun=noun))
-
-
-def claim_version(record: db.Model, expected: int, noun: str) -> None:
-    """Bump the version with `UPDATE … WHERE id = ? AND version = ?`, the first write of the unit.
-
-    Of two workers that both passed `check_version`, the database lets only one UPDATE match;
-    the other raises StaleVersion and its unit of work rolls back. The UPDATE also locks the row
-    until the commit.
-    """
-    model = type(record)
-    result = db.session.execute(
-        update(model)
-        .where(model.id == record.id, model.version == expected)
-        .values(version=expected + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise StaleVersion(STALE_MESSAGE.format(noun=noun))
-    set_committed_value(record, "version", expected + 1)
 
 
 @contextmanager
@@ -111,10 +76,6 @@ VENDOR_FIELDS = (
 )
 
 
-def get_vendor_or_404(vendor_id: int) -> Vendor:
-    return db.get_or_404(Vendor, vendor_id)
-
-
 def create_vendor(actor: User, **values: Any) -> Vendor:
     """Add a vendor. Raises DomainError when the name is missing or already used."""
     name = _require_name(values.get("name", ""), "vendor")
@@ -133,12 +94,12 @@ def update_vendor(vendor: Vendor, actor: User, *, version: int | None, **values:
 
     Raises StaleVersion when someone saved it since the form was drawn, DomainError on a duplicate name.
     """
-    check_version(vendor, version, "vendor")
+    check_version(vendor, version)
     name = _require_name(values.get("name", ""), "vendor")
     if _name_taken(Vendor, name, exclude_id=vendor.id):
         raise DomainError(f"A vendor named {name} already exists.", field="name")
     with _unique_or(f"A vendor named {name} already exists.", "name"), unit_of_work():
-        claim_version(vendor, version, "vendor")
+        claim_version(vendor, version)
         _set_fields(vendor, VENDOR_FIELDS, {**values, "name": name})
         changes = audit.pending_changes(vendor)
         if changes:
@@ -148,11 +109,11 @@ def update_vendor(vendor: Vendor, actor: User, *, version: int | None, **values:
 
 def set_vendor_retired(vendor: Vendor, actor: User, *, retired: bool, version: int | None) -> Vendor:
     """Retire a vendor (kept for history, hidden from new choices) or bring it back."""
-    check_version(vendor, version, "vendor")
+    check_version(vendor, version)
     if vendor.is_retired == retired:
         return vendor
     with unit_of_work():
-        claim_version(vendor, version, "vendor")
+        claim_version(vendor, version)
         vendor.is_retired = retired
         audit.record(actor, "vendor.retired" if retired else "vendor.unretired", vendor, audit.pending_changes(vendor))
     return vendor
@@ -170,19 +131,6 @@ PRODUCT_FIELDS = (
     "internal_notes",
     "translations",  # {language: {"purpose_md": text}}, merged into what is there
 )
-
-
-def get_product_or_404(product_id: int) -> Product:
-    """A product with everything its form and its disclosure snapshot read."""
-    return db.one_or_404(
-        select(Product)
-        .where(Product.id == product_id)
-        .options(
-            joinedload(Product.vendor),
-            selectinload(Product.schools),
-            selectinload(Product.data_uses).joinedload(DataUse.element),
-        )
-    )
 
 
 def create_product(
@@ -236,7 +184,7 @@ def update_product(
 
     The vendor and the slug stay. Raises StaleVersion, or DomainError as create_product does.
     """
-    check_version(product, version, "product")
+    check_version(product, version)
     name = _require_name(values.get("name", ""), "product")
     if _name_taken(Product, name, vendor_id=product.vendor_id, exclude_id=product.id):
         raise DomainError(f"{product.vendor.name} already has a product named {name}.", field="name")
@@ -247,7 +195,7 @@ def update_product(
     schools_before = before["schools"]
     uses_before = _uses_list(product)
     with _unique_or(f"{product.vendor.name} already has a product named {name}.", "name"), unit_of_work():
-        claim_version(product, version, "product")
+        claim_version(product, version)
         _set_fields(product, PRODUCT_FIELDS, {**values, "name": name})
         product.schools = schools
         _replace_uses(product, data_uses, elements, use_translations or {})
@@ -266,12 +214,12 @@ def update_product(
 
 def retire_product(product: Product, actor: User, *, version: int | None) -> Product:
     """Mark a product retired: it stays in the public record with that status."""
-    check_version(product, version, "product")
+    check_version(product, version)
     if product.status is ProductStatus.RETIRED:
         return product
     before = public_snapshot(product)
     with unit_of_work():
-        claim_version(product, version, "product")
+        claim_version(product, version)
         product.status = ProductStatus.RETIRED
         audit.record(actor, "product.retired", product, audit.pending_changes(product))
         disclose_changes(product, before)
@@ -342,10 +290,6 @@ def _uses_list(product: Product) -> list[str]:
 
 
 # --- data elements and categories ---------------------------------------------------------
-
-
-def get_element_or_404(element_id: int) -> DataElement:
-    return db.get_or_404(DataElement, element_id)
 
 
 def create_element(
@@ -445,10 +389,6 @@ def _category(category_id: int | None, new_category: str, actor: User) -> DataCa
 # --- schools ------------------------------------------------------------------------------
 
 
-def get_school_or_404(school_id: int) -> School:
-    return db.get_or_404(School, school_id)
-
-
 def create_school(actor: User, *, name: str, grade_band: str = "") -> School:
     """Add a school. Raises DomainError when the name is missing or already used."""
     name = _require_name(name, "school")
@@ -505,96 +445,3 @@ def _set_fields(record: db.Model, fields: tuple[str, ...], values: dict[str, Any
             value = ProductStatus(value)
         if getattr(record, key) != value:
             setattr(record, key, value)
-
-
-# --- staff lists (readers) ----------------------------------------------------------------
-
-
-def list_vendors(*, q: str, show: str, page: int, per_page: int) -> tuple[Pagination, dict[int, int]]:
-    """Vendors by name (search: name contains q), with their product counts; two queries + count."""
-    stmt = select(Vendor).order_by(Vendor.name)
-    if q:
-        stmt = stmt.where(func.lower(Vendor.name).contains(q.lower(), autoescape=True))
-    if show == "current":
-        stmt = stmt.where(Vendor.is_retired.is_(False))
-    elif show == "retired":
-        stmt = stmt.where(Vendor.is_retired.is_(True))
-    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
-    return pagination, _counts(Product.vendor_id, [v.id for v in pagination.items])
-
-
-def list_products(
-    *, vendor_id: int | None, status: ProductStatus | None, q: str, page: int, per_page: int
-) -> tuple[Pagination, dict[int, int]]:
-    """Products with their vendor, filtered by vendor, status and name, with data-use counts."""
-    stmt = (
-        select(Product).join(Product.vendor).options(contains_eager(Product.vendor)).order_by(Vendor.name, Product.name)
-    )
-    if vendor_id is not None:
-        stmt = stmt.where(Product.vendor_id == vendor_id)
-    if status is not None:
-        stmt = stmt.where(Product.status == status)
-    if q:
-        stmt = stmt.where(func.lower(Product.name).contains(q.lower(), autoescape=True))
-    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
-    return pagination, _counts(DataUse.product_id, [p.id for p in pagination.items])
-
-
-def list_elements(*, page: int, per_page: int) -> tuple[Pagination, dict[int, int]]:
-    """Data elements in taxonomy order with their category, and how many products receive each."""
-    stmt = (
-        select(DataElement)
-        .join(DataElement.category)
-        .options(contains_eager(DataElement.category))
-        .order_by(DataCategory.position, DataCategory.name, DataElement.position, DataElement.name)
-    )
-    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
-    return pagination, _counts(DataUse.data_element_id, [e.id for e in pagination.items])
-
-
-def list_schools(*, page: int, per_page: int) -> tuple[Pagination, dict[int, int]]:
-    """Schools by name, with how many products each uses."""
-    pagination = db.paginate(select(School).order_by(School.name), page=page, per_page=per_page, error_out=False)
-    return pagination, _counts(product_school.c.school_id, [s.id for s in pagination.items])
-
-
-def offered_elements(product: Product | None = None) -> list[DataElement]:
-    """Elements a product form offers: every current one, plus retired ones the product still uses."""
-    used = [use.data_element_id for use in product.data_uses] if product is not None else []
-    return list(
-        db.session.scalars(
-            select(DataElement)
-            .join(DataElement.category)
-            .where(or_(DataElement.is_retired.is_(False), DataElement.id.in_(used)))
-            .options(contains_eager(DataElement.category))
-            .order_by(DataCategory.position, DataCategory.name, DataElement.position, DataElement.name)
-        )
-    )
-
-
-def offered_schools(product: Product | None = None) -> list[School]:
-    used = [school.id for school in product.schools] if product is not None else []
-    return list(
-        db.session.scalars(
-            select(School).where(or_(School.is_retired.is_(False), School.id.in_(used))).order_by(School.name)
-        )
-    )
-
-
-def vendor_choices(*, include_id: int | None = None) -> list[tuple[int, str]]:
-    """(id, name) of current vendors (and of one retired vendor already chosen)."""
-    stmt = select(Vendor.id, Vendor.name).order_by(Vendor.name)
-    stmt = stmt.where(or_(Vendor.is_retired.is_(False), Vendor.id == include_id))
-    return [(vendor_id, name) for vendor_id, name in db.session.execute(stmt)]
-
-
-def category_choices() -> list[tuple[int, str]]:
-    return [(c.id, c.name) for c in db.session.scalars(select(DataCategory).order_by(DataCategory.position))]
-
-
-def _counts(column, ids: list[int]) -> dict[int, int]:
-    """{id: number of rows whose `column` is that id}, in one grouped query."""
-    if not ids:
-        return {}
-    rows = db.session.execute(select(column, func.count()).where(column.in_(ids)).group_by(column))
-    return {key: number for key, number in rows}

@@ -8,7 +8,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -17,7 +16,7 @@ from wtforms import (
     URLField,
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from clearinghouse.directory.models import (
     MARKDOWN_MAX,
@@ -31,6 +30,7 @@ from clearinghouse.directory.models import (
     ProductStatus,
     Vendor,
 )
+from clearinghouse.locking import VersionField
 from clearinghouse.translation_fields import (
     TranslatedForm,
     field_name,
@@ -69,20 +69,6 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-class VersionField(IntegerField):
-    """The version of the record the form was drawn from (optimistic locking)."""
-
-    widget = HiddenInput()
-
-    def __init__(self, **kwargs: Any):
-        super().__init__(validators=[Optional()], **kwargs)
-
-    def refresh(self, version: int) -> None:
-        """After a refused stale save, carry the saved version so a second save is a deliberate one."""
-        self.data = version
-        self.raw_data = None
 
 
 def url_field(label: str) -> URLField:

@@ -4,10 +4,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from clearinghouse.directory import services
+from clearinghouse.directory import services, staff_queries
 from clearinghouse.directory.blueprint import staff_bp as bp
 from clearinghouse.directory.models import ProductStatus
-from clearinghouse.directory.services import StaleVersion
 from clearinghouse.directory.staff_forms import (
     ConfirmForm,
     SchoolForm,
@@ -19,7 +18,7 @@ from clearinghouse.directory.staff_forms import (
     vendor_form,
 )
 from clearinghouse.errors import DomainError, show_domain_error
-from clearinghouse.extensions import db
+from clearinghouse.locking import show_refusal
 
 
 def _page() -> int:
@@ -35,13 +34,6 @@ def _status(form: FlaskForm) -> int:
     return 422 if form.is_submitted() else 200
 
 
-def _refused(form: FlaskForm, err: DomainError, record: db.Model | None = None) -> None:
-    show_domain_error(form, err)
-    if isinstance(err, StaleVersion) and record is not None:
-        db.session.refresh(record)
-        form.version.refresh(record.version)
-
-
 # --- vendors ------------------------------------------------------------------------------
 
 
@@ -50,7 +42,7 @@ def vendors():
     q = request.args.get("q", "").strip()[:200]
     show = request.args.get("show", "current")
     show = show if show in ("current", "retired", "all") else "current"
-    page, product_counts = services.list_vendors(q=q, show=show, page=_page(), per_page=_per_page())
+    page, product_counts = staff_queries.list_vendors(q=q, show=show, page=_page(), per_page=_per_page())
     params = {key: value for key, value in (("q", q), ("show", show)) if value}
     return render_template(
         "directory_staff/vendors.html", page=page, product_counts=product_counts, q=q, show=show, params=params
@@ -73,13 +65,13 @@ def new_vendor():
 
 @bp.route("/vendors/<int:vendor_id>/edit", methods=["GET", "POST"])
 def edit_vendor(vendor_id: int):
-    vendor = services.get_vendor_or_404(vendor_id)
+    vendor = staff_queries.get_vendor_or_404(vendor_id)
     form = vendor_form(vendor)
     if form.validate_on_submit():
         try:
             services.update_vendor(vendor, current_user, version=form.version.data, **form.values())
         except DomainError as err:
-            _refused(form, err, vendor)
+            show_refusal(form, err, vendor)
         else:
             flash(f"{vendor.name} saved.", "success")
             return redirect(url_for(".edit_vendor", vendor_id=vendor.id))
@@ -102,7 +94,7 @@ def unretire_vendor(vendor_id: int):
 
 
 def _set_vendor_retired(vendor_id: int, *, retired: bool):
-    vendor = services.get_vendor_or_404(vendor_id)
+    vendor = staff_queries.get_vendor_or_404(vendor_id)
     form = VersionForm()
     if form.validate_on_submit():
         try:
@@ -123,7 +115,7 @@ def products():
     status_value = request.args.get("status", "")
     status = ProductStatus(status_value) if status_value in set(ProductStatus) else None
     q = request.args.get("q", "").strip()[:200]
-    page, use_counts = services.list_products(
+    page, use_counts = staff_queries.list_products(
         vendor_id=vendor_id, status=status, q=q, page=_page(), per_page=_per_page()
     )
     params = {
@@ -134,7 +126,7 @@ def products():
         page=page,
         use_counts=use_counts,
         params=params,
-        vendors=services.vendor_choices(include_id=vendor_id),
+        vendors=staff_queries.vendor_choices(include_id=vendor_id),
         vendor_id=vendor_id,
         status=status,
         statuses=list(ProductStatus),
@@ -144,14 +136,14 @@ def products():
 
 @bp.route("/products/new", methods=["GET", "POST"])
 def new_product():
-    form = product_form(services.offered_elements(), vendor_id=request.args.get("vendor_id", type=int))
-    form.vendor_id.choices = choices([("", "Choose a vendor…"), *services.vendor_choices()])
-    form.school_ids.choices = choices((s.id, s.name) for s in services.offered_schools())
+    form = product_form(staff_queries.offered_elements(), vendor_id=request.args.get("vendor_id", type=int))
+    form.vendor_id.choices = choices([("", "Choose a vendor…"), *staff_queries.vendor_choices()])
+    form.school_ids.choices = choices((s.id, s.name) for s in staff_queries.offered_schools())
     if form.validate_on_submit():
         try:
             product = services.create_product(
                 current_user,
-                vendor=services.get_vendor_or_404(form.vendor_id.data),
+                vendor=staff_queries.get_vendor_or_404(form.vendor_id.data),
                 school_ids=form.school_ids.data or [],
                 data_uses=form.data_uses(),
                 use_translations=form.use_translations(),
@@ -167,14 +159,14 @@ def new_product():
 
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
 def edit_product(product_id: int):
-    product = services.get_product_or_404(product_id)
+    product = staff_queries.get_product_or_404(product_id)
     initial = {"school_ids": [s.id for s in product.schools], **product_translations(product)}
     for use in product.data_uses:
         initial[f"use_{use.data_element_id}"] = True
         initial[f"purpose_{use.data_element_id}"] = use.purpose
-    form = product_form(services.offered_elements(product), obj=product, data=initial)
+    form = product_form(staff_queries.offered_elements(product), obj=product, data=initial)
     del form.vendor_id  # a product stays with its vendor (its agreements are that vendor's)
-    form.school_ids.choices = choices((s.id, s.name) for s in services.offered_schools(product))
+    form.school_ids.choices = choices((s.id, s.name) for s in staff_queries.offered_schools(product))
     if form.validate_on_submit():
         try:
             services.update_product(
@@ -187,7 +179,7 @@ def edit_product(product_id: int):
                 **form.values(),
             )
         except DomainError as err:
-            _refused(form, err, product)
+            show_refusal(form, err, product)
         else:
             flash(f"{product.name} saved.", "success")
             return redirect(url_for(".edit_product", product_id=product.id))
@@ -201,7 +193,7 @@ def edit_product(product_id: int):
 
 @bp.post("/products/<int:product_id>/retire")
 def retire_product(product_id: int):
-    product = services.get_product_or_404(product_id)
+    product = staff_queries.get_product_or_404(product_id)
     form = VersionForm()
     if form.validate_on_submit():
         try:
@@ -218,7 +210,7 @@ def retire_product(product_id: int):
 
 @bp.get("/data-elements")
 def elements():
-    page, use_counts = services.list_elements(page=_page(), per_page=100)
+    page, use_counts = staff_queries.list_elements(page=_page(), per_page=100)
     return render_template(
         "directory_staff/elements.html", page=page, use_counts=use_counts, confirm=ConfirmForm(formdata=None)
     )
@@ -227,7 +219,7 @@ def elements():
 @bp.route("/data-elements/new", methods=["GET", "POST"])
 def new_element():
     form = element_form()
-    form.category_id.choices = choices([("", "Choose a category…"), *services.category_choices()])
+    form.category_id.choices = choices([("", "Choose a category…"), *staff_queries.category_choices()])
     if form.validate_on_submit():
         try:
             element = services.create_element(current_user, **form.values())
@@ -241,9 +233,9 @@ def new_element():
 
 @bp.route("/data-elements/<int:element_id>/edit", methods=["GET", "POST"])
 def edit_element(element_id: int):
-    element = services.get_element_or_404(element_id)
+    element = staff_queries.get_element_or_404(element_id)
     form = element_form(element)
-    form.category_id.choices = choices([("", "Choose a category…"), *services.category_choices()])
+    form.category_id.choices = choices([("", "Choose a category…"), *staff_queries.category_choices()])
     if form.validate_on_submit():
         try:
             services.update_element(element, current_user, **form.values())
@@ -268,7 +260,7 @@ def unretire_element(element_id: int):
 
 
 def _set_element_retired(element_id: int, *, retired: bool):
-    element = services.get_element_or_404(element_id)
+    element = staff_queries.get_element_or_404(element_id)
     if ConfirmForm().validate_on_submit():
         services.set_element_retired(element, current_user, retired=retired)
         flash(
@@ -283,7 +275,7 @@ def _set_element_retired(element_id: int, *, retired: bool):
 
 @bp.get("/schools")
 def schools():
-    page, product_counts = services.list_schools(page=_page(), per_page=_per_page())
+    page, product_counts = staff_queries.list_schools(page=_page(), per_page=_per_page())
     return render_template(
         "directory_staff/schools.html", page=page, product_counts=product_counts, confirm=ConfirmForm(formdata=None)
     )
@@ -305,7 +297,7 @@ def new_school():
 
 @bp.route("/schools/<int:school_id>/edit", methods=["GET", "POST"])
 def edit_school(school_id: int):
-    school = services.get_school_or_404(school_id)
+    school = staff_queries.get_school_or_404(school_id)
     form = SchoolForm(obj=school)
     if form.validate_on_submit():
         try:
@@ -329,7 +321,7 @@ def unretire_school(school_id: int):
 
 
 def _set_school_retired(school_id: int, *, retired: bool):
-    school = services.get_school_or_404(school_id)
+    school = staff_queries.get_school_or_404(school_id)
     if ConfirmForm().validate_on_submit():
         services.set_school_retired(school, current_user, retired=retired)
         flash(f"{school.name} {'retired' if retired else 'is current again'}.", "success")

@@ -3,9 +3,7 @@
 Each page runs a constant number of SQL queries whatever the number of rows (tests/directory).
 """
 
-import io
-
-from flask import abort, current_app, render_template, request, send_file
+from flask import abort, current_app, render_template, request
 from werkzeug.wrappers import Response
 
 from clearinghouse.agreements.models import AgreementState
@@ -13,7 +11,7 @@ from clearinghouse.directory import queries
 from clearinghouse.directory.blueprint import bp
 from clearinghouse.directory.forms import DirectoryForm, SearchForm, page_number
 from clearinghouse.directory.models import ProductStatus
-from clearinghouse.storage import storage
+from clearinghouse.downloads import send_stored_file
 from clearinghouse.timeutil import district_today
 
 # Badge kinds for the _macros/ui.html badge(): words always say the state; colour only repeats it.
@@ -126,17 +124,4 @@ def agreement_document(agreement_id: int) -> Response:
     document = queries.get_published_document(agreement_id)
     if document is None:
         abort(404)
-    try:
-        data = storage().read(document.storage_key)
-    except FileNotFoundError:
-        current_app.logger.error("Published document %s of agreement %s is missing", document.id, agreement_id)
-        abort(404)
-    response = send_file(
-        io.BytesIO(data),
-        mimetype=document.content_type,
-        as_attachment=True,
-        download_name=f"agreement-{agreement_id}.pdf",
-        max_age=300,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_stored_file(document, name=f"agreement-{agreement_id}.pdf", max_age=300)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from clearinghouse.accounts.models import STAFF_ROLES, User
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db
-from clearinghouse.imports import files, services
+from clearinghouse.imports import files, queries, services
 from clearinghouse.imports.blueprint import bp
 from clearinghouse.imports.mapping import FIELDS, mapping_problems
 
@@ -53,7 +53,7 @@ def import_inventory_command(path: Path, pairs: tuple[str, ...], yes: bool, acto
         table = files.read_table(path.read_bytes())
     except DomainError as err:
         raise click.ClickException(err.message) from None
-    mapping = services.suggested_mapping(table.headers)
+    mapping = queries.suggested_mapping(table.headers)
     _apply_pairs(mapping, pairs, table.headers)
     problems = mapping_problems(mapping)
     if problems:

@@ -6,22 +6,19 @@ nothing is written from a stale preview. Empty cells never erase: a blank status
 leaves what the directory says. Re-importing the same file changes nothing.
 """
 
-import csv
-import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from clearinghouse.accounts.models import User
 from clearinghouse.agreements.models import Agreement, AgreementKind
 from clearinghouse.audit import services as audit
 from clearinghouse.audit.disclosure import disclose_changes, public_snapshot
-from clearinghouse.directory import queries
 from clearinghouse.directory.models import (
     MARKDOWN_MAX,
     NAME_MAX,
@@ -691,18 +688,6 @@ class _Applier:
 # --- remembered mappings -------------------------------------------------------------------
 
 
-def remembered_mapping(headers: list[str]) -> dict[str, str]:
-    row = db.session.scalar(
-        select(ImportMapping).where(ImportMapping.header_signature == fields.header_signature(headers))
-    )
-    return dict(row.mapping) if row else {}
-
-
-def suggested_mapping(headers: list[str]) -> dict[str, str]:
-    """The mapping to show first: what was chosen last time for these headers, else guesses."""
-    return fields.guess_mapping(headers, remembered_mapping(headers))
-
-
 MAPPING_LABEL = "Inventory column mapping"
 
 
@@ -717,59 +702,3 @@ def _remember(headers: list[str], mapping: dict[str, str], actor: User | None) -
     elif row.mapping != wanted:
         audit.record(actor, "import_mapping.updated", row, {"mapping": [row.mapping, wanted]}, label=MAPPING_LABEL)
         row.mapping = wanted
-
-
-# --- export --------------------------------------------------------------------------------
-
-EXPORT_HEADERS = list(fields.FIELDS)
-
-
-def export_row(product: Product) -> dict[str, str]:
-    """A product's public facts in the import's columns (no internal notes, no documents)."""
-    agreement = queries.current_agreement(product.agreements)
-    uses = sorted(product.data_uses, key=lambda u: (u.element.category.position, u.element.position, u.element.name))
-    return {
-        "vendor": product.vendor.name,
-        "product": product.name,
-        "kind": str(product.kind.label),
-        "status": str(queries.public_status(product).label),
-        "website": product.website,
-        "privacy_policy_url": product.vendor.privacy_policy_url,
-        "purpose": product.purpose_md,
-        "data_elements": "; ".join(f"{u.element.category.name}: {u.element.name}" for u in uses),
-        "agreement_kind": str(agreement.kind.label) if agreement else "",
-        "signed_on": agreement.signed_on.isoformat() if agreement and agreement.signed_on else "",
-        "effective_on": agreement.effective_on.isoformat() if agreement and agreement.effective_on else "",
-        "expires_on": agreement.expires_on.isoformat() if agreement and agreement.expires_on else "",
-        "schools": "; ".join(school.name for school in product.schools),
-        "grade_bands": product.grade_bands,
-    }
-
-
-def export_products(filters: queries.DirectoryFilters, today: date) -> list[Product]:
-    """The products the directory shows for these filters, with what the export needs (four queries)."""
-    stmt = select(Product).join(Product.vendor).where(*filters.clauses(today))
-    if filters.terms:
-        hits = queries.search_hits(filters.terms)
-        stmt = stmt.join(hits, hits.c.product_id == Product.id)
-    stmt = stmt.options(
-        contains_eager(Product.vendor),
-        selectinload(Product.data_uses).joinedload(DataUse.element).joinedload(DataElement.category),
-        selectinload(Product.schools),
-        selectinload(Product.agreements),
-    ).order_by(Vendor.name, Product.name, Product.id)
-    return list(db.session.scalars(stmt))
-
-
-def _guard(cell: str) -> str:
-    """Stop spreadsheets from running a cell as a formula; the import removes the mark again."""
-    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@") else cell
-
-
-def export_csv(products: Iterable[Product]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=EXPORT_HEADERS, lineterminator="\r\n")
-    writer.writeheader()
-    for product in products:
-        writer.writerow({name: _guard(value or "") for name, value in export_row(product).items()})
-    return out.getvalue()

@@ -1,12 +1,13 @@
 """Staff pages for importing an inventory (upload → match columns → preview → confirm), and the public CSV."""
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from clearinghouse.directory import queries
+from clearinghouse.directory import queries as directory_queries
 from clearinghouse.directory.forms import DirectoryForm
+from clearinghouse.downloads import send_download
 from clearinghouse.errors import DomainError, show_domain_error
-from clearinghouse.imports import files, services
+from clearinghouse.imports import files, queries, services
 from clearinghouse.imports.blueprint import bp, public_bp
 from clearinghouse.imports.forms import ConfirmForm, MappingForm, UploadForm
 from clearinghouse.imports.mapping import FIELDS, guess_mapping, mapping_problems
@@ -46,7 +47,7 @@ def mapping(token: str):
     except DomainError as err:
         flash(err.message, "error")
         return redirect(url_for(".upload"))
-    remembered = services.remembered_mapping(table.headers)
+    remembered = queries.remembered_mapping(table.headers)
     form = MappingForm.for_headers(table.headers, guess_mapping(table.headers, remembered))
     if form.validate_on_submit():
         chosen = form.mapping()
@@ -89,11 +90,12 @@ def confirm(token: str):
 @public_bp.get("/directory.csv")
 def export_csv():
     today = district_today()
-    form = DirectoryForm(request.args, queries.filter_options())
+    form = DirectoryForm(request.args, directory_queries.filter_options())
     form.ignored_fields()
-    products = services.export_products(form.filters(), today)
-    return Response(
-        services.export_csv(products),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="directory-{today.isoformat()}.csv"'},
+    products = queries.export_products(form.filters(), today)
+    return send_download(
+        queries.export_csv(products),
+        name=f"directory-{today.isoformat()}.csv",
+        content_type="text/csv; charset=utf-8",
+        extension=".csv",
     )

@@ -35,10 +35,10 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from clearinghouse import i18n
-from clearinghouse.errors import DomainError, NotFound
+from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db
 from clearinghouse.notices.models import Notice, NoticeStatus
-from clearinghouse.settings.services import get_settings
+from clearinghouse.settings.queries import get_settings
 from clearinghouse.timeutil import utcnow
 
 SUBJECT_PREFIX = "Subject:"
@@ -61,12 +61,6 @@ def normalize_recipients(recipients: list[str]) -> list[str]:
 
 
 KEY_BATCH = 1000  # purpose keys per existence query: well inside every driver's parameter limit
-
-
-def render_email(template: str, context: dict, language: str | None = None) -> tuple[str, str, str]:
-    """(subject, text body, html body) for templates/emails/<template>.{txt,html}, in `language`
-    (one of LANGUAGES; the default language when None)."""
-    return _EmailRenderer().render(template, context, language)
 
 
 class _EmailRenderer:
@@ -386,24 +380,6 @@ def deliver_queued(
             report.failed[notice.purpose_key] = error
     db.session.commit()
     return report
-
-
-def list_notices(status: str = "queued", *, page: int = 1, per_page: int = 25):
-    """A page of the outbox: "queued", "failed" (queued after an error), "sent", "cancelled" or "all"."""
-    stmt = select(Notice)
-    if status == "failed":
-        stmt = stmt.where(Notice.status == NoticeStatus.QUEUED, Notice.last_error != "")
-    elif status in {s.value for s in NoticeStatus}:
-        stmt = stmt.where(Notice.status == NoticeStatus(status))
-    order = Notice.sent_at.desc() if status == "sent" else Notice.id.desc()
-    return db.paginate(stmt.order_by(order, Notice.id.desc()), page=page, per_page=per_page, error_out=False)
-
-
-def get_notice_or_404(notice_id: int) -> Notice:
-    notice = db.session.get(Notice, notice_id)
-    if notice is None:
-        raise NotFound("That notice does not exist.")
-    return notice
 
 
 def retry_now(notice: Notice, *, now: datetime | None = None) -> DeliveryReport:

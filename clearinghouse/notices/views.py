@@ -1,9 +1,9 @@
 """The outbox page (/staff/outbox): what was sent, what waits, what failed and why; retry a failed notice."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 
-from clearinghouse.errors import DomainError, NotFound
-from clearinghouse.notices import services
+from clearinghouse.errors import DomainError
+from clearinghouse.notices import queries, services
 from clearinghouse.notices.blueprint import bp
 from clearinghouse.notices.forms import FILTERS, OutboxFilterForm, RetryForm
 
@@ -12,7 +12,7 @@ from clearinghouse.notices.forms import FILTERS, OutboxFilterForm, RetryForm
 def outbox():
     form = OutboxFilterForm(formdata=request.args)
     status = form.status.data if form.status.data in {choice.value for choice in FILTERS} else "queued"
-    page = services.list_notices(
+    page = queries.list_notices(
         status, page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"]
     )
     return render_template("notices/outbox.html", form=form, page=page, status=status)
@@ -20,10 +20,7 @@ def outbox():
 
 @bp.post("/<int:notice_id>/retry")
 def retry(notice_id: int):
-    try:
-        notice = services.get_notice_or_404(notice_id)
-    except NotFound:
-        abort(404)
+    notice = queries.get_notice_or_404(notice_id)
     if RetryForm().validate_on_submit():
         try:
             report = services.retry_now(notice)

@@ -6,7 +6,7 @@ from flask_login import current_user
 from clearinghouse.destruction import certificates
 from clearinghouse.destruction.models import CertificateStatus, DisposalMethod, RequestStatus
 from clearinghouse.errors import DomainError, show_domain_error
-from clearinghouse.portal import services
+from clearinghouse.portal import queries
 from clearinghouse.portal.blueprint import bp
 from clearinghouse.portal.forms import CertificateForm
 from clearinghouse.timeutil import district_today
@@ -49,28 +49,28 @@ def home():
     vendor_id = current_user.vendor_id
     return render_template(
         "portal/home.html",
-        vendor=services.get_vendor(vendor_id),
-        waiting=services.list_waiting_requests(vendor_id),
-        agreements=services.list_agreements(vendor_id),
-        recent_certificates=services.recent_certificates(vendor_id),
+        vendor=queries.get_vendor(vendor_id),
+        waiting=queries.list_waiting_requests(vendor_id),
+        agreements=queries.list_agreements(vendor_id),
+        recent_certificates=queries.recent_certificates(vendor_id),
     )
 
 
 @bp.get("/requests")
 def requests():
-    page = services.paginate_requests(current_user.vendor_id, _page(), current_app.config["PAGE_SIZE"])
+    page = queries.paginate_requests(current_user.vendor_id, _page(), current_app.config["PAGE_SIZE"])
     return render_template("portal/requests.html", page=page)
 
 
 @bp.get("/requests/<int:request_id>")
 def show_request(request_id: int):
-    dr = services.get_request_or_404(request_id, current_user.vendor_id)
+    dr = queries.get_request_or_404(request_id, current_user.vendor_id)
     return render_template("portal/request.html", dr=dr)
 
 
 @bp.route("/requests/<int:request_id>/certificate", methods=["GET", "POST"])
 def upload_certificate(request_id: int):
-    dr = services.get_request_or_404(request_id, current_user.vendor_id)
+    dr = queries.get_request_or_404(request_id, current_user.vendor_id)
     form = CertificateForm()
     if form.validate_on_submit():
         try:
@@ -98,18 +98,18 @@ def upload_certificate(request_id: int):
 
 @bp.get("/certificates")
 def certificate_history():
-    page = services.paginate_certificates(current_user.vendor_id, _page(), current_app.config["PAGE_SIZE"])
+    page = queries.paginate_certificates(current_user.vendor_id, _page(), current_app.config["PAGE_SIZE"])
     return render_template("portal/certificates.html", page=page)
 
 
 @bp.get("/certificates/<int:certificate_id>/file")
 def download_certificate(certificate_id: int):
-    return certificates.file_response(services.get_certificate_or_404(certificate_id, current_user.vendor_id))
+    return certificates.file_response(queries.get_certificate_or_404(certificate_id, current_user.vendor_id))
 
 
 @bp.get("/agreements/<int:agreement_id>")
 def show_agreement(agreement_id: int):
-    agreement = services.get_agreement_or_404(agreement_id, current_user.vendor_id)
+    agreement = queries.get_agreement_or_404(agreement_id, current_user.vendor_id)
     return render_template(
-        "portal/agreement.html", agreement=agreement, requests=services.list_agreement_requests(agreement)
+        "portal/agreement.html", agreement=agreement, requests=queries.list_agreement_requests(agreement)
     )

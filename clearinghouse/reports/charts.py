@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from clearinghouse.i18n import LocalizedText, format_number
-from clearinghouse.reports.services import Figure
+from clearinghouse.reports.queries import Figure
 
 WIDTH = 640
 LABEL_WIDTH = 250
@@ -28,8 +28,7 @@ AXIS_COLOUR = "#6b6b70"
 
 @dataclass(frozen=True)
 class BarShape:
-    label: str  # shortened for the chart
-    full_label: str
+    label: str  # shortened for the chart (the table next to it has the whole label)
     language: str | None  # set when the label is a name shown in another language than the page's
     value: int
     y: int  # top of the bar
@@ -79,7 +78,6 @@ def bar_chart(figure: Figure) -> BarChart:
     shapes = [
         BarShape(
             label=_shorten(str(bar.label)),
-            full_label=str(bar.label),
             language=bar.label.language if isinstance(bar.label, LocalizedText) and bar.label.is_fallback else None,
             value=bar.value,
             y=PADDING + index * (BAR_HEIGHT + GAP),

@@ -2,12 +2,12 @@
 
 from flask import render_template
 
-from clearinghouse.reports import charts, services
+from clearinghouse.reports import charts, queries
 from clearinghouse.reports.blueprint import bp
 
 
 @bp.get("/")
 def index():
-    report = services.build_report()
+    report = queries.build_report()
     figures = [(figure, charts.bar_chart(figure)) for figure in report.figures]
     return render_template("reports/index.html", figures=figures, overlaps=report.overlaps)

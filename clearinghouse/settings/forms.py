@@ -6,10 +6,11 @@ from typing import Any, ClassVar
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import EmailField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, ValidationError
 
+from clearinghouse.locking import VersionField
 from clearinghouse.settings.models import EDITABLE_FIELDS, DistrictSettings
 from clearinghouse.translation_fields import TranslatedForm, initial_translations, with_translation_fields
 
@@ -68,7 +69,7 @@ class SettingsForm(TranslatedForm, FlaskForm):
     """Build it with `settings_form`, which adds the privacy notice in the site's other languages."""
 
     TRANSLATED: ClassVar = {"privacy_notice_md": ("Privacy notice (Markdown)", NOTICE_MAX)}
-    version = HiddenField()
+    version = VersionField()
     district_name = StringField(
         "District name", validators=[DataRequired("Enter the district's name."), Length(max=200)]
     )

@@ -4,7 +4,8 @@ from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clearinghouse.extensions import db
-from clearinghouse.models_base import TimestampMixin, TranslatedMixin, VersionedMixin
+from clearinghouse.locking import VersionedMixin
+from clearinghouse.models_base import TimestampMixin, TranslatedMixin
 
 SETTINGS_ID = 1
 # The columns an administrator edits on the settings screen (the rest are bookkeeping).
@@ -27,6 +28,7 @@ EDITABLE_FIELDS = (
 class DistrictSettings(TimestampMixin, VersionedMixin, TranslatedMixin, db.Model):
     __tablename__ = "district_settings"
     TRANSLATED_FIELDS = ("privacy_notice_md",)
+    record_phrase = "the district settings"
     id: Mapped[int] = mapped_column(primary_key=True, default=SETTINGS_ID)
     district_name: Mapped[str] = mapped_column(String(200), default="Our School District")
     time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")

@@ -6,7 +6,7 @@ holds those columns, so both databases read them without reading product rows: P
 otherwise read the whole product table (about 8 MB at 25,000 products) to rank ~1,400 search hits.
 PostgreSQL keys it on id and carries the rest (INCLUDE); SQLite, which has no INCLUDE, keys it on all four.
 
-The index differs between the databases, so it is not in the models; `queries.include_object`
+The index differs between the databases, so it is not in the models; `search_index.include_object`
 skips it when migrations are compared with the models.
 
 Revision ID: 2f6a9d41c8b3

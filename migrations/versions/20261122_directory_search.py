@@ -9,7 +9,7 @@ database's own full-text engine:
 Triggers on product (insert, update, delete) and on vendor (rename) keep it in sync, so every
 writer (staff screens, importer, demo data, bench) is covered without remembering it. The
 table is not a model: migrations/env.py and the head-matches-models test skip it through
-`clearinghouse.directory.queries.include_object`.
+`clearinghouse.directory.search_index.include_object`.
 
 It also adds the indexes the directory's filters, counts and sorts read: product (status,
 vendor_id), product (updated_at) and data_use (data_element_id, product_id).

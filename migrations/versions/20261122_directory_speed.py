@@ -8,7 +8,7 @@ SQLite's index on product (status) already holds the rowid, so it needs nothing.
 A search reads a few hundred rows of product_search; PostgreSQL would start a parallel worker
 for them, which costs more than it saves on a small server, so that table opts out.
 
-The partial index is not in the models (SQLite does not get it); `queries.include_object` skips
+The partial index is not in the models (SQLite does not get it); `search_index.include_object` skips
 it when migrations are compared with the models.
 
 Revision ID: 8e4b7c2d9f15

@@ -8,7 +8,7 @@ language stays in the existing columns. Read with the row, so pages run no extra
 Plain ADD/DROP COLUMN (no batch rebuild), so SQLite keeps the search triggers on product and vendor.
 
 Revision ID: 6a1f0c3e9b27
-Revises: 7c1e4b9a2d63
+Revises: 7c1e5a9b3d24
 Create Date: 2026-11-23 09:00:00
 
 """
@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = "6a1f0c3e9b27"
-down_revision = "7c1e4b9a2d63"
+down_revision = "7c1e5a9b3d24"
 branch_labels = None
 depends_on = None
 

@@ -1,10 +1,11 @@
-"""Helpers for the accounts tests: the loopback SMTP server, signing in through the real form."""
+"""Helpers for the accounts tests: the loopback SMTP server and OpenID provider, signing in through the real form."""
 
 import re
 
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from tests.oidc_provider import district_app, provider  # noqa: F401 - re-exported fixtures
 from tests.smtp import smtp_server  # noqa: F401 - re-exported fixture
 
 INVITATION_LINK = re.compile(r"https?://\S+?(/invitations/[A-Za-z0-9_.\-]+)")

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from clearinghouse.accounts import services
+from clearinghouse.accounts import queries, services
 from clearinghouse.accounts.models import Invitation, Role, User
 from clearinghouse.audit.models import AuditEvent
 from clearinghouse.extensions import db
@@ -48,7 +48,7 @@ def test_officer_invites_a_vendor_contact_who_gets_an_email_and_signs_up(app, of
     raw_link_token = path.rsplit("/", 1)[1]
     with in_app(app):
         user = db.session.scalar(select(User).where(User.email == "pat@acme.example"))
-        assert (user.role, user.vendor_id, user.password_hash, user.is_active) == (Role.VENDOR, vendor_id, "", False)
+        assert (user.role, user.vendor_id, user.password_hash, user.is_active) == (Role.VENDOR, vendor_id, None, False)
         invitation = db.session.scalar(select(Invitation).where(Invitation.user_id == user.id))
         assert len(invitation.token_hash) == 64
         assert invitation.token_hash not in body
@@ -137,7 +137,7 @@ def test_a_link_signed_with_another_key_is_refused(app, officer_id, vendor_id):
 def test_an_expired_link_is_refused(app, officer_id, vendor_id, smtp_server):
     with in_app(app):
         officer = db.session.get(User, officer_id)
-        vendor = services.get_vendor_or_none(vendor_id)
+        vendor = queries.get_vendor_or_none(vendor_id)
         services.invite_vendor_user(
             vendor, "late@acme.example", "Lee Late", actor=officer, now=utcnow() - timedelta(days=8)
         )

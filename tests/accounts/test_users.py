@@ -68,7 +68,7 @@ def test_admin_adds_an_officer_who_gets_an_invitation(app, admin_id, smtp_server
     with in_app(app):
         user = db.session.scalar(select(User).where(User.email == "new.officer@district.example"))
         assert user.role == Role.OFFICER
-        assert user.password_hash == ""
+        assert user.password_hash is None
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.created"))
         assert event.actor_id == admin_id
         assert event.changes["role"] == [None, "officer"]

@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from clearinghouse.accounts.models import User
-from clearinghouse.agreements import services
+from clearinghouse.agreements import queries, services
 from clearinghouse.agreements.models import Agreement, AgreementKind, AgreementState
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
 from clearinghouse.directory.models import Product, Vendor
-from clearinghouse.directory.services import StaleVersion
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db
+from clearinghouse.locking import StaleVersion
 from clearinghouse.storage import StoredFile, storage
 from clearinghouse.timeutil import district_today
 from tests import factories
@@ -366,7 +366,7 @@ def test_the_conditional_update_stops_a_second_worker_and_writes_nothing(app, of
     agreement_id, version = existing_agreement(app, setup, today)
     with in_app(app):
         actor = db.session.get(User, officer_id)
-        agreement = services.get_agreement_or_404(agreement_id)
+        agreement = queries.get_agreement_or_404(agreement_id)
         data = services.AgreementInput(
             reference="Second worker",
             product_ids=[setup["reader"]],

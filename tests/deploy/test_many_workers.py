@@ -31,12 +31,10 @@ from sqlalchemy.engine import make_url
 from clearinghouse.accounts import throttle
 from clearinghouse.accounts.models import LoginAttempt
 from clearinghouse.agreements.models import Agreement
-from clearinghouse.agreements.services import NOUN as AGREEMENT
 from clearinghouse.audit.models import AuditEvent
 from clearinghouse.destruction.models import DestructionRequest, DisposalCertificate, DisposalMethod, RequestStatus
-from clearinghouse.destruction.services import STALE as REQUEST_CHANGED
-from clearinghouse.directory.services import STALE_MESSAGE
 from clearinghouse.extensions import db
+from clearinghouse.locking import stale_message
 from clearinghouse.notices.models import Notice, NoticeStatus
 from clearinghouse.storage import StoredFile
 from clearinghouse.timeutil import district_today
@@ -359,7 +357,10 @@ def test_four_workers_and_the_scheduler_keep_lockout_uploads_and_edits_right_und
     assert sorted(r.status_code for r in uploaded) == [303, 422], [r.text for r in uploaded]
     winner = next(n for n, r in enumerate(uploaded) if r.status_code == 303)
     loser_page = text_of(uploaded[1 - winner])
-    clear_refusals = (REQUEST_CHANGED, "A certificate for this request is already waiting for review.")
+    clear_refusals = (
+        stale_message(DestructionRequest),
+        "A certificate for this request is already waiting for review.",
+    )
     assert any(message in loser_page for message in clear_refusals), loser_page
     with in_app(app):
         dr = db.session.get(DestructionRequest, seeded.request_id)
@@ -381,7 +382,7 @@ def test_four_workers_and_the_scheduler_keep_lockout_uploads_and_edits_right_und
     assert saved_a.status_code == 302, saved_a.text
     assert saved_b.status_code == 422, saved_b.text
     b_page = text_of(saved_b)
-    assert STALE_MESSAGE.format(noun=AGREEMENT) in b_page
+    assert stale_message(Agreement) in b_page
     assert b_notes in b_page  # what B typed is still in the form
     assert swept.returncode == 0, swept.stdout
     assert "1 request(s) opened, 1 expiry warning(s)" in swept.stdout, swept.stdout
@@ -399,5 +400,5 @@ def test_four_workers_and_the_scheduler_keep_lockout_uploads_and_edits_right_und
             (f"agreement:{agreement.id}:expires-in-30", NoticeStatus.SENT)
         ]
     assert smtp.to(seeded.officer_emails[0]), "the sweep's warning reached the officers over SMTP"
-    refusal = "stale update" if REQUEST_CHANGED in loser_page else "already submitted"
+    refusal = "stale update" if stale_message(DestructionRequest) in loser_page else "already submitted"
     print(f"concurrent phase {elapsed:.1f} s; sign-ins judged {judged}/{FAILED_SIGN_INS}; upload refused: {refusal}")

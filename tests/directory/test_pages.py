@@ -287,7 +287,7 @@ def test_published_agreement_document_downloads_as_an_attachment(client, app):
     assert response.data == data
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"].startswith("attachment;")
-    assert f"filename=agreement-{agreement_id}.pdf" in response.headers["Content-Disposition"]
+    assert f'filename="agreement-{agreement_id}.pdf"' in response.headers["Content-Disposition"]
     assert "Signed NDPA 2025" not in response.headers["Content-Disposition"]  # the uploader's name is not public
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     with in_app(app):

@@ -10,15 +10,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from clearinghouse.directory.models import Product, Vendor
-from clearinghouse.directory.queries import (
-    FOLD_FROM,
-    FOLD_TO,
-    SEARCH_TERMS_MAX,
-    DirectoryFilters,
-    include_object,
-    search_products,
-    search_terms,
-)
+from clearinghouse.directory.queries import DirectoryFilters, search_products
+from clearinghouse.directory.search import FOLD_FROM, FOLD_TO, SEARCH_TERMS_MAX, search_terms
+from clearinghouse.directory.search_index import include_object
 from clearinghouse.extensions import db
 from clearinghouse.timeutil import district_today
 from tests import factories

@@ -1,14 +1,20 @@
 """The application factory, configuration, error pages, headers, Markdown and time helpers."""
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+from flask import Flask
 
+from clearinghouse import timeutil
 from clearinghouse.agreements.models import Agreement, AgreementState
 from clearinghouse.app import create_app
 from clearinghouse.config import ConfigError, normalize_database_url, parse_env_value
+from clearinghouse.errors import NotFound
+from clearinghouse.extensions import db
 from clearinghouse.text import plain_text, render_markdown
-from clearinghouse.timeutil import UTCDateTime, format_datetime
+from clearinghouse.timeutil import DEFAULT_ZONE, UTCDateTime, district_zone, format_datetime
+from tests.conftest import client_as
 
 
 def test_secret_key_is_generated_into_the_instance_folder(tmp_path, monkeypatch):
@@ -74,6 +80,31 @@ def test_api_errors_are_json(client):
     assert response.json["error"]["status"] == 404
 
 
+def test_a_record_not_found_is_the_sites_404_page_or_json_under_the_api(app, database_url, tmp_path):
+    own = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_DIR": str(tmp_path)})
+
+    def missing():
+        raise NotFound("That widget does not exist.")
+
+    own.add_url_rule("/widgets/missing", "missing", missing)
+    own.add_url_rule("/api/v1/widgets/missing", "api_missing", missing)
+    page = own.test_client().get("/widgets/missing")
+    assert page.status_code == 404
+    assert "That widget does not exist." in page.text
+    assert "skip-link" in page.text
+    answer = own.test_client().get("/api/v1/widgets/missing")
+    assert answer.status_code == 404
+    assert answer.json["error"] == {"status": 404, "title": "Page not found", "message": "That widget does not exist."}
+    with own.app_context():
+        db.engine.dispose()
+
+
+def test_a_missing_request_is_a_404_page_for_staff(app, officer_id):
+    response = client_as(app, officer_id).get("/staff/requests/987654")
+    assert response.status_code == 404
+    assert "That destruction request does not exist." in response.text
+
+
 @pytest.mark.parametrize(
     "source",
     [
@@ -108,6 +139,17 @@ def test_plain_text_strips_markup_and_keeps_characters():
 def test_utc_datetime_refuses_naive_values():
     with pytest.raises(ValueError, match="aware"):
         UTCDateTime().process_bind_param(datetime(2026, 1, 1), None)  # noqa: DTZ001 - the point of the test
+
+
+def test_timeutil_asks_the_app_for_the_district_zone():
+    bare = Flask("bare")
+    with bare.app_context():
+        assert district_zone() == ZoneInfo(DEFAULT_ZONE)  # no zone provider: the default
+    timeutil.init_app(bare, district_zone_name=lambda: "Pacific/Honolulu")
+    with bare.app_context():
+        assert district_zone() == ZoneInfo("Pacific/Honolulu")
+        assert format_datetime(datetime(2026, 7, 4, 16, 30, tzinfo=UTC)) == "July 4, 2026 at 6:30 AM HST"
+    assert district_zone() == ZoneInfo(DEFAULT_ZONE)  # outside any app
 
 
 def test_datetimes_are_shown_in_the_district_zone(app):

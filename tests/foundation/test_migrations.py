@@ -4,7 +4,7 @@ import flask_migrate
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from clearinghouse.directory.queries import include_object
+from clearinghouse.directory.search_index import include_object
 from clearinghouse.extensions import db
 from tests.conftest import in_app
 

@@ -1,12 +1,18 @@
 """What staff wrote, in the reader's language: the translation, else the English text, marked as such."""
 
+from datetime import date
+
 from lxml import html as lxml_html
 from sqlalchemy import select
 
+from clearinghouse.accounts.models import User
+from clearinghouse.agreements import services as agreements
+from clearinghouse.agreements.models import AgreementKind
 from clearinghouse.audit.models import DisclosureRevision
 from clearinghouse.directory import services
 from clearinghouse.directory.models import DataCategory, DataElement, Product, Vendor
 from clearinghouse.extensions import db
+from clearinghouse.settings.queries import get_settings
 from clearinghouse.settings.services import update_settings
 from tests import factories
 from tests.conftest import in_app
@@ -78,9 +84,6 @@ def test_translated_text_replaces_the_english_on_the_spanish_page(app, client, d
 def test_the_privacy_notice_is_translated_and_the_districts_own_falls_back_until_translated(app, client, admin_id):
     assert "Sin seguimiento." in _text(_page(client, "/es/about"))  # the default notice is in the catalogue
     with in_app(app):
-        from clearinghouse.accounts.models import User
-        from clearinghouse.settings.services import get_settings
-
         admin = db.session.get(User, admin_id)
         values = {name: getattr(get_settings(), name) for name in ("district_name", "privacy_notice_md")}
         update_settings(
@@ -91,8 +94,6 @@ def test_the_privacy_notice_is_translated_and_the_districts_own_falls_back_until
     assert (notice.get("lang"), _text(notice)) == ("en", "We keep no logs.")
     assert NOTE in _text(about)
     with in_app(app):
-        from clearinghouse.settings.services import get_settings
-
         admin = db.session.get(User, admin_id)
         translations = {"es": {"privacy_notice_md": "No guardamos registros."}}
         update_settings({"translations": translations}, version=get_settings().version, actor=admin)
@@ -104,8 +105,6 @@ def test_the_privacy_notice_is_translated_and_the_districts_own_falls_back_until
 
 def test_revisions_are_worded_in_the_readers_language_from_their_facts(app, client, officer_id):
     with in_app(app):
-        from clearinghouse.accounts.models import User
-
         officer = db.session.get(User, officer_id)
         category = factories.make_category(name="Health")
         allergies = factories.make_element(category, name="Allergies", slug="allergies")
@@ -157,14 +156,7 @@ def test_a_revision_recorded_without_its_facts_shows_its_english_summary_marked(
 
 
 def test_agreement_revisions_are_worded_with_spanish_dates(app, client, officer_id):
-    from datetime import date
-
-    from clearinghouse.agreements import services as agreements
-    from clearinghouse.agreements.models import AgreementKind
-
     with in_app(app):
-        from clearinghouse.accounts.models import User
-
         officer = db.session.get(User, officer_id)
         vendor = factories.make_vendor(name="Math Lab", slug="math-lab")
         product = factories.make_product(vendor, name="Fractions", slug="fractions")

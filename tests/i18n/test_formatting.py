@@ -5,6 +5,8 @@ from datetime import UTC, date, datetime
 from flask_babel import force_locale
 from lxml import html as lxml_html
 
+from clearinghouse.directory.models import Product
+from clearinghouse.extensions import db
 from clearinghouse.i18n import format_number, language
 from clearinghouse.timeutil import format_date, format_datetime, utcnow
 from tests import factories
@@ -41,9 +43,6 @@ def test_an_unknown_language_falls_back_to_the_default(app):
 
 def test_the_pages_show_dates_and_counts_in_spanish(app, client, directory):
     with in_app(app):
-        from clearinghouse.directory.models import Product
-        from clearinghouse.extensions import db
-
         product = db.session.scalar(db.select(Product).where(Product.slug == directory["product"]))
         product.updated_at = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
         db.session.commit()

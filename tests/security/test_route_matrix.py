@@ -1,5 +1,5 @@
 """Every route in `app.url_map`, walked once: CSRF on every POST, deny-by-default for staff and vendor areas,
-admin-only pages, security headers and a CSP without inline code on every GET page.
+admin-only pages, requesters kept out of both, security headers and a CSP without inline code on every GET page.
 
 Routes with URL parameters are built with dummy values; a 404 is fine there, a 500 never is, and
 neither is access for the wrong role.
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask, url_for
 
+from clearinghouse.downloads import DOWNLOAD_POLICY
 from tests.conftest import client_as
 
 # Blueprints whose routes are public by design (their modules say so); "static" serves the assets.
@@ -148,6 +149,19 @@ def test_vendor_routes_send_anonymous_users_to_sign_in_and_refuse_staff(app, ven
     assert failures == []
 
 
+def test_requesters_are_refused_staff_and_vendor_routes_and_see_public_pages(app, requester_id):
+    failures = []
+    for route in all_routes(app):
+        for method in sorted(route.methods):
+            response = _request(client_as(app, requester_id), method, route.url)  # fresh: /logout ends a session
+            if route.is_staff or route.is_vendor or route.endpoint in SIGNED_IN_ENDPOINTS:
+                if response.status_code != 403:
+                    failures.append(f"{method} {route} requester: {response.status_code}")
+            elif method == "GET" and (response.status_code in (401, 403, 500) or _is_login_redirect(response)):
+                failures.append(f"{method} {route} requester on a public page: {response.status_code}")
+    assert failures == []
+
+
 def test_signed_in_public_routes_need_a_user(app):
     for route in (r for r in all_routes(app) if r.endpoint in SIGNED_IN_ENDPOINTS):
         assert _is_login_redirect(app.test_client().get(route.url)), route
@@ -169,7 +183,10 @@ def test_every_get_page_has_security_headers_and_no_inline_code(app, viewers):
             failures.append(f"{route}: {response.status_code}")
             continue
         csp = response.headers.get("Content-Security-Policy", "")
-        if "script-src 'self'" not in csp or "unsafe-inline" in csp or "unsafe-eval" in csp:
+        if response.headers.get("Content-Disposition", "").startswith("attachment;"):
+            if csp != DOWNLOAD_POLICY:  # a download runs nothing, even when a browser opens it
+                failures.append(f"{route}: download with CSP {csp!r}")
+        elif "script-src 'self'" not in csp or "unsafe-inline" in csp or "unsafe-eval" in csp:
             failures.append(f"{route}: CSP {csp!r}")
         for header, value in (
             ("X-Content-Type-Options", "nosniff"),

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from clearinghouse.audit.models import AuditEvent
 from clearinghouse.extensions import db
 from clearinghouse.settings.models import SETTINGS_ID, DistrictSettings
-from clearinghouse.settings.services import get_settings
+from clearinghouse.settings.queries import get_settings
 from tests.conftest import client_as, in_app
 
 VALID = {
@@ -55,7 +55,7 @@ def test_a_stale_form_is_refused_and_keeps_what_was_typed(app, admin_id):
     response = client.post("/staff/settings/", data=stale)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "Someone else saved the settings while you were editing." in html
+    assert "Someone else changed the district settings while you were editing." in html
     assert 'value="Typed Over An Old Page"' in html
     with in_app(app):
         assert get_settings().district_name == "Riverside Unified"

@@ -13,7 +13,7 @@ from clearinghouse.agreements.models import Agreement, AgreementState
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
 from clearinghouse.directory.models import DataUse, Product, School, Vendor
 from clearinghouse.extensions import db
-from clearinghouse.settings.services import get_settings
+from clearinghouse.settings.queries import get_settings
 from clearinghouse.storage import storage
 from tests import factories
 from tests.conftest import in_app

@@ -13,6 +13,7 @@ from clearinghouse.directory import services
 from clearinghouse.directory.models import Vendor
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db
+from clearinghouse.locking import StaleVersion
 from tests import factories
 from tests.conftest import client_as, count_queries, in_app
 
@@ -135,7 +136,7 @@ def test_the_conditional_update_refuses_a_save_that_raced_past_the_version_check
             other_worker.execute(
                 sa.text("UPDATE vendor SET name = 'Other Worker', version = 2 WHERE id = :id"), {"id": vendor.id}
             )
-        with pytest.raises(services.StaleVersion):
+        with pytest.raises(StaleVersion):
             services.update_vendor(stale, actor, version=1, **{**VENDOR_FORM, "name": "This Worker"})
         db.session.expire_all()
         assert db.session.get(Vendor, vendor.id).name == "Other Worker"

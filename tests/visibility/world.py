@@ -74,9 +74,16 @@ def _stored_pdf(name: str, **columns) -> StoredFile:
     return record
 
 
+PROVIDER_IDENTITY = ("oidc_issuer", "oidc_subject")  # only on the requester: such an account has no password
+
+
 def _person(tag: str = "", **overrides) -> dict:
     """A user's marked fields; the password hash is set once the flows are done (see `build`)."""
-    return {k: v for k, v in marks("user_account", tag, **overrides).items() if k != "password_hash"}
+    return {
+        k: v
+        for k, v in marks("user_account", tag, **overrides).items()
+        if k != "password_hash" and k not in PROVIDER_IDENTITY
+    }
 
 
 def _settings() -> None:
@@ -151,6 +158,14 @@ def build() -> World:
         role="officer",
         password=None,
         **_person(OTHER, name="Morgan Reyes", email=marked_value("user_account", "email", OTHER, "officer")),
+    )
+    # A teacher who signed in with the district's provider: the district's own staff, seen by nobody outside it.
+    factories.make_user(
+        role="requester",
+        password=None,
+        email="tess.teacher@district.example",
+        name="Tess Teacher",
+        **{column: marked_value("user_account", column) for column in PROVIDER_IDENTITY},
     )
     product = factories.make_product(
         vendor,

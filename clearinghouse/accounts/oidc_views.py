@@ -1,0 +1,50 @@
+"""District sign-in pages (public): off to the district's identity provider, and back.
+
+Both routes exist only when OIDC_ISSUER is set (404 otherwise). The way back is a GET, as
+OpenID Connect's authorization-code flow needs: it carries no CSRF token, and Authlib's state,
+nonce and PKCE verifier, kept in this browser's session, stand in for one.
+"""
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from clearinghouse.accounts import oidc, oidc_services
+from clearinghouse.accounts.blueprint import bp
+from clearinghouse.accounts.views import home_for, safe_next, start_session
+
+NEXT_KEY = "district_sign_in_next"
+
+
+def _callback_url() -> str:
+    """Where the provider sends people back: BASE_URL's, as registered with the provider, never the Host header's."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for("accounts.finish_district_sign_in")
+
+
+def _refused(err: oidc.SignInRefused) -> tuple[str, int]:
+    return render_template("accounts/district_sign_in_refused.html", message=err.message), err.status
+
+
+@bp.get("/login/district")
+def start_district_sign_in():
+    provider = oidc.provider_or_404()
+    target = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(target or home_for(current_user))
+    session[NEXT_KEY] = target
+    try:
+        return provider.authorization_redirect(_callback_url())
+    except oidc.SignInRefused as err:
+        return _refused(err)
+
+
+@bp.get("/login/district/callback", localized=False)  # the one address registered with the provider
+def finish_district_sign_in():
+    provider = oidc.provider_or_404()
+    target = safe_next(session.pop(NEXT_KEY, None))
+    try:
+        identity = provider.finish_authorization()
+        user = oidc_services.sign_in_with_provider(identity, provider.policy)
+    except oidc.SignInRefused as err:
+        return _refused(err)
+    start_session(user)
+    return redirect(target or home_for(user))

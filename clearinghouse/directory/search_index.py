@@ -1,0 +1,23 @@
+"""The full-text search index and the indexes that only migrations make: what Alembic must not compare.
+
+The search table (FTS5 on SQLite, a tsvector table on PostgreSQL) and two indexes are created by
+migrations 20261122_directory_search, _speed and _counts, not by the models. `migrations/env.py`
+imports this module alone, so autogenerate skips them.
+"""
+
+from typing import Any
+
+SEARCH_TABLE = "product_search"
+# FTS5 keeps its index in shadow tables named after the virtual table (SQLite only).
+SEARCH_SHADOW_TABLES = frozenset(f"{SEARCH_TABLE}_{part}" for part in ("data", "idx", "content", "docsize", "config"))
+
+# Indexes made by migrations 20261122_directory_speed (PostgreSQL only) and _counts (different on each database).
+MIGRATION_ONLY_INDEXES = frozenset({"ix_product_retired_id", "ix_product_listing"})
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic filter: the search index and the PostgreSQL-only indexes live in their migrations,
+    so comparing with the models skips them."""
+    if type_ == "index":
+        return name not in MIGRATION_ONLY_INDEXES
+    return not (type_ == "table" and (name == SEARCH_TABLE or name in SEARCH_SHADOW_TABLES))
