@@ -20,7 +20,7 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal
 from flask import Blueprint, Flask, Response, current_app, g, has_app_context, has_request_context, request, url_for
 from flask.sansio.blueprints import BlueprintSetupState
-from flask_babel import force_locale, get_locale, gettext
+from flask_babel import force_locale, get_locale, gettext, refresh
 from werkzeug.routing import BaseConverter, ValidationError
 
 from clearinghouse.config import ConfigError
@@ -160,6 +160,15 @@ def language(code: str | None) -> Iterator[str]:
     chosen = code if code in configured_languages() else default_language()
     with force_locale(chosen):
         yield chosen
+
+
+def use_language(code: str | None) -> None:
+    """Serve the rest of this request in `code` (ignored unless it is configured): for a route that
+    is not localized but knows its reader's language, such as the way back from the district's
+    sign-in service, whose address is the one registered there."""
+    if has_request_context() and code in configured_languages():
+        setattr(g, LANG_ARG, code)
+        refresh()
 
 
 def N_(text: str) -> str:

@@ -121,9 +121,18 @@ class ProviderTrip:
     callback_query: str
 
 
-def go_to_provider(client: FlaskClient, sub: str, *, next_path: str | None = None, tamper=None, action=None):
-    """Start the sign-in in the app, then sign in as `sub` on the provider's page (real HTTP)."""
-    start = client.get("/login/district", query_string={"next": next_path} if next_path else None)
+def go_to_provider(
+    client: FlaskClient,
+    sub: str,
+    *,
+    next_path: str | None = None,
+    tamper=None,
+    action=None,
+    start_path: str = "/login/district",
+):
+    """Start the sign-in in the app (at `start_path`: `/es/login/district` in Spanish), then sign in
+    as `sub` on the provider's page (real HTTP)."""
+    start = client.get(start_path, query_string={"next": next_path} if next_path else None)
     assert start.status_code == 302, start.get_data(as_text=True)
     authorize_url = start.headers["Location"]
     if tamper is not None:

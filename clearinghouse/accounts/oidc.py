@@ -5,7 +5,8 @@ checks them when the provider sends the person back; this module adds what Authl
 application: the discovery document must name the configured issuer, the ID token must be there
 and be meant for this site (`iss`, `aud`, `azp`, `nonce`, expiry), and its claims are read into a
 `ProviderIdentity`. Which identities may have an account, and with which role, is `ProviderPolicy`;
-the account itself is kept by `oidc_services`.
+the account itself is kept by `oidc_services`. A refusal is shown on a public page, so its message
+is in the language the sign-in started in (oidc_views).
 """
 
 import logging
@@ -16,6 +17,8 @@ import requests
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
 from flask import Flask, abort, current_app
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
@@ -28,25 +31,29 @@ EXTENSION = "clearinghouse.district_provider"
 CLIENT_NAME = "district"
 SCOPES = "openid email profile"
 
-ANSWER_NOT_VERIFIED = (
+ANSWER_NOT_VERIFIED = _l(
     "The answer from the district's sign-in service could not be verified, so you were not signed in. "
     "Start again from the sign-in page; if this happens again, tell the privacy office."
 )
-STATE_UNKNOWN = (
+STATE_UNKNOWN = _l(
     "This sign-in has already been used, has expired, or was started in another browser, so it cannot "
     "finish here. Start again from the sign-in page."
 )
-PROVIDER_UNREACHABLE = (
+PROVIDER_UNREACHABLE = _l(
     "The district's sign-in service could not be reached or answered in a way this site does not understand. "
     "Try again in a few minutes; if it goes on, tell the privacy office."
 )
+PROVIDER_DID_NOT = _l("The district's sign-in service did not sign you in. Start again from the sign-in page.")
 
 
 class SignInRefused(DomainError):
-    """The district sign-in did not succeed; the message says why and what to do, `status` is the HTTP one."""
+    """The district sign-in did not succeed; the message says why and what to do, `status` is the HTTP one.
 
-    def __init__(self, message: str, status: int = 403):
-        super().__init__(message)
+    A lazy message is translated when raised, into the language of the request.
+    """
+
+    def __init__(self, message: str | LazyString, status: int = 403):
+        super().__init__(str(message))
         self.status = status
 
 
@@ -163,10 +170,7 @@ class DistrictProvider:
         except OAuthError as err:
             log.warning("district sign-in refused by the provider: %s %s", err.error, err.description)
             if err.error in ("access_denied", "login_required", "consent_required", "interaction_required"):
-                raise SignInRefused(
-                    "The district's sign-in service did not sign you in. Start again from the sign-in page.",
-                    status=403,
-                ) from None
+                raise SignInRefused(PROVIDER_DID_NOT, status=403) from None
             raise SignInRefused(ANSWER_NOT_VERIFIED, status=400) from None
         except JoseError as err:
             log.warning("district sign-in: ID token refused: %s", err)

@@ -9,7 +9,10 @@ Deactivating the account in the app does stick: the provider cannot switch it ba
 
 from datetime import datetime
 
+from babel.lists import format_list
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -18,32 +21,39 @@ from clearinghouse.accounts.oidc import ProviderIdentity, ProviderPolicy, SignIn
 from clearinghouse.accounts.services import AUDIT_EXCLUDE, normalize_email
 from clearinghouse.audit import services as audit
 from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.i18n import locale
 from clearinghouse.timeutil import utcnow
 
-NO_EMAIL = (
+# Refusals are shown on a public page, in the language the sign-in started in.
+NO_EMAIL = _l(
     "The district's sign-in service did not tell this site your e-mail address, so you cannot sign in here. "
     "Ask the district's IT team to share the e-mail address with this site."
 )
-EMAIL_NOT_VERIFIED = (
+EMAIL_NOT_VERIFIED = _l(
     "The district's sign-in service says your e-mail address is not verified. Verify it there, then sign in again."
 )
-DEACTIVATED = "Your account on this site has been deactivated. Write to the privacy office if you need access again."
-SIGN_IN_RACE = "You were signing in twice at the same moment. Start again from the sign-in page."
+DEACTIVATED = _l(
+    "Your account on this site has been deactivated. Write to the privacy office if you need access again."
+)
+SIGN_IN_RACE = _l("You were signing in twice at the same moment. Start again from the sign-in page.")
 
 
 def _outside_domains(email: str, policy: ProviderPolicy) -> str:
-    domains = " or ".join(f"@{domain}" for domain in sorted(policy.allowed_domains))
-    return (
-        f"You signed in as {email}, but only {domains} accounts can sign in here. "
-        "Sign out of the district's sign-in service and use your district account."
+    domains = format_list([f"@{domain}" for domain in sorted(policy.allowed_domains)], style="or", locale=locale())
+    return gettext(
+        "You signed in as %(email)s, but only %(domains)s accounts can sign in here. "
+        "Sign out of the district's sign-in service and use your district account.",
+        email=email,
+        domains=domains,
     )
 
 
 def _email_taken(email: str) -> str:
-    return (
-        f"This site already has an account for {email} that signs in with a password (or will, once the "
+    return gettext(
+        "This site already has an account for %(email)s that signs in with a password (or will, once the "
         "invitation e-mailed to it is accepted), so the district account cannot take it over. Sign in with "
-        "that password, or ask an administrator for help."
+        "that password, or ask an administrator for help.",
+        email=email,
     )
 
 

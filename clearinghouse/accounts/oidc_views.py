@@ -3,16 +3,22 @@
 Both routes exist only when OIDC_ISSUER is set (404 otherwise). The way back is a GET, as
 OpenID Connect's authorization-code flow needs: it carries no CSRF token, and Authlib's state,
 nonce and PKCE verifier, kept in this browser's session, stand in for one.
+
+The way out is in every language (`/es/login/district` from the Spanish sign-in page); the way
+back has the one address registered with the provider, so the language the sign-in started in
+rides in the session, like the page to return to, and a refusal is shown in it.
 """
 
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from clearinghouse import i18n
 from clearinghouse.accounts import oidc, oidc_services
 from clearinghouse.accounts.blueprint import bp
 from clearinghouse.accounts.views import home_for, safe_next, start_session
 
 NEXT_KEY = "district_sign_in_next"
+LANGUAGE_KEY = "district_sign_in_language"
 
 
 def _callback_url() -> str:
@@ -31,15 +37,17 @@ def start_district_sign_in():
     if current_user.is_authenticated:
         return redirect(target or home_for(current_user))
     session[NEXT_KEY] = target
+    session[LANGUAGE_KEY] = i18n.current_language()
     try:
         return provider.authorization_redirect(_callback_url())
     except oidc.SignInRefused as err:
         return _refused(err)
 
 
-@bp.get("/login/district/callback", localized=False)  # the one address registered with the provider
+@bp.get("/login/district/callback", localized=False)
 def finish_district_sign_in():
     provider = oidc.provider_or_404()
+    i18n.use_language(session.pop(LANGUAGE_KEY, None))
     target = safe_next(session.pop(NEXT_KEY, None))
     try:
         identity = provider.finish_authorization()
