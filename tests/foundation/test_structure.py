@@ -167,6 +167,7 @@ FOUNDATION = (
     "errors",
     "extensions",
     "health",
+    "i18n",
     "locking",
     "models_base",
     "request_log",
@@ -176,6 +177,7 @@ FOUNDATION = (
     "storage_s3",
     "text",
     "timeutil",
+    "translation_fields",
 )
 # Every domain records audit events and queues notices, so these import no other domain (the
 # outbox reads the district's settings for the sender and the district's name).
