@@ -58,9 +58,10 @@ demo: db
 	$(BIN)/flask demo-data --if-empty
 
 ## Development: migrate, load demo data when the database is empty, serve on 127.0.0.1:$(PORT)
-## with the daily scheduler inside this single process.
+## with the daily scheduler inside this single process. E-mail is printed here, not sent, and its
+## links point at this port (unless BASE_URL says otherwise).
 run: demo
-	SCHEDULER_IN_PROCESS=1 $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	PORT=$(PORT) MAIL_TO_CONSOLE=1 SCHEDULER_IN_PROCESS=1 $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 ## Production shape on one machine: gunicorn workers plus one scheduler process.
 serve: db

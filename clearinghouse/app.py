@@ -27,6 +27,7 @@ from clearinghouse import (
     storage,
     text,
     timeutil,
+    urls,
     visibility,
 )
 from clearinghouse.accounts import admin_views as accounts_admin_views
@@ -105,9 +106,15 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
 )
 
 
+class Clearinghouse(Flask):
+    """Flask with the site's URL map, whose converters refuse addresses that could name no record."""
+
+    url_map_class = urls.SafeMap
+
+
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the application. Starts nothing: no scheduler, no threads, no migrations."""
-    app = Flask(
+    app = Clearinghouse(
         "clearinghouse",
         instance_path=str(PROJECT_ROOT / "instance"),
         instance_relative_config=True,
@@ -130,6 +137,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     storage.init_app(app)
     accounts_oidc.init_app(app)
+    urls.init_app(app)
     errors.register_error_handlers(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

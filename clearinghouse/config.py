@@ -17,6 +17,10 @@ class ConfigError(RuntimeError):
 DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "MAX_UPLOAD_MB": 10,
+    # Limits for reading one uploaded PDF (clearinghouse/pdf.py): wall-clock and CPU seconds, and
+    # the memory the checking process may add to what it started with.
+    "PDF_CHECK_SECONDS": 20,
+    "PDF_CHECK_MEMORY_MB": 512,
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -25,7 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,
     "PREFERRED_URL_SCHEME": "http",
-    "BASE_URL": "http://127.0.0.1:5000",
+    "BASE_URL": "",  # empty: http://127.0.0.1:<PORT>, the address `make run` and `make serve` listen on
+    "PORT": 5000,
     "STORAGE_URL": "",  # empty: a directory under instance/; s3://bucket?endpoint_url=… for S3
     "SMTP_HOST": "127.0.0.1",
     "SMTP_PORT": 25,
@@ -35,6 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_TIMEOUT": 10,
     "PROXY_FIX_HOPS": 0,
     "SCHEDULER_IN_PROCESS": False,
+    "MAIL_TO_CONSOLE": False,  # print e-mail on the console instead of sending it (`make run`)
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
     "LOGIN_WINDOW_SECONDS": 15 * 60,
@@ -60,6 +66,7 @@ ENV_VARS: dict[str, type] = {
     "DATABASE_URL": str,
     "SECRET_KEY": str,
     "BASE_URL": str,
+    "PORT": int,
     "STORAGE_URL": str,
     "SMTP_HOST": str,
     "SMTP_PORT": int,
@@ -70,6 +77,7 @@ ENV_VARS: dict[str, type] = {
     "PROXY_FIX_HOPS": int,
     "SESSION_COOKIE_SECURE": bool,
     "SCHEDULER_IN_PROCESS": bool,
+    "MAIL_TO_CONSOLE": bool,
     "TRUSTED_ROOTS_PEM": str,
     "LANGUAGES": str,
     "OIDC_ISSUER": str,
@@ -176,6 +184,22 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def checked_base_url(base_url: str | None, port: int) -> str:
+    """The site's public address: BASE_URL as given, else the loopback address on PORT.
+
+    Absolute links (e-mails, the Atom feed, the API) are built from it, never from a request's
+    Host header. Refuses what is not an http(s) address with a host.
+    """
+    if not base_url:
+        if not 0 < port < 65536:
+            raise ConfigError(f"PORT must be between 1 and 65535, not {port}.")
+        return f"http://127.0.0.1:{port}"
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(ch.isspace() for ch in base_url):
+        raise ConfigError(f"BASE_URL must be an address like https://privacy.district.org, not {base_url!r}.")
+    return base_url.rstrip("/")
+
+
 def instance_secret_key(instance_path: Path) -> str:
     """The key kept in instance/secret_key, generated on first run."""
     path = instance_path / "secret_key"
@@ -208,6 +232,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     if roots and not Path(roots).is_file():
         raise ConfigError(f"TRUSTED_ROOTS_PEM names {roots!r}, which is not a readable file.")
     check_oidc(app.config)
+    app.config["BASE_URL"] = checked_base_url(app.config["BASE_URL"], app.config["PORT"])
     if app.config["SESSION_COOKIE_SECURE"] or app.config["BASE_URL"].startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

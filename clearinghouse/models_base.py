@@ -1,13 +1,15 @@
 """Column helpers shared by every domain's models."""
 
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Enum, text
+from sqlalchemy import JSON, Enum, String, text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from clearinghouse.text import NAME_KEY_MAX, name_key
 from clearinghouse.timeutil import UTCDateTime, utcnow
 
 
@@ -60,3 +62,25 @@ class TranslatedMixin:
         merged = {code: fields for code, fields in merged.items() if fields}
         if merged != (self.translations or {}):
             self.translations = merged
+
+
+def _name_key_on_insert(context: Any) -> str:
+    """The key of a row inserted without the ORM (a bulk INSERT of dicts)."""
+    return name_key(context.get_current_parameters().get("name"))
+
+
+class NamedMixin:
+    """A record with a `name` people read, compared by `name_key` (see `text.name_key`).
+
+    The key follows the name whoever writes it (services, importer, demo loader, a bulk INSERT), so
+    a unique index on the key refuses "ÉMILE" next to "Émile". The name itself is kept in NFC, the
+    form a keyboard makes; services refuse control and direction characters before they get here.
+    """
+
+    name_key: Mapped[str] = mapped_column(String(NAME_KEY_MAX), default=_name_key_on_insert)
+
+    @validates("name")
+    def _keep_name_key(self, _attribute: str, value: str) -> str:
+        value = unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+        self.name_key = name_key(value)
+        return value

@@ -55,8 +55,9 @@ def scheduler_command() -> list[str]:
 class Supervisor:
     """Runs the processes, forwards a stop request to all of them, and stops all when one ends."""
 
-    def __init__(self, commands: dict[str, list[str]]):
+    def __init__(self, commands: dict[str, list[str]], env: dict[str, str] | None = None):
         self.commands = commands
+        self.env = env
         self.processes: dict[str, subprocess.Popen] = {}
         self.stop_requested = False
 
@@ -68,7 +69,7 @@ class Supervisor:
         signal.signal(signal.SIGINT, self.request_stop)
         for name, command in self.commands.items():
             print(f"serve: starting {name}: {' '.join(command)}", file=sys.stderr, flush=True)
-            self.processes[name] = subprocess.Popen(command, cwd=PROJECT_ROOT)  # noqa: S603 - our own commands
+            self.processes[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=self.env)  # noqa: S603 - our own commands
         status = 0
         while not self.stop_requested:
             ended = {name: p.returncode for name, p in self.processes.items() if p.poll() is not None}
@@ -118,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"web": gunicorn_command(args.host, args.port, args.workers or default_workers())}
     if not args.without_scheduler:
         commands["scheduler"] = scheduler_command()
-    return Supervisor(commands).run()
+    # Without BASE_URL, links in e-mails and feeds follow the port served here (config.py reads PORT).
+    return Supervisor(commands, env={**os.environ, "PORT": str(args.port)}).run()
 
 
 if __name__ == "__main__":

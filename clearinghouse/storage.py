@@ -1,28 +1,30 @@
 """Uploaded files: checked, named at random, kept outside static/, and recorded with their digest.
 
 Every file goes through one backend interface: a directory under instance/ by default. A file
-is written before its record commits, so a record never points at a missing file.
+is written before its record commits, so a record never points at a missing file. A backend that
+cannot write or read raises `StorageUnavailable` (a 503 page) and a missing file `StoredFileMissing`
+(a 404 page); `discard` removes a file written for a unit of work that failed, and never raises.
 """
 
 import hashlib
-import io
+import logging
 import secrets
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Protocol
 
 from flask import Flask, current_app
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from clearinghouse.errors import DomainError
+from clearinghouse.errors import DomainError, StorageUnavailable, StoredFileMissing
 from clearinghouse.extensions import db
+from clearinghouse.pdf import check_pdf
 from clearinghouse.storage_s3 import S3Storage
 from clearinghouse.timeutil import UTCDateTime, utcnow
 
-PDF_MAGIC = b"%PDF-"
+log = logging.getLogger(__name__)
 ORIGINAL_NAME_MAX = 200
 
 
@@ -61,13 +63,24 @@ class LocalStorage:
 
     def write(self, key: str, data: bytes) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".partial")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        except OSError as err:
+            with suppress(OSError):  # a partial file, if the disk filled up half-way
+                tmp.unlink(missing_ok=True)
+            raise StorageUnavailable(f"Cannot write {path}: {err}") from err
 
     def read(self, key: str) -> bytes:
-        return self._path(key).read_bytes()
+        path = self._path(key)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError as err:
+            raise StoredFileMissing(f"{path} is missing") from err
+        except OSError as err:
+            raise StorageUnavailable(f"Cannot read {path}: {err}") from err
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
@@ -97,6 +110,15 @@ def storage() -> StorageBackend:
     return current_app.extensions["clearinghouse_storage"]
 
 
+def discard(key: str) -> None:
+    """Remove a file written for a unit of work that then failed; a failure here is only logged,
+    so it never hides the error that made the unit of work fail."""
+    try:
+        storage().delete(key)
+    except Exception:  # any backend error: the original error matters more than a stray file
+        log.exception("Could not remove the stored file %s after a failed change", key)
+
+
 def init_app(app: Flask) -> None:
     app.extensions["clearinghouse_storage"] = backend_for(app)
 
@@ -115,23 +137,8 @@ def read_upload(upload: IO[bytes], *, max_bytes: int) -> bytes:
 
 
 def pdf_page_count(data: bytes, field: str = "document") -> int:
-    """Check that the bytes are a real, readable, unencrypted PDF; return its page count."""
-    if not data.startswith(PDF_MAGIC):
-        raise DomainError("That file is not a PDF. Choose a PDF file and try again.", field=field)
-    try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            raise DomainError("That PDF is password-protected. Upload a copy without a password.", field=field)
-        pages = len(reader.pages)
-        for page in reader.pages:
-            page.get_contents()  # touches each page's content stream
-    except DomainError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as err:
-        raise DomainError("That PDF is damaged or incomplete and cannot be read. Check the file.", field=field) from err
-    if pages < 1:
-        raise DomainError("That PDF has no pages.", field=field)
-    return pages
+    """Check that the bytes are a real, readable, unencrypted, harmless PDF (`pdf.check_pdf`); return its page count."""
+    return check_pdf(data, field=field)
 
 
 def safe_original_name(name: str | None) -> str:

@@ -9,7 +9,9 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
+
+from clearinghouse.errors import StorageUnavailable, StoredFileMissing
 
 # Keys are made by storage.store_pdf (random hex); anything else is refused, as LocalStorage refuses
 # a key that would leave its directory.
@@ -61,16 +63,21 @@ class S3Storage:
         return self.prefix + key
 
     def write(self, key: str, data: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
+        except (BotoCoreError, ClientError) as err:
+            raise StorageUnavailable(f"Cannot write {key} to s3://{self.bucket}: {err}") from err
 
     def read(self, key: str) -> bytes:
         try:
             response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+            return response["Body"].read()
         except ClientError as err:
             if _error_code(err) in NOT_FOUND_CODES:
-                raise FileNotFoundError(key) from err
-            raise
-        return response["Body"].read()
+                raise StoredFileMissing(f"{key} is missing from s3://{self.bucket}") from err
+            raise StorageUnavailable(f"Cannot read {key} from s3://{self.bucket}: {err}") from err
+        except BotoCoreError as err:
+            raise StorageUnavailable(f"Cannot read {key} from s3://{self.bucket}: {err}") from err
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))  # no error when already gone

@@ -17,6 +17,10 @@ BABEL_EXTENSION = "babel"  # where Flask-Babel keeps itself in app.extensions
 # The app's extension key for the callable that names the district's zone. timeutil sits below
 # every domain and imports none of them: the settings domain's reader is handed in by create_app.
 ZONE_PROVIDER = "clearinghouse_district_zone"
+# The calendar dates the site accepts anywhere (forms, importer, services): wide enough for any real
+# agreement, certificate or search, narrow enough that adding a term or a window never overflows.
+EARLIEST_DATE = date(1990, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
 
 
 def utcnow() -> datetime:
@@ -43,6 +47,13 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def date_range_problem(value: date) -> str | None:
+    """Why a calendar date cannot be used, or None when it is inside the accepted range."""
+    if EARLIEST_DATE <= value <= LATEST_DATE:
+        return None
+    return f"Enter a date between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}."
 
 
 def zone_named(name: str) -> ZoneInfo:

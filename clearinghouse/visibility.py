@@ -66,12 +66,14 @@ def nobody(why: str) -> Visibility:
 
 BOOKKEEPING = staff("Bookkeeping: when the row was written or changed, and its version (optimistic locking).")
 ROW_TIMES = {"created_at": BOOKKEEPING, "version": BOOKKEEPING}
+NAME_KEY = nobody("How the name is compared (text.name_key), derived from it; the name itself is what people see.")
 
 FIELDS: dict[str, dict[str, Visibility]] = {
     # --- the public directory -------------------------------------------------------------------
     "vendor": {
         "id": PUBLIC,
         "name": PUBLIC,
+        "name_key": NAME_KEY,
         "slug": PUBLIC,
         "website": PUBLIC,
         "privacy_policy_url": PUBLIC,
@@ -87,6 +89,7 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "id": PUBLIC,
         "vendor_id": PUBLIC,
         "name": PUBLIC,
+        "name_key": NAME_KEY,
         "slug": PUBLIC,
         "kind": PUBLIC,
         "status": PUBLIC,
@@ -98,11 +101,19 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "updated_at": PUBLIC,
         **ROW_TIMES,
     },
-    "data_category": {"id": PUBLIC, "name": PUBLIC, "slug": PUBLIC, "position": PUBLIC, "translations": PUBLIC},
+    "data_category": {
+        "id": PUBLIC,
+        "name": PUBLIC,
+        "name_key": NAME_KEY,
+        "slug": PUBLIC,
+        "position": PUBLIC,
+        "translations": PUBLIC,
+    },
     "data_element": {
         "id": PUBLIC,
         "category_id": PUBLIC,
         "name": PUBLIC,
+        "name_key": NAME_KEY,
         "slug": PUBLIC,
         "description": PUBLIC,
         "translations": PUBLIC,  # the public text above in other languages (clearinghouse.i18n)
@@ -117,7 +128,14 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "purpose": PUBLIC,
         "translations": PUBLIC,
     },
-    "school": {"id": PUBLIC, "name": PUBLIC, "slug": PUBLIC, "grade_band": PUBLIC, "is_retired": PUBLIC},
+    "school": {
+        "id": PUBLIC,
+        "name": PUBLIC,
+        "name_key": NAME_KEY,
+        "slug": PUBLIC,
+        "grade_band": PUBLIC,
+        "is_retired": PUBLIC,
+    },
     "product_school": {"product_id": PUBLIC, "school_id": PUBLIC},
     # --- agreements -----------------------------------------------------------------------------
     "agreement": {

@@ -10,6 +10,7 @@ from clearinghouse.accounts.forms import ActionForm, InviteVendorUserForm, Staff
 from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.security import role_required
 from clearinghouse.timeutil import utcnow
+from clearinghouse.urls import id_arg, page_arg
 
 
 def _actor():
@@ -18,7 +19,7 @@ def _actor():
 
 @bp.get("/")
 def users():
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     pagination, rows = queries.list_users(page, current_app.config["PAGE_SIZE"])
     return render_template(
         "accounts/users.html", pagination=pagination, rows=rows, now=utcnow(), action_form=ActionForm()
@@ -46,8 +47,8 @@ def create():
 def invite():
     form = InviteVendorUserForm()
     form.set_vendors(queries.vendor_choices())
-    if request.method == "GET" and request.args.get("vendor_id", type=int):
-        form.vendor_id.data = request.args.get("vendor_id", type=int)
+    if request.method == "GET" and id_arg("vendor_id"):
+        form.vendor_id.data = id_arg("vendor_id")
     if form.validate_on_submit():
         try:
             vendor = queries.get_vendor_or_none(form.vendor_id.data)

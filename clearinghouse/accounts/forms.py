@@ -1,13 +1,13 @@
 """The shape of sign-in, password, user and invitation input."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from clearinghouse.accounts.models import EMAIL_MAX, NAME_MAX, PASSWORD_MIN_LENGTH, Role
 from clearinghouse.accounts.passwords import PASSWORD_MAX_LENGTH
+from clearinghouse.forms import BaseForm
 
 PASSWORD_HINT = (
     f"At least {PASSWORD_MIN_LENGTH} characters. A few unrelated words work well; common passwords "
@@ -46,7 +46,7 @@ def _email(label: str = "E-mail address") -> EmailField:
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     """The public sign-in form, in the page's language (the other forms here serve staff and vendors)."""
 
     # No format check here: every failure gets the same message, whatever was wrong.
@@ -63,7 +63,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     current_password = PasswordField(
         "Current password",
         validators=[InputRequired("Enter your current password.")],
@@ -74,7 +74,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password")
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(BaseForm):
     name = StringField(
         "Your name",
         validators=[DataRequired("Enter your name."), Length(max=NAME_MAX)],
@@ -85,7 +85,7 @@ class AcceptInvitationForm(FlaskForm):
     submit = SubmitField("Set password and sign in")
 
 
-class StaffUserForm(FlaskForm):
+class StaffUserForm(BaseForm):
     email = _email()
     name = StringField("Name", validators=[DataRequired("Enter the person's name."), Length(max=NAME_MAX)])
     role = SelectField(
@@ -96,7 +96,7 @@ class StaffUserForm(FlaskForm):
     submit = SubmitField("Create and send invitation")
 
 
-class InviteVendorUserForm(FlaskForm):
+class InviteVendorUserForm(BaseForm):
     vendor_id = SelectField("Vendor", coerce=int, validators=[DataRequired("Choose the vendor.")])
     email = _email("Contact's e-mail address")
     name = StringField("Contact's name", validators=[DataRequired("Enter the contact's name."), Length(max=NAME_MAX)])
@@ -106,5 +106,5 @@ class InviteVendorUserForm(FlaskForm):
         self.vendor_id.choices = [SelectChoice(vendor_id, name) for vendor_id, name in vendors]
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     """A button that changes something: only the CSRF token."""

@@ -22,6 +22,7 @@ from clearinghouse.accounts.services import AUDIT_EXCLUDE, normalize_email
 from clearinghouse.audit import services as audit
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.i18n import locale
+from clearinghouse.text import visible_text
 from clearinghouse.timeutil import utcnow
 
 # Refusals are shown on a public page, in the language the sign-in started in.
@@ -96,7 +97,7 @@ def sign_in_with_provider(identity: ProviderIdentity, policy: ProviderPolicy, *,
     if user is not None and not user.is_active_account:
         raise SignInRefused(DEACTIVATED)
     role = policy.role_for(email, identity.groups)
-    name = identity.name[:NAME_MAX]
+    name = visible_text(identity.name, NAME_MAX)  # the provider's name, without what would break an e-mail
     try:
         with unit_of_work():
             if user is None:

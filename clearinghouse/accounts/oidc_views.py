@@ -9,13 +9,14 @@ back has the one address registered with the provider, so the language the sign-
 rides in the session, like the page to return to, and a refusal is shown in it.
 """
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session
 from flask_login import current_user
 
 from clearinghouse import i18n
 from clearinghouse.accounts import oidc, oidc_services
 from clearinghouse.accounts.blueprint import bp
 from clearinghouse.accounts.views import home_for, safe_next, start_session
+from clearinghouse.urls import external_url
 
 NEXT_KEY = "district_sign_in_next"
 LANGUAGE_KEY = "district_sign_in_language"
@@ -23,7 +24,7 @@ LANGUAGE_KEY = "district_sign_in_language"
 
 def _callback_url() -> str:
     """Where the provider sends people back: BASE_URL's, as registered with the provider, never the Host header's."""
-    return current_app.config["BASE_URL"].rstrip("/") + url_for("accounts.finish_district_sign_in")
+    return external_url("accounts.finish_district_sign_in")
 
 
 def _refused(err: oidc.SignInRefused) -> tuple[str, int]:

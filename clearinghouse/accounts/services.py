@@ -19,12 +19,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from clearinghouse.accounts import passwords, throttle
-from clearinghouse.accounts.models import EMAIL_MAX, STAFF_ROLES, Invitation, Role, User
+from clearinghouse.accounts.models import EMAIL_MAX, NAME_MAX, STAFF_ROLES, Invitation, Role, User
 from clearinghouse.audit import services as audit
 from clearinghouse.directory.models import Vendor
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.notices import services as notices
+from clearinghouse.text import clean_line, clean_name
 from clearinghouse.timeutil import utcnow
 
 # Shown on the public sign-in page, in its language.
@@ -72,7 +73,14 @@ INVITATION_REVOKED = (
 
 
 def normalize_email(email: str) -> str:
-    return (email or "").strip().lower()
+    """One spelling per address: NFC, stripped, lower-case. UnsafeText for a line break or control
+    character (an address goes into e-mail headers)."""
+    return clean_line(email, field="email").lower()
+
+
+def _person_name(name: str, field: str = "name") -> str:
+    """A person's name as stored: `text.clean_name` (it appears in e-mails), at most NAME_MAX."""
+    return clean_name(name, field=field)[:NAME_MAX]
 
 
 def _valid_email(email: str, field: str = "email") -> str:
@@ -157,7 +165,7 @@ def create_admin(email: str, name: str, password: str) -> User:
     with unit_of_work():
         user = User(
             email=email,
-            name=(name or "").strip()[:200],
+            name=_person_name(name),
             role=Role.ADMIN,
             password_hash=passwords.hash_password(password),
             is_active_account=True,
@@ -188,7 +196,7 @@ def create_staff_user(email: str, name: str, role: Role | str, *, actor: User, n
     with unit_of_work():
         user = User(
             email=email,
-            name=name.strip()[:200],
+            name=_person_name(name),
             role=role,
             password_hash=None,
             is_active_account=True,
@@ -260,7 +268,7 @@ def invite_vendor_user(vendor: "Vendor", email: str, name: str, *, actor: User, 
     with unit_of_work():
         user = User(
             email=email,
-            name=name.strip()[:200],
+            name=_person_name(name),
             role=Role.VENDOR,
             vendor_id=vendor.id,
             password_hash=None,
@@ -405,7 +413,7 @@ def accept_invitation(invitation: Invitation, name: str, password: str, *, now: 
         ).rowcount
         if claimed != 1:
             raise InvitationGone(INVITATION_USED)
-        user.name = name.strip()[:200] or user.name
+        user.name = _person_name(name) or user.name
         user.password_hash = passwords.hash_password(password)
         user.last_login_at = now
         audit.record(user, "user.invitation_accepted", user, _changes(user), label=user.email)

@@ -3,9 +3,8 @@
 from datetime import date, timedelta
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from clearinghouse.agreements.models import Agreement, AgreementKind
@@ -13,18 +12,9 @@ from clearinghouse.agreements.models import _add_years as add_years  # leap-day 
 from clearinghouse.agreements.rules import term_problems
 from clearinghouse.agreements.services import AgreementInput
 from clearinghouse.directory.staff_forms import MultiCheckboxField, choices, optional_int, strip
+from clearinghouse.forms import BaseForm, DayField, GetForm
 from clearinghouse.locking import VersionField
-from clearinghouse.timeutil import district_today
-
-
-class DayField(DateField):
-    """A district calendar date (an <input type="date">), with a message a person understands."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Enter a date like 2026-07-01 (year-month-day).") from None
+from clearinghouse.timeutil import LATEST_DATE, district_today
 
 
 class DaysField(IntegerField):
@@ -35,7 +25,7 @@ class DaysField(IntegerField):
             raise ValueError("Enter a whole number of days, or leave it blank for the district's default.") from None
 
 
-class AgreementForm(FlaskForm):
+class AgreementForm(BaseForm):
     kind = SelectField(
         "Kind of agreement",
         choices=choices((k.value, k.label) for k in AgreementKind),
@@ -118,13 +108,18 @@ def agreement_data(agreement: Agreement) -> dict[str, Any]:
 
 def renewal_data(predecessor: Agreement, today: date) -> dict[str, Any]:
     """The renewal form, prefilled: same kind and products, starting the day after the current term
-    ends, for a term as long as the current one; signed today; the document still to choose."""
+    ends, for a term as long as the current one; signed today; the document still to choose.
+
+    Dates that would fall past `LATEST_DATE` (an agreement saved with a far expiry before dates had a
+    range) are not proposed: the form starts today, or leaves the expiry for the officer to enter.
+    """
     term_end = predecessor.term_ends_on(today)
-    starts = term_end + timedelta(days=1) if term_end else today
+    starts = term_end + timedelta(days=1) if term_end and term_end < LATEST_DATE else today
     expires = None
     if predecessor.effective_on and predecessor.expires_on:
         years = max(1, round((predecessor.expires_on - predecessor.effective_on).days / 365.25))
-        expires = add_years(starts, years) - timedelta(days=1)
+        if starts.year + years <= LATEST_DATE.year:
+            expires = add_years(starts, years) - timedelta(days=1)
     reference = f"{predecessor.reference} — renewal {starts.year}" if predecessor.reference else ""
     return {
         "kind": predecessor.kind.value,
@@ -140,7 +135,7 @@ def renewal_data(predecessor: Agreement, today: date) -> dict[str, Any]:
     }
 
 
-class TerminateForm(FlaskForm):
+class TerminateForm(BaseForm):
     terminated_on = DayField("Ends on", validators=[InputRequired("Enter the day the agreement ends.")])
     reason = TextAreaField(
         "Reason",
@@ -150,20 +145,14 @@ class TerminateForm(FlaskForm):
     version = VersionField()
 
 
-class VendorChoiceForm(FlaskForm):
+class VendorChoiceForm(GetForm):
     """Step one of adding an agreement (a GET form): whose agreement it is."""
-
-    class Meta:
-        csrf = False
 
     vendor_id = SelectField("Vendor", coerce=optional_int)
 
 
-class AgreementFilterForm(FlaskForm):
+class AgreementFilterForm(GetForm):
     """The list's filters, read from the query string."""
-
-    class Meta:
-        csrf = False
 
     state = SelectField("State")
     vendor_id = SelectField("Vendor", coerce=optional_int)

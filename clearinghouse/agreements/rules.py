@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from clearinghouse.timeutil import format_date
+from clearinghouse.timeutil import date_range_problem, format_date
 
 Problem = tuple[str, str]  # (form field, message)
 
@@ -20,8 +20,9 @@ def term_problems(
     A draft (not signed) may leave its dates blank. A signed agreement needs the day it takes
     effect and either an expiry date after that day or the open-ended box. An agreement may be
     signed after it takes effect (back-dated terms are common), but not on a day still to come.
+    Every date is inside the site's range (`timeutil.EARLIEST_DATE`…`LATEST_DATE`).
     """
-    problems: list[Problem] = []
+    problems: list[Problem] = _out_of_range(signed_on=signed_on, effective_on=effective_on, expires_on=expires_on)
     if signed_on is not None and signed_on > today:
         problems.append(
             (
@@ -48,9 +49,13 @@ def term_problems(
     return problems
 
 
+def _out_of_range(**dates: date | None) -> list[Problem]:
+    return [(name, problem) for name, value in dates.items() if value and (problem := date_range_problem(value))]
+
+
 def termination_problems(*, terminated_on: date | None, reason: str, starts_on: date | None) -> list[Problem]:
     """A termination needs its date (not before the agreement took effect) and a reason."""
-    problems: list[Problem] = []
+    problems: list[Problem] = _out_of_range(terminated_on=terminated_on)
     if terminated_on is None:
         problems.append(("terminated_on", "Enter the day the agreement ends."))
     elif starts_on is not None and terminated_on < starts_on:

@@ -27,7 +27,7 @@ from clearinghouse.directory.models import Product, Vendor
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.locking import check_version, claim_version
-from clearinghouse.storage import StoredFile, storage, store_pdf
+from clearinghouse.storage import StoredFile, discard, store_pdf
 from clearinghouse.timeutil import district_today, format_date
 
 
@@ -295,7 +295,7 @@ def _files_removed_on_failure() -> Iterator[list[StoredFile]]:
         yield stored
     except BaseException:
         for document in stored:
-            storage().delete(document.storage_key)
+            discard(document.storage_key)
         raise
 
 

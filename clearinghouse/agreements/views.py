@@ -23,10 +23,7 @@ from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.extensions import db
 from clearinghouse.locking import show_refusal
 from clearinghouse.timeutil import district_today
-
-
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
+from clearinghouse.urls import id_arg, id_args, page_arg
 
 
 def _vendor_choices(empty_label: str) -> list[SelectChoice]:
@@ -60,7 +57,7 @@ def index():
     state = AgreementState(form.state.data) if form.state.data in set(AgreementState) else None
     vendor_id = form.vendor_id.data if isinstance(form.vendor_id.data, int) else None
     page = queries.list_agreements(
-        today=today, state=state, vendor_id=vendor_id, page=_page(), per_page=current_app.config["PAGE_SIZE"]
+        today=today, state=state, vendor_id=vendor_id, page=page_arg(), per_page=current_app.config["PAGE_SIZE"]
     )
     params = {key: value for key, value in (("state", state and state.value), ("vendor_id", vendor_id)) if value}
     return render_template("agreements/index.html", page=page, form=form, params=params, today=today)
@@ -68,7 +65,7 @@ def index():
 
 @bp.route("/agreements/new", methods=["GET", "POST"])
 def create():
-    vendor_id = request.args.get("vendor_id", type=int)
+    vendor_id = id_arg("vendor_id")
     vendor = db.session.get(Vendor, vendor_id) if vendor_id else None
     if vendor is None:
         if request.method == "POST":
@@ -76,7 +73,7 @@ def create():
         choice = VendorChoiceForm(request.args)
         choice.vendor_id.choices = _vendor_choices("Choose a vendor…")
         return render_template("agreements/choose_vendor.html", form=choice)
-    form = AgreementForm(product_ids=request.args.getlist("product_id", type=int))
+    form = AgreementForm(product_ids=id_args("product_id"))
     _product_choices(form, vendor)
     if form.validate_on_submit():
         try:

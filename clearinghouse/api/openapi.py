@@ -11,8 +11,8 @@ from typing import Any
 from clearinghouse.agreements.models import AgreementKind, AgreementState
 from clearinghouse.api.filters import AGREEMENT_VALUES, STATUS_VALUES
 from clearinghouse.directory.models import ProductKind, ProductStatus
-from clearinghouse.directory.queries import MAX_PAGE
 from clearinghouse.i18n import N_
+from clearinghouse.urls import MAX_PAGE
 
 # 1.1.0: agreements no longer carry `reference`, the district's staff-only filing label.
 API_VERSION = "1.1.0"

@@ -9,10 +9,11 @@ stays private until someone adds it here (and to openapi.py).
 from datetime import date, datetime
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 
 from clearinghouse.agreements.models import Agreement
 from clearinghouse.directory.models import DataElement, Product, Vendor
+from clearinghouse.urls import external_url
 
 # Public HTML pages that the directory offers for each record, when they exist.
 HTML_ENDPOINTS = {
@@ -36,11 +37,11 @@ def html_url(kind: str, value: Any) -> str | None:
     endpoint, arg = HTML_ENDPOINTS[kind]
     if endpoint not in current_app.view_functions:
         return None
-    return url_for(endpoint, **{arg: value}, _external=True)
+    return external_url(endpoint, **{arg: value})
 
 
 def vendor_ref(vendor: Vendor) -> dict[str, Any]:
-    return {"slug": vendor.slug, "name": vendor.name, "url": url_for("api.vendor", slug=vendor.slug, _external=True)}
+    return {"slug": vendor.slug, "name": vendor.name, "url": external_url("api.vendor", slug=vendor.slug)}
 
 
 def product_ref(product: Product) -> dict[str, Any]:
@@ -49,7 +50,7 @@ def product_ref(product: Product) -> dict[str, Any]:
         "name": product.name,
         "kind": product.kind.value,
         "status": product.status.value,
-        "url": url_for("api.product", slug=product.slug, _external=True),
+        "url": external_url("api.product", slug=product.slug),
     }
 
 
@@ -119,7 +120,7 @@ def product(product: Product, today: date, destruction: dict[int, Any]) -> dict[
         ],
         "agreements": [agreement_facts(a, today, destruction.get(a.id)) for a in agreements],
         "updated_at": _instant(product.updated_at),
-        "url": url_for("api.product", slug=product.slug, _external=True),
+        "url": external_url("api.product", slug=product.slug),
         "html_url": html_url("product", product.slug),
     }
 
@@ -135,7 +136,7 @@ def vendor(vendor: Vendor) -> dict[str, Any]:
         "is_retired": vendor.is_retired,
         "products": [product_ref(p) for p in vendor.products],
         "updated_at": _instant(vendor.updated_at),
-        "url": url_for("api.vendor", slug=vendor.slug, _external=True),
+        "url": external_url("api.vendor", slug=vendor.slug),
         "html_url": html_url("vendor", vendor.slug),
     }
 
@@ -165,6 +166,6 @@ def data_element(element: DataElement, product_count: int) -> dict[str, Any]:
         "is_sensitive": element.is_sensitive,
         "is_retired": element.is_retired,
         "product_count": product_count,
-        "products_url": url_for("api.products", element=element.slug, _external=True),
+        "products_url": external_url("api.products", element=element.slug),
         "html_url": html_url("data_element", element.slug),
     }

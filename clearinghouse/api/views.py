@@ -6,15 +6,15 @@ from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import Any
 
-from flask import Response, abort, current_app, render_template, request, url_for
+from flask import Response, abort, current_app, render_template, request
 from flask_sqlalchemy.pagination import Pagination
 
 from clearinghouse.api import openapi, queries, serializers
 from clearinghouse.api.blueprint import bp
 from clearinghouse.api.filters import parse_product_query
-from clearinghouse.directory.queries import MAX_PAGE
 from clearinghouse.errors import DomainError
 from clearinghouse.timeutil import district_today, district_zone
+from clearinghouse.urls import MAX_PAGE, external_url
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 25
@@ -76,7 +76,7 @@ def _list_body(pagination: Pagination, data: list[dict], endpoint: str, params: 
     def link(page: int | None) -> str | None:
         if page is None:
             return None
-        return url_for(endpoint, **params, page=page, per_page=pagination.per_page, _external=True)
+        return external_url(endpoint, **params, page=page, per_page=pagination.per_page)
 
     return {
         "data": data,

@@ -1,4 +1,5 @@
-"""The public change history as an Atom 1.0 feed (RFC 4287), built with ElementTree so text is escaped.
+"""The public change history as an Atom 1.0 feed (RFC 4287), built with ElementTree so text is escaped,
+and every text and attribute passed through `text.xml_safe`, so no stored character makes it invalid XML.
 
 Each language has its feed (/changes.atom, /es/changes.atom): titles and summaries in that
 language, entries linking to the pages in it.
@@ -14,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from clearinghouse.audit.public import RevisionEntry
 from clearinghouse.audit.wording import revision_text
 from clearinghouse.i18n import current_language
+from clearinghouse.text import xml_safe
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -52,8 +54,8 @@ def _instant(value: datetime) -> str:
 
 
 def _add(parent: ET.Element, name: str, text: str | None = None, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM_NS}}}{name}", attributes)
-    element.text = text
+    element = ET.SubElement(parent, f"{{{ATOM_NS}}}{name}", {key: xml_safe(value) for key, value in attributes.items()})
+    element.text = xml_safe(text) if text is not None else None
     return element
 
 

@@ -14,6 +14,7 @@ from clearinghouse.audit.forms import AuditFilterForm, ChangesFilterForm
 from clearinghouse.audit.wording import revision_text
 from clearinghouse.settings.queries import get_settings
 from clearinghouse.timeutil import utcnow
+from clearinghouse.urls import page_arg
 
 CHANGES_PER_PAGE = 30
 
@@ -28,7 +29,7 @@ def changes():
     if not form.validate():
         return render_template("audit/changes.html", form=form, page=None, days=[], params={}), 422
     vendor_id = next((vendor_id for vendor_id, _, slug in vendors if slug == form.vendor.data), None)
-    page = public.revisions_page(request.args.get("page", 1, type=int), CHANGES_PER_PAGE, vendor_id)
+    page = public.revisions_page(page_arg(), CHANGES_PER_PAGE, vendor_id)
     days = public.group_by_day(page.items)
     return render_template("audit/changes.html", form=form, page=page, days=days, params=form.filled())
 
@@ -63,6 +64,6 @@ def log():
         date_from=form.date_from.data,
         date_to=form.date_to.data,
     )
-    page = queries.search_events(filters, request.args.get("page", 1, type=int))
+    page = queries.search_events(filters, page_arg())
     entries = queries.log_entries(page.items)
     return render_template("audit/log.html", form=form, page=page, entries=entries, params=form.filled())

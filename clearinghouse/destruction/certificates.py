@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -29,7 +30,8 @@ from clearinghouse.destruction.models import DestructionRequest, DisposalCertifi
 from clearinghouse.downloads import send_stored_file
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db
-from clearinghouse.storage import PDF_MAGIC, read_upload, storage, store_pdf
+from clearinghouse.pdf import PDF_MAGIC, ChildFailed, LimitExceeded, run_limited
+from clearinghouse.storage import discard, read_upload, store_pdf
 from clearinghouse.timeutil import format_datetime
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ ATTESTATION = (
     "analytics stores, have been returned to the district or destroyed as stated above."
 )
 UNSIGNED_SUMMARY = "No digital signature (scanned or wet signature)."
+UNCHECKED_SUMMARY = "Digital signatures could not be checked: the file is too complex to read within the limits."
 # Acrobat's rule: the end-of-file marker must be within the last 1024 bytes. A cut-off file
 # whose first revision is still readable would otherwise pass as a shorter, unsigned PDF.
 EOF_MARKER = b"%%EOF"
@@ -100,7 +103,7 @@ def submit_certificate_upload(
         )
     except BaseException:
         db.session.rollback()
-        storage().delete(key)
+        discard(key)
         raise
 
 
@@ -133,9 +136,18 @@ def outside_event_loop(function: Callable[..., T], *args: Any) -> T:
 def signature_report(data: bytes, roots: list[asn1_x509.Certificate] | None = None) -> dict[str, Any]:
     """What the PDF's embedded signatures say: who signed, whether the bytes are intact, trusted.
 
-    Never raises: a signature that cannot be checked is reported as not intact, with the reason.
+    pyHanko reads the file under the upload limits (`pdf.run_limited`). Never raises: a signature
+    that cannot be checked is reported as not intact, with the reason.
     """
     roots = trust_roots() if roots is None else roots
+    try:
+        return run_limited(partial(_signature_report, roots=roots), data)
+    except (LimitExceeded, ChildFailed) as err:
+        log.warning("The signatures of an uploaded PDF could not be checked: %s", err)
+        return {"signed": False, "signatures": [], "summary": UNCHECKED_SUMMARY}
+
+
+def _signature_report(data: bytes, roots: list[asn1_x509.Certificate]) -> dict[str, Any]:
     try:
         embedded = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
     except Exception as err:  # pyHanko may fail on PDFs that pypdf tolerates

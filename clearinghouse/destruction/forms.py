@@ -1,8 +1,6 @@
 """Forms for officers' destruction requests: a new directive, and withdrawing one."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -16,6 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from clearinghouse.destruction.models import DispositionNature, DispositionSchedule, RequestScope
 from clearinghouse.destruction.services import REASON_MAX
+from clearinghouse.forms import BaseForm, DayField, GetForm
 from clearinghouse.locking import VersionField
 
 SIGNER_MAX = 200
@@ -29,7 +28,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class NewRequestForm(FlaskForm):
+class NewRequestForm(BaseForm):
     vendor_id = SelectField("Vendor", coerce=int, validators=[DataRequired("Choose the vendor the directive is for.")])
     agreement_id = SelectField("Agreement (optional)", coerce=int, default=0)
     reason = TextAreaField(
@@ -65,7 +64,7 @@ class NewRequestForm(FlaskForm):
         ],
         default=DispositionSchedule.BY_DATE.value,
     )
-    due_on = DateField("Due date", validators=[Optional()])
+    due_on = DayField("Due date", validators=[Optional()])
     district_signer_name = StringField("District's authorized signer", validators=[Optional(), Length(max=SIGNER_MAX)])
     district_signer_title = StringField("Signer's title", validators=[Optional(), Length(max=SIGNER_MAX)])
 
@@ -83,7 +82,7 @@ class NewRequestForm(FlaskForm):
         return ok
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(BaseForm):
     reason = TextAreaField(
         "Why is the request withdrawn?",
         validators=[DataRequired("Say why the request is withdrawn."), Length(max=REASON_MAX)],
@@ -91,11 +90,8 @@ class WithdrawForm(FlaskForm):
     version = VersionField()
 
 
-class FilterForm(FlaskForm):
+class FilterForm(GetForm):
     """The list's filters (GET, so no CSRF token)."""
-
-    class Meta:
-        csrf = False
 
     state = SelectField(
         "Show",

@@ -2,22 +2,22 @@
 
 from flask import flash, redirect, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from clearinghouse.destruction import certificates, queries, services
 from clearinghouse.destruction.blueprint import bp
 from clearinghouse.errors import DomainError
+from clearinghouse.forms import BaseForm
 
 REVIEW_REASON_MAX = 2000
 
 
-class AcceptCertificateForm(FlaskForm):
+class AcceptCertificateForm(BaseForm):
     """Nothing to fill in: the form carries the CSRF token."""
 
 
-class RejectCertificateForm(FlaskForm):
+class RejectCertificateForm(BaseForm):
     reason = TextAreaField(
         "Why is it rejected?",
         validators=[

@@ -38,7 +38,7 @@ from clearinghouse.notices import services as notices
 from clearinghouse.notices.models import Notice
 from clearinghouse.settings.queries import get_settings
 from clearinghouse.storage import StoredFile
-from clearinghouse.timeutil import district_today, format_date, utcnow
+from clearinghouse.timeutil import date_range_problem, district_today, format_date, utcnow
 
 DEFAULT_WINDOW_DAYS = 60  # NDPA: 60 days from the district's written request
 REASON_MAX = 5000
@@ -218,6 +218,8 @@ def open_destruction_request(draft: RequestDraft, *, actor: User, today: date | 
     due_on = draft.due_on or default_due_on(today, agreement)
     if due_on < today:
         raise DomainError("The due date cannot be in the past.", field="due_on")
+    if problem := date_range_problem(due_on):
+        raise DomainError(problem, field="due_on")
     settings = get_settings()
     with unit_of_work():
         dr = DestructionRequest(
@@ -347,6 +349,8 @@ def submit_certificate(
     method = DisposalMethod(method)
     if not signer_name.strip() or not signer_title.strip():
         raise DomainError("Give the name and title of the person who signed the certificate.", field="signer_name")
+    if problem := date_range_problem(disposed_on):
+        raise DomainError(problem, field="disposed_on")
     if disposed_on > district_today(now):
         raise DomainError("The date the data was disposed of cannot be in the future.", field="disposed_on")
     if method == DisposalMethod.OTHER and not method_other.strip():

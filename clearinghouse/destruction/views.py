@@ -17,6 +17,7 @@ from clearinghouse.extensions import db
 from clearinghouse.locking import show_refusal
 from clearinghouse.settings.queries import get_settings
 from clearinghouse.timeutil import district_today, format_date
+from clearinghouse.urls import id_arg, page_arg
 
 
 @bp.app_template_filter("request_status")
@@ -43,7 +44,7 @@ def index():
     page = queries.list_requests(
         state=state,
         vendor_id=vendor_id or None,
-        page=request.args.get("page", 1, type=int),
+        page=page_arg(),
         per_page=current_app.config["PAGE_SIZE"],
     )
     params = {"state": state, **({"vendor_id": vendor_id} if vendor_id else {})}
@@ -78,8 +79,8 @@ def _new_form() -> NewRequestForm:
             select(DataCategory.id, DataCategory.name).order_by(DataCategory.position, DataCategory.name)
         )
     ]
-    if request.method == "GET" and request.args.get("vendor_id", type=int):
-        form.vendor_id.data = request.args.get("vendor_id", type=int)
+    if request.method == "GET" and id_arg("vendor_id"):
+        form.vendor_id.data = id_arg("vendor_id")
     return form
 
 

@@ -1,7 +1,5 @@
 """The public directory's search and filter form: a GET form, so it needs no CSRF token and no JavaScript."""
 
-import unicodedata
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -11,7 +9,6 @@ from wtforms.widgets import Select, html_params
 
 from clearinghouse.directory.models import ProductStatus
 from clearinghouse.directory.queries import (
-    MAX_PAGE,
     AgreementFilter,
     DirectoryFilters,
     FilterOptions,
@@ -19,22 +16,12 @@ from clearinghouse.directory.queries import (
     StatusFilter,
 )
 from clearinghouse.directory.search import SEARCH_TEXT_MAX
+from clearinghouse.text import visible_text
 
 
-def clean_text(value: str | None) -> str:
-    """A visitor's text without control characters or lone surrogates, cut to the search limit."""
-    if not value:
-        return ""
-    kept = "".join(ch for ch in value[: SEARCH_TEXT_MAX * 2] if unicodedata.category(ch) not in ("Cc", "Cs"))
-    return " ".join(kept.split())[:SEARCH_TEXT_MAX]
-
-
-def page_number(raw: str | None) -> int:
-    """The page asked for: anything that is not a whole number from 1 up means page 1."""
-    raw = (raw or "").strip()
-    if not (raw.isascii() and raw.isdigit()):
-        return 1
-    return min(max(int(raw[:6]), 1), MAX_PAGE)
+def search_text(value: str | None) -> str:
+    """A visitor's search text, reduced to what can be searched (never an error)."""
+    return visible_text(value, SEARCH_TEXT_MAX)
 
 
 class QuickSelect(Select):
@@ -74,7 +61,7 @@ class QuickSelectField(SelectField):
 
 
 class SearchForm(Form):
-    q = SearchField(_l("Search by product, company or purpose"), filters=[clean_text])
+    q = SearchField(_l("Search by product, company or purpose"), filters=[search_text])
 
 
 class DirectoryForm(SearchForm):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clearinghouse.extensions import db
 from clearinghouse.locking import VersionedMixin
-from clearinghouse.models_base import TimestampMixin, TranslatedMixin, str_enum
+from clearinghouse.models_base import NamedMixin, TimestampMixin, TranslatedMixin, str_enum
 
 if TYPE_CHECKING:
     from clearinghouse.agreements.models import Agreement
@@ -88,8 +88,9 @@ product_school = Table(
 )
 
 
-class School(db.Model):
+class School(NamedMixin, db.Model):
     __tablename__ = "school"
+    __table_args__ = (Index("uq_school_name_key", "name_key", unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
     slug: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
@@ -99,11 +100,12 @@ class School(db.Model):
     products: Mapped[list["Product"]] = relationship(secondary=product_school, back_populates="schools")
 
 
-class DataCategory(TranslatedMixin, db.Model):
+class DataCategory(NamedMixin, TranslatedMixin, db.Model):
     """A group of data elements, as in NDPA Exhibit B (Demographics, Student Identifiers…)."""
 
     __tablename__ = "data_category"
     TRANSLATED_FIELDS = ("name",)
+    __table_args__ = (Index("uq_data_category_name_key", "name_key", unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
     slug: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
@@ -112,12 +114,15 @@ class DataCategory(TranslatedMixin, db.Model):
     elements: Mapped[list["DataElement"]] = relationship(back_populates="category", order_by="DataElement.position")
 
 
-class DataElement(TranslatedMixin, db.Model):
+class DataElement(NamedMixin, TranslatedMixin, db.Model):
     """One kind of student data (date of birth, local student ID…)."""
 
     __tablename__ = "data_element"
     TRANSLATED_FIELDS = ("name", "description")
-    __table_args__ = (UniqueConstraint("category_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("category_id", "name"),
+        Index("uq_data_element_category_id_name_key", "category_id", "name_key", unique=True),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("data_category.id"), index=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX))
@@ -131,12 +136,13 @@ class DataElement(TranslatedMixin, db.Model):
     data_uses: Mapped[list["DataUse"]] = relationship(back_populates="element")
 
 
-class Vendor(TimestampMixin, VersionedMixin, TranslatedMixin, db.Model):
+class Vendor(NamedMixin, TimestampMixin, VersionedMixin, TranslatedMixin, db.Model):
     """The company that provides products and signs agreements."""
 
     __tablename__ = "vendor"
     TRANSLATED_FIELDS = ("description_md",)
     record_phrase = "this vendor"
+    __table_args__ = (Index("uq_vendor_name_key", "name_key", unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
     slug: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
@@ -151,13 +157,14 @@ class Vendor(TimestampMixin, VersionedMixin, TranslatedMixin, db.Model):
     agreements: Mapped[list["Agreement"]] = relationship(back_populates="vendor")
 
 
-class Product(TimestampMixin, VersionedMixin, TranslatedMixin, db.Model):
+class Product(NamedMixin, TimestampMixin, VersionedMixin, TranslatedMixin, db.Model):
     """An app or service of a vendor: the unit a parent looks up."""
 
     __tablename__ = "product"
     TRANSLATED_FIELDS = ("purpose_md",)
     __table_args__ = (
         UniqueConstraint("vendor_id", "name"),
+        Index("uq_product_vendor_id_name_key", "vendor_id", "name_key", unique=True),
         # The directory counts listed products from this index alone, and sorts by last update.
         Index("ix_product_status_vendor_id", "status", "vendor_id"),
         Index("ix_product_updated_at", "updated_at"),

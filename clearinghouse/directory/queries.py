@@ -48,9 +48,7 @@ from clearinghouse.extensions import db
 from clearinghouse.i18n import LocalizedText, current_language, localize, translated
 from clearinghouse.settings.queries import get_settings
 from clearinghouse.text import plain_text
-
-MAX_PAGE = 10_000  # far beyond any real list; keeps OFFSET inside every database's integer range
-
+from clearinghouse.urls import MAX_PAGE
 
 # --- Agreement state in SQL --------------------------------------------------------------------
 

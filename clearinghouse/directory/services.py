@@ -33,6 +33,7 @@ from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.locking import check_version, claim_version
 from clearinghouse.slugs import unique_slug
+from clearinghouse.text import clean_name, name_key
 
 
 @contextmanager
@@ -45,8 +46,8 @@ def _unique_or(message: str, field: str) -> Iterator[None]:
 
 
 def _name_taken(model: type[db.Model], name: str, *, exclude_id: int | None = None, **scope: Any) -> bool:
-    """Case-insensitive: "Acme" and "ACME" would confuse a parent as much as two "Acme"s."""
-    stmt = select(model.id).where(func.lower(model.name) == name.lower())
+    """By `name_key`: "Acme", "ACME" and "Ａｃｍｅ" would confuse a parent as much as two "Acme"s."""
+    stmt = select(model.id).where(model.name_key == name_key(name))
     for column, value in scope.items():
         stmt = stmt.where(getattr(model, column) == value)
     if exclude_id is not None:
@@ -54,12 +55,13 @@ def _name_taken(model: type[db.Model], name: str, *, exclude_id: int | None = No
     return db.session.scalar(stmt.limit(1)) is not None
 
 
-def _require_name(name: str, noun: str) -> str:
-    name = (name or "").strip()
+def _require_name(name: str, noun: str, field: str = "name") -> str:
+    """The name as stored (`text.clean_name`); DomainError when it is missing, too long or unsafe."""
+    name = clean_name(name, field=field)
     if not name:
-        raise DomainError(f"Enter the {noun}'s name.", field="name")
+        raise DomainError(f"Enter the {noun}'s name.", field=field)
     if len(name) > NAME_MAX:
-        raise DomainError(f"The name can be at most {NAME_MAX} characters.", field="name")
+        raise DomainError(f"The name can be at most {NAME_MAX} characters.", field=field)
     return name
 
 
@@ -368,9 +370,9 @@ def set_element_retired(element: DataElement, actor: User, *, retired: bool) -> 
 
 def _category(category_id: int | None, new_category: str, actor: User) -> DataCategory:
     """The chosen category, or a new one (flushed, audited) when a new name is given."""
-    new_category = (new_category or "").strip()
-    if new_category:
-        existing = db.session.scalar(select(DataCategory).where(func.lower(DataCategory.name) == new_category.lower()))
+    if (new_category or "").strip():
+        new_category = _require_name(new_category, "category", field="new_category")
+        existing = db.session.scalar(select(DataCategory).where(DataCategory.name_key == name_key(new_category)))
         if existing is not None:
             return existing
         position = db.session.scalar(select(func.coalesce(func.max(DataCategory.position), 0)))

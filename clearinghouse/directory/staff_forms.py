@@ -4,7 +4,6 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -30,6 +29,7 @@ from clearinghouse.directory.models import (
     ProductStatus,
     Vendor,
 )
+from clearinghouse.forms import BaseForm, bounded_int
 from clearinghouse.locking import VersionField
 from clearinghouse.translation_fields import (
     TranslatedForm,
@@ -49,7 +49,7 @@ def optional_int(value: Any) -> int | None:
     """Coerce a select's value; the empty "Choose…" option is None."""
     if value in ("", None):
         return None
-    return int(value)
+    return bounded_int(value)
 
 
 def choices(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
@@ -57,7 +57,7 @@ def choices(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def http_url(form: FlaskForm, field: StringField) -> None:
+def http_url(form: BaseForm, field: StringField) -> None:
     """Only full http(s) addresses: no javascript:, no relative paths."""
     parts = urlsplit(field.data or "")
     if parts.scheme not in ("http", "https") or not parts.netloc or any(ch.isspace() for ch in field.data):
@@ -75,7 +75,7 @@ def url_field(label: str) -> URLField:
     return URLField(label, validators=[Optional(), Length(max=URL_MAX), http_url], filters=[strip])
 
 
-class VendorForm(TranslatedForm, FlaskForm):
+class VendorForm(TranslatedForm, BaseForm):
     """Build it with `vendor_form`, which adds the description's translations."""
 
     TRANSLATED: ClassVar = {"description_md": ("Description", MARKDOWN_MAX)}
@@ -104,7 +104,7 @@ def vendor_form(vendor: Vendor | None = None, **kwargs: Any) -> VendorForm:
     return with_translation_fields(VendorForm)(obj=vendor, data=initial, **kwargs)
 
 
-class ProductForm(TranslatedForm, FlaskForm):
+class ProductForm(TranslatedForm, BaseForm):
     """The product's own fields; `product_form` adds one checkbox and purpose per data element, and
     the purposes' translations."""
 
@@ -205,7 +205,7 @@ def product_translations(product: Product) -> dict[str, str]:
     return initial
 
 
-class ElementForm(TranslatedForm, FlaskForm):
+class ElementForm(TranslatedForm, BaseForm):
     """Build it with `element_form`, which adds the name's and description's translations."""
 
     TRANSLATED: ClassVar = {"name": ("Name", NAME_MAX), "description": ("Plain-language description", MARKDOWN_MAX)}
@@ -238,18 +238,18 @@ def element_form(element: DataElement | None = None, **kwargs: Any) -> ElementFo
     return with_translation_fields(ElementForm)(obj=element, data=initial, **kwargs)
 
 
-class SchoolForm(FlaskForm):
+class SchoolForm(BaseForm):
     name = StringField(
         "Name", validators=[DataRequired("Enter the school's name."), Length(max=NAME_MAX)], filters=[strip]
     )
     grade_band = StringField("Grade band (e.g. K-5)", validators=[Length(max=40)], filters=[strip])
 
 
-class VersionForm(FlaskForm):
+class VersionForm(BaseForm):
     """A button that changes a versioned record (retire, bring back): CSRF and the version."""
 
     version = VersionField()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     """A button that changes an unversioned record: CSRF only."""

@@ -19,10 +19,10 @@ from clearinghouse.directory.staff_forms import (
 )
 from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.locking import show_refusal
+from clearinghouse.text import visible_text
+from clearinghouse.urls import id_arg, page_arg
 
-
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
+SEARCH_MAX = 200  # a staff list's name search
 
 
 def _per_page() -> int:
@@ -39,10 +39,10 @@ def _status(form: FlaskForm) -> int:
 
 @bp.get("/vendors")
 def vendors():
-    q = request.args.get("q", "").strip()[:200]
+    q = visible_text(request.args.get("q"), SEARCH_MAX)
     show = request.args.get("show", "current")
     show = show if show in ("current", "retired", "all") else "current"
-    page, product_counts = staff_queries.list_vendors(q=q, show=show, page=_page(), per_page=_per_page())
+    page, product_counts = staff_queries.list_vendors(q=q, show=show, page=page_arg(), per_page=_per_page())
     params = {key: value for key, value in (("q", q), ("show", show)) if value}
     return render_template(
         "directory_staff/vendors.html", page=page, product_counts=product_counts, q=q, show=show, params=params
@@ -111,12 +111,12 @@ def _set_vendor_retired(vendor_id: int, *, retired: bool):
 
 @bp.get("/products")
 def products():
-    vendor_id = request.args.get("vendor_id", type=int)
+    vendor_id = id_arg("vendor_id")
     status_value = request.args.get("status", "")
     status = ProductStatus(status_value) if status_value in set(ProductStatus) else None
-    q = request.args.get("q", "").strip()[:200]
+    q = visible_text(request.args.get("q"), SEARCH_MAX)
     page, use_counts = staff_queries.list_products(
-        vendor_id=vendor_id, status=status, q=q, page=_page(), per_page=_per_page()
+        vendor_id=vendor_id, status=status, q=q, page=page_arg(), per_page=_per_page()
     )
     params = {
         key: value for key, value in (("vendor_id", vendor_id), ("status", status and status.value), ("q", q)) if value
@@ -136,7 +136,7 @@ def products():
 
 @bp.route("/products/new", methods=["GET", "POST"])
 def new_product():
-    form = product_form(staff_queries.offered_elements(), vendor_id=request.args.get("vendor_id", type=int))
+    form = product_form(staff_queries.offered_elements(), vendor_id=id_arg("vendor_id"))
     form.vendor_id.choices = choices([("", "Choose a vendor…"), *staff_queries.vendor_choices()])
     form.school_ids.choices = choices((s.id, s.name) for s in staff_queries.offered_schools())
     if form.validate_on_submit():
@@ -210,7 +210,7 @@ def retire_product(product_id: int):
 
 @bp.get("/data-elements")
 def elements():
-    page, use_counts = staff_queries.list_elements(page=_page(), per_page=100)
+    page, use_counts = staff_queries.list_elements(page=page_arg(), per_page=100)
     return render_template(
         "directory_staff/elements.html", page=page, use_counts=use_counts, confirm=ConfirmForm(formdata=None)
     )
@@ -275,7 +275,7 @@ def _set_element_retired(element_id: int, *, retired: bool):
 
 @bp.get("/schools")
 def schools():
-    page, product_counts = staff_queries.list_schools(page=_page(), per_page=_per_page())
+    page, product_counts = staff_queries.list_schools(page=page_arg(), per_page=_per_page())
     return render_template(
         "directory_staff/schools.html", page=page, product_counts=product_counts, confirm=ConfirmForm(formdata=None)
     )

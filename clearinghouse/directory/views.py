@@ -9,10 +9,11 @@ from werkzeug.wrappers import Response
 from clearinghouse.agreements.models import AgreementState
 from clearinghouse.directory import queries
 from clearinghouse.directory.blueprint import bp
-from clearinghouse.directory.forms import DirectoryForm, SearchForm, page_number
+from clearinghouse.directory.forms import DirectoryForm, SearchForm
 from clearinghouse.directory.models import ProductStatus
 from clearinghouse.downloads import send_stored_file
 from clearinghouse.timeutil import district_today
+from clearinghouse.urls import page_arg
 
 # Badge kinds for the _macros/ui.html badge(): words always say the state; colour only repeats it.
 STATE_BADGES = {
@@ -64,7 +65,7 @@ def directory():
     form = DirectoryForm(request.args, queries.filter_options())
     ignored = form.ignored_fields()
     filters = form.filters()
-    results = queries.search_products(filters, page_number(request.args.get("page")), _per_page(), today)
+    results = queries.search_products(filters, page_arg(), _per_page(), today)
     return render_template(
         "directory/directory.html",
         form=form,
@@ -103,7 +104,7 @@ def data_element(slug: str):
     if element is None:
         abort(404)
     today = district_today()
-    results = queries.element_receivers(element, page_number(request.args.get("page")), _per_page())
+    results = queries.element_receivers(element, page_arg(), _per_page())
     listings = queries.listings([use.product for use in results.items], today)
     by_product = {listing.product.id: listing for listing in listings}
     return render_template("directory/data_element.html", element=element, results=results, by_product=by_product)

@@ -1,9 +1,9 @@
 """The import pages' forms: the upload, the column mapping, and the confirmation."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectChoice, SelectField, SubmitField
 
+from clearinghouse.forms import BaseForm
 from clearinghouse.imports.mapping import FIELDS
 
 NOT_IMPORTED = ""
@@ -13,12 +13,12 @@ FIELD_CHOICES = [
 ]
 
 
-class UploadForm(FlaskForm):
+class UploadForm(BaseForm):
     file = FileField("Inventory file (CSV)", validators=[FileRequired("Choose a CSV file to upload.")])
     submit = SubmitField("Upload and match columns")
 
 
-class MappingForm(FlaskForm):
+class MappingForm(BaseForm):
     """One select per column of the file; `for_headers` adds the fields for a given file."""
 
     submit = SubmitField("Preview the import")
@@ -50,6 +50,6 @@ class MappingForm(FlaskForm):
         return problems.get("")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     plan = HiddenField()  # the signed file id and mapping the preview was drawn from
     submit = SubmitField("Import all of it")

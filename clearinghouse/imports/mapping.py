@@ -20,6 +20,7 @@ from clearinghouse.imports.vocabulary import (
     read_status,
 )
 from clearinghouse.imports.vocabulary import format_grades as format_grades
+from clearinghouse.timeutil import date_range_problem
 
 # Our fields, in the order the mapping page and the export use. The export's headers are these keys.
 FIELDS: dict[str, str] = {
@@ -278,8 +279,12 @@ def parse_agreement_kind(text: str) -> AgreementKind:
 
 
 def parse_date(text: str) -> date:
-    """One day, in any form `dates` reads; ValueError (with an example) for a month, a year or an unknown form."""
-    return parse_day(text)
+    """One day, in any form `dates` reads, inside the site's date range; ValueError (with an example) for a
+    month, a year, an unknown form, or a day out of range."""
+    day = parse_day(text)
+    if problem := date_range_problem(day):
+        raise ValueError(f"“{text.strip()}”: {problem}")
+    return day
 
 
 def parse_grades(text: str) -> frozenset[str]:

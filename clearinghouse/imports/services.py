@@ -37,6 +37,7 @@ from clearinghouse.imports import mapping as fields
 from clearinghouse.imports.files import Table
 from clearinghouse.imports.models import ImportMapping
 from clearinghouse.slugs import unique_slug
+from clearinghouse.text import UnsafeText, clean_line, clean_text, name_key
 
 # School cells meaning "every school" (the digital-toolkit template's "Whole School").
 ALL_SCHOOLS_WORDS = {
@@ -49,12 +50,26 @@ ALL_SCHOOLS_WORDS = {
     "all campuses",
     "all buildings",
 }
+MULTI_LINE_FIELDS = frozenset({"purpose", "data_elements", "schools"})  # lists may be one item a line
 NO_DATA_WORDS = {"none", "no student data", "no student data collected", "n/a", "na"}
 
 
 def _key(text: str) -> str:
-    """How names are compared: case and spacing do not matter."""
-    return " ".join(text.lower().split())
+    """How names are compared: as everywhere (`text.name_key`), case, spacing and look-alike forms do not matter."""
+    return name_key(text)
+
+
+def _unsafe_cells(cells: dict[str, str]) -> list[str]:
+    """A problem for each cell holding a character the site refuses (NUL, escape, direction override…);
+    only the purpose and the lists may span several lines."""
+    problems = []
+    for name, value in cells.items():
+        check = clean_text if name in MULTI_LINE_FIELDS else clean_line
+        try:
+            check(value)
+        except UnsafeText as err:
+            problems.append(f"{fields.FIELDS[name]}: {err.message}")
+    return problems
 
 
 # --- the plan ------------------------------------------------------------------------------
@@ -317,7 +332,7 @@ def plan_import(table: Table, mapping: dict[str, str]) -> ImportPlan:
 
     for number, raw in table.rows:
         cells = {name: raw[table.headers.index(header)] for header, name in mapping.items() if name}
-        row_problems: list[str] = []
+        row_problems: list[str] = _unsafe_cells(cells)
         product_name = cells.get("product", "")
         vendor_name = cells.get("vendor", "")
         if not product_name:

@@ -1,7 +1,8 @@
 """Forms for the outbox page."""
 
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField
+
+from clearinghouse.forms import BaseForm, GetForm
 
 FILTERS = [
     SelectChoice("queued", "Waiting to be sent"),
@@ -12,14 +13,11 @@ FILTERS = [
 ]
 
 
-class RetryForm(FlaskForm):
+class RetryForm(BaseForm):
     """Nothing to fill in: the form carries the CSRF token."""
 
 
-class OutboxFilterForm(FlaskForm):
+class OutboxFilterForm(GetForm):
     """The list's filter (GET, so no CSRF token)."""
-
-    class Meta:
-        csrf = False
 
     status = SelectField("Show", choices=FILTERS, default="queued")

@@ -18,11 +18,17 @@ Delivery (`deliver_queued`) claims each due notice with a conditional UPDATE tha
 once never send the same notice twice. A failure keeps the notice queued with its error and a
 later `next_attempt_at` (exponential back-off); nothing is dropped. When every recipient is
 refused the notice stays queued; when only some are, it is marked sent and `last_error` names
-the refused addresses (re-sending would duplicate the message for the others).
+the refused addresses (re-sending would duplicate the message for the others). A notice whose
+message cannot be built (a header that would carry a line break, from data saved before such
+values were refused) stays queued with the reason, like a failed send, and never stops the others.
+
+With `MAIL_TO_CONSOLE` (what `make run` sets), messages are printed on the console instead of
+being sent, and recorded as sent: a newcomer reads the invitation link there.
 """
 
 import smtplib
 import ssl
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -296,8 +302,30 @@ def _message(notice: Notice, sender: str, district_name: str) -> EmailMessage:
     return message
 
 
-def _connect() -> smtplib.SMTP:
+class ConsoleMailbox:
+    """Stands in for the SMTP connection in development: prints each message, sends nothing."""
+
+    def send_message(self, message: EmailMessage) -> dict:
+        body = message.get_body(("plain",))
+        text = body.get_content() if body is not None else ""
+        sys.stdout.write(
+            f"\n----- e-mail printed, not sent (MAIL_TO_CONSOLE) -----\n"
+            f"From: {message['From']}\nTo: {message['To']}\nSubject: {message['Subject']}\n\n"
+            f"{text.rstrip()}\n----- end of e-mail -----\n"
+        )
+        sys.stdout.flush()
+        return {}
+
+    def quit(self) -> None:
+        """Nothing to close."""
+
+    close = quit
+
+
+def _connect() -> smtplib.SMTP | ConsoleMailbox:
     config = current_app.config
+    if config["MAIL_TO_CONSOLE"]:
+        return ConsoleMailbox()
     smtp = smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"])
     try:
         if config["SMTP_STARTTLS"]:
@@ -342,16 +370,26 @@ def deliver_queued(
     sender, district_name = settings.sender_email, settings.district_name
     results: dict[int, str | None] = {}  # notice id -> error, None when sent
     partly_refused: dict[int, str] = {}
-    smtp: smtplib.SMTP | None = None
-    try:
-        smtp = _connect()
-    except (OSError, smtplib.SMTPException) as err:
-        results = {notice.id: _describe(err) for notice in notices}
+    messages: dict[int, EmailMessage] = {}
+    for notice in notices:
+        try:
+            messages[notice.id] = _message(notice, sender, district_name)
+        except Exception as err:  # whatever breaks one message (a header with a line break…) stays with it
+            results[notice.id] = f"The message could not be built: {err}"
+    smtp: smtplib.SMTP | ConsoleMailbox | None = None
+    if messages:
+        try:
+            smtp = _connect()
+        except (OSError, smtplib.SMTPException) as err:
+            results.update({notice_id: _describe(err) for notice_id in messages})
     if smtp is not None:
         try:
-            for notice in notices:
+            for notice in (notice for notice in notices if notice.id in messages):
                 try:
-                    refused = smtp.send_message(_message(notice, sender, district_name))
+                    refused = smtp.send_message(messages[notice.id])
+                except ValueError as err:  # this message only (e.g. an address that cannot be encoded)
+                    results[notice.id] = f"The message could not be sent: {err}"
+                    continue
                 except (OSError, smtplib.SMTPException) as err:
                     results[notice.id] = _describe(err)
                     if isinstance(err, OSError | smtplib.SMTPServerDisconnected):

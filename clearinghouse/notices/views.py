@@ -6,15 +6,14 @@ from clearinghouse.errors import DomainError
 from clearinghouse.notices import queries, services
 from clearinghouse.notices.blueprint import bp
 from clearinghouse.notices.forms import FILTERS, OutboxFilterForm, RetryForm
+from clearinghouse.urls import page_arg
 
 
 @bp.get("/")
 def outbox():
     form = OutboxFilterForm(formdata=request.args)
     status = form.status.data if form.status.data in {choice.value for choice in FILTERS} else "queued"
-    page = queries.list_notices(
-        status, page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"]
-    )
+    page = queries.list_notices(status, page=page_arg(), per_page=current_app.config["PAGE_SIZE"])
     return render_template("notices/outbox.html", form=form, page=page, status=status)
 
 

@@ -1,30 +1,18 @@
 """The vendor's disposal certificate form."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, RadioField, SelectChoice, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectChoice, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from clearinghouse.destruction.certificates import ATTESTATION, METHOD_LABELS
 from clearinghouse.destruction.models import DisposalMethod
+from clearinghouse.forms import BaseForm, DayField
 
 NAME_MAX = 200
 METHOD_OTHER_MAX = 2000
-DATE_HELP = "Enter the date as year-month-day, for example 2027-01-31."
 
 
-class DayField(DateField):
-    """A date input whose parse error tells people the expected form."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(DATE_HELP) from None
-
-
-class CertificateForm(FlaskForm):
+class CertificateForm(BaseForm):
     document = FileField(
         "Signed certificate (PDF)",
         validators=[FileRequired("Choose the signed certificate, a PDF file.")],

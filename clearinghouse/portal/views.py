@@ -10,6 +10,7 @@ from clearinghouse.portal import queries
 from clearinghouse.portal.blueprint import bp
 from clearinghouse.portal.forms import CertificateForm
 from clearinghouse.timeutil import district_today
+from clearinghouse.urls import page_arg
 
 REQUEST_STATUS_LABELS = {
     RequestStatus.OPEN: "Waiting for your certificate",
@@ -40,10 +41,6 @@ def upload_too_large(err):
     return render_template("portal/too_large.html", back_url=request.path), 413
 
 
-def _page() -> int:
-    return request.args.get("page", 1, type=int)
-
-
 @bp.get("/")
 def home():
     vendor_id = current_user.vendor_id
@@ -58,7 +55,7 @@ def home():
 
 @bp.get("/requests")
 def requests():
-    page = queries.paginate_requests(current_user.vendor_id, _page(), current_app.config["PAGE_SIZE"])
+    page = queries.paginate_requests(current_user.vendor_id, page_arg(), current_app.config["PAGE_SIZE"])
     return render_template("portal/requests.html", page=page)
 
 
@@ -98,7 +95,7 @@ def upload_certificate(request_id: int):
 
 @bp.get("/certificates")
 def certificate_history():
-    page = queries.paginate_certificates(current_user.vendor_id, _page(), current_app.config["PAGE_SIZE"])
+    page = queries.paginate_certificates(current_user.vendor_id, page_arg(), current_app.config["PAGE_SIZE"])
     return render_template("portal/certificates.html", page=page)
 
 

@@ -5,11 +5,11 @@ from functools import cache
 from typing import Any, ClassVar
 from zoneinfo import available_timezones
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, ValidationError
 
+from clearinghouse.forms import BaseForm
 from clearinghouse.locking import VersionField
 from clearinghouse.settings.models import EDITABLE_FIELDS, DistrictSettings
 from clearinghouse.translation_fields import TranslatedForm, initial_translations, with_translation_fields
@@ -65,7 +65,7 @@ def _email(label: str) -> EmailField:
     )
 
 
-class SettingsForm(TranslatedForm, FlaskForm):
+class SettingsForm(TranslatedForm, BaseForm):
     """Build it with `settings_form`, which adds the privacy notice in the site's other languages."""
 
     TRANSLATED: ClassVar = {"privacy_notice_md": ("Privacy notice (Markdown)", NOTICE_MAX)}

@@ -23,6 +23,9 @@ EDITABLE_FIELDS = (
     "district_signer_title",
     "privacy_notice_md",
 )
+# The one editable setting that may span lines; every other one is a single line, and the district's
+# name and addresses go into e-mail headers.
+MULTI_LINE_FIELDS = frozenset({"privacy_notice_md"})
 
 
 class DistrictSettings(TimestampMixin, VersionedMixin, TranslatedMixin, db.Model):

@@ -9,8 +9,9 @@ from clearinghouse.audit import services as audit
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.locking import check_version, claim_version
-from clearinghouse.settings.models import EDITABLE_FIELDS, SETTINGS_ID, DistrictSettings
+from clearinghouse.settings.models import EDITABLE_FIELDS, MULTI_LINE_FIELDS, SETTINGS_ID, DistrictSettings
 from clearinghouse.settings.queries import get_settings
+from clearinghouse.text import clean_line, clean_text
 
 if TYPE_CHECKING:
     from clearinghouse.accounts.models import User
@@ -30,15 +31,23 @@ def ensure_settings() -> DistrictSettings:
     return settings
 
 
+def _clean(name: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    return clean_text(value, field=name) if name in MULTI_LINE_FIELDS else clean_line(value, field=name)
+
+
 def update_settings(values: dict[str, Any], *, version: int | None, actor: "User") -> DistrictSettings:
     """Save the district settings drawn at `version`; the first save creates the row.
 
-    Refuses a stale form (someone saved since) with StaleVersion and an unknown time zone with
-    DomainError; audited with each changed field before and after.
+    Refuses a stale form (someone saved since) with StaleVersion, and an unknown time zone and a line
+    break or control character in a one-line setting (they reach e-mail headers) with DomainError;
+    audited with each changed field before and after.
     """
     unknown = set(values) - EDITABLE
     if unknown:
         raise ValueError(f"Not district settings: {', '.join(sorted(unknown))}")
+    values = {name: _clean(name, value) for name, value in values.items()}
     if "time_zone" in values and values["time_zone"] not in available_timezones():
         raise DomainError("Choose a time zone from the list.", field="time_zone")
     check_version(get_settings(), version)

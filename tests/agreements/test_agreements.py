@@ -172,7 +172,7 @@ def test_a_file_that_is_not_a_real_pdf_is_refused_and_nothing_is_stored(
             "expires_on",
             "The expiry date must be after the day the agreement takes effect",
         ),
-        ({"signed_on": "2999-01-01"}, "signed_on", "The signing date can&#39;t be in the future."),
+        ({"signed_on": "2150-01-01"}, "signed_on", "The signing date can&#39;t be in the future."),
         ({"is_open_ended": "y"}, "expires_on", "An open-ended agreement has no expiry date."),
         ({"expires_on": ""}, "expires_on", "Enter the expiry date, or tick “Open-ended”"),
         ({"effective_on": ""}, "effective_on", "Enter the day the agreement takes effect."),

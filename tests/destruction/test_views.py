@@ -130,7 +130,7 @@ def test_an_officer_issues_a_partial_transfer_directive(app, officer_id):
         ({"scope": "categories"}, "tick at least one category"),
         ({"nature": "transfer", "transfer_to": " "}, "Say where the data must be transferred to."),
         ({"due_on": "2001-01-01"}, "The due date cannot be in the past."),
-        ({"due_on": "31/12/2030"}, "Not a valid date value."),
+        ({"due_on": "31/12/2030"}, "Enter a date like 2026-07-01 (year-month-day)."),
     ],
 )
 def test_bad_input_re_renders_the_form_with_what_was_typed(app, officer_id, data, message):

@@ -241,7 +241,7 @@ def test_upload_to_another_vendors_request_is_not_found(app, world, vendor_user_
     ("fields", "field_id", "message"),
     [
         ({"disposed_on": (district_today() + timedelta(days=1)).isoformat()}, "disposed_on", "cannot be in the future"),
-        ({"disposed_on": "31/01/2027"}, "disposed_on", "Enter the date as year-month-day"),
+        ({"disposed_on": "31/01/2027"}, "disposed_on", "Enter a date like 2026-07-01 (year-month-day)."),
         ({"method": "other", "method_other": "  "}, "method_other", "Describe the method"),
         ({"method": "shredded-by-bears"}, "method", "Not a valid choice"),
         ({"attests_all_copies": ""}, "attests_all_copies", "Confirm that all copies"),

@@ -11,8 +11,17 @@ from dataclasses import dataclass
 
 import pytest
 from flask import Flask, url_for
+from werkzeug.routing import (
+    BaseConverter,
+    FloatConverter,
+    IntegerConverter,
+    PathConverter,
+    UnicodeConverter,
+    UUIDConverter,
+)
 
 from clearinghouse.downloads import DOWNLOAD_POLICY
+from clearinghouse.i18n import LanguageConverter
 from tests.conftest import client_as
 
 # Blueprints whose routes are public by design (their modules say so); "static" serves the assets.
@@ -23,12 +32,12 @@ ADMIN_ONLY_BLUEPRINTS = {"settings"}
 # Public routes that need a signed-in user of any role.
 SIGNED_IN_ENDPOINTS = {"accounts.change_password"}
 DUMMY = {
-    "IntegerConverter": 987654,
-    "FloatConverter": 1.5,
-    "PathConverter": "no/such/thing",
-    "UUIDConverter": uuid.UUID(int=1),
-    "UnicodeConverter": "no-such-thing",
-    "ConfiguredLanguageConverter": "es",  # clearinghouse.i18n: a public page's other-language address
+    IntegerConverter: 987654,
+    FloatConverter: 1.5,
+    PathConverter: "no/such/thing",
+    UUIDConverter: uuid.UUID(int=1),
+    LanguageConverter: "es",  # clearinghouse.i18n: a public page's other-language address
+    UnicodeConverter: "no-such-thing",
 }
 CHANGING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 FORM_EXPIRED = ("This form has expired", "Este formulario caducó")
@@ -64,11 +73,16 @@ class Route:
         return f"{self.endpoint} {self.url}"
 
 
+def dummy_value(converter: BaseConverter):
+    """A value the converter accepts (the app's converters derive from Werkzeug's)."""
+    return next((value for kind, value in DUMMY.items() if isinstance(converter, kind)), "no-such-thing")
+
+
 def all_routes(app: Flask) -> list[Route]:
     routes = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
-            values = {name: DUMMY.get(type(conv).__name__, "no-such-thing") for name, conv in rule._converters.items()}
+            values = {name: dummy_value(conv) for name, conv in rule._converters.items()}
             if rule.endpoint == "static":
                 values = {"filename": "css/site.css"}
             url = url_for(rule.endpoint, **values)

@@ -153,10 +153,10 @@ def test_a_unique_violation_from_a_concurrent_insert_becomes_a_message_and_leave
             with db.engine.begin() as other:
                 other.execute(
                     sa.text(
-                        "INSERT INTO vendor (name, slug, website, privacy_policy_url, contact_email, description_md,"
-                        " internal_notes, is_retired, version, created_at, updated_at)"
-                        " VALUES ('Racing Vendor', 'racing-vendor-other', '', '', '', '', '', false, 1,"
-                        " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                        "INSERT INTO vendor (name, name_key, slug, website, privacy_policy_url, contact_email,"
+                        " description_md, internal_notes, is_retired, version, created_at, updated_at)"
+                        " VALUES ('Racing Vendor', 'racing vendor', 'racing-vendor-other', '', '', '', '', '', false,"
+                        " 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
                     )
                 )
 
