@@ -137,4 +137,4 @@ def test_a_certificate_file_gone_missing_is_a_404_for_the_officer_and_the_vendor
     ):
         response = client.get(path)
         assert response.status_code == 404, path
-        assert "That file is missing" in response.get_data(as_text=True)
+        assert all(part in response.get_data(as_text=True) for part in SITE_LOOK), path
