@@ -166,10 +166,12 @@ FOUNDATION = (
     "downloads",
     "errors",
     "extensions",
+    "forms",
     "health",
     "i18n",
     "locking",
     "models_base",
+    "pdf",
     "request_log",
     "security",
     "slugs",
@@ -178,6 +180,7 @@ FOUNDATION = (
     "text",
     "timeutil",
     "translation_fields",
+    "urls",
 )
 # Every domain records audit events and queues notices, so these import no other domain (the
 # outbox reads the district's settings for the sender and the district's name).
