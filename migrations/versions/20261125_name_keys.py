@@ -15,7 +15,7 @@ column keeps an empty default there; PostgreSQL drops it. Names are also stored 
 on (the models do it), so existing names are normalised to NFC here.
 
 Revision ID: 7c1e5a9b3d20
-Revises: 7c1e5a9b3d24
+Revises: 6a1f0c3e9b27
 Create Date: 2026-11-25 22:10:00
 
 """
@@ -27,7 +27,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "7c1e5a9b3d20"
-down_revision = "7c1e5a9b3d24"
+down_revision = "6a1f0c3e9b27"
 branch_labels = None
 depends_on = None
 

@@ -12,7 +12,7 @@ from clearinghouse.directory.models import School, Vendor
 from clearinghouse.extensions import db
 from tests.conftest import in_app
 
-BEFORE = "7c1e5a9b3d24"  # the revision before the name keys
+BEFORE = "6a1f0c3e9b27"  # the revision before the name keys
 
 
 def _vendor(name: str, slug: str) -> dict:
