@@ -199,7 +199,9 @@ def url_for_rule(rule, world: World) -> str | None:
     """The rule's path with real ids, slugs and tokens from the world (None: nothing to fill it with)."""
     path = rule.rule
     for name in rule.arguments:
-        converter = rule._converters[name]
+        converter = rule._converters.get(name)
+        if converter is None:  # a default, not in the path (the default language of a localized page)
+            continue
         if name == "filename":
             value = "css/site.css"
         elif isinstance(converter, LanguageConverter):
