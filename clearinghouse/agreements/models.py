@@ -66,6 +66,11 @@ AGREEMENT_STATE_LABELS = {
     AgreementState.RENEWED: _l("Renewed"),
 }
 
+# In effect today (the public "agreements in force").
+IN_FORCE_STATES = (AgreementState.ACTIVE, AgreementState.EXPIRING)
+# Signed and not ended: it covers its products now, or from the day it takes effect.
+COVERING_STATES = (AgreementState.UPCOMING, *IN_FORCE_STATES)
+
 
 agreement_product = Table(
     "agreement_product",

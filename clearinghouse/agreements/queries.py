@@ -1,84 +1,23 @@
-"""Reading agreements: their derived state as SQL, the staff list, and the dashboard's figures.
+"""Reading agreements: the staff list and the dashboard's figures.
 
-`state_condition` mirrors `Agreement.state_on` in SQL so that lists can filter and count by
-state in the database; tests check that the two agree for every state.
+States and term ends are filtered, counted and sorted in the database with `agreements.state`,
+the SQL twin of `Agreement.state_on` and `term_ends_on`.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, Select, and_, case, exists, extract, func, not_, or_, select, true
+from sqlalchemy import Select, and_, exists, func, not_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from clearinghouse.agreements.models import EXPIRING_HORIZON, Agreement, AgreementState, agreement_product
+from clearinghouse.agreements.models import COVERING_STATES, Agreement, AgreementState, agreement_product
+from clearinghouse.agreements.state import days_between, ended_on_sql, state_in, state_sql, term_ends_on_sql
 from clearinghouse.directory.models import Product, ProductStatus, Vendor
 from clearinghouse.extensions import db
 
 DASHBOARD_BUCKETS = (30, 60, 90)  # days: "expires within 30 days", "within 60", "within 90"
 DASHBOARD_LIST_LIMIT = 25
-
-
-def _anniversary_within(day_column, start: date, end: date) -> ColumnElement[bool]:
-    """True when the next anniversary (month and day) of the column falls in [start, end]."""
-    if (end - start).days >= 365:
-        return true()
-    month_day = extract("month", day_column) * 100 + extract("day", day_column)
-    start_md, end_md = start.month * 100 + start.day, end.month * 100 + end.day
-    if start.year == end.year:
-        return and_(month_day >= start_md, month_day <= end_md)
-    return or_(month_day >= start_md, month_day <= end_md)
-
-
-def _ordered_conditions(today: date, horizon: timedelta) -> list[tuple[AgreementState, ColumnElement[bool]]]:
-    """Each state's test, in the order `state_on` tries them (an earlier match wins).
-
-    Every test is written so it is never NULL, which keeps NOT(...) meaningful.
-    """
-    a = Agreement
-    limit = today + horizon
-    # The current term ended: an agreement that renews itself rolls on, so it never lapses.
-    lapsed = and_(a.expires_on.is_not(None), a.expires_on < today, a.auto_renews.is_(False))
-    expiring = and_(
-        a.expires_on.is_not(None),
-        or_(
-            and_(a.expires_on >= today, a.expires_on <= limit),
-            and_(a.auto_renews.is_(True), a.expires_on < today, _anniversary_within(a.expires_on, today, limit)),
-        ),
-    )
-    return [
-        (AgreementState.TERMINATED, and_(a.terminated_on.is_not(None), a.terminated_on <= today)),
-        (AgreementState.DRAFT, a.signed_on.is_(None)),
-        (AgreementState.RENEWED, and_(a.renewed_by_id.is_not(None), or_(a.expires_on.is_(None), lapsed))),
-        (AgreementState.EXPIRED, lapsed),
-        (AgreementState.UPCOMING, and_(a.effective_on.is_not(None), a.effective_on > today)),
-        (AgreementState.EXPIRING, expiring),
-        (AgreementState.ACTIVE, true()),
-    ]
-
-
-def state_condition(state: AgreementState, today: date, horizon: timedelta = EXPIRING_HORIZON) -> ColumnElement[bool]:
-    """A WHERE clause true exactly for the agreements whose `state_on(today)` is `state`."""
-    earlier: list[ColumnElement[bool]] = []
-    for candidate, condition in _ordered_conditions(today, horizon):
-        if candidate is state:
-            return and_(condition, *(not_(c) for c in earlier))
-        earlier.append(condition)
-    raise ValueError(state)
-
-
-def in_force_condition(today: date) -> ColumnElement[bool]:
-    """Signed and not ended: upcoming, active or expiring."""
-    return or_(*(state_condition(s, today) for s in IN_FORCE))
-
-
-IN_FORCE = (AgreementState.UPCOMING, AgreementState.ACTIVE, AgreementState.EXPIRING)
-
-
-def state_column(today: date, horizon: timedelta = EXPIRING_HORIZON) -> ColumnElement[str]:
-    """The state as a SQL value (CASE tries the tests in state_on's order)."""
-    conditions = _ordered_conditions(today, horizon)
-    return case(*[(condition, state.value) for state, condition in conditions[:-1]], else_=conditions[-1][0].value)
 
 
 def list_agreements(
@@ -92,7 +31,7 @@ def list_agreements(
         .order_by(Vendor.name, Agreement.effective_on.desc().nulls_first(), Agreement.id.desc())
     )
     if state is not None:
-        stmt = stmt.where(state_condition(state, today))
+        stmt = stmt.where(state_in(Agreement, today, [state]))
     if vendor_id is not None:
         stmt = stmt.where(Agreement.vendor_id == vendor_id)
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False, max_per_page=100)
@@ -140,7 +79,7 @@ class Dashboard:
 def dashboard(today: date) -> Dashboard:
     """Counts by state, agreements expiring within 30/60/90 days, ended ones with no renewal, and
     products with no agreement in force. A fixed number of queries whatever the number of rows."""
-    inner = select(state_column(today).label("state")).subquery()
+    inner = select(state_sql(Agreement, today).label("state")).subquery()
     counts = {state: 0 for state in AgreementState}
     for value, number in db.session.execute(select(inner.c.state, func.count()).group_by(inner.c.state)):
         counts[AgreementState(value)] = number
@@ -148,25 +87,26 @@ def dashboard(today: date) -> Dashboard:
 
     loaded = (joinedload(Agreement.vendor), selectinload(Agreement.products))
     board.expiring = {days: [] for days in DASHBOARD_BUCKETS}
-    rows = db.session.scalars(
-        select(Agreement).where(state_condition(AgreementState.EXPIRING, today)).options(*loaded)
-    ).unique()
-    expiring = []
-    for agreement in rows:
-        ends_on = agreement.term_ends_on(today)
-        expiring.append(ExpiringAgreement(agreement, ends_on, (ends_on - today).days))
-    for row in sorted(expiring, key=lambda r: (r.ends_on, r.agreement.vendor.name)):
-        bucket = next(days for days in DASHBOARD_BUCKETS if row.days_left <= days)
-        board.expiring[bucket].append(row)
+    ends_on = term_ends_on_sql(Agreement, today)
+    rows = db.session.execute(
+        select(Agreement, ends_on, days_between(ends_on, today))
+        .join(Agreement.vendor)
+        .where(state_in(Agreement, today, [AgreementState.EXPIRING]))
+        .options(contains_eager(Agreement.vendor), selectinload(Agreement.products))
+        .order_by(ends_on, Vendor.name, Agreement.id)
+    ).all()
+    for agreement, ends, days_left in rows:
+        bucket = next(days for days in DASHBOARD_BUCKETS if days_left <= days)
+        board.expiring[bucket].append(ExpiringAgreement(agreement, ends, days_left))
 
-    ended = or_(state_condition(AgreementState.EXPIRED, today), state_condition(AgreementState.TERMINATED, today))
+    ended = state_in(Agreement, today, [AgreementState.EXPIRED, AgreementState.TERMINATED])
     board.ended_total = db.session.scalar(select(func.count()).select_from(Agreement).where(ended))
     board.ended = list(
         db.session.scalars(
             select(Agreement)
             .where(ended)
             .options(*loaded)
-            .order_by(func.coalesce(Agreement.terminated_on, Agreement.expires_on).desc(), Agreement.id.desc())
+            .order_by(ended_on_sql(Agreement, today).desc(), Agreement.id.desc())
             .limit(DASHBOARD_LIST_LIMIT)
         ).unique()
     )
@@ -174,7 +114,7 @@ def dashboard(today: date) -> Dashboard:
     covered = exists(
         select(agreement_product.c.product_id)
         .join(Agreement, Agreement.id == agreement_product.c.agreement_id)
-        .where(agreement_product.c.product_id == Product.id, in_force_condition(today))
+        .where(agreement_product.c.product_id == Product.id, state_in(Agreement, today, COVERING_STATES))
     )
     needs_agreement = and_(not_(covered), Product.status.not_in([ProductStatus.RETIRED, ProductStatus.NOT_APPROVED]))
     board.uncovered_total = db.session.scalar(select(func.count()).select_from(Product).where(needs_agreement))

@@ -1,14 +1,13 @@
 """Read side of the public directory: search and filters, and the loader of each public page.
 
 Every loader runs a constant number of SQL statements whatever the number of rows, and the
-agreement-state filter is computed in SQL by the same rules as `Agreement.state_on`.
+agreement-state filter is computed in SQL by `agreements.state`, the twin of `Agreement.state_on`.
 """
 
-import calendar
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -20,7 +19,6 @@ from sqlalchemy import (
     and_,
     case,
     exists,
-    extract,
     func,
     literal,
     or_,
@@ -29,7 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only, selectinload
 
-from clearinghouse.agreements.models import EXPIRING_HORIZON, Agreement, AgreementState, agreement_product
+from clearinghouse.agreements.models import IN_FORCE_STATES, Agreement, AgreementState, agreement_product
+from clearinghouse.agreements.state import state_in, state_sql
 from clearinghouse.audit import public as audit_public
 from clearinghouse.audit.models import DisclosureRevision
 from clearinghouse.destruction import public as destruction_public
@@ -50,44 +49,7 @@ from clearinghouse.settings.queries import get_settings
 from clearinghouse.text import plain_text
 from clearinghouse.urls import MAX_PAGE
 
-# --- Agreement state in SQL --------------------------------------------------------------------
-
-
-def _anniversary_between(day_column: Any, start: date, end: date) -> ColumnElement[bool]:
-    """True when some yearly anniversary of the date falls in [start, end] (29 February → 28 in other years)."""
-    month_day = extract("month", day_column) * 100 + extract("day", day_column)
-    clauses = []
-    for year in range(start.year, end.year + 1):
-        low, high = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
-        in_year = month_day if calendar.isleap(year) else case((month_day == 229, 228), else_=month_day)
-        clauses.append(in_year.between(low.month * 100 + low.day, high.month * 100 + high.day))
-    return or_(*clauses)
-
-
-def agreement_state_sql(a: Any, today: date, horizon: timedelta = EXPIRING_HORIZON) -> ColumnElement[str]:
-    """`Agreement.state_on(today, horizon)` as a SQL expression over the columns of `a`.
-
-    `a` is the Agreement class, an alias of it, or a subquery's `.c` with the same column names.
-    """
-    lapsed = and_(a.expires_on.is_not(None), a.auto_renews.is_(False), a.expires_on < today)
-    window_end = today + horizon
-    ends_soon = or_(
-        and_(a.expires_on >= today, a.expires_on <= window_end),
-        # An auto-renewing agreement past its first end rolls on: its term ends on the next anniversary.
-        and_(a.auto_renews.is_(True), a.expires_on < today, _anniversary_between(a.expires_on, today, window_end)),
-    )
-    return case(
-        (and_(a.terminated_on.is_not(None), a.terminated_on <= today), AgreementState.TERMINATED.value),
-        (a.signed_on.is_(None), AgreementState.DRAFT.value),
-        (and_(a.renewed_by_id.is_not(None), or_(a.expires_on.is_(None), lapsed)), AgreementState.RENEWED.value),
-        (lapsed, AgreementState.EXPIRED.value),
-        (and_(a.effective_on.is_not(None), a.effective_on > today), AgreementState.UPCOMING.value),
-        (ends_soon, AgreementState.EXPIRING.value),
-        else_=AgreementState.ACTIVE.value,
-    )
-
-
-IN_FORCE_STATES = (AgreementState.ACTIVE, AgreementState.EXPIRING)
+# --- The current agreement ------------------------------------------------------------------
 
 
 def _is_later(other: Any, agreement: Any) -> ColumnElement[bool]:
@@ -152,7 +114,7 @@ def current_agreement_in(value: AgreementFilter, today: date) -> Select:
     The current agreement is the one no other agreement of the product comes after (an anti-join:
     it reads only the agreements in the wanted state, where ranking them all would read every one).
     """
-    state = agreement_state_sql(Agreement, today)
+    state = state_sql(Agreement, today)
     if value is AgreementFilter.OPEN_ENDED:
         wanted = and_(state == AgreementState.ACTIVE.value, Agreement.expires_on.is_(None))
     else:
@@ -572,11 +534,7 @@ def headline_counts(today: date) -> HeadlineCounts:
         .scalar_subquery()
     )
     elements = select(func.count(DataElement.id)).where(first_listed_use.is_not(None)).scalar_subquery()
-    agreements = (
-        select(func.count(Agreement.id))
-        .where(agreement_state_sql(Agreement, today).in_([state.value for state in IN_FORCE_STATES]))
-        .scalar_subquery()
-    )
+    agreements = select(func.count(Agreement.id)).where(state_in(Agreement, today, IN_FORCE_STATES)).scalar_subquery()
     row = db.session.execute(select(vendors, products, elements, agreements)).one()
     return HeadlineCounts(*row)
 

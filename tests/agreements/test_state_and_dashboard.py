@@ -79,20 +79,6 @@ def test_the_cases_reach_every_state(app, agreements):
     assert reached == set(AgreementState)
 
 
-@pytest.mark.parametrize("today", [TODAY, date(2026, 12, 20), date(2027, 1, 10), date(2026, 2, 28)])
-def test_state_condition_agrees_with_state_on_for_every_state(app, agreements, today):
-    with in_app(app):
-        every = list(db.session.scalars(select(Agreement)))
-        for state in AgreementState:
-            in_sql = set(db.session.scalars(select(Agreement.id).where(queries.state_condition(state, today))))
-            in_python = {a.id for a in every if a.state_on(today) is state}
-            assert in_sql == in_python, state
-        by_id = {
-            row.id: row.s for row in db.session.execute(select(Agreement.id, queries.state_column(today).label("s")))
-        }
-        assert by_id == {a.id: a.state_on(today).value for a in every}
-
-
 def test_dashboard_groups_what_needs_action(app):
     with in_app(app):
         vendor = factories.make_vendor(name="Acme Learning")

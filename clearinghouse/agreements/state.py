@@ -1,0 +1,136 @@
+"""An agreement's derived dates and state in SQL: the twin of `Agreement.term_ends_on`, `ended_on`
+and `state_on`, written step for step like them so that a reader can check one against the other.
+
+Every query that filters, counts or sorts agreements by state or by the end of their term calls
+these (the directory, the staff dashboard and lists, the reports, the API, the daily sweep);
+none writes its own copy. `tests/agreements/test_state_sql.py` compares them with the model's
+rules for every day of three years, leap-day anniversaries included, on SQLite and PostgreSQL.
+
+`agreement` is the Agreement class, an alias of it, or anything with the same column attributes
+(a subquery's `.c`). `today` is a date, or a SQL expression of dates (a column of a table of
+days, so that one query can ask about many days at once).
+"""
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Date, Integer, and_, case, cast, extract, literal, or_, type_coerce
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from clearinghouse.agreements.models import EXPIRING_HORIZON, AgreementState
+
+
+class _DateFromParts(FunctionElement):
+    """A date from integer year, month and day: PostgreSQL's make_date, built as ISO text on SQLite
+    (where SQLAlchemy stores dates as 'YYYY-MM-DD', so the two compare as dates)."""
+
+    type = Date()
+    inherit_cache = True
+    name = "date_from_parts"
+
+
+@compiles(_DateFromParts)
+def _date_from_parts(element: _DateFromParts, compiler: Any, **kw: Any) -> str:
+    return f"make_date({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_DateFromParts, "sqlite")
+def _date_from_parts_sqlite(element: _DateFromParts, compiler: Any, **kw: Any) -> str:
+    year, month, day = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"printf('%04d-%02d-%02d', {year}, {month}, {day})"
+
+
+class _DaysBetween(FunctionElement):
+    """How many days `later` is after `earlier` (negative when it is before)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(_DaysBetween)
+def _days_between(element: _DaysBetween, compiler: Any, **kw: Any) -> str:
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({later} - {earlier})"
+
+
+@compiles(_DaysBetween, "sqlite")
+def _days_between_sqlite(element: _DaysBetween, compiler: Any, **kw: Any) -> str:
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+def _as_sql(today: date | ColumnElement) -> ColumnElement:
+    return today if isinstance(today, ColumnElement) else literal(today, Date)
+
+
+def _part(part: str, day: ColumnElement) -> ColumnElement[int]:
+    return cast(extract(part, day), Integer)
+
+
+def _anniversary(day: ColumnElement, year: ColumnElement[int]) -> ColumnElement[date]:
+    """`models._add_years`: the same month and day in `year`; 29 February is the 28th in other years."""
+    month, day_of_month = _part("month", day), _part("day", day)
+    is_leap = and_(year % 4 == 0, or_(year % 100 != 0, year % 400 == 0))
+    day_in_year = case((and_(month == 2, day_of_month == 29, ~is_leap), 28), else_=day_of_month)
+    return _DateFromParts(year, month, day_in_year)
+
+
+def days_between(later: date | ColumnElement, earlier: date | ColumnElement) -> ColumnElement[int]:
+    """`(later - earlier).days` in SQL."""
+    return _DaysBetween(_as_sql(later), _as_sql(earlier))
+
+
+def term_ends_on_sql(agreement: Any, today: date | ColumnElement) -> ColumnElement[date]:
+    """`Agreement.term_ends_on(today)`: the last day of the current term; NULL when open-ended."""
+    year = literal(today.year) if isinstance(today, date) else _part("year", today)
+    today = _as_sql(today)
+    this_year, next_year = _anniversary(agreement.expires_on, year), _anniversary(agreement.expires_on, year + 1)
+    rolled_on = case((this_year >= today, this_year), else_=next_year)
+    return type_coerce(
+        case(
+            (and_(agreement.auto_renews.is_(True), agreement.expires_on < today), rolled_on),
+            else_=agreement.expires_on,
+        ),
+        Date,
+    )
+
+
+def ended_on_sql(agreement: Any, today: date | ColumnElement) -> ColumnElement[date]:
+    """`Agreement.ended_on(today)`: the day it was terminated or lapsed; NULL while it runs."""
+    today = _as_sql(today)
+    end = term_ends_on_sql(agreement, today)
+    return type_coerce(
+        case(
+            (agreement.terminated_on <= today, agreement.terminated_on),
+            (end < today, end),
+        ),
+        Date,
+    )
+
+
+def state_sql(agreement: Any, today: date | ColumnElement, horizon: timedelta = EXPIRING_HORIZON) -> ColumnElement[str]:
+    """`Agreement.state_on(today, horizon)`: the state's value ("active", "expiring", …).
+
+    A CASE tries the states in the order `state_on` does, so the first that holds wins; a test
+    on a NULL date is false, as `None` is in the model's tests.
+    """
+    today = _as_sql(today)
+    end = term_ends_on_sql(agreement, today)
+    return case(
+        (agreement.terminated_on <= today, AgreementState.TERMINATED.value),
+        (agreement.signed_on.is_(None), AgreementState.DRAFT.value),
+        (and_(agreement.renewed_by_id.is_not(None), or_(end.is_(None), end < today)), AgreementState.RENEWED.value),
+        (end < today, AgreementState.EXPIRED.value),
+        (agreement.effective_on > today, AgreementState.UPCOMING.value),
+        (days_between(end, today) <= horizon.days, AgreementState.EXPIRING.value),
+        else_=AgreementState.ACTIVE.value,
+    )
+
+
+def state_in(
+    agreement: Any, today: date | ColumnElement, states: tuple[AgreementState, ...] | list[AgreementState]
+) -> ColumnElement[bool]:
+    """A WHERE clause: the agreement's state on `today` is one of `states`."""
+    return state_sql(agreement, today).in_([state.value for state in states])

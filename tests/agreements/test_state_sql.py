@@ -1,0 +1,129 @@
+"""The SQL twin of an agreement's state and dates agrees with the model on every day of three years.
+
+One query asks about every day at once: a table of 1,096 days (2026 to 2028, leap day included)
+joined to every agreement below, with the state for several horizons, the end of the term and
+the day it ended as columns.
+"""
+
+from datetime import date, timedelta
+
+from sqlalchemy import Date, column, select, true, values
+
+from clearinghouse.agreements.models import EXPIRING_HORIZON, Agreement, AgreementState
+from clearinghouse.agreements.state import days_between, ended_on_sql, state_sql, term_ends_on_sql
+from clearinghouse.extensions import db
+from tests import factories
+from tests.conftest import count_queries, in_app
+
+FIRST_DAY, LAST_DAY = date(2026, 1, 1), date(2028, 12, 31)
+DAYS = [FIRST_DAY + timedelta(days=n) for n in range((LAST_DAY - FIRST_DAY).days + 1)]
+HORIZONS = (EXPIRING_HORIZON, timedelta(days=0), timedelta(days=30), timedelta(days=400))
+
+# Each entry: the agreement's dates and flags; "renewed" gives it a successor.
+CASES = {
+    "draft": {"signed_on": None, "effective_on": None, "expires_on": None},
+    "draft with an end date": {"signed_on": None, "effective_on": None, "expires_on": date(2027, 1, 1)},
+    "upcoming, then active": {
+        "signed_on": date(2025, 1, 10),
+        "effective_on": date(2026, 9, 1),
+        "expires_on": date(2029, 8, 31),
+    },
+    "upcoming, then expiring at once": {"effective_on": date(2026, 3, 1), "expires_on": date(2026, 4, 15)},
+    "no effective date": {"effective_on": None, "expires_on": date(2026, 2, 1)},
+    "open-ended": {"expires_on": None},
+    "lapses mid-range": {"expires_on": date(2026, 6, 30)},
+    "lapses on a leap day": {"expires_on": date(2028, 2, 29)},
+    "lapses on 28 February": {"expires_on": date(2027, 2, 28)},
+    # The issue's example: the term ends on 28 February 2027 and 2029, 29 February 2028.
+    "auto-renews from a leap day": {"expires_on": date(2024, 2, 29), "auto_renews": True},
+    "auto-renews, first term ends on a leap day": {"expires_on": date(2028, 2, 29), "auto_renews": True},
+    "auto-renews from 28 February": {"expires_on": date(2025, 2, 28), "auto_renews": True},
+    "auto-renews from 1 March": {"expires_on": date(2025, 3, 1), "auto_renews": True},
+    "auto-renews from 31 December": {"expires_on": date(2024, 12, 31), "auto_renews": True},
+    "auto-renews from 1 January": {"expires_on": date(2025, 1, 1), "auto_renews": True},
+    "auto-renews after the range": {"expires_on": date(2029, 12, 31), "auto_renews": True},
+    "terminated before the range": {"expires_on": date(2026, 3, 31), "terminated_on": date(2025, 11, 15)},
+    "terminated mid-range": {"expires_on": date(2028, 3, 31), "terminated_on": date(2027, 5, 5)},
+    "terminated on a leap day": {"expires_on": date(2028, 6, 30), "terminated_on": date(2028, 2, 29)},
+    "auto-renewing, terminated": {
+        "expires_on": date(2024, 2, 29),
+        "auto_renews": True,
+        "terminated_on": date(2027, 10, 1),
+    },
+    "terminated draft": {"signed_on": None, "expires_on": date(2027, 1, 1), "terminated_on": date(2026, 1, 1)},
+    "renewed": {"expires_on": date(2026, 6, 30), "renewed": True},
+    "renewed, open-ended": {"expires_on": None, "renewed": True},
+    "renewed, auto-renewing": {"expires_on": date(2026, 6, 30), "auto_renews": True, "renewed": True},
+    "renewed on a leap day": {"expires_on": date(2028, 2, 29), "renewed": True},
+    "renewed, then terminated": {"expires_on": date(2027, 6, 30), "terminated_on": date(2027, 3, 1), "renewed": True},
+}
+
+
+def _build() -> dict[int, str]:
+    vendor = factories.make_vendor()
+    names = {}
+    for name, fields in CASES.items():
+        fields = dict(fields)
+        renewed = fields.pop("renewed", False)
+        agreement = factories.make_agreement(vendor, [], **fields)
+        if renewed:
+            successor = factories.make_agreement(
+                vendor, [], effective_on=date(2026, 7, 1), expires_on=date(2031, 6, 30)
+            )
+            names[successor.id] = f"successor of {name}"
+            agreement.renewed_by_id = successor.id
+            db.session.commit()
+        names[agreement.id] = name
+    return names
+
+
+def test_sql_state_and_dates_agree_with_the_model_on_every_day_of_three_years(app):
+    with in_app(app):
+        names = _build()
+        agreements = {a.id: a for a in db.session.scalars(select(Agreement))}
+        days = values(column("day", Date), name="days").data([(day,) for day in DAYS]).cte("days")
+        stmt = (
+            select(
+                days.c.day,
+                Agreement.id,
+                term_ends_on_sql(Agreement, days.c.day),
+                ended_on_sql(Agreement, days.c.day),
+                *(state_sql(Agreement, days.c.day, horizon) for horizon in HORIZONS),
+            )
+            .select_from(days)
+            .join(Agreement, true())
+        )
+        with count_queries(app) as statements:
+            rows = db.session.execute(stmt).all()
+        assert len(statements) == 1
+    assert len(rows) == len(DAYS) * len(agreements)
+    mismatches = []
+    reached: set[AgreementState] = set()
+    for day, agreement_id, term_end, ended_on, *states in rows:
+        agreement = agreements[agreement_id]
+        expected = (
+            agreement.term_ends_on(day),
+            agreement.ended_on(day),
+            *(agreement.state_on(day, horizon).value for horizon in HORIZONS),
+        )
+        if (term_end, ended_on, *states) != expected:
+            mismatches.append((day, names[agreement_id], (term_end, ended_on, *states), expected))
+        reached.add(AgreementState(states[0]))
+    assert mismatches[:5] == []
+    assert reached == set(AgreementState)
+
+
+def test_an_auto_renewing_leap_day_agreement_is_expiring_before_each_28_february(app):
+    # The issue's case: the staff dashboard said "active" on these days; the model says "expiring".
+    with in_app(app):
+        agreement = factories.make_agreement(
+            factories.make_vendor(), [], expires_on=date(2024, 2, 29), auto_renews=True
+        )
+        for day, ends_on in ((date(2026, 11, 30), date(2027, 2, 28)), (date(2028, 11, 30), date(2029, 2, 28))):
+            row = db.session.execute(
+                select(state_sql(Agreement, day), term_ends_on_sql(Agreement, day), days_between(ends_on, day)).where(
+                    Agreement.id == agreement.id
+                )
+            ).one()
+            assert agreement.state_on(day) is AgreementState.EXPIRING
+            assert tuple(row) == ("expiring", ends_on, 90)
