@@ -76,14 +76,19 @@ class Dashboard:
         return sum(self.counts.values())
 
 
+def counts_by_state(today: date) -> dict[AgreementState, int]:
+    """How many agreements are in each state on `today` (every state, zeros included); one query."""
+    inner = select(state_sql(Agreement, today).label("state")).subquery()
+    counts = dict.fromkeys(AgreementState, 0)
+    for value, number in db.session.execute(select(inner.c.state, func.count()).group_by(inner.c.state)):
+        counts[AgreementState(value)] = number
+    return counts
+
+
 def dashboard(today: date) -> Dashboard:
     """Counts by state, agreements expiring within 30/60/90 days, ended ones with no renewal, and
     products with no agreement in force. A fixed number of queries whatever the number of rows."""
-    inner = select(state_sql(Agreement, today).label("state")).subquery()
-    counts = {state: 0 for state in AgreementState}
-    for value, number in db.session.execute(select(inner.c.state, func.count()).group_by(inner.c.state)):
-        counts[AgreementState(value)] = number
-    board = Dashboard(today=today, counts=counts)
+    board = Dashboard(today=today, counts=counts_by_state(today))
 
     loaded = (joinedload(Agreement.vendor), selectinload(Agreement.products))
     board.expiring = {days: [] for days in DASHBOARD_BUCKETS}

@@ -11,9 +11,10 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from clearinghouse.agreements.models import Agreement, AgreementState
+from clearinghouse.agreements import queries as agreement_queries
+from clearinghouse.agreements.models import AgreementState
 from clearinghouse.destruction.models import CertificateStatus, DestructionRequest, DisposalCertificate, RequestStatus
 from clearinghouse.directory.models import (
     DataCategory,
@@ -148,23 +149,8 @@ STATE_TONES = {
 
 
 def agreements_by_state(today: date) -> Figure:
-    """States are derived from dates, so they are counted here, from the few columns they need."""
-    agreements = db.session.scalars(
-        select(Agreement).options(
-            load_only(
-                Agreement.signed_on,
-                Agreement.effective_on,
-                Agreement.expires_on,
-                Agreement.auto_renews,
-                Agreement.terminated_on,
-                Agreement.renewed_by_id,
-                raiseload=True,
-            )
-        )
-    ).all()
-    counts = defaultdict(int)
-    for agreement in agreements:
-        counts[agreement.state_on(today)] += 1
+    """States are derived from dates, so they are counted in SQL by `agreements.state`."""
+    counts = agreement_queries.counts_by_state(today)
     return Figure(
         "agreements",
         _("Agreements by state"),
