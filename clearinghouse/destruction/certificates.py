@@ -37,14 +37,6 @@ from clearinghouse.timeutil import format_datetime
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-METHOD_LABELS = {
-    DisposalMethod.RETURNED: "Returned to the district",
-    DisposalMethod.OVERWRITE: "Securely erased by overwriting",
-    DisposalMethod.CRYPTOGRAPHIC_ERASE: "Cryptographic erase (keys destroyed)",
-    DisposalMethod.PHYSICAL: "Physically destroyed (media shredded, degaussed or incinerated)",
-    DisposalMethod.OTHER: "Other method (described below)",
-}
-
 ATTESTATION = (
     "I attest that all copies of the data covered by this request, including copies held by "
     "subcontractors and other authorized persons and copies in backups, replicas, logs and "

@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from clearinghouse.destruction.models import DispositionNature, DispositionSchedule, RequestScope
+from clearinghouse.destruction.models import DispositionNature, DispositionSchedule, RequestScope, RequestStatus
 from clearinghouse.destruction.services import REASON_MAX
 from clearinghouse.forms import BaseForm, DayField, GetForm
 from clearinghouse.locking import VersionField
@@ -37,31 +37,20 @@ class NewRequestForm(BaseForm):
     )
     scope = RadioField(
         "Extent of disposition",
-        choices=[
-            SelectChoice(RequestScope.ALL.value, "Complete: all data received from the district"),
-            SelectChoice(RequestScope.CATEGORIES.value, "Partial: only the categories ticked below"),
-        ],
+        choices=[SelectChoice(scope.value, scope.label) for scope in RequestScope],
         default=RequestScope.ALL.value,
     )
     category_ids = MultiCheckboxField("Categories of data (for a partial disposition)", coerce=int)
     nature = RadioField(
         "Nature of disposition",
-        choices=[
-            SelectChoice(DispositionNature.DESTROY.value, "Destroy or delete the data"),
-            SelectChoice(
-                DispositionNature.TRANSFER.value, "Transfer the data to the district or a named site, then delete it"
-            ),
-        ],
+        choices=[SelectChoice(nature.value, nature.label) for nature in DispositionNature],
         default=DispositionNature.DESTROY.value,
     )
     transfer_to = StringField("Transfer to", validators=[Optional(), Length(max=TRANSFER_MAX)])
     instructions = TextAreaField("Instructions", validators=[Optional(), Length(max=REASON_MAX)])
     schedule = RadioField(
         "Schedule",
-        choices=[
-            SelectChoice(DispositionSchedule.ASAP.value, "As soon as commercially practicable"),
-            SelectChoice(DispositionSchedule.BY_DATE.value, "By the due date"),
-        ],
+        choices=[SelectChoice(schedule.value, schedule.label) for schedule in DispositionSchedule],
         default=DispositionSchedule.BY_DATE.value,
     )
     due_on = DayField("Due date", validators=[Optional()])
@@ -97,9 +86,9 @@ class FilterForm(GetForm):
         "Show",
         choices=[
             SelectChoice("all", "All requests"),
-            SelectChoice("open", "Open"),
+            SelectChoice("open", RequestStatus.OPEN.label),
             SelectChoice("overdue", "Overdue"),
-            SelectChoice("submitted", "Certificate submitted"),
+            SelectChoice("submitted", RequestStatus.SUBMITTED.label),
             SelectChoice("closed", "Closed"),
         ],
         default="all",

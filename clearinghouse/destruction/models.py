@@ -25,20 +25,76 @@ class RequestStatus(StrEnum):
     ACCEPTED = "accepted"  # closed: destruction certified
     WITHDRAWN = "withdrawn"  # closed: opened in error
 
+    @property
+    def label(self) -> str:
+        """What the district's staff read."""
+        return REQUEST_STATUS_LABELS[self]
+
+    @property
+    def vendor_label(self) -> str:
+        """What the vendor reads in its portal: what the state asks of it."""
+        return REQUEST_STATUS_VENDOR_LABELS[self]
+
+
+REQUEST_STATUS_LABELS = {
+    RequestStatus.OPEN: "Open",
+    RequestStatus.SUBMITTED: "Certificate submitted",
+    RequestStatus.ACCEPTED: "Destruction certified",
+    RequestStatus.WITHDRAWN: "Withdrawn",
+}
+REQUEST_STATUS_VENDOR_LABELS = {
+    RequestStatus.OPEN: "Waiting for your certificate",
+    RequestStatus.SUBMITTED: "Certificate under review by the district",
+    RequestStatus.ACCEPTED: "Closed: destruction certified",
+    RequestStatus.WITHDRAWN: "Withdrawn by the district",
+}
+# Requests that still wait on someone: the vendor's certificate, or the district's review of it.
+WAITING_STATUSES = (RequestStatus.OPEN, RequestStatus.SUBMITTED)
+
 
 class RequestScope(StrEnum):
     ALL = "all"
     CATEGORIES = "categories"
+
+    @property
+    def label(self) -> str:
+        return REQUEST_SCOPE_LABELS[self]
+
+
+REQUEST_SCOPE_LABELS = {
+    RequestScope.ALL: "Complete: all data received from the district",
+    RequestScope.CATEGORIES: "Partial: only some categories of data",
+}
 
 
 class DispositionNature(StrEnum):
     DESTROY = "destroy"
     TRANSFER = "transfer"
 
+    @property
+    def label(self) -> str:
+        return DISPOSITION_NATURE_LABELS[self]
+
+
+DISPOSITION_NATURE_LABELS = {
+    DispositionNature.DESTROY: "Destroy or delete the data",
+    DispositionNature.TRANSFER: "Transfer the data to the district or a named site, then delete it",
+}
+
 
 class DispositionSchedule(StrEnum):
     ASAP = "asap"  # as soon as commercially practicable
     BY_DATE = "by_date"
+
+    @property
+    def label(self) -> str:
+        return DISPOSITION_SCHEDULE_LABELS[self]
+
+
+DISPOSITION_SCHEDULE_LABELS = {
+    DispositionSchedule.ASAP: "As soon as commercially practicable",
+    DispositionSchedule.BY_DATE: "By the due date",
+}
 
 
 class RequestOrigin(StrEnum):
@@ -103,11 +159,35 @@ class DisposalMethod(StrEnum):
     PHYSICAL = "physical"
     OTHER = "other"
 
+    @property
+    def label(self) -> str:
+        return DISPOSAL_METHOD_LABELS[self]
+
+
+DISPOSAL_METHOD_LABELS = {
+    DisposalMethod.RETURNED: "Returned to the district",
+    DisposalMethod.OVERWRITE: "Securely erased by overwriting",
+    DisposalMethod.CRYPTOGRAPHIC_ERASE: "Cryptographic erase (keys destroyed)",
+    DisposalMethod.PHYSICAL: "Physically destroyed (media shredded, degaussed or incinerated)",
+    DisposalMethod.OTHER: "Other method (described below)",
+}
+
 
 class CertificateStatus(StrEnum):
     SUBMITTED = "submitted"
     ACCEPTED = "accepted"
     REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return CERTIFICATE_STATUS_LABELS[self]
+
+
+CERTIFICATE_STATUS_LABELS = {
+    CertificateStatus.SUBMITTED: "Waiting for review",
+    CertificateStatus.ACCEPTED: "Accepted",
+    CertificateStatus.REJECTED: "Rejected",
+}
 
 
 class DisposalCertificate(db.Model):

@@ -112,11 +112,10 @@ def timeline(dr: DestructionRequest) -> list[TimelineEntry]:
     for notice in db.session.scalars(
         select(Notice).where(Notice.subject_type == SUBJECT_TYPE, Notice.subject_id == dr.id).order_by(Notice.id)
     ):
-        state = {"sent": "sent", "queued": "waiting to be sent", "cancelled": "cancelled"}[notice.status.value]
         entries.append(
             TimelineEntry(
                 notice.sent_at or notice.created_at,
-                f"E-mail {state}: {notice.subject}",
+                f"E-mail {notice.status.label.lower()}: {notice.subject}",
                 f"To {notice.recipients}",
                 "notice",
             )
@@ -128,7 +127,7 @@ def timeline(dr: DestructionRequest) -> list[TimelineEntry]:
 EVENT_TITLES = {
     "destruction_request.opened": "Request issued",
     "destruction_request.withdrawn": "Request withdrawn",
-    "destruction_request.submitted": "Certificate submitted",
+    "destruction_request.submitted": RequestStatus.SUBMITTED.label,
     "destruction_request.accepted": "Destruction certified; request closed",
     "destruction_request.reopened": "Certificate rejected; request open again",
     "disposal_certificate.submitted": "Certificate uploaded",

@@ -31,7 +31,6 @@ class RejectCertificateForm(BaseForm):
 def certificate_review_context() -> dict:
     """What templates/destruction/_certificate_review.html needs on the request page."""
     return {
-        "method_labels": certificates.METHOD_LABELS,
         "certificate_attestation": certificates.ATTESTATION,
         "review_reason_max": REVIEW_REASON_MAX,
     }

@@ -43,13 +43,6 @@ from clearinghouse.timeutil import date_range_problem, district_today, format_da
 DEFAULT_WINDOW_DAYS = 60  # NDPA: 60 days from the district's written request
 REASON_MAX = 5000
 
-STATUS_LABELS = {
-    RequestStatus.OPEN: "Open",
-    RequestStatus.SUBMITTED: "Certificate submitted",
-    RequestStatus.ACCEPTED: "Destruction certified",
-    RequestStatus.WITHDRAWN: "Withdrawn",
-}
-
 # action: (states it may start from, state it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[RequestStatus], RequestStatus]] = {
     "submit": (frozenset({RequestStatus.OPEN}), RequestStatus.SUBMITTED),
@@ -72,10 +65,6 @@ _REFUSALS = {  # (action, current state): why not, in words for the person who a
     ("withdraw", RequestStatus.ACCEPTED): "This request is closed: destruction was already certified.",
     ("withdraw", RequestStatus.WITHDRAWN): "This request was already withdrawn.",
 }
-
-
-def status_label(status: RequestStatus) -> str:
-    return STATUS_LABELS[status]
 
 
 def check_transition(dr: DestructionRequest, action: str) -> RequestStatus:

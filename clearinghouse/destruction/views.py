@@ -26,7 +26,7 @@ def request_status_filter(dr) -> tuple[str, str]:
     if dr.is_overdue_on(district_today()):
         return "Overdue", "bad"
     kind = {"open": "warn", "submitted": "warn", "accepted": "ok", "withdrawn": "neutral"}[dr.status.value]
-    return services.status_label(dr.status), kind
+    return dr.status.label, kind
 
 
 def _vendor_choices() -> list[SelectChoice]:

@@ -87,18 +87,13 @@ class AgreementFilter(StrEnum):
 
     @property
     def label(self) -> str:
-        return AGREEMENT_FILTER_LABELS[self]
+        return AGREEMENT_FILTER_LABELS.get(self) or AgreementState(self.value).label
 
 
+# The filters named after a state read the state's label; these three have their own words.
 AGREEMENT_FILTER_LABELS = {
-    AgreementFilter.ACTIVE: _l("Active"),
     AgreementFilter.OPEN_ENDED: _l("Active, with no end date"),
     AgreementFilter.EXPIRING: _l("Expiring within 90 days"),
-    AgreementFilter.UPCOMING: _l("Signed, not yet in effect"),
-    AgreementFilter.EXPIRED: _l("Expired"),
-    AgreementFilter.TERMINATED: _l("Terminated"),
-    AgreementFilter.RENEWED: _l("Renewed"),
-    AgreementFilter.DRAFT: _l("Draft (not signed)"),
     AgreementFilter.NONE: _l("No agreement on file"),
 }
 

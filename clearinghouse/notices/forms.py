@@ -3,12 +3,13 @@
 from wtforms import SelectChoice, SelectField
 
 from clearinghouse.forms import BaseForm, GetForm
+from clearinghouse.notices.models import NoticeStatus
 
 FILTERS = [
-    SelectChoice("queued", "Waiting to be sent"),
+    SelectChoice(NoticeStatus.QUEUED.value, NoticeStatus.QUEUED.label),
     SelectChoice("failed", "Failed (will be retried)"),
-    SelectChoice("sent", "Sent"),
-    SelectChoice("cancelled", "Cancelled"),
+    SelectChoice(NoticeStatus.SENT.value, NoticeStatus.SENT.label),
+    SelectChoice(NoticeStatus.CANCELLED.value, NoticeStatus.CANCELLED.label),
     SelectChoice("all", "All"),
 ]
 

@@ -16,6 +16,17 @@ class NoticeStatus(StrEnum):
     SENT = "sent"
     CANCELLED = "cancelled"  # no longer relevant (e.g. the request was closed before it went)
 
+    @property
+    def label(self) -> str:
+        return NOTICE_STATUS_LABELS[self]
+
+
+NOTICE_STATUS_LABELS = {
+    NoticeStatus.QUEUED: "Waiting to be sent",
+    NoticeStatus.SENT: "Sent",
+    NoticeStatus.CANCELLED: "Cancelled",
+}
+
 
 class Notice(db.Model):
     __tablename__ = "notice"

@@ -4,7 +4,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, RadioField, SelectChoice, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from clearinghouse.destruction.certificates import ATTESTATION, METHOD_LABELS
+from clearinghouse.destruction.certificates import ATTESTATION
 from clearinghouse.destruction.models import DisposalMethod
 from clearinghouse.forms import BaseForm, DayField
 
@@ -33,7 +33,7 @@ class CertificateForm(BaseForm):
     )
     method = RadioField(
         "How the data was disposed of",
-        choices=[SelectChoice(method.value, label) for method, label in METHOD_LABELS.items()],
+        choices=[SelectChoice(method.value, method.label) for method in DisposalMethod],
         validators=[InputRequired("Choose how the data was disposed of.")],
     )
     method_other = TextAreaField(

@@ -4,7 +4,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 
 from clearinghouse.destruction import certificates
-from clearinghouse.destruction.models import CertificateStatus, DisposalMethod, RequestStatus
+from clearinghouse.destruction.models import DisposalMethod
 from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.portal import queries
 from clearinghouse.portal.blueprint import bp
@@ -12,27 +12,10 @@ from clearinghouse.portal.forms import CertificateForm
 from clearinghouse.timeutil import district_today
 from clearinghouse.urls import page_arg
 
-REQUEST_STATUS_LABELS = {
-    RequestStatus.OPEN: "Waiting for your certificate",
-    RequestStatus.SUBMITTED: "Certificate under review by the district",
-    RequestStatus.ACCEPTED: "Closed: destruction certified",
-    RequestStatus.WITHDRAWN: "Withdrawn by the district",
-}
-CERTIFICATE_STATUS_LABELS = {
-    CertificateStatus.SUBMITTED: "Waiting for review",
-    CertificateStatus.ACCEPTED: "Accepted",
-    CertificateStatus.REJECTED: "Rejected",
-}
-
 
 @bp.context_processor
-def portal_labels() -> dict:
-    return {
-        "request_status_labels": REQUEST_STATUS_LABELS,
-        "certificate_status_labels": CERTIFICATE_STATUS_LABELS,
-        "method_labels": certificates.METHOD_LABELS,
-        "today": district_today(),
-    }
+def portal_today() -> dict:
+    return {"today": district_today()}
 
 
 @bp.errorhandler(413)
