@@ -274,7 +274,7 @@ def peak_rss_mb() -> float:
 
 def run_sweep(database_url: str, today: date) -> None:
     """The child process: run the sweep once and print one JSON line of figures."""
-    from clearinghouse.destruction import sweep
+    from clearinghouse import sweep
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})
     with app.app_context():

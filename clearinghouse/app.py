@@ -43,7 +43,6 @@ from clearinghouse.api.blueprint import blueprints as api_blueprints
 from clearinghouse.audit import views as audit_views
 from clearinghouse.audit.blueprint import blueprints as audit_blueprints
 from clearinghouse.config import load_config
-from clearinghouse.destruction import cli as destruction_cli
 from clearinghouse.destruction import review_views as destruction_review_views
 from clearinghouse.destruction import views as destruction_views
 from clearinghouse.destruction.blueprint import blueprints as destruction_blueprints
@@ -75,7 +74,6 @@ ROUTE_MODULES = (
     agreements_views,
     api_views,
     audit_views,
-    destruction_cli,
     destruction_review_views,
     destruction_views,
     directory_staff_views,

@@ -1,11 +1,11 @@
-"""Command-line commands that span domains (set-up and demo data)."""
+"""Command-line commands that span domains: set-up, demo data, the daily sweep and its scheduler."""
 
 from datetime import datetime
 
 import click
-from flask import Blueprint
+from flask import Blueprint, current_app
 
-from clearinghouse import demo
+from clearinghouse import demo, scheduler, sweep
 from clearinghouse.directory.taxonomy import seed_taxonomy
 from clearinghouse.timeutil import district_today
 
@@ -45,3 +45,19 @@ def demo_data_command(if_empty: bool, force: bool, with_demo_accounts: bool, tod
         click.echo(f"{role}: {email}  password: {password}")
     if with_demo_accounts and not result.accounts:
         click.echo("The demo accounts already exist; their passwords were not changed.")
+
+
+@bp.cli.command("sweep")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Run as if today were this date (YYYY-MM-DD).")
+@click.option("--dry-run", is_flag=True, help="Report what would happen; change and send nothing.")
+@click.option("--no-deliver", is_flag=True, help="Queue notices but leave them in the outbox.")
+def sweep_command(today: datetime | None, dry_run: bool, no_deliver: bool) -> None:
+    """Run the daily sweep once. Safe to repeat."""
+    report = sweep.run(today.date() if today else district_today(), dry_run=dry_run, deliver=not no_deliver)
+    click.echo(report.summary())
+
+
+@bp.cli.command("scheduler")
+def scheduler_command() -> None:
+    """Run the daily sweep at the district's sweep time, and retry the outbox, until stopped."""
+    scheduler.run_blocking(current_app._get_current_object())

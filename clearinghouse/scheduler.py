@@ -20,7 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from clearinghouse.destruction import sweep
+from clearinghouse import sweep
 from clearinghouse.extensions import db
 from clearinghouse.notices.services import deliver_queued
 from clearinghouse.settings.models import DistrictSettings

@@ -113,6 +113,16 @@ def format_datetime(value: datetime | None) -> str:
     return gettext("%(date)s at %(time)s %(zone)s", date=day, time=clock, zone=zone)
 
 
+def most_recent_mark(marks: list[int], remaining: int) -> int | None:
+    """The smallest of `marks` (days before a date) already reached, `remaining` <= it; None if none.
+
+    The sweep's catch-up rule: with marks [90, 60, 30, 7] and 25 days remaining the 30-day mark is
+    the latest reached, so after a gap only its notice goes out, not the missed 90- and 60-day ones.
+    """
+    reached = [mark for mark in marks if remaining <= mark]
+    return min(reached) if reached else None
+
+
 def init_app(app: Flask, *, district_zone_name: Callable[[], str]) -> None:
     """Register the zone provider and the date filters."""
     app.extensions[ZONE_PROVIDER] = district_zone_name

@@ -154,5 +154,11 @@ class Agreement(TimestampMixin, VersionedMixin, db.Model):
             return AgreementState.EXPIRING
         return AgreementState.ACTIVE
 
+    def ended_without_renewal_on(self, today: date) -> bool:
+        """Expired or terminated with no successor to carry its data on: the data must be disposed of."""
+        state = self.state_on(today)
+        ended = state in (AgreementState.EXPIRED, AgreementState.TERMINATED)
+        return ended and self.signed_on is not None and self.renewed_by_id is None
+
     def destruction_window(self, default_days: int) -> int:
         return self.destruction_window_days if self.destruction_window_days is not None else default_days

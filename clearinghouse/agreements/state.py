@@ -129,6 +129,12 @@ def state_sql(agreement: Any, today: date | ColumnElement, horizon: timedelta = 
     )
 
 
+def ended_without_renewal_sql(agreement: Any, today: date | ColumnElement) -> ColumnElement[bool]:
+    """`Agreement.ended_without_renewal_on(today)`: expired or terminated, signed, with no successor."""
+    ended = state_in(agreement, today, (AgreementState.EXPIRED, AgreementState.TERMINATED))
+    return and_(ended, agreement.signed_on.is_not(None), agreement.renewed_by_id.is_(None))
+
+
 def state_in(
     agreement: Any, today: date | ColumnElement, states: tuple[AgreementState, ...] | list[AgreementState]
 ) -> ColumnElement[bool]:

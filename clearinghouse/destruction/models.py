@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clearinghouse.extensions import db
@@ -50,6 +50,7 @@ REQUEST_STATUS_VENDOR_LABELS = {
 }
 # Requests that still wait on someone: the vendor's certificate, or the district's review of it.
 WAITING_STATUSES = (RequestStatus.OPEN, RequestStatus.SUBMITTED)
+WAITING_SQL = f"status IN ({', '.join(repr(status.value) for status in WAITING_STATUSES)})"
 
 
 class RequestScope(StrEnum):
@@ -116,6 +117,17 @@ destruction_request_category = Table(
 class DestructionRequest(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "destruction_request"
     record_phrase = "this request"
+    __table_args__ = (
+        # One request per agreement (destruction.services): two requests of an agreement cannot
+        # both wait, so the second of two writers racing to open one is refused.
+        Index(
+            "uq_destruction_request_agreement_waiting",
+            "agreement_id",
+            unique=True,
+            sqlite_where=text(WAITING_SQL),
+            postgresql_where=text(WAITING_SQL),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"), index=True)
     agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id"), index=True)

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from clearinghouse.accounts.models import Role, User
@@ -36,6 +36,7 @@ from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.locking import check_version, claim_version
 from clearinghouse.notices import services as notices
 from clearinghouse.notices.models import Notice
+from clearinghouse.settings.models import DistrictSettings
 from clearinghouse.settings.queries import get_settings
 from clearinghouse.storage import StoredFile
 from clearinghouse.timeutil import date_range_problem, district_today, format_date, utcnow
@@ -132,6 +133,26 @@ def vendor_path(request_id: int) -> str:
     return f"/vendor/requests/{request_id}"
 
 
+def request_notice_draft(
+    dr: DestructionRequest, suffix: str, recipients: list[str], template: str, **context: Any
+) -> notices.NoticeDraft:
+    """The notice `request:<id>:<suffix>` about this request, with the context every request e-mail
+    gets (links to the vendor portal unless `path` is given). The sweep queues these in batches."""
+    return notices.NoticeDraft(
+        f"request:{dr.id}:{suffix}",
+        recipients,
+        template,
+        {"dr": dr, "vendor": dr.vendor, "path": context.pop("path", vendor_path(dr.id)), **context},
+        subject_type=SUBJECT_TYPE,
+        subject_id=dr.id,
+    )
+
+
+def issued_notice_draft(dr: DestructionRequest, contacts: list[str]) -> notices.NoticeDraft:
+    """The directive e-mailed to the vendor when a request is opened, by an officer or by the sweep."""
+    return request_notice_draft(dr, "issued", contacts, "request_issued")
+
+
 def queue_request_notice(
     dr: DestructionRequest,
     suffix: str,
@@ -140,19 +161,56 @@ def queue_request_notice(
     now: datetime | None = None,
     **context: Any,
 ) -> Notice | None:
-    """Queue `request:<id>:<suffix>` about this request (links to the vendor portal unless `path` is given)."""
-    return notices.queue_notice(
-        f"request:{dr.id}:{suffix}",
-        recipients,
-        template,
-        {"dr": dr, "vendor": dr.vendor, "path": context.pop("path", vendor_path(dr.id)), **context},
-        subject_type=SUBJECT_TYPE,
-        subject_id=dr.id,
-        now=now,
-    )
+    """Queue `request_notice_draft(...)` now (the caller commits); None when already queued."""
+    queued = notices.queue_notices([request_notice_draft(dr, suffix, recipients, template, **context)], now=now)
+    return queued[0] if queued else None
 
 
 # --- opening -------------------------------------------------------------------------------
+#
+# One request per agreement. An agreement has at most one destruction request that is not
+# withdrawn, whoever opened it: the sweep opens none for an agreement an officer already directed
+# (by hand, after terminating it), and an officer cannot issue a second directive for an agreement
+# that has one (the vendor would be told twice to dispose of data, perhaps data it already
+# certified destroyed). A withdrawn request was opened in error, so it does not count: an officer
+# may open another. The sweep never opens a second request of its own, though: once an officer
+# withdraws the request the sweep opened, the sweep leaves that agreement alone (its origin key
+# stays taken). The database backs the rule: a unique index on the agreement of the requests
+# still waiting (open, or with a certificate under review) refuses the second of two writers
+# racing to open one.
+
+
+def request_in_the_way(agreement_id: Any, *, for_sweep: bool = False) -> ColumnElement[bool]:
+    """A WHERE clause on destruction_request: the requests that stop a new one for this agreement
+    (`agreement_id` is an id or a column, for the sweep's batches). See "One request per agreement"."""
+    in_the_way = DestructionRequest.status != RequestStatus.WITHDRAWN
+    if for_sweep:
+        in_the_way = or_(in_the_way, DestructionRequest.origin == RequestOrigin.AGREEMENT_ENDED)
+    return and_(DestructionRequest.agreement_id == agreement_id, in_the_way)
+
+
+def existing_request(agreement_id: int, *, for_sweep: bool = False) -> DestructionRequest | None:
+    """The agreement's request that stops a new one, if it has one (the first opened)."""
+    return db.session.scalar(
+        select(DestructionRequest)
+        .where(request_in_the_way(agreement_id, for_sweep=for_sweep))
+        .order_by(DestructionRequest.id)
+        .limit(1)
+    )
+
+
+def _already_requested(agreement: Agreement, dr: DestructionRequest) -> DomainError:
+    name = f"“{agreement.reference}”" if agreement.reference else str(agreement.id)
+    advice = (
+        "Follow it up instead, or withdraw it first if it was opened in error."
+        if dr.status is RequestStatus.OPEN
+        else "Follow it up instead."
+    )
+    return DomainError(
+        f"Agreement {name} already has destruction request {dr.id} ({dr.status.label.lower()}, issued "
+        f"{format_date(dr.issued_on)}); a second directive would ask the vendor again for the same data. {advice}",
+        field="agreement_id",
+    )
 
 
 def default_due_on(issued_on: date, agreement: Agreement | None) -> date:
@@ -183,8 +241,9 @@ class RequestDraft:
 def open_destruction_request(draft: RequestDraft, *, actor: User, today: date | None = None) -> DestructionRequest:
     """Issue a directive at the district's written request; the vendor is e-mailed.
 
-    Refuses (DomainError on the field) an unknown vendor, an agreement of another vendor, a
-    partial scope without categories, a transfer without a destination, a due date before today.
+    Refuses (DomainError on the field) an unknown vendor, an agreement of another vendor, an
+    agreement that already has a request (naming it; see "One request per agreement"), a partial
+    scope without categories, a transfer without a destination, a due date before today.
     """
     today = today or district_today()
     vendor = db.session.get(Vendor, draft.vendor_id)
@@ -195,6 +254,9 @@ def open_destruction_request(draft: RequestDraft, *, actor: User, today: date | 
         agreement = db.session.get(Agreement, draft.agreement_id)
         if agreement is None or agreement.vendor_id != vendor.id:
             raise DomainError(f"That agreement is not one of {vendor.name}'s agreements.", field="agreement_id")
+        existing = existing_request(agreement.id)
+        if existing is not None:
+            raise _already_requested(agreement, existing)
     if not draft.reason.strip():
         raise DomainError("Say why the data must be disposed of.", field="reason")
     categories: list[DataCategory] = []
@@ -210,30 +272,54 @@ def open_destruction_request(draft: RequestDraft, *, actor: User, today: date | 
     if problem := date_range_problem(due_on):
         raise DomainError(problem, field="due_on")
     settings = get_settings()
-    with unit_of_work():
-        dr = DestructionRequest(
-            vendor_id=vendor.id,
-            agreement_id=agreement.id if agreement else None,
-            origin=RequestOrigin.DISTRICT_REQUEST,
-            reason=draft.reason.strip(),
-            scope=draft.scope,
-            nature=draft.nature,
-            transfer_to=draft.transfer_to.strip() if draft.nature == DispositionNature.TRANSFER else "",
-            instructions=draft.instructions.strip(),
-            schedule=draft.schedule,
-            issued_on=today,
-            due_on=due_on,
-            status=RequestStatus.OPEN,
-            district_signer_name=draft.district_signer_name.strip() or settings.district_signer_name,
-            district_signer_title=draft.district_signer_title.strip() or settings.district_signer_title,
-            opened_by_id=actor.id,
-        )
-        dr.vendor = vendor
-        dr.agreement = agreement
-        dr.categories = categories
-        db.session.add(dr)
-        audit.record(actor, "destruction_request.opened", dr, audit.pending_changes(dr), label=request_label(dr))
-        queue_request_notice(dr, "issued", vendor_contacts([vendor.id])[vendor.id], "request_issued")
+    try:
+        with unit_of_work():
+            dr = _open_district_request(draft, vendor, agreement, categories, today, due_on, settings, actor)
+    except IntegrityError:
+        # The sweep (or another officer) opened a request for the agreement since the check above.
+        existing = existing_request(agreement.id) if agreement is not None else None
+        if existing is None:
+            raise
+        raise _already_requested(agreement, existing) from None
+    return dr
+
+
+def _open_district_request(
+    draft: RequestDraft,
+    vendor: Vendor,
+    agreement: Agreement | None,
+    categories: list[DataCategory],
+    today: date,
+    due_on: date,
+    settings: DistrictSettings,
+    actor: User,
+) -> DestructionRequest:
+    """Write the officer's request, its audit event and its directive e-mail; flushes, never commits."""
+    dr = DestructionRequest(
+        vendor_id=vendor.id,
+        agreement_id=agreement.id if agreement else None,
+        origin=RequestOrigin.DISTRICT_REQUEST,
+        reason=draft.reason.strip(),
+        scope=draft.scope,
+        nature=draft.nature,
+        transfer_to=draft.transfer_to.strip() if draft.nature == DispositionNature.TRANSFER else "",
+        instructions=draft.instructions.strip(),
+        schedule=draft.schedule,
+        issued_on=today,
+        due_on=due_on,
+        status=RequestStatus.OPEN,
+        district_signer_name=draft.district_signer_name.strip() or settings.district_signer_name,
+        district_signer_title=draft.district_signer_title.strip() or settings.district_signer_title,
+        opened_by_id=actor.id,
+    )
+    dr.vendor = vendor
+    dr.agreement = agreement
+    dr.categories = categories
+    db.session.add(dr)
+    changes = audit.pending_changes(dr)
+    db.session.flush()  # the database refuses a second waiting request for the agreement here
+    audit.record(actor, "destruction_request.opened", dr, changes, label=request_label(dr))
+    notices.queue_notices([issued_notice_draft(dr, vendor_contacts([vendor.id])[vendor.id])])
     return dr
 
 
@@ -241,22 +327,19 @@ def request_label(dr: DestructionRequest) -> str:
     return f"Destruction request {dr.id} ({dr.vendor.name})"
 
 
-def open_for_ended_agreement(
-    agreement: Agreement, today: date, contacts: list[str], now: datetime | None = None
-) -> DestructionRequest | None:
-    """The sweep's half of opening: flushes, never commits; None if another sweep opened it first.
+def open_for_ended_agreement(agreement: Agreement, today: date) -> DestructionRequest | None:
+    """The sweep's request for an agreement that ended without renewal; flushes, never commits.
 
-    Also records the public revision that the agreement ended, once (the request's unique
-    origin key guards both).
+    None when the agreement has not ended so, or already has a request (see "One request per
+    agreement"), or another sweep opened it a moment ago. Also records the public revision that
+    the agreement ended, once. The caller queues `issued_notice_draft(dr, …)`.
     """
+    if not agreement.ended_without_renewal_on(today) or existing_request(agreement.id, for_sweep=True):
+        return None
     ended_on = agreement.ended_on(today)
     state = agreement.state_on(today)
-    if ended_on is None or state not in (AgreementState.EXPIRED, AgreementState.TERMINATED):
-        return None
     settings = get_settings()
     origin_key = f"agreement:{agreement.id}:ended"
-    if db.session.scalar(select(DestructionRequest.id).where(DestructionRequest.origin_key == origin_key)):
-        return None
     # The vendor reads this reason: it names the agreement by number, never by the district's own
     # reference, and says that it was terminated and when, never why (both are staff only).
     if state == AgreementState.TERMINATED:
@@ -285,7 +368,7 @@ def open_for_ended_agreement(
     try:
         with db.session.begin_nested():
             db.session.add(dr)
-    except IntegrityError:  # another sweep opened it a moment ago
+    except IntegrityError:  # another sweep, or an officer, opened one a moment ago
         return None
     dr.vendor = agreement.vendor
     dr.agreement = agreement
@@ -305,7 +388,6 @@ def open_for_ended_agreement(
             agreement_id=agreement.id,
             ended_on=ended_on,
         )
-    queue_request_notice(dr, "issued", contacts, "request_issued", now=now)
     return dr
 
 

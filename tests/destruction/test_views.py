@@ -17,13 +17,13 @@ from tests.conftest import client_as, count_queries, in_app
 
 @pytest.fixture
 def make_requests(app):
-    """make_requests(n, name): a vendor with n open requests under one agreement."""
+    """make_requests(n, name): a vendor with n open requests, each under its own agreement."""
 
     def make(n: int, vendor_name: str) -> int:
         with in_app(app):
             vendor = factories.make_vendor(name=vendor_name)
-            agreement = factories.make_agreement(vendor)
             for k in range(n):
+                agreement = factories.make_agreement(vendor)
                 factories.make_destruction_request(vendor, agreement, issued_on=date(2027, 1, 1) + timedelta(days=k))
             return vendor.id
 

@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from clearinghouse import sweep
 from clearinghouse.accounts import services as accounts
 from clearinghouse.accounts.models import User
 from clearinghouse.destruction import services as destruction
-from clearinghouse.destruction import sweep
 from clearinghouse.destruction.models import (
     DestructionRequest,
     DisposalCertificate,

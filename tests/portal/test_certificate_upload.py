@@ -19,7 +19,7 @@ from clearinghouse.storage import StoredFile, storage
 from clearinghouse.timeutil import district_today
 from tests.conftest import client_as, in_app
 from tests.portal import pdfs
-from tests.portal.helpers import make_request, stored_file_count, stored_paths, upload
+from tests.portal.helpers import stored_file_count, stored_paths, upload
 
 
 def _request(app, request_id: int) -> DestructionRequest:
@@ -219,7 +219,9 @@ def test_a_submission_that_loses_the_race_deletes_the_file_it_wrote(app, world, 
 @pytest.mark.parametrize("status", [RequestStatus.ACCEPTED, RequestStatus.WITHDRAWN, RequestStatus.SUBMITTED])
 def test_upload_to_a_request_that_is_not_open_is_refused(app, world, vendor_user_id, nothing_stored, status):
     with in_app(app):
-        dr = make_request(world.vendor_id, world.agreement_id, status=status)
+        dr = db.session.get(DestructionRequest, world.request_id)  # the agreement's one request
+        dr.status = status
+        db.session.commit()
         request_id = dr.id
     client = client_as(app, vendor_user_id)
     assert "not waiting for a certificate" in client.get(f"/vendor/requests/{request_id}/certificate").text

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from clearinghouse.destruction.models import CertificateStatus, DisposalCertificate, RequestStatus
+from clearinghouse.destruction.models import CertificateStatus, DestructionRequest, DisposalCertificate, RequestStatus
 from clearinghouse.directory.models import Vendor
 from clearinghouse.extensions import db
 from clearinghouse.storage import StoredFile
@@ -47,9 +47,10 @@ def _certificate(request_id: int, vendor_id: int, **overrides) -> DisposalCertif
 def test_home_shows_agreements_requests_and_certificate_outcomes(app, world, vendor_user_id):
     today = district_today()
     with in_app(app):
+        earlier = factories.make_agreement(db.session.get(Vendor, world.vendor_id), reference="NDPA 2021 Own")
         overdue = make_request(
             world.vendor_id,
-            world.agreement_id,
+            earlier.id,  # an agreement has one request
             reason="Overdue one.",
             issued_on=today - timedelta(days=90),
             due_on=today - timedelta(days=5),
@@ -82,19 +83,19 @@ def test_home_shows_agreements_requests_and_certificate_outcomes(app, world, ven
 def test_request_page_states_the_directive(app, world, vendor_user_id):
     with in_app(app):
         category = factories.make_category(name="Student Identifiers")
-        dr = make_request(
-            world.vendor_id,
-            world.agreement_id,
-            scope="categories",
-            nature="transfer",
-            transfer_to="the district's SFTP server",
-            instructions="Use the 2027 key.",
-            schedule="asap",
-            reason="The district asked in writing.",
-            district_signer_name="Dana Officer",
-            district_signer_title="Privacy Officer",
-            status_reason="The certificate was not signed.",
-        )
+        dr = db.session.get(DestructionRequest, world.request_id)  # the agreement's one request
+        for key, value in {
+            "scope": "categories",
+            "nature": "transfer",
+            "transfer_to": "the district's SFTP server",
+            "instructions": "Use the 2027 key.",
+            "schedule": "asap",
+            "reason": "The district asked in writing.",
+            "district_signer_name": "Dana Officer",
+            "district_signer_title": "Privacy Officer",
+            "status_reason": "The certificate was not signed.",
+        }.items():
+            setattr(dr, key, value)
         dr.categories = [category]
         db.session.commit()
         request_id = dr.id

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
-from clearinghouse.destruction import sweep
+from clearinghouse import sweep
 from clearinghouse.destruction.models import DestructionRequest
 from clearinghouse.extensions import db
 from clearinghouse.notices.models import Notice

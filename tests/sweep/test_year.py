@@ -4,10 +4,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from clearinghouse import sweep
 from clearinghouse.accounts.models import User
 from clearinghouse.agreements.models import Agreement
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
-from clearinghouse.destruction import services, sweep
+from clearinghouse.destruction import services
 from clearinghouse.destruction.models import DestructionRequest, DisposalCertificate, DisposalMethod, RequestStatus
 from clearinghouse.extensions import db
 from clearinghouse.notices.models import Notice, NoticeStatus
