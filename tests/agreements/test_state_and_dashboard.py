@@ -152,3 +152,19 @@ def test_an_empty_dashboard_says_so(app, officer_id):
     assert "Nothing expires in the next 90 days" in html
     assert "No agreement has ended without a renewal" in html
     assert "Every product has an agreement in force" in html
+
+
+def test_the_dashboard_counts_and_buckets_a_leap_day_anniversary_as_the_model_does(app):
+    # Auto-renewing from 29 Feb 2024: on 30 Nov 2026 its term ends on 28 Feb 2027, 90 days away.
+    with in_app(app):
+        agreement = factories.make_agreement(
+            factories.make_vendor(), [], expires_on=date(2024, 2, 29), auto_renews=True
+        )
+        today = date(2026, 11, 30)
+        board = queries.dashboard(today)
+        assert agreement.state_on(today) is AgreementState.EXPIRING
+        assert board.counts[AgreementState.EXPIRING] == 1
+        assert board.counts[AgreementState.ACTIVE] == 0
+        assert [(row.agreement.id, row.ends_on, row.days_left) for row in board.expiring[90]] == [
+            (agreement.id, date(2027, 2, 28), 90)
+        ]
