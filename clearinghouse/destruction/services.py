@@ -36,7 +36,6 @@ from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.locking import check_version, claim_version
 from clearinghouse.notices import services as notices
 from clearinghouse.notices.models import Notice
-from clearinghouse.settings.models import DistrictSettings
 from clearinghouse.settings.queries import get_settings
 from clearinghouse.storage import StoredFile
 from clearinghouse.timeutil import date_range_problem, district_today, format_date, utcnow
@@ -274,52 +273,37 @@ def open_destruction_request(draft: RequestDraft, *, actor: User, today: date | 
     settings = get_settings()
     try:
         with unit_of_work():
-            dr = _open_district_request(draft, vendor, agreement, categories, today, due_on, settings, actor)
+            dr = DestructionRequest(
+                vendor_id=vendor.id,
+                agreement_id=agreement.id if agreement else None,
+                origin=RequestOrigin.DISTRICT_REQUEST,
+                reason=draft.reason.strip(),
+                scope=draft.scope,
+                nature=draft.nature,
+                transfer_to=draft.transfer_to.strip() if draft.nature == DispositionNature.TRANSFER else "",
+                instructions=draft.instructions.strip(),
+                schedule=draft.schedule,
+                issued_on=today,
+                due_on=due_on,
+                status=RequestStatus.OPEN,
+                district_signer_name=draft.district_signer_name.strip() or settings.district_signer_name,
+                district_signer_title=draft.district_signer_title.strip() or settings.district_signer_title,
+                opened_by_id=actor.id,
+            )
+            dr.vendor = vendor
+            dr.agreement = agreement
+            dr.categories = categories
+            db.session.add(dr)
+            changes = audit.pending_changes(dr)
+            db.session.flush()  # the database refuses a second waiting request for the agreement here
+            audit.record(actor, "destruction_request.opened", dr, changes, label=request_label(dr))
+            notices.queue_notices([issued_notice_draft(dr, vendor_contacts([vendor.id])[vendor.id])])
     except IntegrityError:
         # The sweep (or another officer) opened a request for the agreement since the check above.
         existing = existing_request(agreement.id) if agreement is not None else None
         if existing is None:
             raise
         raise _already_requested(agreement, existing) from None
-    return dr
-
-
-def _open_district_request(
-    draft: RequestDraft,
-    vendor: Vendor,
-    agreement: Agreement | None,
-    categories: list[DataCategory],
-    today: date,
-    due_on: date,
-    settings: DistrictSettings,
-    actor: User,
-) -> DestructionRequest:
-    """Write the officer's request, its audit event and its directive e-mail; flushes, never commits."""
-    dr = DestructionRequest(
-        vendor_id=vendor.id,
-        agreement_id=agreement.id if agreement else None,
-        origin=RequestOrigin.DISTRICT_REQUEST,
-        reason=draft.reason.strip(),
-        scope=draft.scope,
-        nature=draft.nature,
-        transfer_to=draft.transfer_to.strip() if draft.nature == DispositionNature.TRANSFER else "",
-        instructions=draft.instructions.strip(),
-        schedule=draft.schedule,
-        issued_on=today,
-        due_on=due_on,
-        status=RequestStatus.OPEN,
-        district_signer_name=draft.district_signer_name.strip() or settings.district_signer_name,
-        district_signer_title=draft.district_signer_title.strip() or settings.district_signer_title,
-        opened_by_id=actor.id,
-    )
-    dr.vendor = vendor
-    dr.agreement = agreement
-    dr.categories = categories
-    db.session.add(dr)
-    changes = audit.pending_changes(dr)
-    db.session.flush()  # the database refuses a second waiting request for the agreement here
-    audit.record(actor, "destruction_request.opened", dr, changes, label=request_label(dr))
-    notices.queue_notices([issued_notice_draft(dr, vendor_contacts([vendor.id])[vendor.id])])
     return dr
 
 
