@@ -175,10 +175,12 @@ def populate(rng: random.Random, today: date) -> dict[str, int]:
             requests.append(_request(len(requests) + 1, row, issued, now))
         agreements.append(row)
         links.append({"agreement_id": n, "product_id": vendor_id + VENDORS * rng.randrange(PRODUCTS_PER_VENDOR)})
-    # Officers' own directives, some tied to an active agreement, some to none.
+    # Officers' own directives, some tied to an active agreement (each to its own: an agreement has
+    # one request), some to none.
+    directed = iter(rng.sample(successors, OPEN_REQUESTS - len(requests)))
     while len(requests) < OPEN_REQUESTS:
         issued = today - timedelta(days=rng.randint(0, 150))
-        agreement = agreements[rng.choice(successors) - 1]
+        agreement = agreements[next(directed) - 1]
         request = _request(len(requests) + 1, agreement, issued, now)
         request.update(
             origin="district_request",
