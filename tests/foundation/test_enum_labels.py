@@ -77,3 +77,13 @@ def test_no_label_is_written_out_a_second_time(app):
                 if path != home and pattern.search(text)
             ]
     assert copies == [], "\n".join(map(str, copies))
+
+
+def test_templates_read_labels_from_the_enums_not_from_dicts():
+    """`{{ dr.status.label }}`, never `{{ status_labels[dr.status] }}` from a context processor."""
+    lookups = [
+        (str(path.relative_to(PROJECT)), match.group(0))
+        for path in (PROJECT / "templates").rglob("*.*")
+        for match in re.finditer(r"\w+_labels\[", path.read_text(encoding="utf-8"))
+    ]
+    assert lookups == []

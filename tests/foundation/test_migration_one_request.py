@@ -1,4 +1,4 @@
-"""Migration 20261126_one_request_per_agreement on data the old sweep left: second requests withdrawn."""
+"""Migration 20261125_one_request_per_agreement on data the old sweep left: second requests withdrawn."""
 
 from datetime import date
 

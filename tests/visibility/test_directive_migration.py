@@ -29,8 +29,8 @@ def test_old_sweep_reasons_lose_the_reference_and_the_termination_reason(app):
             "expired": factories.make_destruction_request(
                 vendor, expired, origin=RequestOrigin.AGREEMENT_ENDED, origin_key="agreement:2:ended"
             ).id,
-            "officer": factories.make_destruction_request(
-                vendor, terminated, reason="The agreement NDPA 2024 (legal hold) was reviewed."
+            "officer": factories.make_destruction_request(  # its own agreement: an agreement has one request
+                vendor, factories.make_agreement(vendor), reason="The agreement NDPA 2024 (legal hold) was reviewed."
             ).id,
         }
         agreement_ids = {"terminated": terminated.id, "expired": expired.id}

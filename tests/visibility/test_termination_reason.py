@@ -4,10 +4,10 @@ from datetime import date
 
 from sqlalchemy import select
 
+from clearinghouse import sweep
 from clearinghouse.accounts.models import User
 from clearinghouse.agreements import services as agreements
 from clearinghouse.agreements.models import Agreement
-from clearinghouse.destruction import sweep
 from clearinghouse.destruction.models import DestructionRequest
 from clearinghouse.extensions import db
 from tests import factories

@@ -14,11 +14,11 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 
+from clearinghouse import sweep
 from clearinghouse.accounts import services as accounts
 from clearinghouse.accounts.models import Invitation, LoginAttempt, User
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
 from clearinghouse.destruction import services as destruction
-from clearinghouse.destruction import sweep
 from clearinghouse.destruction.models import (
     DestructionRequest,
     DisposalCertificate,

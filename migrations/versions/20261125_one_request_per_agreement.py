@@ -14,8 +14,8 @@ resolved here: the migration stops and names them, so that an officer accepts or
 certificate before the upgrade runs again. The downgrade drops the index; withdrawals stay.
 
 Revision ID: 6c1d8e5a2b47
-Revises: 2f6a9d41c8b3
-Create Date: 2026-11-26 10:00:00
+Revises: 7c1e4b9a2d63
+Create Date: 2026-11-25 10:00:00
 
 """
 
@@ -26,14 +26,14 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "6c1d8e5a2b47"
-down_revision = "2f6a9d41c8b3"
+down_revision = "7c1e4b9a2d63"
 branch_labels = None
 depends_on = None
 
 INDEX = "uq_destruction_request_agreement_waiting"
 WAITING = "status IN ('open', 'submitted')"
 PROGRESS = {"accepted": 0, "submitted": 1, "open": 2}  # lower is further along
-ACTOR = "System (migration 20261126_one_request_per_agreement)"
+ACTOR = "System (migration 20261125_one_request_per_agreement)"
 
 request = sa.table(
     "destruction_request",
