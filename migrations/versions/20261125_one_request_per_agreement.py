@@ -14,7 +14,7 @@ resolved here: the migration stops and names them, so that an officer accepts or
 certificate before the upgrade runs again. The downgrade drops the index; withdrawals stay.
 
 Revision ID: 6c1d8e5a2b47
-Revises: 6a1f0c3e9b27
+Revises: 7c1e5a9b3d20
 Create Date: 2026-11-25 10:00:00
 
 """
@@ -26,7 +26,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "6c1d8e5a2b47"
-down_revision = "6a1f0c3e9b27"
+down_revision = "7c1e5a9b3d20"
 branch_labels = None
 depends_on = None
 
