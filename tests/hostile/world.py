@@ -60,7 +60,10 @@ def seed(app: Flask) -> World:
         )
         factories.make_revision(vendor, product, summary="Acme Reader now receives the date of birth.")
         open_request = factories.make_destruction_request(vendor, agreement, issued_on=today_ - timedelta(days=5))
-        reviewed_request = factories.make_destruction_request(vendor, agreement, issued_on=today_ - timedelta(days=9))
+        # A second agreement: an agreement has one destruction request.
+        reviewed_request = factories.make_destruction_request(
+            vendor, factories.make_agreement(vendor, [product]), issued_on=today_ - timedelta(days=9)
+        )
         certificate = destruction.submit_certificate(
             reviewed_request,
             actor=vendor_user,
