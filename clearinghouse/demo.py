@@ -19,8 +19,8 @@ from werkzeug.security import generate_password_hash
 from clearinghouse.accounts.models import Role, User
 from clearinghouse.agreements.models import Agreement, AgreementKind
 from clearinghouse.audit import services as audit
-from clearinghouse.audit.disclosure import disclose_changes, public_snapshot
 from clearinghouse.audit.models import DisclosureRevision
+from clearinghouse.directory.disclosure import disclose_changes, public_snapshot
 from clearinghouse.directory.models import (
     DataElement,
     DataUse,

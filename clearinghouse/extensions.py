@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and attached in create_app, plus the unit of work."""
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask_babel import Babel
@@ -9,7 +10,9 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event, inspect
-from sqlalchemy.orm import DeclarativeBase, Mapper
+from sqlalchemy.orm import DeclarativeBase, Mapper, Session
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -45,12 +48,54 @@ def _give_state_its_dict(target: object, *_: object) -> None:
     inspect(target).__dict__  # noqa: B018 - the read materializes the dict
 
 
+_AFTER_COMMIT = "clearinghouse.after_commit"
+_ON_ROLLBACK = "clearinghouse.on_rollback"
+
+
 @contextmanager
 def unit_of_work() -> Iterator[None]:
-    """Commit everything done in the block, or nothing."""
+    """Commit everything done in the block, or nothing.
+
+    The services' write functions only flush; whoever starts the work (a view, a command, the
+    importer, the demo loader, the sweep) wraps one or several of them in one unit of work. After
+    the commit it runs what they asked for with `after_commit` (sending an e-mail now); after a
+    rollback, what they asked for with `on_rollback` (deleting a file written for the work).
+    """
     try:
         yield
         db.session.commit()
     except BaseException:
-        db.session.rollback()
+        db.session.rollback()  # runs the on_rollback callbacks (see _undo_on_rollback)
         raise
+    for callback in db.session.info.pop(_AFTER_COMMIT, []):
+        callback()
+
+
+def after_commit(callback: Callable[[], object]) -> None:
+    """Call `callback` once the unit of work open now has committed; never if it rolls back."""
+    db.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def on_rollback(callback: Callable[[], object]) -> None:
+    """Call `callback` if the transaction open now rolls back: undo what the database cannot (a file)."""
+    db.session.info.setdefault(_ON_ROLLBACK, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_on_commit(session: Session) -> None:
+    """Committed (the whole transaction, not a savepoint): what on_rollback would undo is now on record."""
+    if not session.in_nested_transaction():
+        session.info.pop(_ON_ROLLBACK, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _undo_on_rollback(session: Session) -> None:
+    """Rolled back (the whole transaction, by a unit of work or by an error page): undo; drop the after-commit work."""
+    if session.in_nested_transaction():
+        return
+    session.info.pop(_AFTER_COMMIT, None)
+    for callback in session.info.pop(_ON_ROLLBACK, []):
+        try:
+            callback()
+        except Exception:  # the rollback's own cause matters more; a leftover file is only logged
+            log.exception("Undoing part of a rolled-back transaction failed")

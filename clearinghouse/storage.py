@@ -19,7 +19,7 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clearinghouse.errors import DomainError, StorageUnavailable, StoredFileMissing
-from clearinghouse.extensions import db
+from clearinghouse.extensions import db, on_rollback
 from clearinghouse.pdf import check_pdf
 from clearinghouse.storage_s3 import S3Storage
 from clearinghouse.timeutil import UTCDateTime, utcnow
@@ -152,6 +152,7 @@ def store_pdf(upload: IO[bytes], original_name: str | None, *, field: str = "doc
     """Validate a PDF upload, write it to storage and add (not commit) its record.
 
     Raises DomainError for an oversize, empty, fake, encrypted or damaged file; nothing is stored then.
+    When the transaction it belongs to rolls back, the written file is discarded again.
     """
     max_bytes = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
     try:
@@ -161,6 +162,7 @@ def store_pdf(upload: IO[bytes], original_name: str | None, *, field: str = "doc
     pages = pdf_page_count(data, field=field)
     key = secrets.token_hex(24)
     storage().write(key, data)
+    on_rollback(lambda: discard(key))
     record = StoredFile(
         storage_key=key,
         original_name=safe_original_name(original_name),

@@ -272,7 +272,7 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "product_id": PUBLIC,
         "kind": PUBLIC,
         "summary": PUBLIC,
-        "details": PUBLIC,  # built from public facts only (audit/disclosure.py, agreements/services.py)
+        "details": PUBLIC,  # built from public facts only (directory/disclosure.py, agreements/disclosure.py)
     },
     "notice": {
         "id": staff("The outbox is for staff; each recipient reads only the e-mail sent to them."),

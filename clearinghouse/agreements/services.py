@@ -1,16 +1,12 @@
-"""Agreements: add, edit, renew and terminate, each one audited unit of work.
+"""Agreements: add, edit, renew and terminate.
 
-What the public sees of an agreement, and so what makes a disclosure revision (one per covered
-product): that it was signed, its dates (signed, effective, expires, auto-renewal, termination),
-its kind, which products it covers, renewal, and whether its signed document is published
-(publishing or withdrawing the document is a public change: the PDF itself becomes visible or
-not). Internal only (clearinghouse/visibility.py), so no revision: the reference, internal notes,
-the destruction window, the termination reason, and an uploaded document that is not published.
-A draft (not signed) is not public yet: it makes no revision until it is signed.
+The write functions here are cores: each checks its rules and raises `DomainError` before
+writing, writes, flushes, records the audit event and the public disclosure revisions
+(`agreements.disclosure`), and never commits. The caller wraps them in `unit_of_work()` (a view,
+the importer, the demo loader); a signed PDF written for a unit of work that then rolls back is
+deleted again (`store_pdf`). `actor` is None when the system acts.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -19,21 +15,21 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from clearinghouse.accounts.models import User
+from clearinghouse.agreements.disclosure import disclose_changes, public_facts
 from clearinghouse.agreements.models import Agreement, AgreementKind, AgreementState
 from clearinghouse.agreements.rules import term_problems, termination_problems
 from clearinghouse.audit import services as audit
-from clearinghouse.audit.wording import Wording, agreement_term
 from clearinghouse.directory.models import Product, Vendor
 from clearinghouse.errors import DomainError
-from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.extensions import db
 from clearinghouse.locking import check_version, claim_version
-from clearinghouse.storage import StoredFile, discard, store_pdf
+from clearinghouse.storage import store_pdf
 from clearinghouse.timeutil import district_today, format_date
 
 
 @dataclass
 class AgreementInput:
-    """What the agreement form (or an importer) gives the services; dates are district dates."""
+    """What the agreement form (or the importer, or the demo loader) gives the services; dates are district dates."""
 
     kind: AgreementKind = AgreementKind.NDPA
     reference: str = ""
@@ -48,8 +44,27 @@ class AgreementInput:
     internal_notes: str = ""
     document: FileStorage | None = None  # a new signed PDF, if one was chosen
 
+    @classmethod
+    def of(cls, agreement: Agreement) -> "AgreementInput":
+        """The agreement as it is now, to change a few things and save (no new document)."""
+        return cls(
+            kind=agreement.kind,
+            reference=agreement.reference,
+            product_ids=[product.id for product in agreement.products],
+            signed_on=agreement.signed_on,
+            effective_on=agreement.effective_on,
+            expires_on=agreement.expires_on,
+            is_open_ended=agreement.expires_on is None,
+            auto_renews=agreement.auto_renews,
+            destruction_window_days=agreement.destruction_window_days,
+            is_document_published=agreement.is_document_published,
+            internal_notes=agreement.internal_notes,
+        )
 
-def create_agreement(actor: User, vendor: Vendor, data: AgreementInput, *, today: date | None = None) -> Agreement:
+
+def create_agreement(
+    actor: User | None, vendor: Vendor, data: AgreementInput, *, today: date | None = None
+) -> Agreement:
     """Add an agreement with a vendor, covering some of its products, with its signed PDF if given.
 
     Raises DomainError for dates out of order, a product of another vendor, a duplicate reference,
@@ -57,21 +72,20 @@ def create_agreement(actor: User, vendor: Vendor, data: AgreementInput, *, today
     """
     today = today or district_today()
     products = _check(vendor, data, today=today, has_document=False)
-    with _files_removed_on_failure() as stored, unit_of_work():
-        agreement = Agreement(vendor_id=vendor.id, vendor=vendor)
-        db.session.add(agreement)
-        _apply(agreement, data, products)
-        document_changes = _attach_document(agreement, data.document, stored)
-        changes = {**audit.pending_changes(agreement), **document_changes}
-        changes["products"] = [[], sorted(p.name for p in products)]
-        db.session.flush()  # a whole flush: flushing the agreement alone would write its products twice
-        audit.record(actor, "agreement.created", agreement, changes, label=label(agreement))
-        _disclose(agreement, None, today)
+    agreement = Agreement(vendor_id=vendor.id, vendor=vendor)
+    db.session.add(agreement)
+    _apply(agreement, data, products)
+    document_changes = _attach_document(agreement, data.document)
+    changes = {**audit.pending_changes(agreement), **document_changes}
+    changes["products"] = [[], sorted(p.name for p in products)]
+    db.session.flush()  # a whole flush: flushing the agreement alone would write its products twice
+    audit.record(actor, "agreement.created", agreement, changes, label=label(agreement))
+    disclose_changes(agreement, None, today)
     return agreement
 
 
 def update_agreement(
-    agreement: Agreement, actor: User, data: AgreementInput, *, version: int | None, today: date | None = None
+    agreement: Agreement, actor: User | None, data: AgreementInput, *, version: int | None, today: date | None = None
 ) -> Agreement:
     """Save the edit form. The vendor stays. Raises StaleVersion when someone saved the agreement
     after this form was drawn, or DomainError as create_agreement does."""
@@ -80,23 +94,28 @@ def update_agreement(
     products = _check(
         agreement.vendor, data, today=today, has_document=agreement.document_id is not None, exclude_id=agreement.id
     )
-    before = _public_facts(agreement)
-    with _files_removed_on_failure() as stored, unit_of_work():
-        claim_version(agreement, version)
-        _apply(agreement, data, products)
-        document_changes = _attach_document(agreement, data.document, stored)
-        changes = {**audit.pending_changes(agreement), **document_changes}
-        names_before, names_after = sorted(before["products"].values()), sorted(p.name for p in products)
-        if names_before != names_after:
-            changes["products"] = [names_before, names_after]
-        if changes:
-            audit.record(actor, "agreement.updated", agreement, changes, label=label(agreement))
-            _disclose(agreement, before, today)
+    before = public_facts(agreement)
+    claim_version(agreement, version)
+    _apply(agreement, data, products)
+    document_changes = _attach_document(agreement, data.document)
+    changes = {**audit.pending_changes(agreement), **document_changes}
+    names_before, names_after = sorted(before["products"].values()), sorted(p.name for p in products)
+    if names_before != names_after:
+        changes["products"] = [names_before, names_after]
+    db.session.flush()
+    if changes:
+        audit.record(actor, "agreement.updated", agreement, changes, label=label(agreement))
+        disclose_changes(agreement, before, today)
     return agreement
 
 
 def renew_agreement(
-    predecessor: Agreement, actor: User, data: AgreementInput, *, version: int | None, today: date | None = None
+    predecessor: Agreement,
+    actor: User | None,
+    data: AgreementInput,
+    *,
+    version: int | None,
+    today: date | None = None,
 ) -> Agreement:
     """Record the signed successor of an agreement and link the two (predecessor.renewed_by).
 
@@ -121,29 +140,27 @@ def renew_agreement(
             f"The renewal must take effect after the current agreement did ({format_date(predecessor.effective_on)}).",
             field="effective_on",
         )
-    with _files_removed_on_failure() as stored, unit_of_work():
-        claim_version(predecessor, version)
-        successor = Agreement(vendor_id=predecessor.vendor_id, vendor=predecessor.vendor)
-        db.session.add(successor)
-        _apply(successor, data, products)
-        document_changes = _attach_document(successor, data.document, stored)
-        changes = {**audit.pending_changes(successor), **document_changes}
-        changes["products"] = [[], sorted(p.name for p in products)]
-        changes["renews_id"] = [None, predecessor.id]
-        db.session.flush()
-        audit.record(actor, "agreement.created", successor, changes, label=label(successor))
-        predecessor.renewed_by_id = successor.id
-        predecessor.auto_renews = False
-        audit.record(
-            actor, "agreement.renewed", predecessor, audit.pending_changes(predecessor), label=label(predecessor)
-        )
-        _disclose(successor, None, today, renewal=True)
+    claim_version(predecessor, version)
+    successor = Agreement(vendor_id=predecessor.vendor_id, vendor=predecessor.vendor)
+    db.session.add(successor)
+    _apply(successor, data, products)
+    document_changes = _attach_document(successor, data.document)
+    changes = {**audit.pending_changes(successor), **document_changes}
+    changes["products"] = [[], sorted(p.name for p in products)]
+    changes["renews_id"] = [None, predecessor.id]
+    db.session.flush()
+    audit.record(actor, "agreement.created", successor, changes, label=label(successor))
+    predecessor.renewed_by_id = successor.id
+    predecessor.auto_renews = False
+    audit.record(actor, "agreement.renewed", predecessor, audit.pending_changes(predecessor), label=label(predecessor))
+    disclose_changes(successor, None, today, renewal=True)
+    db.session.flush()
     return successor
 
 
 def terminate_agreement(
     agreement: Agreement,
-    actor: User,
+    actor: User | None,
     *,
     version: int | None,
     terminated_on: date | None,
@@ -177,13 +194,13 @@ def terminate_agreement(
             f"This agreement expires on {format_date(term_end)}; a termination must be on or before that day.",
             field="terminated_on",
         )
-    before = _public_facts(agreement)
-    with unit_of_work():
-        claim_version(agreement, version)
-        agreement.terminated_on = terminated_on
-        agreement.termination_reason = reason.strip()
-        audit.record(actor, "agreement.terminated", agreement, audit.pending_changes(agreement), label=label(agreement))
-        _disclose(agreement, before, today)
+    before = public_facts(agreement)
+    claim_version(agreement, version)
+    agreement.terminated_on = terminated_on
+    agreement.termination_reason = reason.strip()
+    audit.record(actor, "agreement.terminated", agreement, audit.pending_changes(agreement), label=label(agreement))
+    disclose_changes(agreement, before, today)
+    db.session.flush()
     return agreement
 
 
@@ -274,153 +291,13 @@ def _apply(agreement: Agreement, data: AgreementInput, products: list[Product]) 
         agreement.products = products
 
 
-def _attach_document(agreement: Agreement, upload: FileStorage | None, stored: list[StoredFile]) -> dict[str, list]:
+def _attach_document(agreement: Agreement, upload: FileStorage | None) -> dict[str, list]:
     """Store a newly chosen PDF (checked by store_pdf) and point the agreement at it."""
     if upload is None:
         return {}
     previous = agreement.document.original_name if agreement.document_id else None
     document = store_pdf(upload.stream, upload.filename, field="document")
-    stored.append(document)
     db.session.flush([document])
     agreement.document_id = document.id
     agreement.document = document
     return {"document": [previous, document.original_name]}
-
-
-@contextmanager
-def _files_removed_on_failure() -> Iterator[list[StoredFile]]:
-    """A file written before its record commits is deleted again if the unit of work fails."""
-    stored: list[StoredFile] = []
-    try:
-        yield stored
-    except BaseException:
-        for document in stored:
-            discard(document.storage_key)
-        raise
-
-
-# --- disclosure revisions -----------------------------------------------------------------
-
-
-def _public_facts(agreement: Agreement) -> dict[str, Any]:
-    return {
-        "kind": agreement.kind,
-        "signed_on": agreement.signed_on,
-        "effective_on": agreement.effective_on,
-        "expires_on": agreement.expires_on,
-        "auto_renews": agreement.auto_renews,
-        "terminated_on": agreement.terminated_on,
-        "published_document_id": agreement.document_id if agreement.is_document_published else None,
-        "products": {p.id: p.name for p in agreement.products},
-    }
-
-
-def _term(agreement: Agreement) -> dict[str, Any]:
-    """The facts of when the agreement is in effect, for the wording of its revisions."""
-    return agreement_term(agreement.effective_on, agreement.expires_on, agreement.auto_renews)
-
-
-def _disclose(agreement: Agreement, before: dict[str, Any] | None, today: date, *, renewal: bool = False) -> None:
-    """One revision per covered product for each public change (or one for the vendor if none)."""
-    after = _public_facts(agreement)
-    if after["signed_on"] is None:
-        return  # a draft is not public yet
-    vendor = agreement.vendor.name
-    products = sorted(agreement.products, key=lambda p: p.name)
-    details = {"agreement_id": agreement.id}
-    if renewal:
-        expires_on = agreement.expires_on.isoformat() if agreement.expires_on else None
-        _each(
-            agreement,
-            products,
-            "agreement.renewed",
-            Wording("agreement.renewed", vendor=vendor, expires_on=expires_on),
-            details,
-        )
-    elif before is None or before["signed_on"] is None:
-        _each(
-            agreement,
-            products,
-            "agreement.signed",
-            Wording("agreement.signed", vendor=vendor, kind=agreement.kind.value, **_term(agreement)),
-            details,
-        )
-    else:
-        if before["terminated_on"] is None and after["terminated_on"] is not None:
-            _each(
-                agreement,
-                products,
-                "agreement.terminated",
-                Wording(
-                    "agreement.terminated",
-                    vendor=vendor,
-                    ended_on=after["terminated_on"].isoformat(),
-                    will_end=after["terminated_on"] > today,
-                ),
-                details,
-            )
-        dates = ("signed_on", "effective_on", "expires_on", "auto_renews")
-        if any(before[key] != after[key] for key in dates):
-            _each(
-                agreement,
-                products,
-                "agreement.dates_changed",
-                Wording("agreement.dates_changed", vendor=vendor, **_term(agreement)),
-                {**details, "before": _plain(before, dates), "after": _plain(after, dates)},
-            )
-        if before["kind"] != after["kind"]:
-            _each(
-                agreement,
-                products,
-                "agreement.kind_changed",
-                Wording("agreement.kind_changed", vendor=vendor, kind=agreement.kind.value),
-                details,
-            )
-        added = [p for p in products if p.id not in before["products"]]
-        for product in added:
-            audit.disclose(
-                agreement.vendor_id,
-                "agreement.product_added",
-                Wording("agreement.product_added", product=product.name, vendor=vendor, **_term(agreement)),
-                product_id=product.id,
-                **details,
-            )
-        for product_id, name in sorted(before["products"].items(), key=lambda item: item[1]):
-            if product_id not in after["products"]:
-                audit.disclose(
-                    agreement.vendor_id,
-                    "agreement.product_removed",
-                    Wording("agreement.product_removed", product=name, vendor=vendor),
-                    product_id=product_id,
-                    **details,
-                )
-    published_before = before["published_document_id"] if before else None
-    if after["published_document_id"] != published_before:
-        if after["published_document_id"] is not None:
-            _each(
-                agreement,
-                products,
-                "agreement.document_published",
-                Wording("agreement.document_published", vendor=vendor),
-                details,
-            )
-        else:
-            _each(
-                agreement,
-                products,
-                "agreement.document_withdrawn",
-                Wording("agreement.document_withdrawn", vendor=vendor),
-                details,
-            )
-
-
-def _plain(facts: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
-    """Facts as JSON-safe values for a revision's details."""
-    return {key: facts[key].isoformat() if isinstance(facts[key], date) else facts[key] for key in keys}
-
-
-def _each(agreement: Agreement, products: list[Product], kind: str, wording: Wording, details: dict[str, Any]) -> None:
-    if not products:
-        audit.disclose(agreement.vendor_id, kind, wording, **details)
-    for product in products:
-        audit.disclose(agreement.vendor_id, kind, wording.about_product(product.name), product_id=product.id, **details)

@@ -20,7 +20,7 @@ from clearinghouse.directory.models import Product, Vendor
 from clearinghouse.directory.staff_forms import choices
 from clearinghouse.downloads import send_stored_file
 from clearinghouse.errors import DomainError, show_domain_error
-from clearinghouse.extensions import db
+from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.locking import show_refusal
 from clearinghouse.timeutil import district_today
 from clearinghouse.urls import id_arg, id_args, page_arg
@@ -77,7 +77,8 @@ def create():
     _product_choices(form, vendor)
     if form.validate_on_submit():
         try:
-            agreement = services.create_agreement(current_user, vendor, form.to_input())
+            with unit_of_work():
+                agreement = services.create_agreement(current_user, vendor, form.to_input())
         except DomainError as err:
             show_domain_error(form, err)
         else:
@@ -102,7 +103,8 @@ def edit(agreement_id: int):
     _product_choices(form, agreement.vendor)
     if form.validate_on_submit():
         try:
-            services.update_agreement(agreement, current_user, form.to_input(), version=form.version.data)
+            with unit_of_work():
+                services.update_agreement(agreement, current_user, form.to_input(), version=form.version.data)
         except DomainError as err:
             show_refusal(form, err, agreement)
         else:
@@ -120,7 +122,10 @@ def renew(agreement_id: int):
     _product_choices(form, predecessor.vendor)
     if form.validate_on_submit():
         try:
-            successor = services.renew_agreement(predecessor, current_user, form.to_input(), version=form.version.data)
+            with unit_of_work():
+                successor = services.renew_agreement(
+                    predecessor, current_user, form.to_input(), version=form.version.data
+                )
         except DomainError as err:
             show_refusal(form, err, predecessor)
         else:
@@ -137,13 +142,14 @@ def terminate(agreement_id: int):
     form = TerminateForm(data={"version": agreement.version, "terminated_on": district_today()})
     if form.validate_on_submit():
         try:
-            services.terminate_agreement(
-                agreement,
-                current_user,
-                version=form.version.data,
-                terminated_on=form.terminated_on.data,
-                reason=form.reason.data,
-            )
+            with unit_of_work():
+                services.terminate_agreement(
+                    agreement,
+                    current_user,
+                    version=form.version.data,
+                    terminated_on=form.terminated_on.data,
+                    reason=form.reason.data,
+                )
         except DomainError as err:
             show_refusal(form, err, agreement)
         else:

@@ -2,10 +2,12 @@
 
 The staff screens read through `directory.staff_queries`; this module only writes.
 
-Every public function is one unit of work: it checks the rules and raises `DomainError` before
-writing, writes, records the audit event and (for products) the public disclosure revisions, and
-commits. Vendors and products are versioned (`clearinghouse.locking`): of two people saving the
-same form, only the first one wins.
+The write functions here are cores: each checks its rules and raises `DomainError` before writing,
+writes, flushes, records the audit event and (for products) the public disclosure revisions, and
+never commits. The caller wraps one or several of them in `unit_of_work()` (a view, a command,
+the importer, the demo loader), so the form and every other path write exactly the same rows.
+Vendors and products are versioned (`clearinghouse.locking`): of two people saving the same form,
+only the first one wins. `actor` is None when the system acts (a command run without a user).
 """
 
 from collections.abc import Iterator
@@ -17,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from clearinghouse.accounts.models import User
 from clearinghouse.audit import services as audit
-from clearinghouse.audit.disclosure import disclose_changes, public_snapshot
+from clearinghouse.directory.disclosure import disclose_changes, public_snapshot
 from clearinghouse.directory.models import (
     NAME_MAX,
     DataCategory,
@@ -30,7 +32,7 @@ from clearinghouse.directory.models import (
     Vendor,
 )
 from clearinghouse.errors import DomainError
-from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.extensions import db
 from clearinghouse.locking import check_version, claim_version
 from clearinghouse.slugs import unique_slug
 from clearinghouse.text import clean_name, name_key
@@ -38,7 +40,10 @@ from clearinghouse.text import clean_name, name_key
 
 @contextmanager
 def _unique_or(message: str, field: str) -> Iterator[None]:
-    """The database's unique constraints are the backstop for a race the checks above missed."""
+    """The database's unique constraints are the backstop for a race the checks missed.
+
+    The block must end with a flush, so that the constraint is checked here and not at the commit.
+    """
     try:
         yield
     except IntegrityError as err:
@@ -55,13 +60,17 @@ def _name_taken(model: type[db.Model], name: str, *, exclude_id: int | None = No
     return db.session.scalar(stmt.limit(1)) is not None
 
 
-def _require_name(name: str, noun: str, field: str = "name") -> str:
-    """The name as stored (`text.clean_name`); DomainError when it is missing, too long or unsafe."""
+def require_name(name: str | None, noun: str, field: str = "name") -> str:
+    """A name as it is stored (`text.clean_name`); DomainError when it is missing, too long or unsafe.
+
+    The one name rule of vendors, products, schools, data elements and categories; the importer's
+    preview asks it too, so that a row is refused before the import starts.
+    """
     name = clean_name(name, field=field)
     if not name:
         raise DomainError(f"Enter the {noun}'s name.", field=field)
     if len(name) > NAME_MAX:
-        raise DomainError(f"The name can be at most {NAME_MAX} characters.", field=field)
+        raise DomainError(f"The {noun}'s name can be at most {NAME_MAX} characters.", field=field)
     return name
 
 
@@ -78,46 +87,47 @@ VENDOR_FIELDS = (
 )
 
 
-def create_vendor(actor: User, **values: Any) -> Vendor:
+def create_vendor(actor: User | None, **values: Any) -> Vendor:
     """Add a vendor. Raises DomainError when the name is missing or already used."""
-    name = _require_name(values.get("name", ""), "vendor")
+    name = require_name(values.get("name"), "vendor")
     if _name_taken(Vendor, name):
         raise DomainError(f"A vendor named {name} already exists.", field="name")
-    with _unique_or(f"A vendor named {name} already exists.", "name"), unit_of_work():
+    with _unique_or(f"A vendor named {name} already exists.", "name"):
         vendor = Vendor(slug=unique_slug(Vendor, name))
         _set_fields(vendor, VENDOR_FIELDS, {**values, "name": name})
         db.session.add(vendor)
-        audit.record(actor, "vendor.created", vendor, audit.pending_changes(vendor))
+        audit.record(actor, "vendor.created", vendor, audit.pending_changes(vendor))  # flushes the vendor
     return vendor
 
 
-def update_vendor(vendor: Vendor, actor: User, *, version: int | None, **values: Any) -> Vendor:
-    """Change a vendor's details; the slug (its public address) stays as it was.
+def update_vendor(vendor: Vendor, actor: User | None, *, version: int | None, **values: Any) -> Vendor:
+    """Change the vendor's details given in `values` (the others stay); the slug (its public address) stays.
 
     Raises StaleVersion when someone saved it since the form was drawn, DomainError on a duplicate name.
     """
     check_version(vendor, version)
-    name = _require_name(values.get("name", ""), "vendor")
-    if _name_taken(Vendor, name, exclude_id=vendor.id):
-        raise DomainError(f"A vendor named {name} already exists.", field="name")
-    with _unique_or(f"A vendor named {name} already exists.", "name"), unit_of_work():
+    if "name" in values:
+        name = values["name"] = require_name(values["name"], "vendor")
+        if _name_taken(Vendor, name, exclude_id=vendor.id):
+            raise DomainError(f"A vendor named {name} already exists.", field="name")
+    with _unique_or(f"A vendor named {values.get('name', vendor.name)} already exists.", "name"):
         claim_version(vendor, version)
-        _set_fields(vendor, VENDOR_FIELDS, {**values, "name": name})
+        _set_fields(vendor, VENDOR_FIELDS, values)
         changes = audit.pending_changes(vendor)
         if changes:
             audit.record(actor, "vendor.updated", vendor, changes)
+        db.session.flush()
     return vendor
 
 
-def set_vendor_retired(vendor: Vendor, actor: User, *, retired: bool, version: int | None) -> Vendor:
+def set_vendor_retired(vendor: Vendor, actor: User | None, *, retired: bool, version: int | None) -> Vendor:
     """Retire a vendor (kept for history, hidden from new choices) or bring it back."""
     check_version(vendor, version)
     if vendor.is_retired == retired:
         return vendor
-    with unit_of_work():
-        claim_version(vendor, version)
-        vendor.is_retired = retired
-        audit.record(actor, "vendor.retired" if retired else "vendor.unretired", vendor, audit.pending_changes(vendor))
+    claim_version(vendor, version)
+    vendor.is_retired = retired
+    audit.record(actor, "vendor.retired" if retired else "vendor.unretired", vendor, audit.pending_changes(vendor))
     return vendor
 
 
@@ -136,7 +146,7 @@ PRODUCT_FIELDS = (
 
 
 def create_product(
-    actor: User,
+    actor: User | None,
     *,
     vendor: Vendor,
     school_ids: list[int],
@@ -147,19 +157,22 @@ def create_product(
     """Add a product with its schools and data uses ({data element id: purpose}; their purposes in
     other languages in `use_translations`: {data element id: {language: {"purpose": text}}}).
 
-    Raises DomainError for a duplicate name at the vendor, an unknown school or data element,
-    or a data use without a purpose.
+    A purpose may be left blank (an imported inventory does not say it; the product form asks
+    for it). Raises DomainError for a duplicate name at the vendor, an unknown school or data
+    element, or a retired data element.
     """
-    name = _require_name(values.get("name", ""), "product")
+    name = require_name(values.get("name"), "product")
     if _name_taken(Product, name, vendor_id=vendor.id):
         raise DomainError(f"{vendor.name} already has a product named {name}.", field="name")
     schools = _schools(school_ids)
     elements = _elements_for_uses(data_uses, allowed_retired=set())
-    with _unique_or(f"{vendor.name} already has a product named {name}.", "name"), unit_of_work():
+    with _unique_or(f"{vendor.name} already has a product named {name}.", "name"):
         product = Product(vendor_id=vendor.id, vendor=vendor, slug=unique_slug(Product, f"{vendor.name} {name}"))
         _set_fields(product, PRODUCT_FIELDS, {**values, "name": name})
         product.schools = schools
-        product.data_uses = [DataUse(element=elements[eid], purpose=purpose) for eid, purpose in data_uses.items()]
+        product.data_uses = [
+            DataUse(element=elements[eid], purpose=(purpose or "").strip()) for eid, purpose in data_uses.items()
+        ]
         for use in product.data_uses:
             use.set_translations((use_translations or {}).get(use.element.id, {}))
         db.session.add(product)
@@ -174,57 +187,63 @@ def create_product(
 
 def update_product(
     product: Product,
-    actor: User,
+    actor: User | None,
     *,
     version: int | None,
-    school_ids: list[int],
-    data_uses: dict[int, str],
+    school_ids: list[int] | None = None,
+    data_uses: dict[int, str] | None = None,
     use_translations: dict[int, dict[str, dict[str, str]]] | None = None,
     **values: Any,
 ) -> Product:
-    """Change a product, its schools and its data uses; public changes become disclosure revisions.
+    """Change a product; public changes become disclosure revisions.
 
-    The vendor and the slug stay. Raises StaleVersion, or DomainError as create_product does.
+    Only what is given changes: the fields in `values`, the schools when `school_ids` is given,
+    the data uses when `data_uses` is given (the complete new set). The vendor and the slug stay.
+    Raises StaleVersion, or DomainError as create_product does.
     """
     check_version(product, version)
-    name = _require_name(values.get("name", ""), "product")
-    if _name_taken(Product, name, vendor_id=product.vendor_id, exclude_id=product.id):
-        raise DomainError(f"{product.vendor.name} already has a product named {name}.", field="name")
-    schools = _schools(school_ids)
+    if "name" in values:
+        name = values["name"] = require_name(values["name"], "product")
+        if _name_taken(Product, name, vendor_id=product.vendor_id, exclude_id=product.id):
+            raise DomainError(f"{product.vendor.name} already has a product named {name}.", field="name")
+    schools = _schools(school_ids) if school_ids is not None else None
     already_used = {use.data_element_id for use in product.data_uses}
-    elements = _elements_for_uses(data_uses, allowed_retired=already_used)
+    elements = _elements_for_uses(data_uses, allowed_retired=already_used) if data_uses is not None else None
     before = public_snapshot(product)
     schools_before = before["schools"]
     uses_before = _uses_list(product)
-    with _unique_or(f"{product.vendor.name} already has a product named {name}.", "name"), unit_of_work():
+    duplicate = f"{product.vendor.name} already has a product named {values.get('name', product.name)}."
+    with _unique_or(duplicate, "name"):
         claim_version(product, version)
-        _set_fields(product, PRODUCT_FIELDS, {**values, "name": name})
-        product.schools = schools
-        _replace_uses(product, data_uses, elements, use_translations or {})
+        _set_fields(product, PRODUCT_FIELDS, values)
+        if schools is not None:
+            product.schools = schools
+        if elements is not None:
+            _replace_uses(product, data_uses, elements, use_translations or {})
         changes = audit.pending_changes(product)
-        schools_after = sorted(s.name for s in schools)
+        schools_after = sorted(s.name for s in product.schools)
         if schools_after != schools_before:
             changes["schools"] = [schools_before, schools_after]
         uses_after = _uses_list(product)
         if uses_after != uses_before:
             changes["data_uses"] = [uses_before, uses_after]
+        db.session.flush()
         if changes:
             audit.record(actor, "product.updated", product, changes)
             disclose_changes(product, before)
     return product
 
 
-def retire_product(product: Product, actor: User, *, version: int | None) -> Product:
+def retire_product(product: Product, actor: User | None, *, version: int | None) -> Product:
     """Mark a product retired: it stays in the public record with that status."""
     check_version(product, version)
     if product.status is ProductStatus.RETIRED:
         return product
     before = public_snapshot(product)
-    with unit_of_work():
-        claim_version(product, version)
-        product.status = ProductStatus.RETIRED
-        audit.record(actor, "product.retired", product, audit.pending_changes(product))
-        disclose_changes(product, before)
+    claim_version(product, version)
+    product.status = ProductStatus.RETIRED
+    audit.record(actor, "product.retired", product, audit.pending_changes(product))
+    disclose_changes(product, before)
     return product
 
 
@@ -247,15 +266,13 @@ def _elements_for_uses(data_uses: dict[int, str], *, allowed_retired: set[int]) 
     elements = {
         element.id: element for element in db.session.scalars(select(DataElement).where(DataElement.id.in_(data_uses)))
     }
-    for element_id, purpose in data_uses.items():
+    for element_id in data_uses:
         element = elements.get(element_id)
         if element is None or (element.is_retired and element_id not in allowed_retired):
             raise DomainError(
                 "One of the chosen data elements is no longer offered. Reload the page and choose again.",
                 field="data_uses",
             )
-        if not (purpose or "").strip():
-            raise DomainError(f"Say why the product receives {element.name}.", field=f"purpose_{element_id}")
     return elements
 
 
@@ -271,7 +288,7 @@ def _replace_uses(
         if element_id not in data_uses:
             product.data_uses.remove(use)
     for element_id, purpose in data_uses.items():
-        purpose = purpose.strip()
+        purpose = (purpose or "").strip()
         if element_id in existing:
             if existing[element_id].purpose != purpose:
                 existing[element_id].purpose = purpose
@@ -295,7 +312,7 @@ def _uses_list(product: Product) -> list[str]:
 
 
 def create_element(
-    actor: User,
+    actor: User | None,
     *,
     category_id: int | None,
     new_category: str = "",
@@ -306,31 +323,30 @@ def create_element(
 ) -> DataElement:
     """Add a data element, in an existing category or in a new one named `new_category` (its name
     and description in other languages in `translations`: {language: {field: text}})."""
-    name = _require_name(name, "data element")
-    with unit_of_work():
-        category = _category(category_id, new_category, actor)
-        if _name_taken(DataElement, name, category_id=category.id):
-            raise DomainError(f"{category.name} already has a data element named {name}.", field="name")
-        position = db.session.scalar(
-            select(func.coalesce(func.max(DataElement.position), 0)).where(DataElement.category_id == category.id)
-        )
-        element = DataElement(
-            category=category,
-            name=name,
-            slug=unique_slug(DataElement, name),
-            description=(description or "").strip(),
-            is_sensitive=bool(is_sensitive),
-            position=position + 1,
-        )
-        element.set_translations(translations or {})
-        db.session.add(element)
-        audit.record(actor, "data_element.created", element, audit.pending_changes(element))
+    name = require_name(name, "data element")
+    category = _category(category_id, new_category, actor)
+    if _name_taken(DataElement, name, category_id=category.id):
+        raise DomainError(f"{category.name} already has a data element named {name}.", field="name")
+    position = db.session.scalar(
+        select(func.coalesce(func.max(DataElement.position), 0)).where(DataElement.category_id == category.id)
+    )
+    element = DataElement(
+        category=category,
+        name=name,
+        slug=unique_slug(DataElement, name),
+        description=(description or "").strip(),
+        is_sensitive=bool(is_sensitive),
+        position=position + 1,
+    )
+    element.set_translations(translations or {})
+    db.session.add(element)
+    audit.record(actor, "data_element.created", element, audit.pending_changes(element))
     return element
 
 
 def update_element(
     element: DataElement,
-    actor: User,
+    actor: User | None,
     *,
     category_id: int | None,
     new_category: str = "",
@@ -341,37 +357,35 @@ def update_element(
 ) -> DataElement:
     """Rename, recategorise, describe or (un)mark a data element as sensitive, and translate its name
     and description; the slug stays."""
-    name = _require_name(name, "data element")
-    with unit_of_work():
-        category = _category(category_id, new_category, actor)
-        if _name_taken(DataElement, name, category_id=category.id, exclude_id=element.id):
-            raise DomainError(f"{category.name} already has a data element named {name}.", field="name")
-        element.category = category
-        element.name = name
-        element.description = (description or "").strip()
-        element.is_sensitive = bool(is_sensitive)
-        element.set_translations(translations or {})
-        changes = audit.pending_changes(element)
-        if changes:
-            audit.record(actor, "data_element.updated", element, changes)
+    name = require_name(name, "data element")
+    category = _category(category_id, new_category, actor)
+    if _name_taken(DataElement, name, category_id=category.id, exclude_id=element.id):
+        raise DomainError(f"{category.name} already has a data element named {name}.", field="name")
+    element.category = category
+    element.name = name
+    element.description = (description or "").strip()
+    element.is_sensitive = bool(is_sensitive)
+    element.set_translations(translations or {})
+    changes = audit.pending_changes(element)
+    if changes:
+        audit.record(actor, "data_element.updated", element, changes)
     return element
 
 
-def set_element_retired(element: DataElement, actor: User, *, retired: bool) -> DataElement:
+def set_element_retired(element: DataElement, actor: User | None, *, retired: bool) -> DataElement:
     """A retired element is no longer offered for new data uses; existing uses keep it."""
     if element.is_retired == retired:
         return element
-    with unit_of_work():
-        element.is_retired = retired
-        action = "data_element.retired" if retired else "data_element.unretired"
-        audit.record(actor, action, element, audit.pending_changes(element))
+    element.is_retired = retired
+    action = "data_element.retired" if retired else "data_element.unretired"
+    audit.record(actor, action, element, audit.pending_changes(element))
     return element
 
 
-def _category(category_id: int | None, new_category: str, actor: User) -> DataCategory:
+def _category(category_id: int | None, new_category: str, actor: User | None) -> DataCategory:
     """The chosen category, or a new one (flushed, audited) when a new name is given."""
     if (new_category or "").strip():
-        new_category = _require_name(new_category, "category", field="new_category")
+        new_category = require_name(new_category, "category", field="new_category")
         existing = db.session.scalar(select(DataCategory).where(DataCategory.name_key == name_key(new_category)))
         if existing is not None:
             return existing
@@ -391,39 +405,39 @@ def _category(category_id: int | None, new_category: str, actor: User) -> DataCa
 # --- schools ------------------------------------------------------------------------------
 
 
-def create_school(actor: User, *, name: str, grade_band: str = "") -> School:
+def create_school(actor: User | None, *, name: str, grade_band: str = "") -> School:
     """Add a school. Raises DomainError when the name is missing or already used."""
-    name = _require_name(name, "school")
+    name = require_name(name, "school")
     if _name_taken(School, name):
         raise DomainError(f"A school named {name} already exists.", field="name")
-    with _unique_or(f"A school named {name} already exists.", "name"), unit_of_work():
+    with _unique_or(f"A school named {name} already exists.", "name"):
         school = School(name=name, slug=unique_slug(School, name), grade_band=(grade_band or "").strip())
         db.session.add(school)
-        audit.record(actor, "school.created", school, audit.pending_changes(school))
+        audit.record(actor, "school.created", school, audit.pending_changes(school))  # flushes the school
     return school
 
 
-def update_school(school: School, actor: User, *, name: str, grade_band: str = "") -> School:
+def update_school(school: School, actor: User | None, *, name: str, grade_band: str = "") -> School:
     """Rename a school or change its grade band; the slug stays."""
-    name = _require_name(name, "school")
+    name = require_name(name, "school")
     if _name_taken(School, name, exclude_id=school.id):
         raise DomainError(f"A school named {name} already exists.", field="name")
-    with _unique_or(f"A school named {name} already exists.", "name"), unit_of_work():
+    with _unique_or(f"A school named {name} already exists.", "name"):
         school.name = name
         school.grade_band = (grade_band or "").strip()
         changes = audit.pending_changes(school)
         if changes:
             audit.record(actor, "school.updated", school, changes)
+        db.session.flush()
     return school
 
 
-def set_school_retired(school: School, actor: User, *, retired: bool) -> School:
+def set_school_retired(school: School, actor: User | None, *, retired: bool) -> School:
     """A retired school is no longer offered on product forms; products keep it until edited."""
     if school.is_retired == retired:
         return school
-    with unit_of_work():
-        school.is_retired = retired
-        audit.record(actor, "school.retired" if retired else "school.unretired", school, audit.pending_changes(school))
+    school.is_retired = retired
+    audit.record(actor, "school.retired" if retired else "school.unretired", school, audit.pending_changes(school))
     return school
 
 

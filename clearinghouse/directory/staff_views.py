@@ -18,6 +18,7 @@ from clearinghouse.directory.staff_forms import (
     vendor_form,
 )
 from clearinghouse.errors import DomainError, show_domain_error
+from clearinghouse.extensions import unit_of_work
 from clearinghouse.locking import show_refusal
 from clearinghouse.text import visible_text
 from clearinghouse.urls import id_arg, page_arg
@@ -54,7 +55,8 @@ def new_vendor():
     form = vendor_form()
     if form.validate_on_submit():
         try:
-            vendor = services.create_vendor(current_user, **form.values())
+            with unit_of_work():
+                vendor = services.create_vendor(current_user, **form.values())
         except DomainError as err:
             show_domain_error(form, err)
         else:
@@ -69,7 +71,8 @@ def edit_vendor(vendor_id: int):
     form = vendor_form(vendor)
     if form.validate_on_submit():
         try:
-            services.update_vendor(vendor, current_user, version=form.version.data, **form.values())
+            with unit_of_work():
+                services.update_vendor(vendor, current_user, version=form.version.data, **form.values())
         except DomainError as err:
             show_refusal(form, err, vendor)
         else:
@@ -98,7 +101,8 @@ def _set_vendor_retired(vendor_id: int, *, retired: bool):
     form = VersionForm()
     if form.validate_on_submit():
         try:
-            services.set_vendor_retired(vendor, current_user, retired=retired, version=form.version.data)
+            with unit_of_work():
+                services.set_vendor_retired(vendor, current_user, retired=retired, version=form.version.data)
         except DomainError as err:
             flash(err.message, "error")
         else:
@@ -141,14 +145,15 @@ def new_product():
     form.school_ids.choices = choices((s.id, s.name) for s in staff_queries.offered_schools())
     if form.validate_on_submit():
         try:
-            product = services.create_product(
-                current_user,
-                vendor=staff_queries.get_vendor_or_404(form.vendor_id.data),
-                school_ids=form.school_ids.data or [],
-                data_uses=form.data_uses(),
-                use_translations=form.use_translations(),
-                **form.values(),
-            )
+            with unit_of_work():
+                product = services.create_product(
+                    current_user,
+                    vendor=staff_queries.get_vendor_or_404(form.vendor_id.data),
+                    school_ids=form.school_ids.data or [],
+                    data_uses=form.data_uses(),
+                    use_translations=form.use_translations(),
+                    **form.values(),
+                )
         except DomainError as err:
             show_domain_error(form, err)
         else:
@@ -169,15 +174,16 @@ def edit_product(product_id: int):
     form.school_ids.choices = choices((s.id, s.name) for s in staff_queries.offered_schools(product))
     if form.validate_on_submit():
         try:
-            services.update_product(
-                product,
-                current_user,
-                version=form.version.data,
-                school_ids=form.school_ids.data or [],
-                data_uses=form.data_uses(),
-                use_translations=form.use_translations(),
-                **form.values(),
-            )
+            with unit_of_work():
+                services.update_product(
+                    product,
+                    current_user,
+                    version=form.version.data,
+                    school_ids=form.school_ids.data or [],
+                    data_uses=form.data_uses(),
+                    use_translations=form.use_translations(),
+                    **form.values(),
+                )
         except DomainError as err:
             show_refusal(form, err, product)
         else:
@@ -197,7 +203,8 @@ def retire_product(product_id: int):
     form = VersionForm()
     if form.validate_on_submit():
         try:
-            services.retire_product(product, current_user, version=form.version.data)
+            with unit_of_work():
+                services.retire_product(product, current_user, version=form.version.data)
         except DomainError as err:
             flash(err.message, "error")
         else:
@@ -222,7 +229,8 @@ def new_element():
     form.category_id.choices = choices([("", "Choose a category…"), *staff_queries.category_choices()])
     if form.validate_on_submit():
         try:
-            element = services.create_element(current_user, **form.values())
+            with unit_of_work():
+                element = services.create_element(current_user, **form.values())
         except DomainError as err:
             show_domain_error(form, err)
         else:
@@ -238,7 +246,8 @@ def edit_element(element_id: int):
     form.category_id.choices = choices([("", "Choose a category…"), *staff_queries.category_choices()])
     if form.validate_on_submit():
         try:
-            services.update_element(element, current_user, **form.values())
+            with unit_of_work():
+                services.update_element(element, current_user, **form.values())
         except DomainError as err:
             show_domain_error(form, err)
         else:
@@ -262,7 +271,8 @@ def unretire_element(element_id: int):
 def _set_element_retired(element_id: int, *, retired: bool):
     element = staff_queries.get_element_or_404(element_id)
     if ConfirmForm().validate_on_submit():
-        services.set_element_retired(element, current_user, retired=retired)
+        with unit_of_work():
+            services.set_element_retired(element, current_user, retired=retired)
         flash(
             f"{element.name} {'retired: no longer offered for new data uses' if retired else 'offered again'}.",
             "success",
@@ -286,7 +296,10 @@ def new_school():
     form = SchoolForm()
     if form.validate_on_submit():
         try:
-            school = services.create_school(current_user, name=form.name.data, grade_band=form.grade_band.data or "")
+            with unit_of_work():
+                school = services.create_school(
+                    current_user, name=form.name.data, grade_band=form.grade_band.data or ""
+                )
         except DomainError as err:
             show_domain_error(form, err)
         else:
@@ -301,7 +314,8 @@ def edit_school(school_id: int):
     form = SchoolForm(obj=school)
     if form.validate_on_submit():
         try:
-            services.update_school(school, current_user, name=form.name.data, grade_band=form.grade_band.data or "")
+            with unit_of_work():
+                services.update_school(school, current_user, name=form.name.data, grade_band=form.grade_band.data or "")
         except DomainError as err:
             show_domain_error(form, err)
         else:
@@ -323,6 +337,7 @@ def unretire_school(school_id: int):
 def _set_school_retired(school_id: int, *, retired: bool):
     school = staff_queries.get_school_or_404(school_id)
     if ConfirmForm().validate_on_submit():
-        services.set_school_retired(school, current_user, retired=retired)
+        with unit_of_work():
+            services.set_school_retired(school, current_user, retired=retired)
         flash(f"{school.name} {'retired' if retired else 'is current again'}.", "success")
     return redirect(url_for(".schools"))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from clearinghouse.accounts.models import User
 from clearinghouse.agreements.models import Agreement, AgreementKind
 from clearinghouse.audit import services as audit
-from clearinghouse.audit.disclosure import disclose_changes, public_snapshot
+from clearinghouse.directory.disclosure import disclose_changes, public_snapshot
 from clearinghouse.directory.models import (
     MARKDOWN_MAX,
     NAME_MAX,

@@ -15,7 +15,7 @@ from clearinghouse.agreements.models import Agreement, AgreementKind, AgreementS
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
 from clearinghouse.directory.models import Product, Vendor
 from clearinghouse.errors import DomainError
-from clearinghouse.extensions import db
+from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.locking import StaleVersion
 from clearinghouse.storage import StoredFile, storage
 from clearinghouse.timeutil import district_today
@@ -378,7 +378,7 @@ def test_the_conditional_update_stops_a_second_worker_and_writes_nothing(app, of
             first_worker.execute(
                 sa.text("UPDATE agreement SET version = version + 1 WHERE id = :id"), {"id": agreement_id}
             )
-        with pytest.raises(StaleVersion):
+        with pytest.raises(StaleVersion), unit_of_work():
             services.update_agreement(agreement, actor, data, version=version, today=today)
         db.session.expire_all()
         assert db.session.get(Agreement, agreement_id).reference == "NDPA 2025"
@@ -500,25 +500,26 @@ def test_termination_rules_on_fixed_dates(app, officer_id, setup):
         running = factories.make_agreement(
             vendor, [product], signed_on=date(2025, 7, 1), effective_on=date(2025, 7, 1), expires_on=date(2026, 6, 30)
         )
-        with pytest.raises(DomainError, match="a termination must be on or before that day"):
+        with pytest.raises(DomainError, match="a termination must be on or before that day"), unit_of_work():
             services.terminate_agreement(
                 running, actor, version=running.version, terminated_on=date(2026, 8, 1), reason="Late", today=today
             )
-        services.terminate_agreement(
-            running, actor, version=running.version, terminated_on=date(2026, 4, 15), reason="Replaced", today=today
-        )
+        with unit_of_work():
+            services.terminate_agreement(
+                running, actor, version=running.version, terminated_on=date(2026, 4, 15), reason="Replaced", today=today
+            )
         assert running.state_on(today) is AgreementState.ACTIVE  # still in force until April 15
         assert running.state_on(date(2026, 4, 15)) is AgreementState.TERMINATED
         assert revisions()[-1].summary.endswith("Lexi Learning's agreement will end on April 15, 2026.")
         expired = factories.make_agreement(
             vendor, [product], signed_on=date(2024, 1, 1), effective_on=date(2024, 1, 1), expires_on=date(2025, 1, 1)
         )
-        with pytest.raises(DomainError, match="already ended on January 1, 2025"):
+        with pytest.raises(DomainError, match="already ended on January 1, 2025"), unit_of_work():
             services.terminate_agreement(
                 expired, actor, version=expired.version, terminated_on=date(2025, 2, 1), reason="Too late", today=today
             )
         draft = factories.make_agreement(vendor, [], signed_on=None)
-        with pytest.raises(DomainError, match="A draft was never in force"):
+        with pytest.raises(DomainError, match="A draft was never in force"), unit_of_work():
             services.terminate_agreement(
                 draft, actor, version=draft.version, terminated_on=today, reason="x", today=today
             )
@@ -531,15 +532,16 @@ def test_renewal_refusals_on_fixed_dates(app, officer_id, setup):
         vendor = db.session.get(Vendor, setup["vendor"])
         renewal = services.AgreementInput(signed_on=today, effective_on=date(2026, 7, 1), expires_on=date(2027, 6, 30))
         ended = factories.make_agreement(vendor, [], terminated_on=date(2026, 1, 1), termination_reason="x")
-        with pytest.raises(DomainError, match="A terminated agreement can't be renewed"):
+        with pytest.raises(DomainError, match="A terminated agreement can't be renewed"), unit_of_work():
             services.renew_agreement(ended, actor, renewal, version=ended.version, today=today)
         current = factories.make_agreement(vendor, [])
-        services.renew_agreement(current, actor, renewal, version=current.version, today=today)
-        with pytest.raises(DomainError, match="already been renewed"):
+        with unit_of_work():
+            services.renew_agreement(current, actor, renewal, version=current.version, today=today)
+        with pytest.raises(DomainError, match="already been renewed"), unit_of_work():
             services.renew_agreement(current, actor, renewal, version=current.version, today=today)
         unsigned = services.AgreementInput(effective_on=date(2026, 7, 1), expires_on=date(2027, 6, 30))
         other = factories.make_agreement(vendor, [])
-        with pytest.raises(DomainError, match="Enter the day the renewal was signed"):
+        with pytest.raises(DomainError, match="Enter the day the renewal was signed"), unit_of_work():
             services.renew_agreement(other, actor, unsigned, version=other.version, today=today)
 
 

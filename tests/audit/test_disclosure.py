@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
-from clearinghouse.audit.disclosure import describe_changes, disclose_changes, public_snapshot
 from clearinghouse.audit.models import DisclosureRevision
+from clearinghouse.directory.disclosure import describe_changes, disclose_changes, public_snapshot
 from clearinghouse.directory.models import DataUse, Product, ProductStatus
 from clearinghouse.extensions import db, unit_of_work
 from tests import factories

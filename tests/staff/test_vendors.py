@@ -12,7 +12,7 @@ from clearinghouse.audit.models import AuditEvent, DisclosureRevision
 from clearinghouse.directory import services
 from clearinghouse.directory.models import Vendor
 from clearinghouse.errors import DomainError
-from clearinghouse.extensions import db
+from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.locking import StaleVersion
 from tests import factories
 from tests.conftest import client_as, count_queries, in_app
@@ -136,7 +136,7 @@ def test_the_conditional_update_refuses_a_save_that_raced_past_the_version_check
             other_worker.execute(
                 sa.text("UPDATE vendor SET name = 'Other Worker', version = 2 WHERE id = :id"), {"id": vendor.id}
             )
-        with pytest.raises(StaleVersion):
+        with pytest.raises(StaleVersion), unit_of_work():
             services.update_vendor(stale, actor, version=1, **{**VENDOR_FORM, "name": "This Worker"})
         db.session.expire_all()
         assert db.session.get(Vendor, vendor.id).name == "Other Worker"
@@ -164,7 +164,7 @@ def test_a_unique_violation_from_a_concurrent_insert_becomes_a_message_and_leave
         actor = db.session.get(User, officer_id)
         event.listen(Session, "before_flush", concurrent_insert)
         try:
-            with pytest.raises(DomainError, match="A vendor named Racing Vendor already exists"):
+            with pytest.raises(DomainError, match="A vendor named Racing Vendor already exists"), unit_of_work():
                 services.create_vendor(actor, name="Racing Vendor")
         finally:
             event.remove(Session, "before_flush", concurrent_insert)

@@ -1,0 +1,147 @@
+"""What the public sees of an agreement, and plain-language disclosure revisions when that changes.
+
+The public facts of an agreement: that it was signed, its dates (signed, effective, expires,
+auto-renewal, termination), its kind, which products it covers, renewal, and whether its signed
+document is published (publishing or withdrawing the document is a public change: the PDF itself
+becomes visible or not). Internal only (clearinghouse/visibility.py), so no revision: the reference,
+internal notes, the destruction window, the termination reason, and an uploaded document that is
+not published. A draft (not signed) is not public yet: it makes no revision until it is signed.
+
+Services take `public_facts` before a change and call `disclose_changes` after it; each public
+change becomes one revision per covered product (or one for the vendor when it covers none).
+"""
+
+from datetime import date
+from typing import Any
+
+from clearinghouse.agreements.models import Agreement
+from clearinghouse.audit.services import disclose
+from clearinghouse.audit.wording import Wording, agreement_term
+from clearinghouse.directory.models import Product
+
+
+def public_facts(agreement: Agreement) -> dict[str, Any]:
+    """The public facts of an agreement, comparable with ==."""
+    return {
+        "kind": agreement.kind,
+        "signed_on": agreement.signed_on,
+        "effective_on": agreement.effective_on,
+        "expires_on": agreement.expires_on,
+        "auto_renews": agreement.auto_renews,
+        "terminated_on": agreement.terminated_on,
+        "published_document_id": agreement.document_id if agreement.is_document_published else None,
+        "products": {p.id: p.name for p in agreement.products},
+    }
+
+
+def term(agreement: Agreement) -> dict[str, Any]:
+    """The facts of when the agreement is in effect, for the wording of its revisions."""
+    return agreement_term(agreement.effective_on, agreement.expires_on, agreement.auto_renews)
+
+
+def disclose_changes(
+    agreement: Agreement, before: dict[str, Any] | None, today: date, *, renewal: bool = False
+) -> None:
+    """One revision per covered product for each public change (or one for the vendor if none)."""
+    after = public_facts(agreement)
+    if after["signed_on"] is None:
+        return  # a draft is not public yet
+    vendor = agreement.vendor.name
+    products = sorted(agreement.products, key=lambda p: p.name)
+    details = {"agreement_id": agreement.id}
+    if renewal:
+        expires_on = agreement.expires_on.isoformat() if agreement.expires_on else None
+        _each(
+            agreement,
+            products,
+            "agreement.renewed",
+            Wording("agreement.renewed", vendor=vendor, expires_on=expires_on),
+            details,
+        )
+    elif before is None or before["signed_on"] is None:
+        _each(
+            agreement,
+            products,
+            "agreement.signed",
+            Wording("agreement.signed", vendor=vendor, kind=agreement.kind.value, **term(agreement)),
+            details,
+        )
+    else:
+        if before["terminated_on"] is None and after["terminated_on"] is not None:
+            _each(
+                agreement,
+                products,
+                "agreement.terminated",
+                Wording(
+                    "agreement.terminated",
+                    vendor=vendor,
+                    ended_on=after["terminated_on"].isoformat(),
+                    will_end=after["terminated_on"] > today,
+                ),
+                details,
+            )
+        dates = ("signed_on", "effective_on", "expires_on", "auto_renews")
+        if any(before[key] != after[key] for key in dates):
+            _each(
+                agreement,
+                products,
+                "agreement.dates_changed",
+                Wording("agreement.dates_changed", vendor=vendor, **term(agreement)),
+                {**details, "before": _plain(before, dates), "after": _plain(after, dates)},
+            )
+        if before["kind"] != after["kind"]:
+            _each(
+                agreement,
+                products,
+                "agreement.kind_changed",
+                Wording("agreement.kind_changed", vendor=vendor, kind=agreement.kind.value),
+                details,
+            )
+        added = [p for p in products if p.id not in before["products"]]
+        for product in added:
+            disclose(
+                agreement.vendor_id,
+                "agreement.product_added",
+                Wording("agreement.product_added", product=product.name, vendor=vendor, **term(agreement)),
+                product_id=product.id,
+                **details,
+            )
+        for product_id, name in sorted(before["products"].items(), key=lambda item: item[1]):
+            if product_id not in after["products"]:
+                disclose(
+                    agreement.vendor_id,
+                    "agreement.product_removed",
+                    Wording("agreement.product_removed", product=name, vendor=vendor),
+                    product_id=product_id,
+                    **details,
+                )
+    published_before = before["published_document_id"] if before else None
+    if after["published_document_id"] != published_before:
+        if after["published_document_id"] is not None:
+            _each(
+                agreement,
+                products,
+                "agreement.document_published",
+                Wording("agreement.document_published", vendor=vendor),
+                details,
+            )
+        else:
+            _each(
+                agreement,
+                products,
+                "agreement.document_withdrawn",
+                Wording("agreement.document_withdrawn", vendor=vendor),
+                details,
+            )
+
+
+def _plain(facts: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """Facts as JSON-safe values for a revision's details."""
+    return {key: facts[key].isoformat() if isinstance(facts[key], date) else facts[key] for key in keys}
+
+
+def _each(agreement: Agreement, products: list[Product], kind: str, wording: Wording, details: dict[str, Any]) -> None:
+    if not products:
+        disclose(agreement.vendor_id, kind, wording, **details)
+    for product in products:
+        disclose(agreement.vendor_id, kind, wording.about_product(product.name), product_id=product.id, **details)
