@@ -8,6 +8,7 @@ from clearinghouse.accounts import queries, services
 from clearinghouse.accounts.blueprint import admin_bp as bp
 from clearinghouse.accounts.forms import ActionForm, InviteVendorUserForm, StaffUserForm
 from clearinghouse.errors import DomainError, show_domain_error
+from clearinghouse.extensions import unit_of_work
 from clearinghouse.security import role_required
 from clearinghouse.timeutil import utcnow
 from clearinghouse.urls import id_arg, page_arg
@@ -32,7 +33,8 @@ def create():
     form = StaffUserForm()
     if form.validate_on_submit():
         try:
-            user = services.create_staff_user(form.email.data, form.name.data, form.role.data, actor=_actor())
+            with unit_of_work():
+                user = services.create_staff_user(form.email.data, form.name.data, form.role.data, actor=_actor())
         except DomainError as err:
             show_domain_error(form, err)
         else:
@@ -51,10 +53,11 @@ def invite():
         form.vendor_id.data = id_arg("vendor_id")
     if form.validate_on_submit():
         try:
-            vendor = queries.get_vendor_or_none(form.vendor_id.data)
-            if vendor is None:
-                raise DomainError("Choose the vendor.", field="vendor_id")
-            user = services.invite_vendor_user(vendor, form.email.data, form.name.data, actor=_actor())
+            with unit_of_work():
+                vendor = queries.get_vendor_or_none(form.vendor_id.data)
+                if vendor is None:
+                    raise DomainError("Choose the vendor.", field="vendor_id")
+                user = services.invite_vendor_user(vendor, form.email.data, form.name.data, actor=_actor())
         except DomainError as err:
             show_domain_error(form, err)
         else:
@@ -73,7 +76,8 @@ def _act(user_id: int, action, success: str, *, vendor_only: bool = False) -> Re
     user = queries.get_vendor_user_or_404(user_id) if vendor_only else queries.get_user_or_404(user_id)
     if form.validate_on_submit():
         try:
-            action(user, actor=_actor())
+            with unit_of_work():
+                action(user, actor=_actor())
         except DomainError as err:
             flash(err.message, "error")
         else:

@@ -6,7 +6,9 @@ import click
 
 from clearinghouse.accounts import services
 from clearinghouse.accounts.blueprint import bp
+from clearinghouse.accounts.models import Role
 from clearinghouse.errors import DomainError
+from clearinghouse.extensions import unit_of_work
 
 PASSWORD_ENV = "CLEARINGHOUSE_ADMIN_PASSWORD"  # noqa: S105 - the name of a variable, not a password
 
@@ -20,7 +22,8 @@ def create_admin_command(email: str, name: str) -> None:
         "Password", hide_input=True, confirmation_prompt="Type the password again"
     )
     try:
-        user = services.create_admin(email, name, password)
+        with unit_of_work():
+            user = services.create_user_with_password(email, name, password, role=Role.ADMIN)
     except DomainError as err:
         raise click.ClickException(err.message) from None
     click.echo(f"Created administrator {user.email}.")

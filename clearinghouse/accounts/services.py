@@ -1,8 +1,10 @@
 """Accounts: signing in and out, passwords, staff users, and vendor invitations.
 
-Every public function here is one unit of work: it checks the rules, raises DomainError before
-writing anything, writes, records the audit event, and commits. Invitation e-mails are queued in
-the outbox inside that unit of work and delivered after the commit.
+The write functions here are cores: each checks its rules, raises DomainError before writing
+anything, writes, flushes, records the audit event, and never commits; the caller (a view, a
+command, the demo loader) wraps it in `unit_of_work()`. Invitation e-mails are queued in the
+outbox inside that unit of work and sent as soon as it commits. The one write that commits on its
+own is the sign-in attempt (`throttle.admit_attempt`): it must outlive a refused password.
 """
 
 import hashlib
@@ -23,7 +25,7 @@ from clearinghouse.accounts.models import EMAIL_MAX, NAME_MAX, STAFF_ROLES, Invi
 from clearinghouse.audit import services as audit
 from clearinghouse.directory.models import Vendor
 from clearinghouse.errors import DomainError
-from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.extensions import after_commit, db
 from clearinghouse.notices import services as notices
 from clearinghouse.text import clean_line, clean_name
 from clearinghouse.timeutil import utcnow
@@ -122,18 +124,16 @@ def sign_in(email: str, password: str, *, address: str, now: datetime | None = N
     matches = passwords.verify_password((user.password_hash or "") if user else "", password or "")
     if user is None or not matches or not user.is_active:
         raise DomainError(str(SIGN_IN_FAILED))  # the attempt's rows stay: they are the failure's record
-    with unit_of_work():
-        throttle.forget_attempt(attempt)
-        throttle.clear_account(email)
-        user.last_login_at = now
-        audit.record(user, "user.signed_in", user, label=user.email)
+    throttle.forget_attempt(attempt)
+    throttle.clear_account(email)
+    user.last_login_at = now
+    audit.record(user, "user.signed_in", user, label=user.email)
     return user
 
 
 def sign_out(user: User) -> None:
     """End every session of the user: cookies carrying the old session version stop working."""
-    with unit_of_work():
-        user.session_version += 1
+    user.session_version += 1
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
@@ -148,32 +148,44 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     if current_password == new_password:
         raise DomainError("Choose a password different from your current one.", field="new_password")
     passwords.check_password_rules(new_password, email=user.email, field="new_password")
-    with unit_of_work():
-        user.password_hash = passwords.hash_password(new_password)
-        user.session_version += 1
-        audit.record(user, "user.password_changed", user, {"password": ["(hidden)", "(changed)"]}, label=user.email)
+    user.password_hash = passwords.hash_password(new_password)
+    user.session_version += 1
+    audit.record(user, "user.password_changed", user, {"password": ["(hidden)", "(changed)"]}, label=user.email)
 
 
 # --- staff users ----------------------------------------------------------------------------------
 
 
-def create_admin(email: str, name: str, password: str) -> User:
-    """The command-line set-up of an administrator with a password. Raises DomainError."""
+def create_user_with_password(
+    email: str,
+    name: str,
+    password: str,
+    *,
+    role: Role | str = Role.ADMIN,
+    vendor: Vendor | None = None,
+    actor: User | None = None,
+) -> User:
+    """A user who can sign in at once, with the password given (no invitation). Raises DomainError.
+
+    For set-up from the command line (the first administrator) and for the demo accounts.
+    """
+    role = Role(role)
+    if (role == Role.VENDOR) != (vendor is not None):
+        raise DomainError("A vendor user belongs to a vendor; staff users belong to none.", field="role")
     email = _valid_email(email)
     _email_is_free(email)
     passwords.check_password_rules(password, email=email)
-    with unit_of_work():
-        user = User(
-            email=email,
-            name=_person_name(name),
-            role=Role.ADMIN,
-            password_hash=passwords.hash_password(password),
-            is_active_account=True,
-            session_version=1,
-        )
-        db.session.add(user)
-        changes = _changes(user)
-        audit.record(None, "user.created", user, changes, label=email)
+    user = User(
+        email=email,
+        name=_person_name(name),
+        role=role,
+        vendor_id=vendor.id if vendor is not None else None,
+        password_hash=passwords.hash_password(password),
+        is_active_account=True,
+        session_version=1,
+    )
+    db.session.add(user)
+    audit.record(actor, "user.created", user, _changes(user), label=email)
     return user
 
 
@@ -193,19 +205,17 @@ def create_staff_user(email: str, name: str, role: Role | str, *, actor: User, n
         raise DomainError("Choose administrator or privacy officer.", field="role")
     email = _valid_email(email)
     _email_is_free(email)
-    with unit_of_work():
-        user = User(
-            email=email,
-            name=_person_name(name),
-            role=role,
-            password_hash=None,
-            is_active_account=True,
-            session_version=1,
-        )
-        db.session.add(user)
-        audit.record(actor, "user.created", user, _changes(user), label=email)
-        _invitation, notice_ids = _invite(user, actor=actor, now=now)
-    _deliver(notice_ids)
+    user = User(
+        email=email,
+        name=_person_name(name),
+        role=role,
+        password_hash=None,
+        is_active_account=True,
+        session_version=1,
+    )
+    db.session.add(user)
+    audit.record(actor, "user.created", user, _changes(user), label=email)
+    _invite(user, actor=actor, now=now)
     return user
 
 
@@ -235,12 +245,11 @@ def deactivate_user(user: User, *, actor: User, now: datetime | None = None) -> 
     if not user.is_active_account:
         raise DomainError(f"{user.email} is already deactivated.")
     now = now or utcnow()
-    with unit_of_work():
-        user.is_active_account = False
-        user.session_version += 1
-        changes = _changes(user)
-        _revoke_pending(user, now)
-        audit.record(actor, "user.deactivated", user, changes, label=user.email)
+    user.is_active_account = False
+    user.session_version += 1
+    changes = _changes(user)
+    _revoke_pending(user, now)
+    audit.record(actor, "user.deactivated", user, changes, label=user.email)
 
 
 def reactivate_user(user: User, *, actor: User) -> None:
@@ -248,9 +257,8 @@ def reactivate_user(user: User, *, actor: User) -> None:
     _require_admin(actor)
     if user.is_active_account:
         raise DomainError(f"{user.email} is already active.")
-    with unit_of_work():
-        user.is_active_account = True
-        audit.record(actor, "user.reactivated", user, _changes(user), label=user.email)
+    user.is_active_account = True
+    audit.record(actor, "user.reactivated", user, _changes(user), label=user.email)
 
 
 # --- vendor users and invitations ---------------------------------------------------------------
@@ -265,20 +273,18 @@ def invite_vendor_user(vendor: "Vendor", email: str, name: str, *, actor: User, 
         raise DomainError("Only district staff can invite vendor users.")
     email = _valid_email(email)
     _email_is_free(email)
-    with unit_of_work():
-        user = User(
-            email=email,
-            name=_person_name(name),
-            role=Role.VENDOR,
-            vendor_id=vendor.id,
-            password_hash=None,
-            is_active_account=True,
-            session_version=1,
-        )
-        db.session.add(user)
-        audit.record(actor, "user.invited", user, _changes(user), label=email)
-        _invitation, notice_ids = _invite(user, actor=actor, now=now)
-    _deliver(notice_ids)
+    user = User(
+        email=email,
+        name=_person_name(name),
+        role=Role.VENDOR,
+        vendor_id=vendor.id,
+        password_hash=None,
+        is_active_account=True,
+        session_version=1,
+    )
+    db.session.add(user)
+    audit.record(actor, "user.invited", user, _changes(user), label=email)
+    _invite(user, actor=actor, now=now)
     return user
 
 
@@ -296,11 +302,9 @@ def resend_invitation(user: User, *, actor: User, now: datetime | None = None) -
     if not user.is_active_account:
         raise DomainError(f"{user.email} is deactivated. An administrator must reactivate the account first.")
     now = now or utcnow()
-    with unit_of_work():
-        _revoke_pending(user, now)
-        invitation, notice_ids = _invite(user, actor=actor, now=now)
-        audit.record(actor, "user.invitation_resent", user, label=user.email)
-    _deliver(notice_ids)
+    _revoke_pending(user, now)
+    invitation = _invite(user, actor=actor, now=now)
+    audit.record(actor, "user.invitation_resent", user, label=user.email)
     return invitation
 
 
@@ -328,8 +332,9 @@ def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _invite(user: User, *, actor: User | None, now: datetime | None) -> tuple[Invitation, list[int]]:
-    """Add an invitation and queue its e-mail (inside the caller's unit of work)."""
+def _invite(user: User, *, actor: User | None, now: datetime | None) -> Invitation:
+    """Add an invitation and queue its e-mail, sent as soon as the caller's unit of work commits
+    (a failure leaves it queued in the outbox for a retry)."""
     now = now or utcnow()
     raw = secrets.token_urlsafe(32)  # only its SHA-256 is stored
     invitation = Invitation(
@@ -358,13 +363,10 @@ def _invite(user: User, *, actor: User | None, now: datetime | None) -> tuple[In
         subject_id=invitation.id,
         now=now,
     )
-    return invitation, [notice.id] if notice is not None else []
-
-
-def _deliver(notice_ids: list[int]) -> None:
-    """Send the invitation e-mail now; a failure leaves it queued in the outbox for a retry."""
-    if notice_ids:
-        notices.deliver_queued(notice_ids=notice_ids)
+    if notice is not None:
+        notice_id = notice.id
+        after_commit(lambda: notices.deliver_queued(notice_ids=[notice_id]))
+    return invitation
 
 
 def find_invitation(link_token: str, *, now: datetime | None = None) -> Invitation:
@@ -399,22 +401,21 @@ def accept_invitation(invitation: Invitation, name: str, password: str, *, now: 
     user = invitation.user
     passwords.check_password_rules(password, email=user.email)
     now = now or utcnow()
-    with unit_of_work():
-        claimed = db.session.execute(
-            update(Invitation)
-            .where(
-                Invitation.id == invitation.id,
-                Invitation.used_at.is_(None),
-                Invitation.revoked_at.is_(None),
-                Invitation.expires_at > now,
-            )
-            .values(used_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed != 1:
-            raise InvitationGone(INVITATION_USED)
-        user.name = _person_name(name) or user.name
-        user.password_hash = passwords.hash_password(password)
-        user.last_login_at = now
-        audit.record(user, "user.invitation_accepted", user, _changes(user), label=user.email)
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise InvitationGone(INVITATION_USED)
+    user.name = _person_name(name) or user.name
+    user.password_hash = passwords.hash_password(password)
+    user.last_login_at = now
+    audit.record(user, "user.invitation_accepted", user, _changes(user), label=user.email)
     return user

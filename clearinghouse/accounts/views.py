@@ -11,6 +11,7 @@ from clearinghouse.accounts.blueprint import bp
 from clearinghouse.accounts.forms import PASSWORD_HINT, AcceptInvitationForm, ChangePasswordForm, LoginForm
 from clearinghouse.accounts.models import Role, User
 from clearinghouse.errors import DomainError, show_domain_error
+from clearinghouse.extensions import unit_of_work
 from clearinghouse.security import role_required
 
 
@@ -53,7 +54,8 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = services.sign_in(form.email.data, form.password.data, address=request.remote_addr or "")
+            with unit_of_work():
+                user = services.sign_in(form.email.data, form.password.data, address=request.remote_addr or "")
         except services.SignInThrottled as err:
             flash(err.message, "error")
             status = 429
@@ -71,7 +73,8 @@ def login():
 @bp.post("/logout", localized=False)
 def logout() -> Response:
     if current_user.is_authenticated:
-        services.sign_out(current_user._get_current_object())
+        with unit_of_work():
+            services.sign_out(current_user._get_current_object())
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
@@ -85,7 +88,8 @@ def change_password():
     user = current_user._get_current_object()
     if form.validate_on_submit():
         try:
-            services.change_password(user, form.current_password.data, form.new_password.data)
+            with unit_of_work():
+                services.change_password(user, form.current_password.data, form.new_password.data)
         except DomainError as err:
             show_domain_error(form, err)
         else:
@@ -112,7 +116,8 @@ def accept_invitation(token: str):
         form.name.data = invitation.user.name
     if form.validate_on_submit():
         try:
-            user = services.accept_invitation(invitation, form.name.data, form.password.data)
+            with unit_of_work():
+                user = services.accept_invitation(invitation, form.name.data, form.password.data)
         except services.InvitationGone as err:
             return render_template("accounts/invitation_gone.html", message=err.message), err.status
         except DomainError as err:

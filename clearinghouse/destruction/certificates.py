@@ -1,8 +1,8 @@
 """Disposal certificate files: the upload checked and stored, its digital signatures validated, the download.
 
 The request's state machine lives in destruction.services; this module prepares what
-`submit_certificate` records (the StoredFile and the signature report) and cleans up the
-written file when the submission is refused, so a refused upload leaves nothing behind.
+`submit_certificate` records (the StoredFile and the signature report). A refused submission
+rolls back the caller's unit of work, and with it the written file, so it leaves nothing behind.
 """
 
 import asyncio
@@ -31,7 +31,7 @@ from clearinghouse.downloads import send_stored_file
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db
 from clearinghouse.pdf import PDF_MAGIC, ChildFailed, LimitExceeded, run_limited
-from clearinghouse.storage import discard, read_upload, store_pdf
+from clearinghouse.storage import read_upload, store_pdf
 from clearinghouse.timeutil import format_datetime
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ EOF_WINDOW = 1024
 def submit_certificate_upload(
     dr: DestructionRequest,
     *,
-    actor: User,
+    actor: User | None,
     upload: IO[bytes],
     filename: str | None,
     signer_name: str,
@@ -64,11 +64,12 @@ def submit_certificate_upload(
     attests_all_copies: bool,
     now: datetime | None = None,
 ) -> DisposalCertificate:
-    """Check and store the vendor's signed PDF, then submit it as the request's certificate.
+    """Check and store the vendor's signed PDF, then submit it as the request's certificate (a core: flushes only).
 
     Refuses (DomainError, nothing stored) an oversize, empty, fake, encrypted or damaged file, and
     whatever `services.submit_certificate` refuses (a request that is not open, a date in the
-    future, a missing attestation…): then the file just written is deleted again.
+    future, a missing attestation…): the caller's unit of work then rolls back, which discards the
+    file just written (`store_pdf`).
     """
     services.check_transition(dr, "submit")  # refuse a closed request before reading the file
     data = read_upload(upload, max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
@@ -77,26 +78,20 @@ def submit_certificate_upload(
             "That PDF is incomplete (the end of the file is missing). Choose the file again.", field="document"
         )
     stored = store_pdf(io.BytesIO(data), filename)  # validates, then writes the file and adds its row
-    key = stored.storage_key
-    try:
-        db.session.flush([stored])  # the certificate refers to the file's id
-        return services.submit_certificate(
-            dr,
-            actor=actor,
-            stored_file=stored,
-            signature_report=signature_report(data),
-            signer_name=signer_name.strip(),
-            signer_title=signer_title.strip(),
-            disposed_on=disposed_on,
-            method=method,
-            method_other=method_other.strip() if method == DisposalMethod.OTHER else "",
-            attests_all_copies=attests_all_copies,
-            now=now,
-        )
-    except BaseException:
-        db.session.rollback()
-        discard(key)
-        raise
+    db.session.flush([stored])  # the certificate refers to the file's id
+    return services.submit_certificate(
+        dr,
+        actor=actor,
+        stored_file=stored,
+        signature_report=signature_report(data),
+        signer_name=signer_name.strip(),
+        signer_title=signer_title.strip(),
+        disposed_on=disposed_on,
+        method=method,
+        method_other=method_other.strip() if method == DisposalMethod.OTHER else "",
+        attests_all_copies=attests_all_copies,
+        now=now,
+    )
 
 
 def trust_roots() -> list[asn1_x509.Certificate]:

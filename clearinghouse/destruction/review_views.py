@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length
 from clearinghouse.destruction import certificates, queries, services
 from clearinghouse.destruction.blueprint import bp
 from clearinghouse.errors import DomainError
+from clearinghouse.extensions import unit_of_work
 from clearinghouse.forms import BaseForm
 
 REVIEW_REASON_MAX = 2000
@@ -50,7 +51,8 @@ def accept_certificate(certificate_id: int):
     cert = queries.get_certificate_or_404(certificate_id)
     if AcceptCertificateForm().validate_on_submit():
         try:
-            services.accept_certificate(cert, actor=current_user._get_current_object())
+            with unit_of_work():
+                services.accept_certificate(cert, actor=current_user._get_current_object())
         except DomainError as err:
             flash(err.message, "error")
         else:
@@ -68,7 +70,8 @@ def reject_certificate(certificate_id: int):
     form = RejectCertificateForm()
     if form.validate_on_submit():
         try:
-            services.reject_certificate(cert, form.reason.data, actor=current_user._get_current_object())
+            with unit_of_work():
+                services.reject_certificate(cert, form.reason.data, actor=current_user._get_current_object())
         except DomainError as err:
             flash(err.message, "error")
         else:

@@ -4,6 +4,11 @@ A request moves open → submitted (a certificate waits) → accepted (closed); 
 certificate sends it back to open; an officer may withdraw an open request. `TRANSITIONS` is
 the whole state machine: every change goes through `_transition`, a conditional UPDATE on the
 status and version, so two people (or processes) acting at once cannot both win.
+
+The write functions here are cores: each checks its rules and raises `DomainError` before
+writing, writes, flushes, audits, discloses and queues its notices, and never commits. The
+caller wraps them in `unit_of_work()` (a view, the demo loader, the sweep). `actor` is None
+when the system acts.
 """
 
 from dataclasses import dataclass, field
@@ -32,7 +37,7 @@ from clearinghouse.destruction.models import (
 )
 from clearinghouse.directory.models import DataCategory, Vendor
 from clearinghouse.errors import DomainError, NotFound
-from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.extensions import db
 from clearinghouse.locking import check_version, claim_version
 from clearinghouse.notices import services as notices
 from clearinghouse.notices.models import Notice
@@ -237,7 +242,9 @@ class RequestDraft:
     district_signer_title: str = ""
 
 
-def open_destruction_request(draft: RequestDraft, *, actor: User, today: date | None = None) -> DestructionRequest:
+def open_destruction_request(
+    draft: RequestDraft, *, actor: User | None, today: date | None = None
+) -> DestructionRequest:
     """Issue a directive at the district's written request; the vendor is e-mailed.
 
     Refuses (DomainError on the field) an unknown vendor, an agreement of another vendor, an
@@ -271,39 +278,39 @@ def open_destruction_request(draft: RequestDraft, *, actor: User, today: date | 
     if problem := date_range_problem(due_on):
         raise DomainError(problem, field="due_on")
     settings = get_settings()
+    dr = DestructionRequest(
+        vendor_id=vendor.id,
+        agreement_id=agreement.id if agreement else None,
+        origin=RequestOrigin.DISTRICT_REQUEST,
+        reason=draft.reason.strip(),
+        scope=draft.scope,
+        nature=draft.nature,
+        transfer_to=draft.transfer_to.strip() if draft.nature == DispositionNature.TRANSFER else "",
+        instructions=draft.instructions.strip(),
+        schedule=draft.schedule,
+        issued_on=today,
+        due_on=due_on,
+        status=RequestStatus.OPEN,
+        district_signer_name=draft.district_signer_name.strip() or settings.district_signer_name,
+        district_signer_title=draft.district_signer_title.strip() or settings.district_signer_title,
+        opened_by_id=actor.id if actor is not None else None,
+    )
+    dr.vendor = vendor
+    dr.agreement = agreement
+    dr.categories = categories
+    changes = audit.pending_changes(dr)
+    notices.begin_outer_transaction()
     try:
-        with unit_of_work():
-            dr = DestructionRequest(
-                vendor_id=vendor.id,
-                agreement_id=agreement.id if agreement else None,
-                origin=RequestOrigin.DISTRICT_REQUEST,
-                reason=draft.reason.strip(),
-                scope=draft.scope,
-                nature=draft.nature,
-                transfer_to=draft.transfer_to.strip() if draft.nature == DispositionNature.TRANSFER else "",
-                instructions=draft.instructions.strip(),
-                schedule=draft.schedule,
-                issued_on=today,
-                due_on=due_on,
-                status=RequestStatus.OPEN,
-                district_signer_name=draft.district_signer_name.strip() or settings.district_signer_name,
-                district_signer_title=draft.district_signer_title.strip() or settings.district_signer_title,
-                opened_by_id=actor.id,
-            )
-            dr.vendor = vendor
-            dr.agreement = agreement
-            dr.categories = categories
+        with db.session.begin_nested():  # the database refuses a second waiting request for the agreement here
             db.session.add(dr)
-            changes = audit.pending_changes(dr)
-            db.session.flush()  # the database refuses a second waiting request for the agreement here
-            audit.record(actor, "destruction_request.opened", dr, changes, label=request_label(dr))
-            notices.queue_notices([issued_notice_draft(dr, vendor_contacts([vendor.id])[vendor.id])])
     except IntegrityError:
         # The sweep (or another officer) opened a request for the agreement since the check above.
         existing = existing_request(agreement.id) if agreement is not None else None
         if existing is None:
             raise
         raise _already_requested(agreement, existing) from None
+    audit.record(actor, "destruction_request.opened", dr, changes, label=request_label(dr))
+    notices.queue_notices([issued_notice_draft(dr, vendor_contacts([vendor.id])[vendor.id])])
     return dr
 
 
@@ -381,7 +388,7 @@ def open_for_ended_agreement(agreement: Agreement, today: date) -> DestructionRe
 def submit_certificate(
     dr: DestructionRequest,
     *,
-    actor: User,
+    actor: User | None,
     stored_file: StoredFile,
     signature_report: dict,
     signer_name: str,
@@ -399,7 +406,7 @@ def submit_certificate(
     """
     now = now or utcnow()
     check_transition(dr, "submit")
-    if actor.role == Role.VENDOR and actor.vendor_id != dr.vendor_id:
+    if actor is not None and actor.role == Role.VENDOR and actor.vendor_id != dr.vendor_id:
         raise NotFound("That destruction request does not exist.")
     method = DisposalMethod(method)
     if not signer_name.strip() or not signer_title.strip():
@@ -416,44 +423,43 @@ def submit_certificate(
             "was returned or destroyed.",
             field="attests_all_copies",
         )
-    with unit_of_work():
-        changes = _transition(dr, "submit", status_reason="")
-        cert = DisposalCertificate(
-            request_id=dr.id,
-            vendor_id=dr.vendor_id,
-            file_id=stored_file.id,
-            signer_name=signer_name.strip(),
-            signer_title=signer_title.strip(),
-            disposed_on=disposed_on,
-            method=method,
-            method_other=method_other.strip() if method == DisposalMethod.OTHER else "",
-            attests_all_copies=True,
-            submitted_by_id=actor.id,
-            submitted_at=now,
-            status=CertificateStatus.SUBMITTED,
-            signature_report=signature_report or {},
-        )
-        db.session.add(cert)
-        cert_changes = audit.pending_changes(cert)
-        db.session.flush()
-        label = request_label(dr)
-        audit.record(actor, "destruction_request.submitted", dr, changes, label=label)
-        audit.record(
-            actor,
-            "disposal_certificate.submitted",
-            cert,
-            cert_changes,
-            label=f"Disposal certificate {cert.id} for {label.lower()}",
-        )
-        queue_request_notice(
-            dr,
-            f"certificate:{cert.id}",
-            officer_recipients(),
-            "certificate_submitted",
-            now=now,
-            cert=cert,
-            path=staff_path(dr.id),
-        )
+    changes = _transition(dr, "submit", status_reason="")
+    cert = DisposalCertificate(
+        request_id=dr.id,
+        vendor_id=dr.vendor_id,
+        file_id=stored_file.id,
+        signer_name=signer_name.strip(),
+        signer_title=signer_title.strip(),
+        disposed_on=disposed_on,
+        method=method,
+        method_other=method_other.strip() if method == DisposalMethod.OTHER else "",
+        attests_all_copies=True,
+        submitted_by_id=actor.id if actor is not None else None,
+        submitted_at=now,
+        status=CertificateStatus.SUBMITTED,
+        signature_report=signature_report or {},
+    )
+    db.session.add(cert)
+    cert_changes = audit.pending_changes(cert)
+    db.session.flush()
+    label = request_label(dr)
+    audit.record(actor, "destruction_request.submitted", dr, changes, label=label)
+    audit.record(
+        actor,
+        "disposal_certificate.submitted",
+        cert,
+        cert_changes,
+        label=f"Disposal certificate {cert.id} for {label.lower()}",
+    )
+    queue_request_notice(
+        dr,
+        f"certificate:{cert.id}",
+        officer_recipients(),
+        "certificate_submitted",
+        now=now,
+        cert=cert,
+        path=staff_path(dr.id),
+    )
     return cert
 
 
@@ -463,80 +469,83 @@ def _reviewable(cert: DisposalCertificate) -> DestructionRequest:
     return cert.request
 
 
-def accept_certificate(cert: DisposalCertificate, *, actor: User, today: date | None = None) -> None:
+def accept_certificate(cert: DisposalCertificate, *, actor: User | None, today: date | None = None) -> None:
     """Close the request: destruction certified. Publishes "Data destruction certified on <date>"."""
     today = today or district_today()
     dr = _reviewable(cert)
     check_transition(dr, "accept")
-    with unit_of_work():
-        changes = _transition(dr, "accept", closed_on=today)
-        cert.status = CertificateStatus.ACCEPTED
-        cert.reviewed_by_id = actor.id
-        cert.reviewed_at = utcnow()
-        label = request_label(dr)
-        audit.record(
-            actor,
-            "disposal_certificate.accepted",
-            cert,
-            audit.pending_changes(cert),
-            label=f"Disposal certificate {cert.id} for {label.lower()}",
+    changes = _transition(dr, "accept", closed_on=today)
+    cert.status = CertificateStatus.ACCEPTED
+    cert.reviewed_by_id = actor.id if actor is not None else None
+    cert.reviewed_at = utcnow()
+    label = request_label(dr)
+    audit.record(
+        actor,
+        "disposal_certificate.accepted",
+        cert,
+        audit.pending_changes(cert),
+        label=f"Disposal certificate {cert.id} for {label.lower()}",
+    )
+    audit.record(actor, "destruction_request.accepted", dr, changes, label=label)
+    wording = Wording("destruction.certified", vendor=dr.vendor.name, certified_on=today.isoformat())
+    products = [product.id for product in dr.agreement.products] if dr.agreement else []
+    for product_id in products or [None]:
+        audit.disclose(
+            dr.vendor_id,
+            "destruction.certified",
+            wording,
+            product_id=product_id,
+            request_id=dr.id,
+            certified_on=today,
         )
-        audit.record(actor, "destruction_request.accepted", dr, changes, label=label)
-        wording = Wording("destruction.certified", vendor=dr.vendor.name, certified_on=today.isoformat())
-        products = [product.id for product in dr.agreement.products] if dr.agreement else []
-        for product_id in products or [None]:
-            audit.disclose(
-                dr.vendor_id,
-                "destruction.certified",
-                wording,
-                product_id=product_id,
-                request_id=dr.id,
-                certified_on=today,
-            )
-        notices.cancel_queued(SUBJECT_TYPE, dr.id)
-        queue_request_notice(
-            dr,
-            f"certificate:{cert.id}:accepted",
-            vendor_contacts([dr.vendor_id])[dr.vendor_id],
-            "certificate_accepted",
-            cert=cert,
-        )
+    notices.cancel_queued(SUBJECT_TYPE, dr.id)
+    queue_request_notice(
+        dr,
+        f"certificate:{cert.id}:accepted",
+        vendor_contacts([dr.vendor_id])[dr.vendor_id],
+        "certificate_accepted",
+        cert=cert,
+    )
 
 
-def reject_certificate(cert: DisposalCertificate, reason: str, *, actor: User) -> None:
+def reject_certificate(cert: DisposalCertificate, reason: str, *, actor: User | None) -> None:
     """Send the request back to open with the reason; the vendor's contacts are e-mailed."""
     dr = _reviewable(cert)
     check_transition(dr, "reject")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Say why the certificate is rejected, so the vendor can correct it.", field="reason")
-    with unit_of_work():
-        changes = _transition(dr, "reject", status_reason=reason)
-        cert.status = CertificateStatus.REJECTED
-        cert.review_reason = reason
-        cert.reviewed_by_id = actor.id
-        cert.reviewed_at = utcnow()
-        label = request_label(dr)
-        audit.record(
-            actor,
-            "disposal_certificate.rejected",
-            cert,
-            audit.pending_changes(cert),
-            label=f"Disposal certificate {cert.id} for {label.lower()}",
-        )
-        audit.record(actor, "destruction_request.reopened", dr, changes, label=label)
-        queue_request_notice(
-            dr,
-            f"certificate:{cert.id}:rejected",
-            vendor_contacts([dr.vendor_id])[dr.vendor_id],
-            "certificate_rejected",
-            cert=cert,
-            reason=reason,
-        )
+    changes = _transition(dr, "reject", status_reason=reason)
+    cert.status = CertificateStatus.REJECTED
+    cert.review_reason = reason
+    cert.reviewed_by_id = actor.id if actor is not None else None
+    cert.reviewed_at = utcnow()
+    label = request_label(dr)
+    audit.record(
+        actor,
+        "disposal_certificate.rejected",
+        cert,
+        audit.pending_changes(cert),
+        label=f"Disposal certificate {cert.id} for {label.lower()}",
+    )
+    audit.record(actor, "destruction_request.reopened", dr, changes, label=label)
+    queue_request_notice(
+        dr,
+        f"certificate:{cert.id}:rejected",
+        vendor_contacts([dr.vendor_id])[dr.vendor_id],
+        "certificate_rejected",
+        cert=cert,
+        reason=reason,
+    )
 
 
 def withdraw_request(
-    dr: DestructionRequest, reason: str, *, actor: User, today: date | None = None, expected_version: int | None = None
+    dr: DestructionRequest,
+    reason: str,
+    *,
+    actor: User | None,
+    today: date | None = None,
+    expected_version: int | None = None,
 ) -> None:
     """Close a request opened in error. Only an open request can be withdrawn; a reason is required.
 
@@ -549,10 +558,9 @@ def withdraw_request(
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Say why the request is withdrawn.", field="reason")
-    with unit_of_work():
-        changes = _transition(dr, "withdraw", status_reason=reason, closed_on=today)
-        audit.record(actor, "destruction_request.withdrawn", dr, changes, label=request_label(dr))
-        notices.cancel_queued(SUBJECT_TYPE, dr.id)
-        queue_request_notice(
-            dr, "withdrawn", vendor_contacts([dr.vendor_id])[dr.vendor_id], "request_withdrawn", reason=reason
-        )
+    changes = _transition(dr, "withdraw", status_reason=reason, closed_on=today)
+    audit.record(actor, "destruction_request.withdrawn", dr, changes, label=request_label(dr))
+    notices.cancel_queued(SUBJECT_TYPE, dr.id)
+    queue_request_notice(
+        dr, "withdrawn", vendor_contacts([dr.vendor_id])[dr.vendor_id], "request_withdrawn", reason=reason
+    )

@@ -13,7 +13,7 @@ from clearinghouse.destruction.forms import FilterForm, NewRequestForm, Withdraw
 from clearinghouse.destruction.models import DispositionNature, DispositionSchedule, RequestScope
 from clearinghouse.directory.models import DataCategory, Vendor
 from clearinghouse.errors import DomainError, show_domain_error
-from clearinghouse.extensions import db
+from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.locking import show_refusal
 from clearinghouse.settings.queries import get_settings
 from clearinghouse.timeutil import district_today, format_date
@@ -103,7 +103,8 @@ def new():
             district_signer_title=form.district_signer_title.data or "",
         )
         try:
-            dr = services.open_destruction_request(draft, actor=current_user)
+            with unit_of_work():
+                dr = services.open_destruction_request(draft, actor=current_user)
         except DomainError as err:
             show_domain_error(form, err)
         else:
@@ -140,7 +141,8 @@ def withdraw(request_id: int):
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
-            services.withdraw_request(dr, form.reason.data, actor=current_user, expected_version=form.version.data)
+            with unit_of_work():
+                services.withdraw_request(dr, form.reason.data, actor=current_user, expected_version=form.version.data)
         except DomainError as err:
             show_refusal(form, err, dr)
         else:

@@ -6,6 +6,7 @@ from flask_login import current_user
 from clearinghouse.destruction import certificates
 from clearinghouse.destruction.models import DisposalMethod
 from clearinghouse.errors import DomainError, show_domain_error
+from clearinghouse.extensions import unit_of_work
 from clearinghouse.portal import queries
 from clearinghouse.portal.blueprint import bp
 from clearinghouse.portal.forms import CertificateForm
@@ -54,18 +55,19 @@ def upload_certificate(request_id: int):
     form = CertificateForm()
     if form.validate_on_submit():
         try:
-            certificates.submit_certificate_upload(
-                dr,
-                actor=current_user._get_current_object(),
-                upload=form.document.data.stream,
-                filename=form.document.data.filename,
-                signer_name=form.signer_name.data,
-                signer_title=form.signer_title.data,
-                disposed_on=form.disposed_on.data,
-                method=DisposalMethod(form.method.data),
-                method_other=form.method_other.data or "",
-                attests_all_copies=form.attests_all_copies.data,
-            )
+            with unit_of_work():
+                certificates.submit_certificate_upload(
+                    dr,
+                    actor=current_user._get_current_object(),
+                    upload=form.document.data.stream,
+                    filename=form.document.data.filename,
+                    signer_name=form.signer_name.data,
+                    signer_title=form.signer_title.data,
+                    disposed_on=form.disposed_on.data,
+                    method=DisposalMethod(form.method.data),
+                    method_other=form.method_other.data or "",
+                    attests_all_copies=form.attests_all_copies.data,
+                )
         except DomainError as err:
             show_domain_error(form, err)
         else:

@@ -1,4 +1,8 @@
-"""Changing the district settings (reading them: settings.queries)."""
+"""Changing the district settings (reading them: settings.queries).
+
+`update_settings` is a core: it checks, writes, flushes and audits, and never commits; the caller
+wraps it in `unit_of_work()`.
+"""
 
 from typing import TYPE_CHECKING, Any
 from zoneinfo import available_timezones
@@ -7,7 +11,7 @@ from flask import g, has_request_context
 
 from clearinghouse.audit import services as audit
 from clearinghouse.errors import DomainError
-from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.extensions import db
 from clearinghouse.locking import check_version, claim_version
 from clearinghouse.settings.models import EDITABLE_FIELDS, MULTI_LINE_FIELDS, SETTINGS_ID, DistrictSettings
 from clearinghouse.settings.queries import get_settings
@@ -37,8 +41,9 @@ def _clean(name: str, value: Any) -> Any:
     return clean_text(value, field=name) if name in MULTI_LINE_FIELDS else clean_line(value, field=name)
 
 
-def update_settings(values: dict[str, Any], *, version: int | None, actor: "User") -> DistrictSettings:
-    """Save the district settings drawn at `version`; the first save creates the row.
+def update_settings(values: dict[str, Any], *, version: int | None, actor: "User | None") -> DistrictSettings:
+    """Save the district settings drawn at `version`; the first save creates the row. A core: the
+    caller commits it in `unit_of_work()`.
 
     Refuses a stale form (someone saved since) with StaleVersion, and an unknown time zone and a line
     break or control character in a one-line setting (they reach e-mail headers) with DomainError;
@@ -51,16 +56,15 @@ def update_settings(values: dict[str, Any], *, version: int | None, actor: "User
     if "time_zone" in values and values["time_zone"] not in available_timezones():
         raise DomainError("Choose a time zone from the list.", field="time_zone")
     check_version(get_settings(), version)
-    with unit_of_work():
-        settings = ensure_settings()
-        claim_version(settings, version)
-        for name, value in values.items():
-            if name == "translations":
-                settings.set_translations(value)
-            else:
-                setattr(settings, name, value)
-        changes = audit.pending_changes(settings)
-        audit.record(actor, "settings.updated", settings, changes, label="District settings")
+    settings = ensure_settings()
+    claim_version(settings, version)
+    for name, value in values.items():
+        if name == "translations":
+            settings.set_translations(value)
+        else:
+            setattr(settings, name, value)
+    changes = audit.pending_changes(settings)
+    audit.record(actor, "settings.updated", settings, changes, label="District settings")
     if has_request_context():
         g.pop("district_settings", None)
     return settings

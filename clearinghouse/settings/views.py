@@ -4,6 +4,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from clearinghouse.errors import DomainError
+from clearinghouse.extensions import unit_of_work
 from clearinghouse.locking import show_refusal
 from clearinghouse.settings import queries, services
 from clearinghouse.settings.blueprint import bp
@@ -20,7 +21,10 @@ def edit():
         if form.preview.data:  # show the typed notice as the public page would, without saving
             return render_template("settings/edit.html", form=form, preview=preview, previewing=True)
         try:
-            services.update_settings(form.values(), version=form.version.data, actor=current_user._get_current_object())
+            with unit_of_work():
+                services.update_settings(
+                    form.values(), version=form.version.data, actor=current_user._get_current_object()
+                )
         except DomainError as err:
             show_refusal(form, err, queries.get_settings())
         else:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from clearinghouse.accounts import queries, services
 from clearinghouse.accounts.models import Invitation, Role, User
 from clearinghouse.audit.models import AuditEvent
-from clearinghouse.extensions import db
+from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.notices.models import Notice, NoticeStatus
 from clearinghouse.timeutil import utcnow
 from tests import factories
@@ -138,9 +138,10 @@ def test_an_expired_link_is_refused(app, officer_id, vendor_id, smtp_server):
     with in_app(app):
         officer = db.session.get(User, officer_id)
         vendor = queries.get_vendor_or_none(vendor_id)
-        services.invite_vendor_user(
-            vendor, "late@acme.example", "Lee Late", actor=officer, now=utcnow() - timedelta(days=8)
-        )
+        with unit_of_work():
+            services.invite_vendor_user(
+                vendor, "late@acme.example", "Lee Late", actor=officer, now=utcnow() - timedelta(days=8)
+            )
     path = invitation_path(smtp_server.messages[0].get_body(("plain",)).get_content())
     response = app.test_client().get(path)
     assert response.status_code == 410

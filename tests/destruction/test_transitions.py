@@ -17,7 +17,7 @@ from clearinghouse.destruction.models import (
     RequestStatus,
 )
 from clearinghouse.errors import DomainError, NotFound
-from clearinghouse.extensions import db
+from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.notices.models import Notice, NoticeStatus
 from clearinghouse.storage import StoredFile
 from tests import factories
@@ -61,7 +61,8 @@ def _submit(world, **overrides) -> DisposalCertificate:
         "now": NOW,
     }
     values.update(overrides)
-    return services.submit_certificate(dr, **values)
+    with unit_of_work():
+        return services.submit_certificate(dr, **values)
 
 
 def _officer(world) -> User:
@@ -119,7 +120,8 @@ def test_another_vendors_user_cannot_submit(app, world, other_vendor_user_id):
 def test_accepting_closes_the_request_and_publishes_the_certification_per_product(app, world, smtp_server):
     with in_app(app):
         cert = _submit(world)
-        services.accept_certificate(cert, actor=_officer(world), today=date(2027, 2, 3))
+        with unit_of_work():
+            services.accept_certificate(cert, actor=_officer(world), today=date(2027, 2, 3))
         dr = _request(world)
         assert (dr.status, dr.closed_on, dr.version) == (RequestStatus.ACCEPTED, date(2027, 2, 3), 3)
         cert = db.session.get(DisposalCertificate, cert.id)
@@ -137,7 +139,8 @@ def test_accepting_closes_the_request_and_publishes_the_certification_per_produc
 def test_rejecting_reopens_the_request_with_the_reason_and_emails_the_vendor(app, world):
     with in_app(app):
         cert = _submit(world)
-        services.reject_certificate(cert, "The certificate is not signed.", actor=_officer(world))
+        with unit_of_work():
+            services.reject_certificate(cert, "The certificate is not signed.", actor=_officer(world))
         dr = _request(world)
         assert (dr.status, dr.status_reason) == (RequestStatus.OPEN, "The certificate is not signed.")
         assert db.session.get(DisposalCertificate, cert.id).status == CertificateStatus.REJECTED
@@ -155,7 +158,7 @@ def test_rejecting_reopens_the_request_with_the_reason_and_emails_the_vendor(app
 def test_rejecting_needs_a_reason(app, world):
     with in_app(app):
         cert = _submit(world)
-        with pytest.raises(DomainError, match="Say why") as caught:
+        with pytest.raises(DomainError, match="Say why") as caught, unit_of_work():
             services.reject_certificate(cert, "  ", actor=_officer(world))
         assert caught.value.field == "reason"
         assert _request(world).status == RequestStatus.SUBMITTED
@@ -168,7 +171,8 @@ def test_withdrawing_an_open_request_closes_it_and_cancels_waiting_reminders(app
             dr, "due-in-14", ["contact@ownvendor.example"], "request_reminder", days_to_due=14, overdue_since=None
         )
         db.session.commit()
-        services.withdraw_request(dr, "Opened for the wrong vendor.", actor=_officer(world), today=TODAY)
+        with unit_of_work():
+            services.withdraw_request(dr, "Opened for the wrong vendor.", actor=_officer(world), today=TODAY)
         dr = _request(world)
         assert (dr.status, dr.status_reason, dr.closed_on) == (
             RequestStatus.WITHDRAWN,
@@ -183,9 +187,9 @@ def test_withdrawing_an_open_request_closes_it_and_cancels_waiting_reminders(app
 
 def test_withdrawing_needs_a_reason_and_a_current_version(app, world):
     with in_app(app):
-        with pytest.raises(DomainError, match="Say why"):
+        with pytest.raises(DomainError, match="Say why"), unit_of_work():
             services.withdraw_request(_request(world), "", actor=_officer(world))
-        with pytest.raises(DomainError, match="Someone else changed"):
+        with pytest.raises(DomainError, match="Someone else changed"), unit_of_work():
             services.withdraw_request(_request(world), "Wrong vendor.", actor=_officer(world), expected_version=0)
         assert _request(world).status == RequestStatus.OPEN
 
@@ -224,7 +228,7 @@ def test_every_illegal_transition_is_refused_with_a_clear_message(app, world, st
             services.check_transition(dr, action)
         # And through the public services, which change nothing.
         if action == "withdraw":
-            with pytest.raises(DomainError, match=message):
+            with pytest.raises(DomainError, match=message), unit_of_work():
                 services.withdraw_request(dr, "reason", actor=_officer(world))
         elif action == "submit":
             with pytest.raises(DomainError, match=message):
@@ -236,8 +240,9 @@ def test_every_illegal_transition_is_refused_with_a_clear_message(app, world, st
 def test_a_reviewed_certificate_cannot_be_reviewed_again(app, world):
     with in_app(app):
         cert = _submit(world)
-        services.reject_certificate(cert, "Unsigned.", actor=_officer(world))
-        with pytest.raises(DomainError, match="already rejected"):
+        with unit_of_work():
+            services.reject_certificate(cert, "Unsigned.", actor=_officer(world))
+        with pytest.raises(DomainError, match="already rejected"), unit_of_work():
             services.accept_certificate(db.session.get(DisposalCertificate, cert.id), actor=_officer(world))
 
 
@@ -246,9 +251,10 @@ def test_a_stale_request_object_loses_to_the_change_that_happened_first(app, wor
     with in_app(app):
         stale = _request(world)
         db.session.expunge(stale)
-        services.withdraw_request(_request(world), "First.", actor=_officer(world))
+        with unit_of_work():
+            services.withdraw_request(_request(world), "First.", actor=_officer(world))
         stale_copy = db.session.merge(stale, load=False)
-        with pytest.raises(DomainError, match="Someone else changed"):
+        with pytest.raises(DomainError, match="Someone else changed"), unit_of_work():
             services.withdraw_request(stale_copy, "Second.", actor=_officer(world))
 
 

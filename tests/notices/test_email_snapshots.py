@@ -37,7 +37,7 @@ from clearinghouse.destruction.models import (
     RequestScope,
 )
 from clearinghouse.directory.models import DataCategory, Vendor
-from clearinghouse.extensions import db
+from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.notices.services import deliver_queued
 from clearinghouse.settings.services import ensure_settings
 from tests import factories
@@ -103,30 +103,32 @@ def _submit_certificate(app) -> None:
     """The agreement ends June 30; the July 1 sweep opens request 1; Pat Lee answers on July 20."""
     _sweep(app, date(2027, 7, 1))
     with in_app(app):
-        destruction.submit_certificate(
-            db.session.get(DestructionRequest, 1),
-            actor=db.session.scalar(select(User).where(User.email == "pat.lee@brightpath.example")),
-            stored_file=factories.make_stored_pdf("brightpath-certificate.pdf"),
-            signature_report={"signed": False, "signatures": []},
-            signer_name="Pat Lee",
-            signer_title="Chief Technology Officer",
-            disposed_on=date(2027, 7, 15),
-            method=DisposalMethod.OVERWRITE,
-            method_other="",
-            attests_all_copies=True,
-            now=_noon(date(2027, 7, 20)),
-        )
+        with unit_of_work():
+            destruction.submit_certificate(
+                db.session.get(DestructionRequest, 1),
+                actor=db.session.scalar(select(User).where(User.email == "pat.lee@brightpath.example")),
+                stored_file=factories.make_stored_pdf("brightpath-certificate.pdf"),
+                signature_report={"signed": False, "signatures": []},
+                signer_name="Pat Lee",
+                signer_title="Chief Technology Officer",
+                disposed_on=date(2027, 7, 15),
+                method=DisposalMethod.OVERWRITE,
+                method_other="",
+                attests_all_copies=True,
+                now=_noon(date(2027, 7, 20)),
+            )
         deliver_queued(now=_noon(date(2027, 7, 20)))
 
 
 def _open_by_officer(app, **draft) -> None:
     """Morgan Reyes issues a directive on March 1, 2027 (not tied to the agreement's end)."""
     with in_app(app):
-        destruction.open_destruction_request(
-            destruction.RequestDraft(vendor_id=_vendor().id, **draft),
-            actor=_officer(),
-            today=date(2027, 3, 1),
-        )
+        with unit_of_work():
+            destruction.open_destruction_request(
+                destruction.RequestDraft(vendor_id=_vendor().id, **draft),
+                actor=_officer(),
+                today=date(2027, 3, 1),
+            )
         deliver_queued(now=_noon(date(2027, 3, 1)))
 
 
@@ -186,9 +188,10 @@ def certificate_accepted(app, smtp: SMTPServer) -> None:
     _submit_certificate(app)
     smtp.messages.clear()
     with in_app(app):
-        destruction.accept_certificate(
-            db.session.get(DisposalCertificate, 1), actor=_officer(), today=date(2027, 7, 22)
-        )
+        with unit_of_work():
+            destruction.accept_certificate(
+                db.session.get(DisposalCertificate, 1), actor=_officer(), today=date(2027, 7, 22)
+            )
         deliver_queued(now=_noon(date(2027, 7, 22)))
 
 
@@ -196,11 +199,12 @@ def certificate_rejected(app, smtp: SMTPServer) -> None:
     _submit_certificate(app)
     smtp.messages.clear()
     with in_app(app):
-        destruction.reject_certificate(
-            db.session.get(DisposalCertificate, 1),
-            "The certificate is not signed. Upload the signed copy.",
-            actor=_officer(),
-        )
+        with unit_of_work():
+            destruction.reject_certificate(
+                db.session.get(DisposalCertificate, 1),
+                "The certificate is not signed. Upload the signed copy.",
+                actor=_officer(),
+            )
         deliver_queued(now=_noon(date(2027, 7, 22)))
 
 
@@ -208,17 +212,18 @@ def request_withdrawn(app, smtp: SMTPServer) -> None:
     _open_by_officer(app, reason="Brightpath Reader is no longer used at Lincoln Elementary.")
     smtp.messages.clear()
     with in_app(app):
-        destruction.withdraw_request(
-            db.session.get(DestructionRequest, 1),
-            "Opened in error: Lincoln Elementary still uses Brightpath Reader.",
-            actor=_officer(),
-            today=date(2027, 3, 3),
-        )
+        with unit_of_work():
+            destruction.withdraw_request(
+                db.session.get(DestructionRequest, 1),
+                "Opened in error: Lincoln Elementary still uses Brightpath Reader.",
+                actor=_officer(),
+                today=date(2027, 3, 3),
+            )
         deliver_queued(now=_noon(date(2027, 3, 3)))
 
 
 def invitation(app, smtp: SMTPServer) -> None:
-    with in_app(app):
+    with in_app(app), unit_of_work():
         accounts.invite_vendor_user(
             _vendor(), "sam.park@brightpath.example", "Sam Park", actor=_officer(), now=INVITED_AT
         )
@@ -227,7 +232,10 @@ def invitation(app, smtp: SMTPServer) -> None:
 def invitation_staff(app, smtp: SMTPServer) -> None:
     with in_app(app):
         admin = factories.make_user(role="admin", email="jordan.kim@riverside.example", name="Jordan Kim")
-        accounts.create_staff_user("alex.chen@riverside.example", "Alex Chen", "officer", actor=admin, now=INVITED_AT)
+        with unit_of_work():
+            accounts.create_staff_user(
+                "alex.chen@riverside.example", "Alex Chen", "officer", actor=admin, now=INVITED_AT
+            )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from clearinghouse.accounts.models import User
 from clearinghouse.destruction import certificates
 from clearinghouse.destruction.models import DestructionRequest, DisposalCertificate, RequestStatus
 from clearinghouse.errors import DomainError
-from clearinghouse.extensions import db
+from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.notices.models import Notice
 from clearinghouse.storage import StoredFile, storage
 from clearinghouse.timeutil import district_today
@@ -198,7 +198,7 @@ def test_a_submission_that_loses_the_race_deletes_the_file_it_wrote(app, world, 
                 .where(DestructionRequest.__table__.c.id == dr.id)
                 .values(status="submitted", version=dr.version + 1)
             )
-        with pytest.raises(DomainError, match="Someone else changed this request"):
+        with pytest.raises(DomainError, match="Someone else changed this request"), unit_of_work():
             certificates.submit_certificate_upload(
                 dr,
                 actor=actor,

@@ -10,7 +10,7 @@ from clearinghouse.agreements.models import Agreement
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
 from clearinghouse.destruction import services
 from clearinghouse.destruction.models import DestructionRequest, DisposalCertificate, DisposalMethod, RequestStatus
-from clearinghouse.extensions import db
+from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.notices.models import Notice, NoticeStatus
 from tests import factories
 from tests.conftest import in_app
@@ -75,19 +75,20 @@ def _request_for(agreement_id: int) -> DestructionRequest:
 
 
 def _submit(ids, dr, day: date) -> DisposalCertificate:
-    return services.submit_certificate(
-        dr,
-        actor=db.session.get(User, ids["alpha_user"]),
-        stored_file=factories.make_stored_pdf(),
-        signature_report={"signed": False, "signatures": []},
-        signer_name="Pat Lee",
-        signer_title="CTO",
-        disposed_on=day,
-        method=DisposalMethod.OVERWRITE,
-        method_other="",
-        attests_all_copies=True,
-        now=_noon(day),
-    )
+    with unit_of_work():
+        return services.submit_certificate(
+            dr,
+            actor=db.session.get(User, ids["alpha_user"]),
+            stored_file=factories.make_stored_pdf(),
+            signature_report={"signed": False, "signatures": []},
+            signer_name="Pat Lee",
+            signer_title="CTO",
+            disposed_on=day,
+            method=DisposalMethod.OVERWRITE,
+            method_other="",
+            attests_all_copies=True,
+            now=_noon(day),
+        )
 
 
 def _weeks(request_id: int, first: int, last: int) -> set[str]:
@@ -110,25 +111,29 @@ def test_a_year_of_daily_sweeps_sends_exactly_the_expected_notices_once(app, smt
             if day == date(2027, 6, 10):
                 certificates["first"] = _submit(ids, _request_for(ids["expiring"]), day).id
             if day == date(2027, 6, 11):
-                services.reject_certificate(
-                    db.session.get(DisposalCertificate, certificates["first"]), "Not signed.", actor=officer
-                )
+                with unit_of_work():
+                    services.reject_certificate(
+                        db.session.get(DisposalCertificate, certificates["first"]), "Not signed.", actor=officer
+                    )
             if day == date(2027, 6, 15):
                 certificates["second"] = _submit(ids, _request_for(ids["expiring"]), day).id
             if day == date(2027, 6, 16):
-                services.accept_certificate(
-                    db.session.get(DisposalCertificate, certificates["second"]), actor=officer, today=day
-                )
+                with unit_of_work():
+                    services.accept_certificate(
+                        db.session.get(DisposalCertificate, certificates["second"]), actor=officer, today=day
+                    )
             if day == date(2027, 8, 2):  # an officer's own directive, due in 10 days
                 draft = services.RequestDraft(vendor_id=ids["theta"], reason="Pilot ended.", due_on=date(2027, 8, 12))
-                district_request_id = services.open_destruction_request(draft, actor=officer, today=day).id
+                with unit_of_work():
+                    district_request_id = services.open_destruction_request(draft, actor=officer, today=day).id
             if day == date(2027, 8, 20):
-                services.withdraw_request(
-                    db.session.get(DestructionRequest, district_request_id),
-                    "Data was never sent.",
-                    actor=officer,
-                    today=day,
-                )
+                with unit_of_work():
+                    services.withdraw_request(
+                        db.session.get(DestructionRequest, district_request_id),
+                        "Data was never sent.",
+                        actor=officer,
+                        today=day,
+                    )
             sweep.run(day, now=_noon(day))
 
     with in_app(app):
