@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from clearinghouse.accounts.models import STAFF_ROLES, User
 from clearinghouse.errors import DomainError
-from clearinghouse.extensions import db
+from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.imports import files, queries, services
 from clearinghouse.imports.blueprint import bp
 from clearinghouse.imports.mapping import FIELDS, mapping_problems
@@ -79,7 +79,8 @@ def import_inventory_command(path: Path, pairs: tuple[str, ...], yes: bool, acto
     if not yes:
         click.confirm("Import all of it?", abort=True)
     try:
-        plan = services.apply_import(table, mapping, actor=actor)
+        with unit_of_work():
+            plan = services.apply_import(table, mapping, actor=actor)
     except DomainError as err:
         raise click.ClickException(err.message) from None
     click.echo(f"Imported. {services.outcome(plan)}")

@@ -2,11 +2,14 @@
 
 An import is planned first (read only: what would be created, updated, left alone, and each row's
 problems in words a person understands), then applied in one unit of work that plans again, so
-nothing is written from a stale preview. Empty cells never erase: a blank status, date or list
-leaves what the directory says. Re-importing the same file changes nothing.
+nothing is written from a stale preview. Applying writes nothing itself: it calls the directory's
+and the agreements' services, exactly as their staff forms do, and only flushes (the caller
+commits). Empty cells never erase: a blank status, date or list leaves what the directory says.
+Re-importing the same file changes nothing.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -16,12 +19,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from clearinghouse.accounts.models import User
+from clearinghouse.agreements import services as agreements
 from clearinghouse.agreements.models import Agreement, AgreementKind
+from clearinghouse.agreements.rules import term_problems
+from clearinghouse.agreements.services import AgreementInput
 from clearinghouse.audit import services as audit
-from clearinghouse.directory.disclosure import disclose_changes, public_snapshot
+from clearinghouse.directory import services as directory
 from clearinghouse.directory.models import (
     MARKDOWN_MAX,
-    NAME_MAX,
     URL_MAX,
     DataElement,
     DataUse,
@@ -32,12 +37,12 @@ from clearinghouse.directory.models import (
     Vendor,
 )
 from clearinghouse.errors import DomainError
-from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.extensions import db
 from clearinghouse.imports import mapping as fields
 from clearinghouse.imports.files import Table
 from clearinghouse.imports.models import ImportMapping
-from clearinghouse.slugs import unique_slug
 from clearinghouse.text import UnsafeText, clean_line, clean_text, name_key
+from clearinghouse.timeutil import district_today
 
 # School cells meaning "every school" (the digital-toolkit template's "Whole School").
 ALL_SCHOOLS_WORDS = {
@@ -50,6 +55,7 @@ ALL_SCHOOLS_WORDS = {
     "all campuses",
     "all buildings",
 }
+IMPORTED_NOTE = "Imported from the district's inventory."
 MULTI_LINE_FIELDS = frozenset({"purpose", "data_elements", "schools"})  # lists may be one item a line
 NO_DATA_WORDS = {"none", "no student data", "no student data collected", "n/a", "na"}
 
@@ -291,6 +297,14 @@ def _resolve_schools(cat: _Catalog, text: str) -> tuple[list[str], bool]:
     return names, everywhere
 
 
+def _check(problems: list[str], rule: Callable[..., Any], *args: Any) -> None:
+    """Ask a service's own rule about a value, so the preview refuses what the service would."""
+    try:
+        rule(*args)
+    except DomainError as err:
+        problems.append(err.message)
+
+
 def _read(cells: dict[str, str], name: str, reader: Callable[[str], Any], problems: list[str]) -> Any:
     if not cells.get(name):
         return None
@@ -318,6 +332,7 @@ def plan_import(table: Table, mapping: dict[str, str]) -> ImportPlan:
     if problems:
         raise DomainError(" ".join(problems.values()))
     plan = ImportPlan(headers=table.headers, mapping=dict(mapping))
+    today = district_today()
     cat = _Catalog(table, mapping)
     has_vendor = "vendor" in mapping.values()
     plan.errors.extend(RowError(number, message) for number, message in table.problems)
@@ -337,12 +352,12 @@ def plan_import(table: Table, mapping: dict[str, str]) -> ImportPlan:
         vendor_name = cells.get("vendor", "")
         if not product_name:
             row_problems.append("The product name is empty. Every row needs one.")
-        elif len(product_name) > NAME_MAX:
-            row_problems.append(f"The product name is longer than {NAME_MAX} characters.")
+        else:
+            _check(row_problems, directory.require_name, product_name, "product")
         if has_vendor and not vendor_name:
             row_problems.append("The vendor name is empty. Write the company's name.")
-        elif len(vendor_name) > NAME_MAX:
-            row_problems.append(f"The vendor name is longer than {NAME_MAX} characters.")
+        elif vendor_name:
+            _check(row_problems, directory.require_name, vendor_name, "vendor")
 
         status = _read(cells, "status", fields.parse_status, row_problems)
         kind = _read(cells, "kind", fields.parse_kind, row_problems)
@@ -359,9 +374,18 @@ def plan_import(table: Table, mapping: dict[str, str]) -> ImportPlan:
         signed_on = _read(cells, "signed_on", fields.parse_date, row_problems)
         effective_on = _read(cells, "effective_on", fields.parse_date, row_problems)
         expires_on = _read(cells, "expires_on", fields.parse_date, row_problems)
-        starts = effective_on or signed_on
-        if expires_on and starts and expires_on < starts:
-            row_problems.append(f"The agreement expires ({expires_on:%Y-%m-%d}) before it begins ({starts:%Y-%m-%d}).")
+        effective_on = effective_on or signed_on  # without its own date, an agreement takes effect when signed
+        if any(cells.get(name) for name in fields.AGREEMENT_FIELDS):
+            row_problems.extend(
+                message
+                for _field, message in term_problems(
+                    signed_on=signed_on,
+                    effective_on=effective_on,
+                    expires_on=expires_on,
+                    is_open_ended=expires_on is None,  # no end date in the file: open-ended
+                    today=today,
+                )
+            )
 
         # Which vendor and product the row is about.
         product: Product | None = None
@@ -397,11 +421,8 @@ def plan_import(table: Table, mapping: dict[str, str]) -> ImportPlan:
         everywhere = False
         if cells.get("schools"):
             school_names, everywhere = _resolve_schools(cat, cells["schools"])
-            row_problems.extend(
-                f"The school name “{name[:40]}…” is longer than {NAME_MAX} characters."
-                for name in school_names
-                if len(name) > NAME_MAX
-            )
+            for name in school_names:
+                _check(row_problems, directory.require_name, name, "school")
         if privacy:
             earlier = privacy_seen.setdefault(vendor_key, (privacy, number))
             if earlier[0] != privacy:
@@ -556,19 +577,20 @@ def outcome(plan: ImportPlan) -> str:
 
 
 def apply_import(table: Table, mapping: dict[str, str], *, actor: User | None) -> ImportPlan:
-    """Import the whole table in one transaction, or nothing.
+    """Import the whole table (a core: it flushes, the caller's unit of work commits all of it, or nothing).
 
-    Plans again inside the transaction and refuses (DomainError) if any row has a problem. Each
-    created or changed record is audited with the acting user; public product changes become
+    Plans again inside the transaction and refuses (DomainError) if any row has a problem. Every
+    vendor, product, school and agreement is written by its domain's service, as its staff form
+    writes it: the same rules, versions, audit events (with the acting user) and public
     disclosure revisions. The mapping is remembered for the next file with the same headers.
     """
+    plan = plan_import(table, mapping)
+    if plan.errors:
+        raise DomainError(f"Nothing was imported: {len(plan.errors)} problems in the file need fixing first.")
     try:
-        with unit_of_work():
-            plan = plan_import(table, mapping)
-            if plan.errors:
-                raise DomainError(f"Nothing was imported: {len(plan.errors)} problems in the file need fixing first.")
-            _Applier(actor).apply(plan)
-            _remember(table.headers, mapping, actor)
+        _Applier(actor).apply(plan)
+        _remember(table.headers, mapping, actor)
+        db.session.flush()
     except IntegrityError:
         raise DomainError(
             "Nothing was imported: the directory changed while the file was being saved (someone may have added "
@@ -577,127 +599,112 @@ def apply_import(table: Table, mapping: dict[str, str], *, actor: User | None) -
     return plan
 
 
-def _added(record: db.Model) -> dict[str, list]:
-    """Add a new record; return its fields for the audit log. The whole session is flushed because
-    audit.record's flush of the record alone would write its many-to-many rows twice."""
-    db.session.add(record)
-    changes = audit.pending_changes(record)
-    db.session.flush()
-    return changes
+@contextmanager
+def _row(number: int) -> Iterator[None]:
+    """A service's refusal names the row it came from (the preview's checks should have caught it)."""
+    try:
+        yield
+    except DomainError as err:
+        raise DomainError(
+            f"Nothing was imported: row {number} could not be saved. {err.message} The directory may have changed "
+            "since the preview; check the preview again and confirm."
+        ) from err
 
 
 class _Applier:
-    """Writes a plan's rows, flushing only; the caller's unit of work commits."""
+    """Writes a plan through the directory's and the agreements' services; the caller's unit of work commits."""
 
     def __init__(self, actor: User | None):
         self.actor = actor
+        self.today = district_today()
         self.vendors: dict[str, Vendor] = {}
         self.schools = {_key(school.name): school for school in db.session.scalars(select(School))}
-        self.agreements: dict[tuple, Agreement] = {}
+        self.joining: dict[tuple, tuple[AgreementTarget, Vendor, list[Product]]] = {}
 
     def apply(self, plan: ImportPlan) -> None:
         for rp in plan.rows:
             if rp.action == "unchanged":
                 continue
-            vendor = self.vendor(rp)
-            product = self.product(rp, vendor)
+            with _row(rp.row):
+                vendor = self.vendor(rp)
+                product = self.product(rp, vendor)
             if rp.agreement is not None and (rp.joins_agreement or rp.agreement.first_row == rp.row):
-                self.agreement(rp, vendor, product)
+                _target, _vendor, products = self.joining.setdefault(rp.agreement.key, (rp.agreement, vendor, []))
+                if rp.joins_agreement:
+                    products.append(product)
+        for target, vendor, products in self.joining.values():
+            with _row(target.first_row):
+                self.agreement(target, vendor, products)
 
     def vendor(self, rp: RowPlan) -> Vendor:
         vendor = rp.vendor or self.vendors.get(_key(rp.vendor_name))
         if vendor is None:
-            vendor = Vendor(
-                name=rp.vendor_name,
-                slug=unique_slug(Vendor, rp.vendor_name),
-                privacy_policy_url=rp.privacy_policy_url or "",
+            vendor = directory.create_vendor(
+                self.actor, name=rp.vendor_name, privacy_policy_url=rp.privacy_policy_url or ""
             )
-            audit.record(self.actor, "vendor.created", vendor, _added(vendor))
         elif rp.privacy_policy_url is not None:
-            vendor.privacy_policy_url = rp.privacy_policy_url
-            vendor.version += 1
-            audit.record(self.actor, "vendor.updated", vendor, audit.pending_changes(vendor))
+            directory.update_vendor(
+                vendor, self.actor, version=vendor.version, privacy_policy_url=rp.privacy_policy_url
+            )
         self.vendors[_key(rp.vendor_name)] = vendor
         return vendor
 
     def product(self, rp: RowPlan, vendor: Vendor) -> Product:
-        product = rp.product
-        before = public_snapshot(product) if product is not None else None
-        uses_before = sorted(use.element.name for use in product.data_uses) if product is not None else []
-        schools_before = sorted(school.name for school in product.schools) if product is not None else []
-        if product is None:
-            slug = unique_slug(Product, f"{vendor.name} {rp.product_name}")
-            product = Product(vendor=vendor, name=rp.product_name, slug=slug)
-            db.session.add(product)
-        for name, value in rp.values.items():
-            setattr(product, name, value)
+        school_ids = [self.school(name).id for name in rp.schools] if rp.schools is not None else None
+        data_uses = None
         if rp.elements is not None:
-            wanted = {element.id for element in rp.elements}
-            for use in [use for use in product.data_uses if use.element.id not in wanted]:
-                product.data_uses.remove(use)
-            have = {use.element.id for use in product.data_uses}
             # A use added by an import has no stated purpose yet; the product's page asks for one.
-            product.data_uses.extend(DataUse(element=e, purpose="") for e in rp.elements if e.id not in have)
-        if rp.schools is not None:
-            product.schools = sorted((self.school(name) for name in rp.schools), key=lambda s: _key(s.name))
-        changes = audit.pending_changes(product)
-        uses_after = sorted(use.element.name for use in product.data_uses)
-        if uses_after != uses_before:
-            changes["data_uses"] = [uses_before, uses_after]
-        schools_after = sorted(school.name for school in product.schools)
-        if schools_after != schools_before:
-            changes["schools"] = [schools_before, schools_after]
-        if changes:
-            if before is not None:
-                product.version += 1
-            db.session.flush()
-            audit.record(self.actor, "product.created" if before is None else "product.updated", product, changes)
-            disclose_changes(product, before)
-        return product
+            purposes = {use.data_element_id: use.purpose for use in rp.product.data_uses} if rp.product else {}
+            data_uses = {element.id: purposes.get(element.id, "") for element in rp.elements}
+        if rp.product is None:
+            return directory.create_product(
+                self.actor,
+                vendor=vendor,
+                school_ids=school_ids or [],
+                data_uses=data_uses or {},
+                name=rp.product_name,
+                **rp.values,
+            )
+        if rp.values or school_ids is not None or data_uses is not None:
+            directory.update_product(
+                rp.product,
+                self.actor,
+                version=rp.product.version,
+                school_ids=school_ids,
+                data_uses=data_uses,
+                **rp.values,
+            )
+        return rp.product
 
     def school(self, name: str) -> School:
         school = self.schools.get(_key(name))
         if school is None:
-            school = School(name=name, slug=unique_slug(School, name), grade_band="")
-            audit.record(self.actor, "school.created", school, _added(school))
-            self.schools[_key(name)] = school
+            school = self.schools[_key(name)] = directory.create_school(self.actor, name=name)
         return school
 
-    def agreement(self, rp: RowPlan, vendor: Vendor, product: Product) -> None:
-        target = rp.agreement
-        agreement = target.existing or self.agreements.get(target.key)
-        label = f"{vendor.name} agreement"
-        if agreement is None:
-            agreement = Agreement(
-                vendor=vendor,
+    def agreement(self, target: AgreementTarget, vendor: Vendor, products: list[Product]) -> None:
+        """Add the agreement with every product the file puts under it, or change the existing one once."""
+        if target.existing is None:
+            data = AgreementInput(
                 kind=target.kind or AgreementKind.CUSTOM,
+                product_ids=[product.id for product in products],
                 signed_on=target.signed_on,
                 effective_on=target.effective_on,
                 expires_on=target.expires_on,
-                reference="Imported from the district's inventory",
+                is_open_ended=target.expires_on is None,
+                internal_notes=IMPORTED_NOTE,
             )
-            agreement.products = [product]
-            changes = _added(agreement)
-            changes["products"] = [[], [product.name]]
-            audit.record(self.actor, "agreement.created", agreement, changes, label=label)
-            self.agreements[target.key] = agreement
+            agreements.create_agreement(self.actor, vendor, data, today=self.today)
             return
-        products_before = sorted(p.name for p in agreement.products)
-        if product not in agreement.products:
-            agreement.products.append(product)
-        if target.existing is not None and target.first_row == rp.row:
-            if target.kind and target.kind is not agreement.kind:
-                agreement.kind = target.kind
-            if target.expires_on and target.expires_on != agreement.expires_on:
-                agreement.expires_on = target.expires_on
-        changes = audit.pending_changes(agreement)
-        products_after = sorted(p.name for p in agreement.products)
-        if products_after != products_before:
-            changes["products"] = [products_before, products_after]
-        if changes:
-            if target.existing is not None:
-                agreement.version += 1
-            audit.record(self.actor, "agreement.updated", agreement, changes, label=label)
+        existing = target.existing
+        data = AgreementInput.of(existing)
+        data.product_ids += [product.id for product in products if product.id not in data.product_ids]
+        if target.kind:
+            data.kind = target.kind
+        if target.expires_on:
+            data.expires_on, data.is_open_ended = target.expires_on, False
+        if data != AgreementInput.of(existing):
+            agreements.update_agreement(existing, self.actor, data, version=existing.version, today=self.today)
 
 
 # --- remembered mappings -------------------------------------------------------------------

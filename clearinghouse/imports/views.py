@@ -7,6 +7,7 @@ from clearinghouse.directory import queries as directory_queries
 from clearinghouse.directory.forms import DirectoryForm
 from clearinghouse.downloads import send_download
 from clearinghouse.errors import DomainError, show_domain_error
+from clearinghouse.extensions import unit_of_work
 from clearinghouse.imports import files, queries, services
 from clearinghouse.imports.blueprint import bp, public_bp
 from clearinghouse.imports.forms import ConfirmForm, MappingForm, UploadForm
@@ -77,7 +78,8 @@ def confirm(token: str):
         flash(err.message, "error")
         return redirect(url_for(".upload"))
     try:
-        plan = services.apply_import(table, chosen, actor=current_user)
+        with unit_of_work():
+            plan = services.apply_import(table, chosen, actor=current_user)
     except DomainError as err:
         flash(err.message, "error")
         plan = services.plan_import(table, chosen)
