@@ -5,8 +5,10 @@ from datetime import datetime
 import click
 from flask import Blueprint, current_app
 
-from clearinghouse import demo, scheduler, sweep
+from clearinghouse import scheduler, sweep
+from clearinghouse.demo import loader as demo
 from clearinghouse.directory.taxonomy import seed_taxonomy
+from clearinghouse.extensions import unit_of_work
 from clearinghouse.timeutil import district_today
 
 bp = Blueprint("cli", __name__, cli_group=None)
@@ -16,7 +18,9 @@ blueprints: list[Blueprint] = [bp]
 @bp.cli.command("seed-taxonomy")
 def seed_taxonomy_command() -> None:
     """Load the NDPA Exhibit B data categories and elements. Safe to repeat."""
-    click.echo(seed_taxonomy().summary())
+    with unit_of_work():
+        result = seed_taxonomy()
+    click.echo(result.summary())
 
 
 @bp.cli.command("demo-data")
@@ -29,7 +33,8 @@ def seed_taxonomy_command() -> None:
 )
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Date the demo as if today were this date.")
 def demo_data_command(if_empty: bool, force: bool, with_demo_accounts: bool, today: datetime | None) -> None:
-    """Load a believable demo district: vendors, products, schools, agreements in every state. Safe to repeat."""
+    """Load a believable demo district (vendors, products, schools, agreements in every state, destruction
+    requests) and run its first daily sweep. Safe to repeat."""
     if if_empty and demo.has_vendors():
         click.echo("The database already has vendors, so no demo data was added.")
         return

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from clearinghouse.audit import services as audit
 from clearinghouse.directory.models import DataCategory, DataElement
 from clearinghouse.directory.taxonomy_translations import TRANSLATIONS, Names
-from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.extensions import db
 from clearinghouse.i18n import configured_languages
 from clearinghouse.slugs import slugify, unique_slug
 
@@ -277,61 +277,60 @@ def seed_taxonomy() -> SeedResult:
     """Create missing categories and elements; keep descriptions and order in step with TAXONOMY.
 
     Safe to repeat. Sensitivity is only ever turned on, never off: an officer may mark more
-    elements sensitive, but not unmark the ones the NDPA reference marks.
+    elements sensitive, but not unmark the ones the NDPA reference marks. A core: it flushes, the
+    caller commits it in `unit_of_work()`.
     """
     result = SeedResult()
-    with unit_of_work():
-        existing = {
-            cat.name: cat
-            for cat in db.session.scalars(select(DataCategory).options(selectinload(DataCategory.elements)))
-        }
-        for position, spec in enumerate(TAXONOMY, start=1):
-            category = existing.get(spec.name)
-            result.categories += 1
-            translated = _translations_of(spec.name)
-            if category is None:
-                category = DataCategory(name=spec.name, slug=unique_slug(DataCategory, spec.name), position=position)
-                _fill_in(category, {code: {"name": name} for code, (name, _) in translated.items()})
-                db.session.add(category)
-                audit.record(None, "data_category.created", category, audit.pending_changes(category))
-                result.categories_created += 1
-            else:
-                category.position = position
-                _fill_in(category, {code: {"name": name} for code, (name, _) in translated.items()})
-                changes = audit.pending_changes(category)
-                if changes:
-                    audit.record(None, "data_category.updated", category, changes)
-            elements = {el.name: el for el in category.elements}
-            for el_position, el_spec in enumerate(spec.elements, start=1):
-                result.elements += 1
-                element = elements.get(el_spec.name)
-                element_translations = {
-                    code: {"name": names[el_spec.name][0], "description": names[el_spec.name][1]}
-                    for code, (_, names) in translated.items()
-                    if el_spec.name in names
-                }
-                if element is None:
-                    element = DataElement(
-                        category=category,
-                        name=el_spec.name,
-                        slug=unique_slug(DataElement, element_slug_base(spec.name, el_spec.name)),
-                        description=el_spec.description,
-                        is_sensitive=el_spec.is_sensitive,
-                        position=el_position,
-                    )
-                    _fill_in(element, element_translations)
-                    db.session.add(element)
-                    audit.record(None, "data_element.created", element, audit.pending_changes(element))
-                    result.elements_created += 1
-                    continue
-                element.description = el_spec.description
-                element.position = el_position
-                element.is_sensitive = element.is_sensitive or el_spec.is_sensitive
+    existing = {
+        cat.name: cat for cat in db.session.scalars(select(DataCategory).options(selectinload(DataCategory.elements)))
+    }
+    for position, spec in enumerate(TAXONOMY, start=1):
+        category = existing.get(spec.name)
+        result.categories += 1
+        translated = _translations_of(spec.name)
+        if category is None:
+            category = DataCategory(name=spec.name, slug=unique_slug(DataCategory, spec.name), position=position)
+            _fill_in(category, {code: {"name": name} for code, (name, _) in translated.items()})
+            db.session.add(category)
+            audit.record(None, "data_category.created", category, audit.pending_changes(category))
+            result.categories_created += 1
+        else:
+            category.position = position
+            _fill_in(category, {code: {"name": name} for code, (name, _) in translated.items()})
+            changes = audit.pending_changes(category)
+            if changes:
+                audit.record(None, "data_category.updated", category, changes)
+        elements = {el.name: el for el in category.elements}
+        for el_position, el_spec in enumerate(spec.elements, start=1):
+            result.elements += 1
+            element = elements.get(el_spec.name)
+            element_translations = {
+                code: {"name": names[el_spec.name][0], "description": names[el_spec.name][1]}
+                for code, (_, names) in translated.items()
+                if el_spec.name in names
+            }
+            if element is None:
+                element = DataElement(
+                    category=category,
+                    name=el_spec.name,
+                    slug=unique_slug(DataElement, element_slug_base(spec.name, el_spec.name)),
+                    description=el_spec.description,
+                    is_sensitive=el_spec.is_sensitive,
+                    position=el_position,
+                )
                 _fill_in(element, element_translations)
-                changes = audit.pending_changes(element)
-                if changes:
-                    audit.record(None, "data_element.updated", element, changes)
-                    result.elements_updated += 1
+                db.session.add(element)
+                audit.record(None, "data_element.created", element, audit.pending_changes(element))
+                result.elements_created += 1
+                continue
+            element.description = el_spec.description
+            element.position = el_position
+            element.is_sensitive = element.is_sensitive or el_spec.is_sensitive
+            _fill_in(element, element_translations)
+            changes = audit.pending_changes(element)
+            if changes:
+                audit.record(None, "data_element.updated", element, changes)
+                result.elements_updated += 1
     return result
 
 

@@ -11,7 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 from sqlalchemy import select
 
-from clearinghouse.destruction.models import DestructionRequest
+from clearinghouse.destruction.models import DestructionRequest, RequestStatus
 from clearinghouse.directory.models import DataElement, Product, Vendor
 from clearinghouse.extensions import db
 from tests import factories
@@ -26,15 +26,17 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 def demo(app, runner) -> Iterator[dict]:
     result = runner.invoke(args=["seed-taxonomy"])
     assert result.exit_code == 0, result.output
+    # The demo's first sweep opens destruction requests for its ended agreements (no e-mail is sent).
     result = runner.invoke(args=["demo-data"])
-    assert result.exit_code == 0, result.output
-    # The sweep opens destruction requests for the demo's ended agreements (no e-mail is sent).
-    result = runner.invoke(args=["sweep", "--no-deliver"])
     assert result.exit_code == 0, result.output
     with in_app(app):
         product = db.session.scalars(select(Product).order_by(Product.id)).first()
         element = db.session.scalars(select(DataElement).order_by(DataElement.id)).first()
-        request = db.session.scalars(select(DestructionRequest).order_by(DestructionRequest.id)).first()
+        request = db.session.scalars(
+            select(DestructionRequest)
+            .where(DestructionRequest.status == RequestStatus.OPEN, DestructionRequest.agreement_id.is_not(None))
+            .order_by(DestructionRequest.id)
+        ).first()
         vendor = db.session.get(Vendor, request.vendor_id)
         officer = factories.make_user(role="officer", email="a11y-officer@district.example")
         vendor_user = factories.make_user(role="vendor", email="a11y-vendor@vendor.example", vendor=vendor)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from clearinghouse.agreements.models import AgreementKind
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
-from clearinghouse.demo import load_demo
+from clearinghouse.demo.loader import load_demo
 from clearinghouse.directory.models import Product, ProductStatus
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.imports import files, services

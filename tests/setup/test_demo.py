@@ -2,7 +2,7 @@
 
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from pypdf import PdfReader
 from sqlalchemy import func, select
@@ -11,10 +11,16 @@ from werkzeug.security import check_password_hash
 from clearinghouse.accounts.models import Role, User
 from clearinghouse.agreements.models import Agreement, AgreementState
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
+from clearinghouse.demo import loader
+from clearinghouse.destruction.models import CertificateStatus, DestructionRequest, RequestOrigin, RequestStatus
 from clearinghouse.directory.models import DataUse, Product, School, Vendor
+from clearinghouse.directory.taxonomy import TAXONOMY
 from clearinghouse.extensions import db
+from clearinghouse.notices.models import Notice, NoticeStatus
+from clearinghouse.reports.queries import destruction_compliance
 from clearinghouse.settings.queries import get_settings
 from clearinghouse.storage import storage
+from clearinghouse.timeutil import format_date
 from tests import factories
 from tests.conftest import in_app
 
@@ -129,3 +135,88 @@ def test_demo_accounts_only_on_request_with_random_passwords_printed_once(app, r
     again = runner.invoke(args=["demo-data", "--with-demo-accounts"])
     assert "already exist" in again.output
     assert "password:" not in again.output
+
+
+def test_the_demo_district_starts_with_its_first_sweep_done(app, runner, client):
+    result = _load(runner)
+    assert "Sweep for 2026-11-22: 6 request(s) opened" in result.output
+    with in_app(app):
+        agreements = db.session.scalars(select(Agreement)).all()
+        ended = {a.id for a in agreements if a.state_on(TODAY) in (AgreementState.EXPIRED, AgreementState.TERMINATED)}
+        requests = db.session.scalars(select(DestructionRequest)).all()
+        opened_by_the_sweep = {dr.agreement_id for dr in requests if dr.origin is RequestOrigin.AGREEMENT_ENDED}
+        assert opened_by_the_sweep == ended
+        assert all(dr.issued_on == TODAY for dr in requests if dr.origin is RequestOrigin.AGREEMENT_ENDED)
+
+        # The outbox holds what the first sweep queued: expiry warnings, reminders and an escalation.
+        queued = set(db.session.scalars(select(Notice.purpose_key).where(Notice.status == NoticeStatus.QUEUED)))
+        assert any(re.fullmatch(r"agreement:\d+:expires-in-\d+", key) for key in queued)
+        assert any(re.fullmatch(r"request:\d+:due-in-14", key) for key in queued)
+        assert any(re.fullmatch(r"request:\d+:overdue-week-2", key) for key in queued)
+        assert any(re.fullmatch(r"request:\d+:escalated", key) for key in queued)
+
+        # A certificate the district accepted, published on the products of its agreement.
+        (certified,) = [dr for dr in requests if dr.status is RequestStatus.ACCEPTED]
+        assert certified.certificates[0].status is CertificateStatus.ACCEPTED
+        assert certified.closed_on == TODAY - timedelta(days=37)
+        (waiting,) = [dr for dr in requests if dr.status is RequestStatus.SUBMITTED]
+        assert waiting.certificates[0].file.page_count == 1
+        product = certified.agreement.products[0]
+        revision = db.session.scalar(
+            select(DisclosureRevision).where(
+                DisclosureRevision.kind == "destruction.certified", DisclosureRevision.product_id == product.id
+            )
+        )
+        assert revision.occurred_at.date() == TODAY - timedelta(days=37)  # dated when it happened
+        compliance = destruction_compliance(TODAY)
+        bars = {bar.label: bar.value for bar in compliance.bars}
+        assert bars["Certified on time"] == 1
+        assert bars["Overdue (no certificate after the due date)"] == 1
+        assert bars["Open (not yet due, or certificate under review)"] == 8  # 6 just opened, 1 due soon, 1 in review
+
+    page = client.get(f"/products/{product.slug}")
+    assert page.status_code == 200
+    assert f"Data destruction certified on {format_date(TODAY - timedelta(days=37))}" in page.text
+    assert "Data destruction compliance" in client.get("/reports/").text
+
+    # The first sweep is done: running it again for the same day finds nothing to do.
+    again = runner.invoke(args=["sweep", "--today", TODAY.isoformat(), "--no-deliver"])
+    assert again.exit_code == 0, again.output
+    assert "0 request(s) opened, 0 expiry warning(s), 0 reminder(s), 0 escalation(s) queued" in again.output
+
+
+def test_the_public_history_is_dated_when_each_change_happened(app, runner):
+    _load(runner)
+    with in_app(app):
+        signed = db.session.scalars(select(DisclosureRevision).where(DisclosureRevision.kind == "agreement.signed"))
+        for revision in signed:
+            agreement = db.session.get(Agreement, revision.details["agreement_id"])
+            assert revision.occurred_at.date() == agreement.signed_on
+        renewed = db.session.scalars(select(DisclosureRevision).where(DisclosureRevision.kind == "agreement.renewed"))
+        assert {r.occurred_at.date() for r in renewed} == {TODAY - timedelta(days=90), TODAY - timedelta(days=5)}
+
+
+def test_the_demo_data_file_names_only_what_exists(app):
+    data = loader.district()
+    histories = data["agreement_histories"]
+    vendors = {vendor["name"] for vendor in data["vendors"]}
+    for vendor in data["vendors"]:
+        assert vendor["agreements"] in histories, vendor["name"]
+        for product in vendor["products"]:
+            keys = [
+                *data["usual_uses"][product["kind"]],
+                *product.get("also_receives", []),
+                *product.get("does_not_receive", []),
+                *product.get("own_purposes", {}),
+                *product.get("until", {}).get("without", []),
+            ]
+            assert set(keys) <= set(data["data_elements"]), product["name"]
+            assert set(keys) - set(product.get("own_purposes", {})) - set(product.get("does_not_receive", [])) <= set(
+                data["usual_purposes"]
+            ), product["name"]
+    assert {request["vendor"] for request in data["destruction_requests"]} <= vendors
+    assert {account["vendor"] for account in data["accounts"] if "vendor" in account} <= vendors
+    elements = {(category.name, element.name) for category in TAXONOMY for element in category.elements}
+    assert {tuple(pair) for pair in data["data_elements"].values()} <= elements
+    categories = {category.name for category in TAXONOMY}
+    assert {c for request in data["destruction_requests"] for c in request.get("categories", [])} <= categories
