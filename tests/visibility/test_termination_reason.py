@@ -9,7 +9,7 @@ from clearinghouse.accounts.models import User
 from clearinghouse.agreements import services as agreements
 from clearinghouse.agreements.models import Agreement
 from clearinghouse.destruction.models import DestructionRequest
-from clearinghouse.extensions import db
+from clearinghouse.extensions import db, unit_of_work
 from tests import factories
 from tests.conftest import client_as, in_app
 
@@ -24,14 +24,15 @@ def test_the_directive_for_a_terminated_agreement_gives_no_reason(app, smtp_serv
         agreement = factories.make_agreement(
             vendor, [factories.make_product(vendor)], reference=REFERENCE, expires_on=date(2027, 6, 30)
         )
-        agreements.terminate_agreement(
-            agreement,
-            db.session.get(User, officer_id),
-            version=agreement.version,
-            terminated_on=date(2026, 3, 1),
-            reason=REASON,
-            today=date(2026, 3, 1),
-        )
+        with unit_of_work():
+            agreements.terminate_agreement(
+                agreement,
+                db.session.get(User, officer_id),
+                version=agreement.version,
+                terminated_on=date(2026, 3, 1),
+                reason=REASON,
+                today=date(2026, 3, 1),
+            )
         sweep.run(date(2026, 3, 2))
         agreement_id, vendor_user_id = agreement.id, vendor_user.id
         dr = db.session.scalar(select(DestructionRequest).where(DestructionRequest.agreement_id == agreement_id))

@@ -27,7 +27,7 @@ from clearinghouse.destruction.models import (
     RequestScope,
 )
 from clearinghouse.directory.models import DataUse
-from clearinghouse.extensions import db
+from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.imports.models import ImportMapping
 from clearinghouse.notices.models import Notice, NoticeStatus
 from clearinghouse.notices.services import deliver_queued
@@ -102,19 +102,20 @@ def translated(table: str, *fields: str) -> dict[str, dict[str, str]]:
 def _certificate(
     dr: DestructionRequest, vendor_user: User, file: StoredFile, day: date, **markers
 ) -> DisposalCertificate:
-    return destruction.submit_certificate(
-        dr,
-        actor=vendor_user,
-        stored_file=file,
-        signature_report=json_mark("disposal_certificate", "signature_report"),
-        signer_name=markers.get("signer_name", "Pat Lee"),
-        signer_title=markers.get("signer_title", "Chief Technology Officer"),
-        disposed_on=day,
-        method=DisposalMethod.OTHER,
-        method_other=markers.get("method_other", "Shredded the backup tapes."),
-        attests_all_copies=True,
-        now=_noon(day),
-    )
+    with unit_of_work():
+        return destruction.submit_certificate(
+            dr,
+            actor=vendor_user,
+            stored_file=file,
+            signature_report=json_mark("disposal_certificate", "signature_report"),
+            signer_name=markers.get("signer_name", "Pat Lee"),
+            signer_title=markers.get("signer_title", "Chief Technology Officer"),
+            disposed_on=day,
+            method=DisposalMethod.OTHER,
+            method_other=markers.get("method_other", "Shredded the backup tapes."),
+            attests_all_copies=True,
+            now=_noon(day),
+        )
 
 
 def _other_vendor(officer: User) -> None:
@@ -131,17 +132,20 @@ def _other_vendor(officer: User) -> None:
         terminated_on=date(2026, 2, 20),
         **marks("agreement", OTHER),
     )
-    destruction.open_destruction_request(
-        destruction.RequestDraft(
-            vendor_id=other.id,
-            agreement_id=agreement.id,
-            **{
-                k: v for k, v in marks("destruction_request", OTHER).items() if k not in ("origin_key", "status_reason")
-            },
-        ),
-        actor=officer,
-        today=date(2026, 3, 5),
-    )
+    with unit_of_work():
+        destruction.open_destruction_request(
+            destruction.RequestDraft(
+                vendor_id=other.id,
+                agreement_id=agreement.id,
+                **{
+                    k: v
+                    for k, v in marks("destruction_request", OTHER).items()
+                    if k not in ("origin_key", "status_reason")
+                },
+            ),
+            actor=officer,
+            today=date(2026, 3, 5),
+        )
 
 
 def build() -> World:
@@ -219,17 +223,20 @@ def build() -> World:
         due_on=date(2026, 3, 20),
         **{k: v for k, v in marks("destruction_request").items() if k not in ("origin_key", "status_reason")},
     )
-    by_officer = destruction.open_destruction_request(draft, actor=officer, today=date(2026, 3, 5))
+    with unit_of_work():
+        by_officer = destruction.open_destruction_request(draft, actor=officer, today=date(2026, 3, 5))
     by_officer.origin_key = marked_value("destruction_request", "origin_key")
     db.session.commit()
-    in_error = destruction.open_destruction_request(
-        destruction.RequestDraft(vendor_id=vendor.id, reason="Opened for the wrong vendor."),
-        actor=officer,
-        today=date(2026, 3, 5),
-    )
-    destruction.withdraw_request(
-        in_error, marked_value("destruction_request", "status_reason"), actor=officer, today=date(2026, 3, 6)
-    )
+    with unit_of_work():
+        in_error = destruction.open_destruction_request(
+            destruction.RequestDraft(vendor_id=vendor.id, reason="Opened for the wrong vendor."),
+            actor=officer,
+            today=date(2026, 3, 5),
+        )
+    with unit_of_work():
+        destruction.withdraw_request(
+            in_error, marked_value("destruction_request", "status_reason"), actor=officer, today=date(2026, 3, 6)
+        )
     deliver_queued()
     # Reminders before the due dates; the officer's directive goes overdue and is escalated.
     for day in (date(2026, 3, 18), date(2026, 3, 21)):
@@ -239,17 +246,20 @@ def build() -> World:
         marked_value("stored_file", "original_name", suffix=".pdf"), storage_key="certificatefile0001"
     )
     rejected = _certificate(by_sweep, vendor_user, certificate_file, date(2026, 3, 25), **marks("disposal_certificate"))
-    destruction.reject_certificate(rejected, marked_value("disposal_certificate", "review_reason"), actor=officer)
+    with unit_of_work():
+        destruction.reject_certificate(rejected, marked_value("disposal_certificate", "review_reason"), actor=officer)
     deliver_queued()  # before the acceptance, which cancels what is still queued about the request
     accepted = _certificate(
         by_sweep, vendor_user, _stored_pdf("certificate.pdf", storage_key="certificatefile0002"), date(2026, 3, 27)
     )
-    destruction.accept_certificate(accepted, actor=officer, today=date(2026, 3, 28))
+    with unit_of_work():
+        destruction.accept_certificate(accepted, actor=officer, today=date(2026, 3, 28))
     deliver_queued()
     # A second contact at the vendor is invited (a real link, e-mailed at once).
-    invited = accounts.invite_vendor_user(
-        vendor, marked_value("user_account", "email", suffix="invited"), "Sam Park", actor=officer
-    )
+    with unit_of_work():
+        invited = accounts.invite_vendor_user(
+            vendor, marked_value("user_account", "email", suffix="invited"), "Sam Park", actor=officer
+        )
 
     _records_no_flow_writes(vendor_user, product)
     vendor_user.password_hash = marked_value("user_account", "password_hash")  # signs in by session
