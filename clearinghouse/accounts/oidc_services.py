@@ -20,7 +20,7 @@ from clearinghouse.accounts.models import EMAIL_MAX, NAME_MAX, Role, User
 from clearinghouse.accounts.oidc import ProviderIdentity, ProviderPolicy, SignInRefused
 from clearinghouse.accounts.services import AUDIT_EXCLUDE, normalize_email
 from clearinghouse.audit import services as audit
-from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.extensions import db
 from clearinghouse.i18n import locale
 from clearinghouse.text import visible_text
 from clearinghouse.timeutil import utcnow
@@ -80,7 +80,8 @@ def checked_email(identity: ProviderIdentity, policy: ProviderPolicy) -> str:
 
 def sign_in_with_provider(identity: ProviderIdentity, policy: ProviderPolicy, *, now: datetime | None = None) -> User:
     """The account of the person the provider vouched for: created at the first sign-in as a requester
-    (or the role the lists and groups give), then kept in step with the provider. One unit of work.
+    (or the role the lists and groups give), then kept in step with the provider. A core: it
+    flushes, and the caller commits it in `unit_of_work()`.
 
     Raises SignInRefused, before writing anything, for an e-mail address that may not sign in
     (`checked_email`), a deactivated account, or an address already held by another account (a
@@ -99,13 +100,13 @@ def sign_in_with_provider(identity: ProviderIdentity, policy: ProviderPolicy, *,
     role = policy.role_for(email, identity.groups)
     name = visible_text(identity.name, NAME_MAX)  # the provider's name, without what would break an e-mail
     try:
-        with unit_of_work():
-            if user is None:
-                user = _create(identity, email, name, role)
-            else:
-                _sync(user, email, name, role)
-            user.last_login_at = now
-            audit.record(user, "user.signed_in", user, label=user.email)
+        if user is None:
+            user = _create(identity, email, name, role)
+        else:
+            _sync(user, email, name, role)
+        user.last_login_at = now
+        audit.record(user, "user.signed_in", user, label=user.email)
+        db.session.flush()
     except IntegrityError:  # the same person's other tab created the account a moment ago
         raise SignInRefused(SIGN_IN_RACE, status=409) from None
     return user

@@ -16,6 +16,7 @@ from clearinghouse import i18n
 from clearinghouse.accounts import oidc, oidc_services
 from clearinghouse.accounts.blueprint import bp
 from clearinghouse.accounts.views import home_for, safe_next, start_session
+from clearinghouse.extensions import unit_of_work
 from clearinghouse.urls import external_url
 
 NEXT_KEY = "district_sign_in_next"
@@ -52,7 +53,8 @@ def finish_district_sign_in():
     target = safe_next(session.pop(NEXT_KEY, None))
     try:
         identity = provider.finish_authorization()
-        user = oidc_services.sign_in_with_provider(identity, provider.policy)
+        with unit_of_work():
+            user = oidc_services.sign_in_with_provider(identity, provider.policy)
     except oidc.SignInRefused as err:
         return _refused(err)
     start_session(user)

@@ -17,7 +17,7 @@ from clearinghouse.accounts.models import Role, User
 from clearinghouse.app import create_app
 from clearinghouse.audit.models import AuditEvent
 from clearinghouse.errors import DomainError
-from clearinghouse.extensions import db
+from clearinghouse.extensions import db, unit_of_work
 from tests import factories
 from tests.accounts.conftest import flash_messages, sign_in
 from tests.conftest import in_app
@@ -286,7 +286,8 @@ def test_a_deactivated_account_stays_out(app, district, person, admin_id):
     district.post("/logout")
     with in_app(app):
         user = db.session.scalar(select(User).where(User.oidc_subject == sub))
-        services.deactivate_user(user, actor=db.session.get(User, admin_id))
+        with unit_of_work():
+            services.deactivate_user(user, actor=db.session.get(User, admin_id))
     actions = _actions(app)
     _assert_refused(sign_in_through_provider(district, sub), 403, "has been deactivated")
     assert _actions(app) == actions
@@ -359,8 +360,8 @@ def test_an_account_made_by_the_provider_has_no_password_sign_in(app, district_a
     assert "My password" not in district.get("/staff/").get_data(as_text=True)
     with in_app(app):
         user = db.session.scalar(select(User).where(User.oidc_subject == sub))
-        with pytest.raises(DomainError, match="district account"):
+        with pytest.raises(DomainError, match="district account"), unit_of_work():
             services.change_password(user, "", "a brand new long passphrase")
-        with pytest.raises(DomainError, match="needs no invitation"):
+        with pytest.raises(DomainError, match="needs no invitation"), unit_of_work():
             services.resend_invitation(user, actor=db.session.get(User, admin_id))
         assert user.password_hash is None
