@@ -11,7 +11,7 @@ from clearinghouse.agreements.models import AgreementKind
 from clearinghouse.audit.models import DisclosureRevision
 from clearinghouse.directory import services
 from clearinghouse.directory.models import DataCategory, DataElement, Product, Vendor
-from clearinghouse.extensions import db
+from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.settings.queries import get_settings
 from clearinghouse.settings.services import update_settings
 from tests import factories
@@ -86,9 +86,10 @@ def test_the_privacy_notice_is_translated_and_the_districts_own_falls_back_until
     with in_app(app):
         admin = db.session.get(User, admin_id)
         values = {name: getattr(get_settings(), name) for name in ("district_name", "privacy_notice_md")}
-        update_settings(
-            {**values, "privacy_notice_md": "We keep no logs."}, version=get_settings().version, actor=admin
-        )
+        with unit_of_work():
+            update_settings(
+                {**values, "privacy_notice_md": "We keep no logs."}, version=get_settings().version, actor=admin
+            )
     about = _page(client, "/es/about")
     (notice,) = about.xpath("//div[contains(@class, 'prose')]")
     assert (notice.get("lang"), _text(notice)) == ("en", "We keep no logs.")
@@ -96,7 +97,8 @@ def test_the_privacy_notice_is_translated_and_the_districts_own_falls_back_until
     with in_app(app):
         admin = db.session.get(User, admin_id)
         translations = {"es": {"privacy_notice_md": "No guardamos registros."}}
-        update_settings({"translations": translations}, version=get_settings().version, actor=admin)
+        with unit_of_work():
+            update_settings({"translations": translations}, version=get_settings().version, actor=admin)
     about = _page(client, "/es/about")
     assert _text(about.xpath("//div[contains(@class, 'prose')]")[0]) == "No guardamos registros."
     assert NOTE not in _text(about)
@@ -111,28 +113,30 @@ def test_revisions_are_worded_in_the_readers_language_from_their_facts(app, clie
         allergies.set_translations({"es": {"name": "Alergias"}})
         db.session.commit()
         vendor = factories.make_vendor(name="Nurse Notes Inc", slug="nurse-notes-inc")
-        product = services.create_product(
-            officer,
-            vendor=vendor,
-            school_ids=[],
-            data_uses={allergies.id: "To warn the nurse"},
-            use_translations={allergies.id: {"es": {"purpose": "Para avisar a la enfermera"}}},
-            name="Nurse Notes",
-            kind="safety",
-            status="under_review",
-            purpose_md="Keeps health notes.",
-        )
-        services.update_product(
-            product,
-            officer,
-            version=product.version,
-            school_ids=[],
-            data_uses={allergies.id: "To warn the nurse"},
-            name="Nurse Notes",
-            kind="safety",
-            status="approved",
-            purpose_md="Keeps health notes.",
-        )
+        with unit_of_work():
+            product = services.create_product(
+                officer,
+                vendor=vendor,
+                school_ids=[],
+                data_uses={allergies.id: "To warn the nurse"},
+                use_translations={allergies.id: {"es": {"purpose": "Para avisar a la enfermera"}}},
+                name="Nurse Notes",
+                kind="safety",
+                status="under_review",
+                purpose_md="Keeps health notes.",
+            )
+        with unit_of_work():
+            services.update_product(
+                product,
+                officer,
+                version=product.version,
+                school_ids=[],
+                data_uses={allergies.id: "To warn the nurse"},
+                name="Nurse Notes",
+                kind="safety",
+                status="approved",
+                purpose_md="Keeps health notes.",
+            )
         slug = product.slug
         summaries = [r.summary for r in db.session.scalars(select(DisclosureRevision).order_by(DisclosureRevision.id))]
     assert summaries == [
@@ -168,7 +172,8 @@ def test_agreement_revisions_are_worded_with_spanish_dates(app, client, officer_
             effective_on=date(2026, 2, 1),
             expires_on=date(2027, 1, 31),
         )
-        agreements.create_agreement(officer, vendor, data, today=date(2026, 1, 20))
+        with unit_of_work():
+            agreements.create_agreement(officer, vendor, data, today=date(2026, 1, 20))
     history = _text(_page(client, "/es/products/fractions").xpath("//section[@class='change-history']")[0])
     assert (
         "Fractions: Math Lab firmó un acuerdo (Acuerdo Nacional de Privacidad de Datos (NDPA)), "
