@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from clearinghouse.accounts.models import Invitation, User
-from clearinghouse.accounts.services import create_admin
+from clearinghouse.accounts.services import create_user_with_password
 from clearinghouse.errors import DomainError
-from clearinghouse.extensions import db
+from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.notices.models import Notice, NoticeStatus
 from clearinghouse.notices.services import deliver_queued, queue_notice
 from clearinghouse.settings.models import DistrictSettings
@@ -44,11 +44,13 @@ def test_the_settings_form_refuses_a_line_break_or_control_character_in_a_one_li
 def test_the_settings_service_refuses_them_too(app, admin_id):
     with in_app(app):
         admin = db.session.get(User, admin_id)
-        with pytest.raises(DomainError) as refused:
+        with pytest.raises(DomainError) as refused, unit_of_work():
             update_settings({"district_name": "Two\nLines"}, version=1, actor=admin)
         assert refused.value.field == "district_name"
-        with pytest.raises(DomainError):
-            create_admin("boss@district.example\r\nBcc: x@example.org", "Boss", "a long enough passphrase here")
+        with pytest.raises(DomainError), unit_of_work():
+            create_user_with_password(
+                "boss@district.example\r\nBcc: x@example.org", "Boss", "a long enough passphrase here"
+            )
         assert db.session.scalar(select(func.count()).select_from(DistrictSettings)) == 0
 
 

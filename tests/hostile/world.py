@@ -13,7 +13,7 @@ from clearinghouse.accounts import services as accounts
 from clearinghouse.accounts.models import User
 from clearinghouse.destruction import services as destruction
 from clearinghouse.destruction.models import DisposalMethod
-from clearinghouse.extensions import db
+from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.notices.models import Notice
 from clearinghouse.timeutil import district_today
 from tests import factories
@@ -64,19 +64,21 @@ def seed(app: Flask) -> World:
         reviewed_request = factories.make_destruction_request(
             vendor, factories.make_agreement(vendor, [product]), issued_on=today_ - timedelta(days=9)
         )
-        certificate = destruction.submit_certificate(
-            reviewed_request,
-            actor=vendor_user,
-            stored_file=factories.make_stored_pdf("certificate.pdf"),
-            signature_report={"signed": False, "signatures": []},
-            signer_name="Pat Signer",
-            signer_title="Chief Privacy Officer",
-            disposed_on=today_ - timedelta(days=1),
-            method=DisposalMethod.OVERWRITE,
-            method_other="",
-            attests_all_copies=True,
-        )
-        invited = accounts.invite_vendor_user(vendor, "new@acme.example", "Nia New", actor=officer)
+        with unit_of_work():
+            certificate = destruction.submit_certificate(
+                reviewed_request,
+                actor=vendor_user,
+                stored_file=factories.make_stored_pdf("certificate.pdf"),
+                signature_report={"signed": False, "signatures": []},
+                signer_name="Pat Signer",
+                signer_title="Chief Privacy Officer",
+                disposed_on=today_ - timedelta(days=1),
+                method=DisposalMethod.OVERWRITE,
+                method_other="",
+                attests_all_copies=True,
+            )
+        with unit_of_work():
+            invited = accounts.invite_vendor_user(vendor, "new@acme.example", "Nia New", actor=officer)
         notice = db.session.scalar(select(Notice).where(Notice.subject_type == "invitation"))
         invitation_token = INVITATION_LINK.search(notice.body_text).group(1)
         world = World(
