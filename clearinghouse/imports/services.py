@@ -301,6 +301,8 @@ def _check(problems: list[str], rule: Callable[..., Any], *args: Any) -> None:
     """Ask a service's own rule about a value, so the preview refuses what the service would."""
     try:
         rule(*args)
+    except UnsafeText:
+        pass  # already reported, with its column, by _unsafe_cells
     except DomainError as err:
         problems.append(err.message)
 
