@@ -22,7 +22,7 @@ from clearinghouse.destruction.models import (
     RequestStatus,
 )
 from clearinghouse.errors import DomainError
-from clearinghouse.extensions import db
+from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.notices.models import Notice
 from tests import factories
 from tests.conftest import client_as, in_app
@@ -48,26 +48,29 @@ def ended(app, officer_id, vendor_user_id) -> dict[str, int]:
 
 def _officer_opens(ids: dict[str, int], today: date) -> DestructionRequest:
     draft = services.RequestDraft(vendor_id=ids["vendor"], agreement_id=ids["agreement"], reason="Terminated.")
-    return services.open_destruction_request(draft, actor=db.session.get(User, ids["officer"]), today=today)
+    with unit_of_work():
+        return services.open_destruction_request(draft, actor=db.session.get(User, ids["officer"]), today=today)
 
 
 def _certify(ids: dict[str, int], dr: DestructionRequest, day: date) -> None:
-    cert = services.submit_certificate(
-        dr,
-        actor=db.session.get(User, ids["vendor_user"]),
-        stored_file=factories.make_stored_pdf(),
-        signature_report={"signed": False, "signatures": []},
-        signer_name="Pat Lee",
-        signer_title="CTO",
-        disposed_on=day,
-        method=DisposalMethod.OVERWRITE,
-        method_other="",
-        attests_all_copies=True,
-        now=_noon(day),
-    )
-    services.accept_certificate(
-        db.session.get(DisposalCertificate, cert.id), actor=db.session.get(User, ids["officer"]), today=day
-    )
+    with unit_of_work():
+        cert = services.submit_certificate(
+            dr,
+            actor=db.session.get(User, ids["vendor_user"]),
+            stored_file=factories.make_stored_pdf(),
+            signature_report={"signed": False, "signatures": []},
+            signer_name="Pat Lee",
+            signer_title="CTO",
+            disposed_on=day,
+            method=DisposalMethod.OVERWRITE,
+            method_other="",
+            attests_all_copies=True,
+            now=_noon(day),
+        )
+    with unit_of_work():
+        services.accept_certificate(
+            db.session.get(DisposalCertificate, cert.id), actor=db.session.get(User, ids["officer"]), today=day
+        )
 
 
 def _requests() -> list[tuple[RequestOrigin, RequestStatus]]:
@@ -140,7 +143,8 @@ def test_a_withdrawn_request_was_opened_in_error_so_another_may_be_opened(app, e
     with in_app(app):
         officer = db.session.get(User, ended["officer"])
         first = _officer_opens(ended, date(2027, 2, 15))  # before the termination takes effect
-        services.withdraw_request(first, "Sent to the wrong contact.", actor=officer, today=date(2027, 2, 15))
+        with unit_of_work():
+            services.withdraw_request(first, "Sent to the wrong contact.", actor=officer, today=date(2027, 2, 15))
         report = sweep.run(date(2027, 3, 2), deliver=False)
         assert len(report.opened) == 1
         assert _requests() == [
@@ -154,7 +158,8 @@ def test_the_sweep_leaves_an_agreement_alone_once_its_own_request_was_withdrawn_
         officer = db.session.get(User, ended["officer"])
         sweep.run(date(2027, 3, 2), deliver=False)
         swept = db.session.scalar(select(DestructionRequest))
-        services.withdraw_request(swept, "The data was never sent.", actor=officer, today=date(2027, 3, 3))
+        with unit_of_work():
+            services.withdraw_request(swept, "The data was never sent.", actor=officer, today=date(2027, 3, 3))
         assert sweep.run(date(2027, 3, 4), deliver=False).opened == []
         again = _officer_opens(ended, date(2027, 4, 1))
         assert again.status is RequestStatus.OPEN
