@@ -1,43 +1,57 @@
-"""Throughput and latency of the public directory and a product page under concurrent load.
+"""Throughput of the public pages under concurrent load, next to a bare Flask "hello", measured with wrk.
 
-    .venv/bin/python bench/load.py [--database-url postgresql://127.0.0.1/test] [--keep] [--reuse]
+    .venv/bin/python bench/load.py [--reuse] [--redis off|on|both] [--env NAME=VALUE …]
 
 Makes a PostgreSQL database named --database-name (ch_bench_load) on the server of
 --database-url and fills it with bench/directory.py's `populate` (10,000 vendors, 25,000
-products, 150,000 data uses); with --reuse it uses the one a --keep run left instead. Serves the
-app with gunicorn (--workers sync workers, 4) on a free 127.0.0.1 port and, in the same run and
-with the same flags, bench/hello.py, a bare Flask "hello". Then drives hello, the directory and
-a product page in turn: --clients concurrent clients (one thread each, http.client, in a separate
-process) for --warmup seconds unrecorded, then for --seconds, at most --max-requests each. Prints
-requests per second, p50 and p99 per page and the app/hello ratios; stops both servers and drops
-the database (unless --keep) by itself. Loopback only.
+products, 150,000 data uses, bulk inserts, ~25 s); with --reuse it uses the one an earlier
+--reuse run left (building it when missing) and leaves it for the next. Serves the app with
+gunicorn (--workers sync workers, 4) on a free 127.0.0.1 port and, in the same run and with the
+same flags, bench/hello.py, a bare Flask "hello". Then drives, with Debian's `wrk`
+(--connections 16 over --threads 2), hello, the directory, a product page and a varied search
+load (hundreds of distinct searches and pages, most of them finding nothing: a wrk Lua script
+cycles through them), each for --warmup seconds unrecorded, then for --seconds. With --redis on
+the app gets REDIS_URL=--redis-url (a Redis database this bench owns: it is emptied first); with
+both, the app is served and measured once without and once with it. Prints requests per
+second, p50 and p99 per page and the app/hello ratios of throughput; stops the servers and drops
+the database (unless --reuse) by itself. Loopback only.
 """
 
 import argparse
-import http.client
-import itertools
 import json
 import os
 import random
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 import flask_migrate  # noqa: E402
+import redis  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.directory import VENDORS, free_port, percentile, populate  # noqa: E402
+from bench.directory import (  # noqa: E402
+    CATEGORIES,
+    ELEMENTS_PER_CATEGORY,
+    FILLER,
+    NAME_PARTS,
+    SCHOOLS,
+    VENDORS,
+    WORDS,
+    free_port,
+    populate,
+)
 from clearinghouse.app import create_app  # noqa: E402
 from clearinghouse.directory.models import Product, ProductStatus, Vendor  # noqa: E402
 from clearinghouse.extensions import db  # noqa: E402
@@ -45,11 +59,81 @@ from clearinghouse.timeutil import district_today  # noqa: E402
 
 HOST = "127.0.0.1"
 PRODUCT_OFFSET = 8_000  # which approved product's page to load: one from the middle of the catalogue
+# The goals of issue 14 (item 2): share of hello's throughput.
+GOALS = {"directory": 0.50, "product page": 0.50, "varied searches": 0.10}
+# Letters no word of the bench catalogue is made of, so these searches find nothing.
+MISS_LETTERS = "bdhjqwxyz"
+
+# Runs once per wrk thread (each has its own Lua state): `paths` is filled in by `lua_script`.
+# Every thread starts at its own place in the list and walks it in turn; `done` prints one JSON line.
+LUA = """
+local paths = {%s}
+local counter = 0
+function setup(thread)
+  thread:set("start", counter)
+  counter = counter + 1
+end
+local requests, n = {}, 0
+function init(args)
+  for i, path in ipairs(paths) do requests[i] = wrk.format("GET", path) end
+  n = (tonumber(wrk.thread:get("start")) * 7919) %% #paths
+end
+function request()
+  n = n %% #requests + 1
+  return requests[n]
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK-JSON {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, ' ..
+    '"connect": %%d, "read": %%d, "write": %%d, "status": %%d, "timeout": %%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+
+
+def lua_script(paths: list[str]) -> str:
+    """The wrk script that cycles through `paths` (ASCII, already URL-encoded)."""
+    return LUA % ", ".join(json.dumps(path) for path in paths)  # a JSON string is a valid Lua string here
+
+
+def search_paths(rng: random.Random, count: int) -> list[str]:
+    """`count` distinct directory searches and pages, about seven in ten finding nothing.
+
+    What a busy evening of parents looks like: a product name misspelt or not in the register
+    (nonsense words here), a topic word or a vendor's name that finds some, page 2 or 3 of a
+    result, a filter or a sort added, in English and in Spanish.
+    """
+    paths: set[str] = set()
+    elements = [f"element-{n}" for n in range(1, CATEGORIES * ELEMENTS_PER_CATEGORY + 1)]
+    while len(paths) < count:
+        roll = rng.random()
+        if roll < 0.7:  # finds nothing
+            length = rng.randint(5, 10)
+            query = "".join(rng.choice(MISS_LETTERS + "aeiou") for _ in range(length))
+            params: dict[str, str] = {"q": query}
+        else:
+            words = [rng.choice(WORDS + FILLER + NAME_PARTS) for _ in range(rng.choice((1, 1, 1, 2)))]
+            params = {"q": " ".join(words)}
+            if rng.random() < 0.4:
+                params["page"] = str(rng.randint(2, 4))
+        if rng.random() < 0.15:
+            params["element"] = rng.choice(elements)
+        if rng.random() < 0.1:
+            params["school"] = f"school-{rng.randint(1, SCHOOLS)}"
+        if rng.random() < 0.1:
+            params["sort"] = rng.choice(("name", "vendor", "updated"))
+        prefix = "/es" if rng.random() < 0.2 else ""
+        paths.add(f"{prefix}/directory?{urlencode(params)}")
+    ordered = sorted(paths)
+    rng.shuffle(ordered)
+    return ordered
 
 
 @contextmanager
-def bench_database(base_url: str, name: str, *, reuse: bool, keep: bool) -> Iterator[tuple[str, bool]]:
-    """Yield (URL of the database `name`, whether it needs building); drop it afterwards unless `keep`."""
+def bench_database(base_url: str, name: str, *, reuse: bool) -> Iterator[tuple[str, bool]]:
+    """Yield (URL of the database `name`, whether it needs building); drop it afterwards unless `reuse`."""
     url = make_url(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
     if url.get_backend_name() != "postgresql":
         raise SystemExit("The load bench runs on PostgreSQL: give --database-url postgresql://…")
@@ -64,7 +148,7 @@ def bench_database(base_url: str, name: str, *, reuse: bool, keep: bool) -> Iter
                 conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
         yield target, not (exists and reuse)
     finally:
-        if not keep:
+        if not reuse:
             with admin.connect() as conn:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -94,34 +178,33 @@ def prepare(url: str, build: bool, seed: int) -> str:
     return f"/products/{slug}"
 
 
+def gunicorn_command(app_spec: str, chdir: Path, port: int, workers: int) -> list[str]:
+    """The one command line every server of this bench gets (hello and the app alike)."""
+    return [
+        sys.executable, "-m", "gunicorn",
+        "--bind", f"{HOST}:{port}",
+        "--workers", str(workers),
+        "--worker-class", "sync",
+        "--log-level", "warning",
+        "--chdir", str(chdir),
+        app_spec,
+    ]  # fmt: skip
+
+
 @contextmanager
 def gunicorn(app_spec: str, chdir: Path, workers: int, env: dict[str, str], ready_path: str) -> Iterator[str]:
-    """Serve `app_spec` on a free loopback port with the flags every server of this bench gets."""
+    """Serve `app_spec` on a free loopback port; yield its base URL once `ready_path` answers."""
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"{HOST}:{port}",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "sync",
-        "--log-level",
-        "warning",
-        "--chdir",
-        str(chdir),
-        app_spec,
-    ]
     base = f"http://{HOST}:{port}"
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            gunicorn_command(app_spec, chdir, port, workers), env=env, cwd=PROJECT_ROOT, stdout=log, stderr=log
+        )
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60
             while True:
                 try:
-                    urllib.request.urlopen(base + ready_path, timeout=2).read()  # noqa: S310 - our loopback server
+                    urllib.request.urlopen(base + ready_path, timeout=5).read()  # noqa: S310 - our loopback server
                     break
                 except OSError:
                     if process.poll() is not None or time.monotonic() > deadline:
@@ -140,82 +223,68 @@ def gunicorn(app_spec: str, chdir: Path, workers: int, env: dict[str, str], read
                 process.wait()
 
 
-def drive(port: int, path: str, clients: int, seconds: float, max_requests: int) -> dict:
-    """`clients` threads, each with its own connection, request `path` until time or count runs out."""
-    timings: list[float] = []
-    errors: list[str] = []
-    issued = itertools.count()  # next() on it is atomic under the GIL: a shared request budget
-    stop_at = time.perf_counter() + seconds
-
-    def client() -> None:
-        conn = http.client.HTTPConnection(HOST, port, timeout=10)
-        while time.perf_counter() < stop_at and next(issued) < max_requests:
-            started = time.perf_counter()
-            try:
-                conn.request("GET", path)  # reconnects by itself when the server closed the connection
-                response = conn.getresponse()
-                response.read()
-            except (OSError, http.client.HTTPException) as err:
-                errors.append(f"{type(err).__name__}: {err}")
-                conn.close()
-                continue
-            if response.status == 200:
-                timings.append(time.perf_counter() - started)
-            else:
-                errors.append(f"HTTP {response.status}")
-        conn.close()
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
+def wrk(base: str, paths: list[str], seconds: float, args: argparse.Namespace) -> dict:
+    """One wrk run over `paths` (cycled); its figures as a dict."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="ch-load-", delete=False) as script:
+        script.write(lua_script(paths))
+    try:
+        command = [
+            args.wrk,
+            "--threads", str(args.threads),
+            "--connections", str(args.connections),
+            "--duration", f"{max(1, round(seconds))}s",
+            "--timeout", "10s",
+            "--script", script.name,
+            base + paths[0],
+        ]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=seconds + 60)
+    finally:
+        os.unlink(script.name)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("WRK-JSON ")]
+    if result.returncode != 0 or not lines:
+        raise SystemExit(f"wrk failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    figures = json.loads(lines[-1].removeprefix("WRK-JSON "))
+    errors = sum(figures[key] for key in ("connect", "read", "write", "status", "timeout"))
     return {
-        "requests": len(timings),
-        "rps": len(timings) / elapsed,
-        "p50_ms": percentile(timings, 0.5) * 1000 if timings else float("nan"),
-        "p99_ms": percentile(timings, 0.99) * 1000 if timings else float("nan"),
-        "errors": len(errors),
-        "first_error": errors[0] if errors else "",
+        "requests": figures["requests"],
+        "rps": figures["requests"] / (figures["duration_us"] / 1e6),
+        "p50_ms": figures["p50_us"] / 1000,
+        "p99_ms": figures["p99_us"] / 1000,
+        "errors": errors,
+        "error_kinds": {key: figures[key] for key in ("connect", "read", "write", "status", "timeout") if figures[key]},
     }
 
 
-def run_driver(args: argparse.Namespace) -> None:
-    """The load generator's process: warm up, measure, print one JSON line."""
-    drive(args.port, args.path, args.clients, args.warmup, args.max_requests)
-    print(json.dumps(drive(args.port, args.path, args.clients, args.seconds, args.max_requests)))
+def check_answers(base: str, paths: list[str]) -> None:
+    """Every path answers 200 before it is loaded (wrk counts only 4xx and 5xx as errors)."""
+    for path in paths:
+        with urllib.request.urlopen(base + path, timeout=30) as response:  # noqa: S310 - our loopback server
+            if response.status != 200:
+                raise SystemExit(f"{path} answered {response.status}")
 
 
-def load(base: str, path: str, args: argparse.Namespace) -> dict:
-    port = int(base.rsplit(":", 1)[1])
-    with urllib.request.urlopen(base + path, timeout=10) as response:  # noqa: S310 - our loopback server
-        if response.status != 200:
-            raise SystemExit(f"{path} answered {response.status}")
-    command = [
-        sys.executable,
-        __file__,
-        "--drive",
-        "--port",
-        str(port),
-        "--path",
-        path,
-        "--clients",
-        str(args.clients),
-        "--seconds",
-        str(args.seconds),
-        "--warmup",
-        str(args.warmup),
-        "--max-requests",
-        str(args.max_requests),
-    ]
-    result = subprocess.run(
-        command, capture_output=True, text=True, check=False, timeout=args.warmup + args.seconds + 60
-    )
-    if result.returncode != 0:
-        raise SystemExit("The load generator failed:\n" + result.stderr)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def load(base: str, paths: list[str], args: argparse.Namespace) -> dict:
+    check_answers(base, paths[:20])
+    wrk(base, paths, args.warmup, args)  # not recorded: workers' caches and connections
+    return wrk(base, paths, args.seconds, args)
+
+
+def flush_redis(url: str) -> None:
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+def parse_env(pairs: list[str]) -> dict[str, str]:
+    env = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise SystemExit(f"--env takes NAME=VALUE, not {pair!r}")
+        env[name] = value
+    return env
 
 
 def main() -> None:
@@ -226,56 +295,76 @@ def main() -> None:
         help="the PostgreSQL server to make the database on (default %(default)s)",
     )
     parser.add_argument("--database-name", default="ch_bench_load", help="default %(default)s")
-    parser.add_argument("--reuse", action="store_true", help="use the database a --keep run left; build if missing")
-    parser.add_argument("--keep", action="store_true", help="leave the database for a later --reuse")
+    parser.add_argument(
+        "--reuse", action="store_true", help="use the database a --reuse run left (build it if missing); keep it"
+    )
+    parser.add_argument("--redis", choices=("off", "on", "both"), default="off", help="serve the app with REDIS_URL")
+    parser.add_argument(
+        "--redis-url", default="redis://127.0.0.1:6379/13", help="emptied before use (default %(default)s)"
+    )
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="more settings for the app")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers per server (default 4)")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk's open connections (default 16)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk's threads (default 2)")
     parser.add_argument("--seconds", type=float, default=15, help="measured seconds per page (default 15)")
     parser.add_argument("--warmup", type=float, default=3, help="unrecorded seconds first (default 3)")
-    parser.add_argument("--max-requests", type=int, default=200_000, help="per phase (default 200,000)")
+    parser.add_argument("--search-paths", type=int, default=600, help="distinct searches in the varied load (600)")
+    parser.add_argument("--wrk", default=shutil.which("wrk") or "wrk", help="the wrk program (apt-get install wrk)")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--drive", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--path", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.drive:
-        run_driver(args)
-        return
+    if not shutil.which(args.wrk):
+        raise SystemExit("wrk is missing: apt-get install -y wrk")
+    searches = search_paths(random.Random(args.seed), args.search_paths)
+    modes = {"off": [False], "on": [True], "both": [False, True]}[args.redis]
 
-    with bench_database(args.database_url, args.database_name, reuse=args.reuse, keep=args.keep) as (url, build):
+    with bench_database(args.database_url, args.database_name, reuse=args.reuse) as (url, build):
         started = time.perf_counter()
         product_path = prepare(url, build, args.seed)
         print(
             ("Built" if build else "Reusing")
             + f" {args.database_name}: {VENDORS:,} vendors"
-            + (f" in {time.perf_counter() - started:.1f} s" if build else "")
+            + (f" in {time.perf_counter() - started:.1f} s" if build else ""),
+            flush=True,
         )
-        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(32)}
-        with (
-            gunicorn("hello:app", PROJECT_ROOT / "bench", args.workers, env, "/") as hello,
-            gunicorn("wsgi:app", PROJECT_ROOT, args.workers, env, "/about") as site,
-        ):
-            rows = [
-                ("hello (bare Flask)", load(hello, "/", args)),
-                ("directory", load(site, "/directory", args)),
-                (f"product page ({product_path})", load(site, product_path, args)),
-            ]
-    print(f"\n{'page':40} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+        base_env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+        env = {**base_env, "DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(32), **parse_env(args.env)}
+        rows: list[tuple[str, dict]] = []
+        with gunicorn("hello:app", PROJECT_ROOT / "bench", args.workers, env, "/") as hello:
+            rows.append(("hello (bare Flask)", load(hello, ["/"], args)))
+            for with_redis in modes:
+                app_env = dict(env)
+                suffix = ""
+                if with_redis:
+                    flush_redis(args.redis_url)
+                    app_env["REDIS_URL"] = args.redis_url
+                    suffix = ", Redis"
+                with gunicorn("wsgi:app", PROJECT_ROOT, args.workers, app_env, "/about") as site:
+                    for label, paths in (
+                        ("directory", ["/directory"]),
+                        ("product page", [product_path]),
+                        ("varied searches", searches),
+                    ):
+                        rows.append((f"{label}{suffix}", load(site, paths, args)))
+                        print(f"  {label}{suffix}: {rows[-1][1]['rps']:.0f} req/s", flush=True)
+    print(f"\n{'page':28} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for label, r in rows:
-        print(f"{label:40} {r['requests']:9,} {r['rps']:8.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {r['errors']:7}")
+        print(f"{label:28} {r['requests']:9,} {r['rps']:8.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {r['errors']:7}")
     base = rows[0][1]
-    print("\napp / hello:")
+    print("\napp / hello (throughput; goal):")
     for label, r in rows[1:]:
-        print(f"  {label:38} throughput {r['rps'] / base['rps']:6.1%}   p50 {r['p50_ms'] / base['p50_ms']:5.1f}×")
+        goal = GOALS[label.split(",")[0]]
+        ratio = r["rps"] / base["rps"]
+        verdict = "meets" if ratio >= goal else "below"
+        print(f"  {label:28} {ratio:6.1%}   {verdict} the {goal:.0%} goal")
     print(
-        f"\n{args.workers} gunicorn sync workers per server, {args.clients} concurrent clients in one process "
-        f"(threads, http.client), {args.seconds:g} s per page after {args.warmup:g} s of warm-up, "
-        f"{os.cpu_count()} cores shared by servers, PostgreSQL and the load generator; load average "
-        f"{os.getloadavg()[0]:.1f}."
+        f"\nwrk {args.threads} threads, {args.connections} connections; {args.workers} gunicorn sync workers per "
+        f"server; {args.seconds:g} s per page after {args.warmup:g} s of warm-up; varied searches: "
+        f"{len(searches)} distinct paths; {os.cpu_count()} cores shared by wrk, both servers and PostgreSQL; "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}."
     )
     for label, r in rows:
         if r["errors"]:
-            print(f"{label}: {r['errors']} error(s), the first: {r['first_error']}")
+            print(f"{label}: {r['errors']} error(s): {r['error_kinds']}")
 
 
 if __name__ == "__main__":
