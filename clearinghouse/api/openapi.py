@@ -15,7 +15,8 @@ from clearinghouse.i18n import N_
 from clearinghouse.urls import MAX_PAGE
 
 # 1.1.0: agreements no longer carry `reference`, the district's staff-only filing label.
-API_VERSION = "1.1.0"
+# 1.2.0: /schools and /schools/{slug}.
+API_VERSION = "1.2.0"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -175,6 +176,35 @@ SCHEMAS: dict[str, Any] = {
         {**VENDOR, "agreements": {"type": "array", "items": _ref("VendorAgreement")}},
         "A vendor with its agreements.",
     ),
+    "SchoolSummary": _object(
+        {
+            "slug": SLUG,
+            "name": STRING,
+            "grade_band": STRING,
+            "is_retired": BOOLEAN,
+            "product_count": {**COUNT, "description": "How many products in use (not retired) the school uses."},
+            "sensitive_product_count": {**COUNT, "description": "How many of them receive sensitive data."},
+            "products_url": URL,
+            "url": URL,
+            "html_url": _nullable(URL),
+        },
+        "A school and how many products in use it uses.",
+    ),
+    "SchoolDetail": _object(
+        {
+            "slug": SLUG,
+            "name": STRING,
+            "grade_band": STRING,
+            "is_retired": BOOLEAN,
+            "product_count": {**COUNT, "description": "How many products in use (not retired) the school uses."},
+            "sensitive_product_count": {**COUNT, "description": "How many of them receive sensitive data."},
+            "products_url": URL,
+            "url": URL,
+            "html_url": _nullable(URL),
+            "products": {"type": "array", "items": _ref("Product"), "description": "By name; retired ones left out."},
+        },
+        "A school with every product in use there: the data each receives, and its agreements.",
+    ),
     "DataElement": _object(
         {
             "slug": SLUG,
@@ -318,6 +348,24 @@ def _document() -> dict[str, Any]:
             N_("One product"),
             N_("A product with its data uses, schools and agreements."),
             _one("Product"),
+            parameters=[SLUG_PARAMETER],
+            not_found=True,
+            bad_request=False,
+        ),
+        "/schools": _get(
+            N_("Schools"),
+            N_(
+                "Every school, by name, with how many products in use it uses. "
+                "No Last-Modified: these rows carry no timestamps, so use the ETag."
+            ),
+            _list_of("SchoolSummary"),
+            parameters=PAGE_PARAMETERS,
+            dated=False,
+        ),
+        "/schools/{slug}": _get(
+            N_("One school"),
+            N_("A school with every product in use there, the data each receives, and its agreements."),
+            _one("SchoolDetail"),
             parameters=[SLUG_PARAMETER],
             not_found=True,
             bad_request=False,

@@ -11,7 +11,8 @@ from clearinghouse.agreements.models import Agreement
 from clearinghouse.api.filters import ProductQuery
 from clearinghouse.destruction import public as destruction_public
 from clearinghouse.directory import queries as directory_queries
-from clearinghouse.directory.models import DataCategory, DataElement, DataUse, Product, Vendor
+from clearinghouse.directory import school_queries
+from clearinghouse.directory.models import DataCategory, DataElement, DataUse, Product, School, Vendor, product_school
 from clearinghouse.directory.search import search_hits
 from clearinghouse.extensions import db
 
@@ -56,6 +57,27 @@ def list_products(query: ProductQuery, page: int, per_page: int, today: date) ->
 def get_product(slug: str) -> Product | None:
     stmt = select(Product).where(Product.slug == slug).options(joinedload(Product.vendor), *PRODUCT_DETAILS)
     return db.session.scalar(stmt)
+
+
+def list_schools(page: int, per_page: int) -> tuple[Pagination, dict[int, tuple[int, int]]]:
+    """Schools by name, retired ones included, and how many listed products each uses (three queries)."""
+    pagination = _paginate(select(School).order_by(School.name, School.id), page, per_page)
+    return pagination, school_queries.product_counts([school.id for school in pagination.items])
+
+
+def get_school(slug: str) -> tuple[School, list[Product]] | None:
+    """A school and the listed products used there, by name, with everything the API shows of each."""
+    school = school_queries.get_school(slug)
+    if school is None:
+        return None
+    products = db.session.scalars(
+        select(Product)
+        .join(product_school, product_school.c.product_id == Product.id)
+        .where(product_school.c.school_id == school.id, directory_queries.listed_clause())
+        .options(joinedload(Product.vendor), *PRODUCT_DETAILS)
+        .order_by(Product.name, Product.id)
+    ).all()
+    return school, list(products)
 
 
 def list_data_elements(page: int, per_page: int) -> tuple[Pagination, dict[int, int]]:

@@ -12,7 +12,7 @@ from typing import Any
 from flask import current_app
 
 from clearinghouse.agreements.models import Agreement
-from clearinghouse.directory.models import DataElement, Product, Vendor
+from clearinghouse.directory.models import DataElement, Product, School, Vendor
 from clearinghouse.urls import external_url
 
 # Public HTML pages that the directory offers for each record, when they exist.
@@ -20,6 +20,7 @@ HTML_ENDPOINTS = {
     "vendor": ("directory.vendor", "slug"),
     "product": ("directory.product", "slug"),
     "data_element": ("directory.data_element", "slug"),
+    "school": ("directory.school", "slug"),
     "document": ("directory.agreement_document", "agreement_id"),
 }
 
@@ -168,4 +169,28 @@ def data_element(element: DataElement, product_count: int) -> dict[str, Any]:
         "product_count": product_count,
         "products_url": external_url("api.products", element=element.slug),
         "html_url": html_url("data_element", element.slug),
+    }
+
+
+def school(row: School, product_count: int, sensitive_product_count: int) -> dict[str, Any]:
+    """A school in /schools: how many listed products it uses, and how many of them receive sensitive data."""
+    return {
+        "slug": row.slug,
+        "name": row.name,
+        "grade_band": row.grade_band,
+        "is_retired": row.is_retired,
+        "product_count": product_count,
+        "sensitive_product_count": sensitive_product_count,
+        "products_url": external_url("api.products", school=row.slug),
+        "url": external_url("api.school", slug=row.slug),
+        "html_url": html_url("school", row.slug),
+    }
+
+
+def school_detail(row: School, products: list[Product], today: date, destruction: dict[int, Any]) -> dict[str, Any]:
+    """A school with every listed product used there, each as in /products."""
+    sensitive = sum(1 for p in products if any(use.element.is_sensitive for use in p.data_uses))
+    return {
+        **school(row, len(products), sensitive),
+        "products": [product(p, today, destruction) for p in products],
     }

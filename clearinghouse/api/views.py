@@ -165,6 +165,29 @@ def product(slug: str):
     return _json({"data": serializers.product(row, today, destruction)}, _fresh_as_of(stamps, today))
 
 
+@bp.get("/schools", localized=False)
+def schools():
+    page, per_page = _page_args()
+    pagination, counts = queries.list_schools(page, per_page)
+    data = [serializers.school(s, *counts.get(s.id, (0, 0))) for s in pagination.items]
+    # Schools carry no timestamps, so this list has an ETag but no Last-Modified.
+    return _json(_list_body(pagination, data, "api.schools", {}))
+
+
+@bp.get("/schools/<slug>", localized=False)
+def school(slug: str):
+    found = queries.get_school(slug)
+    if found is None:
+        abort(404)
+    row, products = found
+    today = district_today()
+    destruction = queries.destruction_statuses([a for p in products for a in p.agreements], today)
+    stamps = [p.updated_at for p in products] + [p.vendor.updated_at for p in products]
+    stamps += [a.updated_at for p in products for a in p.agreements]
+    body = {"data": serializers.school_detail(row, products, today, destruction)}
+    return _json(body, _fresh_as_of(stamps, today))
+
+
 @bp.get("/data-elements", localized=False)
 def data_elements():
     page, per_page = _page_args()

@@ -7,7 +7,7 @@ from flask import abort, current_app, render_template, request
 from werkzeug.wrappers import Response
 
 from clearinghouse.agreements.models import AgreementState
-from clearinghouse.directory import queries
+from clearinghouse.directory import queries, school_queries
 from clearinghouse.directory.blueprint import bp
 from clearinghouse.directory.forms import DirectoryForm, SearchForm
 from clearinghouse.directory.models import ProductStatus
@@ -91,6 +91,19 @@ def vendor(slug: str):
     if page is None:
         abort(404)
     return render_template("directory/vendor.html", page=page, vendor=page.vendor)
+
+
+@bp.get("/schools")
+def schools():
+    return render_template("directory/schools.html", schools=school_queries.list_schools())
+
+
+@bp.get("/schools/<slug>")
+def school(slug: str):
+    page = school_queries.school_page(slug, district_today())
+    if page is None:
+        abort(404)
+    return render_template("directory/school.html", page=page, school=page.school)
 
 
 @bp.get("/data")

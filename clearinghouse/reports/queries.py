@@ -38,6 +38,7 @@ class Bar:
     label: str | LocalizedText  # LocalizedText: a name staff wrote, marked when untranslated
     value: int
     tone: str = "neutral"  # neutral | ok | warn | bad: the bar's colour, always doubled by its label
+    slug: str | None = None  # the public page of what the bar counts, with the figure's `link_endpoint`
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Figure:
     unit: str  # what the numbers count, for the table header ("Products")
     label_heading: str  # the table's first column ("Data category")
     bars: list[Bar]
+    link_endpoint: str | None = None  # the public page each bar's `slug` names (a school's page)
 
     @property
     def total(self) -> int:
@@ -211,11 +213,11 @@ def destruction_compliance(today: date) -> Figure:
 def products_per_school() -> Figure:
     products = func.count(func.distinct(Product.id))
     rows = db.session.execute(
-        select(School.name, products)
+        select(School.name, School.slug, products)
         .outerjoin(product_school, product_school.c.school_id == School.id)
         .outerjoin(Product, and_(Product.id == product_school.c.product_id, IN_USE))
         .where(School.is_retired.is_(False))
-        .group_by(School.id, School.name)
+        .group_by(School.id, School.name, School.slug)
         .order_by(products.desc(), School.name)
     ).all()
     return Figure(
@@ -224,7 +226,8 @@ def products_per_school() -> Figure:
         _("How many products in use each school uses."),
         _("Products"),
         _("School"),
-        [Bar(name, count) for name, count in rows],
+        [Bar(name, count, slug=slug) for name, slug, count in rows],
+        link_endpoint="directory.school",
     )
 
 

@@ -12,7 +12,7 @@ from playwright.sync_api import Page
 from sqlalchemy import select
 
 from clearinghouse.destruction.models import DestructionRequest, RequestStatus
-from clearinghouse.directory.models import DataElement, Product, Vendor
+from clearinghouse.directory.models import DataElement, Product, School, Vendor
 from clearinghouse.extensions import db
 from tests import factories
 from tests.conftest import in_app
@@ -32,6 +32,8 @@ def demo(app, runner) -> Iterator[dict]:
     with in_app(app):
         product = db.session.scalars(select(Product).order_by(Product.id)).first()
         element = db.session.scalars(select(DataElement).order_by(DataElement.id)).first()
+        # The school with the most products: the longest school page.
+        school = max(db.session.scalars(select(School)), key=lambda s: (len(s.products), -s.id))
         request = db.session.scalars(
             select(DestructionRequest)
             .where(DestructionRequest.status == RequestStatus.OPEN, DestructionRequest.agreement_id.is_not(None))
@@ -44,6 +46,7 @@ def demo(app, runner) -> Iterator[dict]:
             "product": product.slug,
             "vendor": vendor.slug,
             "element": element.slug,
+            "school": school.slug,
             "request": request.id,
             "agreement": request.agreement_id,
             "officer": officer.email,
@@ -79,6 +82,8 @@ def public_paths(demo: dict) -> list[str]:
         "/data",
         f"/data/{demo['element']}",
         "/about",
+        "/schools",
+        f"/schools/{demo['school']}",
         "/changes",
         "/reports/",
         "/api/v1/",

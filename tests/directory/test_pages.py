@@ -50,7 +50,7 @@ def test_product_page_shows_everything_a_parent_needs(client, catalog):
     assert '<a href="/vendors/acme-learning">Acme Learning</a>' in html
     assert "Learning platform" in html
     assert "Approved" in html
-    assert "Lincoln Elementary (K-5)" in html
+    assert '<a href="/schools/lincoln">Lincoln Elementary</a> (K-5)' in html
     assert "<strong>arithmetic</strong>" in html  # purpose rendered from Markdown
     # Data grouped by category, sensitive ones marked with words.
     assert "<caption>Demographics</caption>" in html

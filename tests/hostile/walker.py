@@ -209,7 +209,8 @@ def url_for_rule(rule, world: World) -> str | None:
         elif name in world.ids:
             value = str(world.ids[name])
         elif name == "slug":
-            kind = "product" if "product" in rule.endpoint else "vendor" if "vendor" in rule.endpoint else "element"
+            kinds = ("product", "vendor", "school")
+            kind = next((kind for kind in kinds if kind in rule.endpoint), "element")
             value = world.slugs[kind]
         elif name == "token":
             value = world.tokens.get(rule.endpoint)

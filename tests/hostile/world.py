@@ -96,7 +96,7 @@ def seed(app: Flask) -> World:
                 "user_id": db.session.get(User, invited.id).id,
                 "vendor_id": vendor.id,
             },
-            slugs={"vendor": vendor.slug, "product": product.slug, "element": element.slug},
+            slugs={"vendor": vendor.slug, "product": product.slug, "element": element.slug, "school": school.slug},
             tokens={"accounts.accept_invitation": invitation_token},
             extra_staff_pages=[f"/staff/requests/{reviewed_request.id}", "/staff/outbox/?status=failed"],
         )

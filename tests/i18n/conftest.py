@@ -31,4 +31,4 @@ def directory(app) -> dict[str, str]:
         factories.make_revision(
             vendor, product, summary="Reading Coach now receives Date of birth.", occurred_at=utcnow()
         )
-        return {"product": product.slug, "vendor": vendor.slug, "element": birth.slug}
+        return {"product": product.slug, "vendor": vendor.slug, "element": birth.slug, "school": school.slug}

@@ -39,9 +39,11 @@ PUBLIC_SAMPLES: dict[str, Callable[[World], list[str]]] = {
     "directory.product": lambda w: [f"/products/{slug}" for slug in w.product_slugs],
     "directory.vendor": lambda w: [f"/vendors/{slug}" for slug in w.vendor_slugs],
     "directory.data_element": lambda w: [f"/data/{slug}" for slug in w.element_slugs],
+    "directory.school": lambda w: [f"/schools/{slug}" for slug in w.school_slugs],
     "directory.agreement_document": lambda w: [f"/agreements/{w.published_agreement_id}/document"],
     "api.product": lambda w: [f"/api/v1/products/{slug}" for slug in w.product_slugs],
     "api.vendor": lambda w: [f"/api/v1/vendors/{slug}" for slug in w.vendor_slugs],
+    "api.school": lambda w: [f"/api/v1/schools/{slug}" for slug in w.school_slugs],
     # A link that was never issued; the real link is the invitee's (see the vendor walk).
     "accounts.accept_invitation": lambda w: ["/invitations/not-a-link-anyone-was-sent"],
 }
@@ -53,6 +55,7 @@ PUBLIC_VARIANTS = {
     "api.products": ["?per_page=100&status=all"],
     "api.agreements": ["?per_page=100"],
     "api.data_elements": ["?per_page=100"],
+    "api.schools": ["?per_page=100"],
 }
 EXPECTED_STATUS = {
     "/invitations/not-a-link-anyone-was-sent": 404,

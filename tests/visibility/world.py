@@ -43,6 +43,7 @@ class World:
     vendor_slugs: list[str]
     product_slugs: list[str]
     element_slugs: list[str]
+    school_slugs: list[str]
     vendor_user_id: int
     published_agreement_id: int
     agreement_ids: list[int]  # our vendor's
@@ -272,6 +273,7 @@ def build() -> World:
         vendor_slugs=[vendor.slug, marked_value("vendor", "slug", OTHER)],
         product_slugs=[product.slug, second.slug, marked_value("product", "slug", OTHER)],
         element_slugs=[element.slug],
+        school_slugs=[school.slug],
         vendor_user_id=vendor_user.id,
         published_agreement_id=active.id,
         agreement_ids=[active.id, terminated.id],

@@ -1,0 +1,198 @@
+"""The school pages: every product used at a school, its data (sensitive first), agreement and
+destruction states, in a constant number of queries; and the links to them from other pages."""
+
+from datetime import timedelta
+
+from lxml import html as lxml_html
+from sqlalchemy import select
+
+from clearinghouse.destruction.models import RequestStatus
+from clearinghouse.directory.models import DataElement, Product, School, Vendor
+from clearinghouse.extensions import db
+from clearinghouse.timeutil import district_today
+from tests import factories
+from tests.conftest import count_queries, in_app
+
+
+def _page(response):
+    assert response.status_code == 200, response.status_code
+    return lxml_html.fromstring(response.get_data(as_text=True))
+
+
+def _text(node) -> str:
+    return " ".join(node.text_content().split())
+
+
+def _cards(page) -> dict[str, str]:
+    """Each product card's text, by product name."""
+    return {_text(card.xpath(".//h3")[0]): _text(card) for card in page.xpath("//main//li[contains(@class, 'card')]")}
+
+
+def test_the_schools_index_lists_each_school_with_its_grades_and_counts(client, catalog):
+    page = _page(client.get("/schools"))
+    rows = {_text(row.xpath("th")[0]): [_text(td) for td in row.xpath("td")] for row in page.xpath("//tbody/tr")}
+    # Lincoln: MathWorld (sensitive data) and Élan Reader; Roosevelt: Quiz Builder and Élan Reader.
+    assert rows == {"Lincoln Elementary": ["K-5", "2", "1"], "Roosevelt Middle": ["6-8", "2", "0"]}
+    assert page.xpath("//tbody//a/@href") == ["/schools/lincoln", "/schools/roosevelt"]
+
+
+def test_a_school_page_names_every_product_with_sensitive_data_first(client, catalog):
+    page = _page(client.get("/schools/lincoln"))
+    assert _text(page.xpath("//h1")[0]) == "Lincoln Elementary"
+    facts = dict(zip([_text(n) for n in page.xpath("//dl/dt")], [_text(n) for n in page.xpath("//dl/dd")], strict=True))
+    assert facts["Grades"] == "K-5"
+    assert facts["Products used"] == "2"
+    assert facts["Products that receive sensitive data"] == "1"
+    # The retired product used nowhere and the retired vendor's product are not in use here.
+    cards = _cards(page)
+    assert set(cards) == {"Élan Reader", "MathWorld"}
+    math = cards["MathWorld"]
+    assert "Sensitive data: Student Disability Information" in math
+    assert math.index("Student Disability Information") < math.index("Date of Birth")
+    assert "Agreement: Active" in math
+    assert "Approved" in math
+    assert "Sensitive data: none" in cards["Élan Reader"]
+    assert "Agreement: Expiring soon" in cards["Élan Reader"]
+    summary = _text(page.xpath("//section[@aria-labelledby='sensitive-heading']")[0])
+    assert summary == "Sensitive data received at this school Student Disability Information: 1 product"
+    links = page.xpath("//main//a/@href")
+    assert "/products/mathworld" in links
+    assert "/data/disability" in links
+    assert "/directory?school=lincoln" in links
+    assert "/api/v1/schools/lincoln" in links
+
+
+def test_a_school_page_shows_destruction_and_a_missing_agreement(client, app, catalog):
+    with in_app(app):
+        acme = db.session.scalar(select(Vendor).where(Vendor.slug == "acme-learning"))
+        lincoln = db.session.scalar(select(School).where(School.slug == "lincoln"))
+        today = district_today()
+        ended = factories.make_agreement(
+            acme,
+            [],
+            signed_on=today - timedelta(days=800),
+            effective_on=today - timedelta(days=800),
+            expires_on=today - timedelta(days=70),
+        )
+        product = factories.make_product(acme, name="Spelling Bee", slug="spelling-bee", schools=[lincoln])
+        ended.products.append(product)
+        factories.make_product(acme, name="Unsigned App", slug="unsigned-app", schools=[lincoln])
+        factories.make_destruction_request(
+            acme,
+            ended,
+            issued_on=today - timedelta(days=60),
+            status=RequestStatus.ACCEPTED,
+            closed_on=today - timedelta(days=5),
+        )
+        db.session.commit()
+        certified_on = (today - timedelta(days=5)).strftime("%B %-d, %Y")
+    cards = _cards(_page(client.get("/schools/lincoln")))
+    assert "Agreement: Expired" in cards["Spelling Bee"]
+    assert f"Data destruction certified on {certified_on}" in cards["Spelling Bee"]
+    assert "No agreement on file" in cards["Unsigned App"]
+    assert "The district has not recorded any student data for this product." in cards["Unsigned App"]
+
+
+def test_a_school_page_is_in_spanish_under_es(client, catalog):
+    page = _page(client.get("/es/schools/lincoln"))
+    assert page.get("lang") == "es"
+    assert "Grados" in [_text(n) for n in page.xpath("//dl/dt")]
+    assert page.xpath("//main//a[text()='MathWorld']/@href") == ["/es/products/mathworld"]
+    assert page.xpath("//a[@hreflang='en']/@href") == ["/schools/lincoln"]
+
+
+def test_an_unknown_or_retired_school(client, app, catalog):
+    assert client.get("/schools/no-such-school").status_code == 404
+    assert client.get("/schools/%e2%80%ae").status_code == 404
+    with in_app(app):
+        factories.make_school(name="Old Annex", slug="old-annex", is_retired=True)
+        db.session.commit()
+    page = _page(client.get("/schools/old-annex"))
+    assert "no longer lists this school" in _text(page.xpath("//main")[0])
+    assert "Old Annex" not in client.get("/schools").get_data(as_text=True)
+
+
+def test_other_pages_link_to_the_school_pages(client, catalog):
+    product = _page(client.get("/products/elan-reader"))
+    assert product.xpath("//dd/a[starts-with(@href, '/schools/')]/@href") == ["/schools/lincoln", "/schools/roosevelt"]
+    directory = _page(client.get("/directory?school=roosevelt"))
+    assert "/schools/roosevelt" in directory.xpath("//main//a/@href")
+    reports = _page(client.get("/reports/"))
+    assert set(reports.xpath("//section[@aria-labelledby='schools']//a/@href")) == {
+        "/schools/lincoln",
+        "/schools/roosevelt",
+    }
+    home = _page(client.get("/"))
+    assert home.xpath("//nav[contains(@class, 'site-nav')]//a[@href='/schools']")
+
+
+def test_the_school_api_lists_and_details_schools(client, catalog):
+    listing = client.get("/api/v1/schools").get_json()
+    assert [(s["slug"], s["product_count"], s["sensitive_product_count"]) for s in listing["data"]] == [
+        ("lincoln", 2, 1),
+        ("roosevelt", 2, 0),
+    ]
+    assert listing["data"][0]["html_url"].endswith("/schools/lincoln")
+    detail = client.get("/api/v1/schools/lincoln").get_json()["data"]
+    assert {p["slug"] for p in detail["products"]} == {"elan-reader", "mathworld"}
+    assert detail["grade_band"] == "K-5"
+    assert client.get("/api/v1/schools/nope").status_code == 404
+
+
+# --- Query counts ----------------------------------------------------------------------------
+
+
+def _grow_school(total: int) -> None:
+    """Bring the school "busy" up to `total` products, each with sensitive and other data and an agreement."""
+    school = db.session.scalar(select(School).where(School.slug == "busy"))
+    if school is None:
+        school = factories.make_school(name="Busy School", slug="busy", grade_band="K-12")
+        category = factories.make_category(name="Health", slug="health")
+        factories.make_element(category, name="Allergies", slug="allergies", is_sensitive=True)
+    allergies = db.session.scalar(select(DataElement).where(DataElement.slug == "allergies"))
+    category = allergies.category
+    have = len(school.products)
+    today = district_today()
+    for n in range(have, total):
+        vendor = factories.make_vendor(name=f"Busy Vendor {n}")
+        element = factories.make_element(category, name=f"Busy Element {n}")
+        product = factories.make_product(
+            vendor, name=f"Busy Product {n}", elements=[allergies, element], schools=[school]
+        )
+        agreement = factories.make_agreement(
+            vendor,
+            [product],
+            signed_on=today - timedelta(days=900),
+            effective_on=today - timedelta(days=900),
+            expires_on=today - timedelta(days=100 + n),
+        )
+        factories.make_destruction_request(vendor, agreement, issued_on=today - timedelta(days=90))
+        factories.make_agreement(vendor, [product], expires_on=None)
+    db.session.commit()
+    assert db.session.scalar(select(Product).where(Product.name == f"Busy Product {total - 1}")) is not None
+
+
+SCHOOL_PAGES = ["/schools", "/schools/busy", "/es/schools/busy", "/api/v1/schools", "/api/v1/schools/busy"]
+
+
+def _counts(app, client) -> dict[str, int]:
+    counts = {}
+    for url in SCHOOL_PAGES:
+        with count_queries(app) as statements:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        counts[url] = len(statements)
+    return counts
+
+
+def test_school_pages_run_a_constant_number_of_queries(app, client):
+    with in_app(app):
+        _grow_school(3)
+    small = _counts(app, client)
+    with in_app(app):
+        _grow_school(40)
+    large = _counts(app, client)
+    assert small == large
+    # The page: settings, school, products, their data, their agreements, destruction statuses.
+    assert small["/schools/busy"] <= 6, small
+    assert small["/schools"] <= 2, small
