@@ -21,6 +21,7 @@ from clearinghouse import (
     health,
     i18n,
     models,  # noqa: F401 - every domain's tables, before the first query
+    page_cache,
     request_log,
     scheduler,
     security,
@@ -120,9 +121,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     load_config(app, overrides)
-    if app.config["PROXY_FIX_HOPS"]:
-        hops = app.config["PROXY_FIX_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
@@ -141,6 +139,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     context.init_app(app)
     request_log.init_app(app)
+    page_cache.init_app(app)  # wraps the WSGI app: a hit is answered before Flask
+    if app.config["PROXY_FIX_HOPS"]:  # outermost: the cache sees the client's scheme
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     scheduler.init_app(app)  # only with SCHEDULER_IN_PROCESS (make run); never in gunicorn workers

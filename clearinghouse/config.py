@@ -59,6 +59,15 @@ DEFAULTS: dict[str, Any] = {
     "OIDC_ADMIN_GROUPS": (),
     "OIDC_OFFICER_GROUPS": (),
     "OIDC_TIMEOUT_SECONDS": 10,
+    # The public answers' cache (clearinghouse/page_cache.py): in each worker's memory within
+    # PAGE_CACHE_MAX_MB, or in Redis at REDIS_URL (shared by every worker and host).
+    "PAGE_CACHE": True,
+    "PAGE_CACHE_MAX_MB": 64,
+    "PAGE_CACHE_ENTRY_MAX_MB": 4,
+    "PAGE_CACHE_SECONDS": 24 * 3600,  # an entry's life; any change makes it unreachable long before
+    "REDIS_URL": "",
+    "REDIS_TIMEOUT_SECONDS": 0.25,
+    "REDIS_RETRY_SECONDS": 5,  # after Redis fails, answer without it this long before trying again
 }
 
 # Environment variables and how to parse each; anything else in the environment is ignored.
@@ -89,6 +98,9 @@ ENV_VARS: dict[str, type] = {
     "OIDC_GROUPS_CLAIM": str,
     "OIDC_ADMIN_GROUPS": tuple,
     "OIDC_OFFICER_GROUPS": tuple,
+    "PAGE_CACHE": bool,
+    "PAGE_CACHE_MAX_MB": int,
+    "REDIS_URL": str,
 }
 
 TRUE_WORDS = {"1", "true", "yes", "on"}

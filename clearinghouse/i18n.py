@@ -121,7 +121,14 @@ class LocalizedBlueprint(Blueprint):
     """A public blueprint: every route answers in each configured language.
 
     A route that is not a page (a file download, JSON) opts out with `localized=False`.
+
+    Its GET answers to anonymous readers are kept by the public answers' cache (`page_cache`);
+    a blueprint whose pages are not public facts (the sign-in pages) passes `cached=False`.
     """
+
+    def __init__(self, *args: Any, cached: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.public_answers = cached
 
     def make_setup_state(self, app: Any, options: dict, first_registration: bool = False) -> BlueprintSetupState:
         return _LocalizedSetupState(self, app, options, first_registration)

@@ -77,6 +77,12 @@ def district_today(now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(district_zone()).date()
 
 
+def zoned_today(zone_name: str | None) -> date:
+    """The date now in the zone named (the default zone for None): `district_today` for a caller
+    that has read the district's zone itself (the page cache, outside any app context)."""
+    return utcnow().astimezone(zone_named(zone_name or DEFAULT_ZONE)).date()
+
+
 def to_district(value: datetime) -> datetime:
     return value.astimezone(district_zone())
 

@@ -8,7 +8,8 @@ from clearinghouse.i18n import LocalizedBlueprint
 from clearinghouse.security import deny_unless
 
 # Sign-in pages: public. Sign-in is in every language; the rest (localized=False) serves staff and vendors.
-bp = LocalizedBlueprint("accounts", __name__, cli_group=None)
+# They are about people, not public facts: never kept by the public answers' cache.
+bp = LocalizedBlueprint("accounts", __name__, cli_group=None, cached=False)
 admin_bp = Blueprint("accounts_admin", __name__, url_prefix="/staff/users")
 deny_unless(admin_bp, "admin", "officer")
 blueprints: list[Blueprint] = [bp, admin_bp]

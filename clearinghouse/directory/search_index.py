@@ -1,11 +1,14 @@
 """The full-text search index and the indexes that only migrations make: what Alembic must not compare.
 
 The search table (FTS5 on SQLite, a tsvector table on PostgreSQL) and two indexes are created by
-migrations 20261122_directory_search, _speed and _counts, not by the models. `migrations/env.py`
+migrations 20261122_directory_search, _speed and _counts, not by the models; so is the data
+version's counter table (clearinghouse/data_version.py, written by triggers alone). `migrations/env.py`
 imports this module alone, so autogenerate skips them.
 """
 
 from typing import Any
+
+from clearinghouse import data_version
 
 SEARCH_TABLE = "product_search"
 # FTS5 keeps its index in shadow tables named after the virtual table (SQLite only).
@@ -20,4 +23,6 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     so comparing with the models skips them."""
     if type_ == "index":
         return name not in MIGRATION_ONLY_INDEXES
-    return not (type_ == "table" and (name == SEARCH_TABLE or name in SEARCH_SHADOW_TABLES))
+    return not (
+        type_ == "table" and (name == SEARCH_TABLE or name in SEARCH_SHADOW_TABLES or name == data_version.TABLE)
+    )

@@ -163,6 +163,7 @@ def test_there_are_no_import_cycles():
 # The modules below the domains: any domain may use them, and they import no domain package.
 FOUNDATION = (
     "config",
+    "data_version",
     "downloads",
     "errors",
     "extensions",
@@ -171,6 +172,7 @@ FOUNDATION = (
     "i18n",
     "locking",
     "models_base",
+    "page_cache",
     "pdf",
     "request_log",
     "security",

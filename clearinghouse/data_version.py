@@ -1,0 +1,135 @@
+"""The data version: one number that changes, in the same transaction, with every public fact.
+
+The public answers' cache (`page_cache`) keys every answer on it, so an answer stored before a
+change is never served after it. The database keeps the number itself: a single row of the
+table `data_version`, bumped by triggers after every INSERT, UPDATE or DELETE (and TRUNCATE on
+PostgreSQL) of each table whose rows reach a public answer. Whatever writes the row (a service
+core, the importer, the sweep, the demo loader, a migration, raw SQL typed into psql) bumps it in
+its own transaction, and the bump is visible exactly when the change is.
+
+PostgreSQL fires one statement-level trigger per statement; SQLite, which has only row-level
+triggers, one per row. Two writers of public tables therefore take turns on the counter row
+until the first commits: the register changes a few times a day, so that costs nothing.
+
+The row also holds an epoch, a random word drawn when the table is made (and by
+`flask page-cache reset`), so that a database made again from scratch, or restored from a backup,
+never meets answers a shared cache kept for another database's same number.
+
+A migration that adds a table whose rows reach public answers calls `watch(op, table)`; one that
+rebuilds a watched table on SQLite (Alembic's batch mode copies it, and dropping the old copy
+drops its triggers) calls it again afterwards. `tests/foundation/test_data_version.py` fails for a
+table that feeds public answers (a public column in `visibility.FIELDS`) without the triggers.
+"""
+
+import secrets
+from typing import Any
+
+TABLE = "data_version"
+ROW_ID = 1
+TRIGGER = "data_version_after_write"  # PostgreSQL: one trigger per table, this name
+FUNCTION = "data_version_bump"
+SQLITE_EVENTS = ("insert", "update", "delete")
+
+# The version, its epoch and the district's time zone (public answers show states derived from the
+# district's date) in one statement: the cache's only query on a hit.
+READ_SQL = (
+    f"SELECT v.value, v.epoch, s.time_zone FROM {TABLE} v "  # noqa: S608 - constants only
+    "LEFT JOIN district_settings s ON s.id = 1 "
+    f"WHERE v.id = {ROW_ID}"
+)
+
+
+def new_epoch() -> str:
+    return secrets.token_hex(8)
+
+
+def _sqlite_trigger(table: str, event: str) -> str:
+    return f"data_version_{table}_{event}"
+
+
+def create_statements(dialect: str, epoch: str) -> list[str]:
+    """The counter table, its row and (on PostgreSQL) the trigger function."""
+    statements = [
+        f"CREATE TABLE {TABLE} (id INTEGER NOT NULL PRIMARY KEY, value BIGINT NOT NULL, epoch VARCHAR(32) NOT NULL, "
+        f"CONSTRAINT ck_{TABLE}_one_row CHECK (id = {ROW_ID}))",
+        f"INSERT INTO {TABLE} (id, value, epoch) VALUES ({ROW_ID}, 1, '{epoch}')",  # noqa: S608 - a hex word
+    ]
+    if dialect == "postgresql":
+        statements.append(
+            f"CREATE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "  # noqa: S608 - constants
+            f"UPDATE {TABLE} SET value = value + 1 WHERE id = {ROW_ID}; RETURN NULL; END $$"
+        )
+    return statements
+
+
+def drop_statements(dialect: str) -> list[str]:
+    statements = [f"DROP TABLE IF EXISTS {TABLE}"]
+    if dialect == "postgresql":
+        statements.append(f"DROP FUNCTION IF EXISTS {FUNCTION}()")
+    return statements
+
+
+def watch_statements(dialect: str, table: str) -> list[str]:
+    """Triggers that bump the version after every write of `table` (made again if they exist)."""
+    bump = f"UPDATE {TABLE} SET value = value + 1 WHERE id = {ROW_ID};"  # noqa: S608 - constants
+    if dialect == "postgresql":
+        return [
+            f'DROP TRIGGER IF EXISTS {TRIGGER} ON "{table}"',
+            f'CREATE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "{table}" '
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()",
+        ]
+    statements = []
+    for event in SQLITE_EVENTS:
+        name = _sqlite_trigger(table, event)
+        statements.append(f"DROP TRIGGER IF EXISTS {name}")
+        statements.append(f'CREATE TRIGGER {name} AFTER {event.upper()} ON "{table}" BEGIN {bump} END')
+    return statements
+
+
+def unwatch_statements(dialect: str, table: str) -> list[str]:
+    if dialect == "postgresql":
+        return [f'DROP TRIGGER IF EXISTS {TRIGGER} ON "{table}"']
+    return [f"DROP TRIGGER IF EXISTS {_sqlite_trigger(table, event)}" for event in SQLITE_EVENTS]
+
+
+def watch(op: Any, table: str) -> None:
+    """In a migration: bump the data version after every write of `table`."""
+    for statement in watch_statements(op.get_bind().dialect.name, table):
+        op.execute(statement)
+
+
+def unwatch(op: Any, table: str) -> None:
+    """In a migration's downgrade: stop watching `table`."""
+    for statement in unwatch_statements(op.get_bind().dialect.name, table):
+        op.execute(statement)
+
+
+def watched_tables(connection: Any) -> set[str]:
+    """The tables whose every write bumps the version (all three triggers on SQLite)."""
+    if connection.dialect.name == "postgresql":
+        rows = connection.exec_driver_sql(
+            # AFTER (not BEFORE 2, INSTEAD 64), per statement (not ROW 1): INSERT 4 + DELETE 8 + UPDATE 16 + TRUNCATE 32
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "  # noqa: S608 - constants
+            f"WHERE t.tgname = '{TRIGGER}' AND NOT t.tgisinternal AND t.tgtype & 127 = 60"
+        )
+        return {name for (name,) in rows}
+    names = {name for (name,) in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    tables = {
+        table
+        for (table,) in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if all(_sqlite_trigger(table, event) in names for event in SQLITE_EVENTS)
+    }
+    return tables
+
+
+def read(connection: Any) -> tuple[int, str, str | None]:
+    """(version, epoch, the district's time zone name or None) on a DBAPI-level connection."""
+    row = connection.exec_driver_sql(READ_SQL).first()
+    if row is None:
+        raise LookupError(f"The {TABLE} table has no row: run the migrations.")
+    return int(row[0]), str(row[1]), row[2]
+
+
+def reset_epoch_statement(epoch: str) -> str:
+    """A new epoch and a bump: every answer any cache holds is out of reach afterwards."""
+    return f"UPDATE {TABLE} SET epoch = '{epoch}', value = value + 1 WHERE id = {ROW_ID}"  # noqa: S608 - a hex word

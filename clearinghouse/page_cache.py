@@ -1,0 +1,481 @@
+"""The public answers' cache: anonymous GET answers kept and served again, never stale.
+
+What is kept: the 200 answers of every GET route of a public blueprint (each `LocalizedBlueprint`
+unless it says `cached=False`, and the plain blueprints passed to `serve_public`: the CSV) to a
+request without a session or remember-me cookie: HTML pages in every language, the JSON API,
+CSV, the Atom feed, reports. A view opts out with `@never_cached`. An answer is not kept when it
+sets a cookie (a CSRF token put in a new session), carries a flash, is not a 200, streams a
+file, is bigger than PAGE_CACHE_ENTRY_MAX_MB, or was made by a request that wrote to the database.
+
+The key (`answer_key`): the code and the settings that shape pages (`fingerprint`), the data
+version and its epoch (`data_version`: bumped by triggers in the same transaction as any public
+change), the district's date (states derive from it; a new day is a new key), the scheme, the
+language, the path and the query string, normalised: parameters sorted by name (keeping the order
+of a repeated one's values), and on pages (not on the API or the CSV, where `?page=` is an error
+and no page) blank values dropped. Unknown parameters stay, so two different answers never share
+a key; a change anywhere moves every key at once, so nothing is ever invalidated by hand.
+
+A hit is served here, in WSGI middleware, before Flask: one small query (the version, its epoch
+and the district's time zone) and one store lookup. Headers are stored with the body, so a cached
+answer carries the same security headers, `Content-Language`, `Vary`, `ETag` and `Cache-Control`
+as the first one; `If-None-Match` and `If-Modified-Since` are answered with 304 from them. Public
+HTML pages get an `ETag` here too (the API makes its own) and `Cache-Control: no-cache`, so a
+browser asks again each time and gets a 304 while nothing changed.
+
+Where: in the worker's memory (`BoundedMemoryCache`, least recently used out first, within
+PAGE_CACHE_MAX_MB) by default; in Redis when REDIS_URL is set, shared by every worker and host.
+When Redis fails, the answer is made as if there were no cache, and Redis is left alone for
+REDIS_RETRY_SECONDS: pages are slower, never wrong and never an error.
+"""
+
+import hashlib
+import logging
+import pickle
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import click
+import sqlalchemy as sa
+from cachelib.redis import RedisCache
+from flask import Blueprint, Flask, Response, current_app, g, has_request_context, request, session
+from flask.cli import AppGroup, with_appcontext
+from flask_caching import Cache
+from flask_caching.backends.base import BaseCache
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from clearinghouse import data_version, request_log, timeutil
+from clearinghouse.extensions import db
+from clearinghouse.i18n import LANG_ARG, configured_languages, is_localized_rule
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# What the pages are made of: a new deployment (code, templates, catalogues, static files) is a new key.
+FINGERPRINTED = (("clearinghouse", "*.py"), ("templates", "*"), ("translations", "*.mo"), ("static", "*"))
+# The settings that change what a public page says (read per request: tests change them at run time).
+PAGE_SETTINGS = ("LANGUAGES", "PAGE_SIZE", "BASE_URL", "PREFERRED_URL_SCHEME", "OIDC_ISSUER", "MAX_UPLOAD_MB")
+SIGNED_IN_COOKIES = ("SESSION_COOKIE_NAME", "REMEMBER_COOKIE_NAME")
+REMEMBER_COOKIE_DEFAULT = "remember_token"
+CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+HTML_MIMETYPES = ("text/html",)
+EXTENSION = "clearinghouse_page_cache"
+ENVIRON_KEY = "clearinghouse.page_cache.key"  # the key a miss will be stored under
+ENVIRON_STORE = "clearinghouse.page_cache.store"  # set by Flask when the answer may be stored
+_WROTE = "page_cache_wrote"  # g: this request flushed or committed database writes
+
+
+# --- Which routes ----------------------------------------------------------------------------
+
+
+def serve_public(blueprint: Blueprint) -> Blueprint:
+    """Keep the anonymous GET answers of a plain (not localized) public blueprint: the CSV."""
+    blueprint.public_answers = True  # type: ignore[attr-defined]
+    return blueprint
+
+
+def never_cached(view: Callable) -> Callable:
+    """A public view whose answers must always be made afresh."""
+    view.never_cached = True  # type: ignore[attr-defined]
+    return view
+
+
+def cacheable_endpoints(app: Flask) -> frozenset[str]:
+    """Every GET endpoint of a public blueprint that does not opt out."""
+    endpoints = set()
+    for rule in app.url_map.iter_rules():
+        blueprint = app.blueprints.get(rule.endpoint.rpartition(".")[0]) if "." in rule.endpoint else None
+        view = app.view_functions.get(rule.endpoint)
+        if (
+            blueprint is not None
+            and getattr(blueprint, "public_answers", False)
+            and "GET" in (rule.methods or ())
+            and not getattr(view, "never_cached", False)
+        ):
+            endpoints.add(rule.endpoint)
+    return frozenset(endpoints)
+
+
+# --- The key ---------------------------------------------------------------------------------
+
+
+def fingerprint(root: Path = PROJECT_ROOT) -> str:
+    """A digest of the files pages are made from: hosts running the same release share answers."""
+    digest = hashlib.sha256()
+    for folder, pattern in FINGERPRINTED:
+        for path in sorted((root / folder).rglob(pattern)):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+def normalized_query(query_string: str, *, drop_blank: bool) -> str:
+    """Parameters sorted by name (a repeated one keeps its values' order), optionally without blank
+    values; bytes that are not UTF-8 are kept as they came, so different queries stay different."""
+    pairs = parse_qsl(query_string, keep_blank_values=True, errors="surrogateescape")
+    if drop_blank:
+        pairs = [(name, value) for name, value in pairs if value.strip()]
+    pairs.sort(key=lambda pair: pair[0])
+    return "&".join(f"{len(name)}:{name}={value}" for name, value in pairs)
+
+
+def answer_key(
+    *,
+    release: str,
+    settings: tuple,
+    version: int,
+    epoch: str,
+    today: str,
+    scheme: str,
+    language: str,
+    path: str,
+    query: str,
+) -> str:
+    parts = (release, repr(settings), str(version), epoch, today, scheme, language, path, query)
+    raw = "\x1f".join(parts).encode("utf-8", "surrogateescape")
+    return "page:" + hashlib.sha256(raw).hexdigest()[:40]
+
+
+# --- The stores --------------------------------------------------------------------------------
+
+
+class BoundedMemoryCache(BaseCache):
+    """In the worker's memory, within `max_bytes` of stored values: least recently used out first.
+
+    Values are bytes (the middleware stores pickled answers), so their size is what they hold.
+    """
+
+    def __init__(self, max_bytes: int, default_timeout: int = 300) -> None:
+        super().__init__(default_timeout=default_timeout)
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._items: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def factory(cls, app: Flask, config: dict, args: list, kwargs: dict) -> "BoundedMemoryCache":
+        return cls(int(config["PAGE_CACHE_MAX_MB"] * 1024 * 1024), kwargs.get("default_timeout", 300))
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            expires, value = item
+            if expires and expires < time.time():
+                self._drop(key)
+                return None
+            self._items.move_to_end(key)
+            return value
+
+    def set(self, key: str, value: Any, timeout: int | None = None) -> bool:
+        if not isinstance(value, bytes) or len(value) > self.max_bytes:
+            return False
+        timeout = self._normalize_timeout(timeout)
+        expires = time.time() + timeout if timeout else 0.0
+        with self._lock:
+            self._drop(key)
+            self._items[key] = (expires, value)
+            self.size += len(value)
+            while self.size > self.max_bytes:
+                self._drop(next(iter(self._items)))
+        return True
+
+    def add(self, key: str, value: Any, timeout: int | None = None) -> bool:
+        return False if self.has(key) else self.set(key, value, timeout)
+
+    def delete(self, key: str) -> bool:
+        with self._lock:
+            return self._drop(key)
+
+    def has(self, key: str) -> bool:
+        return self.get(key) is not None
+
+    def clear(self) -> bool:
+        with self._lock:
+            self._items.clear()
+            self.size = 0
+        return True
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _drop(self, key: str) -> bool:
+        item = self._items.pop(key, None)
+        if item is None:
+            return False
+        self.size -= len(item[1])
+        return True
+
+    def _normalize_timeout(self, timeout: int | None) -> int:
+        return self.default_timeout if timeout is None else timeout
+
+
+def redis_store(app: Flask, config: dict, args: list, kwargs: dict) -> RedisCache:
+    """Redis at REDIS_URL, with short timeouts: a cache that answers slowly is worse than none."""
+    import redis  # third-party, needed only with Redis
+
+    seconds = config["REDIS_TIMEOUT_SECONDS"]
+    client = redis.from_url(config["REDIS_URL"], socket_timeout=seconds, socket_connect_timeout=seconds)
+    return RedisCache(host=client, default_timeout=kwargs.get("default_timeout", 300), key_prefix="clearinghouse:")
+
+
+# --- The middleware ------------------------------------------------------------------------------
+
+
+class VersionReader:
+    """Reads the data version on its own small pool (autocommit, no pre-ping: one statement a read)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: sa.Engine | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> sa.Engine:
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = sa.create_engine(
+                        self.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, pool_pre_ping=False
+                    )
+        return self._engine
+
+    def read(self) -> tuple[int, str, str | None]:
+        with self.engine.connect() as conn:
+            return data_version.read(conn)
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+class PageCache:
+    """WSGI middleware around Flask's own: answers hits, stores the misses Flask marks storable."""
+
+    def __init__(self, app: Flask, wsgi_app: Callable, store: BaseCache, reader: VersionReader) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.store = store
+        self.reader = reader
+        self.release = fingerprint()
+        self.shared = bool(app.config["REDIS_URL"])
+        self.retry_seconds = app.config["REDIS_RETRY_SECONDS"]
+        self.entry_max = int(app.config["PAGE_CACHE_ENTRY_MAX_MB"] * 1024 * 1024)
+        self.timeout = app.config["PAGE_CACHE_SECONDS"]
+        self._endpoints: frozenset[str] | None = None
+        self._store_down_until = 0.0
+        self.hits = self.misses = self.stored = 0
+
+    # The routes are all registered after create_app; the first request reads them.
+    @property
+    def endpoints(self) -> frozenset[str]:
+        if self._endpoints is None:
+            self._endpoints = cacheable_endpoints(self.app)
+        return self._endpoints
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD")
+        if method not in ("GET", "HEAD") or not self.app.config["PAGE_CACHE"] or self._signed_in(environ):
+            return self.wsgi_app(environ, start_response)
+        started = time.perf_counter()
+        key = self._key(environ)
+        if key is None:
+            return self.wsgi_app(environ, start_response)
+        entry = self._get(key)
+        if entry is not None:
+            self.hits += 1
+            return self._serve(entry, environ, start_response, started)
+        self.misses += 1
+        if method != "GET":
+            return self.wsgi_app(environ, start_response)
+        environ[ENVIRON_KEY] = key
+        return self._make_and_store(key, environ, start_response)
+
+    def _signed_in(self, environ: dict) -> bool:
+        """Any session or remember-me cookie (a signed-in reader, or a form's CSRF token): no cache."""
+        cookies = environ.get("HTTP_COOKIE")
+        if not cookies:
+            return False
+        config = self.app.config
+        names = (
+            config.get("SESSION_COOKIE_NAME") or "session",
+            config.get("REMEMBER_COOKIE_NAME") or REMEMBER_COOKIE_DEFAULT,
+        )
+        return any(f"{name}=" in cookies for name in names)
+
+    def _key(self, environ: dict) -> str | None:
+        adapter = self.app.url_map.bind_to_environ(environ)
+        try:
+            rule, values = adapter.match(return_rule=True)
+        except HTTPException:  # no route, a redirect, a 405: Flask answers
+            return None
+        except Exception:  # a converter refusing a value; Flask answers that too
+            return None
+        if rule.endpoint not in self.endpoints:
+            return None
+        try:
+            version, epoch, zone_name = self.reader.read()
+        except Exception:  # the database is down or not migrated: Flask answers as it would without a cache
+            log.warning("The data version could not be read; answering without the cache", exc_info=True)
+            return None
+        config = self.app.config
+        languages = configured_languages(self.app)
+        return answer_key(
+            release=self.release,
+            settings=tuple(repr(config.get(name)) for name in PAGE_SETTINGS),
+            version=version,
+            epoch=epoch,
+            today=timeutil.zoned_today(zone_name).isoformat(),
+            scheme=environ.get("wsgi.url_scheme", "http"),
+            language=values.get(LANG_ARG) or languages[0],
+            path=environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
+            query=normalized_query(environ.get("QUERY_STRING", ""), drop_blank=is_localized_rule(rule)),
+        )
+
+    def _get(self, key: str) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        if self.shared and time.monotonic() < self._store_down_until:
+            return None
+        try:
+            raw = self.store.get(key)
+            return pickle.loads(raw) if raw is not None else None  # noqa: S301 - written by this class only
+        except Exception:
+            self._store_failed("read")
+            return None
+
+    def _set(self, key: str, entry: tuple[str, list[tuple[str, str]], bytes]) -> None:
+        if self.shared and time.monotonic() < self._store_down_until:
+            return
+        try:
+            self.store.set(key, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL), timeout=self.timeout)
+            self.stored += 1
+        except Exception:
+            self._store_failed("write")
+
+    def _store_failed(self, what: str) -> None:
+        if time.monotonic() >= self._store_down_until:
+            log.warning("The page cache could not %s Redis; answering without it for %ss", what, self.retry_seconds)
+        self._store_down_until = time.monotonic() + self.retry_seconds
+
+    def _serve(self, entry: tuple, environ: dict, start_response: Callable, started: float) -> Iterable[bytes]:
+        status, headers, body = entry
+        if any(name in environ for name in CONDITIONAL_HEADERS) or environ["REQUEST_METHOD"] == "HEAD":
+            response = WerkzeugResponse(body, status=status, headers=headers)
+            response.make_conditional(environ)
+            result = response(environ, start_response)
+            status = response.status
+        else:
+            start_response(status, headers)
+            result = [body]
+        duration = (time.perf_counter() - started) * 1000
+        path = environ.get("PATH_INFO", "").encode("latin-1", "replace").decode("utf-8", "replace")
+        request_log.log_request(environ["REQUEST_METHOD"], path, int(status[:3]), duration)
+        return result
+
+    def _make_and_store(self, key: str, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        answer: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
+            answer["status"], answer["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        result = self.wsgi_app(environ, capture)
+        headers = answer.get("headers") or []
+        if (
+            not environ.get(ENVIRON_STORE)
+            or not answer.get("status", "").startswith("200")
+            or any(name.lower() == "set-cookie" for name, _ in headers)
+        ):
+            return result
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        if len(body) <= self.entry_max:
+            self._set(key, (answer["status"], list(headers), body))
+        return [body]
+
+
+# --- Inside Flask: ETags, and whether an answer may be stored ------------------------------------
+
+
+def _note_write(session_: Session, *_: Any) -> None:
+    if has_request_context():
+        g.setdefault(_WROTE, True)
+
+
+event.listen(Session, "after_flush", _note_write)
+event.listen(Session, "after_commit", _note_write)
+
+
+def _public_answer(response: Response) -> Response:
+    """Anonymous GET answers of public routes: an ETag and revalidation for HTML; mark the storable."""
+    if request.method not in ("GET", "HEAD") or request.endpoint is None:
+        return response
+    cache: PageCache | None = current_app.extensions.get(EXTENSION)
+    if cache is None or request.endpoint not in cache.endpoints or current_user.is_authenticated:
+        return response
+    if response.status_code == 200 and response.mimetype in HTML_MIMETYPES and not response.direct_passthrough:
+        if not response.get_etag()[0]:
+            response.add_etag()
+        if not response.headers.get("Cache-Control"):
+            response.cache_control.no_cache = True
+        response.make_conditional(request)
+    if (
+        ENVIRON_KEY in request.environ
+        and response.status_code == 200
+        and not response.direct_passthrough
+        and not response.is_streamed
+        and not g.get(_WROTE)
+        and "_flashes" not in session
+    ):
+        request.environ[ENVIRON_STORE] = True
+    return response
+
+
+page_cache_cli = AppGroup("page-cache", help="The public answers' cache.")
+
+
+@page_cache_cli.command("reset")
+@with_appcontext
+def reset_command() -> None:
+    """Put every answer any cache holds out of reach (after restoring the database from a backup)."""
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(data_version.reset_epoch_statement(data_version.new_epoch()))
+    current_app.extensions[EXTENSION].store.clear()
+    click.echo("The page cache starts afresh: a new epoch, and this process's store emptied.")
+
+
+def init_app(app: Flask) -> None:
+    """After the blueprints and every other after-request hook: wrap the WSGI app."""
+    if app.config["REDIS_URL"]:
+        cache_config = {"CACHE_TYPE": f"{__name__}.redis_store"}
+    else:
+        cache_config = {"CACHE_TYPE": f"{__name__}.BoundedMemoryCache"}
+    cache_config["CACHE_DEFAULT_TIMEOUT"] = app.config["PAGE_CACHE_SECONDS"]
+    cache = Cache()
+    cache.init_app(app, config={**app.config, **cache_config})
+    store = app.extensions["cache"][cache]
+    reader = VersionReader(app.config["SQLALCHEMY_DATABASE_URI"])
+    page_cache = PageCache(app, app.wsgi_app, store, reader)
+    app.extensions[EXTENSION] = page_cache
+    app.wsgi_app = page_cache  # type: ignore[method-assign]
+    # Registered first among after-request hooks it would run last; registered now, it runs first:
+    # it only adds an ETag and Cache-Control, which no other hook touches.
+    app.after_request(_public_answer)
+    app.cli.add_command(page_cache_cli)
+
+
+def page_cache_of(app: Flask) -> PageCache:
+    return app.extensions[EXTENSION]
