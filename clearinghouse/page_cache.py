@@ -30,6 +30,7 @@ REDIS_RETRY_SECONDS: pages are slower, never wrong and never an error.
 
 import hashlib
 import logging
+import os
 import pickle
 import threading
 import time
@@ -49,7 +50,6 @@ from flask_caching.backends.base import BaseCache
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from clearinghouse import data_version, request_log, timeutil
@@ -67,6 +67,7 @@ SIGNED_IN_COOKIES = ("SESSION_COOKIE_NAME", "REMEMBER_COOKIE_NAME")
 REMEMBER_COOKIE_DEFAULT = "remember_token"
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 HTML_MIMETYPES = ("text/html",)
+ROUTE_MEMO = 10_000  # paths whose route the middleware remembers
 EXTENSION = "clearinghouse_page_cache"
 ENVIRON_KEY = "clearinghouse.page_cache.key"  # the key a miss will be stored under
 ENVIRON_STORE = "clearinghouse.page_cache.store"  # set by Flask when the answer may be stored
@@ -233,28 +234,63 @@ def redis_store(app: Flask, config: dict, args: list, kwargs: dict) -> RedisCach
 
 
 class VersionReader:
-    """Reads the data version on its own small pool (autocommit, no pre-ping: one statement a read)."""
+    """Reads the data version: one statement on a connection of its own per thread, in autocommit
+    (each read sees the latest commit), without the pool's pre-ping; a failed connection is dropped
+    and the next read opens another."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine: sa.Engine | None = None
         self._lock = threading.Lock()
+        self._local = threading.local()
 
     @property
     def engine(self) -> sa.Engine:
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
-                    self._engine = sa.create_engine(
-                        self.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, pool_pre_ping=False
-                    )
+                    self._engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
         return self._engine
 
+    def _connection(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or getattr(self._local, "pid", None) != os.getpid():  # never a parent's, after a fork
+            fairy = self.engine.raw_connection()
+            conn = fairy.driver_connection
+            if self.engine.dialect.name == "sqlite":
+                conn.isolation_level = None
+            else:
+                conn.autocommit = True
+            self._local.fairy, self._local.conn, self._local.pid = fairy, conn, os.getpid()
+        return conn
+
     def read(self) -> tuple[int, str, str | None]:
-        with self.engine.connect() as conn:
-            return data_version.read(conn)
+        conn = self._connection()
+        try:
+            cursor = conn.cursor()
+            try:
+                cursor.execute(data_version.READ_SQL)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        except Exception:
+            self.forget()
+            raise
+        if row is None:
+            raise LookupError(f"The {data_version.TABLE} table has no row: run the migrations.")
+        return int(row[0]), str(row[1]), row[2]
+
+    def forget(self) -> None:
+        fairy = getattr(self._local, "fairy", None)
+        self._local.fairy = self._local.conn = None
+        if fairy is not None:
+            try:
+                fairy.invalidate()
+            except Exception:  # already broken: nothing to close
+                log.debug("Closing a broken version connection failed", exc_info=True)
 
     def dispose(self) -> None:
+        self.forget()
         if self._engine is not None:
             self._engine.dispose()
 
@@ -273,6 +309,7 @@ class PageCache:
         self.entry_max = int(app.config["PAGE_CACHE_ENTRY_MAX_MB"] * 1024 * 1024)
         self.timeout = app.config["PAGE_CACHE_SECONDS"]
         self._endpoints: frozenset[str] | None = None
+        self._routes: dict[str, tuple[bool, str | None] | None] = {}
         self._store_down_until = 0.0
         self.hits = self.misses = self.stored = 0
 
@@ -313,16 +350,29 @@ class PageCache:
         )
         return any(f"{name}=" in cookies for name in names)
 
-    def _key(self, environ: dict) -> str | None:
-        adapter = self.app.url_map.bind_to_environ(environ)
+    def _route(self, path: str, environ: dict) -> tuple[bool, str | None] | None:
+        """(whether blank query values are dropped, the language) for a cacheable route; None otherwise.
+        Remembered per path (the query string plays no part in matching), up to ROUTE_MEMO paths."""
+        route = self._routes.get(path, False)
+        if route is not False:
+            return route
+        route = None
         try:
-            rule, values = adapter.match(return_rule=True)
-        except HTTPException:  # no route, a redirect, a 405: Flask answers
+            rule, values = self.app.url_map.bind_to_environ(environ).match(return_rule=True)
+        except Exception:  # no route, a redirect, a 405, a converter refusing a value: Flask answers
+            rule = None
+        if rule is not None and rule.endpoint in self.endpoints:
+            route = (is_localized_rule(rule), values.get(LANG_ARG))
+        if len(self._routes) < ROUTE_MEMO:
+            self._routes[path] = route
+        return route
+
+    def _key(self, environ: dict) -> str | None:
+        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        route = self._route(path, environ)
+        if route is None:
             return None
-        except Exception:  # a converter refusing a value; Flask answers that too
-            return None
-        if rule.endpoint not in self.endpoints:
-            return None
+        is_page, language = route
         try:
             version, epoch, zone_name = self.reader.read()
         except Exception:  # the database is down or not migrated: Flask answers as it would without a cache
@@ -337,9 +387,9 @@ class PageCache:
             epoch=epoch,
             today=timeutil.zoned_today(zone_name).isoformat(),
             scheme=environ.get("wsgi.url_scheme", "http"),
-            language=values.get(LANG_ARG) or languages[0],
-            path=environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
-            query=normalized_query(environ.get("QUERY_STRING", ""), drop_blank=is_localized_rule(rule)),
+            language=language or languages[0],
+            path=path,
+            query=normalized_query(environ.get("QUERY_STRING", ""), drop_blank=is_page),
         )
 
     def _get(self, key: str) -> tuple[str, list[tuple[str, str]], bytes] | None:
