@@ -421,33 +421,51 @@ class Listing:
     agreement: Agreement | None
     state: AgreementState | None
     element_count: int
-    sensitive_count: int
+    sensitive_names: list[LocalizedText]  # the sensitive data it receives, named, in taxonomy order
     snippet: LocalizedText  # the purpose's start, in the reader's language when staff translated it
+
+    @property
+    def sensitive_count(self) -> int:
+        return len(self.sensitive_names)
 
 
 def listings(products: Sequence[Product], today: date) -> list[Listing]:
-    """Listings for products loaded with LISTING_OPTIONS and their vendor (one query: the data counts)."""
-    counts: dict[int, tuple[int, int]] = {}
+    """Listings for products loaded with LISTING_OPTIONS and their vendor (one query: what each receives).
+
+    The query reads each use's sensitivity, and the name of the sensitive ones only: a card counts
+    the data a product receives and names its sensitive data.
+    """
+    counts: dict[int, int] = {}
+    names: dict[int, list[LocalizedText]] = {}
     if products:
+        sensitive = DataElement.is_sensitive.is_(True)
         rows = db.session.execute(
-            select(DataUse.product_id, func.count(), func.count(case((DataElement.is_sensitive.is_(True), 1))))
+            select(
+                DataUse.product_id,
+                sensitive,
+                case((sensitive, DataElement.name)),
+                case((sensitive, DataElement.translations)),
+            )
             .join(DataElement, DataElement.id == DataUse.data_element_id)
+            .join(DataCategory, DataCategory.id == DataElement.category_id)
             .where(DataUse.product_id.in_([product.id for product in products]))
-            .group_by(DataUse.product_id)
+            .order_by(DataCategory.position, DataCategory.name, DataElement.position, DataElement.name)
         )
-        counts = {product_id: (every, sensitive) for product_id, every, sensitive in rows}
+        for product_id, is_sensitive, name, translations in rows:
+            counts[product_id] = counts.get(product_id, 0) + 1
+            if is_sensitive:
+                names.setdefault(product_id, []).append(localize(name, translations, "name"))
     result = []
     for product in products:
         agreement = current_agreement(product.agreements)
-        every, sensitive = counts.get(product.id, (0, 0))
         result.append(
             Listing(
                 product=product,
                 status=public_status(product),
                 agreement=agreement,
                 state=agreement.state_on(today) if agreement else None,
-                element_count=every,
-                sensitive_count=sensitive,
+                element_count=counts.get(product.id, 0),
+                sensitive_names=names.get(product.id, []),
                 snippet=_snippet(translated(product, "purpose_md")),
             )
         )
@@ -703,6 +721,18 @@ def all_data_elements() -> list[DataElement]:
             .order_by(DataCategory.position, DataCategory.name, DataElement.position, DataElement.name)
         )
     )
+
+
+def sensitive_examples(limit: int = 3) -> list[LocalizedText]:
+    """The names of a few sensitive data elements in use, in the reader's language (one query)."""
+    rows = db.session.execute(
+        select(DataElement.name, DataElement.translations)
+        .join(DataElement.category)
+        .where(DataElement.is_sensitive.is_(True), DataElement.is_retired.is_(False))
+        .order_by(DataCategory.position, DataCategory.name, DataElement.position, DataElement.name)
+        .limit(limit)
+    )
+    return [localize(name, translations, "name") for name, translations in rows]
 
 
 def get_data_element(slug: str) -> DataElement | None:

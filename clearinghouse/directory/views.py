@@ -7,11 +7,12 @@ from flask import abort, current_app, render_template, request
 from werkzeug.wrappers import Response
 
 from clearinghouse.agreements.models import AgreementState
-from clearinghouse.directory import queries, school_queries
+from clearinghouse.directory import glossary, queries, school_queries
 from clearinghouse.directory.blueprint import bp
 from clearinghouse.directory.forms import DirectoryForm, SearchForm
 from clearinghouse.directory.models import ProductStatus
 from clearinghouse.downloads import send_stored_file
+from clearinghouse.settings.queries import get_settings
 from clearinghouse.timeutil import district_today
 from clearinghouse.urls import page_arg
 
@@ -126,6 +127,16 @@ def data_element(slug: str):
 @bp.get("/about")
 def about():
     return render_template("directory/about.html", notice=queries.privacy_notice_source())
+
+
+@bp.get("/your-rights")
+def rights():
+    """Families' rights over student data, whom to ask, what the district does, and a glossary."""
+    settings = get_settings()
+    return render_template(
+        "directory/rights.html",
+        glossary=glossary.glossary(queries.sensitive_examples(), settings.default_destruction_window_days),
+    )
 
 
 @bp.get("/agreements/<int:agreement_id>/document", localized=False)

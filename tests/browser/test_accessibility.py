@@ -84,6 +84,7 @@ def public_paths(demo: dict) -> list[str]:
         "/about",
         "/schools",
         f"/schools/{demo['school']}",
+        "/your-rights",
         "/changes",
         "/reports/",
         "/api/v1/",

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from clearinghouse.agreements.models import Agreement
-from clearinghouse.directory.models import Product
+from clearinghouse.directory.models import DataElement, DataUse, Product
 from clearinghouse.extensions import db
 from clearinghouse.timeutil import district_today
 from tests import factories
@@ -35,6 +35,29 @@ def test_directory_lists_current_products_by_name_with_a_count(client, catalog):
     assert "3 products" in html
     assert "Agreement: Expiring soon" in html
     assert "Agreement: Active" in html
+
+
+def test_each_card_names_the_sensitive_data_its_product_receives(client, app, catalog):
+    with in_app(app):
+        math = db.session.scalar(select(Product).where(Product.slug == "mathworld"))
+        alerts = db.session.scalar(select(DataElement).where(DataElement.slug == "medical-alerts"))
+        alerts.translations = {"es": {"name": "Alertas médicas"}}
+        math.data_uses.append(DataUse(data_element_id=alerts.id, purpose="Nurse alerts."))
+        db.session.commit()
+    html = _page(client)
+    card = html[html.index('href="/products/mathworld"') :]
+    card = card[: card.index("</li>")]
+    assert (
+        "Receives 3 kinds of student data, including 2 sensitive: "
+        "<strong>Student Disability Information</strong>, <strong>Medical Alerts</strong>." in card
+    )
+    reader = html[html.index('href="/products/elan-reader"') :]
+    assert "Receives 2 kinds of student data.</p>" in reader[: reader.index("</li>")]
+    spanish = client.get("/es/directory").get_data(as_text=True)
+    card = spanish[spanish.index('href="/es/products/mathworld"') :]
+    card = card[: card.index("</li>")]
+    assert "<strong>Alertas médicas</strong>" in card
+    assert '<strong><span lang="en">Student Disability Information</span></strong>' in card
 
 
 def test_retired_products_show_only_when_the_status_filter_asks(client, catalog):
