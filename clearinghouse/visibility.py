@@ -296,6 +296,22 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "mapping": staff("How staff import files."),
         "updated_at": staff("How staff import files."),
     },
+    "import_value_choice": {
+        "id": staff("How staff import files."),
+        "field": staff("How staff import files."),
+        "value_key": staff("How staff import files."),
+        "meaning": staff("How staff import files."),
+        "updated_at": staff("How staff import files."),
+    },
+    "import_draft": {
+        "id": staff("An import in progress: the staff member's own work."),
+        "user_id": staff("An import in progress: the staff member's own work."),
+        "file_id": staff("An import in progress: the staff member's own work."),
+        "filename": staff("An import in progress: the staff member's own work."),
+        "choices": staff("An import in progress: the staff member's own work."),
+        "created_at": staff("An import in progress: the staff member's own work."),
+        "updated_at": staff("An import in progress: the staff member's own work."),
+    },
     # --- the district -------------------------------------------------------------------------
     "district_settings": {
         "id": PUBLIC,

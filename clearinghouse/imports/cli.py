@@ -1,5 +1,7 @@
-"""`flask import-inventory`: the same import as the staff pages, from a terminal."""
+"""`flask import-inventory`: the same import as the staff pages, from a terminal, with the same choices as options."""
 
+import csv
+import json
 from pathlib import Path
 
 import click
@@ -10,7 +12,9 @@ from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.imports import files, queries, services
 from clearinghouse.imports.blueprint import bp
+from clearinghouse.imports.choices import PlanChoices
 from clearinghouse.imports.mapping import FIELDS, mapping_problems
+from clearinghouse.imports.values import VALUE_FIELDS, check_meaning, describe, pair_key, value_key
 
 NOT_IMPORTED_WORDS = ("", "-", "none", "ignore")
 
@@ -31,8 +35,33 @@ def _apply_pairs(mapping: dict[str, str], pairs: tuple[str, ...], headers: list[
         mapping[by_lower[header.lower()]] = field if field in FIELDS else ""
 
 
+def _apply_values(choices: PlanChoices, values: tuple[str, ...], mapping: dict[str, str]) -> None:
+    """--value COLUMN:RAW=MEANING (RAW of two status columns read together: "FIRST × SECOND")."""
+    by_lower = {header.lower(): name for header, name in mapping.items() if name}
+    for given in values:
+        column, sep, rest = given.partition(":")
+        raw, sep2, meaning = rest.rpartition("=")
+        if not sep or not sep2:
+            raise click.ClickException(f"--value {given!r}: write it as COLUMN:VALUE=MEANING.")
+        name = by_lower.get(column.strip().lower())
+        if name is None and column.strip().lower() in VALUE_FIELDS:
+            name = column.strip().lower()
+        if name not in VALUE_FIELDS:
+            raise click.ClickException(
+                f"--value {given!r}: {column!r} is not a status, kind, grade or school column of the mapping."
+            )
+        try:
+            meaning = check_meaning(name, meaning)
+        except ValueError as err:
+            raise click.ClickException(f"--value {given!r}: {err}") from None
+        first, times, second = raw.partition("×")
+        key = pair_key(first.strip(), second.strip()) if times else value_key(raw)
+        choices.values.setdefault(name, {})[key] = meaning
+
+
 @bp.cli.command("import-inventory")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--sheet", help="The sheet of a workbook (or the table of a JSON or Markdown file) to import.")
 @click.option(
     "--mapping",
     "pairs",
@@ -40,17 +69,42 @@ def _apply_pairs(mapping: dict[str, str], pairs: tuple[str, ...], headers: list[
     metavar="HEADER=FIELD",
     help="Match a column to a field (repeatable); FIELD 'none' skips the column.",
 )
-@click.option("--yes", is_flag=True, help="Import without asking for confirmation.")
+@click.option(
+    "--value",
+    "values",
+    multiple=True,
+    metavar="COLUMN:RAW=MEANING",
+    help="What a value of a status, kind, grade or school column means (repeatable), e.g. "
+    "'Status:DPA Pending=under_review/requested'.",
+)
+@click.option("--skip-problems", is_flag=True, help="Set aside every row with a problem and import the rest.")
+@click.option("--plan-json", is_flag=True, help="Print the plan as JSON and import nothing.")
+@click.option(
+    "--set-aside-csv",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the rows set aside, with a reason column, to this CSV file.",
+)
+@click.option("--yes", is_flag=True, help="Accept the preview's proposals and import without asking.")
 @click.option("--actor", "actor_email", metavar="EMAIL", help="The staff user the audit log names.")
-def import_inventory_command(path: Path, pairs: tuple[str, ...], yes: bool, actor_email: str | None) -> None:
-    """Import an inventory CSV: preview it, then import all of it or nothing."""
+def import_inventory_command(
+    path: Path,
+    sheet: str | None,
+    pairs: tuple[str, ...],
+    values: tuple[str, ...],
+    skip_problems: bool,
+    plan_json: bool,
+    set_aside_csv: Path | None,
+    yes: bool,
+    actor_email: str | None,
+) -> None:
+    """Import an inventory (CSV, workbook, JSON): preview it, then import it in one transaction, or nothing."""
     actor = None
     if actor_email:
         actor = db.session.scalar(select(User).where(func.lower(User.email) == actor_email.strip().lower()))
         if actor is None or actor.role not in STAFF_ROLES:
             raise click.ClickException(f"No admin or privacy officer has the e-mail address {actor_email}.")
     try:
-        table = files.read_table(path.read_bytes())
+        table = files.read_table(path.read_bytes(), filename=path.name, sheet=sheet)
     except DomainError as err:
         raise click.ClickException(err.message) from None
     mapping = queries.suggested_mapping(table.headers)
@@ -58,21 +112,23 @@ def import_inventory_command(path: Path, pairs: tuple[str, ...], yes: bool, acto
     problems = mapping_problems(mapping)
     if problems:
         raise click.ClickException(" ".join(problems.values()) + " Use --mapping HEADER=FIELD.")
-    used = [f"{header} → {FIELDS[field]}" for header, field in mapping.items() if field]
-    click.echo("Columns: " + "; ".join(used))
-    skipped = [header for header, field in mapping.items() if not field]
-    if skipped:
-        click.echo("Not imported: " + ", ".join(skipped))
-    plan = services.plan_import(table, mapping)
-    for row in plan.created:
-        click.echo(f"  new      row {row.row}: {row.vendor_name} — {row.product_name}")
-    for row in plan.updated:
-        click.echo(f"  changed  row {row.row}: {row.vendor_name} — {row.product_name}: {'; '.join(row.changes)}")
-    for error in plan.errors:
-        click.echo(f"  problem  row {error.row}: {error.message}", err=True)
-    click.echo(plan.summary())
+    choices = PlanChoices(sheet=sheet, mapping=mapping)
+    _apply_values(choices, values, mapping)
+    try:
+        plan = services.plan_import(table, mapping, choices, skip_problems=skip_problems)
+    except DomainError as err:
+        raise click.ClickException(err.message) from None
+    if plan_json:
+        click.echo(json.dumps(services.plan_as_dict(plan), indent=2, ensure_ascii=False))
+        return
+    _echo_plan(plan, mapping)
+    if set_aside_csv is not None:
+        _write_set_aside(set_aside_csv, table.headers, plan)
     if plan.errors:
-        raise click.ClickException("Nothing was imported. Fix the rows above and run the import again.")
+        raise click.ClickException(
+            "Nothing was imported. Fix the rows above (or set them aside with --skip-problems) and run the "
+            "import again."
+        )
     if not plan.has_changes:
         click.echo("Nothing to import: the directory already says all of this.")
         return
@@ -80,7 +136,43 @@ def import_inventory_command(path: Path, pairs: tuple[str, ...], yes: bool, acto
         click.confirm("Import all of it?", abort=True)
     try:
         with unit_of_work():
-            plan = services.apply_import(table, mapping, actor=actor)
+            plan = services.apply_import(table, mapping, _with_set_aside(choices, plan), actor=actor)
     except DomainError as err:
         raise click.ClickException(err.message) from None
     click.echo(f"Imported. {services.outcome(plan)}")
+
+
+def _with_set_aside(choices: PlanChoices, plan: services.ImportPlan) -> PlanChoices:
+    choices.set_aside = {str(entry.number): entry.reason for entry in plan.set_aside}
+    return choices
+
+
+def _echo_plan(plan: services.ImportPlan, mapping: dict[str, str]) -> None:
+    used = [f"{header} → {FIELDS[field]}" for header, field in mapping.items() if field]
+    click.echo("Columns: " + "; ".join(used))
+    if plan.ignored_headers:
+        click.echo("Not imported: " + ", ".join(plan.ignored_headers))
+    for name, rows in plan.values.items():
+        for row in rows:
+            source = " (your earlier choice)" if row.remembered else ""
+            click.echo(f"  value    {name}: “{row.raw}” ×{row.count} → {describe(name, row.proposed)}{source}")
+    for row in plan.created:
+        click.echo(f"  new      row {row.row}: {row.vendor_name} — {row.product_name}")
+    for row in plan.updated:
+        click.echo(f"  changed  row {row.row}: {row.vendor_name} — {row.product_name}: {'; '.join(row.changes)}")
+    for vendor, target, products in services.new_agreements(plan):
+        click.echo(f"  agreement {vendor}: {'; '.join(target.changes())} ({', '.join(products)})")
+    for entry in plan.set_aside:
+        click.echo(f"  set aside row {entry.number}: {entry.reason}")
+    for error in plan.errors:
+        click.echo(f"  problem  row {error.row}: {error.message}", err=True)
+    click.echo(plan.summary())
+
+
+def _write_set_aside(target: Path, headers: list[str], plan: services.ImportPlan) -> None:
+    with target.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow([*headers, "reason"])
+        for entry in plan.set_aside:
+            writer.writerow([*(queries.guard_cell(cell) for cell in entry.raw), queries.guard_cell(entry.reason)])
+    click.echo(f"{len(plan.set_aside)} rows set aside, written to {target}.")

@@ -1,23 +1,21 @@
 """Reading an uploaded inventory file, and keeping it on the server between the import steps.
 
 The file waits under a random name in a private directory (never in the cookie session, which
-is too small); the pages refer to it by a signed, expiring token that names the user too.
+is too small); the import in progress (`ImportDraft`, the staff member's own) names it.
 """
 
 import re
 import secrets
 import time
 from pathlib import Path
-from typing import IO
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from clearinghouse.errors import DomainError
 from clearinghouse.imports.readers import Limits, Table, UnreadableFile, describe_size, read_file
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
-UPLOAD_MAX_AGE = 2 * 3600  # seconds an uploaded file waits for its mapping and confirmation
+UPLOAD_MAX_AGE = 48 * 3600  # seconds an uploaded file waits while its import is in progress
 _FILE_ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -54,7 +52,7 @@ def import_dir() -> Path:
 def _path(file_id: str) -> Path:
     if not _FILE_ID.fullmatch(file_id):
         raise DomainError("That upload could not be found. Upload the file again.")
-    return import_dir() / f"{file_id}.csv"
+    return import_dir() / f"{file_id}.upload"
 
 
 def keep_upload(data: bytes) -> str:
@@ -62,7 +60,7 @@ def keep_upload(data: bytes) -> str:
     directory = import_dir()
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     cutoff = time.time() - UPLOAD_MAX_AGE
-    for old in directory.glob("*.csv"):
+    for old in directory.glob("*.upload"):
         if old.stat().st_mtime < cutoff:
             old.unlink(missing_ok=True)
     file_id = secrets.token_hex(16)
@@ -83,39 +81,7 @@ def discard_upload(file_id: str) -> None:
     _path(file_id).unlink(missing_ok=True)
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="clearinghouse.imports.upload")
-
-
-def make_token(file_id: str, user_id: int, mapping: dict[str, str] | None = None) -> str:
-    payload: dict = {"f": file_id, "u": user_id}
-    if mapping is not None:
-        payload["m"] = mapping
-    return _serializer().dumps(payload)
-
-
-def read_token(token: str, user_id: int) -> tuple[str, dict[str, str] | None]:
-    """(file id, mapping or None) from a token made for this user. Raises DomainError otherwise."""
-    try:
-        payload = _serializer().loads(token, max_age=UPLOAD_MAX_AGE)
-    except SignatureExpired:
-        raise DomainError("That upload has expired. Upload the file again.") from None
-    except BadSignature:
-        raise DomainError("That upload could not be found. Upload the file again.") from None
-    if not isinstance(payload, dict) or payload.get("u") != user_id or not isinstance(payload.get("f"), str):
-        raise DomainError("That upload could not be found. Upload the file again.")
-    mapping = payload.get("m")
-    return payload["f"], mapping if isinstance(mapping, dict) else None
-
-
-def accept_upload(upload: IO[bytes], user_id: int) -> str:
-    """Check an uploaded file can be read, keep it, and return the token for the next steps."""
-    data = upload.read(max_bytes() + 1)
-    read_table(data)
-    return make_token(keep_upload(data), user_id)
-
-
-def open_upload(token: str, user_id: int) -> tuple[str, Table]:
-    """The kept file a token names, read again. Raises DomainError when it is gone or not this user's."""
-    file_id, _ = read_token(token, user_id)
-    return file_id, read_table(load_upload(file_id))
+def accept(data: bytes, *, filename: str = "", sheet: str | None = None) -> str:
+    """Check an uploaded or pasted table can be read, keep it, and return its id for the next steps."""
+    read_table(data, filename=filename, sheet=sheet)
+    return keep_upload(data)

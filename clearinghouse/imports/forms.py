@@ -1,27 +1,53 @@
-"""The import pages' forms: the upload, the column mapping, and the confirmation."""
+"""The import pages' forms: the upload or paste, the columns, the values, the set-aside rows and the confirmation."""
 
-from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, SelectChoice, SelectField, SubmitField
+from flask_wtf.file import FileField
+from wtforms import (
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 
+from clearinghouse.directory.models import PRODUCT_KIND_LABELS
 from clearinghouse.forms import BaseForm
 from clearinghouse.imports.mapping import FIELDS
+from clearinghouse.imports.values import ValueRow, check_meaning, split_status
+from clearinghouse.imports.vocabulary import AgreementStatus, Approval
 
 NOT_IMPORTED = ""
 FIELD_CHOICES = [
     SelectChoice(NOT_IMPORTED, "Don't import this column"),
     *(SelectChoice(name, label) for name, label in FIELDS.items()),
 ]
+PASTE_MAX = 2 * 1024 * 1024
 
 
 class UploadForm(BaseForm):
-    file = FileField("Inventory file (CSV)", validators=[FileRequired("Choose a CSV file to upload.")])
-    submit = SubmitField("Upload and match columns")
+    file = FileField("Inventory file")
+    pasted = TextAreaField("Or paste the table")
+    submit = SubmitField("Continue to the columns")
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if not self.file.data and not (self.pasted.data or "").strip():
+            self.file.errors = ["Choose a file, or paste the table from your spreadsheet."]
+            return False
+        return True
+
+
+class SheetForm(BaseForm):
+    sheet = SelectField("Sheet or table to import", choices=[])
+    choose = SubmitField("Use this sheet")
 
 
 class MappingForm(BaseForm):
     """One select per column of the file; `for_headers` adds the fields for a given file."""
 
-    submit = SubmitField("Preview the import")
+    submit = SubmitField("Save and check the values")
 
     @classmethod
     def for_headers(cls, headers: list[str], initial: dict[str, str]) -> "MappingForm":
@@ -50,6 +76,124 @@ class MappingForm(BaseForm):
         return problems.get("")
 
 
+CHOOSE = SelectChoice("?", "Choose…")
+APPROVAL_CHOICES = [
+    CHOOSE,
+    SelectChoice("", "Does not say (leave as it is)"),
+    *(SelectChoice(value.value, value.label) for value in Approval),
+]
+AGREEMENT_CHOICES = [
+    CHOOSE,
+    SelectChoice("", "Does not say (leave as it is)"),
+    *(SelectChoice(value.value, value.label) for value in AgreementStatus),
+]
+
+
+def _kind_choices() -> list[SelectChoice]:
+    return [CHOOSE, *(SelectChoice(str(value), str(label)) for value, label in PRODUCT_KIND_LABELS.items())]
+
+
+class ValuesForm(BaseForm):
+    """For each distinct value of a checked column, what it means (prefilled with the proposal)."""
+
+    submit = SubmitField("Save these meanings and continue")
+
+    @classmethod
+    def for_values(cls, readings: dict[str, list[ValueRow]], chosen: dict[str, dict[str, str]]) -> "ValuesForm":
+        form_class = type("FileValuesForm", (cls,), {})
+        entries: list[tuple[str, int, ValueRow, str | None]] = []
+        for name, rows in readings.items():
+            for index, row in enumerate(rows):
+                meaning = chosen.get(name, {}).get(row.key, row.proposed)
+                entries.append((name, index, row, meaning))
+                prefix = f"{name}_{index}"
+                if name == "status":
+                    approval, agreement = split_status(meaning) if meaning is not None else (None, None)
+                    setattr(
+                        form_class,
+                        f"{prefix}_approval",
+                        SelectField(
+                            f"Approval for “{row.raw}”",
+                            choices=APPROVAL_CHOICES,
+                            default="?" if meaning is None else (approval.value if approval else ""),
+                        ),
+                    )
+                    setattr(
+                        form_class,
+                        f"{prefix}_agreement",
+                        SelectField(
+                            f"Agreement for “{row.raw}”",
+                            choices=AGREEMENT_CHOICES,
+                            default="?" if meaning is None else (agreement.value if agreement else ""),
+                        ),
+                    )
+                elif name == "agreement_status":
+                    setattr(
+                        form_class,
+                        prefix,
+                        SelectField(
+                            f"Agreement for “{row.raw}”",
+                            choices=AGREEMENT_CHOICES,
+                            default="?" if meaning is None else meaning,
+                        ),
+                    )
+                elif name == "kind":
+                    setattr(
+                        form_class,
+                        prefix,
+                        SelectField(f"Kind for “{row.raw}”", choices=_kind_choices(), default=meaning or "?"),
+                    )
+                else:
+                    setattr(form_class, prefix, StringField(f"Meaning of “{row.raw}”", default=meaning or ""))
+        form = form_class()
+        form.entries = entries
+        return form
+
+    def fields_of(self, name: str, index: int) -> list:
+        prefix = f"{name}_{index}"
+        if name == "status":
+            return [self[f"{prefix}_approval"], self[f"{prefix}_agreement"]]
+        return [self[prefix]]
+
+    def meanings(self) -> dict[str, dict[str, str]]:
+        """field → value key → meaning; a value left on "Choose…" (or a text left empty while the app could not
+        read it) gets an error instead."""
+        chosen: dict[str, dict[str, str]] = {}
+        for name, index, row, _meaning in self.entries:
+            widgets = self.fields_of(name, index)
+            if name == "status":
+                approval, agreement = (widget.data for widget in widgets)
+                if approval == "?" or agreement == "?":
+                    for widget in widgets:
+                        if widget.data == "?":
+                            widget.errors = ["Choose what this value says."]
+                    continue
+                value = f"{approval}/{agreement}"
+            else:
+                value = (widgets[0].data or "").strip()
+                if value == "?" or (not value and not row.matched and name in ("grade_bands", "schools")):
+                    widgets[0].errors = [
+                        "Choose what this value means."
+                        if name in ("kind", "agreement_status")
+                        else "Write what this value means, or “none”."
+                    ]
+                    continue
+            try:
+                chosen.setdefault(name, {})[row.key] = check_meaning(name, value)
+            except ValueError as err:
+                widgets[0].errors = [str(err)]
+        return chosen
+
+
+class SetAsideForm(BaseForm):
+    """Rows to set aside (a checkbox beside each problem), every row with a problem, or rows to put back."""
+
+    rows = SelectMultipleField("Rows", coerce=int, choices=[], validate_choice=False)
+    set_aside = SubmitField("Set the ticked rows aside")
+    set_aside_all = SubmitField("Set aside every row with a problem")
+    put_back = SubmitField("Put the ticked rows back")
+
+
 class ConfirmForm(BaseForm):
-    plan = HiddenField()  # the signed file id and mapping the preview was drawn from
-    submit = SubmitField("Import all of it")
+    plan = HiddenField()  # a digest of the preview the officer saw
+    submit = SubmitField("Import it")

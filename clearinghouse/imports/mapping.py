@@ -27,7 +27,8 @@ FIELDS: dict[str, str] = {
     "vendor": "Vendor (company)",
     "product": "Product name",
     "kind": "Kind of product",
-    "status": "Status",
+    "status": "Status (approval for use)",
+    "agreement_status": "Agreement status (DPA)",
     "website": "Product website",
     "privacy_policy_url": "Vendor's privacy policy address",
     "purpose": "Purpose (why the district uses it)",
@@ -76,6 +77,7 @@ HEADER_GUESSES: dict[str, tuple[str, ...]] = {
     "status": (
         "status",
         "current_tl_status",
+        "current_status",
         "tl_status",
         "approval_status",
         "approval",
@@ -116,22 +118,42 @@ HEADER_GUESSES: dict[str, tuple[str, ...]] = {
         "pii",
         "data",
     ),
+    "agreement_status": (
+        "agreement_status",
+        "current_dpa_status",
+        "dpa_status",
+        "dpa",
+        "dpa_state",
+        "contract_status",
+        "privacy_agreement",
+        "privacy_agreement_status",
+    ),
     "agreement_kind": ("agreement_kind", "agreement_type", "dpa_type", "contract_type"),
+    # Agreement dates are guessed only from our own headers: a catalog's "date added" or "renewal
+    # date" is not an agreement's date, so other date columns are only hinted at (`date_hints`).
+    "signed_on": ("signed_on", "agreement_signed_on"),
+    "effective_on": ("effective_on", "agreement_effective_on"),
+    "expires_on": ("expires_on", "agreement_expires_on"),
+    "schools": ("schools", "school", "division", "campus", "campuses", "buildings", "locations", "school_names"),
+    "grade_bands": ("grade_bands", "grade_band", "grades", "grade_levels", "grade_level", "grade"),
+}
+_GUESS_INDEX = {word: field for field, words in HEADER_GUESSES.items() for word in words}
+# Headers that may hold an agreement's dates, shown as a hint: the officer decides.
+DATE_HINTS: dict[str, tuple[str, ...]] = {
     "signed_on": (
-        "signed_on",
         "signed",
         "date_signed",
         "signed_date",
         "dpa_signed",
         "dpa_signed_date",
-        "date_added",
         "approved_on",
         "approval_date",
         "date_approved",
+        "date_added",
+        "contract_start",
     ),
-    "effective_on": ("effective_on", "effective", "effective_date", "start_date", "dpa_start_date"),
+    "effective_on": ("effective", "effective_date", "start_date", "dpa_start_date"),
     "expires_on": (
-        "expires_on",
         "expires",
         "expiry",
         "expiration",
@@ -143,10 +165,8 @@ HEADER_GUESSES: dict[str, tuple[str, ...]] = {
         "dpa_expiration_date",
         "contract_end",
     ),
-    "schools": ("schools", "school", "division", "campus", "campuses", "buildings", "locations", "school_names"),
-    "grade_bands": ("grade_bands", "grade_band", "grades", "grade_levels", "grade_level", "grade"),
 }
-_GUESS_INDEX = {word: field for field, words in HEADER_GUESSES.items() for word in words}
+_HINT_INDEX = {word: field for field, words in DATE_HINTS.items() for word in words}
 
 
 def header_key(header: str) -> str:
@@ -179,7 +199,17 @@ def guess_mapping(headers: list[str], remembered: dict[str, str] | None = None) 
             used.add(field)
         else:
             mapping[header] = ""
+    if "agreement_status" in used and "status" not in used:
+        # One status column ("DPA Status") holds both the approval and the agreement: read it whole.
+        for header, field in mapping.items():
+            if field == "agreement_status" and header not in remembered:
+                mapping[header] = "status"
     return {header: mapping.get(header, "") for header in headers}
+
+
+def date_hints(headers: list[str]) -> dict[str, str]:
+    """header → the agreement date it may hold: shown next to the column, never chosen for the officer."""
+    return {header: _HINT_INDEX[header_key(header)] for header in headers if header_key(header) in _HINT_INDEX}
 
 
 def mapping_problems(mapping: dict[str, str]) -> dict[str, str]:
@@ -224,6 +254,9 @@ def parse_status(text: str) -> tuple[ProductStatus, frozenset[ProductStatus]]:
     for status in ProductStatus:
         if word in (_word(status.value), _word(status.label)):
             return status, frozenset({status})
+    if text.strip() in Approval.__members__.values():  # a meaning chosen on the values step
+        status = _PRODUCT_STATUS[Approval(text.strip())]
+        return status, frozenset({status})
     proposal = read_status(text)
     if (
         proposal.approval is None
@@ -235,6 +268,17 @@ def parse_status(text: str) -> tuple[ProductStatus, frozenset[ProductStatus]]:
         raise ValueError(f"“{text}” is not a status we know. Use one of: {choices}.")
     status = _PRODUCT_STATUS[proposal.approval]
     return status, frozenset({status, *(_PRODUCT_STATUS[approval] for approval in proposal.also_agrees)})
+
+
+def parse_agreement_status(text: str) -> AgreementStatus:
+    """An agreement state as the values step writes it ("requested"), or in words ("DPA Pending")."""
+    if text.strip() in AgreementStatus.__members__.values():
+        return AgreementStatus(text.strip())
+    proposal = read_status(text)
+    if proposal.agreement is None or proposal.flag:
+        choices = ", ".join(state.value for state in AgreementStatus)
+        raise ValueError(f"“{text}” is not an agreement status we know. Use one of: {choices}.")
+    return proposal.agreement
 
 
 def _parse_enum(text: str, enum_cls, synonyms: dict, what: str):

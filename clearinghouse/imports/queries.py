@@ -13,7 +13,7 @@ from clearinghouse.directory.models import DataElement, DataUse, Product, Vendor
 from clearinghouse.directory.search import search_hits
 from clearinghouse.extensions import db
 from clearinghouse.imports import mapping as fields
-from clearinghouse.imports.models import ImportMapping
+from clearinghouse.imports.models import ImportDraft, ImportMapping, ImportValueChoice
 
 
 def remembered_mapping(headers: list[str]) -> dict[str, str]:
@@ -28,6 +28,22 @@ def suggested_mapping(headers: list[str]) -> dict[str, str]:
     return fields.guess_mapping(headers, remembered_mapping(headers))
 
 
+def remembered_values() -> dict[str, dict[str, str]]:
+    """What the district said each value of a status, kind, grade or school column means: field → key → meaning."""
+    found: dict[str, dict[str, str]] = {}
+    for name, key, meaning in db.session.execute(
+        select(ImportValueChoice.field, ImportValueChoice.value_key, ImportValueChoice.meaning)
+    ):
+        found.setdefault(name, {})[key] = meaning
+    return found
+
+
+def get_draft(draft_id: int, user_id: int) -> ImportDraft | None:
+    """An import in progress, only for the staff member who started it."""
+    draft = db.session.get(ImportDraft, draft_id)
+    return draft if draft is not None and draft.user_id == user_id else None
+
+
 EXPORT_HEADERS = list(fields.FIELDS)
 
 
@@ -40,6 +56,7 @@ def export_row(product: Product) -> dict[str, str]:
         "product": product.name,
         "kind": str(product.kind.label),
         "status": str(directory_queries.public_status(product).label),
+        "agreement_status": "",
         "website": product.website,
         "privacy_policy_url": product.vendor.privacy_policy_url,
         "purpose": product.purpose_md,
@@ -68,7 +85,7 @@ def export_products(filters: directory_queries.DirectoryFilters, today: date) ->
     return list(db.session.scalars(stmt))
 
 
-def _guard(cell: str) -> str:
+def guard_cell(cell: str) -> str:
     """Stop spreadsheets from running a cell as a formula; the import removes the mark again."""
     return f"'{cell}" if cell[:1] in ("=", "+", "-", "@") else cell
 
@@ -78,5 +95,5 @@ def export_csv(products: Iterable[Product]) -> str:
     writer = csv.DictWriter(out, fieldnames=EXPORT_HEADERS, lineterminator="\r\n")
     writer.writeheader()
     for product in products:
-        writer.writerow({name: _guard(value or "") for name, value in export_row(product).items()})
+        writer.writerow({name: guard_cell(value or "") for name, value in export_row(product).items()})
     return out.getvalue()

@@ -11,7 +11,7 @@ Re-importing the same file changes nothing.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -39,10 +39,15 @@ from clearinghouse.directory.models import (
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db
 from clearinghouse.imports import mapping as fields
+from clearinghouse.imports import queries
+from clearinghouse.imports.choices import PlanChoices
 from clearinghouse.imports.files import Table
-from clearinghouse.imports.models import ImportMapping
+from clearinghouse.imports.models import ImportDraft, ImportMapping, ImportValueChoice
+from clearinghouse.imports.prepare import PreparedRow, SetAside, prepare
+from clearinghouse.imports.values import VALUE_FIELDS, check_meaning
+from clearinghouse.imports.vocabulary import AgreementStatus
 from clearinghouse.text import UnsafeText, clean_line, clean_text, name_key
-from clearinghouse.timeutil import district_today
+from clearinghouse.timeutil import district_today, utcnow
 
 # School cells meaning "every school" (the digital-toolkit template's "Whole School").
 ALL_SCHOOLS_WORDS = {
@@ -140,6 +145,7 @@ class RowPlan:
     privacy_policy_url: str | None = None  # to set on the vendor
     agreement: AgreementTarget | None = None
     joins_agreement: bool = False  # the product is added to the agreement's products
+    agreement_status: AgreementStatus | None = None  # what the file says of the product's agreement
 
     @property
     def data_element_names(self) -> list[str]:
@@ -161,6 +167,8 @@ class ImportPlan:
     new_vendors: list[str] = field(default_factory=list)
     new_schools: list[str] = field(default_factory=list)
     new_agreements: int = 0
+    values: dict[str, list] = field(default_factory=dict)  # field → the distinct values (values.ValueRow)
+    set_aside: list[SetAside] = field(default_factory=list)
 
     @property
     def created(self) -> list[RowPlan]:
@@ -186,7 +194,8 @@ class ImportPlan:
         return (
             f"{len(self.created)} products to create, {len(self.updated)} to update, {len(self.unchanged)} unchanged; "
             f"{len(self.new_vendors)} new vendors, {len(self.new_schools)} new schools, "
-            f"{self.new_agreements} new agreements; {len(self.errors)} problems."
+            f"{self.new_agreements} new agreements; {len(self.errors)} problems"
+            + (f"; {len(self.set_aside)} rows set aside." if self.set_aside else ".")
         )
 
 
@@ -197,10 +206,10 @@ class _Catalog:
     only folds ASCII), then only the matching vendors and products are loaded in full.
     """
 
-    def __init__(self, table: Table, mapping: dict[str, str]):
-        column = {name: table.headers.index(header) for header, name in mapping.items() if name}
-        product_keys = {_key(cells[column["product"]]) for _, cells in table.rows}
-        vendor_keys = {_key(cells[column["vendor"]]) for _, cells in table.rows} if "vendor" in column else product_keys
+    def __init__(self, rows: list[PreparedRow], mapping: dict[str, str]):
+        product_keys = {_key(row.cells.get("product", "")) for row in rows}
+        has_vendor = "vendor" in mapping.values()
+        vendor_keys = {_key(row.cells.get("vendor", "")) for row in rows} if has_vendor else product_keys
         vendor_ids = [
             vid for vid, name in db.session.execute(select(Vendor.id, Vendor.name)) if _key(name) in vendor_keys
         ]
@@ -328,16 +337,42 @@ def _find_agreement(vendor: Vendor | None, product: Product | None, signed_on, e
     return (covering or matches or [None])[0]
 
 
-def plan_import(table: Table, mapping: dict[str, str]) -> ImportPlan:
-    """What importing the table with this mapping would do. Reads only; DomainError for an unusable mapping."""
+def plan_import(
+    table: Table, mapping: dict[str, str], choices: PlanChoices | None = None, *, skip_problems: bool = False
+) -> ImportPlan:
+    """What importing the table with this mapping and these choices would do. Reads only; DomainError for
+    an unusable mapping. `skip_problems` sets aside every row with a problem (with the problem as reason)."""
     problems = fields.mapping_problems(mapping)
     if problems:
         raise DomainError(" ".join(problems.values()))
+    choices = choices or PlanChoices(mapping=dict(mapping))
+    plan = _plan(table, mapping, choices)
+    if skip_problems and plan.errors:
+        reasons: dict[int, list[str]] = {}
+        for error in plan.errors:
+            reasons.setdefault(error.row, []).append(error.message)
+        wider = PlanChoices.from_dict(choices.to_dict())
+        wider.set_aside.update({str(row): " ".join(messages) for row, messages in reasons.items()})
+        plan = _plan(table, mapping, wider)
+    return plan
+
+
+def _plan(table: Table, mapping: dict[str, str], choices: PlanChoices) -> ImportPlan:
     plan = ImportPlan(headers=table.headers, mapping=dict(mapping))
     today = district_today()
-    cat = _Catalog(table, mapping)
+    prepared = prepare(
+        table,
+        mapping,
+        choices,
+        schools=district_school_names(),
+        remembered=queries.remembered_values(),
+    )
+    plan.values = prepared.values
+    plan.set_aside = prepared.set_aside
+    cat = _Catalog(prepared.rows, mapping)
     has_vendor = "vendor" in mapping.values()
-    plan.errors.extend(RowError(number, message) for number, message in table.problems)
+    aside = {entry.number for entry in prepared.set_aside}
+    plan.errors.extend(RowError(number, message) for number, message in table.problems if number not in aside)
     bad_rows = {number for number, _ in table.problems}
 
     seen: dict[tuple[str, str], int] = {}
@@ -347,9 +382,9 @@ def plan_import(table: Table, mapping: dict[str, str]) -> ImportPlan:
     new_schools: dict[str, str] = {}
     whole_school_rows: list[RowPlan] = []
 
-    for number, raw in table.rows:
-        cells = {name: raw[table.headers.index(header)] for header, name in mapping.items() if name}
-        row_problems: list[str] = _unsafe_cells(cells)
+    for prow in prepared.rows:
+        number, cells = prow.number, prow.cells
+        row_problems: list[str] = [*prow.problems, *_unsafe_cells(cells)]
         product_name = cells.get("product", "")
         vendor_name = cells.get("vendor", "")
         if not product_name:
@@ -373,6 +408,7 @@ def plan_import(table: Table, mapping: dict[str, str]) -> ImportPlan:
             row_problems.append(f"The purpose is longer than {MARKDOWN_MAX} characters.")
         grades = _read(cells, "grade_bands", fields.parse_grades, row_problems)
         agreement_kind = _read(cells, "agreement_kind", fields.parse_agreement_kind, row_problems)
+        agreement_status = _read(cells, "agreement_status", fields.parse_agreement_status, row_problems)
         signed_on = _read(cells, "signed_on", fields.parse_date, row_problems)
         effective_on = _read(cells, "effective_on", fields.parse_date, row_problems)
         expires_on = _read(cells, "expires_on", fields.parse_date, row_problems)
@@ -455,6 +491,7 @@ def plan_import(table: Table, mapping: dict[str, str]) -> ImportPlan:
             continue
 
         rp = RowPlan(row=number, vendor_name=vendor_name, product_name=product_name, vendor=vendor, product=product)
+        rp.agreement_status = agreement_status
         if vendor is None:
             new_vendors.setdefault(vendor_key, vendor_name)
         first_to_say = privacy and privacy_seen[vendor_key][1] == number
@@ -578,7 +615,9 @@ def outcome(plan: ImportPlan) -> str:
 # --- applying the plan ---------------------------------------------------------------------
 
 
-def apply_import(table: Table, mapping: dict[str, str], *, actor: User | None) -> ImportPlan:
+def apply_import(
+    table: Table, mapping: dict[str, str], choices: PlanChoices | None = None, *, actor: User | None
+) -> ImportPlan:
     """Import the whole table (a core: it flushes, the caller's unit of work commits all of it, or nothing).
 
     Plans again inside the transaction and refuses (DomainError) if any row has a problem. Every
@@ -586,9 +625,12 @@ def apply_import(table: Table, mapping: dict[str, str], *, actor: User | None) -
     writes it: the same rules, versions, audit events (with the acting user) and public
     disclosure revisions. The mapping is remembered for the next file with the same headers.
     """
-    plan = plan_import(table, mapping)
+    plan = plan_import(table, mapping, choices)
     if plan.errors:
-        raise DomainError(f"Nothing was imported: {len(plan.errors)} problems in the file need fixing first.")
+        raise DomainError(
+            f"Nothing was imported: {len(plan.errors)} problems in the file need fixing first (or set their rows "
+            "aside)."
+        )
     try:
         _Applier(actor).apply(plan)
         _remember(table.headers, mapping, actor)
@@ -726,3 +768,138 @@ def _remember(headers: list[str], mapping: dict[str, str], actor: User | None) -
     elif row.mapping != wanted:
         audit.record(actor, "import_mapping.updated", row, {"mapping": [row.mapping, wanted]}, label=MAPPING_LABEL)
         row.mapping = wanted
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "value") and isinstance(value.value, str):
+        return value.value
+    return value
+
+
+def plan_as_dict(plan: ImportPlan) -> dict[str, Any]:
+    """The plan as plain data (the command line's --plan-json)."""
+    return {
+        "summary": plan.summary(),
+        "columns": {header: name for header, name in plan.mapping.items() if name},
+        "not_imported": plan.ignored_headers,
+        "values": {
+            name: [
+                {"value": row.raw, "rows": row.count, "meaning": row.proposed, "remembered": row.remembered}
+                for row in rows
+            ]
+            for name, rows in plan.values.items()
+        },
+        "rows": [
+            {
+                "row": rp.row,
+                "action": rp.action,
+                "vendor": rp.vendor_name,
+                "new_vendor": rp.vendor is None,
+                "product": rp.product_name,
+                "values": {name: _plain(value) for name, value in rp.values.items()},
+                "agreement_status": _plain(rp.agreement_status),
+                "changes": rp.changes,
+            }
+            for rp in plan.rows
+        ],
+        "agreements": [
+            {
+                "vendor": vendor,
+                "kind": _plain(target.kind or AgreementKind.CUSTOM),
+                "signed_on": _plain(target.signed_on),
+                "effective_on": _plain(target.effective_on),
+                "expires_on": _plain(target.expires_on),
+                "products": products,
+            }
+            for vendor, target, products in new_agreements(plan)
+        ],
+        "problems": [{"row": error.row, "message": error.message} for error in plan.errors],
+        "set_aside": [{"row": entry.number, "reason": entry.reason} for entry in plan.set_aside],
+    }
+
+
+# --- imports in progress, and the meanings the district gave to values -------------------------
+
+
+def district_school_names() -> list[str]:
+    return list(db.session.scalars(select(School.name).where(School.is_retired.is_(False)).order_by(School.name)))
+
+
+def new_agreements(plan: ImportPlan) -> list[tuple[str, AgreementTarget, list[str]]]:
+    """Every agreement the import would add: its vendor, the agreement, and the products it covers."""
+    found: dict[tuple, tuple[str, AgreementTarget, list[str]]] = {}
+    for rp in plan.rows:
+        target = rp.agreement
+        if target is None or target.existing is not None:
+            continue
+        entry = found.setdefault(target.key, (rp.vendor_name, target, []))
+        entry[2].append(rp.product_name)
+    return sorted(found.values(), key=lambda entry: (_key(entry[0]), entry[1].first_row))
+
+
+VALUE_LABEL = "Meaning of an imported value"
+DRAFT_MAX_AGE_HOURS = 48
+
+
+def start_draft(actor: User, *, file_id: str, filename: str, sheet: str | None) -> ImportDraft:
+    """Keep an uploaded file's import in progress (a core: it flushes). Drafts older than two days go."""
+    cutoff = utcnow() - timedelta(hours=DRAFT_MAX_AGE_HOURS)
+    for old in db.session.scalars(select(ImportDraft).where(ImportDraft.updated_at < cutoff)):
+        db.session.delete(old)
+    choices = PlanChoices(sheet=sheet)
+    draft = ImportDraft(user_id=actor.id, file_id=file_id, filename=filename[:200], choices=choices.to_dict())
+    db.session.add(draft)
+    db.session.flush()
+    return draft
+
+
+def save_choices(draft: ImportDraft, choices: PlanChoices) -> None:
+    """Keep the choices of a step (a core: it flushes)."""
+    draft.choices = choices.to_dict()
+    draft.updated_at = utcnow()
+    db.session.flush()
+
+
+def discard_draft(draft: ImportDraft) -> None:
+    db.session.delete(draft)
+    db.session.flush()
+
+
+def remember_values(chosen: dict[str, dict[str, str]], actor: User | None) -> int:
+    """Remember what each value means for the district's next file (a core: it flushes). Returns how many
+    meanings changed. DomainError for a meaning a field cannot have."""
+    wanted: dict[tuple[str, str], str] = {}
+    for name, meanings in chosen.items():
+        if name not in VALUE_FIELDS:
+            raise DomainError(f"“{name}” is not a column whose values are remembered.")
+        for key, meaning in meanings.items():
+            try:
+                wanted[(name, key[:400])] = check_meaning(name, meaning)[:1000]
+            except ValueError as err:
+                raise DomainError(str(err)) from None
+    if not wanted:
+        return 0
+    existing = {(row.field, row.value_key): row for row in db.session.scalars(select(ImportValueChoice))}
+    changed: list[tuple[ImportValueChoice, str | None]] = []
+    for (name, key), meaning in wanted.items():
+        row = existing.get((name, key))
+        if row is None:
+            row = ImportValueChoice(field=name, value_key=key, meaning=meaning)
+            db.session.add(row)
+            changed.append((row, None))
+        elif row.meaning != meaning:
+            changed.append((row, row.meaning))
+            row.meaning = meaning
+    if changed:
+        db.session.flush()
+    for row, before in changed:
+        audit.record(
+            actor,
+            "import_value.remembered",
+            row,
+            {"meaning": [before, row.meaning]},
+            label=f"{VALUE_LABEL}: “{row.value_key}” ({fields.FIELDS.get(row.field, row.field)})",
+        )
+    return len(changed)

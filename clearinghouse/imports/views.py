@@ -1,4 +1,15 @@
-"""Staff pages for importing an inventory (upload → match columns → preview → confirm), and the public CSV."""
+"""Staff pages for importing an inventory, one step per page, and the public CSV.
+
+upload or paste → columns → values → preview (set rows aside) → confirm. Every step saves its
+choices in the import in progress (`ImportDraft`), so a refresh or the back button loses nothing;
+nothing reaches the directory before the confirmation, which imports in one unit of work.
+"""
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -6,32 +17,109 @@ from flask_login import current_user
 from clearinghouse.directory import queries as directory_queries
 from clearinghouse.directory.forms import DirectoryForm
 from clearinghouse.downloads import send_download
-from clearinghouse.errors import DomainError, show_domain_error
+from clearinghouse.errors import DomainError, NotFound, show_domain_error
 from clearinghouse.extensions import unit_of_work
 from clearinghouse.imports import files, queries, services
 from clearinghouse.imports.blueprint import bp, public_bp
-from clearinghouse.imports.forms import ConfirmForm, MappingForm, UploadForm
-from clearinghouse.imports.mapping import FIELDS, guess_mapping, mapping_problems
+from clearinghouse.imports.choices import STEP_NAMES, STEPS, PlanChoices
+from clearinghouse.imports.forms import (
+    PASTE_MAX,
+    ConfirmForm,
+    MappingForm,
+    SetAsideForm,
+    SheetForm,
+    UploadForm,
+    ValuesForm,
+)
+from clearinghouse.imports.mapping import FIELDS, date_hints, guess_mapping, mapping_problems
+from clearinghouse.imports.models import ImportDraft
+from clearinghouse.imports.prepare import cells_by_field, value_readings
+from clearinghouse.imports.readers import Table
+from clearinghouse.imports.values import VALUE_FIELDS, describe
 from clearinghouse.timeutil import district_today
+from clearinghouse.urls import page_arg
 
 SAMPLES = 3
+PER_PAGE = 100
 
 
 @bp.route("", methods=["GET", "POST"])
 def upload():
     form = UploadForm()
     if form.validate_on_submit():
+        if form.file.data:
+            data, filename = form.file.data.stream.read(files.max_bytes() + 1), form.file.data.filename or ""
+        else:
+            data, filename = (form.pasted.data or "")[:PASTE_MAX].encode(), "pasted.txt"
         try:
-            token = files.accept_upload(form.file.data.stream, current_user.id)
+            file_id = files.accept(data, filename=filename)
+            with unit_of_work():
+                draft = services.start_draft(current_user, file_id=file_id, filename=filename, sheet=None)
         except DomainError as err:
             show_domain_error(form, err)
         else:
-            return redirect(url_for(".mapping", token=token))
+            return redirect(url_for(".columns", draft_id=draft.id))
     max_size = files.describe_size(files.max_bytes())
     return render_template("imports/upload.html", form=form, max_size=max_size), 422 if form.is_submitted() else 200
 
 
-def _samples(table: files.Table) -> dict[str, list[str]]:
+@dataclass
+class Step:
+    draft: ImportDraft
+    choices: PlanChoices
+    _table: Table | None = None
+
+    @property
+    def table(self) -> Table:
+        """The kept file, read when a page needs it (DomainError once it is gone)."""
+        if self._table is None:
+            data = files.load_upload(self.draft.file_id)
+            self._table = files.read_table(data, filename=self.draft.filename, sheet=self.choices.sheet)
+        return self._table
+
+
+def _open(draft_id: int, step: str) -> Step:
+    draft = queries.get_draft(draft_id, current_user.id)
+    if draft is None:
+        raise NotFound("That import is not in progress any more. Upload the file again.")
+    step_ = Step(draft, PlanChoices.from_dict(draft.choices))
+    if step != "done" and not step_.choices.imported:
+        step_.table  # noqa: B018 - read now, so a file that is gone sends the officer back to the upload
+    return step_
+
+
+def _steps(step: Step, current: str) -> list[dict]:
+    return [
+        {"name": name, "title": title, "current": name == current, "link": step.choices.reached(name)}
+        for name, title in STEPS
+    ]
+
+
+def _next(step_name: str) -> str:
+    return STEP_NAMES[STEP_NAMES.index(step_name) + 1]
+
+
+def _guard(draft_id: int, name: str):
+    """The step, or a redirect to the first step not saved yet."""
+    try:
+        step = _open(draft_id, name)
+    except DomainError as err:
+        flash(err.message, "error")
+        return None, redirect(url_for(".upload"))
+    if step.choices.imported and name != "done":
+        return None, redirect(url_for(".done", draft_id=draft_id))
+    if name != "done" and not step.choices.reached(name):
+        first = next(n for n in STEP_NAMES if n not in step.choices.done)
+        return None, redirect(url_for(f".{first}", draft_id=draft_id))
+    return step, None
+
+
+def _save(step: Step) -> None:
+    with unit_of_work():
+        services.save_choices(step.draft, step.choices)
+
+
+def _samples(table: Table) -> dict[str, list[str]]:
     """A few values of each column, so the officer sees what a header means."""
     samples: dict[str, list[str]] = {header: [] for header in table.headers}
     for _, cells in table.rows:
@@ -41,52 +129,250 @@ def _samples(table: files.Table) -> dict[str, list[str]]:
     return samples
 
 
-@bp.route("/<token>/columns", methods=["GET", "POST"])
-def mapping(token: str):
-    try:
-        file_id, table = files.open_upload(token, current_user.id)
-    except DomainError as err:
-        flash(err.message, "error")
-        return redirect(url_for(".upload"))
+@bp.route("/<int:draft_id>/columns", methods=["GET", "POST"])
+def columns(draft_id: int):
+    step, redirected = _guard(draft_id, "columns")
+    if redirected:
+        return redirected
+    table, choices = step.table, step.choices
+    sheet_form = None
+    if len(table.choices) > 1:
+        sheet_form = SheetForm(prefix="sheet")
+        sheet_form.sheet.choices = list(table.choices)
+        if sheet_form.choose.data and sheet_form.validate_on_submit():
+            if sheet_form.sheet.data in table.choices and sheet_form.sheet.data != table.name:
+                choices.sheet = sheet_form.sheet.data
+                choices.mapping = None
+                choices.done = []
+                _save(step)
+            return redirect(url_for(".columns", draft_id=draft_id))
+        sheet_form.sheet.data = table.name
     remembered = queries.remembered_mapping(table.headers)
-    form = MappingForm.for_headers(table.headers, guess_mapping(table.headers, remembered))
-    if form.validate_on_submit():
+    initial = choices.mapping if choices.mapping is not None else guess_mapping(table.headers, remembered)
+    form = MappingForm.for_headers(table.headers, initial)
+    if request.method == "POST" and not (sheet_form and sheet_form.choose.data) and form.validate_on_submit():
         chosen = form.mapping()
         general = form.show_problems(mapping_problems(chosen))
         if general:
             flash(general, "error")
         if not form.errors and not general:
-            plan = services.plan_import(table, chosen)
-            confirm = ConfirmForm(plan=files.make_token(file_id, current_user.id, chosen))
-            return render_template("imports/preview.html", plan=plan, form=confirm, token=token, fields=FIELDS), (
-                422 if plan.errors else 200
-            )
+            choices.mapping = chosen
+            choices.mark_done("columns")
+            _save(step)
+            return redirect(url_for(".values", draft_id=draft_id))
     return render_template(
-        "imports/mapping.html", form=form, table=table, samples=_samples(table), remembered=bool(remembered)
+        "imports/columns.html",
+        form=form,
+        sheet_form=sheet_form,
+        table=table,
+        draft=step.draft,
+        steps=_steps(step, "columns"),
+        samples=_samples(table),
+        hints=date_hints(table.headers),
+        fields=FIELDS,
+        remembered=bool(remembered),
     ), 422 if form.is_submitted() else 200
 
 
-@bp.post("/<token>/confirm")
-def confirm(token: str):
-    form = ConfirmForm()
+@bp.route("/<int:draft_id>/values", methods=["GET", "POST"])
+def values(draft_id: int):
+    step, redirected = _guard(draft_id, "values")
+    if redirected:
+        return redirected
+    choices, table = step.choices, step.table
+    mapping = choices.mapping or {}
+    rows = [cells for number, _, cells in cells_by_field(table, mapping) if number not in choices.set_aside_rows]
+    readings = value_readings(
+        rows, mapping, schools=services.district_school_names(), remembered=queries.remembered_values()
+    )
+    form = ValuesForm.for_values(readings, choices.values)
+    if form.validate_on_submit():
+        chosen = form.meanings()
+        if not form.errors:
+            try:
+                with unit_of_work():
+                    services.remember_values(chosen, current_user)
+                    choices.values = chosen
+                    choices.mark_done("values")
+                    services.save_choices(step.draft, choices)
+            except DomainError as err:
+                flash(err.message, "error")
+            else:
+                return redirect(url_for(f".{_next('values')}", draft_id=draft_id))
+    headers = {name: header for header, name in mapping.items() if name in VALUE_FIELDS}
+    return render_template(
+        "imports/values.html",
+        form=form,
+        readings=readings,
+        headers=headers,
+        paired="agreement_status" in headers and "status" in headers,
+        fields=FIELDS,
+        describe=describe,
+        draft=step.draft,
+        steps=_steps(step, "values"),
+    ), 422 if form.is_submitted() else 200
+
+
+@dataclass
+class ListPage:
+    """A page of a list, with what the pagination macro reads."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    def iter_pages(self, left_edge=1, right_edge=1, left_current=2, right_current=2):
+        last = 0
+        for num in range(1, self.pages + 1):
+            if (
+                num <= left_edge
+                or self.page - left_current - 1 < num < self.page + right_current + 1
+                or num > self.pages - right_edge
+            ):
+                if last + 1 != num:
+                    yield None
+                yield num
+                last = num
+
+    @classmethod
+    def of(cls, items: list, page: int, per_page: int = PER_PAGE) -> "ListPage":
+        pages = max(1, -(-len(items) // per_page))
+        page = min(max(page, 1), pages)
+        return cls(items[(page - 1) * per_page : page * per_page], page, per_page, len(items))
+
+
+def _digest(draft: ImportDraft) -> str:
+    """What the preview was drawn from: the file and every choice (a confirmation of another preview is refused)."""
+    raw = json.dumps({"file": draft.file_id, "choices": draft.choices}, sort_keys=True)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@bp.get("/<int:draft_id>/preview")
+def preview(draft_id: int):
+    step, redirected = _guard(draft_id, "preview")
+    if redirected:
+        return redirected
     try:
-        file_id, chosen = files.read_token(form.plan.data or "", current_user.id)
-        upload_id, table = files.open_upload(token, current_user.id)
-        if not form.validate_on_submit() or chosen is None or upload_id != file_id:
-            raise DomainError("That preview could not be confirmed. Match the columns and preview again.")
+        plan = services.plan_import(step.table, step.choices.mapping or {}, step.choices)
     except DomainError as err:
         flash(err.message, "error")
-        return redirect(url_for(".upload"))
+        return redirect(url_for(".columns", draft_id=draft_id))
+    return _preview_page(step, plan, ConfirmForm(plan=_digest(step.draft)))
+
+
+def _preview_page(step: Step, plan: services.ImportPlan, form: ConfirmForm, status: int | None = None):
+    changed = [row for row in plan.rows if row.action != "unchanged"]
+    page = ListPage.of(changed, page_arg())
+    error_page = ListPage.of(plan.errors, page_arg("problems_page"))
+    agreements = services.new_agreements(plan)
+    return render_template(
+        "imports/preview.html",
+        plan=plan,
+        page=page,
+        error_page=error_page,
+        agreements=agreements,
+        form=form,
+        set_aside_form=SetAsideForm(),
+        draft=step.draft,
+        steps=_steps(step, "preview"),
+        fields=FIELDS,
+        today=district_today(),
+    ), status or (422 if plan.errors else 200)
+
+
+@bp.post("/<int:draft_id>/set-aside")
+def set_aside(draft_id: int):
+    step, redirected = _guard(draft_id, "preview")
+    if redirected:
+        return redirected
+    form = SetAsideForm()
+    if form.validate_on_submit():
+        choices = step.choices
+        if form.put_back.data:
+            for row in form.rows.data or []:
+                choices.set_aside.pop(str(row), None)
+        else:
+            plan = services.plan_import(step.table, choices.mapping or {}, choices)
+            reasons: dict[int, list[str]] = {}
+            for error in plan.errors:
+                reasons.setdefault(error.row, []).append(error.message)
+            wanted = set(reasons) if form.set_aside_all.data else set(form.rows.data or []) & set(reasons)
+            for row in sorted(wanted):
+                choices.set_aside[str(row)] = " ".join(reasons[row])
+        _save(step)
+    return redirect(url_for(".preview", draft_id=draft_id))
+
+
+@bp.get("/<int:draft_id>/set-aside.csv")
+def set_aside_csv(draft_id: int):
+    step, redirected = _guard(draft_id, "done")
+    if redirected:
+        return redirected
+    reasons = step.choices.set_aside
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([*step.table.headers, "reason"])
+    for number, raw in step.table.rows:
+        if str(number) in reasons:
+            writer.writerow([*(queries.guard_cell(cell) for cell in raw), queries.guard_cell(reasons[str(number)])])
+    return send_download(
+        out.getvalue(), name="set-aside-rows.csv", content_type="text/csv; charset=utf-8", extension=".csv"
+    )
+
+
+@bp.post("/<int:draft_id>/confirm")
+def confirm(draft_id: int):
+    step, redirected = _guard(draft_id, "preview")
+    if redirected:
+        return redirected
+    form = ConfirmForm()
+    if not form.validate_on_submit() or form.plan.data != _digest(step.draft):
+        flash("The import changed since that preview (in another tab?). Check this preview and confirm again.", "error")
+        return redirect(url_for(".preview", draft_id=draft_id))
     try:
         with unit_of_work():
-            plan = services.apply_import(table, chosen, actor=current_user)
+            plan = services.apply_import(step.table, step.choices.mapping or {}, step.choices, actor=current_user)
+            step.choices.imported = services.outcome(plan)
+            services.save_choices(step.draft, step.choices)
     except DomainError as err:
         flash(err.message, "error")
-        plan = services.plan_import(table, chosen)
-        return render_template("imports/preview.html", plan=plan, form=form, token=token, fields=FIELDS), 422
-    files.discard_upload(file_id)
-    flash(f"Imported. {services.outcome(plan)}", "success")
-    return redirect(url_for(".upload"))
+        plan = services.plan_import(step.table, step.choices.mapping or {}, step.choices)
+        return _preview_page(step, plan, ConfirmForm(plan=_digest(step.draft)), 422)
+    if not step.choices.set_aside:
+        files.discard_upload(step.draft.file_id)  # kept only while its set-aside rows may be downloaded
+    flash(f"Imported. {step.choices.imported}", "success")
+    return redirect(url_for(".done", draft_id=draft_id))
+
+
+@bp.get("/<int:draft_id>/done")
+def done(draft_id: int):
+    step, redirected = _guard(draft_id, "done")
+    if redirected:
+        return redirected
+    if not step.choices.imported:
+        return redirect(url_for(".preview", draft_id=draft_id))
+    return render_template("imports/done.html", draft=step.draft, choices=step.choices)
 
 
 @public_bp.get("/directory.csv")

@@ -32,6 +32,10 @@ class Approval(StrEnum):
     NOT_APPROVED = "not_approved"
     RETIRED = "retired"
 
+    @property
+    def label(self) -> str:
+        return _APPROVAL_LABELS[self]
+
 
 class AgreementStatus(StrEnum):
     """The state of a product's data-privacy agreement, apart from its approval."""
@@ -42,6 +46,28 @@ class AgreementStatus(StrEnum):
     SIGNED = "signed"
     DECLINED_BY_VENDOR = "declined_by_vendor"
     NOT_REQUIRED = "not_required"
+
+    @property
+    def label(self) -> str:
+        return _AGREEMENT_LABELS[self]
+
+
+_APPROVAL_LABELS = {
+    Approval.APPROVED: "Approved",
+    Approval.APPROVED_WITH_CONDITIONS: "Approved with conditions",
+    Approval.APPROVED_NO_STUDENT_DATA: "Approved, no student data collected",
+    Approval.UNDER_REVIEW: "Under review",
+    Approval.NOT_APPROVED: "Not approved",
+    Approval.RETIRED: "Retired",
+}
+_AGREEMENT_LABELS = {
+    AgreementStatus.NONE_ON_FILE: "No agreement on file",
+    AgreementStatus.REQUESTED: "Agreement requested",
+    AgreementStatus.ON_FILE_DATES_UNKNOWN: "Agreement on file, dates not recorded",
+    AgreementStatus.SIGNED: "Agreement signed",
+    AgreementStatus.DECLINED_BY_VENDOR: "Vendor declined to sign",
+    AgreementStatus.NOT_REQUIRED: "No agreement needed (no student data)",
+}
 
 
 # How much use an approval allows; a combined reading never allows more than its least permissive part.
@@ -612,7 +638,7 @@ class PairVocabulary:
     agreement_of_second: Mapping[str, AgreementStatus | None]
 
 
-def _pair_key(text: str) -> str:
+def pair_value_key(text: str) -> str:
     word = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
     return "" if word in ("(blank)", "blank") else word
 
@@ -659,7 +685,7 @@ def read_status_pair(first: str, second: str, vocabulary: PairVocabulary = SB29_
     A pair outside the rules is "under review" and flagged: never more permissive than the district.
     """
     text = f"{first} × {second}"
-    one, two = _pair_key(first), _pair_key(second)
+    one, two = pair_value_key(first), pair_value_key(second)
     if one in vocabulary.first_values and two in vocabulary.second_values:
         for rule in vocabulary.rules:
             if rule.first in ("*", one) and rule.second in ("*", two):

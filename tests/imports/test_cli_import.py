@@ -1,5 +1,8 @@
 """`flask import-inventory`: the same import from a terminal, with a preview and all-or-nothing."""
 
+import csv
+import json
+
 from sqlalchemy import func, select
 
 from clearinghouse.audit.models import AuditEvent
@@ -18,19 +21,23 @@ def test_both_real_inventories_import_from_the_command_line(app, runner):
     result = runner.invoke(args=["import-inventory", str(SB29), "--yes"])
     assert result.exit_code == 0, result.output
     assert "Columns: software_name → Product name; vendor_name → Vendor (company)" in result.output
-    assert "Not imported: id, hostname, current_dpa_status, resource_type" in result.output
+    assert "Not imported: id, hostname, resource_type" in result.output
+    assert "  value    status: “Approved × Received” ×5 → Approved; Agreement on file, dates not recorded" in (
+        result.output
+    )
     assert "  new      row 2: Instructure — Canvas LMS" in result.output
     assert result.output.strip().endswith(
         "Imported. 9 products created, 0 updated, 0 unchanged; 8 new vendors, 0 new schools, 0 new agreements."
     )
-    result = runner.invoke(args=["import-inventory", str(TOOLKIT), "--yes"])
+    dates = ["--mapping", "date_added=signed_on", "--mapping", "renewal_date=expires_on"]
+    result = runner.invoke(args=["import-inventory", str(TOOLKIT), "--yes", *dates])
     assert result.exit_code == 0, result.output
     assert "changed  row 2: Google — Google Classroom: Purpose reworded; Grade bands: none → PK-12" in result.output
     assert (
         "Imported. 10 products created, 1 updated, 0 unchanged; 9 new vendors, 5 new schools, "
         "11 new agreements." in result.output
     )
-    again = runner.invoke(args=["import-inventory", str(TOOLKIT), "--yes"])
+    again = runner.invoke(args=["import-inventory", str(TOOLKIT), "--yes", *dates])
     assert "Nothing to import: the directory already says all of this." in again.output
     with in_app(app):
         assert db.session.scalar(select(func.count(Product.id))) == 19
@@ -72,8 +79,9 @@ def test_nothing_is_imported_without_confirmation_or_with_a_bad_row(app, runner,
     bad.write_text("vendor,product,status\nGood Co,Good App,Approved\nGood Co,Odd App,Perhaps\n")
     refused = runner.invoke(args=["import-inventory", str(bad), "--yes"])
     assert refused.exit_code == 1
-    assert "problem  row 3: “Perhaps” is not a status we know" in refused.output
-    assert "Nothing was imported. Fix the rows above and run the import again." in refused.output
+    assert "  value    status: “Perhaps” ×1 → Not understood: choose what it means" in refused.output
+    assert "problem  row 3: Nobody has said what “Perhaps” in status means." in refused.output
+    assert "Nothing was imported. Fix the rows above (or set them aside with --skip-problems)" in refused.output
     assert _vendors(app) == 0
     accepted = runner.invoke(args=["import-inventory", str(SB29)], input="y\n")
     assert accepted.exit_code == 0
@@ -89,3 +97,51 @@ def test_the_audit_log_names_the_officer_given(app, runner, officer_id):
     with in_app(app):
         actors = set(db.session.scalars(select(AuditEvent.actor_id)))
         assert actors == {officer_id}
+
+
+def test_values_skipped_problems_and_the_plan_as_json(app, runner, tmp_path):
+    inventory = tmp_path / "inventory.csv"
+    inventory.write_text(
+        "vendor,product,status\n"
+        "Good Co,Good App,01. DPA Approved\n"
+        "Good Co,Odd App,Perhaps\n"
+        "Good Co,,Approved\n"
+        "Good Co,Third App,2-DPA Pending\n"
+    )
+    shown = runner.invoke(args=["import-inventory", str(inventory), "--plan-json"])
+    assert shown.exit_code == 0, shown.output
+    plan = json.loads(shown.output)
+    assert plan["values"]["status"][0] == {
+        "value": "01. DPA Approved",
+        "rows": 1,
+        "meaning": "approved/on_file_dates_unknown",
+        "remembered": False,
+    }
+    assert [problem["row"] for problem in plan["problems"]] == [3, 4]
+    assert _vendors(app) == 0
+
+    aside = tmp_path / "aside.csv"
+    done = runner.invoke(
+        args=[
+            "import-inventory",
+            str(inventory),
+            "--yes",
+            "--skip-problems",
+            "--set-aside-csv",
+            str(aside),
+            "--value",
+            "status:2-DPA Pending=under_review/requested",
+        ]
+    )
+    assert done.exit_code == 0, done.output
+    assert "Imported. 2 products created" in done.output
+    rows = list(csv.DictReader(aside.open()))
+    assert [(row["product"], row["reason"][:30]) for row in rows] == [
+        ("Odd App", "Nobody has said what “Perhaps”"),
+        ("", "The product name is empty. Eve"),
+    ]
+    with in_app(app):
+        assert sorted(db.session.scalars(select(Product.name))) == ["Good App", "Third App"]
+    wrong = runner.invoke(args=["import-inventory", str(inventory), "--value", "status:Perhaps=maybe"])
+    assert wrong.exit_code == 1
+    assert "is not a status. Write APPROVAL/AGREEMENT" in wrong.output

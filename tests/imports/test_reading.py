@@ -34,6 +34,7 @@ def test_headers_of_both_real_inventories_are_guessed():
         "vendor_name": "vendor",
         "resource_link": "website",
         "current_tl_status": "status",
+        "current_dpa_status": "agreement_status",
         "purpose": "purpose",
         "privacy_policy_link": "privacy_policy_url",
     }
@@ -43,8 +44,6 @@ def test_headers_of_both_real_inventories_are_guessed():
         "product_name": "product",
         "division": "schools",
         "grade_levels": "grade_bands",
-        "date_added": "signed_on",
-        "renewal_date": "expires_on",
         "website": "website",
         "description": "purpose",
     }

@@ -14,12 +14,28 @@ from clearinghouse.extensions import db
 from clearinghouse.imports.models import ImportMapping
 from tests import factories
 from tests.conftest import client_as, in_app
-from tests.imports.conftest import SB29, TOOLKIT, plan_token, preview, selected_mapping, upload, web_import
+from tests.imports.conftest import (
+    SB29,
+    TOOLKIT,
+    plan_token,
+    preview,
+    selected_mapping,
+    through_values,
+    upload,
+    web_import,
+)
 
 
 def _counts() -> dict[str, int]:
-    tables = db.metadata.sorted_tables
-    return {table.name: db.session.scalar(select(func.count()).select_from(table)) for table in tables}
+    """Rows per table of the directory: an import in progress and the values' remembered meanings are the
+    officer's work on the import, saved step by step, not the directory."""
+    own = ("import_draft", "import_value_choice")
+    tables = [table for table in db.metadata.sorted_tables if table.name not in own]
+    counts = {table.name: db.session.scalar(select(func.count()).select_from(table)) for table in tables}
+    counts["audit_event"] = db.session.scalar(
+        select(func.count(AuditEvent.id)).where(AuditEvent.record_type.not_in(own))
+    )
+    return counts
 
 
 @pytest.fixture
@@ -38,28 +54,40 @@ def test_officer_imports_the_sb29_inventory_step_by_step(app, officer, officer_i
     assert 'enctype="multipart/form-data"' in page.text
     uploaded = upload(officer, SB29.read_bytes())
     columns_url = uploaded.headers["Location"]
+    base = columns_url.removesuffix("/columns")
     mapping_page = officer.get(columns_url)
     assert "<h1>Match the columns</h1>" in mapping_page.text
     assert "Canvas LMS" in mapping_page.text  # example values help the officer
     chosen = selected_mapping(mapping_page.text)
     assert sorted(v for v in chosen.values() if v) == sorted(
-        ["product", "vendor", "website", "status", "purpose", "privacy_policy_url"]
+        ["product", "vendor", "website", "status", "agreement_status", "purpose", "privacy_policy_url"]
     )
-    shown = officer.post(columns_url, data=chosen)
+    saved = officer.post(columns_url, data=chosen)
+    assert saved.headers["Location"] == f"{base}/values"
+    assert selected_mapping(officer.get(columns_url).text) == chosen  # the step keeps the choice
+
+    values_page = officer.get(f"{base}/values")
+    assert "current_tl_status with current_dpa_status" in values_page.text  # read as pairs
+    # Approved × Received: approved, the agreement on file; Approved × Requested would be under review
+    assert "Approved; Agreement on file, dates not recorded" in values_page.text
+    assert "Not approved; Vendor declined to sign" in values_page.text
+    assert through_values(officer, f"{base}/values").headers["Location"] == f"{base}/preview"
+
+    shown = officer.get(f"{base}/preview")
     assert shown.status_code == 200
     assert "9</span> new products" in shown.text
-    assert "Columns not imported: id, hostname, current_dpa_status, resource_type." in shown.text
+    assert "Not imported (no field chosen): id, hostname, resource_type." in shown.text
     with in_app(app):
         assert db.session.scalar(select(func.count(Vendor.id))) == 0  # nothing written before confirming
-    (kept,) = import_dir.glob("*.csv")  # the upload waits server-side, readable by the service alone
-    assert kept.stat().st_mode & 0o777 == 0o600
-    assert kept.read_bytes() == SB29.read_bytes()
+    (kept,) = [path for path in import_dir.glob("*.upload") if path.read_bytes() == SB29.read_bytes()]
+    assert kept.stat().st_mode & 0o777 == 0o600  # the upload waits server-side, readable by the service alone
 
-    done = officer.post(columns_url.replace("/columns", "/confirm"), data={"plan": plan_token(shown.text)})
+    done = officer.post(f"{base}/confirm", data={"plan": plan_token(shown.text)})
     assert done.status_code == 302
     followed = officer.get(done.headers["Location"])
     assert "Imported. 9 products created, 0 updated, 0 unchanged; 8 new vendors" in followed.text
-    assert list(import_dir.glob("*.csv")) == []  # the kept upload is gone
+    assert officer.get(f"{base}/preview").headers["Location"] == f"{base}/done"  # it cannot be imported twice
+    assert not kept.exists()  # nothing was set aside: the file is not kept
     with in_app(app):
         products = {p.name: p for p in db.session.scalars(select(Product))}
         assert len(products) == 9
@@ -74,7 +102,12 @@ def test_officer_imports_the_sb29_inventory_step_by_step(app, officer, officer_i
         actions = db.session.execute(
             select(AuditEvent.action, func.count()).where(AuditEvent.actor_id == officer_id).group_by(AuditEvent.action)
         ).all()
-        assert dict(actions) == {"vendor.created": 8, "product.created": 9, "import_mapping.created": 1}
+        assert dict(actions) == {
+            "vendor.created": 8,
+            "product.created": 9,
+            "import_mapping.created": 1,
+            "import_value.remembered": 4,
+        }
         revisions = db.session.scalars(select(DisclosureRevision)).all()
         assert len(revisions) == 9
         assert {r.kind for r in revisions} == {"product.added"}
@@ -102,9 +135,28 @@ def test_digital_toolkit_inventory_without_a_vendor_column(app, officer):
         assert {s.name for s in classroom.schools} == schools  # "Whole School"
         assert [s.name for s in products["Desmos"].schools] == ["SAS Middle School"]
         assert products["Desmos"].grade_bands == "6-8"
+        # "date_added" and "renewal_date" are a catalog's dates, not an agreement's: no agreement is invented
+        assert db.session.scalar(select(func.count(Agreement.id))) == 0
+
+
+TOOLKIT_DATES = {"column_12": "signed_on", "column_13": "expires_on"}  # date_added, renewal_date
+
+
+def test_a_date_column_becomes_an_agreement_date_only_when_the_officer_chooses_it(app, officer):
+    page = officer.get(upload(officer, TOOLKIT.read_bytes()).headers["Location"])
+    assert selected_mapping(page.text)["column_12"] == ""  # hinted at, never chosen for the officer
+    assert "choose it only if these are the dates of the data-privacy agreement" in page.text
+    shown, base = preview(officer, TOOLKIT.read_bytes(), TOOLKIT_DATES)
+    assert "Agreements it would add (11)" in shown.text
+    assert "<td>2024-01-15</td>" in shown.text  # each agreement is listed with its dates
+    assert "Already ended" in shown.text
+    officer.post(f"{base}/confirm", data={"plan": plan_token(shown.text)})
+    with in_app(app):
+        classroom = db.session.scalar(select(Product).where(Product.name == "Google Classroom"))
         (agreement,) = classroom.agreements
         assert (agreement.signed_on, agreement.expires_on) == (date(2024, 1, 15), date(2025, 12, 31))
-        assert products["Desmos"].agreements[0].expires_on is None  # no renewal date: open-ended
+        desmos = db.session.scalar(select(Product).where(Product.name == "Desmos"))
+        assert desmos.agreements[0].expires_on is None  # no renewal date: open-ended
         assert db.session.scalar(select(func.count(Agreement.id))) == 11
 
 
@@ -123,7 +175,7 @@ def test_reimporting_the_same_file_changes_nothing(app, officer):
 
 def test_the_second_file_updates_what_the_first_created(app, officer):
     web_import(officer, SB29.read_bytes())
-    shown, _ = preview(officer, TOOLKIT.read_bytes())
+    shown, _ = preview(officer, TOOLKIT.read_bytes(), TOOLKIT_DATES)
     assert "1</span> products changed" in shown.text
     assert "Grade bands: none → PK-12" in shown.text
     assert "New agreement (Custom agreement): signed on 2024-01-15, expires 2025-12-31" in shown.text
@@ -145,19 +197,17 @@ BAD_ROWS = (
 def test_each_bad_row_gets_an_error_a_person_understands_and_nothing_is_written(app, officer, taxonomy):
     with in_app(app):
         before = _counts()
-    shown, _ = preview(officer, BAD_ROWS.encode())
+    shown, _ = preview(officer, BAD_ROWS.encode(), values={"status_1_approval": "", "status_1_agreement": ""})
     assert shown.status_code == 422
     assert plan_token(shown.text) is None  # no confirmation while a row has a problem
-    assert "1 new agreement (see the rows below)" in shown.text  # row 2's, not the one with a bad date
-    problems = dict(re.findall(r"<tr><td>(\d+)</td><td>(.*?)</td></tr>", shown.text))
+    assert "Agreements it would add (1)" in shown.text  # row 2's, not the one with a bad date
+    problems = dict(re.findall(r"<td>(\d+)</td><td>(.*?)</td></tr>", shown.text))
     assert problems == {
         "3": "“Shoe size” is not a data element in the directory. Use the names on the Data elements page (for "
         "example “Date of birth”), or add the element first.",
         "4": "“31/01/2024” is a date in a format we don&#39;t know. Write it as 2024-01-15 or 1/15/2024.",
         "5": "The product name is empty. Every row needs one.",
         "6": "This row repeats row 2: the same product of the same vendor is listed twice. Keep one of the two rows.",
-        "7": "“Perhaps” is not a status we know. Use one of: Approved, Approved with conditions, Under review, "
-        "Not approved, Retired.",
         "8": "“Email” is in more than one category. Write “Parent/Guardian Contact Information: Email” or "
         "“Student Contact Information: Email”.",
         "9": "The vendor name is empty. Write the company&#39;s name.",
@@ -197,9 +247,9 @@ def test_a_database_failure_mid_way_leaves_nothing_behind(app, officer, taxonomy
                     )
                 )
     try:
-        shown, columns_url = preview(officer, "\r\n".join(rows).encode())
+        shown, base = preview(officer, "\r\n".join(rows).encode())
         assert "5</span> new products" in shown.text
-        refused = officer.post(columns_url.replace("/columns", "/confirm"), data={"plan": plan_token(shown.text)})
+        refused = officer.post(f"{base}/confirm", data={"plan": plan_token(shown.text)})
         assert refused.status_code == 422
         assert "Nothing was imported: row 5 could not be saved." in refused.text
         assert "The directory may have changed since the preview" in refused.text
@@ -223,7 +273,7 @@ def test_us_dates_bom_crlf_and_lists_in_one_cell(app, officer, taxonomy):
         ' Gender",1/15/2024,01/15/27,North Elementary; South High,"Grade 1, Grade 2"\r\n'
         "Acme Learning,Acme Read,pending,none,,,Whole School,K-5\r\n"
     ).encode()
-    assert web_import(officer, data).status_code == 302
+    assert web_import(officer, data, {"column_4": "signed_on", "column_5": "expires_on"}).status_code == 302
     with in_app(app):
         math = db.session.scalar(select(Product).where(Product.name == "Acme Math"))
         assert sorted(use.element.name for use in math.data_uses) == [
@@ -274,7 +324,7 @@ def test_uploads_that_cannot_be_imported_are_refused_with_a_reason(app, officer)
     assert "This file looks like a workbook or another ZIP archive, but it is damaged" in refused.text
     missing = officer.post("/staff/import", data={}, content_type="multipart/form-data")
     assert missing.status_code == 422
-    assert "Choose a CSV file to upload." in missing.text
+    assert "Choose a file, or paste the table from your spreadsheet." in missing.text
     app.config["IMPORT_MAX_BYTES"] = 512
     try:
         refused = upload(officer, SB29.read_bytes())
@@ -288,9 +338,11 @@ def test_an_upload_belongs_to_the_officer_who_made_it(app, officer, admin_id):
     columns_url = upload(officer, SB29.read_bytes()).headers["Location"]
     other = client_as(app, admin_id)
     response = other.get(columns_url)
-    assert response.status_code == 302
-    assert "could not be found" in other.get(response.headers["Location"]).text
-    assert other.get("/staff/import/not-a-token/columns").status_code == 302
+    assert response.status_code == 404
+    assert "That import is not in progress any more" in response.text
+    assert other.post(columns_url, data={"column_1": "product"}).status_code == 404
+    assert other.get(columns_url.replace("/columns", "/set-aside.csv")).status_code == 404
+    assert other.get("/staff/import/not-a-number/columns").status_code == 404
 
 
 def test_only_staff_may_import(app, client, vendor_user_id):
@@ -303,11 +355,12 @@ def test_every_import_form_needs_its_csrf_token(app, officer, csrf):
     """With CSRF on, every step refuses a POST without the form's token (the page explains it expired)."""
     assert upload(officer, SB29.read_bytes()).status_code == 400
     app.config["WTF_CSRF_ENABLED"] = False  # reach the later steps, then check each of them with CSRF on
-    columns_url = upload(officer, SB29.read_bytes()).headers["Location"]
-    shown = officer.post(columns_url, data=selected_mapping(officer.get(columns_url).text))
+    shown, base = preview(officer, SB29.read_bytes())
     token = plan_token(shown.text)
     app.config["WTF_CSRF_ENABLED"] = True
-    assert officer.post(columns_url, data={"column_1": "product"}).status_code == 400
-    assert officer.post(columns_url.replace("/columns", "/confirm"), data={"plan": token}).status_code == 400
+    assert officer.post(f"{base}/columns", data={"column_1": "product"}).status_code == 400
+    assert officer.post(f"{base}/values", data={}).status_code == 400
+    assert officer.post(f"{base}/set-aside", data={"set_aside_all": "1"}).status_code == 400
+    assert officer.post(f"{base}/confirm", data={"plan": token}).status_code == 400
     with in_app(app):
         assert db.session.scalar(select(func.count(Vendor.id))) == 0

@@ -28,7 +28,7 @@ from clearinghouse.destruction.models import (
 )
 from clearinghouse.directory.models import DataUse
 from clearinghouse.extensions import db, unit_of_work
-from clearinghouse.imports.models import ImportMapping
+from clearinghouse.imports.models import ImportDraft, ImportMapping, ImportValueChoice
 from clearinghouse.notices.models import Notice, NoticeStatus
 from clearinghouse.notices.services import deliver_queued
 from clearinghouse.settings.services import ensure_settings
@@ -294,6 +294,10 @@ def _records_no_flow_writes(vendor_user: User, product) -> None:
             Notice(**text["notice"], status=NoticeStatus.SENT),
             LoginAttempt(**text["login_attempt"]),
             ImportMapping(**text["import_mapping"], mapping=json_mark("import_mapping", "mapping")),
+            ImportValueChoice(**marks("import_value_choice")),
+            ImportDraft(
+                user_id=vendor_user.id, **marks("import_draft"), choices=json_mark("import_draft", "choices")
+            ),
             Invitation(
                 user_id=vendor_user.id,
                 expires_at=_noon(date(2026, 1, 1)),
