@@ -295,9 +295,7 @@ def _records_no_flow_writes(vendor_user: User, product) -> None:
             LoginAttempt(**text["login_attempt"]),
             ImportMapping(**text["import_mapping"], mapping=json_mark("import_mapping", "mapping")),
             ImportValueChoice(**marks("import_value_choice")),
-            ImportDraft(
-                user_id=vendor_user.id, **marks("import_draft"), choices=json_mark("import_draft", "choices")
-            ),
+            ImportDraft(user_id=vendor_user.id, **marks("import_draft"), choices=json_mark("import_draft", "choices")),
             Invitation(
                 user_id=vendor_user.id,
                 expires_at=_noon(date(2026, 1, 1)),
