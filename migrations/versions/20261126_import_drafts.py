@@ -1,7 +1,7 @@
 """imports: imports in progress (every step's choices) and the district's remembered value meanings
 
 Revision ID: 8d2f6a1c4e90
-Revises: 6c1d8e5a2b47
+Revises: 4d2b9e7a1c63
 Create Date: 2026-11-26 01:30:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "8d2f6a1c4e90"
-down_revision = "6c1d8e5a2b47"
+down_revision = "4d2b9e7a1c63"
 branch_labels = None
 depends_on = None
 
