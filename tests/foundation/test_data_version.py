@@ -15,6 +15,8 @@ NOT_PUBLIC = {
     "destruction_request_category": "part of the directive to the vendor",
     "disposal_certificate": "the vendor's answer; the public status comes from destruction_request",
     "import_mapping": "how staff import files",
+    "import_value_choice": "how staff import files",
+    "import_draft": "a staff member's import in progress",
     "invitation": "sign-up links",
     "login_attempt": "failed sign-ins",
     "notice": "the outbox",
