@@ -128,6 +128,19 @@ class Agreement(TimestampMixin, VersionedMixin, db.Model):
         end = _add_years(self.expires_on, years)
         return end if end >= today else _add_years(self.expires_on, years + 1)
 
+    def renews_on(self, today: date) -> date | None:
+        """The day an auto-renewing agreement next renews: the last day of its current term, when the
+        next term is taken on. None when it does not renew: not auto-renewing, open-ended, not signed,
+        replaced by a successor, or terminated (or to be terminated) before that day."""
+        if not self.auto_renews or self.expires_on is None or self.signed_on is None or self.renewed_by_id is not None:
+            return None
+        end = self.term_ends_on(today)
+        if end is None or end < today:
+            return None
+        if self.terminated_on is not None and self.terminated_on <= end:
+            return None
+        return end
+
     def ended_on(self, today: date) -> date | None:
         """The day the agreement ended (terminated or lapsed), or None while it runs."""
         if self.terminated_on is not None and self.terminated_on <= today:

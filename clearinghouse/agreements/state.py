@@ -1,5 +1,5 @@
-"""An agreement's derived dates and state in SQL: the twin of `Agreement.term_ends_on`, `ended_on`
-and `state_on`, written step for step like them so that a reader can check one against the other.
+"""An agreement's derived dates and state in SQL: the twin of `Agreement.term_ends_on`, `renews_on`,
+`ended_on` and `state_on`, written step for step like them so that a reader can check one against the other.
 
 Every query that filters, counts or sorts agreements by state or by the end of their term calls
 these (the directory, the staff dashboard and lists, the reports, the API, the daily sweep);
@@ -95,6 +95,21 @@ def term_ends_on_sql(agreement: Any, today: date | ColumnElement) -> ColumnEleme
         ),
         Date,
     )
+
+
+def renews_on_sql(agreement: Any, today: date | ColumnElement) -> ColumnElement[date]:
+    """`Agreement.renews_on(today)`: the day an auto-renewing agreement next renews; NULL when it does not."""
+    today = _as_sql(today)
+    end = term_ends_on_sql(agreement, today)
+    renews = and_(
+        agreement.auto_renews.is_(True),
+        agreement.expires_on.is_not(None),
+        agreement.signed_on.is_not(None),
+        agreement.renewed_by_id.is_(None),
+        end >= today,
+        or_(agreement.terminated_on.is_(None), agreement.terminated_on > end),
+    )
+    return type_coerce(case((renews, end)), Date)
 
 
 def ended_on_sql(agreement: Any, today: date | ColumnElement) -> ColumnElement[date]:

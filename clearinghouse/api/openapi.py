@@ -15,7 +15,7 @@ from clearinghouse.i18n import N_
 from clearinghouse.urls import MAX_PAGE
 
 # 1.1.0: agreements no longer carry `reference`, the district's staff-only filing label.
-# 1.2.0: /schools and /schools/{slug}.
+# 1.2.0: /schools and /schools/{slug}; agreements carry `renews_on`.
 API_VERSION = "1.2.0"
 
 
@@ -57,6 +57,11 @@ AGREEMENT_FACTS: dict[str, Any] = {
     "effective_on": _nullable(DAY),
     "expires_on": {**_nullable(DAY), "description": "Null: open-ended."},
     "auto_renews": BOOLEAN,
+    "renews_on": {
+        **_nullable(DAY),
+        "description": "The day an auto-renewing agreement next renews (the last day of its current term); "
+        "null when it does not renew.",
+    },
     "terminated_on": _nullable(DAY),
     "state": {
         "enum": [s.value for s in AgreementState],

@@ -73,6 +73,7 @@ def agreement_facts(agreement: Agreement, today: date, destruction: Any = None) 
         "effective_on": _day(agreement.effective_on),
         "expires_on": _day(agreement.expires_on),
         "auto_renews": agreement.auto_renews,
+        "renews_on": _day(agreement.renews_on(today)),
         "terminated_on": _day(agreement.terminated_on),
         "state": state.value,
         "state_label": str(state.label),

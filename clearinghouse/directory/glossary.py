@@ -30,32 +30,33 @@ class Group:
     entries: list[Entry]
 
 
+# By the states' values (every one of the enums' must be here; a test checks).
 APPROVAL_DEFINITIONS = {
-    ProductStatus.APPROVED: _l("The district reviewed the product and allows its use with student data."),
-    ProductStatus.APPROVED_WITH_CONDITIONS: _l(
+    "approved": _l("The district reviewed the product and allows its use with student data."),
+    "approved_with_conditions": _l(
         "The district reviewed the product and allows its use with student data, under conditions it set."
     ),
-    ProductStatus.UNDER_REVIEW: _l("The district is reviewing the product and has not decided yet."),
-    ProductStatus.NOT_APPROVED: _l("The district reviewed the product and does not allow its use with student data."),
-    ProductStatus.RETIRED: _l("The district no longer uses the product."),
+    "approved_no_student_data": _l("The district allows the product because it collects no student data."),
+    "under_review": _l("The district is reviewing the product and has not decided yet."),
+    "not_approved": _l("The district reviewed the product and does not allow its use with student data."),
+    "retired": _l("The district no longer uses the product."),
 }
 
 AGREEMENT_DEFINITIONS = {
-    AgreementState.DRAFT: _l("The district and the company have not signed the agreement yet."),
-    AgreementState.UPCOMING: _l("The agreement is signed and protects the data from the day it takes effect."),
-    AgreementState.ACTIVE: _l("The agreement is signed and in effect: the company must follow it."),
-    AgreementState.EXPIRING: _l(
-        "The agreement is in effect but ends within %(days)s days, unless the district renews it."
-    ),
-    AgreementState.EXPIRED: _l(
+    "on_file": _l("The district has the agreement on file, but has not recorded its dates yet."),
+    "draft": _l("The district and the company have not signed the agreement yet."),
+    "upcoming": _l("The agreement is signed and protects the data from the day it takes effect."),
+    "active": _l("The agreement is signed and in effect: the company must follow it."),
+    "expiring": _l("The agreement is in effect but ends within %(days)s days, unless the district renews it."),
+    "expired": _l(
         "The agreement's term ended and no new agreement replaced it. The district directs the company to "
         "destroy the student data it received."
     ),
-    AgreementState.TERMINATED: _l(
+    "terminated": _l(
         "The agreement was ended before its term. The district directs the company to destroy the student data "
         "it received."
     ),
-    AgreementState.RENEWED: _l("A newer agreement replaced this one and now covers the data."),
+    "renewed": _l("A newer agreement replaced this one and now covers the data."),
 }
 
 
@@ -120,10 +121,16 @@ def glossary(sensitive_examples: Sequence[LocalizedText], disposal_days: int) ->
         Group(_("Words used on this site"), words),
         Group(
             _("Approval of a product"),
-            [Entry(approval_anchor(s), str(s.label), _definition(APPROVAL_DEFINITIONS[s])) for s in ProductStatus],
+            [
+                Entry(approval_anchor(s), str(s.label), _definition(APPROVAL_DEFINITIONS.get(s.value, "")))
+                for s in ProductStatus
+            ],
         ),
         Group(
             _("State of an agreement"),
-            [Entry(agreement_anchor(s), str(s.label), _definition(AGREEMENT_DEFINITIONS[s])) for s in AgreementState],
+            [
+                Entry(agreement_anchor(s), str(s.label), _definition(AGREEMENT_DEFINITIONS.get(s.value, "")))
+                for s in AgreementState
+            ],
         ),
     ]

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import Date, column, select, true, values
 
 from clearinghouse.agreements.models import EXPIRING_HORIZON, Agreement, AgreementState
-from clearinghouse.agreements.state import days_between, ended_on_sql, state_sql, term_ends_on_sql
+from clearinghouse.agreements.state import days_between, ended_on_sql, renews_on_sql, state_sql, term_ends_on_sql
 from clearinghouse.extensions import db
 from tests import factories
 from tests.conftest import count_queries, in_app
@@ -88,6 +88,7 @@ def test_sql_state_and_dates_agree_with_the_model_on_every_day_of_three_years(ap
                 Agreement.id,
                 term_ends_on_sql(Agreement, days.c.day),
                 ended_on_sql(Agreement, days.c.day),
+                renews_on_sql(Agreement, days.c.day),
                 *(state_sql(Agreement, days.c.day, horizon) for horizon in HORIZONS),
             )
             .select_from(days)
@@ -99,18 +100,26 @@ def test_sql_state_and_dates_agree_with_the_model_on_every_day_of_three_years(ap
     assert len(rows) == len(DAYS) * len(agreements)
     mismatches = []
     reached: set[AgreementState] = set()
-    for day, agreement_id, term_end, ended_on, *states in rows:
+    renewing = set()
+    for day, agreement_id, term_end, ended_on, renews_on, *states in rows:
         agreement = agreements[agreement_id]
         expected = (
             agreement.term_ends_on(day),
             agreement.ended_on(day),
+            agreement.renews_on(day),
             *(agreement.state_on(day, horizon).value for horizon in HORIZONS),
         )
-        if (term_end, ended_on, *states) != expected:
-            mismatches.append((day, names[agreement_id], (term_end, ended_on, *states), expected))
+        if (term_end, ended_on, renews_on, *states) != expected:
+            mismatches.append((day, names[agreement_id], (term_end, ended_on, renews_on, *states), expected))
+        if renews_on is not None:
+            renewing.add(names[agreement_id])
         reached.add(AgreementState(states[0]))
     assert mismatches[:5] == []
     assert reached == set(AgreementState)
+    # Every auto-renewing case renews on some day, but the renewed one (its successor takes over).
+    assert renewing == {name for name, fields in CASES.items() if fields.get("auto_renews")} - {
+        "renewed, auto-renewing"
+    }
 
 
 def test_an_auto_renewing_leap_day_agreement_is_expiring_before_each_28_february(app):
@@ -127,3 +136,20 @@ def test_an_auto_renewing_leap_day_agreement_is_expiring_before_each_28_february
             ).one()
             assert agreement.state_on(day) is AgreementState.EXPIRING
             assert tuple(row) == ("expiring", ends_on, 90)
+
+
+def test_an_auto_renewing_agreement_names_its_next_renewal_not_a_past_end_date():
+    # The case: "Active" next to "Ends September 26, 2025", read in November 2026.
+    agreement = Agreement(
+        signed_on=date(2024, 9, 1), effective_on=date(2024, 9, 27), expires_on=date(2025, 9, 26), auto_renews=True
+    )
+    today = date(2026, 11, 26)
+    assert agreement.state_on(today) is AgreementState.ACTIVE
+    assert agreement.renews_on(today) == date(2027, 9, 26)
+    assert agreement.renews_on(date(2027, 9, 26)) == date(2027, 9, 26)
+    assert agreement.renews_on(date(2027, 9, 27)) == date(2028, 9, 26)
+    agreement.terminated_on = date(2027, 6, 1)  # to be ended before it would renew
+    assert agreement.renews_on(today) is None
+    agreement.terminated_on = None
+    agreement.auto_renews = False
+    assert agreement.renews_on(date(2025, 1, 1)) is None

@@ -261,3 +261,26 @@ def test_details_run_a_constant_number_of_queries(app, client, url):
     with count_queries(app) as queries:
         assert client.get(url).status_code == 200
     assert len(queries) <= 6, queries
+
+
+def test_an_auto_renewing_agreement_gives_its_next_renewal(app, client):
+    with in_app(app):
+        today = district_today()
+        vendor = factories.make_vendor(name="Renewing Co", slug="renewing-co")
+        product = factories.make_product(vendor, name="Renewing App", slug="renewing-app")
+        lapsed_end = today - timedelta(days=400)  # its first term ended more than a year ago
+        factories.make_agreement(
+            vendor,
+            [product],
+            signed_on=lapsed_end - timedelta(days=365),
+            effective_on=lapsed_end - timedelta(days=365),
+            expires_on=lapsed_end,
+            auto_renews=True,
+        )
+        db.session.commit()
+        expected = db.session.query(Agreement).one().renews_on(today)
+    [agreement] = client.get("/api/v1/products/renewing-app").json["data"]["agreements"]
+    assert agreement["state"] == "active"
+    assert agreement["expires_on"] == lapsed_end.isoformat()
+    assert agreement["renews_on"] == expected.isoformat()
+    assert expected > today
