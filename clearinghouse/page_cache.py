@@ -311,6 +311,7 @@ class PageCache:
         self._endpoints: frozenset[str] | None = None
         self._routes: dict[str, tuple[bool, str | None] | None] = {}
         self._store_down_until = 0.0
+        self._version_warned_until = 0.0
         self.hits = self.misses = self.stored = 0
 
     # The routes are all registered after create_app; the first request reads them.
@@ -376,7 +377,9 @@ class PageCache:
         try:
             version, epoch, zone_name = self.reader.read()
         except Exception:  # the database is down or not migrated: Flask answers as it would without a cache
-            log.warning("The data version could not be read; answering without the cache", exc_info=True)
+            if time.monotonic() >= self._version_warned_until:
+                log.warning("The data version could not be read; answering without the cache", exc_info=True)
+                self._version_warned_until = time.monotonic() + 60
             return None
         config = self.app.config
         languages = configured_languages(self.app)

@@ -117,3 +117,17 @@ def test_a_reader_with_a_session_cookie_is_answered_afresh(probed):
     client.get("/probe/flash")  # now holds a session cookie (with the flash)
     first, second = client.get("/probe/plain").get_data(), client.get("/probe/plain").get_data()
     assert first != second
+
+
+def test_the_memory_store_stays_within_its_bound_dropping_the_least_recently_used():
+    store = page_cache.BoundedMemoryCache(max_bytes=10_000)
+    for n in range(30):
+        store.set(f"page-{n}", bytes(1_000))
+        store.get("page-0")  # read often: kept
+    assert store.size <= 10_000
+    assert len(store) == 10
+    assert store.get("page-0") is not None
+    assert store.get("page-1") is None
+    assert store.get("page-29") is not None
+    assert store.set("huge", bytes(10_001)) is False  # larger than the whole bound: not kept
+    assert store.size <= 10_000

@@ -87,3 +87,23 @@ def test_every_kind_of_write_to_a_public_table_bumps_it(app):
             conn.execute(sa.text("DELETE FROM vendor WHERE id = :id"), {"id": vendor.id})
         seen.append(_version())
     assert seen == sorted(set(seen)), seen
+
+
+def test_one_transaction_of_many_statements_bumps_it_and_a_rolled_back_savepoint_forgets_its_bump(app):
+    with in_app(app):
+        vendor_id = factories.make_vendor(name="Bulk Co.").id
+        before = _version()
+        rename = sa.text("UPDATE vendor SET website = :site WHERE id = :id")
+        with db.engine.begin() as conn:
+            for n in range(200):
+                conn.execute(rename, {"site": f"https://bulk.example/{n}", "id": vendor_id})
+        after = _version()
+        assert after > before
+        if db.engine.dialect.name == "postgresql":
+            assert after == before + 1  # once per transaction (a bulk load stays linear)
+        with db.engine.connect() as conn, conn.begin():
+            savepoint = conn.begin_nested()
+            conn.execute(rename, {"site": "https://bulk.example/undone", "id": vendor_id})
+            savepoint.rollback()  # its bump is undone with it ...
+            conn.execute(rename, {"site": "https://bulk.example/kept", "id": vendor_id})  # ... so this one bumps
+        assert _version() > after
