@@ -54,6 +54,9 @@ from clearinghouse.extensions import csrf, db, login_manager, migrate
 from clearinghouse.imports import cli as imports_cli
 from clearinghouse.imports import views as imports_views
 from clearinghouse.imports.blueprint import blueprints as imports_blueprints
+from clearinghouse.intake import staff_views as intake_staff_views
+from clearinghouse.intake import views as intake_views
+from clearinghouse.intake.blueprint import blueprints as intake_blueprints
 from clearinghouse.notices import views as notices_views
 from clearinghouse.notices.blueprint import blueprints as notices_blueprints
 from clearinghouse.portal import views as portal_views
@@ -81,6 +84,8 @@ ROUTE_MODULES = (
     directory_views,
     imports_cli,
     imports_views,
+    intake_staff_views,
+    intake_views,
     notices_views,
     portal_views,
     reports_views,
@@ -97,6 +102,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     *imports_blueprints,
     *notices_blueprints,
     *destruction_blueprints,
+    *intake_blueprints,
     *portal_blueprints,
     *api_blueprints,
     health.health_bp,

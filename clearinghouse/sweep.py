@@ -3,7 +3,9 @@
 1. agreements (`agreements.expiry`): warn the privacy office of agreements about to end;
 2. destruction (`destruction.followup`): open a request for each agreement that ended without
    renewal and has none, then remind vendors of open requests and escalate overdue ones;
-3. deliver the outbox (after the commit, and unless told not to).
+3. declarations (`declarations.followup`): remind vendors, weekly, of questionnaires they have not
+   submitted;
+4. deliver the outbox (after the commit, and unless told not to).
 
 The domains write through their services and return notice drafts; this module reads their rows a
 chunk at a time, queues each chunk's drafts in one batch, records each queued notice in the audit
@@ -30,6 +32,8 @@ from sqlalchemy import Select
 from clearinghouse.agreements import expiry
 from clearinghouse.agreements.models import Agreement
 from clearinghouse.audit import services as audit
+from clearinghouse.declarations import followup as declaration_followup
+from clearinghouse.declarations.models import Declaration
 from clearinghouse.destruction import followup
 from clearinghouse.destruction import services as destruction
 from clearinghouse.destruction.models import DestructionRequest
@@ -97,6 +101,10 @@ def run(today: date, *, dry_run: bool = False, deliver: bool = True, now: dateti
             report.reminders += _queue(due.reminders, now)
             report.escalations += _queue(due.escalations, now)
             report.problems += due.problems
+        for declarations in _chunks(declaration_followup.waiting(today), Declaration.id):
+            reminded = declaration_followup.reminders(declarations, today)
+            report.reminders += _queue(reminded.notices, now)
+            report.problems += reminded.problems
     except BaseException:
         db.session.rollback()
         raise

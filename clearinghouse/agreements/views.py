@@ -21,6 +21,7 @@ from clearinghouse.directory.staff_forms import choices
 from clearinghouse.downloads import send_stored_file
 from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.intake import queries as intake_queries
 from clearinghouse.locking import show_refusal
 from clearinghouse.timeutil import district_today
 from clearinghouse.urls import id_arg, id_args, page_arg
@@ -44,7 +45,11 @@ def _status(form: AgreementForm | TerminateForm) -> int:
 def dashboard():
     today = district_today()
     return render_template(
-        "agreements/dashboard.html", board=queries.dashboard(today), today=today, AgreementState=AgreementState
+        "agreements/dashboard.html",
+        board=queries.dashboard(today),
+        today=today,
+        AgreementState=AgreementState,
+        tool_requests=intake_queries.dashboard_counts(),
     )
 
 

@@ -247,6 +247,14 @@ def retire_product(product: Product, actor: User | None, *, version: int | None)
     return product
 
 
+def schools_by_id(school_ids: list[int], *, field: str = "school_ids") -> list[School]:
+    """The schools with these ids, by name; DomainError (on `field`) when one no longer exists."""
+    try:
+        return _schools(school_ids)
+    except DomainError as err:
+        raise DomainError(err.message, field=field) from None
+
+
 def _schools(school_ids: list[int]) -> list[School]:
     ids = set(school_ids)
     if not ids:

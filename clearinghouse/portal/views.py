@@ -1,12 +1,18 @@
-"""The vendor portal's pages: every object is loaded within the signed-in user's vendor."""
+"""The vendor portal's pages: every object is loaded within the signed-in user's vendor. The portal
+owns no writes: a certificate goes through destruction.certificates, a questionnaire's answers
+through declarations.services."""
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from clearinghouse.declarations import queries as declaration_queries
+from clearinghouse.declarations import services as declarations
+from clearinghouse.declarations.forms import questionnaire_form
 from clearinghouse.destruction import certificates
 from clearinghouse.destruction.models import DisposalMethod
 from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.extensions import unit_of_work
+from clearinghouse.locking import show_refusal
 from clearinghouse.portal import queries
 from clearinghouse.portal.blueprint import bp
 from clearinghouse.portal.forms import CertificateForm
@@ -94,4 +100,75 @@ def show_agreement(agreement_id: int):
     agreement = queries.get_agreement_or_404(agreement_id, current_user.vendor_id)
     return render_template(
         "portal/agreement.html", agreement=agreement, requests=queries.list_agreement_requests(agreement)
+    )
+
+
+# --- data questionnaires (written through declarations.services) ----------------------------
+
+
+@bp.get("/questionnaires")
+def questionnaires():
+    return render_template(
+        "portal/questionnaires.html", declarations=declaration_queries.list_own_declarations(current_user.vendor_id)
+    )
+
+
+def _fill_from_exhibit(form, pasted) -> None:
+    """Tick what the pasted Exhibit B names (and its notes as purposes); nothing is saved yet."""
+    for element_id in form.element_ids:
+        ticked, purpose = form.element(element_id)
+        if element_id in pasted.elements:
+            ticked.data = True
+            ticked.raw_data = None
+            if pasted.elements[element_id] and not purpose.data:
+                purpose.data = pasted.elements[element_id]
+                purpose.raw_data = None
+    if pasted.no_student_data:
+        form.no_student_data.data = True
+
+
+@bp.route("/questionnaires/<int:declaration_id>", methods=["GET", "POST"])
+def questionnaire(declaration_id: int):
+    declaration = declaration_queries.get_own_declaration_or_404(declaration_id, current_user.vendor_id)
+    categories = declaration_queries.element_choices()
+    answered = declarations.draft_of(declaration) or declarations.latest(declaration)
+    form = questionnaire_form([e for _, elements in categories for e in elements], answered, declaration.version)
+    pasted = None
+    status = 200
+    if form.is_submitted():
+        if not form.validate():
+            status = 422
+        elif "read_exhibit" in request.form:
+            pasted = declaration_queries.read_exhibit_b(form.exhibit_b.data or "")
+            _fill_from_exhibit(form, pasted)
+        else:
+            submitting = "submit_answers" in request.form
+            write = declarations.submit if submitting else declarations.save_draft
+            try:
+                with unit_of_work():
+                    write(
+                        declaration, form.answers(), actor=current_user._get_current_object(), version=form.version.data
+                    )
+            except DomainError as err:
+                show_refusal(form, err, declaration)
+                status = 422
+            else:
+                flash(
+                    "Your answers were submitted. The district's privacy office has been told and will review them."
+                    if submitting
+                    else "Your draft was saved. Submit it when it is complete.",
+                    "success",
+                )
+                return redirect(url_for(".questionnaire", declaration_id=declaration_id), 303)
+    return (
+        render_template(
+            "portal/questionnaire.html",
+            declaration=declaration,
+            form=form,
+            categories=categories,
+            pasted=pasted,
+            draft=declarations.draft_of(declaration),
+            last=declarations.latest(declaration),
+        ),
+        status,
     )

@@ -12,6 +12,13 @@ from tests.conftest import in_app
 # A table is left off the triggers only by being listed here, with a reason.
 NOT_PUBLIC = {
     "audit_event": "the audit log is for staff",
+    "declaration": "the vendor's answers to the district; accepted ones reach the public as data_use rows",
+    "declaration_version": "the vendor's answers to the district",
+    "declared_element": "the vendor's answers; accepted ones reach the public as data_use rows",
+    "subprocessor": "the vendor's answers to the district",
+    "tool_request": "staff's requests; the decision reaches the public through product",
+    "tool_request_school": "part of a staff request",
+    "tool_requester": "names people",
     "destruction_request_category": "part of the directive to the vendor",
     "disposal_certificate": "the vendor's answer; the public status comes from destruction_request",
     "import_mapping": "how staff import files",

@@ -154,7 +154,8 @@ class Walk:
 
     def client_for(self, path: str, endpoint: str | None = None) -> FlaskClient:
         """Staff pages as an officer (an admin where only admins may go), vendor pages as the vendor's
-        contact, the signed-in public pages as an admin, the rest anonymously."""
+        contact, requesters' pages as the teacher, the signed-in public pages as an admin, the rest
+        anonymously."""
         blueprint = (endpoint or "").rpartition(".")[0]
         if path.startswith("/staff"):
             admin_only = (
@@ -165,6 +166,8 @@ class Walk:
             return client_as(self.app, self.world.admin_id if admin_only else self.world.officer_id)
         if path.startswith("/vendor"):
             return client_as(self.app, self.world.vendor_user_id)
+        if path.startswith("/tools"):
+            return client_as(self.app, self.world.requester_id)
         if endpoint in SIGNED_IN_ENDPOINTS or path.startswith("/account"):
             return client_as(self.app, self.world.admin_id)
         return self.app.test_client()

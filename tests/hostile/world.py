@@ -11,9 +11,11 @@ from sqlalchemy import select
 
 from clearinghouse.accounts import services as accounts
 from clearinghouse.accounts.models import User
+from clearinghouse.declarations.models import Declaration
 from clearinghouse.destruction import services as destruction
 from clearinghouse.destruction.models import DisposalMethod
 from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.intake import services as intake
 from clearinghouse.notices.models import Notice
 from clearinghouse.timeutil import district_today
 from tests import factories
@@ -28,6 +30,7 @@ class World:
     admin_id: int
     officer_id: int
     vendor_user_id: int
+    requester_id: int
     ids: dict[str, int]  # URL argument name -> a real id
     slugs: dict[str, str]  # "vendor" / "product" / "element" -> a real slug
     tokens: dict[str, str]  # endpoint -> a real token for its <token> argument
@@ -80,12 +83,27 @@ def seed(app: Flask) -> World:
         with unit_of_work():
             invited = accounts.invite_vendor_user(vendor, "new@acme.example", "Nia New", actor=officer)
         notice = db.session.scalar(select(Notice).where(Notice.subject_type == "invitation"))
+        # A teacher's tool request for Acme Reader, whose vendor is asked to declare its data.
+        requester = factories.make_user(
+            role="requester", email="tess@district.example", password=None, oidc_issuer="https://i", oidc_subject="t"
+        )
+        with unit_of_work():
+            tool_request, _ = intake.submit_request(
+                intake.RequestDraft(name="Acme Reader", purpose="Reading practice.", school_ids=[school.id]),
+                actor=requester,
+            )
+        with unit_of_work():
+            intake.invite_vendor(tool_request, actor=officer, email=vendor_user.email)
+        declaration = db.session.scalar(select(Declaration))
         invitation_token = INVITATION_LINK.search(notice.body_text).group(1)
         world = World(
             admin_id=admin.id,
             officer_id=officer.id,
             vendor_user_id=vendor_user.id,
+            requester_id=requester.id,
             ids={
+                "tool_request_id": tool_request.id,
+                "declaration_id": declaration.id,
                 "agreement_id": agreement.id,
                 "certificate_id": certificate.id,
                 "element_id": element.id,

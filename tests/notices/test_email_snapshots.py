@@ -27,6 +27,8 @@ from sqlalchemy import select
 from clearinghouse import sweep
 from clearinghouse.accounts import services as accounts
 from clearinghouse.accounts.models import User
+from clearinghouse.declarations import services as declarations
+from clearinghouse.declarations.models import Declaration
 from clearinghouse.destruction import services as destruction
 from clearinghouse.destruction.models import (
     DestructionRequest,
@@ -36,8 +38,10 @@ from clearinghouse.destruction.models import (
     DispositionSchedule,
     RequestScope,
 )
-from clearinghouse.directory.models import DataCategory, Vendor
+from clearinghouse.directory.models import DataCategory, School, Vendor
 from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.intake import services as intake
+from clearinghouse.intake.models import Decision, ToolRequest
 from clearinghouse.notices.services import deliver_queued
 from clearinghouse.settings.services import ensure_settings
 from tests import factories
@@ -238,6 +242,121 @@ def invitation_staff(app, smtp: SMTPServer) -> None:
             )
 
 
+# --- intake: a teacher's tool request, the vendor's declaration ---------------------------------------
+
+
+def _teacher(email: str = "terry.fox@riverside.example") -> User:
+    user = db.session.scalar(select(User).where(User.email == email))
+    return user or factories.make_user(
+        role="requester",
+        email=email,
+        name=email.split("@")[0].replace(".", " ").title(),
+        password=None,
+        oidc_issuer="https://sign-in.riverside.example",
+        oidc_subject=email,
+    )
+
+
+def _ask(app, email: str = "terry.fox@riverside.example") -> None:
+    """A teacher asks for Brightpath Reader for Lincoln Elementary."""
+    with in_app(app):
+        school = db.session.scalar(select(School).where(School.name == "Lincoln Elementary")) or factories.make_school(
+            name="Lincoln Elementary"
+        )
+        with unit_of_work():
+            intake.submit_request(
+                intake.RequestDraft(
+                    name="Brightpath Reader",
+                    purpose="Guided reading for the fourth grade.",
+                    school_ids=[school.id],
+                    kind="reading",
+                ),
+                actor=_teacher(email),
+            )
+
+
+def _invite(app, smtp: SMTPServer, *, asked: bool = False) -> None:
+    """The officer links the request to Brightpath Reader and invites Pat Lee to declare its data."""
+    if not asked:
+        _ask(app)
+    with in_app(app):
+        deliver_queued()
+        tr = db.session.get(ToolRequest, 1)
+        with unit_of_work():
+            intake.link_product(tr, actor=_officer(), product_id=1)
+        with unit_of_work():
+            intake.invite_vendor(tr, actor=_officer(), email="pat.lee@brightpath.example")
+        db.session.get(Declaration, 1).invited_at = INVITED_AT
+        db.session.commit()
+
+
+def tool_request_opened(app, smtp: SMTPServer) -> None:
+    _ask(app)
+    with in_app(app):
+        deliver_queued()
+
+
+def tool_request_joined(app, smtp: SMTPServer) -> None:
+    tool_request_opened(app, smtp)
+    smtp.messages.clear()
+    _ask(app, "ana.ruiz@riverside.example")
+    with in_app(app):
+        deliver_queued()
+
+
+def tool_request_decided(app, smtp: SMTPServer) -> None:
+    _invite(app, smtp)
+    smtp.messages.clear()
+    with in_app(app), unit_of_work():
+        intake.decide(
+            db.session.get(ToolRequest, 1),
+            Decision.NOT_APPROVED,
+            "It shows advertising to students.",
+            actor=_officer(),
+            today=date(2026, 1, 20),
+        )
+
+
+def declaration_invited(app, smtp: SMTPServer) -> None:
+    _ask(app)
+    with in_app(app):
+        deliver_queued()
+    smtp.messages.clear()
+    _invite(app, smtp, asked=True)
+
+
+def declaration_reminder(app, smtp: SMTPServer) -> None:
+    _invite(app, smtp)
+    smtp.messages.clear()
+    _sweep(app, date(2026, 1, 23))  # a week after the invitation
+
+
+def declaration_submitted(app, smtp: SMTPServer) -> None:
+    _invite(app, smtp)
+    smtp.messages.clear()
+    with in_app(app):
+        pat = db.session.scalar(select(User).where(User.email == "pat.lee@brightpath.example"))
+        element = factories.make_element(name="Reading level")
+        with unit_of_work():
+            declarations.submit(
+                db.session.get(Declaration, 1),
+                declarations.Answers(
+                    elements={element.id: "To pick books at the student's level."},
+                    storage_location="United States",
+                    retention="One school year",
+                    disposal_method="Secure erase",
+                    disposal_window_days=30,
+                    breach_notice_hours=72,
+                    sells_data=False,
+                    targeted_ads=False,
+                    cross_site_tracking=False,
+                    terms="ndpa",
+                ),
+                actor=pat,
+            )
+        deliver_queued()
+
+
 @dataclass(frozen=True)
 class Case:
     kind: str  # the template, templates/emails/<kind>.txt
@@ -264,6 +383,12 @@ CASES = [
     Case("request_withdrawn", request_withdrawn, VENDOR_CONTACTS, "/vendor/requests/1"),
     Case("invitation", invitation, "sam.park@brightpath.example", "/invitations/"),
     Case("invitation", invitation_staff, "alex.chen@riverside.example", "/invitations/"),
+    Case("tool_request_opened", tool_request_opened, OFFICERS, "/staff/tool-requests/1"),
+    Case("tool_request_joined", tool_request_joined, "ana.ruiz@riverside.example", "/tools/1"),
+    Case("tool_request_decided", tool_request_decided, "terry.fox@riverside.example", "/tools/1"),
+    Case("declaration_invited", declaration_invited, "pat.lee@brightpath.example", "/vendor/questionnaires/1"),
+    Case("declaration_reminder", declaration_reminder, "pat.lee@brightpath.example", "/vendor/questionnaires/1"),
+    Case("declaration_submitted", declaration_submitted, OFFICERS, "/staff/tool-requests/?state=ready_to_decide"),
 ]
 
 

@@ -1,5 +1,7 @@
-"""Every route in `app.url_map`, walked once: CSRF on every POST, deny-by-default for staff and vendor areas,
-admin-only pages, requesters kept out of both, security headers and a CSP without inline code on every GET page.
+"""Every route in `app.url_map`, walked once: CSRF on every POST, deny-by-default for staff, vendor and
+requester areas, admin-only pages, requesters kept out of staff and vendor areas (and everyone else out of
+theirs), each requester and vendor kept to their own records, security headers and a CSP without inline
+code on every GET page.
 
 Routes with URL parameters are built with dummy values; a 404 is fine there, a 500 never is, and
 neither is access for the wrong role.
@@ -66,6 +68,11 @@ class Route:
         return self.rule == "/vendor" or self.rule.startswith("/vendor/")
 
     @property
+    def is_requester(self) -> bool:
+        """The requesters' own pages (intake: asking for tools, following one's requests)."""
+        return self.rule == "/tools" or self.rule.startswith("/tools/")
+
+    @property
     def is_admin_only(self) -> bool:
         return self.endpoint in ADMIN_ONLY_ENDPOINTS or self.blueprint in ADMIN_ONLY_BLUEPRINTS
 
@@ -99,8 +106,12 @@ def _is_login_redirect(response) -> bool:
 
 
 def test_every_route_is_public_by_design_or_behind_a_guard(app):
-    unguarded = [str(r) for r in all_routes(app) if not (r.is_staff or r.is_vendor or r.blueprint in PUBLIC_BLUEPRINTS)]
-    assert unguarded == [], "routes outside /staff and /vendor in a blueprint not known to be public"
+    unguarded = [
+        str(r)
+        for r in all_routes(app)
+        if not (r.is_staff or r.is_vendor or r.is_requester or r.blueprint in PUBLIC_BLUEPRINTS)
+    ]
+    assert unguarded == [], "routes outside /staff, /vendor and /tools in a blueprint not known to be public"
 
 
 def test_every_changing_route_rejects_a_missing_csrf_token(app, csrf, admin_id):
@@ -168,12 +179,97 @@ def test_requesters_are_refused_staff_and_vendor_routes_and_see_public_pages(app
     for route in all_routes(app):
         for method in sorted(route.methods):
             response = _request(client_as(app, requester_id), method, route.url)  # fresh: /logout ends a session
-            if route.is_staff or route.is_vendor or route.endpoint in SIGNED_IN_ENDPOINTS:
+            if route.is_requester:
+                if response.status_code in (401, 403, 500) or _is_login_redirect(response):
+                    failures.append(f"{method} {route} requester on their own area: {response.status_code}")
+            elif route.is_staff or route.is_vendor or route.endpoint in SIGNED_IN_ENDPOINTS:
                 if response.status_code != 403:
                     failures.append(f"{method} {route} requester: {response.status_code}")
             elif method == "GET" and (response.status_code in (401, 403, 500) or _is_login_redirect(response)):
                 failures.append(f"{method} {route} requester on a public page: {response.status_code}")
     assert failures == []
+
+
+def test_requester_routes_send_anonymous_users_to_sign_in_and_refuse_everyone_else(
+    app, vendor_user_id, officer_id, admin_id
+):
+    failures = []
+    for route in (r for r in all_routes(app) if r.is_requester):
+        for method in sorted(route.methods):
+            anonymous = _request(app.test_client(), method, route.url)
+            if not _is_login_redirect(anonymous):
+                failures.append(f"{method} {route} anonymous: {anonymous.status_code}")
+            for who, user_id in (("vendor user", vendor_user_id), ("officer", officer_id), ("admin", admin_id)):
+                response = _request(client_as(app, user_id), method, route.url)
+                if response.status_code != 403:
+                    failures.append(f"{method} {route} {who}: {response.status_code}")
+    assert failures == []
+
+
+def _routes_with(app, argument: str, area) -> list[Route]:
+    return [r for r in all_routes(app) if area(r) and f"<int:{argument}>" in r.rule]
+
+
+def test_a_requester_reaches_only_their_own_requests(app, requester_id):
+    """Every route of a request (but joining, which adds one to it) is a 404 for another requester."""
+    from clearinghouse.extensions import unit_of_work
+    from clearinghouse.intake import services as intake
+    from tests import factories
+    from tests.conftest import in_app
+
+    with in_app(app):
+        owner = factories.make_user(
+            role="requester", email="owner@district.example", password=None, oidc_issuer="https://i", oidc_subject="o"
+        )
+        school = factories.make_school(name="Owner School")
+        with unit_of_work():
+            tr, _ = intake.submit_request(
+                intake.RequestDraft(name="Owner Tool", purpose="Reading.", school_ids=[school.id]), actor=owner
+            )
+        request_id = tr.id
+    # Joining adds the requester to the request (they see it in the lookup), so it is left out here.
+    routes = [r for r in _routes_with(app, "tool_request_id", lambda r: r.is_requester) if r.endpoint != "intake.join"]
+    assert routes, "the walk must see the requester's request routes"
+    failures = []
+    for route in routes:
+        url = route.url.replace(str(DUMMY[IntegerConverter]), str(request_id))
+        for method in sorted(route.methods):
+            response = _request(client_as(app, requester_id), method, url)
+            if response.status_code != 404:
+                failures.append(f"{method} {url} another requester: {response.status_code}")
+    assert failures == []
+
+
+def test_a_vendor_reaches_only_its_own_questionnaires(app, vendor_user_id, other_vendor_user_id):
+    """Every route of a questionnaire is a 404 for another vendor's user (and their lists omit it)."""
+    from clearinghouse.accounts.models import User
+    from clearinghouse.declarations import services as declarations
+    from clearinghouse.extensions import db, unit_of_work
+    from tests import factories
+    from tests.conftest import in_app
+
+    with in_app(app):
+        owner = db.session.get(User, vendor_user_id)
+        product = factories.make_product(owner.vendor, name="Owner Product")
+        officer = factories.make_user(role="officer", email="inviter@district.example")
+        with unit_of_work():
+            declaration = declarations.invite(product, actor=officer, email=owner.email)
+        declaration_id = declaration.id
+    routes = _routes_with(app, "declaration_id", lambda r: r.is_vendor)
+    assert routes, "the walk must see the questionnaire routes"
+    failures = []
+    for route in routes:
+        url = route.url.replace(str(DUMMY[IntegerConverter]), str(declaration_id))
+        for method in sorted(route.methods):
+            response = _request(client_as(app, other_vendor_user_id), method, url)
+            if response.status_code != 404:
+                failures.append(f"{method} {url} another vendor: {response.status_code}")
+            if method == "GET" and client_as(app, vendor_user_id).get(url).status_code != 200:
+                failures.append(f"{method} {url} its own vendor: not 200")
+    assert failures == []
+    assert "Owner Product" not in client_as(app, other_vendor_user_id).get("/vendor/questionnaires").get_data(
+        as_text=True
+    )
 
 
 def test_signed_in_public_routes_need_a_user(app):
@@ -182,15 +278,29 @@ def test_signed_in_public_routes_need_a_user(app):
 
 
 @pytest.fixture
-def viewers(app, admin_id, vendor_user_id):
-    """Who requests each kind of page: staff pages as an admin, vendor pages as a vendor user."""
-    return {"staff": client_as(app, admin_id), "vendor": client_as(app, vendor_user_id), "public": app.test_client()}
+def viewers(app, admin_id, vendor_user_id, requester_id):
+    """Who requests each kind of page: staff pages as an admin, vendor pages as a vendor user,
+    requesters' pages as a requester."""
+    return {
+        "staff": client_as(app, admin_id),
+        "vendor": client_as(app, vendor_user_id),
+        "requester": client_as(app, requester_id),
+        "public": app.test_client(),
+    }
 
 
 def test_every_get_page_has_security_headers_and_no_inline_code(app, viewers):
     failures = []
     for route in (r for r in all_routes(app) if "GET" in r.methods):
-        kind = "staff" if route.is_staff else "vendor" if route.is_vendor else "public"
+        kind = (
+            "staff"
+            if route.is_staff
+            else "vendor"
+            if route.is_vendor
+            else "requester"
+            if route.is_requester
+            else "public"
+        )
         client = viewers["staff"] if route.endpoint in SIGNED_IN_ENDPOINTS else viewers[kind]
         response = client.get(route.url)
         if response.status_code >= 500:

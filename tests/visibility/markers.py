@@ -30,7 +30,12 @@ EMAIL_COLUMNS = {
     ("district_settings", "privacy_office_email"),
     ("district_settings", "sender_email"),
 }
-URL_COLUMNS = {("vendor", "website"), ("vendor", "privacy_policy_url"), ("product", "website")}
+URL_COLUMNS = {
+    ("vendor", "website"),
+    ("vendor", "privacy_policy_url"),
+    ("product", "website"),
+    ("tool_request", "website"),
+}
 
 
 def marker(table: str, column: str, tag: str = "") -> str:

@@ -69,6 +69,7 @@ VENDOR_SAMPLES: dict[str, Callable[[World], list[str]]] = {
     "portal.show_request": lambda w: [f"/vendor/requests/{i}" for i in w.request_ids],
     "portal.upload_certificate": lambda w: [f"/vendor/requests/{i}/certificate" for i in w.open_request_ids],
     "portal.download_certificate": lambda w: [f"/vendor/certificates/{i}/file" for i in w.certificate_ids],
+    "portal.questionnaire": lambda w: [f"/vendor/questionnaires/{i}" for i in w.declaration_ids],
 }
 # Every e-mail template, by who receives it. A new template must be placed here.
 VENDOR_EMAILS = {
@@ -78,8 +79,19 @@ VENDOR_EMAILS = {
     "certificate_accepted",
     "certificate_rejected",
     "request_withdrawn",
+    "declaration_invited",
+    "declaration_reminder",
 }
-STAFF_EMAILS = {"agreement_expiring", "certificate_submitted", "request_escalated"}
+# To the district's staff: its officers, and the requesters (district staff who asked for a tool).
+STAFF_EMAILS = {
+    "agreement_expiring",
+    "certificate_submitted",
+    "request_escalated",
+    "declaration_submitted",
+    "tool_request_opened",
+    "tool_request_joined",
+    "tool_request_decided",
+}
 TEXT_TYPES = ("text/", "application/json", "application/atom+xml", "application/xml")
 INVITATION_LINK = re.compile(r"https?://[^/\s]+(/invitations/[A-Za-z0-9._-]+)")
 
@@ -112,7 +124,8 @@ def _get_routes(app: Flask, prefix: str | None):
         if "GET" not in rule.methods or rule.endpoint == "static":
             continue
         under = rule.rule.split("/")[1]
-        if (prefix is None and under not in ("staff", "vendor")) or under == prefix:
+        # /tools is the requesters' own area: district staff, like /staff (tests/security walks its guards).
+        if (prefix is None and under not in ("staff", "vendor", "tools")) or under == prefix:
             yield rule
 
 

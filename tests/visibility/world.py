@@ -18,6 +18,8 @@ from clearinghouse import sweep
 from clearinghouse.accounts import services as accounts
 from clearinghouse.accounts.models import Invitation, LoginAttempt, User
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
+from clearinghouse.declarations import services as declarations
+from clearinghouse.declarations.models import Declaration
 from clearinghouse.destruction import services as destruction
 from clearinghouse.destruction.models import (
     DestructionRequest,
@@ -29,6 +31,8 @@ from clearinghouse.destruction.models import (
 from clearinghouse.directory.models import DataUse
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.imports.models import ImportDraft, ImportMapping, ImportValueChoice
+from clearinghouse.intake import services as intake
+from clearinghouse.intake.models import ToolRequest
 from clearinghouse.notices.models import Notice, NoticeStatus
 from clearinghouse.notices.services import deliver_queued
 from clearinghouse.settings.services import ensure_settings
@@ -50,6 +54,7 @@ class World:
     request_ids: list[int]  # our vendor's
     open_request_ids: list[int]
     certificate_ids: list[int]
+    declaration_ids: list[int] = field(default_factory=list)  # our vendor's questionnaires
     vendor_addresses: set[str] = field(default_factory=set)  # our vendor's users and contact
     officer_addresses: set[str] = field(default_factory=set)
 
@@ -265,6 +270,7 @@ def build() -> World:
     _records_no_flow_writes(vendor_user, product)
     vendor_user.password_hash = marked_value("user_account", "password_hash")  # signs in by session
     db.session.commit()
+    declaration_ids = _intake(officer, vendor_user, product, second, element)
     own_requests = db.session.scalars(
         select(DestructionRequest.id).where(DestructionRequest.vendor_id == vendor.id).order_by(DestructionRequest.id)
     ).all()
@@ -280,9 +286,68 @@ def build() -> World:
         request_ids=list(own_requests),
         open_request_ids=[by_officer.id],
         certificate_ids=[rejected.id, accepted.id],
+        declaration_ids=declaration_ids,
         vendor_addresses={vendor_user.email, invited.email, vendor.contact_email},
         officer_addresses={officer.email, ensure_settings().privacy_office_email},
     )
+
+
+def _intake(officer: User, vendor_user: User, product, second, element) -> list[int]:
+    """A teacher asks for a tool (every field marked; the district's staff only); the officer invites our
+    vendor to declare two products: it answers for the first (every answer marked) and is reminded of
+    the second by the sweep."""
+    teacher = db.session.scalar(select(User).where(User.email == "tess.teacher@district.example"))
+    school = product.schools[0]
+    request_marks = marks("tool_request")
+    with unit_of_work():
+        tr, _ = intake.submit_request(
+            intake.RequestDraft(
+                name=request_marks["name"],
+                purpose=request_marks["purpose"],
+                website=request_marks["website"],
+                school_ids=[school.id],
+                kind="reading",
+                cost_kind="paid",
+                cost=request_marks["cost"],
+            ),
+            actor=teacher,
+        )
+    for column in ("name_key", "kind", "grades", "data_needed", "state_reason", "decision_note"):
+        setattr(tr, column, request_marks[column])
+    tr.product_id = product.id
+    db.session.commit()
+    with unit_of_work():
+        intake.invite_vendor(db.session.get(ToolRequest, tr.id), actor=officer, email=vendor_user.email)
+    answers = declarations.Answers(
+        elements={element.id: marked_value("declared_element", "purpose")},
+        **{k: v for k, v in marks("declaration_version").items()},
+        disposal_window_days=30,
+        breach_notice_hours=72,
+        sells_data=False,
+        targeted_ads=False,
+        cross_site_tracking=False,
+        terms="ndpa",
+        subprocessors=[
+            declarations.SubprocessorAnswer(
+                **{
+                    "name": marked_value("subprocessor", "name"),
+                    "service": marked_value("subprocessor", "service"),
+                    "receives_student_data": True,
+                    "data_location": marked_value("subprocessor", "data_location"),
+                }
+            )
+        ],
+    )
+    first = db.session.scalar(select(Declaration).where(Declaration.product_id == product.id))
+    with unit_of_work():
+        declarations.submit(first, answers, actor=vendor_user)
+    with unit_of_work():
+        waiting = declarations.invite(second, actor=officer, email=vendor_user.email)
+    waiting.invited_at = _noon(date(2026, 3, 20))
+    db.session.commit()
+    sweep.run(date(2026, 3, 29), now=_noon(date(2026, 3, 29)))  # a week on: the vendor is reminded
+    deliver_queued()
+    return [first.id, waiting.id]
 
 
 def _records_no_flow_writes(vendor_user: User, product) -> None:

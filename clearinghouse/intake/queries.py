@@ -1,0 +1,298 @@
+"""Reading tool requests: a requester's own, the privacy office's queue and counts, a request's
+timeline, and what the district already knows about a tool (the check while a requester types)."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from clearinghouse.audit.models import AuditEvent
+from clearinghouse.directory.models import Product, ProductStatus, School, Vendor, product_school
+from clearinghouse.errors import NotFound
+from clearinghouse.extensions import db
+from clearinghouse.intake.models import (
+    OPEN_STATES,
+    SUBJECT_TYPE,
+    RequestState,
+    ToolRequest,
+    ToolRequester,
+    tool_request_school,
+)
+from clearinghouse.notices.models import Notice
+from clearinghouse.text import name_key
+from clearinghouse.timeutil import district_today, to_district
+
+APPROVED_STATUSES = tuple(
+    status
+    for status in ProductStatus
+    if status.value in ("approved", "approved_with_conditions", "approved_no_student_data")
+)
+LOOKUP_LIMIT = 5
+FILTERS = {
+    "new": (RequestState.NEW,),
+    "waiting_for_vendor": (RequestState.WAITING_FOR_VENDOR,),
+    "ready_to_decide": (RequestState.READY_TO_DECIDE,),
+    "decided": (RequestState.DECIDED, RequestState.WITHDRAWN),
+}
+FILTER_LABELS = {
+    "new": "New",
+    "waiting_for_vendor": "Waiting for the vendor",
+    "ready_to_decide": "Ready to decide",
+    "decided": "Decided or withdrawn",
+}
+
+
+def _request_options():
+    return (
+        joinedload(ToolRequest.product).joinedload(Product.vendor),
+        selectinload(ToolRequest.schools),
+        selectinload(ToolRequest.requesters).joinedload(ToolRequester.user),
+    )
+
+
+def get_request_or_404(request_id: int) -> ToolRequest:
+    """Any request, for the privacy office."""
+    tr = db.session.scalar(select(ToolRequest).where(ToolRequest.id == request_id).options(*_request_options()))
+    if tr is None:
+        raise NotFound("That tool request does not exist.")
+    return tr
+
+
+def get_own_request_or_404(request_id: int, user_id: int) -> ToolRequest:
+    """A request the user asked for (or joined); anyone else's is a 404, as if it did not exist."""
+    tr = db.session.scalar(
+        select(ToolRequest)
+        .join(ToolRequester, ToolRequester.request_id == ToolRequest.id)
+        .where(ToolRequest.id == request_id, ToolRequester.user_id == user_id)
+        .options(*_request_options())
+    )
+    if tr is None:
+        raise NotFound("That tool request does not exist.")
+    return tr
+
+
+def list_own_requests(user_id: int, *, page: int, per_page: int):
+    """The user's requests, newest first, with their products and schools (three queries + count)."""
+    stmt = (
+        select(ToolRequest)
+        .join(ToolRequester, ToolRequester.request_id == ToolRequest.id)
+        .where(ToolRequester.user_id == user_id)
+        .options(joinedload(ToolRequest.product), selectinload(ToolRequest.schools))
+        .order_by(ToolRequest.created_at.desc(), ToolRequest.id.desc())
+    )
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def list_queue(filter_name: str, *, page: int, per_page: int):
+    """The privacy office's queue: one state's requests, oldest first (the longest waiting on top)."""
+    states = FILTERS.get(filter_name, FILTERS["new"])
+    stmt = (
+        select(ToolRequest)
+        .where(ToolRequest.state.in_(states))
+        .options(
+            joinedload(ToolRequest.product).joinedload(Product.vendor),
+            selectinload(ToolRequest.schools),
+            selectinload(ToolRequest.requesters),
+        )
+    )
+    if filter_name == "decided":
+        stmt = stmt.order_by(ToolRequest.updated_at.desc(), ToolRequest.id.desc())
+    else:
+        stmt = stmt.order_by(ToolRequest.created_at, ToolRequest.id)
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def queue_counts() -> dict[str, int]:
+    """How many requests each filter of the queue shows (one query)."""
+    row = db.session.execute(
+        select(*(func.count().filter(ToolRequest.state.in_(states)) for states in FILTERS.values())).select_from(
+            ToolRequest
+        )
+    ).one()
+    return dict(zip(FILTERS, row, strict=True))
+
+
+def age_in_days(tr: ToolRequest, today: date | None = None) -> int:
+    """How long the request has been open (or was, until it was decided), in the district's days."""
+    today = today or district_today()
+    return max(0, (today - to_district(tr.created_at).date()).days)
+
+
+# --- what the district already knows -------------------------------------------------------
+
+
+@dataclass
+class Findings:
+    """What a requester sees while typing a tool's name."""
+
+    known: list[Product] = field(default_factory=list)  # products of that name, with their status
+    open_requests: list[ToolRequest] = field(default_factory=list)  # under review: join instead
+    overlap: list[Product] = field(default_factory=list)  # approved tools of the kind at their schools
+
+    @property
+    def empty(self) -> bool:
+        return not (self.known or self.open_requests or self.overlap)
+
+
+def _contains(column, key: str):
+    return column.contains(key, autoescape=True)
+
+
+def lookup(name: str, *, kind: str | None = None, school_ids: list[int] | None = None) -> Findings:
+    """Products and open requests whose name contains what was typed; approved tools of the kind at
+    the schools. At most LOOKUP_LIMIT of each, in three queries."""
+    findings = Findings()
+    key = name_key(name or "")[:200]
+    if len(key) >= 2:
+        findings.known = list(
+            db.session.scalars(
+                select(Product)
+                .join(Product.vendor)
+                .where(_contains(Product.name_key, key), Product.status != ProductStatus.RETIRED)
+                .options(joinedload(Product.vendor))
+                .order_by((Product.name_key == key).desc(), Product.name)
+                .limit(LOOKUP_LIMIT)
+            )
+        )
+        findings.open_requests = list(
+            db.session.scalars(
+                select(ToolRequest)
+                .where(_contains(ToolRequest.name_key, key), ToolRequest.state.in_(OPEN_STATES))
+                .order_by((ToolRequest.name_key == key).desc(), ToolRequest.name)
+                .limit(LOOKUP_LIMIT)
+            )
+        )
+    if kind and school_ids:
+        findings.overlap = overlap(kind, school_ids)
+    return findings
+
+
+def overlap(kind: str, school_ids: list[int], *, exclude_product_id: int | None = None) -> list[Product]:
+    """Approved tools of this kind already used at any of these schools (one query)."""
+    stmt = (
+        select(Product)
+        .join(Product.vendor)
+        .where(
+            Product.kind == kind,
+            Product.status.in_(APPROVED_STATUSES),
+            Vendor.is_retired.is_(False),
+            Product.id.in_(select(product_school.c.product_id).where(product_school.c.school_id.in_(school_ids))),
+        )
+        .options(joinedload(Product.vendor), selectinload(Product.schools))
+        .order_by(Product.name)
+        .limit(LOOKUP_LIMIT * 2)
+    )
+    if exclude_product_id:
+        stmt = stmt.where(Product.id != exclude_product_id)
+    return list(db.session.scalars(stmt))
+
+
+def overlap_for(requests: list[ToolRequest]) -> dict[int, list[str]]:
+    """{request id: names of approved tools of its kind at its schools}, for a page of the queue (one query)."""
+    result: dict[int, list[str]] = {tr.id: [] for tr in requests}
+    if not requests:
+        return result
+    rows = db.session.execute(
+        select(tool_request_school.c.request_id, Product.name, Product.id)
+        .join(product_school, product_school.c.school_id == tool_request_school.c.school_id)
+        .join(Product, Product.id == product_school.c.product_id)
+        .join(ToolRequest, ToolRequest.id == tool_request_school.c.request_id)
+        .where(
+            tool_request_school.c.request_id.in_(list(result)),
+            Product.kind == ToolRequest.kind,
+            Product.status.in_(APPROVED_STATUSES),
+            or_(ToolRequest.product_id.is_(None), Product.id != ToolRequest.product_id),
+        )
+        .distinct()
+        .order_by(Product.name)
+    ).all()
+    for request_id, product_name, _ in rows:
+        if product_name not in result[request_id]:
+            result[request_id].append(product_name)
+    return result
+
+
+# --- the request's page --------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    title: str
+    detail: str = ""
+    kind: str = "event"  # event | notice
+
+
+EVENT_TITLES = {
+    "tool_request.opened": "Request sent",
+    "tool_request.joined": "Another requester joined",
+    "tool_request.left": "A requester withdrew",
+    "tool_request.linked": "Linked to the directory's product",
+    "tool_request.vendor_invited": "Vendor invited to declare its data",
+    "tool_request.waiting_for_vendor": "Waiting for the vendor",
+    "tool_request.declaration_arrived": "The vendor's declaration arrived: ready to decide",
+    "tool_request.decided": "Decided",
+    "tool_request.withdrawn": "Request withdrawn",
+}
+
+
+def timeline(tr: ToolRequest, *, for_staff: bool = True) -> list[TimelineEntry]:
+    """Everything that happened to a request, oldest first: its audit events and (for staff) notices.
+    A requester's timeline names no one and carries no e-mail."""
+    entries: list[TimelineEntry] = []
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.record_type == ToolRequest.__tablename__, AuditEvent.record_id == tr.id)
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+    ).all()
+    for event in events:
+        title = EVENT_TITLES.get(event.action, event.action)
+        detail = ""
+        if event.action == "tool_request.decided":
+            decision = (event.changes.get("decision") or [None, None])[1]
+            title = f"Decided: {decision.replace('_', ' ')}" if decision else title
+            detail = (event.changes.get("decision_note") or [None, ""])[1] or ""
+        elif event.action == "tool_request.withdrawn":
+            detail = (event.changes.get("state_reason") or [None, ""])[1] or ""
+        if for_staff:
+            detail = event.actor_label + (f": {detail}" if detail else "")
+        entries.append(TimelineEntry(event.occurred_at, title, detail))
+    if for_staff:
+        for notice in db.session.scalars(
+            select(Notice).where(Notice.subject_type == SUBJECT_TYPE, Notice.subject_id == tr.id).order_by(Notice.id)
+        ):
+            entries.append(
+                TimelineEntry(
+                    notice.sent_at or notice.created_at,
+                    f"E-mail {notice.status.label.lower()}: {notice.subject}",
+                    f"To {notice.recipients}",
+                    "notice",
+                )
+            )
+    entries.sort(key=lambda entry: entry.at)
+    return entries
+
+
+def product_choices() -> list[tuple[int, str]]:
+    """(id, "Vendor: Product") of every product, for linking a request."""
+    return [
+        (pid, f"{vendor}: {name}")
+        for pid, name, vendor in db.session.execute(
+            select(Product.id, Product.name, Vendor.name).join(Product.vendor).order_by(Vendor.name, Product.name)
+        )
+    ]
+
+
+def school_choices() -> list[tuple[int, str]]:
+    return [
+        (sid, name)
+        for sid, name in db.session.execute(
+            select(School.id, School.name).where(School.is_retired.is_(False)).order_by(School.name)
+        )
+    ]
+
+
+def dashboard_counts() -> dict[str, int]:
+    """What waits on whom: the privacy office (new, ready to decide) and vendors (waiting for them)."""
+    return queue_counts()

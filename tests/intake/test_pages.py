@@ -1,0 +1,134 @@
+"""The requesters' and the privacy office's pages over HTTP: the check step without JavaScript, the
+JSON lookup, someone else's request, the queue with its ages and overlap, constant query counts."""
+
+import pytest
+from sqlalchemy import func, select
+
+from clearinghouse.extensions import db
+from clearinghouse.intake.models import RequestState, ToolRequest
+from tests.conftest import client_as, count_queries, in_app
+
+FORM = {
+    "name": "Story Maker",
+    "kind": "reading",
+    "school_ids": ["1"],
+    "purpose": "Students write and illustrate short stories.",
+    "cost_kind": "free",
+}
+
+
+def form(district, **overrides):
+    return {**FORM, "school_ids": [str(district.north_id)], **overrides}
+
+
+def test_the_check_step_shows_what_the_district_knows_and_writes_nothing(app, district):
+    teacher = client_as(app, district.teacher_id)
+    page = teacher.post("/tools/new", data={**form(district, name="Acme Reader"), "check": "1"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Already in the district's directory" in html
+    assert "you can use it" in html
+    assert "Approved tools of this kind already used at your schools" in html
+    assert 'value="Acme Reader"' in html  # the form keeps what was typed
+    with in_app(app):
+        assert db.session.scalar(select(func.count()).select_from(ToolRequest)) == 0
+
+
+def test_sending_opens_the_request_and_shows_it_to_its_requester_only(app, district):
+    teacher = client_as(app, district.teacher_id)
+    sent = teacher.post("/tools/new", data={**form(district), "send": "1"})
+    assert sent.status_code == 303
+    path = sent.headers["Location"]
+    mine = teacher.get(path).get_data(as_text=True)
+    assert "Your request: Story Maker" in mine
+    assert "Request sent" in mine
+    assert "Story Maker" in teacher.get("/tools/").get_data(as_text=True)
+    other = client_as(app, district.principal_id)
+    assert other.get(path).status_code == 404
+    assert other.post(path + "/withdraw", data={}).status_code == 404
+    assert "Story Maker" not in other.get("/tools/").get_data(as_text=True)
+
+
+def test_bad_input_keeps_what_was_typed_and_says_what_to_fix(app, district):
+    teacher = client_as(app, district.teacher_id)
+    page = teacher.post("/tools/new", data={**form(district, purpose="", cost_kind="paid"), "send": "1"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert "Say what the tool is for" in html or "what it costs" in html
+    assert 'value="Story Maker"' in html
+
+
+def test_the_lookup_answers_json_for_the_script(app, district):
+    teacher = client_as(app, district.teacher_id)
+    teacher.post("/tools/new", data={**form(district), "send": "1"})
+    answer = (
+        client_as(app, district.principal_id)
+        .get(f"/tools/lookup?name=story&kind=reading&school_ids={district.north_id}")
+        .get_json()
+    )
+    assert [r["name"] for r in answer["open_requests"]] == ["Story Maker"]
+    assert answer["open_requests"][0]["join_url"].endswith("/join")
+    assert [p["name"] for p in answer["overlap"]] == ["Acme Reader"]
+    assert client_as(app, district.officer_id).get("/tools/lookup?name=story").status_code == 403
+
+
+def test_joining_from_the_check_step_adds_the_requester(app, district):
+    client_as(app, district.teacher_id).post("/tools/new", data={**form(district), "send": "1"})
+    with in_app(app):
+        request_id = db.session.scalar(select(ToolRequest.id))
+    principal = client_as(app, district.principal_id)
+    joined = principal.post(f"/tools/{request_id}/join", data={})
+    assert joined.status_code == 303
+    assert "Also asked for by" in principal.get(f"/tools/{request_id}").get_data(as_text=True)
+
+
+def test_the_queue_shows_age_and_overlap_by_state(app, district):
+    client_as(app, district.teacher_id).post("/tools/new", data={**form(district), "send": "1"})
+    officer = client_as(app, district.officer_id)
+    html = officer.get("/staff/tool-requests/").get_data(as_text=True)
+    assert "Story Maker" in html
+    assert "0 days" in html
+    assert "Acme Reader" in html
+    assert "New (1)" in html
+    assert "Story Maker" not in officer.get("/staff/tool-requests/?state=decided").get_data(as_text=True)
+    assert "Tool requests" in officer.get("/staff/").get_data(as_text=True)
+
+
+def _make_requests(app, district, n: int, start: int) -> None:
+    for i in range(start, start + n):
+        client_as(app, district.teacher_id).post(
+            "/tools/new",
+            data={
+                **form(district, name=f"Tool {i}", school_ids=[str(district.north_id), str(district.south_id)]),
+                "send": "1",
+            },
+        )
+
+
+@pytest.mark.parametrize(("path", "who"), [("/tools/", "teacher_id"), ("/staff/tool-requests/", "officer_id")])
+def test_the_lists_run_a_constant_number_of_queries(app, district, path, who):
+    client = client_as(app, getattr(district, who))
+    _make_requests(app, district, 1, 0)
+    client.get(path)
+    with count_queries(app) as few:
+        client.get(path)
+    _make_requests(app, district, 6, 1)
+    with count_queries(app) as many:
+        html = client.get(path).get_data(as_text=True)
+    assert "Tool 6" in html
+    assert len(many) == len(few), "\n".join(many)
+
+
+def test_the_states_are_the_ones_the_queue_names(app, district):
+    assert {
+        state
+        for states in __import__("clearinghouse.intake.queries", fromlist=["FILTERS"]).FILTERS.values()
+        for state in states
+    } == set(RequestState)
+
+
+def test_the_dashboard_counts_what_waits_on_whom(app, district):
+    client_as(app, district.teacher_id).post("/tools/new", data={**form(district), "send": "1"})
+    html = client_as(app, district.officer_id).get("/staff/").get_data(as_text=True)
+    assert '<span class="stat__number">1</span> new, waiting on the privacy office' in html
+    assert '<span class="stat__number">0</span> waiting on vendors' in html
