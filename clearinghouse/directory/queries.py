@@ -42,7 +42,7 @@ from clearinghouse.directory.models import (
     Vendor,
     product_school,
 )
-from clearinghouse.directory.search import search_hits, search_terms
+from clearinghouse.directory.search import SUGGEST_BELOW, search_hits, search_terms, suggest
 from clearinghouse.extensions import db
 from clearinghouse.i18n import LocalizedText, current_language, localize, translated
 from clearinghouse.settings.queries import get_settings
@@ -390,6 +390,14 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
         )
 
     return _paginate(select_page, count_stmt, page, per_page, windowed)
+
+
+def search_suggestion(filters: DirectoryFilters, total: int | None) -> str | None:
+    """ "Did you mean …?": the search spelled with words of the index, when it found few products
+    (one query, only then)."""
+    if not filters.terms or (total or 0) >= SUGGEST_BELOW:
+        return None
+    return suggest(filters.terms)
 
 
 SNIPPET_MAX = 220

@@ -1,11 +1,14 @@
-"""Searching the directory: a visitor's words made safe, and the full-text hits on either database."""
+"""Searching the directory: a visitor's words made safe, the full-text hits on either database (with
+the data their synonyms stand for), and "Did you mean …?" from the index's vocabulary."""
 
 import unicodedata
 from collections.abc import Sequence
 
-from sqlalchemy import Float, Integer, column, func, literal_column, select, table
+from rapidfuzz import fuzz, process
+from sqlalchemy import Float, Integer, String, column, func, literal_column, select, table, union_all
 
-from clearinghouse.directory.search_index import SEARCH_TABLE
+from clearinghouse.directory.search_index import SEARCH_TABLE, VOCAB_TABLE
+from clearinghouse.directory.search_synonyms import GROUPS
 from clearinghouse.extensions import db
 
 SEARCH_TEXT_MAX = 200  # characters of a visitor's search that are used
@@ -51,6 +54,30 @@ def search_terms(text: str | None) -> list[str]:
     return terms[:SEARCH_TERMS_MAX]
 
 
+def fold(word: str) -> str:
+    """A search word with the Latin accents the index folds taken off ("médico" is "medico")."""
+    return word.translate(_FOLD)
+
+
+def _phrases() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Each synonym (folded) and the names of its targets, each a phrase of search words."""
+    phrases: dict[str, list[tuple[str, ...]]] = {}
+    for group in GROUPS:
+        names = [tuple(fold(word) for word in search_terms(target.name)) for target in group.targets]
+        for word in (*group.english, *group.spanish):
+            found = phrases.setdefault(fold(word.lower()), [])
+            found.extend(name for name in names if name not in found)
+    return {word: tuple(names) for word, names in phrases.items()}
+
+
+SYNONYM_PHRASES = _phrases()
+
+
+def data_phrases(term: str) -> tuple[tuple[str, ...], ...]:
+    """The names of the data a search word stands for (`search_synonyms`), as phrases of words."""
+    return SYNONYM_PHRASES.get(fold(term), ())
+
+
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
@@ -59,23 +86,95 @@ _fts = table(SEARCH_TABLE, column("rowid", Integer), column("rank", Float))
 _tsv = table(SEARCH_TABLE, column("product_id", Integer), column("document"))
 
 
+def _tsquery(terms: Sequence[str]) -> str:
+    """PostgreSQL: each word as a prefix (one letter: whole), or a phrase of its data among the
+    lexemes of weight D (the data column); words joined with AND."""
+    groups = []
+    for term in terms:
+        options = [f"{fold(term)}:*" if len(term) > 1 else fold(term)]
+        options += [" <-> ".join(f"{word}:D" for word in phrase) for phrase in data_phrases(term)]
+        groups.append(options[0] if len(options) == 1 else "(" + " | ".join(f"({o})" for o in options) + ")")
+    return " & ".join(groups)
+
+
+def _fts_query(terms: Sequence[str]) -> str:
+    """SQLite: the same query in FTS5's syntax; every word is quoted, so nothing is an operator."""
+    groups = []
+    for term in terms:
+        # One letter matches whole words only: a one-letter prefix would match most of the index.
+        options = [f'"{term}"*' if len(term) > 1 else f'"{term}"']
+        options += [f'(data : "{" ".join(phrase)}")' for phrase in data_phrases(term)]
+        groups.append(options[0] if len(options) == 1 else "(" + " OR ".join(options) + ")")
+    return " AND ".join(groups)
+
+
 def search_hits(terms: Sequence[str], ranked: bool = True):
     """A subquery of (product_id, relevance) for products matching every term (as a prefix).
 
-    Lower relevance is a better match on both databases. Unranked, it has only product_id (for counts).
+    A word that stands for data (`search_synonyms`) also matches the products that receive that
+    data. Lower relevance is a better match on both databases. Unranked, it has only product_id
+    (for counts). Either way it is one full-text query.
     """
     if _dialect() == "postgresql":
-        query = func.to_tsquery("simple", " & ".join(f"{term.translate(_FOLD)}:*" for term in terms))
+        query = func.to_tsquery("simple", _tsquery(terms))
         relevance = (-func.ts_rank(_tsv.c.document, query)).label("relevance")
         return (
             select(_tsv.c.product_id.label("product_id"), *([relevance] if ranked else []))
             .where(_tsv.c.document.op("@@")(query))
             .subquery("hits")
         )
-    # One or two letters match whole words only: a one-letter prefix would match most of the index.
-    match = " ".join(f'"{term}"*' if len(term) > 1 else f'"{term}"' for term in terms)
     return (
         select(_fts.c.rowid.label("product_id"), *([_fts.c.rank.label("relevance")] if ranked else []))
-        .where(literal_column(SEARCH_TABLE).op("MATCH")(match))
+        .where(literal_column(SEARCH_TABLE).op("MATCH")(_fts_query(terms)))
         .subquery("hits")
     )
+
+
+# --- "Did you mean …?" ---------------------------------------------------------------------------
+
+SUGGEST_BELOW = 3  # a search with fewer hits than this gets a spelling suggestion, if there is one
+SUGGEST_MIN_LENGTH = 3  # shorter words are not corrected
+SUGGEST_MIN_SCORE = 75  # rapidfuzz's ratio (0-100) a known word must reach
+_vocab = table(VOCAB_TABLE, column("term", String), column("doc", Integer))
+# How each synonym is written (with its accents), to show it in a suggestion.
+_SYNONYM_SPELLING = {fold(word.lower()): word for group in GROUPS for word in (*group.english, *group.spanish)}
+
+
+def _correctable(term: str) -> bool:
+    return len(term) >= SUGGEST_MIN_LENGTH and not any(ch.isdigit() for ch in term) and not data_phrases(term)
+
+
+def suggest(terms: Sequence[str]) -> str | None:
+    """The search with each word the index does not know replaced by the nearest known word, or None.
+
+    The known words are the index's vocabulary (one query, reading only the words that begin with
+    the same letter as a word to correct) and the synonyms; the nearest is the one with the best
+    rapidfuzz ratio, then the one most products have.
+    """
+    folded = [fold(term) for term in terms]
+    letters = sorted({word[0] for term, word in zip(terms, folded, strict=True) if _correctable(term)})
+    if not letters:
+        return None
+    ranges = [
+        select(_vocab.c.term, _vocab.c.doc).where(_vocab.c.term >= letter, _vocab.c.term < chr(ord(letter) + 1))
+        for letter in letters
+    ]
+    rows = db.session.execute(ranges[0] if len(ranges) == 1 else union_all(*ranges)).all()
+    known: dict[str, int] = {fold(word): 0 for word in _SYNONYM_SPELLING}
+    for term, doc in rows:
+        known[term] = max(known.get(term, 0), doc)
+    changed = False
+    suggestion = []
+    for term, word in zip(terms, folded, strict=True):
+        if not _correctable(term) or any(other.startswith(word) for other in known if other[:1] == word[:1]):
+            suggestion.append(term)
+            continue
+        candidates = [other for other in known if abs(len(other) - len(word)) <= 3]
+        matches = process.extract(word, candidates, scorer=fuzz.ratio, score_cutoff=SUGGEST_MIN_SCORE, limit=5)
+        if not matches:
+            suggestion.append(term)
+            continue
+        best = max(matches, key=lambda match: (match[1], known[match[0]], match[0]))[0]
+        suggestion.append(_SYNONYM_SPELLING.get(best, best))
+        changed = True
+    return " ".join(suggestion) if changed else None

@@ -1,9 +1,9 @@
 """The full-text search index and the indexes that only migrations make: what Alembic must not compare.
 
-The search table (FTS5 on SQLite, a tsvector table on PostgreSQL) and two indexes are created by
-migrations 20261122_directory_search, _speed and _counts, not by the models; so is the data
-version's counter table (clearinghouse/data_version.py, written by triggers alone). `migrations/env.py`
-imports this module alone, so autogenerate skips them.
+The search table (FTS5 on SQLite, a tsvector table on PostgreSQL), its vocabulary and two indexes are
+created by migrations 20261122_directory_search, _speed and _counts and 20261126_search_data, not by
+the models; so is the data version's counter table (clearinghouse/data_version.py, written by
+triggers alone). `migrations/env.py` imports this module alone, so autogenerate skips them.
 """
 
 from typing import Any
@@ -11,6 +11,9 @@ from typing import Any
 from clearinghouse import data_version
 
 SEARCH_TABLE = "product_search"
+# The words of the index and how many products have each (migration 20261126_search_data): FTS5's
+# fts5vocab table on SQLite, a table its triggers keep counted on PostgreSQL.
+VOCAB_TABLE = "product_search_vocab"
 # FTS5 keeps its index in shadow tables named after the virtual table (SQLite only).
 SEARCH_SHADOW_TABLES = frozenset(f"{SEARCH_TABLE}_{part}" for part in ("data", "idx", "content", "docsize", "config"))
 
@@ -24,5 +27,6 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     if type_ == "index":
         return name not in MIGRATION_ONLY_INDEXES
     return not (
-        type_ == "table" and (name == SEARCH_TABLE or name in SEARCH_SHADOW_TABLES or name == data_version.TABLE)
+        type_ == "table"
+        and (name in (SEARCH_TABLE, VOCAB_TABLE) or name in SEARCH_SHADOW_TABLES or name == data_version.TABLE)
     )

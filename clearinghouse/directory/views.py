@@ -67,6 +67,8 @@ def directory():
     ignored = form.ignored_fields()
     filters = form.filters()
     results = queries.search_products(filters, page_arg(), _per_page(), today)
+    params = form.params()
+    suggestion = queries.search_suggestion(filters, results.total)
     return render_template(
         "directory/directory.html",
         form=form,
@@ -74,7 +76,9 @@ def directory():
         ignored=ignored,
         results=results,
         listings=queries.listings(results.items, today),
-        params=form.params(),
+        params=params,
+        suggestion=suggestion,
+        suggestion_params={**params, "q": suggestion},
     )
 
 

@@ -12,6 +12,10 @@ PAGES = [
     "/",
     "/directory",
     "/directory?q=shared",
+    "/directory?q=health+shared",  # a synonym, expanded into the same full-text query
+    "/directory?q=sharde",  # a misspelling: the vocabulary is read once for "Did you mean …?"
+    "/directory?q=salud+shared",  # a Spanish synonym (tests/i18n runs these under /es/ too)
+    "/directory?q=zz",  # no hits, and too short to correct
     "/directory?element=shared-element&agreement=active",
     "/directory?category=shared-category&school=shared-school&status=approved&sort=updated",
     "/products/featured",
@@ -32,7 +36,8 @@ def _grow(total: int) -> None:
     category = db.session.scalar(select(DataCategory).where(DataCategory.slug == "shared-category"))
     if category is None:
         category = factories.make_category(name="Shared Category", slug="shared-category")
-        factories.make_element(category, name="Shared Element", slug="shared-element", is_sensitive=True)
+        # Named as in Exhibit B, so that "health" and "salud" find every product.
+        factories.make_element(category, name="Medical alerts / health data", slug="shared-element", is_sensitive=True)
         factories.make_school(name="Shared School", slug="shared-school")
         factories.make_vendor(name="Big Vendor", slug="big-vendor")
     shared = db.session.scalar(select(DataElement).where(DataElement.slug == "shared-element"))
@@ -101,3 +106,12 @@ def test_pages_stay_within_their_query_budget(app, client, url, most):
     with count_queries(app) as statements:
         assert client.get(url).status_code == 200
     assert len(statements) <= most, statements
+
+
+def test_a_synonym_costs_no_query_and_a_misspelling_one(app, client):
+    with in_app(app):
+        _grow(5)
+    counts = _counts(app, client)
+    assert counts["/directory?q=health+shared"] == counts["/directory?q=shared"]
+    assert counts["/directory?q=salud+shared"] == counts["/directory?q=shared"]
+    assert counts["/directory?q=sharde"] == counts["/directory?q=zz"] + 1

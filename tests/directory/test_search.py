@@ -3,6 +3,7 @@
 import importlib.util
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from hypothesis import HealthCheck, given, settings
@@ -137,9 +138,10 @@ def test_search_index_is_skipped_when_comparing_the_schema_with_the_models(app):
     assert "product_search" in tables  # the index exists; it is only left out of the comparison
 
 
-def test_migration_folds_accents_with_the_same_table_as_the_search_terms():
-    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "20261122_directory_search.py"
-    spec = importlib.util.spec_from_file_location("directory_search_migration", path)
+@pytest.mark.parametrize("name", ["20261122_directory_search", "20261126_search_data"])
+def test_migration_folds_accents_with_the_same_table_as_the_search_terms(name):
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
     assert (migration.FOLD_FROM, migration.FOLD_TO) == (FOLD_FROM, FOLD_TO)
