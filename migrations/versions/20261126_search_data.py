@@ -27,7 +27,7 @@ data_category drops these triggers with the old table; it must call `create_sqli
 of this migration again.
 
 Revision ID: 4f2a7d9c1e86
-Revises: 9a4c2e8d5b17
+Revises: 9d0ba2e8c643
 Create Date: 2026-11-26 01:30:00
 
 """
@@ -39,7 +39,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "4f2a7d9c1e86"
-down_revision = "9a4c2e8d5b17"
+down_revision = "9d0ba2e8c643"
 branch_labels = None
 depends_on = None
 
