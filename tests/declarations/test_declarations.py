@@ -243,3 +243,46 @@ def test_the_sweep_reminds_a_silent_vendor_weekly_and_never_twice(app, district)
         assert [k for k in sweep.run(today + timedelta(days=7), deliver=False).reminders if "week-2" in k]
         submit(declaration_id, vendor_user(), district)
         assert sweep.run(today + timedelta(days=14), deliver=False).reminders == []
+
+
+def test_approved_with_no_student_data_clears_the_uses_and_every_requester_is_told(app, district, smtp_server):
+    with in_app(app):
+        request_id, declaration_id = request_and_invite(district)
+        with unit_of_work():
+            intake.join_request(
+                db.session.get(ToolRequest, request_id), actor=db.session.get(User, district.principal_id)
+            )
+        submit(declaration_id, vendor_user(), district)
+        officer = db.session.get(User, district.officer_id)
+        with unit_of_work():
+            intake.decide(
+                db.session.get(ToolRequest, request_id),
+                Decision.APPROVED_NO_STUDENT_DATA,
+                "Teachers use it without student accounts.",
+                actor=officer,
+                accept_declaration=True,
+            )
+        tr = db.session.get(ToolRequest, request_id)
+        product = db.session.get(Product, tr.product_id)
+        assert (tr.decision, tr.decision_note) == (
+            Decision.APPROVED_NO_STUDENT_DATA,
+            "Teachers use it without student accounts.",
+        )
+        assert product.data_uses == []
+        assert product.status is intake.DECISION_STATUS[Decision.APPROVED_NO_STUDENT_DATA]
+    [decided] = [m for m in smtp_server.messages if "no student data" in str(m["Subject"])]
+    assert sorted(decided.envelope_to) == ["pat@district.example", "tess@district.example"]
+
+
+def test_a_decided_request_cannot_be_decided_or_withdrawn_again(app, district):
+    with in_app(app):
+        request_id, _ = request_and_invite(district)
+        officer = db.session.get(User, district.officer_id)
+        with unit_of_work():
+            intake.decide(db.session.get(ToolRequest, request_id), Decision.NOT_APPROVED, "Ads.", actor=officer)
+        tr = db.session.get(ToolRequest, request_id)
+        assert tr.product.status is ProductStatus.NOT_APPROVED
+        with pytest.raises(DomainError, match="already decided"):
+            intake.decide(tr, Decision.APPROVED, "", actor=officer)
+        with pytest.raises(DomainError, match="already decided"):
+            intake.withdraw_request(tr, "", actor=db.session.get(User, district.teacher_id))
