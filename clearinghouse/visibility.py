@@ -151,7 +151,8 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "termination_reason": staff(
             "Why the district ended the agreement is internal: the public and the vendor see the date only."
         ),
-        "destruction_window_days": staff("Internal; the vendor sees the due date it gives on each directive."),
+        "destruction_window_days": PUBLIC,  # families read what happens to the data before the agreement ends
+        "disposal_method": PUBLIC,
         "document_id": staff("The signed PDF is public only while is_document_published is set."),
         "is_document_published": PUBLIC,
         "renewed_by_id": PUBLIC,
@@ -409,7 +410,7 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "time_zone": PUBLIC,
         "privacy_office_email": PUBLIC,
         "sender_email": vendor("The From address of the e-mails the site sends."),
-        "default_destruction_window_days": staff("Internal; the vendor sees the due date on each directive."),
+        "default_destruction_window_days": PUBLIC,  # the window of an agreement that sets none
         "expiry_warning_days": staff("When officers are warned."),
         "reminder_days_before_due": staff("Internal; the vendor sees each reminder."),
         "overdue_reminder_interval_days": staff("Internal; the vendor sees each reminder."),

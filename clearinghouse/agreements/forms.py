@@ -7,7 +7,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from clearinghouse.agreements.models import Agreement, AgreementKind
+from clearinghouse.agreements.models import Agreement, AgreementKind, DataDisposal
 from clearinghouse.agreements.models import _add_years as add_years  # leap-day safe, same rule as term_ends_on
 from clearinghouse.agreements.rules import term_problems
 from clearinghouse.agreements.services import AgreementInput
@@ -41,6 +41,17 @@ class AgreementForm(BaseForm):
     destruction_window_days = DaysField(
         "Destruction window (days after it ends)",
         validators=[Optional(), NumberRange(0, 3650, "Enter a number of days between 0 and 3650.")],
+    )
+    disposal_method = SelectField(
+        "What happens to the data when it ends",
+        choices=choices(
+            [
+                ("", "The agreement does not say"),
+                (DataDisposal.DESTROY.value, "The vendor destroys or deletes it"),
+                (DataDisposal.RETURN.value, "The vendor returns it to the district, then deletes it"),
+            ]
+        ),
+        default="",
     )
     document = FileField("Signed agreement (PDF)")
     is_document_published = BooleanField("Publish the signed document on the public site")
@@ -82,6 +93,7 @@ class AgreementForm(BaseForm):
             is_open_ended=bool(self.is_open_ended.data),
             auto_renews=bool(self.auto_renews.data),
             destruction_window_days=self.destruction_window_days.data,
+            disposal_method=DataDisposal(self.disposal_method.data) if self.disposal_method.data else None,
             is_document_published=bool(self.is_document_published.data),
             internal_notes=self.internal_notes.data or "",
             document=self.document.data or None,
@@ -100,6 +112,7 @@ def agreement_data(agreement: Agreement) -> dict[str, Any]:
         "is_open_ended": agreement.signed_on is not None and agreement.expires_on is None,
         "auto_renews": agreement.auto_renews,
         "destruction_window_days": agreement.destruction_window_days,
+        "disposal_method": agreement.disposal_method.value if agreement.disposal_method else "",
         "is_document_published": agreement.is_document_published,
         "internal_notes": agreement.internal_notes,
         "version": agreement.version,
@@ -131,6 +144,7 @@ def renewal_data(predecessor: Agreement, today: date) -> dict[str, Any]:
         "is_open_ended": expires is None,
         "auto_renews": predecessor.auto_renews,
         "destruction_window_days": predecessor.destruction_window_days,
+        "disposal_method": predecessor.disposal_method.value if predecessor.disposal_method else "",
         "version": predecessor.version,
     }
 

@@ -66,6 +66,23 @@ AGREEMENT_STATE_LABELS = {
     AgreementState.RENEWED: _l("Renewed"),
 }
 
+
+class DataDisposal(StrEnum):
+    """What the agreement says the company does with the student data when it ends."""
+
+    DESTROY = "destroy"
+    RETURN = "return"
+
+    @property
+    def label(self) -> str:
+        return DATA_DISPOSAL_LABELS[self]
+
+
+DATA_DISPOSAL_LABELS = {
+    DataDisposal.DESTROY: _l("Destroyed or deleted"),
+    DataDisposal.RETURN: _l("Returned to the district, then deleted"),
+}
+
 # In effect today (the public "agreements in force").
 IN_FORCE_STATES = (AgreementState.ACTIVE, AgreementState.EXPIRING)
 # Signed and not ended: it covers its products now, or from the day it takes effect.
@@ -101,6 +118,8 @@ class Agreement(TimestampMixin, VersionedMixin, db.Model):
     terminated_on: Mapped[date | None] = mapped_column(index=True)
     termination_reason: Mapped[str] = mapped_column(Text, default="")
     destruction_window_days: Mapped[int | None]  # None: the district's default
+    # What the agreement says happens to the data when it ends; None: the agreement does not say.
+    disposal_method: Mapped[DataDisposal | None] = mapped_column(str_enum(DataDisposal))
     document_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
     is_document_published: Mapped[bool] = mapped_column(default=False)
     renewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id"), unique=True)

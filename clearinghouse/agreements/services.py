@@ -16,7 +16,7 @@ from werkzeug.datastructures import FileStorage
 
 from clearinghouse.accounts.models import User
 from clearinghouse.agreements.disclosure import disclose_changes, public_facts
-from clearinghouse.agreements.models import Agreement, AgreementKind, AgreementState
+from clearinghouse.agreements.models import Agreement, AgreementKind, AgreementState, DataDisposal
 from clearinghouse.agreements.rules import term_problems, termination_problems
 from clearinghouse.audit import services as audit
 from clearinghouse.directory.models import Product, Vendor
@@ -40,6 +40,7 @@ class AgreementInput:
     is_open_ended: bool = False
     auto_renews: bool = False
     destruction_window_days: int | None = None
+    disposal_method: DataDisposal | None = None
     is_document_published: bool = False
     internal_notes: str = ""
     document: FileStorage | None = None  # a new signed PDF, if one was chosen
@@ -57,6 +58,7 @@ class AgreementInput:
             is_open_ended=agreement.expires_on is None,
             auto_renews=agreement.auto_renews,
             destruction_window_days=agreement.destruction_window_days,
+            disposal_method=agreement.disposal_method,
             is_document_published=agreement.is_document_published,
             internal_notes=agreement.internal_notes,
         )
@@ -281,6 +283,7 @@ def _apply(agreement: Agreement, data: AgreementInput, products: list[Product]) 
         "expires_on": None if data.is_open_ended else data.expires_on,
         "auto_renews": bool(data.auto_renews),
         "destruction_window_days": data.destruction_window_days,
+        "disposal_method": DataDisposal(data.disposal_method) if data.disposal_method else None,
         "is_document_published": bool(data.is_document_published),
         "internal_notes": data.internal_notes.strip(),
     }

@@ -8,14 +8,14 @@ from copy import deepcopy
 from functools import cache
 from typing import Any
 
-from clearinghouse.agreements.models import AgreementKind, AgreementState
+from clearinghouse.agreements.models import AgreementKind, AgreementState, DataDisposal
 from clearinghouse.api.filters import AGREEMENT_VALUES, STATUS_VALUES
 from clearinghouse.directory.models import ProductKind, ProductStatus
 from clearinghouse.i18n import N_
 from clearinghouse.urls import MAX_PAGE
 
 # 1.1.0: agreements no longer carry `reference`, the district's staff-only filing label.
-# 1.2.0: /schools and /schools/{slug}; agreements carry `renews_on`.
+# 1.2.0: /schools and /schools/{slug}; agreements carry `renews_on`, `disposal_window_days`, `disposal_method`.
 API_VERSION = "1.2.0"
 
 
@@ -63,6 +63,16 @@ AGREEMENT_FACTS: dict[str, Any] = {
         "null when it does not renew.",
     },
     "terminated_on": _nullable(DAY),
+    "disposal_window_days": {
+        **COUNT,
+        "description": "Days the vendor has, once the agreement has ended, to dispose of the data: the "
+        "agreement's, else the district's default.",
+    },
+    "disposal_method": {
+        "enum": [*(d.value for d in DataDisposal), None],
+        "description": "What the agreement says happens to the data when it ends: `destroy` (destroyed or "
+        "deleted) or `return` (returned to the district, then deleted); null when it does not say.",
+    },
     "state": {
         "enum": [s.value for s in AgreementState],
         "description": "Derived from the dates on the district's calendar today.",

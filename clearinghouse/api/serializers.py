@@ -13,6 +13,7 @@ from flask import current_app
 
 from clearinghouse.agreements.models import Agreement
 from clearinghouse.directory.models import DataElement, Product, School, Vendor
+from clearinghouse.settings.queries import get_settings
 from clearinghouse.urls import external_url
 
 # Public HTML pages that the directory offers for each record, when they exist.
@@ -74,6 +75,8 @@ def agreement_facts(agreement: Agreement, today: date, destruction: Any = None) 
         "expires_on": _day(agreement.expires_on),
         "auto_renews": agreement.auto_renews,
         "renews_on": _day(agreement.renews_on(today)),
+        "disposal_window_days": agreement.destruction_window(get_settings().default_destruction_window_days),
+        "disposal_method": agreement.disposal_method.value if agreement.disposal_method else None,
         "terminated_on": _day(agreement.terminated_on),
         "state": state.value,
         "state_label": str(state.label),

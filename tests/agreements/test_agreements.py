@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from clearinghouse.accounts.models import User
 from clearinghouse.agreements import queries, services
-from clearinghouse.agreements.models import Agreement, AgreementKind, AgreementState
+from clearinghouse.agreements.models import Agreement, AgreementKind, AgreementState, DataDisposal
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
 from clearinghouse.directory.models import Product, Vendor
 from clearinghouse.errors import DomainError
@@ -608,3 +608,32 @@ def test_agreement_pages_run_a_constant_number_of_queries(app, officer_id, today
 
 def test_uploads_are_outside_static(app):
     assert os.path.commonpath([app.config["UPLOAD_DIR"], app.static_folder]) != app.static_folder
+
+
+def test_what_happens_to_the_data_at_the_end_is_saved_audited_and_checked(app, officer_id, setup, today):
+    client = client_as(app, officer_id)
+    refused = client.post(
+        f"/staff/agreements/new?vendor_id={setup['vendor']}",
+        data=agreement_form(today, setup, disposal_method="melt"),
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    assert 'id="disposal_method-error"' in refused.get_data(as_text=True)
+    with in_app(app):
+        assert (count(Agreement), count(AuditEvent)) == (0, 0)
+    response = client.post(
+        f"/staff/agreements/new?vendor_id={setup['vendor']}",
+        data=agreement_form(today, setup, disposal_method="return"),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    with in_app(app):
+        agreement = db.session.scalar(select(Agreement))
+        assert agreement.disposal_method is DataDisposal.RETURN
+        event_ = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "agreement.created"))
+        assert event_.changes["disposal_method"] == [None, "return"]
+        agreement_id = agreement.id
+    page = client.get(f"/staff/agreements/{agreement_id}").get_data(as_text=True)
+    assert "The data is returned to the district, then deleted" in page
+    edit = client.get(f"/staff/agreements/{agreement_id}/edit").get_data(as_text=True)
+    assert '<option selected value="return">' in edit

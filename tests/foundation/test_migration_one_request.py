@@ -1,6 +1,7 @@
 """Migration 20261125_one_request_per_agreement on data the old sweep left: second requests withdrawn."""
 
 from datetime import date
+from types import SimpleNamespace
 
 import flask_migrate
 import pytest
@@ -18,16 +19,25 @@ from tests.conftest import in_app
 REVISION = "6c1d8e5a2b47"
 
 
+def _agreements(vendor_name: str, count: int) -> tuple[SimpleNamespace, list[SimpleNamespace]]:
+    """A vendor and its agreements, made before the downgrade by the current models (which know
+    columns the older schema lacks), as plain ids for the factories to point at afterwards."""
+    vendor = factories.make_vendor(name=vendor_name)
+    agreements = [SimpleNamespace(id=factories.make_agreement(vendor).id) for _ in range(count)]
+    ids = SimpleNamespace(id=vendor.id)
+    db.session.close()
+    return ids, agreements
+
+
 def _statuses() -> dict[int, RequestStatus]:
     return dict(db.session.execute(select(DestructionRequest.id, DestructionRequest.status)).tuples().all())
 
 
 def test_the_upgrade_withdraws_second_open_requests_and_keeps_the_one_furthest_along(app):
     with in_app(app):
+        vendor, (certified, doubled, answered) = _agreements("Twice Told", 3)
         flask_migrate.downgrade(revision=f"{REVISION}-1")
         try:
-            vendor = factories.make_vendor(name="Twice Told")
-            certified, doubled, answered = (factories.make_agreement(vendor) for _ in range(3))
             # An officer's directive, certified; then the old sweep's request for the same agreement.
             kept = factories.make_destruction_request(vendor, certified, status=RequestStatus.ACCEPTED)
             second = factories.make_destruction_request(
@@ -71,10 +81,9 @@ def test_the_upgrade_withdraws_second_open_requests_and_keeps_the_one_furthest_a
 
 def test_two_certificates_waiting_for_review_stop_the_upgrade_with_what_to_do(app):
     with in_app(app):
+        vendor, (agreement,) = _agreements("Twice Answered", 1)
         flask_migrate.downgrade(revision=f"{REVISION}-1")
         try:
-            vendor = factories.make_vendor(name="Twice Answered")
-            agreement = factories.make_agreement(vendor)
             factories.make_destruction_request(vendor, agreement, status=RequestStatus.SUBMITTED)
             one = factories.make_destruction_request(vendor, agreement, status=RequestStatus.SUBMITTED)
             # Alembic's own command, which raises what `flask db upgrade` prints before it exits 1.
