@@ -13,6 +13,9 @@ from typing import Any
 STEPS: tuple[tuple[str, str], ...] = (
     ("columns", "Match the columns"),
     ("values", "Check what the values mean"),
+    ("proposals", "Facts found in the text"),
+    ("vendors", "Vendors and names"),
+    ("duplicates", "Repeated rows"),
     ("preview", "Preview and confirm"),
 )
 STEP_NAMES = tuple(name for name, _ in STEPS)

@@ -2,6 +2,7 @@
 
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     HiddenField,
     SelectChoice,
     SelectField,
@@ -13,6 +14,7 @@ from wtforms import (
 
 from clearinghouse.directory.models import PRODUCT_KIND_LABELS
 from clearinghouse.forms import BaseForm
+from clearinghouse.imports.choices import PROPOSAL_KINDS, DuplicatePolicy
 from clearinghouse.imports.mapping import FIELDS
 from clearinghouse.imports.values import ValueRow, check_meaning, split_status
 from clearinghouse.imports.vocabulary import AgreementStatus, Approval
@@ -183,6 +185,82 @@ class ValuesForm(BaseForm):
             except ValueError as err:
                 widgets[0].errors = [str(err)]
         return chosen
+
+
+class ProposalsForm(BaseForm):
+    """Which kinds of fact read from the text the import takes (each kind as a whole)."""
+
+    status = BooleanField(PROPOSAL_KINDS["status"])
+    signed_on = BooleanField(PROPOSAL_KINDS["signed_on"])
+    expires_on = BooleanField(PROPOSAL_KINDS["expires_on"])
+    grades = BooleanField(PROPOSAL_KINDS["grades"])
+    name = BooleanField(PROPOSAL_KINDS["name"])
+    submit = SubmitField("Save and continue to the vendors")
+
+    def kinds(self) -> list:
+        return [self[name] for name in PROPOSAL_KINDS]
+
+
+class VendorsForm(BaseForm):
+    """The vendors and names step: which proposals to follow, rows kept, and the vendors the officer writes."""
+
+    split = BooleanField("Split a name that holds several products (“A / B”, “A, B and C”) into one product each")
+    parent = BooleanField("Take the company in brackets (“Product (Parent Co)”, “Product by Co”) as the vendor")
+    groups = BooleanField("Treat the spellings of one vendor as one vendor")
+    infer = BooleanField("Without a vendor in the row, take it from the name or the website's address")
+    keep_rows = SelectMultipleField("Rows to import although they do not look like products", coerce=int, choices=[])
+    submit = SubmitField("Save and continue to the repeated rows")
+
+    @classmethod
+    def with_vendor_fields(cls, idents: list[str], written: dict[str, str]) -> "VendorsForm":
+        form_class = type("FileVendorsForm", (cls,), {})
+        for ident in idents:
+            setattr(
+                form_class, f"vendor_{ident.replace('.', '_')}", StringField("Vendor", default=written.get(ident, ""))
+            )
+        form = form_class()
+        form.idents = idents
+        return form
+
+    def vendor_field(self, ident: str):
+        return self[f"vendor_{ident.replace('.', '_')}"]
+
+    def written(self) -> dict[str, str]:
+        return {ident: (self.vendor_field(ident).data or "").strip() for ident in self.idents}
+
+
+class DuplicatesForm(BaseForm):
+    policy = SelectField(
+        "For repeated rows not decided one by one",
+        choices=[
+            SelectChoice(DuplicatePolicy.KEEP_FIRST, "Import the first row, set the others aside"),
+            SelectChoice(DuplicatePolicy.MERGE, "Merge them into one product"),
+            SelectChoice(DuplicatePolicy.SET_ASIDE, "Set all of them aside"),
+        ],
+    )
+    submit = SubmitField("Save and continue to the preview")
+
+    @classmethod
+    def for_groups(cls, groups: list, chosen: dict[str, str]) -> "DuplicatesForm":
+        form_class = type("FileDuplicatesForm", (cls,), {})
+        for index, group in enumerate(groups):
+            options = [
+                *(
+                    SelectChoice(f"keep:{row.number}", f"Import row {row.number}, set the others aside")
+                    for row in group.rows
+                ),
+                SelectChoice("merge", "Merge them into one product"),
+                SelectChoice("set-aside", "Set all of them aside"),
+            ]
+            setattr(
+                form_class, f"group_{index}", SelectField(f"“{group.product}”", choices=options, default=group.choice)
+            )
+        form = form_class()
+        form.groups = groups
+        return form
+
+    def group_field(self, index: int):
+        return self[f"group_{index}"]
 
 
 class SetAsideForm(BaseForm):

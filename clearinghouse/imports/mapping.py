@@ -39,6 +39,7 @@ FIELDS: dict[str, str] = {
     "expires_on": "Agreement expires on",
     "schools": "Schools",
     "grade_bands": "Grade bands",
+    "notes": "Notes (staff only)",
 }
 REQUIRED_FIELD = "product"
 AGREEMENT_FIELDS = ("agreement_kind", "signed_on", "effective_on", "expires_on")
@@ -134,6 +135,7 @@ HEADER_GUESSES: dict[str, tuple[str, ...]] = {
     "signed_on": ("signed_on", "agreement_signed_on"),
     "effective_on": ("effective_on", "agreement_effective_on"),
     "expires_on": ("expires_on", "agreement_expires_on"),
+    "notes": ("notes", "note", "comments", "comment", "internal_notes", "dpa_notes", "remarks"),
     "schools": ("schools", "school", "division", "campus", "campuses", "buildings", "locations", "school_names"),
     "grade_bands": ("grade_bands", "grade_band", "grades", "grade_levels", "grade_level", "grade"),
 }

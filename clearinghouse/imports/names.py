@@ -277,16 +277,17 @@ def _inferred_vendor(name: str, vendors: VendorIndex, website: str) -> tuple[str
     return "", VendorSource.NONE
 
 
-def read_name(text: str, *, vendors: VendorIndex = NO_VENDORS, website: str = "") -> NameReading:
+def read_name(text: str, *, vendors: VendorIndex = NO_VENDORS, website: str = "", split: bool = True) -> NameReading:
     """The products a name cell proposes, each with its vendor and facts; or why it is not a product.
 
     `vendors`: the district's vendors (and the file's vendor column, if any), to recognise them in
-    names; `website`: the row's web address, whose registrable name proposes a vendor when nothing else does.
+    names; `website`: the row's web address, whose registrable name proposes a vendor when nothing else does;
+    `split`: whether "A / B" is read as two products (the officer may decline it).
     """
     reason = not_a_product(text)
     if reason:
         return NameReading(text, (), (), reason)
-    spans = split_products(text)
+    spans = split_products(text) if split else [(0, len(text), "")]
     read = [_product(text, start, end, vendors, website if len(spans) == 1 else "") for start, end, _ in spans]
     read = [(proposal, facts) for proposal, facts in read if proposal.name]
     products = [(proposal, facts) for proposal, facts in read if not _reads_as_a_sentence(proposal.name)]

@@ -67,6 +67,7 @@ def export_row(product: Product) -> dict[str, str]:
         "expires_on": agreement.expires_on.isoformat() if agreement and agreement.expires_on else "",
         "schools": "; ".join(school.name for school in product.schools),
         "grade_bands": product.grade_bands,
+        "notes": "",  # staff notes are never exported
     }
 
 

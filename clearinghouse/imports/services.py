@@ -43,10 +43,19 @@ from clearinghouse.imports import queries
 from clearinghouse.imports.choices import PlanChoices
 from clearinghouse.imports.files import Table
 from clearinghouse.imports.models import ImportDraft, ImportMapping, ImportValueChoice
-from clearinghouse.imports.prepare import PreparedRow, SetAside, prepare
+from clearinghouse.imports.prepare import (
+    District,
+    DuplicateGroup,
+    Prepared,
+    PreparedRow,
+    SetAside,
+    cells_by_field,
+    default_choice,
+    prepare,
+)
 from clearinghouse.imports.values import VALUE_FIELDS, check_meaning
 from clearinghouse.imports.vocabulary import AgreementStatus
-from clearinghouse.text import UnsafeText, clean_line, clean_text, name_key
+from clearinghouse.text import UnsafeText, clean_line, clean_text, name_key, visible_text
 from clearinghouse.timeutil import district_today, utcnow
 
 # School cells meaning "every school" (the digital-toolkit template's "Whole School").
@@ -61,7 +70,7 @@ ALL_SCHOOLS_WORDS = {
     "all buildings",
 }
 IMPORTED_NOTE = "Imported from the district's inventory."
-MULTI_LINE_FIELDS = frozenset({"purpose", "data_elements", "schools"})  # lists may be one item a line
+MULTI_LINE_FIELDS = frozenset({"purpose", "data_elements", "schools", "notes"})  # lists may be one item a line
 NO_DATA_WORDS = {"none", "no student data", "no student data collected", "n/a", "na"}
 
 
@@ -169,6 +178,7 @@ class ImportPlan:
     new_agreements: int = 0
     values: dict[str, list] = field(default_factory=dict)  # field → the distinct values (values.ValueRow)
     set_aside: list[SetAside] = field(default_factory=list)
+    prepared: Prepared | None = None  # what each step of the import shows
 
     @property
     def created(self) -> list[RowPlan]:
@@ -208,8 +218,7 @@ class _Catalog:
 
     def __init__(self, rows: list[PreparedRow], mapping: dict[str, str]):
         product_keys = {_key(row.cells.get("product", "")) for row in rows}
-        has_vendor = "vendor" in mapping.values()
-        vendor_keys = {_key(row.cells.get("vendor", "")) for row in rows} if has_vendor else product_keys
+        vendor_keys = {_key(row.cells.get("vendor", "")) for row in rows}
         vendor_ids = [
             vid for vid, name in db.session.execute(select(Vendor.id, Vendor.name)) if _key(name) in vendor_keys
         ]
@@ -357,18 +366,26 @@ def plan_import(
     return plan
 
 
+def _district() -> District:
+    """What the rows are read against: the district's schools, vendors and products, and its remembered values."""
+    vendor_of_product: dict[str, list[str]] = {}
+    for product_name, vendor_name in db.session.execute(select(Product.name, Vendor.name).join(Product.vendor)):
+        vendor_of_product.setdefault(_key(product_name), []).append(vendor_name)
+    return District(
+        schools=district_school_names(),
+        vendors=list(db.session.scalars(select(Vendor.name))),
+        vendor_of_product=vendor_of_product,
+        remembered=queries.remembered_values(),
+    )
+
+
 def _plan(table: Table, mapping: dict[str, str], choices: PlanChoices) -> ImportPlan:
     plan = ImportPlan(headers=table.headers, mapping=dict(mapping))
     today = district_today()
-    prepared = prepare(
-        table,
-        mapping,
-        choices,
-        schools=district_school_names(),
-        remembered=queries.remembered_values(),
-    )
+    prepared = prepare(table, mapping, choices, _district())
     plan.values = prepared.values
     plan.set_aside = prepared.set_aside
+    plan.prepared = prepared
     cat = _Catalog(prepared.rows, mapping)
     has_vendor = "vendor" in mapping.values()
     aside = {entry.number for entry in prepared.set_aside}
@@ -382,9 +399,11 @@ def _plan(table: Table, mapping: dict[str, str], choices: PlanChoices) -> Import
     new_schools: dict[str, str] = {}
     whole_school_rows: list[RowPlan] = []
 
+    # Characters the site refuses are found in the cells as the file writes them, before any step reads them.
+    unsafe = {number: _unsafe_cells(cells) for number, _, cells in cells_by_field(table, mapping)}
     for prow in prepared.rows:
         number, cells = prow.number, prow.cells
-        row_problems: list[str] = [*prow.problems, *_unsafe_cells(cells)]
+        row_problems: list[str] = [*prow.problems, *unsafe.get(number, [])]
         product_name = cells.get("product", "")
         vendor_name = cells.get("vendor", "")
         if not product_name:
@@ -428,20 +447,9 @@ def _plan(table: Table, mapping: dict[str, str], choices: PlanChoices) -> Import
         # Which vendor and product the row is about.
         product: Product | None = None
         vendor: Vendor | None = None
-        if product_name and (vendor_name or not has_vendor):
-            if has_vendor:
-                vendor = cat.vendors.get(_key(vendor_name))
-                product = cat.products_by_vendor.get((vendor.id, _key(product_name))) if vendor else None
-            else:
-                matches = cat.products_by_name.get(_key(product_name), [])
-                if len(matches) > 1:
-                    row_problems.append(
-                        f"Several vendors have a product called “{product_name}”. Add a vendor "
-                        "column so we know which one this row is about."
-                    )
-                product = matches[0] if len(matches) == 1 else None
-                vendor = product.vendor if product else cat.vendors.get(_key(product_name))
-                vendor_name = vendor.name if vendor else product_name
+        if product_name and vendor_name:
+            vendor = cat.vendors.get(_key(vendor_name))
+            product = cat.products_by_vendor.get((vendor.id, _key(product_name))) if vendor else None
             key = (_key(vendor_name), _key(product_name))
             if key in seen:
                 row_problems.append(
@@ -500,6 +508,7 @@ def _plan(table: Table, mapping: dict[str, str], choices: PlanChoices) -> Import
             if vendor is not None:
                 rp.changes.append(f"Vendor's privacy policy: {vendor.privacy_policy_url or 'none'} → {privacy}")
         _plan_product_fields(rp, status, kind, website, purpose, grades, cells.get("grade_bands", ""))
+        _plan_notes(rp, cells.get("notes", "").strip())
         if elements is not None:
             _plan_elements(rp, elements)
         if school_names is not None:
@@ -529,6 +538,17 @@ def _plan(table: Table, mapping: dict[str, str], choices: PlanChoices) -> Import
     plan.new_schools = sorted(new_schools.values(), key=_key)
     plan.new_agreements = len({rp.agreement.key for rp in plan.rows if rp.agreement and rp.agreement.existing is None})
     return plan
+
+
+def _plan_notes(rp: RowPlan, notes: str) -> None:
+    """Staff notes go on a new product, or on one that has none; never over what staff wrote."""
+    if not notes:
+        return
+    if rp.product is None:
+        rp.values["internal_notes"] = notes
+    elif not rp.product.internal_notes.strip():
+        rp.values["internal_notes"] = notes
+        rp.changes.append("Staff notes added")
 
 
 def _plan_product_fields(rp: RowPlan, status, kind, website, purpose: str, grades, grades_text: str) -> None:
@@ -823,6 +843,10 @@ def plan_as_dict(plan: ImportPlan) -> dict[str, Any]:
 # --- imports in progress, and the meanings the district gave to values -------------------------
 
 
+def default_duplicate_choice(group: DuplicateGroup, policy: str) -> str:
+    return default_choice(group.rows[0], policy)
+
+
 def district_school_names() -> list[str]:
     return list(db.session.scalars(select(School.name).where(School.is_retired.is_(False)).order_by(School.name)))
 
@@ -849,7 +873,9 @@ def start_draft(actor: User, *, file_id: str, filename: str, sheet: str | None) 
     for old in db.session.scalars(select(ImportDraft).where(ImportDraft.updated_at < cutoff)):
         db.session.delete(old)
     choices = PlanChoices(sheet=sheet)
-    draft = ImportDraft(user_id=actor.id, file_id=file_id, filename=filename[:200], choices=choices.to_dict())
+    draft = ImportDraft(
+        user_id=actor.id, file_id=file_id, filename=visible_text(filename, 200), choices=choices.to_dict()
+    )
     db.session.add(draft)
     db.session.flush()
     return draft

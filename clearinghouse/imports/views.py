@@ -25,11 +25,14 @@ from clearinghouse.imports.choices import STEP_NAMES, STEPS, PlanChoices
 from clearinghouse.imports.forms import (
     PASTE_MAX,
     ConfirmForm,
+    DuplicatesForm,
     MappingForm,
+    ProposalsForm,
     SetAsideForm,
     SheetForm,
     UploadForm,
     ValuesForm,
+    VendorsForm,
 )
 from clearinghouse.imports.mapping import FIELDS, date_hints, guess_mapping, mapping_problems
 from clearinghouse.imports.models import ImportDraft
@@ -41,6 +44,8 @@ from clearinghouse.urls import page_arg
 
 SAMPLES = 3
 PER_PAGE = 100
+VENDOR_ROWS = 200  # rows without a vendor shown at once on the vendors step
+GROUPS_PER_PAGE = 50
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -213,6 +218,137 @@ def values(draft_id: int):
     ), 422 if form.is_submitted() else 200
 
 
+def _plan_of(step: Step) -> services.ImportPlan:
+    return services.plan_import(step.table, step.choices.mapping or {}, step.choices)
+
+
+def _segments(facts) -> list[tuple[str, bool]]:
+    """The text in pieces, each marked whether a fact was read from it (to highlight next to the proposal)."""
+    text, marks = facts.text, [False] * len(facts.text)
+    for fact in facts.facts:
+        for position in range(fact.start, min(fact.end, len(text))):
+            marks[position] = True
+    pieces: list[tuple[str, bool]] = []
+    for char, marked in zip(text, marks, strict=True):
+        if pieces and pieces[-1][1] == marked:
+            pieces[-1] = (pieces[-1][0] + char, marked)
+        else:
+            pieces.append((char, marked))
+    return pieces
+
+
+@bp.route("/<int:draft_id>/proposals", methods=["GET", "POST"])
+def proposals(draft_id: int):
+    step, redirected = _guard(draft_id, "proposals")
+    if redirected:
+        return redirected
+    choices = step.choices
+    form = ProposalsForm(data=choices.proposals if request.method == "GET" else None)
+    if form.validate_on_submit():
+        choices.proposals = {field.name: bool(field.data) for field in form.kinds()}
+        choices.mark_done("proposals")
+        _save(step)
+        return redirect(url_for(".vendors", draft_id=draft_id))
+    plan = _plan_of(step)
+    rows = ListPage.of(plan.prepared.facts if plan.prepared else [], page_arg())
+    return render_template(
+        "imports/proposals.html",
+        form=form,
+        rows=rows,
+        segments=_segments,
+        draft=step.draft,
+        steps=_steps(step, "proposals"),
+    ), 422 if form.is_submitted() else 200
+
+
+@bp.route("/<int:draft_id>/vendors", methods=["GET", "POST"])
+def vendors(draft_id: int):
+    step, redirected = _guard(draft_id, "vendors")
+    if redirected:
+        return redirected
+    choices = step.choices
+    plan = _plan_of(step)
+    prepared = plan.prepared
+    missing = [row.ident for row in prepared.without_vendor][:VENDOR_ROWS] if prepared else []
+    idents = sorted({*missing, *choices.vendors.vendor_of_row}, key=_ident_order)
+    form = VendorsForm.with_vendor_fields(idents, choices.vendors.vendor_of_row)
+    flagged = [row for row in prepared.names if row.not_a_product] if prepared else []
+    form.keep_rows.choices = [(row.number, str(row.number)) for row in flagged]
+    if request.method == "GET":
+        picks = choices.vendors
+        form.split.data, form.parent.data, form.groups.data, form.infer.data = (
+            picks.split,
+            picks.parent,
+            picks.groups,
+            picks.infer,
+        )
+        form.keep_rows.data = list(picks.keep_rows)
+    elif form.validate_on_submit():
+        picks = choices.vendors
+        picks.split, picks.parent, picks.groups, picks.infer = (
+            bool(form.split.data),
+            bool(form.parent.data),
+            bool(form.groups.data),
+            bool(form.infer.data),
+        )
+        picks.keep_rows = sorted(set(form.keep_rows.data or []))
+        picks.vendor_of_row = {ident: name for ident, name in form.written().items() if name}
+        choices.mark_done("vendors")
+        _save(step)
+        return redirect(url_for(".duplicates", draft_id=draft_id))
+    return render_template(
+        "imports/vendors.html",
+        form=form,
+        prepared=prepared,
+        flagged=flagged,
+        missing=[row for row in prepared.without_vendor][:VENDOR_ROWS] if prepared else [],
+        has_vendor_column="vendor" in (choices.mapping or {}).values(),
+        draft=step.draft,
+        steps=_steps(step, "vendors"),
+    ), 422 if form.is_submitted() else 200
+
+
+def _ident_order(ident: str) -> tuple[int, int]:
+    number, _, part = ident.partition(".")
+    return int(number), int(part or 0)
+
+
+@bp.route("/<int:draft_id>/duplicates", methods=["GET", "POST"])
+def duplicates(draft_id: int):
+    step, redirected = _guard(draft_id, "duplicates")
+    if redirected:
+        return redirected
+    choices = step.choices
+    plan = _plan_of(step)
+    groups = plan.prepared.duplicates if plan.prepared else []
+    page = ListPage.of(groups, page_arg(), per_page=GROUPS_PER_PAGE)
+    form = DuplicatesForm.for_groups(page.items, choices.duplicate_groups)
+    if request.method == "GET":
+        form.policy.data = choices.duplicates
+    elif form.validate_on_submit():
+        choices.duplicates = form.policy.data
+        for index, group in enumerate(page.items):
+            value = form.group_field(index).data
+            default = services.default_duplicate_choice(group, choices.duplicates)
+            if value == default:
+                choices.duplicate_groups.pop(group.key, None)
+            else:
+                choices.duplicate_groups[group.key] = value
+        choices.mark_done("duplicates")
+        _save(step)
+        if page.has_next and "next_page" in request.form:
+            return redirect(url_for(".duplicates", draft_id=draft_id, page=page.next_num))
+        return redirect(url_for(".preview", draft_id=draft_id))
+    return render_template(
+        "imports/duplicates.html",
+        form=form,
+        page=page,
+        fields=FIELDS,
+        draft=step.draft,
+        steps=_steps(step, "duplicates"),
+    ), 422 if form.is_submitted() else 200
+
+
 @dataclass
 class ListPage:
     """A page of a list, with what the pagination macro reads."""
@@ -329,7 +465,11 @@ def set_aside_csv(draft_id: int):
     step, redirected = _guard(draft_id, "done")
     if redirected:
         return redirected
-    reasons = step.choices.set_aside
+    if step.choices.imported:
+        reasons = step.choices.set_aside  # what was set aside when the import was confirmed
+    else:
+        plan = services.plan_import(step.table, step.choices.mapping or {}, step.choices)
+        reasons = {str(entry.number): entry.reason for entry in plan.set_aside}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([*step.table.headers, "reason"])
@@ -354,6 +494,7 @@ def confirm(draft_id: int):
         with unit_of_work():
             plan = services.apply_import(step.table, step.choices.mapping or {}, step.choices, actor=current_user)
             step.choices.imported = services.outcome(plan)
+            step.choices.set_aside = {str(entry.number): entry.reason for entry in plan.set_aside}
             services.save_choices(step.draft, step.choices)
     except DomainError as err:
         flash(err.message, "error")

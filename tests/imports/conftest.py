@@ -45,6 +45,8 @@ def form_values(html: str) -> dict[str, str]:
         value = re.search(r'value="([^"]*)"', tag)
         if name and (not kind or kind.group(1) in ("text", "hidden")) and name.group(1) != "csrf_token":
             data[name.group(1)] = value.group(1) if value else ""
+        elif name and kind and kind.group(1) == "checkbox" and " checked" in tag:
+            data[name.group(1)] = value.group(1) if value else "y"
     return data
 
 
@@ -55,12 +57,21 @@ def unescape_attrs(html: str) -> str:
 
 
 def through_values(client: FlaskClient, values_url: str, changes: dict[str, str] | None = None):
-    """Accept the values page as proposed (with changes); returns the response to the POST."""
+    """Accept a step's page as proposed (with changes); returns the response to the POST."""
     page = client.get(values_url)
     assert page.status_code == 200, page.text
     data = form_values(page.text)
     data.update(changes or {})
     return client.post(values_url, data=data)
+
+
+def to_preview(client: FlaskClient, step: str) -> str:
+    """From a step's URL, accept each step as proposed up to the preview; returns the preview's URL."""
+    while not step.endswith("/preview"):
+        posted = through_values(client, step)
+        assert posted.status_code == 302, posted.text
+        step = posted.headers["Location"]
+    return step
 
 
 def preview(
@@ -84,7 +95,7 @@ def preview(
     assert saved.status_code == 302, saved.text
     step = saved.headers["Location"]
     while not step.endswith("/preview"):
-        posted = through_values(client, step, values) if step.endswith("/values") else client.post(step, data={})
+        posted = through_values(client, step, values if step.endswith("/values") else None)
         assert posted.status_code == 302, posted.text
         step = posted.headers["Location"]
     return client.get(step), base

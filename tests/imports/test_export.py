@@ -100,6 +100,7 @@ def test_the_export_is_public_csv_with_the_import_columns_and_no_internal_notes(
         "expires_on": "",
         "schools": "South High",
         "grade_bands": "K-5, 9-12",
+        "notes": "",
     }
 
 

@@ -54,11 +54,11 @@ def test_our_own_export_headers_map_to_themselves():
 
 
 def test_a_remembered_mapping_wins_over_guesses_and_can_skip_a_column():
-    headers = ["Name", "Description", "Notes"]
+    headers = ["Name", "Description", "Colour"]
     assert guess_mapping(headers, {"Name": "vendor", "Description": ""}) == {
         "Name": "vendor",
         "Description": "",
-        "Notes": "",
+        "Colour": "",
     }
 
 

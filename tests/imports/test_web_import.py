@@ -21,6 +21,7 @@ from tests.imports.conftest import (
     preview,
     selected_mapping,
     through_values,
+    to_preview,
     upload,
     web_import,
 )
@@ -71,7 +72,8 @@ def test_officer_imports_the_sb29_inventory_step_by_step(app, officer, officer_i
     # Approved × Received: approved, the agreement on file; Approved × Requested would be under review
     assert "Approved; Agreement on file, dates not recorded" in values_page.text
     assert "Not approved; Vendor declined to sign" in values_page.text
-    assert through_values(officer, f"{base}/values").headers["Location"] == f"{base}/preview"
+    assert through_values(officer, f"{base}/values").headers["Location"] == f"{base}/proposals"
+    assert to_preview(officer, f"{base}/proposals") == f"{base}/preview"
 
     shown = officer.get(f"{base}/preview")
     assert shown.status_code == 200
@@ -120,7 +122,7 @@ def test_digital_toolkit_inventory_without_a_vendor_column(app, officer):
         products = {p.name: p for p in db.session.scalars(select(Product))}
         assert len(products) == 11
         classroom = products["Google Classroom"]
-        assert classroom.vendor.name == "Google Classroom"  # named after the product
+        assert classroom.vendor.name == "Google"  # from the website's domain, never one vendor per product
         assert classroom.grade_bands == "PK-12"
         assert classroom.status is ProductStatus.APPROVED
         assert products["Example Inactive App"].status is ProductStatus.RETIRED
@@ -147,7 +149,11 @@ def test_a_date_column_becomes_an_agreement_date_only_when_the_officer_chooses_i
     assert selected_mapping(page.text)["column_12"] == ""  # hinted at, never chosen for the officer
     assert "choose it only if these are the dates of the data-privacy agreement" in page.text
     shown, base = preview(officer, TOOLKIT.read_bytes(), TOOLKIT_DATES)
-    assert "Agreements it would add (11)" in shown.text
+    # Both example.com apps are Example's, with the same start and two ends: one agreement, said two ways
+    assert "This row describes the same agreement as row 5" in shown.text
+    officer.post(f"{base}/set-aside", data={"rows": "12"})
+    shown = officer.get(f"{base}/preview")
+    assert "Agreements it would add (10)" in shown.text
     assert "<td>2024-01-15</td>" in shown.text  # each agreement is listed with its dates
     assert "Already ended" in shown.text
     officer.post(f"{base}/confirm", data={"plan": plan_token(shown.text)})
@@ -157,7 +163,7 @@ def test_a_date_column_becomes_an_agreement_date_only_when_the_officer_chooses_i
         assert (agreement.signed_on, agreement.expires_on) == (date(2024, 1, 15), date(2025, 12, 31))
         desmos = db.session.scalar(select(Product).where(Product.name == "Desmos"))
         assert desmos.agreements[0].expires_on is None  # no renewal date: open-ended
-        assert db.session.scalar(select(func.count(Agreement.id))) == 11
+        assert db.session.scalar(select(func.count(Agreement.id))) == 10
 
 
 def test_reimporting_the_same_file_changes_nothing(app, officer):
@@ -201,17 +207,18 @@ def test_each_bad_row_gets_an_error_a_person_understands_and_nothing_is_written(
     assert shown.status_code == 422
     assert plan_token(shown.text) is None  # no confirmation while a row has a problem
     assert "Agreements it would add (1)" in shown.text  # row 2's, not the one with a bad date
-    problems = dict(re.findall(r"<td>(\d+)</td><td>(.*?)</td></tr>", shown.text))
+    listed = shown.text[shown.text.index('id="problems-heading"') : shown.text.index('id="aside-heading"')]
+    problems = dict(re.findall(r"<td>(\d+)</td><td>(.*?)</td></tr>", listed))
     assert problems == {
         "3": "“Shoe size” is not a data element in the directory. Use the names on the Data elements page (for "
         "example “Date of birth”), or add the element first.",
         "4": "“31/01/2024” is a date in a format we don&#39;t know. Write it as 2024-01-15 or 1/15/2024.",
         "5": "The product name is empty. Every row needs one.",
-        "6": "This row repeats row 2: the same product of the same vendor is listed twice. Keep one of the two rows.",
         "8": "“Email” is in more than one category. Write “Parent/Guardian Contact Information: Email” or "
         "“Student Contact Information: Email”.",
         "9": "The vendor name is empty. Write the company&#39;s name.",
     }
+    assert "Good App” of Good Co is listed 2 times; row 2 was imported instead." in shown.text  # row 6, set aside
     with in_app(app):
         assert _counts() == before
 

@@ -10,7 +10,15 @@ from clearinghouse.directory.models import Product, ProductKind, ProductStatus
 from clearinghouse.extensions import db
 from clearinghouse.imports.models import ImportDraft, ImportValueChoice
 from tests.conftest import SHARED_DIR, client_as, in_app
-from tests.imports.conftest import form_values, plan_token, preview, selected_mapping, through_values, upload
+from tests.imports.conftest import (
+    form_values,
+    plan_token,
+    preview,
+    selected_mapping,
+    through_values,
+    to_preview,
+    upload,
+)
 from tests.imports.workbooks import xlsx
 
 CATALOG = SHARED_DIR / "data" / "software-catalog-public__software_directory.json"
@@ -61,7 +69,8 @@ def test_a_pasted_table_goes_through_every_step_and_values_are_remembered(app, o
     chosen = form_values(page.text)
     chosen.update({"status_5_approval": "approved_with_conditions", "status_5_agreement": "none_on_file"})
     chosen.update({"kind_5": "other", "kind_1": "reading"})
-    assert officer.post(f"{base}/values", data=chosen).headers["Location"] == f"{base}/preview"
+    assert officer.post(f"{base}/values", data=chosen).headers["Location"] == f"{base}/proposals"
+    to_preview(officer, f"{base}/proposals")
     again = officer.get(f"{base}/values")  # going back shows what was chosen
     assert form_values(again.text)["status_5_approval"] == "approved_with_conditions"
 
@@ -122,32 +131,33 @@ def test_a_text_that_is_not_a_table_is_refused_with_a_reason(app, officer):
 
 
 def test_problem_rows_are_set_aside_and_download_with_their_reason(app, officer):
-    data = b"vendor,product,status\nGood Co,Good App,Approved\nGood Co,,Approved\nGood Co,Good App,Approved\n"
+    data = (
+        b"vendor,product,status\nGood Co,Good App,Approved\nGood Co,,Approved\nGood Co,Good App,Approved\n"
+        b"Good Co,Bad App,Approved\xe2\x80\xae\n"
+    )
     shown, base = preview(officer, data)
     assert shown.status_code == 422
     assert plan_token(shown.text) is None
+    assert "1</span> rows set aside" in shown.text  # row 4 repeats row 2, which is kept (the default)
     aside = officer.post(f"{base}/set-aside", data={"rows": "3"})
     assert aside.status_code == 302
     shown = officer.get(f"{base}/preview")
-    assert "1</span> rows set aside" in shown.text
-    assert shown.status_code == 422  # row 4 still repeats row 2
+    assert "2</span> rows set aside" in shown.text
+    assert shown.status_code == 422  # row 5 still has a problem
     officer.post(f"{base}/set-aside", data={"set_aside_all": "1"})
     shown = officer.get(f"{base}/preview")
     assert shown.status_code == 200
-    assert "2</span> rows set aside" in shown.text
+    assert "3</span> rows set aside" in shown.text
     download = officer.get(f"{base}/set-aside.csv")
     assert download.headers["Content-Disposition"].startswith("attachment")
     rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
-    assert [(row["product"], row["reason"]) for row in rows] == [
-        ("", "The product name is empty. Every row needs one."),
-        (
-            "Good App",
-            "This row repeats row 2: the same product of the same vendor is listed twice. Keep one of the two rows.",
-        ),
-    ]
+    assert [row["product"] for row in rows] == ["", "Good App", "Bad App"]
+    assert rows[0]["reason"] == "The product name is empty. Every row needs one."
+    assert rows[1]["reason"] == "“Good App” of Good Co is listed 2 times; row 2 was imported instead."
+    assert rows[2]["reason"].startswith("Status (approval for use): Remove the invisible")
     done = officer.post(f"{base}/confirm", data={"plan": plan_token(shown.text)})
     assert done.headers["Location"] == f"{base}/done"
-    assert "2 rows were set aside" in officer.get(f"{base}/done").text
+    assert "3 rows were set aside" in officer.get(f"{base}/done").text
     assert officer.get(f"{base}/set-aside.csv").status_code == 200  # still there to fix and import again
     with in_app(app):
         assert list(db.session.scalars(select(Product.name))) == ["Good App"]
@@ -167,3 +177,72 @@ def test_a_confirmation_from_an_older_preview_is_refused(app, officer):
     assert "changed since that preview" in officer.get(refused.headers["Location"]).text
     with in_app(app):
         assert db.session.scalar(select(func.count(Product.id))) == 0
+
+
+NAMES = (
+    "Product,Website,Notes\n"
+    "Linewize (Qoria) — DPA Approved 02/03/2025,https://www.linewize.com,\n"
+    "Turnitin — NOT approved,https://www.turnitin.com,\n"
+    "Kahoot! / Blooket,,\n"
+    "Vendor declinations on privacy grounds,,\n"
+    "3Doodler,https://the3doodler.com,\n"
+    "Mystery App,,\n"
+    "Seesaw,https://web.seesaw.me,SDPC approved 07/09/2024 (expires 07/09/2027); grades PK-5\n"
+    "Seesaw,https://app.seesaw.me,DPA Pending\n"
+)
+
+
+def test_facts_names_vendors_and_repeats_are_proposed_then_decided(app, officer):
+    uploaded = _paste(officer, NAMES.replace(",", "\t"))
+    base = uploaded.headers["Location"].removesuffix("/columns")
+    officer.post(f"{base}/columns", data=selected_mapping(officer.get(f"{base}/columns").text))
+    through_values(officer, f"{base}/values")
+
+    facts = officer.get(f"{base}/proposals")
+    assert "Linewize (Qoria) — <mark>DPA Approved 02/03/2025</mark>" in facts.text  # the words read, marked
+    assert "Signed or approved: 2025-02-03" in facts.text
+    assert "Expires: 2027-07-09" in facts.text
+    assert "Grades: PK-5" in facts.text
+    declined = form_values(facts.text)
+    declined.pop("grades")  # the officer declines one kind
+    assert officer.post(f"{base}/proposals", data=declined).headers["Location"] == f"{base}/vendors"
+
+    names = officer.get(f"{base}/vendors")
+    assert "Linewize — by Qoria" in names.text
+    assert "<li>Kahoot!</li><li>Blooket</li>" in names.text
+    assert "Vendor declinations on privacy grounds" in names.text  # flagged, set aside unless kept
+    assert "Rows without a vendor (3)" in names.text  # Kahoot!, Blooket, Mystery App: nothing names them
+    chosen = form_values(names.text)
+    chosen.update({"vendor_4_1": "Kahoot! ASA", "vendor_4_2": "Blooket LLC", "vendor_7": "Mystery Co"})
+    assert officer.post(f"{base}/vendors", data=chosen).headers["Location"] == f"{base}/duplicates"
+
+    repeats = officer.get(f"{base}/duplicates")
+    assert 'Row 8</th><th scope="col">Row 9' in repeats.text  # the two Seesaw rows side by side
+    assert "<mark>https://web.seesaw.me</mark>" in repeats.text  # the values that differ
+    data = form_values(repeats.text)
+    data["group_0"] = "merge"
+    assert officer.post(f"{base}/duplicates", data=data).headers["Location"] == f"{base}/preview"
+
+    shown = officer.get(f"{base}/preview")
+    assert shown.status_code == 200, shown.text
+    assert "Agreements it would add (2)" in shown.text  # Linewize's and Seesaw's, with their dates
+    officer.post(f"{base}/confirm", data={"plan": plan_token(shown.text)})
+    with in_app(app):
+        products = {p.name: p for p in db.session.scalars(select(Product))}
+        assert sorted(products) == ["3Doodler", "Blooket", "Kahoot!", "Linewize", "Mystery App", "Seesaw", "Turnitin"]
+        assert products["Linewize"].vendor.name == "Qoria"
+        assert products["Linewize"].status is ProductStatus.APPROVED
+        (agreement,) = products["Linewize"].agreements
+        assert agreement.signed_on.isoformat() == "2025-02-03"
+        assert products["Turnitin"].status is ProductStatus.NOT_APPROVED
+        assert products["Turnitin"].vendor.name == "Turnitin"  # from turnitin.com
+        assert products["3Doodler"].vendor.name == "The3doodler"  # from the website: never "3Doodler by 3Doodler"
+        assert products["Kahoot!"].vendor.name == "Kahoot! ASA"
+        seesaw = products["Seesaw"]
+        assert seesaw.status is ProductStatus.UNDER_REVIEW  # merged: the least approved of the two rows
+        assert seesaw.grade_bands == ""  # grades were declined
+        assert (seesaw.agreements[0].signed_on.isoformat(), seesaw.agreements[0].expires_on.isoformat()) == (
+            "2024-07-09",
+            "2027-07-09",
+        )
+        assert "Vendor declinations" not in " ".join(products)
