@@ -66,6 +66,8 @@ from clearinghouse.reports.blueprint import blueprints as reports_blueprints
 from clearinghouse.settings import queries as settings_queries
 from clearinghouse.settings import views as settings_views
 from clearinghouse.settings.blueprint import blueprints as settings_blueprints
+from clearinghouse.subscriptions import views as subscriptions_views
+from clearinghouse.subscriptions.blueprint import blueprints as subscriptions_blueprints
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,6 +92,7 @@ ROUTE_MODULES = (
     portal_views,
     reports_views,
     settings_views,
+    subscriptions_views,
 )
 
 # In the order of registration.
@@ -107,6 +110,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     *api_blueprints,
     health.health_bp,
     *reports_blueprints,
+    *subscriptions_blueprints,
     cli.bp,
 )
 

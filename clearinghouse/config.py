@@ -45,6 +45,11 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
     "LOGIN_WINDOW_SECONDS": 15 * 60,
     "INVITATION_DAYS": 7,
+    # The follow-by-e-mail form (clearinghouse.subscriptions): requests per client address and per
+    # e-mail address in the window; past them a client is refused and an address gets no e-mail.
+    "SUBSCRIBE_MAX_PER_CLIENT": 10,
+    "SUBSCRIBE_MAX_PER_ADDRESS": 3,
+    "SUBSCRIBE_WINDOW_SECONDS": 3600,
     "PAGE_SIZE": 25,
     # The public pages' languages: the first at /, each other one under /<code>/ (clearinghouse.i18n).
     "LANGUAGES": "en,es",

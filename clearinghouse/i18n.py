@@ -178,6 +178,11 @@ def use_language(code: str | None) -> None:
         refresh()
 
 
+def path_in(endpoint: str, code: str, **values: Any) -> str:
+    """The path of a localized page in language `code`, built without a request (the sweep's e-mails)."""
+    return current_app.url_map.bind("").build(endpoint, {**values, LANG_ARG: code})
+
+
 def N_(text: str) -> str:
     """Mark a string for the catalogue where it is defined; it is translated where it is shown."""
     return text

@@ -14,6 +14,8 @@ from clearinghouse.intake import models as intake_models
 from clearinghouse.notices import models as notices_models
 from clearinghouse.settings import models as settings_models
 from clearinghouse.storage import StoredFile
+from clearinghouse.subscriptions import models as subscriptions_models
+from clearinghouse.throttle import ThrottleHit
 
 DOMAIN_MODELS = (
     accounts_models,
@@ -26,6 +28,7 @@ DOMAIN_MODELS = (
     intake_models,
     notices_models,
     settings_models,
+    subscriptions_models,
 )
 
-__all__ = ["DOMAIN_MODELS", "StoredFile"]
+__all__ = ["DOMAIN_MODELS", "StoredFile", "ThrottleHit"]

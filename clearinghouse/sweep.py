@@ -5,7 +5,9 @@
    renewal and has none, then remind vendors of open requests and escalate overdue ones;
 3. declarations (`declarations.followup`): remind vendors, weekly, of questionnaires they have not
    submitted;
-4. deliver the outbox (after the commit, and unless told not to).
+4. subscriptions (`subscriptions.digest`): e-mail each subscriber the digest of public changes that
+   is due, in its language, and delete the subscription requests nobody confirmed in time;
+5. deliver the outbox (after the commit, and unless told not to).
 
 The domains write through their services and return notice drafts; this module reads their rows a
 chunk at a time, queues each chunk's drafts in one batch, records each queued notice in the audit
@@ -40,7 +42,10 @@ from clearinghouse.destruction.models import DestructionRequest
 from clearinghouse.extensions import db
 from clearinghouse.notices import services as notices
 from clearinghouse.settings.queries import get_settings
-from clearinghouse.timeutil import utcnow
+from clearinghouse.subscriptions import digest
+from clearinghouse.subscriptions import services as subscriptions
+from clearinghouse.subscriptions.models import Subscriber
+from clearinghouse.timeutil import day_start, utcnow
 
 CHUNK = 500  # rows read, and notices queued, at a time
 
@@ -53,6 +58,8 @@ class SweepReport:
     opened: list[str] = field(default_factory=list)  # "request <id> for <vendor> (agreement <ref>)"
     reminders: list[str] = field(default_factory=list)
     escalations: list[str] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)  # purpose keys of the subscribers' digests
+    unconfirmed_deleted: int = 0
     problems: list[str] = field(default_factory=list)  # e.g. a vendor with nobody to write to
     delivery: notices.DeliveryReport | None = None
 
@@ -67,13 +74,17 @@ class SweepReport:
             f"Sweep for {self.today.isoformat()}{' (dry run: nothing changed)' if self.dry_run else ''}: "
             f"{len(self.opened)} request(s) {'would be ' if self.dry_run else ''}opened, "
             f"{len(self.warnings)} expiry warning(s), {len(self.reminders)} reminder(s), "
-            f"{len(self.escalations)} escalation(s) {verb}"
+            f"{len(self.escalations)} escalation(s), {len(self.digests)} digest(s) {verb}"
         )
         if self.delivery is not None:
             head += f"; delivery: {self.delivery.summary()}"
         lines = [head + "."]
         lines += [f"  opened {item}" for item in self.opened]
         lines += [f"  {verb} {key}" for key in self.keys]
+        if self.digests:
+            lines.append(f"  {verb} {len(self.digests)} digest(s) to subscribers")
+        if self.unconfirmed_deleted:
+            lines.append(f"  deleted {self.unconfirmed_deleted} unconfirmed subscription request(s)")
         lines += [f"  problem: {item}" for item in self.problems]
         return "\n".join(lines)
 
@@ -105,6 +116,11 @@ def run(today: date, *, dry_run: bool = False, deliver: bool = True, now: dateti
             reminded = declaration_followup.reminders(declarations, today)
             report.reminders += _queue(reminded.notices, now)
             report.problems += reminded.problems
+        through = digest.last_revision_before(day_start(today))
+        for subscribers in _chunks(digest.confirmed_subscribers(), Subscriber.id):
+            queued = notices.queue_notices(digest.digests(subscribers, today, settings, through), now=now)
+            report.digests += [notice.purpose_key for notice in queued]
+        report.unconfirmed_deleted = subscriptions.purge_unconfirmed(now)
     except BaseException:
         db.session.rollback()
         raise

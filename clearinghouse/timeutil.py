@@ -1,7 +1,7 @@
 """Time: aware UTC instants in storage, district-calendar dates for rules and display."""
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
@@ -127,6 +127,26 @@ def most_recent_mark(marks: list[int], remaining: int) -> int | None:
     """
     reached = [mark for mark in marks if remaining <= mark]
     return min(reached) if reached else None
+
+
+def is_business_day(day: date) -> bool:
+    """Monday to Friday (public holidays are not counted out)."""
+    return day.weekday() < 5
+
+
+def add_business_days(day: date, count: int) -> date:
+    """The `count`-th business day after `day` (`day` itself when count is 0): Friday + 1 is Monday,
+    and Saturday + 1 is Monday too."""
+    while count > 0:
+        day += timedelta(days=1)
+        if is_business_day(day):
+            count -= 1
+    return day
+
+
+def day_start(day: date) -> datetime:
+    """The instant the district's calendar day begins, in UTC."""
+    return datetime(day.year, day.month, day.day, tzinfo=district_zone()).astimezone(UTC)
 
 
 def init_app(app: Flask, *, district_zone_name: Callable[[], str]) -> None:

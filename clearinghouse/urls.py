@@ -10,7 +10,7 @@ address is a 404 before a view runs. Lists read their page with `page_arg()` and
 
 from typing import ClassVar
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from werkzeug.routing import BaseConverter, IntegerConverter, Map, PathConverter, UnicodeConverter
 
 ID_MAX = 2**31 - 1  # the largest INTEGER key on PostgreSQL
@@ -93,8 +93,11 @@ def external_url(endpoint: str, **values) -> str:
     """An absolute link to one of the site's pages: BASE_URL + the page's path.
 
     Never `url_for(..., _external=True)`: that trusts the request's Host header, which anyone can
-    set, and the API's answers are kept by shared caches.
+    set, and the API's answers are kept by shared caches. Outside a request (the daily sweep) the
+    path is built from the URL map alone, so a localized page needs its language in `values`.
     """
+    if not has_request_context():
+        return base_url() + current_app.url_map.bind("").build(endpoint, values)
     return base_url() + url_for(endpoint, **values)
 
 

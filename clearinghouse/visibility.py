@@ -338,6 +338,37 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "used_at": staff("Bookkeeping of sign-up links."),
         "revoked_at": staff("Bookkeeping of sign-up links."),
     },
+    "throttle_hit": {
+        "id": nobody("Requests of a throttled public form, kept only to throttle them."),
+        "key": nobody("A keyed hash of a client or e-mail address: counts requests without keeping the address."),
+        "attempted_at": nobody("Requests of a throttled public form, kept only to throttle them."),
+    },
+    # --- families who follow changes by e-mail (clearinghouse/subscriptions) -------------------------
+    # A parent's address is used for the digest alone: staff see how many there are
+    # (subscriptions.queries.counts), never who; the outbox shows "a subscriber" in its place. Each
+    # subscriber reaches its own record only through the signed link in its e-mails.
+    "subscriber": {
+        "id": nobody("A member of the public's subscription; staff see counts only."),
+        "email": nobody(
+            "A parent's address, used only to send the e-mails they asked for, deleted with the subscription; "
+            "the subscriber sees it on the page their own link opens, staff never see it."
+        ),
+        "language": nobody("A subscriber's choice; staff see counts only."),
+        "nonce": nobody("Signed into a subscriber's links, so they die with the subscription."),
+        "created_at": nobody("A subscriber's bookkeeping; staff see counts only."),
+        "confirmed_at": nobody("A subscriber's bookkeeping; staff see counts only."),
+        "reported_through": nobody("The digest's progress: the last change reported."),
+    },
+    "subscription": {
+        "id": nobody("A subscriber's choice; staff see counts only."),
+        "subscriber_id": nobody("A subscriber's choice; staff see counts only."),
+        "scope": nobody("A subscriber's choice; staff see counts by scope only."),
+        "product_id": nobody("A subscriber's choice; staff see counts only."),
+        "school_id": nobody("A subscriber's choice; staff see counts only."),
+        "target_key": nobody("Bookkeeping: one subscription per thing followed."),
+        "created_at": nobody("A subscriber's bookkeeping; staff see counts only."),
+        "confirmed_at": nobody("A subscriber's bookkeeping; staff see counts only."),
+    },
     "login_attempt": {
         "id": nobody("Failed sign-ins, kept only to throttle them."),
         "key": nobody("An e-mail or client address of a failed sign-in, kept only to throttle them."),
@@ -380,6 +411,9 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "sent_at": staff("Bookkeeping of delivery."),
         "subject_type": staff("Bookkeeping: what the notice is about."),
         "subject_id": staff("Bookkeeping: what the notice is about."),
+        "headers": staff(
+            "Bookkeeping of delivery: a digest's unsubscribe address, which the outbox page does not show."
+        ),
     },
     "import_mapping": {
         "id": staff("How staff import files."),
@@ -415,6 +449,7 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "reminder_days_before_due": staff("Internal; the vendor sees each reminder."),
         "overdue_reminder_interval_days": staff("Internal; the vendor sees each reminder."),
         "sweep_time": staff("When the daily sweep runs."),
+        "digest_business_days": PUBLIC,  # the follow form and the privacy notice promise it
         "privacy_notice_md": PUBLIC,
         "translations": PUBLIC,  # the public text above in other languages (clearinghouse.i18n)
         "district_signer_name": vendor("Signs the directives to vendors."),

@@ -6,7 +6,8 @@ are deleted whenever a new attempt is written.
 
 `admit_attempt` judges the lockout and records the attempt in one transaction that holds a
 per-account lock (a PostgreSQL advisory lock; on SQLite, the database's single write lock,
-taken by the first statement), BEFORE the password is checked. So in a burst of simultaneous
+taken by the first statement; `clearinghouse.throttle` holds that rule and the lock), BEFORE the
+password is checked. So in a burst of simultaneous
 guesses from several workers exactly the limit reach the password check, however they
 interleave. A failed attempt keeps its rows as the record of the failure; a successful one
 removes them and forgives the account; a refused one records nothing.
@@ -16,8 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 
+from clearinghouse import throttle
 from clearinghouse.accounts.models import LoginAttempt
 from clearinghouse.extensions import db, unit_of_work
 
@@ -47,15 +49,11 @@ def address_key(address: str) -> str:
 
 
 def _locked_for(key: str, limit: int, window: timedelta, now: datetime) -> timedelta | None:
-    """How long the key stays locked: until enough of its failures leave the window."""
+    """How long the key stays locked: until enough of its failures leave the window (`throttle.wait`)."""
     times = db.session.scalars(
-        select(LoginAttempt.attempted_at)
-        .where(LoginAttempt.key == key, LoginAttempt.attempted_at > now - window)
-        .order_by(LoginAttempt.attempted_at)
+        select(LoginAttempt.attempted_at).where(LoginAttempt.key == key, LoginAttempt.attempted_at > now - window)
     ).all()
-    if len(times) < limit:
-        return None
-    return max(times[len(times) - limit] + window - now, timedelta(seconds=1))
+    return throttle.wait(list(times), throttle.Rule(limit, window), now)
 
 
 def lockout_remaining(email: str, address: str, *, now: datetime) -> timedelta | None:
@@ -80,9 +78,7 @@ def admit_attempt(email: str, address: str, *, now: datetime) -> tuple[int, int]
     """
     keys = sorted({account_key(email), address_key(address)})
     with unit_of_work():
-        if db.session.get_bind().dialect.name == "postgresql":
-            for key in keys:  # sorted, so two attempts never wait on each other's second lock
-                db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+        throttle.lock_keys(keys)
         window = Limits.from_config().window
         # On SQLite this first write takes the database's write lock for the rest of the transaction.
         db.session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at <= now - window))

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import JSON, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clearinghouse.extensions import db
@@ -28,6 +28,11 @@ NOTICE_STATUS_LABELS = {
 }
 
 
+# Notices to members of the public (a subscriber's digest): the outbox never shows staff their address.
+PRIVATE_SUBJECT_TYPES = frozenset({"subscriber"})
+HIDDEN_ADDRESS = "a subscriber (address not shown)"
+
+
 class Notice(db.Model):
     __tablename__ = "notice"
     __table_args__ = (Index("ix_notice_status_next", "status", "next_attempt_at"),)
@@ -46,3 +51,22 @@ class Notice(db.Model):
     # What the notice is about, for timelines: "destruction_request" / "agreement" and its id.
     subject_type: Mapped[str] = mapped_column(String(50), default="")
     subject_id: Mapped[int | None] = mapped_column(index=True)
+    # Extra message headers, e.g. List-Unsubscribe on a subscriber's digest.
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+
+    @property
+    def hides_recipients(self) -> bool:
+        return self.subject_type in PRIVATE_SUBJECT_TYPES
+
+    @property
+    def recipients_for_staff(self) -> str:
+        return HIDDEN_ADDRESS if self.hides_recipients else self.recipients
+
+    @property
+    def error_for_staff(self) -> str:
+        """The last error, with a subscriber's address replaced."""
+        error = self.last_error
+        if self.hides_recipients:
+            for address in filter(None, (part.strip() for part in self.recipients.split(","))):
+                error = error.replace(address, HIDDEN_ADDRESS)
+        return error

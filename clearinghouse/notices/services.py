@@ -120,6 +120,7 @@ class NoticeDraft:
     subject_type: str = ""
     subject_id: int | None = None
     language: str | None = None  # the reader's language (a public subscriber's); None: the default
+    headers: dict[str, str] = field(default_factory=dict)  # extra message headers (List-Unsubscribe)
 
 
 def queue_notice(
@@ -199,6 +200,7 @@ def _notice_values(draft: NoticeDraft, addresses: list[str], renderer: _EmailRen
         "next_attempt_at": now,
         "subject_type": draft.subject_type,
         "subject_id": draft.subject_id,
+        "headers": dict(draft.headers),
     }
 
 
@@ -296,6 +298,8 @@ def _message(notice: Notice, sender: str, district_name: str) -> EmailMessage:
     message["To"] = notice.recipients
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    for name, value in (notice.headers or {}).items():
+        message[name] = value
     message.set_content(notice.body_text)
     if notice.body_html:
         message.add_alternative(notice.body_html, subtype="html")

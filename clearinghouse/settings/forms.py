@@ -97,6 +97,13 @@ class SettingsForm(TranslatedForm, BaseForm):
         ],
     )
     sweep_time = StringField("Daily sweep time (HH:MM, district time)", validators=[Length(max=5), _sweep_time])
+    digest_business_days = IntegerField(
+        "E-mail updates to families (business days)",
+        validators=[
+            InputRequired("Enter a number of business days from 1 to 30."),
+            NumberRange(1, 30, "Enter a number of business days from 1 to 30."),
+        ],
+    )
     district_signer_name = StringField("District signer's name", validators=[Length(max=200)])
     district_signer_title = StringField("District signer's title", validators=[Length(max=200)])
     privacy_notice_md = TextAreaField("Privacy notice (Markdown)", validators=[Length(max=NOTICE_MAX)])

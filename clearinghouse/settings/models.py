@@ -8,6 +8,7 @@ from clearinghouse.locking import VersionedMixin
 from clearinghouse.models_base import TimestampMixin, TranslatedMixin
 
 SETTINGS_ID = 1
+DIGEST_BUSINESS_DAYS = 5  # Connecticut: a district posts a new contract within five business days
 # The columns an administrator edits on the settings screen (the rest are bookkeeping).
 EDITABLE_FIELDS = (
     "district_name",
@@ -19,6 +20,7 @@ EDITABLE_FIELDS = (
     "reminder_days_before_due",
     "overdue_reminder_interval_days",
     "sweep_time",
+    "digest_business_days",
     "district_signer_name",
     "district_signer_title",
     "privacy_notice_md",
@@ -43,6 +45,8 @@ class DistrictSettings(TimestampMixin, VersionedMixin, TranslatedMixin, db.Model
     reminder_days_before_due: Mapped[str] = mapped_column(String(100), default="14,3")
     overdue_reminder_interval_days: Mapped[int] = mapped_column(default=7)
     sweep_time: Mapped[str] = mapped_column(String(5), default="06:00")  # HH:MM, district time
+    # A change reaches the parents who follow it within this many business days (subscriptions.digest).
+    digest_business_days: Mapped[int] = mapped_column(default=DIGEST_BUSINESS_DAYS, server_default="5")
     privacy_notice_md: Mapped[str] = mapped_column(Text, default="")
     district_signer_name: Mapped[str] = mapped_column(String(200), default="")
     district_signer_title: Mapped[str] = mapped_column(String(200), default="")

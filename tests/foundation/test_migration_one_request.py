@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import flask_migrate
 import pytest
+import sqlalchemy as sa
 from alembic import command as alembic_command
 from flask import current_app
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from clearinghouse.audit.models import AuditEvent
 from clearinghouse.destruction.models import DestructionRequest, RequestOrigin, RequestStatus
 from clearinghouse.extensions import db
 from clearinghouse.notices.models import Notice, NoticeStatus
+from clearinghouse.timeutil import UTCDateTime, utcnow
 from tests import factories
 from tests.conftest import in_app
 
@@ -51,15 +53,17 @@ def test_the_upgrade_withdraws_second_open_requests_and_keeps_the_one_furthest_a
                 vendor, answered, issued_on=date(2027, 1, 9), status="submitted"
             )
             older = factories.make_destruction_request(vendor, answered, issued_on=date(2027, 1, 4))
-            reminder = Notice(
-                purpose_key=f"request:{second.id}:due-in-7",
-                recipients="x@example.com",
-                subject="Reminder",
-                body_text="…",
-                subject_type="destruction_request",
-                subject_id=second.id,
+            # Only the outbox's columns of this migration's time (the model may have more by now).
+            at = utcnow()
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO notice (purpose_key, recipients, subject, body_text, body_html, status, attempts,"
+                    " last_error, created_at, next_attempt_at, subject_type, subject_id) VALUES (:key, 'x@example.com',"
+                    " 'Reminder', '…', '', 'queued', 0, '', :at, :at, 'destruction_request', :id)"
+                ).bindparams(sa.bindparam("at", type_=UTCDateTime())),
+                {"key": f"request:{second.id}:due-in-7", "at": at, "id": second.id},
             )
-            db.session.add(reminder)
+            reminder_id = db.session.scalar(select(Notice.id).where(Notice.subject_id == second.id))
             db.session.commit()
         finally:
             flask_migrate.upgrade()
@@ -74,7 +78,7 @@ def test_the_upgrade_withdraws_second_open_requests_and_keeps_the_one_furthest_a
         }
         withdrawn = db.session.get(DestructionRequest, second.id)
         assert f"already has destruction request {kept.id}" in withdrawn.status_reason
-        assert db.session.get(Notice, reminder.id).status is NoticeStatus.CANCELLED
+        assert db.session.get(Notice, reminder_id).status is NoticeStatus.CANCELLED
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "destruction_request.withdrawn"))
         assert sorted(event.record_id for event in events) == sorted([second.id, later.id, older.id])
 

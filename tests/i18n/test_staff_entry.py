@@ -152,6 +152,7 @@ def test_the_privacy_notice_takes_spanish_on_the_settings_screen(app, client, ad
         "reminder_days_before_due": "14,3",
         "overdue_reminder_interval_days": "7",
         "sweep_time": "06:00",
+        "digest_business_days": "5",
         "district_signer_name": "",
         "district_signer_title": "",
         "privacy_notice_md": "We keep **no** logs.",

@@ -17,12 +17,12 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from clearinghouse import sweep
 from clearinghouse.accounts import services as accounts
@@ -38,12 +38,17 @@ from clearinghouse.destruction.models import (
     DispositionSchedule,
     RequestScope,
 )
-from clearinghouse.directory.models import DataCategory, School, Vendor
+from clearinghouse.audit.models import DisclosureRevision
+from clearinghouse.directory import services as directory
+from clearinghouse.directory.models import DataCategory, Product, School, Vendor
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.intake import services as intake
 from clearinghouse.intake.models import Decision, ToolRequest
-from clearinghouse.notices.services import deliver_queued
+from clearinghouse.notices.services import cancel_queued, deliver_queued
 from clearinghouse.settings.services import ensure_settings
+from clearinghouse.subscriptions import services as subscriptions
+from clearinghouse.subscriptions import tokens
+from clearinghouse.subscriptions.models import Scope, Subscriber
 from tests import factories
 from tests.conftest import in_app
 from tests.smtp import SMTPServer
@@ -55,7 +60,8 @@ OFFICERS = "morgan.reyes@riverside.example, privacy@riverside.example"
 VENDOR_CONTACTS = "pat.lee@brightpath.example, privacy@brightpath.example"
 # Invitations are sent at once with the real clock, so their fixed instant must be in the past.
 INVITED_AT = datetime(2026, 1, 15, 14, 30, tzinfo=UTC)
-TOKEN = re.compile(r"(/invitations/)[A-Za-z0-9._-]+")
+TOKEN = re.compile(r"(/invitations/|/follow/(?:confirm|manage|unsubscribe)/)[A-Za-z0-9._-]+")
+PARENT = "parent@riverside.example"
 
 
 def _noon(day: date) -> datetime:
@@ -355,6 +361,53 @@ def declaration_submitted(app, smtp: SMTPServer) -> None:
                 actor=pat,
             )
         deliver_queued()
+def _follow_reader(*, confirmed: bool, language: str = "en") -> None:
+    """A parent asks to follow Brightpath Reader (and, when `confirmed`, confirms; that e-mail is not sent)."""
+    product = db.session.scalar(select(Product).where(Product.name == "Brightpath Reader"))
+    target = subscriptions.Target(Scope.PRODUCT, product.id, product.name)
+    with unit_of_work():
+        subscriptions.request_subscription(PARENT, target, language, client="203.0.113.7", now=INVITED_AT)
+    if confirmed:
+        subscriber = db.session.scalar(select(Subscriber))
+        with unit_of_work():
+            subscriptions.confirm(tokens.confirmation_token(subscriber, language, INVITED_AT), INVITED_AT)
+            cancel_queued(subscriptions.SUBJECT_TYPE, subscriber.id)
+
+
+def subscription_confirm(app, smtp: SMTPServer) -> None:
+    with in_app(app):
+        _follow_reader(confirmed=False)
+        deliver_queued()
+
+
+def subscription_known(app, smtp: SMTPServer) -> None:
+    with in_app(app):
+        _follow_reader(confirmed=True)
+        product = db.session.scalar(select(Product).where(Product.name == "Brightpath Reader"))
+        with unit_of_work():
+            subscriptions.request_subscription(
+                PARENT,
+                subscriptions.Target(Scope.PRODUCT, product.id, product.name),
+                "en",
+                client="203.0.113.7",
+                now=INVITED_AT + timedelta(minutes=5),
+            )
+        deliver_queued()
+
+
+def subscription_digest(app, smtp: SMTPServer) -> None:
+    """Monday, March 1, 2027: Brightpath Reader starts receiving test scores; the digest goes the 5th business day."""
+    with in_app(app):
+        _follow_reader(confirmed=True)
+        product = db.session.scalar(select(Product).where(Product.name == "Brightpath Reader"))
+        element = factories.make_element(db.session.scalar(select(DataCategory)), name="Test scores")
+        with unit_of_work():
+            directory.update_product(
+                product, None, version=product.version, data_uses={element.id: "To group students by level."}
+            )
+        db.session.execute(update(DisclosureRevision).values(occurred_at=_noon(date(2027, 3, 1))))
+        db.session.commit()
+    _sweep(app, date(2027, 3, 5), date(2027, 3, 8))
 
 
 @dataclass(frozen=True)
@@ -389,6 +442,9 @@ CASES = [
     Case("declaration_invited", declaration_invited, "pat.lee@brightpath.example", "/vendor/questionnaires/1"),
     Case("declaration_reminder", declaration_reminder, "pat.lee@brightpath.example", "/vendor/questionnaires/1"),
     Case("declaration_submitted", declaration_submitted, OFFICERS, "/staff/tool-requests/?state=ready_to_decide"),
+    Case("subscription_confirm", subscription_confirm, PARENT, "/follow/confirm/"),
+    Case("subscription_known", subscription_known, PARENT, "/follow/manage/"),
+    Case("subscription_digest", subscription_digest, PARENT, "/products/brightpath-learning-brightpath-reader"),
 ]
 
 

@@ -19,6 +19,7 @@ VALID = {
     "reminder_days_before_due": "3,14",
     "overdue_reminder_interval_days": "7",
     "sweep_time": "05:30",
+    "digest_business_days": "5",
     "district_signer_name": "Dana Cruz",
     "district_signer_title": "Chief Privacy Officer",
     "privacy_notice_md": "We collect **nothing**.",

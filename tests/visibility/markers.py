@@ -22,6 +22,7 @@ UNMARKABLE = {
     ("district_settings", "expiry_warning_days"): "a list of day counts, parsed by the sweep",
     ("district_settings", "reminder_days_before_due"): "a list of day counts, parsed by the sweep",
     ("stored_file", "content_type"): "the MIME type every download is served with",
+    ("subscriber", "language"): "a language code, one of LANGUAGES",
 }
 
 EMAIL_COLUMNS = {
@@ -29,6 +30,7 @@ EMAIL_COLUMNS = {
     ("user_account", "email"),
     ("district_settings", "privacy_office_email"),
     ("district_settings", "sender_email"),
+    ("subscriber", "email"),
 }
 URL_COLUMNS = {
     ("vendor", "website"),

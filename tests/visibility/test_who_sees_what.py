@@ -46,6 +46,10 @@ PUBLIC_SAMPLES: dict[str, Callable[[World], list[str]]] = {
     "api.school": lambda w: [f"/api/v1/schools/{slug}" for slug in w.school_slugs],
     # A link that was never issued; the real link is the invitee's (see the vendor walk).
     "accounts.accept_invitation": lambda w: ["/invitations/not-a-link-anyone-was-sent"],
+    # A subscriber's links, never issued: each page shows only its own subscriber's address to them.
+    "subscriptions.confirm": lambda w: ["/follow/confirm/not-a-link-anyone-was-sent"],
+    "subscriptions.manage": lambda w: ["/follow/manage/not-a-link-anyone-was-sent"],
+    "subscriptions.unsubscribe": lambda w: ["/follow/unsubscribe/not-a-link-anyone-was-sent"],
 }
 # More views of routes without parameters: every row, retired ones included, on one page.
 PUBLIC_VARIANTS = {
@@ -63,6 +67,11 @@ EXPECTED_STATUS = {
     "/login/district": 404,
     "/es/login/district": 404,
     "/login/district/callback": 404,
+    **{
+        f"{language}/follow/{page}/not-a-link-anyone-was-sent": 404
+        for language in ("", "/es")
+        for page in ("confirm", "manage", "unsubscribe")
+    },
 }
 VENDOR_SAMPLES: dict[str, Callable[[World], list[str]]] = {
     "portal.show_agreement": lambda w: [f"/vendor/agreements/{i}" for i in w.agreement_ids],
@@ -92,6 +101,7 @@ STAFF_EMAILS = {
     "tool_request_joined",
     "tool_request_decided",
 }
+PUBLIC_EMAILS = {"subscription_confirm", "subscription_known", "subscription_digest"}  # to a subscriber
 TEXT_TYPES = ("text/", "application/json", "application/atom+xml", "application/xml")
 INVITATION_LINK = re.compile(r"https?://[^/\s]+(/invitations/[A-Za-z0-9._-]+)")
 
@@ -231,8 +241,9 @@ def test_every_column_of_every_table_has_a_decided_audience(app):
 
 def test_every_email_template_is_placed_with_its_audience():
     templates = {path.stem for path in (TEMPLATES / "emails").glob("[!_]*.txt")}
-    assert templates == VENDOR_EMAILS | STAFF_EMAILS
+    assert templates == VENDOR_EMAILS | STAFF_EMAILS | PUBLIC_EMAILS
     assert not VENDOR_EMAILS & STAFF_EMAILS
+    assert not (VENDOR_EMAILS | STAFF_EMAILS) & PUBLIC_EMAILS
 
 
 def test_public_and_vendor_see_only_the_fields_meant_for_them(app, smtp_server, template_of_subject):

@@ -37,6 +37,8 @@ from clearinghouse.notices.models import Notice, NoticeStatus
 from clearinghouse.notices.services import deliver_queued
 from clearinghouse.settings.services import ensure_settings
 from clearinghouse.storage import StoredFile, storage
+from clearinghouse.subscriptions.models import Scope, Subscriber, Subscription
+from clearinghouse.throttle import ThrottleHit
 from tests import factories
 from tests.visibility.markers import OTHER, json_mark, marked_value, marks
 
@@ -352,12 +354,17 @@ def _intake(officer: User, vendor_user: User, product, second, element) -> list[
 
 def _records_no_flow_writes(vendor_user: User, product) -> None:
     """Rows of the staff-only tables, and a public revision, each field holding its marker."""
-    text = {table: marks(table) for table in ("audit_event", "notice", "login_attempt", "import_mapping")}
+    tables = ("audit_event", "notice", "login_attempt", "import_mapping", "throttle_hit", "subscriber", "subscription")
+    text = {table: marks(table) for table in tables}
+    subscriber = Subscriber(**text["subscriber"], language="en", created_at=_noon(date(2026, 3, 1)))
     db.session.add_all(
         [
             AuditEvent(**text["audit_event"], changes=json_mark("audit_event", "changes")),
-            Notice(**text["notice"], status=NoticeStatus.SENT),
+            Notice(**text["notice"], status=NoticeStatus.SENT, headers=json_mark("notice", "headers")),
             LoginAttempt(**text["login_attempt"]),
+            ThrottleHit(**text["throttle_hit"], attempted_at=_noon(date(2026, 3, 1))),
+            subscriber,
+            Subscription(**text["subscription"], subscriber=subscriber, scope=Scope.DISTRICT),
             ImportMapping(**text["import_mapping"], mapping=json_mark("import_mapping", "mapping")),
             ImportValueChoice(**marks("import_value_choice")),
             ImportDraft(user_id=vendor_user.id, **marks("import_draft"), choices=json_mark("import_draft", "choices")),
