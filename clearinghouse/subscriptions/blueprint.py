@@ -12,6 +12,7 @@ from flask import Blueprint
 from clearinghouse.extensions import csrf
 from clearinghouse.i18n import LocalizedBlueprint
 
-bp = LocalizedBlueprint("subscriptions", __name__)
+# Never kept by the public answers' cache: the pages behind a subscriber's link show its address.
+bp = LocalizedBlueprint("subscriptions", __name__, cached=False)
 csrf.exempt(bp)
 blueprints: list[Blueprint] = [bp]

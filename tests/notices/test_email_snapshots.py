@@ -27,6 +27,7 @@ from sqlalchemy import select, update
 from clearinghouse import sweep
 from clearinghouse.accounts import services as accounts
 from clearinghouse.accounts.models import User
+from clearinghouse.audit.models import DisclosureRevision
 from clearinghouse.declarations import services as declarations
 from clearinghouse.declarations.models import Declaration
 from clearinghouse.destruction import services as destruction
@@ -38,7 +39,6 @@ from clearinghouse.destruction.models import (
     DispositionSchedule,
     RequestScope,
 )
-from clearinghouse.audit.models import DisclosureRevision
 from clearinghouse.directory import services as directory
 from clearinghouse.directory.models import DataCategory, Product, School, Vendor
 from clearinghouse.extensions import db, unit_of_work
