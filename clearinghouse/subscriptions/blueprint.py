@@ -12,7 +12,8 @@ from flask import Blueprint
 from clearinghouse.extensions import csrf
 from clearinghouse.i18n import LocalizedBlueprint
 
-# Never kept by the public answers' cache: the pages behind a subscriber's link show its address.
-bp = LocalizedBlueprint("subscriptions", __name__, cached=False)
+# The follow form's pages are kept by the public answers' cache; the pages behind a subscriber's
+# link (its address on them) never are (`page_cache.never_cached` in views.py).
+bp = LocalizedBlueprint("subscriptions", __name__)
 csrf.exempt(bp)
 blueprints: list[Blueprint] = [bp]

@@ -8,7 +8,8 @@
 - `/follow/unsubscribe/<token>`: the List-Unsubscribe address. A POST (RFC 8058 one-click, or the
   button its GET shows) deletes the subscriber; repeating it is harmless.
 
-Pages reached by a link with a token are `no-store` and not indexed.
+Pages reached by a link with a token are `no-store`, never kept by the public answers' cache, and
+not indexed.
 """
 
 from flask import abort, redirect, render_template, request, url_for
@@ -18,6 +19,7 @@ from werkzeug.wrappers import Response
 from clearinghouse.extensions import after_commit, unit_of_work
 from clearinghouse.i18n import current_language
 from clearinghouse.notices.services import deliver_queued
+from clearinghouse.page_cache import never_cached
 from clearinghouse.subscriptions import queries, services, tokens
 from clearinghouse.subscriptions.blueprint import bp
 from clearinghouse.subscriptions.forms import ConfirmForm, DeleteForm, FollowForm, ManageForm, UnsubscribeForm
@@ -84,6 +86,7 @@ def sent():
 
 
 @bp.route("/follow/confirm/<token>", methods=["GET", "POST"])
+@never_cached
 def confirm(token: str):
     now = utcnow()
     try:
@@ -112,6 +115,7 @@ def _subscriber_or_problem(token: str) -> Subscriber | Response | None:
 
 
 @bp.route("/follow/manage/<token>", methods=["GET", "POST"])
+@never_cached
 def manage(token: str):
     subscriber = _subscriber_or_problem(token)
     if isinstance(subscriber, Response):
@@ -147,6 +151,7 @@ def manage(token: str):
 
 
 @bp.post("/follow/manage/<token>/delete")
+@never_cached
 def delete(token: str):
     subscriber = _subscriber_or_problem(token)
     if isinstance(subscriber, Response):
@@ -158,6 +163,7 @@ def delete(token: str):
 
 
 @bp.route("/follow/unsubscribe/<token>", methods=["GET", "POST"])
+@never_cached
 def unsubscribe(token: str):
     """RFC 8058: a POST to this address unsubscribes at once, whatever its body; a GET only asks."""
     subscriber = _subscriber_or_problem(token)
