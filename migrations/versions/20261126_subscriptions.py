@@ -8,7 +8,7 @@ days a change may wait before the digest reports it) and `notice.headers` (extra
 such as List-Unsubscribe). The downgrade drops them, and every subscriber with them.
 
 Revision ID: 64f739c44a63
-Revises: 8d2f6a1c4e90
+Revises: 9d0ba2e8c643
 Create Date: 2026-11-26 01:22:12
 
 """
@@ -20,7 +20,7 @@ import clearinghouse.timeutil
 
 # revision identifiers, used by Alembic.
 revision = "64f739c44a63"
-down_revision = "8d2f6a1c4e90"
+down_revision = "9d0ba2e8c643"
 branch_labels = None
 depends_on = None
 

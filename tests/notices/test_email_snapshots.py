@@ -361,6 +361,8 @@ def declaration_submitted(app, smtp: SMTPServer) -> None:
                 actor=pat,
             )
         deliver_queued()
+
+
 def _follow_reader(*, confirmed: bool, language: str = "en") -> None:
     """A parent asks to follow Brightpath Reader (and, when `confirmed`, confirms; that e-mail is not sent)."""
     product = db.session.scalar(select(Product).where(Product.name == "Brightpath Reader"))

@@ -356,7 +356,10 @@ def _records_no_flow_writes(vendor_user: User, product) -> None:
     """Rows of the staff-only tables, and a public revision, each field holding its marker."""
     tables = ("audit_event", "notice", "login_attempt", "import_mapping", "throttle_hit", "subscriber", "subscription")
     text = {table: marks(table) for table in tables}
-    subscriber = Subscriber(**text["subscriber"], language="en", created_at=_noon(date(2026, 3, 1)))
+    # Confirmed, so that no later sweep deletes it as an unconfirmed request.
+    subscriber = Subscriber(
+        **text["subscriber"], language="en", created_at=_noon(date(2026, 3, 1)), confirmed_at=_noon(date(2026, 3, 1))
+    )
     db.session.add_all(
         [
             AuditEvent(**text["audit_event"], changes=json_mark("audit_event", "changes")),
