@@ -8,7 +8,7 @@ days a change may wait before the digest reports it) and `notice.headers` (extra
 such as List-Unsubscribe). The downgrade drops them, and every subscriber with them.
 
 Revision ID: 64f739c44a63
-Revises: 4f2a7d9c1e86
+Revises: 5e8b2c71d9a4
 Create Date: 2026-11-26 01:22:12
 
 """
@@ -20,7 +20,7 @@ import clearinghouse.timeutil
 
 # revision identifiers, used by Alembic.
 revision = "64f739c44a63"
-down_revision = "4f2a7d9c1e86"
+down_revision = "5e8b2c71d9a4"
 branch_labels = None
 depends_on = None
 
