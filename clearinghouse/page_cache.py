@@ -28,6 +28,7 @@ When Redis fails, the answer is made as if there were no cache, and Redis is lef
 REDIS_RETRY_SECONDS: pages are slower, never wrong and never an error.
 """
 
+import functools
 import hashlib
 import logging
 import os
@@ -54,7 +55,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from clearinghouse import data_version, request_log, timeutil
 from clearinghouse.extensions import db
-from clearinghouse.i18n import LANG_ARG, configured_languages, is_localized_rule
+from clearinghouse.i18n import LANG_ARG, configured_languages, current_language, is_localized_rule
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,8 @@ ROUTE_MEMO = 10_000  # paths whose route the middleware remembers
 EXTENSION = "clearinghouse_page_cache"
 ENVIRON_KEY = "clearinghouse.page_cache.key"  # the key a miss will be stored under
 ENVIRON_STORE = "clearinghouse.page_cache.store"  # set by Flask when the answer may be stored
+ENVIRON_VERSION = "clearinghouse.page_cache.version"  # (version, epoch, date) read for this request
+MEMO_MAX = 256  # results `memoized_on_version` keeps per worker
 _WROTE = "page_cache_wrote"  # g: this request flushed or committed database writes
 
 
@@ -305,6 +308,9 @@ class PageCache:
         self.reader = reader
         self.release = fingerprint()
         self.shared = bool(app.config["REDIS_URL"])
+        # With Redis, a bounded copy in the worker's memory too: a key names one answer for good
+        # (it holds the data version), so a copy is never stale, and a hot page costs no Redis trip.
+        self.near = BoundedMemoryCache(int(app.config["PAGE_CACHE_MAX_MB"] * 1024 * 1024)) if self.shared else None
         self.retry_seconds = app.config["REDIS_RETRY_SECONDS"]
         self.entry_max = int(app.config["PAGE_CACHE_ENTRY_MAX_MB"] * 1024 * 1024)
         self.timeout = app.config["PAGE_CACHE_SECONDS"]
@@ -383,12 +389,14 @@ class PageCache:
             return None
         config = self.app.config
         languages = configured_languages(self.app)
+        today = timeutil.zoned_today(zone_name).isoformat()
+        environ[ENVIRON_VERSION] = (version, epoch, today)
         return answer_key(
             release=self.release,
             settings=tuple(repr(config.get(name)) for name in PAGE_SETTINGS),
             version=version,
             epoch=epoch,
-            today=timeutil.zoned_today(zone_name).isoformat(),
+            today=today,
             scheme=environ.get("wsgi.url_scheme", "http"),
             language=language or languages[0],
             path=path,
@@ -396,21 +404,25 @@ class PageCache:
         )
 
     def _get(self, key: str) -> tuple[str, list[tuple[str, str]], bytes] | None:
-        if self.shared and time.monotonic() < self._store_down_until:
-            return None
-        try:
-            raw = self.store.get(key)
-            return pickle.loads(raw) if raw is not None else None  # noqa: S301 - written by this class only
-        except Exception:
-            self._store_failed("read")
-            return None
+        raw = self.near.get(key) if self.near is not None else None
+        if raw is None and not (self.shared and time.monotonic() < self._store_down_until):
+            try:
+                raw = self.store.get(key)
+            except Exception:
+                self._store_failed("read")
+            if raw is not None and self.near is not None:
+                self.near.set(key, raw, timeout=self.timeout)
+        return pickle.loads(raw) if raw is not None else None  # noqa: S301 - written by this class only
 
     def _set(self, key: str, entry: tuple[str, list[tuple[str, str]], bytes]) -> None:
+        raw = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+        self.stored += 1
+        if self.near is not None:
+            self.near.set(key, raw, timeout=self.timeout)
         if self.shared and time.monotonic() < self._store_down_until:
             return
         try:
-            self.store.set(key, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL), timeout=self.timeout)
-            self.stored += 1
+            self.store.set(key, raw, timeout=self.timeout)
         except Exception:
             self._store_failed("write")
 
@@ -460,7 +472,33 @@ class PageCache:
         return [body]
 
 
-# --- Inside Flask: ETags, and whether an answer may be stored ------------------------------------
+# --- Inside Flask: shared reads, ETags, and whether an answer may be stored ----------------------
+
+_memo: dict[tuple, Any] = {}
+
+
+def memoized_on_version(read: Callable) -> Callable:
+    """Keep a read that many public answers share (the directory's filter lists), per data version,
+    date and language, in the worker, for the anonymous requests whose version the cache read; any
+    other request (signed in, a write) reads afresh. What it returns is shared: never change it."""
+
+    @functools.wraps(read)
+    def memoized(*args: Any) -> Any:
+        stamp = request.environ.get(ENVIRON_VERSION) if has_request_context() else None
+        if stamp is None:
+            return read(*args)
+        key = (read.__module__, read.__qualname__, args, stamp, current_language())
+        try:
+            return _memo[key]
+        except KeyError:
+            pass
+        value = read(*args)
+        if len(_memo) >= MEMO_MAX:
+            _memo.clear()
+        _memo[key] = value
+        return value
+
+    return memoized
 
 
 def _note_write(session_: Session, *_: Any) -> None:

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only, selectinload
 
+from clearinghouse import page_cache
 from clearinghouse.agreements.models import IN_FORCE_STATES, Agreement, AgreementState, agreement_product
 from clearinghouse.agreements.state import state_in, state_sql
 from clearinghouse.audit import public as audit_public
@@ -500,8 +501,10 @@ class FilterOptions:
     schools: list[Choice]
 
 
+@page_cache.memoized_on_version
 def filter_options() -> FilterOptions:
-    """Two queries of plain rows: every page of the directory reads them, and model objects cost more."""
+    """Two queries of plain rows: every page of the directory reads them, and model objects cost more.
+    Kept per data version for anonymous readers: a varied search load would read them on each page."""
     rows = db.session.execute(
         select(DataElement.id, DataElement.slug, DataElement.name, DataElement.translations)
         .add_columns(DataCategory.id, DataCategory.slug, DataCategory.name, DataCategory.translations)

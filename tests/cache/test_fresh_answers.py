@@ -181,3 +181,10 @@ def test_a_reset_after_restoring_a_backup_puts_every_kept_answer_out_of_reach(ap
     counter = Counter(app)
     text_of(client, "/vendors/lantern-learning")
     assert counter.since() == (0, 1)
+
+
+def test_the_filter_lists_kept_for_every_search_follow_a_change(app, client, vendor):
+    assert "Seaside Elementary" not in text_of(client, "/directory?q=first")
+    with in_app(app):
+        factories.make_school(name="Seaside Elementary")
+    assert "Seaside Elementary" in text_of(client, "/directory?q=second")  # another search, the new list

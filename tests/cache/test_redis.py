@@ -114,7 +114,7 @@ def test_two_hosts_share_the_answers_they_make(app, site, private_redis, vendor)
     one, two = site(private_redis.url), site(private_redis.url)
     assert "Harbor Maps" in page(one)
     assert private_redis.keys() == 1
-    assert "Harbor Maps" in page(two)
+    assert "Harbor Maps" in page(two)  # made by the other host
     assert (page_cache_of(two).hits, page_cache_of(two).misses) == (1, 0)
     rename(app, "Harbor Charts")
     assert "Harbor Charts" in page(two)
@@ -129,22 +129,37 @@ def test_redis_at_a_closed_port_makes_pages_slower_never_wrong(app, site, vendor
     rename(app, "Harbor Charts")
     assert "Harbor Charts" in page(closed)
     assert closed.test_client().get("/api/v1/vendors/harbor-maps").status_code == 200
-    assert page_cache_of(closed).hits == 0
+    assert page_cache_of(closed).hits == 1  # from the worker's own copy; Redis never answered
 
 
 def test_redis_stopping_mid_way_and_coming_back(app, site, private_redis, vendor):
     served = site(private_redis.url)
     cache = page_cache_of(served)
     assert "Harbor Maps" in page(served)
+    cache.near.clear()  # this worker's own copies aside: answers from Redis alone
     assert "Harbor Maps" in page(served)
-    assert cache.hits == 1
+    assert (cache.hits, private_redis.keys()) == (1, 1)
     private_redis.stop()
+    cache.near.clear()
     assert "Harbor Maps" in page(served)  # made again, not an error
     rename(app, "Harbor Charts")
     assert "Harbor Charts" in page(served)
-    assert cache.hits == 1
-    private_redis.start()  # empty, on the same port
-    assert "Harbor Charts" in page(served)
-    assert "Harbor Charts" in page(served)
+    assert "Harbor Charts" in page(served)  # kept in the worker meanwhile
     assert cache.hits == 2
-    assert private_redis.keys() == 1
+    private_redis.start()  # empty, on the same port
+    rename(app, "Harbor Atlas")
+    assert "Harbor Atlas" in page(served)
+    assert private_redis.keys() == 1  # written to Redis again
+    cache.near.clear()
+    assert "Harbor Atlas" in page(served)
+    assert cache.hits == 3
+
+
+def test_each_worker_keeps_a_near_copy_of_what_redis_holds(app, site, private_redis, vendor):
+    one, two = site(private_redis.url), site(private_redis.url)
+    page(one)
+    page(two)  # from Redis, then from the worker's own copy
+    private_redis.stop()
+    assert "Harbor Maps" in page(two)
+    assert page_cache_of(two).hits == 2
+    assert len(page_cache_of(two).near) == 1
