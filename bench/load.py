@@ -42,8 +42,6 @@ import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.directory import (  # noqa: E402
-    CATEGORIES,
-    ELEMENTS_PER_CATEGORY,
     FILLER,
     NAME_PARTS,
     SCHOOLS,
@@ -54,6 +52,7 @@ from bench.directory import (  # noqa: E402
 )
 from clearinghouse.app import create_app  # noqa: E402
 from clearinghouse.directory.models import Product, ProductStatus, Vendor  # noqa: E402
+from clearinghouse.directory.taxonomy import TAXONOMY  # noqa: E402
 from clearinghouse.extensions import db  # noqa: E402
 from clearinghouse.timeutil import district_today  # noqa: E402
 
@@ -106,7 +105,7 @@ def search_paths(rng: random.Random, count: int) -> list[str]:
     result, a filter or a sort added, in English and in Spanish.
     """
     paths: set[str] = set()
-    elements = [f"element-{n}" for n in range(1, CATEGORIES * ELEMENTS_PER_CATEGORY + 1)]
+    elements = [f"element-{n}" for n in range(1, sum(len(category.elements) for category in TAXONOMY) + 1)]
     while len(paths) < count:
         roll = rng.random()
         if roll < 0.7:  # finds nothing

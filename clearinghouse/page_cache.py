@@ -31,7 +31,6 @@ REDIS_RETRY_SECONDS: pages are slower, never wrong and never an error.
 import functools
 import hashlib
 import logging
-import os
 import pickle
 import threading
 import time
@@ -237,63 +236,49 @@ def redis_store(app: Flask, config: dict, args: list, kwargs: dict) -> RedisCach
 
 
 class VersionReader:
-    """Reads the data version: one statement on a connection of its own per thread, in autocommit
-    (each read sees the latest commit), without the pool's pre-ping; a failed connection is dropped
+    """Reads the data version: one statement on a small pool of its own, in autocommit (each read
+    sees the latest commit), without the pool's pre-ping or reset; a failed connection is dropped
     and the next read opens another."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine: sa.Engine | None = None
         self._lock = threading.Lock()
-        self._local = threading.local()
 
     @property
     def engine(self) -> sa.Engine:
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
-                    self._engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+                    self._engine = sa.create_engine(
+                        self.url,
+                        isolation_level="AUTOCOMMIT",
+                        pool_pre_ping=False,
+                        pool_reset_on_return=None,
+                        pool_size=2,
+                        max_overflow=8,
+                    )
         return self._engine
 
-    def _connection(self) -> Any:
-        conn = getattr(self._local, "conn", None)
-        if conn is None or getattr(self._local, "pid", None) != os.getpid():  # never a parent's, after a fork
-            fairy = self.engine.raw_connection()
-            conn = fairy.driver_connection
-            if self.engine.dialect.name == "sqlite":
-                conn.isolation_level = None
-            else:
-                conn.autocommit = True
-            self._local.fairy, self._local.conn, self._local.pid = fairy, conn, os.getpid()
-        return conn
-
     def read(self) -> tuple[int, str, str | None]:
-        conn = self._connection()
+        fairy = self.engine.raw_connection()
         try:
-            cursor = conn.cursor()
+            cursor = fairy.driver_connection.cursor()
             try:
                 cursor.execute(data_version.READ_SQL)
                 row = cursor.fetchone()
             finally:
                 cursor.close()
         except Exception:
-            self.forget()
+            fairy.invalidate()
             raise
+        finally:
+            fairy.close()
         if row is None:
             raise LookupError(f"The {data_version.TABLE} table has no row: run the migrations.")
         return int(row[0]), str(row[1]), row[2]
 
-    def forget(self) -> None:
-        fairy = getattr(self._local, "fairy", None)
-        self._local.fairy = self._local.conn = None
-        if fairy is not None:
-            try:
-                fairy.invalidate()
-            except Exception:  # already broken: nothing to close
-                log.debug("Closing a broken version connection failed", exc_info=True)
-
     def dispose(self) -> None:
-        self.forget()
         if self._engine is not None:
             self._engine.dispose()
 
