@@ -40,6 +40,10 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_TIMEOUT": 10,
     "PROXY_FIX_HOPS": 0,
     "SCHEDULER_IN_PROCESS": False,
+    # How often the scheduler retries the outbox, and how often a scheduler not in charge checks
+    # whether the one in charge is gone (clearinghouse/scheduler.py).
+    "SCHEDULER_OUTBOX_SECONDS": 180,
+    "SCHEDULER_LEADER_SECONDS": 15,
     "MAIL_TO_CONSOLE": False,  # print e-mail on the console instead of sending it (`make run`)
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
@@ -91,6 +95,8 @@ ENV_VARS: dict[str, type] = {
     "PROXY_FIX_HOPS": int,
     "SESSION_COOKIE_SECURE": bool,
     "SCHEDULER_IN_PROCESS": bool,
+    "SCHEDULER_OUTBOX_SECONDS": int,
+    "SCHEDULER_LEADER_SECONDS": int,
     "MAIL_TO_CONSOLE": bool,
     "TRUSTED_ROOTS_PEM": str,
     "LANGUAGES": str,
@@ -245,6 +251,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
     if app.config["MAX_UPLOAD_MB"] < 1:
         raise ConfigError("MAX_UPLOAD_MB must be at least 1.")
+    for name in ("SCHEDULER_OUTBOX_SECONDS", "SCHEDULER_LEADER_SECONDS"):
+        if app.config[name] < 1:
+            raise ConfigError(f"{name} must be at least 1.")
     roots = app.config.get("TRUSTED_ROOTS_PEM")
     if roots and not Path(roots).is_file():
         raise ConfigError(f"TRUSTED_ROOTS_PEM names {roots!r}, which is not a readable file.")

@@ -104,7 +104,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--without-scheduler",
         action="store_true",
-        help="Serve the web only, when the scheduler runs on another machine (run it in exactly one place).",
+        help="Serve the web only (the schedulers of the other hosts run the jobs; one on each host is fine too).",
     )
     args = parser.parse_args(argv)
     if args.workers is not None and args.workers < 1:

@@ -120,6 +120,7 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "is_sensitive": PUBLIC,
         "is_retired": PUBLIC,
         "position": PUBLIC,
+        "receiver_count": PUBLIC,  # how many listed products receive it: the data elements index shows it
     },
     "data_use": {
         "id": PUBLIC,

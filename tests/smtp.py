@@ -11,10 +11,14 @@ Use it from a test module or a conftest.py:
 
 `smtp_server.messages` are parsed `email.message.EmailMessage`s (with `.envelope_to`, a list);
 `smtp_server.refuse("a@b.example")` makes the server answer 550 for that recipient;
-`smtp_server.stop()` / `.start()` take it down and bring it back on the same port.
+`smtp_server.stop()` / `.start()` take it down and bring it back on the same port;
+`smtp_server.hold_recipient(n)` makes the n-th recipient command of the server's life wait, without
+an answer, until `release()` (`.holding` is set once it waits): a sender caught mid-message.
 """
 
+import asyncio
 import socket
+import threading
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -35,6 +39,10 @@ class _Handler:
         self.server = server
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.server.recipients_seen += 1
+        if self.server.recipients_seen == self.server.hold_at:
+            self.server.holding.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.server.released.wait)
         if address.lower() in self.server.refused:
             return "550 5.1.1 Mailbox unavailable"
         envelope.rcpt_tos.append(address)
@@ -55,13 +63,28 @@ class SMTPServer:
         self.port = port or free_port()
         self.messages: list[EmailMessage] = []
         self.refused: set[str] = set()
+        self.recipients_seen = 0
+        self.hold_at: int | None = None
+        self.holding = threading.Event()
+        self.released = threading.Event()
         self._controller: Controller | None = None
 
     def start(self) -> None:
         self._controller = Controller(_Handler(self), hostname=self.host, port=self.port)
         self._controller.start()
 
+    def hold_recipient(self, n: int) -> None:
+        """Hold the n-th recipient command (counted from the server's start) until `release()`."""
+        self.hold_at = n
+        self.holding.clear()
+        self.released.clear()
+
+    def release(self) -> None:
+        self.hold_at = None
+        self.released.set()
+
     def stop(self) -> None:
+        self.release()
         if self._controller is not None:
             self._controller.stop()
             self._controller = None

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from clearinghouse.agreements.models import Agreement
@@ -89,17 +89,8 @@ def list_data_elements(page: int, per_page: int) -> tuple[Pagination, dict[int, 
         .order_by(DataCategory.position, DataCategory.name, DataElement.position, DataElement.name, DataElement.id)
     )
     pagination = _paginate(stmt, page, per_page)
-    ids = [element.id for element in pagination.items]
-    counts: dict[int, int] = {}
-    if ids:
-        count_stmt = (
-            select(DataUse.data_element_id, func.count(DataUse.product_id))
-            .join(Product, Product.id == DataUse.product_id)
-            .join(Vendor, Vendor.id == Product.vendor_id)
-            .where(DataUse.data_element_id.in_(ids), directory_queries.listed_clause())
-            .group_by(DataUse.data_element_id)
-        )
-        counts = dict(db.session.execute(count_stmt).tuples().all())
+    # Each element carries its count of listed receivers, kept by triggers (DataElement.receiver_count).
+    counts = {element.id: element.receiver_count for element in pagination.items}
     return pagination, counts
 
 

@@ -131,6 +131,9 @@ class DataElement(NamedMixin, TranslatedMixin, db.Model):
     is_sensitive: Mapped[bool] = mapped_column(default=False, index=True)
     is_retired: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(default=0)
+    # How many listed products receive it: kept by triggers in the same transaction as every write
+    # that changes it (migration 20261126_data_element_receivers); never written by the app.
+    receiver_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     category: Mapped[DataCategory] = relationship(back_populates="elements")
     data_uses: Mapped[list["DataUse"]] = relationship(back_populates="element")

@@ -20,7 +20,6 @@ from sqlalchemy import (
     case,
     exists,
     func,
-    literal,
     or_,
     select,
     union,
@@ -549,15 +548,8 @@ def headline_counts(today: date) -> HeadlineCounts:
         select(func.count()).select_from(Product).scalar_subquery()
         - select(func.count()).select_from(unlisted_ids().subquery()).scalar_subquery()
     ).scalar_subquery()
-    # Per element, look up its first use by a listed product (LIMIT 1 keeps PostgreSQL from turning
-    # this into a scan of every use); the unlisted products are few, computed once and probed.
-    first_listed_use = (
-        select(literal(1))
-        .where(DataUse.data_element_id == DataElement.id, DataUse.product_id.not_in(unlisted_ids()))
-        .limit(1)
-        .scalar_subquery()
-    )
-    elements = select(func.count(DataElement.id)).where(first_listed_use.is_not(None)).scalar_subquery()
+    # The elements some listed product receives: each carries its count, kept by triggers.
+    elements = select(func.count(DataElement.id)).where(DataElement.receiver_count > 0).scalar_subquery()
     agreements = select(func.count(Agreement.id)).where(state_in(Agreement, today, IN_FORCE_STATES)).scalar_subquery()
     row = db.session.execute(select(vendors, products, elements, agreements)).one()
     return HeadlineCounts(*row)
@@ -694,28 +686,12 @@ class ElementCount:
 def data_element_index() -> list[tuple[DataCategory, list[ElementCount]]]:
     """Every data element in use or not retired, grouped by category, with how many listed products receive it.
 
-    Three queries: the elements; every use per element; the uses by products not listed. The
-    difference is the count wanted, and both counts read an index, where joining every use to its
-    product would read 150,000 rows at the bench's scale.
+    One query: each element carries its count (`DataElement.receiver_count`, kept by triggers), so
+    the page reads 80 elements where counting would read every data use (150,000 at the bench's scale).
     """
-    elements = all_data_elements()
-    every = dict(
-        db.session.execute(select(DataUse.data_element_id, func.count()).group_by(DataUse.data_element_id))
-        .tuples()
-        .all()
-    )
-    unlisted = dict(
-        db.session.execute(
-            select(DataUse.data_element_id, func.count())
-            .where(DataUse.product_id.in_(unlisted_ids()))
-            .group_by(DataUse.data_element_id)
-        )
-        .tuples()
-        .all()
-    )
     groups: dict[int, tuple[DataCategory, list[ElementCount]]] = {}
-    for element in elements:
-        count = every.get(element.id, 0) - unlisted.get(element.id, 0)
+    for element in all_data_elements():
+        count = element.receiver_count
         if element.is_retired and not count:
             continue
         groups.setdefault(element.category_id, (element.category, []))[1].append(ElementCount(element, count))
@@ -781,12 +757,8 @@ def element_receivers(element: DataElement, page: int, per_page: int) -> Paginat
             .order_by(page_ids.c.name, page_ids.c.product_id)
         )
 
-    # A product receives an element once: count its uses from the index, leaving out the unlisted products.
-    count_stmt = (
-        select(func.count())
-        .select_from(DataUse)
-        .where(DataUse.data_element_id == element.id, DataUse.product_id.not_in(unlisted_ids()))
-    )
+    # A product receives an element once: the element's count of listed receivers, kept by triggers.
+    count_stmt = select(DataElement.receiver_count).where(DataElement.id == element.id)
     return _paginate(select_page, count_stmt, page, per_page)
 
 

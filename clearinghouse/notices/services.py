@@ -13,9 +13,14 @@ HTML ones extend `emails/_layout.html`, which print the district's name and the 
 Queueing many at once (`queue_notices`, the sweep's path) checks a whole batch of purpose keys
 in one query and inserts the rest in one flush, reading the settings once for the batch.
 
-Delivery (`deliver_queued`) claims each due notice with a conditional UPDATE that moves its
-`next_attempt_at` forward (a lease), commits the claim, then sends: two processes running it at
-once never send the same notice twice. A failure keeps the notice queued with its error and a
+Delivery (`deliver_queued`) takes the due notices one at a time: it claims a notice with a
+conditional UPDATE that moves its `next_attempt_at` forward (a lease) and commits the claim, sends
+it, and commits its result before claiming the next. Two processes running it at once never send
+the same notice twice, and a process that dies (a scheduler killed, its host gone) leaves at most
+the one notice it was sending claimed: every notice it sent is already recorded as sent, so the
+process that takes over sends none of them again. That one notice is retried when its lease ends
+(CLAIM_LEASE); only if the process died in the instant between the mail server accepting it and
+the commit of its result is it sent a second time. A failure keeps the notice queued with its error and a
 later `next_attempt_at` (exponential back-off); nothing is dropped. When every recipient is
 refused the notice stays queued; when only some are, it is marked sent and `last_error` names
 the refused addresses (re-sending would duplicate the message for the others). A notice whose
@@ -265,8 +270,8 @@ class DeliveryReport:
         return text
 
 
-def _claim(notice_ids: list[int] | None, now: datetime, limit: int) -> list[Notice]:
-    """Take the due notices for this process; another process running at once takes none of them."""
+def _due_ids(notice_ids: list[int] | None, now: datetime, limit: int) -> list[int]:
+    """The ids of the due queued notices (at most `limit`, those due first), in id order."""
     stmt = (
         select(Notice.id)
         .where(Notice.status == NoticeStatus.QUEUED, Notice.next_attempt_at <= now)
@@ -275,20 +280,21 @@ def _claim(notice_ids: list[int] | None, now: datetime, limit: int) -> list[Noti
     )
     if notice_ids is not None:
         stmt = stmt.where(Notice.id.in_(notice_ids))
-    claimed: list[int] = []
-    for notice_id in db.session.scalars(stmt).all():
-        result = db.session.execute(
-            update(Notice)
-            .where(Notice.id == notice_id, Notice.status == NoticeStatus.QUEUED, Notice.next_attempt_at <= now)
-            .values(next_attempt_at=now + CLAIM_LEASE, attempts=Notice.attempts + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:
-            claimed.append(notice_id)
+    return sorted(db.session.scalars(stmt).all())
+
+
+def _claim(notice_id: int, now: datetime) -> Notice | None:
+    """Take one due notice for this process and commit the claim; None when another process took it."""
+    result = db.session.execute(
+        update(Notice)
+        .where(Notice.id == notice_id, Notice.status == NoticeStatus.QUEUED, Notice.next_attempt_at <= now)
+        .values(next_attempt_at=now + CLAIM_LEASE, attempts=Notice.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
-    if not claimed:
-        return []
-    return list(db.session.scalars(select(Notice).where(Notice.id.in_(claimed)).order_by(Notice.id)))
+    if result.rowcount != 1:
+        return None
+    return db.session.get(Notice, notice_id, populate_existing=True)
 
 
 def _message(notice: Notice, sender: str, district_name: str) -> EmailMessage:
@@ -361,67 +367,69 @@ def _text(value: bytes | str) -> str:
 def deliver_queued(
     *, notice_ids: list[int] | None = None, now: datetime | None = None, limit: int = 100
 ) -> DeliveryReport:
-    """Send the due queued notices (or only those of `notice_ids`) and record each result.
+    """Send the due queued notices (or only those of `notice_ids`), each claimed, sent and recorded in turn.
 
     Commits the session: call it after the unit of work that queued the notices, never inside it.
     """
     now = now or utcnow()
     report = DeliveryReport()
-    notices = _claim(notice_ids, now, limit)
-    if not notices:
+    due = _due_ids(notice_ids, now, limit)
+    if not due:
         return report
     settings = get_settings()
     sender, district_name = settings.sender_email, settings.district_name
-    results: dict[int, str | None] = {}  # notice id -> error, None when sent
-    partly_refused: dict[int, str] = {}
-    messages: dict[int, EmailMessage] = {}
-    for notice in notices:
-        try:
-            messages[notice.id] = _message(notice, sender, district_name)
-        except Exception as err:  # whatever breaks one message (a header with a line break…) stays with it
-            results[notice.id] = f"The message could not be built: {err}"
     smtp: smtplib.SMTP | ConsoleMailbox | None = None
-    if messages:
-        try:
-            smtp = _connect()
-        except (OSError, smtplib.SMTPException) as err:
-            results.update({notice_id: _describe(err) for notice_id in messages})
-    if smtp is not None:
-        try:
-            for notice in (notice for notice in notices if notice.id in messages):
-                try:
-                    refused = smtp.send_message(messages[notice.id])
-                except ValueError as err:  # this message only (e.g. an address that cannot be encoded)
-                    results[notice.id] = f"The message could not be sent: {err}"
-                    continue
-                except (OSError, smtplib.SMTPException) as err:
-                    results[notice.id] = _describe(err)
-                    if isinstance(err, OSError | smtplib.SMTPServerDisconnected):
-                        for other in notices:  # the connection is gone: the rest waits for a retry
-                            results.setdefault(other.id, results[notice.id])
-                        break
+    lost: str | None = None  # why the mail server cannot be used: the rest waits for a retry
+    try:
+        for notice_id in due:
+            notice = _claim(notice_id, now)
+            if notice is None:
+                continue
+            error: str | None = None
+            refused: dict = {}
+            try:
+                message = _message(notice, sender, district_name)
+            except Exception as err:  # whatever breaks one message (a header with a line break…) stays with it
+                error = f"The message could not be built: {err}"
+            else:
+                if smtp is None and lost is None:
+                    try:
+                        smtp = _connect()
+                    except (OSError, smtplib.SMTPException) as err:
+                        lost = _describe(err)
+                if lost is not None:
+                    error = lost
                 else:
-                    results[notice.id] = None
-                    if refused:
-                        partly_refused[notice.id] = "Sent, but refused for: " + ", ".join(sorted(refused))
-        finally:
+                    try:
+                        refused = smtp.send_message(message)
+                    except ValueError as err:  # this message only (e.g. an address that cannot be encoded)
+                        error = f"The message could not be sent: {err}"
+                    except (OSError, smtplib.SMTPException) as err:
+                        error = _describe(err)
+                        if isinstance(err, OSError | smtplib.SMTPServerDisconnected):
+                            lost = error
+            _record(notice, error, refused, now, report)
+    finally:
+        if smtp is not None:
             try:
                 smtp.quit()
             except (OSError, smtplib.SMTPException):
                 smtp.close()
-    for notice in notices:
-        error = results.get(notice.id)
-        if error is None:
-            notice.status = NoticeStatus.SENT
-            notice.sent_at = now
-            notice.last_error = partly_refused.get(notice.id, "")
-            report.sent.append(notice.purpose_key)
-        else:
-            notice.last_error = error[:ERROR_MAX]
-            notice.next_attempt_at = now + retry_delay(notice.attempts)
-            report.failed[notice.purpose_key] = error
-    db.session.commit()
     return report
+
+
+def _record(notice: Notice, error: str | None, refused: dict, now: datetime, report: DeliveryReport) -> None:
+    """Write one notice's result and commit it, before the next notice is claimed."""
+    if error is None:
+        notice.status = NoticeStatus.SENT
+        notice.sent_at = now
+        notice.last_error = ("Sent, but refused for: " + ", ".join(sorted(refused))) if refused else ""
+        report.sent.append(notice.purpose_key)
+    else:
+        notice.last_error = error[:ERROR_MAX]
+        notice.next_attempt_at = now + retry_delay(notice.attempts)
+        report.failed[notice.purpose_key] = error
+    db.session.commit()
 
 
 def retry_now(notice: Notice, *, now: datetime | None = None) -> DeliveryReport:

@@ -1,0 +1,182 @@
+"""p50 of every public page, uncached, at 10,000 vendors / 25,000 products / 150,000 data uses.
+
+    .venv/bin/python bench/pages.py [--reuse] [--requests 40] [--config NAME=VALUE …]
+
+Uses bench/load.py's database (ch_bench_load on --database-url; --reuse keeps it for the next
+run, as there) and times each public page in-process with Flask's test client, as an anonymous
+visitor: --requests timed requests per page (fewer past --max-seconds, at least 3) after 3
+unrecorded ones, each answer read whole.
+Prints p50, p95, the SQL statements of one request and the size of the answer, and flags any p50
+over the 15 ms goal of issue 14. The pages: a fixed list (search, filters, a product, a vendor,
+data elements, changes, reports, the API, the CSV export, some in Spanish) plus every other public
+GET route without parameters that the app has (found in its URL map), so a page added later is
+timed too. --config NAME=VALUE (repeatable) sets app settings, e.g. to turn a cache off.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+from flask import Flask  # noqa: E402
+
+from bench.directory import percentile  # noqa: E402
+from bench.load import bench_database, parse_env, prepare  # noqa: E402
+from clearinghouse.app import create_app  # noqa: E402
+from clearinghouse.extensions import db  # noqa: E402
+
+GOAL_P50_MS = 15
+# Prefixes of the routes that are not public pages (staff, vendors, sign-in) or not pages at all.
+NOT_PUBLIC = ("/staff", "/portal", "/vendor/", "/login", "/logout", "/invitations", "/account", "/static", "/healthz")
+
+
+def fixed_pages(product_path: str) -> list[tuple[str, str]]:
+    product_slug = product_path.rsplit("/", 1)[1]
+    return [
+        ("home", "/"),
+        ("home (Spanish)", "/es/"),
+        ("directory", "/directory"),
+        ("directory, page 40", "/directory?page=40"),
+        ("directory, a search", "/directory?q=reading"),
+        ("directory, a search finding nothing", "/directory?q=zyxwvq"),
+        ("directory, a search, page 3", "/directory?q=reading&page=3"),
+        ("directory, element + school", "/directory?element=element-20&school=school-7"),
+        ("directory, expiring + most shared", "/directory?agreement=expiring&element=element-1"),
+        ("directory, category", "/directory?category=category-2"),
+        ("directory, sorted by vendor", "/directory?sort=vendor"),
+        ("directory (Spanish), a search", "/es/directory?q=reading"),
+        ("product page", product_path),
+        ("product page (Spanish)", f"/es{product_path}"),
+        ("vendor page", "/vendors/vendor-2345"),
+        ("data elements index", "/data"),
+        ("data elements index (Spanish)", "/es/data"),
+        ("data element", "/data/element-20"),
+        ("data element, most shared", "/data/element-1"),
+        ("data element, most shared, page 100", "/data/element-1?page=100"),
+        ("changes", "/changes"),
+        ("changes feed (Atom)", "/changes.atom"),
+        ("reports", "/reports/"),
+        ("about", "/about"),
+        ("API index", "/api/v1/"),
+        ("API products", "/api/v1/products"),
+        ("API products, page 500", "/api/v1/products?page=500"),
+        ("API product", f"/api/v1/products/{product_slug}"),
+        ("API vendors", "/api/v1/vendors"),
+        ("API vendor", "/api/v1/vendors/vendor-2345"),
+        ("API data elements", "/api/v1/data-elements"),
+        ("API agreements", "/api/v1/agreements"),
+        ("API OpenAPI document", "/api/v1/openapi.json"),
+        ("directory CSV (every product)", "/directory.csv"),
+    ]
+
+
+def other_public_routes(app: Flask, known: set[str]) -> list[tuple[str, str]]:
+    """Public GET routes without parameters that the fixed list does not name (added by later work)."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.arguments or "GET" not in (rule.methods or ()) or rule.rule.startswith(NOT_PUBLIC):
+            continue
+        if rule.rule not in known:
+            found.append((f"{rule.endpoint} (found)", rule.rule))
+    return sorted(found)
+
+
+def measure(app: Flask, pages: list[tuple[str, str]], requests: int, seconds: float) -> list[tuple[str, str, dict]]:
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    client = app.test_client()
+    rows = []
+    for label, path in pages:
+        response = client.get(path)
+        if response.status_code != 200:  # a found route may want a signed-in user: say so, go on
+            rows.append((label, path, {"status": response.status_code}))
+            continue
+        for _ in range(2):
+            client.get(path).get_data()
+        statements.clear()
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            size = len(client.get(path).get_data())
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+        queries = len(statements)
+        timings: list[float] = []
+        budget = time.perf_counter() + seconds
+        while len(timings) < requests and (len(timings) < 3 or time.perf_counter() < budget):
+            started = time.perf_counter()
+            client.get(path).get_data()
+            timings.append((time.perf_counter() - started) * 1000)
+        rows.append(
+            (
+                label,
+                path,
+                {
+                    "status": 200,
+                    "p50": percentile(timings, 0.5),
+                    "p95": percentile(timings, 0.95),
+                    "queries": queries,
+                    "n": len(timings),
+                    "kb": size / 1024,
+                },
+            )
+        )
+        print(f"  {label}: {rows[-1][2]['p50']:.1f} ms", file=sys.stderr, flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default="postgresql://127.0.0.1/test")
+    parser.add_argument("--database-name", default="ch_bench_load", help="default %(default)s (bench/load.py's)")
+    parser.add_argument("--reuse", action="store_true", help="use the database a --reuse run left; keep it")
+    parser.add_argument("--requests", type=int, default=40, help="timed requests per page (default 40)")
+    parser.add_argument("--max-seconds", type=float, default=5, help="per page, after 3 requests (default 5)")
+    parser.add_argument("--config", action="append", default=[], metavar="NAME=VALUE", help="an app setting")
+    parser.add_argument("--only", help="time only the pages whose label contains this")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+
+    with bench_database(args.database_url, args.database_name, reuse=args.reuse) as (url, build):
+        started = time.perf_counter()
+        product_path = prepare(url, build, args.seed)
+        if build:
+            print(f"Built {args.database_name} in {time.perf_counter() - started:.1f} s", flush=True)
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", **parse_env(args.config)})
+        pages = fixed_pages(product_path)
+        pages += other_public_routes(app, {path for _, path in pages} | {"/es/", "/"})
+        if args.only:
+            pages = [(label, path) for label, path in pages if args.only in label]
+        rows = measure(app, pages, args.requests, args.max_seconds)
+        with app.app_context():
+            db.engine.dispose()
+    print(f"\n{'page':44} {'p50 ms':>8} {'p95 ms':>8} {'timed':>6} {'queries':>8} {'KB':>7}")
+    over = []
+    for label, _path, r in rows:
+        if r["status"] != 200:
+            print(f"{label:44} answered {r['status']} (not timed)")
+            continue
+        flag = "" if r["p50"] < GOAL_P50_MS else f"  over {GOAL_P50_MS} ms"
+        if flag:
+            over.append(label)
+        print(f"{label:44} {r['p50']:8.1f} {r['p95']:8.1f} {r['n']:6d} {r['queries']:8d} {r['kb']:7.0f}{flag}")
+    timed = [r["p50"] for _, _, r in rows if r["status"] == 200]
+    print(
+        f"\nIn-process (Flask test client), anonymous, {args.requests} requests per page; median p50 "
+        f"{statistics.median(timed):.1f} ms; {len(over)} of {len(timed)} pages over the {GOAL_P50_MS} ms goal; "
+        f"{os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}."
+    )
+
+
+if __name__ == "__main__":
+    main()
