@@ -174,12 +174,19 @@ def fresh_database(base_url: str | None):
 
 
 def _insert(table, rows: list[dict]) -> None:
+    """Insert in batches, each committed: the triggers that keep counts (data elements' receivers, the
+    data version) update a few rows once per row or statement, and PostgreSQL keeps every version of
+    a row updated within one transaction, so one huge transaction would slow down as it grows."""
     for start in range(0, len(rows), BATCH):
         db.session.execute(sa.insert(table), rows[start : start + BATCH])
+        db.session.commit()
 
 
-def populate(rng: random.Random, today: date) -> dict[str, str]:
-    """Bulk-insert the catalogue; returns the slugs and words the benchmark asks for."""
+def populate(
+    rng: random.Random, today: date, *, vendor_count: int = VENDORS, product_count: int = PRODUCTS
+) -> dict[str, str]:
+    """Bulk-insert the catalogue (10,000 vendors and 25,000 products unless told); returns the slugs
+    and words the benchmark asks for."""
     now = datetime.now(UTC)
     stamps = {"created_at": now, "updated_at": now, "version": 1}
     # The NDPA Exhibit B categories and elements with their Spanish names, as a district seeds them, so
@@ -238,7 +245,7 @@ def populate(rng: random.Random, today: date) -> dict[str, str]:
                 "is_retired": v % 97 == 0,
                 **stamps,
             }
-            for v in range(1, VENDORS + 1)
+            for v in range(1, vendor_count + 1)
         ],
     )
     statuses = (
@@ -250,8 +257,8 @@ def populate(rng: random.Random, today: date) -> dict[str, str]:
     products, uses, schools_rows = [], [], []
     element_ids = range(1, len(elements) + 1)
     cum_weights = list(itertools.accumulate(1.0 / n for n in element_ids))  # a few elements are shared by most
-    for p in range(1, PRODUCTS + 1):
-        vendor_id = (p - 1) % VENDORS + 1
+    for p in range(1, product_count + 1):
+        vendor_id = (p - 1) % vendor_count + 1
         words = [*rng.sample(WORDS, 2), *rng.choices(FILLER, k=23)]
         rng.shuffle(words)
         purpose = " ".join(words).capitalize() + "."
@@ -285,7 +292,7 @@ def populate(rng: random.Random, today: date) -> dict[str, str]:
     _insert(DataUse.__table__, uses)
     _insert(product_school, schools_rows)
     agreements, links = [], []
-    for v in range(1, VENDORS + 1):
+    for v in range(1, vendor_count + 1):
         roll = v % 50
         if roll == 0:
             continue  # no agreement on file
@@ -312,7 +319,7 @@ def populate(rng: random.Random, today: date) -> dict[str, str]:
                 **stamps,
             }
         )
-        for p in range(v, PRODUCTS + 1, VENDORS):
+        for p in range(v, product_count + 1, vendor_count):
             links.append({"agreement_id": len(agreements), "product_id": p})
     _insert(Agreement.__table__, agreements)
     _insert(agreement_product, links)
