@@ -14,9 +14,10 @@ over when its holder is gone. A holder killed outright loses its connection, and
 releases the lock at once; a holder whose host vanished is found dead by TCP keepalives and a
 TCP user timeout on both ends (about 30 s), and one that hangs (stops checking its lock for four
 times SCHEDULER_LEADER_SECONDS) loses its session to `idle_session_timeout`. The new holder
-delivers the outbox at once and runs the sweep if today's sweep time has passed: both are safe
-to repeat (the sweep queues each notice once, and the outbox claims each notice before sending
-it, so none is sent twice). On SQLite (one host) the scheduler is always in charge.
+delivers the outbox at once and, if today's sweep time came while the other was in charge, runs
+the sweep again (the other may have died before it was done): both are safe to repeat (the
+sweep queues each notice once, and the outbox claims each notice before sending it, so none is
+sent twice). On SQLite (one host) the scheduler is always in charge.
 """
 
 import atexit
@@ -122,6 +123,7 @@ class Leadership:
         self.connection: sa.Connection | None = None
         self.held = self.engine is None
         self.took_charge = False  # set when the lock is taken; `take_charge_if_free` catches up and clears it
+        self.sweep_missed = False  # today's sweep time came while another scheduler was in charge
         self._lock = threading.Lock()  # the jobs run in a thread pool; the connection is not shared at once
 
     def check(self) -> bool:
@@ -210,8 +212,12 @@ def in_charge(app: Flask) -> bool:
 
 
 def run_sweep(app: Flask) -> None:
-    if not in_charge(app):
+    leadership = _leadership(app)
+    if not leadership.check():
+        # The one in charge runs it; should it die before it is done, whoever takes over runs it again.
+        leadership.sweep_missed = True
         return
+    leadership.sweep_missed = False
     with app.app_context():
         try:
             log.info("%s", sweep.run(district_today()).summary())
@@ -247,8 +253,8 @@ def take_charge_if_free(app: Flask) -> None:
         return
     leadership.took_charge = False
     deliver_outbox(app)
-    if sweep_time_passed(*_schedule_settings(app)):
-        run_sweep(app)
+    if leadership.sweep_missed and sweep_time_passed(*_schedule_settings(app)):
+        run_sweep(app)  # the one in charge at sweep time may have died before it was done
 
 
 def configure(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
