@@ -11,7 +11,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from clearinghouse.agreements import queries as agreement_queries
 from clearinghouse.agreements.models import AgreementState
@@ -68,14 +68,21 @@ class OverlapProduct:
     schools: list[str]
 
 
+# Products listed per kind in the overlap section; a kind with more says how many more. A district's
+# register has a few hundred products; at the bench's 25,000 the full list was a 5 MB page.
+OVERLAP_LISTED = 50
+
+
 @dataclass(frozen=True)
 class Overlap:
     kind: ProductKind
-    products: list[OverlapProduct]
+    products: list[OverlapProduct]  # the first OVERLAP_LISTED by name
+    product_count: int  # every product of the kind in use at some school
+    school_count: int  # the schools that use them
 
     @property
-    def school_count(self) -> int:
-        return len({school for product in self.products for school in product.schools})
+    def more(self) -> int:
+        return self.product_count - len(self.products)
 
 
 @dataclass(frozen=True)
@@ -235,22 +242,56 @@ def overlapping_products() -> list[Overlap]:
     """Kinds of product where different schools use different products (a chance to share one).
 
     A kind overlaps when at least two of its products in use are each used at some school, and
-    together they are used at two schools or more.
+    together they are used at two schools or more. Three queries: the counts per kind, the first
+    OVERLAP_LISTED products of each overlapping kind, their schools.
     """
+    placed = (
+        select(Product.kind.label("kind"), Product.id.label("product_id"), product_school.c.school_id)
+        .join(product_school, product_school.c.product_id == Product.id)
+        .where(IN_USE)
+        .subquery()
+    )
+    counts = {
+        kind: (products, schools)
+        for kind, products, schools in db.session.execute(
+            select(
+                placed.c.kind,
+                func.count(func.distinct(placed.c.product_id)),
+                func.count(func.distinct(placed.c.school_id)),
+            ).group_by(placed.c.kind)
+        ).all()
+        if products >= 2 and schools >= 2
+    }
+    ranked = (
+        select(
+            Product.id.label("id"),
+            func.row_number().over(partition_by=Product.kind, order_by=(Product.name, Product.id)).label("rank"),
+        )
+        .where(IN_USE, Product.kind.in_(list(counts)), Product.id.in_(select(product_school.c.product_id)))
+        .subquery()
+    )
     products = db.session.scalars(
         select(Product)
-        .where(IN_USE, Product.id.in_(select(product_school.c.product_id)))
-        .options(joinedload(Product.vendor), selectinload(Product.schools))
+        .join(ranked, ranked.c.id == Product.id)
+        .where(ranked.c.rank <= OVERLAP_LISTED)
+        .options(joinedload(Product.vendor))
         .order_by(Product.name, Product.id)
     ).all()
+    schools: dict[int, list[str]] = defaultdict(list)
+    for product_id, school in db.session.execute(  # run even for no product: a constant number of queries
+        select(product_school.c.product_id, School.name)
+        .join(School, School.id == product_school.c.school_id)
+        .where(product_school.c.product_id.in_([product.id for product in products]))
+        .order_by(School.name, School.id)
+    ):
+        schools[product_id].append(school)
     by_kind: dict[ProductKind, list[OverlapProduct]] = defaultdict(list)
     for product in products:
         by_kind[product.kind].append(
-            OverlapProduct(product.name, product.slug, product.vendor.name, [s.name for s in product.schools])
+            OverlapProduct(product.name, product.slug, product.vendor.name, schools[product.id])
         )
-    overlaps = [Overlap(kind, items) for kind, items in by_kind.items() if len(items) >= 2]
-    overlaps = [overlap for overlap in overlaps if overlap.school_count >= 2]
-    return sorted(overlaps, key=lambda o: (-len(o.products), str(o.kind.label)))
+    overlaps = [Overlap(ProductKind(kind), by_kind[ProductKind(kind)], *counts[kind]) for kind in counts]
+    return sorted(overlaps, key=lambda o: (-o.product_count, str(o.kind.label)))
 
 
 def build_report(today: date | None = None) -> Report:

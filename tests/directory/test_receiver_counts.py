@@ -60,7 +60,7 @@ def _catalog():
 
 def test_services_keep_the_counts(app):
     with in_app(app):
-        birth, name, email, acme, globex = _catalog()
+        birth, name, email, acme, _globex = _catalog()
         check({"date-of-birth": 2, "student-name": 1, "email": 0})
 
         with unit_of_work():
@@ -104,11 +104,11 @@ def test_the_importer_keeps_the_counts(app):
     with in_app(app):
         _catalog()
         csv = (
-            "Vendor,Product,Status,Data elements\n"
-            "Acme,Reader,Approved,Date of birth; Email\n"  # drops the student's name, adds the e-mail
-            "Initech,Planner,Approved,Date of birth; Student name\n"  # a new vendor and product
-            "Globex,Maths,Retired,Date of birth\n"  # retired by the file
-        ).encode()
+            b"Vendor,Product,Status,Data elements\n"
+            b"Acme,Reader,Approved,Date of birth; Email\n"  # drops the student's name, adds the e-mail
+            b"Initech,Planner,Approved,Date of birth; Student name\n"  # a new vendor and product
+            b"Globex,Maths,Retired,Date of birth\n"  # retired by the file
+        )
         table = files.read_table(csv)
         with unit_of_work():
             plan = imports.apply_import(table, guess_mapping(table.headers), actor=None)
@@ -118,7 +118,7 @@ def test_the_importer_keeps_the_counts(app):
 
 def test_raw_sql_keeps_the_counts(app):
     with in_app(app):
-        birth, name, email, acme, globex = _catalog()
+        _birth, name, email, acme, globex = _catalog()
         reader = db.session.scalar(select(Product).where(Product.name == "Reader"))
         maths = db.session.scalar(select(Product).where(Product.name == "Maths"))
         spare = factories.make_product(globex, name="Spare", status=ProductStatus.UNDER_REVIEW)
@@ -159,7 +159,7 @@ def test_a_product_deleted_through_the_orm_is_counted_off_once(app):
 
 def test_the_pages_read_the_counts(app, client):
     with in_app(app):
-        birth, name, email, acme, globex = _catalog()
+        _birth, _name, _email, _acme, _globex = _catalog()
         db.session.execute(sa.update(Product).where(Product.name == "Maths").values(status=ProductStatus.RETIRED))
         db.session.commit()
         counts = {count.element.slug: count.product_count for _, elements in data_element_index() for count in elements}

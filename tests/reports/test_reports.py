@@ -80,6 +80,22 @@ def test_overlap_lists_kinds_where_different_schools_use_different_products(app,
     assert overlap.school_count == 3
 
 
+def test_a_kind_with_many_products_lists_the_first_and_says_how_many_more(app, client, monkeypatch):
+    monkeypatch.setattr(queries, "OVERLAP_LISTED", 2)
+    with in_app(app):
+        schools = [factories.make_school(name=name) for name in ("West Elementary", "East High")]
+        for n, name in enumerate(["Delta Maths", "Alpha Maths", "Gamma Maths", "Beta Maths"]):
+            factories.make_product(name=name, kind=ProductKind.MATH, schools=[schools[n % 2]])
+        [overlap] = queries.overlapping_products()
+    assert [p.name for p in overlap.products] == ["Alpha Maths", "Beta Maths"]
+    assert (overlap.product_count, overlap.school_count, overlap.more) == (4, 2, 2)
+    page = client.get("/reports/").get_data(as_text=True)
+    assert "4 products at 2 schools" in page
+    assert "Beta Maths" in page
+    assert "Gamma Maths" not in page
+    assert "And 2 more products of this kind: the directory lists them all." in page
+
+
 def test_reports_page_is_public_with_an_accessible_chart_and_table_for_each_figure(client, directory):
     response = client.get("/reports/")
     page = response.get_data(as_text=True)
