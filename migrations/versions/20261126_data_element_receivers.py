@@ -16,7 +16,7 @@ The upgrade counts every element once. On SQLite a later migration that rebuilds
 from here again (tests/directory/test_receiver_counts.py fails otherwise).
 
 Revision ID: 4d7e2a9c5b18
-Revises: 9d0ba2e8c643
+Revises: 64f739c44a63
 Create Date: 2026-11-26 01:40:00
 
 """
@@ -26,7 +26,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "4d7e2a9c5b18"
-down_revision = "9d0ba2e8c643"
+down_revision = "64f739c44a63"
 branch_labels = None
 depends_on = None
 
