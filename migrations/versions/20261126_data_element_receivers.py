@@ -182,5 +182,5 @@ def downgrade():
     else:
         for trigger in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-    with op.batch_alter_table("data_element") as batch_op:
-        batch_op.drop_column("receiver_count")
+    # Not batch mode: rebuilding data_element on SQLite would trip the other triggers that name it.
+    op.execute("ALTER TABLE data_element DROP COLUMN receiver_count")
