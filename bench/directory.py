@@ -386,10 +386,15 @@ def count_queries(app, urls: list[tuple[str, str]]) -> dict[str, int]:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int):
+def gunicorn(database_url: str, workers: int, page_cache: bool = True):
     """Serve the app on a free loopback port; its log goes to a file, shown only if it fails to start."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_urlsafe(32)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "PAGE_CACHE": "true" if page_cache else "false",
+    }
     command = [
         sys.executable,
         "-m",
@@ -455,6 +460,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--max-seconds", type=int, default=300, help="stop measuring after this long (default 300)")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--no-page-cache",
+        action="store_true",
+        help="serve without the public page cache: every request runs its queries (a family's own search)",
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
@@ -477,7 +487,7 @@ def main() -> None:
             db.engine.dispose()
         deadline = time.monotonic() + args.max_seconds
         rows = []
-        with gunicorn(url, args.workers) as base:
+        with gunicorn(url, args.workers, page_cache=not args.no_page_cache) as base:
             for label, path in urls:
                 timings = measure(base, path, args.requests, deadline)
                 rows.append((label, len(timings), percentile(timings, 0.5), percentile(timings, 0.95), queries[label]))
