@@ -135,7 +135,7 @@ def search_hits(terms: Sequence[str], ranked: bool = True):
 SUGGEST_BELOW = 3  # a search with fewer hits than this gets a spelling suggestion, if there is one
 SUGGEST_MIN_LENGTH = 3  # shorter words are not corrected
 SUGGEST_MIN_SCORE = 75  # rapidfuzz's ratio (0-100) a known word must reach
-_vocab = table(VOCAB_TABLE, column("term", String), column("doc", Integer))
+_vocab = table(VOCAB_TABLE, column("term", String))
 # How each synonym is written (with its accents), to show it in a suggestion.
 _SYNONYM_SPELLING = {fold(word.lower()): word for group in GROUPS for word in (*group.english, *group.spanish)}
 
@@ -149,20 +149,16 @@ def suggest(terms: Sequence[str]) -> str | None:
 
     The known words are the index's vocabulary (one query, reading only the words that begin with
     the same letter as a word to correct) and the synonyms; the nearest is the one with the best
-    rapidfuzz ratio, then the one most products have.
+    rapidfuzz ratio, then the one closest in length, then the first in alphabetical order.
     """
     folded = [fold(term) for term in terms]
     letters = sorted({word[0] for term, word in zip(terms, folded, strict=True) if _correctable(term)})
     if not letters:
         return None
     ranges = [
-        select(_vocab.c.term, _vocab.c.doc).where(_vocab.c.term >= letter, _vocab.c.term < chr(ord(letter) + 1))
-        for letter in letters
+        select(_vocab.c.term).where(_vocab.c.term >= letter, _vocab.c.term < chr(ord(letter) + 1)) for letter in letters
     ]
-    rows = db.session.execute(ranges[0] if len(ranges) == 1 else union_all(*ranges)).all()
-    known: dict[str, int] = {fold(word): 0 for word in _SYNONYM_SPELLING}
-    for term, doc in rows:
-        known[term] = max(known.get(term, 0), doc)
+    known = set(_SYNONYM_SPELLING) | set(db.session.scalars(ranges[0] if len(ranges) == 1 else union_all(*ranges)))
     changed = False
     suggestion = []
     for term, word in zip(terms, folded, strict=True):
@@ -174,7 +170,7 @@ def suggest(terms: Sequence[str]) -> str | None:
         if not matches:
             suggestion.append(term)
             continue
-        best = max(matches, key=lambda match: (match[1], known[match[0]], match[0]))[0]
+        best = min(matches, key=lambda match: (-match[1], abs(len(match[0]) - len(word)), match[0]))[0]
         suggestion.append(_SYNONYM_SPELLING.get(best, best))
         changed = True
     return " ".join(suggestion) if changed else None

@@ -11,8 +11,8 @@ from typing import Any
 from clearinghouse import data_version
 
 SEARCH_TABLE = "product_search"
-# The words of the index and how many products have each (migration 20261126_search_data): FTS5's
-# fts5vocab table on SQLite, a table its triggers keep counted on PostgreSQL.
+# The words of the index, column `term` (migrations 20261126_search_data and _search_vocab_terms):
+# FTS5's fts5vocab table on SQLite, a table its triggers keep on PostgreSQL.
 VOCAB_TABLE = "product_search_vocab"
 # FTS5 keeps its index in shadow tables named after the virtual table (SQLite only).
 SEARCH_SHADOW_TABLES = frozenset(f"{SEARCH_TABLE}_{part}" for part in ("data", "idx", "content", "docsize", "config"))
