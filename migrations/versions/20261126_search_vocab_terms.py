@@ -10,7 +10,7 @@ removes is deleted once no document has it (a lookup in the GIN index). SQLite's
 unchanged.
 
 Revision ID: 2b7e9c4a6d18
-Revises: 4f2a7d9c1e86
+Revises: 4d7e2a9c5b18
 Create Date: 2026-11-26 02:30:00
 
 """
@@ -21,7 +21,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "2b7e9c4a6d18"
-down_revision = "4f2a7d9c1e86"
+down_revision = "4d7e2a9c5b18"
 branch_labels = None
 depends_on = None
 
