@@ -40,6 +40,7 @@ PLAN_BUDGET, APPLY_BUDGET, MEMORY_BUDGET_MB = 3.0, 10.0, 300
 def _database(base: str, tmp: str, name: str) -> str:
     if base == "sqlite":
         return f"sqlite:///{tmp}/{name}.sqlite"
+    base = base.replace("postgresql://", "postgresql+psycopg://", 1)
     engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -51,6 +52,7 @@ def _database(base: str, tmp: str, name: str) -> str:
 def _drop(base: str, name: str) -> None:
     if base == "sqlite":
         return
+    base = base.replace("postgresql://", "postgresql+psycopg://", 1)
     engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

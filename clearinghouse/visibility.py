@@ -158,6 +158,7 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "is_document_published": PUBLIC,
         "renewed_by_id": PUBLIC,
         "internal_notes": staff("The district's own notes about the agreement."),
+        "destruction_not_requested": staff("The officer's decision at import, for the sweep; not a public fact."),
         "updated_at": PUBLIC,
         **ROW_TIMES,
     },

@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, ForeignKey, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clearinghouse.extensions import db
@@ -124,6 +124,9 @@ class Agreement(TimestampMixin, VersionedMixin, db.Model):
     is_document_published: Mapped[bool] = mapped_column(default=False)
     renewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id"), unique=True)
     internal_notes: Mapped[str] = mapped_column(Text, default="")
+    # Recorded after it had already ended (an imported inventory), and the officer decided that its
+    # end asks for no destruction request: the sweep never opens one for it.
+    destruction_not_requested: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     vendor: Mapped["Vendor"] = relationship(back_populates="agreements")
     products: Mapped[list["Product"]] = relationship(secondary=agreement_product, back_populates="agreements")

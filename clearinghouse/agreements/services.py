@@ -43,6 +43,7 @@ class AgreementInput:
     disposal_method: DataDisposal | None = None
     is_document_published: bool = False
     internal_notes: str = ""
+    destruction_not_requested: bool = False  # ended before it was recorded; the officer asked for no request
     document: FileStorage | None = None  # a new signed PDF, if one was chosen
 
     @classmethod
@@ -61,6 +62,7 @@ class AgreementInput:
             disposal_method=agreement.disposal_method,
             is_document_published=agreement.is_document_published,
             internal_notes=agreement.internal_notes,
+            destruction_not_requested=agreement.destruction_not_requested,
         )
 
 
@@ -286,6 +288,7 @@ def _apply(agreement: Agreement, data: AgreementInput, products: list[Product]) 
         "disposal_method": DataDisposal(data.disposal_method) if data.disposal_method else None,
         "is_document_published": bool(data.is_document_published),
         "internal_notes": data.internal_notes.strip(),
+        "destruction_not_requested": bool(data.destruction_not_requested),
     }
     for key, value in values.items():
         if getattr(agreement, key) != value:

@@ -49,7 +49,11 @@ def ended_without_request(today: date) -> Select:
     in_the_way = exists().where(services.request_in_the_way(Agreement.id, for_sweep=True))
     return (
         select(Agreement)
-        .where(ended_without_renewal_sql(Agreement, today), ~in_the_way)
+        .where(
+            ended_without_renewal_sql(Agreement, today),
+            ~in_the_way,
+            Agreement.destruction_not_requested.is_(False),  # the officer decided so when recording it
+        )
         .options(joinedload(Agreement.vendor), selectinload(Agreement.products))
     )
 

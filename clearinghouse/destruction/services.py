@@ -325,6 +325,8 @@ def open_for_ended_agreement(agreement: Agreement, today: date) -> DestructionRe
     agreement"), or another sweep opened it a moment ago. Also records the public revision that
     the agreement ended, once. The caller queues `issued_notice_draft(dr, …)`.
     """
+    if agreement.destruction_not_requested:
+        return None  # it had ended before it was recorded, and the officer asked for no request
     if not agreement.ended_without_renewal_on(today) or existing_request(agreement.id, for_sweep=True):
         return None
     ended_on = agreement.ended_on(today)

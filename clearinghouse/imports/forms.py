@@ -272,6 +272,13 @@ class SetAsideForm(BaseForm):
     put_back = SubmitField("Put the ticked rows back")
 
 
+class DestructionForm(BaseForm):
+    """For each agreement that ended before the import: whether a destruction request is opened."""
+
+    open = SelectMultipleField("Open a destruction request", choices=[], validate_choice=False)
+    submit = SubmitField("Save these decisions")
+
+
 class ConfirmForm(BaseForm):
     plan = HiddenField()  # a digest of the preview the officer saw
     submit = SubmitField("Import it")

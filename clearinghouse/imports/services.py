@@ -24,6 +24,8 @@ from clearinghouse.agreements.models import Agreement, AgreementKind
 from clearinghouse.agreements.rules import term_problems
 from clearinghouse.agreements.services import AgreementInput
 from clearinghouse.audit import services as audit
+from clearinghouse.destruction import services as destruction
+from clearinghouse.destruction.services import RequestDraft
 from clearinghouse.directory import services as directory
 from clearinghouse.directory.models import (
     MARKDOWN_MAX,
@@ -117,6 +119,14 @@ class AgreementTarget:
         return self.key[2]
 
     @property
+    def decision_key(self) -> str:
+        """How the officer's decision about a destruction request names this agreement."""
+        return "|".join(str(part or "") for part in self.key[:3])
+
+    def ended_before(self, today: date) -> bool:
+        return self.existing is None and self.expires_on is not None and self.expires_on < today
+
+    @property
     def name(self) -> str:
         if self.signed_on:
             return f"the agreement signed on {self.signed_on:%Y-%m-%d}"
@@ -179,6 +189,7 @@ class ImportPlan:
     values: dict[str, list] = field(default_factory=dict)  # field → the distinct values (values.ValueRow)
     set_aside: list[SetAside] = field(default_factory=list)
     prepared: Prepared | None = None  # what each step of the import shows
+    open_requests: dict[str, bool] = field(default_factory=dict)  # ended agreement → open a destruction request
 
     @property
     def created(self) -> list[RowPlan]:
@@ -357,13 +368,31 @@ def plan_import(
     choices = choices or PlanChoices(mapping=dict(mapping))
     plan = _plan(table, mapping, choices)
     if skip_problems and plan.errors:
-        reasons: dict[int, list[str]] = {}
-        for error in plan.errors:
-            reasons.setdefault(error.row, []).append(error.message)
-        wider = PlanChoices.from_dict(choices.to_dict())
-        wider.set_aside.update({str(row): " ".join(messages) for row, messages in reasons.items()})
-        plan = _plan(table, mapping, wider)
+        _set_aside_problems(plan, table)
     return plan
+
+
+def _set_aside_problems(plan: ImportPlan, table: Table) -> None:
+    """Move every row with a problem to the set-aside rows, with its problems as the reason.
+
+    A row with a problem never joined the plan's rows (nor its new vendors or agreements), so the
+    rest of the plan stands as it is; only the other products of a name that holds several go too.
+    """
+    reasons: dict[int, list[str]] = {}
+    for error in plan.errors:
+        reasons.setdefault(error.row, []).append(error.message)
+    raw_of = dict(table.rows)
+    plan.set_aside = sorted(
+        [
+            *plan.set_aside,
+            *(SetAside(row, list(raw_of.get(row, [])), " ".join(messages)) for row, messages in reasons.items()),
+        ],
+        key=lambda entry: entry.number,
+    )
+    plan.errors = []
+    plan.rows = [rp for rp in plan.rows if rp.row not in reasons]
+    plan.new_vendors = sorted({rp.vendor_name for rp in plan.rows if rp.vendor is None}, key=_key)
+    plan.new_agreements = len({rp.agreement.key for rp in plan.rows if rp.agreement and rp.agreement.existing is None})
 
 
 def _district() -> District:
@@ -384,6 +413,7 @@ def _plan(table: Table, mapping: dict[str, str], choices: PlanChoices) -> Import
     today = district_today()
     prepared = prepare(table, mapping, choices, _district())
     plan.values = prepared.values
+    plan.open_requests = dict(choices.destruction)
     plan.set_aside = prepared.set_aside
     plan.prepared = prepared
     cat = _Catalog(prepared.rows, mapping)
@@ -652,7 +682,7 @@ def apply_import(
             "aside)."
         )
     try:
-        _Applier(actor).apply(plan)
+        _Applier(actor, plan.open_requests).apply(plan)
         _remember(table.headers, mapping, actor)
         db.session.flush()
     except IntegrityError:
@@ -678,8 +708,9 @@ def _row(number: int) -> Iterator[None]:
 class _Applier:
     """Writes a plan through the directory's and the agreements' services; the caller's unit of work commits."""
 
-    def __init__(self, actor: User | None):
+    def __init__(self, actor: User | None, open_requests: dict[str, bool] | None = None):
         self.actor = actor
+        self.open_requests = open_requests or {}
         self.today = district_today()
         self.vendors: dict[str, Vendor] = {}
         self.schools = {_key(school.name): school for school in db.session.scalars(select(School))}
@@ -749,6 +780,8 @@ class _Applier:
     def agreement(self, target: AgreementTarget, vendor: Vendor, products: list[Product]) -> None:
         """Add the agreement with every product the file puts under it, or change the existing one once."""
         if target.existing is None:
+            ended = target.ended_before(self.today)
+            wants_request = ended and self.open_requests.get(target.decision_key, False)
             data = AgreementInput(
                 kind=target.kind or AgreementKind.CUSTOM,
                 product_ids=[product.id for product in products],
@@ -757,8 +790,18 @@ class _Applier:
                 expires_on=target.expires_on,
                 is_open_ended=target.expires_on is None,
                 internal_notes=IMPORTED_NOTE,
+                # An agreement that ended before the import never starts a directive by itself.
+                destruction_not_requested=ended and not wants_request,
             )
-            agreements.create_agreement(self.actor, vendor, data, today=self.today)
+            agreement = agreements.create_agreement(self.actor, vendor, data, today=self.today)
+            if wants_request:
+                draft = RequestDraft(
+                    vendor_id=vendor.id,
+                    agreement_id=agreement.id,
+                    reason=f"The agreement no. {agreement.id} ended on {target.expires_on:%Y-%m-%d} and was not "
+                    "renewed.",
+                )
+                destruction.open_destruction_request(draft, actor=self.actor, today=self.today)
             return
         existing = target.existing
         data = AgreementInput.of(existing)

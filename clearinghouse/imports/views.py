@@ -25,6 +25,7 @@ from clearinghouse.imports.choices import STEP_NAMES, STEPS, PlanChoices
 from clearinghouse.imports.forms import (
     PASTE_MAX,
     ConfirmForm,
+    DestructionForm,
     DuplicatesForm,
     MappingForm,
     ProposalsForm,
@@ -430,6 +431,8 @@ def _preview_page(step: Step, plan: services.ImportPlan, form: ConfirmForm, stat
         agreements=agreements,
         form=form,
         set_aside_form=SetAsideForm(),
+        destruction_form=DestructionForm(),
+        decisions=step.choices.destruction,
         draft=step.draft,
         steps=_steps(step, "preview"),
         fields=FIELDS,
@@ -456,6 +459,23 @@ def set_aside(draft_id: int):
             wanted = set(reasons) if form.set_aside_all.data else set(form.rows.data or []) & set(reasons)
             for row in sorted(wanted):
                 choices.set_aside[str(row)] = " ".join(reasons[row])
+        _save(step)
+    return redirect(url_for(".preview", draft_id=draft_id))
+
+
+@bp.post("/<int:draft_id>/destruction")
+def destruction(draft_id: int):
+    step, redirected = _guard(draft_id, "preview")
+    if redirected:
+        return redirected
+    form = DestructionForm()
+    if form.validate_on_submit():
+        plan = _plan_of(step)
+        wanted = set(form.open.data or [])
+        today = district_today()
+        for _vendor, target, _products in services.new_agreements(plan):
+            if target.ended_before(today):
+                step.choices.destruction[target.decision_key] = target.decision_key in wanted
         _save(step)
     return redirect(url_for(".preview", draft_id=draft_id))
 

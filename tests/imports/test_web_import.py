@@ -371,3 +371,32 @@ def test_every_import_form_needs_its_csrf_token(app, officer, csrf):
     assert officer.post(f"{base}/confirm", data={"plan": token}).status_code == 400
     with in_app(app):
         assert db.session.scalar(select(func.count(Vendor.id))) == 0
+
+
+def test_agreements_that_ended_before_the_import_open_a_request_only_when_the_officer_says(app, officer):
+    from clearinghouse import sweep
+    from clearinghouse.destruction.models import DestructionRequest, RequestOrigin
+    from clearinghouse.timeutil import district_today
+
+    data = (
+        b"vendor,product,signed_on,expires_on\r\n"
+        b"Old Co,Old App,2020-01-15,2023-06-30\r\n"
+        b"Gone Co,Gone App,2019-03-01,2022-06-30\r\n"
+        b"Live Co,Live App,2024-01-15,2099-06-30\r\n"
+    )
+    shown, base = preview(officer, data, {"column_2": "signed_on", "column_3": "expires_on"})
+    assert "2 of them ended before today. Nothing is sent to their vendors by itself" in shown.text
+    assert shown.text.count('name="open"') == 2  # a decision for each ended agreement, none for the live one
+    gone_key = re.search(r'value="([^"]*2019-03-01[^"]*)"', shown.text).group(1)
+    assert officer.post(f"{base}/destruction", data={"open": gone_key}).status_code == 302
+    shown = officer.get(f"{base}/preview")
+    assert re.search(r'value="[^"]*2019-03-01[^"]*"[^>]*checked', shown.text)
+    officer.post(f"{base}/confirm", data={"plan": plan_token(shown.text)})
+    with in_app(app):
+        requests = list(db.session.scalars(select(DestructionRequest)))
+        assert [(r.vendor.name, r.origin) for r in requests] == [("Gone Co", RequestOrigin.DISTRICT_REQUEST)]
+        old = db.session.scalar(select(Agreement).join(Agreement.vendor).where(Vendor.name == "Old Co"))
+        assert old.destruction_not_requested
+        report = sweep.run(district_today(), deliver=False)
+        assert report.opened == []  # the sweep opens nothing for the agreements the officer decided about
+        assert db.session.scalar(select(func.count(DestructionRequest.id))) == 1
