@@ -5,7 +5,7 @@ request for each of them the next night, sending directives about apps in daily 
 officer decides per agreement at the import, and the sweep leaves alone those marked here.
 
 Revision ID: 2b7e9c4d1f08
-Revises: 4d7e2a9c5b18
+Revises: 2b7e9c4a6d18
 Create Date: 2026-11-26 02:30:00
 
 """
@@ -17,7 +17,7 @@ from clearinghouse import data_version
 
 # revision identifiers, used by Alembic.
 revision = "2b7e9c4d1f08"
-down_revision = "4d7e2a9c5b18"
+down_revision = "2b7e9c4a6d18"
 branch_labels = None
 depends_on = None
 
