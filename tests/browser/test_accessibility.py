@@ -208,3 +208,48 @@ def test_product_page_prints_cleanly(page, demo):
     assert page.locator("h1").is_visible()
     pdf = page.pdf(format="Letter")
     assert pdf.startswith(b"%PDF-")
+
+
+def test_intake_pages_have_no_wcag_violations(browser, live_server, demo, app):
+    """A requester's pages (the form after the check step too), the officer's queue and request page,
+    and the vendor's questionnaires."""
+    from clearinghouse.accounts.models import User
+    from clearinghouse.extensions import unit_of_work
+    from clearinghouse.intake import services as intake
+
+    with in_app(app):
+        teacher = factories.make_user(role="requester", email="a11y-teacher@district.example")
+        school = db.session.scalars(select(School).order_by(School.id)).first()
+        with unit_of_work():
+            tr, _ = intake.submit_request(
+                intake.RequestDraft(name="Story Maker", purpose="Stories.", school_ids=[school.id], kind="reading"),
+                actor=teacher,
+            )
+        officer = db.session.scalar(select(User).where(User.email == demo["officer"]))
+        vendor = db.session.scalar(select(Vendor).where(Vendor.slug == demo["vendor"]))
+        with unit_of_work():
+            intake.link_product(tr, actor=officer, product_id=vendor.products[0].id)
+        with unit_of_work():
+            intake.invite_vendor(tr, actor=officer, email=demo["vendor_user"])
+        request_id, product_name = tr.id, vendor.products[0].name
+    found = []
+    for email, paths in (
+        ("a11y-teacher@district.example", ["/tools/", "/tools/new", f"/tools/{request_id}"]),
+        (demo["officer"], ["/staff/tool-requests/", f"/staff/tool-requests/{request_id}"]),
+        (demo["vendor_user"], ["/vendor/questionnaires"]),
+    ):
+        context = browser.new_context(base_url=live_server.url)
+        page = context.new_page()
+        sign_in(page, email)
+        for path in paths:
+            found += violations(page, path)
+        if email == demo["vendor_user"]:
+            found += violations(page, page.get_by_role("link", name=product_name).get_attribute("href"))
+        if paths[0] == "/tools/":  # the check step without JavaScript draws what the district knows
+            page.goto("/tools/new")
+            page.get_by_label("The tool's name").fill("Story")
+            page.get_by_role("button", name="Check first").click()
+            results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+            found += [f"/tools/new (checked): {v['id']} {v['help']}" for v in results.response["violations"]]
+        context.close()
+    assert found == []
