@@ -445,7 +445,7 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "district_name": PUBLIC,
         "time_zone": PUBLIC,
         "privacy_office_email": PUBLIC,
-        "sender_email": vendor("The From address of the e-mails the site sends."),
+        "sender_email": PUBLIC,  # the From address of every e-mail, parents' digests included
         "default_destruction_window_days": PUBLIC,  # the window of an agreement that sets none
         "expiry_warning_days": staff("When officers are warned."),
         "reminder_days_before_due": staff("Internal; the vendor sees each reminder."),

@@ -55,3 +55,18 @@ class ManageForm(_NoToken):
         super().__init__(*args, **kwargs)
         self.keep.choices = follows
         self.language.choices = [(code, language_name(code)) for code in configured_languages()]
+
+
+class RemoveAddressForm(BaseForm):
+    """Staff: remove an address a parent asked the privacy office to remove (CSRF-protected)."""
+
+    email = EmailField(
+        "E-mail address to remove",
+        validators=[
+            DataRequired("Enter the address to remove."),
+            Length(max=EMAIL_MAX, message="That address is too long."),
+            Email("Enter an e-mail address like name@example.org."),
+        ],
+        render_kw={"autocomplete": "off", "maxlength": EMAIL_MAX, "spellcheck": "false"},
+    )
+    submit = SubmitField("Remove the address")

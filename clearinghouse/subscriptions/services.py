@@ -208,6 +208,14 @@ def _forget_notices(ids: list[int]) -> None:
     )
 
 
+def remove_address(email: str) -> None:
+    """Delete the subscriber with this address, if there is one (a core). Says nothing either way:
+    the privacy office removes an address a parent asked it to remove, without learning the list."""
+    subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == normalize_email(email)))
+    if subscriber is not None:
+        delete_subscriber(subscriber)
+
+
 def purge_unconfirmed(now: datetime) -> int:
     """Delete what nobody confirmed within CONFIRM_DAYS: subscribers, and later requests of confirmed ones."""
     expired = now - timedelta(days=tokens.CONFIRM_DAYS, hours=1)

@@ -5,6 +5,8 @@
 - `/follow/confirm/<token>`: the link in the confirmation e-mail; a button confirms (a GET changes
   nothing, so a mail scanner that opens links confirms nothing).
 - `/follow/manage/<token>`: what the address follows and its language; change them, or delete it all.
+- `/staff/subscribers`: how many subscribers, and removing an address a parent wrote in to remove
+  (the List-Unsubscribe mailto goes to the privacy office); never who subscribes.
 - `/follow/unsubscribe/<token>`: the List-Unsubscribe address. A POST (RFC 8058 one-click, or the
   button its GET shows) deletes the subscriber; repeating it is harmless.
 
@@ -12,7 +14,7 @@ Pages reached by a link with a token are `no-store`, never kept by the public an
 not indexed.
 """
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -21,8 +23,15 @@ from clearinghouse.i18n import current_language
 from clearinghouse.notices.services import deliver_queued
 from clearinghouse.page_cache import never_cached
 from clearinghouse.subscriptions import queries, services, tokens
-from clearinghouse.subscriptions.blueprint import bp
-from clearinghouse.subscriptions.forms import ConfirmForm, DeleteForm, FollowForm, ManageForm, UnsubscribeForm
+from clearinghouse.subscriptions.blueprint import bp, staff_bp
+from clearinghouse.subscriptions.forms import (
+    ConfirmForm,
+    DeleteForm,
+    FollowForm,
+    ManageForm,
+    RemoveAddressForm,
+    UnsubscribeForm,
+)
 from clearinghouse.subscriptions.models import Scope, Subscriber
 from clearinghouse.timeutil import utcnow
 
@@ -177,3 +186,18 @@ def unsubscribe(token: str):
         with unit_of_work():
             services.delete_subscriber(subscriber)
     return _private(render_template("subscriptions/gone.html", deleted=True))
+
+
+@staff_bp.route("/", methods=["GET", "POST"])
+def staff():
+    """How many follow changes, by what they follow; removing an address on a parent's request."""
+    form = RemoveAddressForm()
+    status = 200
+    if form.validate_on_submit():
+        with unit_of_work():
+            services.remove_address(form.email.data)
+        flash("If that address was subscribed, it is removed now, and nothing more is sent to it.", "success")
+        return redirect(url_for(".staff"), 303)
+    if form.is_submitted():
+        status = 422
+    return render_template("subscriptions/staff.html", form=form, counts=queries.counts()), status

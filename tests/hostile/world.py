@@ -17,7 +17,10 @@ from clearinghouse.destruction.models import DisposalMethod
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.intake import services as intake
 from clearinghouse.notices.models import Notice
-from clearinghouse.timeutil import district_today
+from clearinghouse.subscriptions import services as subscriptions
+from clearinghouse.subscriptions import tokens
+from clearinghouse.subscriptions.models import Scope, Subscriber
+from clearinghouse.timeutil import district_today, utcnow
 from tests import factories
 from tests.conftest import client_as, empty_all_tables, in_app
 
@@ -115,7 +118,7 @@ def seed(app: Flask) -> World:
                 "vendor_id": vendor.id,
             },
             slugs={"vendor": vendor.slug, "product": product.slug, "element": element.slug, "school": school.slug},
-            tokens={"accounts.accept_invitation": invitation_token},
+            tokens={"accounts.accept_invitation": invitation_token, **_subscriber_links()},
             extra_staff_pages=[f"/staff/requests/{reviewed_request.id}", "/staff/outbox/?status=failed"],
         )
     uploaded = client_as(app, world.officer_id).post(
@@ -124,6 +127,27 @@ def seed(app: Flask) -> World:
     token = uploaded.headers["Location"].split("/staff/import/")[1].split("/")[0]
     world.tokens["imports.mapping"] = world.tokens["imports.confirm"] = token
     return world
+
+
+def _subscriber_links() -> dict[str, str]:
+    """A parent who follows the district (confirmed), and a second one who has not confirmed yet:
+    the links of their e-mails, for the subscription pages."""
+    now = utcnow()
+    for address in ("parent@example.org", "pending@example.org"):
+        with unit_of_work():
+            subscriptions.request_subscription(
+                address, subscriptions.Target(Scope.DISTRICT), "en", client="192.0.2.1", now=now
+            )
+    parent, pending = db.session.scalars(select(Subscriber).order_by(Subscriber.id)).all()
+    with unit_of_work():
+        subscriptions.confirm(tokens.confirmation_token(parent, "en", now), now)
+    manage = tokens.manage_token(parent)
+    return {
+        "subscriptions.confirm": tokens.confirmation_token(pending, "en", now),
+        "subscriptions.manage": manage,
+        "subscriptions.delete": manage,
+        "subscriptions.unsubscribe": manage,
+    }
 
 
 def _today(app: Flask) -> date:

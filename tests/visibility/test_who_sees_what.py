@@ -30,7 +30,7 @@ from clearinghouse.notices import services as notice_services
 from clearinghouse.visibility import FIELDS, Audience
 from tests.conftest import client_as, in_app
 from tests.visibility.markers import OTHER, UNMARKABLE, json_columns, marker, text_columns
-from tests.visibility.world import World, build
+from tests.visibility.world import PARENT_ADDRESS, World, build
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -281,6 +281,12 @@ def test_public_and_vendor_see_only_the_fields_meant_for_them(app, smtp_server, 
     }
 
     public, signed_in = _walk_public(app, world)
+    # The e-mails to a parent who follows the district are public: its digest says every public change.
+    to_parent = [m for m in smtp_server.messages if PARENT_ADDRESS in m.envelope_to]
+    sent_to_parent = {template_of_subject[" ".join(str(m["Subject"]).split())] for m in to_parent}
+    assert "subscription_digest" in sent_to_parent
+    assert sent_to_parent <= PUBLIC_EMAILS
+    public += [Seen(f"e-mail {m['Subject']!s}", _email_text(m)) for m in to_parent]
     vendor = [*_walk_vendor(app, world, signed_in, invitation_path), *emails]
 
     assert _leaks(public, Audience.PUBLIC, ("", OTHER)) == []

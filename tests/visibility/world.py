@@ -10,7 +10,7 @@ import mappings, invitations, revisions) are added with markers. Call inside an 
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -34,11 +34,15 @@ from clearinghouse.imports.models import ImportDraft, ImportMapping, ImportValue
 from clearinghouse.intake import services as intake
 from clearinghouse.intake.models import ToolRequest
 from clearinghouse.notices.models import Notice, NoticeStatus
-from clearinghouse.notices.services import deliver_queued
+from clearinghouse.notices.services import deliver_queued, queue_notices
+from clearinghouse.settings.queries import get_settings
 from clearinghouse.settings.services import ensure_settings
 from clearinghouse.storage import StoredFile, storage
+from clearinghouse.subscriptions import digest, tokens
+from clearinghouse.subscriptions import services as subscriptions
 from clearinghouse.subscriptions.models import Scope, Subscriber, Subscription
 from clearinghouse.throttle import ThrottleHit
+from clearinghouse.timeutil import day_start, district_today, utcnow
 from tests import factories
 from tests.visibility.markers import OTHER, json_mark, marked_value, marks
 
@@ -82,6 +86,7 @@ def _stored_pdf(name: str, **columns) -> StoredFile:
     return record
 
 
+PARENT_ADDRESS = "parent@families.example"  # follows the district by e-mail: its digest is a public e-mail
 PROVIDER_IDENTITY = ("oidc_issuer", "oidc_subject")  # only on the requester: such an account has no password
 
 
@@ -100,6 +105,28 @@ def _settings() -> None:
         setattr(settings, column, value)
     settings.translations = translated("district_settings", "privacy_notice_md")
     db.session.commit()
+
+
+def _parent_follows_the_district() -> None:
+    """A parent follows every change (confirmed before any is made): the digest is a public e-mail."""
+    now = utcnow()
+    with unit_of_work():
+        subscriptions.request_subscription(
+            PARENT_ADDRESS, subscriptions.Target(Scope.DISTRICT), "en", client="192.0.2.1", now=now
+        )
+    parent = db.session.scalar(select(Subscriber).where(Subscriber.email == PARENT_ADDRESS))
+    with unit_of_work():
+        subscriptions.confirm(tokens.confirmation_token(parent, "en", now), now)
+
+
+def _digest_to_the_parent() -> None:
+    """The digest of every revision the flows made, as the sweep sends it once due."""
+    later = district_today() + timedelta(days=40)
+    parent = db.session.scalars(select(Subscriber).where(Subscriber.email == PARENT_ADDRESS)).all()
+    through = digest.last_revision_before(day_start(later))
+    queue_notices(digest.digests(parent, later, get_settings(), through))
+    db.session.commit()
+    deliver_queued()
 
 
 def translated(table: str, *fields: str) -> dict[str, dict[str, str]]:
@@ -158,6 +185,7 @@ def _other_vendor(officer: User) -> None:
 
 def build() -> World:
     _settings()
+    _parent_follows_the_district()
     category = factories.make_category(**marks("data_category"), translations=translated("data_category", "name"))
     element = factories.make_element(
         category, **marks("data_element"), translations=translated("data_element", "name", "description")
@@ -273,6 +301,7 @@ def build() -> World:
     vendor_user.password_hash = marked_value("user_account", "password_hash")  # signs in by session
     db.session.commit()
     declaration_ids = _intake(officer, vendor_user, product, second, element)
+    _digest_to_the_parent()
     own_requests = db.session.scalars(
         select(DestructionRequest.id).where(DestructionRequest.vendor_id == vendor.id).order_by(DestructionRequest.id)
     ).all()
