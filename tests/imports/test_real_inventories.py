@@ -1,0 +1,108 @@
+"""Every real inventory of ../shared/data through the import, with the statuses, dates and vendors it states
+and nothing it does not; then what a parent sees of it on the public pages."""
+
+import json
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from clearinghouse.agreements.models import Agreement
+from clearinghouse.directory.models import Product, ProductStatus
+from clearinghouse.extensions import db
+from tests.conftest import SHARED_DIR, client_as, in_app
+from tests.imports.conftest import SB29, TOOLKIT, web_import
+
+DATA = SHARED_DIR / "data"
+STATEWIDE = DATA / "ma-power-map__edtech-services.json"
+CATALOG = DATA / "software-catalog-public__software_directory.json"
+LEGACY = DATA / "digital-toolkit__expected-data-template.legacy-headers.csv"
+
+
+@pytest.fixture
+def officer(app, officer_id):
+    return client_as(app, officer_id)
+
+
+def _plan(runner, path, *options: str) -> dict:
+    result = runner.invoke(args=["import-inventory", str(path), "--plan-json", *options])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_the_statewide_file_states_few_facts_and_the_plan_invents_none(app, runner):
+    plan = _plan(runner, STATEWIDE)
+    assert plan["columns"] == {"name": "product"}
+    names = {record["name"] for district in json.loads(STATEWIDE.read_text())["districts"] for record in
+             district.get("notableServices", [])}  # fmt: skip
+    rows = {row["product"]: row for row in plan["rows"]}
+    linewize = rows["Linewize"]
+    assert (linewize["vendor"], linewize["values"]["status"], linewize["agreement_status"]) == (
+        "Qoria",
+        "approved",
+        "signed",
+    )
+    # Every agreement comes from a date written in a name, next to the words that say what it is.
+    assert plan["agreements"]
+    for agreement in plan["agreements"]:
+        month, day, year = agreement["signed_on"][5:7], agreement["signed_on"][8:], agreement["signed_on"][:4]
+        assert any(f"{month}/{day}/{year}" in name for name in names), agreement
+    # No vendor is made up from a product's own name: a name that names no company leaves it to the officer.
+    for row in plan["rows"]:
+        assert row["vendor"], row
+    nameless = [p for p in plan["problems"] if "Nobody has named the vendor" in p["message"]]
+    assert len(nameless) > 100
+    # "ChatGPT (OpenAI) — status 'Not Approved,' declined reasoning: 'ChatGPT refused to sign the DPA'" is
+    # listed again as plain "ChatGPT": the repeat is set aside with its reason, never silently dropped.
+    reasons = [entry["reason"] for entry in plan["set_aside"]]
+    assert any(reason.startswith("“ChatGPT” of OpenAI is listed 2 times") for reason in reasons)
+    assert any(reason.startswith("Not a product:") for reason in reasons)
+
+
+def test_the_statewide_file_imports_what_it_can_and_sets_the_rest_aside(app, runner, tmp_path):
+    aside = tmp_path / "aside.csv"
+    result = runner.invoke(
+        args=["import-inventory", str(STATEWIDE), "--yes", "--skip-problems", "--set-aside-csv", str(aside)]
+    )
+    assert result.exit_code == 0, result.output
+    with in_app(app):
+        linewize = db.session.scalar(select(Product).where(Product.name == "Linewize"))
+        assert linewize.vendor.name == "Qoria"
+        assert linewize.status is ProductStatus.APPROVED
+        assert [a.signed_on.isoformat() for a in linewize.agreements] == ["2025-02-03"]
+        for product in db.session.scalars(select(Product)):
+            assert product.vendor.name != product.name, product.name  # never one vendor per product
+    assert aside.read_text().splitlines()[0].endswith(",reason")
+
+
+def test_the_json_catalog_reads_its_dpa_tag_among_the_categories(app, runner):
+    plan = _plan(runner, CATALOG, "--mapping", "categories=status", "--mapping", "tagline=purpose")
+    meanings = {value["value"]: value["meaning"] for value in plan["values"]["status"]}
+    active = next(meaning for value, meaning in meanings.items() if "DPA Active" in value)
+    assert active.endswith("/on_file_dates_unknown")
+    refused = next(meaning for value, meaning in meanings.items() if "DPA Refused by Vendor" in value)
+    assert refused.endswith("/declined_by_vendor")
+    not_on_file = next(meaning for value, meaning in meanings.items() if "DPA Not on File" in value)
+    assert not_on_file == "/none_on_file"  # the tag says nothing of the approval: nothing is made up
+    assert plan["agreements"] == []
+
+
+def test_the_legacy_headers_map_like_the_new_ones(app, runner):
+    new, old = _plan(runner, TOOLKIT), _plan(runner, LEGACY)
+    assert sorted(new["columns"].values()) == sorted(old["columns"].values())
+    assert {row["product"] for row in old["rows"]} <= {row["product"] for row in new["rows"]}
+    assert len(old["rows"]) == 10
+
+
+def test_a_parent_sees_the_imported_statuses_in_plain_words_and_no_invented_agreement(app, officer, client):
+    assert web_import(officer, SB29.read_bytes()).status_code == 302
+    with in_app(app):
+        slugs = {name: slug for name, slug in db.session.execute(select(Product.name, Product.slug))}
+        assert db.session.scalar(select(func.count(Agreement.id))) == 0  # "Received" has no dates: none made up
+    canvas = client.get(f"/products/{slugs['Canvas LMS']}")
+    assert canvas.status_code == 200
+    assert "Approved" in canvas.text
+    rejected = client.get(f"/products/{slugs['Cool Math Games']}")
+    assert re.search(r"Not approved", rejected.text)
+    pending = client.get(f"/products/{slugs['New AI Tool']}")
+    assert "Under review" in pending.text
