@@ -279,6 +279,17 @@ class DestructionForm(BaseForm):
     submit = SubmitField("Save these decisions")
 
 
+class ExhibitBForm(BaseForm):
+    """A vendor's Exhibit B, pasted or uploaded; then the matches the officer accepts."""
+
+    text = TextAreaField("Paste the schedule of data (Exhibit B)")
+    file = FileField("Or choose the packet (Markdown, CSV or text)")
+    accept = SelectMultipleField("Add these to the product", coerce=int, choices=[], validate_choice=False)
+    version = HiddenField()
+    read = SubmitField("Read the schedule")
+    apply = SubmitField("Add the ticked data to the product")
+
+
 class ConfirmForm(BaseForm):
     plan = HiddenField()  # a digest of the preview the officer saw
     submit = SubmitField("Import it")

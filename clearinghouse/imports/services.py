@@ -972,3 +972,48 @@ def remember_values(chosen: dict[str, dict[str, str]], actor: User | None) -> in
             label=f"{VALUE_LABEL}: “{row.value_key}” ({fields.FIELDS.get(row.field, row.field)})",
         )
     return len(changed)
+
+
+# --- a vendor's Exhibit B, for one product --------------------------------------------------------
+
+OTHER_CATEGORY = "Other"
+
+
+def apply_exhibit_b(product: Product, actor: User | None, accepted: list, *, version: int | None) -> list[str]:
+    """Add the elements of an Exhibit B the officer accepted to the product's data uses (a core: it flushes).
+
+    `accepted`: exhibit_b.ElementMatch items. A matched element is found by its category and name; a
+    new one is added under "Other" (with the vendor's words as its description) through the directory's
+    service. Existing uses keep their purposes; new ones have none yet (the public page says "No purpose stated.").
+    Returns the names of the elements added.
+    """
+    elements = {
+        (_key(element.category.name), _key(element.name)): element
+        for element in db.session.scalars(select(DataElement).options(joinedload(DataElement.category)))
+    }
+    uses = {use.data_element_id: use.purpose for use in product.data_uses}
+    added: list[str] = []
+    for match in accepted:
+        element = elements.get((_key(match.category), _key(match.element)))
+        if element is None and match.is_new:
+            element = elements.get((_key(OTHER_CATEGORY), _key(match.element)))
+            if element is None:
+                element = directory.create_element(
+                    actor,
+                    category_id=None,
+                    new_category=OTHER_CATEGORY,
+                    name=match.element,
+                    description=match.description,
+                )
+                elements[(_key(OTHER_CATEGORY), _key(match.element))] = element
+        if element is None:
+            raise DomainError(
+                f"“{match.element}” ({match.category}) is not a data element of the directory any more. Read the "
+                "schedule again."
+            )
+        if element.id not in uses:
+            uses[element.id] = ""
+            added.append(element.name)
+    if added:
+        directory.update_product(product, actor, version=version, data_uses=uses)
+    return added

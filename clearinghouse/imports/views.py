@@ -15,6 +15,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from clearinghouse.directory import queries as directory_queries
+from clearinghouse.directory import staff_queries as directory_staff_queries
 from clearinghouse.directory.forms import DirectoryForm
 from clearinghouse.downloads import send_download
 from clearinghouse.errors import DomainError, NotFound, show_domain_error
@@ -22,11 +23,13 @@ from clearinghouse.extensions import unit_of_work
 from clearinghouse.imports import files, queries, services
 from clearinghouse.imports.blueprint import bp, public_bp
 from clearinghouse.imports.choices import STEP_NAMES, STEPS, PlanChoices
+from clearinghouse.imports.exhibit_b import read_schedule
 from clearinghouse.imports.forms import (
     PASTE_MAX,
     ConfirmForm,
     DestructionForm,
     DuplicatesForm,
+    ExhibitBForm,
     MappingForm,
     ProposalsForm,
     SetAsideForm,
@@ -38,7 +41,7 @@ from clearinghouse.imports.forms import (
 from clearinghouse.imports.mapping import FIELDS, date_hints, guess_mapping, mapping_problems
 from clearinghouse.imports.models import ImportDraft
 from clearinghouse.imports.prepare import cells_by_field, value_readings
-from clearinghouse.imports.readers import Table
+from clearinghouse.imports.readers import Table, UnreadableFile, decode
 from clearinghouse.imports.values import VALUE_FIELDS, describe
 from clearinghouse.timeutil import district_today
 from clearinghouse.urls import page_arg
@@ -534,6 +537,66 @@ def done(draft_id: int):
     if not step.choices.imported:
         return redirect(url_for(".preview", draft_id=draft_id))
     return render_template("imports/done.html", draft=step.draft, choices=step.choices)
+
+
+EXHIBIT_MAX = 512 * 1024
+
+
+@bp.route("/exhibit-b/<int:product_id>", methods=["GET", "POST"])
+def exhibit_b(product_id: int):
+    """Read a vendor's Exhibit B for a product: review the matches, then add the accepted ones to its data uses."""
+    product = directory_staff_queries.get_product_or_404(product_id)
+    form = ExhibitBForm()
+    reading = None
+    if form.validate_on_submit():
+        text = form.text.data or ""
+        if form.file.data and not text.strip():
+            raw = form.file.data.stream.read(EXHIBIT_MAX + 1)
+            try:
+                text = decode(raw[:EXHIBIT_MAX])
+            except UnreadableFile as err:
+                form.file.errors = [err.message]
+            form.text.data = text
+        if text.strip():
+            reading = read_schedule(text)
+            if not reading.rows:
+                form.text.errors = ["No table or checklist of data was found in it. Paste the Exhibit B table itself."]
+                reading = None
+        elif not form.errors:
+            form.text.errors = ["Paste the schedule, or choose the packet's file."]
+        if reading is not None and form.apply.data:
+            chosen = [reading.matches[index] for index in form.accept.data or [] if 0 <= index < len(reading.matches)]
+            try:
+                with unit_of_work():
+                    added = services.apply_exhibit_b(
+                        product, current_user, chosen, version=record_version(form.version.data)
+                    )
+            except DomainError as err:
+                flash(err.message, "error")
+            else:
+                flash(
+                    f"Added to {product.name}: {', '.join(added)}. Their purposes are not stated yet."
+                    if added
+                    else f"{product.name} already receives all of that.",
+                    "success",
+                )
+                return redirect(url_for("directory_staff.edit_product", product_id=product.id))
+        if reading is not None and form.read.data:
+            form.accept.data = [index for index, match in enumerate(reading.matches) if not match.is_new]
+    if not form.is_submitted():
+        form.version.data = str(product.version)
+    current = {use.data_element_id for use in product.data_uses}
+    return render_template(
+        "imports/exhibit_b.html",
+        form=form,
+        product=product,
+        reading=reading,
+        current_names={use.element.name for use in product.data_uses if use.data_element_id in current},
+    ), 422 if form.errors else 200
+
+
+def record_version(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() else None
 
 
 @public_bp.get("/directory.csv")
