@@ -581,6 +581,7 @@ class AgreementView:
     state: AgreementState
     destruction: Any  # destruction.public.DestructionStatus | None
     is_current: bool
+    renews_on: date | None = None  # an auto-renewing agreement's next renewal (Agreement.renews_on)
 
     @property
     def has_public_document(self) -> bool:
@@ -593,7 +594,10 @@ def _agreement_views(agreements: Sequence[Agreement], today: date, current: Agre
         agreements, key=lambda a: (a.effective_on is not None, a.effective_on or date.min, a.id), reverse=True
     )
     statuses = destruction_public.status_by_agreement([a.id for a in ordered], today) if ordered else {}
-    return [AgreementView(a, a.state_on(today), statuses.get(a.id), is_current=a is current) for a in ordered]
+    return [
+        AgreementView(a, a.state_on(today), statuses.get(a.id), is_current=a is current, renews_on=a.renews_on(today))
+        for a in ordered
+    ]
 
 
 @dataclass(frozen=True)
@@ -608,6 +612,23 @@ class ProductPage:
     @property
     def sensitive_count(self) -> int:
         return sum(1 for _, uses in self.uses_by_category for use in uses if use.element.is_sensitive)
+
+    @property
+    def sensitive_uses(self) -> list[DataUse]:
+        """The sensitive data it receives, in taxonomy order."""
+        return [use for _, uses in self.uses_by_category for use in uses if use.element.is_sensitive]
+
+    @property
+    def purpose_snippet(self) -> LocalizedText:
+        """The start of its purpose, in the reader's language when staff translated it."""
+        return _snippet(translated(self.product, "purpose_md"))
+
+    @property
+    def certified_destruction(self) -> Any:
+        """The certified destruction of the data received under the agreement the page's status
+        speaks of (destruction.public.DestructionStatus), or None."""
+        status = self.current.destruction if self.current else None
+        return status if status is not None and status.badge == "ok" else None
 
 
 def group_uses(uses: Iterable[DataUse]) -> list[tuple[DataCategory, list[DataUse]]]:
