@@ -200,3 +200,35 @@ def test_the_sweep_deletes_requests_nobody_confirmed(app, smtp_server):
     assert count(app, Subscriber) == 0
     with in_app(app):
         assert all(ADDRESS not in notice.recipients for notice in db.session.scalars(select(Notice)))
+
+
+def test_the_pages_run_a_constant_number_of_queries(app, client, smtp_server, directory):
+    from tests.conftest import count_queries
+
+    _, _, manage = _subscriber(app, confirmed=True)
+
+    def manage_queries() -> int:
+        with count_queries(app) as statements:
+            assert client.get(f"/follow/manage/{manage}").status_code == 200
+        return len(statements)
+
+    few = manage_queries()
+    with in_app(app):
+        subscriber = db.session.scalar(select(Subscriber))
+        for scope, target in (("product", "coach_id"), ("product", "other_id"), ("school", "school_id")):
+            target_id = directory[target]
+            column = "product_id" if scope == "product" else "school_id"
+            db.session.add(
+                Subscription(
+                    subscriber=subscriber,
+                    scope=Scope(scope),
+                    target_key=f"{scope}:{target_id}",
+                    confirmed_at=utcnow(),
+                    **{column: target_id},
+                )
+            )
+        db.session.commit()
+    assert manage_queries() == few
+    with count_queries(app) as statements:
+        assert client.get(f"/follow?scope=product&target={directory['coach']}").status_code == 200
+    assert len(statements) <= 2
