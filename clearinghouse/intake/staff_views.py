@@ -6,6 +6,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from clearinghouse.declarations import queries as declaration_queries
+from clearinghouse.directory.models import ProductKind
 from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.extensions import unit_of_work
 from clearinghouse.intake import queries, services, state
@@ -58,6 +59,7 @@ def _page(tr: ToolRequest, forms: dict, status: int = 200):
             can_invite=state.can(tr, "invite_vendor") or tr.state.value == "waiting_for_vendor",
             can_decide=state.can(tr, "decide"),
             age=queries.age_in_days(tr),
+            kind_label=ProductKind(tr.kind).label if tr.kind in {k.value for k in ProductKind} else tr.kind,
             **forms,
         ),
         status,
