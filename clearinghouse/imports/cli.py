@@ -12,7 +12,7 @@ from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.imports import files, queries, services
 from clearinghouse.imports.blueprint import bp
-from clearinghouse.imports.choices import PlanChoices
+from clearinghouse.imports.choices import PROPOSAL_KINDS, DuplicatePolicy, PlanChoices
 from clearinghouse.imports.mapping import FIELDS, mapping_problems
 from clearinghouse.imports.values import VALUE_FIELDS, check_meaning, describe, pair_key, value_key
 
@@ -77,6 +77,29 @@ def _apply_values(choices: PlanChoices, values: tuple[str, ...], mapping: dict[s
     help="What a value of a status, kind, grade or school column means (repeatable), e.g. "
     "'Status:DPA Pending=under_review/requested'.",
 )
+@click.option(
+    "--accept",
+    "accepted",
+    multiple=True,
+    type=click.Choice(list(PROPOSAL_KINDS)),
+    help="Take this kind of fact from names and notes (repeatable; all are taken unless declined).",
+)
+@click.option(
+    "--decline",
+    "declined",
+    multiple=True,
+    type=click.Choice([*PROPOSAL_KINDS, "split", "parent", "groups", "infer"]),
+    help="Do not take this kind of fact from names and notes, or do not follow this vendor or name proposal "
+    "(split: one name, several products; parent: the company in brackets; groups: spellings of one vendor; "
+    "infer: the vendor from the name or website). Repeatable.",
+)
+@click.option(
+    "--duplicates",
+    type=click.Choice(DuplicatePolicy.ALL),
+    default=DuplicatePolicy.KEEP_FIRST,
+    show_default=True,
+    help="What to do with a product listed more than once.",
+)
 @click.option("--skip-problems", is_flag=True, help="Set aside every row with a problem and import the rest.")
 @click.option("--plan-json", is_flag=True, help="Print the plan as JSON and import nothing.")
 @click.option(
@@ -91,6 +114,9 @@ def import_inventory_command(
     sheet: str | None,
     pairs: tuple[str, ...],
     values: tuple[str, ...],
+    accepted: tuple[str, ...],
+    declined: tuple[str, ...],
+    duplicates: str,
     skip_problems: bool,
     plan_json: bool,
     set_aside_csv: Path | None,
@@ -112,8 +138,16 @@ def import_inventory_command(
     problems = mapping_problems(mapping)
     if problems:
         raise click.ClickException(" ".join(problems.values()) + " Use --mapping HEADER=FIELD.")
-    choices = PlanChoices(sheet=sheet, mapping=mapping)
+    choices = PlanChoices(sheet=sheet, mapping=mapping, duplicates=duplicates)
     _apply_values(choices, values, mapping)
+    both = set(accepted) & set(declined)
+    if both:
+        raise click.ClickException(f"--accept and --decline both name {', '.join(sorted(both))}.")
+    for kind in declined:
+        if kind in PROPOSAL_KINDS:
+            choices.proposals[kind] = False
+        else:
+            setattr(choices.vendors, kind, False)
     try:
         plan = services.plan_import(table, mapping, choices, skip_problems=skip_problems)
     except DomainError as err:

@@ -277,6 +277,11 @@ def _inferred_vendor(name: str, vendors: VendorIndex, website: str) -> tuple[str
     return "", VendorSource.NONE
 
 
+def inferred_vendor(name: str, vendors: VendorIndex, website: str) -> tuple[str, VendorSource]:
+    """The vendor a product name or its website proposes when nothing in brackets names one."""
+    return _inferred_vendor(name, vendors, website)
+
+
 def read_name(text: str, *, vendors: VendorIndex = NO_VENDORS, website: str = "", split: bool = True) -> NameReading:
     """The products a name cell proposes, each with its vendor and facts; or why it is not a product.
 

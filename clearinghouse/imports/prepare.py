@@ -10,6 +10,7 @@ a meaning to is a problem of its row, never a default. Pure: no database; what t
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from clearinghouse.imports import values as vals
 from clearinghouse.imports.choices import DuplicatePolicy, PlanChoices
@@ -21,12 +22,18 @@ from clearinghouse.imports.names import (
     VendorIndex,
     VendorSource,
     group_vendors,
+    inferred_vendor,
     read_name,
     vendor_key,
 )
 from clearinghouse.imports.readers import Table
 from clearinghouse.imports.vocabulary import PERMISSIVENESS, Approval
-from clearinghouse.text import name_key
+from clearinghouse.text import name_key as _name_key
+
+
+@lru_cache(maxsize=65_536)
+def name_key(text: str) -> str:
+    return _name_key(text)
 
 
 @dataclass
@@ -226,6 +233,11 @@ def _take_facts(cells: dict[str, str], facts: TextFacts, accepted: Mapping[str, 
         cells["grade_bands"] = grades.value.bands
 
 
+@lru_cache(maxsize=16_384)  # notes repeat ("staff only", the same registry sentence on many rows)
+def _notes_facts(text: str) -> TextFacts:
+    return read_facts(text)
+
+
 _BRACKETS = re.compile(r"\([^()]*\)")
 _SEPARATOR_BEFORE = re.compile(r"[—–\-(:;,|/\[]\s*$")
 _NAME_WORD = re.compile(r"[^\W_]")
@@ -286,7 +298,7 @@ def _read_names(
             p.vendor_source in (VendorSource.PARENTHESES, VendorSource.BY) for p in reading.products
         ):
             prepared.names.append(NameRow(row.number, text, list(reading.products)))
-        notes = read_facts(row.cells["notes"]) if row.cells.get("notes") else None
+        notes = _notes_facts(row.cells["notes"]) if row.cells.get("notes") else None
         for part, (proposal, facts) in enumerate(zip(reading.products, reading.facts, strict=True), start=1):
             cells = dict(row.cells)
             piece = " ".join(text[proposal.start : proposal.end].split()) or text
@@ -310,8 +322,10 @@ def _read_names(
                 cells["vendor"] = proposal.vendor
             elif not has_vendor and len(set(district.vendor_of_product.get(name_key(cells["product"]), ()))) == 1:
                 cells["vendor"] = district.vendor_of_product[name_key(cells["product"])][0]
-            elif picks.infer and proposal.vendor:
+            elif picks.infer and proposal.vendor_source not in (VendorSource.PARENTHESES, VendorSource.BY):
                 cells["vendor"] = proposal.vendor
+            elif picks.infer:  # the officer declined the company in brackets: the name or the website says
+                cells["vendor"] = inferred_vendor(proposal.name, index, row.cells.get("website", ""))[0]
             prepared_row = PreparedRow(row.number, cells, problems, part if len(reading.products) > 1 else 0)
             if not cells.get("vendor"):
                 cells["vendor"] = ""

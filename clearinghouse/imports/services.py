@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -76,6 +77,7 @@ MULTI_LINE_FIELDS = frozenset({"purpose", "data_elements", "schools", "notes"}) 
 NO_DATA_WORDS = {"none", "no student data", "no student data collected", "n/a", "na"}
 
 
+@lru_cache(maxsize=65_536)  # a file names the same vendors and products again and again
 def _key(text: str) -> str:
     """How names are compared: as everywhere (`text.name_key`), case, spacing and look-alike forms do not matter."""
     return name_key(text)

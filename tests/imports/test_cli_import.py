@@ -145,3 +145,31 @@ def test_values_skipped_problems_and_the_plan_as_json(app, runner, tmp_path):
     wrong = runner.invoke(args=["import-inventory", str(inventory), "--value", "status:Perhaps=maybe"])
     assert wrong.exit_code == 1
     assert "is not a status. Write APPROVAL/AGREEMENT" in wrong.output
+
+
+def test_proposals_and_repeats_follow_the_options(app, runner, tmp_path):
+    inventory = tmp_path / "inventory.csv"
+    inventory.write_text(
+        "product,website\n"
+        "Linewize (Qoria) — DPA Approved 02/03/2025,https://www.linewize.com\n"
+        "Seesaw,https://web.seesaw.me\n"
+        "Seesaw,https://app.seesaw.me\n"
+    )
+    plan = json.loads(runner.invoke(args=["import-inventory", str(inventory), "--plan-json"]).output)
+    assert [(row["product"], row["vendor"]) for row in plan["rows"]] == [("Linewize", "Qoria"), ("Seesaw", "Seesaw")]
+    assert [entry["row"] for entry in plan["set_aside"]] == [4]  # keep-first: the repeat is set aside
+    assert plan["agreements"][0]["signed_on"] == "2025-02-03"
+    declined = json.loads(
+        runner.invoke(
+            args=["import-inventory", str(inventory), "--plan-json", "--decline", "signed_on", "--decline", "parent"]
+        ).output
+    )
+    assert declined["agreements"] == []
+    assert declined["rows"][0]["vendor"] == "Linewize"  # from the website, not the brackets
+    merged = json.loads(
+        runner.invoke(args=["import-inventory", str(inventory), "--plan-json", "--duplicates", "merge"]).output
+    )
+    assert merged["set_aside"] == []
+    assert len(merged["rows"]) == 2
+    both = runner.invoke(args=["import-inventory", str(inventory), "--accept", "name", "--decline", "name"])
+    assert "--accept and --decline both name name" in both.output
