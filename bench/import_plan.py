@@ -113,11 +113,11 @@ def main() -> None:
                 print(f"{name:<10} failed (exit {process.exitcode})")
                 continue
             rows, planned, applied, created, aside, peak = results.get()
-            verdict = (
-                "ok" if planned < PLAN_BUDGET and applied < APPLY_BUDGET and peak < MEMORY_BUDGET_MB else "OVER BUDGET"
-            )
+            within = planned[1] < PLAN_BUDGET and applied[1] < APPLY_BUDGET and peak < MEMORY_BUDGET_MB
+            plan_s, apply_s = f"{planned[0]:.2f}/{planned[1]:.2f}", f"{applied[0]:.2f}/{applied[1]:.2f}"
             print(
-                f"{name:<10} {rows:>6} {planned:>8.2f} {applied:>8.2f} {created:>8} {aside:>6} {peak:>8.0f}  {verdict}"
+                f"{name:<10} {rows:>6} {plan_s:>12} {apply_s:>14} {created:>8} {aside:>6} {peak:>8.0f}  "
+                + ("ok" if within else "OVER BUDGET")
             )
     print(f"budgets: plan < {PLAN_BUDGET:g} s, apply < {APPLY_BUDGET:g} s, peak < {MEMORY_BUDGET_MB} MB")
 
