@@ -4,6 +4,7 @@ repeated rows, preview, confirm — and a parent then finds the products on the 
 import pytest
 
 from tests import factories
+from tests.browser.test_accessibility import violations
 from tests.conftest import in_app
 
 pytestmark = pytest.mark.browser
@@ -61,6 +62,12 @@ def test_officer_imports_step_by_step_and_parents_see_the_products(app, page):
 
     page.get_by_role("heading", name="Check the import").wait_for()
     assert "Qoria" in page.locator("#agreements-heading + form").inner_text()
+    # Every step, drawn again now that each holds the officer's choices, meets WCAG 2.1 AA.
+    base = page.url.removesuffix("/preview")
+    found = []
+    for step in ("columns", "values", "proposals", "vendors", "duplicates", "preview"):
+        found += violations(page, f"{base}/{step}")
+    assert found == []
     page.get_by_role("button", name="Import it").click()
     page.get_by_role("heading", name="Imported").wait_for()
     assert "4 products created" in page.locator("main").inner_text()
