@@ -93,6 +93,9 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "slug": PUBLIC,
         "kind": PUBLIC,
         "status": PUBLIC,
+        "status_note": PUBLIC,  # the conditions of an approval, or the reason for refusing it
+        "agreement_status": PUBLIC,
+        "agreement_note": PUBLIC,  # the vendor's reason for declining the agreement
         "website": PUBLIC,
         "purpose_md": PUBLIC,
         "translations": PUBLIC,  # the public text above in other languages (clearinghouse.i18n)
@@ -157,6 +160,7 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "document_id": staff("The signed PDF is public only while is_document_published is set."),
         "is_document_published": PUBLIC,
         "renewed_by_id": PUBLIC,
+        "dates_recorded": PUBLIC,  # false: on file, dates not recorded
         "internal_notes": staff("The district's own notes about the agreement."),
         "destruction_not_requested": staff("The officer's decision at import, for the sweep; not a public fact."),
         "updated_at": PUBLIC,

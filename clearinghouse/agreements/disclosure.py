@@ -6,6 +6,8 @@ document is published (publishing or withdrawing the document is a public change
 becomes visible or not). Internal only (clearinghouse/visibility.py), so no revision: the reference,
 internal notes, the destruction window, the termination reason, and an uploaded document that is
 not published. A draft (not signed) is not public yet: it makes no revision until it is signed.
+An agreement on file whose dates are not recorded is public ("on file"); recording its dates later
+reads as its signing.
 
 Services take `public_facts` before a change and call `disclose_changes` after it; each public
 change becomes one revision per covered product (or one for the vendor when it covers none).
@@ -24,6 +26,7 @@ def public_facts(agreement: Agreement) -> dict[str, Any]:
     """The public facts of an agreement, comparable with ==."""
     return {
         "kind": agreement.kind,
+        "dates_recorded": agreement.dates_recorded is not False,
         "signed_on": agreement.signed_on,
         "effective_on": agreement.effective_on,
         "expires_on": agreement.expires_on,
@@ -44,12 +47,30 @@ def disclose_changes(
 ) -> None:
     """One revision per covered product for each public change (or one for the vendor if none)."""
     after = public_facts(agreement)
-    if after["signed_on"] is None:
+    if not _is_public(after):
         return  # a draft is not public yet
     vendor = agreement.vendor.name
     products = sorted(agreement.products, key=lambda p: p.name)
     details = {"agreement_id": agreement.id}
-    if renewal:
+    if not after["dates_recorded"] and (before is None or before["dates_recorded"] or not _is_public(before)):
+        _each(
+            agreement,
+            products,
+            "agreement.on_file",
+            Wording("agreement.on_file", vendor=vendor, kind=agreement.kind.value),
+            details,
+        )
+        _removed(agreement, before, after, details)
+    elif before is not None and _is_public(before) and not before["dates_recorded"] and after["dates_recorded"]:
+        _each(  # its dates are now recorded
+            agreement,
+            products,
+            "agreement.signed",
+            Wording("agreement.signed", vendor=vendor, kind=agreement.kind.value, **term(agreement)),
+            details,
+        )
+        _removed(agreement, before, after, details)
+    elif renewal:
         expires_on = agreement.expires_on.isoformat() if agreement.expires_on else None
         _each(
             agreement,
@@ -58,7 +79,7 @@ def disclose_changes(
             Wording("agreement.renewed", vendor=vendor, expires_on=expires_on),
             details,
         )
-    elif before is None or before["signed_on"] is None:
+    elif before is None or not _is_public(before):
         _each(
             agreement,
             products,
@@ -99,22 +120,14 @@ def disclose_changes(
             )
         added = [p for p in products if p.id not in before["products"]]
         for product in added:
-            disclose(
-                agreement.vendor_id,
-                "agreement.product_added",
-                Wording("agreement.product_added", product=product.name, vendor=vendor, **term(agreement)),
-                product_id=product.id,
-                **details,
-            )
-        for product_id, name in sorted(before["products"].items(), key=lambda item: item[1]):
-            if product_id not in after["products"]:
-                disclose(
-                    agreement.vendor_id,
-                    "agreement.product_removed",
-                    Wording("agreement.product_removed", product=name, vendor=vendor),
-                    product_id=product_id,
-                    **details,
+            if after["dates_recorded"]:
+                wording = Wording("agreement.product_added", product=product.name, vendor=vendor, **term(agreement))
+            else:
+                wording = Wording("agreement.on_file", vendor=vendor, kind=agreement.kind.value).about_product(
+                    product.name
                 )
+            disclose(agreement.vendor_id, "agreement.product_added", wording, product_id=product.id, **details)
+        _removed(agreement, before, after, details)
     published_before = before["published_document_id"] if before else None
     if after["published_document_id"] != published_before:
         if after["published_document_id"] is not None:
@@ -132,6 +145,26 @@ def disclose_changes(
                 "agreement.document_withdrawn",
                 Wording("agreement.document_withdrawn", vendor=vendor),
                 details,
+            )
+
+
+def _is_public(facts: dict[str, Any]) -> bool:
+    """Signed, or on file with its dates not recorded: not a draft."""
+    return facts["signed_on"] is not None or not facts.get("dates_recorded", True)
+
+
+def _removed(agreement: Agreement, before: dict[str, Any] | None, after: dict[str, Any], details: dict) -> None:
+    """A revision for each product the agreement no longer covers."""
+    if before is None or not _is_public(before):
+        return
+    for product_id, name in sorted(before["products"].items(), key=lambda item: item[1]):
+        if product_id not in after["products"]:
+            disclose(
+                agreement.vendor_id,
+                "agreement.product_removed",
+                Wording("agreement.product_removed", product=name, vendor=agreement.vendor.name),
+                product_id=product_id,
+                **details,
             )
 
 

@@ -33,6 +33,7 @@ class AgreementForm(BaseForm):
     )
     reference = StringField("Reference", validators=[Length(max=200)], filters=[strip])
     product_ids = MultiCheckboxField("Products it covers", coerce=int, validate_choice=False)
+    dates_not_recorded = BooleanField("On file, dates not recorded (the district holds it; leave the dates blank)")
     signed_on = DayField("Signed on", validators=[Optional()])
     effective_on = DayField("In effect from", validators=[Optional()])
     expires_on = DayField("Expires on", validators=[Optional()])
@@ -67,6 +68,7 @@ class AgreementForm(BaseForm):
             expires_on=self.expires_on.data,
             is_open_ended=bool(self.is_open_ended.data),
             today=self.today(),
+            dates_recorded=not self.dates_not_recorded.data,
         )
         for name, message in problems:
             if not self[name].errors:  # a date that did not parse already says so
@@ -87,6 +89,7 @@ class AgreementForm(BaseForm):
             kind=AgreementKind(self.kind.data),
             reference=self.reference.data or "",
             product_ids=list(self.product_ids.data or []),
+            dates_recorded=not self.dates_not_recorded.data,
             signed_on=self.signed_on.data,
             effective_on=self.effective_on.data,
             expires_on=None if self.is_open_ended.data else self.expires_on.data,
@@ -106,6 +109,7 @@ def agreement_data(agreement: Agreement) -> dict[str, Any]:
         "kind": agreement.kind.value,
         "reference": agreement.reference,
         "product_ids": [p.id for p in agreement.products],
+        "dates_not_recorded": agreement.dates_recorded is False,
         "signed_on": agreement.signed_on,
         "effective_on": agreement.effective_on,
         "expires_on": agreement.expires_on,

@@ -39,6 +39,7 @@ AGREEMENT_KIND_LABELS = {
 
 
 class AgreementState(StrEnum):
+    ON_FILE = "on_file"  # the district holds it, but its dates are not recorded (dates_recorded False)
     DRAFT = "draft"  # not signed yet
     UPCOMING = "upcoming"  # signed, not yet in effect
     ACTIVE = "active"
@@ -57,6 +58,7 @@ class AgreementState(StrEnum):
 
 
 AGREEMENT_STATE_LABELS = {
+    AgreementState.ON_FILE: _l("On file, dates not recorded"),
     AgreementState.DRAFT: _l("Draft (not signed)"),
     AgreementState.UPCOMING: _l("Signed, not yet in effect"),
     AgreementState.ACTIVE: _l("Active"),
@@ -123,6 +125,9 @@ class Agreement(TimestampMixin, VersionedMixin, db.Model):
     document_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
     is_document_published: Mapped[bool] = mapped_column(default=False)
     renewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id"), unique=True)
+    # False: an agreement the district holds without its dates (an imported inventory's "DPA on
+    # file"). It has no dates, its state is ON_FILE, and the sweep leaves it alone until they are recorded.
+    dates_recorded: Mapped[bool] = mapped_column(default=True)
     internal_notes: Mapped[str] = mapped_column(Text, default="")
     # Recorded after it had already ended (an imported inventory), and the officer decided that its
     # end asks for no destruction request: the sweep never opens one for it.
@@ -176,6 +181,8 @@ class Agreement(TimestampMixin, VersionedMixin, db.Model):
         """Derived from the dates every time; never stored."""
         if self.terminated_on is not None and self.terminated_on <= today:
             return AgreementState.TERMINATED
+        if self.dates_recorded is False:
+            return AgreementState.ON_FILE
         if self.signed_on is None:
             return AgreementState.DRAFT
         end = self.term_ends_on(today)

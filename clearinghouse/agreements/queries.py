@@ -13,7 +13,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from clearinghouse.agreements.models import COVERING_STATES, Agreement, AgreementState, agreement_product
 from clearinghouse.agreements.state import days_between, ended_on_sql, state_in, state_sql, term_ends_on_sql
-from clearinghouse.directory.models import Product, ProductStatus, Vendor
+from clearinghouse.directory.models import Product, ProductStatus, StatedAgreementStatus, Vendor
 from clearinghouse.extensions import db
 
 DASHBOARD_BUCKETS = (30, 60, 90)  # days: "expires within 30 days", "within 60", "within 90"
@@ -121,7 +121,13 @@ def dashboard(today: date) -> Dashboard:
         .join(Agreement, Agreement.id == agreement_product.c.agreement_id)
         .where(agreement_product.c.product_id == Product.id, state_in(Agreement, today, COVERING_STATES))
     )
-    needs_agreement = and_(not_(covered), Product.status.not_in([ProductStatus.RETIRED, ProductStatus.NOT_APPROVED]))
+    needs_agreement = and_(
+        not_(covered),
+        Product.status.not_in(
+            [ProductStatus.RETIRED, ProductStatus.NOT_APPROVED, ProductStatus.APPROVED_NO_STUDENT_DATA]
+        ),
+        Product.agreement_status != StatedAgreementStatus.NOT_REQUIRED,
+    )
     board.uncovered_total = db.session.scalar(select(func.count()).select_from(Product).where(needs_agreement))
     board.uncovered = list(
         db.session.scalars(

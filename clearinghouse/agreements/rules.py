@@ -14,6 +14,7 @@ def term_problems(
     expires_on: date | None,
     is_open_ended: bool,
     today: date,
+    dates_recorded: bool = True,
 ) -> list[Problem]:
     """What is wrong with an agreement's dates, in words a person can act on.
 
@@ -21,7 +22,19 @@ def term_problems(
     effect and either an expiry date after that day or the open-ended box. An agreement may be
     signed after it takes effect (back-dated terms are common), but not on a day still to come.
     Every date is inside the site's range (`timeutil.EARLIEST_DATE`…`LATEST_DATE`).
+
+    An agreement on file whose dates are not recorded has none: no date, not open-ended.
     """
+    if not dates_recorded:
+        if signed_on or effective_on or expires_on or is_open_ended:
+            return [
+                (
+                    "dates_not_recorded",
+                    "An agreement whose dates are not recorded has no dates. "
+                    "Clear them, or untick “On file, dates not recorded”.",
+                )
+            ]
+        return []
     problems: list[Problem] = _out_of_range(signed_on=signed_on, effective_on=effective_on, expires_on=expires_on)
     if signed_on is not None and signed_on > today:
         problems.append(

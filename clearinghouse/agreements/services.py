@@ -34,6 +34,7 @@ class AgreementInput:
     kind: AgreementKind = AgreementKind.NDPA
     reference: str = ""
     product_ids: list[int] = field(default_factory=list)
+    dates_recorded: bool = True  # False: on file, dates not recorded (then no dates at all)
     signed_on: date | None = None
     effective_on: date | None = None
     expires_on: date | None = None
@@ -53,10 +54,11 @@ class AgreementInput:
             kind=agreement.kind,
             reference=agreement.reference,
             product_ids=[product.id for product in agreement.products],
+            dates_recorded=agreement.dates_recorded is not False,
             signed_on=agreement.signed_on,
             effective_on=agreement.effective_on,
             expires_on=agreement.expires_on,
-            is_open_ended=agreement.expires_on is None,
+            is_open_ended=agreement.expires_on is None and agreement.dates_recorded is not False,
             auto_renews=agreement.auto_renews,
             destruction_window_days=agreement.destruction_window_days,
             disposal_method=agreement.disposal_method,
@@ -132,6 +134,8 @@ def renew_agreement(
     check_version(predecessor, version)
     if predecessor.renewed_by_id is not None:
         raise DomainError("This agreement has already been renewed. Open its renewal to change it.")
+    if predecessor.dates_recorded is False:
+        raise DomainError("Record this agreement's dates before renewing it: edit it and enter them.")
     if predecessor.signed_on is None:
         raise DomainError("A draft agreement can't be renewed. Edit the draft instead.")
     if predecessor.terminated_on is not None:
@@ -178,6 +182,8 @@ def terminate_agreement(
     """
     today = today or district_today()
     check_version(agreement, version)
+    if agreement.dates_recorded is False:
+        raise DomainError("Record this agreement's dates before ending it: edit it and enter them.")
     if agreement.signed_on is None:
         raise DomainError("A draft was never in force, so there is nothing to terminate. Edit the draft instead.")
     if agreement.terminated_on is not None:
@@ -227,9 +233,16 @@ def _check(
         expires_on=data.expires_on,
         is_open_ended=data.is_open_ended,
         today=today,
+        dates_recorded=data.dates_recorded,
     )
     if problems:
         raise DomainError(problems[0][1], field=problems[0][0])
+    if not data.dates_recorded and data.auto_renews:
+        raise DomainError(
+            "An agreement whose dates are not recorded can't renew itself. Untick “Renews automatically”, "
+            "or record its dates.",
+            field="auto_renews",
+        )
     if data.destruction_window_days is not None and not 0 <= data.destruction_window_days <= 3650:
         raise DomainError(
             "The destruction window is a number of days between 0 and 3650.", field="destruction_window_days"
@@ -280,6 +293,7 @@ def _apply(agreement: Agreement, data: AgreementInput, products: list[Product]) 
     values: dict[str, Any] = {
         "kind": AgreementKind(data.kind),
         "reference": data.reference.strip(),
+        "dates_recorded": bool(data.dates_recorded),
         "signed_on": data.signed_on,
         "effective_on": data.effective_on,
         "expires_on": None if data.is_open_ended else data.expires_on,

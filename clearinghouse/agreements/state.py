@@ -135,6 +135,7 @@ def state_sql(agreement: Any, today: date | ColumnElement, horizon: timedelta = 
     end = term_ends_on_sql(agreement, today)
     return case(
         (agreement.terminated_on <= today, AgreementState.TERMINATED.value),
+        (agreement.dates_recorded.is_(False), AgreementState.ON_FILE.value),
         (agreement.signed_on.is_(None), AgreementState.DRAFT.value),
         (and_(agreement.renewed_by_id.is_not(None), or_(end.is_(None), end < today)), AgreementState.RENEWED.value),
         (end < today, AgreementState.EXPIRED.value),

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 
 from clearinghouse.agreements.models import AgreementKind
 from clearinghouse.audit.models import DisclosureRevision
-from clearinghouse.directory.models import ProductKind, ProductStatus
+from clearinghouse.directory.models import ProductKind, ProductStatus, StatedAgreementStatus
 from clearinghouse.i18n import LocalizedText, configured_languages, current_language, default_language
 from clearinghouse.timeutil import format_date
 
@@ -111,6 +111,58 @@ def _status(value: str | None) -> str:
     return str(ProductStatus(value).label) if value else _("none")
 
 
+def _status_changed(f: Facts) -> str:
+    note = _pick(f.get("note"))
+    if note:
+        return _(
+            "%(product)s: status changed from %(old)s to %(new)s (%(note)s).",
+            product=f["product"],
+            old=_status(f.get("old")),
+            new=_status(f.get("new")),
+            note=note,
+        )
+    return _(
+        "%(product)s: status changed from %(old)s to %(new)s.",
+        product=f["product"],
+        old=_status(f.get("old")),
+        new=_status(f.get("new")),
+    )
+
+
+def _status_note_changed(f: Facts) -> str:
+    note = _pick(f.get("note"))
+    if note:
+        return _(
+            "%(product)s: %(status)s; the district's note now reads: %(note)s",
+            product=f["product"],
+            status=_status(f.get("status")),
+            note=note,
+        )
+    return _("%(product)s: the note on its status was removed.", product=f["product"])
+
+
+def _stated(value: str | None) -> str:
+    return str(StatedAgreementStatus(value or StatedAgreementStatus.NONE_ON_FILE).label)
+
+
+def _agreement_status_changed(f: Facts) -> str:
+    note = _pick(f.get("note"))
+    if note:
+        return _(
+            "%(product)s: agreement status changed from %(old)s to %(new)s (the vendor's reason: %(note)s).",
+            product=f["product"],
+            old=_stated(f.get("old")),
+            new=_stated(f.get("new")),
+            note=note,
+        )
+    return _(
+        "%(product)s: agreement status changed from %(old)s to %(new)s.",
+        product=f["product"],
+        old=_stated(f.get("old")),
+        new=_stated(f.get("new")),
+    )
+
+
 def _joined(names: list, empty: str) -> str:
     return ", ".join(_pick(name) for name in names) or empty
 
@@ -182,12 +234,9 @@ def _agreement_ended(f: Facts) -> str:
 WORDINGS: dict[str, Callable[[Facts], str]] = {
     "product.added": _product_added,
     "product.renamed": lambda f: _("%(before)s is now called %(after)s.", before=f["before"], after=f["after"]),
-    "status.changed": lambda f: _(
-        "%(product)s: status changed from %(old)s to %(new)s.",
-        product=f["product"],
-        old=_status(f.get("old")),
-        new=_status(f.get("new")),
-    ),
+    "status.changed": _status_changed,
+    "status_note.changed": _status_note_changed,
+    "agreement_status.changed": _agreement_status_changed,
     "kind.changed": lambda f: _(
         "%(product)s is now listed as %(kind)s.", product=f["product"], kind=ProductKind(f["kind"]).label
     ),
@@ -211,6 +260,11 @@ WORDINGS: dict[str, Callable[[Facts], str]] = {
         vendor=f["vendor"],
         kind=AgreementKind(f["kind"]).label,
         term=_term(f),
+    ),
+    "agreement.on_file": lambda f: _(
+        "%(vendor)s's %(kind)s is on file; its dates are not recorded yet.",
+        vendor=f["vendor"],
+        kind=AgreementKind(f["kind"]).label,
     ),
     "agreement.terminated": _agreement_terminated,
     "agreement.dates_changed": lambda f: _(

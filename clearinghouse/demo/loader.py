@@ -50,7 +50,9 @@ from clearinghouse.settings.services import update_settings
 from clearinghouse.slugs import slugify
 
 DISTRICT_FILE = Path(__file__).with_name("district.toml")
-NOT_COVERED = (ProductStatus.UNDER_REVIEW, ProductStatus.NOT_APPROVED)  # a signed agreement covers the others
+# A signed agreement covers the others.
+NOT_COVERED = (ProductStatus.UNDER_REVIEW, ProductStatus.NOT_APPROVED, ProductStatus.APPROVED_NO_STUDENT_DATA)
+STATUS_FIELDS = ("status_note", "agreement_status", "agreement_note")  # as the product is now
 
 
 @cache
@@ -178,6 +180,7 @@ def _product(spec: dict[str, Any], vendor: Vendor, today: date, schools: list[Sc
     until = spec.get("until", {})
     first_uses = {element: purpose for key, (element, purpose) in uses.items() if key not in until.get("without", [])}
     grades = parse_grades(spec["grades"])
+    statuses = {key: spec[key] for key in STATUS_FIELDS if key in spec}
     with _dated(today, listed_days_ago):
         product = directory.create_product(
             None,
@@ -190,6 +193,7 @@ def _product(spec: dict[str, Any], vendor: Vendor, today: date, schools: list[Sc
             website=f"{vendor.website}/{slugify(spec['name'])}",
             purpose_md=until.get("purpose", spec["purpose"]),
             grade_bands=spec["grades"],
+            **({} if until else statuses),
         )
     if until:
         with _dated(today, until["days_ago"]):
@@ -200,12 +204,15 @@ def _product(spec: dict[str, Any], vendor: Vendor, today: date, schools: list[Sc
                 status=spec["status"],
                 purpose_md=spec["purpose"],
                 data_uses=dict(uses.values()),
+                **statuses,
             )
     return product
 
 
 def _uses(spec: dict[str, Any]) -> dict[str, tuple[int, str]]:
     """{key: (data element id, purpose)}: the usual uses of the product's kind, as the product adjusts them."""
+    if spec.get("receives_nothing"):
+        return {}
     data = district()
     keys = [key for key in data["usual_uses"][spec["kind"]] if key not in spec.get("does_not_receive", [])]
     purposes = {key: data["usual_purposes"][key] for key in [*keys, *spec.get("also_receives", [])]}
@@ -239,6 +246,7 @@ def _agreements(
             expires_on=_day(today, term.get("expires_day")),
             is_open_ended=signed and "expires_day" not in term,
             auto_renews=term.get("renews_each_year", False),
+            dates_recorded=term.get("dates_recorded", True),
         )
         if signed and position == len(history) - 1 and spec.get("publishes_signed_agreement"):
             data.document = FileStorage(io.BytesIO(_agreement_pdf(vendor, data, covered)), _pdf_name(vendor))

@@ -10,19 +10,29 @@ from typing import Any
 from clearinghouse.audit.models import DisclosureRevision
 from clearinghouse.audit.services import disclose
 from clearinghouse.audit.wording import Wording, in_every_language
-from clearinghouse.directory.models import DataUse, Product, ProductKind, ProductStatus
+from clearinghouse.directory.models import DataUse, Product, ProductKind, ProductStatus, StatedAgreementStatus
 
 
 def public_snapshot(product: Product) -> dict[str, Any]:
     """The public facts of a product's disclosure, comparable key by key with ==.
 
-    `data_use_texts` is not compared: it carries each use's element name and purpose in every
-    language, for the wording of a revision (audit.wording).
+    `data_use_texts` and `note_texts` are not compared: they carry each use's element name and
+    purpose, and the notes, in every language, for the wording of a revision (audit.wording).
     """
     return {
         "name": product.name,
         # A form may have set the plain string value rather than the enum member.
         "status": ProductStatus(product.status).value if product.status else None,
+        "status_note": (product.status_note or "").strip(),
+        # Where the agreement stands as the district stated it (the agreements disclose themselves).
+        "agreement_status": StatedAgreementStatus(product.agreement_status or StatedAgreementStatus.NONE_ON_FILE).value,
+        "agreement_note": (product.agreement_note or "").strip(),
+        "note_texts": {
+            "status_note": in_every_language((product.status_note or "").strip(), product.translations, "status_note"),
+            "agreement_note": in_every_language(
+                (product.agreement_note or "").strip(), product.translations, "agreement_note"
+            ),
+        },
         "kind": ProductKind(product.kind).value if product.kind else None,
         "purpose": (product.purpose_md or "").strip(),
         "website": product.website or "",
@@ -76,10 +86,21 @@ def worded_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list
     name = after["name"]
     if before["name"] != after["name"]:
         changes.append(("product.renamed", Wording("product.renamed", before=before["name"], after=after["name"])))
+    notes = after["note_texts"]
     if before["status"] != after["status"]:
-        changes.append(
-            ("status.changed", Wording("status.changed", product=name, old=before["status"], new=after["status"]))
+        note = {"note": notes["status_note"]} if after["status_note"] else {}
+        wording = Wording("status.changed", product=name, old=before["status"], new=after["status"], **note)
+        changes.append(("status.changed", wording))
+    elif before.get("status_note", "") != after["status_note"]:
+        wording = Wording("status_note.changed", product=name, status=after["status"], note=notes["status_note"])
+        changes.append(("status.note_changed", wording))
+    old_stated = before.get("agreement_status", StatedAgreementStatus.NONE_ON_FILE.value)
+    if old_stated != after["agreement_status"] or before.get("agreement_note", "") != after["agreement_note"]:
+        note = {"note": notes["agreement_note"]} if after["agreement_note"] else {}
+        wording = Wording(
+            "agreement_status.changed", product=name, old=old_stated, new=after["agreement_status"], **note
         )
+        changes.append(("agreement_status.changed", wording))
     if before["kind"] != after["kind"]:
         changes.append(("kind.changed", Wording("kind.changed", product=name, kind=after["kind"])))
     if before["purpose"] != after["purpose"]:
@@ -134,7 +155,8 @@ def disclose_changes(product: Product, before: dict[str, Any] | None) -> list[Di
 # The snapshot keys each kind of revision is about, kept in its details.
 _KEYS = {
     "product": ("name",),
-    "status": ("status",),
+    "status": ("status", "status_note"),
+    "agreement_status": ("agreement_status", "agreement_note"),
     "kind": ("kind",),
     "purpose": ("purpose",),
     "website": ("website",),

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 NAME_MAX = 200
 URL_MAX = 500
 PURPOSE_MAX = 2000
+NOTE_MAX = 2000  # a status's conditions or reason, the vendor's reason for declining an agreement
 MARKDOWN_MAX = 20000
 
 
@@ -60,8 +61,12 @@ PRODUCT_KIND_LABELS = {
 
 
 class ProductStatus(StrEnum):
+    """The district's approval of a product for use (its data-privacy agreement is another matter:
+    `StatedAgreementStatus`, and the agreements themselves)."""
+
     APPROVED = "approved"
-    APPROVED_WITH_CONDITIONS = "approved_with_conditions"
+    APPROVED_WITH_CONDITIONS = "approved_with_conditions"  # the conditions in Product.status_note
+    APPROVED_NO_STUDENT_DATA = "approved_no_student_data"  # approved because it collects no student data
     UNDER_REVIEW = "under_review"
     NOT_APPROVED = "not_approved"
     RETIRED = "retired"
@@ -74,9 +79,36 @@ class ProductStatus(StrEnum):
 PRODUCT_STATUS_LABELS = {
     ProductStatus.APPROVED: _l("Approved"),
     ProductStatus.APPROVED_WITH_CONDITIONS: _l("Approved with conditions"),
+    ProductStatus.APPROVED_NO_STUDENT_DATA: _l("Approved, no student data collected"),
     ProductStatus.UNDER_REVIEW: _l("Under review"),
     ProductStatus.NOT_APPROVED: _l("Not approved"),
     ProductStatus.RETIRED: _l("Retired"),
+}
+
+
+class StatedAgreementStatus(StrEnum):
+    """Where a product's data-privacy agreement stands when no agreement is recorded for it.
+
+    A signed agreement, or one on file whose dates are not recorded, is an `Agreement` row; this
+    says what the district knows otherwise. A product with an agreement in force ignores it
+    (`agreements.status` derives the one status the public sees).
+    """
+
+    NONE_ON_FILE = "none_on_file"
+    REQUESTED = "requested"  # the district has asked the vendor to sign
+    DECLINED_BY_VENDOR = "declined_by_vendor"  # the vendor's reason in Product.agreement_note
+    NOT_REQUIRED = "not_required"  # no student data is collected
+
+    @property
+    def label(self) -> str:
+        return STATED_AGREEMENT_STATUS_LABELS[self]
+
+
+STATED_AGREEMENT_STATUS_LABELS = {
+    StatedAgreementStatus.NONE_ON_FILE: _l("No agreement on file"),
+    StatedAgreementStatus.REQUESTED: _l("Agreement requested"),
+    StatedAgreementStatus.DECLINED_BY_VENDOR: _l("Declined by the vendor"),
+    StatedAgreementStatus.NOT_REQUIRED: _l("Not required: no student data collected"),
 }
 
 
@@ -164,7 +196,7 @@ class Product(NamedMixin, TimestampMixin, VersionedMixin, TranslatedMixin, db.Mo
     """An app or service of a vendor: the unit a parent looks up."""
 
     __tablename__ = "product"
-    TRANSLATED_FIELDS = ("purpose_md",)
+    TRANSLATED_FIELDS = ("purpose_md", "status_note", "agreement_note")
     __table_args__ = (
         UniqueConstraint("vendor_id", "name"),
         Index("uq_product_vendor_id_name_key", "vendor_id", "name_key", unique=True),
@@ -181,6 +213,13 @@ class Product(NamedMixin, TimestampMixin, VersionedMixin, TranslatedMixin, db.Mo
     status: Mapped[ProductStatus] = mapped_column(
         str_enum(ProductStatus), default=ProductStatus.UNDER_REVIEW, index=True
     )
+    # The conditions of an approval with conditions ("Guardian release required"), or the reason
+    # it is not approved; public.
+    status_note: Mapped[str] = mapped_column(Text, default="")
+    agreement_status: Mapped[StatedAgreementStatus] = mapped_column(
+        str_enum(StatedAgreementStatus), default=StatedAgreementStatus.NONE_ON_FILE, index=True
+    )
+    agreement_note: Mapped[str] = mapped_column(Text, default="")  # the vendor's reason for declining; public
     website: Mapped[str] = mapped_column(String(URL_MAX), default="")
     purpose_md: Mapped[str] = mapped_column(Text, default="")
     grade_bands: Mapped[str] = mapped_column(String(100), default="")  # e.g. "K-5, 6-8"
@@ -197,7 +236,7 @@ class Product(NamedMixin, TimestampMixin, VersionedMixin, TranslatedMixin, db.Mo
 
 
 class DataUse(TranslatedMixin, db.Model):
-    """A product receives a data element, for a stated purpose."""
+    """A product receives a data element, for a purpose (empty while nobody has stated it)."""
 
     __tablename__ = "data_use"
     TRANSLATED_FIELDS = ("purpose",)

@@ -29,6 +29,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only, selec
 from clearinghouse import page_cache
 from clearinghouse.agreements.models import IN_FORCE_STATES, Agreement, AgreementState, agreement_product
 from clearinghouse.agreements.state import state_in, state_sql
+from clearinghouse.agreements.status import AgreementStanding, standing
 from clearinghouse.audit import public as audit_public
 from clearinghouse.audit.models import DisclosureRevision
 from clearinghouse.destruction import public as destruction_public
@@ -288,6 +289,7 @@ DIRECTORY_CARD_COLUMNS = (
         Product.slug,
         Product.kind,
         Product.status,
+        Product.agreement_status,
         Product.purpose_md,
         Product.translations,
         raiseload=True,
@@ -422,12 +424,11 @@ def _snippet(purpose: LocalizedText) -> LocalizedText:
 
 @dataclass(frozen=True)
 class Listing:
-    """A product as the lists show it: public status, current agreement and its state, data received."""
+    """A product as the lists show it: its approval, where its agreement stands, data received."""
 
     product: Product
     status: ProductStatus
-    agreement: Agreement | None
-    state: AgreementState | None
+    standing: AgreementStanding
     element_count: int
     sensitive_names: list[LocalizedText]  # the sensitive data it receives, named, in taxonomy order
     snippet: LocalizedText  # the purpose's start, in the reader's language when staff translated it
@@ -465,13 +466,11 @@ def listings(products: Sequence[Product], today: date) -> list[Listing]:
                 names.setdefault(product_id, []).append(localize(name, translations, "name"))
     result = []
     for product in products:
-        agreement = current_agreement(product.agreements)
         result.append(
             Listing(
                 product=product,
                 status=public_status(product),
-                agreement=agreement,
-                state=agreement.state_on(today) if agreement else None,
+                standing=standing(product, today),
                 element_count=counts.get(product.id, 0),
                 sensitive_names=names.get(product.id, []),
                 snippet=_snippet(translated(product, "purpose_md")),
@@ -604,6 +603,7 @@ def _agreement_views(agreements: Sequence[Agreement], today: date, current: Agre
 class ProductPage:
     product: Product
     status: ProductStatus
+    standing: AgreementStanding
     uses_by_category: list[tuple[DataCategory, list[DataUse]]]
     agreements: list[AgreementView]
     current: AgreementView | None
@@ -658,11 +658,12 @@ def product_page(slug: str, today: date) -> ProductPage | None:
     )
     if product is None:
         return None
-    current = current_agreement(product.agreements)
-    views = _agreement_views(product.agreements, today, current)
+    where = standing(product, today)
+    views = _agreement_views(product.agreements, today, where.agreement)
     return ProductPage(
         product=product,
         status=public_status(product),
+        standing=where,
         uses_by_category=group_uses(product.data_uses),
         agreements=views,
         current=next((view for view in views if view.is_current), None),

@@ -22,6 +22,7 @@ from clearinghouse.audit import services as audit
 from clearinghouse.directory.disclosure import disclose_changes, public_snapshot
 from clearinghouse.directory.models import (
     NAME_MAX,
+    NOTE_MAX,
     DataCategory,
     DataElement,
     DataUse,
@@ -29,6 +30,7 @@ from clearinghouse.directory.models import (
     ProductKind,
     ProductStatus,
     School,
+    StatedAgreementStatus,
     Vendor,
 )
 from clearinghouse.errors import DomainError
@@ -137,12 +139,68 @@ PRODUCT_FIELDS = (
     "name",
     "kind",
     "status",
+    "status_note",
+    "agreement_status",
+    "agreement_note",
     "website",
     "purpose_md",
     "grade_bands",
     "internal_notes",
-    "translations",  # {language: {"purpose_md": text}}, merged into what is there
+    "translations",  # {language: {"purpose_md" or a note: text}}, merged into what is there
 )
+
+
+def _enum(enum_cls: type, value: Any, field: str, what: str) -> Any:
+    try:
+        return enum_cls(value)
+    except ValueError:
+        choices = ", ".join(str(member.label) for member in enum_cls)
+        raise DomainError(f"Choose the {what}: {choices}.", field=field) from None
+
+
+def check_statuses(values: dict[str, Any], product: Product | None, data_uses: dict[int, str] | None) -> None:
+    """The rules that keep a product's two statuses consistent with each other and with its data uses.
+
+    Raises DomainError, naming the field to change: an unknown status; a note too long; the
+    vendor's reason for declining given while the vendor has not declined; a product approved as
+    collecting no student data, or whose agreement is not required, that still lists student data.
+    `values` are the fields being saved; the others are the product's own (none for a new product).
+    """
+
+    def current(key: str, default: Any) -> Any:
+        if key in values:
+            return values[key]
+        return getattr(product, key) if product is not None else default
+
+    status = _enum(ProductStatus, current("status", ProductStatus.UNDER_REVIEW), "status", "approval status")
+    stated = _enum(
+        StatedAgreementStatus,
+        current("agreement_status", StatedAgreementStatus.NONE_ON_FILE),
+        "agreement_status",
+        "agreement status",
+    )
+    for key in ("status_note", "agreement_note"):
+        if len((values.get(key) or "").strip()) > NOTE_MAX:
+            raise DomainError(f"The note can be at most {NOTE_MAX} characters.", field=key)
+    if (current("agreement_note", "") or "").strip() and stated is not StatedAgreementStatus.DECLINED_BY_VENDOR:
+        raise DomainError(
+            "The vendor's reason is kept only when the vendor declined the agreement. "
+            "Clear it, or choose “Declined by the vendor”.",
+            field="agreement_note",
+        )
+    has_uses = bool(data_uses) if data_uses is not None else bool(product is not None and product.data_uses)
+    if has_uses and status is ProductStatus.APPROVED_NO_STUDENT_DATA:
+        raise DomainError(
+            "A product approved as collecting no student data can't receive any. "
+            "Untick its student data, or choose another approval status.",
+            field="status",
+        )
+    if has_uses and stated is StatedAgreementStatus.NOT_REQUIRED:
+        raise DomainError(
+            "An agreement is not required only when no student data is collected. "
+            "Untick its student data, or choose another agreement status.",
+            field="agreement_status",
+        )
 
 
 def create_product(
@@ -157,13 +215,14 @@ def create_product(
     """Add a product with its schools and data uses ({data element id: purpose}; their purposes in
     other languages in `use_translations`: {data element id: {language: {"purpose": text}}}).
 
-    A purpose may be left blank (an imported inventory does not say it; the product form asks
-    for it). Raises DomainError for a duplicate name at the vendor, an unknown school or data
-    element, or a retired data element.
+    A purpose may be left blank: it is shown as "Purpose not yet stated" until someone states it,
+    and never blocks saving. Raises DomainError for a duplicate name at the vendor, an unknown
+    school or data element, a retired data element, or statuses that disagree (`check_statuses`).
     """
     name = require_name(values.get("name"), "product")
     if _name_taken(Product, name, vendor_id=vendor.id):
         raise DomainError(f"{vendor.name} already has a product named {name}.", field="name")
+    check_statuses(values, None, data_uses)
     schools = _schools(school_ids)
     elements = _elements_for_uses(data_uses, allowed_retired=set())
     with _unique_or(f"{vendor.name} already has a product named {name}.", "name"):
@@ -202,6 +261,7 @@ def update_product(
     Raises StaleVersion, or DomainError as create_product does.
     """
     check_version(product, version)
+    check_statuses(values, product, data_uses)
     if "name" in values:
         name = values["name"] = require_name(values["name"], "product")
         if _name_taken(Product, name, vendor_id=product.vendor_id, exclude_id=product.id):
@@ -467,5 +527,7 @@ def _set_fields(record: db.Model, fields: tuple[str, ...], values: dict[str, Any
             value = ProductKind(value)
         elif key == "status":
             value = ProductStatus(value)
+        elif key == "agreement_status":
+            value = StatedAgreementStatus(value)
         if getattr(record, key) != value:
             setattr(record, key, value)

@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from clearinghouse.directory.models import (
     MARKDOWN_MAX,
     NAME_MAX,
+    NOTE_MAX,
     PURPOSE_MAX,
     URL_MAX,
     DataCategory,
@@ -27,6 +28,7 @@ from clearinghouse.directory.models import (
     Product,
     ProductKind,
     ProductStatus,
+    StatedAgreementStatus,
     Vendor,
 )
 from clearinghouse.forms import BaseForm, bounded_int
@@ -108,7 +110,11 @@ class ProductForm(TranslatedForm, BaseForm):
     """The product's own fields; `product_form` adds one checkbox and purpose per data element, and
     the purposes' translations."""
 
-    TRANSLATED: ClassVar = {"purpose_md": ("What the district uses it for", MARKDOWN_MAX)}
+    TRANSLATED: ClassVar = {
+        "purpose_md": ("What the district uses it for", MARKDOWN_MAX),
+        "status_note": ("Conditions or reason", NOTE_MAX),
+        "agreement_note": ("The vendor's reason", NOTE_MAX),
+    }
 
     vendor_id = SelectField("Vendor", coerce=optional_int, validators=[DataRequired("Choose the vendor.")])
     name = StringField(
@@ -118,7 +124,18 @@ class ProductForm(TranslatedForm, BaseForm):
         "Kind", choices=choices((k.value, k.label) for k in ProductKind), default=ProductKind.OTHER.value
     )
     status = SelectField(
-        "Status", choices=choices((s.value, s.label) for s in ProductStatus), default=ProductStatus.UNDER_REVIEW.value
+        "Approval for use",
+        choices=choices((s.value, s.label) for s in ProductStatus),
+        default=ProductStatus.UNDER_REVIEW.value,
+    )
+    status_note = TextAreaField("Conditions or reason", validators=[Length(max=NOTE_MAX)], filters=[strip])
+    agreement_status = SelectField(
+        "Data-privacy agreement, when none is recorded",
+        choices=choices((s.value, s.label) for s in StatedAgreementStatus),
+        default=StatedAgreementStatus.NONE_ON_FILE.value,
+    )
+    agreement_note = TextAreaField(
+        "The vendor's reason for declining", validators=[Length(max=NOTE_MAX)], filters=[strip]
     )
     website = url_field("Website")
     purpose_md = TextAreaField(
@@ -132,17 +149,21 @@ class ProductForm(TranslatedForm, BaseForm):
 
     elements: tuple[DataElement, ...] = ()
 
-    def validate(self, extra_validators: dict | None = None) -> bool:
-        valid = super().validate(extra_validators)
-        for element in self.elements:
-            purpose = self[f"purpose_{element.id}"]
-            if self[f"use_{element.id}"].data and not (purpose.data or "").strip():
-                purpose.errors.append(f"Say why the product receives {element.name}, or untick it.")
-                valid = False
-        return valid
-
     def values(self) -> dict[str, Any]:
-        names = ("name", "kind", "status", "website", "purpose_md", "grade_bands", "internal_notes")
+        """The product's own fields. A data use's purpose may stay blank: the public then reads
+        "Purpose not yet stated", and saving never waits for it."""
+        names = (
+            "name",
+            "kind",
+            "status",
+            "status_note",
+            "agreement_status",
+            "agreement_note",
+            "website",
+            "purpose_md",
+            "grade_bands",
+            "internal_notes",
+        )
         return {**{name: self[name].data or "" for name in names}, "translations": self.translations()}
 
     def use_translations(self) -> dict[int, dict[str, dict[str, str]]]:

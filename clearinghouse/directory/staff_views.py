@@ -4,6 +4,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from clearinghouse.agreements import status as agreement_status
 from clearinghouse.directory import services, staff_queries
 from clearinghouse.directory.blueprint import staff_bp as bp
 from clearinghouse.directory.models import ProductStatus
@@ -21,6 +22,7 @@ from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.extensions import unit_of_work
 from clearinghouse.locking import show_refusal
 from clearinghouse.text import visible_text
+from clearinghouse.timeutil import district_today
 from clearinghouse.urls import id_arg, page_arg
 
 SEARCH_MAX = 200  # a staff list's name search
@@ -159,7 +161,7 @@ def new_product():
         else:
             flash(f"{product.name} added.", "success")
             return redirect(url_for(".edit_product", product_id=product.id))
-    return render_template("directory_staff/product_form.html", form=form, product=None), _status(form)
+    return render_template("directory_staff/product_form.html", form=form, product=None, standing=None), _status(form)
 
 
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
@@ -193,6 +195,7 @@ def edit_product(product_id: int):
         "directory_staff/product_form.html",
         form=form,
         product=product,
+        standing=agreement_status.standing(product, district_today()),
         retire_form=VersionForm(formdata=None, version=product.version),
     ), _status(form)
 

@@ -22,6 +22,7 @@ STATE_BADGES = {
     AgreementState.EXPIRING: "warn",
     AgreementState.UPCOMING: "neutral",
     AgreementState.DRAFT: "neutral",
+    AgreementState.ON_FILE: "neutral",
     AgreementState.EXPIRED: "bad",
     AgreementState.TERMINATED: "bad",
     AgreementState.RENEWED: "neutral",
@@ -29,6 +30,7 @@ STATE_BADGES = {
 STATUS_BADGES = {
     ProductStatus.APPROVED: "ok",
     ProductStatus.APPROVED_WITH_CONDITIONS: "warn",
+    ProductStatus.APPROVED_NO_STUDENT_DATA: "ok",
     ProductStatus.UNDER_REVIEW: "neutral",
     ProductStatus.NOT_APPROVED: "bad",
     ProductStatus.RETIRED: "neutral",

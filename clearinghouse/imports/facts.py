@@ -206,7 +206,7 @@ def read_facts(text: str, *, calendar: Calendar = DEFAULT_CALENDAR, zone: ZoneIn
         start, end = groups[0]
         signed = any(fact.kind is FactKind.SIGNED_ON and fact.value.precision is Precision.DAY for fact in facts)
         agreement = status.agreement
-        if agreement is AgreementStatus.ON_FILE_DATES_UNKNOWN and signed:
+        if agreement is AgreementStatus.ON_FILE and signed:
             agreement = AgreementStatus.SIGNED
         if status.approval is not None:
             facts.append(Fact(FactKind.APPROVAL, status.approval, start, end, text[start:end]))

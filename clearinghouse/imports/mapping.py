@@ -238,7 +238,7 @@ def mapping_problems(mapping: dict[str, str]) -> dict[str, str]:
 _PRODUCT_STATUS = {
     Approval.APPROVED: ProductStatus.APPROVED,
     Approval.APPROVED_WITH_CONDITIONS: ProductStatus.APPROVED_WITH_CONDITIONS,
-    Approval.APPROVED_NO_STUDENT_DATA: ProductStatus.APPROVED,
+    Approval.APPROVED_NO_STUDENT_DATA: ProductStatus.APPROVED_NO_STUDENT_DATA,
     Approval.UNDER_REVIEW: ProductStatus.UNDER_REVIEW,
     Approval.NOT_APPROVED: ProductStatus.NOT_APPROVED,
     Approval.RETIRED: ProductStatus.RETIRED,

@@ -19,55 +19,13 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from clearinghouse.directory.models import PRODUCT_KIND_LABELS
+from clearinghouse.agreements.status import ProductAgreementStatus
+from clearinghouse.directory.models import PRODUCT_KIND_LABELS, ProductStatus
 
-
-class Approval(StrEnum):
-    """Whether the district approves a product for use (the domain gains this in issue 11)."""
-
-    APPROVED = "approved"
-    APPROVED_WITH_CONDITIONS = "approved_with_conditions"
-    APPROVED_NO_STUDENT_DATA = "approved_no_student_data"
-    UNDER_REVIEW = "under_review"
-    NOT_APPROVED = "not_approved"
-    RETIRED = "retired"
-
-    @property
-    def label(self) -> str:
-        return _APPROVAL_LABELS[self]
-
-
-class AgreementStatus(StrEnum):
-    """The state of a product's data-privacy agreement, apart from its approval."""
-
-    NONE_ON_FILE = "none_on_file"
-    REQUESTED = "requested"
-    ON_FILE_DATES_UNKNOWN = "on_file_dates_unknown"
-    SIGNED = "signed"
-    DECLINED_BY_VENDOR = "declined_by_vendor"
-    NOT_REQUIRED = "not_required"
-
-    @property
-    def label(self) -> str:
-        return _AGREEMENT_LABELS[self]
-
-
-_APPROVAL_LABELS = {
-    Approval.APPROVED: "Approved",
-    Approval.APPROVED_WITH_CONDITIONS: "Approved with conditions",
-    Approval.APPROVED_NO_STUDENT_DATA: "Approved, no student data collected",
-    Approval.UNDER_REVIEW: "Under review",
-    Approval.NOT_APPROVED: "Not approved",
-    Approval.RETIRED: "Retired",
-}
-_AGREEMENT_LABELS = {
-    AgreementStatus.NONE_ON_FILE: "No agreement on file",
-    AgreementStatus.REQUESTED: "Agreement requested",
-    AgreementStatus.ON_FILE_DATES_UNKNOWN: "Agreement on file, dates not recorded",
-    AgreementStatus.SIGNED: "Agreement signed",
-    AgreementStatus.DECLINED_BY_VENDOR: "Vendor declined to sign",
-    AgreementStatus.NOT_REQUIRED: "No agreement needed (no student data)",
-}
+# The domain's two statuses, one to one: a product's approval for use, and where its agreement
+# stands (their labels are the domain's).
+Approval = ProductStatus
+AgreementStatus = ProductAgreementStatus
 
 
 # How much use an approval allows; a combined reading never allows more than its least permissive part.
@@ -84,7 +42,7 @@ _AGREEMENT_PRECEDENCE = (
     AgreementStatus.DECLINED_BY_VENDOR,
     AgreementStatus.NONE_ON_FILE,
     AgreementStatus.REQUESTED,
-    AgreementStatus.ON_FILE_DATES_UNKNOWN,
+    AgreementStatus.ON_FILE,
     AgreementStatus.SIGNED,
     AgreementStatus.NOT_REQUIRED,
 )
@@ -172,7 +130,7 @@ def _same(approval: Approval | None, agreement: AgreementStatus | None, **extra:
 
 
 A, S = Approval, AgreementStatus
-_ON_FILE = S.ON_FILE_DATES_UNKNOWN
+_ON_FILE = S.ON_FILE
 _IN_USE = (A.APPROVED, A.APPROVED_WITH_CONDITIONS, A.APPROVED_NO_STUDENT_DATA)
 _NOT_IN_USE = (A.RETIRED, A.NOT_APPROVED)
 _EXPIRED = "The agreement has ended: add its dates, so that the sweep can act on them."

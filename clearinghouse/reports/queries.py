@@ -151,6 +151,7 @@ STATE_TONES = {
     AgreementState.UPCOMING: "ok",
     AgreementState.EXPIRING: "warn",
     AgreementState.DRAFT: "neutral",
+    AgreementState.ON_FILE: "neutral",
     AgreementState.RENEWED: "neutral",
     AgreementState.EXPIRED: "bad",
     AgreementState.TERMINATED: "bad",

@@ -22,6 +22,7 @@ def d(days: int) -> date:
 # (label, agreement fields): together they reach every state, including the edge cases.
 CASES = [
     ("draft", {"signed_on": None, "effective_on": None, "expires_on": None}),
+    ("on file", {"signed_on": None, "effective_on": None, "expires_on": None, "dates_recorded": False}),
     ("upcoming", {"signed_on": d(-5), "effective_on": d(30), "expires_on": d(400)}),
     ("active", {"signed_on": d(-100), "effective_on": d(-100), "expires_on": d(400)}),
     ("active open-ended", {"signed_on": d(-100), "effective_on": d(-100), "expires_on": None}),

@@ -22,6 +22,12 @@ HORIZONS = (EXPIRING_HORIZON, timedelta(days=0), timedelta(days=30), timedelta(d
 # Each entry: the agreement's dates and flags; "renewed" gives it a successor.
 CASES = {
     "draft": {"signed_on": None, "effective_on": None, "expires_on": None},
+    "on file, dates not recorded": {
+        "signed_on": None,
+        "effective_on": None,
+        "expires_on": None,
+        "dates_recorded": False,
+    },
     "draft with an end date": {"signed_on": None, "effective_on": None, "expires_on": date(2027, 1, 1)},
     "upcoming, then active": {
         "signed_on": date(2025, 1, 10),

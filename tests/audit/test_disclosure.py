@@ -158,8 +158,8 @@ def test_disclose_changes_writes_one_public_revision_per_change_in_the_callers_t
             ("purpose.changed", product_id, vendor_id),
         ]
         assert revisions[0].details == {
-            "before": {"status": "under_review"},
-            "after": {"status": "approved"},
+            "before": {"status": "under_review", "status_note": ""},
+            "after": {"status": "approved", "status_note": ""},
             # The facts its sentence is made of, so each language can word it (audit.wording).
             "wording": {
                 "key": "status.changed",

@@ -50,7 +50,7 @@ def test_expiring_agreement_and_empty_state_in_the_browser(page: Page, catalog):
     page.get_by_label("Agreement").select_option(value="expiring")
     page.get_by_role("button", name="Show results").click()
     expect(page.get_by_role("link", name="Élan Reader")).to_be_visible()
-    expect(page.locator(".listing").first).to_contain_text("Agreement: Expiring soon")
+    expect(page.locator(".listing").first).to_contain_text("Agreement: Signed, expiring on ")
 
     page.get_by_label("Search by product, company or purpose").fill("nothing-like-this")
     page.get_by_role("button", name="Show results").click()

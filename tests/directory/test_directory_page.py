@@ -33,8 +33,8 @@ def test_directory_lists_current_products_by_name_with_a_count(client, catalog):
     assert "<h1>Directory of education software</h1>" in html
     assert _listed(html) == ["MathWorld", "Quiz Builder", "Élan Reader"]
     assert "3 products" in html
-    assert "Agreement: Expiring soon" in html
-    assert "Agreement: Active" in html
+    assert "Agreement: Signed, expiring on " in html
+    assert "Agreement: Signed, in effect until " in html
 
 
 def test_each_card_names_the_sensitive_data_its_product_receives(client, app, catalog):

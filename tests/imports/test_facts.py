@@ -141,9 +141,9 @@ def test_a_refusal_by_the_vendor_is_the_agreement_declined_with_its_reason():
 
 
 def test_an_agreement_on_file_without_a_day_stays_without_dates():
-    assert read_facts("DPA on file").first(K.AGREEMENT).value is AgreementStatus.ON_FILE_DATES_UNKNOWN
+    assert read_facts("DPA on file").first(K.AGREEMENT).value is AgreementStatus.ON_FILE
     month = read_facts("DPA approved July 2024")  # a month is not the day it was signed
-    assert month.first(K.AGREEMENT).value is AgreementStatus.ON_FILE_DATES_UNKNOWN
+    assert month.first(K.AGREEMENT).value is AgreementStatus.ON_FILE
     assert month.first(K.SIGNED_ON).value.precision is Precision.MONTH
 
 

@@ -30,7 +30,7 @@ from tests.conftest import SHARED_DIR
 
 DATA = SHARED_DIR / "data"
 A, S = Approval, AgreementStatus
-ON_FILE = S.ON_FILE_DATES_UNKNOWN
+ON_FILE = S.ON_FILE
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ from clearinghouse.agreements.models import Agreement, AgreementState
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
 from clearinghouse.demo import loader
 from clearinghouse.destruction.models import CertificateStatus, DestructionRequest, RequestOrigin, RequestStatus
-from clearinghouse.directory.models import DataUse, Product, School, Vendor
+from clearinghouse.agreements.status import ProductAgreementStatus, standing
+from clearinghouse.directory.models import DataUse, Product, ProductStatus, School, Vendor
 from clearinghouse.directory.taxonomy import TAXONOMY
 from clearinghouse.extensions import db
 from clearinghouse.notices.models import Notice, NoticeStatus
@@ -36,6 +37,26 @@ def _load(runner, *args: str):
     result = runner.invoke(args=["demo-data", "--today", TODAY.isoformat(), *args])
     assert result.exit_code == 0, result.output
     return result
+
+
+def test_demo_district_has_every_approval_and_every_agreement_status(app, runner, client):
+    _load(runner)
+    with in_app(app):
+        products = db.session.scalars(select(Product)).all()
+        assert {product.status for product in products} == set(ProductStatus)
+        standings = {product.name: standing(product, TODAY) for product in products}
+        assert {found.status for found in standings.values()} == set(ProductAgreementStatus)
+        assert standings["Stepwise Homework Help"].status is ProductAgreementStatus.ON_FILE
+        calculator = next(product for product in products if product.name == "Fractal Graphing Calculator")
+        assert calculator.data_uses == []
+        assert standings[calculator.name].status is ProductAgreementStatus.NOT_REQUIRED
+        clearview = next(product for product in products if product.name == "Clearview Exam Monitor")
+        assert clearview.status_note
+        assert clearview.agreement_note
+        slug = clearview.slug
+    page = client.get(f"/products/{slug}").get_data(as_text=True)
+    assert "Declined by the vendor" in page
+    assert "would not sign the district" in page
 
 
 def test_demo_district_is_believable_and_has_every_agreement_state(app, runner):

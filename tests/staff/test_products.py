@@ -95,13 +95,12 @@ def test_officer_adds_a_product_with_schools_and_data_uses(app, officer_id):
         assert "Local student ID" in revision.summary
 
 
-def test_a_ticked_data_element_needs_a_purpose_and_the_form_keeps_everything(app, officer_id):
+def test_a_ticked_data_element_without_a_purpose_saves_and_is_shown_as_not_yet_stated(app, officer_id, client):
     ids = setup_taxonomy(app)
     response = client_as(app, officer_id).post(
         "/staff/products/new",
         data=product_form(
             vendor_id=ids["vendor"],
-            school_ids=[ids["south"]],
             **{
                 f"use_{ids['dob']}": "y",
                 f"purpose_{ids['dob']}": "   ",
@@ -110,10 +109,41 @@ def test_a_ticked_data_element_needs_a_purpose_and_the_form_keeps_everything(app
             },
         ),
     )
+    assert response.status_code == 302
+    with in_app(app):
+        product = db.session.scalar(select(Product))
+        assert {u.element.name: u.purpose for u in product.data_uses} == {
+            "Date of birth": "",
+            "Local student ID": "To match rosters.",
+        }
+        slug = product.slug
+    page = client.get(f"/products/{slug}").get_data(as_text=True)
+    assert "Purpose not yet stated" in page
+    assert "Propósito aún no indicado" in client.get(f"/es/products/{slug}").get_data(as_text=True)
+
+
+def test_no_student_data_with_a_ticked_element_is_refused_and_the_form_keeps_everything(app, officer_id):
+    ids = setup_taxonomy(app)
+    response = client_as(app, officer_id).post(
+        "/staff/products/new",
+        data=product_form(
+            vendor_id=ids["vendor"],
+            status="approved_no_student_data",
+            status_note="Used offline only.",
+            school_ids=[ids["south"]],
+            **{
+                f"use_{ids['dob']}": "y",
+                f"purpose_{ids['dob']}": "",
+                f"use_{ids['local_id']}": "y",
+                f"purpose_{ids['local_id']}": "To match rosters.",
+            },
+        ),
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "Say why the product receives Date of birth, or untick it." in html
+    assert "A product approved as collecting no student data can&#39;t receive any." in html
     assert "To match rosters." in html
+    assert "Used offline only." in html
     assert f'id="use_{ids["local_id"]}" name="use_{ids["local_id"]}" type="checkbox" value="y"' in html
     assert html.count("checked") >= 3  # two ticked elements, one school
     assert 'value="Word Garden"' in html

@@ -28,7 +28,7 @@ from clearinghouse.destruction.models import (
     DispositionNature,
     RequestScope,
 )
-from clearinghouse.directory.models import DataUse
+from clearinghouse.directory.models import DataUse, StatedAgreementStatus
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.imports.models import ImportDraft, ImportMapping, ImportValueChoice
 from clearinghouse.intake import services as intake
@@ -215,6 +215,10 @@ def build() -> World:
         translations=translated("product", "purpose_md"),
     )
     second = factories.make_product(vendor, elements=[element], **marks("product", suffix="b"))
+    # No agreement: the vendor declined it, and its reason is public.
+    declined = factories.make_product(
+        vendor, agreement_status=StatedAgreementStatus.DECLINED_BY_VENDOR, **marks("product", suffix="c")
+    )
     document = _stored_pdf(
         marked_value("stored_file", "original_name", suffix="agreement.pdf"),
         storage_key=marked_value("stored_file", "storage_key"),
@@ -308,7 +312,7 @@ def build() -> World:
     return World(
         vendor_id=vendor.id,
         vendor_slugs=[vendor.slug, marked_value("vendor", "slug", OTHER)],
-        product_slugs=[product.slug, second.slug, marked_value("product", "slug", OTHER)],
+        product_slugs=[product.slug, second.slug, declined.slug, marked_value("product", "slug", OTHER)],
         element_slugs=[element.slug],
         school_slugs=[school.slug],
         vendor_user_id=vendor_user.id,

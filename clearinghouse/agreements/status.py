@@ -1,0 +1,280 @@
+"""Where a product's data-privacy agreement stands: the one derived status the public sees.
+
+A product has two statuses, as districts keep them: its approval for use (`Product.status`) and
+the state of its agreement, derived here from the agreements recorded for it and, when none of
+them speaks for it, from what the district stated (`Product.agreement_status`):
+
+1. an agreement in force (active or expiring): signed, with its state;
+2. an agreement on file whose dates are not recorded;
+3. a signed agreement that is not yet in effect;
+4. what the district stated, unless it is "none on file": requested, declined by the vendor (with
+   its reason), not required (no student data collected);
+5. a signed agreement that has ended (expired, terminated, renewed): signed, with its state;
+6. a draft agreement: requested (the district is preparing it with the vendor);
+7. otherwise: no agreement on file.
+
+Among agreements of one rank, the latest by effective date counts (undated ones are the oldest,
+then the highest id), as `directory.queries.current_agreement` picks. `standing` reads the
+loaded agreements; `status_sql` and `standing_in` are its SQL twins for filters, counts and the
+API (`tests/agreements/test_status.py` compares them on every case, on SQLite and PostgreSQL).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import ColumnElement
+
+from clearinghouse.agreements.models import Agreement, AgreementState, agreement_product
+from clearinghouse.agreements.state import state_sql
+from clearinghouse.directory.models import Product, StatedAgreementStatus
+from clearinghouse.timeutil import format_date
+
+
+class ProductAgreementStatus(StrEnum):
+    """The displayed status of a product's agreement (the importer's vocabulary maps onto it)."""
+
+    SIGNED = "signed"
+    ON_FILE = "on_file"  # on file, dates not recorded
+    REQUESTED = "requested"
+    NONE_ON_FILE = "none_on_file"
+    DECLINED_BY_VENDOR = "declined_by_vendor"
+    NOT_REQUIRED = "not_required"
+
+    @property
+    def label(self) -> str:
+        return PRODUCT_AGREEMENT_STATUS_LABELS[self]
+
+
+PRODUCT_AGREEMENT_STATUS_LABELS = {
+    ProductAgreementStatus.SIGNED: _l("Signed"),
+    ProductAgreementStatus.ON_FILE: _l("On file, dates not recorded"),
+    ProductAgreementStatus.REQUESTED: _l("Requested, not signed yet"),
+    ProductAgreementStatus.NONE_ON_FILE: _l("No agreement on file"),
+    ProductAgreementStatus.DECLINED_BY_VENDOR: _l("Declined by the vendor"),
+    ProductAgreementStatus.NOT_REQUIRED: _l("Not required: no student data collected"),
+}
+
+# The stated statuses that speak for a product with no agreement in force (rank 4 above).
+_STATED = {
+    StatedAgreementStatus.REQUESTED: ProductAgreementStatus.REQUESTED,
+    StatedAgreementStatus.DECLINED_BY_VENDOR: ProductAgreementStatus.DECLINED_BY_VENDOR,
+    StatedAgreementStatus.NOT_REQUIRED: ProductAgreementStatus.NOT_REQUIRED,
+}
+STATED_RANK = 4
+_RANKS = {
+    AgreementState.ACTIVE: 1,
+    AgreementState.EXPIRING: 1,
+    AgreementState.ON_FILE: 2,
+    AgreementState.UPCOMING: 3,
+    AgreementState.EXPIRED: 5,
+    AgreementState.TERMINATED: 5,
+    AgreementState.RENEWED: 5,
+    AgreementState.DRAFT: 6,
+}
+NO_AGREEMENT_RANK = 7
+
+# Badge kinds for the _macros/ui.html badge(): the words say the status; colour only repeats it.
+_BADGES = {
+    AgreementState.ACTIVE: "ok",
+    AgreementState.EXPIRING: "warn",
+    AgreementState.UPCOMING: "neutral",
+    AgreementState.EXPIRED: "bad",
+    AgreementState.TERMINATED: "bad",
+    AgreementState.RENEWED: "neutral",
+}
+_STATUS_BADGES = {
+    ProductAgreementStatus.ON_FILE: "neutral",
+    ProductAgreementStatus.REQUESTED: "warn",
+    ProductAgreementStatus.NONE_ON_FILE: "warn",
+    ProductAgreementStatus.DECLINED_BY_VENDOR: "bad",
+    ProductAgreementStatus.NOT_REQUIRED: "neutral",
+}
+
+
+def _latest_key(agreement: Agreement) -> tuple:
+    return (agreement.effective_on is not None, agreement.effective_on or date.min, agreement.id)
+
+
+@dataclass(frozen=True)
+class AgreementStanding:
+    """A product's agreement status, with the agreement it comes from (None when a stated status
+    or the lack of any agreement speaks) and that agreement's state on the day asked about."""
+
+    status: ProductAgreementStatus
+    agreement: Agreement | None = None
+    state: AgreementState | None = None
+    today: date | None = None
+
+    @property
+    def badge(self) -> str:
+        if self.status is ProductAgreementStatus.SIGNED:
+            return _BADGES[self.state]
+        return _STATUS_BADGES[self.status]
+
+    @property
+    def label(self) -> str:
+        """In plain words, with the day that matters: "Signed, in effect until June 30, 2027"."""
+        if self.status is not ProductAgreementStatus.SIGNED:
+            return str(self.status.label)
+        agreement, state = self.agreement, self.state
+        ends_on = agreement.term_ends_on(self.today) if self.today else agreement.expires_on
+        if state in (AgreementState.ACTIVE, AgreementState.EXPIRING):
+            if ends_on is None:
+                return _("Signed, in effect with no end date")
+            if agreement.auto_renews:
+                return _("Signed, in effect; renews on %(day)s", day=format_date(ends_on))
+            if state is AgreementState.EXPIRING:
+                return _("Signed, expiring on %(day)s", day=format_date(ends_on))
+            return _("Signed, in effect until %(day)s", day=format_date(ends_on))
+        if state is AgreementState.UPCOMING:
+            return _("Signed, in effect from %(day)s", day=format_date(agreement.effective_on))
+        if state is AgreementState.TERMINATED:
+            return _("Signed, terminated on %(day)s", day=format_date(agreement.terminated_on))
+        if state is AgreementState.RENEWED:
+            return _("Signed, since renewed")
+        return _("Signed, expired on %(day)s", day=format_date(agreement.ended_on(self.today) or ends_on))
+
+
+def standing(product: Product, today: date, agreements: Iterable[Agreement] | None = None) -> AgreementStanding:
+    """Where the product's agreement stands on `today`, from its loaded agreements (no query when
+    `product.agreements` is loaded; `agreements` may give them instead)."""
+    best: tuple[int, tuple, Agreement, AgreementState] | None = None
+    for agreement in product.agreements if agreements is None else agreements:
+        state = agreement.state_on(today)
+        candidate = (_RANKS[state], _latest_key(agreement), agreement, state)
+        if best is None or (candidate[0], _negated(candidate[1])) < (best[0], _negated(best[1])):
+            best = candidate
+    rank = best[0] if best else NO_AGREEMENT_RANK
+    stated = _STATED.get(StatedAgreementStatus(product.agreement_status or StatedAgreementStatus.NONE_ON_FILE))
+    if stated is not None and rank > STATED_RANK:
+        return AgreementStanding(stated, today=today)
+    if best is None:
+        return AgreementStanding(ProductAgreementStatus.NONE_ON_FILE, today=today)
+    _, _, agreement, state = best
+    if state is AgreementState.ON_FILE:
+        return AgreementStanding(ProductAgreementStatus.ON_FILE, agreement, state, today)
+    if state is AgreementState.DRAFT:
+        return AgreementStanding(ProductAgreementStatus.REQUESTED, agreement, state, today)
+    return AgreementStanding(ProductAgreementStatus.SIGNED, agreement, state, today)
+
+
+def _negated(key: tuple) -> tuple:
+    """Sort the latest first: (has date, date, id) → a key that sorts in reverse."""
+    has_date, day, agreement_id = key
+    return (not has_date, -day.toordinal(), -agreement_id)
+
+
+# --- SQL -----------------------------------------------------------------------------------
+
+
+def rank_sql(agreement: Any, today: date | ColumnElement) -> ColumnElement[int]:
+    """The rank (1 is the strongest) of an agreement's state in the order above."""
+    state = state_sql(agreement, today)
+    return case(*((state == value.value, rank) for value, rank in _RANKS.items()), else_=NO_AGREEMENT_RANK)
+
+
+def _best_rank(product_id: Any, today: date) -> ColumnElement[int]:
+    """The product's strongest agreement rank (NULL without agreements), a correlated subquery."""
+    link, agreement = agreement_product.alias("rank_link"), aliased(Agreement, name="rank_agreement")
+    return (
+        select(func.min(rank_sql(agreement, today)))
+        .select_from(link)
+        .join(agreement, agreement.id == link.c.agreement_id)
+        .where(link.c.product_id == product_id)
+        .scalar_subquery()
+    )
+
+
+def status_sql(product: Any, today: date) -> ColumnElement[str]:
+    """`standing(product, today).status` in SQL, on the Product class (or an alias of it)."""
+    best = func.coalesce(_best_rank(product.id, today), NO_AGREEMENT_RANK)
+    stated = product.agreement_status.in_([value.value for value in _STATED])
+    return case(
+        (best < STATED_RANK, case((best == 2, ProductAgreementStatus.ON_FILE.value), else_="signed")),
+        (stated, product.agreement_status),
+        (best == 5, ProductAgreementStatus.SIGNED.value),
+        (best == 6, ProductAgreementStatus.REQUESTED.value),
+        else_=ProductAgreementStatus.NONE_ON_FILE.value,
+    )
+
+
+def _is_later(other: Any, agreement: Any) -> ColumnElement[bool]:
+    """`other` comes after `agreement` by effective date (undated ones first), then by id."""
+    return or_(
+        other.effective_on > agreement.effective_on,
+        and_(other.effective_on.is_not(None), agreement.effective_on.is_(None)),
+        and_(
+            or_(
+                other.effective_on == agreement.effective_on,
+                and_(other.effective_on.is_(None), agreement.effective_on.is_(None)),
+            ),
+            other.id > agreement.id,
+        ),
+    )
+
+
+def record_agreement_in(states: Iterable[AgreementState], today: date, extra: Any = None) -> Select:
+    """Ids (column `id`) of the products whose status comes from an agreement in one of `states`
+    (each once): that agreement outranks the product's others, or is the latest of its rank; a
+    stated status outranks an ended or draft agreement.
+
+    `extra` is one more condition on that agreement (the open-ended filter: no expiry date).
+    """
+    states = list(states)
+    link, other, other_link = agreement_product.alias("link"), aliased(Agreement), agreement_product.alias("other_link")
+    rank, other_rank = rank_sql(Agreement, today), rank_sql(other, today)
+    stronger = (
+        select(other_link.c.agreement_id)
+        .join(other, other.id == other_link.c.agreement_id)
+        .where(
+            other_link.c.product_id == link.c.product_id,
+            or_(other_rank < rank, and_(other_rank == rank, _is_later(other, Agreement))),
+        )
+    )
+    stmt = (
+        select(link.c.product_id.label("id"))
+        .join(Agreement, Agreement.id == link.c.agreement_id)
+        .where(state_sql(Agreement, today).in_([state.value for state in states]), ~stronger.exists())
+    )
+    if extra is not None:
+        stmt = stmt.where(extra)
+    if any(_RANKS[state] > STATED_RANK for state in states):
+        stated = select(Product.id).where(
+            Product.id == link.c.product_id, Product.agreement_status.in_([value.value for value in _STATED])
+        )
+        stmt = stmt.where(or_(rank < STATED_RANK, ~stated.exists()))
+    return stmt
+
+
+def stated_in(status: ProductAgreementStatus, today: date) -> Select:
+    """Ids (column `id`) of the products whose status is `status` and comes from no agreement:
+    a stated status (requested, declined, not required) with no agreement above it, or none on file."""
+    if status is ProductAgreementStatus.NONE_ON_FILE:
+        return select(Product.id.label("id")).where(
+            Product.agreement_status == StatedAgreementStatus.NONE_ON_FILE,
+            ~exists().where(agreement_product.c.product_id == Product.id),
+        )
+    stated = next(key for key, value in _STATED.items() if value is status)
+    best = _best_rank(Product.id, today)
+    return select(Product.id.label("id")).where(
+        Product.agreement_status == stated, or_(best.is_(None), best > STATED_RANK)
+    )
+
+
+def status_in(status: ProductAgreementStatus, today: date) -> Select:
+    """Ids (column `id`) of the products whose agreement status is `status` on `today`."""
+    if status is ProductAgreementStatus.SIGNED:
+        signed = [state for state, rank in _RANKS.items() if rank not in (2, 6)]
+        return record_agreement_in(signed, today)
+    if status is ProductAgreementStatus.ON_FILE:
+        return record_agreement_in([AgreementState.ON_FILE], today)
+    if status is ProductAgreementStatus.REQUESTED:
+        return stated_in(status, today).union(record_agreement_in([AgreementState.DRAFT], today))
+    return stated_in(status, today)
