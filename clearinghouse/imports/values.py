@@ -126,10 +126,10 @@ def describe(field: str, meaning: str | None) -> str:
         return "Not understood: choose what it means"
     if field == "status":
         approval, agreement = split_status(meaning)
-        parts = [approval.label if approval else "", agreement.label if agreement else ""]
+        parts = [str(approval.label) if approval else "", str(agreement.label) if agreement else ""]
         return "; ".join(part for part in parts if part) or "Says nothing (left as it is)"
     if field == "agreement_status":
-        return AgreementStatus(meaning).label if meaning else "Says nothing (left as it is)"
+        return str(AgreementStatus(meaning).label) if meaning else "Says nothing (left as it is)"
     if field == "kind":
         return str(PRODUCT_KIND_LABELS[ProductKind(meaning)])
     if field == "grade_bands":

@@ -22,9 +22,7 @@ def test_both_real_inventories_import_from_the_command_line(app, runner):
     assert result.exit_code == 0, result.output
     assert "Columns: software_name → Product name; vendor_name → Vendor (company)" in result.output
     assert "Not imported: id, hostname, resource_type" in result.output
-    assert "  value    status: “Approved × Received” ×5 → Approved; Agreement on file, dates not recorded" in (
-        result.output
-    )
+    assert "  value    status: “Approved × Received” ×5 → Approved; On file, dates not recorded" in (result.output)
     assert "  new      row 2: Instructure — Canvas LMS" in result.output
     assert result.output.strip().endswith(
         "Imported. 9 products created, 0 updated, 0 unchanged; 8 new vendors, 0 new schools, 0 new agreements."
@@ -114,7 +112,7 @@ def test_values_skipped_problems_and_the_plan_as_json(app, runner, tmp_path):
     assert plan["values"]["status"][0] == {
         "value": "01. DPA Approved",
         "rows": 1,
-        "meaning": "approved/on_file_dates_unknown",
+        "meaning": "approved/on_file",
         "remembered": False,
     }
     assert [problem["row"] for problem in plan["problems"]] == [3, 4]

@@ -70,8 +70,8 @@ def test_officer_imports_the_sb29_inventory_step_by_step(app, officer, officer_i
     values_page = officer.get(f"{base}/values")
     assert "current_tl_status with current_dpa_status" in values_page.text  # read as pairs
     # Approved × Received: approved, the agreement on file; Approved × Requested would be under review
-    assert "Approved; Agreement on file, dates not recorded" in values_page.text
-    assert "Not approved; Vendor declined to sign" in values_page.text
+    assert "Approved; On file, dates not recorded" in values_page.text
+    assert "Not approved; Declined by the vendor" in values_page.text
     assert through_values(officer, f"{base}/values").headers["Location"] == f"{base}/proposals"
     assert to_preview(officer, f"{base}/proposals") == f"{base}/preview"
 

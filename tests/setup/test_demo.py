@@ -10,10 +10,10 @@ from werkzeug.security import check_password_hash
 
 from clearinghouse.accounts.models import Role, User
 from clearinghouse.agreements.models import Agreement, AgreementState
+from clearinghouse.agreements.status import ProductAgreementStatus, standing
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
 from clearinghouse.demo import loader
 from clearinghouse.destruction.models import CertificateStatus, DestructionRequest, RequestOrigin, RequestStatus
-from clearinghouse.agreements.status import ProductAgreementStatus, standing
 from clearinghouse.directory.models import DataUse, Product, ProductStatus, School, Vendor
 from clearinghouse.directory.taxonomy import TAXONOMY
 from clearinghouse.extensions import db
