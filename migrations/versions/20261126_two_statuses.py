@@ -11,7 +11,7 @@ An agreement may now be on file with its dates not recorded (`dates_recorded` fa
 agreements all have theirs.
 
 Revision ID: 3f7a2c9e5d11
-Revises: 64f739c44a63
+Revises: 2b7e9c4d1f08
 Create Date: 2026-11-26 01:30:00
 
 """
@@ -21,7 +21,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "3f7a2c9e5d11"
-down_revision = "64f739c44a63"
+down_revision = "2b7e9c4d1f08"
 branch_labels = None
 depends_on = None
 

@@ -79,7 +79,7 @@ def test_the_json_catalog_reads_its_dpa_tag_among_the_categories(app, runner):
     plan = _plan(runner, CATALOG, "--mapping", "categories=status", "--mapping", "tagline=purpose")
     meanings = {value["value"]: value["meaning"] for value in plan["values"]["status"]}
     active = next(meaning for value, meaning in meanings.items() if "DPA Active" in value)
-    assert active.endswith("/on_file_dates_unknown")
+    assert active.endswith("/on_file")
     refused = next(meaning for value, meaning in meanings.items() if "DPA Refused by Vendor" in value)
     assert refused.endswith("/declined_by_vendor")
     not_on_file = next(meaning for value, meaning in meanings.items() if "DPA Not on File" in value)
