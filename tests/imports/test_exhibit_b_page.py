@@ -51,7 +51,7 @@ def test_the_packet_is_read_reviewed_and_its_data_added_without_purposes(app, of
         slug = db.session.get(Product, product_id).slug
     public = app.test_client().get(f"/products/{slug}")
     assert public.status_code == 200
-    assert "No purpose stated." in public.text  # shown honestly to parents until the officer writes it
+    assert "Purpose not yet stated" in public.text  # shown honestly to parents until the officer writes it
 
 
 def test_an_unknown_row_is_offered_as_a_new_element_under_other(app, officer, product_id):
