@@ -203,7 +203,8 @@ def test_the_demo_district_starts_with_its_first_sweep_done(app, runner, client)
     # The first sweep is done: running it again for the same day finds nothing to do.
     again = runner.invoke(args=["sweep", "--today", TODAY.isoformat(), "--no-deliver"])
     assert again.exit_code == 0, again.output
-    assert "0 request(s) opened, 0 expiry warning(s), 0 reminder(s), 0 escalation(s), 0 digest(s) queued" in again.output
+    nothing = "0 request(s) opened, 0 expiry warning(s), 0 reminder(s), 0 escalation(s), 0 digest(s) queued"
+    assert nothing in again.output
 
 
 def test_the_public_history_is_dated_when_each_change_happened(app, runner):
