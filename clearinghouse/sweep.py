@@ -59,7 +59,7 @@ class SweepReport:
     reminders: list[str] = field(default_factory=list)
     escalations: list[str] = field(default_factory=list)
     digests: list[str] = field(default_factory=list)  # purpose keys of the subscribers' digests
-    unconfirmed_deleted: int = 0
+    unconfirmed_deleted: int = 0  # subscribers never confirmed, or left following nothing
     problems: list[str] = field(default_factory=list)  # e.g. a vendor with nobody to write to
     delivery: notices.DeliveryReport | None = None
 
@@ -84,7 +84,7 @@ class SweepReport:
         if self.digests:
             lines.append(f"  {verb} {len(self.digests)} digest(s) to subscribers")
         if self.unconfirmed_deleted:
-            lines.append(f"  deleted {self.unconfirmed_deleted} unconfirmed subscription request(s)")
+            lines.append(f"  deleted {self.unconfirmed_deleted} subscriber(s) never confirmed or following nothing")
         lines += [f"  problem: {item}" for item in self.problems]
         return "\n".join(lines)
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 
 from clearinghouse import throttle
 from clearinghouse.audit.models import DisclosureRevision
@@ -217,20 +217,33 @@ def remove_address(email: str) -> None:
 
 
 def purge_unconfirmed(now: datetime) -> int:
-    """Delete what nobody confirmed within CONFIRM_DAYS: subscribers, and later requests of confirmed ones."""
+    """Delete what nobody confirmed within CONFIRM_DAYS (subscribers, and later requests of confirmed
+    ones), and the subscribers left following nothing (a product or school deleted from the
+    directory takes its subscriptions with it): no address is kept for no e-mail. Returns how many
+    subscribers were deleted."""
     expired = now - timedelta(days=tokens.CONFIRM_DAYS, hours=1)
+    db.session.execute(
+        delete(Subscription)
+        .where(
+            Subscription.confirmed_at.is_(None),
+            Subscription.created_at < expired,
+            Subscription.subscriber_id.in_(select(Subscriber.id).where(Subscriber.confirmed_at.is_not(None))),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    follows_something = exists().where(Subscription.subscriber_id == Subscriber.id)
     ids = list(
         db.session.scalars(
-            select(Subscriber.id).where(Subscriber.confirmed_at.is_(None), Subscriber.created_at < expired)
+            select(Subscriber.id).where(
+                or_(
+                    and_(Subscriber.confirmed_at.is_(None), Subscriber.created_at < expired),
+                    and_(Subscriber.created_at < expired, ~follows_something),
+                )
+            )
         )
     )
     if ids:
         _forget_notices(ids)
         db.session.execute(delete(Subscription).where(Subscription.subscriber_id.in_(ids)))
         db.session.execute(delete(Subscriber).where(Subscriber.id.in_(ids)))
-    db.session.execute(
-        delete(Subscription)
-        .where(Subscription.confirmed_at.is_(None), Subscription.created_at < expired)
-        .execution_options(synchronize_session=False)
-    )
     return len(ids)

@@ -7,6 +7,7 @@ address is subscribed; a client over its limit gets a 429 and nothing is written
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, select
 
 from clearinghouse.extensions import db, unit_of_work
@@ -232,3 +233,25 @@ def test_the_pages_run_a_constant_number_of_queries(app, client, smtp_server, di
     with count_queries(app) as statements:
         assert client.get(f"/follow?scope=product&target={directory['coach']}").status_code == 200
     assert len(statements) <= 2
+
+
+def test_the_sweep_deletes_a_subscriber_left_following_nothing(app, client, smtp_server, directory):
+    from clearinghouse import sweep
+    from clearinghouse.directory.models import Product
+    from clearinghouse.timeutil import district_today
+
+    client.post("/follow", data={"email": ADDRESS, "scope": "product", "target": directory["other"]})
+    with in_app(app):
+        subscriber = db.session.scalar(select(Subscriber))
+        with unit_of_work():
+            services.confirm(tokens.confirmation_token(subscriber, "en", utcnow()), utcnow())
+        # The product leaves the directory (a row deleted by hand): its subscriptions go with it.
+        db.session.execute(sa_delete(Product).where(Product.id == directory["other_id"]))
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(Subscription)) == 0
+        sweep.run(district_today())  # the subscriber is younger than a week: kept for now
+    assert count(app, Subscriber) == 1
+    with in_app(app):
+        report = sweep.run(district_today(), now=utcnow() + timedelta(days=8))
+    assert report.unconfirmed_deleted == 1
+    assert count(app, Subscriber) == 0
