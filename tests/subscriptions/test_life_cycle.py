@@ -9,9 +9,12 @@ POST, no CSRF token) → the address is gone, nothing more is sent. Time moves t
 import re
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from clearinghouse import sweep
+from clearinghouse.audit.models import DisclosureRevision
 from clearinghouse.directory import services as directory
 from clearinghouse.directory.models import Product
 from clearinghouse.extensions import db, unit_of_work
@@ -224,3 +227,37 @@ def test_business_days_skip_weekends():
     assert add_business_days(saturday, 1) == date(2026, 12, 7)
     assert add_business_days(friday, 5) == date(2026, 12, 11)
     assert add_business_days(thursday, 0) == thursday
+
+
+def test_a_sweep_that_loses_the_race_for_a_digest_sends_nothing(app, client, smtp_server, https_site, directory):
+    """Another sweep, in another process, reports the same changes first: this one queues no second digest."""
+    subscribe(client, directory["coach"])
+    [confirmation] = smtp_server.to(ADDRESS)
+    client.post(link(confirmation, "confirm"))
+    receive(app, directory["coach_id"], [directory["received_id"], directory["new_id"]])
+    due = add_business_days(district_today(), 5)
+    with in_app(app):
+        engine = db.engine
+        through = db.session.scalar(select(func.max(DisclosureRevision.id)))
+        raced: list[bool] = []
+
+        def other_sweep(conn, cursor, statement, parameters, context, executemany):
+            if statement.startswith("UPDATE subscriber") and not raced:
+                raced.append(True)
+                with engine.begin() as other:  # a second, real connection: the other process
+                    other.execute(sa.update(Subscriber.__table__).values(reported_through=through))
+
+        sa.event.listen(engine, "before_cursor_execute", other_sweep)
+        try:
+            report = sweep.run(due)
+        except OperationalError:  # SQLite: this sweep's snapshot is stale, so it writes nothing at all
+            report = None
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", other_sweep)
+            db.session.rollback()
+        assert raced == [True]
+        assert report is None or report.digests == []
+        assert (
+            db.session.scalar(select(func.count()).select_from(Notice).where(Notice.purpose_key.like("%digest%"))) == 0
+        )
+    assert len(smtp_server.to(ADDRESS)) == 1
