@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional
 
-from clearinghouse.directory.models import ProductKind
+from clearinghouse.directory.models import NOTE_MAX, ProductKind
 from clearinghouse.forms import BaseForm, DayField
 from clearinghouse.intake.models import (
     COST_MAX,
@@ -86,5 +86,5 @@ class InviteForm(BaseForm):
 class DecideForm(BaseForm):
     version = VersionField()
     decision = RadioField("Decision", choices=[SelectChoice(d.value, d.label) for d in Decision], validate_choice=False)
-    note = TextAreaField("Conditions, or why it is not approved", validators=[Optional(), Length(max=TEXT_MAX)])
+    note = TextAreaField("Conditions, or why it is not approved", validators=[Optional(), Length(max=NOTE_MAX)])
     accept_declaration = BooleanField("Accept the vendor's declaration as the product's data uses and purposes")

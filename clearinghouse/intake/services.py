@@ -25,7 +25,7 @@ from clearinghouse.accounts.models import Role, User
 from clearinghouse.audit import services as audit
 from clearinghouse.declarations import services as declarations
 from clearinghouse.directory import services as directory
-from clearinghouse.directory.models import Product, ProductKind, ProductStatus, Vendor
+from clearinghouse.directory.models import NOTE_MAX, Product, ProductKind, ProductStatus, Vendor
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import after_commit, db
 from clearinghouse.intake import state
@@ -56,7 +56,7 @@ DECISION_STATUS = {
     Decision.APPROVED: ProductStatus.APPROVED,
     Decision.APPROVED_WITH_CONDITIONS: ProductStatus.APPROVED_WITH_CONDITIONS,
     Decision.NOT_APPROVED: ProductStatus.NOT_APPROVED,
-    Decision.APPROVED_NO_STUDENT_DATA: getattr(ProductStatus, "APPROVED_NO_STUDENT_DATA", ProductStatus.APPROVED),
+    Decision.APPROVED_NO_STUDENT_DATA: ProductStatus.APPROVED_NO_STUDENT_DATA,
 }
 NOTE_NEEDED = {
     Decision.APPROVED_WITH_CONDITIONS: "Write the conditions, in words the requester and the public understand.",
@@ -374,14 +374,12 @@ def decide(
     note = (note or "").strip()
     if decision in NOTE_NEEDED and not note:
         raise DomainError(NOTE_NEEDED[decision], field="note")
-    if len(note) > TEXT_MAX:
-        raise DomainError(f"Keep the note under {TEXT_MAX} characters.", field="note")
+    if len(note) > NOTE_MAX:  # it becomes the product's public status note
+        raise DomainError(f"Keep the note under {NOTE_MAX} characters.", field="note")
     product = tr.product
     if accept_declaration:
         declarations.accept(product, actor=actor, no_student_data=decision is Decision.APPROVED_NO_STUDENT_DATA)
-    values: dict[str, Any] = {"status": DECISION_STATUS[decision]}
-    if hasattr(Product, "status_note"):
-        values["status_note"] = note
+    values: dict[str, Any] = {"status": DECISION_STATUS[decision], "status_note": note}
     if decision is not Decision.NOT_APPROVED:
         values["school_ids"] = sorted({s.id for s in product.schools} | {s.id for s in tr.schools})
     if decision is Decision.APPROVED_NO_STUDENT_DATA:

@@ -97,7 +97,7 @@ def lookup():
                     "vendor": product.vendor.name,
                     "status": product.status.value,
                     "status_label": str(product.status.label),
-                    "note": getattr(product, "status_note", "") or "",
+                    "note": product.status_note or "",
                     "url": url_for("directory.product", slug=product.slug),
                 }
                 for product in findings.known
