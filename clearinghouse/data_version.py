@@ -7,10 +7,14 @@ PostgreSQL) of each table whose rows reach a public answer. Whatever writes the 
 core, the importer, the sweep, the demo loader, a migration, raw SQL typed into psql) bumps it in
 its own transaction, and the bump is visible exactly when the change is.
 
-PostgreSQL fires a statement-level trigger, which bumps once per transaction; SQLite, which has
-only row-level triggers, bumps once per row (in place: cheap). Two writers of public tables
-therefore take turns on the counter row until the first commits: the register changes a few
-times a day, so that costs nothing.
+On PostgreSQL the triggers are deferred constraint triggers: they fire when the writer commits,
+after all its other statements, and bump once per transaction. So the counter row is locked only
+for the instant of a commit, never while a writer still waits for other rows: two writers that
+touch the same product cannot deadlock on it (with triggers that fired at once, one that had
+bumped and then waited for a product row held by another, waiting for the counter, did). A
+TRUNCATE, which constraint triggers cannot watch, bumps at once through a statement trigger.
+SQLite, which has only row-level triggers and one writer at a time, bumps once per row (in place:
+cheap).
 
 The row also holds an epoch, a random word drawn when the table is made (and by
 `flask page-cache reset`), so that a database made again from scratch, or restored from a backup,
@@ -27,7 +31,8 @@ from typing import Any
 
 TABLE = "data_version"
 ROW_ID = 1
-TRIGGER = "data_version_after_write"  # PostgreSQL: one trigger per table, this name
+TRIGGER = "data_version_after_write"  # PostgreSQL: the deferred row trigger of each table, this name
+TRUNCATE_TRIGGER = "data_version_after_truncate"  # PostgreSQL: and its statement trigger for TRUNCATE
 FUNCTION = "data_version_bump"
 BUMPED_SETTING = "clearinghouse.data_version_bumped"  # PostgreSQL: set for the rest of a transaction that bumped
 SQLITE_EVENTS = ("insert", "update", "delete")
@@ -64,9 +69,10 @@ def create_statements(dialect: str, epoch: str) -> list[str]:
 def function_statement() -> str:
     """PostgreSQL's trigger function: one bump per transaction, however many statements it runs.
 
-    Bumping on every statement would make a bulk load (150,000 inserts in one transaction) slower
-    with each statement: each update of the one row adds a version of it that the next must walk
-    past. A transaction-local setting remembers the bump; a rolled-back savepoint forgets both.
+    It runs at commit, once for each row written (the triggers are deferred): bumping each time would
+    make a bulk load (150,000 inserts in one transaction) slower with each row, since each update of
+    the one row adds a version of it that the next must walk past. A transaction-local setting
+    remembers the bump.
     """
     return (
         f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "  # noqa: S608
@@ -89,8 +95,10 @@ def watch_statements(dialect: str, table: str) -> list[str]:
     bump = f"UPDATE {TABLE} SET value = value + 1 WHERE id = {ROW_ID};"  # noqa: S608 - constants
     if dialect == "postgresql":
         return [
-            f'DROP TRIGGER IF EXISTS {TRIGGER} ON "{table}"',
-            f'CREATE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "{table}" '
+            *unwatch_statements(dialect, table),
+            f'CREATE CONSTRAINT TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON "{table}" '
+            f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()",
+            f'CREATE TRIGGER {TRUNCATE_TRIGGER} AFTER TRUNCATE ON "{table}" '
             f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()",
         ]
     statements = []
@@ -103,7 +111,7 @@ def watch_statements(dialect: str, table: str) -> list[str]:
 
 def unwatch_statements(dialect: str, table: str) -> list[str]:
     if dialect == "postgresql":
-        return [f'DROP TRIGGER IF EXISTS {TRIGGER} ON "{table}"']
+        return [f'DROP TRIGGER IF EXISTS {name} ON "{table}"' for name in (TRIGGER, TRUNCATE_TRIGGER)]
     return [f"DROP TRIGGER IF EXISTS {_sqlite_trigger(table, event)}" for event in SQLITE_EVENTS]
 
 
@@ -123,9 +131,12 @@ def watched_tables(connection: Any) -> set[str]:
     """The tables whose every write bumps the version (all three triggers on SQLite)."""
     if connection.dialect.name == "postgresql":
         rows = connection.exec_driver_sql(
-            # AFTER (not BEFORE 2, INSTEAD 64), per statement (not ROW 1): INSERT 4 + DELETE 8 + UPDATE 16 + TRUNCATE 32
-            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "  # noqa: S608 - constants
-            f"WHERE t.tgname = '{TRIGGER}' AND NOT t.tgisinternal AND t.tgtype & 127 = 60"
+            # tgtype bits: ROW 1, BEFORE 2, INSERT 4, DELETE 8, UPDATE 16, TRUNCATE 32, INSTEAD 64.
+            # The write trigger: AFTER, per row, INSERT + DELETE + UPDATE (29), deferred until commit.
+            # The TRUNCATE trigger: AFTER, per statement (32).
+            "SELECT c.relname FROM pg_trigger w JOIN pg_class c ON c.oid = w.tgrelid "  # noqa: S608 - constants
+            f"JOIN pg_trigger t ON t.tgrelid = w.tgrelid AND t.tgname = '{TRUNCATE_TRIGGER}' AND t.tgtype & 127 = 32 "
+            f"WHERE w.tgname = '{TRIGGER}' AND w.tgtype & 127 = 29 AND w.tgdeferrable AND w.tginitdeferred"
         )
         return {name for (name,) in rows}
     names = {name for (name,) in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
