@@ -6,7 +6,7 @@ waiting for the counter, deadlocked. Deferred triggers take the counter only whe
 (clearinghouse/data_version.py). SQLite, with one writer at a time, keeps its triggers.
 
 Revision ID: 5e8a1d3c7b92
-Revises: 2b7e9c4d1f08
+Revises: 3f7a2c9e5d11
 Create Date: 2026-11-26 03:00:00
 
 """
@@ -17,7 +17,7 @@ from clearinghouse import data_version
 
 # revision identifiers, used by Alembic.
 revision = "5e8a1d3c7b92"
-down_revision = "2b7e9c4d1f08"
+down_revision = "3f7a2c9e5d11"
 branch_labels = None
 depends_on = None
 
