@@ -294,6 +294,53 @@ def update_product(
     return product
 
 
+def add_data_uses(product: Product, actor: User | None, *, version: int | None, element_ids: list[int]) -> list[str]:
+    """Add data uses for these elements, each with no purpose yet; the product's other uses stay.
+
+    Elements it already uses are left as they are. Returns the names of the elements added.
+    Raises StaleVersion, or DomainError for an element that is unknown or retired.
+    """
+    uses = {use.data_element_id: use.purpose for use in product.data_uses}
+    new_ids = [element_id for element_id in dict.fromkeys(element_ids) if element_id not in uses]
+    if not new_ids:
+        check_version(product, version)
+        return []
+    uses.update(dict.fromkeys(new_ids, ""))
+    update_product(product, actor, version=version, data_uses=uses)
+    return [use.element.name for use in product.data_uses if use.data_element_id in new_ids]
+
+
+def remove_data_uses(product: Product, actor: User | None, *, version: int | None, element_ids: list[int]) -> list[str]:
+    """Remove the product's data uses of these elements (the rest stay). Returns the names removed."""
+    gone = {use.data_element_id: use.element.name for use in product.data_uses if use.data_element_id in element_ids}
+    if not gone:
+        check_version(product, version)
+        return []
+    uses = {use.data_element_id: use.purpose for use in product.data_uses if use.data_element_id not in gone}
+    update_product(product, actor, version=version, data_uses=uses)
+    return sorted(gone.values())
+
+
+def copy_data_uses(product: Product, actor: User | None, *, version: int | None, source: Product) -> list[str]:
+    """Add the data uses of `source` (their purposes and the purposes' translations) that the product
+    lacks; the ones it has keep their purposes. Retired elements are not copied.
+
+    Returns the names of the elements added. Raises StaleVersion, or DomainError when `source` is
+    the product itself.
+    """
+    if source.id == product.id:
+        raise DomainError("Choose another product to copy from.", field="source_id")
+    uses = {use.data_element_id: use.purpose for use in product.data_uses}
+    copied = [use for use in source.data_uses if use.data_element_id not in uses and not use.element.is_retired]
+    if not copied:
+        check_version(product, version)
+        return []
+    uses.update({use.data_element_id: use.purpose for use in copied})
+    translations = {use.data_element_id: use.translations or {} for use in copied}
+    update_product(product, actor, version=version, data_uses=uses, use_translations=translations)
+    return sorted(use.element.name for use in copied)
+
+
 def retire_product(product: Product, actor: User | None, *, version: int | None) -> Product:
     """Mark a product retired: it stays in the public record with that status."""
     check_version(product, version)

@@ -108,7 +108,8 @@ def vendor_form(vendor: Vendor | None = None, **kwargs: Any) -> VendorForm:
 
 class ProductForm(TranslatedForm, BaseForm):
     """The product's own fields; `product_form` adds one checkbox and purpose per data element, and
-    the purposes' translations."""
+    the purposes' translations. The page draws a purpose only for the ticked elements (the product's
+    own); the others are checkboxes to add, grouped by category. A purpose may be left blank for now."""
 
     TRANSLATED: ClassVar = {
         "purpose_md": ("What the district uses it for", MARKDOWN_MAX),
@@ -185,16 +186,40 @@ class ProductForm(TranslatedForm, BaseForm):
             if self[f"use_{element.id}"].data
         }
 
-    def data_use_groups(self) -> list[tuple[DataCategory, list[tuple[DataElement, Any, Any, list[Any]]]]]:
-        """(category, [(element, checkbox, purpose, purpose's translations)]) in taxonomy order, for the template."""
+    def data_use_rows(self) -> list[tuple[DataElement, Any, Any, list[Any]]]:
+        """(element, checkbox, purpose, purpose's translations) of each ticked element: the product's
+        own data uses (or, after a refused save, the ones that were ticked), in taxonomy order."""
+        return [
+            (
+                element,
+                self[f"use_{element.id}"],
+                self[f"purpose_{element.id}"],
+                self.translation_fields_of(f"purpose_{element.id}"),
+            )
+            for element in self.elements
+            if self[f"use_{element.id}"].data
+        ]
+
+    def offered_groups(self) -> list[tuple[DataCategory, list[tuple[DataElement, Any]]]]:
+        """(category, [(element, checkbox)]) of the elements not ticked, to add: checkboxes only."""
         groups: list[tuple[DataCategory, list]] = []
         for element in self.elements:
+            use = self[f"use_{element.id}"]
+            if use.data:
+                continue
             if not groups or groups[-1][0].id != element.category_id:
                 groups.append((element.category, []))
-            purpose = f"purpose_{element.id}"
-            row = (element, self[f"use_{element.id}"], self[purpose], self.translation_fields_of(purpose))
-            groups[-1][1].append(row)
+            groups[-1][1].append((element, use))
         return groups
+
+
+class CopyUsesForm(BaseForm):
+    """Copy the data uses of another product onto this one."""
+
+    source_id = SelectField(
+        "Copy the data uses of", coerce=optional_int, validators=[DataRequired("Choose the product to copy from.")]
+    )
+    version = VersionField()
 
 
 def product_form(elements: list[DataElement], **kwargs: Any) -> ProductForm:

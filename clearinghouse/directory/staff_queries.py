@@ -130,3 +130,20 @@ def _counts(column, ids: list[int]) -> dict[int, int]:
         return {}
     rows = db.session.execute(select(column, func.count()).where(column.in_(ids)).group_by(column))
     return {key: number for key, number in rows}
+
+
+def products_to_copy_from(*, exclude_id: int) -> list[tuple[int, str]]:
+    """(id, "Product (Vendor), N data uses") of every other product with data uses, to copy them from."""
+    count = func.count(DataUse.id)
+    stmt = (
+        select(Product.id, Product.name, Vendor.name, count)
+        .join(Product.vendor)
+        .join(DataUse, DataUse.product_id == Product.id)
+        .where(Product.id != exclude_id)
+        .group_by(Product.id, Product.name, Vendor.name)
+        .order_by(Product.name, Vendor.name)
+    )
+    return [
+        (product_id, f"{name} ({vendor}), {n} data use{'' if n == 1 else 's'}")
+        for product_id, name, vendor, n in db.session.execute(stmt)
+    ]

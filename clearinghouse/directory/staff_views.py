@@ -10,6 +10,7 @@ from clearinghouse.directory.blueprint import staff_bp as bp
 from clearinghouse.directory.models import ProductStatus
 from clearinghouse.directory.staff_forms import (
     ConfirmForm,
+    CopyUsesForm,
     SchoolForm,
     VersionForm,
     choices,
@@ -164,16 +165,22 @@ def new_product():
     return render_template("directory_staff/product_form.html", form=form, product=None, standing=None), _status(form)
 
 
-@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
-def edit_product(product_id: int):
-    product = staff_queries.get_product_or_404(product_id)
+def _edit_form(product, **kwargs):
+    """The product's form, filled from the product (and from the request, when it was posted)."""
     initial = {"school_ids": [s.id for s in product.schools], **product_translations(product)}
     for use in product.data_uses:
         initial[f"use_{use.data_element_id}"] = True
         initial[f"purpose_{use.data_element_id}"] = use.purpose
-    form = product_form(staff_queries.offered_elements(product), obj=product, data=initial)
+    form = product_form(staff_queries.offered_elements(product), obj=product, data=initial, **kwargs)
     del form.vendor_id  # a product stays with its vendor (its agreements are that vendor's)
     form.school_ids.choices = choices((s.id, s.name) for s in staff_queries.offered_schools(product))
+    return form
+
+
+@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+def edit_product(product_id: int):
+    product = staff_queries.get_product_or_404(product_id)
+    form = _edit_form(product)
     if form.validate_on_submit():
         try:
             with unit_of_work():
@@ -191,13 +198,45 @@ def edit_product(product_id: int):
         else:
             flash(f"{product.name} saved.", "success")
             return redirect(url_for(".edit_product", product_id=product.id))
+    return _edit_page(product, form, _status(form))
+
+
+def _edit_page(product, form, status: int, copy_form: CopyUsesForm | None = None):
+    if copy_form is None:
+        copy_form = CopyUsesForm(formdata=None, version=product.version)
+    copy_form.source_id.choices = choices(
+        [("", "Choose a product…"), *staff_queries.products_to_copy_from(exclude_id=product.id)]
+    )
     return render_template(
         "directory_staff/product_form.html",
         form=form,
         product=product,
         standing=agreement_status.standing(product, district_today()),
+        copy_form=copy_form,
         retire_form=VersionForm(formdata=None, version=product.version),
-    ), _status(form)
+    ), status
+
+
+@bp.post("/products/<int:product_id>/copy-data-uses")
+def copy_data_uses(product_id: int):
+    """Add another product's data uses and purposes to this one; its own stay as they are."""
+    product = staff_queries.get_product_or_404(product_id)
+    copy_form = CopyUsesForm()
+    copy_form.source_id.choices = choices(staff_queries.products_to_copy_from(exclude_id=product.id))
+    if copy_form.validate_on_submit():
+        try:
+            with unit_of_work():
+                source = staff_queries.get_product_or_404(copy_form.source_id.data)
+                added = services.copy_data_uses(product, current_user, version=copy_form.version.data, source=source)
+        except DomainError as err:
+            show_refusal(copy_form, err, product)
+        else:
+            if added:
+                flash(f"Copied from {source.name}: {', '.join(added)}. Check each purpose below.", "success")
+            else:
+                flash(f"{product.name} already has every data use of {source.name}.", "success")
+            return redirect(url_for(".edit_product", product_id=product.id, _anchor="data-uses"))
+    return _edit_page(product, _edit_form(product, formdata=None), 422, copy_form)
 
 
 @bp.post("/products/<int:product_id>/retire")

@@ -29,11 +29,14 @@ def test_the_product_form_offers_spanish_beside_each_public_text(app, officer_id
     with in_app(app):
         vendor = factories.make_vendor(name="Garden Learning")
         element = factories.make_element(name="Student ID")
+        product_id = factories.make_product(vendor, elements=[element]).id
         vendor_id, element_id = vendor.id, element.id
-    page = client_as(app, officer_id).get(f"/staff/products/new?vendor_id={vendor_id}").get_data(as_text=True)
+    client = client_as(app, officer_id)
+    page = client.get(f"/staff/products/new?vendor_id={vendor_id}").get_data(as_text=True)
     assert 'name="purpose_md__es"' in page
     assert "What the district uses it for in Spanish" in page
-    assert f'name="purpose_{element_id}__es"' in page
+    page = client.get(f"/staff/products/{product_id}/edit").get_data(as_text=True)
+    assert f'name="purpose_{element_id}__es"' in page  # beside each of the product's own data uses
     assert 'lang="es"' in page  # the typed Spanish is marked as such for spell-checkers and screen readers
     assert '<html lang="en">' in page
 

@@ -53,9 +53,10 @@ def test_officer_adds_a_product_with_schools_and_data_uses(app, officer_id):
     ids = setup_taxonomy(app)
     client = client_as(app, officer_id)
     form_page = client.get(f"/staff/products/new?vendor_id={ids['vendor']}").get_data(as_text=True)
-    assert "<legend>Demographics</legend>" in form_page
-    assert "<legend>Student identifiers</legend>" in form_page
+    assert "<summary>Demographics" in form_page  # the elements to add, by category, closed
+    assert "<summary>Student identifiers" in form_page
     assert f'name="use_{ids["health"]}"' in form_page
+    assert f'name="purpose_{ids["health"]}"' not in form_page  # a purpose only once it is ticked
     assert "Sensitive" in form_page
     response = client.post(
         "/staff/products/new",
@@ -147,6 +148,7 @@ def test_no_student_data_with_a_ticked_element_is_refused_and_the_form_keeps_eve
     assert f'id="use_{ids["local_id"]}" name="use_{ids["local_id"]}" type="checkbox" value="y"' in html
     assert html.count("checked") >= 3  # two ticked elements, one school
     assert 'value="Word Garden"' in html
+    assert f'name="purpose_{ids["dob"]}"' in html  # a ticked element shows its purpose box again
     with in_app(app):
         assert db.session.scalar(select(sa.func.count()).select_from(Product)) == 0
         assert db.session.scalar(select(sa.func.count()).select_from(AuditEvent)) == 0
