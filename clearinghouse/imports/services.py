@@ -37,6 +37,7 @@ from clearinghouse.directory.models import (
     ProductKind,
     ProductStatus,
     School,
+    StatedAgreementStatus,
     Vendor,
 )
 from clearinghouse.errors import DomainError
@@ -111,6 +112,7 @@ class AgreementTarget:
     kind: AgreementKind | None
     expires_on: date | None
     first_row: int
+    on_file: bool = False  # the file says an agreement is on file, and gives none of its dates
 
     @property
     def signed_on(self) -> date | None:
@@ -130,6 +132,8 @@ class AgreementTarget:
 
     @property
     def name(self) -> str:
+        if self.on_file:
+            return "the agreement on file (dates not recorded)"
         if self.signed_on:
             return f"the agreement signed on {self.signed_on:%Y-%m-%d}"
         if self.effective_on:
@@ -138,6 +142,8 @@ class AgreementTarget:
 
     def changes(self) -> list[str]:
         """What the import changes on the agreement itself (not which products it covers)."""
+        if self.existing is None and self.on_file:
+            return ["New agreement on file, dates not recorded"]
         if self.existing is None:
             kind = self.kind or AgreementKind.CUSTOM
             ends = f"expires {self.expires_on:%Y-%m-%d}" if self.expires_on else "open-ended"
@@ -526,6 +532,16 @@ def _plan(table: Table, mapping: dict[str, str], choices: PlanChoices) -> Import
             target.kind = target.kind or agreement_kind
             target.expires_on = target.expires_on or expires_on
 
+        elif (
+            agreement_status in (AgreementStatus.ON_FILE, AgreementStatus.SIGNED)
+            and product_name
+            and vendor_name
+            and not (product is not None and product.agreements)
+        ):
+            # "DPA on file", "Received": the district holds an agreement, and the file gives none of its dates
+            target_key = (vendor_key, None, None, -1)
+            target = targets.setdefault(target_key, AgreementTarget(target_key, None, None, None, number, on_file=True))
+
         if row_problems or number in bad_rows:
             plan.errors.extend(RowError(number, message) for message in row_problems)
             continue
@@ -541,6 +557,7 @@ def _plan(table: Table, mapping: dict[str, str], choices: PlanChoices) -> Import
                 rp.changes.append(f"Vendor's privacy policy: {vendor.privacy_policy_url or 'none'} → {privacy}")
         _plan_product_fields(rp, status, kind, website, purpose, grades, cells.get("grade_bands", ""))
         _plan_notes(rp, cells.get("notes", "").strip())
+        _plan_stated_agreement(rp, agreement_status)
         if elements is not None:
             _plan_elements(rp, elements)
         if school_names is not None:
@@ -570,6 +587,27 @@ def _plan(table: Table, mapping: dict[str, str], choices: PlanChoices) -> Import
     plan.new_schools = sorted(new_schools.values(), key=_key)
     plan.new_agreements = len({rp.agreement.key for rp in plan.rows if rp.agreement and rp.agreement.existing is None})
     return plan
+
+
+_STATED = {
+    AgreementStatus.NONE_ON_FILE: StatedAgreementStatus.NONE_ON_FILE,
+    AgreementStatus.REQUESTED: StatedAgreementStatus.REQUESTED,
+    AgreementStatus.DECLINED_BY_VENDOR: StatedAgreementStatus.DECLINED_BY_VENDOR,
+    AgreementStatus.NOT_REQUIRED: StatedAgreementStatus.NOT_REQUIRED,
+}
+
+
+def _plan_stated_agreement(rp: RowPlan, agreement_status: AgreementStatus | None) -> None:
+    """Where the product's agreement stands when the file names no agreement of it (on file or signed ones are
+    agreements of their own)."""
+    stated = _STATED.get(agreement_status) if agreement_status else None
+    if stated is None:
+        return
+    if rp.product is None:
+        rp.values["agreement_status"] = stated
+    elif rp.product.agreement_status is not stated:
+        rp.values["agreement_status"] = stated
+        rp.changes.append(f"Agreement status: {rp.product.agreement_status.label} → {stated.label}")
 
 
 def _plan_notes(rp: RowPlan, notes: str) -> None:
@@ -781,6 +819,15 @@ class _Applier:
 
     def agreement(self, target: AgreementTarget, vendor: Vendor, products: list[Product]) -> None:
         """Add the agreement with every product the file puts under it, or change the existing one once."""
+        if target.existing is None and target.on_file:
+            data = AgreementInput(
+                kind=AgreementKind.CUSTOM,
+                product_ids=[product.id for product in products],
+                dates_recorded=False,
+                internal_notes=IMPORTED_NOTE,
+            )
+            agreements.create_agreement(self.actor, vendor, data, today=self.today)
+            return
         if target.existing is None:
             ended = target.ended_before(self.today)
             wants_request = ended and self.open_requests.get(target.decision_key, False)

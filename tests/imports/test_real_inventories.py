@@ -5,7 +5,7 @@ import json
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from clearinghouse.agreements.models import Agreement
 from clearinghouse.directory.models import Product, ProductStatus
@@ -84,7 +84,8 @@ def test_the_json_catalog_reads_its_dpa_tag_among_the_categories(app, runner):
     assert refused.endswith("/declined_by_vendor")
     not_on_file = next(meaning for value, meaning in meanings.items() if "DPA Not on File" in value)
     assert not_on_file == "/none_on_file"  # the tag says nothing of the approval: nothing is made up
-    assert plan["agreements"] == []
+    # "DPA Active" and "DPA Expired" say an agreement is on file, never its dates: none is made up
+    assert all(a["signed_on"] is None and a["expires_on"] is None for a in plan["agreements"])
 
 
 def test_the_legacy_headers_map_like_the_new_ones(app, runner):
@@ -98,10 +99,14 @@ def test_a_parent_sees_the_imported_statuses_in_plain_words_and_no_invented_agre
     assert web_import(officer, SB29.read_bytes()).status_code == 302
     with in_app(app):
         slugs = {name: slug for name, slug in db.session.execute(select(Product.name, Product.slug))}
-        assert db.session.scalar(select(func.count(Agreement.id))) == 0  # "Received" has no dates: none made up
+        # "Received": an agreement on file, one per vendor, with no date the file does not give
+        on_file = list(db.session.scalars(select(Agreement)))
+        assert len(on_file) == 4
+        assert all(not a.dates_recorded and a.signed_on is None and a.expires_on is None for a in on_file)
     canvas = client.get(f"/products/{slugs['Canvas LMS']}")
     assert canvas.status_code == 200
     assert "Approved" in canvas.text
+    assert "dates not recorded" in canvas.text
     rejected = client.get(f"/products/{slugs['Cool Math Games']}")
     assert re.search(r"Not approved", rejected.text)
     pending = client.get(f"/products/{slugs['New AI Tool']}")

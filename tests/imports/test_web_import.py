@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from clearinghouse.agreements.models import Agreement
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
-from clearinghouse.directory.models import DataUse, Product, ProductStatus, School, Vendor
+from clearinghouse.directory.models import DataUse, Product, ProductStatus, School, StatedAgreementStatus, Vendor
 from clearinghouse.extensions import db
 from clearinghouse.imports.models import ImportMapping
 from tests import factories
@@ -96,6 +96,11 @@ def test_officer_imports_the_sb29_inventory_step_by_step(app, officer, officer_i
         assert products["Cool Math Games"].status is ProductStatus.NOT_APPROVED
         assert products["New AI Tool"].status is ProductStatus.UNDER_REVIEW
         assert products["Canvas LMS"].status is ProductStatus.APPROVED
+        # The DPA column is kept apart from the approval: requested, declined, not required, on file
+        assert products["New AI Tool"].agreement_status is StatedAgreementStatus.REQUESTED
+        assert products["Cool Math Games"].agreement_status is StatedAgreementStatus.DECLINED_BY_VENDOR
+        assert products["Desmos Graphing Calculator"].agreement_status is StatedAgreementStatus.NOT_REQUIRED
+        assert [a.dates_recorded for a in products["Canvas LMS"].agreements] == [False]
         assert products["Canvas LMS"].website == "https://canvas.instructure.com"
         assert products["Canvas LMS"].purpose_md == "Primary Learning Management System for the district."
         google = db.session.scalar(select(Vendor).where(Vendor.name == "Google"))
@@ -109,10 +114,11 @@ def test_officer_imports_the_sb29_inventory_step_by_step(app, officer, officer_i
             "product.created": 9,
             "import_mapping.created": 1,
             "import_value.remembered": 4,
+            "agreement.created": 4,  # "Received": on file, dates not recorded, for each of the four vendors
         }
         revisions = db.session.scalars(select(DisclosureRevision)).all()
-        assert len(revisions) == 9
-        assert {r.kind for r in revisions} == {"product.added"}
+        assert {r.kind for r in revisions} >= {"product.added"}
+        assert sum(r.kind == "product.added" for r in revisions) == 9
 
 
 def test_digital_toolkit_inventory_without_a_vendor_column(app, officer):
