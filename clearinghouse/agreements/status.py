@@ -128,8 +128,9 @@ class AgreementStanding:
         if state in (AgreementState.ACTIVE, AgreementState.EXPIRING):
             if ends_on is None:
                 return _("Signed, in effect with no end date")
-            if agreement.auto_renews:
-                return _("Signed, in effect; renews on %(day)s", day=format_date(ends_on))
+            renews_on = agreement.renews_on(self.today) if self.today else None
+            if renews_on is not None:  # not when it is to be terminated first, or replaced
+                return _("Signed, in effect; renews on %(day)s", day=format_date(renews_on))
             if state is AgreementState.EXPIRING:
                 return _("Signed, expiring on %(day)s", day=format_date(ends_on))
             return _("Signed, in effect until %(day)s", day=format_date(ends_on))

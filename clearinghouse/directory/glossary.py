@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from clearinghouse.agreements.models import EXPIRING_HORIZON, AgreementState
+from clearinghouse.agreements.status import ProductAgreementStatus
 from clearinghouse.directory.models import ProductStatus
 from clearinghouse.i18n import LocalizedText
 
@@ -42,6 +43,16 @@ APPROVAL_DEFINITIONS = {
     "retired": _l("The district no longer uses the product."),
 }
 
+# Where a product's agreement stands (agreements.status), as each product page and card says it.
+STANDING_DEFINITIONS = {
+    "signed": _l("A signed agreement covers the product; the page gives its state and the day that matters."),
+    "on_file": _l("The district has the agreement on file, but has not recorded its dates yet."),
+    "requested": _l("The district has asked the company to sign an agreement; none is signed yet."),
+    "none_on_file": _l("The district has not recorded any agreement for the product."),
+    "declined_by_vendor": _l("The company has declined to sign the district's agreement."),
+    "not_required": _l("The product collects no student data, so no agreement is needed."),
+}
+
 AGREEMENT_DEFINITIONS = {
     "on_file": _l("The district has the agreement on file, but has not recorded its dates yet."),
     "draft": _l("The district and the company have not signed the agreement yet."),
@@ -62,6 +73,10 @@ AGREEMENT_DEFINITIONS = {
 
 def approval_anchor(status: ProductStatus) -> str:
     return f"approval-{status.value.replace('_', '-')}"
+
+
+def standing_anchor(status: ProductAgreementStatus) -> str:
+    return f"standing-{status.value.replace('_', '-')}"
 
 
 def agreement_anchor(state: AgreementState) -> str:
@@ -124,6 +139,13 @@ def glossary(sensitive_examples: Sequence[LocalizedText], disposal_days: int) ->
             [
                 Entry(approval_anchor(s), str(s.label), _definition(APPROVAL_DEFINITIONS.get(s.value, "")))
                 for s in ProductStatus
+            ],
+        ),
+        Group(
+            _("Where a product's agreement stands"),
+            [
+                Entry(standing_anchor(s), str(s.label), _definition(STANDING_DEFINITIONS.get(s.value, "")))
+                for s in ProductAgreementStatus
             ],
         ),
         Group(

@@ -12,10 +12,11 @@ from datetime import date
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from clearinghouse.agreements.models import Agreement, AgreementState
+from clearinghouse.agreements.models import Agreement
+from clearinghouse.agreements.status import AgreementStanding, standing
 from clearinghouse.destruction import public as destruction_public
 from clearinghouse.directory.models import DataElement, DataUse, Product, ProductStatus, School, product_school
-from clearinghouse.directory.queries import current_agreement, is_slug, listed_clause, public_status, unlisted_ids
+from clearinghouse.directory.queries import is_slug, listed_clause, public_status, unlisted_ids
 from clearinghouse.extensions import db
 
 
@@ -97,8 +98,7 @@ class SchoolProduct:
 
     product: Product
     status: ProductStatus
-    agreement: Agreement | None
-    state: AgreementState | None
+    standing: AgreementStanding  # where its agreement stands (agreements.status), as every page says it
     uses: list[DataUse]  # sensitive first, then taxonomy order
     destruction: list  # destruction.public.DestructionStatus of its agreements, newest agreement first
 
@@ -183,13 +183,11 @@ def school_page(slug: str, today: date) -> SchoolPage | None:
     statuses = destruction_public.status_by_agreement(agreement_ids, today) if agreement_ids else {}
     items = []
     for product in products:
-        agreement = current_agreement(product.agreements)
         items.append(
             SchoolProduct(
                 product=product,
                 status=public_status(product),
-                agreement=agreement,
-                state=agreement.state_on(today) if agreement else None,
+                standing=standing(product, today),
                 uses=sorted(product.data_uses, key=_use_order),
                 destruction=[statuses[a.id] for a in _newest_first(product.agreements) if a.id in statuses],
             )

@@ -2,12 +2,13 @@
 data it receives, its approval and agreement, and what happens to the data at the end, said before
 the fact from the agreement (and "Data destruction certified on …" once it is)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from lxml import html as lxml_html
 
-from clearinghouse.agreements.models import DataDisposal
+from clearinghouse.agreements.models import Agreement, DataDisposal
+from clearinghouse.agreements.status import AgreementStanding, ProductAgreementStatus
 from clearinghouse.destruction.models import RequestStatus
 from clearinghouse.extensions import db
 from clearinghouse.i18n import language
@@ -138,3 +139,16 @@ def test_certified_destruction_is_said_at_the_top(client, world):
     spanish = _top(client, "ended", "/es")
     assert world["certified_on_es"] in spanish[""]
     assert "Qué es" in spanish
+
+
+def test_the_agreement_status_names_the_renewal_from_the_one_rule(app):
+    agreement = Agreement(
+        signed_on=date(2024, 9, 1), effective_on=date(2024, 9, 27), expires_on=date(2025, 9, 26), auto_renews=True
+    )
+    today = date(2026, 11, 26)
+    with app.test_request_context("/"):
+        label = AgreementStanding(ProductAgreementStatus.SIGNED, agreement, agreement.state_on(today), today).label
+        assert label == "Signed, in effect; renews on September 26, 2027"
+        agreement.terminated_on = date(2027, 6, 1)  # ends before it would renew: no renewal is promised
+        label = AgreementStanding(ProductAgreementStatus.SIGNED, agreement, agreement.state_on(today), today).label
+        assert "renews" not in label

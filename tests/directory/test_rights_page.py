@@ -5,11 +5,14 @@ import pytest
 from lxml import html as lxml_html
 
 from clearinghouse.agreements.models import AgreementState
+from clearinghouse.agreements.status import ProductAgreementStatus
 from clearinghouse.directory.glossary import (
     AGREEMENT_DEFINITIONS,
     APPROVAL_DEFINITIONS,
+    STANDING_DEFINITIONS,
     agreement_anchor,
     approval_anchor,
+    standing_anchor,
 )
 from clearinghouse.directory.models import ProductStatus
 from clearinghouse.extensions import db
@@ -69,6 +72,8 @@ def test_the_glossary_names_every_state_by_its_label(client, district):
         term, definition = entries[agreement_anchor(state)]
         assert term == str(state.label)
         assert definition
+    for status in ProductAgreementStatus:
+        assert entries[standing_anchor(status)] == (str(status.label), str(STANDING_DEFINITIONS[status.value]))
     assert "within 90 days" in entries[agreement_anchor(AgreementState.EXPIRING)][1]
     assert "the district allows 45 days" in entries["disposal-window"][1]
     # The examples of sensitive data are the district's own sensitive elements.
@@ -77,8 +82,9 @@ def test_the_glossary_names_every_state_by_its_label(client, district):
 
 
 def test_every_state_has_a_definition():
-    assert {s.value for s in ProductStatus} <= set(APPROVAL_DEFINITIONS)
-    assert {s.value for s in AgreementState} <= set(AGREEMENT_DEFINITIONS)
+    assert {s.value for s in ProductStatus} == set(APPROVAL_DEFINITIONS)
+    assert {s.value for s in AgreementState} == set(AGREEMENT_DEFINITIONS)
+    assert {s.value for s in ProductAgreementStatus} == set(STANDING_DEFINITIONS)
 
 
 def test_the_page_is_in_spanish_with_the_spanish_labels(app, client, district):

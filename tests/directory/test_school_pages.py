@@ -9,7 +9,7 @@ from sqlalchemy import select
 from clearinghouse.destruction.models import RequestStatus
 from clearinghouse.directory.models import DataElement, Product, School, Vendor
 from clearinghouse.extensions import db
-from clearinghouse.timeutil import district_today
+from clearinghouse.timeutil import district_today, format_date
 from tests import factories
 from tests.conftest import count_queries, in_app
 
@@ -49,10 +49,11 @@ def test_a_school_page_names_every_product_with_sensitive_data_first(client, cat
     math = cards["MathWorld"]
     assert "Sensitive data: Student Disability Information" in math
     assert math.index("Student Disability Information") < math.index("Date of Birth")
-    assert "Agreement: Active" in math
+    today = district_today()
+    assert f"Agreement: Signed, in effect until {format_date(today + timedelta(days=700))}" in math
     assert "Approved" in math
     assert "Sensitive data: none" in cards["Élan Reader"]
-    assert "Agreement: Expiring soon" in cards["Élan Reader"]
+    assert f"Agreement: Signed, expiring on {format_date(today + timedelta(days=30))}" in cards["Élan Reader"]
     summary = _text(page.xpath("//section[@aria-labelledby='sensitive-heading']")[0])
     assert summary == "Sensitive data received at this school Student Disability Information: 1 product"
     links = page.xpath("//main//a/@href")
@@ -85,9 +86,10 @@ def test_a_school_page_shows_destruction_and_a_missing_agreement(client, app, ca
             closed_on=today - timedelta(days=5),
         )
         db.session.commit()
-        certified_on = (today - timedelta(days=5)).strftime("%B %-d, %Y")
+        certified_on = format_date(today - timedelta(days=5))
+        expired_on = format_date(today - timedelta(days=70))
     cards = _cards(_page(client.get("/schools/lincoln")))
-    assert "Agreement: Expired" in cards["Spelling Bee"]
+    assert f"Agreement: Signed, expired on {expired_on}" in cards["Spelling Bee"]
     assert f"Data destruction certified on {certified_on}" in cards["Spelling Bee"]
     assert "No agreement on file" in cards["Unsigned App"]
     assert "The district has not recorded any student data for this product." in cards["Unsigned App"]
