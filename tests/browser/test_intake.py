@@ -101,6 +101,15 @@ def test_a_tool_goes_from_a_teachers_request_to_a_public_decision(browser, site,
     expect(teacher.get_by_role("status")).to_contain_text("Your request was sent to the privacy office.")
     expect(teacher.locator("h1")).to_have_text("Your request: Story Maker")
 
+    # A principal asks for the same tool: while typing they are offered the open request, and join it.
+    principal = _context(browser, site).new_page()
+    _sign_in_with_provider(principal, provider, "intake-principal", "pat.principal@district.example", "Pat Principal")
+    principal.goto("/tools/new")
+    principal.get_by_label("The tool's name").fill("story mak")
+    expect(principal.locator("#findings")).to_contain_text("Already under review")
+    principal.get_by_role("button", name="Join this request instead (Story Maker)").click()
+    expect(principal.get_by_role("status")).to_contain_text("You were added to the request for Story Maker.")
+
     officer = _context(browser, site).new_page()
     _sign_in_with_provider(officer, provider, "intake-officer", OFFICER_EMAIL, "Olive Officer")
     officer.goto("/staff/tool-requests/")
@@ -148,6 +157,7 @@ def test_a_tool_goes_from_a_teachers_request_to_a_public_decision(browser, site,
     officer.get_by_role("button", name="Record the decision").click()
     expect(officer.get_by_role("status")).to_contain_text("Decided.")
 
+    assert _link_in(mail, "pat.principal@district.example", "Story Maker: approved")  # every requester is told
     body = _link_in(mail, "tess.teacher@district.example", "Story Maker: approved")
     public_link = next(link for link in LINK.findall(body) if "/products/" in link)
     public = _context(browser, site).new_page()
