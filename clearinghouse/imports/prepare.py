@@ -213,6 +213,13 @@ def _take_facts(cells: dict[str, str], facts: TextFacts, accepted: Mapping[str, 
             cells["status"] = approval.value.value
         if agreement is not None and not cells.get("agreement_status"):
             cells["agreement_status"] = agreement.value.value
+        conditions, reason = facts.first(FactKind.CONDITIONS), facts.first(FactKind.REASON)
+        if conditions is not None and not cells.get("status_note"):
+            cells["status_note"] = conditions.value  # "Guardian Release": the approval's conditions
+        if reason is not None:
+            note = "agreement_note" if cells.get("agreement_status") == "declined_by_vendor" else "status_note"
+            if not cells.get(note):
+                cells[note] = reason.value  # why it was declined, as the text says
     signed = next(
         (fact.value for fact in facts.of_kind(FactKind.SIGNED_ON) if fact.value.precision is Precision.DAY), None
     )

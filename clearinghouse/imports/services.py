@@ -557,6 +557,12 @@ def _plan(table: Table, mapping: dict[str, str], choices: PlanChoices) -> Import
                 rp.changes.append(f"Vendor's privacy policy: {vendor.privacy_policy_url or 'none'} → {privacy}")
         _plan_product_fields(rp, status, kind, website, purpose, grades, cells.get("grade_bands", ""))
         _plan_notes(rp, cells.get("notes", "").strip())
+        for note in ("status_note", "agreement_note"):  # conditions and reasons read from the text
+            text = cells.get(note, "").strip()
+            if text and (rp.product is None or not getattr(rp.product, note).strip()):
+                rp.values[note] = text
+                if rp.product is not None:
+                    rp.changes.append(f"{'Conditions or reason' if note == 'status_note' else 'Vendor reason'}: {text}")
         _plan_stated_agreement(rp, agreement_status)
         if elements is not None:
             _plan_elements(rp, elements)

@@ -246,3 +246,21 @@ def test_facts_names_vendors_and_repeats_are_proposed_then_decided(app, officer)
             "2027-07-09",
         )
         assert "Vendor declinations" not in " ".join(products)
+
+
+def test_conditions_and_reasons_in_a_name_go_to_the_statuses_notes(app, officer):
+    text = (
+        "Product\tVendor\n"
+        "Kami — Approved w/ Guardian Release\tKami\n"
+        "ChatGPT — status 'Not Approved,' declined reasoning: 'ChatGPT refused to sign the DPA'\tOpenAI\n"
+    )
+    base = _paste(officer, text).headers["Location"].removesuffix("/columns")
+    officer.post(f"{base}/columns", data=selected_mapping(officer.get(f"{base}/columns").text))
+    shown = officer.get(to_preview(officer, f"{base}/values"))
+    officer.post(f"{base}/confirm", data={"plan": plan_token(shown.text)})
+    with in_app(app):
+        products = {p.name: p for p in db.session.scalars(select(Product))}
+        assert products["Kami"].status is ProductStatus.APPROVED_WITH_CONDITIONS
+        assert products["Kami"].status_note == "Guardian Release"
+        assert products["ChatGPT"].status is ProductStatus.NOT_APPROVED
+        assert products["ChatGPT"].status_note == "ChatGPT refused to sign the DPA"
