@@ -12,13 +12,15 @@ from flask_babel import gettext as _
 from clearinghouse.i18n import LocalizedText, format_number
 from clearinghouse.reports.queries import Figure
 
-WIDTH = 640
-LABEL_WIDTH = 250
+# Each label stands on its own line above its bar, so a chart 360 units wide keeps its 14-unit text
+# readable when a 375 px phone draws it at nearly full size, and no label is clipped at any width.
+WIDTH = 360
+LABEL_LINE = 20  # the label's line above its bar
 VALUE_WIDTH = 48
-BAR_HEIGHT = 22
-GAP = 10
+BAR_HEIGHT = 18
+GAP = 12
 PADDING = 8
-LABEL_MAX = 34  # characters shown in the chart; the table beside it has the whole label
+LABEL_MAX = 38  # characters shown in the chart; the table beside it has the whole label
 
 # Dark enough for text contrast (WCAG AA) on white, and told apart by label, never colour alone.
 TONES = {"neutral": "#1f5f8b", "ok": "#1b6e3a", "warn": "#8a5a00", "bad": "#a12622"}
@@ -36,7 +38,13 @@ class BarShape:
     fill: str
 
     @property
+    def label_y(self) -> int:
+        """The label's baseline, on its line above the bar."""
+        return self.y - 6
+
+    @property
     def text_y(self) -> int:
+        """The value's baseline, beside the bar's end."""
         return self.y + BAR_HEIGHT // 2 + 5
 
 
@@ -74,25 +82,26 @@ def _summary(figure: Figure) -> str:
 def bar_chart(figure: Figure) -> BarChart:
     """Lay out one bar per row, scaled to the largest value."""
     top = max((bar.value for bar in figure.bars), default=0) or 1
-    span = WIDTH - LABEL_WIDTH - VALUE_WIDTH - 2 * PADDING
+    span = WIDTH - VALUE_WIDTH - 2 * PADDING
+    row = LABEL_LINE + BAR_HEIGHT + GAP
     shapes = [
         BarShape(
             label=_shorten(str(bar.label)),
             language=bar.label.language if isinstance(bar.label, LocalizedText) and bar.label.is_fallback else None,
             value=bar.value,
-            y=PADDING + index * (BAR_HEIGHT + GAP),
+            y=PADDING + LABEL_LINE + index * row,
             width=round(span * bar.value / top),
             fill=TONES.get(bar.tone, TONES["neutral"]),
         )
         for index, bar in enumerate(figure.bars)
     ]
-    height = 2 * PADDING + max(len(shapes), 1) * (BAR_HEIGHT + GAP) - GAP
+    height = 2 * PADDING + max(len(shapes), 1) * row - GAP
     return BarChart(
         id=f"chart-{figure.slug}",
         title=figure.title,
         description=_summary(figure),
         width=WIDTH,
         height=height,
-        bar_x=PADDING + LABEL_WIDTH,
+        bar_x=PADDING,
         bars=shapes,
     )

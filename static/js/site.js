@@ -19,4 +19,7 @@
     }
     if (form.method.toLowerCase() === "post") { form.dataset.submitted = "1"; }
   });
+  // On a phone the directory's results come first: its search and filters fold into their disclosure.
+  var filters = document.querySelector(".filters-disclosure");
+  if (filters && window.matchMedia("(max-width: 48rem)").matches) { filters.open = false; }
 })();
