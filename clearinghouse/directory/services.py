@@ -310,17 +310,6 @@ def add_data_uses(product: Product, actor: User | None, *, version: int | None, 
     return [use.element.name for use in product.data_uses if use.data_element_id in new_ids]
 
 
-def remove_data_uses(product: Product, actor: User | None, *, version: int | None, element_ids: list[int]) -> list[str]:
-    """Remove the product's data uses of these elements (the rest stay). Returns the names removed."""
-    gone = {use.data_element_id: use.element.name for use in product.data_uses if use.data_element_id in element_ids}
-    if not gone:
-        check_version(product, version)
-        return []
-    uses = {use.data_element_id: use.purpose for use in product.data_uses if use.data_element_id not in gone}
-    update_product(product, actor, version=version, data_uses=uses)
-    return sorted(gone.values())
-
-
 def copy_data_uses(product: Product, actor: User | None, *, version: int | None, source: Product) -> list[str]:
     """Add the data uses of `source` (their purposes and the purposes' translations) that the product
     lacks; the ones it has keep their purposes. Retired elements are not copied.

@@ -1039,15 +1039,14 @@ def apply_exhibit_b(product: Product, actor: User | None, accepted: list, *, ver
 
     `accepted`: exhibit_b.ElementMatch items. A matched element is found by its category and name; a
     new one is added under "Other" (with the vendor's words as its description) through the directory's
-    service. Existing uses keep their purposes; new ones have none yet (the public page says "No purpose stated.").
+    service. Existing uses keep their purposes; new ones have none yet (the public page says "Purpose not yet stated").
     Returns the names of the elements added.
     """
     elements = {
         (_key(element.category.name), _key(element.name)): element
         for element in db.session.scalars(select(DataElement).options(joinedload(DataElement.category)))
     }
-    uses = {use.data_element_id: use.purpose for use in product.data_uses}
-    added: list[str] = []
+    element_ids: list[int] = []
     for match in accepted:
         element = elements.get((_key(match.category), _key(match.element)))
         if element is None and match.is_new:
@@ -1066,9 +1065,5 @@ def apply_exhibit_b(product: Product, actor: User | None, accepted: list, *, ver
                 f"“{match.element}” ({match.category}) is not a data element of the directory any more. Read the "
                 "schedule again."
             )
-        if element.id not in uses:
-            uses[element.id] = ""
-            added.append(element.name)
-    if added:
-        directory.update_product(product, actor, version=version, data_uses=uses)
-    return added
+        element_ids.append(element.id)
+    return directory.add_data_uses(product, actor, version=version, element_ids=element_ids)

@@ -67,19 +67,6 @@ def test_adding_keeps_the_existing_uses_and_adds_new_ones_without_a_purpose(app,
         assert _revisions() == ["data_use.added", "data_use.added"]
 
 
-def test_removing_takes_only_the_named_uses(app, taxonomy):
-    product_id, version = _product_with(app, 3)
-    with in_app(app):
-        one, two, three = _elements(3)
-        with unit_of_work():
-            removed = services.remove_data_uses(
-                db.session.get(Product, product_id), None, version=version, element_ids=[two.id]
-            )
-        assert removed == [two.name]
-        assert sorted(_uses(product_id)) == sorted([one.name, three.name])
-        assert _revisions() == ["data_use.removed"]
-
-
 def test_copying_adds_the_other_products_uses_with_their_purposes_and_keeps_its_own(app, taxonomy):
     product_id, version = _product_with(app, 2)
     with in_app(app):
@@ -113,10 +100,7 @@ def test_a_stale_version_writes_nothing(app, taxonomy):
     with in_app(app):
         other = _elements(2)[1]
         product = db.session.get(Product, product_id)
-        for call in (
-            lambda: services.add_data_uses(product, None, version=version - 1, element_ids=[other.id]),
-            lambda: services.remove_data_uses(product, None, version=version + 1, element_ids=[_elements(1)[0].id]),
-        ):
+        for call in (lambda: services.add_data_uses(product, None, version=version - 1, element_ids=[other.id]),):
             with pytest.raises(StaleVersion), unit_of_work():
                 call()
         assert len(_uses(product_id)) == 1
