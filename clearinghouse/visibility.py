@@ -101,6 +101,9 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "translations": PUBLIC,  # the public text above in other languages (clearinghouse.i18n)
         "grade_bands": PUBLIC,
         "internal_notes": staff("The district's own notes about the product."),
+        "category_text": staff(
+            "A file's category that matches no kind, unchecked; the public reads the kind an officer chooses."
+        ),
         "updated_at": PUBLIC,
         **ROW_TIMES,
     },
@@ -141,6 +144,23 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "is_retired": PUBLIC,
     },
     "product_school": {"product_id": PUBLIC, "school_id": PUBLIC},
+    "tag": {"id": PUBLIC, "name": PUBLIC, "name_key": NAME_KEY, "slug": PUBLIC},
+    "product_tag": {"product_id": PUBLIC, "tag_id": PUBLIC},
+    "product_note": {
+        "id": staff("The district's own notes about the product."),
+        "product_id": staff("The district's own notes about the product."),
+        "label": staff("The district's own notes about the product (what the note is, often a file's column)."),
+        "body": staff("The district's own notes about the product."),
+        "created_at": BOOKKEEPING,
+    },
+    # A link is public only when staff tick "public" (is_public); the others stay with staff.
+    "evidence_link": {
+        "id": PUBLIC,
+        "product_id": PUBLIC,
+        "label": PUBLIC,
+        "url": PUBLIC,
+        "is_public": PUBLIC,
+    },
     # --- agreements -----------------------------------------------------------------------------
     "agreement": {
         "id": PUBLIC,

@@ -37,6 +37,8 @@ KIND_LABELS = {
     "data_use.removed": _l("no longer receives some student data"),
     "data_use.purpose_changed": _l("reason for a data use reworded"),
     "schools.changed": _l("schools changed"),
+    "tags.changed": _l("tags changed"),
+    "links.changed": _l("sources changed"),
     "agreement.signed": _l("agreement signed"),
     "agreement.renewed": _l("agreement renewed"),
     "agreement.terminated": _l("agreement ended"),

@@ -204,6 +204,18 @@ def _schools_changed(f: Facts) -> str:
     return _("%(product)s: now used at %(schools)s.", product=f["product"], schools=schools)
 
 
+def _tags_changed(f: Facts) -> str:
+    if not f["tags"]:
+        return _("%(product)s no longer has tags.", product=f["product"])
+    return _("%(product)s: now filed under %(tags)s.", product=f["product"], tags=_joined(f["tags"], ""))
+
+
+def _links_changed(f: Facts) -> str:
+    if not f["links"]:
+        return _("%(product)s no longer lists its sources.", product=f["product"])
+    return _("%(product)s: its sources are now %(links)s.", product=f["product"], links=_joined(f["links"], ""))
+
+
 def _agreement_renewed(f: Facts) -> str:
     if f.get("expires_on"):
         return _("%(vendor)s's agreement was renewed until %(end)s.", vendor=f["vendor"], end=_day(f["expires_on"]))
@@ -254,6 +266,8 @@ WORDINGS: dict[str, Callable[[Facts], str]] = {
         "%(product)s: why it receives %(element)s was reworded.", product=f["product"], element=_pick(f["element"])
     ),
     "schools.changed": _schools_changed,
+    "tags.changed": _tags_changed,
+    "links.changed": _links_changed,
     "agreement.renewed": _agreement_renewed,
     "agreement.signed": lambda f: _(
         "%(vendor)s signed a %(kind)s, in effect %(term)s.",

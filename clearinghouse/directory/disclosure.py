@@ -38,6 +38,8 @@ def public_snapshot(product: Product) -> dict[str, Any]:
         "website": product.website or "",
         "grade_bands": product.grade_bands or "",
         "schools": sorted(school.name for school in product.schools),
+        "tags": sorted(tag.name for tag in product.tags),
+        "links": sorted([link.label or link.url, link.url] for link in product.links if link.is_public),
         "data_uses": {_element_label(use, product.data_uses): (use.purpose or "").strip() for use in product.data_uses},
         "data_use_texts": {
             _element_label(use, product.data_uses): {
@@ -133,6 +135,11 @@ def worded_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list
                 Wording("schools.changed", product=name, schools=after["schools"], grades=after["grade_bands"]),
             )
         )
+    if before.get("tags", []) != after["tags"]:
+        changes.append(("tags.changed", Wording("tags.changed", product=name, tags=after["tags"])))
+    if before.get("links", []) != after["links"]:
+        labels = [label for label, _url in after["links"]]
+        changes.append(("links.changed", Wording("links.changed", product=name, links=labels)))
     return changes
 
 
@@ -162,6 +169,8 @@ _KEYS = {
     "website": ("website",),
     "data_use": ("data_uses",),
     "schools": ("schools", "grade_bands"),
+    "tags": ("tags",),
+    "links": ("links",),
 }
 
 

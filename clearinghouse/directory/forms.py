@@ -70,11 +70,12 @@ class DirectoryForm(SearchForm):
     element = QuickSelectField(_l("Data element"), default="")
     category = QuickSelectField(_l("Category of data"), default="")
     school = QuickSelectField(_l("School"), default="")
+    tag = QuickSelectField(_l("Tag"), default="")
     status = QuickSelectField(_l("Product status"), default="")
     agreement = QuickSelectField(_l("Agreement"), default="")
     sort = QuickSelectField(_l("Sort by"), default="")
 
-    FILTER_FIELDS = ("element", "category", "school", "status", "agreement")
+    FILTER_FIELDS = ("element", "category", "school", "tag", "status", "agreement")
 
     def __init__(self, formdata: MultiDict, options: FilterOptions):
         super().__init__(formdata)
@@ -89,6 +90,7 @@ class DirectoryForm(SearchForm):
         self.school.choices = [SelectChoice("", _("Any school"))] + [
             SelectChoice(s.slug, s.name) for s in options.schools
         ]
+        self.tag.choices = [SelectChoice("", _("Any tag"))] + [SelectChoice(t.slug, t.name) for t in options.tags]
         self.status.choices = [
             SelectChoice("", _("Any current status (not retired)")),
             *(SelectChoice(s.value, s.label) for s in ProductStatus),
@@ -119,12 +121,14 @@ class DirectoryForm(SearchForm):
         element = {e.slug: e.id for e in options.elements}.get(self.element.data or "")
         category = {c.slug: c.id for c in options.categories}.get(self.category.data or "")
         school = {s.slug: s.id for s in options.schools}.get(self.school.data or "")
+        tag = {t.slug: t.id for t in options.tags}.get(self.tag.data or "")
         status = self.status.data or ""
         return DirectoryFilters(
             text=self.q.data or "",
             element_id=element,
             category_id=category,
             school_id=school,
+            tag_id=tag,
             status=StatusFilter(status) if status == StatusFilter.ALL else ProductStatus(status) if status else None,
             agreement=AgreementFilter(self.agreement.data) if self.agreement.data else None,
             sort=Sort(self.sort.data) if self.sort.data else None,

@@ -1,15 +1,17 @@
 """The public directory's records: vendors, products, data elements, data uses, schools."""
 
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clearinghouse.extensions import db
 from clearinghouse.locking import VersionedMixin
 from clearinghouse.models_base import NamedMixin, TimestampMixin, TranslatedMixin, str_enum
+from clearinghouse.timeutil import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from clearinghouse.agreements.models import Agreement
@@ -120,6 +122,26 @@ product_school = Table(
 )
 
 
+product_tag = Table(
+    "product_tag",
+    db.metadata,
+    Column("product_id", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(NamedMixin, db.Model):
+    """A word the district files products under ("Rostering: Clever", "Subscription"): public, as chips."""
+
+    __tablename__ = "tag"
+    __table_args__ = (Index("uq_tag_name_key", "name_key", unique=True),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    slug: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
+
+    products: Mapped[list["Product"]] = relationship(secondary=product_tag, back_populates="tags")
+
+
 class School(NamedMixin, db.Model):
     __tablename__ = "school"
     __table_args__ = (Index("uq_school_name_key", "name_key", unique=True),)
@@ -224,6 +246,9 @@ class Product(NamedMixin, TimestampMixin, VersionedMixin, TranslatedMixin, db.Mo
     purpose_md: Mapped[str] = mapped_column(Text, default="")
     grade_bands: Mapped[str] = mapped_column(String(100), default="")  # e.g. "K-5, 6-8"
     internal_notes: Mapped[str] = mapped_column(Text, default="")
+    # A category from an imported file that matches no kind, kept verbatim for staff until an
+    # officer chooses the kind; the public reads the kind only (the file's word is unchecked).
+    category_text: Mapped[str] = mapped_column(String(NAME_MAX), default="", server_default="")
 
     vendor: Mapped[Vendor] = relationship(back_populates="products")
     data_uses: Mapped[list["DataUse"]] = relationship(
@@ -233,6 +258,41 @@ class Product(NamedMixin, TimestampMixin, VersionedMixin, TranslatedMixin, db.Mo
         secondary=product_school, back_populates="products", order_by=School.name
     )
     agreements: Mapped[list["Agreement"]] = relationship(secondary="agreement_product", back_populates="products")
+    tags: Mapped[list[Tag]] = relationship(secondary=product_tag, back_populates="products", order_by=Tag.name)
+    notes: Mapped[list["ProductNote"]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="ProductNote.id"
+    )
+    links: Mapped[list["EvidenceLink"]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="EvidenceLink.id"
+    )
+
+
+class ProductNote(db.Model):
+    """A staff-only note on a product ("Licences: 450", "District id: 1234"), often a column of an
+    imported file that has no field of its own."""
+
+    __tablename__ = "product_note"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(NAME_MAX), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    product: Mapped["Product"] = relationship(back_populates="notes")
+
+
+class EvidenceLink(db.Model):
+    """A link that backs what the district says of a product (a state registry entry, the signed
+    agreement's listing): public only when staff say so, since some sources are internal."""
+
+    __tablename__ = "evidence_link"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(NAME_MAX), default="")
+    url: Mapped[str] = mapped_column(String(URL_MAX))
+    is_public: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+    product: Mapped["Product"] = relationship(back_populates="links")
 
 
 class DataUse(TranslatedMixin, db.Model):

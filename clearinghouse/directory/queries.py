@@ -40,8 +40,10 @@ from clearinghouse.directory.models import (
     Product,
     ProductStatus,
     School,
+    Tag,
     Vendor,
     product_school,
+    product_tag,
 )
 from clearinghouse.directory.search import SUGGEST_BELOW, search_hits, search_terms, suggest
 from clearinghouse.extensions import db
@@ -204,6 +206,7 @@ class DirectoryFilters:
     element_id: int | None = None
     category_id: int | None = None
     school_id: int | None = None
+    tag_id: int | None = None
     status: ProductStatus | StatusFilter | None = None  # None: every status but retired
     agreement: AgreementFilter | None = None
     sort: Sort | None = None  # None: best match when searching, else by name
@@ -228,6 +231,8 @@ class DirectoryFilters:
             sets.append(
                 select(product_school.c.product_id.label("id")).where(product_school.c.school_id == self.school_id)
             )
+        if self.tag_id is not None:
+            sets.append(select(product_tag.c.product_id.label("id")).where(product_tag.c.tag_id == self.tag_id))
         if self.category_id is not None:
             sets.append(
                 select(DataUse.product_id.label("id"))
@@ -497,6 +502,7 @@ class FilterOptions:
     elements: list[Choice]  # in taxonomy order
     categories: list[Choice]
     schools: list[Choice]
+    tags: list[Choice] = field(default_factory=list)
 
 
 @page_cache.memoized_on_version
@@ -521,7 +527,8 @@ def filter_options() -> FilterOptions:
         )
     school_rows = db.session.execute(select(School.id, School.slug, School.name).order_by(School.name))
     schools = [Choice(*row) for row in school_rows]
-    return FilterOptions(elements=elements, categories=list(categories.values()), schools=schools)
+    tags = [Choice(*row) for row in db.session.execute(select(Tag.id, Tag.slug, Tag.name).order_by(Tag.name_key))]
+    return FilterOptions(elements=elements, categories=list(categories.values()), schools=schools, tags=tags)
 
 
 # --- Home -------------------------------------------------------------------------------------
@@ -610,6 +617,11 @@ class ProductPage:
     revisions: list[DisclosureRevision] = field(default_factory=list)
 
     @property
+    def public_links(self) -> list:
+        """The evidence links staff chose to show (the others stay with staff)."""
+        return [link for link in self.product.links if link.is_public]
+
+    @property
     def sensitive_count(self) -> int:
         return sum(1 for _, uses in self.uses_by_category for use in uses if use.element.is_sensitive)
 
@@ -653,6 +665,8 @@ def product_page(slug: str, today: date) -> ProductPage | None:
             joinedload(Product.vendor),
             selectinload(Product.data_uses).joinedload(DataUse.element).joinedload(DataElement.category),
             selectinload(Product.schools),
+            selectinload(Product.tags),
+            selectinload(Product.links),
             selectinload(Product.agreements).joinedload(Agreement.document),
         )
     )

@@ -21,16 +21,21 @@ from clearinghouse.accounts.models import User
 from clearinghouse.audit import services as audit
 from clearinghouse.directory.disclosure import disclose_changes, public_snapshot
 from clearinghouse.directory.models import (
+    MARKDOWN_MAX,
     NAME_MAX,
     NOTE_MAX,
+    URL_MAX,
     DataCategory,
     DataElement,
     DataUse,
+    EvidenceLink,
     Product,
     ProductKind,
+    ProductNote,
     ProductStatus,
     School,
     StatedAgreementStatus,
+    Tag,
     Vendor,
 )
 from clearinghouse.errors import DomainError
@@ -146,6 +151,7 @@ PRODUCT_FIELDS = (
     "purpose_md",
     "grade_bands",
     "internal_notes",
+    "category_text",  # a file's category that matches no kind, for staff until the kind is chosen
     "translations",  # {language: {"purpose_md" or a note: text}}, merged into what is there
 )
 
@@ -410,6 +416,137 @@ def _uses_list(product: Product) -> list[str]:
         + "".join(f" [{code}: {fields['purpose']}]" for code, fields in sorted((use.translations or {}).items()))
         for use in product.data_uses
     )
+
+
+# --- what a product's record knows beyond its fields: tags, notes, evidence links ---------
+
+
+def tag_names(names: list[str] | str) -> list[str]:
+    """The tags as stored: each cleaned (`text.clean_name`), one per `name_key`, in the order given.
+
+    A string is split on commas and semicolons (a form's text box, a file's cell). Raises
+    DomainError for a tag that is too long or holds control characters.
+    """
+    if isinstance(names, str):
+        names = names.replace(";", ",").split(",")
+    kept: dict[str, str] = {}
+    for raw in names:
+        name = clean_name(raw, field="tags")
+        if not name:
+            continue
+        if len(name) > NAME_MAX:
+            raise DomainError(f"A tag can be at most {NAME_MAX} characters.", field="tags")
+        kept.setdefault(name_key(name), name)
+    return list(kept.values())
+
+
+def _tags(names: list[str], actor: User | None) -> list[Tag]:
+    """The tags with these names, the missing ones created (audited)."""
+    keys = {name_key(name): name for name in names}
+    found = {tag.name_key: tag for tag in db.session.scalars(select(Tag).where(Tag.name_key.in_(keys)))}
+    tags = []
+    for key, name in keys.items():
+        tag = found.get(key)
+        if tag is None:
+            with _unique_or(f"The tag {name} was added by someone else meanwhile. Save again.", "tags"):
+                tag = Tag(name=name, slug=unique_slug(Tag, name))
+                db.session.add(tag)
+                audit.record(actor, "tag.created", tag, audit.pending_changes(tag))  # flushes the tag
+        tags.append(tag)
+    return tags
+
+
+def set_product_tags(
+    product: Product, actor: User | None, *, names: list[str] | str, version: int | None, add: bool = False
+) -> Product:
+    """Give the product these tags (or, with `add`, these as well as its own); public, disclosed."""
+    check_version(product, version)
+    names = tag_names(names)
+    if add:
+        names = tag_names([tag.name for tag in product.tags] + names)
+    if {name_key(name) for name in names} == {tag.name_key for tag in product.tags}:
+        return product
+    before = public_snapshot(product)
+    claim_version(product, version)
+    tags = _tags(names, actor)
+    old = sorted(tag.name for tag in product.tags)
+    product.tags = tags
+    db.session.flush()
+    audit.record(actor, "product.tags_changed", product, {"tags": [old, sorted(tag.name for tag in tags)]})
+    disclose_changes(product, before)
+    return product
+
+
+def add_product_note(product: Product, actor: User | None, *, label: str = "", body: str) -> ProductNote:
+    """Keep a staff-only note with the product ("Licences": "450"). Raises DomainError when empty or too long."""
+    label = clean_name(label, field="note_label")
+    body = (body or "").strip()
+    if not body:
+        raise DomainError("Write the note.", field="note_body")
+    if len(label) > NAME_MAX:
+        raise DomainError(f"The note's heading can be at most {NAME_MAX} characters.", field="note_label")
+    if len(body) > MARKDOWN_MAX:
+        raise DomainError(f"The note can be at most {MARKDOWN_MAX} characters.", field="note_body")
+    note = ProductNote(product=product, label=label, body=body)
+    db.session.add(note)
+    db.session.flush()
+    audit.record(actor, "product.note_added", product, {"note": [None, f"{label}: {body}" if label else body]})
+    return note
+
+
+def delete_product_note(note: ProductNote, actor: User | None) -> None:
+    product = note.product
+    text = f"{note.label}: {note.body}" if note.label else note.body
+    product.notes.remove(note)
+    db.session.flush()
+    audit.record(actor, "product.note_deleted", product, {"note": [text, None]})
+
+
+def require_link(url: str | None, field: str = "link_url") -> str:
+    """An evidence link's address: http or https only (never javascript: or data:)."""
+    url = (url or "").strip()
+    if not url:
+        raise DomainError("Enter the link's address.", field=field)
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() not in ("http", "https") or not rest or any(c.isspace() for c in url):
+        raise DomainError("Enter a web address that starts with https:// or http://.", field=field)
+    if len(url) > URL_MAX:
+        raise DomainError(f"The address can be at most {URL_MAX} characters.", field=field)
+    return url
+
+
+def add_evidence_link(
+    product: Product, actor: User | None, *, url: str, label: str = "", is_public: bool = False
+) -> EvidenceLink:
+    """Keep a link that backs the product's record (a state registry entry…); shown to the public
+    only when `is_public` (disclosed then). Raises DomainError for an address that is not http(s)."""
+    url = require_link(url)
+    label = clean_name(label, field="link_label")
+    if len(label) > NAME_MAX:
+        raise DomainError(f"The link's label can be at most {NAME_MAX} characters.", field="link_label")
+    if any(link.url == url for link in product.links):
+        raise DomainError("The product already has this link.", field="link_url")
+    before = public_snapshot(product)
+    link = EvidenceLink(product=product, url=url, label=label, is_public=bool(is_public))
+    db.session.add(link)
+    db.session.flush()
+    audit.record(actor, "product.link_added", product, {"link": [None, _link_text(link)]})
+    disclose_changes(product, before)
+    return link
+
+
+def delete_evidence_link(link: EvidenceLink, actor: User | None) -> None:
+    product = link.product
+    before = public_snapshot(product)
+    text = _link_text(link)
+    product.links.remove(link)
+    db.session.flush()
+    audit.record(actor, "product.link_deleted", product, {"link": [text, None]})
+    disclose_changes(product, before)
+
+
+def _link_text(link: EvidenceLink) -> str:
+    return f"{link.label or link.url} <{link.url}>" + ("" if link.is_public else " (staff only)")
 
 
 # --- data elements and categories ---------------------------------------------------------

@@ -299,3 +299,25 @@ class VersionForm(BaseForm):
 
 class ConfirmForm(BaseForm):
     """A button that changes an unversioned record: CSRF only."""
+
+
+class TagsForm(BaseForm):
+    """The product's tags, comma-separated; versioned with the product."""
+
+    tags = StringField("Tags (separated by commas)", validators=[Length(max=4000)], filters=[strip])
+    version = VersionField()
+
+
+class NoteForm(BaseForm):
+    note_label = StringField("Heading (optional)", validators=[Length(max=NAME_MAX)], filters=[strip])
+    note_body = TextAreaField("Note", validators=[DataRequired("Write the note."), Length(max=MARKDOWN_MAX)])
+
+
+class LinkForm(BaseForm):
+    link_label = StringField("Label (optional)", validators=[Length(max=NAME_MAX)], filters=[strip])
+    link_url = URLField(
+        "Address",
+        validators=[DataRequired("Enter the link's address."), Length(max=URL_MAX), http_url],
+        filters=[strip],
+    )
+    is_public = BooleanField("Publish it on the product's page")

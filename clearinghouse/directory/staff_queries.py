@@ -30,6 +30,9 @@ def get_product_or_404(product_id: int) -> Product:
             joinedload(Product.vendor),
             selectinload(Product.schools),
             selectinload(Product.data_uses).joinedload(DataUse.element),
+            selectinload(Product.tags),
+            selectinload(Product.notes),
+            selectinload(Product.links),
         )
     )
 

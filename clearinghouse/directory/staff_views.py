@@ -11,7 +11,10 @@ from clearinghouse.directory.models import ProductStatus
 from clearinghouse.directory.staff_forms import (
     ConfirmForm,
     CopyUsesForm,
+    LinkForm,
+    NoteForm,
     SchoolForm,
+    TagsForm,
     VersionForm,
     choices,
     element_form,
@@ -201,7 +204,7 @@ def edit_product(product_id: int):
     return _edit_page(product, form, _status(form))
 
 
-def _edit_page(product, form, status: int, copy_form: CopyUsesForm | None = None):
+def _edit_page(product, form, status: int, copy_form: CopyUsesForm | None = None, **submitted):
     if copy_form is None:
         copy_form = CopyUsesForm(formdata=None, version=product.version)
     copy_form.source_id.choices = choices(
@@ -214,6 +217,7 @@ def _edit_page(product, form, status: int, copy_form: CopyUsesForm | None = None
         standing=agreement_status.standing(product, district_today()),
         copy_form=copy_form,
         retire_form=VersionForm(formdata=None, version=product.version),
+        **_kept_forms(product, **submitted),
     ), status
 
 
@@ -237,6 +241,93 @@ def copy_data_uses(product_id: int):
                 flash(f"{product.name} already has every data use of {source.name}.", "success")
             return redirect(url_for(".edit_product", product_id=product.id, _anchor="data-uses"))
     return _edit_page(product, _edit_form(product, formdata=None), 422, copy_form)
+
+
+def _kept_forms(product, **submitted) -> dict:
+    """The forms of the product's tags, notes and evidence links (a refused one as it was typed)."""
+    return {
+        "tags_form": submitted.get("tags_form")
+        or TagsForm(formdata=None, tags=", ".join(tag.name for tag in product.tags), version=product.version),
+        "note_form": submitted.get("note_form") or NoteForm(formdata=None),
+        "link_form": submitted.get("link_form") or LinkForm(formdata=None),
+        "delete_form": ConfirmForm(formdata=None),
+    }
+
+
+@bp.post("/products/<int:product_id>/tags")
+def product_tags(product_id: int):
+    product = staff_queries.get_product_or_404(product_id)
+    form = TagsForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                services.set_product_tags(product, current_user, names=form.tags.data or "", version=form.version.data)
+        except DomainError as err:
+            show_refusal(form, err, product)
+        else:
+            flash(f"{product.name}'s tags saved.", "success")
+            return redirect(url_for(".edit_product", product_id=product.id) + "#tags")
+    return _edit_page(product, _edit_form(product, formdata=None), 422, tags_form=form)
+
+
+@bp.post("/products/<int:product_id>/notes")
+def add_product_note(product_id: int):
+    product = staff_queries.get_product_or_404(product_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                services.add_product_note(product, current_user, label=form.note_label.data, body=form.note_body.data)
+        except DomainError as err:
+            show_domain_error(form, err)
+        else:
+            flash("Note kept.", "success")
+            return redirect(url_for(".edit_product", product_id=product.id) + "#notes")
+    return _edit_page(product, _edit_form(product, formdata=None), 422, note_form=form)
+
+
+@bp.post("/products/<int:product_id>/notes/<int:note_id>/delete")
+def delete_product_note(product_id: int, note_id: int):
+    product = staff_queries.get_product_or_404(product_id)
+    note = next((note for note in product.notes if note.id == note_id), None)
+    if ConfirmForm().validate_on_submit() and note is not None:
+        with unit_of_work():
+            services.delete_product_note(note, current_user)
+        flash("Note deleted.", "success")
+    return redirect(url_for(".edit_product", product_id=product.id) + "#notes")
+
+
+@bp.post("/products/<int:product_id>/links")
+def add_evidence_link(product_id: int):
+    product = staff_queries.get_product_or_404(product_id)
+    form = LinkForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                services.add_evidence_link(
+                    product,
+                    current_user,
+                    url=form.link_url.data,
+                    label=form.link_label.data,
+                    is_public=form.is_public.data,
+                )
+        except DomainError as err:
+            show_domain_error(form, err)
+        else:
+            flash("Link kept.", "success")
+            return redirect(url_for(".edit_product", product_id=product.id) + "#links")
+    return _edit_page(product, _edit_form(product, formdata=None), 422, link_form=form)
+
+
+@bp.post("/products/<int:product_id>/links/<int:link_id>/delete")
+def delete_evidence_link(product_id: int, link_id: int):
+    product = staff_queries.get_product_or_404(product_id)
+    link = next((link for link in product.links if link.id == link_id), None)
+    if ConfirmForm().validate_on_submit() and link is not None:
+        with unit_of_work():
+            services.delete_evidence_link(link, current_user)
+        flash("Link deleted.", "success")
+    return redirect(url_for(".edit_product", product_id=product.id) + "#links")
 
 
 @bp.post("/products/<int:product_id>/retire")

@@ -27,6 +27,7 @@ NOT_PUBLIC = {
     "invitation": "sign-up links",
     "login_attempt": "failed sign-ins",
     "notice": "the outbox",
+    "product_note": "staff's notes on a product",
     "subscriber": "a parent's address, seen by nobody but its owner",
     "subscription": "what a subscriber follows; staff see counts only",
     "throttle_hit": "requests of throttled public forms, under hashed keys",

@@ -37,6 +37,7 @@ URL_COLUMNS = {
     ("vendor", "privacy_policy_url"),
     ("product", "website"),
     ("tool_request", "website"),
+    ("evidence_link", "url"),
 }
 
 

@@ -28,7 +28,7 @@ from clearinghouse.destruction.models import (
     DispositionNature,
     RequestScope,
 )
-from clearinghouse.directory.models import DataUse, StatedAgreementStatus
+from clearinghouse.directory.models import DataUse, EvidenceLink, ProductNote, StatedAgreementStatus, Tag
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.imports.models import ImportDraft, ImportMapping, ImportValueChoice
 from clearinghouse.intake import services as intake
@@ -215,6 +215,11 @@ def build() -> World:
         translations=translated("product", "purpose_md"),
     )
     second = factories.make_product(vendor, elements=[element], **marks("product", suffix="b"))
+    # What an import kept beyond the fields: a public tag and link, and a note for staff.
+    product.tags = [Tag(**marks("tag"))]
+    db.session.add(ProductNote(product=product, **marks("product_note")))
+    db.session.add(EvidenceLink(product=product, is_public=True, **marks("evidence_link")))
+    db.session.commit()
     # No agreement: the vendor declined it, and its reason is public.
     declined = factories.make_product(
         vendor, agreement_status=StatedAgreementStatus.DECLINED_BY_VENDOR, **marks("product", suffix="c")
