@@ -20,9 +20,12 @@ from sqlalchemy import (
     case,
     exists,
     func,
+    literal,
+    literal_column,
     or_,
     select,
     union,
+    union_all,
 )
 from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only, selectinload
 
@@ -525,9 +528,14 @@ def filter_options() -> FilterOptions:
         elements.append(
             Choice(element_id, element_slug, localize(element_name, element_translations, "name").text, category)
         )
-    school_rows = db.session.execute(select(School.id, School.slug, School.name).order_by(School.name))
-    schools = [Choice(*row) for row in school_rows]
-    tags = [Choice(*row) for row in db.session.execute(select(Tag.id, Tag.slug, Tag.name).order_by(Tag.name_key))]
+    # Schools and tags in one query: a page of the directory has a budget of queries.
+    named = union_all(
+        select(literal("school").label("what"), School.id, School.slug, School.name.label("name")),
+        select(literal("tag").label("what"), Tag.id, Tag.slug, Tag.name.label("name")),
+    ).order_by(literal_column("what"), literal_column("name"))
+    schools, tags = [], []
+    for what, *row in db.session.execute(named):
+        (schools if what == "school" else tags).append(Choice(*row))
     return FilterOptions(elements=elements, categories=list(categories.values()), schools=schools, tags=tags)
 
 
@@ -658,17 +666,23 @@ def product_page(slug: str, today: date) -> ProductPage | None:
     """Everything the product page shows (seven queries), or None for an unknown slug."""
     if not is_slug(slug):
         return None
-    product = db.session.scalar(
-        select(Product)
-        .where(Product.slug == slug)
-        .options(
-            joinedload(Product.vendor),
-            selectinload(Product.data_uses).joinedload(DataUse.element).joinedload(DataElement.category),
-            selectinload(Product.schools),
-            selectinload(Product.tags),
-            selectinload(Product.links),
-            selectinload(Product.agreements).joinedload(Agreement.document),
+    product = (
+        db.session.execute(
+            select(Product)
+            .where(Product.slug == slug)
+            .options(
+                joinedload(Product.vendor),
+                # Joined, not a query each: a product has a few tags and links (their product
+                # is one row, so the join repeats it only tags × links times).
+                joinedload(Product.tags),
+                joinedload(Product.links),
+                selectinload(Product.data_uses).joinedload(DataUse.element).joinedload(DataElement.category),
+                selectinload(Product.schools),
+                selectinload(Product.agreements).joinedload(Agreement.document),
+            )
         )
+        .unique()
+        .scalar_one_or_none()
     )
     if product is None:
         return None

@@ -3,6 +3,8 @@ officer and admin → allowed; every POST needs a CSRF token."""
 
 import pytest
 
+from clearinghouse.directory.models import EvidenceLink, ProductNote
+from clearinghouse.extensions import db
 from tests import factories
 from tests.conftest import client_as, in_app
 
@@ -32,7 +34,12 @@ def ids(app) -> dict[str, int]:
         school = factories.make_school()
         product = factories.make_product(vendor, elements=[element], schools=[school])
         agreement = factories.make_agreement(vendor, [product])
+        product.notes.append(ProductNote(body="Licences: 450"))
+        product.links.append(EvidenceLink(url="https://registry.example/kite"))
+        db.session.commit()
         return {
+            "note_id": product.notes[0].id,
+            "link_id": product.links[0].id,
             "vendor_id": vendor.id,
             "product_id": product.id,
             "element_id": element.id,
