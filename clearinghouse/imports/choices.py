@@ -63,6 +63,7 @@ class PlanChoices:
     duplicate_groups: dict[str, str] = field(default_factory=dict)  # group key → keep:<row> | merge | set-aside
     set_aside: dict[str, str] = field(default_factory=dict)  # row → why it is set aside
     destruction: dict[str, bool] = field(default_factory=dict)  # ended agreement key → open a request
+    keep: dict[str, str] = field(default_factory=dict)  # a header with no field → tags | notes | links
     done: list[str] = field(default_factory=list)  # the steps the officer has saved
     imported: str = ""  # once confirmed: what the import did, in one sentence
 

@@ -100,6 +100,13 @@ def _apply_values(choices: PlanChoices, values: tuple[str, ...], mapping: dict[s
     show_default=True,
     help="What to do with a product listed more than once.",
 )
+@click.option(
+    "--keep",
+    "kept",
+    multiple=True,
+    metavar="HEADER=tags|notes|links",
+    help="Keep a column with no field with each product: as tags, staff notes, or (unpublished) evidence links.",
+)
 @click.option("--skip-problems", is_flag=True, help="Set aside every row with a problem and import the rest.")
 @click.option("--plan-json", is_flag=True, help="Print the plan as JSON and import nothing.")
 @click.option(
@@ -117,6 +124,7 @@ def import_inventory_command(
     accepted: tuple[str, ...],
     declined: tuple[str, ...],
     duplicates: str,
+    kept: tuple[str, ...],
     skip_problems: bool,
     plan_json: bool,
     set_aside_csv: Path | None,
@@ -140,6 +148,7 @@ def import_inventory_command(
         raise click.ClickException(" ".join(problems.values()) + " Use --mapping HEADER=FIELD.")
     choices = PlanChoices(sheet=sheet, mapping=mapping, duplicates=duplicates)
     _apply_values(choices, values, mapping)
+    choices.keep = _keep_choices(kept, mapping, table.headers)
     both = set(accepted) & set(declined)
     if both:
         raise click.ClickException(f"--accept and --decline both name {', '.join(sorted(both))}.")
@@ -155,7 +164,7 @@ def import_inventory_command(
     if plan_json:
         click.echo(json.dumps(services.plan_as_dict(plan), indent=2, ensure_ascii=False))
         return
-    _echo_plan(plan, mapping)
+    _echo_plan(plan, mapping, choices.keep)
     if set_aside_csv is not None:
         _write_set_aside(set_aside_csv, table.headers, plan)
     if plan.errors:
@@ -176,16 +185,36 @@ def import_inventory_command(
     click.echo(f"Imported. {services.outcome(plan)}")
 
 
+def _keep_choices(kept: tuple[str, ...], mapping: dict[str, str], headers: list[str]) -> dict[str, str]:
+    """--keep HEADER=tags|notes|links, for columns the mapping leaves out."""
+    keep = {}
+    for pair in kept:
+        header, _, how = pair.rpartition("=")
+        header, how = header.strip(), how.strip().lower()
+        if header not in headers:
+            raise click.ClickException(f"--keep {pair}: the file has no column {header!r}.")
+        if mapping.get(header):
+            raise click.ClickException(f"--keep {pair}: {header!r} is imported as {mapping[header]}.")
+        if how not in services.KEEP_AS:
+            raise click.ClickException(f"--keep {pair}: keep it as {', '.join(services.KEEP_AS)}.")
+        keep[header] = how
+    return keep
+
+
 def _with_set_aside(choices: PlanChoices, plan: services.ImportPlan) -> PlanChoices:
     choices.set_aside = {str(entry.number): entry.reason for entry in plan.set_aside}
     return choices
 
 
-def _echo_plan(plan: services.ImportPlan, mapping: dict[str, str]) -> None:
+def _echo_plan(plan: services.ImportPlan, mapping: dict[str, str], keep: dict[str, str] | None = None) -> None:
     used = [f"{header} → {FIELDS[field]}" for header, field in mapping.items() if field]
     click.echo("Columns: " + "; ".join(used))
-    if plan.ignored_headers:
-        click.echo("Not imported: " + ", ".join(plan.ignored_headers))
+    keep = keep or {}
+    if keep:
+        click.echo("Kept with each product: " + "; ".join(f"{header} as {how}" for header, how in keep.items()))
+    ignored = [header for header in plan.ignored_headers if header not in keep]
+    if ignored:
+        click.echo("Not imported: " + ", ".join(ignored))
     for name, rows in plan.values.items():
         for row in rows:
             source = " (your earlier choice)" if row.remembered else ""

@@ -173,6 +173,7 @@ class RowPlan:
     agreement: AgreementTarget | None = None
     joins_agreement: bool = False  # the product is added to the agreement's products
     agreement_status: AgreementStatus | None = None  # what the file says of the product's agreement
+    kept: dict[str, tuple[str, str]] = field(default_factory=dict)  # header → (tags | notes | links, cell)
 
     @property
     def data_element_names(self) -> list[str]:
@@ -437,6 +438,8 @@ def _plan(table: Table, mapping: dict[str, str], choices: PlanChoices) -> Import
     new_schools: dict[str, str] = {}
     whole_school_rows: list[RowPlan] = []
 
+    raw = dict(table.rows)
+    keep = _kept_columns(table, mapping, choices)
     # Characters the site refuses are found in the cells as the file writes them, before any step reads them.
     unsafe = {number: _unsafe_cells(cells) for number, _, cells in cells_by_field(table, mapping)}
     for prow in prepared.rows:
@@ -576,6 +579,7 @@ def _plan(table: Table, mapping: dict[str, str], choices: PlanChoices) -> Import
         if target is not None:
             rp.agreement = target
             rp.joins_agreement = target.existing is None or product is None or product not in target.existing.products
+        _plan_kept(rp, keep, raw.get(number, []), plan.errors)
         plan.rows.append(rp)
 
     # "Whole school" means every school, including the ones this file adds.
@@ -593,6 +597,50 @@ def _plan(table: Table, mapping: dict[str, str], choices: PlanChoices) -> Import
     plan.new_schools = sorted(new_schools.values(), key=_key)
     plan.new_agreements = len({rp.agreement.key for rp in plan.rows if rp.agreement and rp.agreement.existing is None})
     return plan
+
+
+KEEP_AS = ("tags", "notes", "links")
+
+
+def _kept_columns(table: Table, mapping: dict[str, str], choices: PlanChoices) -> dict[int, tuple[str, str]]:
+    """Column index → (header, tags | notes | links) for each column with no field the officer keeps."""
+    return {
+        index: (header, choices.keep[header])
+        for index, header in enumerate(table.headers)
+        if not mapping.get(header) and choices.keep.get(header) in KEEP_AS
+    }
+
+
+def _plan_kept(rp: RowPlan, keep: dict[int, tuple[str, str]], raw: list[str], errors: list[RowError]) -> None:
+    """What the row's kept columns add to the product: new tags, notes and (unpublished) evidence links."""
+    product = rp.product
+    for index, (header, how) in keep.items():
+        value = (raw[index] if index < len(raw) else "").strip()
+        if not value:
+            continue
+        if how == "links":
+            try:
+                value = directory.require_link(value)
+            except DomainError:
+                errors.append(RowError(rp.row, f"{header}: {value[:60]} is not a web address (https://…)."))
+                continue
+            if product is not None and any(link.url == value for link in product.links):
+                continue
+        elif how == "notes":
+            if product is not None and any(n.label == header and n.body == value for n in product.notes):
+                continue
+        else:
+            try:
+                names = directory.tag_names(value)
+            except DomainError as err:
+                errors.append(RowError(rp.row, f"{header}: {err.message}"))
+                continue
+            have = {tag.name_key for tag in product.tags} if product is not None else set()
+            if not [name for name in names if name_key(name) not in have]:
+                continue
+        rp.kept[header] = (how, value)
+        if product is not None:
+            rp.changes.append(f"{header} kept as {how}: {value}")
 
 
 _STATED = {
@@ -769,6 +817,7 @@ class _Applier:
             with _row(rp.row):
                 vendor = self.vendor(rp)
                 product = self.product(rp, vendor)
+                self.keep(product, rp.kept)
             if rp.agreement is not None and (rp.joins_agreement or rp.agreement.first_row == rp.row):
                 _target, _vendor, products = self.joining.setdefault(rp.agreement.key, (rp.agreement, vendor, []))
                 if rp.joins_agreement:
@@ -816,6 +865,20 @@ class _Applier:
                 **rp.values,
             )
         return rp.product
+
+    def keep(self, product: Product, kept: dict[str, tuple[str, str]]) -> None:
+        """The row's kept columns, through the directory's services: tags added to the product's own,
+        notes under the column's name, links left unpublished until an officer publishes them."""
+        tags: list[str] = []
+        for header, (how, value) in kept.items():
+            if how == "tags":
+                tags += directory.tag_names(value)
+            elif how == "notes":
+                directory.add_product_note(product, self.actor, label=header, body=value)
+            else:
+                directory.add_evidence_link(product, self.actor, url=value, label=header)
+        if tags:
+            directory.set_product_tags(product, self.actor, names=tags, version=product.version, add=True)
 
     def school(self, name: str) -> School:
         school = self.schools.get(_key(name))
