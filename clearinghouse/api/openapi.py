@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 
 from clearinghouse.agreements.models import AgreementKind, AgreementState, DataDisposal
+from clearinghouse.agreements.status import ProductAgreementStatus
 from clearinghouse.api.filters import AGREEMENT_VALUES, STATUS_VALUES
 from clearinghouse.directory.models import ProductKind, ProductStatus
 from clearinghouse.i18n import N_
@@ -16,7 +17,10 @@ from clearinghouse.urls import MAX_PAGE
 
 # 1.1.0: agreements no longer carry `reference`, the district's staff-only filing label.
 # 1.2.0: /schools and /schools/{slug}; agreements carry `renews_on`, `disposal_window_days`, `disposal_method`.
-API_VERSION = "1.2.0"
+# 1.3.0: products carry `status_note` and where their agreement stands (`agreement_status`, its label,
+#        `agreement_state`, `agreement_note`); agreements carry `dates_recorded`; the `agreement` filter
+#        takes every agreement status.
+API_VERSION = "1.3.0"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -55,7 +59,12 @@ AGREEMENT_FACTS: dict[str, Any] = {
     "kind_label": STRING,
     "signed_on": _nullable(DAY),
     "effective_on": _nullable(DAY),
-    "expires_on": {**_nullable(DAY), "description": "Null: open-ended."},
+    "expires_on": {**_nullable(DAY), "description": "Null: open-ended (or dates not recorded)."},
+    "dates_recorded": {
+        **BOOLEAN,
+        "description": "False: the district holds the agreement but has not recorded its dates (state `on_file`); "
+        "its dates are then all null.",
+    },
     "auto_renews": BOOLEAN,
     "renews_on": {
         **_nullable(DAY),
@@ -159,8 +168,31 @@ SCHEMAS: dict[str, Any] = {
             "vendor": _ref("VendorRef"),
             "kind": {"enum": [k.value for k in ProductKind]},
             "kind_label": STRING,
-            "status": {"enum": [s.value for s in ProductStatus]},
+            "status": {
+                "enum": [s.value for s in ProductStatus],
+                "description": "The district's approval for use.",
+            },
             "status_label": STRING,
+            "status_note": {
+                **_nullable(STRING),
+                "description": "The conditions of an approval with conditions, or why it is not approved.",
+            },
+            "agreement_status": {
+                "enum": [s.value for s in ProductAgreementStatus],
+                "description": "Where the product's data-privacy agreement stands: `signed` (its state in "
+                "`agreement_state`), `on_file` (dates not recorded), `requested`, `none_on_file`, "
+                "`declined_by_vendor`, `not_required` (no student data collected). An agreement in force "
+                "outranks what the district stated.",
+            },
+            "agreement_status_label": {**STRING, "description": "The same in plain words, with its day."},
+            "agreement_state": {
+                "enum": [*(s.value for s in AgreementState), None],
+                "description": "The state of the agreement the status comes from; null when none does.",
+            },
+            "agreement_note": {
+                **_nullable(STRING),
+                "description": "The vendor's reason for declining, when `agreement_status` is `declined_by_vendor`.",
+            },
             "website": STRING,
             "purpose": {**STRING, "description": "Markdown."},
             "grade_bands": STRING,
@@ -286,8 +318,10 @@ PRODUCT_FILTERS = [
     {
         "name": "agreement",
         "in": "query",
-        "description": "Only products whose current agreement (the latest by "
-        "effective date) is in this state; `open_ended`: active with no end date; `none`: no agreement on file.",
+        "description": "Only products whose agreement status (`agreement_status`) is this: a signed "
+        "agreement by its state (`active`, `open_ended`: active with no end date, `expiring`, `upcoming`, "
+        "`expired`, `terminated`, `renewed`), `on_file` (dates not recorded), `requested`, `declined_by_vendor`, "
+        "`not_required`, or `none` (no agreement on file).",
         "schema": {"enum": ["", *AGREEMENT_VALUES]},
     },
 ]

@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app
 
 from clearinghouse.agreements.models import Agreement
+from clearinghouse.agreements.status import ProductAgreementStatus, standing
 from clearinghouse.directory.models import DataElement, Product, School, Vendor
 from clearinghouse.settings.queries import get_settings
 from clearinghouse.urls import external_url
@@ -73,6 +74,7 @@ def agreement_facts(agreement: Agreement, today: date, destruction: Any = None) 
         "signed_on": _day(agreement.signed_on),
         "effective_on": _day(agreement.effective_on),
         "expires_on": _day(agreement.expires_on),
+        "dates_recorded": agreement.dates_recorded is not False,
         "auto_renews": agreement.auto_renews,
         "renews_on": _day(agreement.renews_on(today)),
         "disposal_window_days": agreement.destruction_window(get_settings().default_destruction_window_days),
@@ -98,6 +100,18 @@ def agreement(agreement: Agreement, today: date, destruction: Any = None) -> dic
     }
 
 
+def agreement_status(product: Product, today: date) -> dict[str, Any]:
+    """Where the product's agreement stands (`agreements.status`), in the words the pages use."""
+    where = standing(product, today)
+    declined = where.status is ProductAgreementStatus.DECLINED_BY_VENDOR
+    return {
+        "agreement_status": where.status.value,
+        "agreement_status_label": str(where.label),
+        "agreement_state": where.state.value if where.state else None,
+        "agreement_note": (product.agreement_note or None) if declined else None,
+    }
+
+
 def product(product: Product, today: date, destruction: dict[int, Any]) -> dict[str, Any]:
     agreements = sorted(product.agreements, key=lambda a: (a.effective_on or date.min, a.id), reverse=True)
     return {
@@ -108,6 +122,8 @@ def product(product: Product, today: date, destruction: dict[int, Any]) -> dict[
         "kind_label": str(product.kind.label),
         "status": product.status.value,
         "status_label": str(product.status.label),
+        "status_note": product.status_note or None,
+        **agreement_status(product, today),
         "website": product.website,
         "purpose": product.purpose_md,
         "grade_bands": product.grade_bands,

@@ -71,8 +71,8 @@ class DirectoryForm(SearchForm):
     category = QuickSelectField(_l("Category of data"), default="")
     school = QuickSelectField(_l("School"), default="")
     tag = QuickSelectField(_l("Tag"), default="")
-    status = QuickSelectField(_l("Product status"), default="")
-    agreement = QuickSelectField(_l("Agreement"), default="")
+    status = QuickSelectField(_l("Approval for use"), default="")
+    agreement = QuickSelectField(_l("Data-privacy agreement"), default="")
     sort = QuickSelectField(_l("Sort by"), default="")
 
     FILTER_FIELDS = ("element", "category", "school", "tag", "status", "agreement")

@@ -22,7 +22,6 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
-    or_,
     select,
     union,
     union_all,
@@ -30,9 +29,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only, selectinload
 
 from clearinghouse import page_cache
-from clearinghouse.agreements.models import IN_FORCE_STATES, Agreement, AgreementState, agreement_product
-from clearinghouse.agreements.state import state_in, state_sql
-from clearinghouse.agreements.status import AgreementStanding, standing
+from clearinghouse.agreements.models import IN_FORCE_STATES, Agreement, AgreementState
+from clearinghouse.agreements.state import state_in
+from clearinghouse.agreements.status import (
+    AgreementStanding,
+    ProductAgreementStatus,
+    record_agreement_in,
+    standing,
+    status_in,
+)
 from clearinghouse.audit import public as audit_public
 from clearinghouse.audit.models import DisclosureRevision
 from clearinghouse.destruction import public as destruction_public
@@ -58,28 +63,14 @@ from clearinghouse.urls import MAX_PAGE
 # --- The current agreement ------------------------------------------------------------------
 
 
-def _is_later(other: Any, agreement: Any) -> ColumnElement[bool]:
-    """`other` comes after `agreement` by effective date (undated ones first), then by id."""
-    return or_(
-        other.effective_on > agreement.effective_on,
-        and_(other.effective_on.is_not(None), agreement.effective_on.is_(None)),
-        and_(
-            or_(
-                other.effective_on == agreement.effective_on,
-                and_(other.effective_on.is_(None), agreement.effective_on.is_(None)),
-            ),
-            other.id > agreement.id,
-        ),
-    )
-
-
 def current_agreement(agreements: Iterable[Agreement]) -> Agreement | None:
     """The product's current agreement: the latest by effective date (undated ones count as oldest)."""
     return max(agreements, key=lambda a: (a.effective_on is not None, a.effective_on or date.min, a.id), default=None)
 
 
 class AgreementFilter(StrEnum):
-    """The directory's agreement filter: a state of the current agreement, or none, or open-ended."""
+    """The directory's agreement filter: where a product's agreement stands (`agreements.status`),
+    a signed one by its state."""
 
     ACTIVE = "active"
     OPEN_ENDED = "open_ended"
@@ -88,49 +79,51 @@ class AgreementFilter(StrEnum):
     EXPIRED = "expired"
     TERMINATED = "terminated"
     RENEWED = "renewed"
-    DRAFT = "draft"
+    ON_FILE = "on_file"
+    REQUESTED = "requested"
+    DECLINED_BY_VENDOR = "declined_by_vendor"
+    NOT_REQUIRED = "not_required"
     NONE = "none"
 
     @property
     def label(self) -> str:
-        return AGREEMENT_FILTER_LABELS.get(self) or AgreementState(self.value).label
+        return AGREEMENT_FILTER_LABELS[self]
 
 
-# The filters named after a state read the state's label; these three have their own words.
 AGREEMENT_FILTER_LABELS = {
-    AgreementFilter.OPEN_ENDED: _l("Active, with no end date"),
-    AgreementFilter.EXPIRING: _l("Expiring within 90 days"),
-    AgreementFilter.NONE: _l("No agreement on file"),
+    AgreementFilter.ACTIVE: _l("Signed, in effect"),
+    AgreementFilter.OPEN_ENDED: _l("Signed, in effect with no end date"),
+    AgreementFilter.EXPIRING: _l("Signed, expiring within 90 days"),
+    AgreementFilter.UPCOMING: _l("Signed, not yet in effect"),
+    AgreementFilter.EXPIRED: _l("Signed, expired"),
+    AgreementFilter.TERMINATED: _l("Signed, terminated"),
+    AgreementFilter.RENEWED: _l("Signed, since renewed"),
+    AgreementFilter.ON_FILE: ProductAgreementStatus.ON_FILE.label,
+    AgreementFilter.REQUESTED: ProductAgreementStatus.REQUESTED.label,
+    AgreementFilter.DECLINED_BY_VENDOR: ProductAgreementStatus.DECLINED_BY_VENDOR.label,
+    AgreementFilter.NOT_REQUIRED: ProductAgreementStatus.NOT_REQUIRED.label,
+    AgreementFilter.NONE: ProductAgreementStatus.NONE_ON_FILE.label,
+}
+_SIGNED_FILTERS = {
+    AgreementFilter.ACTIVE: AgreementState.ACTIVE,
+    AgreementFilter.OPEN_ENDED: AgreementState.ACTIVE,
+    AgreementFilter.EXPIRING: AgreementState.EXPIRING,
+    AgreementFilter.UPCOMING: AgreementState.UPCOMING,
+    AgreementFilter.EXPIRED: AgreementState.EXPIRED,
+    AgreementFilter.TERMINATED: AgreementState.TERMINATED,
+    AgreementFilter.RENEWED: AgreementState.RENEWED,
 }
 
 
-def _without_agreement(product_id: Any) -> ColumnElement[bool]:
-    """The agreement filter NONE, on a column of product ids: no agreement on file."""
-    return ~exists().where(agreement_product.c.product_id == product_id)
-
-
-def current_agreement_in(value: AgreementFilter, today: date) -> Select:
-    """Ids of the products whose current agreement matches the filter (any value but NONE); each once.
-
-    The current agreement is the one no other agreement of the product comes after (an anti-join:
-    it reads only the agreements in the wanted state, where ranking them all would read every one).
-    """
-    state = state_sql(Agreement, today)
-    if value is AgreementFilter.OPEN_ENDED:
-        wanted = and_(state == AgreementState.ACTIVE.value, Agreement.expires_on.is_(None))
-    else:
-        wanted = state == AgreementState(value.value).value
-    link, other, other_link = agreement_product.alias("link"), aliased(Agreement), agreement_product.alias("other_link")
-    later = (
-        select(other_link.c.agreement_id)
-        .join(other, other.id == other_link.c.agreement_id)
-        .where(other_link.c.product_id == link.c.product_id, _is_later(other, Agreement))
-    )
-    return (
-        select(link.c.product_id.label("id"))
-        .join(Agreement, Agreement.id == link.c.agreement_id)
-        .where(wanted, ~later.exists())
-    )
+def agreement_filter_ids(value: AgreementFilter, today: date) -> Select:
+    """Ids (column `id`) of the products whose agreement status matches the filter, each once,
+    computed in SQL by `agreements.status` (the twin of `standing`)."""
+    if value in _SIGNED_FILTERS:
+        extra = Agreement.expires_on.is_(None) if value is AgreementFilter.OPEN_ENDED else None
+        return record_agreement_in([_SIGNED_FILTERS[value]], today, extra)
+    if value is AgreementFilter.NONE:
+        return status_in(ProductAgreementStatus.NONE_ON_FILE, today)
+    return status_in(ProductAgreementStatus(value.value), today)
 
 
 # --- Directory search and filters --------------------------------------------------------------
@@ -243,15 +236,13 @@ class DirectoryFilters:
                 .where(DataElement.category_id == self.category_id)
                 .distinct()
             )
-        if self.agreement not in (None, AgreementFilter.NONE):
-            sets.append(current_agreement_in(self.agreement, today))
+        if self.agreement is not None:
+            sets.append(agreement_filter_ids(self.agreement, today))
         return sets
 
     def clauses(self, today: date) -> list[ColumnElement[bool]]:
         """WHERE clauses on Product; they combine with AND."""
         clauses: list[ColumnElement[bool]] = [Product.id.in_(ids) for ids in self.id_sets(today)]
-        if self.agreement is AgreementFilter.NONE:
-            clauses.append(_without_agreement(Product.id))
         if self.status is None:
             clauses.append(listed_clause())
         elif self.status is ProductStatus.RETIRED:
@@ -274,15 +265,11 @@ class DirectoryFilters:
         elif sets:
             source = sets.pop(0).subquery("source")
             ids = source.c.id
-        elif self.agreement is AgreementFilter.NONE:
-            source, ids = Product.__table__, Product.id
         else:
             every = select(func.count()).select_from(Product).scalar_subquery()
             unlisted = select(func.count()).select_from(unlisted_ids().subquery()).scalar_subquery()
             return select(every - unlisted)
         clauses = [ids.in_(other) for other in sets]
-        if self.agreement is AgreementFilter.NONE:
-            clauses.append(_without_agreement(ids))
         return select(func.count()).select_from(source).where(*clauses, ids.not_in(unlisted_ids()))
 
 

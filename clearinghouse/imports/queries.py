@@ -8,12 +8,14 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from clearinghouse.agreements.status import ProductAgreementStatus, standing
 from clearinghouse.directory import queries as directory_queries
 from clearinghouse.directory.models import DataElement, DataUse, Product, Vendor
 from clearinghouse.directory.search import search_hits
 from clearinghouse.extensions import db
 from clearinghouse.imports import mapping as fields
 from clearinghouse.imports.models import ImportDraft, ImportMapping, ImportValueChoice
+from clearinghouse.timeutil import district_today
 
 
 def remembered_mapping(headers: list[str]) -> dict[str, str]:
@@ -47,16 +49,19 @@ def get_draft(draft_id: int, user_id: int) -> ImportDraft | None:
 EXPORT_HEADERS = list(fields.FIELDS)
 
 
-def export_row(product: Product) -> dict[str, str]:
-    """A product's public facts in the import's columns (no internal notes, no documents)."""
-    agreement = directory_queries.current_agreement(product.agreements)
+def export_row(product: Product, today: date | None = None) -> dict[str, str]:
+    """A product's public facts in the import's columns (no internal notes, no documents): its approval and
+    where its agreement stands in plain words, with the dates of the agreement that status comes from."""
+    where = standing(product, today or district_today())
+    agreement = where.agreement
+    declined = where.status is ProductAgreementStatus.DECLINED_BY_VENDOR and product.agreement_note
     uses = sorted(product.data_uses, key=lambda u: (u.element.category.position, u.element.position, u.element.name))
     return {
         "vendor": product.vendor.name,
         "product": product.name,
         "kind": str(product.kind.label),
         "status": str(directory_queries.public_status(product).label),
-        "agreement_status": "",
+        "agreement_status": f"{where.label}; reason: {product.agreement_note}" if declined else str(where.label),
         "website": product.website,
         "privacy_policy_url": product.vendor.privacy_policy_url,
         "purpose": product.purpose_md,

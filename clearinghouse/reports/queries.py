@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from clearinghouse.agreements import queries as agreement_queries
 from clearinghouse.agreements.models import AgreementState
+from clearinghouse.agreements.status import ProductAgreementStatus, status_sql
 from clearinghouse.destruction.models import CertificateStatus, DestructionRequest, DisposalCertificate, RequestStatus
 from clearinghouse.directory.models import (
     DataCategory,
@@ -156,6 +157,57 @@ STATE_TONES = {
     AgreementState.EXPIRED: "bad",
     AgreementState.TERMINATED: "bad",
 }
+
+
+APPROVAL_TONES = {
+    ProductStatus.APPROVED: "ok",
+    ProductStatus.APPROVED_WITH_CONDITIONS: "warn",
+    ProductStatus.APPROVED_NO_STUDENT_DATA: "ok",
+    ProductStatus.UNDER_REVIEW: "neutral",
+    ProductStatus.NOT_APPROVED: "bad",
+}
+AGREEMENT_STATUS_TONES = {
+    ProductAgreementStatus.SIGNED: "ok",
+    ProductAgreementStatus.ON_FILE: "neutral",
+    ProductAgreementStatus.REQUESTED: "warn",
+    ProductAgreementStatus.NONE_ON_FILE: "warn",
+    ProductAgreementStatus.DECLINED_BY_VENDOR: "bad",
+    ProductAgreementStatus.NOT_REQUIRED: "neutral",
+}
+
+
+def products_by_approval() -> Figure:
+    """The products in use by the district's approval (one query)."""
+    counts = dict(
+        db.session.execute(select(Product.status, func.count()).where(IN_USE).group_by(Product.status)).tuples().all()
+    )
+    return Figure(
+        "approval",
+        _("Products by approval for use"),
+        _("The products in use (retired ones left out) by whether the district approves them."),
+        _("Products"),
+        _("Approval for use"),
+        [Bar(str(status.label), counts.get(status, 0), tone) for status, tone in APPROVAL_TONES.items()],
+    )
+
+
+def products_by_agreement_status(today: date) -> Figure:
+    """The products in use by where their data-privacy agreement stands, computed in SQL by
+    `agreements.status` (one query)."""
+    inner = select(status_sql(Product, today).label("status")).where(IN_USE).subquery()
+    counts = dict(db.session.execute(select(inner.c.status, func.count()).group_by(inner.c.status)).tuples().all())
+    return Figure(
+        "agreement-status",
+        _("Products by agreement status"),
+        _(
+            "The products in use by where their data-privacy agreement stands on %(day)s; a signed agreement counts "
+            "whatever its state.",
+            day=format_date(today),
+        ),
+        _("Products"),
+        _("Data-privacy agreement"),
+        [Bar(str(status.label), counts.get(status.value, 0), tone) for status, tone in AGREEMENT_STATUS_TONES.items()],
+    )
 
 
 def agreements_by_state(today: date) -> Figure:
@@ -301,6 +353,8 @@ def build_report(today: date | None = None) -> Report:
         figures=[
             products_per_category(),
             products_per_sensitive_element(),
+            products_by_approval(),
+            products_by_agreement_status(today),
             agreements_by_state(today),
             destruction_compliance(today),
             products_per_school(),

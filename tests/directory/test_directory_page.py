@@ -123,7 +123,7 @@ def test_search_sorts_by_best_match_by_default(client, catalog):
     assert '<option selected value="">Best match, else name</option>' in html
 
 
-def test_current_agreement_is_the_latest_by_effective_date(client, app, catalog):
+def test_an_agreement_in_force_speaks_for_the_product_before_ended_ones(client, app, catalog):
     with in_app(app):
         product = db.session.scalar(select(Product).where(Product.slug == "quiz-builder"))
         today = district_today()
@@ -148,8 +148,9 @@ def test_current_agreement_is_the_latest_by_effective_date(client, app, catalog)
             expires_on=None,
             terminated_on=today,
         )
-    assert "Quiz Builder" in _listed(_page(client, "?agreement=terminated"))
-    assert "Quiz Builder" not in _listed(_page(client, "?agreement=active"))
+    # A later agreement that was terminated does not hide the one still in force (agreements.status).
+    assert "Quiz Builder" not in _listed(_page(client, "?agreement=terminated"))
+    assert "Quiz Builder" in _listed(_page(client, "?agreement=active"))
 
 
 def test_open_ended_and_renewed_filters(client, app, catalog):
@@ -214,7 +215,7 @@ def test_bad_parameters_never_break_the_page(client, catalog, query):
 
 def test_unknown_filter_values_are_ignored_with_a_message(client, catalog):
     html = _page(client, "?status=bogus&element=nope&school=lincoln")
-    assert "We ignored some filters whose value is not one of the choices: Data element, Product status." in html
+    assert "We ignored some filters whose value is not one of the choices: Data element, Approval for use." in html
     assert _listed(html) == ["MathWorld", "Élan Reader"]  # the valid filter still applies
 
 

@@ -362,3 +362,76 @@ def test_the_sweep_never_acts_on_an_agreement_on_file_until_its_dates_are_record
     with in_app(app):  # now that its dates say it ended, the sweep asks for the data to be destroyed
         requests = list(db.session.scalars(select(DestructionRequest)))
         assert [request.agreement_id for request in requests] == [agreement_id]
+
+
+# --- filters, the API, the CSV export and the reports -----------------------------------------------
+
+# agreement filter: the products of `district` it keeps
+FILTERS = {
+    "active": {"Approved App"},
+    "expired": {"Lapsed App"},
+    "on_file": {"Filed App"},
+    "requested": {"Conditional App"},
+    "declined_by_vendor": {"Review App"},
+    "not_required": {"No Data App"},
+    "none": {"Refused App"},
+    "expiring": set(),
+}
+
+
+def _names(html: str) -> set[str]:
+    return {name for name in PRODUCTS if f">{name}</a>" in html}
+
+
+@pytest.mark.parametrize(("value", "expected"), sorted(FILTERS.items()))
+def test_the_directory_filters_by_agreement_status_in_sql(client, district, value, expected):
+    assert _names(client.get(f"/directory?status=all&agreement={value}").get_data(as_text=True)) == expected
+
+
+@pytest.mark.parametrize("status", [value[0] for value in PRODUCTS.values()])
+def test_the_directory_filters_by_approval(client, district, status):
+    expected = {name for name, value in PRODUCTS.items() if value[0] == status}
+    assert _names(client.get(f"/directory?status={status}").get_data(as_text=True)) == expected
+
+
+def test_the_api_gives_both_statuses_and_filters_by_agreement_status(client, district):
+    products = {p["name"]: p for p in client.get("/api/v1/products?status=all&per_page=100").get_json()["data"]}
+    found = {
+        name: (p["status"], p["status_note"], p["agreement_status"], p["agreement_state"], p["agreement_note"])
+        for name, p in products.items()
+    }
+    assert found == {
+        "Approved App": ("approved", None, "signed", "active", None),
+        "Conditional App": ("approved_with_conditions", "Guardian release required", "requested", None, None),
+        "No Data App": ("approved_no_student_data", None, "not_required", None, None),
+        "Review App": ("under_review", None, "declined_by_vendor", None, "Refuses the state's terms"),
+        "Refused App": ("not_approved", "Sells data to advertisers", "none_on_file", None, None),
+        "Filed App": ("approved", None, "on_file", "on_file", None),
+        "Lapsed App": ("approved", None, "signed", "expired", None),
+    }
+    assert products["Filed App"]["agreement_status_label"] == "On file, dates not recorded"
+    assert products["Filed App"]["agreements"][0]["dates_recorded"] is False
+    for value, expected in FILTERS.items():
+        items = client.get(f"/api/v1/products?status=all&agreement={value}").get_json()["data"]
+        assert {p["name"] for p in items} == expected, value
+
+
+def test_the_csv_export_says_both_statuses_in_plain_words(client, district):
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(client.get("/directory.csv?status=all").get_data(as_text=True))))
+    found = {row["product"]: (row["status"], row["agreement_status"]) for row in rows}
+    assert found["No Data App"] == ("Approved, no student data collected", "Not required: no student data collected")
+    assert found["Review App"] == ("Under review", "Declined by the vendor; reason: Refuses the state's terms")
+    assert found["Filed App"] == ("Approved", "On file, dates not recorded")
+    assert found["Conditional App"] == ("Approved with conditions", "Requested, not signed yet")
+    assert found["Lapsed App"][1].startswith("Signed, expired on ")
+
+
+def test_the_reports_count_products_by_approval_and_by_agreement_status(client, district):
+    page = client.get("/reports/").get_data(as_text=True)
+    assert "Products by approval for use" in page
+    assert "Products by agreement status" in page
+    spanish = client.get("/es/reports/").get_data(as_text=True)
+    assert "Productos por aprobación de uso" in spanish

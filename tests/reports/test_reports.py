@@ -29,7 +29,7 @@ def directory(app) -> dict[str, int]:
 def test_products_are_counted_per_category_sensitive_element_and_school(app, directory):
     with in_app(app):
         report = queries.build_report(TODAY)
-    categories, sensitive, _, _, schools = report.figures
+    categories, sensitive, _, _, _, _, schools = report.figures
     assert bars(categories) == {"Demographics": 2, "Health": 1}  # the retired product counts nowhere
     assert bars(sensitive) == {"Allergies (Health)": 1, "Immunizations (Health)": 0}
     assert bars(schools) == {"North Elementary": 2, "South Middle": 1}
@@ -102,13 +102,13 @@ def test_reports_page_is_public_with_an_accessible_chart_and_table_for_each_figu
     assert response.status_code == 200
     assert page.count("<h1") == 1
     svgs = re.findall(r"<svg[^>]*>.*?</svg>", page, flags=re.S)
-    assert len(svgs) == 5
+    assert len(svgs) == 7
     for svg in svgs:
         assert 'role="img"' in svg
         title_id, desc_id = re.search(r'aria-labelledby="([^" ]+) ([^"]+)"', svg).groups()
         assert f'<title id="{title_id}">' in svg
         assert f'<desc id="{desc_id}">' in svg
-    assert page.count("<table") == 5 + 0  # one text equivalent per chart; no overlap table yet
+    assert page.count("<table") == 7 + 0  # one text equivalent per chart; no overlap table yet
     assert "No overlap found." in page
     assert "style=" not in page
     assert "<script>" not in page
