@@ -55,7 +55,7 @@ class ProductAgreementStatus(StrEnum):
 PRODUCT_AGREEMENT_STATUS_LABELS = {
     ProductAgreementStatus.SIGNED: _l("Signed"),
     ProductAgreementStatus.ON_FILE: _l("On file, dates not recorded"),
-    ProductAgreementStatus.REQUESTED: _l("Requested, not signed yet"),
+    ProductAgreementStatus.REQUESTED: _l("Requested"),
     ProductAgreementStatus.NONE_ON_FILE: _l("No agreement on file"),
     ProductAgreementStatus.DECLINED_BY_VENDOR: _l("Declined by the vendor"),
     ProductAgreementStatus.NOT_REQUIRED: _l("Not required: no student data collected"),

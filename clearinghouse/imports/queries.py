@@ -8,9 +8,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from clearinghouse.agreements.status import ProductAgreementStatus, standing
+from clearinghouse.agreements.models import AgreementState
+from clearinghouse.agreements.status import AgreementStanding, ProductAgreementStatus, standing
 from clearinghouse.directory import queries as directory_queries
-from clearinghouse.directory.models import DataElement, DataUse, Product, Vendor
+from clearinghouse.directory.models import DataElement, DataUse, Product, StatedAgreementStatus, Vendor
 from clearinghouse.directory.search import search_hits
 from clearinghouse.extensions import db
 from clearinghouse.imports import mapping as fields
@@ -49,6 +50,16 @@ def get_draft(draft_id: int, user_id: int) -> ImportDraft | None:
 EXPORT_HEADERS = list(fields.FIELDS)
 
 
+def _agreement_words(product: Product, where: AgreementStanding, declined: bool) -> str:
+    """Where the agreement stands, as the pages say it; a draft (which the columns do not carry) leaves
+    what the district stated, so that importing the file again changes nothing."""
+    if where.state is AgreementState.DRAFT:
+        return str(StatedAgreementStatus(product.agreement_status).label)
+    if declined:
+        return f"{where.label}; reason: {product.agreement_note}"
+    return str(where.label)
+
+
 def export_row(product: Product, today: date | None = None) -> dict[str, str]:
     """A product's public facts in the import's columns (no internal notes, no documents): its approval and
     where its agreement stands in plain words, with the dates of the agreement that status comes from."""
@@ -61,7 +72,7 @@ def export_row(product: Product, today: date | None = None) -> dict[str, str]:
         "product": product.name,
         "kind": str(product.kind.label),
         "status": str(directory_queries.public_status(product).label),
-        "agreement_status": f"{where.label}; reason: {product.agreement_note}" if declined else str(where.label),
+        "agreement_status": _agreement_words(product, where, declined),
         "website": product.website,
         "privacy_policy_url": product.vendor.privacy_policy_url,
         "purpose": product.purpose_md,

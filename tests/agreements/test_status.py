@@ -128,7 +128,7 @@ def test_labels_say_the_state_and_its_day_in_plain_words(app, products):
         "expired": "Signed, expired on November 10, 2026",
         "terminated after an older expired one": "Signed, terminated on November 17, 2026",
         "on file, dates not recorded": "On file, dates not recorded",
-        "a draft": "Requested, not signed yet",
+        "a draft": "Requested",
         "declined by the vendor": "Declined by the vendor",
         "not required": "Not required: no student data collected",
         "nothing stated, nothing recorded": "No agreement on file",

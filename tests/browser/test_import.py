@@ -44,7 +44,7 @@ def test_officer_imports_step_by_step_and_parents_see_the_products(app, page):
     page.get_by_role("button", name="Save these meanings and continue").click()
     page.get_by_text("Choose what this value says.").first.wait_for()  # nothing unmatched becomes a default
     page.get_by_label("Approval for “Special Arrangement”").select_option(label="Under review")
-    page.get_by_label("Agreement for “Special Arrangement”").select_option(label="Requested, not signed yet")
+    page.get_by_label("Agreement for “Special Arrangement”").select_option(label="Requested")
     page.get_by_role("button", name="Save these meanings and continue").click()
 
     page.get_by_role("heading", name="Facts found in the text").wait_for()

@@ -194,8 +194,8 @@ WORDS = {
         ["Aprobado", "Firmado, vigente hasta el"],
     ),
     "Conditional App": (
-        ["Approved with conditions", "Conditions:", "Guardian release required", "Requested, not signed yet"],
-        ["Aprobado con condiciones", "Condiciones:", "Solicitado, todavía sin firmar"],
+        ["Approved with conditions", "Conditions:", "Guardian release required", "Requested"],
+        ["Aprobado con condiciones", "Condiciones:", "Solicitado"],
     ),
     "No Data App": (
         ["Approved, no student data collected", "Not required: no student data collected"],
@@ -269,7 +269,7 @@ def test_cards_and_the_vendor_page_show_both_statuses(client, district):
             "Approved, no student data collected",
             "Agreement: Not required: no student data collected",
             "Agreement: Declined by the vendor",
-            "Agreement: Requested, not signed yet",
+            "Agreement: Requested",
             "Agreement: On file, dates not recorded",
             "Agreement: Signed, expired on",
             "Agreement: Signed, in effect until",
@@ -425,7 +425,7 @@ def test_the_csv_export_says_both_statuses_in_plain_words(client, district):
     assert found["No Data App"] == ("Approved, no student data collected", "Not required: no student data collected")
     assert found["Review App"] == ("Under review", "Declined by the vendor; reason: Refuses the state's terms")
     assert found["Filed App"] == ("Approved", "On file, dates not recorded")
-    assert found["Conditional App"] == ("Approved with conditions", "Requested, not signed yet")
+    assert found["Conditional App"] == ("Approved with conditions", "Requested")
     assert found["Lapsed App"][1].startswith("Signed, expired on ")
 
 

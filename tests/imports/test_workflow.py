@@ -56,7 +56,7 @@ def test_a_pasted_table_goes_through_every_step_and_values_are_remembered(app, o
 
     page = officer.get(f"{base}/values")
     assert "Approved; On file, dates not recorded" in page.text  # 01. DPA Approved
-    assert "Under review; Requested, not signed yet" in page.text  # 2-DPA Pending
+    assert "Under review; Requested" in page.text  # 2-DPA Pending
     assert "Declined by the vendor" in page.text
     assert page.text.count("Not understood") == 2  # "Special Arrangement" and "Widgets"
     refused = officer.post(f"{base}/values", data=form_values(page.text))
