@@ -20,9 +20,13 @@ from clearinghouse.imports.values import ValueRow, check_meaning, split_status
 from clearinghouse.imports.vocabulary import AgreementStatus, Approval
 
 NOT_IMPORTED = ""
+KEEP_PREFIX = "keep:"  # a column with no field, kept with each product (services.KEEP_AS)
 FIELD_CHOICES = [
     SelectChoice(NOT_IMPORTED, "Don't import this column"),
     *(SelectChoice(name, label) for name, label in FIELDS.items()),
+    SelectChoice(f"{KEEP_PREFIX}tags", "Keep with each product: as tags"),
+    SelectChoice(f"{KEEP_PREFIX}notes", "Keep with each product: as notes for staff"),
+    SelectChoice(f"{KEEP_PREFIX}links", "Keep with each product: as links, unpublished"),
 ]
 PASTE_MAX = 2 * 1024 * 1024
 
@@ -68,7 +72,18 @@ class MappingForm(BaseForm):
         return [self[f"column_{position}"] for position in range(len(self.headers))]
 
     def mapping(self) -> dict[str, str]:
-        return {header: self[f"column_{position}"].data or NOT_IMPORTED for position, header in enumerate(self.headers)}
+        chosen = {
+            header: self[f"column_{position}"].data or NOT_IMPORTED for position, header in enumerate(self.headers)
+        }
+        return {header: NOT_IMPORTED if value.startswith(KEEP_PREFIX) else value for header, value in chosen.items()}
+
+    def keep(self) -> dict[str, str]:
+        """header → tags | notes | links, for the columns kept with each product."""
+        return {
+            header: value.removeprefix(KEEP_PREFIX)
+            for position, header in enumerate(self.headers)
+            if (value := self[f"column_{position}"].data or "").startswith(KEEP_PREFIX)
+        }
 
     def show_problems(self, problems: dict[str, str]) -> str | None:
         """Put each problem on its column; return the one about the file as a whole (no product column)."""

@@ -25,6 +25,7 @@ from clearinghouse.imports.blueprint import bp, public_bp
 from clearinghouse.imports.choices import STEP_NAMES, STEPS, PlanChoices
 from clearinghouse.imports.exhibit_b import read_schedule
 from clearinghouse.imports.forms import (
+    KEEP_PREFIX,
     PASTE_MAX,
     ConfirmForm,
     DestructionForm,
@@ -158,6 +159,7 @@ def columns(draft_id: int):
         sheet_form.sheet.data = table.name
     remembered = queries.remembered_mapping(table.headers)
     initial = choices.mapping if choices.mapping is not None else guess_mapping(table.headers, remembered)
+    initial = {**initial, **{header: f"{KEEP_PREFIX}{how}" for header, how in choices.keep.items()}}
     form = MappingForm.for_headers(table.headers, initial)
     if request.method == "POST" and not (sheet_form and sheet_form.choose.data) and form.validate_on_submit():
         chosen = form.mapping()
@@ -166,6 +168,7 @@ def columns(draft_id: int):
             flash(general, "error")
         if not form.errors and not general:
             choices.mapping = chosen
+            choices.keep = form.keep()
             choices.mark_done("columns")
             _save(step)
             return redirect(url_for(".values", draft_id=draft_id))

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from clearinghouse.directory.models import EvidenceLink, Product, ProductNote
 from clearinghouse.extensions import db
-from tests.conftest import in_app
-from tests.imports.conftest import TOOLKIT
+from tests.conftest import client_as, in_app
+from tests.imports.conftest import TOOLKIT, web_import
 
 KEEP = ["--keep", "subjects=tags", "--keep", "licence_count=notes", "--keep", "tutorial_link=links"]
 
@@ -51,3 +51,16 @@ def test_keep_refuses_a_mapped_or_unknown_column_and_an_unknown_way(app, runner)
         assert message in result.output
     with in_app(app):
         assert db.session.scalar(select(db.func.count()).select_from(Product)) == 0
+
+
+def test_the_columns_step_keeps_a_column_with_each_product(app, officer_id, import_dir):
+    officer = client_as(app, officer_id)
+    # subjects, licence_count and tutorial_link: the toolkit's 6th, 11th and 19th columns
+    changes = {"column_5": "keep:tags", "column_10": "keep:notes", "column_18": "keep:links"}
+    done = web_import(officer, TOOLKIT.read_bytes(), changes, name=TOOLKIT.name)
+    assert done.status_code == 302, done.text
+    with in_app(app):
+        canva = db.session.scalar(select(Product).where(Product.name == "Canva for Education"))
+        assert [tag.name for tag in canva.tags] == ["Arts"]
+        assert [(note.label, note.body) for note in canva.notes] == [("licence_count", "500")]
+        assert [(link.url, link.is_public) for link in canva.links] == [("https://www.canva.com/learn/", False)]
