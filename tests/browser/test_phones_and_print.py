@@ -183,3 +183,38 @@ def test_a_printed_page_names_the_district_and_its_address(page, demo, app, live
     assert page.locator(".filters-disclosure").is_hidden()
     assert district in page.locator(".print-header").inner_text()
     assert page.pdf(format="Letter").startswith(b"%PDF-")
+
+
+def _tab_to(page: Page, selector: str, presses: int = 60) -> None:
+    """Tab until the element has focus; it must then show it (an outline)."""
+    target = page.locator(selector).first
+    for _ in range(presses):
+        if target.evaluate("el => el === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    assert target.evaluate("el => el === document.activeElement"), f"{selector} is not reachable by Tab"
+    assert target.evaluate("el => getComputedStyle(el).outlineStyle") != "none", f"no visible focus on {selector}"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_in_spanish_on_a_phone_search_and_language_switch_work_by_keyboard_alone(browser, live_server, demo, scheme):  # noqa: F811
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE, color_scheme=scheme)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto("/es/")
+    _tab_to(page, "main form[role=search] input[name=q]")
+    page.keyboard.type("math")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/es/directory?q=math**")
+    assert page.locator("html").get_attribute("lang") == "es"
+    # The folded filters open from the keyboard too.
+    _tab_to(page, ".filters-disclosure > summary")
+    page.keyboard.press("Enter")
+    assert page.locator("form.filters").is_visible()
+    page.goto("/es/directory?q=math")
+    _tab_to(page, ".language-switch a")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/directory?q=math")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("form.filters input[name=q]").input_value() == "math"
+    context.close()
