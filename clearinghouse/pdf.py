@@ -3,7 +3,7 @@
 Every uploaded PDF (a disposal certificate, an agreement's signed document) goes through
 `check_pdf` before it is stored, and pyHanko's signature check runs through `run_limited` too:
 
-- The work runs in a forked child process with a memory ceiling (`PDF_CHECK_MEMORY_MB` above what
+- The work runs in a child process with a memory ceiling (`PDF_CHECK_MEMORY_MB` above what
   the process already uses), a CPU-time limit and a wall-clock limit (`PDF_CHECK_SECONDS`). A file
   that would make the parser hang or swell is refused with a message; the web worker never does.
 - Before a page's content stream is decoded, its filters are checked: only the text compressions
@@ -19,17 +19,28 @@ Every uploaded PDF (a disposal certificate, an agreement's signed document) goes
   than kept with a warning that an officer might miss. A file that does not start with `%PDF-`
   (HTML before the header, for instance) is not a PDF and is refused.
 
-Linux (fork) only, like the rest of the deployment.
+The child is forked from a small server process started for this purpose (multiprocessing's
+"forkserver"), never from the web worker itself: a child forked from a worker would inherit its open
+database, Redis and SMTP connections, and one query it made (a date formatted in the district's
+zone reads the settings) would interleave with the worker's own on the same socket. So the work
+runs without an application or a database, and returns plain facts that the caller words.
+`signature_findings` (pyHanko) lives here for that reason. Linux only, like the rest of the deployment.
 """
 
 import io
+import logging
 import multiprocessing
 import os
 import resource
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+from asn1crypto.x509 import Certificate
 from flask import current_app
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader, apply_configuration
 from pypdf.errors import LimitReachedError, PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
@@ -37,6 +48,10 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamO
 from clearinghouse.errors import DomainError
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+# The checking processes fork from a server that has this module (and pypdf, pyHanko) imported.
+CHECKER = multiprocessing.get_context("forkserver")
+CHECKER.set_forkserver_preload([__name__])
 
 PDF_MAGIC = b"%PDF-"
 HEADER_WINDOW = 1024
@@ -128,16 +143,18 @@ def _child(sender: Any, function: Callable[[bytes], Any], data: bytes, memory: i
 
 
 def run_limited(function: Callable[[bytes], T], data: bytes) -> T:
-    """`function(data)` in a forked child under the configured time and memory limits.
+    """`function(data)` in a child process under the configured time and memory limits.
+
+    `function` must be picklable (a module-level function, or a partial of one): the child is a
+    fresh process with no application, database or request of the caller's.
 
     Raises PdfRefused when the function did, LimitExceeded when the child ran out of time or
     memory or died, and ChildFailed (with the child's error) for anything else it raised.
     """
     seconds = current_app.config["PDF_CHECK_SECONDS"]
     memory = current_app.config["PDF_CHECK_MEMORY_MB"] * 1024 * 1024
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(sender, function, data, memory, seconds))
+    receiver, sender = CHECKER.Pipe(duplex=False)
+    process = CHECKER.Process(target=_child, args=(sender, function, data, memory, seconds))
     process.start()
     sender.close()
     try:
@@ -259,3 +276,40 @@ def check_pdf(data: bytes, *, field: str = "document") -> int:
     except ChildFailed as err:  # a parser error not foreseen above: the file is unreadable to us
         current_app.logger.warning("An uploaded PDF could not be checked: %s", err)
         raise DomainError(DAMAGED, field=field) from None
+
+
+def signature_findings(data: bytes, roots: list[bytes]) -> list[dict[str, Any]]:
+    """The facts about each signature embedded in the PDF (run through `run_limited`).
+
+    One dict per signature: `readable` False when pyHanko could not validate it, otherwise the
+    signer's name, the time the signer reported, whether the signed bytes are intact, whether the
+    signature covers the whole file, and whether the signer chains to one of `roots` (certificates
+    as DER bytes, which pickle; asn1crypto's objects do not).
+    """
+    try:
+        embedded = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
+    except Exception as err:  # pyHanko may fail on PDFs that pypdf tolerates
+        log.info("No signatures read from an uploaded PDF: %s", err)
+        return []
+    context = ValidationContext(trust_roots=[Certificate.load(der) for der in roots], allow_fetching=False)
+    return [_signature_finding(sig, context) for sig in embedded]
+
+
+def _signature_finding(sig: Any, context: ValidationContext) -> dict[str, Any]:
+    try:
+        status = validate_pdf_signature(sig, context)
+    except Exception as err:  # a malformed signature is a finding, not a crash
+        log.info("An embedded signature could not be validated: %s", err)
+        return {"readable": False}
+    subject = status.signing_cert.subject.native
+    signer = subject.get("common_name") or status.signing_cert.subject.human_friendly
+    if isinstance(signer, list):
+        signer = ", ".join(signer)
+    return {
+        "readable": True,
+        "signer": str(signer),
+        "signed_at": status.signer_reported_dt,
+        "intact": bool(status.intact and status.valid),
+        "trusted": bool(status.trusted),
+        "covers_whole_document": status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+    }

@@ -5,23 +5,15 @@ The request's state machine lives in destruction.services; this module prepares 
 rolls back the caller's unit of work, and with it the written file, so it leaves nothing behind.
 """
 
-import asyncio
 import io
 import logging
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any
 
 from asn1crypto import pem
-from asn1crypto import x509 as asn1_x509
 from flask import Response, current_app
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
 from werkzeug.utils import secure_filename
 
 from clearinghouse.accounts.models import User
@@ -30,12 +22,11 @@ from clearinghouse.destruction.models import DestructionRequest, DisposalCertifi
 from clearinghouse.downloads import send_stored_file
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db
-from clearinghouse.pdf import PDF_MAGIC, ChildFailed, LimitExceeded, run_limited
+from clearinghouse.pdf import PDF_MAGIC, ChildFailed, LimitExceeded, run_limited, signature_findings
 from clearinghouse.storage import read_upload, store_pdf
 from clearinghouse.timeutil import format_datetime
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 ATTESTATION = (
     "I attest that all copies of the data covered by this request, including copies held by "
@@ -94,56 +85,31 @@ def submit_certificate_upload(
     )
 
 
-def trust_roots() -> list[asn1_x509.Certificate]:
-    """The certificates in the TRUSTED_ROOTS_PEM file, or none (then no signer is 'trusted')."""
+def trust_roots() -> list[bytes]:
+    """The DER bytes of each certificate in the TRUSTED_ROOTS_PEM file, or none (then no signer is 'trusted')."""
     path = current_app.config.get("TRUSTED_ROOTS_PEM")
     if not path:
         return []
-    roots = []
-    for _type, _headers, der in pem.unarmor(Path(path).read_bytes(), multiple=True):
-        roots.append(asn1_x509.Certificate.load(der))
-    return roots
+    return [der for _type, _headers, der in pem.unarmor(Path(path).read_bytes(), multiple=True)]
 
 
-def outside_event_loop(function: Callable[..., T], *args: Any) -> T:
-    """Call a function that uses asyncio.run (pyHanko's sync API) even where a loop is running.
-
-    pyHanko's synchronous calls start an event loop of their own, which fails in a thread that
-    already runs one (an async server, or Playwright's sync API in the same process). There the
-    call goes to a short-lived worker thread instead.
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return function(*args)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(function, *args).result()
-
-
-def signature_report(data: bytes, roots: list[asn1_x509.Certificate] | None = None) -> dict[str, Any]:
+def signature_report(data: bytes) -> dict[str, Any]:
     """What the PDF's embedded signatures say: who signed, whether the bytes are intact, trusted.
 
-    pyHanko reads the file under the upload limits (`pdf.run_limited`). Never raises: a signature
+    pyHanko reads the file under the upload limits (`pdf.run_limited`) and returns plain facts;
+    the wording (with dates in the district's zone) is written here, in the web process, because
+    the checking process has no database or application of its own. Never raises: a signature
     that cannot be checked is reported as not intact, with the reason.
     """
-    roots = trust_roots() if roots is None else roots
+    roots = trust_roots()
     try:
-        return run_limited(partial(_signature_report, roots=roots), data)
+        findings = run_limited(partial(signature_findings, roots=roots), data)
     except (LimitExceeded, ChildFailed) as err:
         log.warning("The signatures of an uploaded PDF could not be checked: %s", err)
         return {"signed": False, "signatures": [], "summary": UNCHECKED_SUMMARY}
-
-
-def _signature_report(data: bytes, roots: list[asn1_x509.Certificate]) -> dict[str, Any]:
-    try:
-        embedded = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
-    except Exception as err:  # pyHanko may fail on PDFs that pypdf tolerates
-        log.info("No signatures read from an uploaded PDF: %s", err)
+    if not findings:
         return {"signed": False, "signatures": [], "summary": UNSIGNED_SUMMARY}
-    if not embedded:
-        return {"signed": False, "signatures": [], "summary": UNSIGNED_SUMMARY}
-    context = ValidationContext(trust_roots=roots, allow_fetching=False)
-    signatures = [_check_signature(sig, context, bool(roots)) for sig in embedded]
+    signatures = [_described(finding, bool(roots)) for finding in findings]
     intact = all(s["intact"] and s["covers_whole_document"] for s in signatures)
     summary = f"Digitally signed ({len(signatures)} signature{'s' if len(signatures) > 1 else ''}); " + (
         "not changed since signing." if intact else "ALTERED after signing or not fully covered: check the file."
@@ -151,11 +117,9 @@ def _signature_report(data: bytes, roots: list[asn1_x509.Certificate]) -> dict[s
     return {"signed": True, "signatures": signatures, "summary": summary}
 
 
-def _check_signature(sig: Any, context: ValidationContext, has_roots: bool) -> dict[str, Any]:
-    try:
-        status = outside_event_loop(validate_pdf_signature, sig, context)
-    except Exception as err:  # a malformed signature is a finding, not a crash
-        log.info("An embedded signature could not be validated: %s", err)
+def _described(finding: dict[str, Any], has_roots: bool) -> dict[str, Any]:
+    """One signature's entry in the report, with the sentence the reviewing officer reads."""
+    if not finding["readable"]:
         return {
             "signer": "unknown",
             "signed_at": "",
@@ -164,22 +128,15 @@ def _check_signature(sig: Any, context: ValidationContext, has_roots: bool) -> d
             "covers_whole_document": False,
             "summary": "This signature could not be checked (it is damaged or uses an unsupported format).",
         }
-    subject = status.signing_cert.subject.native
-    signer = subject.get("common_name") or status.signing_cert.subject.human_friendly
-    if isinstance(signer, list):
-        signer = ", ".join(signer)
-    signed_at = status.signer_reported_dt
-    intact = bool(status.intact and status.valid)
-    whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    trusted = bool(status.trusted)
+    signer, signed_at = finding["signer"], finding["signed_at"]
     parts = [f"Signed by {signer}" + (f" on {format_datetime(signed_at)}" if signed_at else "") + "."]
-    if not intact:
+    if not finding["intact"]:
         parts.append("ALTERED: the document was changed after it was signed.")
-    elif not whole:
+    elif not finding["covers_whole_document"]:
         parts.append("Intact, but content was added to the file after this signature.")
     else:
         parts.append("Intact: the document has not been changed since it was signed.")
-    if trusted:
+    if finding["trusted"]:
         parts.append("The signer's certificate is chained to a trusted root.")
     else:
         parts.append(
@@ -187,11 +144,11 @@ def _check_signature(sig: Any, context: ValidationContext, has_roots: bool) -> d
             + ("." if has_roots else " (no trusted roots are configured).")
         )
     return {
-        "signer": str(signer),
+        "signer": signer,
         "signed_at": signed_at.isoformat() if signed_at else "",
-        "intact": intact,
-        "trusted": trusted,
-        "covers_whole_document": whole,
+        "intact": finding["intact"],
+        "trusted": finding["trusted"],
+        "covers_whole_document": finding["covers_whole_document"],
         "summary": " ".join(parts),
     }
 

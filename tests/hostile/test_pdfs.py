@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from clearinghouse.agreements.models import Agreement
 from clearinghouse.destruction.models import DisposalCertificate
 from clearinghouse.extensions import db
-from clearinghouse.pdf import LimitExceeded, PdfRefused, inspect_pdf, run_limited
+from clearinghouse.pdf import ChildFailed, LimitExceeded, PdfRefused, inspect_pdf, run_limited
+from clearinghouse.settings.queries import get_settings
 from clearinghouse.storage import StoredFile
 from clearinghouse.timeutil import district_today
 from tests import factories
@@ -117,3 +118,15 @@ def test_limited_work_is_stopped_when_it_runs_out_of_time_or_memory(app):
         with pytest.raises(PdfRefused, match="No"):
             run_limited(_refuse, b"")
         assert run_limited(len, b"four") == 4
+
+
+def _read_settings(data: bytes) -> str:
+    return get_settings().time_zone
+
+
+def test_the_checking_process_has_no_database_or_application_of_the_caller(app):
+    """A child forked from the worker would share its database socket (a PostgreSQL error once)."""
+    with in_app(app):
+        with pytest.raises(ChildFailed, match="application context"):
+            run_limited(_read_settings, b"")
+        assert get_settings().time_zone  # the worker's own connection is untouched

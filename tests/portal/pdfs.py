@@ -1,7 +1,11 @@
 """Real PDF files for upload tests: plain, digitally signed with a self-made certificate, and fakes."""
 
+import asyncio
 import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -14,13 +18,12 @@ from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pypdf import PdfWriter
 
-from clearinghouse.destruction.certificates import outside_event_loop
-
 BODY_TEXT = "Certificate of data destruction"
 PNG_BYTES = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
 )
+T = TypeVar("T")
 HTML_BYTES = b"<!doctype html><html><body><script>alert('pdf')</script></body></html>"
 
 
@@ -90,6 +93,21 @@ def self_signed_certificate(common_name: str = "Pat Signer") -> tuple[rsa.RSAPri
         .sign(key, hashes.SHA256())
     )
     return key, certificate
+
+
+def outside_event_loop(function: Callable[..., T], *args: Any) -> T:
+    """Call a function that uses asyncio.run (pyHanko's sync API) even where a loop is running.
+
+    pyHanko's synchronous calls start an event loop of their own, which fails in a thread that
+    already runs one (an async server, or Playwright's sync API in the same process). There the
+    call goes to a short-lived worker thread instead.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result()
 
 
 def sign_pdf(data: bytes, key: rsa.RSAPrivateKey, certificate: x509.Certificate) -> bytes:
