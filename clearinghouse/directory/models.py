@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from clearinghouse.directory.approval import ProductStatus
 from clearinghouse.extensions import db
 from clearinghouse.locking import VersionedMixin
 from clearinghouse.models_base import NamedMixin, TimestampMixin, TranslatedMixin, str_enum
@@ -59,32 +60,6 @@ PRODUCT_KIND_LABELS = {
     ProductKind.SAFETY: _l("Safety and wellness"),
     ProductKind.OPERATIONS: _l("School operations"),
     ProductKind.OTHER: _l("Other"),
-}
-
-
-class ProductStatus(StrEnum):
-    """The district's approval of a product for use (its data-privacy agreement is another matter:
-    `StatedAgreementStatus`, and the agreements themselves)."""
-
-    APPROVED = "approved"
-    APPROVED_WITH_CONDITIONS = "approved_with_conditions"  # the conditions in Product.status_note
-    APPROVED_NO_STUDENT_DATA = "approved_no_student_data"  # approved because it collects no student data
-    UNDER_REVIEW = "under_review"
-    NOT_APPROVED = "not_approved"
-    RETIRED = "retired"
-
-    @property
-    def label(self) -> str:
-        return PRODUCT_STATUS_LABELS[self]
-
-
-PRODUCT_STATUS_LABELS = {
-    ProductStatus.APPROVED: _l("Approved"),
-    ProductStatus.APPROVED_WITH_CONDITIONS: _l("Approved with conditions"),
-    ProductStatus.APPROVED_NO_STUDENT_DATA: _l("Approved, no student data collected"),
-    ProductStatus.UNDER_REVIEW: _l("Under review"),
-    ProductStatus.NOT_APPROVED: _l("Not approved"),
-    ProductStatus.RETIRED: _l("Retired"),
 }
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from clearinghouse.directory.approval import ProductStatus
 from clearinghouse.extensions import db
 from clearinghouse.locking import VersionedMixin
 from clearinghouse.models_base import NamedMixin, TimestampMixin, str_enum
@@ -48,22 +49,22 @@ OPEN_SQL = f"state IN ({', '.join(repr(state.value) for state in OPEN_STATES)})"
 
 
 class Decision(StrEnum):
-    APPROVED = "approved"
-    APPROVED_WITH_CONDITIONS = "approved_with_conditions"
-    NOT_APPROVED = "not_approved"
-    APPROVED_NO_STUDENT_DATA = "approved_no_student_data"
+    """The privacy office's decision on a request: each sets the product's approval status of the
+    same name, and is said in that status's words (one label, on `ProductStatus`)."""
+
+    APPROVED = ProductStatus.APPROVED.value
+    APPROVED_WITH_CONDITIONS = ProductStatus.APPROVED_WITH_CONDITIONS.value
+    NOT_APPROVED = ProductStatus.NOT_APPROVED.value
+    APPROVED_NO_STUDENT_DATA = ProductStatus.APPROVED_NO_STUDENT_DATA.value
+
+    @property
+    def status(self) -> ProductStatus:
+        """The product's public status this decision sets."""
+        return ProductStatus(self.value)
 
     @property
     def label(self) -> str:
-        return DECISION_LABELS[self]
-
-
-DECISION_LABELS = {
-    Decision.APPROVED: "Approved",
-    Decision.APPROVED_WITH_CONDITIONS: "Approved with conditions",
-    Decision.NOT_APPROVED: "Not approved",
-    Decision.APPROVED_NO_STUDENT_DATA: "Approved with no student data collected",
-}
+        return self.status.label
 
 
 class CostKind(StrEnum):

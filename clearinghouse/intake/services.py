@@ -51,13 +51,6 @@ from clearinghouse.timeutil import date_range_problem, district_today
 
 WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
-# What each decision makes of the product's public status.
-DECISION_STATUS = {
-    Decision.APPROVED: ProductStatus.APPROVED,
-    Decision.APPROVED_WITH_CONDITIONS: ProductStatus.APPROVED_WITH_CONDITIONS,
-    Decision.NOT_APPROVED: ProductStatus.NOT_APPROVED,
-    Decision.APPROVED_NO_STUDENT_DATA: ProductStatus.APPROVED_NO_STUDENT_DATA,
-}
 NOTE_NEEDED = {
     Decision.APPROVED_WITH_CONDITIONS: "Write the conditions, in words the requester and the public understand.",
     Decision.NOT_APPROVED: "Say why the tool is not approved; the requester and the public read the reason.",
@@ -379,7 +372,7 @@ def decide(
     product = tr.product
     if accept_declaration:
         declarations.accept(product, actor=actor, no_student_data=decision is Decision.APPROVED_NO_STUDENT_DATA)
-    values: dict[str, Any] = {"status": DECISION_STATUS[decision], "status_note": note}
+    values: dict[str, Any] = {"status": decision.status, "status_note": note}
     if decision is not Decision.NOT_APPROVED:
         values["school_ids"] = sorted({s.id for s in product.schools} | {s.id for s in tr.schools})
     if decision is Decision.APPROVED_NO_STUDENT_DATA:

@@ -269,7 +269,7 @@ def test_approved_with_no_student_data_clears_the_uses_and_every_requester_is_to
             "Teachers use it without student accounts.",
         )
         assert product.data_uses == []
-        assert product.status is intake.DECISION_STATUS[Decision.APPROVED_NO_STUDENT_DATA]
+        assert product.status is ProductStatus.APPROVED_NO_STUDENT_DATA
     [decided] = [m for m in smtp_server.messages if "no student data" in str(m["Subject"])]
     assert sorted(decided.envelope_to) == ["pat@district.example", "tess@district.example"]
 

@@ -65,3 +65,22 @@ def test_approved_with_no_student_data_reads_so_in_public(app, district):
             is ProductStatus.APPROVED_NO_STUDENT_DATA
         )
     assert "Approved, no student data collected" in app.test_client().get(f"/products/{slug}").get_data(as_text=True)
+
+
+def test_every_decision_is_said_in_the_words_of_the_status_it_sets(app):
+    with in_app(app):
+        assert {decision: str(decision.label) for decision in Decision} == {
+            decision: str(ProductStatus(decision.value).label) for decision in Decision
+        }
+        assert all(decision.status is ProductStatus(decision.value) for decision in Decision)
+
+
+def test_the_requester_reads_the_decision_in_the_public_pages_words(app, district):
+    slug = decided(app, district, Decision.APPROVED_NO_STUDENT_DATA, "")
+    with in_app(app):
+        request_id = db.session.scalar(select(ToolRequest.id).where(ToolRequest.name == "Story Maker"))
+    public = app.test_client().get(f"/products/{slug}").get_data(as_text=True)
+    mine = client_as(app, district.teacher_id).get(f"/tools/{request_id}").get_data(as_text=True)
+    label = "Approved, no student data collected"
+    assert label in public
+    assert label in mine
