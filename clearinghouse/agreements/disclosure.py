@@ -3,9 +3,11 @@
 The public facts of an agreement: that it was signed, its dates (signed, effective, expires,
 auto-renewal, termination), its kind, which products it covers, renewal, and whether its signed
 document is published (publishing or withdrawing the document is a public change: the PDF itself
-becomes visible or not). Internal only (clearinghouse/visibility.py), so no revision: the reference,
-internal notes, the destruction window, the termination reason, and an uploaded document that is
-not published. A draft (not signed) is not public yet: it makes no revision until it is signed.
+becomes visible or not), and what happens to the data at the end: the disposal method and the
+number of days the company has (the agreement's window, else the district's), which the product
+page tells families before the fact. Internal only (clearinghouse/visibility.py), so no revision:
+the reference, internal notes, the termination reason, and an uploaded document that is not
+published. A draft (not signed) is not public yet: it makes no revision until it is signed.
 An agreement on file whose dates are not recorded is public ("on file"); recording its dates later
 reads as its signing.
 
@@ -20,6 +22,7 @@ from clearinghouse.agreements.models import Agreement
 from clearinghouse.audit.services import disclose
 from clearinghouse.audit.wording import Wording, agreement_term
 from clearinghouse.directory.models import Product
+from clearinghouse.settings.queries import get_settings
 
 
 def public_facts(agreement: Agreement) -> dict[str, Any]:
@@ -34,6 +37,8 @@ def public_facts(agreement: Agreement) -> dict[str, Any]:
         "terminated_on": agreement.terminated_on,
         "published_document_id": agreement.document_id if agreement.is_document_published else None,
         "products": {p.id: p.name for p in agreement.products},
+        "disposal_method": agreement.disposal_method.value if agreement.disposal_method else None,
+        "disposal_days": agreement.destruction_window(get_settings().default_destruction_window_days),
     }
 
 
@@ -117,6 +122,20 @@ def disclose_changes(
                 "agreement.kind_changed",
                 Wording("agreement.kind_changed", vendor=vendor, kind=agreement.kind.value),
                 details,
+            )
+        disposal = ("disposal_method", "disposal_days")
+        if any(before[key] != after[key] for key in disposal):
+            _each(
+                agreement,
+                products,
+                "agreement.disposal_changed",
+                Wording(
+                    "agreement.disposal_changed",
+                    vendor=vendor,
+                    method=after["disposal_method"],
+                    days=after["disposal_days"],
+                ),
+                {**details, "before": _plain(before, disposal), "after": _plain(after, disposal)},
             )
         added = [p for p in products if p.id not in before["products"]]
         for product in added:

@@ -18,10 +18,16 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from clearinghouse.agreements.models import AgreementKind
+from clearinghouse.agreements.models import AgreementKind, DataDisposal
 from clearinghouse.audit.models import DisclosureRevision
 from clearinghouse.directory.models import ProductKind, ProductStatus, StatedAgreementStatus
-from clearinghouse.i18n import LocalizedText, configured_languages, current_language, default_language
+from clearinghouse.i18n import (
+    LocalizedText,
+    configured_languages,
+    current_language,
+    default_language,
+    format_number,
+)
 from clearinghouse.timeutil import format_date
 
 Facts = dict[str, Any]
@@ -243,6 +249,30 @@ def _agreement_ended(f: Facts) -> str:
     )
 
 
+def _agreement_disposal_changed(f: Facts) -> str:
+    """What the company must now do with the data when the agreement ends (as the product page says it)."""
+    if f.get("method") == DataDisposal.RETURN:
+        return _(
+            "When %(vendor)s's agreement ends, the company must now return the student data to the district, "
+            "then delete it, within %(days)s days.",
+            vendor=f["vendor"],
+            days=format_number(f["days"]),
+        )
+    if f.get("method") == DataDisposal.DESTROY:
+        return _(
+            "When %(vendor)s's agreement ends, the company must now destroy or delete the student data "
+            "within %(days)s days.",
+            vendor=f["vendor"],
+            days=format_number(f["days"]),
+        )
+    return _(
+        "When %(vendor)s's agreement ends, the district now directs the company to destroy the student data "
+        "within %(days)s days.",
+        vendor=f["vendor"],
+        days=format_number(f["days"]),
+    )
+
+
 WORDINGS: dict[str, Callable[[Facts], str]] = {
     "product.added": _product_added,
     "product.renamed": lambda f: _("%(before)s is now called %(after)s.", before=f["before"], after=f["after"]),
@@ -289,6 +319,7 @@ WORDINGS: dict[str, Callable[[Facts], str]] = {
         vendor=f["vendor"],
         kind=AgreementKind(f["kind"]).label,
     ),
+    "agreement.disposal_changed": _agreement_disposal_changed,
     "agreement.product_added": lambda f: _(
         "%(product)s: now covered by %(vendor)s's agreement, in effect %(term)s.",
         product=f["product"],

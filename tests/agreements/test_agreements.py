@@ -272,9 +272,7 @@ def test_internal_changes_are_audited_without_a_public_revision(app, officer_id,
     agreement_id, _ = existing_agreement(app, setup, today)
     response = client_as(app, officer_id).post(
         f"/staff/agreements/{agreement_id}/edit",
-        data=edit_form(
-            app, agreement_id, internal_notes="Call before renewal.", destruction_window_days="45", reference="NDPA-25"
-        ),
+        data=edit_form(app, agreement_id, internal_notes="Call before renewal.", reference="NDPA-25"),
     )
     assert response.status_code == 302
     with in_app(app):
@@ -282,10 +280,65 @@ def test_internal_changes_are_audited_without_a_public_revision(app, officer_id,
         assert event_.action == "agreement.updated"
         assert event_.changes == {
             "internal_notes": ["", "Call before renewal."],
-            "destruction_window_days": [None, 45],
             "reference": ["NDPA 2025", "NDPA-25"],
         }
         assert revisions() == []
+
+
+def test_what_happens_to_the_data_at_the_end_is_a_public_change_said_in_plain_words(app, officer_id, setup, today):
+    """The product page tells families the disposal method and window before the fact (issue 13), so
+    changing them makes a revision, in English and in Spanish, as every other public change does."""
+    agreement_id, _ = existing_agreement(app, setup, today)  # no window of its own: the district's 60 days
+    client = client_as(app, officer_id)
+    response = client.post(
+        f"/staff/agreements/{agreement_id}/edit",
+        data=edit_form(app, agreement_id, destruction_window_days="45", disposal_method="return"),
+    )
+    assert response.status_code == 302
+    english = (
+        "Lexi Reader: When Lexi Learning's agreement ends, the company must now return the student data to the "
+        "district, then delete it, within 45 days."
+    )
+    with in_app(app):
+        (event_,) = db.session.scalars(select(AuditEvent))
+        assert event_.changes == {"destruction_window_days": [None, 45], "disposal_method": [None, "return"]}
+        [revision] = revisions()
+        assert (revision.kind, revision.product_id, revision.summary) == (
+            "agreement.disposal_changed",
+            setup["reader"],
+            english,
+        )
+        assert (revision.details["before"], revision.details["after"]) == (
+            {"disposal_method": None, "disposal_days": 60},
+            {"disposal_method": "return", "disposal_days": 45},
+        )
+        slug = db.session.get(Product, setup["reader"]).slug
+    public = app.test_client()
+    assert english.replace("'", "&#39;") in public.get(f"/products/{slug}").get_data(as_text=True)
+    spanish = public.get(f"/es/products/{slug}").get_data(as_text=True)
+    assert (
+        "Cuando termine el acuerdo de Lexi Learning, la empresa deberá ahora devolver los datos estudiantiles "
+        "al distrito y luego eliminarlos, dentro de 45 días."
+    ) in spanish
+
+    # Days that come to the district's own number change nothing families read; a method no longer
+    # stated falls back to the district's directive.
+    for window, method in (("60", "return"), ("", "return"), ("", "")):
+        response = client.post(
+            f"/staff/agreements/{agreement_id}/edit",
+            data=edit_form(app, agreement_id, destruction_window_days=window, disposal_method=method),
+        )
+        assert response.status_code == 302
+    with in_app(app):
+        assert [(r.kind, r.details["after"]) for r in revisions()][1:] == [
+            ("agreement.disposal_changed", {"disposal_method": "return", "disposal_days": 60}),
+            ("agreement.disposal_changed", {"disposal_method": None, "disposal_days": 60}),
+        ]
+        assert revisions()[-1].summary == (
+            "Lexi Reader: When Lexi Learning's agreement ends, the district now directs the company to destroy "
+            "the student data within 60 days."
+        )
+        assert db.session.get(Agreement, agreement_id).destruction_window_days is None
 
 
 def test_public_changes_make_one_revision_per_covered_product(app, officer_id, setup, today):
