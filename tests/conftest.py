@@ -20,7 +20,7 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from clearinghouse.app import create_app
 from clearinghouse.extensions import db
@@ -209,9 +209,17 @@ def count_queries(app: Flask) -> Iterator[list[str]]:
         sa.event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
 
+class QuietRequestHandler(WSGIRequestHandler):
+    """No access log: a request thread still logging after pytest closed its captured stderr
+    printed "--- Logging error ---" tracebacks into the run's output."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
 class LiveServer:
     def __init__(self, app: Flask):
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self._server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
