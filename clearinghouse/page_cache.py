@@ -4,8 +4,10 @@ What is kept: the 200 answers of every GET route of a public blueprint (each `Lo
 unless it says `cached=False`, and the plain blueprints passed to `serve_public`: the CSV) to a
 request without a session or remember-me cookie: HTML pages in every language, the JSON API,
 CSV, the Atom feed, reports. A view opts out with `@never_cached`. An answer is not kept when it
-sets a cookie (a CSRF token put in a new session), carries a flash, is not a 200, streams a
+sets a cookie (a CSRF token put in a new session), carries a flash, is not a 200, sends a stored
 file, is bigger than PAGE_CACHE_ENTRY_MAX_MB, or was made by a request that wrote to the database.
+A streamed answer (the CSV export) goes to the reader chunk by chunk; a copy is kept only while it
+stays within PAGE_CACHE_ENTRY_MAX_MB, so a large export never sits whole in a worker's memory.
 
 The key (`answer_key`): the code and the settings that shape pages (`fingerprint`), the data
 version and its epoch (`data_version`: bumped by triggers in the same transaction as any public
@@ -18,9 +20,14 @@ a key; a change anywhere moves every key at once, so nothing is ever invalidated
 A hit is served here, in WSGI middleware, before Flask: one small query (the version, its epoch
 and the district's time zone) and one store lookup. Headers are stored with the body, so a cached
 answer carries the same security headers, `Content-Language`, `Vary`, `ETag` and `Cache-Control`
-as the first one; `If-None-Match` and `If-Modified-Since` are answered with 304 from them. Public
-HTML pages get an `ETag` here too (the API makes its own) and `Cache-Control: no-cache`, so a
-browser asks again each time and gets a 304 while nothing changed.
+as the first one; `If-None-Match` is answered with 304 from them.
+
+Never stale downstream either: every public answer to an anonymous reader (pages, API, CSV, Atom,
+reports, agreement documents) says `Cache-Control: no-cache` and carries an `ETag` (a hash of the
+body; for a streamed answer, of its cache key, which holds the data version), so a browser or a
+shared cache may keep it but asks again each time, and gets a 304 while nothing changed.
+`If-Modified-Since` alone never earns a 304 (`revalidated`): a `Last-Modified` taken from the rows
+an answer shows cannot see a row that left it (a product retired from a list).
 
 Where: in the worker's memory (`BoundedMemoryCache`, least recently used out first, within
 PAGE_CACHE_MAX_MB) by default; in Redis when REDIS_URL is set, shared by every worker and host.
@@ -35,7 +42,7 @@ import pickle
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -66,7 +73,9 @@ PAGE_SETTINGS = ("LANGUAGES", "PAGE_SIZE", "BASE_URL", "PREFERRED_URL_SCHEME", "
 SIGNED_IN_COOKIES = ("SESSION_COOKIE_NAME", "REMEMBER_COOKIE_NAME")
 REMEMBER_COOKIE_DEFAULT = "remember_token"
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
-HTML_MIMETYPES = ("text/html",)
+# What every public answer to an anonymous reader says: anyone may keep it, but must ask again before
+# using it (with its ETag), so nobody is shown an answer older than the last change.
+PUBLIC_CACHE_CONTROL = "no-cache"
 ROUTE_MEMO = 10_000  # paths whose route the middleware remembers
 EXTENSION = "clearinghouse_page_cache"
 ENVIRON_KEY = "clearinghouse.page_cache.key"  # the key a miss will be stored under
@@ -420,7 +429,7 @@ class PageCache:
         status, headers, body = entry
         if any(name in environ for name in CONDITIONAL_HEADERS) or environ["REQUEST_METHOD"] == "HEAD":
             response = WerkzeugResponse(body, status=status, headers=headers)
-            response.make_conditional(environ)
+            revalidated(response, environ)
             result = response(environ, start_response)
             status = response.status
         else:
@@ -446,15 +455,51 @@ class PageCache:
             or any(name.lower() == "set-cookie" for name, _ in headers)
         ):
             return result
+        if not any(name.lower() == "content-length" for name, _ in headers):  # streamed: pass it on as it comes
+            return self._stream_and_keep(key, answer["status"], list(headers), result)
         try:
             body = b"".join(result)
         finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
+            _close(result)
         if len(body) <= self.entry_max:
             self._set(key, (answer["status"], list(headers), body))
         return [body]
+
+    def _stream_and_keep(
+        self, key: str, status: str, headers: list[tuple[str, str]], result: Iterable[bytes]
+    ) -> Iterator[bytes]:
+        """Each chunk to the reader as it is made; a copy is kept while it stays within PAGE_CACHE_ENTRY_MAX_MB
+        (beyond, the copy is dropped and the rest only streamed), and stored once the last chunk is sent."""
+        kept: list[bytes] | None = []
+        size = 0
+        try:
+            for chunk in result:
+                if kept is not None:
+                    size += len(chunk)
+                    if size > self.entry_max:
+                        kept = None
+                    else:
+                        kept.append(chunk)
+                yield chunk
+        finally:
+            _close(result)
+        # Reached only when every chunk went out (a reader who hangs up closes this generator first).
+        if kept is not None:
+            self._set(key, (status, headers, b"".join(kept)))
+
+
+def _close(result: Iterable[bytes]) -> None:
+    close = getattr(result, "close", None)
+    if close is not None:
+        close()
+
+
+def revalidated(response: WerkzeugResponse, environ: dict) -> WerkzeugResponse:
+    """The answer, or a 304 when the reader's `If-None-Match` names its ETag. `If-Modified-Since` is not
+    enough: the Last-Modified of a list is its shown rows' latest change, blind to a row that left it."""
+    if "HTTP_IF_MODIFIED_SINCE" in environ:
+        environ = {name: value for name, value in environ.items() if name != "HTTP_IF_MODIFIED_SINCE"}
+    return response.make_conditional(environ)
 
 
 # --- Inside Flask: shared reads, ETags, and whether an answer may be stored ----------------------
@@ -496,23 +541,24 @@ event.listen(Session, "after_commit", _note_write)
 
 
 def _public_answer(response: Response) -> Response:
-    """Anonymous GET answers of public routes: an ETag and revalidation for HTML; mark the storable."""
+    """Anonymous GET answers of public routes: an ETag, `no-cache` and revalidation; mark the storable."""
     if request.method not in ("GET", "HEAD") or request.endpoint is None:
         return response
     cache: PageCache | None = current_app.extensions.get(EXTENSION)
     if cache is None or request.endpoint not in cache.endpoints or current_user.is_authenticated:
         return response
-    if response.status_code == 200 and response.mimetype in HTML_MIMETYPES and not response.direct_passthrough:
-        if not response.get_etag()[0]:
-            response.add_etag()
-        if not response.headers.get("Cache-Control"):
-            response.cache_control.no_cache = True
-        response.make_conditional(request)
+    if response.status_code in (200, 304):  # a 304 says what the 200 would have (RFC 9110, 15.4.5)
+        if response.status_code == 200 and not response.get_etag()[0]:
+            if not (response.is_streamed or response.direct_passthrough):
+                response.add_etag()
+            elif ENVIRON_KEY in request.environ:  # its body is not here to hash: its key names it
+                response.set_etag(request.environ[ENVIRON_KEY].removeprefix("page:"))
+        response.headers["Cache-Control"] = PUBLIC_CACHE_CONTROL
+        revalidated(response, request.environ)
     if (
         ENVIRON_KEY in request.environ
         and response.status_code == 200
         and not response.direct_passthrough
-        and not response.is_streamed
         and not g.get(_WROTE)
         and "_flashes" not in session
     ):

@@ -20,7 +20,9 @@ from clearinghouse.urls import MAX_PAGE
 # 1.3.0: products carry `status_note` and where their agreement stands (`agreement_status`, its label,
 #        `agreement_state`, `agreement_note`); agreements carry `dates_recorded`; the `agreement` filter
 #        takes every agreement status.
-API_VERSION = "1.3.0"
+# 1.4.0: `Cache-Control: no-cache` (was `public, max-age=60`): caches keep answers but revalidate each
+#        time, so nobody sees data older than the last change; only a matching If-None-Match earns a 304.
+API_VERSION = "1.4.0"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -327,13 +329,18 @@ PRODUCT_FILTERS = [
 ]
 
 CACHE_HEADERS = {
-    "ETag": {"description": "A hash of the body; send it back in If-None-Match.", "schema": STRING},
-    "Cache-Control": {"description": "public, max-age=60", "schema": STRING},
+    "ETag": {"description": "A hash of the body; send it back in If-None-Match (a match is a 304).", "schema": STRING},
+    "Cache-Control": {
+        "description": "no-cache: a browser or shared cache may keep the answer but must revalidate it with the "
+        "ETag before each use, so it never shows data older than the last change.",
+        "schema": STRING,
+    },
 }
 LAST_MODIFIED = {
     "Last-Modified": {
         "description": "The latest change to the rows shown (for lists whose states follow the date, no earlier "
-        "than the district's last midnight); send it back in If-Modified-Since.",
+        "than the district's last midnight). For information: If-Modified-Since alone never earns a 304, "
+        "since a row that left a list changes no date shown; revalidate with the ETag.",
         "schema": STRING,
     }
 }
@@ -352,7 +359,7 @@ def _get(
     headers = {**CACHE_HEADERS, **(LAST_MODIFIED if dated else {})}
     responses: dict[str, Any] = {
         "200": {"description": "OK", "headers": headers, "content": {"application/json": {"schema": schema}}},
-        "304": {"description": "Not modified since the ETag or date the client sent."},
+        "304": {"description": "Not modified: the If-None-Match the client sent names this answer's ETag."},
     }
     if bad_request:
         responses["400"] = {"$ref": "#/components/responses/BadRequest"}
@@ -457,7 +464,8 @@ def _document() -> dict[str, Any]:
             "version": API_VERSION,
             "description": "Read-only, public data about which companies receive student data from the district, "
             "what they receive, why, and under which agreement. No account is needed. Lists are paginated "
-            "(`page`, `per_page` up to 100) in a stable order; responses carry an ETag and can be revalidated.",
+            "(`page`, `per_page` up to 100) in a stable order; responses carry an ETag and `Cache-Control: no-cache`: "
+            "revalidate with If-None-Match before each use.",
             "license": {"name": "Public data", "identifier": "CC0-1.0"},
         },
         "servers": [{"url": "/api/v1"}],

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, abort, current_app, render_template, request
 from flask_sqlalchemy.pagination import Pagination
 
+from clearinghouse import page_cache
 from clearinghouse.api import openapi, queries, serializers
 from clearinghouse.api.blueprint import bp
 from clearinghouse.api.filters import parse_product_query
@@ -18,7 +19,6 @@ from clearinghouse.urls import MAX_PAGE, external_url
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 25
-CACHE_SECONDS = 60
 
 
 class BadParameter(DomainError):
@@ -61,15 +61,14 @@ def _fresh_as_of(stamps: Iterable[datetime | None], today: date | None = None) -
 
 
 def _json(body: dict[str, Any], last_modified: datetime | None = None) -> Response:
-    """A cacheable JSON response: strong ETag from the body's hash, Last-Modified, 304 when unchanged."""
+    """A JSON response to revalidate: strong ETag from the body's hash, Last-Modified, 304 for a matching
+    If-None-Match. Cache-Control (`no-cache`: keep it, but ask again) is the public cache's (page_cache)."""
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     response = current_app.response_class(data, mimetype="application/json")
     response.set_etag(hashlib.sha256(data).hexdigest()[:40])
     if last_modified is not None:
         response.last_modified = last_modified
-    response.cache_control.public = True
-    response.cache_control.max_age = CACHE_SECONDS
-    return response.make_conditional(request)
+    return page_cache.revalidated(response, request.environ)
 
 
 def _list_body(pagination: Pagination, data: list[dict], endpoint: str, params: dict[str, str]) -> dict:

@@ -155,4 +155,4 @@ def agreement_document(agreement_id: int) -> Response:
     document = queries.get_published_document(agreement_id)
     if document is None:
         abort(404)
-    return send_stored_file(document, name=f"agreement-{agreement_id}.pdf", max_age=300)
+    return send_stored_file(document, name=f"agreement-{agreement_id}.pdf")

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 from sqlalchemy import select
@@ -87,19 +87,34 @@ def export_row(product: Product, today: date | None = None) -> dict[str, str]:
     }
 
 
-def export_products(filters: directory_queries.DirectoryFilters, today: date) -> list[Product]:
-    """The products the directory shows for these filters, with what the export needs (four queries)."""
+# Products read, turned into rows and let go per round: a worker holds one batch (with its data
+# uses, schools and agreements) at a time, however large the catalogue.
+EXPORT_BATCH = 500
+CHUNK_CHARS = 64 * 1024  # text handed to the server at a time
+
+
+def export_products(
+    filters: directory_queries.DirectoryFilters, today: date, batch: int = EXPORT_BATCH
+) -> Iterator[Product]:
+    """The products the directory shows for these filters, with what the export needs, read `batch` at a
+    time (`yield_per`: a server-side cursor on PostgreSQL): one query for the products, and per batch one
+    each for their data uses, schools and agreements. The session keeps its objects only while they are
+    referred to (a weak identity map), so it holds about one batch at a time."""
     stmt = select(Product).join(Product.vendor).where(*filters.clauses(today))
     if filters.terms:
         hits = search_hits(filters.terms)
         stmt = stmt.join(hits, hits.c.product_id == Product.id)
-    stmt = stmt.options(
-        contains_eager(Product.vendor),
-        selectinload(Product.data_uses).joinedload(DataUse.element).joinedload(DataElement.category),
-        selectinload(Product.schools),
-        selectinload(Product.agreements),
-    ).order_by(Vendor.name, Product.name, Product.id)
-    return list(db.session.scalars(stmt))
+    stmt = (
+        stmt.options(
+            contains_eager(Product.vendor),
+            selectinload(Product.data_uses).joinedload(DataUse.element).joinedload(DataElement.category),
+            selectinload(Product.schools),
+            selectinload(Product.agreements),
+        )
+        .order_by(Vendor.name, Product.name, Product.id)
+        .execution_options(yield_per=batch)
+    )
+    yield from db.session.scalars(stmt)
 
 
 def guard_cell(cell: str) -> str:
@@ -107,10 +122,19 @@ def guard_cell(cell: str) -> str:
     return f"'{cell}" if cell[:1] in ("=", "+", "-", "@") else cell
 
 
-def export_csv(products: Iterable[Product]) -> str:
+def export_csv(products: Iterable[Product], today: date) -> Iterator[str]:
+    """The CSV in chunks of about CHUNK_CHARS, the header row first (before any product is read)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=EXPORT_HEADERS, lineterminator="\r\n")
     writer.writeheader()
+    yield out.getvalue()
+    out.seek(0)
+    out.truncate()
     for product in products:
-        writer.writerow({name: guard_cell(value or "") for name, value in export_row(product).items()})
-    return out.getvalue()
+        writer.writerow({name: guard_cell(value or "") for name, value in export_row(product, today).items()})
+        if out.tell() >= CHUNK_CHARS:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    if out.tell():
+        yield out.getvalue()

@@ -17,7 +17,7 @@ from flask_login import current_user
 from clearinghouse.directory import queries as directory_queries
 from clearinghouse.directory import staff_queries as directory_staff_queries
 from clearinghouse.directory.forms import DirectoryForm
-from clearinghouse.downloads import send_download
+from clearinghouse.downloads import send_download, stream_download
 from clearinghouse.errors import DomainError, NotFound, show_domain_error
 from clearinghouse.extensions import unit_of_work
 from clearinghouse.imports import files, queries, services
@@ -608,8 +608,8 @@ def export_csv():
     form = DirectoryForm(request.args, directory_queries.filter_options())
     form.ignored_fields()
     products = queries.export_products(form.filters(), today)
-    return send_download(
-        queries.export_csv(products),
+    return stream_download(
+        queries.export_csv(products, today),
         name=f"directory-{today.isoformat()}.csv",
         content_type="text/csv; charset=utf-8",
         extension=".csv",

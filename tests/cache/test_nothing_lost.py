@@ -4,8 +4,9 @@ The district of tests/visibility/world.py (every text field marked), walked on e
 route. For each address: a signed-in officer asks first, then a signed-in vendor user (their
 answers must not be kept), then an anonymous reader twice: the first answer is made (a miss:
 nothing of the signed-in readers' was kept), the second comes from the cache. The two anonymous
-answers are the same, body and headers (security headers, Content-Language, Vary, ETag), and
-neither holds a signed-in person's name or address, a CSRF token, or a staff-only field.
+answers are the same, body and headers (security headers, Content-Language, Vary, ETag,
+`Cache-Control: no-cache`), a third with the ETag is a 304, and neither holds a signed-in person's
+name or address, a CSRF token, or a staff-only field.
 """
 
 import pytest
@@ -59,6 +60,9 @@ def test_every_public_page_is_the_same_from_the_cache_and_holds_nothing_of_a_sig
     for url in urls:
         signed_in_pages = [officer.get(url), vendor_user.get(url)]
         assert all(page.status_code == 200 for page in signed_in_pages), url
+        assert all(page.headers["Cache-Control"] == "no-store" for page in signed_in_pages), url
+        for page in signed_in_pages:  # read to the end: a streamed answer (the CSV) closes in its own request
+            page.get_data()
         counter = Counter(app)
         made, served = anonymous.get(url), anonymous.get(url)
         hits, misses = counter.since()
@@ -72,8 +76,13 @@ def test_every_public_page_is_the_same_from_the_cache_and_holds_nothing_of_a_sig
         text = served.get_data().decode("utf-8", "replace")
         for secret in [*personal, *staff_only, "csrf_token"]:
             assert secret.lower() not in text.lower(), f"{url} from the cache shows {secret!r}"
+        # Every public answer may be kept downstream only to be asked for again, with its ETag.
+        assert made.headers["Cache-Control"] == served.headers["Cache-Control"] == "no-cache", url
+        assert served.headers["ETag"] == made.headers["ETag"], url
+        revalidated = anonymous.get(url, headers={"If-None-Match": made.headers["ETag"]})
+        assert (revalidated.status_code, revalidated.get_data()) == (304, b""), url
+        assert revalidated.headers["Cache-Control"] == "no-cache", url
         if made.mimetype == "text/html":
-            assert served.headers["ETag"] == made.headers["ETag"], url
             assert served.headers["Content-Language"] in ("en", "es"), url
             assert "Content-Security-Policy" in served.headers, url
     # Every answer but the file downloads (streamed to the reader, never kept) came from the cache.

@@ -123,10 +123,13 @@ def test_every_stored_file_route_sends_a_safe_attachment(app, files, officer_id)
     assert officer_certificate == vendor_certificate == expected
 
 
-def test_the_public_document_may_be_cached_and_a_staff_one_never(app, files, officer_id):
+def test_the_public_document_is_revalidated_and_a_staff_one_never_kept(app, files, officer_id):
     public = app.test_client().get(f"/agreements/{files.agreement_id}/document")
-    assert public.cache_control.public
-    assert public.cache_control.max_age == 300
+    assert public.headers["Cache-Control"] == "no-cache"  # unpublished, it must stop being served at once
+    again = app.test_client().get(
+        f"/agreements/{files.agreement_id}/document", headers={"If-None-Match": public.headers["ETag"]}
+    )
+    assert again.status_code == 304
     staff = client_as(app, officer_id).get(f"/staff/agreements/{files.agreement_id}/document")
     assert staff.headers["Cache-Control"] == "no-store"
 

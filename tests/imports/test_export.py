@@ -10,10 +10,14 @@ from clearinghouse.agreements.models import AgreementKind
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
 from clearinghouse.demo.loader import load_demo
 from clearinghouse.directory.models import Product, ProductStatus
+from clearinghouse.directory.queries import DirectoryFilters
 from clearinghouse.extensions import db, unit_of_work
-from clearinghouse.imports import files, services
+from clearinghouse.imports import files, queries, services
 from clearinghouse.imports.mapping import FIELDS, guess_mapping
+from clearinghouse.page_cache import page_cache_of
+from clearinghouse.timeutil import district_today
 from tests import factories
+from tests.cache.test_fresh_answers import Counter
 from tests.conftest import count_queries, in_app
 
 
@@ -190,7 +194,8 @@ def test_the_export_runs_a_constant_number_of_queries(app, client):
                 product = factories.make_product(vendor, elements=[element], schools=[school])
                 factories.make_agreement(vendor, [product])
         with count_queries(app) as statements:
-            assert client.get("/directory.csv").status_code == 200
+            response = client.get("/directory.csv")
+            assert len(_rows(response)) >= n  # the body is streamed: read to its end inside the count
         with in_app(app):
             db.session.execute(Product.__table__.delete())
         return len(statements)
@@ -229,3 +234,47 @@ def test_the_directory_page_offers_its_results_as_json_with_the_same_filters(app
     response = client.get(hrefs[0])
     assert response.status_code == 200
     assert [product["name"] for product in response.json["data"]] == ["Json Reader"]
+
+
+def test_the_export_streams_a_batch_of_products_at_a_time(app):
+    """Memory stays flat: one query for the products, three per batch for what they carry, and never
+    more than a batch of products in the session, however many there are."""
+    with in_app(app):
+        vendor = factories.make_vendor(name="Batch Co.")
+        element = factories.make_element()
+        school = factories.make_school()
+        for n in range(25):
+            product = factories.make_product(vendor, name=f"Batch product {n:02}", elements=[element], schools=[school])
+            factories.make_agreement(vendor, [product])
+        db.session.commit()
+    with app.test_request_context():
+        today = district_today()
+    with app.test_request_context(), count_queries(app) as statements:
+        held, names = [], []
+        for product in queries.export_products(DirectoryFilters(), today, batch=10):
+            names.append(queries.export_row(product, today)["product"])
+            held.append(sum(1 for item in db.session.identity_map.values() if isinstance(item, Product)))
+        db.session.remove()
+    assert names == [f"Batch product {n:02}" for n in range(25)]
+    assert max(held) <= 10, held
+    assert len(statements) == 1 + 3 * 3, statements  # 25 products: batches of 10, 10 and 5
+
+
+def test_a_streamed_export_is_kept_only_within_the_entry_bound(app, client, monkeypatch):
+    with in_app(app):
+        _district(30)
+    counter = Counter(app)
+    first = client.get("/directory.csv?q=acme")
+    assert first.is_streamed
+    assert "Content-Length" not in first.headers
+    body = first.get_data()
+    assert len(_rows(first)) == 30
+    assert client.get("/directory.csv?q=acme").get_data() == body
+    assert counter.since() == (1, 1)  # small: kept while it streamed, then served from the cache
+    monkeypatch.setattr(page_cache_of(app), "entry_max", len(body) // 3)
+    bodies = [client.get("/directory.csv").get_data() for _ in range(2)]
+    assert bodies[0] == bodies[1] == body
+    assert counter.since() == (0, 2)  # larger than an entry may be: streamed each time, never kept
+    etag = client.get("/directory.csv").headers["ETag"]
+    again = client.get("/directory.csv", headers={"If-None-Match": etag})
+    assert (again.status_code, again.get_data()) == (304, b"")
