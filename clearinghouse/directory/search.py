@@ -5,7 +5,8 @@ import unicodedata
 from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Float, Integer, String, column, func, literal_column, select, table, union_all
+from sqlalchemy import Float, Integer, String, and_, column, func, literal_column, or_, select, table, union_all
+from sqlalchemy.sql.expression import ColumnElement
 
 from clearinghouse.directory.search_index import SEARCH_TABLE, VOCAB_TABLE
 from clearinghouse.directory.search_synonyms import GROUPS
@@ -128,6 +129,45 @@ def search_hits(terms: Sequence[str], ranked: bool = True):
         .where(literal_column(SEARCH_TABLE).op("MATCH")(_fts_query(terms)))
         .subquery("hits")
     )
+
+
+def name_hits(terms: Sequence[str]):
+    """A subquery of product_id for the products whose own name holds every term as the start of a
+    word ("stor mak" finds Story Maker; one letter, a whole word). The directory's index read on the
+    name alone (weight A on PostgreSQL, FTS5's `name` column), with no synonyms: what someone typing
+    a tool's name means (the intake's check for a tool the district already knows). One full-text
+    query; `names_start_words` is its twin for the few rows the index does not hold."""
+    if _dialect() == "postgresql":
+        words = " & ".join(f"{fold(term)}:{'*' if len(term) > 1 else ''}A" for term in terms)
+        query = func.to_tsquery("simple", words)
+        return select(_tsv.c.product_id.label("product_id")).where(_tsv.c.document.op("@@")(query)).subquery("names")
+    words = " AND ".join(f'"{term}"*' if len(term) > 1 else f'"{term}"' for term in terms)
+    return (
+        select(_fts.c.rowid.label("product_id"))
+        .where(literal_column(SEARCH_TABLE).op("MATCH")(f"name : ({words})"))
+        .subquery("names")
+    )
+
+
+def names_start_words(name_key: ColumnElement[str], terms: Sequence[str]) -> ColumnElement[bool]:
+    """`name_hits`'s rule for a name outside the index (a `name_key`: casefolded), for a short list
+    such as the open tool requests: every term starts one of its words (one letter: is one)."""
+    clauses = []
+    for term in terms:
+        if len(term) > 1:
+            clauses.append(
+                or_(name_key.startswith(term, autoescape=True), name_key.contains(f" {term}", autoescape=True))
+            )
+        else:
+            clauses.append(
+                or_(
+                    name_key == term,
+                    name_key.startswith(f"{term} ", autoescape=True),
+                    name_key.contains(f" {term} ", autoescape=True),
+                    name_key.endswith(f" {term}", autoescape=True),
+                )
+            )
+    return and_(*clauses)
 
 
 # --- "Did you mean …?" ---------------------------------------------------------------------------

@@ -108,6 +108,10 @@ class ToolRequest(NamedMixin, TimestampMixin, VersionedMixin, db.Model):
             sqlite_where=text(OPEN_SQL),
             postgresql_where=text(OPEN_SQL),
         ),
+        # The queue's pages: one state's requests, the longest waiting first (and its counts by state),
+        # and the decided ones, the latest first; each read in index order, stopping at the page's end.
+        Index("ix_tool_request_state_created_at", "state", "created_at", "id"),
+        Index("ix_tool_request_updated_at", "updated_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX))
@@ -121,7 +125,7 @@ class ToolRequest(NamedMixin, TimestampMixin, VersionedMixin, db.Model):
     cost: Mapped[str] = mapped_column(String(COST_MAX), default="")
     data_needed: Mapped[str] = mapped_column(Text, default="")
     needed_by: Mapped[date | None]
-    state: Mapped[RequestState] = mapped_column(str_enum(RequestState), default=RequestState.NEW, index=True)
+    state: Mapped[RequestState] = mapped_column(str_enum(RequestState), default=RequestState.NEW)
     state_reason: Mapped[str] = mapped_column(Text, default="")  # why it was withdrawn
     product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"), index=True)
     decision: Mapped[Decision | None] = mapped_column(str_enum(Decision))

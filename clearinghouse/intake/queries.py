@@ -5,15 +5,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, literal, select, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from clearinghouse.audit.models import AuditEvent
+from clearinghouse.directory import search
 from clearinghouse.directory.models import Product, ProductStatus, School, Vendor, product_school
 from clearinghouse.errors import NotFound
 from clearinghouse.extensions import db
 from clearinghouse.intake.models import (
     OPEN_STATES,
     SUBJECT_TYPE,
+    Decision,
     RequestState,
     ToolRequest,
     ToolRequester,
@@ -83,8 +85,11 @@ def list_own_requests(user_id: int, *, page: int, per_page: int):
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
-def list_queue(filter_name: str, *, page: int, per_page: int):
-    """The privacy office's queue: one state's requests, oldest first (the longest waiting on top)."""
+def list_queue(filter_name: str, *, page: int, per_page: int, total: int | None = None):
+    """The privacy office's queue: one state's requests, oldest first (the longest waiting on top), or
+    the decided ones, the latest first; each read in its index's order (migration
+    20261126_intake_queue_indexes). `total`: the tab's count from `queue_counts`, so the page does not
+    count again."""
     states = FILTERS.get(filter_name, FILTERS["new"])
     stmt = (
         select(ToolRequest)
@@ -99,17 +104,16 @@ def list_queue(filter_name: str, *, page: int, per_page: int):
         stmt = stmt.order_by(ToolRequest.updated_at.desc(), ToolRequest.id.desc())
     else:
         stmt = stmt.order_by(ToolRequest.created_at, ToolRequest.id)
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=total is None)
+    if total is not None:
+        pagination.total = total
+    return pagination
 
 
 def queue_counts() -> dict[str, int]:
-    """How many requests each filter of the queue shows (one query)."""
-    row = db.session.execute(
-        select(*(func.count().filter(ToolRequest.state.in_(states)) for states in FILTERS.values())).select_from(
-            ToolRequest
-        )
-    ).one()
-    return dict(zip(FILTERS, row, strict=True))
+    """How many requests each filter of the queue shows (one query, read from the state's index)."""
+    by_state = dict(db.session.execute(select(ToolRequest.state, func.count()).group_by(ToolRequest.state)).all())
+    return {name: sum(by_state.get(state, 0) for state in states) for name, states in FILTERS.items()}
 
 
 def age_in_days(tr: ToolRequest, today: date | None = None) -> int:
@@ -134,30 +138,36 @@ class Findings:
         return not (self.known or self.open_requests or self.overlap)
 
 
-def _contains(column, key: str):
-    return column.contains(key, autoescape=True)
-
-
 def lookup(name: str, *, kind: str | None = None, school_ids: list[int] | None = None) -> Findings:
-    """Products and open requests whose name contains what was typed; approved tools of the kind at
-    the schools. At most LOOKUP_LIMIT of each, in three queries."""
+    """Products and open requests whose name holds every word typed as the start of a word (the
+    directory's name search, `search.name_hits`); approved tools of the kind at the schools. At
+    most LOOKUP_LIMIT of each, the exact name first, in three queries."""
     findings = Findings()
     key = name_key(name or "")[:200]
-    if len(key) >= 2:
+    terms = search.search_terms(name)
+    if len(key) >= 2 and terms:
+        hits = search.name_hits(terms)
+        order = ((Product.name_key == key).desc(), Product.name)
+        first = (  # a short word starts thousands of names: pick the first few, then load their vendors
+            select(Product.id)
+            .join(hits, hits.c.product_id == Product.id)
+            .where(Product.status != ProductStatus.RETIRED)
+            .order_by(*order)
+            .limit(LOOKUP_LIMIT)
+        )
         findings.known = list(
             db.session.scalars(
                 select(Product)
                 .join(Product.vendor)
-                .where(_contains(Product.name_key, key), Product.status != ProductStatus.RETIRED)
-                .options(joinedload(Product.vendor))
-                .order_by((Product.name_key == key).desc(), Product.name)
-                .limit(LOOKUP_LIMIT)
+                .where(Product.id.in_(first))
+                .options(contains_eager(Product.vendor))
+                .order_by(*order)
             )
         )
         findings.open_requests = list(
             db.session.scalars(
                 select(ToolRequest)
-                .where(_contains(ToolRequest.name_key, key), ToolRequest.state.in_(OPEN_STATES))
+                .where(ToolRequest.state.in_(OPEN_STATES), search.names_start_words(ToolRequest.name_key, terms))
                 .order_by((ToolRequest.name_key == key).desc(), ToolRequest.name)
                 .limit(LOOKUP_LIMIT)
             )
@@ -260,7 +270,7 @@ def timeline(tr: ToolRequest, *, for_staff: bool = True) -> list[TimelineEntry]:
         detail = ""
         if event.action == "tool_request.decided":
             decision = (event.changes.get("decision") or [None, None])[1]
-            title = f"Decided: {decision.replace('_', ' ')}" if decision else title
+            title = f"Decided: {Decision(decision).label}" if decision in set(Decision) else title
             detail = (event.changes.get("decision_note") or [None, ""])[1] or ""
         elif event.action == "tool_request.withdrawn":
             detail = (event.changes.get("state_reason") or [None, ""])[1] or ""

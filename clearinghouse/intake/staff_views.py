@@ -21,12 +21,13 @@ from clearinghouse.urls import page_arg
 def queue():
     current = request.args.get("state", "new")
     current = current if current in queries.FILTERS else "new"
-    page = queries.list_queue(current, page=page_arg(), per_page=current_app.config["PAGE_SIZE"])
+    counts = queries.queue_counts()
+    page = queries.list_queue(current, page=page_arg(), per_page=current_app.config["PAGE_SIZE"], total=counts[current])
     return render_template(
         "intake_staff/queue.html",
         page=page,
         current=current,
-        counts=queries.queue_counts(),
+        counts=counts,
         labels=queries.FILTER_LABELS,
         overlap=queries.overlap_for(page.items),
         today=district_today(),

@@ -4,8 +4,10 @@ JSON lookup, someone else's request, the queue with its ages and overlap, consta
 import pytest
 from sqlalchemy import func, select
 
-from clearinghouse.extensions import db
-from clearinghouse.intake.models import RequestState, ToolRequest
+from clearinghouse.accounts.models import User
+from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.intake import services
+from clearinghouse.intake.models import Decision, RequestState, ToolRequest
 from tests.conftest import client_as, count_queries, in_app
 
 FORM = {
@@ -132,3 +134,50 @@ def test_the_dashboard_counts_what_waits_on_whom(app, district):
     html = client_as(app, district.officer_id).get("/staff/").get_data(as_text=True)
     assert '<span class="stat__number">1</span> new, waiting on the privacy office' in html
     assert '<span class="stat__number">0</span> waiting on vendors' in html
+
+
+def _linked_requests(app, district, n: int, start: int) -> None:
+    """n requests, each linked to a new product of its own vendor; every other one decided."""
+    with in_app(app):
+        officer = db.session.get(User, district.officer_id)
+        for i in range(start, start + n):
+            with unit_of_work():
+                tr, _ = services.submit_request(
+                    services.RequestDraft(
+                        name=f"Linked {i}",
+                        purpose="Stories.",
+                        school_ids=[district.north_id, district.south_id],
+                        kind="reading",
+                    ),
+                    actor=db.session.get(User, district.teacher_id),
+                )
+            with unit_of_work():
+                services.link_product(db.session.get(ToolRequest, tr.id), actor=officer, vendor_name=f"Vendor {i}")
+            if i % 2:
+                with unit_of_work():
+                    services.decide(db.session.get(ToolRequest, tr.id), Decision.APPROVED, "", actor=officer)
+
+
+QUEUE_QUERIES = 7  # the user, the counts, the page (with products and vendors), requesters, schools, overlap, settings
+
+
+@pytest.mark.parametrize("tab", ["new", "decided"])
+def test_each_tab_of_the_queue_runs_the_same_few_queries_however_long_it_is(app, district, tab):
+    officer = client_as(app, district.officer_id)
+    path = f"/staff/tool-requests/?state={tab}"
+    _linked_requests(app, district, 2, 0)
+    officer.get(path)
+    with count_queries(app) as few:
+        officer.get(path)
+    _linked_requests(app, district, 60, 2)
+    with count_queries(app) as many:
+        html = officer.get(path).get_data(as_text=True)
+    assert len(many) == len(few) == QUEUE_QUERIES, "\n".join(many)
+    assert not [statement for statement in many if "count(*)" in statement and "GROUP BY" not in statement]
+    # The page's total is the tab's count (31 of each): two pages of 25, the first one on top.
+    first = "Linked 0" if tab == "new" else "Linked 61"
+    assert "31 requests" in html
+    assert f'{first}</a><br><span class="muted">Vendor {first.split()[1]}</span>' in html
+    assert 'rel="next"' in html
+    assert html.count("<tr>") == 25 + 1
+    assert officer.get(f"{path}&page=2").get_data(as_text=True).count("<tr>") == 6 + 1

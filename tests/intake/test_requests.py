@@ -8,13 +8,15 @@ from sqlalchemy import func, select
 
 from clearinghouse.accounts.models import User
 from clearinghouse.audit.models import AuditEvent
+from clearinghouse.directory.models import Vendor
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.intake import queries, services, state
 from clearinghouse.intake.models import RequestState, ToolRequest, ToolRequester
 from clearinghouse.notices.models import Notice
 from clearinghouse.timeutil import district_today
-from tests.conftest import in_app
+from tests import factories
+from tests.conftest import client_as, count_queries, in_app
 
 
 def draft(district, **overrides) -> services.RequestDraft:
@@ -198,3 +200,43 @@ def test_the_lookup_shows_known_tools_open_requests_and_the_overlap(app, distric
         assert queries.lookup("acme", kind="math", school_ids=[district.north_id]).overlap == []
         assert [p.name for p in queries.lookup("acme reader").known] == ["Acme Reader"]
         assert queries.lookup("story", kind="reading", school_ids=[district.south_id]).overlap == []
+
+
+def test_the_lookup_finds_names_by_the_start_of_their_words_as_the_directory_search_does(app, district):
+    with in_app(app):
+        vendor = factories.make_vendor(name="Maker Co")
+        factories.make_product(vendor, name="Élan Math")
+        factories.make_product(vendor, name="Story Maker")
+        ask(district, name="Story Maker Plus")
+        assert [p.name for p in queries.lookup("stor mak").known] == ["Story Maker"]
+        assert [r.name for r in queries.lookup("stor mak").open_requests] == ["Story Maker Plus"]
+        assert [p.name for p in queries.lookup("Story Maker").known] == ["Story Maker"]  # the exact name first
+        assert [p.name for p in queries.lookup("read").known] == ["Acme Reader"]
+        assert [p.name for p in queries.lookup("elan").known] == ["Élan Math"]  # accents folded, as search does
+        # Inside a word is not the start of one; a vendor's name is not the tool's.
+        assert queries.lookup("eader").known == queries.lookup("eader").open_requests == []
+        assert queries.lookup("maker co").known == []
+        for typed in ('"story', "story*", "story:*", "story & maker | x", "st'ory", "%_", "a b c d e f g h i j"):
+            queries.lookup(typed)  # any typing is a valid query on either database
+
+
+def test_the_lookup_reads_the_directorys_index_in_a_constant_number_of_queries(app, district):
+    with in_app(app):
+        vendor_id = factories.make_vendor(name="Maker Co").id
+        factories.make_product(db.session.get(Vendor, vendor_id), name="Story Maker 0")
+        ask(district, name="Story Maker request 0")
+    teacher = client_as(app, district.teacher_id)
+    path = f"/tools/lookup?name=story+maker&kind=reading&school_ids={district.north_id}"
+    teacher.get(path)
+    with count_queries(app) as few:
+        teacher.get(path)
+    with in_app(app):
+        for i in range(1, 12):
+            factories.make_product(db.session.get(Vendor, vendor_id), name=f"Story Maker {i}")
+            ask(district, name=f"Story Maker request {i}")
+    with count_queries(app) as many:
+        answer = teacher.get(path).get_json()
+    assert len(answer["known"]) == len(answer["open_requests"]) == queries.LOOKUP_LIMIT
+    assert len(many) == len(few), "\n".join(many)
+    [known] = [statement for statement in many if "FROM product" in statement and "product_search" in statement]
+    assert " LIKE " not in known.upper()
