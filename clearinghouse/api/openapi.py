@@ -22,7 +22,9 @@ from clearinghouse.urls import MAX_PAGE
 #        takes every agreement status.
 # 1.4.0: `Cache-Control: no-cache` (was `public, max-age=60`): caches keep answers but revalidate each
 #        time, so nobody sees data older than the last change; only a matching If-None-Match earns a 304.
-API_VERSION = "1.4.0"
+# 1.5.0: /schools/{slug} is paged like the lists (`page`, `per_page`; `meta`, `links`): `products` holds
+#        one page, `product_count` and `sensitive_product_count` count them all.
+API_VERSION = "1.5.0"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -250,9 +252,13 @@ SCHEMAS: dict[str, Any] = {
             "products_url": URL,
             "url": URL,
             "html_url": _nullable(URL),
-            "products": {"type": "array", "items": _ref("Product"), "description": "By name; retired ones left out."},
+            "products": {
+                "type": "array",
+                "items": _ref("Product"),
+                "description": "One page of them (`page`, `per_page`), by name; retired ones left out.",
+            },
         },
-        "A school with every product in use there: the data each receives, and its agreements.",
+        "A school with a page of the products in use there: the data each receives, and its agreements.",
     ),
     "DataElement": _object(
         {
@@ -277,6 +283,11 @@ def _list_of(item: str) -> dict[str, Any]:
 
 def _one(item: str) -> dict[str, Any]:
     return _object({"data": _ref(item)})
+
+
+def _paged_one(item: str) -> dict[str, Any]:
+    """One record holding a paged list (a school's products), with the lists' `meta` and `links`."""
+    return _object({"data": _ref(item), "meta": _ref("Meta"), "links": _ref("Links")})
 
 
 PAGE_PARAMETERS = [
@@ -420,11 +431,13 @@ def _document() -> dict[str, Any]:
         ),
         "/schools/{slug}": _get(
             N_("One school"),
-            N_("A school with every product in use there, the data each receives, and its agreements."),
-            _one("SchoolDetail"),
-            parameters=[SLUG_PARAMETER],
+            N_(
+                "A school with the products in use there, a page at a time (as the lists are), "
+                "the data each receives, and its agreements."
+            ),
+            _paged_one("SchoolDetail"),
+            parameters=[SLUG_PARAMETER, *PAGE_PARAMETERS],
             not_found=True,
-            bad_request=False,
         ),
         "/data-elements": _get(
             N_("Data elements"),

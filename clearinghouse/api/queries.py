@@ -65,19 +65,21 @@ def list_schools(page: int, per_page: int) -> tuple[Pagination, dict[int, tuple[
     return pagination, school_queries.product_counts([school.id for school in pagination.items])
 
 
-def get_school(slug: str) -> tuple[School, list[Product]] | None:
-    """A school and the listed products used there, by name, with everything the API shows of each."""
+def get_school(slug: str, page: int, per_page: int) -> tuple[School, Pagination, tuple[int, int]] | None:
+    """A school, a page of the listed products used there (by name, with everything the API shows of
+    each), and its counts from SQL: (products, those that receive sensitive data). Five queries."""
     school = school_queries.get_school(slug)
     if school is None:
         return None
-    products = db.session.scalars(
+    counts = school_queries.school_counts(school)
+    stmt = (
         select(Product)
         .join(product_school, product_school.c.product_id == Product.id)
         .where(product_school.c.school_id == school.id, directory_queries.listed_clause())
         .options(joinedload(Product.vendor), *PRODUCT_DETAILS)
         .order_by(Product.name, Product.id)
-    ).all()
-    return school, list(products)
+    )
+    return school, school_queries.paginate_counted(stmt, page, per_page, counts[0]), counts
 
 
 def list_data_elements(page: int, per_page: int) -> tuple[Pagination, dict[int, int]]:

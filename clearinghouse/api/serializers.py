@@ -207,10 +207,12 @@ def school(row: School, product_count: int, sensitive_product_count: int) -> dic
     }
 
 
-def school_detail(row: School, products: list[Product], today: date, destruction: dict[int, Any]) -> dict[str, Any]:
-    """A school with every listed product used there, each as in /products."""
-    sensitive = sum(1 for p in products if any(use.element.is_sensitive for use in p.data_uses))
+def school_detail(
+    row: School, products: list[Product], counts: tuple[int, int], today: date, destruction: dict[int, Any]
+) -> dict[str, Any]:
+    """A school, its counts (of all its products), and a page of the listed products used there, each
+    as in /products."""
     return {
-        **school(row, len(products), sensitive),
+        **school(row, *counts),
         "products": [product(p, today, destruction) for p in products],
     }

@@ -72,13 +72,19 @@ def _json(body: dict[str, Any], last_modified: datetime | None = None) -> Respon
 
 
 def _list_body(pagination: Pagination, data: list[dict], endpoint: str, params: dict[str, str]) -> dict:
+    return {"data": data, **_paging(pagination, endpoint, params)}
+
+
+def _paging(pagination: Pagination, endpoint: str, params: dict[str, str]) -> dict:
+    """`meta` (total, page, per_page, pages) and `links` (self, first, last, next, prev) of a page,
+    absolute from BASE_URL."""
+
     def link(page: int | None) -> str | None:
         if page is None:
             return None
         return external_url(endpoint, **params, page=page, per_page=pagination.per_page)
 
     return {
-        "data": data,
         "meta": {
             "total": pagination.total,
             "page": pagination.page,
@@ -175,15 +181,20 @@ def schools():
 
 @bp.get("/schools/<slug>", localized=False)
 def school(slug: str):
-    found = queries.get_school(slug)
+    page, per_page = _page_args()
+    found = queries.get_school(slug, page, per_page)
     if found is None:
         abort(404)
-    row, products = found
+    row, pagination, counts = found
+    products = pagination.items
     today = district_today()
     destruction = queries.destruction_statuses([a for p in products for a in p.agreements], today)
     stamps = [p.updated_at for p in products] + [p.vendor.updated_at for p in products]
     stamps += [a.updated_at for p in products for a in p.agreements]
-    body = {"data": serializers.school_detail(row, products, today, destruction)}
+    body = {
+        "data": serializers.school_detail(row, products, counts, today, destruction),
+        **_paging(pagination, "api.school", {"slug": row.slug}),
+    }
     return _json(body, _fresh_as_of(stamps, today))
 
 

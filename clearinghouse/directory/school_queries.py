@@ -1,23 +1,35 @@
 """Read side of the public school pages: the schools index and one school's products.
 
-A school page lists every listed product used at the school (retired products, and products of
-retired vendors, are not in use), the data each receives with sensitive data first, the state of
-its current agreement and of data destruction. Each loader runs a constant number of SQL
-statements whatever the number of products (tests/directory/test_school_pages.py).
+A school page lists the listed products used at the school (retired products, and products of
+retired vendors, are not in use) a page at a time, the data each receives with sensitive data
+first, the state of its current agreement and of data destruction; its summary (how many products,
+how many receive sensitive data, which sensitive data) comes from SQL aggregates over all of them,
+never from loading them. Each loader runs a constant number of SQL statements whatever the number
+of products, and loads one page of products (tests/directory/test_school_pages.py).
 """
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from clearinghouse.agreements.models import Agreement
 from clearinghouse.agreements.status import AgreementStanding, standing
 from clearinghouse.destruction import public as destruction_public
-from clearinghouse.directory.models import DataElement, DataUse, Product, ProductStatus, School, product_school
+from clearinghouse.directory.models import (
+    DataCategory,
+    DataElement,
+    DataUse,
+    Product,
+    ProductStatus,
+    School,
+    product_school,
+)
 from clearinghouse.directory.queries import is_slug, listed_clause, public_status, unlisted_ids
 from clearinghouse.extensions import db
+from clearinghouse.urls import MAX_PAGE
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,15 @@ class SchoolSummary:
     sensitive_product_count: int
 
 
+def _sensitive_products() -> Select:
+    """The ids of the products that receive at least one sensitive data element."""
+    return (
+        select(DataUse.product_id)
+        .join(DataElement, DataElement.id == DataUse.data_element_id)
+        .where(DataElement.is_sensitive.is_(True))
+    )
+
+
 def _counts_by_school() -> tuple[Select, Select]:
     """Two SELECTs of (school_id, count): the listed products used at each school, and those of them
     that receive at least one sensitive data element."""
@@ -41,14 +62,9 @@ def _counts_by_school() -> tuple[Select, Select]:
         .where(listed)
         .group_by(product_school.c.school_id)
     )
-    sensitive_products = (
-        select(DataUse.product_id)
-        .join(DataElement, DataElement.id == DataUse.data_element_id)
-        .where(DataElement.is_sensitive.is_(True))
-    )
     sensitive = (
         select(product_school.c.school_id.label("school_id"), func.count().label("n"))
-        .where(listed, product_school.c.product_id.in_(sensitive_products))
+        .where(listed, product_school.c.product_id.in_(_sensitive_products()))
         .group_by(product_school.c.school_id)
     )
     return every, sensitive
@@ -121,27 +137,14 @@ class SensitiveElement:
 
 @dataclass(frozen=True)
 class SchoolPage:
+    """One page of a school's products, with the figures of all of them."""
+
     school: School
-    products: list[SchoolProduct]
-
-    @property
-    def sensitive_product_count(self) -> int:
-        return sum(1 for item in self.products if item.sensitive_uses)
-
-    @property
-    def sensitive_elements(self) -> list[SensitiveElement]:
-        """The sensitive data received at the school, most widely received first."""
-        counts: dict[int, tuple[DataElement, int]] = {}
-        for item in self.products:
-            for use in item.sensitive_uses:
-                element, count = counts.get(use.element.id, (use.element, 0))
-                counts[use.element.id] = (element, count + 1)
-        ordered = sorted(counts.values(), key=lambda pair: (-pair[1], _element_order(pair[0])))
-        return [SensitiveElement(element, count) for element, count in ordered]
-
-
-def _element_order(element: DataElement) -> tuple:
-    return (element.category.position, element.category.name, element.position, element.name)
+    results: Pagination  # of Product: this page's products, by name
+    products: list[SchoolProduct]  # the same, with what the page shows of each
+    product_count: int
+    sensitive_product_count: int
+    sensitive_elements: list[SensitiveElement]  # most widely received first
 
 
 def _newest_first(agreements: list[Agreement]) -> list[Agreement]:
@@ -156,40 +159,104 @@ def get_school(slug: str) -> School | None:
     return db.session.scalar(select(School).where(School.slug == slug))
 
 
-def school_products(school: School) -> list[Product]:
-    """The listed products used at the school, by name, with vendor, data and agreements (three queries)."""
-    return list(
-        db.session.scalars(
-            select(Product)
-            .join(product_school, product_school.c.product_id == Product.id)
-            .where(product_school.c.school_id == school.id, listed_clause())
-            .options(
-                joinedload(Product.vendor),
-                selectinload(Product.data_uses).joinedload(DataUse.element).joinedload(DataElement.category),
-                selectinload(Product.agreements),
-            )
-            .order_by(Product.name, Product.id)
-        )
+class _CountedPagination(SelectPagination):
+    """`db.paginate` whose total is already known (the school's product count): no count query."""
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+
+def paginate_counted(stmt: Select, page: int, per_page: int, total: int) -> Pagination:
+    """`db.paginate` of `stmt` when its number of rows is already known: no count query."""
+    return _CountedPagination(
+        select=stmt,
+        session=db.session,
+        total=total,
+        page=min(max(page, 1), MAX_PAGE),
+        per_page=per_page,
+        max_per_page=per_page,
+        error_out=False,
     )
 
 
-def school_page(slug: str, today: date) -> SchoolPage | None:
-    """Everything the school page shows (five queries), or None for an unknown slug."""
+def school_products(school: School, page: int, per_page: int, total: int) -> Pagination:
+    """A page of the listed products used at the school, by name, with vendor, data and agreements
+    (three queries; none past the last page)."""
+    stmt = (
+        select(Product)
+        .join(product_school, product_school.c.product_id == Product.id)
+        .where(product_school.c.school_id == school.id, listed_clause())
+        .options(
+            joinedload(Product.vendor),
+            selectinload(Product.data_uses).joinedload(DataUse.element).joinedload(DataElement.category),
+            selectinload(Product.agreements),
+        )
+        .order_by(Product.name, Product.id)
+    )
+    return paginate_counted(stmt, page, per_page, total)
+
+
+def sensitive_elements(school: School) -> list[SensitiveElement]:
+    """The sensitive data the school's listed products receive, with how many receive each, most
+    widely received first, then in taxonomy order (one query)."""
+    received = (
+        select(DataUse.data_element_id.label("element_id"), func.count().label("n"))
+        .join(product_school, product_school.c.product_id == DataUse.product_id)
+        .join(DataElement, DataElement.id == DataUse.data_element_id)
+        .where(
+            product_school.c.school_id == school.id,
+            DataElement.is_sensitive.is_(True),
+            DataUse.product_id.not_in(unlisted_ids()),
+        )
+        .group_by(DataUse.data_element_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(DataElement, received.c.n)
+        .join(received, received.c.element_id == DataElement.id)
+        .join(DataElement.category)
+        .options(contains_eager(DataElement.category))
+        .order_by(received.c.n.desc(), DataCategory.position, DataCategory.name, DataElement.position, DataElement.name)
+    )
+    return [SensitiveElement(element, count) for element, count in rows]
+
+
+def school_counts(school: School) -> tuple[int, int]:
+    """(listed products used at the school, those of them that receive sensitive data), one query."""
+    sensitive = product_school.c.product_id.in_(_sensitive_products())
+    row = db.session.execute(
+        select(func.count(), func.count(case((sensitive, 1)))).where(
+            product_school.c.school_id == school.id, product_school.c.product_id.not_in(unlisted_ids())
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def school_page(slug: str, today: date, page: int, per_page: int) -> SchoolPage | None:
+    """What the school page shows (six queries, and none for data or agreements past the last page),
+    or None for an unknown slug."""
     school = get_school(slug)
     if school is None:
         return None
-    products = school_products(school)
-    agreement_ids = [a.id for product in products for a in product.agreements]
+    product_count, sensitive_product_count = school_counts(school)
+    results = school_products(school, page, per_page, product_count)
+    agreement_ids = [a.id for product in results.items for a in product.agreements]
     statuses = destruction_public.status_by_agreement(agreement_ids, today) if agreement_ids else {}
-    items = []
-    for product in products:
-        items.append(
-            SchoolProduct(
-                product=product,
-                status=public_status(product),
-                standing=standing(product, today),
-                uses=sorted(product.data_uses, key=_use_order),
-                destruction=[statuses[a.id] for a in _newest_first(product.agreements) if a.id in statuses],
-            )
+    items = [
+        SchoolProduct(
+            product=product,
+            status=public_status(product),
+            standing=standing(product, today),
+            uses=sorted(product.data_uses, key=_use_order),
+            destruction=[statuses[a.id] for a in _newest_first(product.agreements) if a.id in statuses],
         )
-    return SchoolPage(school=school, products=items)
+        for product in results.items
+    ]
+    return SchoolPage(
+        school=school,
+        results=results,
+        products=items,
+        product_count=product_count,
+        sensitive_product_count=sensitive_product_count,
+        sensitive_elements=sensitive_elements(school) if sensitive_product_count else [],
+    )

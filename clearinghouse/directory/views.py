@@ -107,7 +107,7 @@ def schools():
 
 @bp.get("/schools/<slug>")
 def school(slug: str):
-    page = school_queries.school_page(slug, district_today())
+    page = school_queries.school_page(slug, district_today(), page_arg(), _per_page())
     if page is None:
         abort(404)
     return render_template("directory/school.html", page=page, school=page.school)

@@ -1,10 +1,12 @@
 """The school pages: every product used at a school, its data (sensitive first), agreement and
 destruction states, in a constant number of queries; and the links to them from other pages."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from lxml import html as lxml_html
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from clearinghouse.destruction.models import RequestStatus
 from clearinghouse.directory.models import DataElement, Product, School, Vendor
@@ -195,6 +197,82 @@ def test_school_pages_run_a_constant_number_of_queries(app, client):
         _grow_school(40)
     large = _counts(app, client)
     assert small == large
-    # The page: settings, school, products, their data, their agreements, destruction statuses.
-    assert small["/schools/busy"] <= 6, small
+    # The page: settings, school, its counts, its sensitive data, a page of products, their data,
+    # their agreements, destruction statuses.
+    assert small["/schools/busy"] <= 8, small
     assert small["/schools"] <= 2, small
+
+
+# --- Paging: a page of products, the figures of all ----------------------------------------------
+
+
+@contextmanager
+def products_loaded() -> Iterator[list[int]]:
+    """How many Product rows the block turned into objects (ORM `load` events)."""
+    loaded: list[int] = []
+
+    def on_load(target, context):
+        loaded.append(target.id)
+
+    event.listen(Product, "load", on_load)
+    try:
+        yield loaded
+    finally:
+        event.remove(Product, "load", on_load)
+
+
+def test_a_school_page_loads_one_page_of_products_and_counts_them_all_in_sql(app, client):
+    with in_app(app):
+        _grow_school(30)
+    names = sorted(f"Busy Product {n}" for n in range(30))
+    with products_loaded() as loaded:
+        first = _page(client.get("/schools/busy"))
+    assert len(loaded) == 25  # PAGE_SIZE, not 30
+    terms, values = first.xpath("//dl/dt"), first.xpath("//dl/dd")
+    facts = dict(zip([_text(n) for n in terms], [_text(n) for n in values], strict=True))
+    assert (facts["Products used"], facts["Products that receive sensitive data"]) == ("30", "30")
+    summary = _text(first.xpath("//section[@aria-labelledby='sensitive-heading']")[0])
+    assert summary == "Sensitive data received at this school Allergies: 30 products"
+    assert list(_cards(first)) == names[:25]
+    assert _text(first.xpath("//h2[@id='products-heading']")[0]) == "Products used at this school, page 1 of 2"
+    nav = first.xpath("//nav[@class='pagination'][@aria-label='Pages']")[0]
+    assert nav.xpath(".//a[@aria-current='page']/@href") == ["/schools/busy?page=1"]
+    assert nav.xpath(".//a[@rel='next']/@href") == ["/schools/busy?page=2"]
+    with products_loaded() as loaded:
+        second = _page(client.get("/schools/busy?page=2"))
+    assert len(loaded) == 5
+    assert list(_cards(second)) == names[25:]
+    assert "30" in _text(second.xpath("//dl")[0])  # the figures are the school's, on every page
+    # Each product still names its sensitive data first.
+    assert _cards(second)[names[25]].index("Allergies") < _cards(second)[names[25]].index("Busy Element")
+    spanish = _page(client.get("/es/schools/busy?page=2"))
+    assert spanish.xpath("//nav[@class='pagination']//a[@rel='prev']/@href") == ["/es/schools/busy?page=1"]
+    with products_loaded() as loaded:
+        past = _page(client.get("/schools/busy?page=9"))
+    assert loaded == []
+    assert "There is no page 9 of these results." in _text(past.xpath("//main")[0])
+    assert past.xpath("//main//a[text()='Go to the first page']/@href") == ["/schools/busy"]
+
+
+def test_the_school_api_is_paged_like_the_lists_with_links_from_base_url(app, client):
+    with in_app(app):
+        _grow_school(30)
+    with products_loaded() as loaded:
+        response = client.get("/api/v1/schools/busy?page=3&per_page=10", headers={"Host": "evil.example"})
+    assert len(loaded) == 10
+    body = response.get_json()
+    assert (body["data"]["product_count"], body["data"]["sensitive_product_count"]) == (30, 30)
+    assert [p["name"] for p in body["data"]["products"]] == sorted(f"Busy Product {n}" for n in range(30))[20:]
+    assert body["meta"] == {"total": 30, "page": 3, "per_page": 10, "pages": 3}
+    assert body["links"] == {
+        "self": "http://localhost/api/v1/schools/busy?page=3&per_page=10",
+        "first": "http://localhost/api/v1/schools/busy?page=1&per_page=10",
+        "last": "http://localhost/api/v1/schools/busy?page=3&per_page=10",
+        "next": None,
+        "prev": "http://localhost/api/v1/schools/busy?page=2&per_page=10",
+    }
+    assert len(client.get("/api/v1/schools/busy").get_json()["data"]["products"]) == 25
+    for bad in ("page=0", "per_page=101", "page=x"):
+        refused = client.get(f"/api/v1/schools/busy?{bad}")
+        assert refused.status_code == 400, bad
+        assert refused.mimetype == "application/json"
