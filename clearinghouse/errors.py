@@ -7,7 +7,8 @@ database refuses (`DataError`: a number out of range, a NUL byte that slipped pa
 visitor never sees the server's bare error page.
 """
 
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 
 import werkzeug.exceptions
 from flask import Flask, Response, current_app, flash, g, jsonify, render_template, request
@@ -30,6 +31,24 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class ItemRefused(DomainError):
+    """A core that writes many records at once (`directory.services.create_products`) refused one of
+    them: the same refusal, and the item's place in the list (`index`)."""
+
+    def __init__(self, error: DomainError, index: int):
+        super().__init__(error.message, field=error.field)
+        self.index = index
+
+
+@contextmanager
+def refused(index: int) -> Iterator[None]:
+    """A DomainError raised in the block becomes the ItemRefused of the item at `index`."""
+    try:
+        yield
+    except DomainError as err:
+        raise ItemRefused(err, index) from None
 
 
 class NotFound(werkzeug.exceptions.NotFound):

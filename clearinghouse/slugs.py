@@ -1,12 +1,14 @@
 """URL slugs: readable, unique per table, stable once given."""
 
 import unicodedata
+from collections import Counter
 
 from sqlalchemy import select
 
 from clearinghouse.extensions import db
 
 SLUG_MAX = 120
+SLUG_CHUNK = 500  # plain slugs asked about in one query (SQLite's bound parameters are limited)
 
 
 def slugify(text: str) -> str:
@@ -17,25 +19,39 @@ def slugify(text: str) -> str:
 
 
 def unique_slug(model: type[db.Model], text: str, *, exclude_id: int | None = None) -> str:
-    """A slug for the text not yet used in the model's table, adding -2, -3… if needed.
+    """A slug for the text not yet used in the model's table, adding -2, -3… if needed (`unique_slugs`)."""
+    return unique_slugs(model, [text], exclude_id=exclude_id)[0]
 
-    One query on the slug's unique index when the plain slug is free (the usual case); only when
-    it is taken, a second one reads the slugs that begin with it (a LIKE that scans the table, which
-    made every new product cost a scan of all the others).
+
+def unique_slugs(model: type[db.Model], texts: list[str], *, exclude_id: int | None = None) -> list[str]:
+    """A slug for each text, in order, not yet used in the model's table nor by an earlier text of the
+    list, adding -2, -3… if needed: what `unique_slug` would give each text in turn.
+
+    One query on the slug's unique index for all the plain slugs (chunked); only for a slug that is
+    taken or repeated, a second one reads the slugs that begin with it (a LIKE that scans the table,
+    which made every new product cost a scan of all the others).
     """
-    base = slugify(text)
+    bases = [slugify(text) for text in texts]
     # Slugs added in this session but not yet flushed count too.
-    pending = {obj.slug for obj in db.session.new if isinstance(obj, model) and obj.slug}
-    stmt = select(model.slug).where(model.slug == base)
-    if exclude_id is not None:
-        stmt = stmt.where(model.id != exclude_id)
-    if base not in pending and db.session.scalar(stmt.limit(1)) is None:
-        return base
-    stmt = select(model.slug).where(model.slug.like(f"{base}%"))
-    if exclude_id is not None:
-        stmt = stmt.where(model.id != exclude_id)
-    taken = set(db.session.scalars(stmt)) | pending
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
+    taken = {obj.slug for obj in db.session.new if isinstance(obj, model) and obj.slug}
+    distinct = sorted(set(bases))
+    for start in range(0, len(distinct), SLUG_CHUNK):
+        stmt = select(model.slug).where(model.slug.in_(distinct[start : start + SLUG_CHUNK]))
+        if exclude_id is not None:
+            stmt = stmt.where(model.id != exclude_id)
+        taken.update(db.session.scalars(stmt))
+    counts = Counter(bases)
+    for base in distinct:
+        if base in taken or counts[base] > 1:
+            stmt = select(model.slug).where(model.slug.like(f"{base}%"))
+            if exclude_id is not None:
+                stmt = stmt.where(model.id != exclude_id)
+            taken.update(db.session.scalars(stmt))
+    slugs = []
+    for base in bases:
+        slug, n = base, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs

@@ -20,11 +20,13 @@ from clearinghouse.agreements.models import Agreement, AgreementKind, AgreementS
 from clearinghouse.agreements.rules import term_problems, termination_problems
 from clearinghouse.audit import services as audit
 from clearinghouse.directory.models import Product, Vendor
-from clearinghouse.errors import DomainError
+from clearinghouse.errors import DomainError, ItemRefused, refused
 from clearinghouse.extensions import db
 from clearinghouse.locking import check_version, claim_version
 from clearinghouse.storage import store_pdf
 from clearinghouse.timeutil import district_today, format_date
+
+ID_CHUNK = 500  # ids asked about in one query (SQLite's bound parameters are limited)
 
 
 @dataclass
@@ -76,18 +78,41 @@ def create_agreement(
     Raises DomainError for dates out of order, a product of another vendor, a duplicate reference,
     publishing without a document, or a file that is not a real PDF (then nothing is stored).
     """
+    try:
+        return create_agreements(actor, [(vendor, data)], today=today)[0]
+    except ItemRefused as err:
+        raise DomainError(err.message, field=err.field) from None
+
+
+def create_agreements(
+    actor: User | None, items: list[tuple[Vendor, AgreementInput]], *, today: date | None = None
+) -> list[Agreement]:
+    """Add agreements, each exactly as `create_agreement` adds one (the same rules, rows, audit event
+    and disclosure revisions), all checked before any is written and written in one flush; the
+    products they cover are read in one query. Raises ItemRefused (the DomainError create_agreement
+    would raise, and the item's index)."""
+    if not items:
+        return []
     today = today or district_today()
-    products = _check(vendor, data, today=today, has_document=False)
-    agreement = Agreement(vendor_id=vendor.id, vendor=vendor)
-    db.session.add(agreement)
-    _apply(agreement, data, products)
-    document_changes = _attach_document(agreement, data.document)
-    changes = {**audit.pending_changes(agreement), **document_changes}
-    changes["products"] = [[], sorted(p.name for p in products)]
-    db.session.flush()  # a whole flush: flushing the agreement alone would write its products twice
-    audit.record(actor, "agreement.created", agreement, changes, label=label(agreement))
-    disclose_changes(agreement, None, today)
-    return agreement
+    known = _products_by_id({pid for _vendor, data in items for pid in data.product_ids})
+    covered = []
+    for index, (vendor, data) in enumerate(items):
+        with refused(index):
+            covered.append(_check(vendor, data, today=today, has_document=False, known=known))
+    created: list[tuple[Agreement, dict[str, list]]] = []
+    for (vendor, data), products in zip(items, covered, strict=True):
+        agreement = Agreement(vendor_id=vendor.id, vendor=vendor)
+        db.session.add(agreement)
+        _apply(agreement, data, products)
+        document_changes = _attach_document(agreement, data.document)
+        changes = {**audit.pending_changes(agreement), **document_changes}
+        changes["products"] = [[], sorted(p.name for p in products)]
+        created.append((agreement, changes))
+    db.session.flush()  # a whole flush: flushing an agreement alone would write its products twice
+    for agreement, changes in created:
+        audit.record(actor, "agreement.created", agreement, changes, label=label(agreement))
+        disclose_changes(agreement, None, today)
+    return [agreement for agreement, _changes in created]
 
 
 def update_agreement(
@@ -224,9 +249,16 @@ def label(agreement: Agreement) -> str:
 
 
 def _check(
-    vendor: Vendor, data: AgreementInput, *, today: date, has_document: bool, exclude_id: int | None = None
+    vendor: Vendor,
+    data: AgreementInput,
+    *,
+    today: date,
+    has_document: bool,
+    exclude_id: int | None = None,
+    known: dict[int, Product] | None = None,
 ) -> list[Product]:
-    """Every rule that can be checked before writing; returns the covered products."""
+    """Every rule that can be checked before writing; returns the covered products (read from `known`,
+    the products by id, when given)."""
     problems = term_problems(
         signed_on=data.signed_on,
         effective_on=data.effective_on,
@@ -263,14 +295,10 @@ def _check(
                 f"{vendor.name} already has an agreement with the reference “{reference}”. Use a different reference.",
                 field="reference",
             )
-    return _products(vendor, data.product_ids)
-
-
-def _products(vendor: Vendor, product_ids: list[int]) -> list[Product]:
-    ids = set(product_ids)
-    if not ids:
-        return []
-    products = list(db.session.scalars(select(Product).where(Product.id.in_(ids)).order_by(Product.name)))
+    ids = set(data.product_ids)
+    if known is None:
+        known = _products_by_id(ids)
+    products = sorted((known[pid] for pid in ids if pid in known), key=lambda product: product.name)
     if len(products) != len(ids):
         raise DomainError(
             "One of the chosen products no longer exists. Reload the page and choose again.", field="product_ids"
@@ -283,6 +311,16 @@ def _products(vendor: Vendor, product_ids: list[int]) -> list[Product]:
                 field="product_ids",
             )
     return products
+
+
+def _products_by_id(ids: set[int]) -> dict[int, Product]:
+    """The products with these ids, in one query per ID_CHUNK of them."""
+    found: dict[int, Product] = {}
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), ID_CHUNK):
+        stmt = select(Product).where(Product.id.in_(wanted[start : start + ID_CHUNK]))
+        found.update((product.id, product) for product in db.session.scalars(stmt))
+    return found
 
 
 # --- writing ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from clearinghouse.agreements.models import AgreementKind, DataDisposal
@@ -51,6 +51,10 @@ class Wording:
         return render(self.key, self.facts)
 
     def in_default_language(self) -> str:
+        if str(get_locale()) == default_language():
+            return (
+                self.render()
+            )  # forcing the locale would drop Babel's loaded catalogue: a bulk import words thousands
         with force_locale(default_language()):
             return self.render()
 

@@ -12,6 +12,7 @@ only the first one wins. `actor` is None when the system acts (a command run wit
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -38,10 +39,10 @@ from clearinghouse.directory.models import (
     Tag,
     Vendor,
 )
-from clearinghouse.errors import DomainError
+from clearinghouse.errors import DomainError, ItemRefused, refused
 from clearinghouse.extensions import db
 from clearinghouse.locking import check_version, claim_version
-from clearinghouse.slugs import unique_slug
+from clearinghouse.slugs import SLUG_CHUNK, unique_slug, unique_slugs
 from clearinghouse.text import clean_name, name_key
 
 
@@ -209,6 +210,17 @@ def check_statuses(values: dict[str, Any], product: Product | None, data_uses: d
         )
 
 
+@dataclass
+class NewProduct:
+    """One product for `create_products`: what `create_product` takes (`values`: the product's fields)."""
+
+    vendor: Vendor
+    values: dict[str, Any]
+    school_ids: list[int] = field(default_factory=list)
+    data_uses: dict[int, str] = field(default_factory=dict)
+    use_translations: dict[int, dict[str, dict[str, str]]] | None = None
+
+
 def create_product(
     actor: User | None,
     *,
@@ -225,29 +237,83 @@ def create_product(
     and never blocks saving. Raises DomainError for a duplicate name at the vendor, an unknown
     school or data element, a retired data element, or statuses that disagree (`check_statuses`).
     """
-    name = require_name(values.get("name"), "product")
-    if _name_taken(Product, name, vendor_id=vendor.id):
-        raise DomainError(f"{vendor.name} already has a product named {name}.", field="name")
-    check_statuses(values, None, data_uses)
-    schools = _schools(school_ids)
-    elements = _elements_for_uses(data_uses, allowed_retired=set())
-    with _unique_or(f"{vendor.name} already has a product named {name}.", "name"):
-        product = Product(vendor_id=vendor.id, vendor=vendor, slug=unique_slug(Product, f"{vendor.name} {name}"))
-        _set_fields(product, PRODUCT_FIELDS, {**values, "name": name})
-        product.schools = schools
-        product.data_uses = [
-            DataUse(element=elements[eid], purpose=(purpose or "").strip()) for eid, purpose in data_uses.items()
-        ]
-        for use in product.data_uses:
-            use.set_translations((use_translations or {}).get(use.element.id, {}))
-        db.session.add(product)
-        changes = audit.pending_changes(product)
-        changes["schools"] = [[], sorted(s.name for s in schools)]
-        changes["data_uses"] = [[], _uses_list(product)]
-        db.session.flush()  # a whole flush: flushing the product alone would write its schools twice
+    item = NewProduct(vendor, values, school_ids, data_uses, use_translations)
+    try:
+        return create_products(actor, [item])[0]
+    except ItemRefused as err:
+        raise DomainError(err.message, field=err.field) from None
+
+
+def create_products(actor: User | None, items: list[NewProduct]) -> list[Product]:
+    """Add products, each exactly as `create_product` adds one: the same rules, rows, audit event and
+    disclosure revision; checked all before anything is written, written in one flush.
+
+    Asks the database a constant number of questions whatever the number of products (the names
+    taken at their vendors, the schools, the data elements, the slugs), so that an import of
+    thousands of rows writes in bulk. Raises ItemRefused (a DomainError naming the product's
+    index) as create_product would for that product, or for a name given twice in the list.
+    """
+    if not items:
+        return []
+    names: list[str] = []
+    for index, item in enumerate(items):
+        with refused(index):
+            names.append(require_name(item.values.get("name"), "product"))
+    taken = _product_names_taken({item.vendor.id for item in items}, {name_key(name) for name in names})
+    schools = _schools_by_ids({sid for item in items for sid in item.school_ids})
+    elements = _elements_by_ids({eid for item in items for eid in item.data_uses})
+    for index, (item, name) in enumerate(zip(items, names, strict=True)):
+        with refused(index):
+            key = (item.vendor.id, name_key(name))
+            if key in taken:
+                raise DomainError(f"{item.vendor.name} already has a product named {name}.", field="name")
+            taken.add(key)
+            check_statuses(item.values, None, item.data_uses)
+            _check_schools(schools, item.school_ids)
+            _check_elements(elements, item.data_uses, allowed_retired=set())
+    slugs = unique_slugs(Product, [f"{item.vendor.name} {name}" for item, name in zip(items, names, strict=True)])
+    duplicate = (
+        f"{items[0].vendor.name} already has a product named {names[0]}."
+        if len(items) == 1
+        else "One of the products could not be saved (someone may have added the same product meanwhile)."
+    )
+    created: list[tuple[Product, dict[str, list]]] = []
+    with _unique_or(duplicate, "name"):
+        for item, name, slug in zip(items, names, slugs, strict=True):
+            product = Product(vendor_id=item.vendor.id, vendor=item.vendor, slug=slug)
+            _set_fields(product, PRODUCT_FIELDS, {**item.values, "name": name})
+            ids = set(item.school_ids)
+            product.schools = [school for school in schools.values() if school.id in ids]
+            product.data_uses = [
+                DataUse(element=elements[eid], purpose=(purpose or "").strip())
+                for eid, purpose in item.data_uses.items()
+            ]
+            for use in product.data_uses:
+                use.set_translations((item.use_translations or {}).get(use.element.id, {}))
+            # A new product has none: known now, so its disclosure does not ask the database.
+            product.tags, product.links, product.notes = [], [], []
+            db.session.add(product)
+            changes = audit.pending_changes(product)
+            changes["schools"] = [[], sorted(school.name for school in product.schools)]
+            changes["data_uses"] = [[], _uses_list(product)]
+            created.append((product, changes))
+        db.session.flush()  # one whole flush: flushing a product alone would write its schools twice
+    for product, changes in created:
         audit.record(actor, "product.created", product, changes)
         disclose_changes(product, None)
-    return product
+    return [product for product, _changes in created]
+
+
+def _product_names_taken(vendor_ids: set[int], keys: set[str]) -> set[tuple[int, str]]:
+    """(vendor id, name key) of the products these vendors already have under these names."""
+    found: set[tuple[int, str]] = set()
+    wanted = sorted(keys)
+    for start in range(0, len(wanted), SLUG_CHUNK):
+        stmt = select(Product.vendor_id, Product.name_key).where(
+            Product.name_key.in_(wanted[start : start + SLUG_CHUNK]), Product.vendor_id.in_(vendor_ids)
+        )
+        found.update((vendor_id, key) for vendor_id, key in db.session.execute(stmt))
+    return found
 
 
 def update_product(
@@ -358,24 +424,40 @@ def schools_by_id(school_ids: list[int], *, field: str = "school_ids") -> list[S
 
 
 def _schools(school_ids: list[int]) -> list[School]:
-    ids = set(school_ids)
+    schools = _schools_by_ids(set(school_ids))
+    _check_schools(schools, school_ids)
+    return list(schools.values())
+
+
+def _schools_by_ids(ids: set[int]) -> dict[int, School]:
+    """The schools with these ids, by name (as a product lists them)."""
     if not ids:
-        return []
-    schools = list(db.session.scalars(select(School).where(School.id.in_(ids)).order_by(School.name)))
-    if len(schools) != len(ids):
+        return {}
+    stmt = select(School).where(School.id.in_(ids)).order_by(School.name)
+    return {school.id: school for school in db.session.scalars(stmt)}
+
+
+def _check_schools(schools: dict[int, School], school_ids: list[int]) -> None:
+    if any(school_id not in schools for school_id in school_ids):
         raise DomainError(
             "One of the chosen schools no longer exists. Reload the page and choose again.", field="school_ids"
         )
-    return schools
 
 
 def _elements_for_uses(data_uses: dict[int, str], *, allowed_retired: set[int]) -> dict[int, DataElement]:
     """The data elements named by the uses; a retired one is only kept where it was already used."""
-    if not data_uses:
+    elements = _elements_by_ids(set(data_uses))
+    _check_elements(elements, data_uses, allowed_retired=allowed_retired)
+    return elements
+
+
+def _elements_by_ids(ids: set[int]) -> dict[int, DataElement]:
+    if not ids:
         return {}
-    elements = {
-        element.id: element for element in db.session.scalars(select(DataElement).where(DataElement.id.in_(data_uses)))
-    }
+    return {element.id: element for element in db.session.scalars(select(DataElement).where(DataElement.id.in_(ids)))}
+
+
+def _check_elements(elements: dict[int, DataElement], data_uses: dict[int, str], *, allowed_retired: set[int]) -> None:
     for element_id in data_uses:
         element = elements.get(element_id)
         if element is None or (element.is_retired and element_id not in allowed_retired):
@@ -383,7 +465,6 @@ def _elements_for_uses(data_uses: dict[int, str], *, allowed_retired: set[int]) 
                 "One of the chosen data elements is no longer offered. Reload the page and choose again.",
                 field="data_uses",
             )
-    return elements
 
 
 def _replace_uses(

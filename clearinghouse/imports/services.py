@@ -40,7 +40,7 @@ from clearinghouse.directory.models import (
     StatedAgreementStatus,
     Vendor,
 )
-from clearinghouse.errors import DomainError
+from clearinghouse.errors import DomainError, ItemRefused
 from clearinghouse.extensions import db
 from clearinghouse.imports import mapping as fields
 from clearinghouse.imports import queries
@@ -811,20 +811,25 @@ class _Applier:
         self.joining: dict[tuple, tuple[AgreementTarget, Vendor, list[Product]]] = {}
 
     def apply(self, plan: ImportPlan) -> None:
-        for rp in plan.rows:
-            if rp.action == "unchanged":
-                continue
+        rows = [rp for rp in plan.rows if rp.action != "unchanged"]  # a name holding two products makes two
+        vendors: list[Vendor] = []
+        for rp in rows:
             with _row(rp.row):
-                vendor = self.vendor(rp)
-                product = self.product(rp, vendor)
-                self.keep(product, rp.kept)
+                vendors.append(self.vendor(rp))
+                for name in rp.schools or []:
+                    self.school(name)
+        new = [n for n, rp in enumerate(rows) if rp.product is None]
+        products: dict[int, Product] = dict(zip(new, self.create_products(rows, vendors, new), strict=True))
+        for n, rp in enumerate(rows):
+            with _row(rp.row):
+                if rp.product is not None:
+                    products[n] = self.update_product(rp)
+                self.keep(products[n], rp.kept)
             if rp.agreement is not None and (rp.joins_agreement or rp.agreement.first_row == rp.row):
-                _target, _vendor, products = self.joining.setdefault(rp.agreement.key, (rp.agreement, vendor, []))
+                entry = self.joining.setdefault(rp.agreement.key, (rp.agreement, vendors[n], []))
                 if rp.joins_agreement:
-                    products.append(product)
-        for target, vendor, products in self.joining.values():
-            with _row(target.first_row):
-                self.agreement(target, vendor, products)
+                    entry[2].append(products[n])
+        self.agreements(list(self.joining.values()))
 
     def vendor(self, rp: RowPlan) -> Vendor:
         vendor = rp.vendor or self.vendors.get(_key(rp.vendor_name))
@@ -839,22 +844,37 @@ class _Applier:
         self.vendors[_key(rp.vendor_name)] = vendor
         return vendor
 
-    def product(self, rp: RowPlan, vendor: Vendor) -> Product:
+    def create_products(self, rows: list[RowPlan], vendors: list[Vendor], new: list[int]) -> list[Product]:
+        """The file's new products (rows[n] for n in `new`), through the directory's bulk core: the same rules,
+        rows, audit events and revisions as one product typed into its form, in one flush."""
+        items = [
+            directory.NewProduct(
+                vendor=vendors[n],
+                values={"name": rows[n].product_name, **rows[n].values},
+                school_ids=[self.school(name).id for name in rows[n].schools or []],
+                # A use added by an import has no stated purpose yet; the product's page asks for one.
+                data_uses={element.id: "" for element in rows[n].elements or []},
+            )
+            for n in new
+        ]
+        try:
+            return directory.create_products(self.actor, items)
+        except ItemRefused as err:
+            with _row(rows[new[err.index]].row):
+                raise DomainError(err.message, field=err.field) from None
+        except DomainError as err:
+            raise DomainError(
+                f"Nothing was imported: the new products could not be saved. {err.message} The directory may have "
+                "changed since the preview; check the preview again and confirm."
+            ) from err
+
+    def update_product(self, rp: RowPlan) -> Product:
         school_ids = [self.school(name).id for name in rp.schools] if rp.schools is not None else None
         data_uses = None
         if rp.elements is not None:
             # A use added by an import has no stated purpose yet; the product's page asks for one.
-            purposes = {use.data_element_id: use.purpose for use in rp.product.data_uses} if rp.product else {}
+            purposes = {use.data_element_id: use.purpose for use in rp.product.data_uses}
             data_uses = {element.id: purposes.get(element.id, "") for element in rp.elements}
-        if rp.product is None:
-            return directory.create_product(
-                self.actor,
-                vendor=vendor,
-                school_ids=school_ids or [],
-                data_uses=data_uses or {},
-                name=rp.product_name,
-                **rp.values,
-            )
         if rp.values or school_ids is not None or data_uses is not None:
             directory.update_product(
                 rp.product,
@@ -886,42 +906,59 @@ class _Applier:
             school = self.schools[_key(name)] = directory.create_school(self.actor, name=name)
         return school
 
-    def agreement(self, target: AgreementTarget, vendor: Vendor, products: list[Product]) -> None:
-        """Add the agreement with every product the file puts under it, or change the existing one once."""
-        if target.existing is None and target.on_file:
-            data = AgreementInput(
+    def agreements(self, joining: list[tuple[AgreementTarget, Vendor, list[Product]]]) -> None:
+        """Add the new agreements with every product the file puts under each (in one flush, through the
+        agreements' bulk core), and change each existing one once."""
+        new = [(target, vendor, products) for target, vendor, products in joining if target.existing is None]
+        try:
+            created = agreements.create_agreements(
+                self.actor,
+                [(vendor, self.new_agreement(target, products)) for target, vendor, products in new],
+                today=self.today,
+            )
+        except ItemRefused as err:
+            with _row(new[err.index][0].first_row):
+                raise DomainError(err.message, field=err.field) from None
+        for (target, vendor, _products), agreement in zip(new, created, strict=True):
+            if target.on_file or not self.wants_request(target):
+                continue
+            draft = RequestDraft(
+                vendor_id=vendor.id,
+                agreement_id=agreement.id,
+                reason=f"The agreement no. {agreement.id} ended on {target.expires_on:%Y-%m-%d} and was not renewed.",
+            )
+            with _row(target.first_row):
+                destruction.open_destruction_request(draft, actor=self.actor, today=self.today)
+        for target, _vendor, products in joining:
+            if target.existing is not None:
+                with _row(target.first_row):
+                    self.update_agreement(target.existing, target, products)
+
+    def wants_request(self, target: AgreementTarget) -> bool:
+        return target.ended_before(self.today) and self.open_requests.get(target.decision_key, False)
+
+    def new_agreement(self, target: AgreementTarget, products: list[Product]) -> AgreementInput:
+        if target.on_file:
+            return AgreementInput(
                 kind=AgreementKind.CUSTOM,
                 product_ids=[product.id for product in products],
                 dates_recorded=False,
                 internal_notes=IMPORTED_NOTE,
             )
-            agreements.create_agreement(self.actor, vendor, data, today=self.today)
-            return
-        if target.existing is None:
-            ended = target.ended_before(self.today)
-            wants_request = ended and self.open_requests.get(target.decision_key, False)
-            data = AgreementInput(
-                kind=target.kind or AgreementKind.CUSTOM,
-                product_ids=[product.id for product in products],
-                signed_on=target.signed_on,
-                effective_on=target.effective_on,
-                expires_on=target.expires_on,
-                is_open_ended=target.expires_on is None,
-                internal_notes=IMPORTED_NOTE,
-                # An agreement that ended before the import never starts a directive by itself.
-                destruction_not_requested=ended and not wants_request,
-            )
-            agreement = agreements.create_agreement(self.actor, vendor, data, today=self.today)
-            if wants_request:
-                draft = RequestDraft(
-                    vendor_id=vendor.id,
-                    agreement_id=agreement.id,
-                    reason=f"The agreement no. {agreement.id} ended on {target.expires_on:%Y-%m-%d} and was not "
-                    "renewed.",
-                )
-                destruction.open_destruction_request(draft, actor=self.actor, today=self.today)
-            return
-        existing = target.existing
+        ended = target.ended_before(self.today)
+        return AgreementInput(
+            kind=target.kind or AgreementKind.CUSTOM,
+            product_ids=[product.id for product in products],
+            signed_on=target.signed_on,
+            effective_on=target.effective_on,
+            expires_on=target.expires_on,
+            is_open_ended=target.expires_on is None,
+            internal_notes=IMPORTED_NOTE,
+            # An agreement that ended before the import never starts a directive by itself.
+            destruction_not_requested=ended and not self.wants_request(target),
+        )
+
+    def update_agreement(self, existing: Agreement, target: AgreementTarget, products: list[Product]) -> None:
         data = AgreementInput.of(existing)
         data.product_ids += [product.id for product in products if product.id not in data.product_ids]
         if target.kind:

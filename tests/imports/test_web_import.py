@@ -264,7 +264,7 @@ def test_a_database_failure_mid_way_leaves_nothing_behind(app, officer, taxonomy
         assert "5</span> new products" in shown.text
         refused = officer.post(f"{base}/confirm", data={"plan": plan_token(shown.text)})
         assert refused.status_code == 422
-        assert "Nothing was imported: row 5 could not be saved." in refused.text
+        assert "Nothing was imported: the new products could not be saved." in refused.text
         assert "The directory may have changed since the preview" in refused.text
         with in_app(app):
             assert _counts() == before
