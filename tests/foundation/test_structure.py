@@ -176,6 +176,7 @@ FOUNDATION = (
     "pdf",
     "request_log",
     "security",
+    "site_files",
     "slugs",
     "storage",
     "storage_s3",

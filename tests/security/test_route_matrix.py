@@ -34,6 +34,7 @@ PUBLIC_BLUEPRINTS = {
     "api",
     "accounts",
     "health",
+    "site_files",
     "imports_public",
     "subscriptions",
     "static",
