@@ -161,10 +161,14 @@ def answer_key(
 
 
 class BoundedMemoryCache(BaseCache):
-    """In the worker's memory, within `max_bytes` of stored values: least recently used out first.
+    """In the worker's memory, within `max_bytes`: least recently used out first.
 
-    Values are bytes (the middleware stores pickled answers), so their size is what they hold.
+    Values are bytes (the middleware stores pickled answers), so their size is what they hold; each
+    entry also counts ENTRY_OVERHEAD for its key, the dictionary's slot and the tuple around it, so
+    that many small answers (API details) cannot hold much more than the bound.
     """
+
+    ENTRY_OVERHEAD = 320  # bytes: a 45-character key (~100), an OrderedDict node (~100), a tuple and a float
 
     def __init__(self, max_bytes: int, default_timeout: int = 300) -> None:
         super().__init__(default_timeout=default_timeout)
@@ -190,14 +194,14 @@ class BoundedMemoryCache(BaseCache):
             return value
 
     def set(self, key: str, value: Any, timeout: int | None = None) -> bool:
-        if not isinstance(value, bytes) or len(value) > self.max_bytes:
+        if not isinstance(value, bytes) or len(value) + self.ENTRY_OVERHEAD > self.max_bytes:
             return False
         timeout = self._normalize_timeout(timeout)
         expires = time.time() + timeout if timeout else 0.0
         with self._lock:
             self._drop(key)
             self._items[key] = (expires, value)
-            self.size += len(value)
+            self.size += len(value) + self.ENTRY_OVERHEAD
             while self.size > self.max_bytes:
                 self._drop(next(iter(self._items)))
         return True
@@ -225,7 +229,7 @@ class BoundedMemoryCache(BaseCache):
         item = self._items.pop(key, None)
         if item is None:
             return False
-        self.size -= len(item[1])
+        self.size -= len(item[1]) + self.ENTRY_OVERHEAD
         return True
 
     def _normalize_timeout(self, timeout: int | None) -> int:

@@ -9,30 +9,16 @@ answers are the same, body and headers (security headers, Content-Language, Vary
 name or address, a CSRF token, or a staff-only field.
 """
 
-import pytest
 from sqlalchemy import select
 
 from clearinghouse.accounts.models import User
 from clearinghouse.extensions import db
 from clearinghouse.security import SECURITY_HEADERS
-from tests import factories
 from tests.cache.test_fresh_answers import Counter
 from tests.conftest import client_as, in_app
 from tests.visibility.test_who_sees_what import EXPECTED_STATUS, PUBLIC_SAMPLES, PUBLIC_VARIANTS, _get_routes, _urls
-from tests.visibility.world import build
 
-OFFICER_NAME = "Quentin Signedin-Officer"
-OFFICER_EMAIL = "quentin.signedin@district.example"
 SKIPPED_HEADERS = {"Date"}  # the moment of the answer
-
-
-@pytest.fixture
-def world(app, smtp_server):
-    with in_app(app):
-        world = build()
-        officer = factories.make_user(role="officer", name=OFFICER_NAME, email=OFFICER_EMAIL)
-        vendor_user = db.session.get(User, world.vendor_user_id)
-        return world, officer.id, [OFFICER_NAME, OFFICER_EMAIL, vendor_user.name, vendor_user.email]
 
 
 def public_urls(app, world) -> list[str]:

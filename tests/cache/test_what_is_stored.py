@@ -120,14 +120,23 @@ def test_a_reader_with_a_session_cookie_is_answered_afresh(probed):
 
 
 def test_the_memory_store_stays_within_its_bound_dropping_the_least_recently_used():
+    entry = 1_000 - page_cache.BoundedMemoryCache.ENTRY_OVERHEAD  # what an entry holds besides its value
     store = page_cache.BoundedMemoryCache(max_bytes=10_000)
     for n in range(30):
-        store.set(f"page-{n}", bytes(1_000))
+        store.set(f"page-{n}", bytes(entry))
         store.get("page-0")  # read often: kept
     assert store.size <= 10_000
     assert len(store) == 10
     assert store.get("page-0") is not None
     assert store.get("page-1") is None
     assert store.get("page-29") is not None
-    assert store.set("huge", bytes(10_001)) is False  # larger than the whole bound: not kept
+    assert store.set("huge", bytes(10_000)) is False  # larger than the whole bound with its overhead: not kept
     assert store.size <= 10_000
+
+
+def test_many_small_answers_count_their_overhead_against_the_bound():
+    store = page_cache.BoundedMemoryCache(max_bytes=100_000)
+    for n in range(1_000):
+        store.set(f"answer-{n}", b"{}")
+    assert len(store) == 100_000 // (2 + page_cache.BoundedMemoryCache.ENTRY_OVERHEAD)
+    assert store.size <= 100_000
