@@ -261,7 +261,7 @@ def populate(
         + [ProductStatus.APPROVED_WITH_CONDITIONS] * 2
         + [ProductStatus.UNDER_REVIEW, ProductStatus.UNDER_REVIEW, ProductStatus.NOT_APPROVED, ProductStatus.RETIRED]
     )
-    kinds = list(ProductKind)
+    kinds = list(db.session.scalars(sa.select(ProductKind.id)))  # the kinds the migration seeds
     products, uses, schools_rows = [], [], []
     element_ids = range(1, len(elements) + 1)
     cum_weights = list(itertools.accumulate(1.0 / n for n in element_ids))  # a few elements are shared by most
@@ -276,7 +276,7 @@ def populate(
                 "vendor_id": vendor_id,
                 "name": f"{rng.choice(WORDS).title()} {p}",
                 "slug": f"product-{p}",
-                "kind": rng.choice(kinds).value,
+                "kind_id": rng.choice(kinds),
                 "status": rng.choice(statuses).value,
                 "website": "",
                 "purpose_md": purpose,

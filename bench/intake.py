@@ -70,7 +70,7 @@ def _bulk(conn, table, rows: list[dict]) -> None:
 def populate(rng: random.Random) -> tuple[int, int]:
     """Insert everything in bulk; returns (the officer's id, a busy teacher's id)."""
     now = utcnow()
-    kinds = [kind.value for kind in ProductKind]
+    kinds = list(db.session.scalars(sa.select(ProductKind.id)))  # the kinds the migration seeds
     statuses = [ProductStatus.APPROVED.value] * 3 + [ProductStatus.UNDER_REVIEW.value, ProductStatus.NOT_APPROVED.value]
     conn = db.session.connection()
     _bulk(
@@ -101,7 +101,7 @@ def populate(rng: random.Random) -> tuple[int, int]:
                 "name": name,
                 "name_key": name_key(name),
                 "slug": f"product-{i}",
-                "kind": rng.choice(kinds),
+                "kind_id": rng.choice(kinds),
                 "status": rng.choice(statuses),
                 "created_at": now,
                 "updated_at": now,
@@ -131,7 +131,7 @@ def populate(rng: random.Random) -> tuple[int, int]:
             {
                 "name": name,
                 "name_key": name_key(name),
-                "kind": rng.choice(kinds),
+                "kind_id": rng.choice(kinds),
                 "purpose": "Bench.",
                 "cost_kind": CostKind.FREE.value,
                 "state": state.value,

@@ -91,7 +91,7 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "name": PUBLIC,
         "name_key": NAME_KEY,
         "slug": PUBLIC,
-        "kind": PUBLIC,
+        "kind_id": PUBLIC,
         "status": PUBLIC,
         "status_note": PUBLIC,  # the conditions of an approval, or the reason for refusing it
         "agreement_status": PUBLIC,
@@ -106,6 +106,15 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         ),
         "updated_at": PUBLIC,
         **ROW_TIMES,
+    },
+    "product_kind": {  # the district's kinds of product: their names show on every listing
+        "id": PUBLIC,
+        "slug": PUBLIC,
+        "name": PUBLIC,
+        "name_key": NAME_KEY,
+        "translations": PUBLIC,
+        "position": PUBLIC,
+        "is_retired": PUBLIC,  # a retired kind still names the products that have it
     },
     "data_category": {
         "id": PUBLIC,
@@ -255,7 +264,7 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "name": staff("What a member of staff asked for: internal until it is a product."),
         "name_key": NAME_KEY,
         "website": staff("Part of an internal request."),
-        "kind": staff("Part of an internal request."),
+        "kind_id": staff("Part of an internal request."),
         "purpose": staff("Why a member of staff wants the tool: internal."),
         "grades": staff("Part of an internal request."),
         "student_count": staff("Part of an internal request."),

@@ -86,9 +86,24 @@ def app(database_url, tmp_path_factory) -> Iterator[Flask]:
     )
     with app.app_context():
         flask_migrate.upgrade()
+        _remember_seeded_rows()
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+# Rows the migrations seed that a district starts with (the kinds of product): put back after every
+# test empties the tables, as a fresh install has them.
+SEEDED_TABLES = ("product_kind",)
+_seeded: dict[str, list[dict]] = {}
+
+
+def _remember_seeded_rows() -> None:
+    with db.engine.connect() as conn:
+        for name in SEEDED_TABLES:
+            table = db.metadata.tables[name]
+            rows = conn.execute(sa.select(table).order_by(table.c.id)).mappings().all()
+            _seeded[name] = [{key: value for key, value in row.items() if key != "id"} for row in rows]
 
 
 def empty_all_tables() -> None:
@@ -99,6 +114,9 @@ def empty_all_tables() -> None:
         else:
             for table in tables:
                 conn.execute(sa.text(f'DELETE FROM "{table}"'))
+        for name, rows in _seeded.items():
+            if rows:
+                conn.execute(sa.insert(db.metadata.tables[name]), rows)
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 import itertools
 from datetime import date
 
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from clearinghouse.accounts.models import Role, User
@@ -112,6 +113,28 @@ def make_element(category: DataCategory | None = None, **overrides) -> DataEleme
     )
 
 
+def kind_named(kind: "ProductKind | str") -> ProductKind:
+    """A kind of product given itself or by slug (those the migration seeds exist in every test)."""
+    if isinstance(kind, ProductKind):
+        return kind
+    found = db.session.scalar(select(ProductKind).where(ProductKind.slug == kind))
+    return found or make_kind(name=kind.replace("_", " ").capitalize(), slug=kind)
+
+
+def make_kind(**overrides) -> ProductKind:
+    """A kind of product the district added (by default offered last)."""
+    n = _n()
+    name = overrides.pop("name", f"Kind {n}")
+    kind = ProductKind(
+        name=name,
+        slug=overrides.pop("slug", slugify(name)),
+        position=overrides.pop("position", 100 + n),
+        **overrides,
+    )
+    db.session.add(kind)
+    return _save(kind)
+
+
 def make_product(
     vendor: Vendor | None = None, *, elements: list[DataElement] = (), schools: list[School] = (), **overrides
 ) -> Product:
@@ -122,7 +145,7 @@ def make_product(
         vendor_id=vendor.id,
         name=name,
         slug=overrides.pop("slug", slugify(f"{vendor.name} {name}")),
-        kind=ProductKind(overrides.pop("kind", ProductKind.LEARNING_PLATFORM)),
+        kind=kind_named(overrides.pop("kind", "learning_platform")),
         status=ProductStatus(overrides.pop("status", ProductStatus.APPROVED)),
         purpose_md=overrides.pop("purpose_md", f"Helps students practise skill {n}."),
         **overrides,

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, false, select
 from werkzeug.datastructures import MultiDict
 
-from clearinghouse.directory.models import DataCategory, DataElement, ProductStatus, School
+from clearinghouse.directory.models import KIND_SLUG_MAX, DataCategory, DataElement, ProductKind, ProductStatus, School
 from clearinghouse.directory.queries import AgreementFilter, DirectoryFilters, StatusFilter, is_slug
 from clearinghouse.directory.search import SEARCH_TEXT_MAX
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db
 
-PARAMS = ("q", "element", "category", "school", "status", "agreement")
+PARAMS = ("q", "element", "category", "school", "kind", "status", "agreement")
 SLUG_PARAMS = {"element": DataElement, "category": DataCategory, "school": School}
 STATUS_VALUES = [s.value for s in ProductStatus] + [StatusFilter.ALL.value]
 AGREEMENT_VALUES = [a.value for a in AgreementFilter]
@@ -41,7 +41,7 @@ def _choice(name: str, value: str, allowed: list[str]) -> str:
 def parse_product_query(args: MultiDict) -> ProductQuery:
     """Read the filters; raise DomainError (naming the parameter) for a value the API cannot use.
 
-    Looks up the slugs given (one small query each, at most three).
+    Looks up the slugs given (one small query each, at most four).
     """
     params = {name: (args.get(name) or "").strip(" ") for name in PARAMS}  # control characters stay, and fail
     params = {name: value for name, value in params.items() if value}
@@ -56,6 +56,10 @@ def parse_product_query(args: MultiDict) -> ProductQuery:
                 f"'{name}' must be a slug such as 'date-of-birth' (lower-case words and hyphens).", field=name
             )
         ids[name] = db.session.scalar(select(model.id).where(model.slug == value)) if value else None
+    kind = params.get("kind", "")
+    if kind and not (len(kind) <= KIND_SLUG_MAX and is_slug(kind.replace("_", "-"))):
+        raise DomainError("'kind' must be a kind's key such as 'math' or 'learning_platform'.", field="kind")
+    ids["kind"] = db.session.scalar(select(ProductKind.id).where(ProductKind.slug == kind)) if kind else None
     status = _choice("status", params.get("status", ""), STATUS_VALUES)
     agreement = _choice("agreement", params.get("agreement", ""), AGREEMENT_VALUES)
     filters = DirectoryFilters(
@@ -63,8 +67,9 @@ def parse_product_query(args: MultiDict) -> ProductQuery:
         element_id=ids["element"],
         category_id=ids["category"],
         school_id=ids["school"],
+        kind_id=ids["kind"],
         status=StatusFilter(status) if status == StatusFilter.ALL else ProductStatus(status) if status else None,
         agreement=AgreementFilter(agreement) if agreement else None,
     )
-    unknown = any(params.get(name) and ids[name] is None for name in SLUG_PARAMS)
+    unknown = any(params.get(name) and ids[name] is None for name in (*SLUG_PARAMS, "kind"))
     return ProductQuery(params=params, filters=filters, matches_nothing=unknown)

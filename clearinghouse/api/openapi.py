@@ -11,7 +11,7 @@ from typing import Any
 from clearinghouse.agreements.models import AgreementKind, AgreementState, DataDisposal
 from clearinghouse.agreements.status import ProductAgreementStatus
 from clearinghouse.api.filters import AGREEMENT_VALUES, STATUS_VALUES
-from clearinghouse.directory.models import ProductKind, ProductStatus
+from clearinghouse.directory.models import ProductStatus
 from clearinghouse.i18n import N_
 from clearinghouse.urls import MAX_PAGE
 
@@ -24,7 +24,9 @@ from clearinghouse.urls import MAX_PAGE
 #        time, so nobody sees data older than the last change; only a matching If-None-Match earns a 304.
 # 1.5.0: /schools/{slug} is paged like the lists (`page`, `per_page`; `meta`, `links`): `products` holds
 #        one page, `product_count` and `sensitive_product_count` count them all.
-API_VERSION = "1.5.0"
+# 1.6.0: kinds of product are the district's own: `kind` is any kind's key (the fourteen first ones,
+#        learning_platform… other, keep theirs), no longer a fixed list; /products takes a `kind` filter.
+API_VERSION = "1.6.0"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -50,6 +52,13 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 STRING = {"type": "string"}
+KIND = {
+    "type": "string",
+    "pattern": "^[a-z0-9][a-z0-9_-]*$",
+    "description": "The key of the product's kind, one of the district's kinds: e.g. 'learning_platform', "
+    "'reading', 'math', 'assessment', 'other', or one the district added ('career-readiness'). "
+    "Its name is in `kind_label`.",
+}
 BOOLEAN = {"type": "boolean"}
 DAY = {"type": "string", "format": "date"}
 INSTANT = {"type": "string", "format": "date-time"}
@@ -141,7 +150,7 @@ SCHEMAS: dict[str, Any] = {
         {
             "slug": SLUG,
             "name": STRING,
-            "kind": {"enum": [k.value for k in ProductKind]},
+            "kind": KIND,
             "status": {"enum": [s.value for s in ProductStatus]},
             "url": URL,
         }
@@ -170,7 +179,7 @@ SCHEMAS: dict[str, Any] = {
             "slug": SLUG,
             "name": STRING,
             "vendor": _ref("VendorRef"),
-            "kind": {"enum": [k.value for k in ProductKind]},
+            "kind": KIND,
             "kind_label": STRING,
             "status": {
                 "enum": [s.value for s in ProductStatus],
@@ -320,6 +329,12 @@ PRODUCT_FILTERS = [
         "in": "query",
         "description": "Only products used at this school (slug).",
         "schema": SLUG_FILTER,
+    },
+    {
+        "name": "kind",
+        "in": "query",
+        "description": "Only products of this kind (its key, as in `kind`).",
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{0,100}$"},
     },
     {
         "name": "status",

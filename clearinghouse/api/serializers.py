@@ -51,7 +51,7 @@ def product_ref(product: Product) -> dict[str, Any]:
     return {
         "slug": product.slug,
         "name": product.name,
-        "kind": product.kind.value,
+        "kind": product.kind.slug,
         "status": product.status.value,
         "url": external_url("api.product", slug=product.slug),
     }
@@ -118,8 +118,8 @@ def product(product: Product, today: date, destruction: dict[int, Any]) -> dict[
         "slug": product.slug,
         "name": product.name,
         "vendor": vendor_ref(product.vendor),
-        "kind": product.kind.value,
-        "kind_label": str(product.kind.label),
+        "kind": product.kind.slug,
+        "kind_label": product.kind.name,
         "status": product.status.value,
         "status_label": str(product.status.label),
         "status_note": product.status_note or None,

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 
 from clearinghouse.agreements.models import AgreementKind, DataDisposal
 from clearinghouse.audit.models import DisclosureRevision
-from clearinghouse.directory.models import ProductKind, ProductStatus, StatedAgreementStatus
+from clearinghouse.directory.models import ProductStatus, StatedAgreementStatus
 from clearinghouse.i18n import (
     LocalizedText,
     configured_languages,
@@ -100,6 +100,14 @@ def _pick(texts: dict[str, str] | str | None) -> str:
     if not isinstance(texts, dict):
         return texts or ""
     return texts.get(current_language()) or texts.get(default_language()) or next(iter(texts.values()), "")
+
+
+def _kind(names: dict[str, str] | str) -> str:
+    """A kind's name as the change recorded it, in the reader's language. Revisions from before kinds
+    were district data hold the kind's key only: their stored summary is shown instead (KeyError)."""
+    if not isinstance(names, dict):
+        raise KeyError(names)
+    return _pick(names)
 
 
 def _day(value: str | None) -> str:
@@ -283,9 +291,7 @@ WORDINGS: dict[str, Callable[[Facts], str]] = {
     "status.changed": _status_changed,
     "status_note.changed": _status_note_changed,
     "agreement_status.changed": _agreement_status_changed,
-    "kind.changed": lambda f: _(
-        "%(product)s is now listed as %(kind)s.", product=f["product"], kind=ProductKind(f["kind"]).label
-    ),
+    "kind.changed": lambda f: _("%(product)s is now listed as %(kind)s.", product=f["product"], kind=_kind(f["kind"])),
     "purpose.changed": lambda f: _(
         "%(product)s: the description of why it is used was reworded.", product=f["product"]
     ),

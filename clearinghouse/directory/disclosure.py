@@ -10,13 +10,13 @@ from typing import Any
 from clearinghouse.audit.models import DisclosureRevision
 from clearinghouse.audit.services import disclose
 from clearinghouse.audit.wording import Wording, in_every_language
-from clearinghouse.directory.models import DataUse, Product, ProductKind, ProductStatus, StatedAgreementStatus
+from clearinghouse.directory.models import DataUse, Product, ProductStatus, StatedAgreementStatus
 
 
 def public_snapshot(product: Product) -> dict[str, Any]:
     """The public facts of a product's disclosure, comparable key by key with ==.
 
-    `data_use_texts` and `note_texts` are not compared: they carry each use's element name and
+    `data_use_texts`, `note_texts` and `kind_names` are not compared: they carry each use's element name and
     purpose, and the notes, in every language, for the wording of a revision (audit.wording).
     """
     return {
@@ -33,7 +33,9 @@ def public_snapshot(product: Product) -> dict[str, Any]:
                 (product.agreement_note or "").strip(), product.translations, "agreement_note"
             ),
         },
-        "kind": ProductKind(product.kind).value if product.kind else None,
+        "kind": product.kind.slug if product.kind else None,
+        # Its name in every language, for the wording: a kind is district data, renamed at will.
+        "kind_names": in_every_language(product.kind.name, product.kind.translations, "name") if product.kind else {},
         "purpose": (product.purpose_md or "").strip(),
         "website": product.website or "",
         "grade_bands": product.grade_bands or "",
@@ -104,7 +106,7 @@ def worded_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list
         )
         changes.append(("agreement_status.changed", wording))
     if before["kind"] != after["kind"]:
-        changes.append(("kind.changed", Wording("kind.changed", product=name, kind=after["kind"])))
+        changes.append(("kind.changed", Wording("kind.changed", product=name, kind=after["kind_names"])))
     if before["purpose"] != after["purpose"]:
         changes.append(("purpose.changed", Wording("purpose.changed", product=name)))
     if before["website"] != after["website"]:

@@ -71,11 +71,12 @@ class DirectoryForm(SearchForm):
     category = QuickSelectField(_l("Category of data"), default="")
     school = QuickSelectField(_l("School"), default="")
     tag = QuickSelectField(_l("Tag"), default="")
+    kind = QuickSelectField(_l("Kind of product"), default="")
     status = QuickSelectField(_l("Approval for use"), default="")
     agreement = QuickSelectField(_l("Data-privacy agreement"), default="")
     sort = QuickSelectField(_l("Sort by"), default="")
 
-    FILTER_FIELDS = ("element", "category", "school", "tag", "status", "agreement")
+    FILTER_FIELDS = ("element", "category", "school", "tag", "kind", "status", "agreement")
 
     def __init__(self, formdata: MultiDict, options: FilterOptions):
         super().__init__(formdata)
@@ -91,6 +92,7 @@ class DirectoryForm(SearchForm):
             SelectChoice(s.slug, s.name) for s in options.schools
         ]
         self.tag.choices = [SelectChoice("", _("Any tag"))] + [SelectChoice(t.slug, t.name) for t in options.tags]
+        self.kind.choices = [SelectChoice("", _("Any kind"))] + [SelectChoice(k.slug, k.name) for k in options.kinds]
         self.status.choices = [
             SelectChoice("", _("Any current status (not retired)")),
             *(SelectChoice(s.value, s.label) for s in ProductStatus),
@@ -122,6 +124,7 @@ class DirectoryForm(SearchForm):
         category = {c.slug: c.id for c in options.categories}.get(self.category.data or "")
         school = {s.slug: s.id for s in options.schools}.get(self.school.data or "")
         tag = {t.slug: t.id for t in options.tags}.get(self.tag.data or "")
+        kind = {k.slug: k.id for k in options.kinds}.get(self.kind.data or "")
         status = self.status.data or ""
         return DirectoryFilters(
             text=self.q.data or "",
@@ -129,6 +132,7 @@ class DirectoryForm(SearchForm):
             category_id=category,
             school_id=school,
             tag_id=tag,
+            kind_id=kind,
             status=StatusFilter(status) if status == StatusFilter.ALL else ProductStatus(status) if status else None,
             agreement=AgreementFilter(self.agreement.data) if self.agreement.data else None,
             sort=Sort(self.sort.data) if self.sort.data else None,

@@ -22,45 +22,9 @@ URL_MAX = 500
 PURPOSE_MAX = 2000
 NOTE_MAX = 2000  # a status's conditions or reason, the vendor's reason for declining an agreement
 MARKDOWN_MAX = 20000
-
-
-class ProductKind(StrEnum):
-    LEARNING_PLATFORM = "learning_platform"
-    READING = "reading"
-    MATH = "math"
-    SCIENCE = "science"
-    ASSESSMENT = "assessment"
-    COMMUNICATION = "communication"
-    STUDENT_INFORMATION = "student_information"
-    PRODUCTIVITY = "productivity"
-    CREATIVITY = "creativity"
-    LANGUAGE = "language"
-    SPECIAL_EDUCATION = "special_education"
-    SAFETY = "safety"
-    OPERATIONS = "operations"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return PRODUCT_KIND_LABELS[self]
-
-
-PRODUCT_KIND_LABELS = {
-    ProductKind.LEARNING_PLATFORM: _l("Learning platform"),
-    ProductKind.READING: _l("Reading and literacy"),
-    ProductKind.MATH: _l("Math"),
-    ProductKind.SCIENCE: _l("Science"),
-    ProductKind.ASSESSMENT: _l("Assessment"),
-    ProductKind.COMMUNICATION: _l("Communication"),
-    ProductKind.STUDENT_INFORMATION: _l("Student information"),
-    ProductKind.PRODUCTIVITY: _l("Productivity"),
-    ProductKind.CREATIVITY: _l("Creativity and media"),
-    ProductKind.LANGUAGE: _l("World languages"),
-    ProductKind.SPECIAL_EDUCATION: _l("Special education"),
-    ProductKind.SAFETY: _l("Safety and wellness"),
-    ProductKind.OPERATIONS: _l("School operations"),
-    ProductKind.OTHER: _l("Other"),
-}
+KIND_NAME_MAX = 80  # a kind's name, in every language: it sits on every listing card
+KIND_SLUG_MAX = 100
+DEFAULT_KIND = "other"  # the kind of a product nobody said the kind of (seeded; see directory.kinds)
 
 
 class StatedAgreementStatus(StrEnum):
@@ -103,6 +67,25 @@ product_tag = Table(
     Column("product_id", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
+
+
+class ProductKind(NamedMixin, TranslatedMixin, db.Model):
+    """A kind of product the district files its products under (Math, Assessment…): district data.
+
+    Seeded with the kinds the app first had (migration 20261126_product_kinds); staff add, rename,
+    reorder and retire them (`directory.kinds`). A retired kind stays on the products that have it
+    but is not offered for new ones; a kind in use is never deleted. The slug is its key in
+    addresses, filters and the API, and never changes.
+    """
+
+    __tablename__ = "product_kind"
+    TRANSLATED_FIELDS = ("name",)
+    __table_args__ = (Index("uq_product_kind_name_key", "name_key", unique=True),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(KIND_SLUG_MAX), unique=True)
+    name: Mapped[str] = mapped_column(String(KIND_NAME_MAX))
+    position: Mapped[int] = mapped_column(default=0)
+    is_retired: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Tag(NamedMixin, db.Model):
@@ -206,7 +189,7 @@ class Product(NamedMixin, TimestampMixin, VersionedMixin, TranslatedMixin, db.Mo
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"), index=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX), index=True)
     slug: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
-    kind: Mapped[ProductKind] = mapped_column(str_enum(ProductKind), default=ProductKind.OTHER, index=True)
+    kind_id: Mapped[int] = mapped_column(ForeignKey("product_kind.id"), index=True)
     status: Mapped[ProductStatus] = mapped_column(
         str_enum(ProductStatus), default=ProductStatus.UNDER_REVIEW, index=True
     )
@@ -226,6 +209,8 @@ class Product(NamedMixin, TimestampMixin, VersionedMixin, TranslatedMixin, db.Mo
     category_text: Mapped[str] = mapped_column(String(NAME_MAX), default="", server_default="")
 
     vendor: Mapped[Vendor] = relationship(back_populates="products")
+    # Read with the product, in the same query: every list names each product's kind.
+    kind: Mapped[ProductKind] = relationship(lazy="joined", innerjoin=True)
     data_uses: Mapped[list["DataUse"]] = relationship(
         back_populates="product", cascade="all, delete-orphan", order_by="DataUse.id"
     )

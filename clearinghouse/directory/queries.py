@@ -22,6 +22,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    null,
     select,
     union,
     union_all,
@@ -46,6 +47,7 @@ from clearinghouse.directory.models import (
     DataElement,
     DataUse,
     Product,
+    ProductKind,
     ProductStatus,
     School,
     Tag,
@@ -203,6 +205,7 @@ class DirectoryFilters:
     category_id: int | None = None
     school_id: int | None = None
     tag_id: int | None = None
+    kind_id: int | None = None
     status: ProductStatus | StatusFilter | None = None  # None: every status but retired
     agreement: AgreementFilter | None = None
     sort: Sort | None = None  # None: best match when searching, else by name
@@ -229,6 +232,8 @@ class DirectoryFilters:
             )
         if self.tag_id is not None:
             sets.append(select(product_tag.c.product_id.label("id")).where(product_tag.c.tag_id == self.tag_id))
+        if self.kind_id is not None:
+            sets.append(select(Product.id.label("id")).where(Product.kind_id == self.kind_id))
         if self.category_id is not None:
             sets.append(
                 select(DataUse.product_id.label("id"))
@@ -282,7 +287,7 @@ DIRECTORY_CARD_COLUMNS = (
         Product.vendor_id,
         Product.name,
         Product.slug,
-        Product.kind,
+        Product.kind_id,
         Product.status,
         Product.agreement_status,
         Product.purpose_md,
@@ -493,6 +498,7 @@ class FilterOptions:
     categories: list[Choice]
     schools: list[Choice]
     tags: list[Choice] = field(default_factory=list)
+    kinds: list[Choice] = field(default_factory=list)  # in the district's order, in the reader's language
 
 
 @page_cache.memoized_on_version
@@ -515,15 +521,33 @@ def filter_options() -> FilterOptions:
         elements.append(
             Choice(element_id, element_slug, localize(element_name, element_translations, "name").text, category)
         )
-    # Schools and tags in one query: a page of the directory has a budget of queries.
+    # Kinds, schools and tags in one query: a page of the directory has a budget of queries. A kind
+    # is offered while it is current or some product still has it.
+    kind_in_use = exists().where(Product.kind_id == ProductKind.id)
     named = union_all(
-        select(literal("school").label("what"), School.id, School.slug, School.name.label("name")),
-        select(literal("tag").label("what"), Tag.id, Tag.slug, Tag.name.label("name")),
-    ).order_by(literal_column("what"), literal_column("name"))
-    schools, tags = [], []
-    for what, *row in db.session.execute(named):
-        (schools if what == "school" else tags).append(Choice(*row))
-    return FilterOptions(elements=elements, categories=list(categories.values()), schools=schools, tags=tags)
+        select(
+            literal("kind").label("what"),
+            ProductKind.position.label("position"),
+            ProductKind.id,
+            ProductKind.slug,
+            ProductKind.name.label("name"),
+            ProductKind.translations,
+        ).where(ProductKind.is_retired.is_(False) | kind_in_use),
+        select(literal("school"), literal(0), School.id, School.slug, School.name, null()),
+        select(literal("tag"), literal(0), Tag.id, Tag.slug, Tag.name, null()),
+    ).order_by(literal_column("what"), literal_column("position"), literal_column("name"))
+    found: dict[str, list[Choice]] = {"kind": [], "school": [], "tag": []}
+    for what, _position, choice_id, slug, name, translations in db.session.execute(named):
+        if what == "kind":
+            name = localize(name, translations, "name").text
+        found[what].append(Choice(choice_id, slug, name))
+    return FilterOptions(
+        elements=elements,
+        categories=list(categories.values()),
+        schools=found["school"],
+        tags=found["tag"],
+        kinds=found["kind"],
+    )
 
 
 # --- Home -------------------------------------------------------------------------------------

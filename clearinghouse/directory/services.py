@@ -22,6 +22,8 @@ from clearinghouse.accounts.models import User
 from clearinghouse.audit import services as audit
 from clearinghouse.directory.disclosure import disclose_changes, public_snapshot
 from clearinghouse.directory.models import (
+    DEFAULT_KIND,
+    KIND_NAME_MAX,
     MARKDOWN_MAX,
     NAME_MAX,
     NOTE_MAX,
@@ -41,9 +43,11 @@ from clearinghouse.directory.models import (
 )
 from clearinghouse.errors import DomainError, ItemRefused, refused
 from clearinghouse.extensions import db
+from clearinghouse.i18n import configured_languages
 from clearinghouse.locking import check_version, claim_version
 from clearinghouse.slugs import SLUG_CHUNK, unique_slug, unique_slugs
 from clearinghouse.text import clean_name, name_key
+from clearinghouse.translation_fields import language_label
 
 
 @contextmanager
@@ -143,7 +147,7 @@ def set_vendor_retired(vendor: Vendor, actor: User | None, *, retired: bool, ver
 
 PRODUCT_FIELDS = (
     "name",
-    "kind",
+    "kind",  # a ProductKind, its id or its slug (`kind_for_product`)
     "status",
     "status_note",
     "agreement_status",
@@ -260,8 +264,10 @@ def create_products(actor: User | None, items: list[NewProduct]) -> list[Product
         with refused(index):
             names.append(require_name(item.values.get("name"), "product"))
     taken = _product_names_taken({item.vendor.id for item in items}, {name_key(name) for name in names})
+    offered = _kinds_offered()
     schools = _schools_by_ids({sid for item in items for sid in item.school_ids})
     elements = _elements_by_ids({eid for item in items for eid in item.data_uses})
+    kinds: list[ProductKind] = []
     for index, (item, name) in enumerate(zip(items, names, strict=True)):
         with refused(index):
             key = (item.vendor.id, name_key(name))
@@ -269,6 +275,7 @@ def create_products(actor: User | None, items: list[NewProduct]) -> list[Product
                 raise DomainError(f"{item.vendor.name} already has a product named {name}.", field="name")
             taken.add(key)
             check_statuses(item.values, None, item.data_uses)
+            kinds.append(_kind_among(offered, item.values.get("kind")))
             _check_schools(schools, item.school_ids)
             _check_elements(elements, item.data_uses, allowed_retired=set())
     slugs = unique_slugs(Product, [f"{item.vendor.name} {name}" for item, name in zip(items, names, strict=True)])
@@ -279,9 +286,9 @@ def create_products(actor: User | None, items: list[NewProduct]) -> list[Product
     )
     created: list[tuple[Product, dict[str, list]]] = []
     with _unique_or(duplicate, "name"):
-        for item, name, slug in zip(items, names, slugs, strict=True):
+        for item, name, slug, kind in zip(items, names, slugs, kinds, strict=True):
             product = Product(vendor_id=item.vendor.id, vendor=item.vendor, slug=slug)
-            _set_fields(product, PRODUCT_FIELDS, {**item.values, "name": name})
+            _set_fields(product, PRODUCT_FIELDS, {**item.values, "name": name, "kind": kind})
             ids = set(item.school_ids)
             product.schools = [school for school in schools.values() if school.id in ids]
             product.data_uses = [
@@ -294,6 +301,7 @@ def create_products(actor: User | None, items: list[NewProduct]) -> list[Product
             product.tags, product.links, product.notes = [], [], []
             db.session.add(product)
             changes = audit.pending_changes(product)
+            changes["kind"] = [None, kind.name]
             changes["schools"] = [[], sorted(school.name for school in product.schools)]
             changes["data_uses"] = [[], _uses_list(product)]
             created.append((product, changes))
@@ -338,12 +346,15 @@ def update_product(
         name = values["name"] = require_name(values["name"], "product")
         if _name_taken(Product, name, vendor_id=product.vendor_id, exclude_id=product.id):
             raise DomainError(f"{product.vendor.name} already has a product named {name}.", field="name")
+    if "kind" in values:
+        values["kind"] = kind_for_product(values["kind"], current=product.kind)
     schools = _schools(school_ids) if school_ids is not None else None
     already_used = {use.data_element_id for use in product.data_uses}
     elements = _elements_for_uses(data_uses, allowed_retired=already_used) if data_uses is not None else None
     before = public_snapshot(product)
     schools_before = before["schools"]
     uses_before = _uses_list(product)
+    kind_before = product.kind
     duplicate = f"{product.vendor.name} already has a product named {values.get('name', product.name)}."
     with _unique_or(duplicate, "name"):
         claim_version(product, version)
@@ -353,6 +364,8 @@ def update_product(
         if elements is not None:
             _replace_uses(product, data_uses, elements, use_translations or {})
         changes = audit.pending_changes(product)
+        if product.kind is not kind_before:
+            changes["kind"] = [kind_before.name, product.kind.name]
         schools_after = sorted(s.name for s in product.schools)
         if schools_after != schools_before:
             changes["schools"] = [schools_before, schools_after]
@@ -724,6 +737,168 @@ def _category(category_id: int | None, new_category: str, actor: User | None) ->
     return category
 
 
+# --- kinds of product ---------------------------------------------------------------------
+
+
+def kind_for_product(value: Any, *, current: ProductKind | None = None) -> ProductKind:
+    """The kind a product is given: a ProductKind, its id or its slug; none given, the default kind.
+
+    A retired kind is offered to no new product, but a product that has it keeps it. Raises
+    DomainError for a kind that does not exist or is retired, and when no kind is offered at all.
+    """
+    if value in (None, "") and current is not None:
+        return current
+    return _kind_among(_kinds_offered(), value, current=current)
+
+
+def _kinds_offered() -> list[ProductKind]:
+    """Every kind, in the lists' order (a few dozen rows: one query for any number of products)."""
+    return list(db.session.scalars(select(ProductKind).order_by(ProductKind.position, ProductKind.name)))
+
+
+def _kind_among(kinds: list[ProductKind], value: Any, *, current: ProductKind | None = None) -> ProductKind:
+    """`kind_for_product`'s rule, among `kinds` (`_kinds_offered`)."""
+    if value in (None, ""):
+        offered = [kind for kind in kinds if not kind.is_retired]
+        kind = next((kind for kind in offered if kind.slug == DEFAULT_KIND), offered[0] if offered else None)
+        if kind is None:
+            raise DomainError("No kind of product is offered. Add one, or bring a retired one back.", field="kind")
+        return kind
+    if isinstance(value, ProductKind):
+        kind = value
+    elif isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        kind = next((kind for kind in kinds if kind.id == int(value)), None)
+    else:
+        kind = next((kind for kind in kinds if kind.slug == str(value)), None)
+    if kind is None:
+        raise DomainError("That kind of product no longer exists. Reload the page and choose again.", field="kind")
+    if kind.is_retired and kind is not current:
+        raise DomainError(f"{kind.name} is retired: choose another kind of product.", field="kind")
+    return kind
+
+
+def default_kind() -> ProductKind:
+    """The kind of a product nobody said the kind of: "Other", else the first kind offered (DomainError: none)."""
+    return _kind_among(_kinds_offered(), None)
+
+
+def require_kind_name(value: str | None, field: str = "name", language: str | None = None) -> str:
+    """A kind's name as stored; DomainError when it is empty (the default language's), too long or unsafe."""
+    in_language = f" in {language_label(language)}" if language else ""
+    name = clean_name(value, field=field)
+    if not name and language is None:
+        raise DomainError("Enter the kind's name.", field=field)
+    if len(name) > KIND_NAME_MAX:
+        raise DomainError(f"The kind's name{in_language} can be at most {KIND_NAME_MAX} characters.", field=field)
+    return name
+
+
+def _kind_names(
+    name: str, translations: dict[str, dict[str, str]] | None, *, exclude_id: int | None = None
+) -> tuple[str, dict[str, dict[str, str]]]:
+    """The kind's name and its names in other languages, checked: each set, each unique in its language
+    (two kinds a parent cannot tell apart in a list would be one)."""
+    name = require_kind_name(name)
+    checked: dict[str, dict[str, str]] = {}
+    for code, fields in (translations or {}).items():
+        if code not in configured_languages()[1:]:
+            continue
+        checked[code] = {"name": require_kind_name(fields.get("name"), f"name__{code}", code)}
+    others = list(db.session.scalars(select(ProductKind).where(ProductKind.id != (exclude_id or 0))))
+    for other in others:
+        if other.name_key == name_key(name):
+            retired = " (retired: bring it back instead)" if other.is_retired else ""
+            raise DomainError(f"A kind named {other.name} already exists{retired}.", field="name")
+        for code, fields in checked.items():
+            if fields["name"] and name_key(other.translation(code, "name")) == name_key(fields["name"]):
+                raise DomainError(
+                    f"{other.name} is already called {fields['name']} in {language_label(code)}.",
+                    field=f"name__{code}",
+                )
+    return name, checked
+
+
+def create_kind(actor: User | None, *, name: str, translations: dict[str, dict[str, str]] | None = None) -> ProductKind:
+    """Add a kind of product, offered last (its names in other languages in `translations`:
+    {language: {"name": text}}). Raises DomainError for an empty, over-long, unsafe or taken name."""
+    name, checked = _kind_names(name, translations)
+    position = db.session.scalar(select(func.coalesce(func.max(ProductKind.position), 0)))
+    with _unique_or(f"A kind named {name} already exists.", "name"):
+        kind = ProductKind(name=name, slug=unique_slug(ProductKind, name), position=position + 1)
+        kind.set_translations(checked)
+        db.session.add(kind)
+        audit.record(actor, "product_kind.created", kind, audit.pending_changes(kind))  # flushes the kind
+    return kind
+
+
+def update_kind(
+    kind: ProductKind, actor: User | None, *, name: str, translations: dict[str, dict[str, str]] | None = None
+) -> ProductKind:
+    """Rename a kind, in any language (a blank translation removes it); its slug stays. Every product
+    of the kind shows the new name; like a data element's, a kind's rename is audited, not disclosed."""
+    name, checked = _kind_names(name, translations, exclude_id=kind.id)
+    with _unique_or(f"A kind named {name} already exists.", "name"):
+        kind.name = name
+        kind.set_translations(checked)
+        changes = audit.pending_changes(kind)
+        if changes:
+            audit.record(actor, "product_kind.updated", kind, changes)
+        db.session.flush()
+    return kind
+
+
+def move_kind(kind: ProductKind, actor: User | None, *, offset: int) -> ProductKind:
+    """Move a kind up (offset -1) or down (+1) the lists; the kinds are numbered 1… again on the way."""
+    kinds = list(db.session.scalars(select(ProductKind).order_by(ProductKind.position, ProductKind.name)))
+    at = kinds.index(kind)
+    to = min(max(at + offset, 0), len(kinds) - 1)
+    if to == at:
+        return kind
+    kinds.insert(to, kinds.pop(at))
+    before = kind.position
+    for position, each in enumerate(kinds, start=1):
+        if each.position != position:
+            each.position = position
+    audit.record(actor, "product_kind.moved", kind, {"position": [before, kind.position]})
+    db.session.flush()
+    return kind
+
+
+def set_kind_retired(kind: ProductKind, actor: User | None, *, retired: bool) -> ProductKind:
+    """A retired kind stays on the products that have it but is offered for no new one. The last kind
+    offered cannot be retired (DomainError): every new product needs one."""
+    if kind.is_retired == retired:
+        return kind
+    if retired:
+        offered = db.session.scalar(
+            select(func.count(ProductKind.id)).where(ProductKind.is_retired.is_(False), ProductKind.id != kind.id)
+        )
+        if not offered:
+            raise DomainError(f"{kind.name} is the last kind offered: add another before retiring it.")
+    kind.is_retired = retired
+    audit.record(
+        actor, "product_kind.retired" if retired else "product_kind.unretired", kind, audit.pending_changes(kind)
+    )
+    return kind
+
+
+def delete_kind(kind: ProductKind, actor: User | None) -> None:
+    """Delete a kind nothing uses. A kind that products (or teachers' requests: the database's foreign
+    key says so) still have can only be retired, and the last kind stays: DomainError."""
+    products = db.session.scalar(select(func.count(Product.id)).where(Product.kind_id == kind.id))
+    if products:
+        raise DomainError(
+            f"{kind.name} is the kind of {products} product{'' if products == 1 else 's'}, so it stays: "
+            "retire it to stop offering it."
+        )
+    if not db.session.scalar(select(func.count(ProductKind.id)).where(ProductKind.id != kind.id)):
+        raise DomainError(f"{kind.name} is the only kind: add another before deleting it.")
+    audit.record(actor, "product_kind.deleted", kind, audit.snapshot(kind))
+    with _unique_or(f"{kind.name} is the kind of a tool request, so it stays: retire it to stop offering it.", "name"):
+        db.session.delete(kind)
+        db.session.flush()
+
+
 # --- schools ------------------------------------------------------------------------------
 
 
@@ -777,9 +952,7 @@ def _set_fields(record: db.Model, fields: tuple[str, ...], values: dict[str, Any
             continue
         if isinstance(value, str):
             value = value.strip()
-        if key == "kind":
-            value = ProductKind(value)
-        elif key == "status":
+        if key == "status":
             value = ProductStatus(value)
         elif key == "agreement_status":
             value = StatedAgreementStatus(value)

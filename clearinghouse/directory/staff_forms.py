@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from clearinghouse.directory.models import (
+    KIND_NAME_MAX,
     MARKDOWN_MAX,
     NAME_MAX,
     NOTE_MAX,
@@ -52,6 +53,13 @@ def optional_int(value: Any) -> int | None:
     if value in ("", None):
         return None
     return bounded_int(value)
+
+
+def kind_slug(value: Any) -> str:
+    """A kind select's value: the kind's slug (the form is filled from a product's ProductKind)."""
+    if isinstance(value, ProductKind):
+        return value.slug
+    return "" if value is None else str(value)
 
 
 def choices(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
@@ -121,9 +129,7 @@ class ProductForm(TranslatedForm, BaseForm):
     name = StringField(
         "Name", validators=[DataRequired("Enter the product's name."), Length(max=NAME_MAX)], filters=[strip]
     )
-    kind = SelectField(
-        "Kind", choices=choices((k.value, k.label) for k in ProductKind), default=ProductKind.OTHER.value
-    )
+    kind = SelectField("Kind", coerce=kind_slug, validators=[DataRequired("Choose the kind of product.")])
     status = SelectField(
         "Approval for use",
         choices=choices((s.value, s.label) for s in ProductStatus),
@@ -155,7 +161,6 @@ class ProductForm(TranslatedForm, BaseForm):
         "Purpose not yet stated", and saving never waits for it."""
         names = (
             "name",
-            "kind",
             "status",
             "status_note",
             "agreement_status",
@@ -165,7 +170,11 @@ class ProductForm(TranslatedForm, BaseForm):
             "grade_bands",
             "internal_notes",
         )
-        return {**{name: self[name].data or "" for name in names}, "translations": self.translations()}
+        return {
+            **{name: self[name].data or "" for name in names},
+            "kind": self.kind.data,
+            "translations": self.translations(),
+        }
 
     def use_translations(self) -> dict[int, dict[str, dict[str, str]]]:
         """{data element id: {language: {"purpose": text}}} for every ticked element."""
@@ -282,6 +291,32 @@ def element_form(element: DataElement | None = None, **kwargs: Any) -> ElementFo
     """The data element form, with its name and description in each other language."""
     initial = initial_translations(element, ElementForm.TRANSLATED) if element is not None else {}
     return with_translation_fields(ElementForm)(obj=element, data=initial, **kwargs)
+
+
+class KindForm(TranslatedForm, BaseForm):
+    """A kind of product's name, and (added by `kind_form`) its name in each other language."""
+
+    TRANSLATED: ClassVar = {"name": ("Name", KIND_NAME_MAX)}
+    name = StringField(
+        "Name",
+        validators=[
+            DataRequired("Enter the kind's name."),
+            Length(max=KIND_NAME_MAX, message=f"The kind's name can be at most {KIND_NAME_MAX} characters."),
+        ],
+        filters=[strip],
+    )
+
+
+def kind_form(kind: Any = None, **kwargs: Any) -> KindForm:
+    """The kind form, with its name in each other language (filled from the kind when it is given)."""
+    initial = initial_translations(kind, KindForm.TRANSLATED) if kind is not None else {}
+    return with_translation_fields(KindForm)(obj=kind, data=initial, **kwargs)
+
+
+class MoveForm(BaseForm):
+    """Up or down a list (no JavaScript): the button pressed names the direction."""
+
+    direction = SelectField("Direction", choices=[SelectChoice("up", "Up"), SelectChoice("down", "Down")])
 
 
 class SchoolForm(BaseForm):

@@ -9,6 +9,7 @@ from clearinghouse.directory.models import (
     DataElement,
     DataUse,
     Product,
+    ProductKind,
     ProductStatus,
     School,
     Vendor,
@@ -43,6 +44,27 @@ def get_element_or_404(element_id: int) -> DataElement:
 
 def get_school_or_404(school_id: int) -> School:
     return db.get_or_404(School, school_id)
+
+
+def get_kind_or_404(kind_id: int) -> ProductKind:
+    return db.get_or_404(ProductKind, kind_id)
+
+
+def list_kinds() -> tuple[list[ProductKind], dict[int, int]]:
+    """Every kind in the lists' order, retired ones included, with how many products have each (two queries)."""
+    kinds = list(db.session.scalars(select(ProductKind).order_by(ProductKind.position, ProductKind.name)))
+    return kinds, _counts(Product.kind_id, [kind.id for kind in kinds])
+
+
+def offered_kinds(current_id: int | None = None) -> list[ProductKind]:
+    """The kinds a form offers, in order: every current one, and a retired one the record already has."""
+    return list(
+        db.session.scalars(
+            select(ProductKind)
+            .where(or_(ProductKind.is_retired.is_(False), ProductKind.id == current_id))
+            .order_by(ProductKind.position, ProductKind.name)
+        )
+    )
 
 
 def list_vendors(*, q: str, show: str, page: int, per_page: int) -> tuple[Pagination, dict[int, int]]:

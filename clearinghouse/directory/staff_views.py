@@ -12,12 +12,14 @@ from clearinghouse.directory.staff_forms import (
     ConfirmForm,
     CopyUsesForm,
     LinkForm,
+    MoveForm,
     NoteForm,
     SchoolForm,
     TagsForm,
     VersionForm,
     choices,
     element_form,
+    kind_form,
     product_form,
     product_translations,
     vendor_form,
@@ -27,6 +29,7 @@ from clearinghouse.extensions import unit_of_work
 from clearinghouse.locking import show_refusal
 from clearinghouse.text import visible_text
 from clearinghouse.timeutil import district_today
+from clearinghouse.translation_fields import language_label, other_languages
 from clearinghouse.urls import id_arg, page_arg
 
 SEARCH_MAX = 200  # a staff list's name search
@@ -146,8 +149,9 @@ def products():
 
 @bp.route("/products/new", methods=["GET", "POST"])
 def new_product():
-    form = product_form(staff_queries.offered_elements(), vendor_id=id_arg("vendor_id"))
+    form = product_form(staff_queries.offered_elements(), vendor_id=id_arg("vendor_id"), kind=_default_kind())
     form.vendor_id.choices = choices([("", "Choose a vendor…"), *staff_queries.vendor_choices()])
+    form.kind.choices = _kind_choices()
     form.school_ids.choices = choices((s.id, s.name) for s in staff_queries.offered_schools())
     if form.validate_on_submit():
         try:
@@ -177,7 +181,25 @@ def _edit_form(product, **kwargs):
     form = product_form(staff_queries.offered_elements(product), obj=product, data=initial, **kwargs)
     del form.vendor_id  # a product stays with its vendor (its agreements are that vendor's)
     form.school_ids.choices = choices((s.id, s.name) for s in staff_queries.offered_schools(product))
+    form.kind.choices = _kind_choices(product.kind_id)
     return form
+
+
+def _kind_choices(current_id: int | None = None) -> list:
+    return choices(
+        [("", "Choose a kind…")]
+        + [
+            (kind.slug, f"{kind.name} (retired)" if kind.is_retired else kind.name)
+            for kind in staff_queries.offered_kinds(current_id)
+        ]
+    )
+
+
+def _default_kind() -> str:
+    try:
+        return services.default_kind().slug
+    except DomainError:
+        return ""
 
 
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
@@ -474,3 +496,101 @@ def _set_school_retired(school_id: int, *, retired: bool):
             services.set_school_retired(school, current_user, retired=retired)
         flash(f"{school.name} {'retired' if retired else 'is current again'}.", "success")
     return redirect(url_for(".schools"))
+
+
+# --- kinds of product ---------------------------------------------------------------------
+
+
+@bp.route("/kinds", methods=["GET", "POST"])
+def kinds():
+    """The district's kinds of product, in their order, with a form to add one."""
+    form = kind_form()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                kind = services.create_kind(current_user, name=form.name.data, translations=form.translations())
+        except DomainError as err:
+            show_domain_error(form, err)
+        else:
+            flash(f"{kind.name} added: it is offered last; move it where it belongs.", "success")
+            return redirect(url_for(".kinds"))
+    return _kinds_page(form, _status(form))
+
+
+def _kinds_page(form, status: int):
+    kinds, product_counts = staff_queries.list_kinds()
+    return render_template(
+        "directory_staff/kinds.html",
+        form=form,
+        kinds=kinds,
+        product_counts=product_counts,
+        languages=[(code, language_label(code)) for code in other_languages()],
+        confirm=ConfirmForm(formdata=None),
+        move=MoveForm(formdata=None),
+    ), status
+
+
+@bp.route("/kinds/<int:kind_id>/edit", methods=["GET", "POST"])
+def edit_kind(kind_id: int):
+    kind = staff_queries.get_kind_or_404(kind_id)
+    form = kind_form(kind)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                services.update_kind(kind, current_user, name=form.name.data, translations=form.translations())
+        except DomainError as err:
+            show_domain_error(form, err)
+        else:
+            flash(f"{kind.name} saved.", "success")
+            return redirect(url_for(".kinds"))
+    return render_template("directory_staff/kind_form.html", form=form, kind=kind), _status(form)
+
+
+@bp.post("/kinds/<int:kind_id>/move")
+def move_kind(kind_id: int):
+    kind = staff_queries.get_kind_or_404(kind_id)
+    form = MoveForm()
+    if form.validate_on_submit():
+        with unit_of_work():
+            services.move_kind(kind, current_user, offset=-1 if form.direction.data == "up" else 1)
+        flash(f"{kind.name} moved {form.direction.data}.", "success")
+    return redirect(url_for(".kinds", _anchor=f"kind-{kind.id}"))
+
+
+@bp.post("/kinds/<int:kind_id>/retire")
+def retire_kind(kind_id: int):
+    return _set_kind_retired(kind_id, retired=True)
+
+
+@bp.post("/kinds/<int:kind_id>/unretire")
+def unretire_kind(kind_id: int):
+    return _set_kind_retired(kind_id, retired=False)
+
+
+def _set_kind_retired(kind_id: int, *, retired: bool):
+    kind = staff_queries.get_kind_or_404(kind_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            with unit_of_work():
+                services.set_kind_retired(kind, current_user, retired=retired)
+        except DomainError as err:
+            flash(err.message, "error")
+        else:
+            done = "retired: its products keep it, new ones cannot have it" if retired else "offered again"
+            flash(f"{kind.name} {done}.", "success")
+    return redirect(url_for(".kinds"))
+
+
+@bp.post("/kinds/<int:kind_id>/delete")
+def delete_kind(kind_id: int):
+    kind = staff_queries.get_kind_or_404(kind_id)
+    name = kind.name
+    if ConfirmForm().validate_on_submit():
+        try:
+            with unit_of_work():
+                services.delete_kind(kind, current_user)
+        except DomainError as err:
+            flash(err.message, "error")
+        else:
+            flash(f"{name} deleted.", "success")
+    return redirect(url_for(".kinds"))

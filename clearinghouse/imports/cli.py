@@ -36,7 +36,9 @@ def _apply_pairs(mapping: dict[str, str], pairs: tuple[str, ...], headers: list[
 
 
 def _apply_values(choices: PlanChoices, values: tuple[str, ...], mapping: dict[str, str]) -> None:
-    """--value COLUMN:RAW=MEANING (RAW of two status columns read together: "FIRST × SECOND")."""
+    """--value COLUMN:RAW=MEANING (RAW of two status columns read together: "FIRST × SECOND"; a kind's
+    MEANING is a kind's key or name, `new` or `new:NAME` to add it as a kind, or `text` to keep it as text)."""
+    kinds = queries.kind_names()
     by_lower = {header.lower(): name for header, name in mapping.items() if name}
     for given in values:
         column, sep, rest = given.partition(":")
@@ -51,7 +53,7 @@ def _apply_values(choices: PlanChoices, values: tuple[str, ...], mapping: dict[s
                 f"--value {given!r}: {column!r} is not a status, kind, grade or school column of the mapping."
             )
         try:
-            meaning = check_meaning(name, meaning)
+            meaning = check_meaning(name, meaning, raw=raw.strip(), kinds=kinds)
         except ValueError as err:
             raise click.ClickException(f"--value {given!r}: {err}") from None
         first, times, second = raw.partition("×")
@@ -75,7 +77,8 @@ def _apply_values(choices: PlanChoices, values: tuple[str, ...], mapping: dict[s
     multiple=True,
     metavar="COLUMN:RAW=MEANING",
     help="What a value of a status, kind, grade or school column means (repeatable), e.g. "
-    "'Status:DPA Pending=under_review/requested'.",
+    "'Status:DPA Pending=under_review/requested'; a kind: its key, 'new' (or 'new:NAME') to add it as a kind, "
+    "'text' to keep it as the product's text, e.g. 'Category:Career Readiness=new'.",
 )
 @click.option(
     "--accept",
@@ -215,10 +218,13 @@ def _echo_plan(plan: services.ImportPlan, mapping: dict[str, str], keep: dict[st
     ignored = [header for header in plan.ignored_headers if header not in keep]
     if ignored:
         click.echo("Not imported: " + ", ".join(ignored))
+    kinds = queries.kind_names()
     for name, rows in plan.values.items():
         for row in rows:
             source = " (your earlier choice)" if row.remembered else ""
-            click.echo(f"  value    {name}: “{row.raw}” ×{row.count} → {describe(name, row.proposed)}{source}")
+            click.echo(f"  value    {name}: “{row.raw}” ×{row.count} → {describe(name, row.proposed, kinds)}{source}")
+    if plan.new_kinds:
+        click.echo("New kinds of product: " + ", ".join(plan.new_kinds))
     for row in plan.created:
         click.echo(f"  new      row {row.row}: {row.vendor_name} — {row.product_name}")
     for row in plan.updated:

@@ -12,11 +12,10 @@ from wtforms import (
     TextAreaField,
 )
 
-from clearinghouse.directory.models import PRODUCT_KIND_LABELS
 from clearinghouse.forms import BaseForm
 from clearinghouse.imports.choices import PROPOSAL_KINDS, DuplicatePolicy
 from clearinghouse.imports.mapping import FIELDS
-from clearinghouse.imports.values import ValueRow, check_meaning, split_status
+from clearinghouse.imports.values import KEEP_AS_TEXT, NEW_KIND, ValueRow, check_meaning, split_status
 from clearinghouse.imports.vocabulary import AgreementStatus, Approval
 
 NOT_IMPORTED = ""
@@ -106,8 +105,15 @@ AGREEMENT_CHOICES = [
 ]
 
 
-def _kind_choices() -> list[SelectChoice]:
-    return [CHOOSE, *(SelectChoice(str(value), str(label)) for value, label in PRODUCT_KIND_LABELS.items())]
+def _kind_choices(kinds: dict[str, str], row: ValueRow, meaning: str | None) -> list[SelectChoice]:
+    """The district's kinds, then adding the value as a new kind or keeping it as text (issue 11, item 9)."""
+    new = meaning if meaning and meaning.startswith(NEW_KIND) else f"{NEW_KIND}{row.raw.strip()}"
+    return [
+        CHOOSE,
+        *(SelectChoice(slug, name) for slug, name in kinds.items()),
+        SelectChoice(new, f"Add “{new.removeprefix(NEW_KIND)}” as a new kind"),
+        SelectChoice(KEEP_AS_TEXT, "Keep the words as text for staff (the product gets the default kind)"),
+    ]
 
 
 class ValuesForm(BaseForm):
@@ -116,7 +122,10 @@ class ValuesForm(BaseForm):
     submit = SubmitField("Save these meanings and continue")
 
     @classmethod
-    def for_values(cls, readings: dict[str, list[ValueRow]], chosen: dict[str, dict[str, str]]) -> "ValuesForm":
+    def for_values(
+        cls, readings: dict[str, list[ValueRow]], chosen: dict[str, dict[str, str]], kinds: dict[str, str]
+    ) -> "ValuesForm":
+        """`kinds`: the district's kinds of product offered, slug → name."""
         form_class = type("FileValuesForm", (cls,), {})
         entries: list[tuple[str, int, ValueRow, str | None]] = []
         for name, rows in readings.items():
@@ -158,12 +167,15 @@ class ValuesForm(BaseForm):
                     setattr(
                         form_class,
                         prefix,
-                        SelectField(f"Kind for “{row.raw}”", choices=_kind_choices(), default=meaning or "?"),
+                        SelectField(
+                            f"Kind for “{row.raw}”", choices=_kind_choices(kinds, row, meaning), default=meaning or "?"
+                        ),
                     )
                 else:
                     setattr(form_class, prefix, StringField(f"Meaning of “{row.raw}”", default=meaning or ""))
         form = form_class()
         form.entries = entries
+        form.kinds = kinds
         return form
 
     def fields_of(self, name: str, index: int) -> list:
@@ -196,7 +208,7 @@ class ValuesForm(BaseForm):
                     ]
                     continue
             try:
-                chosen.setdefault(name, {})[row.key] = check_meaning(name, value)
+                chosen.setdefault(name, {})[row.key] = check_meaning(name, value, raw=row.raw, kinds=self.kinds)
             except ValueError as err:
                 widgets[0].errors = [str(err)]
         return chosen

@@ -6,17 +6,18 @@ written for the person who made the spreadsheet.
 
 import hashlib
 import re
+from collections.abc import Mapping
 from datetime import date
 
 from clearinghouse.agreements.models import AgreementKind
-from clearinghouse.directory.models import ProductKind, ProductStatus
+from clearinghouse.directory.models import ProductStatus
 from clearinghouse.imports.dates import parse_day
+from clearinghouse.imports.values import check_kind
 from clearinghouse.imports.vocabulary import (
     AgreementStatus,
     Approval,
     grade_range,
     read_grades,
-    read_kind,
     read_status,
 )
 from clearinghouse.imports.vocabulary import format_grades as format_grades
@@ -295,13 +296,10 @@ def _parse_enum(text: str, enum_cls, synonyms: dict, what: str):
     raise ValueError(f"“{text}” is not a kind of {what} we know. Use one of: {choices}.")
 
 
-def parse_kind(text: str) -> ProductKind:
-    """A kind named by its value, its label or one of the words real catalogs use for it."""
-    proposal = read_kind(text)
-    if proposal.kind is None or not proposal.exact:
-        choices = ", ".join(str(member.label) for member in ProductKind)
-        raise ValueError(f"“{text}” is not a kind of product we know. Use one of: {choices}.")
-    return ProductKind(proposal.kind)
+def parse_kind(text: str, kinds: Mapping[str, str]) -> str:
+    """A kind of the district's (`kinds`: slug → name) named by its slug, its name or a word real catalogs
+    use for it: its slug; or "new:NAME", a kind to add (`values.check_kind`). ValueError otherwise."""
+    return check_kind(text, kinds=kinds)
 
 
 AGREEMENT_KIND_WORDS = {

@@ -65,13 +65,14 @@ def value_readings(
     mapping: Mapping[str, str],
     *,
     schools: Sequence[str] = (),
+    kinds: Mapping[str, str] | None = None,
     remembered: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, list[vals.ValueRow]]:
     fields = [name for name in vals.VALUE_FIELDS if name in mapping.values()]
     paired = "status" in fields and "agreement_status" in fields
     if paired:
         fields.remove("agreement_status")  # two status columns: their pairs are read together
-    return vals.distinct_values(rows, fields, paired=paired, schools=schools, remembered=remembered)
+    return vals.distinct_values(rows, fields, paired=paired, schools=schools, kinds=kinds, remembered=remembered)
 
 
 def _apply_meaning(cells: dict[str, str], name: str, meaning: str) -> None:
@@ -82,6 +83,9 @@ def _apply_meaning(cells: dict[str, str], name: str, meaning: str) -> None:
             cells["agreement_status"] = agreement.value if agreement else ""
     elif name == "schools":
         cells["schools"] = "all schools" if meaning == vals.EVERY_SCHOOL else meaning
+    elif name == "kind" and meaning == vals.KEEP_AS_TEXT:  # kept for staff; the product gets the default kind
+        cells["category_text"] = cells.get("kind", "").strip()
+        cells["kind"] = ""
     else:
         cells[name] = meaning
 
@@ -139,6 +143,7 @@ class District:
     vendors: Sequence[str] = ()
     vendor_of_product: Mapping[str, Sequence[str]] = field(default_factory=dict)  # product key → vendor names
     remembered: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    kinds: Mapping[str, str] | None = None  # the kinds of product offered, slug → name
 
 
 def prepare(
@@ -154,7 +159,11 @@ def prepare(
         SetAside(number, raw, choices.set_aside[str(number)]) for number, raw, _ in by_field if number in set_aside_rows
     ]
     readings = value_readings(
-        [cells for _, cells in kept], mapping, schools=district.schools, remembered=district.remembered
+        [cells for _, cells in kept],
+        mapping,
+        schools=district.schools,
+        kinds=district.kinds,
+        remembered=district.remembered,
     )
     rows = _apply_values(kept, mapping, choices, readings)
     prepared = Prepared([], aside, readings)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from clearinghouse.agreements.models import AgreementState
 from clearinghouse.agreements.status import AgreementStanding, ProductAgreementStatus, standing
 from clearinghouse.directory import queries as directory_queries
-from clearinghouse.directory.models import DataElement, DataUse, Product, StatedAgreementStatus, Vendor
+from clearinghouse.directory.models import DataElement, DataUse, Product, ProductKind, StatedAgreementStatus, Vendor
 from clearinghouse.directory.search import search_hits
 from clearinghouse.extensions import db
 from clearinghouse.imports import mapping as fields
@@ -39,6 +39,17 @@ def remembered_values() -> dict[str, dict[str, str]]:
     ):
         found.setdefault(name, {})[key] = meaning
     return found
+
+
+def kind_names() -> dict[str, str]:
+    """The kinds of product a file's rows may be given, in the district's order: slug → name."""
+    return dict(
+        db.session.execute(
+            select(ProductKind.slug, ProductKind.name)
+            .where(ProductKind.is_retired.is_(False))
+            .order_by(ProductKind.position, ProductKind.name)
+        ).all()
+    )
 
 
 def get_draft(draft_id: int, user_id: int) -> ImportDraft | None:
@@ -70,7 +81,7 @@ def export_row(product: Product, today: date | None = None) -> dict[str, str]:
     return {
         "vendor": product.vendor.name,
         "product": product.name,
-        "kind": str(product.kind.label),
+        "kind": product.kind.name,
         "status": str(directory_queries.public_status(product).label),
         "agreement_status": _agreement_words(product, where, declined),
         "website": product.website,

@@ -34,7 +34,6 @@ from clearinghouse.directory.models import (
     DataElement,
     DataUse,
     Product,
-    ProductKind,
     ProductStatus,
     School,
     StatedAgreementStatus,
@@ -57,7 +56,7 @@ from clearinghouse.imports.prepare import (
     default_choice,
     prepare,
 )
-from clearinghouse.imports.values import VALUE_FIELDS, check_meaning
+from clearinghouse.imports.values import NEW_KIND, VALUE_FIELDS, check_meaning
 from clearinghouse.imports.vocabulary import AgreementStatus
 from clearinghouse.text import UnsafeText, clean_line, clean_text, name_key, visible_text
 from clearinghouse.timeutil import district_today, utcnow
@@ -194,6 +193,7 @@ class ImportPlan:
     errors: list[RowError] = field(default_factory=list)
     new_vendors: list[str] = field(default_factory=list)
     new_schools: list[str] = field(default_factory=list)
+    new_kinds: list[str] = field(default_factory=list)  # kinds of product the file adds, by name
     new_agreements: int = 0
     values: dict[str, list] = field(default_factory=dict)  # field → the distinct values (values.ValueRow)
     set_aside: list[SetAside] = field(default_factory=list)
@@ -225,6 +225,7 @@ class ImportPlan:
             f"{len(self.created)} products to create, {len(self.updated)} to update, {len(self.unchanged)} unchanged; "
             f"{len(self.new_vendors)} new vendors, {len(self.new_schools)} new schools, "
             f"{self.new_agreements} new agreements; {len(self.errors)} problems"
+            + (f"; {len(self.new_kinds)} new kinds of product" if self.new_kinds else "")
             + (f"; {len(self.set_aside)} rows set aside." if self.set_aside else ".")
         )
 
@@ -414,13 +415,15 @@ def _district() -> District:
         vendors=list(db.session.scalars(select(Vendor.name))),
         vendor_of_product=vendor_of_product,
         remembered=queries.remembered_values(),
+        kinds=queries.kind_names(),
     )
 
 
 def _plan(table: Table, mapping: dict[str, str], choices: PlanChoices) -> ImportPlan:
     plan = ImportPlan(headers=table.headers, mapping=dict(mapping))
     today = district_today()
-    prepared = prepare(table, mapping, choices, _district())
+    district = _district()
+    prepared = prepare(table, mapping, choices, district)
     plan.values = prepared.values
     plan.open_requests = dict(choices.destruction)
     plan.set_aside = prepared.set_aside
@@ -457,7 +460,7 @@ def _plan(table: Table, mapping: dict[str, str], choices: PlanChoices) -> Import
             _check(row_problems, directory.require_name, vendor_name, "vendor")
 
         status = _read(cells, "status", fields.parse_status, row_problems)
-        kind = _read(cells, "kind", fields.parse_kind, row_problems)
+        kind = _read(cells, "kind", lambda text: fields.parse_kind(text, district.kinds or {}), row_problems)
         website = _read(cells, "website", fields.normalize_url, row_problems)
         privacy = _read(cells, "privacy_policy_url", fields.normalize_url, row_problems)
         for url in (website, privacy):
@@ -559,6 +562,7 @@ def _plan(table: Table, mapping: dict[str, str], choices: PlanChoices) -> Import
             if vendor is not None:
                 rp.changes.append(f"Vendor's privacy policy: {vendor.privacy_policy_url or 'none'} → {privacy}")
         _plan_product_fields(rp, status, kind, website, purpose, grades, cells.get("grade_bands", ""))
+        _plan_kind(rp, kind, cells.get("category_text", ""), district.kinds or {})
         _plan_notes(rp, cells.get("notes", "").strip())
         for note in ("status_note", "agreement_note"):  # conditions and reasons read from the text
             text = cells.get(note, "").strip()
@@ -595,6 +599,8 @@ def _plan(table: Table, mapping: dict[str, str], choices: PlanChoices) -> Import
     plan.errors.sort(key=lambda error: error.row)
     plan.new_vendors = sorted(new_vendors.values(), key=_key)
     plan.new_schools = sorted(new_schools.values(), key=_key)
+    new_kinds = (rp.values.get("kind", "") for rp in plan.rows)
+    plan.new_kinds = sorted({_key(k): k.removeprefix(NEW_KIND) for k in new_kinds if k.startswith(NEW_KIND)}.values())
     plan.new_agreements = len({rp.agreement.key for rp in plan.rows if rp.agreement and rp.agreement.existing is None})
     return plan
 
@@ -675,12 +681,27 @@ def _plan_notes(rp: RowPlan, notes: str) -> None:
         rp.changes.append("Staff notes added")
 
 
+def _plan_kind(rp: RowPlan, kind: str | None, category_text: str, kinds: dict[str, str]) -> None:
+    """The product's kind: an existing one (its slug), a new one ("new:NAME", added when the plan is
+    applied), or, for a category kept as text, the default kind with the text kept for staff."""
+    product = rp.product
+    if product is None:
+        if kind:
+            rp.values["kind"] = kind
+    elif kind and kind != product.kind.slug:
+        rp.values["kind"] = kind
+        rp.changes.append(f"Kind: {product.kind.name} → {kinds.get(kind) or kind.removeprefix(NEW_KIND)}")
+    if category_text and (product is None or product.category_text != category_text):
+        rp.values["category_text"] = category_text
+        if product is not None:
+            rp.changes.append(f"Category kept as text: {category_text}")
+
+
 def _plan_product_fields(rp: RowPlan, status, kind, website, purpose: str, grades, grades_text: str) -> None:
     product = rp.product
     if product is None:
         rp.values = {
             "status": status[0] if status else ProductStatus.UNDER_REVIEW,
-            "kind": kind or ProductKind.OTHER,
             "website": website or "",
             "purpose_md": purpose.strip(),
             "grade_bands": fields.format_grades(grades) if grades else "",
@@ -689,9 +710,6 @@ def _plan_product_fields(rp: RowPlan, status, kind, website, purpose: str, grade
     if status and product.status not in status[1]:
         rp.values["status"] = status[0]
         rp.changes.append(f"Status: {product.status.label} → {status[0].label}")
-    if kind and kind is not product.kind:
-        rp.values["kind"] = kind
-        rp.changes.append(f"Kind: {product.kind.label} → {kind.label}")
     if website and website != product.website:
         rp.values["website"] = website
         rp.changes.append(f"Website: {product.website or 'none'} → {website}")
@@ -752,7 +770,8 @@ def outcome(plan: ImportPlan) -> str:
     return (
         f"{len(plan.created)} products created, {len(plan.updated)} updated, {len(plan.unchanged)} unchanged; "
         f"{len(plan.new_vendors)} new vendors, {len(plan.new_schools)} new schools, "
-        f"{plan.new_agreements} new agreements."
+        f"{plan.new_agreements} new agreements"
+        + (f", {len(plan.new_kinds)} new kinds of product." if plan.new_kinds else ".")
     )
 
 
@@ -809,6 +828,7 @@ class _Applier:
         self.vendors: dict[str, Vendor] = {}
         self.schools = {_key(school.name): school for school in db.session.scalars(select(School))}
         self.joining: dict[tuple, tuple[AgreementTarget, Vendor, list[Product]]] = {}
+        self.kinds: dict[str, Any] = {}  # name key → the kind the file adds
 
     def apply(self, plan: ImportPlan) -> None:
         rows = [rp for rp in plan.rows if rp.action != "unchanged"]  # a name holding two products makes two
@@ -850,7 +870,7 @@ class _Applier:
         items = [
             directory.NewProduct(
                 vendor=vendors[n],
-                values={"name": rows[n].product_name, **rows[n].values},
+                values={"name": rows[n].product_name, **self.values(rows[n])},
                 school_ids=[self.school(name).id for name in rows[n].schools or []],
                 # A use added by an import has no stated purpose yet; the product's page asks for one.
                 data_uses={element.id: "" for element in rows[n].elements or []},
@@ -875,16 +895,31 @@ class _Applier:
             # A use added by an import has no stated purpose yet; the product's page asks for one.
             purposes = {use.data_element_id: use.purpose for use in rp.product.data_uses}
             data_uses = {element.id: purposes.get(element.id, "") for element in rp.elements}
-        if rp.values or school_ids is not None or data_uses is not None:
+        values = self.values(rp)
+        if values or school_ids is not None or data_uses is not None:
             directory.update_product(
                 rp.product,
                 self.actor,
                 version=rp.product.version,
                 school_ids=school_ids,
                 data_uses=data_uses,
-                **rp.values,
+                **values,
             )
         return rp.product
+
+    def values(self, rp: RowPlan) -> dict[str, Any]:
+        """The row's product fields, a kind the file adds ("new:NAME") added first."""
+        values = dict(rp.values)
+        if values.get("kind", "").startswith(NEW_KIND):
+            values["kind"] = self.kind(values["kind"].removeprefix(NEW_KIND))
+        return values
+
+    def kind(self, name: str) -> Any:
+        """The kind of product the file adds, through the directory's service (once, whatever the rows)."""
+        kind = self.kinds.get(_key(name))
+        if kind is None:
+            kind = self.kinds[_key(name)] = directory.create_kind(self.actor, name=name)
+        return kind
 
     def keep(self, product: Product, kept: dict[str, tuple[str, str]]) -> None:
         """The row's kept columns, through the directory's services: tags added to the product's own,
@@ -1095,12 +1130,13 @@ def remember_values(chosen: dict[str, dict[str, str]], actor: User | None) -> in
     """Remember what each value means for the district's next file (a core: it flushes). Returns how many
     meanings changed. DomainError for a meaning a field cannot have."""
     wanted: dict[tuple[str, str], str] = {}
+    kinds = queries.kind_names()
     for name, meanings in chosen.items():
         if name not in VALUE_FIELDS:
             raise DomainError(f"“{name}” is not a column whose values are remembered.")
         for key, meaning in meanings.items():
             try:
-                wanted[(name, key[:400])] = check_meaning(name, meaning)[:1000]
+                wanted[(name, key[:400])] = check_meaning(name, meaning, kinds=kinds)[:1000]
             except ValueError as err:
                 raise DomainError(str(err)) from None
     if not wanted:

@@ -7,19 +7,21 @@ the saved choices, the district's remembered choices and the command line's `--v
 - status: "approval/agreement", either part empty when the value does not say ("approved/",
   "/requested", "under_review/none_on_file");
 - agreement_status: an agreement state ("requested");
-- kind: a kind of product ("learning_platform");
+- kind: a kind of product's slug ("learning_platform"), "new:NAME" to add the kind NAME (the value as
+  written when NAME is left out), or "text:" to keep the value as the product's category text (staff
+  only) and give it the default kind;
 - grade_bands: grade bands ("K-5, 9-12"), empty for none;
 - schools: "*" for every school, else school names separated by "; ", empty for none.
 
 A value with no meaning is never read as a default: its rows get a problem until one is chosen.
-Pure: no database; the district's schools and remembered choices are passed in.
+Pure: no database; the district's schools, kinds and remembered choices are passed in.
 """
 
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from clearinghouse.directory.models import PRODUCT_KIND_LABELS, ProductKind
+from clearinghouse.directory.models import KIND_NAME_MAX
 from clearinghouse.imports.vocabulary import (
     SB29_PAIRS,
     AgreementStatus,
@@ -32,9 +34,12 @@ from clearinghouse.imports.vocabulary import (
     read_status,
     read_status_pair,
 )
+from clearinghouse.text import UnsafeText, clean_name, name_key
 
 VALUE_FIELDS = ("status", "agreement_status", "kind", "grade_bands", "schools")
 EVERY_SCHOOL = "*"
+NEW_KIND = "new:"  # "new:Career readiness": add this kind
+KEEP_AS_TEXT = "text:"  # keep the value as the product's category text
 PAIR_JOIN = " × "
 
 
@@ -76,10 +81,17 @@ def follows_pair_rules(pairs: Sequence[tuple[str, str]]) -> bool:
 
 
 def read_value(
-    field: str, raw: str, *, schools: Sequence[str] = (), second: str | None = None, pair_rules: bool = False
+    field: str,
+    raw: str,
+    *,
+    schools: Sequence[str] = (),
+    kinds: Mapping[str, str] | None = None,
+    second: str | None = None,
+    pair_rules: bool = False,
 ) -> Reading:
     """The proposed meaning of one value of a column (`second`: the value of the agreement column beside it;
-    `pair_rules`: the two columns follow the district's rules for their pairs)."""
+    `pair_rules`: the two columns follow the district's rules for their pairs; `kinds`: the district's
+    kinds, slug → name, else those every district starts with)."""
     if field == "status" and second is not None:
         if pair_rules:
             proposal = read_status_pair(raw, second)  # the district's own rules for the pairs
@@ -101,7 +113,7 @@ def read_value(
             return Reading(None)
         return Reading(proposal.agreement.value, proposal.flag)
     if field == "kind":
-        kind = read_kind(raw)
+        kind = read_kind(raw, kinds) if kinds is not None else read_kind(raw)
         if kind.kind is None:
             return Reading(None)
         return Reading(kind.kind, "" if kind.exact else "Read from a word in the category; check it.")
@@ -120,8 +132,8 @@ def read_value(
     raise ValueError(field)
 
 
-def describe(field: str, meaning: str | None) -> str:
-    """A meaning in plain words, for the values step and the command line."""
+def describe(field: str, meaning: str | None, kinds: Mapping[str, str] | None = None) -> str:
+    """A meaning in plain words, for the values step and the command line (`kinds`: slug → name)."""
     if meaning is None:
         return "Not understood: choose what it means"
     if field == "status":
@@ -131,7 +143,11 @@ def describe(field: str, meaning: str | None) -> str:
     if field == "agreement_status":
         return str(AgreementStatus(meaning).label) if meaning else "Says nothing (left as it is)"
     if field == "kind":
-        return str(PRODUCT_KIND_LABELS[ProductKind(meaning)])
+        if meaning.startswith(NEW_KIND):
+            return f"A new kind: {meaning.removeprefix(NEW_KIND)}"
+        if meaning == KEEP_AS_TEXT:
+            return "Kept as text for staff (the product gets the default kind)"
+        return (kinds or {}).get(meaning, meaning)
     if field == "grade_bands":
         return f"Grades {meaning}" if meaning else "No grade bands"
     if field == "schools":
@@ -139,8 +155,12 @@ def describe(field: str, meaning: str | None) -> str:
     raise ValueError(field)
 
 
-def check_meaning(field: str, meaning: str) -> str:
-    """The meaning in its usual form; ValueError with a message when it is not one this field can have."""
+def check_meaning(field: str, meaning: str, *, raw: str = "", kinds: Mapping[str, str] | None = None) -> str:
+    """The meaning in its usual form; ValueError with a message when it is not one this field can have.
+
+    `raw`: the value as the file writes it (a new kind is named after it unless named otherwise);
+    `kinds`: the district's kinds, slug → name (else those every district starts with).
+    """
     meaning = meaning.strip()
     if field == "status":
         try:
@@ -160,11 +180,7 @@ def check_meaning(field: str, meaning: str) -> str:
             )
         return meaning
     if field == "kind":
-        proposal = read_kind(meaning)
-        if proposal.kind is None or not proposal.exact:
-            kinds = ", ".join(kind.value for kind in ProductKind)
-            raise ValueError(f"“{meaning}” is not a kind of product. Use one of: {kinds}.")
-        return proposal.kind
+        return check_kind(meaning, raw=raw, kinds=kinds)
     if field == "grade_bands":
         if not meaning or value_key(meaning) in ("none", "-"):
             return ""
@@ -179,6 +195,33 @@ def check_meaning(field: str, meaning: str) -> str:
             return EVERY_SCHOOL
         return "; ".join(part.strip() for part in meaning.replace(",", ";").split(";") if part.strip())
     raise ValueError(f"“{field}” is not a column whose values are checked.")
+
+
+def check_kind(meaning: str, *, raw: str = "", kinds: Mapping[str, str] | None = None) -> str:
+    """A kind's meaning: an existing kind's slug (named by its slug, its name or a catalog's word for it),
+    "new:NAME" (an existing kind when one has that name) or "text:"; ValueError naming the choices."""
+    word = value_key(meaning)
+    if word in ("text", KEEP_AS_TEXT, "keep as text"):
+        return KEEP_AS_TEXT
+    if word == "new" or meaning.casefold().startswith(NEW_KIND):
+        try:
+            name = clean_name(meaning[len(NEW_KIND) :] if ":" in meaning else "") or clean_name(raw)
+        except UnsafeText as err:
+            raise ValueError(f"A new kind's name: {err.message}") from None
+        if not name:
+            raise ValueError("Name the new kind: new:NAME.")
+        if len(name) > KIND_NAME_MAX:
+            raise ValueError(f"A kind's name can be at most {KIND_NAME_MAX} characters: “{name[:40]}…”.")
+        existing = next((slug for slug, each in (kinds or {}).items() if name_key(each) == name_key(name)), None)
+        return existing or f"{NEW_KIND}{name}"
+    proposal = read_kind(meaning, kinds) if kinds is not None else read_kind(meaning)
+    if proposal.kind is None or not proposal.exact:
+        known = ", ".join(kinds) if kinds is not None else "a kind's key"
+        raise ValueError(
+            f"“{meaning}” is not a kind of product. Use one of: {known}; or new:NAME to add a kind, "
+            "or text: to keep the value as text."
+        )
+    return proposal.kind
 
 
 @dataclass(frozen=True)
@@ -209,6 +252,7 @@ def distinct_values(
     *,
     paired: bool = False,
     schools: Sequence[str] = (),
+    kinds: Mapping[str, str] | None = None,
     remembered: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, list[ValueRow]]:
     """field → its distinct values (first seen first), each with the meaning proposed for it.
@@ -241,10 +285,12 @@ def distinct_values(
         rows_out = []
         for key, ((raw, second), count) in found[field].items():
             earlier = remembered.get(field, {}).get(key)
+            if earlier is not None and field == "kind" and earlier.startswith(NEW_KIND) and kinds is not None:
+                earlier = check_kind(earlier, kinds=kinds)  # the kind added by the last file is one now
             if earlier is not None:
                 reading, was_remembered = Reading(earlier), True
             else:
-                reading = read_value(field, raw, schools=schools, second=second, pair_rules=pair_rules)
+                reading = read_value(field, raw, schools=schools, kinds=kinds, second=second, pair_rules=pair_rules)
                 was_remembered = False
             shown = raw if second is None else f"{raw or '(blank)'}{PAIR_JOIN}{second or '(blank)'}"
             rows_out.append(ValueRow(field, key, shown, count, reading.meaning, was_remembered, reading.note))

@@ -194,10 +194,11 @@ def values(draft_id: int):
     choices, table = step.choices, step.table
     mapping = choices.mapping or {}
     rows = [cells for number, _, cells in cells_by_field(table, mapping) if number not in choices.set_aside_rows]
+    kinds = queries.kind_names()
     readings = value_readings(
-        rows, mapping, schools=services.district_school_names(), remembered=queries.remembered_values()
+        rows, mapping, schools=services.district_school_names(), kinds=kinds, remembered=queries.remembered_values()
     )
-    form = ValuesForm.for_values(readings, choices.values)
+    form = ValuesForm.for_values(readings, choices.values, kinds)
     if form.validate_on_submit():
         chosen = form.meanings()
         if not form.errors:
@@ -220,6 +221,7 @@ def values(draft_id: int):
         paired="agreement_status" in headers and "status" in headers,
         fields=FIELDS,
         describe=describe,
+        kinds=kinds,
         draft=step.draft,
         steps=_steps(step, "values"),
     ), 422 if form.is_submitted() else 200

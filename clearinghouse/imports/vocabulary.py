@@ -20,7 +20,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from clearinghouse.agreements.status import ProductAgreementStatus
-from clearinghouse.directory.models import PRODUCT_KIND_LABELS, ProductStatus
+from clearinghouse.directory.models import ProductStatus
 
 # The domain's two statuses, one to one: a product's approval for use, and where its agreement
 # stands (their labels are the domain's).
@@ -689,6 +689,25 @@ class KindProposal:
         return cls(data["text"], data["kind"], data["exact"])
 
 
+# The kinds every district starts with (migration 20261126_product_kinds seeds them), by slug: what the
+# reader matches when it is not given the district's own (tests, the bench).
+STARTING_KINDS: dict[str, str] = {
+    "learning_platform": "Learning platform",
+    "reading": "Reading and literacy",
+    "math": "Math",
+    "science": "Science",
+    "assessment": "Assessment",
+    "communication": "Communication",
+    "student_information": "Student information",
+    "productivity": "Productivity",
+    "creativity": "Creativity and media",
+    "language": "World languages",
+    "special_education": "Special education",
+    "safety": "Safety and wellness",
+    "operations": "School operations",
+    "other": "Other",
+}
+
 # Words of real catalogs' categories, by the kind they name; the first kind whose word comes first wins.
 KIND_WORDS: dict[str, tuple[str, ...]] = {
     "learning_platform": ("lms", "learning management", "learning platform", "portfolio", "courseware", "classroom"),
@@ -741,11 +760,11 @@ KIND_WORDS: dict[str, tuple[str, ...]] = {
 
 def read_kind(
     text: str,
-    kinds: Mapping[str, str] = PRODUCT_KIND_LABELS,
+    kinds: Mapping[str, str] = STARTING_KINDS,
     words: Mapping[str, tuple[str, ...]] = KIND_WORDS,
 ) -> KindProposal:
-    """The kind of product a category names. `kinds`: the district's kinds (value → label)."""
-    # Labels are lazy translations (clearinghouse.i18n): the importer reads the English ones.
+    """The kind of product a category names. `kinds`: the district's kinds (slug → name); the words of
+    real catalogs (`words`) name the kinds that have kept their first slugs."""
     return _read_kind(text, tuple((str(value), str(label)) for value, label in kinds.items()), _kind_words(words))
 
 

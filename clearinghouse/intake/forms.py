@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional
 
-from clearinghouse.directory.models import NOTE_MAX, ProductKind
+from clearinghouse.directory.models import NOTE_MAX
 from clearinghouse.forms import BaseForm, DayField
 from clearinghouse.intake.models import (
     COST_MAX,
@@ -39,11 +39,7 @@ class MultiCheckboxField(SelectMultipleField):
 class RequestForm(BaseForm):
     name = StringField("The tool's name", validators=[Length(max=NAME_MAX)])
     website = StringField("Its website", validators=[Optional(), Length(max=URL_MAX)])
-    kind = SelectField(
-        "What kind of tool is it?",
-        choices=[SelectChoice(kind.value, kind.label) for kind in ProductKind],
-        default=ProductKind.OTHER.value,
-    )
+    kind = SelectField("What kind of tool is it?")  # the district's kinds, by slug (`queries.kind_choices`)
     school_ids = MultiCheckboxField("Which schools would use it?", coerce=int)
     purpose = TextAreaField("What is it for?", validators=[Length(max=TEXT_MAX)])
     grades = StringField("Which grades?", validators=[Optional(), Length(max=GRADES_MAX)])

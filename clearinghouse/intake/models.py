@@ -15,7 +15,7 @@ from clearinghouse.timeutil import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from clearinghouse.accounts.models import User
-    from clearinghouse.directory.models import Product, School
+    from clearinghouse.directory.models import Product, ProductKind, School
 
 NAME_MAX = 200
 URL_MAX = 500
@@ -116,8 +116,7 @@ class ToolRequest(NamedMixin, TimestampMixin, VersionedMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX))
     website: Mapped[str] = mapped_column(String(URL_MAX), default="")
-    # A directory.models.ProductKind value (kept as text: no models module imports another domain's).
-    kind: Mapped[str] = mapped_column(String(32), default="other")
+    kind_id: Mapped[int] = mapped_column(ForeignKey("product_kind.id"), index=True)
     purpose: Mapped[str] = mapped_column(Text, default="")
     grades: Mapped[str] = mapped_column(String(GRADES_MAX), default="")
     student_count: Mapped[int | None]
@@ -139,6 +138,7 @@ class ToolRequest(NamedMixin, TimestampMixin, VersionedMixin, db.Model):
         back_populates="request", cascade="all, delete-orphan", order_by="ToolRequester.joined_at"
     )
     product: Mapped["Product | None"] = relationship()
+    kind: Mapped["ProductKind"] = relationship(lazy="joined", innerjoin=True)
     decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])
     opened_by: Mapped["User | None"] = relationship(foreign_keys=[opened_by_id])
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from clearinghouse.audit.models import AuditEvent
 from clearinghouse.directory import search
-from clearinghouse.directory.models import Product, ProductStatus, School, Vendor, product_school
+from clearinghouse.directory.models import Product, ProductKind, ProductStatus, School, Vendor, product_school
 from clearinghouse.errors import NotFound
 from clearinghouse.extensions import db
 from clearinghouse.intake.models import (
@@ -178,12 +178,12 @@ def lookup(name: str, *, kind: str | None = None, school_ids: list[int] | None =
 
 
 def overlap(kind: str, school_ids: list[int], *, exclude_product_id: int | None = None) -> list[Product]:
-    """Approved tools of this kind already used at any of these schools (one query)."""
+    """Approved tools of this kind (its slug) already used at any of these schools (one query)."""
     stmt = (
         select(Product)
         .join(Product.vendor)
         .where(
-            Product.kind == kind,
+            Product.kind_id == select(ProductKind.id).where(ProductKind.slug == kind).scalar_subquery(),
             Product.status.in_(APPROVED_STATUSES),
             Vendor.is_retired.is_(False),
             Product.id.in_(select(product_school.c.product_id).where(product_school.c.school_id.in_(school_ids))),
@@ -208,7 +208,7 @@ def overlap_for(requests: list[ToolRequest]) -> dict[int, list[str]]:
     parts = [
         select(literal(tr.id).label("request_id"), Product.name.label("name"))
         .where(
-            Product.kind == tr.kind,
+            Product.kind_id == tr.kind_id,
             Product.status.in_(APPROVED_STATUSES),
             Product.id.in_(
                 select(product_school.c.product_id).where(
@@ -299,6 +299,18 @@ def product_choices() -> list[tuple[int, str]]:
         (pid, f"{vendor}: {name}")
         for pid, name, vendor in db.session.execute(
             select(Product.id, Product.name, Vendor.name).join(Product.vendor).order_by(Vendor.name, Product.name)
+        )
+    ]
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """(slug, name) of the kinds of product offered, in the district's order."""
+    return [
+        (slug, name)
+        for slug, name in db.session.execute(
+            select(ProductKind.slug, ProductKind.name)
+            .where(ProductKind.is_retired.is_(False))
+            .order_by(ProductKind.position, ProductKind.name)
         )
     ]
 

@@ -25,7 +25,7 @@ from clearinghouse.accounts.models import Role, User
 from clearinghouse.audit import services as audit
 from clearinghouse.declarations import services as declarations
 from clearinghouse.directory import services as directory
-from clearinghouse.directory.models import NOTE_MAX, Product, ProductKind, ProductStatus, Vendor
+from clearinghouse.directory.models import DEFAULT_KIND, NOTE_MAX, Product, ProductStatus, Vendor
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import after_commit, db
 from clearinghouse.intake import state
@@ -108,7 +108,7 @@ class RequestDraft:
     purpose: str
     school_ids: list[int] = field(default_factory=list)
     website: str = ""
-    kind: str = ProductKind.OTHER.value
+    kind: str = DEFAULT_KIND  # a kind of product's slug
     grades: str = ""
     student_count: int | None = None
     cost_kind: CostKind | str = CostKind.UNKNOWN
@@ -139,7 +139,11 @@ def _checked(draft: RequestDraft, today: date) -> dict[str, Any]:
         raise DomainError("Say what the tool is for: what students or staff would do with it.", field="purpose")
     if len(purpose) > TEXT_MAX:
         raise DomainError(f"Keep what the tool is for under {TEXT_MAX} characters.", field="purpose")
-    if draft.kind not in {kind.value for kind in ProductKind}:
+    try:
+        kind = directory.kind_for_product(draft.kind) if draft.kind else None
+    except DomainError:
+        kind = None
+    if kind is None:
         raise DomainError("Choose the kind of tool.", field="kind")
     schools = directory.schools_by_id(draft.school_ids, field="school_ids")
     if not schools:
@@ -168,7 +172,7 @@ def _checked(draft: RequestDraft, today: date) -> dict[str, Any]:
         "name": name,
         "website": website,
         "purpose": purpose,
-        "kind": draft.kind,
+        "kind": kind,
         "schools": schools,
         "grades": grades,
         "student_count": count,
@@ -198,6 +202,7 @@ def submit_request(draft: RequestDraft, *, actor: User, today: date | None = Non
     if len(known) == 1:  # the district already knows this tool: the officer starts from its product
         tr.product_id = known[0].id
     changes = audit.pending_changes(tr)
+    changes["kind"] = [None, tr.kind.name]
     changes["schools"] = [[], [school.name for school in schools]]
     notices.begin_outer_transaction()
     try:
@@ -300,7 +305,7 @@ def link_product(
                 school_ids=[],
                 data_uses={},
                 name=product_name,
-                kind=tr.kind,
+                kind=None if tr.kind.is_retired else tr.kind,  # a kind retired since: the default one
                 status=ProductStatus.UNDER_REVIEW,
                 website=tr.website,
             )

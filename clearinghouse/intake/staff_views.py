@@ -6,7 +6,6 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from clearinghouse.declarations import queries as declaration_queries
-from clearinghouse.directory.models import ProductKind
 from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.extensions import unit_of_work
 from clearinghouse.intake import queries, services, state
@@ -53,14 +52,14 @@ def _page(tr: ToolRequest, forms: dict, status: int = 200):
             tr=tr,
             declaration=declaration,
             review=declaration_queries.review(declaration),
-            overlap=queries.overlap(tr.kind, [s.id for s in tr.schools], exclude_product_id=tr.product_id)
+            overlap=queries.overlap(tr.kind.slug, [s.id for s in tr.schools], exclude_product_id=tr.product_id)
             if tr.schools
             else [],
             timeline=queries.timeline(tr),
             can_invite=state.can(tr, "invite_vendor") or tr.state.value == "waiting_for_vendor",
             can_decide=state.can(tr, "decide"),
             age=queries.age_in_days(tr),
-            kind_label=ProductKind(tr.kind).label if tr.kind in {k.value for k in ProductKind} else tr.kind,
+            kind_label=tr.kind.name,
             **forms,
         ),
         status,

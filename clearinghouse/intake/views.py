@@ -5,6 +5,7 @@ within the signed-in requester's own (intake.queries.get_own_request_or_404)."""
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from clearinghouse.directory.models import DEFAULT_KIND
 from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.extensions import unit_of_work
 from clearinghouse.intake import queries, services, state
@@ -25,8 +26,9 @@ def mine():
 
 
 def _request_form() -> RequestForm:
-    form = RequestForm()
+    form = RequestForm(kind=DEFAULT_KIND)
     form.school_ids.choices = queries.school_choices()
+    form.kind.choices = queries.kind_choices()
     return form
 
 

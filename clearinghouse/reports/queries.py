@@ -28,7 +28,7 @@ from clearinghouse.directory.models import (
     product_school,
 )
 from clearinghouse.extensions import db
-from clearinghouse.i18n import LocalizedText, current_language, localize
+from clearinghouse.i18n import LocalizedText, current_language, localize, translated
 from clearinghouse.timeutil import district_today, format_date, to_district
 
 IN_USE = Product.status != ProductStatus.RETIRED
@@ -77,6 +77,7 @@ OVERLAP_LISTED = 50
 @dataclass(frozen=True)
 class Overlap:
     kind: ProductKind
+    name: LocalizedText  # the kind's, in the reader's language
     products: list[OverlapProduct]  # the first OVERLAP_LISTED by name
     product_count: int  # every product of the kind in use at some school
     school_count: int  # the schools that use them
@@ -299,7 +300,7 @@ def overlapping_products() -> list[Overlap]:
     OVERLAP_LISTED products of each overlapping kind, their schools.
     """
     placed = (
-        select(Product.kind.label("kind"), Product.id.label("product_id"), product_school.c.school_id)
+        select(Product.kind_id.label("kind"), Product.id.label("product_id"), product_school.c.school_id)
         .join(product_school, product_school.c.product_id == Product.id)
         .where(IN_USE)
         .subquery()
@@ -318,9 +319,9 @@ def overlapping_products() -> list[Overlap]:
     ranked = (
         select(
             Product.id.label("id"),
-            func.row_number().over(partition_by=Product.kind, order_by=(Product.name, Product.id)).label("rank"),
+            func.row_number().over(partition_by=Product.kind_id, order_by=(Product.name, Product.id)).label("rank"),
         )
-        .where(IN_USE, Product.kind.in_(list(counts)), Product.id.in_(select(product_school.c.product_id)))
+        .where(IN_USE, Product.kind_id.in_(list(counts)), Product.id.in_(select(product_school.c.product_id)))
         .subquery()
     )
     products = db.session.scalars(
@@ -338,13 +339,19 @@ def overlapping_products() -> list[Overlap]:
         .order_by(School.name, School.id)
     ):
         schools[product_id].append(school)
-    by_kind: dict[ProductKind, list[OverlapProduct]] = defaultdict(list)
-    for product in products:
-        by_kind[product.kind].append(
+    by_kind: dict[int, list[OverlapProduct]] = defaultdict(list)
+    kinds: dict[int, ProductKind] = {}
+    for product in products:  # each read with its kind (Product.kind is loaded with the product)
+        kinds[product.kind_id] = product.kind
+        by_kind[product.kind_id].append(
             OverlapProduct(product.name, product.slug, product.vendor.name, schools[product.id])
         )
-    overlaps = [Overlap(ProductKind(kind), by_kind[ProductKind(kind)], *counts[kind]) for kind in counts]
-    return sorted(overlaps, key=lambda o: (-o.product_count, str(o.kind.label)))
+    overlaps = [
+        Overlap(kinds[kind_id], translated(kinds[kind_id], "name"), by_kind[kind_id], *counts[kind_id])
+        for kind_id in counts
+        if kind_id in kinds
+    ]
+    return sorted(overlaps, key=lambda o: (-o.product_count, o.kind.position, o.kind.name))
 
 
 def build_report(today: date | None = None) -> Report:

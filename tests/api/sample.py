@@ -13,7 +13,7 @@ from clearinghouse.destruction.models import (
     RequestOrigin,
     RequestStatus,
 )
-from clearinghouse.directory.models import ProductKind, ProductStatus
+from clearinghouse.directory.models import ProductStatus
 from clearinghouse.extensions import db
 from clearinghouse.storage import StoredFile, store_pdf
 from tests import factories
@@ -119,19 +119,19 @@ def build_directory() -> dict[str, int]:
         acme,
         name="Acme Math",
         slug="acme-math",
-        kind=ProductKind.MATH,
+        kind="math",
         elements=[birth, allergies],
         schools=[north],
         internal_notes=SECRETS["product_notes"],
     )
     reader = factories.make_product(
-        beta, name="Beta Reader", slug="beta-reader", kind=ProductKind.READING, elements=[birth], schools=[north, south]
+        beta, name="Beta Reader", slug="beta-reader", kind="reading", elements=[birth], schools=[north, south]
     )
     old = factories.make_product(
         beta,
         name="Old Phonics",
         slug="old-phonics",
-        kind=ProductKind.READING,
+        kind="reading",
         status=ProductStatus.RETIRED,
         elements=[birth],
         schools=[south],
@@ -176,7 +176,7 @@ def many_products(count: int, *, start: int = 0) -> None:
             name=f"Bulk Product {n:03d}",
             elements=[element],
             schools=[school],
-            kind=ProductKind.MATH if n % 2 else ProductKind.READING,
+            kind="math" if n % 2 else "reading",
         )
         agreement = factories.make_agreement(vendor, [product], expires_on=date(2025, 1, 1) + timedelta(days=n))
         if n % 3 == 0:

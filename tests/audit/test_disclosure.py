@@ -106,7 +106,7 @@ def test_rename_website_and_kind_changes_are_each_reported(app):
         def edit(p: Product) -> None:
             p.name = "ReadWell Plus"
             p.website = "https://readwell.example"
-            p.kind = "math"
+            p.kind = factories.kind_named("math")
 
         kinds = [kind for kind, _ in _changes(product, edit)]
         assert kinds == ["product.renamed", "kind.changed", "website.changed"]

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from clearinghouse.app import create_app
-from clearinghouse.directory.models import ProductKind, ProductStatus
+from clearinghouse.directory.models import ProductStatus
 from clearinghouse.extensions import db
 from tests import factories
 from tests.conftest import LiveServer
@@ -52,9 +52,7 @@ def site(app, provider, mail, database_url, tmp_path_factory) -> Iterator[LiveSe
     with site_app.app_context():
         north = factories.make_school(name="North Elementary")
         acme = factories.make_vendor(name="Acme Learning")
-        factories.make_product(
-            acme, name="Acme Reader", kind=ProductKind.READING, status=ProductStatus.APPROVED, schools=[north]
-        )
+        factories.make_product(acme, name="Acme Reader", kind="reading", status=ProductStatus.APPROVED, schools=[north])
         factories.make_element(factories.make_category(name="Demographics"), name="Date of birth")
         db.session.remove()
     yield server

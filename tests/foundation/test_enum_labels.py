@@ -36,7 +36,6 @@ def test_every_member_of_a_labelled_enum_has_a_label(app):
         "AgreementState",
         "AgreementKind",
         "ProductStatus",
-        "ProductKind",
         "Role",
     }
     with in_app(app):  # a label may be a lazy translation, read in the app's default language

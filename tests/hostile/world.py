@@ -114,6 +114,7 @@ def seed(app: Flask) -> World:
                 "product_id": product.id,
                 "request_id": open_request.id,
                 "school_id": school.id,
+                "kind_id": product.kind_id,
                 "user_id": db.session.get(User, invited.id).id,
                 "vendor_id": vendor.id,
             },

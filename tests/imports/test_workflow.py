@@ -6,7 +6,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from clearinghouse.directory.models import Product, ProductKind, ProductStatus
+from clearinghouse.directory.models import Product, ProductStatus
 from clearinghouse.extensions import db
 from clearinghouse.imports.models import ImportDraft, ImportValueChoice
 from tests.conftest import SHARED_DIR, client_as, in_app
@@ -81,10 +81,10 @@ def test_a_pasted_table_goes_through_every_step_and_values_are_remembered(app, o
         products = {p.name: p for p in db.session.scalars(select(Product))}
         assert products["Acme Math"].status is ProductStatus.APPROVED
         assert products["Acme Read"].status is ProductStatus.UNDER_REVIEW
-        assert products["Acme Read"].kind is ProductKind.READING
+        assert products["Acme Read"].kind.slug == "reading"
         assert products["Beta Pass"].status is ProductStatus.APPROVED_WITH_CONDITIONS
         assert products["Beta Tube"].status is ProductStatus.NOT_APPROVED
-        assert products["Gamma Quiz"].kind is ProductKind.ASSESSMENT
+        assert products["Gamma Quiz"].kind.slug == "assessment"
         assert products["Gamma Odd"].status is ProductStatus.APPROVED_WITH_CONDITIONS
 
     # The next file with the same values is read with the district's choices.

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from clearinghouse.directory.models import ProductKind, ProductStatus
+from clearinghouse.directory.models import ProductStatus
 from tests import factories
 from tests.conftest import in_app
 from tests.smtp import smtp_server  # noqa: F401 - re-exported fixture
@@ -43,7 +43,7 @@ def district(app) -> District:
         element = factories.make_element(category, name="Date of birth")
         other = factories.make_element(category, name="Student name")
         reader = factories.make_product(
-            vendor, name="Acme Reader", kind=ProductKind.READING, status=ProductStatus.APPROVED, schools=[north]
+            vendor, name="Acme Reader", kind="reading", status=ProductStatus.APPROVED, schools=[north]
         )
         return District(
             officer_id=factories.make_user(role="officer", email="officer@district.example").id,

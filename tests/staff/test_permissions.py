@@ -44,6 +44,7 @@ def ids(app) -> dict[str, int]:
             "product_id": product.id,
             "element_id": element.id,
             "school_id": school.id,
+            "kind_id": product.kind_id,
             "agreement_id": agreement.id,
         }
 
@@ -58,6 +59,7 @@ def test_the_screens_cover_the_expected_routes(app, ids):
         "/staff/products",
         "/staff/data-elements",
         "/staff/schools",
+        "/staff/kinds",
     } <= paths
     assert len(routes) >= 30
 

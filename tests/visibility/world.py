@@ -207,10 +207,12 @@ def build() -> World:
         name="Tess Teacher",
         **{column: marked_value("user_account", column) for column in PROVIDER_IDENTITY},
     )
+    kind = factories.make_kind(**marks("product_kind"), translations=translated("product_kind", "name"))
     product = factories.make_product(
         vendor,
         elements=[element],
         schools=[school],
+        kind=kind,
         **marks("product"),
         translations=translated("product", "purpose_md"),
     )
@@ -352,7 +354,7 @@ def _intake(officer: User, vendor_user: User, product, second, element) -> list[
             ),
             actor=teacher,
         )
-    for column in ("name_key", "kind", "grades", "data_needed", "state_reason", "decision_note"):
+    for column in ("name_key", "grades", "data_needed", "state_reason", "decision_note"):
         setattr(tr, column, request_marks[column])
     tr.product_id = product.id
     db.session.commit()
