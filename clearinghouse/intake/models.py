@@ -138,7 +138,7 @@ class ToolRequest(NamedMixin, TimestampMixin, VersionedMixin, db.Model):
         back_populates="request", cascade="all, delete-orphan", order_by="ToolRequester.joined_at"
     )
     product: Mapped["Product | None"] = relationship()
-    kind: Mapped["ProductKind"] = relationship(lazy="joined", innerjoin=True)
+    kind: Mapped["ProductKind"] = relationship()  # read on the request's own page only
     decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])
     opened_by: Mapped["User | None"] = relationship(foreign_keys=[opened_by_id])
 

@@ -13,7 +13,7 @@ search, count and data-version triggers. PostgreSQL drops the default. Kinds are
 writes bump the data version; the products' new values bump it too.
 
 Revision ID: e4ed6bb32a39
-Revises: 7b3e9c2a5d14
+Revises: 6c1d8e3a9f47
 Create Date: 2026-11-26 05:00:00
 
 """
@@ -28,7 +28,7 @@ from clearinghouse import data_version
 
 # revision identifiers, used by Alembic.
 revision = "e4ed6bb32a39"
-down_revision = "7b3e9c2a5d14"
+down_revision = "6c1d8e3a9f47"
 branch_labels = None
 depends_on = None
 

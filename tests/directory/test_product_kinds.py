@@ -15,7 +15,7 @@ from clearinghouse.extensions import db, unit_of_work
 from tests import factories
 from tests.conftest import client_as, count_queries, in_app
 
-PREVIOUS = "7b3e9c2a5d14"  # the migration before product kinds
+PREVIOUS = "6c1d8e3a9f47"  # the migration before product kinds
 
 
 def _kind(slug: str) -> ProductKind:
