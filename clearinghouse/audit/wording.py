@@ -129,22 +129,16 @@ def _status(value: str | None) -> str:
     return str(ProductStatus(value).label) if value else _("none")
 
 
+def _from_to(f: Facts, label: Callable[[str | None], str]) -> Facts:
+    """A change of status's words: the product, and its old and new statuses said with `label`."""
+    return {"product": f["product"], "old": label(f.get("old")), "new": label(f.get("new"))}
+
+
 def _status_changed(f: Facts) -> str:
-    note = _pick(f.get("note"))
+    words, note = _from_to(f, _status), _pick(f.get("note"))
     if note:
-        return _(
-            "%(product)s: status changed from %(old)s to %(new)s (%(note)s).",
-            product=f["product"],
-            old=_status(f.get("old")),
-            new=_status(f.get("new")),
-            note=note,
-        )
-    return _(
-        "%(product)s: status changed from %(old)s to %(new)s.",
-        product=f["product"],
-        old=_status(f.get("old")),
-        new=_status(f.get("new")),
-    )
+        return _("%(product)s: status changed from %(old)s to %(new)s (%(note)s).", note=note, **words)
+    return _("%(product)s: status changed from %(old)s to %(new)s.", **words)
 
 
 def _status_note_changed(f: Facts) -> str:
@@ -164,21 +158,14 @@ def _stated(value: str | None) -> str:
 
 
 def _agreement_status_changed(f: Facts) -> str:
-    note = _pick(f.get("note"))
+    words, note = _from_to(f, _stated), _pick(f.get("note"))
     if note:
         return _(
             "%(product)s: agreement status changed from %(old)s to %(new)s (the vendor's reason: %(note)s).",
-            product=f["product"],
-            old=_stated(f.get("old")),
-            new=_stated(f.get("new")),
             note=note,
+            **words,
         )
-    return _(
-        "%(product)s: agreement status changed from %(old)s to %(new)s.",
-        product=f["product"],
-        old=_stated(f.get("old")),
-        new=_stated(f.get("new")),
-    )
+    return _("%(product)s: agreement status changed from %(old)s to %(new)s.", **words)
 
 
 def _joined(names: list, empty: str) -> str:

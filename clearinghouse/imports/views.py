@@ -9,7 +9,9 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -20,6 +22,7 @@ from clearinghouse.directory.forms import DirectoryForm
 from clearinghouse.downloads import send_download, stream_download
 from clearinghouse.errors import DomainError, NotFound, show_domain_error
 from clearinghouse.extensions import unit_of_work
+from clearinghouse.forms import BaseForm
 from clearinghouse.imports import files, queries, services
 from clearinghouse.imports.blueprint import bp, public_bp
 from clearinghouse.imports.choices import STEP_NAMES, STEPS, PlanChoices
@@ -448,44 +451,53 @@ def _preview_page(step: Step, plan: services.ImportPlan, form: ConfirmForm, stat
     ), status or (422 if plan.errors else 200)
 
 
-@bp.post("/<int:draft_id>/set-aside")
-def set_aside(draft_id: int):
+def _choose_on_preview(draft_id: int, form_class: type[BaseForm], choose: Callable[[Step, Any], None]):
+    """A choice made on the preview step (rows set aside, destruction directives): the step's guard,
+    the form's check, `choose` changes the draft's choices, they are saved, and back to the preview."""
     step, redirected = _guard(draft_id, "preview")
     if redirected:
         return redirected
-    form = SetAsideForm()
+    form = form_class()
     if form.validate_on_submit():
-        choices = step.choices
-        if form.put_back.data:
-            for row in form.rows.data or []:
-                choices.set_aside.pop(str(row), None)
-        else:
-            plan = services.plan_import(step.table, choices.mapping or {}, choices)
-            reasons: dict[int, list[str]] = {}
-            for error in plan.errors:
-                reasons.setdefault(error.row, []).append(error.message)
-            wanted = set(reasons) if form.set_aside_all.data else set(form.rows.data or []) & set(reasons)
-            for row in sorted(wanted):
-                choices.set_aside[str(row)] = " ".join(reasons[row])
+        choose(step, form)
         _save(step)
     return redirect(url_for(".preview", draft_id=draft_id))
+
+
+def _set_rows_aside(step: Step, form: SetAsideForm) -> None:
+    """Put rows back, or set aside the chosen rows (or all) that have errors, with their reasons."""
+    choices = step.choices
+    if form.put_back.data:
+        for row in form.rows.data or []:
+            choices.set_aside.pop(str(row), None)
+        return
+    plan = services.plan_import(step.table, choices.mapping or {}, choices)
+    reasons: dict[int, list[str]] = {}
+    for error in plan.errors:
+        reasons.setdefault(error.row, []).append(error.message)
+    wanted = set(reasons) if form.set_aside_all.data else set(form.rows.data or []) & set(reasons)
+    for row in sorted(wanted):
+        choices.set_aside[str(row)] = " ".join(reasons[row])
+
+
+def _direct_destruction(step: Step, form: DestructionForm) -> None:
+    """Whether to open a destruction request for each new agreement that ended before today."""
+    plan = _plan_of(step)
+    wanted = set(form.open.data or [])
+    today = district_today()
+    for _vendor, target, _products in services.new_agreements(plan):
+        if target.ended_before(today):
+            step.choices.destruction[target.decision_key] = target.decision_key in wanted
+
+
+@bp.post("/<int:draft_id>/set-aside")
+def set_aside(draft_id: int):
+    return _choose_on_preview(draft_id, SetAsideForm, _set_rows_aside)
 
 
 @bp.post("/<int:draft_id>/destruction")
 def destruction(draft_id: int):
-    step, redirected = _guard(draft_id, "preview")
-    if redirected:
-        return redirected
-    form = DestructionForm()
-    if form.validate_on_submit():
-        plan = _plan_of(step)
-        wanted = set(form.open.data or [])
-        today = district_today()
-        for _vendor, target, _products in services.new_agreements(plan):
-            if target.ended_before(today):
-                step.choices.destruction[target.decision_key] = target.decision_key in wanted
-        _save(step)
-    return redirect(url_for(".preview", draft_id=draft_id))
+    return _choose_on_preview(draft_id, DestructionForm, _direct_destruction)
 
 
 @bp.get("/<int:draft_id>/set-aside.csv")
