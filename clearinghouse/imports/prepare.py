@@ -184,6 +184,7 @@ def _apply_values(
         name: {row.key: row.proposed for row in rows if row.proposed is not None} for name, rows in readings.items()
     }
     paired = "status" in mapping.values() and "agreement_status" in mapping.values()
+    conditions = {row.key: row.conditions for row in readings.get("status", []) if row.conditions}
     headers = {name: header for header, name in mapping.items() if name}
     out: list[PreparedRow] = []
     for number, cells in kept:
@@ -207,6 +208,12 @@ def _apply_values(
                 row.cells[name] = ""  # the problem above says it all; the plan does not read it again
                 continue
             _apply_meaning(row.cells, name, meaning)
+            if name == "status" and row.cells["status"] == Approval.APPROVED_WITH_CONDITIONS.value:
+                # The conditions the status words state ("Staff use only; not for students": an SB 29 sheet's
+                # pair with the DPA denied; "Guardian Release") become the approval's status note.
+                key = vals.pair_key(written, cells.get("agreement_status", "")) if paired else vals.value_key(written)
+                if conditions.get(key) and not row.cells.get("status_note"):
+                    row.cells["status_note"] = conditions[key]
         out.append(row)
     return out
 

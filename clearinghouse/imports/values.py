@@ -58,6 +58,7 @@ class Reading:
 
     meaning: str | None
     note: str = ""
+    conditions: str = ""  # the conditions of an approval with conditions the value states ("Staff use only; …")
 
 
 def status_meaning(approval: Approval | None, agreement: AgreementStatus | None) -> str:
@@ -95,18 +96,19 @@ def read_value(
     if field == "status" and second is not None:
         if pair_rules:
             proposal = read_status_pair(raw, second)  # the district's own rules for the pairs
-            return Reading(status_meaning(proposal.approval, proposal.agreement), proposal.flag)
+            return Reading(status_meaning(proposal.approval, proposal.agreement), proposal.flag, proposal.conditions)
         first = read_status(raw, StatusRole.APPROVAL) if raw.strip() else None
         other = read_status(second, StatusRole.AGREEMENT) if second.strip() else None
         if (first is not None and first.approval is None) or (other is not None and other.agreement is None):
             return Reading(None)
         flags = " ".join(reading.flag for reading in (first, other) if reading is not None and reading.flag)
-        return Reading(status_meaning(first.approval if first else None, other.agreement if other else None), flags)
+        meaning = status_meaning(first.approval if first else None, other.agreement if other else None)
+        return Reading(meaning, flags, first.conditions if first else "")
     if field == "status":
         proposal = read_status(raw, StatusRole.EITHER)
         if not proposal.matched or (proposal.approval is None and proposal.agreement is None):
             return Reading(None)
-        return Reading(status_meaning(proposal.approval, proposal.agreement), proposal.flag)
+        return Reading(status_meaning(proposal.approval, proposal.agreement), proposal.flag, proposal.conditions)
     if field == "agreement_status":
         proposal = read_status(raw, StatusRole.AGREEMENT)
         if not proposal.matched or proposal.agreement is None:
@@ -235,6 +237,7 @@ class ValueRow:
     proposed: str | None  # what the app or the district's earlier choice says it means
     remembered: bool  # the proposal is the district's earlier choice
     note: str = ""
+    conditions: str = ""  # what the value says an approval with conditions is subject to (goes to the status note)
 
     @property
     def matched(self) -> bool:
@@ -287,13 +290,16 @@ def distinct_values(
             earlier = remembered.get(field, {}).get(key)
             if earlier is not None and field == "kind" and earlier.startswith(NEW_KIND) and kinds is not None:
                 earlier = check_kind(earlier, kinds=kinds)  # the kind added by the last file is one now
-            if earlier is not None:
-                reading, was_remembered = Reading(earlier), True
-            else:
+            reading = None
+            if earlier is None or field == "status":  # a remembered status's words still state its conditions
                 reading = read_value(field, raw, schools=schools, kinds=kinds, second=second, pair_rules=pair_rules)
-                was_remembered = False
+            was_remembered = earlier is not None
+            if was_remembered:
+                reading = Reading(earlier, conditions=reading.conditions if reading else "")
             shown = raw if second is None else f"{raw or '(blank)'}{PAIR_JOIN}{second or '(blank)'}"
-            rows_out.append(ValueRow(field, key, shown, count, reading.meaning, was_remembered, reading.note))
+            rows_out.append(
+                ValueRow(field, key, shown, count, reading.meaning, was_remembered, reading.note, reading.conditions)
+            )
         result[field] = rows_out
     return result
 

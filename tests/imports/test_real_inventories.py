@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from clearinghouse.agreements.models import Agreement
-from clearinghouse.directory.models import Product, ProductStatus
+from clearinghouse.directory.models import Product, ProductStatus, StatedAgreementStatus
 from clearinghouse.extensions import db
 from tests.conftest import SHARED_DIR, client_as, in_app
-from tests.imports.conftest import SB29, TOOLKIT, web_import
+from tests.imports.conftest import SB29, TOOLKIT, plan_token, preview, web_import
 
 DATA = SHARED_DIR / "data"
 STATEWIDE = DATA / "ma-power-map__edtech-services.json"
@@ -111,3 +111,28 @@ def test_a_parent_sees_the_imported_statuses_in_plain_words_and_no_invented_agre
     assert re.search(r"Not approved", rejected.text)
     pending = client.get(f"/products/{slugs['New AI Tool']}")
     assert "Under review" in pending.text
+
+
+def test_an_sb29_pair_that_means_staff_only_keeps_its_condition_as_the_status_note(app, officer, client):
+    """The sheet's icon strategy: any teacher-level status with the DPA "Denied" is staff only (the yellow
+    triangle). The example sheet has no such row, so one of its rows is written that way, as the sheet
+    would: the product is approved with conditions, and the condition is its (public) status note."""
+    sheet = SB29.read_bytes().decode()
+    assert "6,Google Classroom,Google,classroom.google.com,https://classroom.google.com,Approved,Received," in sheet
+    sheet = sheet.replace(
+        "https://classroom.google.com,Approved,Received,", "https://classroom.google.com,Approved,Denied,"
+    )
+    shown, base = preview(officer, sheet.encode())
+    assert "New: Approved with conditions (Staff use only; not for students)" in shown.text
+    values = officer.get(f"{base}/values")
+    assert "Conditions, kept as the status note: Staff use only; not for students" in values.text
+    assert officer.post(f"{base}/confirm", data={"plan": plan_token(shown.text)}).status_code == 302
+    with in_app(app):
+        products = {product.name: product for product in db.session.scalars(select(Product))}
+        classroom = products["Google Classroom"]
+        assert classroom.status is ProductStatus.APPROVED_WITH_CONDITIONS
+        assert classroom.status_note == "Staff use only; not for students"
+        assert classroom.agreement_status is StatedAgreementStatus.DECLINED_BY_VENDOR
+        assert products["Canvas LMS"].status_note == ""  # approved outright: no conditions
+        slug = classroom.slug
+    assert "Staff use only; not for students" in client.get(f"/products/{slug}").text

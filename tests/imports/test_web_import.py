@@ -406,3 +406,13 @@ def test_agreements_that_ended_before_the_import_open_a_request_only_when_the_of
         report = sweep.run(district_today(), deliver=False)
         assert report.opened == []  # the sweep opens nothing for the agreements the officer decided about
         assert db.session.scalar(select(func.count(DestructionRequest.id))) == 1
+
+
+def test_a_status_with_conditions_keeps_them_as_the_status_note(app, officer):
+    data = b"Vendor,Product,Status\nKami,Kami,Approved w/ Guardian Release\nAcme,Acme Math,Approved\n"
+    shown, base = preview(officer, data)
+    assert "New: Approved with conditions (Guardian Release)" in shown.text
+    assert officer.post(f"{base}/confirm", data={"plan": plan_token(shown.text)}).status_code == 302
+    with in_app(app):
+        notes = dict(db.session.execute(select(Product.name, Product.status_note)).all())
+        assert notes == {"Kami": "Guardian Release", "Acme Math": ""}
