@@ -61,19 +61,19 @@ def get_draft(draft_id: int, user_id: int) -> ImportDraft | None:
 EXPORT_HEADERS = list(fields.FIELDS)
 
 
-def _agreement_words(product: Product, where: AgreementStanding, declined: bool) -> str:
+def _agreement_words(product: Product, where: AgreementStanding) -> str:
     """Where the agreement stands, as the pages say it; a draft (which the columns do not carry) leaves
     what the district stated, so that importing the file again changes nothing."""
     if where.state is AgreementState.DRAFT:
         return str(StatedAgreementStatus(product.agreement_status).label)
-    if declined:
-        return f"{where.label}; reason: {product.agreement_note}"
     return str(where.label)
 
 
 def export_row(product: Product, today: date | None = None) -> dict[str, str]:
     """A product's public facts in the import's columns (no internal notes, no documents): its approval and
-    where its agreement stands in plain words, with the dates of the agreement that status comes from."""
+    where its agreement stands in plain words, with the dates of the agreement that status comes from, and
+    the public notes beside each (the approval's conditions or reason; the vendor's reason for declining,
+    where the agreement is said to be declined)."""
     where = standing(product, today or district_today())
     agreement = where.agreement
     declined = where.status is ProductAgreementStatus.DECLINED_BY_VENDOR and product.agreement_note
@@ -83,7 +83,9 @@ def export_row(product: Product, today: date | None = None) -> dict[str, str]:
         "product": product.name,
         "kind": product.kind.name,
         "status": str(directory_queries.public_status(product).label),
-        "agreement_status": _agreement_words(product, where, declined),
+        "status_note": product.status_note,
+        "agreement_status": _agreement_words(product, where),
+        "agreement_note": product.agreement_note if declined else "",
         "website": product.website,
         "privacy_policy_url": product.vendor.privacy_policy_url,
         "purpose": product.purpose_md,

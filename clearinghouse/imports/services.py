@@ -73,7 +73,8 @@ ALL_SCHOOLS_WORDS = {
     "all buildings",
 }
 IMPORTED_NOTE = "Imported from the district's inventory."
-MULTI_LINE_FIELDS = frozenset({"purpose", "data_elements", "schools", "notes"})  # lists may be one item a line
+# Lists may be one item a line; notes may be several lines.
+MULTI_LINE_FIELDS = frozenset({"purpose", "data_elements", "schools", "notes", "status_note", "agreement_note"})
 NO_DATA_WORDS = {"none", "no student data", "no student data collected", "n/a", "na"}
 
 

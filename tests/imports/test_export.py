@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from clearinghouse.agreements.models import AgreementKind
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
 from clearinghouse.demo.loader import load_demo
-from clearinghouse.directory.models import Product, ProductStatus
+from clearinghouse.directory.models import Product, ProductStatus, StatedAgreementStatus
 from clearinghouse.directory.queries import DirectoryFilters
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.imports import files, queries, services
@@ -18,7 +18,7 @@ from clearinghouse.page_cache import page_cache_of
 from clearinghouse.timeutil import district_today
 from tests import factories
 from tests.cache.test_fresh_answers import Counter
-from tests.conftest import count_queries, in_app
+from tests.conftest import count_queries, empty_all_tables, in_app
 
 
 def _rows(response) -> list[dict[str, str]]:
@@ -55,6 +55,7 @@ def _district(n: int = 3) -> None:
             purpose_md=f'=SUM(A{i})\n\n- helps, with commas "and quotes"',
             internal_notes="SECRET product note",
             status=ProductStatus.APPROVED_WITH_CONDITIONS,
+            status_note="Guardian release, grades 9-12 only",
             website="https://acme.example/tool",
         )
         old = factories.make_agreement(
@@ -92,7 +93,9 @@ def test_the_export_is_public_csv_with_the_import_columns_and_no_internal_notes(
         "product": "Acme Tool 0",
         "kind": "Learning platform",
         "status": "Approved with conditions",
+        "status_note": "Guardian release, grades 9-12 only",
         "agreement_status": "Signed, since renewed",  # its renewal is a draft: the signed one speaks
+        "agreement_note": "",
         "website": "https://acme.example/tool",
         "privacy_policy_url": "https://acme.example/privacy",
         "purpose": '\'=SUM(A0)\n\n- helps, with commas "and quotes"',
@@ -106,6 +109,40 @@ def test_the_export_is_public_csv_with_the_import_columns_and_no_internal_notes(
         "grade_bands": "K-5, 9-12",
         "notes": "",
     }
+
+
+def test_the_export_carries_the_public_notes_and_imports_them_again(app, client):
+    with in_app(app):
+        vendor = factories.make_vendor(name="Coolmath")
+        factories.make_product(
+            vendor,
+            name="Cool Math Games",
+            status=ProductStatus.NOT_APPROVED,
+            status_note="Unverified data practices",
+            agreement_status=StatedAgreementStatus.DECLINED_BY_VENDOR,
+            agreement_note="Will not sign any state agreement",
+            internal_notes="SECRET product note",
+        )
+    data = client.get("/directory.csv?status=all").data
+    (row,) = csv.DictReader(io.StringIO(data.decode()))
+    assert (row["status"], row["status_note"]) == ("Not approved", "Unverified data practices")
+    assert (row["agreement_status"], row["agreement_note"]) == (
+        str(StatedAgreementStatus.DECLINED_BY_VENDOR.label),
+        "Will not sign any state agreement",
+    )
+    assert "SECRET" not in data.decode()
+    with in_app(app):
+        db.session.remove()
+        empty_all_tables()
+        table = files.read_table(data)
+        with unit_of_work():
+            services.apply_import(table, guess_mapping(table.headers), actor=None)
+        product = db.session.scalar(select(Product))
+        assert (product.status_note, product.agreement_status, product.agreement_note) == (
+            "Unverified data practices",
+            StatedAgreementStatus.DECLINED_BY_VENDOR,
+            "Will not sign any state agreement",
+        )
 
 
 def test_export_then_import_changes_nothing(app, client):
