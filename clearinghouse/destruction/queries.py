@@ -1,8 +1,7 @@
 """Reading destruction requests for officers: the list and its counts, a request's page and timeline, a
 certificate. What the public sees of data destruction is in `destruction.public`."""
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -11,7 +10,7 @@ from clearinghouse.audit.models import AuditEvent
 from clearinghouse.destruction.models import SUBJECT_TYPE, DestructionRequest, DisposalCertificate, RequestStatus
 from clearinghouse.errors import NotFound
 from clearinghouse.extensions import db
-from clearinghouse.notices.models import Notice
+from clearinghouse.notices.queries import TimelineEntry, notice_entries
 from clearinghouse.timeutil import district_today
 
 
@@ -78,14 +77,6 @@ def request_counts(today: date | None = None) -> dict[str, int]:
     return dict(zip(("all", "open", "overdue", "submitted", "closed"), row, strict=True))
 
 
-@dataclass
-class TimelineEntry:
-    at: datetime
-    title: str
-    detail: str = ""
-    kind: str = "event"  # event | notice | certificate
-
-
 def timeline(dr: DestructionRequest) -> list[TimelineEntry]:
     """Everything that happened to a request, oldest first: audit events, notices, certificates."""
     entries: list[TimelineEntry] = []
@@ -109,17 +100,7 @@ def timeline(dr: DestructionRequest) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(event.occurred_at, title, f"{event.actor_label}" + (f": {reason}" if reason else ""))
         )
-    for notice in db.session.scalars(
-        select(Notice).where(Notice.subject_type == SUBJECT_TYPE, Notice.subject_id == dr.id).order_by(Notice.id)
-    ):
-        entries.append(
-            TimelineEntry(
-                notice.sent_at or notice.created_at,
-                f"E-mail {notice.status.label.lower()}: {notice.subject}",
-                f"To {notice.recipients}",
-                "notice",
-            )
-        )
+    entries += notice_entries(SUBJECT_TYPE, dr.id)
     entries.sort(key=lambda entry: entry.at)
     return entries
 

@@ -2,7 +2,7 @@
 timeline, and what the district already knows about a tool (the check while a requester types)."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -20,7 +20,7 @@ from clearinghouse.intake.models import (
     ToolRequest,
     ToolRequester,
 )
-from clearinghouse.notices.models import Notice
+from clearinghouse.notices.queries import TimelineEntry, notice_entries
 from clearinghouse.text import name_key
 from clearinghouse.timeutil import district_today, to_district
 
@@ -235,14 +235,6 @@ def overlap_for(requests: list[ToolRequest]) -> dict[int, list[str]]:
 # --- the request's page --------------------------------------------------------------------
 
 
-@dataclass
-class TimelineEntry:
-    at: datetime
-    title: str
-    detail: str = ""
-    kind: str = "event"  # event | notice
-
-
 EVENT_TITLES = {
     "tool_request.opened": "Request sent",
     "tool_request.joined": "Another requester joined",
@@ -278,17 +270,7 @@ def timeline(tr: ToolRequest, *, for_staff: bool = True) -> list[TimelineEntry]:
             detail = event.actor_label + (f": {detail}" if detail else "")
         entries.append(TimelineEntry(event.occurred_at, title, detail))
     if for_staff:
-        for notice in db.session.scalars(
-            select(Notice).where(Notice.subject_type == SUBJECT_TYPE, Notice.subject_id == tr.id).order_by(Notice.id)
-        ):
-            entries.append(
-                TimelineEntry(
-                    notice.sent_at or notice.created_at,
-                    f"E-mail {notice.status.label.lower()}: {notice.subject}",
-                    f"To {notice.recipients}",
-                    "notice",
-                )
-            )
+        entries += notice_entries(SUBJECT_TYPE, tr.id)
     entries.sort(key=lambda entry: entry.at)
     return entries
 

@@ -1,4 +1,7 @@
-"""Reading the outbox for its staff page."""
+"""Reading the outbox for its staff page, and the e-mails about one record for its timeline."""
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -23,3 +26,30 @@ def get_notice_or_404(notice_id: int) -> Notice:
     if notice is None:
         raise NotFound("That notice does not exist.")
     return notice
+
+
+@dataclass
+class TimelineEntry:
+    """One line of a record's timeline on its staff page (a destruction request, a tool request)."""
+
+    at: datetime
+    title: str
+    detail: str = ""
+    kind: str = "event"  # event | notice | certificate
+
+
+def notice_entries(subject_type: str, subject_id: int) -> list[TimelineEntry]:
+    """The e-mails about a record, queued, sent or cancelled, as timeline entries (one query)."""
+    return [
+        TimelineEntry(
+            notice.sent_at or notice.created_at,
+            f"E-mail {notice.status.label.lower()}: {notice.subject}",
+            f"To {notice.recipients}",
+            "notice",
+        )
+        for notice in db.session.scalars(
+            select(Notice)
+            .where(Notice.subject_type == subject_type, Notice.subject_id == subject_id)
+            .order_by(Notice.id)
+        )
+    ]
