@@ -511,6 +511,12 @@ def revalidated(response: WerkzeugResponse, environ: dict) -> WerkzeugResponse:
 _memo: dict[tuple, Any] = {}
 
 
+def reads_shared() -> bool:
+    """Whether this request's shared reads are kept per data version (`memoized_on_version`): an
+    anonymous GET whose version the cache read."""
+    return has_request_context() and request.environ.get(ENVIRON_VERSION) is not None
+
+
 def memoized_on_version(read: Callable) -> Callable:
     """Keep a read that many public answers share (the directory's filter lists), per data version,
     date and language, in the worker, for the anonymous requests whose version the cache read; any

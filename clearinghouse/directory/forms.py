@@ -1,5 +1,9 @@
 """The public directory's search and filter form: a GET form, so it needs no CSRF token and no JavaScript."""
 
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -16,6 +20,7 @@ from clearinghouse.directory.queries import (
     StatusFilter,
 )
 from clearinghouse.directory.search import SEARCH_TEXT_MAX
+from clearinghouse.i18n import current_language
 from clearinghouse.text import visible_text
 
 
@@ -24,8 +29,36 @@ def search_text(value: str | None) -> str:
     return visible_text(value, SEARCH_TEXT_MAX)
 
 
+class DrawnChoices(list):
+    """A select's SelectChoices with their markup drawn once, for every page that offers them.
+
+    `pieces` is the markup of the options (and optgroups) in order, none selected; `at` gives the
+    pieces of each value. The directory's choices are kept per filter lists and language
+    (`directory_choices`), so a page only marks the chosen option.
+    """
+
+    def __init__(self, choices: Iterable[SelectChoice]):
+        super().__init__(choices)
+        pieces: list[str] = []
+        at: dict[str, list[int]] = {}
+        group = None
+        for choice in self:
+            if choice.optgroup != group:
+                if group is not None:
+                    pieces.append("</optgroup>")
+                if choice.optgroup is not None:
+                    pieces.append(f'<optgroup label="{escape(choice.optgroup)}">')
+                group = choice.optgroup
+            at.setdefault(choice.value, []).append(len(pieces))
+            pieces.append(f'<option value="{escape(choice.value)}">{escape(choice.label)}</option>')
+        if group is not None:
+            pieces.append("</optgroup>")
+        self.pieces = pieces
+        self.at = at
+
+
 class QuickSelect(Select):
-    """WTForms' Select drawn in one pass over the field's SelectChoices, with the same markup.
+    """WTForms' Select drawn from the field's DrawnChoices, with the same markup.
 
     The directory draws about 150 options on every page; WTForms' widget builds several objects and
     an attribute dict per option, which cost milliseconds there.
@@ -33,31 +66,87 @@ class QuickSelect(Select):
 
     def __call__(self, field: SelectField, **kwargs) -> Markup:
         kwargs.setdefault("id", field.id)
-        html = [f"<select {html_params(name=field.name, **kwargs)}>"]
-        group = None
-        for choice in field.choices:
-            if choice.optgroup != group:
-                if group is not None:
-                    html.append("</optgroup>")
-                if choice.optgroup is not None:
-                    html.append(f'<optgroup label="{escape(choice.optgroup)}">')
-                group = choice.optgroup
-            selected = "selected " if choice.value == field.data else ""
-            html.append(f'<option {selected}value="{escape(choice.value)}">{escape(choice.label)}</option>')
-        if group is not None:
-            html.append("</optgroup>")
-        html.append("</select>")
-        return Markup("".join(html))  # noqa: S704 - every value and label is escaped above
+        choices = field.choices if isinstance(field.choices, DrawnChoices) else DrawnChoices(field.choices)
+        pieces = list(choices.pieces)
+        for n in choices.at.get(field.data, ()) if isinstance(field.data, str) else ():
+            pieces[n] = "<option selected " + pieces[n].removeprefix("<option ")
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>" + "".join(pieces) + "</select>")  # noqa: S704 - every value and label is escaped in DrawnChoices
 
 
 class QuickSelectField(SelectField):
-    """A SelectField of string SelectChoices, drawn by QuickSelect and checked with one pass."""
+    """A SelectField of string SelectChoices, drawn by QuickSelect and checked with one lookup."""
 
     widget = QuickSelect()
 
     def pre_validate(self, form: Form) -> None:
-        if not any(choice.value == self.data for choice in self.choices):
+        choices = self.choices if isinstance(self.choices, DrawnChoices) else DrawnChoices(self.choices)
+        if self.data not in choices.at:
             raise ValidationError(_("Not a valid choice."))
+
+
+@dataclass(frozen=True)
+class DirectoryChoices:
+    """The choices of the directory's selects, in one language, drawn once."""
+
+    element: DrawnChoices
+    category: DrawnChoices
+    school: DrawnChoices
+    tag: DrawnChoices
+    kind: DrawnChoices
+    status: DrawnChoices
+    agreement: DrawnChoices
+    sort: DrawnChoices
+    # slug → id of the elements, categories, schools and tags
+    ids: dict[str, dict[str, int]]
+
+
+# Each FilterOptions (the memoized one is shared by every anonymous page of a data version) → its
+# drawn choices per language. Weak: a FilterOptions made for one request takes its choices with it.
+_DRAWN: "weakref.WeakKeyDictionary[FilterOptions, dict[str, DirectoryChoices]]" = weakref.WeakKeyDictionary()
+
+
+def directory_choices(options: FilterOptions) -> DirectoryChoices:
+    """The directory's select choices for `options` in the reader's language, drawn once for each."""
+    language = current_language()
+    drawn = _DRAWN.setdefault(options, {})
+    if language not in drawn:
+        drawn[language] = DirectoryChoices(
+            element=DrawnChoices(
+                [SelectChoice("", _("Any data element"))]
+                + [SelectChoice(e.slug, e.name, optgroup=e.category.name) for e in options.elements]
+            ),
+            category=DrawnChoices(
+                [SelectChoice("", _("Any category"))] + [SelectChoice(c.slug, c.name) for c in options.categories]
+            ),
+            school=DrawnChoices(
+                [SelectChoice("", _("Any school"))] + [SelectChoice(s.slug, s.name) for s in options.schools]
+            ),
+            tag=DrawnChoices([SelectChoice("", _("Any tag"))] + [SelectChoice(t.slug, t.name) for t in options.tags]),
+            kind=DrawnChoices(
+                [SelectChoice("", _("Any kind"))] + [SelectChoice(k.slug, k.name) for k in options.kinds]
+            ),
+            status=DrawnChoices(
+                [
+                    SelectChoice("", _("Any current status (not retired)")),
+                    *(SelectChoice(s.value, str(s.label)) for s in ProductStatus),
+                    SelectChoice(StatusFilter.ALL.value, _("Any status, retired included")),
+                ]
+            ),
+            agreement=DrawnChoices(
+                [SelectChoice("", _("Any agreement"))] + [SelectChoice(a.value, str(a.label)) for a in AgreementFilter]
+            ),
+            sort=DrawnChoices(
+                [SelectChoice("", _("Best match, else name"))] + [SelectChoice(s.value, str(s.label)) for s in Sort]
+            ),
+            ids={
+                "element": {e.slug: e.id for e in options.elements},
+                "category": {c.slug: c.id for c in options.categories},
+                "school": {s.slug: s.id for s in options.schools},
+                "tag": {t.slug: t.id for t in options.tags},
+                "kind": {k.slug: k.id for k in options.kinds},
+            },
+        )
+    return drawn[language]
 
 
 class SearchForm(Form):
@@ -82,28 +171,9 @@ class DirectoryForm(SearchForm):
         super().__init__(formdata)
         self.options = options
         self.was_cut = len(formdata.get("q", "")) > SEARCH_TEXT_MAX
-        self.element.choices = [SelectChoice("", _("Any data element"))] + [
-            SelectChoice(e.slug, e.name, optgroup=e.category.name) for e in options.elements
-        ]
-        self.category.choices = [SelectChoice("", _("Any category"))] + [
-            SelectChoice(c.slug, c.name) for c in options.categories
-        ]
-        self.school.choices = [SelectChoice("", _("Any school"))] + [
-            SelectChoice(s.slug, s.name) for s in options.schools
-        ]
-        self.tag.choices = [SelectChoice("", _("Any tag"))] + [SelectChoice(t.slug, t.name) for t in options.tags]
-        self.kind.choices = [SelectChoice("", _("Any kind"))] + [SelectChoice(k.slug, k.name) for k in options.kinds]
-        self.status.choices = [
-            SelectChoice("", _("Any current status (not retired)")),
-            *(SelectChoice(s.value, s.label) for s in ProductStatus),
-            SelectChoice(StatusFilter.ALL.value, _("Any status, retired included")),
-        ]
-        self.agreement.choices = [SelectChoice("", _("Any agreement"))] + [
-            SelectChoice(a.value, a.label) for a in AgreementFilter
-        ]
-        self.sort.choices = [SelectChoice("", _("Best match, else name"))] + [
-            SelectChoice(s.value, s.label) for s in Sort
-        ]
+        self.choices = choices = directory_choices(options)
+        for name in (*self.FILTER_FIELDS, "sort"):
+            self[name].choices = getattr(choices, name)
 
     def ignored_fields(self) -> list[str]:
         """Validate, drop every value that is not a known choice, and name the fields dropped."""
@@ -119,12 +189,12 @@ class DirectoryForm(SearchForm):
 
     def filters(self) -> DirectoryFilters:
         """The validated values as DirectoryFilters (call `ignored_fields` first)."""
-        options = self.options
-        element = {e.slug: e.id for e in options.elements}.get(self.element.data or "")
-        category = {c.slug: c.id for c in options.categories}.get(self.category.data or "")
-        school = {s.slug: s.id for s in options.schools}.get(self.school.data or "")
-        tag = {t.slug: t.id for t in options.tags}.get(self.tag.data or "")
-        kind = {k.slug: k.id for k in options.kinds}.get(self.kind.data or "")
+        ids = self.choices.ids
+        element = ids["element"].get(self.element.data or "")
+        category = ids["category"].get(self.category.data or "")
+        school = ids["school"].get(self.school.data or "")
+        tag = ids["tag"].get(self.tag.data or "")
+        kind = ids["kind"].get(self.kind.data or "")
         status = self.status.data or ""
         return DirectoryFilters(
             text=self.q.data or "",

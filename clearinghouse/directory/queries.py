@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -210,8 +211,9 @@ class DirectoryFilters:
     agreement: AgreementFilter | None = None
     sort: Sort | None = None  # None: best match when searching, else by name
 
-    @property
+    @cached_property
     def terms(self) -> list[str]:
+        """The search's words (read several times a request: folded once)."""
         return search_terms(self.text)
 
     @property
@@ -245,9 +247,10 @@ class DirectoryFilters:
             sets.append(agreement_filter_ids(self.agreement, today))
         return sets
 
-    def clauses(self, today: date) -> list[ColumnElement[bool]]:
-        """WHERE clauses on Product; they combine with AND."""
-        clauses: list[ColumnElement[bool]] = [Product.id.in_(ids) for ids in self.id_sets(today)]
+    def clauses(self, today: date, id_sets: list[Select] | None = None) -> list[ColumnElement[bool]]:
+        """WHERE clauses on Product; they combine with AND (`id_sets`: those of `id_sets(today)`, when built)."""
+        sets = self.id_sets(today) if id_sets is None else id_sets
+        clauses: list[ColumnElement[bool]] = [Product.id.in_(ids) for ids in sets]
         if self.status is None:
             clauses.append(listed_clause())
         elif self.status is ProductStatus.RETIRED:
@@ -256,14 +259,14 @@ class DirectoryFilters:
             clauses.append(and_(Product.status == self.status, _vendor_not_retired()))
         return clauses
 
-    def listed_count(self, today: date) -> Select:
+    def listed_count(self, today: date, id_sets: list[Select] | None = None) -> Select:
         """The exact number of listed products that match (status filter unset), from indexes only.
 
         It counts the ids of the most selective source (the search hits, else a filter's ids,
         else every product), keeps those in every other filter's ids, and leaves out the unlisted ones.
         """
         terms = self.terms
-        sets = self.id_sets(today)
+        sets = self.id_sets(today) if id_sets is None else id_sets
         if terms:
             source = search_hits(terms, ranked=False)
             ids = source.c.product_id
@@ -320,12 +323,18 @@ class _Paginated(SelectPagination):
     def _query_count(self) -> int:
         if self._total is not None:
             return self._total
-        return self._query_args["session"].scalar(self._query_args["count_select"])
+        count_select = self._query_args["count_select"]
+        return self._query_args["session"].scalar(count_select() if callable(count_select) else count_select)
 
 
 def _paginate(
-    select_page: Callable[[int, int], Select], count_stmt: Select, page: int, per_page: int, windowed: bool = False
+    select_page: Callable[[int, int], Select],
+    count_stmt: Select | Callable[[], Select],
+    page: int,
+    per_page: int,
+    windowed: bool = False,
 ) -> Pagination:
+    """`count_stmt` may be a function that builds it: a windowed page needs it only past the last page."""
     return _Paginated(
         select_page=select_page,
         count_select=count_stmt,
@@ -355,19 +364,23 @@ def _ordered(keys: Sequence[tuple[Any, bool]]) -> list[Any]:
 
 def search_products(filters: DirectoryFilters, page: int, per_page: int, today: date) -> Pagination:
     """One page of the directory: products matching the search and every filter, sorted (three or four queries)."""
-    clauses = filters.clauses(today)
+    id_sets = filters.id_sets(today)
+    clauses = filters.clauses(today, id_sets)
     terms = filters.terms
     hits = search_hits(terms) if terms else None
-    if filters.status is None:
-        count_stmt = filters.listed_count(today)
-    else:  # a status filter (rare): count the matching product rows
-        count_stmt = select(func.count(Product.id)).where(*clauses)
-        if hits is not None:
-            count_stmt = count_stmt.join(hits, hits.c.product_id == Product.id)
+
+    def count_stmt() -> Select:
+        """Built only when it runs: a windowed page counts in its own query, but past the last page."""
+        if filters.status is None:
+            return filters.listed_count(today, list(id_sets))
+        # A status filter (rare): count the matching product rows.
+        stmt = select(func.count(Product.id)).where(*clauses)
+        return stmt if hits is None else stmt.join(hits, hits.c.product_id == Product.id)
+
     keys = _sort_keys(filters.effective_sort, hits)
     # A search or a filter on what a product receives leaves few matches, all read to sort them:
     # counting them in the same pass saves a query. Without one, an index walk stops after a page.
-    windowed = hits is not None or bool(filters.id_sets(today))
+    windowed = hits is not None or bool(id_sets)
     total = [func.count().over().label("total")] if windowed else []
 
     def select_page(limit: int, offset: int) -> Select:
@@ -490,9 +503,10 @@ class Choice:
     category: "Choice | None" = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FilterOptions:
-    """The choices of the directory's filters."""
+    """The choices of the directory's filters (compared and hashed by identity: the forms keep the
+    choices they draw from it beside it)."""
 
     elements: list[Choice]  # in taxonomy order
     categories: list[Choice]
