@@ -201,6 +201,7 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=5, help="per page, after 3 requests (default 5)")
     parser.add_argument("--config", action="append", default=[], metavar="NAME=VALUE", help="an app setting")
     parser.add_argument("--only", help="time only the pages whose label contains this")
+    parser.add_argument("--skip", action="append", default=[], help="leave out the pages whose label contains this")
     parser.add_argument(
         "--searches", type=int, default=300, help="distinct searches of bench/load.py's varied load, each once (300)"
     )
@@ -219,6 +220,7 @@ def main() -> None:
         pages += other_public_routes(app, {path for _, path in pages} | {"/es/", "/"})
         if args.only:
             pages = [(label, path) for label, path in pages if args.only in label]
+        pages = [(label, path) for label, path in pages if not any(skip in label for skip in args.skip)]
         rows = measure(app, pages, args.requests, args.max_seconds)
         with app.app_context():
             db.engine.dispose()
