@@ -1,6 +1,6 @@
 """Throughput of the public pages under concurrent load, next to a bare Flask "hello", measured with wrk.
 
-    .venv/bin/python bench/load.py [--reuse] [--redis off|on|both] [--env NAME=VALUE …]
+    .venv/bin/python bench/load.py [--reuse] [--redis both|off|on] [--env NAME=VALUE …]
 
 Makes a PostgreSQL database named --database-name (ch_bench_load) on the server of
 --database-url and fills it with bench/directory.py's `populate` (10,000 vendors, 25,000
@@ -12,7 +12,8 @@ same flags, bench/hello.py, a bare Flask "hello". Then drives, with Debian's `wr
 load (hundreds of distinct searches and pages, most of them finding nothing: a wrk Lua script
 cycles through them), each for --warmup seconds unrecorded, then for --seconds. With --redis on
 the app gets REDIS_URL=--redis-url (a Redis database this bench owns: it is emptied first); with
-both, the app is served and measured once without and once with it. Prints requests per
+both (the default), the app is served and measured once without and once with it (without only,
+and said so, when no Redis answers there). Prints requests per
 second, p50 and p99 per page and the app/hello ratios of throughput; stops the servers and drops
 the database (unless --reuse) by itself. Loopback only.
 """
@@ -276,6 +277,16 @@ def flush_redis(url: str) -> None:
         client.close()
 
 
+def redis_answers(url: str) -> bool:
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
 def parse_env(pairs: list[str]) -> dict[str, str]:
     env = {}
     for pair in pairs:
@@ -297,7 +308,12 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="use the database a --reuse run left (build it if missing); keep it"
     )
-    parser.add_argument("--redis", choices=("off", "on", "both"), default="off", help="serve the app with REDIS_URL")
+    parser.add_argument(
+        "--redis",
+        choices=("off", "on", "both"),
+        default="both",
+        help="serve the app without REDIS_URL, with it, or both in turn (default; without only when no Redis answers)",
+    )
     parser.add_argument(
         "--redis-url", default="redis://127.0.0.1:6379/13", help="emptied before use (default %(default)s)"
     )
@@ -315,6 +331,11 @@ def main() -> None:
         raise SystemExit("wrk is missing: apt-get install -y wrk")
     searches = search_paths(random.Random(args.seed), args.search_paths)
     modes = {"off": [False], "on": [True], "both": [False, True]}[args.redis]
+    if True in modes and not redis_answers(args.redis_url):
+        if args.redis == "on":
+            raise SystemExit(f"No Redis answers at {args.redis_url}: start one, or give --redis off.")
+        print(f"No Redis answers at {args.redis_url}: measuring without Redis only.", flush=True)
+        modes = [False]
 
     with bench_database(args.database_url, args.database_name, reuse=args.reuse) as (url, build):
         started = time.perf_counter()
