@@ -766,8 +766,8 @@ def _kind_among(kinds: list[ProductKind], value: Any, *, current: ProductKind | 
         return kind
     if isinstance(value, ProductKind):
         kind = value
-    elif isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        kind = next((kind for kind in kinds if kind.id == int(value)), None)
+    elif isinstance(value, int):  # never a string of digits: "504" is a slug a district may well have
+        kind = next((kind for kind in kinds if kind.id == value), None)
     else:
         kind = next((kind for kind in kinds if kind.slug == str(value)), None)
     if kind is None:

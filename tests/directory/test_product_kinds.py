@@ -79,6 +79,16 @@ def test_bad_names_are_refused_in_plain_words(app, name, spanish, message, field
         assert db.session.scalar(select(sa.func.count(ProductKind.id))) == 14  # nothing half-written
 
 
+def test_a_kind_named_with_digits_is_found_by_its_slug_not_as_an_id(app):
+    with in_app(app):
+        kind = _add("504")
+        assert kind.slug == "504"
+        product = factories.make_product(kind="math")
+        with unit_of_work():
+            services.update_product(product, None, version=product.version, kind="504")
+        assert product.kind is kind
+
+
 def test_a_retired_kind_is_named_as_retired_when_added_again(app):
     with in_app(app):
         with unit_of_work():
