@@ -451,7 +451,7 @@ def submit_certificate(
         "disposal_certificate.submitted",
         cert,
         cert_changes,
-        label=f"Disposal certificate {cert.id} for {label.lower()}",
+        label=_certificate_label(cert, label),
     )
     queue_request_notice(
         dr,
@@ -463,6 +463,22 @@ def submit_certificate(
         path=staff_path(dr.id),
     )
     return cert
+
+
+def _certificate_label(cert: DisposalCertificate, label: str) -> str:
+    """How the audit log names a certificate: "Disposal certificate 7 for the request to Acme …"."""
+    return f"Disposal certificate {cert.id} for {label.lower()}"
+
+
+def _review(cert: DisposalCertificate, status: CertificateStatus, action: str, *, actor: User | None) -> str:
+    """The officer's review written on the certificate (accepted or rejected) and audited; returns the
+    request's label, for the request's own audit event."""
+    cert.status = status
+    cert.reviewed_by_id = actor.id if actor is not None else None
+    cert.reviewed_at = utcnow()
+    label = request_label(cert.request)
+    audit.record(actor, action, cert, audit.pending_changes(cert), label=_certificate_label(cert, label))
+    return label
 
 
 def _reviewable(cert: DisposalCertificate) -> DestructionRequest:
@@ -477,17 +493,7 @@ def accept_certificate(cert: DisposalCertificate, *, actor: User | None, today: 
     dr = _reviewable(cert)
     check_transition(dr, "accept")
     changes = _transition(dr, "accept", closed_on=today)
-    cert.status = CertificateStatus.ACCEPTED
-    cert.reviewed_by_id = actor.id if actor is not None else None
-    cert.reviewed_at = utcnow()
-    label = request_label(dr)
-    audit.record(
-        actor,
-        "disposal_certificate.accepted",
-        cert,
-        audit.pending_changes(cert),
-        label=f"Disposal certificate {cert.id} for {label.lower()}",
-    )
+    label = _review(cert, CertificateStatus.ACCEPTED, "disposal_certificate.accepted", actor=actor)
     audit.record(actor, "destruction_request.accepted", dr, changes, label=label)
     wording = Wording("destruction.certified", vendor=dr.vendor.name, certified_on=today.isoformat())
     products = [product.id for product in dr.agreement.products] if dr.agreement else []
@@ -518,18 +524,8 @@ def reject_certificate(cert: DisposalCertificate, reason: str, *, actor: User | 
     if not reason:
         raise DomainError("Say why the certificate is rejected, so the vendor can correct it.", field="reason")
     changes = _transition(dr, "reject", status_reason=reason)
-    cert.status = CertificateStatus.REJECTED
     cert.review_reason = reason
-    cert.reviewed_by_id = actor.id if actor is not None else None
-    cert.reviewed_at = utcnow()
-    label = request_label(dr)
-    audit.record(
-        actor,
-        "disposal_certificate.rejected",
-        cert,
-        audit.pending_changes(cert),
-        label=f"Disposal certificate {cert.id} for {label.lower()}",
-    )
+    label = _review(cert, CertificateStatus.REJECTED, "disposal_certificate.rejected", actor=actor)
     audit.record(actor, "destruction_request.reopened", dr, changes, label=label)
     queue_request_notice(
         dr,
