@@ -1,7 +1,5 @@
 """Sign-in that resists attack: throttling in the database, no enumeration, cookies, session renewal, logout."""
 
-import statistics
-import time
 from datetime import timedelta
 
 import pytest
@@ -117,21 +115,10 @@ def test_unknown_email_and_wrong_password_look_the_same(client, officer_id, monk
     assert calls[0].startswith("scrypt:")
     wrong = sign_in(client, EMAIL, "some password here")
     assert len(calls) == 2
+    # The same work either way (no timed test): the stand-in hash has the real one's method and cost.
+    assert calls[0].split("$")[0] == calls[1].split("$")[0]
     assert unknown.status_code == wrong.status_code == 422
     assert flash_messages(unknown) == flash_messages(wrong) == [services.SIGN_IN_FAILED]
-
-
-def test_unknown_email_takes_about_as_long_as_a_wrong_password(app, officer_id):
-    def timed(email: str) -> float:
-        client = app.test_client()
-        began = time.perf_counter()
-        sign_in(client, email, "some password here", environ_base={"REMOTE_ADDR": f"10.8.{len(email)}.1"})
-        return time.perf_counter() - began
-
-    timed("warm-up@district.example")
-    unknown = statistics.median(timed(f"nobody{n}@district.example") for n in range(3))
-    wrong = statistics.median(timed(EMAIL) for _ in range(3))
-    assert unknown > 0.5 * wrong, (unknown, wrong)
 
 
 def test_session_cookie_is_httponly_and_samesite_lax(client, officer_id):
