@@ -12,6 +12,8 @@ their later pages, data element pages, API lists and details (products, vendors,
 CSV exports filtered by school or search. A gunicorn `post_request` hook writes what the worker's
 cache holds (bytes counted against the bound, entries) to a file; the bench reads the worker's
 VmRSS from /proc. Every --report requests it prints both, and ends with a table per bound.
+With --full-csv it instead downloads the whole directory as CSV (/directory.csv?status=all) from
+each server, sampling the worker's memory every 0.1 s while the export streams.
 """
 
 import argparse
@@ -190,6 +192,8 @@ def run(url: str, bound: str, paths: list[str], args: argparse.Namespace) -> dic
                             flush=True,
                         )
 
+        if args.full_csv:
+            return full_csv(base, pid, bound, before)
         started = time.perf_counter()
         threads = [threading.Thread(target=client) for _ in range(args.clients)]
         for thread in threads:
@@ -224,6 +228,48 @@ def run(url: str, bound: str, paths: list[str], args: argparse.Namespace) -> dic
         log.close()
 
 
+def full_csv(base: str, pid: int, bound: str, before: float) -> dict:
+    """Download the whole directory as CSV, sampling the worker's resident memory as it streams."""
+    peak = [before]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.1):
+            peak[0] = max(peak[0], resident_mb(pid))
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    started = time.perf_counter()
+    size = first = 0.0
+    with urllib.request.urlopen(base + "/directory.csv?status=all", timeout=1800) as response:  # noqa: S310
+        while chunk := response.read(65536):
+            if not size:
+                first = time.perf_counter() - started
+            size += len(chunk)
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    after = resident_mb(pid)
+    print(
+        f"[{bound} MB] the whole CSV: {size / 2**20:.1f} MB in {seconds:.1f} s (first bytes after {first:.2f} s); "
+        f"worker {before:.0f} MB before, {max(peak[0], after):.0f} MB at most while streaming, {after:.0f} MB after",
+        flush=True,
+    )
+    return {
+        "bound": bound,
+        "requests": 1,
+        "seconds": seconds,
+        "answered_mb": size / 2**20,
+        "before_mb": before,
+        "after_mb": after,
+        "peak_mb": max(peak[0], after),
+        "cache_mb": 0.0,
+        "entries": 0,
+        "stored": 0,
+        "failures": 0,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default="postgresql://127.0.0.1/test")
@@ -233,6 +279,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=6000, help="distinct public requests per run (%(default)s)")
     parser.add_argument("--clients", type=int, default=2, help="client threads (default %(default)s)")
     parser.add_argument("--report", type=int, default=500, help="print every this many requests (%(default)s)")
+    parser.add_argument("--full-csv", action="store_true", help="instead: download the whole CSV, watching memory")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
 

@@ -111,6 +111,7 @@ ENV_VARS: dict[str, type] = {
     "OIDC_OFFICER_GROUPS": tuple,
     "PAGE_CACHE": bool,
     "PAGE_CACHE_MAX_MB": int,
+    "PAGE_CACHE_ENTRY_MAX_MB": int,
     "REDIS_URL": str,
 }
 

@@ -509,6 +509,7 @@ def revalidated(response: WerkzeugResponse, environ: dict) -> WerkzeugResponse:
 # --- Inside Flask: shared reads, ETags, and whether an answer may be stored ----------------------
 
 _memo: dict[tuple, Any] = {}
+_memo_stamp: dict[str, tuple] = {}  # the (version, epoch, date) whose results `_memo` holds
 
 
 def reads_shared() -> bool:
@@ -520,7 +521,10 @@ def reads_shared() -> bool:
 def memoized_on_version(read: Callable) -> Callable:
     """Keep a read that many public answers share (the directory's filter lists), per data version,
     date and language, in the worker, for the anonymous requests whose version the cache read; any
-    other request (signed in, a write) reads afresh. What it returns is shared: never change it."""
+    other request (signed in, a write) reads afresh. What it returns is shared: never change it.
+
+    Only the newest version's results are kept: a newer version empties the memo, so that the results
+    of versions no request will read again do not pile up in the worker beside the page cache."""
 
     @functools.wraps(read)
     def memoized(*args: Any) -> Any:
@@ -533,8 +537,9 @@ def memoized_on_version(read: Callable) -> Callable:
         except KeyError:
             pass
         value = read(*args)
-        if len(_memo) >= MEMO_MAX:
+        if len(_memo) >= MEMO_MAX or _memo_stamp.get("stamp") != stamp:
             _memo.clear()
+            _memo_stamp["stamp"] = stamp
         _memo[key] = value
         return value
 

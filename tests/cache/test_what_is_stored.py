@@ -140,3 +140,22 @@ def test_many_small_answers_count_their_overhead_against_the_bound():
         store.set(f"answer-{n}", b"{}")
     assert len(store) == 100_000 // (2 + page_cache.BoundedMemoryCache.ENTRY_OVERHEAD)
     assert store.size <= 100_000
+
+
+def test_the_shared_reads_keep_only_the_newest_versions_results(app):
+    reads = itertools.count()
+
+    @page_cache.memoized_on_version
+    def shared_read(name: str) -> int:
+        return next(reads)
+
+    def read_at(version: int, name: str) -> int:
+        with app.test_request_context(environ_base={page_cache.ENVIRON_VERSION: (version, "epoch", "2026-11-26")}):
+            return shared_read(name)
+
+    assert read_at(1, "schools") == read_at(1, "schools")  # kept for the same version
+    first = read_at(1, "elements")
+    kept = dict(page_cache._memo)
+    assert read_at(2, "schools") not in kept.values()  # a new version reads afresh
+    assert len(page_cache._memo) == 1  # and lets the old version's results go
+    assert read_at(2, "elements") != first
