@@ -69,9 +69,12 @@ DEFAULTS: dict[str, Any] = {
     "OIDC_OFFICER_GROUPS": (),
     "OIDC_TIMEOUT_SECONDS": 10,
     # The public answers' cache (clearinghouse/page_cache.py): in each worker's memory within
-    # PAGE_CACHE_MAX_MB, or in Redis at REDIS_URL (shared by every worker and host).
+    # PAGE_CACHE_MAX_MB, or in Redis at REDIS_URL (shared by every worker and host; each worker then
+    # keeps a near copy within the same bound). A full cache adds the bound and 3-6 MB to a worker's
+    # resident memory (bench/cache_memory.py): 32 MB holds ~1,000 pages, more than a burst's hot set,
+    # and keeps 5 workers (2 cores) near 1 GB in all. README, "Public answers' cache".
     "PAGE_CACHE": True,
-    "PAGE_CACHE_MAX_MB": 64,
+    "PAGE_CACHE_MAX_MB": 32,
     "PAGE_CACHE_ENTRY_MAX_MB": 4,
     "PAGE_CACHE_SECONDS": 24 * 3600,  # an entry's life; any change makes it unreachable long before
     "REDIS_URL": "",
