@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Enum, String, text
+from sqlalchemy import JSON, Enum, String, inspect, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
@@ -84,3 +84,22 @@ class NamedMixin:
         value = unicodedata.normalize("NFC", value) if isinstance(value, str) else value
         self.name_key = name_key(value)
         return value
+
+
+def same_columns(records: list[Any]) -> None:
+    """Give new records of one class, about to be flushed together, the same columns: where one sets a
+    column another left unset, the other gets the column's default (a scalar default only: the value the
+    INSERT would have written anyway). The ORM writes rows in one multi-row INSERT only while they set the
+    same columns, so a bulk write of products whose notes some rows give and others not stays one
+    statement per thousand rows instead of one per row. Call it after recording their audit changes."""
+    if len(records) < 2:
+        return
+    mapper = inspect(records[0]).mapper
+    columns = {attr.key: attr.columns[0] for attr in mapper.column_attrs}
+    states = [inspect(record) for record in records]
+    keys = set().union(*(state.dict.keys() for state in states)) & columns.keys()
+    for state in states:
+        for key in keys - state.dict.keys():
+            default = columns[key].default
+            if default is not None and default.is_scalar:
+                setattr(state.obj(), key, default.arg)

@@ -23,6 +23,7 @@ from clearinghouse.directory.models import Product, Vendor
 from clearinghouse.errors import DomainError, ItemRefused, refused
 from clearinghouse.extensions import db
 from clearinghouse.locking import check_version, claim_version
+from clearinghouse.models_base import same_columns
 from clearinghouse.storage import store_pdf
 from clearinghouse.timeutil import district_today, format_date
 
@@ -108,10 +109,12 @@ def create_agreements(
         changes = {**audit.pending_changes(agreement), **document_changes}
         changes["products"] = [[], sorted(p.name for p in products)]
         created.append((agreement, changes))
+    same_columns([agreement for agreement, _changes in created])
     db.session.flush()  # a whole flush: flushing an agreement alone would write its products twice
-    for agreement, changes in created:
-        audit.record(actor, "agreement.created", agreement, changes, label=label(agreement))
-        disclose_changes(agreement, None, today)
+    with db.session.no_autoflush:  # the events and revisions are written together, at the next flush
+        for agreement, changes in created:
+            audit.record(actor, "agreement.created", agreement, changes, label=label(agreement))
+            disclose_changes(agreement, None, today)
     return [agreement for agreement, _changes in created]
 
 

@@ -45,6 +45,7 @@ from clearinghouse.errors import DomainError, ItemRefused, refused
 from clearinghouse.extensions import db
 from clearinghouse.i18n import configured_languages
 from clearinghouse.locking import check_version, claim_version
+from clearinghouse.models_base import same_columns
 from clearinghouse.slugs import SLUG_CHUNK, unique_slug, unique_slugs
 from clearinghouse.text import clean_name, name_key
 from clearinghouse.translation_fields import language_label
@@ -305,10 +306,12 @@ def create_products(actor: User | None, items: list[NewProduct]) -> list[Product
             changes["schools"] = [[], sorted(school.name for school in product.schools)]
             changes["data_uses"] = [[], _uses_list(product)]
             created.append((product, changes))
+        same_columns([product for product, _changes in created])
         db.session.flush()  # one whole flush: flushing a product alone would write its schools twice
-    for product, changes in created:
-        audit.record(actor, "product.created", product, changes)
-        disclose_changes(product, None)
+    with db.session.no_autoflush:  # the events and revisions are written together, at the next flush
+        for product, changes in created:
+            audit.record(actor, "product.created", product, changes)
+            disclose_changes(product, None)
     return [product for product, _changes in created]
 
 
