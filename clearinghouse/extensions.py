@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and attached in create_app, plus the unit of work."""
 
+import gc
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -99,3 +100,20 @@ def _undo_on_rollback(session: Session) -> None:
             callback()
         except Exception:  # the rollback's own cause matters more; a leftover file is only logged
             log.exception("Undoing part of a rolled-back transaction failed")
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector during a bulk write (an import of thousands of rows).
+
+    Building tens of thousands of ORM objects makes the collector run full collections again and
+    again, each walking every object alive: a 5,000-row import spent a third of its CPU there.
+    Reference counting still frees what is dropped; the collector resumes when the block ends.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()

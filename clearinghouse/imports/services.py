@@ -40,7 +40,7 @@ from clearinghouse.directory.models import (
     Vendor,
 )
 from clearinghouse.errors import DomainError, ItemRefused
-from clearinghouse.extensions import db
+from clearinghouse.extensions import collector_paused, db
 from clearinghouse.imports import mapping as fields
 from clearinghouse.imports import queries
 from clearinghouse.imports.choices import PlanChoices
@@ -377,7 +377,8 @@ def plan_import(
     if problems:
         raise DomainError(" ".join(problems.values()))
     choices = choices or PlanChoices(mapping=dict(mapping))
-    plan = _plan(table, mapping, choices)
+    with collector_paused():
+        plan = _plan(table, mapping, choices)
     if skip_problems and plan.errors:
         _set_aside_problems(plan, table)
     return plan
@@ -796,9 +797,10 @@ def apply_import(
             "aside)."
         )
     try:
-        _Applier(actor, plan.open_requests).apply(plan)
-        _remember(table.headers, mapping, actor)
-        db.session.flush()
+        with collector_paused():
+            _Applier(actor, plan.open_requests).apply(plan)
+            _remember(table.headers, mapping, actor)
+            db.session.flush()
     except IntegrityError:
         raise DomainError(
             "Nothing was imported: the directory changed while the file was being saved (someone may have added "
