@@ -303,6 +303,7 @@ class DestructionForm(BaseForm):
     """For each agreement that ended before the import: whether a destruction request is opened."""
 
     open = SelectMultipleField("Open a destruction request", choices=[], validate_choice=False)
+    shown = SelectMultipleField("Agreements on this page", choices=[], validate_choice=False)  # hidden inputs
     submit = SubmitField("Save these decisions")
 
 

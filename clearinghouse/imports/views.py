@@ -440,6 +440,7 @@ def _preview_page(step: Step, plan: services.ImportPlan, form: ConfirmForm, stat
         page=page,
         error_page=error_page,
         agreements=agreements,
+        agreement_page=ListPage.of(agreements, page_arg("agreements_page")),
         form=form,
         set_aside_form=SetAsideForm(),
         destruction_form=DestructionForm(),
@@ -484,9 +485,10 @@ def _direct_destruction(step: Step, form: DestructionForm) -> None:
     """Whether to open a destruction request for each new agreement that ended before today."""
     plan = _plan_of(step)
     wanted = set(form.open.data or [])
+    shown = set(form.shown.data or [])  # the agreements of the page the form was on (the list is paged)
     today = district_today()
     for _vendor, target, _products in services.new_agreements(plan):
-        if target.ended_before(today):
+        if target.ended_before(today) and (not shown or target.decision_key in shown):
             step.choices.destruction[target.decision_key] = target.decision_key in wanted
 
 

@@ -416,3 +416,21 @@ def test_a_status_with_conditions_keeps_them_as_the_status_note(app, officer):
     with in_app(app):
         notes = dict(db.session.execute(select(Product.name, Product.status_note)).all())
         assert notes == {"Kami": "Guardian Release", "Acme Math": ""}
+
+
+def test_the_preview_pages_through_many_agreements_and_keeps_each_pages_decisions(app, officer):
+    rows = ["Vendor,Product,Status,Signed,Expires"]
+    rows += [f"Vendor {n:03d},App {n},Approved,2020-01-{n % 28 + 1:02d},2021-01-01" for n in range(130)]
+    shown, base = preview(officer, "\n".join(rows).encode(), {"column_3": "signed_on", "column_4": "expires_on"})
+    assert "Agreements it would add (130)" in shown.text
+    assert "Agreements 1–100 of 130" in shown.text
+    assert shown.text.count('name="shown"') == 100
+    second = officer.get(f"{base}/preview?agreements_page=2")
+    assert "Agreements 101–130 of 130" in second.text
+    assert second.text.count('name="shown"') == 30
+    first_keys = re.findall(r'name="shown" value="([^"]*)"', shown.text)
+    second_keys = re.findall(r'name="shown" value="([^"]*)"', second.text)
+    officer.post(f"{base}/destruction", data={"shown": first_keys, "open": [first_keys[0]]})
+    officer.post(f"{base}/destruction", data={"shown": second_keys, "open": [second_keys[-1]]})
+    assert officer.get(f"{base}/preview").text.count(" checked>") == 1  # page 1's choice, kept
+    assert officer.get(f"{base}/preview?agreements_page=2").text.count(" checked>") == 1
