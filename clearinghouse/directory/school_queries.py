@@ -206,7 +206,7 @@ def sensitive_elements(school: School) -> list[SensitiveElement]:
         .where(
             product_school.c.school_id == school.id,
             DataElement.is_sensitive.is_(True),
-            DataUse.product_id.not_in(unlisted_ids()),
+            product_school.c.product_id.not_in(unlisted_ids()),
         )
         .group_by(DataUse.data_element_id)
         .subquery()
