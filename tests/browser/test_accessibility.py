@@ -212,6 +212,7 @@ def test_officer_pages_have_no_wcag_violations(page, demo):
         f"/staff/agreements/{demo['agreement']}",
         "/staff/vendors",
         "/staff/products",
+        "/staff/kinds",
         "/staff/requests/",
         f"/staff/requests/{demo['request']}",
         "/staff/audit",
