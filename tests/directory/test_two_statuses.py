@@ -423,7 +423,9 @@ def test_the_csv_export_says_both_statuses_in_plain_words(client, district):
     rows = list(csv.DictReader(io.StringIO(client.get("/directory.csv?status=all").get_data(as_text=True))))
     found = {row["product"]: (row["status"], row["agreement_status"]) for row in rows}
     assert found["No Data App"] == ("Approved, no student data collected", "Not required: no student data collected")
-    assert found["Review App"] == ("Under review", "Declined by the vendor; reason: Refuses the state's terms")
+    assert found["Review App"] == ("Under review", "Declined by the vendor")
+    reasons = {row["product"]: row["agreement_note"] for row in rows if row["agreement_note"]}
+    assert reasons == {"Review App": "Refuses the state's terms"}  # the vendor's reason, in its own column
     assert found["Filed App"] == ("Approved", "On file, dates not recorded")
     assert found["Conditional App"] == ("Approved with conditions", "Requested")
     assert found["Lapsed App"][1].startswith("Signed, expired on ")
