@@ -42,7 +42,7 @@ import pickle
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -424,6 +424,53 @@ class PageCache:
         except Exception:
             self._store_failed("write")
 
+    def fragment_prefix(self, kind: str, stamp: tuple[int, str, str]) -> str:
+        """The key of a shared piece of HTML (`fragments_on_version`) but its id: what the key of a
+        whole answer holds that can change the piece (its URLs take the script root)."""
+        version, epoch, today = stamp
+        config = self.app.config
+        parts = (
+            self.release,
+            repr(tuple(repr(config.get(name)) for name in PAGE_SETTINGS)),
+            str(version),
+            epoch,
+            today,
+            request.script_root,
+            current_language(),
+            kind,
+        )
+        return "fragment:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32] + ":"
+
+    def get_fragments(self, keys: list[str]) -> list[bytes | None]:
+        found: list[bytes | None] = [None] * len(keys)
+        if self.near is not None:
+            found = [self.near.get(key) for key in keys]
+        wanted = [position for position, raw in enumerate(found) if raw is None]
+        if not wanted or (self.shared and time.monotonic() < self._store_down_until):
+            return found
+        try:
+            fetched = self.store.get_many(*(keys[position] for position in wanted))
+        except Exception:
+            self._store_failed("read")
+            return found
+        for position, raw in zip(wanted, fetched, strict=True):
+            if raw is not None:
+                found[position] = raw
+                if self.near is not None:
+                    self.near.set(keys[position], raw, timeout=self.timeout)
+        return found
+
+    def set_fragments(self, pieces: dict[str, bytes]) -> None:
+        if self.near is not None:
+            for key, raw in pieces.items():
+                self.near.set(key, raw, timeout=self.timeout)
+        if self.shared and time.monotonic() < self._store_down_until:
+            return
+        try:
+            self.store.set_many(pieces, timeout=self.timeout)
+        except Exception:
+            self._store_failed("write")
+
     def _store_failed(self, what: str) -> None:
         if time.monotonic() >= self._store_down_until:
             log.warning("The page cache could not %s Redis; answering without it for %ss", what, self.retry_seconds)
@@ -544,6 +591,31 @@ def memoized_on_version(read: Callable) -> Callable:
         return value
 
     return memoized
+
+
+def fragments_on_version(kind: str, ids: Sequence[Hashable], make: Callable[[list[int]], list[str]]) -> list[str]:
+    """Pieces of HTML that many public answers share (a product's card in every list it appears in),
+    each made once per id, data version, district date, language and release, and kept in the
+    page cache's store (so in Redis, for every worker and host, when REDIS_URL is set): fetched
+    together, and only the missing ones made, by `make(positions)` (the strings for those
+    positions of `ids`, in order). A request whose version the cache did not read (signed in, a
+    write, the cache off) makes them all; a store that fails makes them all too."""
+    stamp = request.environ.get(ENVIRON_VERSION) if has_request_context() else None
+    cache: PageCache | None = current_app.extensions.get(EXTENSION)
+    if stamp is None or cache is None or not ids:
+        return make(list(range(len(ids))))
+    prefix = cache.fragment_prefix(kind, stamp)
+    keys = [f"{prefix}{id_}" for id_ in ids]
+    found = cache.get_fragments(keys)
+    missing = [position for position, raw in enumerate(found) if raw is None]
+    if not missing:
+        return [raw.decode() for raw in found]  # type: ignore[union-attr]
+    made = make(missing)
+    pieces = [raw.decode() if raw is not None else "" for raw in found]
+    for position, piece in zip(missing, made, strict=True):
+        pieces[position] = piece
+    cache.set_fragments({keys[position]: piece.encode() for position, piece in zip(missing, made, strict=True)})
+    return pieces
 
 
 def _note_write(session_: Session, *_: Any) -> None:

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from clearinghouse.agreements.models import AgreementState
 from clearinghouse.directory import glossary, queries, school_queries
 from clearinghouse.directory.blueprint import bp
+from clearinghouse.directory.cards import listing_cards, use_cards
 from clearinghouse.directory.forms import DirectoryForm, SearchForm
 from clearinghouse.directory.models import ProductStatus
 from clearinghouse.downloads import send_stored_file
@@ -71,13 +72,15 @@ def directory():
     results = queries.search_products(filters, page_arg(), _per_page(), today)
     params = form.params()
     suggestion = queries.search_suggestion(filters, results.total)
+    listings = queries.listings(results.items, today)
     return render_template(
         "directory/directory.html",
         form=form,
         filters=filters,
         ignored=ignored,
         results=results,
-        listings=queries.listings(results.items, today),
+        listings=listings,
+        cards=listing_cards(listings),
         params=params,
         suggestion=suggestion,
         suggestion_params={**params, "q": suggestion},
@@ -97,7 +100,7 @@ def vendor(slug: str):
     page = queries.vendor_page(slug, district_today())
     if page is None:
         abort(404)
-    return render_template("directory/vendor.html", page=page, vendor=page.vendor)
+    return render_template("directory/vendor.html", page=page, vendor=page.vendor, cards=listing_cards(page.products))
 
 
 @bp.get("/schools")
@@ -127,7 +130,9 @@ def data_element(slug: str):
     results = queries.element_receivers(element, page_arg(), _per_page())
     listings = queries.listings([use.product for use in results.items], today)
     by_product = {listing.product.id: listing for listing in listings}
-    return render_template("directory/data_element.html", element=element, results=results, by_product=by_product)
+    return render_template(
+        "directory/data_element.html", element=element, results=results, cards=use_cards(results.items, by_product)
+    )
 
 
 @bp.get("/about")

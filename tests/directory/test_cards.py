@@ -1,0 +1,149 @@
+"""The product cards of the public lists are kept per data version and language, and unchanged.
+
+An anonymous page draws each card once (`directory.cards`), keeps it in the page cache's store,
+and the next page that lists the product takes it from there. The cards must be exactly what the
+`listing_card` macro draws, change at once with the data, follow the language, and cost no query.
+Run on PostgreSQL with TEST_DATABASE_URL as well.
+"""
+
+import re
+
+import pytest
+from flask import render_template_string
+
+from clearinghouse.directory import queries, services
+from clearinghouse.directory.models import Vendor
+from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.page_cache import page_cache_of
+from clearinghouse.timeutil import district_today
+from tests import factories
+from tests.conftest import client_as, count_queries, in_app
+
+CARDS = re.compile(r'<ul class="cards">\s*(.*?)\s*</ul>', re.DOTALL)
+# What the pages drew before the cards were kept: the macro, card after card.
+LISTINGS = (
+    '{% from "directory/_listing.html" import listing_card with context %}'
+    '{% for l in listings %}{{ listing_card(l, heading="h3") }}{% endfor %}'
+)
+USES = (
+    '{% from "directory/_listing.html" import listing_card with context %}'
+    '{% for use in uses %}{{ listing_card(by_product[use.product_id], heading="h3", '
+    'purpose=localized(use, "purpose")) }}{% endfor %}'
+)
+
+
+@pytest.fixture
+def catalogue(app):
+    with in_app(app):
+        category = factories.make_category(name="Contact", slug="contact")
+        email = factories.make_element(category, name="Email address", slug="email", is_sensitive=True)
+        grade = factories.make_element(category, name="Grade level", slug="grade")
+        vendor = factories.make_vendor(name="Lantern Learning", slug="lantern-learning")
+        for n in range(4):
+            factories.make_product(
+                vendor, name=f"Lantern Reader {n}", elements=[email, grade], purpose_md=f"Reading *practice* {n}."
+            )
+        db.session.commit()
+        return vendor.id
+
+
+def cards_of(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    found = CARDS.search(response.get_data(as_text=True))
+    assert found, url
+    return found.group(1)
+
+
+def drawn_by_macro(app, url: str) -> str:
+    """The cards as the templates drew them before, for the same rows, in the URL's language."""
+    today = district_today()
+    with app.test_request_context(url):
+        app.preprocess_request()  # the URL's language, as a request sets it
+        if "/data/" in url:
+            element = queries.get_data_element("email")
+            uses = queries.element_receivers(element, 1, app.config["PAGE_SIZE"]).items
+            listings = queries.listings([use.product for use in uses], today)
+            html = render_template_string(
+                USES, uses=uses, by_product={listing.product.id: listing for listing in listings}
+            )
+        else:
+            html = render_template_string(LISTINGS, listings=queries.vendor_page("lantern-learning", today).products)
+        db.session.remove()
+    return html
+
+
+@pytest.mark.parametrize(
+    "url", ["/vendors/lantern-learning", "/es/vendors/lantern-learning", "/data/email", "/es/data/email"]
+)
+def test_kept_cards_are_what_the_macro_draws(app, client, catalogue, url):
+    made = cards_of(client, url)  # every card drawn and kept
+    kept = cards_of(client, f"{url}?again=1")  # another answer (a page cache miss): every card from the store
+    assert made == kept == drawn_by_macro(app, url)
+    assert made.count('<li class="card listing">') == 4
+
+
+def test_the_directory_takes_the_cards_another_page_kept(app, client, catalogue):
+    vendor_cards = cards_of(client, "/vendors/lantern-learning")
+    assert cards_of(client, "/directory") == vendor_cards  # the same four products, the same order
+    assert cards_of(client, "/directory?q=lantern") == vendor_cards
+
+
+def test_a_card_changes_on_the_next_answer_after_a_public_change(app, client, catalogue, officer_id):
+    urls = ["/directory", "/es/directory", "/vendors/lantern-learning", "/data/email"]
+    for url in urls:
+        assert "Lantern Learning" in cards_of(client, url)
+    with in_app(app), unit_of_work():
+        vendor = db.session.get(Vendor, catalogue)
+        services.update_vendor(vendor, None, version=vendor.version, name="Beacon Learning")
+    for url in urls:
+        cards = cards_of(client, url)
+        assert "Beacon Learning" in cards, url
+        assert "Lantern Learning" not in cards, url
+    # Through an officer's form too, with the same address asked again.
+    with in_app(app):
+        version = db.session.get(Vendor, catalogue).version
+    form = {"name": "Candle Learning", "website": "https://candle.example", "version": version}
+    assert client_as(app, officer_id).post(f"/staff/vendors/{catalogue}/edit", data=form).status_code == 302
+    assert "by <a" in cards_of(client, "/directory")
+    assert "Candle Learning" in cards_of(client, "/directory")
+
+
+def test_the_spanish_page_gets_spanish_cards(app, client, catalogue):
+    english = cards_of(client, "/directory")
+    spanish = cards_of(client, "/es/directory")
+    assert "by <a" in english
+    assert "Agreement: " in english
+    assert "de <a" in spanish
+    assert "Acuerdo: " in spanish
+    assert "by <a" not in spanish
+    assert 'href="/es/products/' in spanish
+    assert 'href="/es/products/' not in english
+    assert cards_of(client, "/es/directory?q=lantern") == spanish
+
+
+def test_kept_cards_cost_no_query_and_the_count_stays(app, client, catalogue):
+    assert client.get("/directory?q=zzzz").status_code == 200  # the reads kept per data version
+    with count_queries(app) as made:
+        cards_of(client, "/directory")
+    with count_queries(app) as kept:
+        cards_of(client, "/directory?again=1")
+    assert len(made) == len(kept)
+    with in_app(app):
+        vendor = db.session.get(Vendor, catalogue)
+        for n in range(4, 30):
+            factories.make_product(vendor, name=f"Lantern Reader {n}")
+        db.session.commit()
+    assert client.get("/directory?q=zzzz").status_code == 200
+    with count_queries(app) as more:
+        cards_of(client, "/directory")
+    assert len(more) == len(made)
+
+
+def test_a_signed_in_reader_gets_cards_drawn_afresh(app, client, catalogue, officer_id):
+    cache = page_cache_of(app)
+    anonymous = cards_of(client, "/directory")
+    size = len(cache.store._items) if hasattr(cache.store, "_items") else None
+    assert cards_of(client_as(app, officer_id), "/directory?signed=1") == anonymous
+    if size is not None:
+        assert len(cache.store._items) == size  # nothing kept for a signed-in reader
