@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from clearinghouse.accounts.models import User
 from clearinghouse.audit.models import AuditEvent
-from clearinghouse.directory.models import Vendor
+from clearinghouse.directory.models import ProductStatus, School, Vendor
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.intake import queries, services, state
@@ -200,6 +200,34 @@ def test_the_lookup_shows_known_tools_open_requests_and_the_overlap(app, distric
         assert queries.lookup("acme", kind="math", school_ids=[district.north_id]).overlap == []
         assert [p.name for p in queries.lookup("acme reader").known] == ["Acme Reader"]
         assert queries.lookup("story", kind="reading", school_ids=[district.south_id]).overlap == []
+
+
+def test_the_queues_overlap_names_the_first_few_approved_tools_of_each_requests_kind_at_its_schools(app, district):
+    with in_app(app):
+        vendor = factories.make_vendor(name="Maker Co")
+        north, south = db.session.get(School, district.north_id), db.session.get(School, district.south_id)
+        for name in ("Zed Reader", "Bee Reader", "Cat Reader"):  # at both schools: named once
+            factories.make_product(
+                vendor, name=name, kind="reading", status=ProductStatus.APPROVED, schools=[north, south]
+            )
+        factories.make_product(
+            vendor, name="Ant Reader", kind="reading", status=ProductStatus.UNDER_REVIEW, schools=[north]
+        )
+        factories.make_product(vendor, name="Ace Math", kind="math", status=ProductStatus.APPROVED, schools=[north])
+        reading, _ = ask(district, name="Story Maker", school_ids=[district.north_id, district.south_id])
+        math, _ = ask(district, name="Sum Tool", kind="math", school_ids=[district.south_id])
+        elsewhere, _ = ask(district, name="Far Tool", kind="math", school_ids=[district.north_id])
+        overlap = queries.overlap_for([reading, math, elsewhere])
+        # The first OVERLAP_NAMES by name, each once (Acme Reader is at North only, Zed Reader is 4th).
+        assert overlap == {
+            reading.id: ["Acme Reader", "Bee Reader", "Cat Reader"],
+            math.id: [],
+            elsewhere.id: ["Ace Math"],
+        }
+        with unit_of_work():  # its own product is not an overlap with itself
+            reading.product_id = district.approved_reader_id
+        assert queries.overlap_for([reading])[reading.id] == ["Bee Reader", "Cat Reader", "Zed Reader"]
+        assert queries.overlap_for([]) == {}
 
 
 def test_the_lookup_finds_names_by_the_start_of_their_words_as_the_directory_search_does(app, district):
