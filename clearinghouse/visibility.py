@@ -263,6 +263,7 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "id": staff("Requests are internal until the privacy office decides; the decision is on the product."),
         "name": staff("What a member of staff asked for: internal until it is a product."),
         "name_key": NAME_KEY,
+        "lookup_key": staff("The request's name folded for the lookup: as internal as the name."),
         "website": staff("Part of an internal request."),
         "kind_id": staff("Part of an internal request."),
         "purpose": staff("Why a member of staff wants the tool: internal."),

@@ -11,6 +11,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from clearinghouse.directory.search_index import SEARCH_TABLE, VOCAB_TABLE
 from clearinghouse.directory.search_synonyms import GROUPS
 from clearinghouse.extensions import db
+from clearinghouse.text import name_key as _name_key
 
 SEARCH_TEXT_MAX = 200  # characters of a visitor's search that are used
 SEARCH_TERMS_MAX = 8
@@ -58,6 +59,12 @@ def search_terms(text: str | None) -> list[str]:
 def fold(word: str) -> str:
     """A search word with the Latin accents the index folds taken off ("médico" is "medico")."""
     return word.translate(_FOLD)
+
+
+def lookup_key(name: str | None) -> str:
+    """A name as `names_start_words` compares it: its `name_key` with the accents folded ("Élan
+    Math" is "elan math"), as the index folds the names it holds."""
+    return fold(_name_key(name))
 
 
 def _phrases() -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -150,10 +157,11 @@ def name_hits(terms: Sequence[str]):
 
 
 def names_start_words(name_key: ColumnElement[str], terms: Sequence[str]) -> ColumnElement[bool]:
-    """`name_hits`'s rule for a name outside the index (a `name_key`: casefolded), for a short list
-    such as the open tool requests: every term starts one of its words (one letter: is one)."""
+    """`name_hits`'s rule for a name outside the index (a stored `lookup_key`: casefolded, accents
+    folded), for a short list such as the open tool requests: every term, folded, starts one of its
+    words (one letter: is one)."""
     clauses = []
-    for term in terms:
+    for term in (fold(term) for term in terms):
         if len(term) > 1:
             clauses.append(
                 or_(name_key.startswith(term, autoescape=True), name_key.contains(f" {term}", autoescape=True))

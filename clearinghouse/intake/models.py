@@ -2,15 +2,17 @@
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from clearinghouse.directory.approval import ProductStatus
+from clearinghouse.directory.search import lookup_key
 from clearinghouse.extensions import db
 from clearinghouse.locking import VersionedMixin
 from clearinghouse.models_base import NamedMixin, TimestampMixin, str_enum
+from clearinghouse.text import NAME_KEY_MAX
 from clearinghouse.timeutil import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -94,6 +96,11 @@ tool_request_school = Table(
 )
 
 
+def _lookup_key_on_insert(context: Any) -> str:
+    """The lookup key of a request inserted without the ORM (a bulk INSERT of dicts)."""
+    return lookup_key(context.get_current_parameters().get("name"))
+
+
 class ToolRequest(NamedMixin, TimestampMixin, VersionedMixin, db.Model):
     """A request for a tool; a second request for the same tool joins this one (intake.services)."""
 
@@ -115,6 +122,9 @@ class ToolRequest(NamedMixin, TimestampMixin, VersionedMixin, db.Model):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX))
+    # The name as the "already known" lookup compares it (`search.lookup_key`: accents folded, as the
+    # directory's index folds product names); follows the name like `name_key`.
+    lookup_key: Mapped[str] = mapped_column(String(NAME_KEY_MAX), default=_lookup_key_on_insert, server_default="")
     website: Mapped[str] = mapped_column(String(URL_MAX), default="")
     kind_id: Mapped[int] = mapped_column(ForeignKey("product_kind.id"), index=True)
     purpose: Mapped[str] = mapped_column(Text, default="")
@@ -139,6 +149,14 @@ class ToolRequest(NamedMixin, TimestampMixin, VersionedMixin, db.Model):
     )
     product: Mapped["Product | None"] = relationship()
     kind: Mapped["ProductKind"] = relationship()  # read on the request's own page only
+
+    @validates("name")
+    def _keep_name_key(self, attribute: str, value: str) -> str:
+        """NamedMixin's key, and the lookup's (one validator per attribute: this one extends it)."""
+        value = NamedMixin._keep_name_key(self, attribute, value)
+        self.lookup_key = lookup_key(value)
+        return value
+
     decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])
     opened_by: Mapped["User | None"] = relationship(foreign_keys=[opened_by_id])
 

@@ -168,7 +168,7 @@ def lookup(name: str, *, kind: str | None = None, school_ids: list[int] | None =
         findings.open_requests = list(
             db.session.scalars(
                 select(ToolRequest)
-                .where(ToolRequest.state.in_(OPEN_STATES), search.names_start_words(ToolRequest.name_key, terms))
+                .where(ToolRequest.state.in_(OPEN_STATES), search.names_start_words(ToolRequest.lookup_key, terms))
                 .order_by((ToolRequest.name_key == key).desc(), ToolRequest.name)
                 .limit(LOOKUP_LIMIT)
             )

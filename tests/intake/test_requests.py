@@ -3,6 +3,7 @@ TEST_DATABASE_URL): what is refused and writes nothing, joining, withdrawing, th
 
 from datetime import timedelta
 
+import flask_migrate
 import pytest
 from sqlalchemy import func, select
 
@@ -241,6 +242,10 @@ def test_the_lookup_finds_names_by_the_start_of_their_words_as_the_directory_sea
         assert [p.name for p in queries.lookup("Story Maker").known] == ["Story Maker"]  # the exact name first
         assert [p.name for p in queries.lookup("read").known] == ["Acme Reader"]
         assert [p.name for p in queries.lookup("elan").known] == ["Élan Math"]  # accents folded, as search does
+        ask(district, name="Économie Lab")  # an open request's name is folded by the same rule
+        assert [r.name for r in queries.lookup("econ").open_requests] == ["Économie Lab"]
+        assert [r.name for r in queries.lookup("ÉCONOMIE lab").open_requests] == ["Économie Lab"]
+        assert [r.name for r in queries.lookup("économie").open_requests] == ["Économie Lab"]
         # Inside a word is not the start of one; a vendor's name is not the tool's.
         assert queries.lookup("eader").known == queries.lookup("eader").open_requests == []
         assert queries.lookup("maker co").known == []
@@ -268,3 +273,14 @@ def test_the_lookup_reads_the_directorys_index_in_a_constant_number_of_queries(a
     assert len(many) == len(few), "\n".join(many)
     [known] = [statement for statement in many if "FROM product" in statement and "product_search" in statement]
     assert " LIKE " not in known.upper()
+
+
+def test_the_lookup_key_migration_refills_the_keys_of_existing_requests(app, district):
+    with in_app(app):
+        tr, _ = ask(district, name="Économie Lab")
+        request_id = tr.id
+        db.session.remove()
+        flask_migrate.downgrade(revision="e4ed6bb32a39")  # the revision before the lookup key
+        flask_migrate.upgrade()
+        assert db.session.get(ToolRequest, request_id).lookup_key == "economie lab"
+        assert [r.id for r in queries.lookup("economie").open_requests] == [request_id]

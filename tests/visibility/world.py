@@ -354,7 +354,7 @@ def _intake(officer: User, vendor_user: User, product, second, element) -> list[
             ),
             actor=teacher,
         )
-    for column in ("name_key", "grades", "data_needed", "state_reason", "decision_note"):
+    for column in ("name_key", "lookup_key", "grades", "data_needed", "state_reason", "decision_note"):
         setattr(tr, column, request_marks[column])
     tr.product_id = product.id
     db.session.commit()
