@@ -27,6 +27,7 @@ from bench.directory import fresh_database  # noqa: E402
 from clearinghouse.accounts.models import Role, User  # noqa: E402
 from clearinghouse.app import create_app  # noqa: E402
 from clearinghouse.directory.models import Product, ProductKind, ProductStatus, School, Vendor, product_school  # noqa: E402
+from clearinghouse.directory.search import lookup_key  # noqa: E402
 from clearinghouse.extensions import db  # noqa: E402
 from clearinghouse.intake.models import CostKind, RequestState, ToolRequest, ToolRequester, tool_request_school  # noqa: E402
 from clearinghouse.text import name_key  # noqa: E402
@@ -131,6 +132,7 @@ def populate(rng: random.Random) -> tuple[int, int]:
             {
                 "name": name,
                 "name_key": name_key(name),
+                "lookup_key": lookup_key(name),  # a multi-row VALUES insert does not run column defaults
                 "kind_id": rng.choice(kinds),
                 "purpose": "Bench.",
                 "cost_kind": CostKind.FREE.value,
