@@ -203,43 +203,38 @@ OVERLAP_NAMES = 3  # the queue names this many overlapping tools per request
 
 def overlap_for(requests: list[ToolRequest]) -> dict[int, list[str]]:
     """{request id: the first OVERLAP_NAMES (by name) approved tools of its kind at any of its schools,
-    other than its own product}, for a page of the queue, in one statement whose text is the same
-    whatever the page holds: every (request, product) pair of the page, numbered per request by
-    `row_number() OVER (PARTITION BY ...)` (SQLite has no LATERAL), the first few of each kept
-    (bench/intake.py: 25,000 products, 60 schools)."""
+    other than its own product}, for a page of the queue, in one statement whose shape does not
+    depend on the page: a row per request with OVERLAP_NAMES correlated subqueries, the n-th name
+    each (OFFSET n LIMIT 1), so each stops at its few names like a LATERAL join would (SQLite has
+    none), where numbering every candidate pair with row_number() read them all (bench/intake.py:
+    25,000 products, 60 schools)."""
     result: dict[int, list[str]] = {tr.id: [] for tr in requests}
     if not result:
         return result
     request_school = tool_request_school.alias("request_school")
-    at_its_schools = (
-        select(product_school.c.product_id)
-        .join(request_school, request_school.c.school_id == product_school.c.school_id)
-        .where(product_school.c.product_id == Product.id, request_school.c.request_id == ToolRequest.id)
-        .exists()
-    )
-    pairs = (
-        select(
-            ToolRequest.id.label("request_id"),
-            Product.name.label("name"),
-            func.row_number().over(partition_by=ToolRequest.id, order_by=(Product.name, Product.id)).label("position"),
-        )
-        .join(Product, Product.kind_id == ToolRequest.kind_id)
+    candidates = (
+        select(Product.name)
         .where(
-            ToolRequest.id.in_(bindparam("request_ids", expanding=True)),
+            Product.kind_id == ToolRequest.kind_id,
             Product.status.in_(APPROVED_STATUSES),
             Product.id != func.coalesce(ToolRequest.product_id, 0),
-            at_its_schools,
+            select(product_school.c.product_id)
+            .join(request_school, request_school.c.school_id == product_school.c.school_id)
+            .where(product_school.c.product_id == Product.id, request_school.c.request_id == ToolRequest.id)
+            .correlate_except(product_school, request_school)
+            .exists(),
         )
-        .subquery()
+        .order_by(Product.name, Product.id)
+        .limit(1)
     )
     rows = db.session.execute(
-        select(pairs.c.request_id, pairs.c.name)
-        .where(pairs.c.position <= OVERLAP_NAMES)
-        .order_by(pairs.c.request_id, pairs.c.position),
+        select(ToolRequest.id, *(candidates.offset(n).scalar_subquery() for n in range(OVERLAP_NAMES))).where(
+            ToolRequest.id.in_(bindparam("request_ids", expanding=True))
+        ),
         {"request_ids": list(result)},
     )
-    for request_id, name in rows:
-        result[request_id].append(name)
+    for request_id, *names in rows:
+        result[request_id] = [name for name in names if name is not None]
     return result
 
 
