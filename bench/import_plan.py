@@ -83,6 +83,7 @@ def run(url: str, data: bytes, filename: str, results: "multiprocessing.Queue") 
         plan = services.plan_import(table, mapping, choices, skip_problems=True)
         planned = (time.perf_counter() - start, time.process_time() - cpu)
         choices.set_aside = {str(entry.number): entry.reason for entry in plan.set_aside}
+        del plan  # as the command line does: applying plans the file again
         start, cpu = time.perf_counter(), time.process_time()
         with unit_of_work():
             applied_plan = services.apply_import(table, mapping, choices, actor=None)

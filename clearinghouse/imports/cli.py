@@ -180,12 +180,14 @@ def import_inventory_command(
         return
     if not yes:
         click.confirm("Import all of it?", abort=True)
+    choices = _with_set_aside(choices, plan)
+    del plan  # applying plans the file again: holding the preview's plan too would add its memory to the peak
     try:
         with unit_of_work():
-            plan = services.apply_import(table, mapping, _with_set_aside(choices, plan), actor=actor)
+            applied = services.apply_import(table, mapping, choices, actor=actor)
     except DomainError as err:
         raise click.ClickException(err.message) from None
-    click.echo(f"Imported. {services.outcome(plan)}")
+    click.echo(f"Imported. {services.outcome(applied)}")
 
 
 def _keep_choices(kept: tuple[str, ...], mapping: dict[str, str], headers: list[str]) -> dict[str, str]:
