@@ -201,19 +201,22 @@ def overlap(kind: str, school_ids: list[int], *, exclude_product_id: int | None 
 OVERLAP_NAMES = 3  # the queue names this many overlapping tools per request
 
 
+NAME_SEPARATOR = "\x1f"  # a control character: never in a name (services refuse them)
+
+
 def overlap_for(requests: list[ToolRequest]) -> dict[int, list[str]]:
-    """{request id: the first OVERLAP_NAMES (by name) approved tools of its kind at any of its schools,
-    other than its own product}, for a page of the queue, in one statement whose shape does not
-    depend on the page: a row per request with OVERLAP_NAMES correlated subqueries, the n-th name
-    each (OFFSET n LIMIT 1), so each stops at its few names like a LATERAL join would (SQLite has
-    none), where numbering every candidate pair with row_number() read them all (bench/intake.py:
-    25,000 products, 60 schools)."""
+    """{request id: up to OVERLAP_NAMES approved tools of its kind at any of its schools, other than
+    its own product, by name}, for a page of the queue, in one statement whose shape does not depend
+    on the page: a row per request with one correlated subquery that stops at its few names (LIMIT,
+    as a LATERAL join would; SQLite has none) and joins them into one string. Numbering every
+    candidate pair with row_number(), or asking for the first few by name, read them all
+    (bench/intake.py: 25,000 products, 60 schools)."""
     result: dict[int, list[str]] = {tr.id: [] for tr in requests}
     if not result:
         return result
     request_school = tool_request_school.alias("request_school")
-    candidates = (
-        select(Product.name)
+    few = (
+        select(Product.name.label("name"))
         .where(
             Product.kind_id == ToolRequest.kind_id,
             Product.status.in_(APPROVED_STATUSES),
@@ -224,17 +227,17 @@ def overlap_for(requests: list[ToolRequest]) -> dict[int, list[str]]:
             .correlate_except(product_school, request_school)
             .exists(),
         )
-        .order_by(Product.name, Product.id)
-        .limit(1)
+        .correlate(ToolRequest)
+        .limit(OVERLAP_NAMES)
+        .subquery("few")
     )
+    names = select(func.aggregate_strings(few.c.name, NAME_SEPARATOR)).scalar_subquery()
     rows = db.session.execute(
-        select(ToolRequest.id, *(candidates.offset(n).scalar_subquery() for n in range(OVERLAP_NAMES))).where(
-            ToolRequest.id.in_(bindparam("request_ids", expanding=True))
-        ),
+        select(ToolRequest.id, names).where(ToolRequest.id.in_(bindparam("request_ids", expanding=True))),
         {"request_ids": list(result)},
     )
-    for request_id, *names in rows:
-        result[request_id] = [name for name in names if name is not None]
+    for request_id, joined in rows:
+        result[request_id] = sorted(joined.split(NAME_SEPARATOR)) if joined else []
     return result
 
 
