@@ -4,7 +4,7 @@ timeline, and what the district already knows about a tool (the check while a re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from clearinghouse.audit.models import AuditEvent
@@ -178,15 +178,22 @@ def lookup(name: str, *, kind: str | None = None, school_ids: list[int] | None =
     return findings
 
 
+def _in_use() -> ColumnElement[bool]:
+    """A tool the district already uses: approved, from a vendor still listed (the lookup's overlap
+    and the queue's say the same)."""
+    return and_(
+        Product.status.in_(APPROVED_STATUSES),
+        Product.vendor_id.in_(select(Vendor.id).where(Vendor.is_retired.is_(False))),
+    )
+
+
 def overlap(kind: str, school_ids: list[int], *, exclude_product_id: int | None = None) -> list[Product]:
     """Approved tools of this kind (its slug) already used at any of these schools (one query)."""
     stmt = (
         select(Product)
-        .join(Product.vendor)
         .where(
             Product.kind_id == select(ProductKind.id).where(ProductKind.slug == kind).scalar_subquery(),
-            Product.status.in_(APPROVED_STATUSES),
-            Vendor.is_retired.is_(False),
+            _in_use(),
             Product.id.in_(select(product_school.c.product_id).where(product_school.c.school_id.in_(school_ids))),
         )
         .options(joinedload(Product.vendor), selectinload(Product.schools))
@@ -219,7 +226,7 @@ def overlap_for(requests: list[ToolRequest]) -> dict[int, list[str]]:
         select(Product.name.label("name"))
         .where(
             Product.kind_id == ToolRequest.kind_id,
-            Product.status.in_(APPROVED_STATUSES),
+            _in_use(),
             Product.id != func.coalesce(ToolRequest.product_id, 0),
             select(product_school.c.product_id)
             .join(request_school, request_school.c.school_id == product_school.c.school_id)

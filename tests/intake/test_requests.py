@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from clearinghouse.accounts.models import User
 from clearinghouse.audit.models import AuditEvent
-from clearinghouse.directory.models import ProductStatus, School, Vendor
+from clearinghouse.directory.models import Product, ProductStatus, School, Vendor
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.intake import queries, services, state
@@ -228,6 +228,12 @@ def test_the_queues_overlap_names_a_few_approved_tools_of_each_requests_kind_at_
             reading.product_id = district.approved_reader_id
         assert queries.overlap_for([reading])[reading.id] == ["Bee Reader", "Cat Reader", "Zed Reader"]
         assert queries.overlap_for([]) == {}
+        with unit_of_work():  # a retired vendor's tools are no longer in use, here as in the lookup
+            vendor.is_retired = True
+        assert queries.overlap_for([reading, elsewhere]) == {reading.id: [], elsewhere.id: []}
+        assert queries.lookup("story", kind="reading", school_ids=[district.north_id]).overlap == [
+            db.session.get(Product, district.approved_reader_id)
+        ]
 
 
 def test_the_lookup_finds_names_by_the_start_of_their_words_as_the_directory_search_does(app, district):
