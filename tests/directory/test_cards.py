@@ -9,9 +9,10 @@ Run on PostgreSQL with TEST_DATABASE_URL as well.
 import re
 
 import pytest
-from flask import render_template_string
+from flask import render_template_string, url_for
 
 from clearinghouse.directory import queries, services
+from clearinghouse.directory.cards import Addresses
 from clearinghouse.directory.models import Vendor
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.page_cache import page_cache_of
@@ -147,3 +148,13 @@ def test_a_signed_in_reader_gets_cards_drawn_afresh(app, client, catalogue, offi
     assert cards_of(client_as(app, officer_id), "/directory?signed=1") == anonymous
     if size is not None:
         assert len(cache.store._items) == size  # nothing kept for a signed-in reader
+
+
+@pytest.mark.parametrize("path", ["/directory", "/es/directory"])
+def test_card_addresses_are_url_fors(app, path):
+    with app.test_request_context(path):
+        app.preprocess_request()
+        urls = Addresses()
+        for slug in ("lantern-reader-2", "Odd Slug/é", "x"):
+            assert urls.product(slug) == url_for("directory.product", slug=slug)
+            assert urls.vendor(slug) == url_for("directory.vendor", slug=slug)
