@@ -14,6 +14,7 @@ import redis
 import sqlalchemy as sa
 
 from clearinghouse.app import create_app
+from clearinghouse.directory.models import Vendor
 from clearinghouse.extensions import db
 from clearinghouse.page_cache import page_cache_of
 from tests import factories
@@ -163,3 +164,32 @@ def test_each_worker_keeps_a_near_copy_of_what_redis_holds(app, site, private_re
     assert "Harbor Maps" in page(two)
     assert page_cache_of(two).hits == 2
     assert len(page_cache_of(two).near) == 1
+
+
+def cards(app, url: str) -> str:
+    response = app.test_client().get(url)
+    assert response.status_code == 200
+    return response.get_data(as_text=True).split('<ul class="cards">', 1)[1].split("</ul>", 1)[0].strip()
+
+
+def test_two_hosts_share_the_product_cards_they_draw(app, site, private_redis, vendor):
+    with in_app(app):
+        factories.make_product(db.session.scalar(sa.select(Vendor)), name="Harbor Atlas", slug="harbor-atlas")
+    one, two = site(private_redis.url), site(private_redis.url)
+    card = cards(one, "/vendors/harbor-maps")
+    assert "Harbor Atlas" in card
+    assert private_redis.keys() == 2  # the page and its one card
+    assert cards(two, "/directory") == card  # the card the other host drew
+    assert private_redis.keys() == 3
+    rename(app, "Harbor Charts")
+    assert "Harbor Charts" in cards(two, "/directory")
+    assert "Harbor Charts" in cards(one, "/vendors/harbor-maps")
+
+
+def test_redis_at_a_closed_port_draws_every_card(app, site, vendor):
+    with in_app(app):
+        factories.make_product(db.session.scalar(sa.select(Vendor)), name="Harbor Atlas", slug="harbor-atlas")
+    closed = site(f"redis://127.0.0.1:{free_port()}/0")
+    assert "Harbor Atlas" in cards(closed, "/directory")
+    rename(app, "Harbor Charts")
+    assert "Harbor Charts" in cards(closed, "/vendors/harbor-maps")
