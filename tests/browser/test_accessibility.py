@@ -88,8 +88,8 @@ def sign_in(page: Page, email: str) -> None:
     page.goto("/login")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(factories.TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # wait for the answer, not for the page already loaded
+        page.get_by_role("button", name="Sign in").click()
 
 
 # Every public page is found in the URL map: each localized GET route is visited, with sample values for

@@ -73,8 +73,8 @@ def test_following_a_product_by_keyboard_alone(page, smtp_server, product, prefi
     page.goto(links["confirm"])
     found += no_violations(page)
     tab_to(page, "main [type=submit]")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the page is loaded already: wait for the answer to the form
+        page.keyboard.press("Enter")
     assert page.locator("h1").inner_text() in ("Subscription confirmed", "Suscripción confirmada")
     found += no_violations(page)
 
@@ -84,8 +84,8 @@ def test_following_a_product_by_keyboard_alone(page, smtp_server, product, prefi
     page.goto(links["manage"].replace("/manage/", "/unsubscribe/"))
     found += no_violations(page)
     tab_to(page, "main [type=submit]")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the page is loaded already: wait for the answer to the form
+        page.keyboard.press("Enter")
     assert page.locator("h1").inner_text() in ("You are unsubscribed", "Se dio de baja")
     found += no_violations(page)
     assert found == []
