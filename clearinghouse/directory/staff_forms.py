@@ -32,6 +32,7 @@ from clearinghouse.directory.models import (
     StatedAgreementStatus,
     Vendor,
 )
+from clearinghouse.directory.services import PRODUCT_FIELDS
 from clearinghouse.forms import BaseForm, bounded_int
 from clearinghouse.locking import VersionField
 from clearinghouse.translation_fields import (
@@ -159,19 +160,9 @@ class ProductForm(TranslatedForm, BaseForm):
     def values(self) -> dict[str, Any]:
         """The product's own fields. A data use's purpose may stay blank: the public then reads
         "Purpose not yet stated", and saving never waits for it."""
-        names = (
-            "name",
-            "status",
-            "status_note",
-            "agreement_status",
-            "agreement_note",
-            "website",
-            "purpose_md",
-            "grade_bands",
-            "internal_notes",
-        )
+        texts = [name for name in PRODUCT_FIELDS if name in self._fields and name != "kind"]
         return {
-            **{name: self[name].data or "" for name in names},
+            **{name: self[name].data or "" for name in texts},
             "kind": self.kind.data,
             "translations": self.translations(),
         }
