@@ -34,7 +34,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.directory import free_port  # noqa: E402
+from bench.directory import free_port, stop_server  # noqa: E402
 from bench.load import HOST, bench_database, gunicorn_command, prepare  # noqa: E402
 
 # Read by gunicorn (`--config`): after each request, what the worker's page cache holds.
@@ -219,12 +219,7 @@ def run(url: str, bound: str, paths: list[str], args: argparse.Namespace) -> dic
             "failures": len(failures),
         }
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_server(process)
         log.close()
 
 

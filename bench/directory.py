@@ -433,12 +433,17 @@ def gunicorn(database_url: str, workers: int, page_cache: bool = True):
                     time.sleep(0.2)
             yield base
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_server(process)
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """Stop a server the bench started: politely, then for good after 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def measure(base: str, url: str, requests: int, deadline: float) -> list[float]:

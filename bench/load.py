@@ -50,6 +50,7 @@ from bench.directory import (  # noqa: E402
     WORDS,
     free_port,
     populate,
+    stop_server,
 )
 from clearinghouse.app import create_app  # noqa: E402
 from clearinghouse.directory.models import Product, ProductStatus, Vendor  # noqa: E402
@@ -215,12 +216,7 @@ def gunicorn(app_spec: str, chdir: Path, workers: int, env: dict[str, str], read
                     time.sleep(0.2)
             yield base
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_server(process)
 
 
 def wrk(base: str, paths: list[str], seconds: float, args: argparse.Namespace) -> dict:
