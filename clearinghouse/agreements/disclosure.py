@@ -13,16 +13,34 @@ reads as its signing.
 
 Services take `public_facts` before a change and call `disclose_changes` after it; each public
 change becomes one revision per covered product (or one for the vendor when it covers none).
+The district's default disposal window is part of what every agreement without its own window
+says, so changing it discloses a change for each of them (`disclose_district_window_change`).
 """
 
 from datetime import date
 from typing import Any
 
-from clearinghouse.agreements.models import Agreement
+from sqlalchemy import exists, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from clearinghouse.agreements.models import Agreement, AgreementState
+from clearinghouse.agreements.state import state_in
 from clearinghouse.audit.services import disclose
 from clearinghouse.audit.wording import Wording, agreement_term
+from clearinghouse.destruction.models import DestructionRequest
 from clearinghouse.directory.models import Product
+from clearinghouse.extensions import db
 from clearinghouse.settings.queries import get_settings
+
+# The states in which a product page tells families the disposal window before the fact
+# (templates/directory/_end_of_data.html): signed and dated, not replaced, no directive issued yet.
+_SAYS_ITS_WINDOW = (
+    AgreementState.UPCOMING,
+    AgreementState.ACTIVE,
+    AgreementState.EXPIRING,
+    AgreementState.EXPIRED,
+    AgreementState.TERMINATED,
+)
 
 
 def public_facts(agreement: Agreement) -> dict[str, Any]:
@@ -165,6 +183,37 @@ def disclose_changes(
                 Wording("agreement.document_withdrawn", vendor=vendor),
                 details,
             )
+
+
+def disclose_district_window_change(before_days: int, after_days: int, today: date) -> None:
+    """The district changed its default disposal window: each agreement that sets none and whose
+    product pages say the window (`_SAYS_ITS_WINDOW`, no destruction directive yet) discloses an
+    `agreement.disposal_changed`, worded and detailed as a change of the agreement's own window is."""
+    if before_days == after_days:
+        return
+    agreements = db.session.scalars(
+        select(Agreement)
+        .where(
+            Agreement.destruction_window_days.is_(None),
+            state_in(Agreement, today, _SAYS_ITS_WINDOW),
+            ~exists().where(DestructionRequest.agreement_id == Agreement.id),
+        )
+        .options(joinedload(Agreement.vendor), selectinload(Agreement.products))
+        .order_by(Agreement.id)
+    )
+    for agreement in agreements:
+        method = agreement.disposal_method.value if agreement.disposal_method else None
+        _each(
+            agreement,
+            sorted(agreement.products, key=lambda p: p.name),
+            "agreement.disposal_changed",
+            Wording("agreement.disposal_changed", vendor=agreement.vendor.name, method=method, days=after_days),
+            {
+                "agreement_id": agreement.id,
+                "before": {"disposal_method": method, "disposal_days": before_days},
+                "after": {"disposal_method": method, "disposal_days": after_days},
+            },
+        )
 
 
 def _is_public(facts: dict[str, Any]) -> bool:

@@ -9,6 +9,7 @@ from zoneinfo import available_timezones
 
 from flask import g, has_request_context
 
+from clearinghouse.agreements.disclosure import disclose_district_window_change
 from clearinghouse.audit import services as audit
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db
@@ -16,6 +17,7 @@ from clearinghouse.locking import check_version, claim_version
 from clearinghouse.settings.models import EDITABLE_FIELDS, MULTI_LINE_FIELDS, SETTINGS_ID, DistrictSettings
 from clearinghouse.settings.queries import get_settings
 from clearinghouse.text import clean_line, clean_text
+from clearinghouse.timeutil import district_today
 
 if TYPE_CHECKING:
     from clearinghouse.accounts.models import User
@@ -47,7 +49,8 @@ def update_settings(values: dict[str, Any], *, version: int | None, actor: "User
 
     Refuses a stale form (someone saved since) with StaleVersion, and an unknown time zone and a line
     break or control character in a one-line setting (they reach e-mail headers) with DomainError;
-    audited with each changed field before and after.
+    audited with each changed field before and after. A new default disposal window is a public
+    change of every agreement that sets none (agreements.disclosure).
     """
     unknown = set(values) - EDITABLE
     if unknown:
@@ -55,7 +58,9 @@ def update_settings(values: dict[str, Any], *, version: int | None, actor: "User
     values = {name: _clean(name, value) for name, value in values.items()}
     if "time_zone" in values and values["time_zone"] not in available_timezones():
         raise DomainError("Choose a time zone from the list.", field="time_zone")
-    check_version(get_settings(), version)
+    current = get_settings()
+    check_version(current, version)
+    window_before = current.default_destruction_window_days
     settings = ensure_settings()
     claim_version(settings, version)
     for name, value in values.items():
@@ -67,4 +72,5 @@ def update_settings(values: dict[str, Any], *, version: int | None, actor: "User
     audit.record(actor, "settings.updated", settings, changes, label="District settings")
     if has_request_context():
         g.pop("district_settings", None)
+    disclose_district_window_change(window_before, settings.default_destruction_window_days, district_today())
     return settings

@@ -1,11 +1,15 @@
 """The district settings screen: admin only, validated, optimistic locking, audited, Markdown preview."""
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
-from clearinghouse.audit.models import AuditEvent
+from clearinghouse.audit.models import AuditEvent, DisclosureRevision
 from clearinghouse.extensions import db
 from clearinghouse.settings.models import SETTINGS_ID, DistrictSettings
 from clearinghouse.settings.queries import get_settings
+from clearinghouse.timeutil import district_today
+from tests import factories
 from tests.conftest import client_as, in_app
 
 VALID = {
@@ -61,6 +65,47 @@ def test_a_stale_form_is_refused_and_keeps_what_was_typed(app, admin_id):
     with in_app(app):
         assert get_settings().district_name == "Riverside Unified"
         assert db.session.scalar(select(func.count(AuditEvent.id))) == 1
+
+
+def test_a_new_default_disposal_window_is_a_public_change_of_each_agreement_that_sets_none(app, admin_id):
+    """Product pages say the district's window for an agreement without its own, so changing it is
+    disclosed (changes page, feed, digests) for those agreements' products, and only theirs."""
+    with in_app(app):
+        today = district_today()
+        vendor = factories.make_vendor(name="Lexi Learning")
+        reader, math, draft_app, ended_app = (
+            factories.make_product(vendor, name=name) for name in ("Lexi Reader", "Lexi Math", "Lexi Draft", "Lexi Old")
+        )
+        term = {"signed_on": today - timedelta(days=300), "effective_on": today - timedelta(days=300)}
+        later, earlier = today + timedelta(days=400), today - timedelta(days=10)
+        factories.make_agreement(vendor, [reader], expires_on=later, **term)
+        factories.make_agreement(vendor, [math], expires_on=later, destruction_window_days=30, **term)
+        factories.make_agreement(vendor, [draft_app], signed_on=None, expires_on=later)
+        ended = factories.make_agreement(vendor, [ended_app], expires_on=earlier, **term)
+        factories.make_destruction_request(vendor, ended, issued_on=today - timedelta(days=5))
+        reader_id, reader_slug = reader.id, reader.slug
+    client = client_as(app, admin_id)
+    assert client.post("/staff/settings/", data=VALID).status_code == 302  # 60 days -> 45
+
+    with in_app(app):
+        revisions = list(db.session.scalars(select(DisclosureRevision).order_by(DisclosureRevision.id)))
+        assert [(r.kind, r.product_id) for r in revisions] == [("agreement.disposal_changed", reader_id)]
+        assert revisions[0].summary == (
+            "Lexi Reader: When Lexi Learning's agreement ends, the district now directs the company to destroy "
+            "the student data within 45 days."
+        )
+        assert (revisions[0].details["before"], revisions[0].details["after"]) == (
+            {"disposal_method": None, "disposal_days": 60},
+            {"disposal_method": None, "disposal_days": 45},
+        )
+    public = app.test_client()
+    assert "within 45 days" in public.get(f"/products/{reader_slug}").get_data(as_text=True)
+    assert "within 45 days" in public.get("/changes").get_data(as_text=True)
+
+    # Saving the settings again without changing the window discloses nothing.
+    assert client.post("/staff/settings/", data={**VALID, "version": "2", "sweep_time": "07:15"}).status_code == 302
+    with in_app(app):
+        assert db.session.scalar(select(func.count(DisclosureRevision.id))) == 1
 
 
 def test_the_current_version_saves_again(app, admin_id):
