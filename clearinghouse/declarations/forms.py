@@ -6,7 +6,7 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from clearinghouse.declarations.models import PURPOSE_MAX, SHORT_MAX, DeclarationVersion, Terms
 from clearinghouse.declarations.services import DAYS_MAX, HOURS_MAX, TEXT_MAX, Answers, SubprocessorAnswer
-from clearinghouse.directory.models import DataElement
+from clearinghouse.directory.models import DataCategory, DataElement
 from clearinghouse.forms import BaseForm
 from clearinghouse.locking import VersionField
 
@@ -46,6 +46,21 @@ class QuestionnaireForm(BaseForm):
 
     def element(self, element_id: int):
         return self[f"element_{element_id}"], self[f"purpose_{element_id}"]
+
+    def declared(self, categories: list[tuple[DataCategory, list[DataElement]]]) -> list[tuple]:
+        """(element, its box, its purpose) of each element ticked (in the answers, the post or a pasted
+        Exhibit B): the page asks the purpose of these only."""
+        return [(e, *self.element(e.id)) for _, elements in categories for e in elements if self.element(e.id)[0].data]
+
+    def offered(self, categories: list[tuple[DataCategory, list[DataElement]]]) -> list[tuple]:
+        """(category, [(element, its box, its purpose)]) of the elements not ticked, to add from closed
+        lists: no page shows every element with an open purpose box (issue 12)."""
+        groups = []
+        for category, elements in categories:
+            rows = [(e, *self.element(e.id)) for e in elements if not self.element(e.id)[0].data]
+            if rows:
+                groups.append((category, rows))
+        return groups
 
     def subprocessor(self, n: int):
         return tuple(self[f"sub_{n}_{part}"] for part in ("name", "service", "receives", "location"))

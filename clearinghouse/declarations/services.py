@@ -113,7 +113,8 @@ def _queue(declaration: Declaration, key: str, recipients: list[str], template: 
 
 def invite(product: Product, *, actor: User, email: str, name: str = "") -> Declaration:
     """Ask the vendor's contact to declare the product's data. A contact without an account gets the
-    portal's invitation (accounts.services); the product's one declaration is opened if it has none."""
+    portal's invitation (accounts.services); the product's one declaration is opened if it has none,
+    and an accepted one waits for the vendor again (it confirms or updates its answers)."""
     if not actor.is_staff:
         raise DomainError("Only the district's privacy office can invite a vendor.")
     address = accounts.normalize_email(email or "")
@@ -141,15 +142,18 @@ def invite(product: Product, *, actor: User, email: str, name: str = "") -> Decl
         db.session.flush()
         audit.record(actor, "declaration.invited", declaration, changes, label=declaration_label(declaration))
     else:
-        claim_version(declaration, declaration.version, contact_id=contact.id, invited_at=now, invited_by_id=actor.id)
-        db.session.refresh(declaration)
-        audit.record(
-            actor,
-            "declaration.invited",
-            declaration,
-            {"contact": [None, contact.email]},
-            label=declaration_label(declaration),
+        # Asked again after an acceptance, the vendor confirms or updates its answers: it is waited on
+        # (and reminded by the sweep) until it submits. A submission still unreviewed stays as it is.
+        before = declaration.state
+        after = DeclarationState.INVITED if before is DeclarationState.ACCEPTED else before
+        claim_version(
+            declaration, declaration.version, contact_id=contact.id, invited_at=now, invited_by_id=actor.id, state=after
         )
+        db.session.refresh(declaration)
+        changes = {"contact": [None, contact.email]}
+        if after is not before:
+            changes["state"] = [before.value, after.value]
+        audit.record(actor, "declaration.invited", declaration, changes, label=declaration_label(declaration))
     declaration.contact = contact
     _queue(
         declaration,

@@ -328,11 +328,11 @@ def link_product(
 def invite_vendor(tr: ToolRequest, *, actor: User, email: str, name: str = "") -> None:
     """Invite the vendor's contact to declare the product's data (the portal's invitation when they
     have no account yet). A product whose declaration is already submitted needs no new invitation:
-    the request is then ready to decide."""
+    the request is then ready to decide. Once the vendor's answers were accepted (for another request),
+    inviting it again asks it to confirm or update them, and the request waits for it."""
     if tr.product is None:
         raise DomainError("First say which product the request is about.", field="email")
-    if not state.can(tr, "invite_vendor") and tr.state is not RequestState.WAITING_FOR_VENDOR:
-        state.check_transition(tr, "invite_vendor")
+    state.check_transition(tr, "invite_vendor")
     declaration = declarations.invite(tr.product, actor=actor, email=email, name=name)
     audit.record(
         actor,
@@ -345,7 +345,7 @@ def invite_vendor(tr: ToolRequest, *, actor: User, email: str, name: str = "") -
         if state.can(tr, "declaration_submitted"):
             changes = state.transition(tr, "declaration_submitted")
             audit.record(None, "tool_request.declaration_arrived", tr, changes, label=request_label(tr))
-    elif state.can(tr, "invite_vendor"):
+    elif tr.state is not RequestState.WAITING_FOR_VENDOR:
         changes = state.transition(tr, "invite_vendor")
         audit.record(actor, "tool_request.waiting_for_vendor", tr, changes, label=request_label(tr))
 

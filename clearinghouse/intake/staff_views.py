@@ -56,7 +56,7 @@ def _page(tr: ToolRequest, forms: dict, status: int = 200):
             if tr.schools
             else [],
             timeline=queries.timeline(tr),
-            can_invite=state.can(tr, "invite_vendor") or tr.state.value == "waiting_for_vendor",
+            can_invite=state.can(tr, "invite_vendor"),
             can_decide=state.can(tr, "decide"),
             age=queries.age_in_days(tr),
             kind_label=tr.kind.name,

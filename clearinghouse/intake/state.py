@@ -1,11 +1,13 @@
 """The states of a tool request and the one table of the moves between them.
 
 new → waiting for the vendor (an officer invited the vendor to declare its data) → ready to decide
-(the vendor submitted its declaration) → decided; an officer may decide from any open state (a tool
-that takes no student data needs no declaration), and a request's last requester may withdraw it
-while it is open. `TRANSITIONS` is the whole state machine: every change goes through `transition`,
-a conditional UPDATE on the state and version, so two people (or processes) acting at once cannot
-both win. `declarations.services` moves the requests of a product whose declaration arrived.
+(the vendor submitted its declaration) → decided; an officer may invite the vendor again while the
+request is open (a reminder, another contact, or an update of answers it gave before), decide from
+any open state (a tool that takes no student data needs no declaration), and a request's last
+requester may withdraw it while it is open. `TRANSITIONS` is the whole state machine: every change
+goes through `transition`, a conditional UPDATE on the state and version, so two people (or
+processes) acting at once cannot both win. `declarations.services` moves the requests of a product
+whose declaration arrived.
 """
 
 from typing import Any
@@ -26,7 +28,7 @@ NEW, WAITING, READY, DECIDED, WITHDRAWN = (
 
 # action: (states it may start from, state it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[RequestState], RequestState]] = {
-    "invite_vendor": (frozenset({NEW, READY}), WAITING),
+    "invite_vendor": (frozenset({NEW, WAITING, READY}), WAITING),
     "declaration_submitted": (frozenset({NEW, WAITING}), READY),
     "decide": (frozenset({NEW, WAITING, READY}), DECIDED),
     "withdraw": (frozenset({NEW, WAITING, READY}), WITHDRAWN),
@@ -36,10 +38,6 @@ _CLOSED = {
     DECIDED: "This request was already decided.",
     WITHDRAWN: "This request was withdrawn.",
 }
-_REFUSALS = {  # (action, current state): why not, in words for the person who asked
-    ("invite_vendor", WAITING): "The vendor was already invited; it has not answered yet.",
-    ("declaration_submitted", READY): "A declaration for this request is already waiting for a decision.",
-}
 
 
 def check_transition(tr: ToolRequest, action: str) -> RequestState:
@@ -47,9 +45,7 @@ def check_transition(tr: ToolRequest, action: str) -> RequestState:
     sources, target = TRANSITIONS[action]
     if tr.state not in sources:
         raise DomainError(
-            _REFUSALS.get((action, tr.state))
-            or _CLOSED.get(tr.state)
-            or f"A request that is {tr.state.label.lower()} cannot be changed that way."
+            _CLOSED.get(tr.state) or f"A request that is {tr.state.label.lower()} cannot be changed that way."
         )
     return target
 

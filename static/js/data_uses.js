@@ -1,6 +1,7 @@
-// The product form's "Add student data" list: a search box that narrows the categories' checkboxes
-// to the elements whose name, category or description holds what was typed, and opens their
-// categories. Without this file the list works as it is: open a category, tick, save.
+// The "Add student data" list of the product form and of the vendor's questionnaire: a search box
+// that narrows the categories' checkboxes to the elements whose name, category or description holds
+// what was typed, and opens their categories. Without this file the list works as it is: open a
+// category, tick, save.
 (function () {
   "use strict";
   var picker = document.querySelector("[data-element-picker]");

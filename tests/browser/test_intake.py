@@ -1,8 +1,8 @@
 """The whole intake in Chromium: a teacher signs in through the district's provider (on loopback),
 asks for a tool and sees the overlap while typing; the officer (signed in the same way) invites the
-vendor; the vendor's contact sets a password from the e-mailed link and submits the questionnaire;
-the officer accepts it and approves; the teacher's e-mail arrives at the loopback SMTP server; the
-public product page shows the declared data and the decision."""
+vendor; the vendor's contact sets a password from the e-mailed link, finds a kind of data with the
+questionnaire's search box and submits it; the officer accepts it and approves; the teacher's e-mail
+arrives at the loopback SMTP server; the public product page shows the declared data and the decision."""
 
 import re
 from collections.abc import Iterator
@@ -127,8 +127,11 @@ def test_a_tool_goes_from_a_teachers_request_to_a_public_decision(browser, site,
     vendor.get_by_role("button", name="Set password and sign in").click()
     vendor.goto("/vendor/questionnaires")
     vendor.get_by_role("link", name="Story Maker").click()
+    why = vendor.get_by_label("Why Date of birth?")
+    expect(why).to_be_hidden()  # an element asks its purpose once ticked: no page of open boxes
+    vendor.get_by_label("Find a kind of data to add").fill("birth")
     vendor.get_by_role("checkbox", name="Date of birth").check()
-    vendor.get_by_label("Why Date of birth?").fill("To group students by age.")
+    why.fill("To group students by age.")
     vendor.get_by_label("Where is the data stored?").fill("United States")
     vendor.get_by_label("How long is the data kept?").fill("One school year.")
     vendor.get_by_label("How is the data disposed of?").fill("Secure erase")

@@ -286,3 +286,66 @@ def test_a_decided_request_cannot_be_decided_or_withdrawn_again(app, district):
             intake.decide(tr, Decision.APPROVED, "", actor=officer)
         with pytest.raises(DomainError, match="already decided"):
             intake.withdraw_request(tr, "", actor=db.session.get(User, district.teacher_id))
+
+
+def _request_for(district, name: str, product_id: int, user_id: int) -> int:
+    """Another request, under another name, for a product the directory has (the officer links it)."""
+    with unit_of_work():
+        tr, joined = intake.submit_request(
+            intake.RequestDraft(name=name, purpose="Stories.", school_ids=[district.south_id], kind="reading"),
+            actor=db.session.get(User, user_id),
+        )
+        assert not joined
+    with unit_of_work():
+        intake.link_product(
+            db.session.get(ToolRequest, tr.id), actor=db.session.get(User, district.officer_id), product_id=product_id
+        )
+    return tr.id
+
+
+def _invite(request_id: int, district) -> None:
+    with unit_of_work():
+        intake.invite_vendor(
+            db.session.get(ToolRequest, request_id),
+            actor=db.session.get(User, district.officer_id),
+            email="dana@storyco.example",
+        )
+
+
+def test_a_vendor_serving_several_requests_answers_once_per_product_and_updates_later(app, district):
+    with in_app(app):
+        first_id, declaration_id = request_and_invite(district)
+        product_id = db.session.get(ToolRequest, first_id).product_id
+        second_id = _request_for(district, "Story Maker for Schools", product_id, district.principal_id)
+        _invite(second_id, district)  # the same product: the same questionnaire, asked again
+        assert db.session.scalar(select(func.count()).select_from(Declaration)) == 1
+        assert db.session.get(ToolRequest, second_id).state is RequestState.WAITING_FOR_VENDOR
+        user = vendor_user()
+        submit(declaration_id, user, district)  # one answer…
+        assert {db.session.get(ToolRequest, i).state for i in (first_id, second_id)} == {RequestState.READY_TO_DECIDE}
+        officer = db.session.get(User, district.officer_id)
+        with unit_of_work():  # …accepted for the first request, and the second is decided on it
+            intake.decide(
+                db.session.get(ToolRequest, first_id), Decision.APPROVED, "", actor=officer, accept_declaration=True
+            )
+        with unit_of_work():
+            intake.decide(db.session.get(ToolRequest, second_id), Decision.APPROVED, "", actor=officer)
+        assert [u.purpose for u in db.session.get(Product, product_id).data_uses] == ["To tell classes apart by age."]
+
+        # A request a year on: the district asks the vendor to confirm or update its accepted answers.
+        third_id = _request_for(district, "Story Maker Plus", product_id, district.teacher_id)
+        _invite(third_id, district)
+        declaration = db.session.get(Declaration, declaration_id)
+        assert declaration.state is DeclarationState.INVITED
+        assert db.session.get(ToolRequest, third_id).state is RequestState.WAITING_FOR_VENDOR
+        declaration.invited_at = utcnow() - timedelta(days=8)
+        db.session.commit()
+        today = district_today()
+        reminded = [k for k in sweep.run(today, deliver=False).reminders if k.startswith("declaration:")]
+        assert [k.split(":")[1] for k in reminded] == [str(declaration_id)]  # the sweep reminds it until it answers…
+        assert [k for k in sweep.run(today, deliver=False).reminders if k.startswith("declaration:")] == []  # …once
+        submit(declaration_id, user, district, breach_notice_hours=24)
+        assert db.session.get(ToolRequest, third_id).state is RequestState.READY_TO_DECIDE
+        review = queries.review(queries.declaration_for_product(product_id))
+        assert [(c.what, c.before, c.after) for c in review.changes] == [("Breach notice (hours)", "72", "24")]
+        assert sweep.run(today + timedelta(days=7), deliver=False).reminders == []

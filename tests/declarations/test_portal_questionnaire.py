@@ -2,10 +2,14 @@
 saving a draft, submitting; another vendor's questionnaire is a 404; the officer links, invites and
 decides from the request's page, and sees what changed."""
 
-from sqlalchemy import select
+import re
+
+from sqlalchemy import func, select
 
 from clearinghouse.declarations.models import Declaration, DeclarationState
-from clearinghouse.extensions import db
+from clearinghouse.directory.models import DataElement
+from clearinghouse.directory.taxonomy import seed_taxonomy
+from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.intake.models import RequestState, ToolRequest
 from tests import factories
 from tests.conftest import client_as, in_app
@@ -58,6 +62,34 @@ def test_a_pasted_exhibit_b_ticks_the_elements_it_names_and_saves_nothing(app, d
     assert "Favourite Colour" in html  # not matched: said so
     with in_app(app):
         assert db.session.get(Declaration, declaration_id).versions == []
+
+
+def test_the_questionnaire_asks_the_purpose_of_declared_elements_only_and_offers_the_rest_in_closed_lists(
+    app, district
+):
+    """No page lists every element with an open box (issue 12): the declared ones ask their purpose;
+    the others are boxes to tick in closed lists by category, whose purpose shows once ticked."""
+    _, declaration_id, vendor = setup(app, district)
+    with in_app(app):
+        with unit_of_work():
+            seed_taxonomy()
+        total = db.session.scalar(select(func.count()).select_from(DataElement))
+    assert total > 59  # the NDPA's 59, and the district fixture's two
+    path = f"/vendor/questionnaires/{declaration_id}"
+    fresh = vendor.get(path).get_data(as_text=True)
+    assert len(re.findall(r'<input[^>]* name="element_\d+"', fresh)) == total  # every element can be ticked…
+    assert "<details open" not in fresh  # …in closed lists
+    assert fresh.count("<details") == fresh.count("<summary>")
+    declared, picker = fresh.split("data-element-picker", 1)
+    assert 'name="purpose_' not in declared  # nothing declared yet: no purpose box is open
+    assert picker.count('name="purpose_') == picker.count('class="element-picker__purpose"') == total
+    saved = vendor.post(path, data={**complete(district), "save": "1", "version": "1"})
+    assert saved.status_code == 303
+    declared, picker = vendor.get(path).get_data(as_text=True).split("data-element-picker", 1)
+    assert re.findall(r'name="purpose_(\d+)"', declared) == [str(district.element_id)]
+    assert 'value="To group students by age."' in declared
+    assert f'name="purpose_{district.element_id}"' not in picker
+    assert picker.count('name="purpose_') == total - 1
 
 
 def test_a_draft_is_kept_then_submitted_and_the_request_is_ready(app, district):
