@@ -1,13 +1,16 @@
 """Searching the directory: a visitor's words made safe, the full-text hits on either database (with
 the data their synonyms stand for), and "Did you mean …?" from the index's vocabulary."""
 
+import bisect
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import Float, Integer, String, and_, column, func, literal_column, or_, select, table, union_all
 from sqlalchemy.sql.expression import ColumnElement
 
+from clearinghouse import page_cache
 from clearinghouse.directory.search_index import SEARCH_TABLE, VOCAB_TABLE
 from clearinghouse.directory.search_synonyms import GROUPS
 from clearinghouse.extensions import db
@@ -192,29 +195,60 @@ def _correctable(term: str) -> bool:
     return len(term) >= SUGGEST_MIN_LENGTH and not any(ch.isdigit() for ch in term) and not data_phrases(term)
 
 
-def suggest(terms: Sequence[str]) -> str | None:
-    """The search with each word the index does not know replaced by the nearest known word, or None.
+@dataclass(frozen=True)
+class Lexicon:
+    """The words a suggestion may use: the vocabulary's words of some first letters and the synonyms,
+    sorted (for the prefix check) and by length (the candidates for a word)."""
 
-    The known words are the index's vocabulary (one query, reading only the words that begin with
-    the same letter as a word to correct) and the synonyms; the nearest is the one with the best
-    rapidfuzz ratio, then the one closest in length, then the first in alphabetical order.
-    """
-    folded = [fold(term) for term in terms]
-    letters = sorted({word[0] for term, word in zip(terms, folded, strict=True) if _correctable(term)})
-    if not letters:
-        return None
+    words: list[str]
+    by_length: dict[int, list[str]]
+
+    def knows_prefix(self, word: str) -> bool:
+        """Whether a known word starts with `word` (the words that do follow it in sorted order)."""
+        at = bisect.bisect_left(self.words, word)
+        return at < len(self.words) and self.words[at].startswith(word)
+
+    def near_in_length(self, word: str) -> list[str]:
+        return [other for size in range(len(word) - 3, len(word) + 4) for other in self.by_length.get(size, ())]
+
+
+@page_cache.memoized_on_version
+def lexicon(letters: tuple[str, ...]) -> Lexicon:
+    """The known words for the words to correct that begin with `letters` (one query). Anonymous
+    searches share it per data version: the misspelt or unknown words of a busy evening mostly begin
+    with a few letters, and reading and sorting a letter's thousands of words cost more than the rest
+    of the suggestion."""
     ranges = [
         select(_vocab.c.term).where(_vocab.c.term >= letter, _vocab.c.term < chr(ord(letter) + 1)) for letter in letters
     ]
     known = set(_SYNONYM_SPELLING) | set(db.session.scalars(ranges[0] if len(ranges) == 1 else union_all(*ranges)))
+    by_length: dict[int, list[str]] = {}
+    for word in known:
+        by_length.setdefault(len(word), []).append(word)
+    return Lexicon(words=sorted(known), by_length=by_length)
+
+
+def suggest(terms: Sequence[str]) -> str | None:
+    """The search with each word the index does not know replaced by the nearest known word, or None.
+
+    The known words are the index's vocabulary (`lexicon`: the words that begin with the same letter
+    as a word to correct) and the synonyms; the nearest is the one with the best rapidfuzz ratio,
+    then the one closest in length, then the first in alphabetical order.
+    """
+    folded = [fold(term) for term in terms]
+    letters = tuple(sorted({word[0] for term, word in zip(terms, folded, strict=True) if _correctable(term)}))
+    if not letters:
+        return None
+    known = lexicon(letters)
     changed = False
     suggestion = []
     for term, word in zip(terms, folded, strict=True):
-        if not _correctable(term) or any(other.startswith(word) for other in known if other[:1] == word[:1]):
+        if not _correctable(term) or known.knows_prefix(word):
             suggestion.append(term)
             continue
-        candidates = [other for other in known if abs(len(other) - len(word)) <= 3]
-        matches = process.extract(word, candidates, scorer=fuzz.ratio, score_cutoff=SUGGEST_MIN_SCORE, limit=5)
+        matches = process.extract(
+            word, known.near_in_length(word), scorer=fuzz.ratio, score_cutoff=SUGGEST_MIN_SCORE, limit=None
+        )
         if not matches:
             suggestion.append(term)
             continue
