@@ -52,13 +52,18 @@ class ProductAgreementStatus(StrEnum):
         return PRODUCT_AGREEMENT_STATUS_LABELS[self]
 
 
+# Two standings a directory filter is named after, said in the same words there.
+OPEN_ENDED_LABEL = _l("Signed, in effect with no end date")
+RENEWED_LABEL = _l("Signed, since renewed")
+
+# An agreement on file and the statuses the district states are said in their own enums' words.
 PRODUCT_AGREEMENT_STATUS_LABELS = {
     ProductAgreementStatus.SIGNED: _l("Signed"),
-    ProductAgreementStatus.ON_FILE: _l("On file, dates not recorded"),
+    ProductAgreementStatus.ON_FILE: AgreementState.ON_FILE.label,
     ProductAgreementStatus.REQUESTED: _l("Requested"),
-    ProductAgreementStatus.NONE_ON_FILE: _l("No agreement on file"),
-    ProductAgreementStatus.DECLINED_BY_VENDOR: _l("Declined by the vendor"),
-    ProductAgreementStatus.NOT_REQUIRED: _l("Not required: no student data collected"),
+    ProductAgreementStatus.NONE_ON_FILE: StatedAgreementStatus.NONE_ON_FILE.label,
+    ProductAgreementStatus.DECLINED_BY_VENDOR: StatedAgreementStatus.DECLINED_BY_VENDOR.label,
+    ProductAgreementStatus.NOT_REQUIRED: StatedAgreementStatus.NOT_REQUIRED.label,
 }
 
 # The stated statuses that speak for a product with no agreement in force (rank 4 above).
@@ -127,7 +132,7 @@ class AgreementStanding:
         ends_on = agreement.term_ends_on(self.today) if self.today else agreement.expires_on
         if state in (AgreementState.ACTIVE, AgreementState.EXPIRING):
             if ends_on is None:
-                return _("Signed, in effect with no end date")
+                return str(OPEN_ENDED_LABEL)
             renews_on = agreement.renews_on(self.today) if self.today else None
             if renews_on is not None:  # not when it is to be terminated first, or replaced
                 return _("Signed, in effect; renews on %(day)s", day=format_date(renews_on))
@@ -139,7 +144,7 @@ class AgreementStanding:
         if state is AgreementState.TERMINATED:
             return _("Signed, terminated on %(day)s", day=format_date(agreement.terminated_on))
         if state is AgreementState.RENEWED:
-            return _("Signed, since renewed")
+            return str(RENEWED_LABEL)
         return _("Signed, expired on %(day)s", day=format_date(agreement.ended_on(self.today) or ends_on))
 
 

@@ -36,7 +36,7 @@ class DeclarationState(StrEnum):
 
 
 STATE_LABELS = {
-    DeclarationState.INVITED: "Waiting for the vendor",
+    DeclarationState.INVITED: "Waiting for the vendor's answers",
     DeclarationState.SUBMITTED: "Submitted: waits for review",
     DeclarationState.ACCEPTED: "Accepted as the product's data uses",
 }

@@ -34,6 +34,8 @@ from clearinghouse import page_cache
 from clearinghouse.agreements.models import IN_FORCE_STATES, Agreement, AgreementState
 from clearinghouse.agreements.state import state_in
 from clearinghouse.agreements.status import (
+    OPEN_ENDED_LABEL,
+    RENEWED_LABEL,
     AgreementStanding,
     ProductAgreementStatus,
     record_agreement_in,
@@ -95,12 +97,12 @@ class AgreementFilter(StrEnum):
 
 AGREEMENT_FILTER_LABELS = {
     AgreementFilter.ACTIVE: _l("Signed, in effect"),
-    AgreementFilter.OPEN_ENDED: _l("Signed, in effect with no end date"),
+    AgreementFilter.OPEN_ENDED: OPEN_ENDED_LABEL,
     AgreementFilter.EXPIRING: _l("Signed, expiring within 90 days"),
-    AgreementFilter.UPCOMING: _l("Signed, not yet in effect"),
+    AgreementFilter.UPCOMING: AgreementState.UPCOMING.label,
     AgreementFilter.EXPIRED: _l("Signed, expired"),
     AgreementFilter.TERMINATED: _l("Signed, terminated"),
-    AgreementFilter.RENEWED: _l("Signed, since renewed"),
+    AgreementFilter.RENEWED: RENEWED_LABEL,
     AgreementFilter.ON_FILE: ProductAgreementStatus.ON_FILE.label,
     AgreementFilter.REQUESTED: ProductAgreementStatus.REQUESTED.label,
     AgreementFilter.DECLINED_BY_VENDOR: ProductAgreementStatus.DECLINED_BY_VENDOR.label,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from clearinghouse.accounts.models import User
 from clearinghouse.agreements import services as agreements
-from clearinghouse.agreements.models import Agreement, AgreementKind
+from clearinghouse.agreements.models import Agreement, AgreementKind, AgreementState
 from clearinghouse.agreements.rules import term_problems
 from clearinghouse.agreements.services import AgreementInput
 from clearinghouse.audit import services as audit
@@ -127,6 +127,18 @@ class AgreementTarget:
         """How the officer's decision about a destruction request names this agreement."""
         return "|".join(str(part or "") for part in self.key[:3])
 
+    @property
+    def new_kind(self) -> AgreementKind:
+        """The kind an added agreement gets: the file's, or custom when the file names none."""
+        return self.kind or AgreementKind.CUSTOM
+
+    @property
+    def signed_text(self) -> str:
+        """The preview's "Signed" cell: the day, or what stands in for it."""
+        if self.on_file:
+            return str(AgreementState.ON_FILE.label)
+        return f"{self.signed_on:%Y-%m-%d}" if self.signed_on else "Not signed"
+
     def ended_before(self, today: date) -> bool:
         return self.existing is None and self.expires_on is not None and self.expires_on < today
 
@@ -145,9 +157,8 @@ class AgreementTarget:
         if self.existing is None and self.on_file:
             return ["New agreement on file, dates not recorded"]
         if self.existing is None:
-            kind = self.kind or AgreementKind.CUSTOM
             ends = f"expires {self.expires_on:%Y-%m-%d}" if self.expires_on else "open-ended"
-            return [f"New agreement ({kind.label}): {self.name.removeprefix('the agreement ')}, {ends}"]
+            return [f"New agreement ({self.new_kind.label}): {self.name.removeprefix('the agreement ')}, {ends}"]
         changes = []
         if self.kind and self.kind is not self.existing.kind:
             changes.append(f"Kind of {self.name}: {self.existing.kind.label} → {self.kind.label}")
@@ -985,7 +996,7 @@ class _Applier:
             )
         ended = target.ended_before(self.today)
         return AgreementInput(
-            kind=target.kind or AgreementKind.CUSTOM,
+            kind=target.new_kind,
             product_ids=[product.id for product in products],
             signed_on=target.signed_on,
             effective_on=target.effective_on,

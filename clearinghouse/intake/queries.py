@@ -37,11 +37,9 @@ FILTERS = {
     "ready_to_decide": (RequestState.READY_TO_DECIDE,),
     "decided": (RequestState.DECIDED, RequestState.WITHDRAWN),
 }
+# A tab of one state is named by the state's label.
 FILTER_LABELS = {
-    "new": "New",
-    "waiting_for_vendor": "Waiting for the vendor",
-    "ready_to_decide": "Ready to decide",
-    "decided": "Decided or withdrawn",
+    name: states[0].label if len(states) == 1 else "Decided or withdrawn" for name, states in FILTERS.items()
 }
 
 
@@ -257,7 +255,7 @@ EVENT_TITLES = {
     "tool_request.left": "A requester withdrew",
     "tool_request.linked": "Linked to the directory's product",
     "tool_request.vendor_invited": "Vendor invited to declare its data",
-    "tool_request.waiting_for_vendor": "Waiting for the vendor",
+    "tool_request.waiting_for_vendor": RequestState.WAITING_FOR_VENDOR.label,
     "tool_request.declaration_arrived": "The vendor's declaration arrived: ready to decide",
     "tool_request.decided": "Decided",
     "tool_request.withdrawn": "Request withdrawn",

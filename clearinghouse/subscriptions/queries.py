@@ -46,7 +46,7 @@ def describe(subscription: Subscription) -> str:
         return _("Changes about %(product)s", product=subscription.product.name)
     if subscription.scope == Scope.SCHOOL and subscription.school is not None:
         return _("Changes at %(school)s", school=subscription.school.name)
-    return _("Every change in the district")
+    return Scope.DISTRICT.label
 
 
 def counts() -> dict[str, int]:
