@@ -166,14 +166,17 @@ class Review:
 
 
 def review(declaration: Declaration | None) -> Review | None:
-    """The latest submitted (or accepted) version against the one reviewed or submitted before it."""
+    """The latest submitted (or accepted) version against the last one the district accepted before
+    it (what the public reads now), else the one submitted before it. A version submitted and then
+    replaced before anyone reviewed it is skipped: what it changed is shown against the accepted one."""
     if declaration is None:
         return None
     shown = [v for v in declaration.versions if v.status is not VersionStatus.DRAFT]
     if not shown:
         return None
-    version = shown[-1]
-    previous = shown[-2] if len(shown) > 1 else None
+    version, earlier = shown[-1], shown[:-1]
+    accepted = [v for v in earlier if v.reviewed_at is not None]
+    previous = accepted[-1] if accepted else earlier[-1] if earlier else None
     return Review(version, previous, changes(version, previous))
 
 

@@ -28,7 +28,7 @@ from clearinghouse.intake.models import Decision, RequestState, ToolRequest
 from clearinghouse.notices.models import Notice
 from clearinghouse.timeutil import district_today, utcnow
 from tests import factories
-from tests.conftest import in_app
+from tests.conftest import client_as, in_app
 from tests.declarations.helpers import answers, request_and_invite, vendor_user
 
 
@@ -225,6 +225,38 @@ def test_an_update_is_a_new_version_and_the_review_shows_what_changed(app, distr
             ("Data element: Student name", "", "To label work."),
             ("Subprocessor: CloudHost", "Hosting; receives student data; data kept in United States", "(removed)"),
         }
+
+
+def test_the_review_shows_what_changed_since_the_accepted_version_across_an_unreviewed_one(app, district):
+    """Version 2 adds an element and is replaced by version 3 before anyone reviewed it: the officer
+    reviewing version 3 still sees the element added since version 1, the one the public reads."""
+    with in_app(app):
+        request_id, declaration_id = request_and_invite(district)
+        user = vendor_user()
+        submit(declaration_id, user, district)
+        officer = db.session.get(User, district.officer_id)
+        with unit_of_work():
+            intake.decide(
+                db.session.get(ToolRequest, request_id), Decision.APPROVED, "", actor=officer, accept_declaration=True
+            )
+        both = {district.element_id: "To tell classes apart by age.", district.other_element_id: "To label work."}
+        submit(declaration_id, user, district, elements=both)
+        submit(declaration_id, user, district, elements=both, breach_notice_hours=48)
+        declaration = queries.declaration_for_product(db.session.get(ToolRequest, request_id).product_id)
+        assert [(v.number, v.status) for v in declaration.versions] == [
+            (1, VersionStatus.ACCEPTED),
+            (2, VersionStatus.SUPERSEDED),
+            (3, VersionStatus.SUBMITTED),
+        ]
+        review = queries.review(declaration)
+        assert review.previous.number == 1
+        assert {(c.what, c.before, c.after) for c in review.changes} == {
+            ("Breach notice (hours)", "72", "48"),
+            ("Data element: Student name", "", "To label work."),
+        }
+    html = client_as(app, district.officer_id).get(f"/staff/tool-requests/{request_id}").get_data(as_text=True)
+    assert "What changed since version 1, accepted " in html
+    assert '<th scope="row">Data element: Student name</th>' in html
 
 
 def test_the_sweep_reminds_a_silent_vendor_weekly_and_never_twice(app, district):
