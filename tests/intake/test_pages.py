@@ -1,14 +1,19 @@
 """The requesters' and the privacy office's pages over HTTP: the check step without JavaScript, the
 JSON lookup, someone else's request, the queue with its ages and overlap, constant query counts."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
 from clearinghouse.accounts.models import User
+from clearinghouse.declarations import services as declarations
+from clearinghouse.declarations.models import Declaration
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.intake import services
 from clearinghouse.intake.models import Decision, RequestState, ToolRequest
 from tests.conftest import client_as, count_queries, in_app
+from tests.declarations.helpers import answers, request_and_invite, vendor_user
 
 FORM = {
     "name": "Story Maker",
@@ -49,6 +54,25 @@ def test_sending_opens_the_request_and_shows_it_to_its_requester_only(app, distr
     assert other.get(path).status_code == 404
     assert other.post(path + "/withdraw", data={}).status_code == 404
     assert "Story Maker" not in other.get("/tools/").get_data(as_text=True)
+
+
+def test_a_requester_withdraws_their_request_from_its_page_and_a_stale_page_is_refused(app, district):
+    teacher = client_as(app, district.teacher_id)
+    path = teacher.post("/tools/new", data={**form(district), "send": "1"}).headers["Location"]
+    assert "Withdraw my request" in teacher.get(path).get_data(as_text=True)
+    with in_app(app):
+        version = db.session.scalar(select(ToolRequest.version))
+    stale = teacher.post(f"{path}/withdraw", data={"version": str(version - 1), "reason": "Not needed."})
+    assert stale.status_code == 422
+    assert "changed since you opened the page" in stale.get_data(as_text=True)
+    done = teacher.post(f"{path}/withdraw", data={"version": str(version), "reason": "We found another way."})
+    assert done.status_code == 303
+    with in_app(app):
+        tr = db.session.scalar(select(ToolRequest))
+        assert (tr.state, tr.state_reason) == (RequestState.WITHDRAWN, "We found another way.")
+    page = teacher.get(path).get_data(as_text=True)
+    assert "Withdrawn by the requester" in page
+    assert "Withdraw my request" not in page
 
 
 def test_bad_input_keeps_what_was_typed_and_says_what_to_fix(app, district):
@@ -130,10 +154,24 @@ def test_the_states_are_the_ones_the_queue_names(app, district):
 
 
 def test_the_dashboard_counts_what_waits_on_whom(app, district):
-    client_as(app, district.teacher_id).post("/tools/new", data={**form(district), "send": "1"})
-    html = client_as(app, district.officer_id).get("/staff/").get_data(as_text=True)
-    assert '<span class="stat__number">1</span> new, waiting on the privacy office' in html
-    assert '<span class="stat__number">0</span> waiting on vendors' in html
+    client_as(app, district.teacher_id).post("/tools/new", data={**form(district, name="Math Quest"), "send": "1"})
+    with in_app(app):
+        _, declaration_id = request_and_invite(district)  # Story Maker: its vendor is asked
+    officer = client_as(app, district.officer_id)
+
+    def counts() -> tuple[str, str, str]:
+        html = officer.get("/staff/").get_data(as_text=True)
+        return tuple(
+            re.search(rf'<span class="stat__number">(\d+)</span> {words}', html).group(1)
+            for words in ("new, waiting on the privacy office", "waiting on vendors", "ready to decide, waiting on")
+        )
+
+    assert counts() == ("1", "1", "0")
+    with in_app(app):
+        vendor = vendor_user()
+        with unit_of_work():
+            declarations.submit(db.session.get(Declaration, declaration_id), answers(district), actor=vendor)
+    assert counts() == ("1", "0", "1")
 
 
 def _linked_requests(app, district, n: int, start: int) -> None:
