@@ -5,6 +5,7 @@ officer and vendor pages, with the demo data loaded.
 """
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -12,6 +13,7 @@ from flask import url_for
 from playwright.sync_api import Page
 from sqlalchemy import select
 
+from clearinghouse.agreements.models import Agreement, AgreementState
 from clearinghouse.destruction.models import DestructionRequest, RequestStatus
 from clearinghouse.directory.models import DataElement, Product, School, Vendor
 from clearinghouse.extensions import db, unit_of_work
@@ -19,7 +21,7 @@ from clearinghouse.i18n import LANG_ARG, configured_languages, is_localized_rule
 from clearinghouse.subscriptions import services as subscriptions
 from clearinghouse.subscriptions import tokens
 from clearinghouse.subscriptions.models import Scope, Subscriber
-from clearinghouse.timeutil import utcnow
+from clearinghouse.timeutil import district_today, utcnow
 from tests import factories
 from tests.conftest import in_app
 
@@ -61,8 +63,18 @@ def demo(app, runner) -> Iterator[dict]:
         with unit_of_work():
             subscriptions.confirm(tokens.confirmation_token(parent, "en", now), now)
         waiting = db.session.scalar(select(Subscriber).where(Subscriber.email == "a11y-waiting@home.example"))
+        # A manage link whose address was deleted since (the "no subscription here" page).
+        with unit_of_work():
+            subscriptions.request_subscription(
+                "a11y-gone@home.example", subscriptions.Target(Scope.DISTRICT), "en", client="a11y", now=now
+            )
+        gone = db.session.scalar(select(Subscriber).where(Subscriber.email == "a11y-gone@home.example"))
+        gone_token = tokens.manage_token(gone)
+        with unit_of_work():
+            subscriptions.delete_subscriber(gone)
         yield {
             "product": product.slug,
+            "products": _kinds_of_product_page(),
             "vendor": vendor.slug,
             "element": element.slug,
             "school": school.slug,
@@ -71,8 +83,31 @@ def demo(app, runner) -> Iterator[dict]:
             "officer": officer.email,
             "vendor_user": vendor_user.email,
             "confirm_token": tokens.confirmation_token(waiting, "en", now),
+            "expired_token": tokens.confirmation_token(waiting, "en", now - timedelta(days=tokens.CONFIRM_DAYS + 1)),
             "manage_token": tokens.manage_token(parent),
+            "gone_token": gone_token,
         }
+
+
+def _kinds_of_product_page() -> list[str]:
+    """A demo product for each top a product page can have: an agreement that renews by itself, data
+    destruction certified, an agreement ended or terminated, no agreement at all."""
+    agreements = db.session.scalars(select(Agreement).order_by(Agreement.id)).all()
+    certified = {
+        request.agreement_id
+        for request in db.session.scalars(
+            select(DestructionRequest).where(DestructionRequest.status == RequestStatus.ACCEPTED)
+        )
+    }
+    today = district_today()
+    ended = (AgreementState.EXPIRED, AgreementState.TERMINATED)
+    kinds = [
+        next(a for a in agreements if a.auto_renews and a.products),
+        next(a for a in agreements if a.id in certified and a.products),
+        next(a for a in agreements if a.state_on(today) in ended and a.products),
+    ]
+    unsigned = db.session.scalars(select(Product).where(~Product.agreements.any()).order_by(Product.id)).first()
+    return sorted({agreement.products[0].slug for agreement in kinds} | {unsigned.slug})
 
 
 def violations(page: Page, path: str) -> list[str]:
@@ -97,10 +132,17 @@ def sign_in(page: Page, email: str) -> None:
 NOT_PAGES = {"audit.feed", "accounts.start_district_sign_in"}  # an Atom feed; a redirect to the provider
 
 
-def _samples(demo: dict) -> dict[str, list[dict]]:
+def _samples(demo: dict) -> dict[str, list[dict | tuple[dict, int]]]:
+    """{endpoint: its sample values}; a page that answers with an error status comes with it."""
     return {
-        "directory.directory": [{}, {"q": "math"}, {"q": "zzzz-nothing-matches"}],
-        "directory.product": [{"slug": demo["product"]}],
+        "directory.directory": [
+            {},
+            {"q": "math"},
+            {"q": "zzzz-nothing-matches"},
+            {"q": "readng"},  # "Did you mean …?"
+            {"school": demo["school"], "sort": "name"},
+        ],
+        "directory.product": [{"slug": slug} for slug in [demo["product"], *demo["products"]]],
         "directory.vendor": [{"slug": demo["vendor"]}],
         "directory.data_element": [{"slug": demo["element"]}],
         "directory.school": [{"slug": demo["school"]}],
@@ -109,21 +151,29 @@ def _samples(demo: dict) -> dict[str, list[dict]]:
             {"scope": "product", "target": demo["product"]},
             {"scope": "school", "target": demo["school"]},
         ],
-        "subscriptions.confirm": [{"token": demo["confirm_token"]}],
-        "subscriptions.manage": [{"token": demo["manage_token"]}],
+        "subscriptions.confirm": [{"token": demo["confirm_token"]}, ({"token": demo["expired_token"]}, 410)],
+        "subscriptions.manage": [
+            {"token": demo["manage_token"]},
+            {"token": demo["manage_token"], "saved": 1},
+            {"token": demo["gone_token"]},  # "no subscription here"
+            ({"token": "not-a-link"}, 404),
+        ],
         "subscriptions.unsubscribe": [{"token": demo["manage_token"]}],
+        # The address a form posts to, opened as a page: the error page for a method not allowed.
+        "subscriptions.delete": [({"token": demo["manage_token"]}, 405)],
     }
 
 
-def public_paths(app, demo: dict, language: str) -> list[str]:
-    """Every public page in `language`, from the app's URL map, and an address that matches none."""
+def public_paths(app, demo: dict, language: str) -> list[tuple[str, int]]:
+    """Every public page in `language` with the status it answers with, from the app's URL map, and an
+    address that matches none."""
     samples = _samples(demo)
     paths, unsampled = [], []
     with app.test_request_context():
         endpoints = {}
         for rule in app.url_map.iter_rules():
-            if is_localized_rule(rule) and "GET" in rule.methods and rule.endpoint not in NOT_PAGES:
-                endpoints[rule.endpoint] = rule.arguments - {LANG_ARG}
+            if is_localized_rule(rule) and rule.endpoint not in NOT_PAGES:
+                endpoints.setdefault(rule.endpoint, rule.arguments - {LANG_ARG})
         for endpoint, arguments in sorted(endpoints.items()):
             if endpoint in samples:
                 values = samples[endpoint]
@@ -132,18 +182,72 @@ def public_paths(app, demo: dict, language: str) -> list[str]:
                 continue
             else:
                 values = [{}]
-            paths += [url_for(endpoint, **{LANG_ARG: language}, **value) for value in values]
+            for value in values:
+                value, status = value if isinstance(value, tuple) else (value, 200)
+                paths.append((url_for(endpoint, **{LANG_ARG: language}, **value), status))
     assert unsampled == [], f"public pages without a sample in {__name__}._samples: {unsampled}"
     prefix = "" if language == configured_languages()[0] else f"/{language}"
-    return [*paths, f"{prefix}/no-such-page"]
+    return [*paths, (f"{prefix}/no-such-page", 404)]
 
 
 def test_the_public_pages_come_from_the_url_map(app, demo):
     english, spanish = public_paths(app, demo, "en"), public_paths(app, demo, "es")
-    assert len(english) == len(spanish) >= 20
-    for path in ("/", "/directory", "/your-rights", "/schools", f"/schools/{demo['school']}", "/follow", "/login"):
-        assert path in english, path
-    assert all(path.startswith("/es/") for path in spanish)
+    assert len(english) == len(spanish) >= 30
+    english_paths = [path for path, _status in english]
+    for path in (
+        "/",
+        "/directory",
+        "/directory?q=readng",
+        "/your-rights",
+        "/schools",
+        f"/schools/{demo['school']}",
+        "/follow",
+        "/follow/sent",
+        f"/follow/manage/{demo['manage_token']}",
+        "/reports/",
+        "/changes",
+        "/data",
+        f"/data/{demo['element']}",
+        f"/vendors/{demo['vendor']}",
+        "/about",
+        "/login",
+    ):
+        assert path in english_paths, path
+    assert all(path.startswith("/es/") for path, _status in spanish)
+    assert {status for _path, status in english} == {200, 404, 405, 410}
+    assert len(demo["products"]) == 4, "an agreement renewing itself, destruction certified, one ended, none"
+
+
+def _fill_and_send(page: Page, fields: dict[str, str], button: str = "main [type=submit]") -> int:
+    """Fill in a form of the page and send it; the status of the answer."""
+    for selector, value in fields.items():
+        page.locator(selector).fill(value)
+    with page.expect_navigation() as answer:
+        page.locator(button).first.click()
+    return answer.value.status
+
+
+def pages_behind_forms(page: Page, app, demo: dict, language: str) -> Iterator[tuple[str, int, int]]:
+    """The pages a family reaches by sending a form, each yielded once shown: (what, status, expected):
+    the follow form refused, its answer, the throttle's refusal, confirmed, saved, unsubscribed."""
+    prefix = "" if language == configured_languages()[0] else f"/{language}"
+    page.goto(f"{prefix}/follow")
+    yield "follow: a refused address", _fill_and_send(page, {"#email": "not an address"}), 422
+    page.goto(f"{prefix}/follow")
+    yield "follow: sent", _fill_and_send(page, {"#email": "a11y-new@home.example"}), 200
+    limit = app.config["SUBSCRIBE_MAX_PER_CLIENT"]
+    app.config["SUBSCRIBE_MAX_PER_CLIENT"] = 1  # the request just sent was this connection's one
+    try:
+        page.goto(f"{prefix}/follow")
+        yield "follow: too many requests", _fill_and_send(page, {"#email": "a11y-other@home.example"}), 429
+    finally:
+        app.config["SUBSCRIBE_MAX_PER_CLIENT"] = limit
+    page.goto(f"{prefix}/follow/confirm/{demo['confirm_token']}")
+    yield "confirmed", _fill_and_send(page, {}), 200
+    page.goto(f"{prefix}/follow/manage/{demo['manage_token']}")
+    yield "manage: saved", _fill_and_send(page, {}, "main form.form-narrow [type=submit]"), 200
+    page.goto(f"{prefix}/follow/unsubscribe/{demo['manage_token']}")
+    yield "unsubscribed", _fill_and_send(page, {}), 200
 
 
 PAPER = {"light": "rgb(255, 255, 255)", "dark": "rgb(18, 21, 25)"}  # --paper in static/css/site.css
@@ -153,17 +257,16 @@ PAPER = {"light": "rgb(255, 255, 255)", "dark": "rgb(18, 21, 25)"}  # --paper in
 @pytest.mark.parametrize("width", [1280, 375], ids=["1280px", "375px"])
 @pytest.mark.parametrize("language", ["en", "es"], ids=["english", "spanish"])
 def test_public_pages_have_no_wcag_violations(browser, live_server, app, demo, language, width, scheme):
-    """Every public page, in one browser session per language, width and colour scheme."""
+    """Every public page, and the pages its forms answer with, in one browser session per language,
+    width and colour scheme."""
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": width, "height": 900}, color_scheme=scheme
     )
     page = context.new_page()
     page.set_default_timeout(20_000)
-    found, axe = [], Axe()
-    for path in public_paths(app, demo, language):
-        response = page.goto(path)
-        assert response is not None, f"{path} gave no response"
-        assert response.status < 400 or path.endswith("/no-such-page"), f"{path} answered {response.status}"
+    found, wrong, axe = [], [], Axe()
+
+    def check(path: str) -> None:
         assert page.locator("html").get_attribute("lang") == language, path
         background = page.evaluate("getComputedStyle(document.body).backgroundColor")
         assert background == PAPER[scheme], f"{path} is not in the {scheme} scheme: {background}"
@@ -171,11 +274,23 @@ def test_public_pages_have_no_wcag_violations(browser, live_server, app, demo, l
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 375px"
         results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-        found += [
+        found.extend(
             f"{path}: {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
             for v in results.response["violations"]
-        ]
+        )
+
+    for path, status in public_paths(app, demo, language):
+        response = page.goto(path)
+        assert response is not None, f"{path} gave no response"
+        if response.status != status:
+            wrong.append(f"{path} answered {response.status}, not {status}")
+        check(path)
+    for what, status, expected in pages_behind_forms(page, app, demo, language):
+        if status != expected:
+            wrong.append(f"{what} answered {status}, not {expected}")
+        check(f"{page.url} ({what})")
     context.close()
+    assert wrong == []
     assert found == []
 
 
