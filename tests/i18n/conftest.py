@@ -3,7 +3,12 @@
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
+from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.subscriptions import services as subscriptions
+from clearinghouse.subscriptions import tokens
+from clearinghouse.subscriptions.models import Scope, Subscriber
 from clearinghouse.timeutil import district_today, utcnow
 from tests import factories
 from tests.conftest import in_app
@@ -11,7 +16,8 @@ from tests.conftest import in_app
 
 @pytest.fixture
 def directory(app) -> dict[str, str]:
-    """Slugs of a product, its vendor and a data element, with an agreement and a change on record."""
+    """Slugs of a product, its vendor and a data element, with an agreement and a change on record; the
+    links of a parent who follows the product and of one who has not confirmed yet."""
     with in_app(app):
         category = factories.make_category(name="Demographics", slug="demographics")
         birth = factories.make_element(category, name="Date of birth", slug="date-of-birth", is_sensitive=True)
@@ -31,4 +37,29 @@ def directory(app) -> dict[str, str]:
         factories.make_revision(
             vendor, product, summary="Reading Coach now receives Date of birth.", occurred_at=utcnow()
         )
-        return {"product": product.slug, "vendor": vendor.slug, "element": birth.slug, "school": school.slug}
+        now = utcnow()
+        with unit_of_work():
+            subscriptions.request_subscription(
+                "parent@home.example",
+                subscriptions.Target(Scope.PRODUCT, product.id, product.name),
+                "en",
+                client="test",
+                now=now,
+            )
+            subscriptions.request_subscription(
+                "waiting@home.example", subscriptions.Target(Scope.DISTRICT), "en", client="test", now=now
+            )
+        parent, waiting = (
+            db.session.scalar(select(Subscriber).where(Subscriber.email == address))
+            for address in ("parent@home.example", "waiting@home.example")
+        )
+        with unit_of_work():
+            subscriptions.confirm(tokens.confirmation_token(parent, "en", now), now)
+        return {
+            "product": product.slug,
+            "vendor": vendor.slug,
+            "element": birth.slug,
+            "school": school.slug,
+            "confirm_token": tokens.confirmation_token(waiting, "en", now),
+            "manage_token": tokens.manage_token(parent),
+        }

@@ -1,6 +1,7 @@
 """The public pages the language tests walk."""
 
-# Every public page: each must answer in every configured language.
+# Every public route: each must answer in every configured language (tests/i18n/test_routing.py checks
+# that this names every route of the URL map that has a language).
 PUBLIC_ENDPOINTS = (
     "directory.home",
     "directory.directory",
@@ -17,6 +18,13 @@ PUBLIC_ENDPOINTS = (
     "reports.index",
     "api.index",
     "accounts.login",
+    "accounts.start_district_sign_in",
+    "subscriptions.follow",
+    "subscriptions.sent",
+    "subscriptions.confirm",
+    "subscriptions.manage",
+    "subscriptions.delete",
+    "subscriptions.unsubscribe",
 )
 
 
@@ -27,6 +35,7 @@ def public_paths(directory: dict[str, str]) -> list[str]:
         "/directory",
         "/directory?q=reading",
         "/directory?q=zzzz-nothing",
+        "/directory?q=readng",
         f"/products/{directory['product']}",
         f"/vendors/{directory['vendor']}",
         "/data",
@@ -39,4 +48,11 @@ def public_paths(directory: dict[str, str]) -> list[str]:
         "/reports/",
         "/api/v1/",
         "/login",
+        "/follow",
+        f"/follow?scope=product&target={directory['product']}",
+        f"/follow?scope=school&target={directory['school']}",
+        "/follow/sent",
+        f"/follow/confirm/{directory['confirm_token']}",
+        f"/follow/manage/{directory['manage_token']}",
+        f"/follow/unsubscribe/{directory['manage_token']}",
     ]

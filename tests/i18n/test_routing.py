@@ -7,7 +7,7 @@ from lxml import html as lxml_html
 
 from clearinghouse.app import create_app
 from clearinghouse.config import ConfigError
-from clearinghouse.i18n import LANG_ARG
+from clearinghouse.i18n import LANG_ARG, is_localized_rule
 from tests.i18n.pages import PUBLIC_ENDPOINTS, public_paths
 
 SWITCH = "//nav[@class='language-switch']"
@@ -29,6 +29,10 @@ def test_every_public_page_has_a_rule_in_each_language_and_staff_pages_have_none
     for endpoint, endpoint_rules in rules.items():
         if endpoint.split(".")[0] in ("agreements", "directory_staff", "settings", "portal", "destruction", "notices"):
             assert all(LANG_ARG not in rule.arguments for rule in endpoint_rules), endpoint
+
+
+def test_the_list_of_public_routes_names_every_route_with_a_language(app):
+    assert {rule.endpoint for rule in app.url_map.iter_rules() if is_localized_rule(rule)} == set(PUBLIC_ENDPOINTS)
 
 
 def test_each_public_page_answers_in_english_at_its_path_and_in_spanish_under_es(client, directory):
