@@ -14,14 +14,20 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from clearinghouse import sweep
+from clearinghouse.accounts.models import User
+from clearinghouse.agreements import services as agreements
+from clearinghouse.agreements.models import AgreementKind
 from clearinghouse.audit.models import DisclosureRevision
-from clearinghouse.directory import services as directory
-from clearinghouse.directory.models import Product
+from clearinghouse.destruction import services as destruction
+from clearinghouse.destruction.models import DestructionRequest, DisposalMethod
+from clearinghouse.directory import services as directory_services
+from clearinghouse.directory.models import Product, Vendor
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.notices.models import Notice
 from clearinghouse.settings.services import update_settings
 from clearinghouse.subscriptions.models import Subscriber, Subscription
-from clearinghouse.timeutil import add_business_days, district_today
+from clearinghouse.timeutil import add_business_days, district_today, format_date
+from tests import factories
 from tests.conftest import in_app
 
 ADDRESS = "parent@example.org"
@@ -47,7 +53,7 @@ def receive(app, product_id: int, element_ids: list[int]) -> None:
     with in_app(app):
         product = db.session.get(Product, product_id)
         with unit_of_work():
-            directory.update_product(
+            directory_services.update_product(
                 product,
                 None,
                 version=product.version,
@@ -261,3 +267,86 @@ def test_a_sweep_that_loses_the_race_for_a_digest_sends_nothing(app, client, smt
             db.session.scalar(select(func.count()).select_from(Notice).where(Notice.purpose_key.like("%digest%"))) == 0
         )
     assert len(smtp_server.to(ADDRESS)) == 1
+
+
+def test_a_digest_reports_agreements_signed_and_ended_destruction_certified_and_new_products(
+    app, client, smtp_server, https_site, directory
+):
+    """Each kind of public change the issue names reaches whoever follows it: the product's own follower
+    hears of its agreement, its end and the certified destruction; the school's and the district's also of
+    a new product used at the school."""
+    follows = {
+        "product@example.org": {"scope": "product", "target": directory["coach"]},
+        "school@example.org": {"scope": "school", "target": directory["school"]},
+        "district@example.org": {"scope": "district"},
+    }
+    for address, target in follows.items():
+        client.post("/follow", data={"email": address, **target})
+        [confirmation] = smtp_server.to(address)
+        client.post(link(confirmation, "confirm"))
+    today = district_today()
+    with in_app(app):
+        vendor = db.session.get(Vendor, directory["vendor_id"])
+        vendor_user_id = factories.make_user(role="vendor", email="it@acme.example", vendor=vendor).id
+        with unit_of_work():
+            agreement = agreements.create_agreement(
+                None,
+                vendor,
+                agreements.AgreementInput(
+                    product_ids=[directory["coach_id"]],
+                    signed_on=today - timedelta(days=30),
+                    effective_on=today - timedelta(days=30),
+                    expires_on=today + timedelta(days=700),
+                ),
+                today=today,
+            )
+        with unit_of_work():
+            agreements.terminate_agreement(
+                agreement, None, version=agreement.version, terminated_on=today, reason="Not used.", today=today
+            )
+        agreement_id = agreement.id
+    sweep_on(app, today)  # the sweep directs the company to destroy the data of the ended agreement
+    with in_app(app):
+        request = db.session.scalar(select(DestructionRequest).where(DestructionRequest.agreement_id == agreement_id))
+        with unit_of_work():
+            certificate = destruction.submit_certificate(
+                request,
+                actor=db.session.get(User, vendor_user_id),
+                stored_file=factories.make_stored_pdf(),
+                signature_report={},
+                signer_name="Pat Lee",
+                signer_title="Chief Technology Officer",
+                disposed_on=today,
+                method=DisposalMethod.OTHER,
+                method_other="Erased every copy.",
+                attests_all_copies=True,
+            )
+        with unit_of_work():
+            destruction.accept_certificate(certificate, actor=None, today=today)
+        with unit_of_work():
+            directory_services.create_product(
+                None,
+                vendor=db.session.get(Vendor, directory["vendor_id"]),
+                school_ids=[directory["school_id"]],
+                data_uses={directory["new_id"]: "To score the tests."},
+                name="Spelling Bee",
+                purpose_md="Spelling practice.",
+            )
+    sweep_on(app, add_business_days(today, 5))
+
+    with in_app(app):
+        day, signed = format_date(today), format_date(today - timedelta(days=30))
+    about_the_product = [
+        f"Acme Learning signed a {AgreementKind.NDPA.label}, in effect from {signed}",
+        f"Acme Learning's agreement ended on {day}.",
+        f"Acme Learning's agreement was terminated on {day}; the district has asked for the data to be destroyed.",
+        f"Acme Learning: data destruction certified on {day}.",
+    ]
+    new_product = "Spelling Bee was added to the directory. It receives: Test scores."
+    digests = {address: plain(smtp_server.to(address)[-1]) for address in follows}
+    for address, body in digests.items():
+        for sentence in about_the_product:
+            assert sentence in body, (address, sentence, body)
+    assert new_product not in digests["product@example.org"]
+    assert new_product in digests["school@example.org"]
+    assert new_product in digests["district@example.org"]
