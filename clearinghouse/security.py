@@ -1,6 +1,7 @@
 """Security headers, the CSP, and the deny-by-default role guards for staff and vendor areas."""
 
 from collections.abc import Callable
+from functools import wraps
 
 from flask import Blueprint, Flask, Response, abort, redirect, request, url_for
 from flask_login import current_user
@@ -61,8 +62,6 @@ def role_required(*roles: str) -> Callable:
     """A stricter guard for one view inside an already guarded blueprint (e.g. admin-only)."""
 
     def decorator(view: Callable) -> Callable:
-        from functools import wraps
-
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:

@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from clearinghouse.accounts.models import User
 from clearinghouse.app import create_app
 from clearinghouse.extensions import db
 from tests import factories
@@ -158,8 +159,6 @@ def in_app(app: Flask) -> Iterator[None]:
 def client_as(app: Flask, user_id: int) -> FlaskClient:
     """A test client signed in as the user (the real login form is tested in tests/accounts)."""
     with in_app(app):
-        from clearinghouse.accounts.models import User
-
         session_id = db.session.get(User, user_id).get_id()
     client = app.test_client()
     with client.session_transaction() as sess:

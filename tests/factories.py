@@ -1,13 +1,17 @@
 """Plain builders for test rows: each takes overrides, fills unique defaults, and commits."""
 
+import io
 import itertools
-from datetime import date
+from datetime import date, timedelta
 
+from pypdf import PdfWriter
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from clearinghouse.accounts.models import Role, User
 from clearinghouse.agreements.models import Agreement, AgreementKind
+from clearinghouse.audit.models import DisclosureRevision
+from clearinghouse.destruction.models import DestructionRequest, RequestOrigin, RequestStatus
 from clearinghouse.directory.models import (
     DataCategory,
     DataElement,
@@ -19,6 +23,7 @@ from clearinghouse.directory.models import (
     Vendor,
 )
 from clearinghouse.extensions import db
+from clearinghouse.storage import store_pdf
 
 _seq = itertools.count(1)
 TEST_PASSWORD = "correct horse battery staple"
@@ -173,8 +178,6 @@ def make_agreement(vendor: Vendor, products: list[Product] = (), **overrides) ->
 
 def make_revision(vendor: Vendor, product: Product | None = None, **overrides):
     """A public disclosure revision (audit domain); `occurred_at` must be an aware datetime."""
-    from clearinghouse.audit.models import DisclosureRevision
-
     n = _n()
     return _save(
         DisclosureRevision(
@@ -189,10 +192,6 @@ def make_revision(vendor: Vendor, product: Product | None = None, **overrides):
 
 def make_pdf_bytes(pages: int = 1) -> bytes:
     """A real, valid PDF with blank pages (destruction domain)."""
-    import io
-
-    from pypdf import PdfWriter
-
     writer = PdfWriter()
     for _ in range(pages):
         writer.add_blank_page(width=612, height=792)
@@ -203,10 +202,6 @@ def make_pdf_bytes(pages: int = 1) -> bytes:
 
 def make_stored_pdf(name: str = "certificate.pdf"):
     """A PDF written through clearinghouse.storage (needs an app context), committed."""
-    import io
-
-    from clearinghouse.storage import store_pdf
-
     record = store_pdf(io.BytesIO(make_pdf_bytes()), name)
     db.session.commit()
     return record
@@ -214,10 +209,6 @@ def make_stored_pdf(name: str = "certificate.pdf"):
 
 def make_destruction_request(vendor: Vendor, agreement: Agreement | None = None, **overrides):
     """An open destruction request issued by the district (destruction domain)."""
-    from datetime import timedelta
-
-    from clearinghouse.destruction.models import DestructionRequest, RequestOrigin, RequestStatus
-
     issued_on = overrides.pop("issued_on", date(2027, 1, 4))
     return _save(
         DestructionRequest(

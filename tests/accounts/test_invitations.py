@@ -4,6 +4,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from clearinghouse.accounts import queries, services
@@ -128,8 +129,6 @@ def test_a_tampered_link_is_refused_with_a_helpful_page(app, officer_id, vendor_
 
 
 def test_a_link_signed_with_another_key_is_refused(app, officer_id, vendor_id):
-    from itsdangerous import URLSafeTimedSerializer
-
     forged = URLSafeTimedSerializer("guessed-key", salt=services.INVITATION_SALT).dumps("anything")
     assert app.test_client().get(f"/invitations/{forged}").status_code == 404
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from clearinghouse.accounts.models import User
 from clearinghouse.agreements import queries, services
+from clearinghouse.agreements.forms import agreement_data
 from clearinghouse.agreements.models import Agreement, AgreementKind, AgreementState, DataDisposal
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
 from clearinghouse.directory.models import Product, Vendor
@@ -247,8 +248,6 @@ def existing_agreement(app, setup, today, **overrides) -> tuple[int, int]:
 
 
 def edit_form(app, agreement_id: int, **overrides) -> dict:
-    from clearinghouse.agreements.forms import agreement_data
-
     with in_app(app):
         data = agreement_data(db.session.get(Agreement, agreement_id))
     form = {

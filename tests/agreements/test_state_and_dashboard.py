@@ -9,6 +9,7 @@ from clearinghouse.agreements import queries
 from clearinghouse.agreements.models import Agreement, AgreementState
 from clearinghouse.directory.models import ProductStatus
 from clearinghouse.extensions import db
+from clearinghouse.timeutil import district_today
 from tests import factories
 from tests.conftest import client_as, in_app
 
@@ -113,8 +114,6 @@ def test_dashboard_groups_what_needs_action(app):
 
 
 def test_dashboard_page_links_each_row_to_its_action(app, officer_id):
-    from clearinghouse.timeutil import district_today
-
     with in_app(app):
         today = district_today()
         vendor = factories.make_vendor(name="Acme Learning")

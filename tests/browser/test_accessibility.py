@@ -13,11 +13,13 @@ from flask import url_for
 from playwright.sync_api import Page
 from sqlalchemy import select
 
+from clearinghouse.accounts.models import User
 from clearinghouse.agreements.models import Agreement, AgreementState
 from clearinghouse.destruction.models import DestructionRequest, RequestStatus
 from clearinghouse.directory.models import DataElement, Product, School, Vendor
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.i18n import LANG_ARG, configured_languages, is_localized_rule
+from clearinghouse.intake import services as intake
 from clearinghouse.subscriptions import services as subscriptions
 from clearinghouse.subscriptions import tokens
 from clearinghouse.subscriptions.models import Scope, Subscriber
@@ -403,9 +405,6 @@ def test_product_page_prints_cleanly(page, demo):
 def test_intake_pages_have_no_wcag_violations(browser, live_server, demo, app):
     """A requester's pages (the form after the check step too), the officer's queue and request page,
     and the vendor's questionnaires."""
-    from clearinghouse.accounts.models import User
-    from clearinghouse.extensions import unit_of_work
-    from clearinghouse.intake import services as intake
 
     with in_app(app):
         teacher = factories.make_user(role="requester", email="a11y-teacher@district.example")

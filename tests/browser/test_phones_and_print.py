@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page
 
+from clearinghouse.settings.services import ensure_settings
 from tests.browser.test_accessibility import demo, sign_in  # noqa: F401 - the demo fixture
 from tests.conftest import in_app
 
@@ -165,7 +166,6 @@ def _exists(app, path: str) -> bool:
 
 @pytest.mark.parametrize("prefix", ["", "/es"], ids=["english", "spanish"])
 def test_a_printed_page_names_the_district_and_its_address(page, demo, app, live_server, prefix):  # noqa: F811
-    from clearinghouse.settings.services import ensure_settings
 
     with in_app(app):
         district = ensure_settings().district_name

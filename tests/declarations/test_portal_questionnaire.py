@@ -6,13 +6,15 @@ import re
 
 from sqlalchemy import func, select
 
+from clearinghouse.accounts.models import User
+from clearinghouse.declarations import services as declarations
 from clearinghouse.declarations.models import Declaration, DeclarationState
 from clearinghouse.directory.models import DataElement
 from clearinghouse.directory.taxonomy import seed_taxonomy
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.intake.models import RequestState, ToolRequest
 from tests import factories
-from tests.conftest import client_as, in_app
+from tests.conftest import client_as, count_queries, in_app
 from tests.declarations.helpers import request_and_invite, vendor_user
 
 EXHIBIT_B = """| Category | Element | Collected |
@@ -177,11 +179,6 @@ def test_the_officer_links_invites_reviews_and_decides_from_the_request_page(app
 
 
 def test_the_questionnaire_list_runs_a_constant_number_of_queries(app, district):
-    from clearinghouse.accounts.models import User
-    from clearinghouse.declarations import services as declarations
-    from clearinghouse.extensions import unit_of_work
-    from tests.conftest import count_queries
-
     _, _, vendor = setup(app, district)
     vendor.get("/vendor/questionnaires")
     with count_queries(app) as few:

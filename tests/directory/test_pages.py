@@ -8,6 +8,7 @@ from pypdf import PdfWriter
 from sqlalchemy import select
 
 from clearinghouse.agreements.models import Agreement
+from clearinghouse.destruction.models import DestructionRequest, RequestOrigin, RequestStatus
 from clearinghouse.directory.models import Product
 from clearinghouse.extensions import db
 from clearinghouse.settings.services import ensure_settings
@@ -120,8 +121,6 @@ def test_product_page_shows_change_history_and_destruction_status(client, app, c
 
 
 def test_product_page_shows_public_destruction_status_of_an_ended_agreement(client, app, catalog):
-    from clearinghouse.destruction.models import DestructionRequest, RequestOrigin, RequestStatus
-
     with in_app(app):
         agreement = db.session.scalar(select(Agreement).where(Agreement.products.any(Product.slug == "old-phonics")))
         today = district_today()

@@ -7,11 +7,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from clearinghouse.accounts.models import User
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
 from clearinghouse.directory import services
 from clearinghouse.directory.models import KIND_NAME_MAX, Product, ProductKind
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.intake import services as intake
 from tests import factories
 from tests.conftest import client_as, count_queries, in_app
 
@@ -156,9 +158,6 @@ def test_a_kind_in_use_is_never_deleted_and_an_unused_one_is(app):
 
 
 def test_a_kind_a_tool_request_has_is_not_deleted(app, requester_id):
-    from clearinghouse.accounts.models import User
-    from clearinghouse.intake import services as intake
-
     with in_app(app):
         school = factories.make_school(name="North")
         with unit_of_work():

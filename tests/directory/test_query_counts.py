@@ -3,7 +3,10 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 
+from clearinghouse.directory.models import DataCategory, DataElement, DataUse, Product, School, Vendor
+from clearinghouse.extensions import db
 from clearinghouse.timeutil import district_today, utcnow
 from tests import factories
 from tests.conftest import count_queries, in_app
@@ -28,11 +31,6 @@ PAGES = [
 
 def _grow(total: int) -> None:
     """Bring the catalogue up to `total` products, elements and agreements, all linked together."""
-    from sqlalchemy import func, select
-
-    from clearinghouse.directory.models import DataCategory, DataElement, Product, School, Vendor
-    from clearinghouse.extensions import db
-
     category = db.session.scalar(select(DataCategory).where(DataCategory.slug == "shared-category"))
     if category is None:
         category = factories.make_category(name="Shared Category", slug="shared-category")
@@ -68,7 +66,6 @@ def _grow(total: int) -> None:
         featured = factories.make_product(big, name="Featured", slug="featured")
     featured.data_uses = []
     db.session.flush()
-    from clearinghouse.directory.models import DataUse
 
     featured.data_uses = [
         DataUse(data_element_id=e.id, purpose="Because.") for e in db.session.scalars(select(DataElement))

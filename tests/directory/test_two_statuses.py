@@ -2,6 +2,8 @@
 data-privacy agreement stands, in plain words on the public pages, kept consistent by the services,
 disclosed when they change; an agreement on file without its dates, which the sweep leaves alone."""
 
+import csv
+import io
 from datetime import date, timedelta
 
 import pytest
@@ -417,9 +419,6 @@ def test_the_api_gives_both_statuses_and_filters_by_agreement_status(client, dis
 
 
 def test_the_csv_export_says_both_statuses_in_plain_words(client, district):
-    import csv
-    import io
-
     rows = list(csv.DictReader(io.StringIO(client.get("/directory.csv?status=all").get_data(as_text=True))))
     found = {row["product"]: (row["status"], row["agreement_status"]) for row in rows}
     assert found["No Data App"] == ("Approved, no student data collected", "Not required: no student data collected")

@@ -9,7 +9,7 @@ from flask import Flask
 from clearinghouse import timeutil
 from clearinghouse.agreements.models import Agreement, AgreementState
 from clearinghouse.app import create_app
-from clearinghouse.config import ConfigError, normalize_database_url, parse_env_value
+from clearinghouse.config import ConfigError, instance_secret_key, normalize_database_url, parse_env_value
 from clearinghouse.errors import NotFound
 from clearinghouse.extensions import db
 from clearinghouse.text import plain_text, render_markdown
@@ -19,7 +19,6 @@ from tests.conftest import client_as
 
 def test_secret_key_is_generated_into_the_instance_folder(tmp_path, monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    from clearinghouse.config import instance_secret_key
 
     first = instance_secret_key(tmp_path)
     assert len(first) >= 40

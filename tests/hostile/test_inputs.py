@@ -122,8 +122,6 @@ def test_a_nul_in_the_sign_in_e_mail_is_a_field_error(client, officer_id):
 def test_a_nul_in_the_certificate_form_is_a_field_error_and_nothing_is_stored(
     app, world, vendor_user_id, nothing_stored, field
 ):
-    from tests.portal.helpers import upload
-
     response = upload(
         client_as(app, vendor_user_id), world.request_id, pdfs.plain_pdf(), method="other", **{field: "a\x00b"}
     )

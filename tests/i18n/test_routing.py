@@ -2,12 +2,14 @@
 
 import re
 
+import flask_migrate
 import pytest
 from lxml import html as lxml_html
 
 from clearinghouse.app import create_app
 from clearinghouse.config import ConfigError
 from clearinghouse.i18n import LANG_ARG, is_localized_rule
+from tests.conftest import client_as
 from tests.i18n.pages import PUBLIC_ENDPOINTS, public_paths
 
 SWITCH = "//nav[@class='language-switch']"
@@ -127,8 +129,6 @@ def test_an_error_page_under_a_language_prefix_speaks_that_language(client, dire
 
 
 def test_staff_pages_stay_english_without_a_switch_and_have_no_spanish_address(app, client, officer_id):
-    from tests.conftest import client_as
-
     staff = client_as(app, officer_id)
     page = _page(staff.get("/staff/products"))
     assert page.get("lang") == "en"
@@ -151,8 +151,6 @@ def test_a_language_without_a_catalogue_or_an_unknown_code_stops_start_up(tmp_pa
 
 
 def test_a_site_in_english_alone_offers_no_switch(tmp_path):
-    import flask_migrate
-
     app = create_app(
         {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'one.sqlite'}", "LANGUAGES": "en"}
     )

@@ -2,10 +2,12 @@
 
 import io
 import re
+from html import unescape
 
 import pytest
 from flask.testing import FlaskClient
 
+from clearinghouse.imports import files
 from tests.conftest import SHARED_DIR, in_app
 
 SB29 = SHARED_DIR / "data" / "SB29-guard-chrome__example.csv"
@@ -51,8 +53,6 @@ def form_values(html: str) -> dict[str, str]:
 
 
 def unescape_attrs(html: str) -> str:
-    from html import unescape
-
     return re.sub(r'value="([^"]*)"', lambda m: 'value="' + unescape(m.group(1)).replace('"', "&quot;") + '"', html)
 
 
@@ -119,6 +119,4 @@ def web_import(
 @pytest.fixture
 def import_dir(app):
     with in_app(app):
-        from clearinghouse.imports.files import import_dir as directory
-
-        return directory()
+        return files.import_dir()

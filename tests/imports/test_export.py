@@ -2,7 +2,9 @@
 
 import csv
 import io
+import re
 from datetime import date
+from html import unescape
 
 from sqlalchemy import func, select
 
@@ -241,9 +243,6 @@ def test_the_export_runs_a_constant_number_of_queries(app, client):
 
 
 def test_the_directory_page_offers_its_results_as_csv_with_the_same_filters(app, client):
-    import re
-    from html import unescape
-
     with in_app(app):
         vendor = factories.make_vendor(name="Link Co")
         factories.make_product(vendor, name="Linked Reader", status=ProductStatus.APPROVED)
@@ -258,9 +257,6 @@ def test_the_directory_page_offers_its_results_as_csv_with_the_same_filters(app,
 
 
 def test_the_directory_page_offers_its_results_as_json_with_the_same_filters(app, client):
-    import re
-    from html import unescape
-
     with in_app(app):
         vendor = factories.make_vendor(name="Json Co")
         factories.make_product(vendor, name="Json Reader", status=ProductStatus.APPROVED)

@@ -7,11 +7,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from clearinghouse import sweep
 from clearinghouse.agreements.models import Agreement
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
+from clearinghouse.destruction.models import DestructionRequest, RequestOrigin
 from clearinghouse.directory.models import DataUse, Product, ProductStatus, School, StatedAgreementStatus, Vendor
 from clearinghouse.extensions import db
 from clearinghouse.imports.models import ImportMapping
+from clearinghouse.timeutil import district_today
 from tests import factories
 from tests.conftest import client_as, in_app
 from tests.imports.conftest import (
@@ -380,10 +383,6 @@ def test_every_import_form_needs_its_csrf_token(app, officer, csrf):
 
 
 def test_agreements_that_ended_before_the_import_open_a_request_only_when_the_officer_says(app, officer):
-    from clearinghouse import sweep
-    from clearinghouse.destruction.models import DestructionRequest, RequestOrigin
-    from clearinghouse.timeutil import district_today
-
     data = (
         b"vendor,product,signed_on,expires_on\r\n"
         b"Old Co,Old App,2020-01-15,2023-06-30\r\n"

@@ -6,11 +6,12 @@ from datetime import timedelta
 import flask_migrate
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from clearinghouse.accounts.models import User
 from clearinghouse.audit.models import AuditEvent
 from clearinghouse.directory.models import Product, ProductStatus, School, Vendor
-from clearinghouse.errors import DomainError
+from clearinghouse.errors import DomainError, NotFound
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.intake import queries, services, state
 from clearinghouse.intake.models import RequestState, ToolRequest, ToolRequester
@@ -121,8 +122,6 @@ def test_asking_twice_for_the_same_tool_is_refused(app, district):
 
 def test_the_open_request_index_backs_the_join_rule(app, district):
     """Two open requests for one tool cannot both be written, whatever the services check."""
-    from sqlalchemy.exc import IntegrityError
-
     with in_app(app):
         ask(district)
         db.session.add(ToolRequest(name="Story maker", purpose="x", state=RequestState.NEW))
@@ -186,7 +185,6 @@ def test_a_requester_sees_only_their_own_requests(app, district):
         ask(district, district.principal_id, name="Math Quest", kind="math")
         mine = queries.list_own_requests(district.teacher_id, page=1, per_page=10).items
         assert [r.name for r in mine] == ["Story Maker"]
-        from clearinghouse.errors import NotFound
 
         with pytest.raises(NotFound):
             queries.get_own_request_or_404(tr.id, district.principal_id)

@@ -13,6 +13,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -159,8 +160,6 @@ def pem(certificate: x509.Certificate) -> bytes:
 
 def with_content_added_after_signing(data: bytes) -> bytes:
     """A signed file with a later incremental update: the signature is intact but no longer covers it all."""
-    from pyhanko.pdf_utils import generic
-
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
     writer.root["/PieceInfo"] = writer.add_object(
         generic.DictionaryObject(

@@ -1,5 +1,6 @@
 """Sign-in that resists attack: throttling in the database, no enumeration, cookies, session renewal, logout."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -155,8 +156,6 @@ def test_session_cookie_is_secure_over_https(app, database_url, officer_id, tmp_
 
 
 def test_sign_in_starts_a_new_session_with_a_new_csrf_token(client, officer_id, csrf):
-    import re
-
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     before = client.get_cookie("session").value

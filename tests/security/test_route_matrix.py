@@ -22,9 +22,14 @@ from werkzeug.routing import (
     UUIDConverter,
 )
 
+from clearinghouse.accounts.models import User
+from clearinghouse.declarations import services as declarations
 from clearinghouse.downloads import DOWNLOAD_POLICY
+from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.i18n import LanguageConverter
-from tests.conftest import client_as
+from clearinghouse.intake import services as intake
+from tests import factories
+from tests.conftest import client_as, in_app
 
 # Blueprints whose routes are public by design (their modules say so); "static" serves the assets.
 PUBLIC_BLUEPRINTS = {
@@ -226,11 +231,6 @@ def _routes_with(app, argument: str, area) -> list[Route]:
 
 def test_a_requester_reaches_only_their_own_requests(app, requester_id):
     """Every route of a request (but joining, which adds one to it) is a 404 for another requester."""
-    from clearinghouse.extensions import unit_of_work
-    from clearinghouse.intake import services as intake
-    from tests import factories
-    from tests.conftest import in_app
-
     with in_app(app):
         owner = factories.make_user(
             role="requester", email="owner@district.example", password=None, oidc_issuer="https://i", oidc_subject="o"
@@ -256,12 +256,6 @@ def test_a_requester_reaches_only_their_own_requests(app, requester_id):
 
 def test_a_vendor_reaches_only_its_own_questionnaires(app, vendor_user_id, other_vendor_user_id):
     """Every route of a questionnaire is a 404 for another vendor's user (and their lists omit it)."""
-    from clearinghouse.accounts.models import User
-    from clearinghouse.declarations import services as declarations
-    from clearinghouse.extensions import db, unit_of_work
-    from tests import factories
-    from tests.conftest import in_app
-
     with in_app(app):
         owner = db.session.get(User, vendor_user_id)
         product = factories.make_product(owner.vendor, name="Owner Product")

@@ -10,13 +10,15 @@ import pytest
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, select
 
+from clearinghouse import sweep
+from clearinghouse.directory.models import Product
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.notices.models import Notice
 from clearinghouse.subscriptions import services, tokens
 from clearinghouse.subscriptions.models import Scope, Subscriber, Subscription
 from clearinghouse.throttle import ThrottleHit, hashed_key
-from clearinghouse.timeutil import utcnow
-from tests.conftest import in_app
+from clearinghouse.timeutil import district_today, utcnow
+from tests.conftest import count_queries, in_app
 from tests.subscriptions.test_life_cycle import link
 
 ADDRESS = "parent@example.org"
@@ -191,9 +193,6 @@ def test_the_manage_page_changes_the_language_and_what_is_followed(app, client, 
 
 
 def test_the_sweep_deletes_requests_nobody_confirmed(app, smtp_server):
-    from clearinghouse import sweep
-    from clearinghouse.timeutil import district_today
-
     _subscriber(app, confirmed=False)
     with in_app(app):
         report = sweep.run(district_today(), now=utcnow() + timedelta(days=7, hours=2))
@@ -204,8 +203,6 @@ def test_the_sweep_deletes_requests_nobody_confirmed(app, smtp_server):
 
 
 def test_the_pages_run_a_constant_number_of_queries(app, client, smtp_server, directory):
-    from tests.conftest import count_queries
-
     _, _, manage = _subscriber(app, confirmed=True)
 
     def manage_queries() -> int:
@@ -236,10 +233,6 @@ def test_the_pages_run_a_constant_number_of_queries(app, client, smtp_server, di
 
 
 def test_the_sweep_deletes_a_subscriber_left_following_nothing(app, client, smtp_server, directory):
-    from clearinghouse import sweep
-    from clearinghouse.directory.models import Product
-    from clearinghouse.timeutil import district_today
-
     client.post("/follow", data={"email": ADDRESS, "scope": "product", "target": directory["other"]})
     with in_app(app):
         subscriber = db.session.scalar(select(Subscriber))
