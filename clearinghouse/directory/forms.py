@@ -1,14 +1,17 @@
 """The public directory's search and filter form: a GET form, so it needs no CSRF token and no JavaScript."""
 
+import secrets
 import weakref
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+from flask import get_template_attribute
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
-from wtforms import Form, SearchField, SelectChoice, SelectField, ValidationError
+from wtforms import Field, Form, SearchField, SelectChoice, SelectField, ValidationError
 from wtforms.widgets import Select, html_params
 
 from clearinghouse.directory.models import ProductStatus
@@ -55,6 +58,7 @@ class DrawnChoices(list):
             pieces.append("</optgroup>")
         self.pieces = pieces
         self.at = at
+        self.openings: dict[tuple, str] = {}  # (name, attributes) → the <select …> tag, drawn once
 
 
 class QuickSelect(Select):
@@ -70,7 +74,11 @@ class QuickSelect(Select):
         pieces = list(choices.pieces)
         for n in choices.at.get(field.data, ()) if isinstance(field.data, str) else ():
             pieces[n] = "<option selected " + pieces[n].removeprefix("<option ")
-        return Markup(f"<select {html_params(name=field.name, **kwargs)}>" + "".join(pieces) + "</select>")  # noqa: S704 - every value and label is escaped in DrawnChoices
+        key = (field.name, *sorted(kwargs.items()))
+        opening = choices.openings.get(key)
+        if opening is None:
+            opening = choices.openings[key] = f"<select {html_params(name=field.name, **kwargs)}>"
+        return Markup(opening + "".join(pieces) + "</select>")  # noqa: S704 - every value and label is escaped in DrawnChoices
 
 
 class QuickSelectField(SelectField):
@@ -82,6 +90,27 @@ class QuickSelectField(SelectField):
         choices = self.choices if isinstance(self.choices, DrawnChoices) else DrawnChoices(self.choices)
         if self.data not in choices.at:
             raise ValidationError(_("Not a valid choice."))
+
+
+FIELD_MACRO = ("_macros/forms.html", "field")  # the one markup of a form field: label, hint, error, ARIA
+# Where the control goes in a field drawn by the macro without it (no card, label or hint holds it).
+CONTROL_MARK = f"<!--control-{secrets.token_hex(8)}-->"
+
+
+class _Outline:
+    """A field as the `field` macro sees it, but whose control is drawn as CONTROL_MARK; it keeps the
+    attributes the macro gave the control."""
+
+    def __init__(self, field: Field) -> None:
+        self._field = field
+        self.attributes: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._field, name)
+
+    def __call__(self, **attributes: Any) -> Markup:
+        self.attributes = attributes
+        return Markup(CONTROL_MARK)  # noqa: S704 - a comment of hex digits made here
 
 
 @dataclass(frozen=True)
@@ -98,6 +127,8 @@ class DirectoryChoices:
     sort: DrawnChoices
     # slug → id of the elements, categories, schools and tags
     ids: dict[str, dict[str, int]]
+    # (field name, hint) → the `field` macro's markup before and after the control, and its attributes
+    outlines: dict[tuple[str, str | None], tuple[Markup, dict[str, Any], Markup]] = field(default_factory=dict)
 
 
 # Each FilterOptions (the memoized one is shared by every anonymous page of a data version) → its
@@ -174,6 +205,27 @@ class DirectoryForm(SearchForm):
         self.choices = choices = directory_choices(options)
         for name in (*self.FILTER_FIELDS, "sort"):
             self[name].choices = getattr(choices, name)
+
+    def draw_field(self, name: str, hint: str | None = None) -> Markup:
+        """The field as the `field` macro draws it (`{{ field(form[name], hint=hint) }}`).
+
+        The directory draws nine fields on every page; the macro's label, hint and ARIA around each
+        control are the same on every page of a language, so they are drawn once per language and
+        filter lists, and only the control (its value, its chosen option) per page. A field with an
+        error is drawn by the macro itself.
+        """
+        control = self[name]
+        macro = get_template_attribute(*FIELD_MACRO)
+        if control.errors:
+            return macro(control, hint=hint)
+        outline = self.choices.outlines.get((name, hint))
+        if outline is None:
+            stand_in = _Outline(control)
+            before, after = str(macro(stand_in, hint=hint)).split(CONTROL_MARK)
+            outline = (Markup(before), stand_in.attributes, Markup(after))  # noqa: S704 - drawn by the macro
+            self.choices.outlines[(name, hint)] = outline
+        before, attributes, after = outline
+        return before + control(**attributes) + after
 
     def ignored_fields(self) -> list[str]:
         """Validate, drop every value that is not a known choice, and name the fields dropped."""

@@ -1,0 +1,44 @@
+"""The directory's filter fields, whose label, hint and ARIA are drawn once per language, are exactly
+what the `field` macro draws, with the reader's value and chosen option, in English and Spanish."""
+
+import pytest
+from flask import get_template_attribute
+from werkzeug.datastructures import MultiDict
+
+from clearinghouse.directory import queries
+from clearinghouse.directory.forms import DirectoryForm
+from clearinghouse.extensions import db
+
+HINT = "A hint & its <markup>"
+
+
+@pytest.mark.parametrize("prefix", ["", "/es"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        {},
+        {"q": "reading <b>", "element": "disability", "school": "lincoln", "sort": "name"},
+        {"school": "no-such-school", "q": "x"},
+    ],
+)
+def test_a_drawn_field_is_what_the_macro_draws(app, catalog, prefix, args):
+    with app.test_request_context(f"{prefix}/directory"):
+        app.preprocess_request()  # the URL's language, as a request sets it
+        macro = get_template_attribute("_macros/forms.html", "field")
+        for _ in range(2):  # drawn, then from the kept outline
+            form = DirectoryForm(MultiDict(args), queries.filter_options())
+            form.ignored_fields()
+            for name, hint in [("q", HINT), *((name, None) for name in (*form.FILTER_FIELDS, "sort"))]:
+                assert form.draw_field(name, hint=hint) == macro(form[name], hint=hint), name
+        db.session.remove()
+
+
+def test_a_field_with_an_error_is_drawn_by_the_macro(app, catalog):
+    with app.test_request_context("/directory"):
+        form = DirectoryForm(MultiDict({"element": "nope"}), queries.filter_options())
+        form.validate()
+        assert form.element.errors
+        drawn = form.draw_field("element")
+        assert 'aria-invalid="true"' in drawn
+        assert drawn == get_template_attribute("_macros/forms.html", "field")(form.element)
+        db.session.remove()
