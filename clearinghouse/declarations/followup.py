@@ -1,5 +1,6 @@
 """The declarations part of the daily sweep: remind a vendor, once a week, of a questionnaire it has
-not submitted.
+not submitted while a tool request waits for it (a request withdrawn or decided meanwhile leaves
+nobody waiting, and the reminders stop).
 
 The sweep (clearinghouse/sweep.py) reads the waiting declarations a chunk at a time with `waiting`
 and hands each chunk to `reminders`, which returns the notice drafts (`declaration:<id>:<invited
@@ -17,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from clearinghouse.declarations import services
 from clearinghouse.declarations.models import SUBJECT_TYPE, Declaration, DeclarationState
 from clearinghouse.extensions import db
+from clearinghouse.intake.models import RequestState, ToolRequest
 from clearinghouse.notices.models import Notice
 from clearinghouse.notices.services import NoticeDraft, normalize_recipients
 from clearinghouse.timeutil import to_district
@@ -31,10 +33,13 @@ class Reminders:
 
 
 def waiting(today: date) -> Select:
-    """Declarations the vendor has not submitted, with what their e-mails show."""
+    """Declarations the vendor has not submitted that a request waits for, with what their e-mails show."""
+    awaited = select(ToolRequest.id).where(
+        ToolRequest.product_id == Declaration.product_id, ToolRequest.state == RequestState.WAITING_FOR_VENDOR
+    )
     return (
         select(Declaration)
-        .where(Declaration.state == DeclarationState.INVITED)
+        .where(Declaration.state == DeclarationState.INVITED, awaited.exists())
         .options(joinedload(Declaration.product), joinedload(Declaration.vendor), joinedload(Declaration.contact))
     )
 

@@ -277,6 +277,24 @@ def test_the_sweep_reminds_a_silent_vendor_weekly_and_never_twice(app, district)
         assert sweep.run(today + timedelta(days=14), deliver=False).reminders == []
 
 
+@pytest.mark.parametrize("closing", ["withdrawn", "decided"])
+def test_the_sweep_stops_reminding_once_no_request_waits_for_the_vendor(app, district, closing):
+    with in_app(app):
+        request_id, declaration_id = request_and_invite(district)
+        db.session.get(Declaration, declaration_id).invited_at = utcnow() - timedelta(days=8)
+        db.session.commit()
+        tr = db.session.get(ToolRequest, request_id)
+        with unit_of_work():
+            if closing == "withdrawn":
+                intake.withdraw_request(tr, "Not needed.", actor=db.session.get(User, district.teacher_id))
+            else:
+                intake.decide(tr, Decision.NOT_APPROVED, "Ads.", actor=db.session.get(User, district.officer_id))
+        assert (
+            db.session.get(Declaration, declaration_id).state is DeclarationState.INVITED
+        )  # it may still answer, unasked
+        assert [k for k in sweep.run(district_today(), deliver=False).reminders if k.startswith("declaration:")] == []
+
+
 def test_approved_with_no_student_data_clears_the_uses_and_every_requester_is_told(app, district, smtp_server):
     with in_app(app):
         request_id, declaration_id = request_and_invite(district)
