@@ -335,9 +335,9 @@ def build() -> World:
 
 
 def _intake(officer: User, vendor_user: User, product, second, element) -> list[int]:
-    """A teacher asks for a tool (every field marked; the district's staff only); the officer invites our
-    vendor to declare two products: it answers for the first (every answer marked) and is reminded of
-    the second by the sweep."""
+    """A teacher asks for a tool (every field marked; the district's staff only), and for a second one;
+    the officer invites our vendor to declare both products: it answers for the first (every answer
+    marked) and is reminded of the second by the sweep."""
     teacher = db.session.scalar(select(User).where(User.email == "tess.teacher@district.example"))
     school = product.schools[0]
     request_marks = marks("tool_request")
@@ -383,8 +383,16 @@ def _intake(officer: User, vendor_user: User, product, second, element) -> list[
     first = db.session.scalar(select(Declaration).where(Declaration.product_id == product.id))
     with unit_of_work():
         declarations.submit(first, answers, actor=vendor_user)
+    with unit_of_work():  # another teacher's request waits for the second product's declaration
+        other, _ = intake.submit_request(
+            intake.RequestDraft(name="Second Reader", purpose="Reading.", school_ids=[school.id], kind="reading"),
+            actor=teacher,
+        )
     with unit_of_work():
-        waiting = declarations.invite(second, actor=officer, email=vendor_user.email)
+        intake.link_product(db.session.get(ToolRequest, other.id), actor=officer, product_id=second.id)
+    with unit_of_work():
+        intake.invite_vendor(db.session.get(ToolRequest, other.id), actor=officer, email=vendor_user.email)
+    waiting = db.session.scalar(select(Declaration).where(Declaration.product_id == second.id))
     waiting.invited_at = _noon(date(2026, 3, 20))
     db.session.commit()
     sweep.run(date(2026, 3, 29), now=_noon(date(2026, 3, 29)))  # a week on: the vendor is reminded
