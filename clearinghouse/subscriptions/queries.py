@@ -40,13 +40,20 @@ def subscriber_for(token: str) -> Subscriber | None:
     return subscriber
 
 
-def describe(subscription: Subscription) -> str:
-    """What a subscription follows, in the reader's language."""
-    if subscription.scope == Scope.PRODUCT and subscription.product is not None:
-        return _("Changes about %(product)s", product=subscription.product.name)
-    if subscription.scope == Scope.SCHOOL and subscription.school is not None:
-        return _("Changes at %(school)s", school=subscription.school.name)
+def following(scope: Scope, name: str | None) -> str:
+    """What a subscription follows, in the reader's language: the one wording of the manage page and
+    the e-mails (a template global, `following(scope, name)`)."""
+    if scope == Scope.PRODUCT and name is not None:
+        return _("Changes about %(product)s", product=name)
+    if scope == Scope.SCHOOL and name is not None:
+        return _("Changes at %(school)s", school=name)
     return Scope.DISTRICT.label
+
+
+def describe(subscription: Subscription) -> str:
+    """What a subscription follows, named by its product or school."""
+    target = subscription.product or subscription.school
+    return following(subscription.scope, target.name if target is not None else None)
 
 
 def counts() -> dict[str, int]:

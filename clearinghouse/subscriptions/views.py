@@ -35,6 +35,9 @@ from clearinghouse.subscriptions.forms import (
 from clearinghouse.subscriptions.models import Scope, Subscriber
 from clearinghouse.timeutil import utcnow
 
+# The e-mails that name what a subscription follows say it in the manage page's words.
+bp.add_app_template_global(queries.following)
+
 
 @bp.context_processor
 def confirmation_days() -> dict:
