@@ -5,6 +5,7 @@ Run on both databases (TEST_DATABASE_URL=postgresql://127.0.0.1/test for Postgre
 here expects the same products on each.
 """
 
+import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -16,13 +17,13 @@ from clearinghouse.directory import services
 from clearinghouse.directory.models import DataCategory, DataElement, Product
 from clearinghouse.directory.queries import DirectoryFilters, search_products
 from clearinghouse.directory.search import SYNONYM_PHRASES, fold, search_terms, suggest
-from clearinghouse.directory.search_index import VOCAB_TABLE
+from clearinghouse.directory.search_index import SEARCH_TABLE, VOCAB_TABLE
 from clearinghouse.directory.search_synonyms import GROUPS
 from clearinghouse.directory.taxonomy import TAXONOMY, seed_taxonomy
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.timeutil import district_today
 from tests import factories
-from tests.conftest import empty_all_tables, in_app
+from tests.conftest import count_queries, empty_all_tables, in_app
 
 # Product: (purpose, the Exhibit B elements it receives as (category, element)). No purpose names its data.
 PRODUCTS = {
@@ -345,3 +346,27 @@ def test_the_vocabulary_holds_the_words_some_product_has(app, families):
         db.session.rollback()  # end the read, so that PostgreSQL's TRUNCATE can lock the tables
         empty_all_tables()
         assert db.session.execute(select(table(VOCAB_TABLE, column("term")))).all() == []
+
+
+FULL_TEXT = re.compile(r"\bMATCH\b|@@")
+
+
+@pytest.mark.parametrize("prefix", ["", "/es"])
+@pytest.mark.parametrize("typed", ["health", "alergias", "grades reading", "readng"])
+def test_a_search_reads_the_full_text_index_once_per_statement_and_never_with_like(
+    app, client, families, prefix, typed
+):
+    """The synonyms widen the one full-text query instead of adding a LIKE over every row (a LIKE of a
+    few typed words against a short list, the intake's names, is not on this page)."""
+    with count_queries(app) as statements:
+        response = client.get(f"{prefix}/directory?{urlencode({'q': typed})}")
+    assert response.status_code == 200
+    assert [s for s in statements if re.search(r"\bLIKE\b", s, re.IGNORECASE)] == []
+    searching = [s for s in statements if SEARCH_TABLE in s.replace(VOCAB_TABLE, "")]
+    assert searching, statements
+    for statement in searching:
+        assert len(FULL_TEXT.findall(statement)) == 1, statement
+    vocabulary = [s for s in statements if VOCAB_TABLE in s]
+    # "Did you mean …?" (fewer than 3 products found) reads the words of one letter once, in one query.
+    assert len(vocabulary) <= 1, vocabulary
+    assert len(vocabulary) == 1 or typed != "readng"
