@@ -11,6 +11,7 @@ from sqlalchemy import event, select
 from clearinghouse.destruction.models import RequestStatus
 from clearinghouse.directory.models import DataElement, Product, School, Vendor
 from clearinghouse.extensions import db
+from clearinghouse.subscriptions.models import Subscriber, Subscription
 from clearinghouse.timeutil import district_today, format_date
 from tests import factories
 from tests.conftest import count_queries, in_app
@@ -128,6 +129,26 @@ def test_other_pages_link_to_the_school_pages(client, catalog):
     }
     home = _page(client.get("/"))
     assert home.xpath("//nav[contains(@class, 'site-nav')]//a[@href='/schools']")
+
+
+def test_a_school_is_followed_by_e_mail_from_its_page(client, app, catalog):
+    for prefix in ("", "/es"):
+        page = _page(client.get(f"{prefix}/schools/lincoln"))
+        (form,) = page.xpath("//section[contains(@class, 'follow')]//form")
+        assert form.get("action") == f"{prefix}/follow"
+        fields = {field.get("name"): field.get("value") for field in form.xpath(".//input")}
+        assert fields == {"scope": "school", "target": "lincoln", "email": None}
+        answer = client.post(form.get("action"), data={**fields, "email": f"parent{prefix.strip('/')}@example.org"})
+        assert (answer.status_code, answer.headers["Location"]) == (303, f"{prefix}/follow/sent")
+    with in_app(app):
+        lincoln = db.session.scalar(select(School).where(School.slug == "lincoln"))
+        followed = db.session.execute(
+            select(Subscriber.email, Subscriber.language, Subscription.school_id).join(Subscription)
+        )
+        assert sorted(followed) == [
+            ("parent@example.org", "en", lincoln.id),
+            ("parentes@example.org", "es", lincoln.id),
+        ]
 
 
 def test_the_school_api_lists_and_details_schools(client, catalog):
