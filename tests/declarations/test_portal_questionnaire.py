@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import func, select
 
+from clearinghouse.accounts import services as accounts
 from clearinghouse.accounts.models import User
 from clearinghouse.declarations import services as declarations
 from clearinghouse.declarations.models import Declaration, DeclarationState
@@ -120,6 +121,23 @@ def test_a_subprocessor_without_a_name_keeps_the_answers_and_says_so(app, distri
     assert page.status_code == 422
     assert "Subprocessor 1: give its name" in html
     assert 'value="Hosting"' in html
+
+
+def test_an_answer_sent_after_the_vendors_access_was_revoked_is_refused_and_writes_nothing(app, district):
+    _, declaration_id, vendor = setup(app, district)
+    path = f"/vendor/questionnaires/{declaration_id}"
+    assert vendor.get(path).status_code == 200  # the page was open when the officer revoked the access
+    with in_app(app), unit_of_work():
+        accounts.revoke_vendor_user(
+            db.session.scalar(select(User).where(User.email == "dana@storyco.example")),
+            actor=db.session.get(User, district.officer_id),
+        )
+    sent = vendor.post(path, data={**complete(district), "submit_answers": "1", "version": "1"})
+    assert sent.status_code == 302
+    assert sent.headers["Location"].startswith("/login")
+    with in_app(app):
+        declaration = db.session.get(Declaration, declaration_id)
+        assert (declaration.state, declaration.versions) == (DeclarationState.INVITED, [])
 
 
 def test_another_vendor_cannot_reach_the_questionnaire(app, district):
