@@ -129,11 +129,14 @@ def search_hits(terms: Sequence[str], ranked: bool = True):
     if _dialect() == "postgresql":
         query = func.to_tsquery("simple", _tsquery(terms))
         relevance = (-func.ts_rank(_tsv.c.document, query)).label("relevance")
-        return (
-            select(_tsv.c.product_id.label("product_id"), *([relevance] if ranked else []))
-            .where(_tsv.c.document.op("@@")(query))
-            .subquery("hits")
+        hits = select(_tsv.c.product_id.label("product_id"), *([relevance] if ranked else [])).where(
+            _tsv.c.document.op("@@")(query)
         )
+        # OFFSET 0 keeps PostgreSQL from merging this subquery into the page's: merged, it carried each
+        # hit's whole document (~1.4 kB) through the joins and the window count (spilling to disk) and
+        # ranked it last; kept apart, it ranks each hit where it is read and passes on two numbers.
+        # A topic word's 2,000 hits: 97-119 ms → 64-68 ms (EXPLAIN ANALYZE, 25,000 products, load 9).
+        return (hits.offset(0) if ranked else hits).subquery("hits")
     return (
         select(_fts.c.rowid.label("product_id"), *([_fts.c.rank.label("relevance")] if ranked else []))
         .where(literal_column(SEARCH_TABLE).op("MATCH")(_fts_query(terms)))
