@@ -48,6 +48,13 @@ def test_the_database_down_gives_a_503_page_in_the_sites_look(tmp_path, which):
         assert "Temporarily unavailable" in html
         assert all(part in html for part in SITE_LOOK), path
         assert "Our School District" in html  # drawn with the default settings, not the database's
+    for path in ("/es/", "/es/directory?q=lectura", "/es/follow"):  # in the language of the address
+        response = client.get(path)
+        assert response.status_code == 503, path
+        html = response.get_data(as_text=True)
+        assert '<html lang="es"' in html, path
+        assert "No disponible por el momento" in html, path
+        assert "Temporarily unavailable" not in html, path
     with client.session_transaction() as session:
         session["_user_id"] = "1:1"  # a signed-in visitor: loading the user needs the database too
     assert client.get("/staff/").status_code == 503
