@@ -106,6 +106,13 @@ def test_every_public_page_names_its_alternates_with_absolute_addresses(client, 
         assert alternates == {"en": english, "es": "http://localhost/es" + path, "x-default": english}, path
 
 
+def test_every_public_page_has_the_switch_to_the_same_page_in_the_other_language(client, directory):
+    for path in public_paths(directory):
+        for shown, other, lang in ((path, "/es" + path, "es"), ("/es" + path, path, "en")):
+            (link,) = _page(client.get(shown)).xpath(SWITCH_LINKS)
+            assert (link.get("href"), link.get("lang")) == (other, lang), shown
+
+
 def test_links_on_a_spanish_page_stay_in_spanish(client, directory):
     page = _page(client.get("/es/products/reading-coach"))
     hrefs = [a.get("href") for a in page.xpath("//main//a[@href] | //nav[@class='site-nav']//a | //a[@class='brand']")]
