@@ -73,7 +73,9 @@ def launcher(app, database_url, tmp_path):
     log.close()
 
 
-def wait_for(url: str, process: subprocess.Popen, timeout: float = 30) -> int:
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 120) -> int:
+    """The first answer's status, once the server listens. The timeout only bounds a hang: on a machine
+    shared with other work, gunicorn's first worker took more than 30 s to import the app."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, "the launcher stopped early"
