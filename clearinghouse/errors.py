@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 import werkzeug.exceptions
-from flask import Flask, Response, current_app, flash, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, flash, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -22,6 +22,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from clearinghouse.extensions import db, login_manager
+from clearinghouse.i18n import current_language
 
 
 class DomainError(Exception):
@@ -135,14 +136,20 @@ def _render(status: int, message: str | None = None, title: str | None = None):
 
 
 def _plain_page(status: int, title: object, message: object) -> Response:
-    """An error page in the site's look that needs no template, database or signed-in user."""
+    """An error page in the site's look that needs no template, database or signed-in user, in the
+    language of the address (the catalogue's sentences of errors/error.html)."""
+    links = _(
+        '<a href="%(home)s">Go to the home page</a> or <a href="%(directory)s">search the directory</a>.',
+        home=escape(url_for("directory.home")),
+        directory=escape(url_for("directory.directory")),
+    )
     html = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<!doctype html><html lang="{current_language()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<title>{escape(title)}</title><link rel="stylesheet" href="/static/css/site.css"></head>'
         f'<body><main id="main" class="wrap"><section class="error-page"><h1>{escape(title)}</h1>'
-        f'<p>{escape(message)}</p><p><a href="/">Go to the home page</a>.</p>'
-        f'<p class="muted">Error {status}</p></section></main></body></html>'
+        f"<p>{escape(message)}</p><p>{links}</p>"
+        f'<p class="muted">{escape(_("Error %(status)s", status=status))}</p></section></main></body></html>'
     )
     return Response(html, status=status, mimetype="text/html")
 

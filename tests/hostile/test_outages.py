@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from clearinghouse import errors
 from clearinghouse.agreements.models import Agreement
 from clearinghouse.app import create_app
 from clearinghouse.audit.models import AuditEvent
@@ -145,3 +146,17 @@ def test_a_certificate_file_gone_missing_is_a_404_for_the_officer_and_the_vendor
         response = client.get(path)
         assert response.status_code == 404, path
         assert all(part in response.get_data(as_text=True) for part in SITE_LOOK), path
+
+
+@pytest.mark.parametrize(
+    ("path", "lang", "home"),
+    [("/products/x", "en", "Go to the home page"), ("/es/products/x", "es", "Vaya a la página de inicio")],
+)
+def test_the_page_drawn_when_the_error_page_itself_fails_speaks_the_addresss_language(app, path, lang, home):
+    with app.test_request_context(path):
+        app.preprocess_request()  # the address's language is chosen as for any request
+        html = errors._plain_page(500, errors.MESSAGES[500][0], errors.MESSAGES[500][1]).get_data(as_text=True)
+    assert f'<html lang="{lang}">' in html
+    assert home in html
+    assert f'href="{path.removesuffix("products/x")}"' in html  # that language's home page
+    assert SITE_LOOK[0] in html
