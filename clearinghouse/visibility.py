@@ -151,6 +151,8 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "slug": PUBLIC,
         "grade_band": PUBLIC,
         "is_retired": PUBLIC,
+        "product_count": PUBLIC,  # listed products used there: the schools index shows it
+        "sensitive_product_count": PUBLIC,  # those of them that receive sensitive data: shown beside it
     },
     "product_school": {"product_id": PUBLIC, "school_id": PUBLIC},
     "tag": {"id": PUBLIC, "name": PUBLIC, "name_key": NAME_KEY, "slug": PUBLIC},

@@ -59,19 +59,18 @@ def get_product(slug: str) -> Product | None:
     return db.session.scalar(stmt)
 
 
-def list_schools(page: int, per_page: int) -> tuple[Pagination, dict[int, tuple[int, int]]]:
-    """Schools by name, retired ones included, and how many listed products each uses (three queries)."""
-    pagination = _paginate(select(School).order_by(School.name, School.id), page, per_page)
-    return pagination, school_queries.product_counts([school.id for school in pagination.items])
+def list_schools(page: int, per_page: int) -> Pagination:
+    """Schools by name, retired ones included, each with its counts of listed products (kept by
+    triggers, `School.product_count`); two queries."""
+    return _paginate(select(School).order_by(School.name, School.id), page, per_page)
 
 
-def get_school(slug: str, page: int, per_page: int) -> tuple[School, Pagination, tuple[int, int]] | None:
+def get_school(slug: str, page: int, per_page: int) -> tuple[School, Pagination] | None:
     """A school, a page of the listed products used there (by name, with everything the API shows of
-    each), and its counts from SQL: (products, those that receive sensitive data). Five queries."""
+    each); the school carries its counts (kept by triggers). Four queries."""
     school = school_queries.get_school(slug)
     if school is None:
         return None
-    counts = school_queries.school_counts(school)
     stmt = (
         select(Product)
         .join(product_school, product_school.c.product_id == Product.id)
@@ -79,7 +78,7 @@ def get_school(slug: str, page: int, per_page: int) -> tuple[School, Pagination,
         .options(joinedload(Product.vendor), *PRODUCT_DETAILS)
         .order_by(Product.name, Product.id)
     )
-    return school, school_queries.paginate_counted(stmt, page, per_page, counts[0]), counts
+    return school, school_queries.paginate_counted(stmt, page, per_page, school.product_count)
 
 
 def list_data_elements(page: int, per_page: int) -> tuple[Pagination, dict[int, int]]:

@@ -192,27 +192,26 @@ def data_element(element: DataElement, product_count: int) -> dict[str, Any]:
     }
 
 
-def school(row: School, product_count: int, sensitive_product_count: int) -> dict[str, Any]:
-    """A school in /schools: how many listed products it uses, and how many of them receive sensitive data."""
+def school(row: School) -> dict[str, Any]:
+    """A school in /schools: how many listed products it uses, and how many of them receive sensitive data
+    (kept on the school by triggers)."""
     return {
         "slug": row.slug,
         "name": row.name,
         "grade_band": row.grade_band,
         "is_retired": row.is_retired,
-        "product_count": product_count,
-        "sensitive_product_count": sensitive_product_count,
+        "product_count": row.product_count,
+        "sensitive_product_count": row.sensitive_product_count,
         "products_url": external_url("api.products", school=row.slug),
         "url": external_url("api.school", slug=row.slug),
         "html_url": html_url("school", row.slug),
     }
 
 
-def school_detail(
-    row: School, products: list[Product], counts: tuple[int, int], today: date, destruction: dict[int, Any]
-) -> dict[str, Any]:
+def school_detail(row: School, products: list[Product], today: date, destruction: dict[int, Any]) -> dict[str, Any]:
     """A school, its counts (of all its products), and a page of the listed products used there, each
     as in /products."""
     return {
-        **school(row, *counts),
+        **school(row),
         "products": [product(p, today, destruction) for p in products],
     }

@@ -173,8 +173,8 @@ def product(slug: str):
 @bp.get("/schools", localized=False)
 def schools():
     page, per_page = _page_args()
-    pagination, counts = queries.list_schools(page, per_page)
-    data = [serializers.school(s, *counts.get(s.id, (0, 0))) for s in pagination.items]
+    pagination = queries.list_schools(page, per_page)
+    data = [serializers.school(s) for s in pagination.items]
     # Schools carry no timestamps, so this list has an ETag but no Last-Modified.
     return _json(_list_body(pagination, data, "api.schools", {}))
 
@@ -185,14 +185,14 @@ def school(slug: str):
     found = queries.get_school(slug, page, per_page)
     if found is None:
         abort(404)
-    row, pagination, counts = found
+    row, pagination = found
     products = pagination.items
     today = district_today()
     destruction = queries.destruction_statuses([a for p in products for a in p.agreements], today)
     stamps = [p.updated_at for p in products] + [p.vendor.updated_at for p in products]
     stamps += [a.updated_at for p in products for a in p.agreements]
     body = {
-        "data": serializers.school_detail(row, products, counts, today, destruction),
+        "data": serializers.school_detail(row, products, today, destruction),
         **_paging(pagination, "api.school", {"slug": row.slug}),
     }
     return _json(body, _fresh_as_of(stamps, today))

@@ -108,6 +108,10 @@ class School(NamedMixin, db.Model):
     slug: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
     grade_band: Mapped[str] = mapped_column(String(40), default="")
     is_retired: Mapped[bool] = mapped_column(default=False)
+    # Kept by database triggers (migration 20261126_school_product_counts), never written here:
+    # the listed products used at the school, and those of them that receive sensitive data.
+    product_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    sensitive_product_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     products: Mapped[list["Product"]] = relationship(secondary=product_school, back_populates="schools")
 

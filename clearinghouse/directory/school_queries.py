@@ -3,16 +3,17 @@
 A school page lists the listed products used at the school (retired products, and products of
 retired vendors, are not in use) a page at a time, the data each receives with sensitive data
 first, the state of its current agreement and of data destruction; its summary (how many products,
-how many receive sensitive data, which sensitive data) comes from SQL aggregates over all of them,
-never from loading them. Each loader runs a constant number of SQL statements whatever the number
-of products, and loads one page of products (tests/directory/test_school_pages.py).
+how many receive sensitive data) is kept on the school by triggers (`School.product_count`), and
+which sensitive data from an SQL aggregate over all of them, never from loading them. Each loader
+runs a constant number of SQL statements whatever the number of products, and loads one page of
+products (tests/directory/test_school_pages.py).
 """
 
 from dataclasses import dataclass
 from datetime import date
 
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from clearinghouse.agreements.models import Agreement
@@ -44,62 +45,22 @@ class SchoolSummary:
     sensitive_product_count: int
 
 
-def _sensitive_products() -> Select:
-    """The ids of the products that receive at least one sensitive data element."""
-    return (
-        select(DataUse.product_id)
-        .join(DataElement, DataElement.id == DataUse.data_element_id)
-        .where(DataElement.is_sensitive.is_(True))
-    )
-
-
-def _counts_by_school() -> tuple[Select, Select]:
-    """Two SELECTs of (school_id, count): the listed products used at each school, and those of them
-    that receive at least one sensitive data element."""
-    listed = product_school.c.product_id.not_in(unlisted_ids())
-    every = (
-        select(product_school.c.school_id.label("school_id"), func.count().label("n"))
-        .where(listed)
-        .group_by(product_school.c.school_id)
-    )
-    sensitive = (
-        select(product_school.c.school_id.label("school_id"), func.count().label("n"))
-        .where(listed, product_school.c.product_id.in_(_sensitive_products()))
-        .group_by(product_school.c.school_id)
-    )
-    return every, sensitive
-
-
 def list_schools() -> list[SchoolSummary]:
-    """Every school that is not retired, by name, with its counts (one query)."""
-    every, sensitive = (stmt.subquery() for stmt in _counts_by_school())
+    """Every school that is not retired, by name, with its counts (one query: each school carries its
+    counts, kept by triggers, `School.product_count`)."""
     rows = db.session.execute(
         select(
             School.id,
             School.slug,
             School.name,
             School.grade_band,
-            func.coalesce(every.c.n, 0),
-            func.coalesce(sensitive.c.n, 0),
+            School.product_count,
+            School.sensitive_product_count,
         )
-        .outerjoin(every, every.c.school_id == School.id)
-        .outerjoin(sensitive, sensitive.c.school_id == School.id)
         .where(School.is_retired.is_(False))
         .order_by(School.name, School.id)
     )
     return [SchoolSummary(*row) for row in rows]
-
-
-def product_counts(school_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """{school id: (listed products used there, those that receive sensitive data)} (two queries)."""
-    if not school_ids:
-        return {}
-    every, sensitive = _counts_by_school()
-    wanted = product_school.c.school_id.in_(school_ids)
-    counts = {school_id: (n, 0) for school_id, n in db.session.execute(every.where(wanted))}
-    for school_id, n in db.session.execute(sensitive.where(wanted)):
-        counts[school_id] = (counts.get(school_id, (0, 0))[0], n)
-    return counts
 
 
 def _use_order(use: DataUse) -> tuple:
@@ -221,24 +182,13 @@ def sensitive_elements(school: School) -> list[SensitiveElement]:
     return [SensitiveElement(element, count) for element, count in rows]
 
 
-def school_counts(school: School) -> tuple[int, int]:
-    """(listed products used at the school, those of them that receive sensitive data), one query."""
-    sensitive = product_school.c.product_id.in_(_sensitive_products())
-    row = db.session.execute(
-        select(func.count(), func.count(case((sensitive, 1)))).where(
-            product_school.c.school_id == school.id, product_school.c.product_id.not_in(unlisted_ids())
-        )
-    ).one()
-    return int(row[0]), int(row[1])
-
-
 def school_page(slug: str, today: date, page: int, per_page: int) -> SchoolPage | None:
-    """What the school page shows (six queries, and none for data or agreements past the last page),
+    """What the school page shows (five queries, and none for data or agreements past the last page),
     or None for an unknown slug."""
     school = get_school(slug)
     if school is None:
         return None
-    product_count, sensitive_product_count = school_counts(school)
+    product_count, sensitive_product_count = school.product_count, school.sensitive_product_count
     results = school_products(school, page, per_page, product_count)
     agreement_ids = [a.id for product in results.items for a in product.agreements]
     statuses = destruction_public.status_by_agreement(agreement_ids, today) if agreement_ids else {}

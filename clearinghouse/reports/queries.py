@@ -1,7 +1,9 @@
 """The public reports' figures: aggregates only (counts of products, agreements, requests).
 
 No figure names a student or a vendor user. Each figure is one query, whatever the row count.
-Products that are retired count nowhere: the reports describe what is in use. Figures are built
+Products that are not listed (retired, or of a retired vendor: `directory.queries.listed_clause`)
+count nowhere: the reports describe what is in use, as the school and data element pages they link
+to do. Figures are built
 for one page, in its reader's language (titles, and the data's names where staff translated them).
 """
 
@@ -27,11 +29,12 @@ from clearinghouse.directory.models import (
     School,
     product_school,
 )
+from clearinghouse.directory.queries import listed_clause
 from clearinghouse.extensions import db
 from clearinghouse.i18n import LocalizedText, current_language, localize, translated
 from clearinghouse.timeutil import district_today, format_date, to_district
 
-IN_USE = Product.status != ProductStatus.RETIRED
+IN_USE = listed_clause()
 
 
 @dataclass(frozen=True)
@@ -115,17 +118,19 @@ def products_per_category() -> Figure:
 
 
 def products_per_sensitive_element() -> Figure:
-    products = func.count(func.distinct(Product.id))
+    """One query: each element carries its count of listed receivers (`DataElement.receiver_count`,
+    kept by triggers)."""
     rows = db.session.execute(
-        select(DataElement.name, DataElement.translations, DataCategory.name, DataCategory.translations, products)
-        .join(DataElement.category)
-        .outerjoin(DataUse, DataUse.data_element_id == DataElement.id)
-        .outerjoin(Product, and_(Product.id == DataUse.product_id, IN_USE))
-        .where(DataElement.is_sensitive.is_(True))
-        .group_by(
-            DataElement.id, DataElement.name, DataElement.translations, DataCategory.name, DataCategory.translations
+        select(
+            DataElement.name,
+            DataElement.translations,
+            DataCategory.name,
+            DataCategory.translations,
+            DataElement.receiver_count,
         )
-        .order_by(products.desc(), DataElement.name)
+        .join(DataElement.category)
+        .where(DataElement.is_sensitive.is_(True))
+        .order_by(DataElement.receiver_count.desc(), DataElement.name)
     ).all()
     bars = []
     for element, element_translations, category, category_translations, count in rows:
@@ -272,14 +277,12 @@ def destruction_compliance(today: date) -> Figure:
 
 
 def products_per_school() -> Figure:
-    products = func.count(func.distinct(Product.id))
+    """One query: each school carries its count of listed products (`School.product_count`, kept by
+    triggers)."""
     rows = db.session.execute(
-        select(School.name, School.slug, products)
-        .outerjoin(product_school, product_school.c.school_id == School.id)
-        .outerjoin(Product, and_(Product.id == product_school.c.product_id, IN_USE))
+        select(School.name, School.slug, School.product_count)
         .where(School.is_retired.is_(False))
-        .group_by(School.id, School.name, School.slug)
-        .order_by(products.desc(), School.name)
+        .order_by(School.product_count.desc(), School.name)
     ).all()
     return Figure(
         "schools",
