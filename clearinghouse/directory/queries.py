@@ -729,27 +729,43 @@ def product_page(slug: str, today: date) -> ProductPage | None:
 @dataclass(frozen=True)
 class VendorPage:
     vendor: Vendor
-    products: list[Listing]
+    results: Pagination  # of Product: this page's products, by name
+    products: list[Listing]  # the same, as the lists show them
     agreements: list[AgreementView]
 
 
-def vendor_page(slug: str, today: date) -> VendorPage | None:
-    """Everything the vendor page shows (six queries), or None for an unknown slug."""
+VENDOR_PAGE_SIZE = 25
+
+
+def vendor_page(slug: str, today: date, page: int = 1, per_page: int = VENDOR_PAGE_SIZE) -> VendorPage | None:
+    """What the vendor page shows: its agreements and one page of its products, by name (seven
+    queries whatever the number of products; fewer past the last page), or None for an unknown slug."""
     if not is_slug(slug):
         return None
     vendor = db.session.scalar(
         select(Vendor)
         .where(Vendor.slug == slug)
         .options(
-            selectinload(Vendor.products).options(*LISTING_OPTIONS),
-            selectinload(Vendor.agreements).options(selectinload(Agreement.products), joinedload(Agreement.document)),
+            selectinload(Vendor.agreements).options(selectinload(Agreement.products), joinedload(Agreement.document))
         )
     )
     if vendor is None:
         return None
+    # Each product's vendor is the one loaded above (the session's identity map answers for it).
+    results = db.paginate(
+        select(Product)
+        .where(Product.vendor_id == vendor.id)
+        .options(*LISTING_OPTIONS)
+        .order_by(Product.name, Product.id),
+        page=min(max(page, 1), MAX_PAGE),
+        per_page=per_page,
+        max_per_page=per_page,
+        error_out=False,
+    )
     return VendorPage(
         vendor=vendor,
-        products=listings(vendor.products, today),
+        results=results,
+        products=listings(results.items, today),
         agreements=_agreement_views(vendor.agreements, today, None),
     )
 

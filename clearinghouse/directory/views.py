@@ -97,7 +97,7 @@ def product(slug: str):
 
 @bp.get("/vendors/<slug>")
 def vendor(slug: str):
-    page = queries.vendor_page(slug, district_today())
+    page = queries.vendor_page(slug, district_today(), page_arg(), _per_page())
     if page is None:
         abort(404)
     return render_template("directory/vendor.html", page=page, vendor=page.vendor, cards=listing_cards(page.products))

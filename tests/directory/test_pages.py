@@ -153,6 +153,26 @@ def test_vendor_page_lists_products_and_agreements(client, catalog):
     assert "Covers" in html
 
 
+def test_vendor_page_lists_its_products_a_page_at_a_time(app, client):
+    with in_app(app):
+        vendor = factories.make_vendor(name="Many Tools", slug="many-tools")
+        for n in range(27):
+            factories.make_product(vendor, name=f"Tool {n:02d}", slug=f"tool-{n:02d}")
+        db.session.commit()
+    first = _text(client.get("/vendors/many-tools"))
+    assert "Products, page 1 of 2" in first
+    assert '<a href="/products/tool-24">Tool 24</a>' in first
+    assert "tool-25" not in first
+    assert '<a rel="next" href="/vendors/many-tools?page=2">' in first
+    second = _text(client.get("/vendors/many-tools?page=2"))
+    assert "Products, page 2 of 2" in second
+    assert '<a href="/products/tool-26">Tool 26</a>' in second
+    assert "tool-24" not in second
+    past = _text(client.get("/vendors/many-tools?page=3"))
+    assert "There is no page 3 of these results." in past
+    assert '<a href="/vendors/many-tools">Go to the first page</a>' in past
+
+
 def test_retired_vendor_page_says_so(client, catalog):
     html = _text(client.get("/vendors/gone-software"))
     assert "The district no longer works with this company." in html
