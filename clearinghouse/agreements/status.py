@@ -181,9 +181,12 @@ def _negated(key: tuple) -> tuple:
 
 
 def rank_sql(agreement: Any, today: date | ColumnElement) -> ColumnElement[int]:
-    """The rank (1 is the strongest) of an agreement's state in the order above."""
-    state = state_sql(agreement, today)
-    return case(*((state == value.value, rank) for value, rank in _RANKS.items()), else_=NO_AGREEMENT_RANK)
+    """The rank (1 is the strongest) of an agreement's state in the order above.
+
+    A simple CASE (`CASE state WHEN 'active' THEN 1 …`): the state, a long expression of the
+    agreement's dates, is computed once, not once for each rank compared."""
+    ranks = {value.value: rank for value, rank in _RANKS.items()}
+    return case(ranks, value=state_sql(agreement, today), else_=NO_AGREEMENT_RANK)
 
 
 def _best_rank(product_id: Any, today: date) -> ColumnElement[int]:
@@ -200,11 +203,41 @@ def _best_rank(product_id: Any, today: date) -> ColumnElement[int]:
 
 def status_sql(product: Any, today: date) -> ColumnElement[str]:
     """`standing(product, today).status` in SQL, on the Product class (or an alias of it)."""
-    best = func.coalesce(_best_rank(product.id, today), NO_AGREEMENT_RANK)
-    stated = product.agreement_status.in_([value.value for value in _STATED])
+    return _status_of(func.coalesce(_best_rank(product.id, today), NO_AGREEMENT_RANK), product.agreement_status)
+
+
+def status_counts(today: date, *where: ColumnElement[bool]) -> Select:
+    """(status, count) of the products matching `where` (clauses on Product), by `status_sql`'s rule.
+
+    Each product's strongest agreement is found by one grouped join over every link, not by
+    `status_sql`'s correlated subquery, which its CASE runs up to four times a product (1.8 s over
+    25,000 products on PostgreSQL; bench/README.md).
+    """
+    link, agreement = agreement_product.alias("rank_link"), aliased(Agreement, name="rank_agreement")
+    ranked = (
+        select(
+            Product.agreement_status.label("stated"),
+            # NULL without an agreement (the outer join's empty row would read as a draft).
+            func.min(case((agreement.id.is_not(None), rank_sql(agreement, today)))).label("best"),
+        )
+        .select_from(Product)
+        .outerjoin(link, link.c.product_id == Product.id)
+        .outerjoin(agreement, agreement.id == link.c.agreement_id)
+        .where(*where)
+        .group_by(Product.id, Product.agreement_status)
+        .subquery()
+    )
+    status = _status_of(func.coalesce(ranked.c.best, NO_AGREEMENT_RANK), ranked.c.stated).label("status")
+    return select(status, func.count()).group_by(status)
+
+
+def _status_of(best: ColumnElement[int], agreement_status: Any) -> ColumnElement[str]:
+    """The status of a product whose strongest agreement has the rank `best` (NO_AGREEMENT_RANK
+    without one) and whose district stated `agreement_status`."""
+    stated = agreement_status.in_([value.value for value in _STATED])
     return case(
         (best < STATED_RANK, case((best == 2, ProductAgreementStatus.ON_FILE.value), else_="signed")),
-        (stated, product.agreement_status),
+        (stated, agreement_status),
         (best == 5, ProductAgreementStatus.SIGNED.value),
         (best == 6, ProductAgreementStatus.REQUESTED.value),
         else_=ProductAgreementStatus.NONE_ON_FILE.value,

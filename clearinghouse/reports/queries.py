@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from clearinghouse.agreements import queries as agreement_queries
 from clearinghouse.agreements.models import AgreementState
-from clearinghouse.agreements.status import ProductAgreementStatus, status_sql
+from clearinghouse.agreements.status import ProductAgreementStatus, status_counts
 from clearinghouse.destruction.models import CertificateStatus, DestructionRequest, DisposalCertificate, RequestStatus
 from clearinghouse.directory.models import (
     DataCategory,
@@ -198,10 +198,9 @@ def products_by_approval() -> Figure:
 
 
 def products_by_agreement_status(today: date) -> Figure:
-    """The products in use by where their data-privacy agreement stands, computed in SQL by
-    `agreements.status` (one query)."""
-    inner = select(status_sql(Product, today).label("status")).where(IN_USE).subquery()
-    counts = dict(db.session.execute(select(inner.c.status, func.count()).group_by(inner.c.status)).tuples().all())
+    """The products in use by where their data-privacy agreement stands, counted in SQL by
+    `agreements.status.status_counts` (one query)."""
+    counts = dict(db.session.execute(status_counts(today, IN_USE)).tuples().all())
     return Figure(
         "agreement-status",
         _("Products by agreement status"),

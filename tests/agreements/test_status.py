@@ -4,6 +4,7 @@ Each case is a product with what the district stated and the agreements recorded
 expected status (and the state of the agreement it comes from) is written out by hand.
 """
 
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from clearinghouse.agreements.status import (
     ProductAgreementStatus,
     record_agreement_in,
     standing,
+    status_counts,
     status_in,
     status_sql,
 )
@@ -111,6 +113,8 @@ def test_sql_status_agrees_with_the_model(app, products):
         assert {names[product_id]: value for product_id, value in rows} == {
             name: case[2].value for name, case in CASES.items()
         }
+        counts = dict(db.session.execute(status_counts(TODAY)).tuples().all())
+        assert counts == Counter(case[2].value for case in CASES.values())
         for status in ProductAgreementStatus:
             found = {names[row] for row in db.session.scalars(status_in(status, TODAY))}
             assert found == {name for name, case in CASES.items() if case[2] is status}, status
