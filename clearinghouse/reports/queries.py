@@ -13,7 +13,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from clearinghouse.agreements import queries as agreement_queries
 from clearinghouse.agreements.models import AgreementState
@@ -27,6 +27,7 @@ from clearinghouse.directory.models import (
     ProductKind,
     ProductStatus,
     School,
+    Vendor,
     product_school,
 )
 from clearinghouse.directory.queries import listed_clause
@@ -330,7 +331,12 @@ def overlapping_products() -> list[Overlap]:
         select(Product)
         .join(ranked, ranked.c.id == Product.id)
         .where(ranked.c.rank <= OVERLAP_LISTED)
-        .options(joinedload(Product.vendor))
+        # Only what the list shows: not the products' and vendors' long Markdown and notes.
+        .options(
+            load_only(Product.id, Product.name, Product.slug, Product.kind_id, raiseload=True),
+            joinedload(Product.kind),
+            joinedload(Product.vendor).load_only(Vendor.name, raiseload=True),
+        )
         .order_by(Product.name, Product.id)
     ).all()
     schools: dict[int, list[str]] = defaultdict(list)

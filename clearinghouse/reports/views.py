@@ -2,6 +2,7 @@
 
 from flask import render_template
 
+from clearinghouse.directory.cards import Addresses
 from clearinghouse.reports import charts, queries
 from clearinghouse.reports.blueprint import bp
 
@@ -10,4 +11,5 @@ from clearinghouse.reports.blueprint import bp
 def index():
     report = queries.build_report()
     figures = [(figure, charts.bar_chart(figure)) for figure in report.figures]
-    return render_template("reports/index.html", figures=figures, overlaps=report.overlaps)
+    # Up to 50 products a kind are linked: their addresses from one prefix, not a url_for each.
+    return render_template("reports/index.html", figures=figures, overlaps=report.overlaps, urls=Addresses())
