@@ -6,10 +6,10 @@ Uses bench/load.py's database (ch_bench_load on --database-url; --reuse keeps it
 run, as there) and times each public page in-process with Flask's test client, as an anonymous
 visitor: --requests timed requests per page (fewer past --max-seconds, at least 3) after 3
 unrecorded ones, each answer read whole.
-Prints p50, p95, the process's CPU time (median), the SQL statements of one request and the size of
-the answer, and flags any p50 over the 15 ms goal of issue 14. The pages: a fixed list (search,
-filters, a product, a vendor, data elements, changes, reports, the API, the CSV export, some in
-Spanish) plus every other public GET route without parameters that the app has (found in its URL
+Prints p50 and whether it is under the 15 ms goal of issue 14, p95, the process's CPU time (median)
+and whether it is under 15 ms, the SQL statements of one request and the size of the answer. The
+pages: a fixed list (search, filters, a product, a vendor, data elements, changes, reports, the API,
+the CSV export, some in Spanish) plus every other public GET route without parameters that the app has (found in its URL
 map), so a page added later is timed too. The page cache is off (PAGE_CACHE=False): every answer is
 made afresh. Last, bench/load.py's varied search load (--searches distinct searches, each once)
 through an app with the page cache on: every answer a miss, made as in production (the reads pages
@@ -204,6 +204,10 @@ def measure_searches(app: Flask, paths: list[str]) -> dict:
     }
 
 
+def _yes(ms: float) -> str:
+    return "yes" if ms < GOAL_P50_MS else "NO"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default="postgresql://127.0.0.1/test")
@@ -252,18 +256,23 @@ def main() -> None:
             varied_cpu = ", ".join(f"{label.strip()}: {r['cpu_mean']:.1f}" for label, _, r in rows if "cpu_mean" in r)
             with cached.app_context():
                 db.engine.dispose()
-    print(f"\n{'page':52} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms':>7} {'timed':>6} {'queries':>8} {'KB':>7}")
+    goal = f"p50 < {GOAL_P50_MS}"
+    print(
+        f"\n{'page':52} {'p50 ms':>8} {goal:>9} {'p95 ms':>8} {'CPU ms':>7} {'CPU < ' + str(GOAL_P50_MS):>8} "
+        f"{'timed':>6} {'queries':>8} {'KB':>7}"
+    )
     over = []
     for label, _path, r in rows:
         if r["status"] != 200:
             print(f"{label:52} answered {r['status']} (not timed)")
             continue
-        flag = "" if r["p50"] < GOAL_P50_MS else f"  over {GOAL_P50_MS} ms"
-        if flag:
+        if r["p50"] >= GOAL_P50_MS:
             over.append(label)
+        # Whether the page meets the goal by wall time, and by this process's CPU time (which the
+        # machine's other jobs inflate far less).
         print(
-            f"{label:52} {r['p50']:8.1f} {r['p95']:8.1f} {r['cpu']:7.1f} {r['n']:6d} {r['queries']:8d} "
-            f"{r['kb']:7.0f}{flag}"
+            f"{label:52} {r['p50']:8.1f} {_yes(r['p50']):>9} {r['p95']:8.1f} {r['cpu']:7.1f} {_yes(r['cpu']):>8} "
+            f"{r['n']:6d} {r['queries']:8d} {r['kb']:7.0f}"
         )
     timed = [r["p50"] for _, _, r in rows if r["status"] == 200]
     if varied_cpu:
