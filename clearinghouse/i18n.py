@@ -10,7 +10,7 @@ neither), and `url_for` keeps the page's language: every link of a Spanish page 
 Staff and vendor pages are on plain Blueprints: English only.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +18,10 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal
+from babel.support import NullTranslations
 from flask import Blueprint, Flask, Response, current_app, g, has_app_context, has_request_context, request, url_for
 from flask.sansio.blueprints import BlueprintSetupState
-from flask_babel import force_locale, get_locale, gettext, refresh
+from flask_babel import force_locale, get_locale, get_translations, gettext, refresh
 from werkzeug.routing import BaseConverter, ValidationError
 
 from clearinghouse.config import ConfigError
@@ -300,6 +301,28 @@ def _template_context() -> dict[str, Any]:
     }
 
 
+def kept_catalogue() -> Callable[[], NullTranslations]:
+    """The `_()` of the app's templates: Flask-Babel's, but with each language's catalogue found
+    by the Locale being rendered in one lookup. Flask-Babel's own reaches its context, domain and
+    locale through the app context several times for each string (about 25 Python calls), and a
+    page's layout alone has about 35 strings. Its catalogues are loaded once per language and never
+    change while the app runs, so keeping them by Locale (which `force_locale` changes for an
+    e-mail) gives the same strings. Each app has its own."""
+    catalogues: dict[Locale, NullTranslations] = {}
+
+    def catalogue() -> NullTranslations:
+        locale = get_locale()
+        if locale is None:  # outside a request: Flask-Babel's untranslated strings
+            return get_translations()
+        try:
+            return catalogues[locale]
+        except KeyError:
+            found = catalogues[locale] = get_translations()
+            return found
+
+    return catalogue
+
+
 def absolute(path: str) -> str:
     """A path on this site as an absolute address, from BASE_URL (hreflang needs absolute URLs)."""
     return current_app.config["BASE_URL"].rstrip("/") + path
@@ -335,6 +358,14 @@ def init_app(app: Flask, translations: Path) -> None:
         locale_selector=_select_locale,
     )
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    catalogue = kept_catalogue()
+    app.jinja_env.install_gettext_callables(  # as Flask-Babel installs them, with the catalogue kept
+        gettext=lambda s: catalogue().ugettext(s),
+        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.globals["absolute_url"] = absolute
     app.jinja_env.globals["localized"] = translated

@@ -8,10 +8,13 @@ address is a 404 before a view runs. Lists read their page with `page_arg()` and
 `text.visible_text`, and filters are checked against their choices by their forms.
 """
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from flask import Flask, current_app, has_request_context, request, url_for
 from werkzeug.routing import BaseConverter, IntegerConverter, Map, PathConverter, UnicodeConverter
+
+from clearinghouse.i18n import current_language
 
 ID_MAX = 2**31 - 1  # the largest INTEGER key on PostgreSQL
 MAX_PAGE = 10_000  # far beyond any real list; keeps OFFSET inside every database's integer range
@@ -101,5 +104,36 @@ def external_url(endpoint: str, **values) -> str:
     return base_url() + url_for(endpoint, **values)
 
 
+PLAIN_URLS_MAX = 1_000  # addresses a worker keeps for `url_for` in templates (see `kept_url_for`)
+
+
+def kept_url_for() -> Callable[..., str]:
+    """`url_for` for the app's templates, keeping the addresses that take no values but a static
+    file's name: the layout draws about 27 of them on every page (stylesheet and icons, navigation,
+    footer), and each is the same for every request of one language and script root, so each is
+    built once per worker instead of through Flask's URL building on every page. The URL map does
+    not change once the app is made; the only URL default is the language (`i18n._keep_language`).
+    Any other call (values, `_external`, a blueprint-relative ".name", outside a request) goes to
+    Flask's `url_for`; each app has its own."""
+    kept: dict[tuple[str, str, str, str | None], str] = {}
+
+    def template_url_for(endpoint: str, **values: str) -> str:
+        if (values and values.keys() != {"filename"}) or endpoint.startswith(".") or not has_request_context():
+            return url_for(endpoint, **values)
+        key = (request.script_root, current_language(), endpoint, values.get("filename"))
+        try:
+            return kept[key]
+        except KeyError:
+            pass
+        address = url_for(endpoint, **values)
+        if len(kept) >= PLAIN_URLS_MAX:
+            kept.clear()
+        kept[key] = address
+        return address
+
+    return template_url_for
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["external_url"] = external_url
+    app.jinja_env.globals["url_for"] = kept_url_for()
