@@ -153,25 +153,9 @@ def _select_locale() -> str:
     return default_language()
 
 
-FLASK_BABEL_STATE = "_flask_babel"  # where Flask-Babel 4 keeps a request's chosen locale on `g`
-
-
-def rendering_locale() -> Locale | None:
-    """Flask-Babel's `get_locale()`, read in one `g` lookup once it has chosen: a page asks for its
-    locale hundreds of times (each translated string, number and `current_language()`), and
-    Flask-Babel's own reaches `g` three times a call. The same attribute `force_locale` sets for an
-    e-mail, so a forced language is seen; before the first choice, Flask-Babel chooses.
-    Flask-Babel is pinned (requirements.txt); tests/i18n/test_kept_layout.py checks both paths."""
-    if has_app_context():
-        chosen = getattr(g.get(FLASK_BABEL_STATE), "babel_locale", None)
-        if chosen is not None:
-            return chosen
-    return get_locale()
-
-
 def current_language() -> str:
     """The language being rendered now (the URL's, or one forced for an e-mail)."""
-    locale = rendering_locale()
+    locale = get_locale()
     if locale is None:
         return default_language()
     code = str(locale)
@@ -209,7 +193,7 @@ def N_(text: str) -> str:
 
 
 def locale() -> Locale:
-    return rendering_locale() or Locale.parse(default_language())
+    return get_locale() or Locale.parse(default_language())
 
 
 def format_number(value: int | float | None) -> str:
@@ -327,7 +311,7 @@ def kept_catalogue() -> Callable[[], NullTranslations]:
     catalogues: dict[Locale, NullTranslations] = {}
 
     def catalogue() -> NullTranslations:
-        locale = rendering_locale()
+        locale = get_locale()
         if locale is None:  # outside a request: Flask-Babel's untranslated strings
             return get_translations()
         try:
