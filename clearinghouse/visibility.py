@@ -115,6 +115,8 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "translations": PUBLIC,
         "position": PUBLIC,
         "is_retired": PUBLIC,  # a retired kind still names the products that have it
+        "placed_product_count": PUBLIC,  # its listed products used at some school: the reports' overlap
+        "school_count": PUBLIC,  # the schools that use them: the reports' overlap
     },
     "data_category": {
         "id": PUBLIC,
@@ -123,6 +125,7 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "slug": PUBLIC,
         "position": PUBLIC,
         "translations": PUBLIC,
+        "product_count": PUBLIC,  # listed products that receive its data: the reports show it
     },
     "data_element": {
         "id": PUBLIC,

@@ -86,6 +86,10 @@ class ProductKind(NamedMixin, TranslatedMixin, db.Model):
     name: Mapped[str] = mapped_column(String(KIND_NAME_MAX))
     position: Mapped[int] = mapped_column(default=0)
     is_retired: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Kept by database triggers (migration 20261126_report_counts), never written here: the listed
+    # products of the kind used at some school, and the schools that use them (the reports' overlap).
+    placed_product_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    school_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Tag(NamedMixin, db.Model):
@@ -126,6 +130,9 @@ class DataCategory(NamedMixin, TranslatedMixin, db.Model):
     name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
     slug: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
     position: Mapped[int] = mapped_column(default=0)
+    # How many listed products receive at least one of its elements: kept by database triggers
+    # (migration 20261126_report_counts), never written here.
+    product_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     elements: Mapped[list["DataElement"]] = relationship(back_populates="category", order_by="DataElement.position")
 
@@ -187,6 +194,8 @@ class Product(NamedMixin, TimestampMixin, VersionedMixin, TranslatedMixin, db.Mo
         # The directory counts listed products from this index alone, and sorts by last update.
         Index("ix_product_status_vendor_id", "status", "vendor_id"),
         Index("ix_product_updated_at", "updated_at"),
+        # The reports' overlap lists the first products of each kind by name (migration 20261126_report_counts).
+        Index("ix_product_kind_name", "kind_id", "name", "id"),
     )
     record_phrase = "this product"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, false, func, select, union_all
 from sqlalchemy.orm import joinedload, load_only
 
 from clearinghouse.agreements import queries as agreement_queries
@@ -22,7 +22,6 @@ from clearinghouse.destruction.models import CertificateStatus, DestructionReque
 from clearinghouse.directory.models import (
     DataCategory,
     DataElement,
-    DataUse,
     Product,
     ProductKind,
     ProductStatus,
@@ -98,15 +97,12 @@ class Report:
 
 
 def products_per_category() -> Figure:
-    products = func.count(func.distinct(Product.id))
+    """One query: each category carries its count of listed products that receive its data
+    (`DataCategory.product_count`, kept by triggers)."""
     rows = db.session.execute(
-        select(DataCategory.name, DataCategory.translations, products)
-        .select_from(DataCategory)
-        .outerjoin(DataElement, DataElement.category_id == DataCategory.id)
-        .outerjoin(DataUse, DataUse.data_element_id == DataElement.id)
-        .outerjoin(Product, and_(Product.id == DataUse.product_id, IN_USE))
-        .group_by(DataCategory.id, DataCategory.name, DataCategory.translations, DataCategory.position)
-        .order_by(DataCategory.position, DataCategory.name)
+        select(DataCategory.name, DataCategory.translations, DataCategory.product_count).order_by(
+            DataCategory.position, DataCategory.name
+        )
     ).all()
     return Figure(
         "categories",
@@ -299,38 +295,34 @@ def overlapping_products() -> list[Overlap]:
     """Kinds of product where different schools use different products (a chance to share one).
 
     A kind overlaps when at least two of its products in use are each used at some school, and
-    together they are used at two schools or more. Three queries: the counts per kind, the first
-    OVERLAP_LISTED products of each overlapping kind, their schools.
+    together they are used at two schools or more. Three queries: the counts per kind (kept on the
+    kind by triggers: `ProductKind.placed_product_count`, `school_count`), the first OVERLAP_LISTED
+    products of each overlapping kind, their schools.
     """
-    placed = (
-        select(Product.kind_id.label("kind"), Product.id.label("product_id"), product_school.c.school_id)
-        .join(product_school, product_school.c.product_id == Product.id)
-        .where(IN_USE)
-        .subquery()
-    )
     counts = {
         kind: (products, schools)
         for kind, products, schools in db.session.execute(
-            select(
-                placed.c.kind,
-                func.count(func.distinct(placed.c.product_id)),
-                func.count(func.distinct(placed.c.school_id)),
-            ).group_by(placed.c.kind)
+            select(ProductKind.id, ProductKind.placed_product_count, ProductKind.school_count).where(
+                ProductKind.placed_product_count >= 2, ProductKind.school_count >= 2
+            )
         ).all()
-        if products >= 2 and schools >= 2
     }
-    ranked = (
-        select(
-            Product.id.label("id"),
-            func.row_number().over(partition_by=Product.kind_id, order_by=(Product.name, Product.id)).label("rank"),
-        )
-        .where(IN_USE, Product.kind_id.in_(list(counts)), Product.id.in_(select(product_school.c.product_id)))
+    # The first OVERLAP_LISTED of each kind, each read from the index of the kind's products by name
+    # (`ix_product_kind_name`, migration 20261126_report_counts) and stopped there: a window over
+    # every product of the overlapping kinds sorted the whole catalogue (85-200 ms at 25,000 products).
+    placed = select(product_school.c.product_id).where(product_school.c.product_id == Product.id).exists()
+    firsts = [
+        select(Product.id)
+        .where(Product.kind_id == kind_id, IN_USE, placed)
+        .order_by(Product.kind_id, Product.name, Product.id)
+        .limit(OVERLAP_LISTED)
         .subquery()
-    )
+        for kind_id in sorted(counts)
+    ]
+    chosen = union_all(*(select(first.c.id) for first in firsts)) if firsts else select(Product.id).where(false())
     products = db.session.scalars(
         select(Product)
-        .join(ranked, ranked.c.id == Product.id)
-        .where(ranked.c.rank <= OVERLAP_LISTED)
+        .where(Product.id.in_(chosen))
         # Only what the list shows: not the products' and vendors' long Markdown and notes.
         .options(
             load_only(Product.id, Product.name, Product.slug, Product.kind_id, raiseload=True),
