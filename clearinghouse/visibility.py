@@ -96,6 +96,7 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "status_note": PUBLIC,  # the conditions of an approval, or the reason for refusing it
         "agreement_status": PUBLIC,
         "agreement_note": PUBLIC,  # the vendor's reason for declining the agreement
+        "agreement_key": PUBLIC,  # none, its sole agreement, or several: drawn from the public links
         "website": PUBLIC,
         "purpose_md": PUBLIC,
         "translations": PUBLIC,  # the public text above in other languages (clearinghouse.i18n)
@@ -201,6 +202,8 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         **ROW_TIMES,
     },
     "agreement_product": {"agreement_id": PUBLIC, "product_id": PUBLIC},
+    # Listed products per (sole agreement, stated status): the reports' agreement status counts them.
+    "agreement_standing_count": {"agreement_key": PUBLIC, "stated": PUBLIC, "product_count": PUBLIC},
     # --- destruction: the directive is written to the vendor; the public sees one status line ----
     "destruction_request": {
         "id": vendor("The public sees a status line per agreement, not the request itself."),

@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, String, Table, Text, false
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clearinghouse.extensions import db
@@ -96,6 +96,17 @@ agreement_product = Table(
     db.metadata,
     Column("agreement_id", ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True),
     Column("product_id", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+# Listed products per (agreement_key, stated status): `Product.agreement_key` is 0 (no agreement), the
+# sole agreement's id, or -1 (several). Kept by database triggers (migration
+# 20261126_agreement_standing_counts), never written here; `agreements.status.kept_status_counts` reads it.
+agreement_standing_count = Table(
+    "agreement_standing_count",
+    db.metadata,
+    Column("agreement_key", Integer, primary_key=True),
+    Column("stated", String(40), primary_key=True),
+    Column("product_count", Integer, nullable=False, server_default="0"),
 )
 
 

@@ -27,11 +27,11 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import Integer, Select, and_, case, cast, exists, func, or_, select, union_all
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import ColumnElement
 
-from clearinghouse.agreements.models import Agreement, AgreementState, agreement_product
+from clearinghouse.agreements.models import Agreement, AgreementState, agreement_product, agreement_standing_count
 from clearinghouse.agreements.state import state_sql
 from clearinghouse.directory.models import Product, StatedAgreementStatus
 from clearinghouse.timeutil import format_date
@@ -84,6 +84,8 @@ _RANKS = {
     AgreementState.DRAFT: 6,
 }
 NO_AGREEMENT_RANK = 7
+# `Product.agreement_key` of a product that several agreements cover (0: none; else the sole one's id).
+SEVERAL_AGREEMENTS = -1
 
 # Badge kinds for the _macros/ui.html badge(): the words say the status; colour only repeats it.
 _BADGES = {
@@ -229,6 +231,29 @@ def status_counts(today: date, *where: ColumnElement[bool]) -> Select:
     )
     status = _status_of(func.coalesce(ranked.c.best, NO_AGREEMENT_RANK), ranked.c.stated).label("status")
     return select(status, func.count()).group_by(status)
+
+
+def kept_status_counts(today: date, listed: ColumnElement[bool]) -> Select:
+    """(status, count) of the listed products, by `status_sql`'s rule, from the kept groups.
+
+    `listed` is `directory.queries.listed_clause()` (the rule the triggers keep the groups by).
+    A product with no agreement or a single one counts in its group of `agreement_standing_count`
+    (kept by triggers): the group's status is derived here from that agreement's state on `today`.
+    The products with several agreements (`Product.agreement_key` -1) are counted as
+    `status_counts` does.
+    """
+    groups = agreement_standing_count
+    agreement = aliased(Agreement, name="sole_agreement")
+    best = case((agreement.id.is_(None), NO_AGREEMENT_RANK), else_=rank_sql(agreement, today))
+    sole = (
+        select(_status_of(best, groups.c.stated).label("status"), groups.c.product_count.label("count"))
+        .select_from(groups)
+        .outerjoin(agreement, agreement.id == groups.c.agreement_key)
+        .where(groups.c.agreement_key >= 0, groups.c.product_count > 0)
+    )
+    several = status_counts(today, listed, Product.agreement_key == SEVERAL_AGREEMENTS)
+    both = union_all(sole, several).subquery()
+    return select(both.c.status, cast(func.sum(both.c.count), Integer)).group_by(both.c.status)
 
 
 def _status_of(best: ColumnElement[int], agreement_status: Any) -> ColumnElement[str]:

@@ -196,6 +196,7 @@ class Product(NamedMixin, TimestampMixin, VersionedMixin, TranslatedMixin, db.Mo
         Index("ix_product_updated_at", "updated_at"),
         # The reports' overlap lists the first products of each kind by name (migration 20261126_report_counts).
         Index("ix_product_kind_name", "kind_id", "name", "id"),
+        Index("ix_product_agreement_key", "agreement_key"),
     )
     record_phrase = "this product"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -213,6 +214,9 @@ class Product(NamedMixin, TimestampMixin, VersionedMixin, TranslatedMixin, db.Mo
         str_enum(StatedAgreementStatus), default=StatedAgreementStatus.NONE_ON_FILE, index=True
     )
     agreement_note: Mapped[str] = mapped_column(Text, default="")  # the vendor's reason for declining; public
+    # Kept by database triggers (migration 20261126_agreement_standing_counts), never written here:
+    # 0 when no agreement covers the product, the agreement's id when one does, -1 when several do.
+    agreement_key: Mapped[int] = mapped_column(default=0, server_default="0")
     website: Mapped[str] = mapped_column(String(URL_MAX), default="")
     purpose_md: Mapped[str] = mapped_column(Text, default="")
     grade_bands: Mapped[str] = mapped_column(String(100), default="")  # e.g. "K-5, 6-8"

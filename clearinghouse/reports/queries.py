@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload, load_only
 
 from clearinghouse.agreements import queries as agreement_queries
 from clearinghouse.agreements.models import AgreementState
-from clearinghouse.agreements.status import ProductAgreementStatus, status_counts
+from clearinghouse.agreements.status import ProductAgreementStatus, kept_status_counts
 from clearinghouse.destruction.models import CertificateStatus, DestructionRequest, DisposalCertificate, RequestStatus
 from clearinghouse.directory.models import (
     DataCategory,
@@ -196,8 +196,8 @@ def products_by_approval() -> Figure:
 
 def products_by_agreement_status(today: date) -> Figure:
     """The products in use by where their data-privacy agreement stands, counted in SQL by
-    `agreements.status.status_counts` (one query)."""
-    counts = dict(db.session.execute(status_counts(today, IN_USE)).tuples().all())
+    `agreements.status.kept_status_counts` from the groups kept by triggers (one query)."""
+    counts = dict(db.session.execute(kept_status_counts(today, IN_USE)).tuples().all())
     return Figure(
         "agreement-status",
         _("Products by agreement status"),

@@ -23,6 +23,7 @@ UNMARKABLE = {
     ("district_settings", "reminder_days_before_due"): "a list of day counts, parsed by the sweep",
     ("stored_file", "content_type"): "the MIME type every download is served with",
     ("subscriber", "language"): "a language code, one of LANGUAGES",
+    ("agreement_standing_count", "stated"): "a product's stated agreement status (an enum's value), copied by triggers",
 }
 
 EMAIL_COLUMNS = {
