@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from clearinghouse import data_version
 from clearinghouse.accounts.models import User
 from clearinghouse.app import create_app
 from clearinghouse.extensions import db
@@ -107,17 +108,45 @@ def _remember_seeded_rows() -> None:
             _seeded[name] = [{key: value for key, value in row.items() if key != "id"} for row in rows]
 
 
+# Tables outside the models that PostgreSQL's triggers fill from the product rows: the search index
+# and its vocabulary. Emptied with the models' tables when triggers are off (see below).
+DERIVED_TABLES = ("product_search", "product_search_vocab")
+
+
 def empty_all_tables() -> None:
+    """Empty every table and put back the seeded rows, as a fresh install has them.
+
+    On PostgreSQL a TRUNCATE of all 38 tables costs about a second (each table gets new files),
+    once per test. As a superuser the suite instead deletes the rows of the few tables a test
+    filled, with triggers and foreign-key checks off for that transaction
+    (`session_replication_role`), restarts the sequences it moved, and bumps the data version
+    itself, since the triggers that would have are off."""
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            if conn.execute(sa.text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar():
+                _delete_filled_tables(conn, [*tables, *DERIVED_TABLES])
+            else:
+                conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
         else:
             for table in tables:
                 conn.execute(sa.text(f'DELETE FROM "{table}"'))
         for name, rows in _seeded.items():
             if rows:
                 conn.execute(sa.insert(db.metadata.tables[name]), rows)
+
+
+def _delete_filled_tables(conn: sa.Connection, tables: list[str]) -> None:
+    conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+    probe = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+    for table in conn.execute(sa.text(probe)).scalars():
+        conn.execute(sa.text(f'DELETE FROM "{table}"'))
+    moved = conn.execute(
+        sa.text("SELECT schemaname || '.' || sequencename FROM pg_sequences WHERE last_value IS NOT NULL")
+    ).scalars()
+    for sequence in moved:
+        conn.execute(sa.text("SELECT setval(CAST(:sequence AS regclass), 1, false)"), {"sequence": sequence})
+    conn.execute(sa.text(f"UPDATE {data_version.TABLE} SET value = value + 1 WHERE id = {data_version.ROW_ID}"))
 
 
 @pytest.fixture(autouse=True)
