@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from flask import url_for
 from playwright.sync_api import Page
 from sqlalchemy import select
@@ -26,11 +25,11 @@ from clearinghouse.subscriptions import tokens
 from clearinghouse.subscriptions.models import Scope, Subscriber
 from clearinghouse.timeutil import district_today, utcnow
 from tests import factories
+from tests.browser.wcag import wcag_violations
 from tests.conftest import in_app
 
 pytestmark = pytest.mark.browser
 
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # The pages' markup does not depend on the database, and each of the eight corners of the matrix of
 # languages, widths and colour schemes walks every public page (about eight minutes in all): the
 # whole matrix runs on SQLite, and the PostgreSQL run keeps two opposite corners, so the pages are
@@ -130,9 +129,7 @@ def violations(page: Page, path: str) -> list[str]:
     response = page.goto(path)
     assert response is not None, f"{path} gave no response"
     assert response.status < 400, f"{path} answered {response.status}"
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-    found = results.response["violations"]
-    return [f"{path}: {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}" for v in found]
+    return wcag_violations(page, path)
 
 
 def sign_in(page: Page, email: str) -> None:
@@ -281,7 +278,7 @@ def test_public_pages_have_no_wcag_violations(browser, live_server, app, demo, l
     )
     page = context.new_page()
     page.set_default_timeout(20_000)
-    found, wrong, axe = [], [], Axe()
+    found, wrong = [], []
 
     def check(path: str) -> None:
         assert page.locator("html").get_attribute("lang") == language, path
@@ -290,11 +287,7 @@ def test_public_pages_have_no_wcag_violations(browser, live_server, app, demo, l
         if width == 375:
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 375px"
-        results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-        found.extend(
-            f"{path}: {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"]
-        )
+        found.extend(wcag_violations(page, path))
 
     for path, status in public_paths(app, demo, language):
         response = page.goto(path)
@@ -453,7 +446,6 @@ def test_intake_pages_have_no_wcag_violations(browser, live_server, demo, app):
             page.goto("/tools/new")
             page.get_by_label("The tool's name").fill("Story")
             page.get_by_role("button", name="Check first").click()
-            results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-            found += [f"/tools/new (checked): {v['id']} {v['help']}" for v in results.response["violations"]]
+            found += wcag_violations(page, "/tools/new (checked)")
         context.close()
     assert found == []

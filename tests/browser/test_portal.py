@@ -6,13 +6,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from clearinghouse.destruction.models import DestructionRequest, RequestStatus
 from clearinghouse.extensions import db
 from clearinghouse.timeutil import district_today
 from tests import factories
+from tests.browser.wcag import wcag_violations
 from tests.conftest import in_app
 from tests.portal import pdfs
 from tests.portal.helpers import make_request
@@ -22,7 +22,6 @@ pytestmark = pytest.mark.browser
 
 VENDOR_EMAIL = "dana@brightpath.example"
 NEW_PASSWORD = "violet-harbor-lantern-47"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def _invitation_path(smtp, address: str) -> str:
@@ -35,12 +34,6 @@ def _invitation_path(smtp, address: str) -> str:
                 return match.group(1)
         time.sleep(0.1)
     raise AssertionError(f"No invitation e-mail reached {address}.")
-
-
-def wcag_violations(page) -> list[str]:
-    """axe-core's WCAG 2.1 A/AA findings on the page as it is now."""
-    found = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}}).response["violations"]
-    return [f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']][:3]}" for v in found]
 
 
 def test_invited_vendor_uploads_a_certificate_that_an_officer_accepts(

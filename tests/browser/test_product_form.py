@@ -2,15 +2,15 @@
 alone; axe-core finds no WCAG 2.1 A/AA violation on the form, with the list closed or filtered."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from clearinghouse.directory.models import DataElement, Product
 from clearinghouse.directory.taxonomy import seed_taxonomy
 from clearinghouse.extensions import db, unit_of_work
 from tests import factories
-from tests.browser.test_accessibility import WCAG_TAGS, sign_in
+from tests.browser.test_accessibility import sign_in
+from tests.browser.wcag import wcag_violations
 from tests.conftest import in_app
 
 pytestmark = pytest.mark.browser
@@ -30,18 +30,10 @@ def product(app) -> dict:
         return {"id": product.id, "officer": officer.email, "target": target.id, "target_name": target.name}
 
 
-def _axe(page: Page) -> list[str]:
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-    ]
-
-
 def test_an_officer_finds_and_adds_a_kind_of_data_by_keyboard_alone(page, app, product):
     sign_in(page, product["officer"])
     page.goto(f"/staff/products/{product['id']}/edit")
-    assert _axe(page) == []
+    assert wcag_violations(page) == []
     search = page.get_by_label("Find a kind of data to add")
     search.focus()
     page.keyboard.type("allerg")
@@ -50,7 +42,7 @@ def test_an_officer_finds_and_adds_a_kind_of_data_by_keyboard_alone(page, app, p
     checkbox = page.locator(f"#use_{product['target']}")
     assert checkbox.is_visible()  # its category opened; the others are hidden
     assert page.locator("details.element-picker__group:not([hidden])").count() == 1
-    assert _axe(page) == []
+    assert wcag_violations(page) == []
     page.keyboard.press("Enter")  # goes to the first match; it does not save the form
     assert checkbox.evaluate("el => el === document.activeElement")
     assert page.url.endswith("/edit")

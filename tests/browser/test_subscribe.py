@@ -6,11 +6,10 @@ The confirmation e-mail is read back from the SMTP server on loopback; its link 
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
 from tests import factories
-from tests.browser.test_accessibility import WCAG_TAGS
+from tests.browser.wcag import wcag_violations
 from tests.conftest import in_app
 from tests.smtp import smtp_server  # noqa: F401 - the fixture
 
@@ -44,11 +43,6 @@ def links_in(message) -> dict[str, str]:
     return {path.split("/follow/")[1].split("/")[0]: path for path in paths}
 
 
-def no_violations(page: Page) -> list[str]:
-    found = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}}).response["violations"]
-    return [f"{page.url}: {v['id']}: {v['help']}" for v in found]
-
-
 @pytest.mark.parametrize("prefix", ["", "/es"], ids=["english", "spanish"])
 def test_following_a_product_by_keyboard_alone(page, smtp_server, product, prefix):  # noqa: F811 - the fixture
     page.goto(f"{prefix}/products/{product}")
@@ -56,7 +50,7 @@ def test_following_a_product_by_keyboard_alone(page, smtp_server, product, prefi
     page.keyboard.type("not an address")
     page.keyboard.press("Enter")  # submits the form
     page.wait_for_url(f"**{prefix}/follow")
-    found = no_violations(page)
+    found = wcag_violations(page, page.url)
     assert page.locator(".field__error").count() == 1
     assert page.locator("#email").input_value() == "not an address", "the form keeps what was typed"
     tab_to(page, "#email")
@@ -65,27 +59,27 @@ def test_following_a_product_by_keyboard_alone(page, smtp_server, product, prefi
     tab_to(page, "#submit")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**{prefix}/follow/sent")
-    found += no_violations(page)
+    found += wcag_violations(page, page.url)
     assert len(page.locator("h1").all()) == 1
 
     [confirmation] = smtp_server.to("parent@example.org")
     links = links_in(confirmation)
     page.goto(links["confirm"])
-    found += no_violations(page)
+    found += wcag_violations(page, page.url)
     tab_to(page, "main [type=submit]")
     with page.expect_navigation():  # the page is loaded already: wait for the answer to the form
         page.keyboard.press("Enter")
     assert page.locator("h1").inner_text() in ("Subscription confirmed", "Suscripción confirmada")
-    found += no_violations(page)
+    found += wcag_violations(page, page.url)
 
     page.goto(links["manage"])
-    found += no_violations(page)
+    found += wcag_violations(page, page.url)
     tab_to(page, "#language")
     page.goto(links["manage"].replace("/manage/", "/unsubscribe/"))
-    found += no_violations(page)
+    found += wcag_violations(page, page.url)
     tab_to(page, "main [type=submit]")
     with page.expect_navigation():  # the page is loaded already: wait for the answer to the form
         page.keyboard.press("Enter")
     assert page.locator("h1").inner_text() in ("You are unsubscribed", "Se dio de baja")
-    found += no_violations(page)
+    found += wcag_violations(page, page.url)
     assert found == []
