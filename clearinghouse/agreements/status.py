@@ -208,7 +208,7 @@ def status_sql(product: Any, today: date) -> ColumnElement[str]:
     return _status_of(func.coalesce(_best_rank(product.id, today), NO_AGREEMENT_RANK), product.agreement_status)
 
 
-def status_counts(today: date, *where: ColumnElement[bool]) -> Select:
+def status_counts(today: date | ColumnElement, *where: ColumnElement[bool]) -> Select:
     """(status, count) of the products matching `where` (clauses on Product), by `status_sql`'s rule.
 
     Each product's strongest agreement is found by one grouped join over every link, not by
@@ -233,10 +233,11 @@ def status_counts(today: date, *where: ColumnElement[bool]) -> Select:
     return select(status, func.count()).group_by(status)
 
 
-def kept_status_counts(today: date, listed: ColumnElement[bool]) -> Select:
+def kept_status_counts(today: date | ColumnElement, listed: ColumnElement[bool]) -> Select:
     """(status, count) of the listed products, by `status_sql`'s rule, from the kept groups.
 
-    `listed` is `directory.queries.listed_clause()` (the rule the triggers keep the groups by).
+    `listed` is `directory.queries.listed_clause()` (the rule the triggers keep the groups by);
+    `today` a date or a SQL expression of one (a parameter, so that the statement is built once).
     A product with no agreement or a single one counts in its group of `agreement_standing_count`
     (kept by triggers): the group's status is derived here from that agreement's state on `today`.
     The products with several agreements (`Product.agreement_key` -1) are counted as

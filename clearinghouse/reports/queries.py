@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, false, func, select, union_all
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy import Date, and_, bindparam, false, func, select, union_all
 
 from clearinghouse.agreements import queries as agreement_queries
 from clearinghouse.agreements.models import AgreementState
@@ -35,6 +34,9 @@ from clearinghouse.i18n import LocalizedText, current_language, localize, transl
 from clearinghouse.timeutil import district_today, format_date, to_district
 
 IN_USE = listed_clause()
+# The agreement status counts, built once with the day as a parameter: the state expression is a
+# large tree, and building it took about 18 ms of CPU a request (bench database, load 8).
+AGREEMENT_STATUS_COUNTS = kept_status_counts(bindparam("report_day", type_=Date), IN_USE)
 
 
 @dataclass(frozen=True)
@@ -196,8 +198,8 @@ def products_by_approval() -> Figure:
 
 def products_by_agreement_status(today: date) -> Figure:
     """The products in use by where their data-privacy agreement stands, counted in SQL by
-    `agreements.status.kept_status_counts` from the groups kept by triggers (one query)."""
-    counts = dict(db.session.execute(kept_status_counts(today, IN_USE)).tuples().all())
+    `agreements.status.kept_status_counts` from the groups kept by triggers (one query, built once)."""
+    counts = dict(db.session.execute(AGREEMENT_STATUS_COUNTS, {"report_day": today}).tuples().all())
     return Figure(
         "agreement-status",
         _("Products by agreement status"),
@@ -295,18 +297,17 @@ def overlapping_products() -> list[Overlap]:
     """Kinds of product where different schools use different products (a chance to share one).
 
     A kind overlaps when at least two of its products in use are each used at some school, and
-    together they are used at two schools or more. Three queries: the counts per kind (kept on the
-    kind by triggers: `ProductKind.placed_product_count`, `school_count`), the first OVERLAP_LISTED
-    products of each overlapping kind, their schools.
+    together they are used at two schools or more. Three queries: the overlapping kinds (their counts
+    kept on the kind by triggers: `ProductKind.placed_product_count`, `school_count`), the first
+    OVERLAP_LISTED products of each, their schools.
     """
-    counts = {
-        kind: (products, schools)
-        for kind, products, schools in db.session.execute(
-            select(ProductKind.id, ProductKind.placed_product_count, ProductKind.school_count).where(
-                ProductKind.placed_product_count >= 2, ProductKind.school_count >= 2
-            )
-        ).all()
+    kinds = {
+        kind.id: kind
+        for kind in db.session.scalars(
+            select(ProductKind).where(ProductKind.placed_product_count >= 2, ProductKind.school_count >= 2)
+        )
     }
+    counts = {kind_id: (kind.placed_product_count, kind.school_count) for kind_id, kind in kinds.items()}
     # The first OVERLAP_LISTED of each kind, each read from the index of the kind's products by name
     # (`ix_product_kind_name`, migration 20261126_report_counts) and stopped there: a window over
     # every product of the overlapping kinds sorted the whole catalogue (85-200 ms at 25,000 products).
@@ -320,36 +321,29 @@ def overlapping_products() -> list[Overlap]:
         for kind_id in sorted(counts)
     ]
     chosen = union_all(*(select(first.c.id) for first in firsts)) if firsts else select(Product.id).where(false())
-    products = db.session.scalars(
-        select(Product)
+    # Plain rows, only what the list shows: 700 ORM objects with their vendors cost about a third of
+    # the page's Python.
+    products = db.session.execute(
+        select(Product.id, Product.name, Product.slug, Product.kind_id, Vendor.name)
+        .join(Vendor, Vendor.id == Product.vendor_id)
         .where(Product.id.in_(chosen))
-        # Only what the list shows: not the products' and vendors' long Markdown and notes.
-        .options(
-            load_only(Product.id, Product.name, Product.slug, Product.kind_id, raiseload=True),
-            joinedload(Product.kind),
-            joinedload(Product.vendor).load_only(Vendor.name, raiseload=True),
-        )
         .order_by(Product.name, Product.id)
     ).all()
     schools: dict[int, list[str]] = defaultdict(list)
     for product_id, school in db.session.execute(  # run even for no product: a constant number of queries
         select(product_school.c.product_id, School.name)
         .join(School, School.id == product_school.c.school_id)
-        .where(product_school.c.product_id.in_([product.id for product in products]))
+        .where(product_school.c.product_id.in_([row[0] for row in products]))
         .order_by(School.name, School.id)
     ):
         schools[product_id].append(school)
     by_kind: dict[int, list[OverlapProduct]] = defaultdict(list)
-    kinds: dict[int, ProductKind] = {}
-    for product in products:  # each read with its kind (Product.kind is loaded with the product)
-        kinds[product.kind_id] = product.kind
-        by_kind[product.kind_id].append(
-            OverlapProduct(product.name, product.slug, product.vendor.name, schools[product.id])
-        )
+    for product_id, name, slug, kind_id, vendor in products:
+        by_kind[kind_id].append(OverlapProduct(name, slug, vendor, schools[product_id]))
     overlaps = [
         Overlap(kinds[kind_id], translated(kinds[kind_id], "name"), by_kind[kind_id], *counts[kind_id])
         for kind_id in counts
-        if kind_id in kinds
+        if kind_id in by_kind
     ]
     return sorted(overlaps, key=lambda o: (-o.product_count, o.kind.position, o.kind.name))
 
