@@ -9,9 +9,8 @@ from werkzeug.wrappers import Response
 from clearinghouse.agreements.models import AgreementState
 from clearinghouse.directory import glossary, queries, school_queries
 from clearinghouse.directory.blueprint import bp
-from clearinghouse.directory.cards import listing_cards, use_cards
+from clearinghouse.directory.cards import STATUS_BADGES, listing_cards, school_cards, use_cards
 from clearinghouse.directory.forms import DirectoryForm, SearchForm
-from clearinghouse.directory.models import ProductStatus
 from clearinghouse.downloads import send_stored_file
 from clearinghouse.settings.queries import get_settings
 from clearinghouse.timeutil import district_today
@@ -27,14 +26,6 @@ STATE_BADGES = {
     AgreementState.EXPIRED: "bad",
     AgreementState.TERMINATED: "bad",
     AgreementState.RENEWED: "neutral",
-}
-STATUS_BADGES = {
-    ProductStatus.APPROVED: "ok",
-    ProductStatus.APPROVED_WITH_CONDITIONS: "warn",
-    ProductStatus.APPROVED_NO_STUDENT_DATA: "ok",
-    ProductStatus.UNDER_REVIEW: "neutral",
-    ProductStatus.NOT_APPROVED: "bad",
-    ProductStatus.RETIRED: "neutral",
 }
 
 
@@ -113,7 +104,7 @@ def school(slug: str):
     page = school_queries.school_page(slug, district_today(), page_arg(), _per_page())
     if page is None:
         abort(404)
-    return render_template("directory/school.html", page=page, school=page.school)
+    return render_template("directory/school.html", page=page, school=page.school, cards=school_cards(page.products))
 
 
 @bp.get("/data")

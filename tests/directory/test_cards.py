@@ -7,13 +7,17 @@ Run on PostgreSQL with TEST_DATABASE_URL as well.
 """
 
 import re
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import render_template_string, url_for
+from sqlalchemy import select
 
-from clearinghouse.directory import queries, services
-from clearinghouse.directory.cards import Addresses
-from clearinghouse.directory.models import Vendor
+from clearinghouse.destruction.models import RequestStatus
+from clearinghouse.directory import queries, school_queries, services
+from clearinghouse.directory.cards import STATUS_BADGES, Addresses
+from clearinghouse.directory.models import DataElement, School, Vendor
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.page_cache import page_cache_of
 from clearinghouse.timeutil import district_today
@@ -21,16 +25,17 @@ from tests import factories
 from tests.conftest import client_as, count_queries, in_app
 
 CARDS = re.compile(r'<ul class="cards">\s*(.*?)\s*</ul>', re.DOTALL)
-# What the pages drew before the cards were kept: the macro, card after card.
-LISTINGS = (
-    '{% from "directory/_listing.html" import listing_card with context %}'
-    '{% for l in listings %}{{ listing_card(l, heading="h3") }}{% endfor %}'
-)
-USES = (
-    '{% from "directory/_listing.html" import listing_card with context %}'
+# What the pages drew before a card was built in Python (`directory.cards`): the macros, card after
+# card. The drawn cards must stay exactly this, in every language.
+BEFORE = Path(__file__).parent / "drawn_before"  # the templates as they were, copied here
+LISTING_MACRO = (BEFORE / "listing_card.html").read_text()
+LISTINGS = LISTING_MACRO + '{% for l in listings %}{{ listing_card(l, heading="h3") }}{% endfor %}'
+USES = LISTING_MACRO + (
     '{% for use in uses %}{{ listing_card(by_product[use.product_id], heading="h3", '
     'purpose=localized(use, "purpose")) }}{% endfor %}'
 )
+# The school page's cards, as its template drew them before.
+SCHOOL_CARDS = (BEFORE / "school_cards.html").read_text()
 
 
 @pytest.fixture
@@ -39,11 +44,14 @@ def catalogue(app):
         category = factories.make_category(name="Contact", slug="contact")
         email = factories.make_element(category, name="Email address", slug="email", is_sensitive=True)
         grade = factories.make_element(category, name="Grade level", slug="grade")
-        vendor = factories.make_vendor(name="Lantern Learning", slug="lantern-learning")
+        grade.translations = {"es": {"name": "Curso"}}  # one name translated, the others said in English
+        vendor = factories.make_vendor(name="Lantern Learning & Co", slug="lantern-learning")
         for n in range(4):
-            factories.make_product(
-                vendor, name=f"Lantern Reader {n}", elements=[email, grade], purpose_md=f"Reading *practice* {n}."
+            product = factories.make_product(
+                vendor, name=f"Lantern <Reader> {n}", elements=[email, grade], purpose_md=f"Reading *practice* {n}."
             )
+        product.translations = {"es": {"purpose_md": "Práctica de *lectura*."}}
+        product.data_uses[0].purpose = ""  # its purpose not yet stated
         db.session.commit()
         return vendor.id
 
@@ -71,7 +79,7 @@ def drawn_by_macro(app, url: str) -> str:
         else:
             html = render_template_string(LISTINGS, listings=queries.vendor_page("lantern-learning", today).products)
         db.session.remove()
-    return html
+    return html.strip()  # without the lines that define the macro
 
 
 @pytest.mark.parametrize(
@@ -82,6 +90,58 @@ def test_kept_cards_are_what_the_macro_draws(app, client, catalogue, url):
     kept = cards_of(client, f"{url}?again=1")  # another answer (a page cache miss): every card from the store
     assert made == kept == drawn_by_macro(app, url)
     assert made.count('<li class="card listing">') == 4
+    assert "Lantern &lt;Reader&gt; 0" in made
+    assert "Lantern Learning &amp; Co" in made
+
+
+@pytest.fixture
+def school(app, catalog):
+    """Lincoln Elementary's products, with an ended agreement whose data destruction was certified and
+    another overdue, a product with no data recorded, and a data element named in Spanish."""
+    with in_app(app):
+        today = district_today()
+        acme = db.session.scalar(select(Vendor).where(Vendor.slug == "acme-learning"))
+        lincoln = db.session.scalar(select(School).where(School.slug == "lincoln"))
+        birth = db.session.scalar(select(DataElement).where(DataElement.slug == "date-of-birth"))
+        birth.translations = {"es": {"name": "Fecha de nacimiento"}}
+        for n, status in enumerate([RequestStatus.ACCEPTED, RequestStatus.OPEN]):
+            ended = factories.make_agreement(
+                acme,
+                [],
+                signed_on=today - timedelta(days=800),
+                effective_on=today - timedelta(days=800 - n),
+                expires_on=today - timedelta(days=70),
+            )
+            ended.products.append(factories.make_product(acme, name=f"Spelling <Bee> {n}", schools=[lincoln]))
+            factories.make_destruction_request(
+                acme,
+                ended,
+                issued_on=today - timedelta(days=90),
+                status=status,
+                closed_on=today - timedelta(days=5) if status is RequestStatus.ACCEPTED else None,
+            )
+        factories.make_product(acme, name="Unsigned App", slug="unsigned-app", schools=[lincoln])
+        db.session.commit()
+    return "lincoln"
+
+
+def school_cards_by_template(app, url: str) -> str:
+    """The school page's cards as its template drew them before, for the same rows, in the URL's language."""
+    with app.test_request_context(url):
+        app.preprocess_request()
+        page = school_queries.school_page("lincoln", district_today(), 1, app.config["PAGE_SIZE"])
+        html = render_template_string(SCHOOL_CARDS, page=page, status_badges=STATUS_BADGES)
+        db.session.remove()
+    return html
+
+
+@pytest.mark.parametrize("url", ["/schools/lincoln", "/es/schools/lincoln"])
+def test_school_cards_are_what_the_template_drew(app, client, school, url):
+    drawn = cards_of(client, url)
+    assert drawn == school_cards_by_template(app, url).strip()
+    assert drawn.count('<li class="card listing">') == 5
+    assert drawn.count("badge--") == 2 * 5 + 2  # approval and agreement, and two destruction states
+    assert "Spelling &lt;Bee&gt; 0" in drawn
 
 
 def test_the_directory_takes_the_cards_another_page_kept(app, client, catalogue):
@@ -158,3 +218,4 @@ def test_card_addresses_are_url_fors(app, path):
         for slug in ("lantern-reader-2", "Odd Slug/é", "x"):
             assert urls.product(slug) == url_for("directory.product", slug=slug)
             assert urls.vendor(slug) == url_for("directory.vendor", slug=slug)
+            assert urls.element(slug) == url_for("directory.data_element", slug=slug)
