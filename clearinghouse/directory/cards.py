@@ -84,15 +84,12 @@ class Wording:
 
     def text(self, message: str, **values: Any) -> Markup:
         """`{{ _(message, **values) }}`."""
-        return self._keep(("text", message), lambda: Markup(self.catalogue.ugettext(message))) % values  # noqa: S704 - our catalogue
+        return _filled(self._keep(("text", message), lambda: self.catalogue.ugettext(message)), values)
 
     def plural(self, singular: str, plural: str, count: int, **values: Any) -> Markup:
         """`{% trans count=count, … %}singular{% pluralize %}plural{% endtrans %}`."""
-        found = self._keep(
-            ("plural", singular, count),
-            lambda: Markup(self.catalogue.ungettext(singular, plural, count)),  # noqa: S704 - our catalogue
-        )
-        return found % {"num": count, "count": count, **values}
+        found = self._keep(("plural", singular, count), lambda: self.catalogue.ungettext(singular, plural, count))
+        return _filled(found, {"num": count, "count": count, **values})
 
     def label(self, value: Any) -> Markup:
         """`{{ value.label }}` of an enum member (a lazy string, looked up once per member)."""
@@ -105,18 +102,14 @@ class Wording:
     def name(self, text: LocalizedText) -> Markup:
         """`_macros/ui.html`'s `name_in_language(text)`."""
         if text.is_fallback:
-            return Markup('<span lang="%s">%s</span>') % (text.language, text)
+            return _markup(f'<span lang="{escape(text.language)}">{escape(text)}</span>')
         return escape(text)
 
     def in_language(self, text: LocalizedText) -> Markup:
         """`_macros/ui.html`'s `in_language(text)`: a fallback says which language it is in."""
         if text.is_fallback:
             note = self._keep(("note", text.language), lambda: escape(text.note))
-            return Markup('<span lang="%s">%s</span> <span class="fallback-note">(%s)</span>') % (
-                text.language,
-                text,
-                note,
-            )
+            return _markup(f'{self.name(text)} <span class="fallback-note">({note})</span>')
         return escape(text)
 
     def localized_name(self, record: Any) -> Markup:
@@ -129,6 +122,17 @@ class Wording:
         return self.text(
             BY_VENDOR, vendor_url=urls.vendor(vendor.slug), vendor=vendor.name, kind=self.localized_name(product.kind)
         )
+
+
+def _markup(html: str) -> Markup:
+    """Markup made here from escaped parts (each value went through `escape`, or is Markup)."""
+    return Markup(html)  # noqa: S704 - every part escaped by the caller
+
+
+def _filled(message: str, values: dict[str, Any]) -> Markup:
+    """A translated message with its values escaped into it, as an autoescaping template's `_()`
+    does (`Markup(message) % values`, without a Python call per value)."""
+    return _markup(message % {name: escape(value) for name, value in values.items()})
 
 
 class Badge(NamedTuple):
@@ -179,9 +183,7 @@ def listing_card(
     else:
         said = None
         if listing.sensitive_count:
-            names = Markup(", ").join(
-                Markup("<strong>%s</strong>") % words.name(name) for name in listing.sensitive_names
-            )
+            names = _markup(", ".join(f"<strong>{words.name(name)}</strong>" for name in listing.sensitive_names))
             data = words.plural(
                 "Receives %(count)s kind of student data, including %(sensitive)s sensitive: %(names)s.",
                 "Receives %(count)s kinds of student data, including %(sensitive)s sensitive: %(names)s.",
@@ -218,15 +220,13 @@ def school_card(item: SchoolProduct, urls: Addresses, words: Wording) -> SchoolC
     sensitive: Markup | None = None
     other = Markup("")
     if item.uses:
-        links = [
-            (
-                use.element.is_sensitive,
-                Markup('<a href="%s">%s</a>') % (urls.element(use.element.slug), words.localized_name(use.element)),
-            )
-            for use in item.uses
-        ]
-        sensitive = Markup(", ").join(link for is_sensitive, link in links if is_sensitive) or words.text("none")
-        other = Markup(", ").join(link for is_sensitive, link in links if not is_sensitive)
+        sensitive_links, other_links = [], []
+        for use in item.uses:
+            element = use.element
+            link = f'<a href="{escape(urls.element(element.slug))}">{words.localized_name(element)}</a>'
+            (sensitive_links if element.is_sensitive else other_links).append(link)
+        sensitive = _markup(", ".join(sensitive_links)) if sensitive_links else words.text("none")
+        other = _markup(", ".join(other_links))
     return SchoolCard(
         product_url=urls.product(product.slug),
         name=product.name,

@@ -14,7 +14,7 @@ from datetime import date
 
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
 from clearinghouse.agreements.models import Agreement
 from clearinghouse.agreements.status import AgreementStanding, standing
@@ -26,6 +26,7 @@ from clearinghouse.directory.models import (
     Product,
     ProductStatus,
     School,
+    Vendor,
     product_school,
 )
 from clearinghouse.directory.queries import is_slug, listed_clause, public_status, unlisted_ids
@@ -140,6 +141,38 @@ def paginate_counted(stmt: Select, page: int, per_page: int, total: int) -> Pagi
     )
 
 
+# Only the columns a school's product card shows (`directory.cards.school_card`): not the products'
+# and data uses' Markdown, notes and translations. Reading any other column raises (no hidden query).
+SCHOOL_CARD_COLUMNS = (
+    load_only(
+        Product.id,
+        Product.vendor_id,
+        Product.name,
+        Product.slug,
+        Product.kind_id,
+        Product.status,
+        Product.agreement_status,
+        raiseload=True,
+    ),
+    joinedload(Product.vendor).load_only(Vendor.id, Vendor.name, Vendor.slug, Vendor.is_retired, raiseload=True),
+    selectinload(Product.data_uses)
+    .load_only(DataUse.id, DataUse.product_id, DataUse.data_element_id, raiseload=True)
+    .joinedload(DataUse.element)
+    .load_only(
+        DataElement.id,
+        DataElement.category_id,
+        DataElement.slug,
+        DataElement.name,
+        DataElement.translations,
+        DataElement.position,
+        DataElement.is_sensitive,
+        raiseload=True,
+    )
+    .joinedload(DataElement.category)
+    .load_only(DataCategory.id, DataCategory.name, DataCategory.position, raiseload=True),
+)
+
+
 def school_products(school: School, page: int, per_page: int, total: int) -> Pagination:
     """A page of the listed products used at the school, by name, with vendor, data and agreements
     (three queries; none past the last page)."""
@@ -147,11 +180,7 @@ def school_products(school: School, page: int, per_page: int, total: int) -> Pag
         select(Product)
         .join(product_school, product_school.c.product_id == Product.id)
         .where(product_school.c.school_id == school.id, listed_clause())
-        .options(
-            joinedload(Product.vendor),
-            selectinload(Product.data_uses).joinedload(DataUse.element).joinedload(DataElement.category),
-            selectinload(Product.agreements),
-        )
+        .options(*SCHOOL_CARD_COLUMNS, selectinload(Product.agreements))
         .order_by(Product.name, Product.id)
     )
     return paginate_counted(stmt, page, per_page, total)
