@@ -1,5 +1,6 @@
 """URL slugs: readable, unique per table, stable once given."""
 
+import re
 import unicodedata
 from collections import Counter
 
@@ -8,6 +9,9 @@ from sqlalchemy import select
 from clearinghouse.extensions import db
 
 SLUG_MAX = 120
+# What `slugify` makes: `url_for` puts such a slug in an address as it is (no quoting), so an address
+# can be made from a prefix (directory.cards.Addresses, api.serializers.slug_url).
+PLAIN_SLUG = re.compile(r"[a-z0-9-]+\Z")
 SLUG_CHUNK = 500  # plain slugs asked about in one query (SQLite's bound parameters are limited)
 
 

@@ -14,7 +14,6 @@ the missing ones. A signed-in reader's page draws them all afresh. A school's ca
 of data destruction and is drawn with its page.
 """
 
-import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,9 +28,9 @@ from clearinghouse.directory.models import DataUse, ProductStatus
 from clearinghouse.directory.queries import Listing
 from clearinghouse.directory.school_queries import SchoolProduct
 from clearinghouse.i18n import LocalizedText, format_number, translated
+from clearinghouse.slugs import PLAIN_SLUG
 
 CARDS_TEMPLATE = "directory/_listing_cards.html"
-PLAIN_SLUG = re.compile(r"[a-z0-9-]+\Z")  # what slugs.slugify makes: url_for leaves it as it is
 
 # Badge kinds for a product's approval: words always say the state; colour only repeats it.
 STATUS_BADGES = {
