@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from flask import render_template, url_for
+from flask import current_app, url_for
 from flask_babel import get_translations
 from markupsafe import Markup, escape
 
@@ -274,7 +274,11 @@ def _cards(
         ]
         # One template for all the missing cards, cut apart at a word no card can hold.
         separator = f"<!--{secrets.token_hex(8)}-->"
-        html = render_template(CARDS_TEMPLATE, cards=cards, separator=Markup(separator))  # noqa: S704 - hex digits
+        # The template needs nothing of a page's context: no context processors (the layout's
+        # language links) run for it.
+        html = current_app.jinja_env.get_template(CARDS_TEMPLATE).render(
+            cards=cards, why=words.text("Why it receives this:"), separator=_markup(separator)
+        )
         return html.split(separator)[: len(positions)]
 
     # Each piece is what the autoescaping template drew (now, or when it was kept).
