@@ -5,7 +5,7 @@ from datetime import date
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
 from clearinghouse.agreements.models import Agreement
 from clearinghouse.api.filters import ProductQuery
@@ -16,9 +16,40 @@ from clearinghouse.directory.models import DataCategory, DataElement, DataUse, P
 from clearinghouse.directory.search import search_hits
 from clearinghouse.extensions import db
 
+# What `serializers.product` shows of a product, and nothing else: not the staff notes, nor the
+# translations (the API speaks the district's language) of the product, its data uses, elements and
+# categories, whose JSON each row would decode. Reading any other column raises (no hidden query).
+PRODUCT_COLUMNS = load_only(
+    Product.id,
+    Product.vendor_id,
+    Product.kind_id,
+    Product.name,
+    Product.slug,
+    Product.status,
+    Product.status_note,
+    Product.agreement_status,
+    Product.agreement_note,
+    Product.website,
+    Product.purpose_md,
+    Product.grade_bands,
+    Product.updated_at,
+    raiseload=True,
+)
 PRODUCT_DETAILS = (
-    selectinload(Product.data_uses).joinedload(DataUse.element).joinedload(DataElement.category),
-    selectinload(Product.schools),
+    selectinload(Product.data_uses)
+    .load_only(DataUse.id, DataUse.product_id, DataUse.data_element_id, DataUse.purpose, raiseload=True)
+    .joinedload(DataUse.element)
+    .load_only(
+        DataElement.id,
+        DataElement.category_id,
+        DataElement.slug,
+        DataElement.name,
+        DataElement.is_sensitive,
+        raiseload=True,
+    )
+    .joinedload(DataElement.category)
+    .load_only(DataCategory.id, DataCategory.slug, DataCategory.name, raiseload=True),
+    selectinload(Product.schools).load_only(School.id, School.slug, School.name, School.grade_band, raiseload=True),
     selectinload(Product.agreements),
 )
 
@@ -48,7 +79,7 @@ def list_products(query: ProductQuery, page: int, per_page: int, today: date) ->
     if terms:
         hits = search_hits(terms)
         stmt = stmt.join(hits, hits.c.product_id == Product.id)
-    stmt = stmt.options(contains_eager(Product.vendor), *PRODUCT_DETAILS).order_by(
+    stmt = stmt.options(PRODUCT_COLUMNS, contains_eager(Product.vendor), *PRODUCT_DETAILS).order_by(
         Product.name, Vendor.name, Product.id
     )
     return _paginate(stmt, page, per_page)
