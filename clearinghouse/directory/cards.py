@@ -26,7 +26,7 @@ from markupsafe import Markup, escape
 from clearinghouse import page_cache
 from clearinghouse.directory.models import DataUse, ProductStatus
 from clearinghouse.directory.queries import Listing
-from clearinghouse.directory.school_queries import SchoolProduct
+from clearinghouse.directory.school_queries import SchoolProduct, SensitiveElement
 from clearinghouse.i18n import LocalizedText, format_number, translated
 from clearinghouse.slugs import PLAIN_SLUG
 
@@ -236,12 +236,38 @@ def school_card(item: SchoolProduct, urls: Addresses, words: Wording) -> SchoolC
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SensitiveLine:
+    """A line of a school's summary: a sensitive data element and how many products receive it there."""
+
+    url: str
+    name: Markup
+    products: Markup  # "3 products"
+
+
 def school_cards(items: Sequence[SchoolProduct]) -> list[SchoolCard]:
     """The cards of a school's page."""
     if not items:
         return []
     urls, words = Addresses(), Wording()
     return [school_card(item, urls, words) for item in items]
+
+
+def school_summary(sensitive: Sequence[SensitiveElement]) -> list[SensitiveLine]:
+    """The sensitive data received at a school, each with its number of products, as its page says it."""
+    if not sensitive:
+        return []
+    urls, words = Addresses(), Wording()
+    return [
+        SensitiveLine(
+            urls.element(item.element.slug),
+            words.localized_name(item.element),
+            words.plural(
+                "%(num)s product", "%(num)s products", item.product_count, num=words.number(item.product_count)
+            ),
+        )
+        for item in sensitive
+    ]
 
 
 def listing_cards(listings: list[Listing], heading: str = "h3") -> list[Markup]:

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from clearinghouse.agreements.models import AgreementState
 from clearinghouse.directory import glossary, queries, school_queries
 from clearinghouse.directory.blueprint import bp
-from clearinghouse.directory.cards import STATUS_BADGES, listing_cards, school_cards, use_cards
+from clearinghouse.directory.cards import STATUS_BADGES, listing_cards, school_cards, school_summary, use_cards
 from clearinghouse.directory.forms import DirectoryForm, SearchForm
 from clearinghouse.downloads import send_stored_file
 from clearinghouse.settings.queries import get_settings
@@ -104,7 +104,13 @@ def school(slug: str):
     page = school_queries.school_page(slug, district_today(), page_arg(), _per_page())
     if page is None:
         abort(404)
-    return render_template("directory/school.html", page=page, school=page.school, cards=school_cards(page.products))
+    return render_template(
+        "directory/school.html",
+        page=page,
+        school=page.school,
+        cards=school_cards(page.products),
+        summary=school_summary(page.sensitive_elements),
+    )
 
 
 @bp.get("/data")

@@ -36,6 +36,8 @@ USES = LISTING_MACRO + (
 )
 # The school page's cards, as its template drew them before.
 SCHOOL_CARDS = (BEFORE / "school_cards.html").read_text()
+SCHOOL_SUMMARY = (BEFORE / "school_summary.html").read_text()
+SUMMARY = re.compile(r'<ul class="sensitive-summary">\s*(.*?)\s*</ul>', re.DOTALL)
 
 
 @pytest.fixture
@@ -125,20 +127,24 @@ def school(app, catalog):
     return "lincoln"
 
 
-def school_cards_by_template(app, url: str) -> str:
-    """The school page's cards as its template drew them before, for the same rows, in the URL's language."""
+def school_page_by_template(app, url: str, template: str) -> str:
+    """Part of the school page as its template drew it before, for the same rows, in the URL's language."""
     with app.test_request_context(url):
         app.preprocess_request()
         page = school_queries.school_page("lincoln", district_today(), 1, app.config["PAGE_SIZE"])
-        html = render_template_string(SCHOOL_CARDS, page=page, status_badges=STATUS_BADGES)
+        html = render_template_string(template, page=page, status_badges=STATUS_BADGES)
         db.session.remove()
-    return html
+    return html.strip()
 
 
 @pytest.mark.parametrize("url", ["/schools/lincoln", "/es/schools/lincoln"])
 def test_school_cards_are_what_the_template_drew(app, client, school, url):
+    response = client.get(url)
     drawn = cards_of(client, url)
-    assert drawn == school_cards_by_template(app, url).strip()
+    assert drawn == school_page_by_template(app, url, SCHOOL_CARDS)
+    summary = SUMMARY.search(response.get_data(as_text=True)).group(1)
+    assert summary == school_page_by_template(app, url, SCHOOL_SUMMARY)
+    assert summary.count("<li>") == 1
     assert drawn.count('<li class="card listing">') == 5
     assert drawn.count("badge--") == 2 * 5 + 2  # approval and agreement, and two destruction states
     assert "Spelling &lt;Bee&gt; 0" in drawn
