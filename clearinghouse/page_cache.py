@@ -55,6 +55,7 @@ from flask.cli import AppGroup, with_appcontext
 from flask_caching import Cache
 from flask_caching.backends.base import BaseCache
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -317,6 +318,7 @@ class PageCache:
         self._store_down_until = 0.0
         self._version_warned_until = 0.0
         self.hits = self.misses = self.stored = 0
+        self.parts: dict[tuple[str, str, str], Markup] = {}  # `kept_part`'s pieces of the layout
 
     # The routes are all registered after create_app; the first request reads them.
     @property
@@ -618,6 +620,39 @@ def fragments_on_version(kind: str, ids: Sequence[Hashable], make: Callable[[lis
     return pieces
 
 
+LAYOUT_PARTS_MAX = 1_000  # pieces of the layout a worker keeps (`kept_part`)
+ENVIRON_PARTS = "clearinghouse.page_cache.parts"  # this request's `fragment_prefix` for the layout
+
+
+def kept_part(kind: str, caller: Callable[[], Markup]) -> Markup:
+    """A fixed piece of the layout (`{% call kept_part("footer") %}…{% endcall %}` in a template):
+    drawn once per worker for each data version, district date, release, page settings, script root
+    and language (the key of `fragments_on_version`'s pieces), and `kind`, which names whatever else
+    the piece depends on (the page's endpoint for the navigation's current link). Only the requests
+    whose version the cache read (anonymous GETs) use it; any other draws the piece afresh, so a
+    signed-in page never gets a piece kept for anonymous readers. The piece must depend on nothing
+    else: not on the reader, the path or the query string. Kept in the worker, not in the store: it
+    is a few hundred bytes that every page needs, and a trip to Redis would cost more than it saves."""
+    environ = request.environ if has_request_context() else None
+    stamp = environ.get(ENVIRON_VERSION) if environ is not None else None
+    cache: PageCache | None = current_app.extensions.get(EXTENSION) if stamp is not None else None
+    if cache is None:
+        return caller()
+    prefix = environ.get(ENVIRON_PARTS)  # type: ignore[union-attr]
+    if prefix is None:
+        prefix = environ[ENVIRON_PARTS] = cache.fragment_prefix("layout", stamp)  # type: ignore[index,arg-type]
+    key = (prefix, current_language(), kind)
+    try:
+        return cache.parts[key]
+    except KeyError:
+        pass
+    part = caller()
+    if len(cache.parts) >= LAYOUT_PARTS_MAX:
+        cache.parts.clear()
+    cache.parts[key] = part
+    return part
+
+
 def _note_write(session_: Session, *_: Any) -> None:
     if has_request_context():
         g.setdefault(_WROTE, True)
@@ -683,6 +718,7 @@ def init_app(app: Flask) -> None:
     # Registered first among after-request hooks it would run last; registered now, it runs first:
     # it only adds an ETag and Cache-Control, which no other hook touches.
     app.after_request(_public_answer)
+    app.jinja_env.globals["kept_part"] = kept_part
     app.cli.add_command(page_cache_cli)
 
 
