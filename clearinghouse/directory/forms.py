@@ -93,6 +93,7 @@ class QuickSelectField(SelectField):
 
 
 FIELD_MACRO = ("_macros/forms.html", "field")  # the one markup of a form field: label, hint, error, ARIA
+DRAWN_FIELDS_MAX = 2_000  # filter fields kept whole per language and filter lists (`draw_field`)
 # Where the control goes in a field drawn by the macro without it (no card, label or hint holds it).
 CONTROL_MARK = f"<!--control-{secrets.token_hex(8)}-->"
 
@@ -129,6 +130,8 @@ class DirectoryChoices:
     ids: dict[str, dict[str, int]]
     # (field name, hint) → the `field` macro's markup before and after the control, and its attributes
     outlines: dict[tuple[str, str | None], tuple[Markup, dict[str, Any], Markup]] = field(default_factory=dict)
+    # (field name, hint, chosen value) → a filter field as `draw_field` draws it (the search box is not kept)
+    drawn: dict[tuple[str, str | None, str | None], Markup] = field(default_factory=dict)
 
 
 # Each FilterOptions (the memoized one is shared by every anonymous page of a data version) → its
@@ -211,13 +214,17 @@ class DirectoryForm(SearchForm):
 
         The directory draws nine fields on every page; the macro's label, hint and ARIA around each
         control are the same on every page of a language, so they are drawn once per language and
-        filter lists, and only the control (its value, its chosen option) per page. A field with an
-        error is drawn by the macro itself.
+        filter lists, and only the control (its value, its chosen option) per page; a select is kept
+        whole for each chosen value. A field with an error is drawn by the macro itself.
         """
         control = self[name]
-        macro = get_template_attribute(*FIELD_MACRO)
         if control.errors:
-            return macro(control, hint=hint)
+            return get_template_attribute(*FIELD_MACRO)(control, hint=hint)
+        # A select is the same for every page that chose the same value: kept whole.
+        key = (name, hint, control.data) if name != "q" and isinstance(control.data, str | None) else None
+        if key is not None and key in self.choices.drawn:
+            return self.choices.drawn[key]
+        macro = get_template_attribute(*FIELD_MACRO)
         outline = self.choices.outlines.get((name, hint))
         if outline is None:
             stand_in = _Outline(control)
@@ -225,7 +232,12 @@ class DirectoryForm(SearchForm):
             outline = (Markup(before), stand_in.attributes, Markup(after))  # noqa: S704 - drawn by the macro
             self.choices.outlines[(name, hint)] = outline
         before, attributes, after = outline
-        return before + control(**attributes) + after
+        drawn = before + control(**attributes) + after
+        if key is not None:
+            if len(self.choices.drawn) >= DRAWN_FIELDS_MAX:
+                self.choices.drawn.clear()
+            self.choices.drawn[key] = drawn
+        return drawn
 
     def ignored_fields(self) -> list[str]:
         """Validate, drop every value that is not a known choice, and name the fields dropped."""
