@@ -96,6 +96,7 @@ FIELD_MACRO = ("_macros/forms.html", "field")  # the one markup of a form field:
 DRAWN_FIELDS_MAX = 2_000  # filter fields kept whole per language and filter lists (`draw_field`)
 # Where the control goes in a field drawn by the macro without it (no card, label or hint holds it).
 CONTROL_MARK = f"<!--control-{secrets.token_hex(8)}-->"
+VALUE_MARK = f"value-{secrets.token_hex(8)}"  # where the search box's value goes (no value holds it)
 
 
 class _Outline:
@@ -132,6 +133,8 @@ class DirectoryChoices:
     outlines: dict[tuple[str, str | None], tuple[Markup, dict[str, Any], Markup]] = field(default_factory=dict)
     # (field name, hint, chosen value) → a filter field as `draw_field` draws it (the search box is not kept)
     drawn: dict[tuple[str, str | None, str | None], Markup] = field(default_factory=dict)
+    # (field name, hint) → the search box's <input> with VALUE_MARK where its value goes
+    boxes: dict[tuple[str, str | None], str] = field(default_factory=dict)
 
 
 # Each FilterOptions (the memoized one is shared by every anonymous page of a data version) → its
@@ -232,6 +235,12 @@ class DirectoryForm(SearchForm):
             outline = (Markup(before), stand_in.attributes, Markup(after))  # noqa: S704 - drawn by the macro
             self.choices.outlines[(name, hint)] = outline
         before, attributes, after = outline
+        if name == "q":  # the search box: WTForms' <input> drawn once, the reader's words put in
+            box = self.choices.boxes.get((name, hint))
+            if box is None:
+                box = self.choices.boxes[(name, hint)] = str(control(**attributes, value=VALUE_MARK))
+            words = str(escape(control._value()))  # as WTForms' html_params escapes a value
+            return before + Markup(box.replace(VALUE_MARK, words)) + after  # noqa: S704 - WTForms' markup, words escaped
         drawn = before + control(**attributes) + after
         if key is not None:
             if len(self.choices.drawn) >= DRAWN_FIELDS_MAX:

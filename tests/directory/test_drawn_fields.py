@@ -27,7 +27,7 @@ def test_a_drawn_field_is_what_the_macro_draws(app, catalog, prefix, args):
         macro = get_template_attribute("_macros/forms.html", "field")
         options = queries.filter_options()  # one read, as the anonymous pages of a data version share it
         # Drawn, then from the kept outline and kept selects, with other values between.
-        for asked in (args, {}, args, {"element": "disability", "status": "all"}, args):
+        for asked in (args, {}, args, {"q": "\"quoted\" & 'single'", "element": "disability", "status": "all"}, args):
             form = DirectoryForm(MultiDict(asked), options)
             form.ignored_fields()
             for name, hint in [("q", HINT), *((name, None) for name in (*form.FILTER_FIELDS, "sort"))]:
