@@ -16,8 +16,10 @@ from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     and_,
+    bindparam,
     case,
     exists,
     func,
@@ -58,7 +60,14 @@ from clearinghouse.directory.models import (
     product_school,
     product_tag,
 )
-from clearinghouse.directory.search import SUGGEST_BELOW, search_hits, search_terms, suggest
+from clearinghouse.directory.search import (
+    SEARCH_WORDS,
+    SUGGEST_BELOW,
+    search_hits,
+    search_terms,
+    search_words,
+    suggest,
+)
 from clearinghouse.extensions import db
 from clearinghouse.i18n import LocalizedText, current_language, localize, translated
 from clearinghouse.settings.queries import get_settings
@@ -313,8 +322,9 @@ class _Paginated(SelectPagination):
     """
 
     def _query_items(self) -> list[Any]:
-        statement = self._query_args["select_page"](self.per_page, self._query_offset)
-        result = self._query_args["session"].execute(statement).unique()
+        page = self._query_args["select_page"](self.per_page, self._query_offset)
+        statement, params = page if isinstance(page, tuple) else (page, None)
+        result = self._query_args["session"].execute(statement, params).unique()
         if not self._query_args["windowed"]:
             self._total = None
             return list(result.scalars())
@@ -330,13 +340,14 @@ class _Paginated(SelectPagination):
 
 
 def _paginate(
-    select_page: Callable[[int, int], Select],
+    select_page: Callable[[int, int], Select | tuple[Select, dict[str, Any]]],
     count_stmt: Select | Callable[[], Select],
     page: int,
     per_page: int,
     windowed: bool = False,
 ) -> Pagination:
-    """`count_stmt` may be a function that builds it: a windowed page needs it only past the last page."""
+    """`count_stmt` may be a function that builds it: a windowed page needs it only past the last page.
+    `select_page` may give its statement's parameters with it (a statement made once, `_search_page`)."""
     return _Paginated(
         select_page=select_page,
         count_select=count_stmt,
@@ -367,8 +378,21 @@ def _ordered(keys: Sequence[tuple[Any, bool]]) -> list[Any]:
 def search_products(filters: DirectoryFilters, page: int, per_page: int, today: date) -> Pagination:
     """One page of the directory: products matching the search and every filter, sorted (three or four queries)."""
     id_sets = filters.id_sets(today)
-    clauses = filters.clauses(today, id_sets)
     terms = filters.terms
+    if terms and not id_sets and filters.status is None:
+        # A search and nothing else (most of a busy evening's): one statement per sort, made once.
+        words = search_words(terms)
+        return _paginate(
+            lambda limit, offset: (
+                _search_page(filters.effective_sort),
+                {SEARCH_WORDS: words, PAGE_LIMIT: limit, PAGE_OFFSET: offset},
+            ),
+            lambda: filters.listed_count(today, []),
+            page,
+            per_page,
+            windowed=True,
+        )
+    clauses = filters.clauses(today, id_sets)
     hits = search_hits(terms) if terms else None
 
     def count_stmt() -> Select:
@@ -383,30 +407,63 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
     # A search or a filter on what a product receives leaves few matches, all read to sort them:
     # counting them in the same pass saves a query. Without one, an index walk stops after a page.
     windowed = hits is not None or bool(id_sets)
+    return _paginate(
+        lambda limit, offset: _page_statement(keys, hits, clauses, windowed, limit, offset),
+        count_stmt,
+        page,
+        per_page,
+        windowed,
+    )
+
+
+PAGE_LIMIT, PAGE_OFFSET = "page_limit", "page_offset"  # the bound parameters of `_search_page`
+# (database, sort) → the page statement of a search without filters, made once (`_search_page`)
+_SEARCH_PAGES: dict[tuple[str, Sort], Select] = {}
+
+
+def _search_page(sort: Sort) -> Select:
+    """The page of a search without filters, its words (SEARCH_WORDS), LIMIT and OFFSET bound when it
+    runs: the same statement object for every such search, so SQLAlchemy builds it and computes its
+    cache key once per worker (about 2,000 Python calls a search) instead of once per request. It is
+    `_page_statement` for the search's hits and the listed products, as any other search's."""
+    key = (db.session.get_bind().dialect.name, sort)
+    statement = _SEARCH_PAGES.get(key)
+    if statement is None:
+        hits = search_hits((), bound=True)
+        limit, offset = bindparam(PAGE_LIMIT, type_=Integer), bindparam(PAGE_OFFSET, type_=Integer)
+        statement = _page_statement(_sort_keys(sort, hits), hits, [listed_clause()], True, limit, offset)
+        _SEARCH_PAGES[key] = statement
+    return statement
+
+
+def _page_statement(
+    keys: list[tuple[ColumnElement, bool]],
+    hits: Any,
+    clauses: list[ColumnElement[bool]],
+    windowed: bool,
+    limit: int | ColumnElement[int],
+    offset: int | ColumnElement[int],
+) -> Select:
+    """Pick the page's products on narrow columns first, then load only their rows.
+
+    Sorting whole rows, the databases would read and sort every match (about 1,400 for a
+    search, on PostgreSQL after reading the whole product table); the ids, names and statuses
+    come from the covering index ix_product_listing (migration 20261122_directory_counts).
+    """
     total = [func.count().over().label("total")] if windowed else []
-
-    def select_page(limit: int, offset: int) -> Select:
-        """Pick the page's products on narrow columns first, then load only their rows.
-
-        Sorting whole rows, the databases would read and sort every match (about 1,400 for a
-        search, on PostgreSQL after reading the whole product table); the ids, names and statuses
-        come from the covering index ix_product_listing (migration 20261122_directory_counts).
-        """
-        ranked = select(Product.id.label("id"), *(key.label(f"key_{n}") for n, (key, _) in enumerate(keys)), *total)
-        if hits is not None:
-            ranked = ranked.join(hits, hits.c.product_id == Product.id)
-        if any(key is Vendor.name for key, _ in keys):
-            ranked = ranked.join(Product.vendor)
-        page_ids = ranked.where(*clauses).order_by(*_ordered(keys)).limit(limit).offset(offset).subquery("page")
-        return (
-            select(Product, *([page_ids.c.total] if windowed else []))
-            .join(page_ids, page_ids.c.id == Product.id)
-            .join(Product.vendor)
-            .options(*DIRECTORY_CARD_COLUMNS, *LISTING_OPTIONS)
-            .order_by(*_ordered([(page_ids.c[f"key_{n}"], desc) for n, (_, desc) in enumerate(keys)]))
-        )
-
-    return _paginate(select_page, count_stmt, page, per_page, windowed)
+    ranked = select(Product.id.label("id"), *(key.label(f"key_{n}") for n, (key, _) in enumerate(keys)), *total)
+    if hits is not None:
+        ranked = ranked.join(hits, hits.c.product_id == Product.id)
+    if any(key is Vendor.name for key, _ in keys):
+        ranked = ranked.join(Product.vendor)
+    page_ids = ranked.where(*clauses).order_by(*_ordered(keys)).limit(limit).offset(offset).subquery("page")
+    return (
+        select(Product, *([page_ids.c.total] if windowed else []))
+        .join(page_ids, page_ids.c.id == Product.id)
+        .join(Product.vendor)
+        .options(*DIRECTORY_CARD_COLUMNS, *LISTING_OPTIONS)
+        .order_by(*_ordered([(page_ids.c[f"key_{n}"], desc) for n, (_, desc) in enumerate(keys)]))
+    )
 
 
 def search_suggestion(filters: DirectoryFilters, total: int | None) -> str | None:

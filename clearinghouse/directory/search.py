@@ -7,7 +7,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Float, Integer, String, and_, column, func, literal_column, or_, select, table, union_all
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    union_all,
+)
 from sqlalchemy.sql.expression import ColumnElement
 
 from clearinghouse import page_cache
@@ -119,15 +132,27 @@ def _fts_query(terms: Sequence[str]) -> str:
     return " AND ".join(groups)
 
 
-def search_hits(terms: Sequence[str], ranked: bool = True):
+SEARCH_WORDS = "search_words"  # the bound parameter of `search_hits(…, bound=True)`
+
+
+def search_words(terms: Sequence[str]) -> str:
+    """The full-text query of `search_hits` for the terms, in the database's syntax: the value of
+    its SEARCH_WORDS parameter when it is built `bound`."""
+    return _tsquery(terms) if _dialect() == "postgresql" else _fts_query(terms)
+
+
+def search_hits(terms: Sequence[str], ranked: bool = True, *, bound: bool = False):
     """A subquery of (product_id, relevance) for products matching every term (as a prefix).
 
     A word that stands for data (`search_synonyms`) also matches the products that receive that
     data. Lower relevance is a better match on both databases. Unranked, it has only product_id
-    (for counts). Either way it is one full-text query.
+    (for counts). Either way it is one full-text query. `bound`: the query is the SEARCH_WORDS
+    parameter, given when the statement runs (`search_words(terms)`), so that one statement serves
+    every search (`terms` is then not read).
     """
+    words = bindparam(SEARCH_WORDS, type_=String) if bound else None
     if _dialect() == "postgresql":
-        query = func.to_tsquery("simple", _tsquery(terms))
+        query = func.to_tsquery("simple", words if bound else _tsquery(terms))
         relevance = (-func.ts_rank(_tsv.c.document, query)).label("relevance")
         hits = select(_tsv.c.product_id.label("product_id"), *([relevance] if ranked else [])).where(
             _tsv.c.document.op("@@")(query)
@@ -139,7 +164,7 @@ def search_hits(terms: Sequence[str], ranked: bool = True):
         return (hits.offset(0) if ranked else hits).subquery("hits")
     return (
         select(_fts.c.rowid.label("product_id"), *([_fts.c.rank.label("relevance")] if ranked else []))
-        .where(literal_column(SEARCH_TABLE).op("MATCH")(_fts_query(terms)))
+        .where(literal_column(SEARCH_TABLE).op("MATCH")(words if bound else _fts_query(terms)))
         .subquery("hits")
     )
 
