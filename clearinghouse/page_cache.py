@@ -636,7 +636,8 @@ def kept_part(kind: str, caller: Callable[[], Markup]) -> Markup:
     environ = request.environ if has_request_context() else None
     stamp = environ.get(ENVIRON_VERSION) if environ is not None else None
     cache: PageCache | None = current_app.extensions.get(EXTENSION) if stamp is not None else None
-    if cache is None:
+    # A page drawn while the database is down (errors.py's 503) has the default settings: never kept.
+    if cache is None or g.get("database_unavailable"):
         return caller()
     prefix = environ.get(ENVIRON_PARTS)  # type: ignore[union-attr]
     if prefix is None:

@@ -4,9 +4,23 @@ under a script root, on every kind of page; and a signed-in reader never gets a 
 anonymous readers (nor they one of a signed-in page)."""
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
+from clearinghouse import page_cache
+from clearinghouse.app import create_app
+from clearinghouse.extensions import unit_of_work
+from clearinghouse.i18n import LocalizedBlueprint
 from clearinghouse.page_cache import page_cache_of
-from tests.conftest import client_as
+from clearinghouse.settings.services import ensure_settings
+from tests.conftest import client_as, in_app
+
+outage = LocalizedBlueprint("outage_probe", __name__, url_prefix="/outage-probe")
+
+
+@outage.get("/down")
+def down():
+    raise OperationalError("SELECT 1", {}, Exception("the database went away"))
+
 
 PAGES = ["/", "/es/", "/directory?q=zzqx", "/es/directory?q=zzqx", "/about", "/es/about", "/changes", "/nope"]
 SAME_HEADERS = (
@@ -63,3 +77,30 @@ def test_a_signed_in_reader_never_gets_an_anonymous_layout(app, officer_id):
         page = anonymous.get("/directory?q=third").get_data(as_text=True)
         assert "Sign out" not in page
         assert ">Staff</a>" not in page
+
+
+def test_a_page_drawn_while_the_database_is_down_leaves_no_piece_behind(app, database_url, tmp_path):
+    """errors.py draws its 503 page with the default settings: its pieces must not be kept for
+    the next readers, who would see the default district's name."""
+    probed = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key-not-for-production",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_DIR": str(tmp_path / "files"),
+            "BASE_URL": "http://localhost",
+        }
+    )
+    probed.register_blueprint(outage)
+    try:
+        with in_app(probed), unit_of_work():
+            ensure_settings().district_name = "Lakeside Public Schools"
+        client = probed.test_client(use_cookies=False)
+        outage_page = client.get("/outage-probe/down")
+        assert outage_page.status_code == 503
+        assert "Lakeside Public Schools" not in outage_page.get_data(as_text=True)
+        page = client.get("/about?after=outage").get_data(as_text=True)
+        assert '<span class="brand__district">Lakeside Public Schools</span>' in page
+        assert "Lakeside Public Schools · Questions about student data?" in page
+    finally:
+        page_cache.page_cache_of(probed).reader.dispose()
