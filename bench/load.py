@@ -9,13 +9,14 @@ products, 150,000 data uses, bulk inserts, ~25 s); with --reuse it uses the one 
 gunicorn (--workers sync workers, 4) on a free 127.0.0.1 port and, in the same run and with the
 same flags, bench/hello.py, a bare Flask "hello". Then drives, with Debian's `wrk`
 (--connections 16 over --threads 2), hello, the directory, a product page and a varied search
-load (hundreds of distinct searches and pages, most of them finding nothing: a wrk Lua script
-cycles through them), each for --warmup seconds unrecorded, then for --seconds. With --redis on
-the app gets REDIS_URL=--redis-url (a Redis database this bench owns: it is emptied first); with
-both (the default), the app is served and measured once without and once with it (without only,
-and said so, when no Redis answers there). Prints requests per
-second, p50 and p99 per page and the app/hello ratios of throughput; stops the servers and drops
-the database (unless --reuse) by itself. Loopback only.
+load (--search-paths distinct searches and pages, so many that nearly every request is a cache
+miss, most of them finding nothing: a wrk Lua script cycles through them), each for --warmup
+seconds unrecorded, then for --seconds. With --redis on the app gets REDIS_URL=--redis-url (a
+Redis database this bench owns: it is emptied first); with both (the default), the app is served
+and measured once without and once with it (without only, and said so, when no Redis answers
+there). Prints requests per second, p50 and p99 per page, the app/hello ratios of throughput and,
+for the varied searches, at most what share of their requests were cache misses; stops the servers
+and drops the database (unless --reuse) by itself. Loopback only.
 """
 
 import argparse
@@ -321,7 +322,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="wrk's threads (default 2)")
     parser.add_argument("--seconds", type=float, default=15, help="measured seconds per page (default 15)")
     parser.add_argument("--warmup", type=float, default=3, help="unrecorded seconds first (default 3)")
-    parser.add_argument("--search-paths", type=int, default=600, help="distinct searches in the varied load (600)")
+    parser.add_argument(
+        "--search-paths",
+        type=int,
+        default=20_000,
+        help="distinct searches in the varied load (20,000: so many that nearly every request is a cache miss)",
+    )
     parser.add_argument("--wrk", default=shutil.which("wrk") or "wrk", help="the wrk program (apt-get install wrk)")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
@@ -362,7 +368,11 @@ def main() -> None:
                         ("product page", [product_path]),
                         ("varied searches", searches),
                     ):
-                        rows.append((f"{label}{suffix}", load(site, paths, args)))
+                        row = load(site, paths, args)
+                        # Each worker's own cache (one shared cache with Redis) makes each path once.
+                        makers = 1 if with_redis else args.workers
+                        row["misses_at_most"] = min(1.0, len(paths) * makers / max(row["requests"], 1))
+                        rows.append((f"{label}{suffix}", row))
                         print(f"  {label}{suffix}: {rows[-1][1]['rps']:.0f} req/s", flush=True)
     print(f"\n{'page':28} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for label, r in rows:
@@ -373,7 +383,14 @@ def main() -> None:
         goal = GOALS[label.split(",")[0]]
         ratio = r["rps"] / base["rps"]
         verdict = "meets" if ratio >= goal else "below"
-        print(f"  {label:28} {ratio:6.1%}   {verdict} the {goal:.0%} goal")
+        note = ""
+        if label.startswith("varied searches"):
+            # The goal is for a load of mostly misses: a load served mostly from the cache measures the cache.
+            misses = r["misses_at_most"]
+            note = f" (at most {misses:.0%} of its requests were misses)"
+            if misses < 0.5 and verdict == "meets":
+                verdict = "not measured against"
+        print(f"  {label:28} {ratio:6.1%}   {verdict} the {goal:.0%} goal{note}")
     print(
         f"\nwrk {args.threads} threads, {args.connections} connections; {args.workers} gunicorn sync workers per "
         f"server; {args.seconds:g} s per page after {args.warmup:g} s of warm-up; varied searches: "
