@@ -82,9 +82,14 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "translations": PUBLIC,  # the public text above in other languages (clearinghouse.i18n)
         "internal_notes": staff("The district's own notes about the company."),
         "is_retired": PUBLIC,
+        "product_count": PUBLIC,  # its products not retired: the home page counts the vendors with one
         "updated_at": PUBLIC,
         **ROW_TIMES,
     },
+    # Listed products per approval status: the reports show them, the home page their sum.
+    "product_status_count": {"status": PUBLIC, "product_count": PUBLIC},
+    # The vendors with a listed product: the home page shows it.
+    "headline_count": {"id": PUBLIC, "vendor_count": PUBLIC},
     "product": {
         "id": PUBLIC,
         "vendor_id": PUBLIC,
@@ -204,6 +209,22 @@ FIELDS: dict[str, dict[str, Visibility]] = {
     "agreement_product": {"agreement_id": PUBLIC, "product_id": PUBLIC},
     # Listed products per (sole agreement, stated status): the reports' agreement status counts them.
     "agreement_standing_count": {"agreement_key": PUBLIC, "stated": PUBLIC, "product_count": PUBLIC},
+    # Agreements per group of the public columns their state is derived from: the home page and the
+    # reports count them by state.
+    "agreement_term_count": dict.fromkeys(
+        (
+            "term_key",
+            "effective_on",
+            "expires_on",
+            "auto_renews",
+            "terminated_on",
+            "dates_recorded",
+            "is_signed",
+            "is_renewed",
+            "agreement_count",
+        ),
+        PUBLIC,
+    ),
     # --- destruction: the directive is written to the vendor; the public sees one status line ----
     "destruction_request": {
         "id": vendor("The public sees a status line per agreement, not the request itself."),

@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, false
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clearinghouse.extensions import db
@@ -107,6 +107,24 @@ agreement_standing_count = Table(
     Column("agreement_key", Integer, primary_key=True),
     Column("stated", String(40), primary_key=True),
     Column("product_count", Integer, nullable=False, server_default="0"),
+)
+
+# Agreements per group of the columns their state is derived from (`agreements.state.state_sql`; of
+# `signed_on` and `renewed_by_id` the state asks only whether they are set), `term_key` being the
+# group's columns in one text. Kept by database triggers (migration 20261126_headline_counts), never
+# written here; `agreements.queries.counts_by_state` derives each group's state on the day asked about.
+agreement_term_count = Table(
+    "agreement_term_count",
+    db.metadata,
+    Column("term_key", String(80), primary_key=True),
+    Column("effective_on", Date),
+    Column("expires_on", Date),
+    Column("auto_renews", Boolean, nullable=False),
+    Column("terminated_on", Date),
+    Column("dates_recorded", Boolean, nullable=False),
+    Column("is_signed", Boolean, nullable=False),
+    Column("is_renewed", Boolean, nullable=False),
+    Column("agreement_count", Integer, nullable=False, server_default="0"),
 )
 
 

@@ -12,7 +12,13 @@ from sqlalchemy import Select, and_, exists, func, not_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from clearinghouse.agreements.models import COVERING_STATES, Agreement, AgreementState, agreement_product
-from clearinghouse.agreements.state import days_between, ended_on_sql, state_in, state_sql, term_ends_on_sql
+from clearinghouse.agreements.state import (
+    KEPT_STATE_COUNTS,
+    days_between,
+    ended_on_sql,
+    state_in,
+    term_ends_on_sql,
+)
 from clearinghouse.directory.models import Product, ProductStatus, StatedAgreementStatus, Vendor
 from clearinghouse.extensions import db
 
@@ -77,10 +83,10 @@ class Dashboard:
 
 
 def counts_by_state(today: date) -> dict[AgreementState, int]:
-    """How many agreements are in each state on `today` (every state, zeros included); one query."""
-    inner = select(state_sql(Agreement, today).label("state")).subquery()
+    """How many agreements are in each state on `today` (every state, zeros included); one query over
+    the groups kept by triggers (`agreements.state.KEPT_STATE_COUNTS`)."""
     counts = dict.fromkeys(AgreementState, 0)
-    for value, number in db.session.execute(select(inner.c.state, func.count()).group_by(inner.c.state)):
+    for value, number in db.session.execute(KEPT_STATE_COUNTS, {"kept_day": today}):
         counts[AgreementState(value)] = number
     return counts
 

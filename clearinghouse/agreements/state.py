@@ -14,11 +14,25 @@ days, so that one query can ask about many days at once).
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Integer, and_, case, cast, extract, literal, or_, type_coerce
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement, Subquery
 
-from clearinghouse.agreements.models import EXPIRING_HORIZON, AgreementState
+from clearinghouse.agreements.models import EXPIRING_HORIZON, IN_FORCE_STATES, AgreementState, agreement_term_count
 
 
 class _DateFromParts(FunctionElement):
@@ -156,3 +170,45 @@ def state_in(
 ) -> ColumnElement[bool]:
     """A WHERE clause: the agreement's state on `today` is one of `states`."""
     return state_sql(agreement, today).in_([state.value for state in states])
+
+
+def _kept_terms() -> Subquery:
+    """The agreements' kept groups (`agreement_term_count`) as rows `state_sql` can read: a group's
+    `signed_on` and `renewed_by_id` are set when its agreements' are, which is all the state asks of them."""
+    groups = agreement_term_count.c
+    return (
+        select(
+            groups.effective_on,
+            groups.expires_on,
+            groups.auto_renews,
+            groups.terminated_on,
+            groups.dates_recorded,
+            case((groups.is_signed, 1)).label("signed_on"),
+            case((groups.is_renewed, 1)).label("renewed_by_id"),
+            groups.agreement_count,
+        )
+        .where(groups.agreement_count > 0)
+        .subquery("term_group")
+    )
+
+
+KEPT_TERMS = _kept_terms()
+# The statements below are built once, the day a parameter: the state expression is a large tree.
+KEPT_DAY = bindparam("kept_day", type_=Date)
+
+
+def _kept_state_counts() -> Select:
+    states = select(state_sql(KEPT_TERMS.c, KEPT_DAY).label("state"), KEPT_TERMS.c.agreement_count).subquery()
+    return select(states.c.state, cast(func.sum(states.c.agreement_count), Integer)).group_by(states.c.state)
+
+
+# (state, count) of every agreement on the day `kept_day`, from the kept groups: a group's state is
+# derived by `state_sql`, the one rule, once per distinct set of dates instead of once per agreement
+# (2,188 groups for the bench's 9,800 agreements; a district's agreements share their dates more).
+KEPT_STATE_COUNTS = _kept_state_counts()
+# How many agreements are in force on the day `kept_day` (a scalar subquery), from the same groups.
+KEPT_IN_FORCE_COUNT = (
+    select(func.coalesce(func.sum(KEPT_TERMS.c.agreement_count), 0))
+    .where(state_in(KEPT_TERMS.c, KEPT_DAY, IN_FORCE_STATES))
+    .scalar_subquery()
+)

@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clearinghouse.directory.approval import ProductStatus
@@ -58,6 +58,26 @@ product_school = Table(
     db.metadata,
     Column("product_id", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
     Column("school_id", ForeignKey("school.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+# Kept by database triggers (migration 20261126_headline_counts), never written here: the listed
+# products per approval status (the reports show them; the home page adds them up).
+product_status_count = Table(
+    "product_status_count",
+    db.metadata,
+    Column("status", String(40), primary_key=True),
+    Column("product_count", Integer, nullable=False, server_default="0"),
+)
+
+# Kept the same way, in one row: the vendors that are not retired and have a product that is not
+# retired (the home page's companies), from `Vendor.product_count`.
+headline_count = Table(
+    "headline_count",
+    db.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("vendor_count", Integer, nullable=False, server_default="0"),
+    CheckConstraint("id = 1", name="one_row"),
 )
 
 
@@ -178,6 +198,10 @@ class Vendor(NamedMixin, TimestampMixin, VersionedMixin, TranslatedMixin, db.Mod
     description_md: Mapped[str] = mapped_column(Text, default="")
     internal_notes: Mapped[str] = mapped_column(Text, default="")  # staff only, never public
     is_retired: Mapped[bool] = mapped_column(default=False, index=True)
+    # Kept by database triggers (migration 20261126_headline_counts), never written here: its
+    # products that are not retired (whether or not the vendor is), so that the home page's count of
+    # vendors with a listed product changes only with a vendor's first product or its last.
+    product_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     products: Mapped[list["Product"]] = relationship(back_populates="vendor", order_by="Product.name")
     agreements: Mapped[list["Agreement"]] = relationship(back_populates="vendor")

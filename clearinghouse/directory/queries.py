@@ -33,8 +33,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only, selectinload
 
 from clearinghouse import page_cache
-from clearinghouse.agreements.models import IN_FORCE_STATES, Agreement, AgreementState
-from clearinghouse.agreements.state import state_in
+from clearinghouse.agreements.models import Agreement, AgreementState
+from clearinghouse.agreements.state import KEPT_IN_FORCE_COUNT
 from clearinghouse.agreements.status import (
     OPEN_ENDED_LABEL,
     RENEWED_LABEL,
@@ -57,7 +57,9 @@ from clearinghouse.directory.models import (
     School,
     Tag,
     Vendor,
+    headline_count,
     product_school,
+    product_status_count,
     product_tag,
 )
 from clearinghouse.directory.search import (
@@ -634,23 +636,23 @@ class HeadlineCounts:
     agreements_in_force: int
 
 
-def headline_counts(today: date) -> HeadlineCounts:
-    """The home page's four numbers, in one query."""
-    # The vendors with a listed product, read from the index on product (status, vendor_id).
-    vendors = (
-        select(func.count(Product.vendor_id.distinct()))
-        .where(Product.status != ProductStatus.RETIRED, Product.vendor_id.not_in(_retired_vendor_ids()))
-        .scalar_subquery()
-    )
-    products = select(
-        select(func.count()).select_from(Product).scalar_subquery()
-        - select(func.count()).select_from(unlisted_ids().subquery()).scalar_subquery()
-    ).scalar_subquery()
+def _headline_counts() -> Select:
+    # Each number is read from what triggers keep (migration 20261126_headline_counts), not counted
+    # over every product and agreement.
+    vendors = select(func.coalesce(func.sum(headline_count.c.vendor_count), 0)).scalar_subquery()  # one row
+    products = select(func.coalesce(func.sum(product_status_count.c.product_count), 0)).scalar_subquery()
     # The elements some listed product receives: each carries its count, kept by triggers.
     elements = select(func.count(DataElement.id)).where(DataElement.receiver_count > 0).scalar_subquery()
-    agreements = select(func.count(Agreement.id)).where(state_in(Agreement, today, IN_FORCE_STATES)).scalar_subquery()
-    row = db.session.execute(select(vendors, products, elements, agreements)).one()
-    return HeadlineCounts(*row)
+    return select(vendors, products, elements, KEPT_IN_FORCE_COUNT)
+
+
+# Built once, the day a parameter (`kept_day`): the agreements' state expression is a large tree.
+HEADLINE_COUNTS = _headline_counts()
+
+
+def headline_counts(today: date) -> HeadlineCounts:
+    """The home page's four numbers, in one query."""
+    return HeadlineCounts(*db.session.execute(HEADLINE_COUNTS, {"kept_day": today}).one())
 
 
 def recently_updated(limit: int = 5) -> list[Product]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Date, and_, bindparam, false, func, select, union_all
+from sqlalchemy import Date, and_, bindparam, false, select, union_all
 
 from clearinghouse.agreements import queries as agreement_queries
 from clearinghouse.agreements.models import AgreementState
@@ -27,6 +27,7 @@ from clearinghouse.directory.models import (
     School,
     Vendor,
     product_school,
+    product_status_count,
 )
 from clearinghouse.directory.queries import listed_clause
 from clearinghouse.extensions import db
@@ -182,10 +183,9 @@ AGREEMENT_STATUS_TONES = {
 
 
 def products_by_approval() -> Figure:
-    """The products in use by the district's approval (one query)."""
-    counts = dict(
-        db.session.execute(select(Product.status, func.count()).where(IN_USE).group_by(Product.status)).tuples().all()
-    )
+    """The products in use by the district's approval: one query of the counts kept by triggers
+    (`product_status_count`, migration 20261126_headline_counts)."""
+    counts = dict(db.session.execute(select(product_status_count)).tuples().all())
     return Figure(
         "approval",
         _("Products by approval for use"),

@@ -24,6 +24,8 @@ UNMARKABLE = {
     ("stored_file", "content_type"): "the MIME type every download is served with",
     ("subscriber", "language"): "a language code, one of LANGUAGES",
     ("agreement_standing_count", "stated"): "a product's stated agreement status (an enum's value), copied by triggers",
+    ("product_status_count", "status"): "a product's approval status (an enum's value), copied by triggers",
+    ("agreement_term_count", "term_key"): "an agreement's dates and flags in one text, made by triggers",
 }
 
 EMAIL_COLUMNS = {
