@@ -69,6 +69,7 @@ from clearinghouse.directory.search import (
     search_terms,
     search_words,
     suggest,
+    surely_unmatched,
 )
 from clearinghouse.extensions import db
 from clearinghouse.i18n import LocalizedText, current_language, localize, translated
@@ -377,10 +378,23 @@ def _ordered(keys: Sequence[tuple[Any, bool]]) -> list[Any]:
     return [key.desc() if descending else key for key, descending in keys]
 
 
+class _NoMatches(Pagination):
+    """The page of a search that surely matches nothing (`surely_unmatched`): empty, with no query."""
+
+    def _query_items(self) -> list[Any]:
+        return []
+
+    def _query_count(self) -> int:
+        return 0
+
+
 def search_products(filters: DirectoryFilters, page: int, per_page: int, today: date) -> Pagination:
-    """One page of the directory: products matching the search and every filter, sorted (three or four queries)."""
-    id_sets = filters.id_sets(today)
+    """One page of the directory: products matching the search and every filter, sorted (three or four
+    queries; none for a search with a word the index surely does not hold)."""
     terms = filters.terms
+    if terms and surely_unmatched(terms):
+        return _NoMatches(page=min(max(page, 1), MAX_PAGE), per_page=per_page, max_per_page=per_page, error_out=False)
+    id_sets = filters.id_sets(today)
     if terms and not id_sets and filters.status is None:
         # A search and nothing else (most of a busy evening's): one statement per sort, made once.
         words = search_words(terms)

@@ -236,6 +236,10 @@ class Lexicon:
         at = bisect.bisect_left(self.words, word)
         return at < len(self.words) and self.words[at].startswith(word)
 
+    def knows(self, word: str) -> bool:
+        at = bisect.bisect_left(self.words, word)
+        return at < len(self.words) and self.words[at] == word
+
     def near_in_length(self, word: str) -> list[str]:
         return [other for size in range(len(word) - 3, len(word) + 4) for other in self.by_length.get(size, ())]
 
@@ -254,6 +258,27 @@ def lexicon(letters: tuple[str, ...]) -> Lexicon:
     for word in known:
         by_length.setdefault(len(word), []).append(word)
     return Lexicon(words=sorted(known), by_length=by_length)
+
+
+def surely_unmatched(terms: Sequence[str]) -> bool:
+    """Whether no product can match the search, known without asking the index: some word is the start
+    of no word of the index (one letter: is no word of it) and stands for no data. `search_hits`
+    matches every word as such a start, or by its data, so the full-text query would find nothing.
+
+    Judged only where `lexicon` is shared (anonymous reads kept per data version) and only for
+    ASCII words, which both databases lower-case as Python does; anywhere else this says False and
+    the full-text query answers. A busy evening's searches are mostly names the register does not
+    hold: each is then answered with no query at all."""
+    if not page_cache.reads_shared():
+        return False
+    for term in terms:
+        word = fold(term)
+        if not word.isascii() or data_phrases(term):
+            continue
+        known = lexicon((word[0],))
+        if not (known.knows_prefix(word) if len(word) > 1 else known.knows(word)):
+            return True
+    return False
 
 
 def suggest(terms: Sequence[str]) -> str | None:

@@ -10,13 +10,14 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from lxml import html
-from sqlalchemy import column, select, table
+from sqlalchemy import column, func, select, table
 
 from clearinghouse.accounts.models import User
+from clearinghouse import page_cache
 from clearinghouse.directory import services
 from clearinghouse.directory.models import DataCategory, DataElement, Product
 from clearinghouse.directory.queries import DirectoryFilters, search_products
-from clearinghouse.directory.search import SYNONYM_PHRASES, fold, search_terms, suggest
+from clearinghouse.directory.search import SYNONYM_PHRASES, fold, search_hits, search_terms, suggest, surely_unmatched
 from clearinghouse.directory.search_index import SEARCH_TABLE, VOCAB_TABLE
 from clearinghouse.directory.search_synonyms import GROUPS
 from clearinghouse.directory.taxonomy import TAXONOMY, seed_taxonomy
@@ -363,10 +364,71 @@ def test_a_search_reads_the_full_text_index_once_per_statement_and_never_with_li
     assert response.status_code == 200
     assert [s for s in statements if re.search(r"\bLIKE\b", s, re.IGNORECASE)] == []
     searching = [s for s in statements if SEARCH_TABLE in s.replace(VOCAB_TABLE, "")]
-    assert searching, statements
+    # "readng" starts no word of the index: the page knows it finds nothing without the full-text query.
+    assert searching or typed == "readng", statements
     for statement in searching:
         assert len(FULL_TEXT.findall(statement)) == 1, statement
     vocabulary = [s for s in statements if VOCAB_TABLE in s]
     # "Did you mean …?" (fewer than 3 products found) reads the words of one letter once, in one query.
     assert len(vocabulary) <= 1, vocabulary
     assert len(vocabulary) == 1 or typed != "readng"
+
+
+def _shared_reads(app):
+    """A request whose data version the page cache read (an anonymous GET): `lexicon` is shared."""
+    return app.test_request_context("/directory", environ_base={page_cache.ENVIRON_VERSION: (1, "epoch", "2026-11-26")})
+
+
+def _hits(terms: list[str]) -> int:
+    hits = search_hits(terms, ranked=False)
+    return db.session.scalar(select(func.count()).select_from(hits))
+
+
+def _near_words(words: list[str]) -> list[str]:
+    """Each word, its starts, and each with one letter changed or added: most are nobody's words."""
+    near = set()
+    for word in words:
+        near.update(word[:end] for end in range(1, len(word) + 1))
+        for at in range(len(word)):
+            near.add(word[:at] + "q" + word[at + 1 :])
+        near.add(word + "x")
+    return sorted(near)
+
+
+def test_a_search_the_index_surely_cannot_match_finds_nothing_with_the_full_text_query_either(app, families):
+    """`surely_unmatched` only ever says what the full-text query would: checked against the index on
+    every word near the vocabulary's, one-letter words, digits, accents and synonyms."""
+    with in_app(app):
+        vocabulary = sorted(db.session.scalars(select(table(VOCAB_TABLE, column("term")).c.term)))
+        typed = _near_words(vocabulary) + ["a", "x", "42", "4x", "médico", "salud", "health", "qzxwv"]
+        with _shared_reads(app):
+            judged = {word: surely_unmatched([word]) for word in typed}
+        for word, unmatched in judged.items():
+            if unmatched:
+                assert _hits([word]) == 0, word
+        assert not any(judged[word] for word in vocabulary)
+        assert judged["qzxwv"] and judged["readingx"]
+        assert not judged["salud"] and not judged["health"]  # words that stand for data
+        assert not judged["médico"]  # not ASCII: the full-text query answers
+        with _shared_reads(app):
+            assert surely_unmatched(["reading", "qzxwv"])  # every word must match
+            assert not surely_unmatched(["reading", "nurse"])
+
+
+def test_only_shared_reads_judge_a_search_without_the_index(app, families):
+    """A signed-in reader's search (or any request the cache did not read) asks the index itself."""
+    with in_app(app):
+        assert not surely_unmatched(["qzxwv"])
+        with app.test_request_context("/directory"):
+            assert not surely_unmatched(["qzxwv"])
+
+
+@pytest.mark.parametrize("prefix", ["", "/es"])
+def test_a_search_for_a_word_nobody_has_runs_no_full_text_query(app, client, families, prefix):
+    with count_queries(app) as statements:
+        page = _page(client, f"{prefix}/directory?q=qzxwv&page=2")
+        suggested = _page(client, f"{prefix}/directory?q=nurse+readng")
+    assert [s for s in statements if FULL_TEXT.search(s)] == []
+    assert _card_names(page) == [] and _card_names(suggested) == []
+    assert page.xpath("//div[@class='empty-state']") and suggested.xpath("//div[@class='empty-state']")
+    assert suggested.xpath("//p[@class='suggestion']//a")
