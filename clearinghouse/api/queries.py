@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
 from clearinghouse.agreements.models import Agreement
@@ -73,16 +73,37 @@ def get_vendor(slug: str) -> Vendor | None:
 
 
 def list_products(query: ProductQuery, page: int, per_page: int, today: date) -> Pagination:
-    """Products matching the directory's search and filters, by name, with everything the API shows."""
-    stmt = select(Product).join(Product.vendor).where(*query.clauses(today))
-    terms = query.filters.terms
-    if terms:
-        hits = search_hits(terms)
-        stmt = stmt.join(hits, hits.c.product_id == Product.id)
-    stmt = stmt.options(PRODUCT_COLUMNS, contains_eager(Product.vendor), *PRODUCT_DETAILS).order_by(
-        Product.name, Vendor.name, Product.id
-    )
-    return _paginate(stmt, page, per_page)
+    """Products matching the directory's search and filters, by name, with everything the API shows.
+
+    As in the directory (`directory.queries.search_products`), the page's products are picked on
+    narrow columns before their rows are loaded, and counted from indexes: sorting whole rows to skip
+    to page 500 took ~70 ms, and counting them read every listed product with its vendor (~25 ms).
+    """
+    filters = query.filters
+    clauses = query.clauses(today)
+    hits = search_hits(filters.terms) if filters.terms else None
+
+    def select_page(limit: int, offset: int) -> Select:
+        picked = select(Product.id.label("id"), Product.name.label("name"), Vendor.name.label("vendor_name"))
+        picked = picked.join(Product.vendor).where(*clauses)
+        if hits is not None:
+            picked = picked.join(hits, hits.c.product_id == Product.id)
+        page_ids = picked.order_by(Product.name, Vendor.name, Product.id).limit(limit).offset(offset).subquery("page")
+        return (
+            select(Product)
+            .join(page_ids, page_ids.c.id == Product.id)
+            .join(Product.vendor)
+            .options(PRODUCT_COLUMNS, contains_eager(Product.vendor), *PRODUCT_DETAILS)
+            .order_by(page_ids.c.name, page_ids.c.vendor_name, page_ids.c.id)
+        )
+
+    def count_stmt() -> Select:
+        if filters.status is None and not query.matches_nothing:
+            return filters.listed_count(today)
+        counted = select(func.count(Product.id)).where(*clauses)
+        return counted if hits is None else counted.join(hits, hits.c.product_id == Product.id)
+
+    return directory_queries.paginate_picked(select_page, count_stmt, page, per_page)
 
 
 def get_product(slug: str) -> Product | None:

@@ -342,14 +342,17 @@ class _Paginated(SelectPagination):
         return self._query_args["session"].scalar(count_select() if callable(count_select) else count_select)
 
 
-def _paginate(
+def paginate_picked(
     select_page: Callable[[int, int], Select | tuple[Select, dict[str, Any]]],
     count_stmt: Select | Callable[[], Select],
     page: int,
     per_page: int,
     windowed: bool = False,
 ) -> Pagination:
-    """`count_stmt` may be a function that builds it: a windowed page needs it only past the last page.
+    """A page whose rows `select_page(limit, offset)` picks on narrow columns before loading them
+    (`_Paginated`): the directory, a data element's receivers, the API's products.
+
+    `count_stmt` may be a function that builds it: a windowed page needs it only past the last page.
     `select_page` may give its statement's parameters with it (a statement made once, `_search_page`)."""
     return _Paginated(
         select_page=select_page,
@@ -398,7 +401,7 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
     if terms and not id_sets and filters.status is None:
         # A search and nothing else (most of a busy evening's): one statement per sort, made once.
         words = search_words(terms)
-        return _paginate(
+        return paginate_picked(
             lambda limit, offset: (
                 _search_page(filters.effective_sort),
                 {SEARCH_WORDS: words, PAGE_LIMIT: limit, PAGE_OFFSET: offset},
@@ -423,7 +426,7 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
     # A search or a filter on what a product receives leaves few matches, all read to sort them:
     # counting them in the same pass saves a query. Without one, an index walk stops after a page.
     windowed = hits is not None or bool(id_sets)
-    return _paginate(
+    return paginate_picked(
         lambda limit, offset: _page_statement(keys, hits, clauses, windowed, limit, offset),
         count_stmt,
         page,
@@ -929,7 +932,7 @@ def element_receivers(element: DataElement, page: int, per_page: int) -> Paginat
 
     # A product receives an element once: the element's count of listed receivers, kept by triggers.
     count_stmt = select(DataElement.receiver_count).where(DataElement.id == element.id)
-    return _paginate(select_page, count_stmt, page, per_page)
+    return paginate_picked(select_page, count_stmt, page, per_page)
 
 
 def get_published_document(agreement_id: int):

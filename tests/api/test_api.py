@@ -147,6 +147,28 @@ def test_product_filters_are_the_directorys_and_combine(client, directory, query
     assert body["meta"]["total"] == len(expected)
 
 
+def test_products_are_listed_by_name_then_vendor_a_page_at_a_time(app, client):
+    """Each page is picked on narrow columns before its rows are loaded (`api.queries.list_products`):
+    walked a product at a time, the list is the one sorted whole, same-named products by vendor."""
+    with in_app(app):
+        for vendor_name in ["Zulu", "Alpha", "Mike"]:
+            vendor = factories.make_vendor(name=vendor_name)
+            for name in ["Reader", "Atlas", "Maps"]:
+                factories.make_product(vendor, name=name, slug=f"{name}-{vendor_name}".lower())
+        db.session.commit()
+    whole = client.get("/api/v1/products?per_page=100").json
+    assert whole["meta"]["total"] == 9
+    slugs = [row["slug"] for row in whole["data"]]
+    assert slugs[:3] == ["atlas-alpha", "atlas-mike", "atlas-zulu"]
+    assert [row["slug"] for row in walk(client, "/api/v1/products?per_page=1")] == slugs
+    assert client.get("/api/v1/products?per_page=4&page=3").json["meta"] == {
+        "total": 9,
+        "page": 3,
+        "per_page": 4,
+        "pages": 3,
+    }
+
+
 def test_filters_are_kept_in_the_page_links(client, directory):
     links = client.get("/api/v1/products?element=date-of-birth&per_page=1").json["links"]
     assert "element=date-of-birth" in links["next"]
