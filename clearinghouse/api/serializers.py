@@ -14,6 +14,7 @@ from flask import current_app, g, has_request_context
 
 from clearinghouse.agreements.models import Agreement
 from clearinghouse.agreements.status import ProductAgreementStatus, standing
+from clearinghouse.api.queries import ProductData
 from clearinghouse.directory.models import DataElement, Product, School, Vendor
 from clearinghouse.settings.queries import get_settings
 from clearinghouse.slugs import PLAIN_SLUG
@@ -142,7 +143,8 @@ def agreement_status(product: Product, today: date) -> dict[str, Any]:
     }
 
 
-def product(product: Product, today: date, destruction: dict[int, Any]) -> dict[str, Any]:
+def product(product: Product, today: date, destruction: dict[int, Any], data: ProductData) -> dict[str, Any]:
+    """A product with everything the API shows of it; `data` holds its data uses and schools."""
     agreements = sorted(product.agreements, key=lambda a: (a.effective_on or date.min, a.id), reverse=True)
     return {
         "slug": product.slug,
@@ -157,17 +159,19 @@ def product(product: Product, today: date, destruction: dict[int, Any]) -> dict[
         "website": product.website,
         "purpose": product.purpose_md,
         "grade_bands": product.grade_bands,
-        "schools": [{"slug": s.slug, "name": s.name, "grade_band": s.grade_band} for s in product.schools],
+        "schools": [
+            {"slug": s.slug, "name": s.name, "grade_band": s.grade_band} for s in data.schools.get(product.id, ())
+        ],
         "data_uses": [
             {
-                "element": use.element.slug,
-                "element_name": use.element.name,
-                "category": use.element.category.slug,
-                "category_name": use.element.category.name,
-                "is_sensitive": use.element.is_sensitive,
+                "element": use.element,
+                "element_name": use.element_name,
+                "category": use.category,
+                "category_name": use.category_name,
+                "is_sensitive": use.is_sensitive,
                 "purpose": use.purpose,
             }
-            for use in product.data_uses
+            for use in data.uses.get(product.id, ())
         ],
         "agreements": [agreement_facts(a, today, destruction.get(a.id)) for a in agreements],
         "updated_at": _instant(product.updated_at),
@@ -238,10 +242,12 @@ def school(row: School) -> dict[str, Any]:
     }
 
 
-def school_detail(row: School, products: list[Product], today: date, destruction: dict[int, Any]) -> dict[str, Any]:
+def school_detail(
+    row: School, products: list[Product], today: date, destruction: dict[int, Any], data: ProductData
+) -> dict[str, Any]:
     """A school, its counts (of all its products), and a page of the listed products used there, each
     as in /products."""
     return {
         **school(row),
-        "products": [product(p, today, destruction) for p in products],
+        "products": [product(p, today, destruction, data) for p in products],
     }

@@ -152,7 +152,8 @@ def products():
     pagination = queries.list_products(query, page, per_page, today)
     rows = pagination.items
     destruction = queries.destruction_statuses([a for p in rows for a in p.agreements], today)
-    data = [serializers.product(p, today, destruction) for p in rows]
+    details = queries.product_data(rows)
+    data = [serializers.product(p, today, destruction, details) for p in rows]
     body = _list_body(pagination, data, "api.products", query.params)
     stamps = [p.updated_at for p in rows] + [p.vendor.updated_at for p in rows]
     stamps += [a.updated_at for p in rows for a in p.agreements]
@@ -167,7 +168,8 @@ def product(slug: str):
     today = district_today()
     destruction = queries.destruction_statuses(row.agreements, today)
     stamps = [row.updated_at, row.vendor.updated_at] + [a.updated_at for a in row.agreements]
-    return _json({"data": serializers.product(row, today, destruction)}, _fresh_as_of(stamps, today))
+    body = {"data": serializers.product(row, today, destruction, queries.product_data([row]))}
+    return _json(body, _fresh_as_of(stamps, today))
 
 
 @bp.get("/schools", localized=False)
@@ -192,7 +194,7 @@ def school(slug: str):
     stamps = [p.updated_at for p in products] + [p.vendor.updated_at for p in products]
     stamps += [a.updated_at for p in products for a in p.agreements]
     body = {
-        "data": serializers.school_detail(row, products, today, destruction),
+        "data": serializers.school_detail(row, products, today, destruction, queries.product_data(products)),
         **_paging(pagination, "api.school", {"slug": row.slug}),
     }
     return _json(body, _fresh_as_of(stamps, today))
