@@ -10,6 +10,7 @@ neither), and `url_for` keeps the page's language: every link of a Spanish page 
 Staff and vendor pages are on plain Blueprints: English only.
 """
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from clearinghouse.extensions import babel
 
 LANG_ARG = "lang_code"  # the URL value that carries the language on every localized route
 CATALOGUE = "messages"
+RENDERING = "i18n_rendering"  # g: this request's `Rendering`
+NUMBERS_KEPT = 4_096  # formatted numbers a worker keeps (`format_number`)
 TRANSLATED_MIMETYPES = ("text/html", "application/atom+xml")
 OUTSIDE_AN_APP = ("en",)  # the languages of code run without an app (a unit test of a pure function)
 
@@ -153,13 +156,40 @@ def _select_locale() -> str:
     return default_language()
 
 
+@dataclass
+class Rendering:
+    """The language a request (or a forced stretch of one) renders in, worked out once: its code,
+    its Locale and, once a string is translated, its catalogue."""
+
+    code: str
+    locale: Locale
+    catalogue: NullTranslations | None = None
+
+
+def _rendering() -> Rendering | None:
+    """This app context's `Rendering` (None outside an app). Flask-Babel works the locale out once
+    per request too, but reaching it costs three lookups through `g` and then a `str()` and a check
+    against the languages, and a page asks about 60 times (`current_language`, every `_()`); so it
+    is kept on `g` beside Flask-Babel's. `language` and `use_language`, the only places that change
+    Flask-Babel's locale (tests/i18n/test_rendering.py), drop it at the same time."""
+    if not has_app_context():
+        return None
+    found: Rendering | None = g.get(RENDERING)
+    if found is None:
+        locale = get_locale()
+        code = str(locale) if locale is not None else ""
+        if code not in configured_languages():
+            code = default_language()
+            locale = locale or Locale.parse(code)
+        found = Rendering(code, locale)
+        setattr(g, RENDERING, found)
+    return found
+
+
 def current_language() -> str:
     """The language being rendered now (the URL's, or one forced for an e-mail)."""
-    locale = get_locale()
-    if locale is None:
-        return default_language()
-    code = str(locale)
-    return code if code in configured_languages() else default_language()
+    rendering = _rendering()
+    return rendering.code if rendering is not None else default_language()
 
 
 @contextmanager
@@ -167,7 +197,14 @@ def language(code: str | None) -> Iterator[str]:
     """Render in `code` (default: the site's default language), e.g. an e-mail to a subscriber."""
     chosen = code if code in configured_languages() else default_language()
     with force_locale(chosen):
-        yield chosen
+        outer = g.pop(RENDERING, None) if has_app_context() else None
+        try:
+            yield chosen
+        finally:
+            if has_app_context():
+                g.pop(RENDERING, None)
+                if outer is not None:
+                    setattr(g, RENDERING, outer)
 
 
 def use_language(code: str | None) -> None:
@@ -177,6 +214,7 @@ def use_language(code: str | None) -> None:
     if has_request_context() and code in configured_languages():
         setattr(g, LANG_ARG, code)
         refresh()
+        g.pop(RENDERING, None)
 
 
 def path_in(endpoint: str, code: str, **values: Any) -> str:
@@ -193,16 +231,25 @@ def N_(text: str) -> str:
 
 
 def locale() -> Locale:
-    return get_locale() or Locale.parse(default_language())
+    rendering = _rendering()
+    return rendering.locale if rendering is not None else Locale.parse(default_language())
 
 
 def format_number(value: int | float | None) -> str:
     """A count in the reader's language ("12,345" in English, "12.345" in Spanish)."""
     if value is None:
         return ""
-    return format_decimal(value, locale=locale())
+    return _formatted_number(value, locale())
 
 
+@functools.lru_cache(maxsize=NUMBERS_KEPT, typed=True)
+def _formatted_number(value: int | float, locale: Locale) -> str:
+    """Babel's formatting, kept per value and Locale: about 50 Python calls a number, and a list
+    page writes the same small counts again and again (two a school on the schools index)."""
+    return format_decimal(value, locale=locale)
+
+
+@functools.lru_cache(maxsize=16)
 def language_name(code: str) -> str:
     """The language's own name for itself, capitalised: "English", "Español"."""
     name = Locale.parse(code).get_display_name(code) or code
@@ -302,23 +349,26 @@ def _template_context() -> dict[str, Any]:
 
 
 def kept_catalogue() -> Callable[[], NullTranslations]:
-    """The `_()` of the app's templates: Flask-Babel's, but with each language's catalogue found
-    by the Locale being rendered in one lookup. Flask-Babel's own reaches its context, domain and
-    locale through the app context several times for each string (about 25 Python calls), and a
-    page's layout alone has about 35 strings. Its catalogues are loaded once per language and never
-    change while the app runs, so keeping them by Locale (which `force_locale` changes for an
-    e-mail) gives the same strings. Each app has its own."""
+    """The `_()` of the app's templates: Flask-Babel's, but with the catalogue found once per request
+    (`Rendering`) and each language's kept by its Locale. Flask-Babel's own reaches its context,
+    domain and locale through the app context several times for each string (about 25 Python
+    calls), and a page's layout alone has about 35 strings. Its catalogues are loaded once per
+    language and never change while the app runs, so keeping them gives the same strings; a
+    language forced for an e-mail (`language`) is a new `Rendering`, so it gets its own. Each app
+    has its own."""
     catalogues: dict[Locale, NullTranslations] = {}
 
     def catalogue() -> NullTranslations:
-        locale = get_locale()
-        if locale is None:  # outside a request: Flask-Babel's untranslated strings
+        rendering = _rendering()
+        if rendering is None:  # outside an app: Flask-Babel's untranslated strings
             return get_translations()
-        try:
-            return catalogues[locale]
-        except KeyError:
-            found = catalogues[locale] = get_translations()
-            return found
+        found = rendering.catalogue
+        if found is None:
+            found = catalogues.get(rendering.locale)
+            if found is None:
+                found = catalogues[rendering.locale] = get_translations()
+            rendering.catalogue = found
+        return found
 
     return catalogue
 

@@ -9,6 +9,7 @@ XML 1.0 cannot carry. Forms apply these through `clearinghouse.forms.BaseForm`; 
 for input that does not come from a form (the importer, the command line).
 """
 
+import functools
 import html
 import threading
 import unicodedata
@@ -48,10 +49,22 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}, "td": set()}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
+MARKDOWN_KEPT = 128  # texts whose HTML a worker keeps (`render_markdown`)
+
+
 def render_markdown(source: str | None) -> Markup:
     """Markdown to HTML, then an allowlist: no scripts, handlers, styles or javascript: links."""
     if not source:
         return Markup("")
+    return _rendered(str(source))
+
+
+@functools.lru_cache(maxsize=MARKDOWN_KEPT)
+def _rendered(source: str) -> Markup:
+    """The HTML of a text, kept for the texts drawn most recently: the same text always gives the
+    same HTML, and drawing it (about 1,000 Python calls for the default privacy notice) cost every
+    uncached about page a fifth of its time, and every product page its purposes again. At most
+    MARKDOWN_KEPT texts, each within the longest a form takes (50,000 characters), usually far less."""
     html = markdown.markdown(source, extensions=["tables", "sane_lists"], output_format="html")
     clean = nh3.clean(
         html,

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from clearinghouse.agreements.models import AgreementKind, DataDisposal
@@ -27,6 +26,7 @@ from clearinghouse.i18n import (
     current_language,
     default_language,
     format_number,
+    language,
 )
 from clearinghouse.timeutil import format_date
 
@@ -51,11 +51,11 @@ class Wording:
         return render(self.key, self.facts)
 
     def in_default_language(self) -> str:
-        if str(get_locale()) == default_language():
+        if current_language() == default_language():
             return (
                 self.render()
             )  # forcing the locale would drop Babel's loaded catalogue: a bulk import words thousands
-        with force_locale(default_language()):
+        with language(default_language()):
             return self.render()
 
     def stored(self) -> dict[str, Any]:
