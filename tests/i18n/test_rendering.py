@@ -9,6 +9,7 @@ from pathlib import Path
 from babel.numbers import format_decimal
 from flask import Flask, g, render_template_string
 from flask_babel import gettext
+from jinja2 import Environment
 
 from clearinghouse.i18n import RENDERING, current_language, format_number, language, use_language
 from clearinghouse.text import _rendered, render_markdown
@@ -104,3 +105,24 @@ def test_kept_markdown_is_what_markdown_draws() -> None:
     assert render_markdown("Other *text*") == "<p>Other <em>text</em></p>"
     assert render_markdown("") == ""
     assert render_markdown(None) == ""
+
+
+def test_templates_translate_as_jinjas_newstyle_gettext(app: Flask) -> None:
+    """`i18n.template_gettext` (the app's `_()` and `{% trans %}`) gives what Jinja's own gives, escaped
+    or not, with and without values, `%%` included."""
+    jinjas = Environment(extensions=["jinja2.ext.i18n"], autoescape=True)
+    jinjas.install_gettext_callables(gettext=gettext, ngettext=lambda s, p, n: s, newstyle=True)
+    drawn = (
+        "{{ _('Directory') }}|{{ _('%(district)s student data privacy', district='<A & B>') }}|"
+        "{% trans district='<b>' %}{{ district }} student data privacy{% endtrans %}|{{ _('100%% sure') }}|"
+        "{% autoescape false %}{{ _('%(district)s student data privacy', district='<A>') }}{% endautoescape %}|"
+        "{{ gettext('Directory') }}"
+    )
+    for path in ("/", "/es/"):
+        with app.test_request_context(path):
+            app.preprocess_request()
+            theirs = jinjas.from_string(drawn).render()
+            assert render_template_string(drawn) == theirs
+            assert ("Directorio|" if path == "/es/" else "Directory|") in theirs
+            assert "&lt;A &amp; B&gt;" in theirs
+            assert "<A>" in theirs  # not escaped where the template does not escape
