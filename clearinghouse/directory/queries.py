@@ -533,6 +533,25 @@ class Listing:
         return len(self.sensitive_names)
 
 
+_PRODUCT_IDS = "product_ids"  # the bound parameter of `_USES_OF_PRODUCTS`
+_SENSITIVE = DataElement.is_sensitive.is_(True)
+# What some products receive, in taxonomy order (`listings`): built once, the ids one expanding
+# parameter, so that a page neither builds the statement nor computes its cache key again (about a
+# third of `listings`' Python time on a page of 25 cards).
+_USES_OF_PRODUCTS = (
+    select(
+        DataUse.product_id,
+        _SENSITIVE,
+        case((_SENSITIVE, DataElement.name)),
+        case((_SENSITIVE, DataElement.translations)),
+    )
+    .join(DataElement, DataElement.id == DataUse.data_element_id)
+    .join(DataCategory, DataCategory.id == DataElement.category_id)
+    .where(DataUse.product_id.in_(bindparam(_PRODUCT_IDS, expanding=True)))
+    .order_by(DataCategory.position, DataCategory.name, DataElement.position, DataElement.name)
+)
+
+
 def listings(products: Sequence[Product], today: date) -> list[Listing]:
     """Listings for products loaded with LISTING_OPTIONS and their vendor (one query: what each receives).
 
@@ -542,19 +561,7 @@ def listings(products: Sequence[Product], today: date) -> list[Listing]:
     counts: dict[int, int] = {}
     names: dict[int, list[LocalizedText]] = {}
     if products:
-        sensitive = DataElement.is_sensitive.is_(True)
-        rows = db.session.execute(
-            select(
-                DataUse.product_id,
-                sensitive,
-                case((sensitive, DataElement.name)),
-                case((sensitive, DataElement.translations)),
-            )
-            .join(DataElement, DataElement.id == DataUse.data_element_id)
-            .join(DataCategory, DataCategory.id == DataElement.category_id)
-            .where(DataUse.product_id.in_([product.id for product in products]))
-            .order_by(DataCategory.position, DataCategory.name, DataElement.position, DataElement.name)
-        )
+        rows = db.session.execute(_USES_OF_PRODUCTS, {_PRODUCT_IDS: [product.id for product in products]})
         for product_id, is_sensitive, name, translations in rows:
             counts[product_id] = counts.get(product_id, 0) + 1
             if is_sensitive:
