@@ -17,6 +17,7 @@ from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    ScalarSelect,
     Select,
     and_,
     bindparam,
@@ -211,6 +212,12 @@ def public_status(product: Product) -> ProductStatus:
     return ProductStatus.RETIRED if product.vendor.is_retired else product.status
 
 
+def listed_products_count() -> ScalarSelect[int]:
+    """How many products are listed, read from the counts per approval status that triggers keep
+    (migration 20261126_headline_counts), not counted over every product."""
+    return select(func.coalesce(func.sum(product_status_count.c.product_count), 0)).scalar_subquery()
+
+
 @dataclass(frozen=True)
 class DirectoryFilters:
     """What a visitor asked the directory for; every field already validated."""
@@ -288,9 +295,7 @@ class DirectoryFilters:
             source = sets.pop(0).subquery("source")
             ids = source.c.id
         else:
-            every = select(func.count()).select_from(Product).scalar_subquery()
-            unlisted = select(func.count()).select_from(unlisted_ids().subquery()).scalar_subquery()
-            return select(every - unlisted)
+            return select(listed_products_count())
         clauses = [ids.in_(other) for other in sets]
         return select(func.count()).select_from(source).where(*clauses, ids.not_in(unlisted_ids()))
 
@@ -668,7 +673,7 @@ def _headline_counts() -> Select:
     # Each number is read from what triggers keep (migration 20261126_headline_counts), not counted
     # over every product and agreement.
     vendors = select(func.coalesce(func.sum(headline_count.c.vendor_count), 0)).scalar_subquery()  # one row
-    products = select(func.coalesce(func.sum(product_status_count.c.product_count), 0)).scalar_subquery()
+    products = listed_products_count()
     # The elements some listed product receives: each carries its count, kept by triggers.
     elements = select(func.count(DataElement.id)).where(DataElement.receiver_count > 0).scalar_subquery()
     return select(vendors, products, elements, KEPT_IN_FORCE_COUNT)
