@@ -6,10 +6,13 @@ registered. `wsgi.py`, the tests and the benchmarks call `create_app`.
 """
 
 import logging
+from collections import ChainMap
+from collections.abc import KeysView, MutableMapping
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask
+from flask.templating import Environment
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -117,10 +120,33 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
 )
 
 
+class TemplateGlobals(ChainMap):
+    """A template's globals (its own over the environment's), whose `keys()` is a dict's: each
+    `{% from "…" import … %}` takes the rendering context's global names minus the imported template's
+    (Jinja's `Template._get_default_module`), and against a ChainMap's Python-level keys view that
+    difference cost about 300 Python calls (four for each of ~75 globals) per import, a page having one
+    to three. The keys are read when asked, so a global added later is seen, as with a ChainMap."""
+
+    def keys(self) -> KeysView[str]:  # type: ignore[override]
+        merged: dict[str, Any] = {}
+        for names in reversed(self.maps):
+            merged.update(names)
+        return merged.keys()
+
+
+class TemplateEnvironment(Environment):
+    """Flask's Jinja environment, its templates' globals a `TemplateGlobals`."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return TemplateGlobals(d if d is not None else {}, self.globals)
+
+
 class Clearinghouse(Flask):
-    """Flask with the site's URL map, whose converters refuse addresses that could name no record."""
+    """Flask with the site's URL map, whose converters refuse addresses that could name no record,
+    and templates whose imports cost less (`TemplateEnvironment`)."""
 
     url_map_class = urls.SafeMap
+    jinja_environment = TemplateEnvironment
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:

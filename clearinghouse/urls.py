@@ -9,7 +9,7 @@ address is a 404 before a view runs. Lists read their page with `page_arg()` and
 """
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from flask import Flask, current_app, has_request_context, request, url_for
 from werkzeug.routing import BaseConverter, IntegerConverter, Map, PathConverter, UnicodeConverter
@@ -104,29 +104,44 @@ def external_url(endpoint: str, **values) -> str:
     return base_url() + url_for(endpoint, **values)
 
 
-PLAIN_URLS_MAX = 1_000  # addresses a worker keeps for `url_for` in templates (see `kept_url_for`)
+KEPT_URLS_MAX = 10_000  # addresses a worker keeps for `url_for` in templates (see `kept_url_for`)
+KEPT_VALUE_MAX = 100  # characters: a longer value (a page's own address as `next`) is built each time
+
+
+def _keepable(values: dict[str, Any]) -> bool:
+    """Whether an address with these values may be kept: only plain strings (short ones), whole
+    numbers and None, none of Flask's own options (`_external`, `_anchor`…). `type() is`, not
+    `isinstance`: True is 1 as a key but "True" in an address."""
+    for name, value in values.items():
+        kind = type(value)
+        if name.startswith("_") or (kind is str and len(value) > KEPT_VALUE_MAX):
+            return False
+        if kind is not str and kind is not int and value is not None:
+            return False
+    return True
 
 
 def kept_url_for() -> Callable[..., str]:
-    """`url_for` for the app's templates, keeping the addresses that take no values but a static
-    file's name: the layout draws about 27 of them on every page (stylesheet and icons, navigation,
-    footer), and each is the same for every request of one language and script root, so each is
-    built once per worker instead of through Flask's URL building on every page. The URL map does
-    not change once the app is made; the only URL default is the language (`i18n._keep_language`).
-    Any other call (values, `_external`, a blueprint-relative ".name", outside a request) goes to
-    Flask's `url_for`; each app has its own."""
-    kept: dict[tuple[str, str, str, str | None], str] = {}
+    """`url_for` for the app's templates, keeping each address it builds per worker: the layout draws
+    about 27 on every page (stylesheet and icons, navigation, footer), a list page one or two for
+    each of its rows (a school, a page of results), and each is the same for every request of one
+    language and script root. The key is those, the endpoint and the values in their order (which
+    is the query string's). The URL map does not change once the app is made, no rule names a host
+    or subdomain, and the only URL default is the language (`i18n._keep_language`). Any other call
+    (a value that is not a plain string, number or None, `_external`, a blueprint-relative ".name",
+    outside a request) goes to Flask's `url_for`; each app has its own."""
+    kept: dict[tuple, str] = {}
 
-    def template_url_for(endpoint: str, **values: str) -> str:
-        if (values and values.keys() != {"filename"}) or endpoint.startswith(".") or not has_request_context():
+    def template_url_for(endpoint: str, **values: Any) -> str:
+        if (values and not _keepable(values)) or endpoint.startswith(".") or not has_request_context():
             return url_for(endpoint, **values)
-        key = (request.script_root, current_language(), endpoint, values.get("filename"))
+        key = (request.script_root, current_language(), endpoint, *values.items())
         try:
             return kept[key]
         except KeyError:
             pass
         address = url_for(endpoint, **values)
-        if len(kept) >= PLAIN_URLS_MAX:
+        if len(kept) >= KEPT_URLS_MAX:
             kept.clear()
         kept[key] = address
         return address

@@ -1,5 +1,8 @@
 """The layout's addresses and strings kept per worker (`urls.kept_url_for`, `i18n.kept_catalogue`)
-are what Flask's `url_for` and Flask-Babel's `gettext` give, in each language and under a script root."""
+are what Flask's `url_for` and Flask-Babel's `gettext` give, in each language and under a script root;
+templates' imports see every global (`app.TemplateGlobals`)."""
+
+from collections import ChainMap
 
 from flask import Flask, render_template_string, url_for
 from flask_babel import gettext
@@ -32,3 +35,50 @@ def test_kept_strings_follow_the_page_and_a_forced_language(app: Flask) -> None:
         with language("en"):  # an e-mail written during a Spanish request
             assert render_template_string(drawn) == "Directory|X student data privacy"
         assert render_template_string(drawn) == spanish
+
+
+def test_kept_addresses_with_values_are_flasks(app: Flask) -> None:
+    """Addresses with values are kept per endpoint and values in their order; True is not 1, a long
+    value and Flask's own options are built each time, and every one is what Flask's `url_for` builds."""
+    calls = [
+        ("directory.school", {"slug": "adams-elementary"}),
+        ("directory.directory", {"q": "reading", "page": 2}),
+        ("directory.directory", {"page": 2, "q": "reading"}),
+        ("directory.directory", {"page": 1}),
+        ("directory.directory", {"page": True}),
+        ("directory.directory", {"page": "1"}),
+        ("directory.directory", {"q": None}),
+        ("accounts.login", {"next": "/directory?q=" + "x" * 200}),
+        ("directory.about", {"_anchor": "privacy"}),
+        ("directory.directory", {"element": ["a", "b"]}),
+    ]
+    drawn = (
+        "{% autoescape false %}{% for endpoint, values in calls %}{{ url_for(endpoint, **values) }} {% endfor %}"
+        "{% endautoescape %}"
+    )
+    for path, root in (("/", ""), ("/es/", ""), ("/es/", "/register")):
+        for _ in range(2):  # built, then kept
+            with app.test_request_context(path, base_url=f"http://localhost{root}"):
+                app.preprocess_request()
+                expected = " ".join(url_for(endpoint, **values) for endpoint, values in calls) + " "
+                assert render_template_string(drawn, calls=calls) == expected
+    assert "page=2&q=reading" in expected
+    assert "page=True" in expected
+    assert "#privacy" in expected
+
+
+def test_imported_macros_see_every_global_even_one_added_later(app: Flask) -> None:
+    """Templates' globals are `clearinghouse.app.TemplateGlobals`: their keys are the ChainMap's, read
+    when asked."""
+    template = app.jinja_env.from_string("x", globals={"own": 1})
+    assert set(template.globals.keys()) == set(ChainMap(*template.globals.maps).keys())
+    assert {"own", "url_for"} <= set(template.globals.keys())
+    app.jinja_env.globals["added_later"] = "late"
+    try:
+        assert "added_later" in set(template.globals.keys())
+        drawn = "{% from '_macros/ui.html' import badge %}{{ badge(added_later) }}"
+        with app.test_request_context("/"):
+            app.preprocess_request()
+            assert render_template_string(drawn) == '<span class="badge badge--neutral">late</span>'
+    finally:
+        del app.jinja_env.globals["added_later"]
