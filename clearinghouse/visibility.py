@@ -88,8 +88,8 @@ FIELDS: dict[str, dict[str, Visibility]] = {
     },
     # Listed products per approval status: the reports show them, the home page their sum.
     "product_status_count": {"status": PUBLIC, "product_count": PUBLIC},
-    # The vendors with a listed product: the home page shows it.
-    "headline_count": {"id": PUBLIC, "vendor_count": PUBLIC},
+    # The vendors with a listed product, the data elements some listed product receives: the home page shows them.
+    "headline_count": {"id": PUBLIC, "vendor_count": PUBLIC, "element_count": PUBLIC},
     "product": {
         "id": PUBLIC,
         "vendor_id": PUBLIC,

@@ -71,12 +71,14 @@ product_status_count = Table(
 )
 
 # Kept the same way, in one row: the vendors that are not retired and have a product that is not
-# retired (the home page's companies), from `Vendor.product_count`.
+# retired (the home page's companies), from `Vendor.product_count`; the data elements some listed
+# product receives, from `DataElement.receiver_count` (migration 20261126_headline_element_count).
 headline_count = Table(
     "headline_count",
     db.metadata,
     Column("id", Integer, primary_key=True),
     Column("vendor_count", Integer, nullable=False, server_default="0"),
+    Column("element_count", Integer, nullable=False, server_default="0"),
     CheckConstraint("id = 1", name="one_row"),
 )
 

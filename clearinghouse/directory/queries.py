@@ -670,12 +670,13 @@ class HeadlineCounts:
 
 
 def _headline_counts() -> Select:
-    # Each number is read from what triggers keep (migration 20261126_headline_counts), not counted
-    # over every product and agreement.
-    vendors = select(func.coalesce(func.sum(headline_count.c.vendor_count), 0)).scalar_subquery()  # one row
+    # Each number is read from what triggers keep (migrations 20261126_headline_counts and
+    # 20261126_headline_element_count), not counted over every product, agreement and data element.
+    vendors, elements = (
+        select(func.coalesce(func.sum(column), 0)).scalar_subquery()  # of one row (none in an empty database)
+        for column in (headline_count.c.vendor_count, headline_count.c.element_count)
+    )
     products = listed_products_count()
-    # The elements some listed product receives: each carries its count, kept by triggers.
-    elements = select(func.count(DataElement.id)).where(DataElement.receiver_count > 0).scalar_subquery()
     return select(vendors, products, elements, KEPT_IN_FORCE_COUNT)
 
 

@@ -2,11 +2,12 @@
 triggers keep, whichever path writes.
 
 `product_status_count` (listed products per approval), `Vendor.product_count` (its products not
-retired), `headline_count` (vendors with a listed product) and `agreement_term_count` (agreements
-per group of the columns their state is derived from) are kept by triggers (migration
-20261126_headline_counts). After every change below (services, the importer, the ORM, raw SQL,
-multi-row statements), each must equal what is counted afresh from every row (the pages' queries
-before), and the states derived from the groups must equal those of every agreement, on several days.
+retired), `headline_count` (vendors with a listed product, data elements some listed product
+receives) and `agreement_term_count` (agreements per group of the columns their state is derived
+from) are kept by triggers (migrations 20261126_headline_counts and 20261126_headline_element_count).
+After every change below (services, the importer, the ORM, raw SQL, multi-row statements), each
+must equal what is counted afresh from every row (the pages' queries before), and the states derived
+from the groups must equal those of every agreement, on several days.
 """
 
 from datetime import date, timedelta
@@ -21,6 +22,7 @@ from clearinghouse.agreements.state import state_in, state_sql
 from clearinghouse.directory import services
 from clearinghouse.directory.models import (
     DataElement,
+    DataUse,
     Product,
     ProductStatus,
     Vendor,
@@ -48,7 +50,7 @@ def counted_afresh(day: date) -> HeadlineCounts:
     return HeadlineCounts(
         db.session.scalar(select(func.count(Product.vendor_id.distinct())).where(listed)),
         db.session.scalar(select(func.count()).select_from(Product).where(listed)),
-        db.session.scalar(select(func.count()).select_from(DataElement).where(DataElement.receiver_count > 0)),
+        db.session.scalar(select(func.count(DataUse.data_element_id.distinct())).join(DataUse.product).where(listed)),
         db.session.scalar(select(func.count()).select_from(Agreement).where(state_in(Agreement, day, IN_FORCE_STATES))),
     )
 
@@ -59,6 +61,10 @@ def states_afresh(day: date) -> dict[AgreementState, int]:
     for value, number in db.session.execute(select(states.c.state, func.count()).group_by(states.c.state)):
         counts[AgreementState(value)] = number
     return counts
+
+
+def element(name: str) -> int:
+    return db.session.scalar(select(DataElement.id).where(DataElement.name == name))
 
 
 def check(expected: HeadlineCounts | None = None) -> None:
@@ -84,11 +90,15 @@ def check(expected: HeadlineCounts | None = None) -> None:
 
 
 def _catalog():
+    identity = factories.make_category(name="Identity")
+    name = factories.make_element(identity, name="Student name")
+    grades = factories.make_element(identity, name="Grades")
+    factories.make_element(identity, name="Diagnosis")
     acme = factories.make_vendor(name="Acme")
     globex = factories.make_vendor(name="Globex")
-    reader = factories.make_product(acme, name="Reader")
-    maths = factories.make_product(acme, name="Maths", status=ProductStatus.UNDER_REVIEW)
-    planner = factories.make_product(globex, name="Planner")
+    reader = factories.make_product(acme, name="Reader", elements=[name, grades])
+    maths = factories.make_product(acme, name="Maths", status=ProductStatus.UNDER_REVIEW, elements=[grades])
+    planner = factories.make_product(globex, name="Planner", elements=[name])
     factories.make_agreement(acme, [reader], signed_on=date(2022, 1, 1), effective_on=date(2022, 1, 1),
                              expires_on=date(2024, 12, 31))  # fmt: skip
     in_force = factories.make_agreement(globex, [planner], signed_on=date(2024, 2, 29), effective_on=date(2024, 2, 29),
@@ -100,7 +110,7 @@ def _catalog():
 def test_services_keep_the_counts(app):
     with in_app(app):
         acme, globex, reader, maths, _planner, in_force = _catalog()
-        check(HeadlineCounts(vendors=2, products=3, elements_shared=0, agreements_in_force=1))
+        check(HeadlineCounts(vendors=2, products=3, elements_shared=2, agreements_in_force=1))
 
         with unit_of_work():
             agreements.create_agreement(
@@ -115,13 +125,13 @@ def test_services_keep_the_counts(app):
                 ),
                 today=TODAY,
             )
-        check(HeadlineCounts(vendors=2, products=3, elements_shared=0, agreements_in_force=2))
+        check(HeadlineCounts(vendors=2, products=3, elements_shared=2, agreements_in_force=2))
 
         with unit_of_work():
             agreements.terminate_agreement(
                 in_force, None, version=in_force.version, terminated_on=TODAY, reason="Closed.", today=TODAY
             )
-        check(HeadlineCounts(vendors=2, products=3, elements_shared=0, agreements_in_force=1))
+        check(HeadlineCounts(vendors=2, products=3, elements_shared=2, agreements_in_force=1))
 
         with unit_of_work():
             product = db.session.get(Product, maths.id)
@@ -130,38 +140,40 @@ def test_services_keep_the_counts(app):
 
         with unit_of_work():
             services.retire_product(db.session.get(Product, reader.id), None, version=reader.version)
-        check(HeadlineCounts(vendors=2, products=2, elements_shared=0, agreements_in_force=1))
+        check(HeadlineCounts(vendors=2, products=2, elements_shared=2, agreements_in_force=1))
 
         with unit_of_work():
             services.set_vendor_retired(globex, None, retired=True, version=globex.version)
-        check(HeadlineCounts(vendors=1, products=1, elements_shared=0, agreements_in_force=1))
+        check(HeadlineCounts(vendors=1, products=1, elements_shared=1, agreements_in_force=1))
 
         with unit_of_work():
             services.set_vendor_retired(globex, None, retired=False, version=globex.version)
         check()
 
-        with unit_of_work():  # a new vendor's first product
+        with unit_of_work():  # a new vendor's first product, the first to receive a diagnosis
             initech = services.create_vendor(None, name="Initech")
-            services.create_product(None, vendor=initech, name="Atlas", school_ids=[], data_uses={})
-        check(HeadlineCounts(vendors=3, products=3, elements_shared=0, agreements_in_force=1))
+            services.create_product(
+                None, vendor=initech, name="Atlas", school_ids=[], data_uses={element("Diagnosis"): ""}
+            )
+        check(HeadlineCounts(vendors=3, products=3, elements_shared=3, agreements_in_force=1))
 
 
 def test_the_importer_keeps_the_counts(app):
     with in_app(app):
         _catalog()
         csv = (
-            b"Vendor,Product,Status,Agreement status\n"
-            b"Acme,Reader,Retired,\n"
-            b"Acme,Maths,Retired,\n"  # Acme's last product
-            b"Initech,Writer,Approved,Requested\n"  # a new vendor
-            b"Initech,Painter,Under review,\n"
-            b"Globex,Planner,Not approved,\n"
+            b"Vendor,Product,Status,Agreement status,Data elements\n"
+            b"Acme,Reader,Retired,,Student name\n"
+            b"Acme,Maths,Retired,,Grades\n"  # Acme's last product
+            b"Initech,Writer,Approved,Requested,Diagnosis\n"  # a new vendor
+            b"Initech,Painter,Under review,,Grades\n"
+            b"Globex,Planner,Not approved,,Student name\n"
         )
         table = files.read_table(csv)
         with unit_of_work():
             plan = imports.apply_import(table, guess_mapping(table.headers), actor=None)
         assert plan.errors == []
-        check(HeadlineCounts(vendors=2, products=3, elements_shared=0, agreements_in_force=1))
+        check(HeadlineCounts(vendors=2, products=3, elements_shared=3, agreements_in_force=1))
 
 
 def test_the_orm_keeps_the_counts(app):
@@ -170,7 +182,7 @@ def test_the_orm_keeps_the_counts(app):
         reader.status = ProductStatus.RETIRED
         maths.vendor_id = globex.id  # Acme's last product moves
         db.session.commit()
-        check(HeadlineCounts(vendors=1, products=2, elements_shared=0, agreements_in_force=1))
+        check(HeadlineCounts(vendors=1, products=2, elements_shared=2, agreements_in_force=1))
 
         in_force.expires_on = date(2026, 12, 31)
         in_force.auto_renews = False
@@ -178,10 +190,17 @@ def test_the_orm_keeps_the_counts(app):
         db.session.commit()
         check()
 
+        maths.data_uses.append(DataUse(data_element_id=element("Diagnosis"), purpose=""))
+        db.session.commit()
+        check(HeadlineCounts(vendors=1, products=2, elements_shared=3, agreements_in_force=1))
+        db.session.delete(maths.data_uses[-1])
+        db.session.commit()
+        check()
+
         db.session.delete(in_force)
         db.session.delete(planner)
         db.session.commit()
-        check(HeadlineCounts(vendors=1, products=1, elements_shared=0, agreements_in_force=0))
+        check(HeadlineCounts(vendors=1, products=1, elements_shared=1, agreements_in_force=0))
         db.session.delete(db.session.get(Product, reader.id))
         for ended in db.session.scalars(select(Agreement).where(Agreement.vendor_id == acme.id)):
             db.session.delete(ended)
@@ -192,7 +211,7 @@ def test_the_orm_keeps_the_counts(app):
 
 def test_raw_sql_keeps_the_counts(app):
     with in_app(app):
-        acme, globex, _reader, _maths, _planner, in_force = _catalog()
+        acme, globex, reader, maths, planner, in_force = _catalog()
         product = (
             "INSERT INTO product (vendor_id, name, name_key, slug, kind_id, status, purpose_md, translations, "
             "grade_bands, website, agreement_status, agreement_note, status_note, internal_notes, category_text, "
@@ -208,8 +227,18 @@ def test_raw_sql_keeps_the_counts(app):
             "(:v, 'ndpa', 'B', :d, :d, :e, :yes, '', :no, :yes, '', :no, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP), "
             "(:v, 'ndpa', 'C', NULL, NULL, NULL, :no, '', :no, :no, '', :no, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
         )
+        use = "INSERT INTO data_use (product_id, data_element_id, purpose, translations) VALUES "
         flags = {"yes": True, "no": False}
+        diagnosis, name, grades = element("Diagnosis"), element("Student name"), element("Grades")
         statements = [
+            # Two products' first uses of one element in one statement, then all its uses gone in one.
+            (use + "(:p, :e, '', '{}'), (:q, :e, '', '{}')", {"p": reader.id, "q": planner.id, "e": diagnosis}),
+            ("UPDATE data_use SET data_element_id = :e WHERE product_id = :p AND data_element_id = :d",
+             {"p": planner.id, "d": diagnosis, "e": grades}),
+            ("DELETE FROM data_use WHERE data_element_id = :e", {"e": diagnosis}),
+            ("UPDATE data_use SET product_id = :p WHERE product_id = :q AND data_element_id = :e",
+             {"p": maths.id, "q": planner.id, "e": name}),
+            ("UPDATE product SET status = 'retired' WHERE id = :p", {"p": maths.id}),
             # Three products at once, for a vendor without one, then three more of two statuses.
             (product, {"v": globex.id, "n": "bulk", "s": "approved"}),
             ("UPDATE product SET status = 'under_review' WHERE name LIKE 'bulk-%' AND id % 2 = 0", {}),
