@@ -1,0 +1,66 @@
+"""The reports' long tables drawn in Python (`reports.rows`) are what the template drew, byte for byte.
+
+`drawn_before/` holds the template's loops as they were; both draw the same figures and overlap
+products (names that need escaping, a school slug a prefix cannot make, a name shown in another
+language, numbers in the reader's language) and must agree in English and in Spanish.
+"""
+
+from pathlib import Path
+
+import pytest
+from flask import render_template_string
+
+from clearinghouse.directory.cards import Addresses
+from clearinghouse.i18n import LocalizedText
+from clearinghouse.reports import rows
+from clearinghouse.reports.queries import Bar, Figure, OverlapProduct
+
+BEFORE = Path(__file__).parent / "drawn_before"  # the template's loops as they were, copied here
+FIGURE_ROWS = (BEFORE / "figure_rows.html").read_text()
+OVERLAP_ROWS = (BEFORE / "overlap_rows.html").read_text()
+
+FIGURES = [
+    Figure(
+        "schools",
+        "Products by school",
+        "How many products each school uses.",
+        "Products",
+        "School",
+        [
+            Bar("North <Elementary> & Annex", 12345, slug="north-elementary"),
+            Bar('South "Middle"', 0, slug="south middle/é"),  # quoted by url_for
+            Bar("No page", 7),
+        ],
+        link_endpoint="directory.school",
+    ),
+    Figure(
+        "categories",
+        "Products per data category",
+        "What is counted.",
+        "Products",
+        "Data category",
+        [
+            Bar(LocalizedText("Salud & bienestar", "es"), 3),
+            Bar(LocalizedText("Health <records>", "en", is_fallback=True), 1234567, tone="bad"),
+        ],
+    ),
+]
+PRODUCTS = [
+    OverlapProduct("Reader <Pro> & Co", "reader-pro", 'Acme "Learning"', ["North <Elementary>", "South & Annex"]),
+    OverlapProduct("Maths", "maths é/1", "Globex", []),  # a slug the prefix cannot make
+    OverlapProduct("Planner", "planner", "Initech", ["Lincoln"]),
+]
+
+
+@pytest.mark.parametrize("path", ["/reports/", "/es/reports/"])
+def test_rows_are_what_the_template_drew(app, path):
+    with app.test_request_context(path):
+        app.preprocess_request()  # the path's language, as a request sets it
+        for figure in FIGURES:
+            drawn = render_template_string(FIGURE_ROWS, figure=figure)
+            assert drawn == "\n          " + rows.figure_rows(figure)
+        urls = Addresses()
+        drawn = render_template_string(OVERLAP_ROWS, overlap={"products": PRODUCTS}, urls=urls)
+        assert drawn == "          " + rows.overlap_rows(PRODUCTS, urls)
+        assert "Reader &lt;Pro&gt; &amp; Co" in drawn
+        assert ("1.234.567" if path.startswith("/es/") else "1,234,567") in rows.figure_rows(FIGURES[1])
