@@ -916,6 +916,12 @@ def get_data_element(slug: str) -> DataElement | None:
     )
 
 
+# What a data element's page shows of each use beside its product's card (`cards.use_cards`): its purpose.
+USE_CARD_COLUMNS = load_only(
+    DataUse.id, DataUse.product_id, DataUse.data_element_id, DataUse.purpose, DataUse.translations, raiseload=True
+)
+
+
 def element_receivers(element: DataElement, page: int, per_page: int) -> Pagination:
     """One page of the listed products that receive the element; items are DataUse rows (four queries).
 
@@ -939,7 +945,10 @@ def element_receivers(element: DataElement, page: int, per_page: int) -> Paginat
             .join(page_ids, page_ids.c.id == DataUse.id)
             .join(DataUse.product)
             .join(Product.vendor)
-            .options(contains_eager(DataUse.product).options(contains_eager(Product.vendor), *LISTING_OPTIONS))
+            .options(
+                USE_CARD_COLUMNS,
+                contains_eager(DataUse.product).options(*DIRECTORY_CARD_COLUMNS, *LISTING_OPTIONS),
+            )
             .order_by(page_ids.c.name, page_ids.c.product_id)
         )
 

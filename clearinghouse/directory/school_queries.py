@@ -9,6 +9,7 @@ runs a constant number of SQL statements whatever the number of products, and lo
 products (tests/directory/test_school_pages.py).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -64,9 +65,8 @@ def list_schools() -> list[SchoolSummary]:
     return [SchoolSummary(*row) for row in rows]
 
 
-def _use_order(use: DataUse) -> tuple:
+def _element_order(element: DataElement) -> tuple:
     """Sensitive data first, then the taxonomy's order."""
-    element = use.element
     return (not element.is_sensitive, element.category.position, element.category.name, element.position, element.name)
 
 
@@ -77,16 +77,8 @@ class SchoolProduct:
     product: Product
     status: ProductStatus
     standing: AgreementStanding  # where its agreement stands (agreements.status), as every page says it
-    uses: list[DataUse]  # sensitive first, then taxonomy order
+    elements: list[DataElement]  # the data it receives: sensitive first, then taxonomy order
     destruction: list  # destruction.public.DestructionStatus of its agreements, newest agreement first
-
-    @property
-    def sensitive_uses(self) -> list[DataUse]:
-        return [use for use in self.uses if use.element.is_sensitive]
-
-    @property
-    def other_uses(self) -> list[DataUse]:
-        return [use for use in self.uses if not use.element.is_sensitive]
 
 
 @dataclass(frozen=True)
@@ -142,7 +134,8 @@ def paginate_counted(stmt: Select, page: int, per_page: int, total: int) -> Pagi
 
 
 # Only the columns a school's product card shows (`directory.cards.school_card`): not the products'
-# and data uses' Markdown, notes and translations. Reading any other column raises (no hidden query).
+# Markdown, notes and translations. Reading any other column raises (no hidden query). Its data:
+# `received_elements`.
 SCHOOL_CARD_COLUMNS = (
     load_only(
         Product.id,
@@ -155,10 +148,10 @@ SCHOOL_CARD_COLUMNS = (
         raiseload=True,
     ),
     joinedload(Product.vendor).load_only(Vendor.id, Vendor.name, Vendor.slug, Vendor.is_retired, raiseload=True),
-    selectinload(Product.data_uses)
-    .load_only(DataUse.id, DataUse.product_id, DataUse.data_element_id, raiseload=True)
-    .joinedload(DataUse.element)
-    .load_only(
+)
+# The data elements a card names, with what sorts them (`_element_order`): not their descriptions.
+CARD_ELEMENT_COLUMNS = (
+    load_only(
         DataElement.id,
         DataElement.category_id,
         DataElement.slug,
@@ -167,15 +160,35 @@ SCHOOL_CARD_COLUMNS = (
         DataElement.position,
         DataElement.is_sensitive,
         raiseload=True,
-    )
-    .joinedload(DataElement.category)
-    .load_only(DataCategory.id, DataCategory.name, DataCategory.position, raiseload=True),
+    ),
+    contains_eager(DataElement.category).load_only(
+        DataCategory.id, DataCategory.name, DataCategory.position, raiseload=True
+    ),
 )
 
 
+def received_elements(products: Sequence[Product]) -> dict[int, list[DataElement]]:
+    """{product id: the data elements it receives}, in the order of its data uses (one query, none for
+    no product). Elements, not data uses: building the ~200 uses of a page as ORM objects cost ~3 ms."""
+    received: dict[int, list[DataElement]] = {}
+    if not products:
+        return received
+    rows = db.session.execute(
+        select(DataUse.product_id, DataElement)
+        .join(DataElement, DataElement.id == DataUse.data_element_id)
+        .join(DataElement.category)
+        .where(DataUse.product_id.in_([product.id for product in products]))
+        .options(*CARD_ELEMENT_COLUMNS)
+        .order_by(DataUse.id)
+    )
+    for product_id, element in rows:
+        received.setdefault(product_id, []).append(element)
+    return received
+
+
 def school_products(school: School, page: int, per_page: int, total: int) -> Pagination:
-    """A page of the listed products used at the school, by name, with vendor, data and agreements
-    (three queries; none past the last page)."""
+    """A page of the listed products used at the school, by name, with vendor and agreements
+    (two queries; none past the last page)."""
     stmt = (
         select(Product)
         .join(product_school, product_school.c.product_id == Product.id)
@@ -219,6 +232,7 @@ def school_page(slug: str, today: date, page: int, per_page: int) -> SchoolPage 
         return None
     product_count, sensitive_product_count = school.product_count, school.sensitive_product_count
     results = school_products(school, page, per_page, product_count)
+    received = received_elements(results.items)
     agreement_ids = [a.id for product in results.items for a in product.agreements]
     statuses = destruction_public.status_by_agreement(agreement_ids, today) if agreement_ids else {}
     items = [
@@ -226,7 +240,7 @@ def school_page(slug: str, today: date, page: int, per_page: int) -> SchoolPage 
             product=product,
             status=public_status(product),
             standing=standing(product, today),
-            uses=sorted(product.data_uses, key=_use_order),
+            elements=sorted(received.get(product.id, ()), key=_element_order),
             destruction=[statuses[a.id] for a in _newest_first(product.agreements) if a.id in statuses],
         )
         for product in results.items

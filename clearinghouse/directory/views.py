@@ -9,7 +9,14 @@ from werkzeug.wrappers import Response
 from clearinghouse.agreements.models import AgreementState
 from clearinghouse.directory import glossary, queries, school_queries
 from clearinghouse.directory.blueprint import bp
-from clearinghouse.directory.cards import STATUS_BADGES, listing_cards, school_cards, school_summary, use_cards
+from clearinghouse.directory.cards import (
+    STATUS_BADGES,
+    element_index,
+    listing_cards,
+    school_cards,
+    school_summary,
+    use_cards,
+)
 from clearinghouse.directory.forms import DirectoryForm, SearchForm
 from clearinghouse.downloads import send_stored_file
 from clearinghouse.settings.queries import get_settings
@@ -115,7 +122,7 @@ def school(slug: str):
 
 @bp.get("/data")
 def data_elements():
-    return render_template("directory/data_elements.html", groups=queries.data_element_index())
+    return render_template("directory/data_elements.html", groups=element_index(queries.data_element_index()))
 
 
 @bp.get("/data/<slug>")
