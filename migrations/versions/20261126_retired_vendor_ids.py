@@ -11,7 +11,7 @@ The partial index is not in the models (SQLite does not get it); `search_index.i
 it when migrations are compared with the models.
 
 Revision ID: 3a6d9e2c7f41
-Revises: 7e3c9a5d2b61
+Revises: 2c8e4f6a9b13
 Create Date: 2026-11-26 15:00:00
 
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '3a6d9e2c7f41'
-down_revision = '7e3c9a5d2b61'
+down_revision = '2c8e4f6a9b13'
 branch_labels = None
 depends_on = None
 
