@@ -10,9 +10,10 @@ for one page, in its reader's language (titles, and the data's names where staff
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import Date, and_, bindparam, false, select, union_all
+from sqlalchemy import Date, Select, and_, bindparam, false, select, union_all
 
 from clearinghouse.agreements import queries as agreement_queries
 from clearinghouse.agreements.models import AgreementState
@@ -293,21 +294,11 @@ def products_per_school() -> Figure:
     )
 
 
-def overlapping_products() -> list[Overlap]:
-    """Kinds of product where different schools use different products (a chance to share one).
-
-    A kind overlaps when at least two of its products in use are each used at some school, and
-    together they are used at two schools or more. Three queries: the overlapping kinds (their counts
-    kept on the kind by triggers: `ProductKind.placed_product_count`, `school_count`), the first
-    OVERLAP_LISTED products of each, their schools.
-    """
-    kinds = {
-        kind.id: kind
-        for kind in db.session.scalars(
-            select(ProductKind).where(ProductKind.placed_product_count >= 2, ProductKind.school_count >= 2)
-        )
-    }
-    counts = {kind_id: (kind.placed_product_count, kind.school_count) for kind_id, kind in kinds.items()}
+@lru_cache(maxsize=16)
+def _overlap_statement(kind_ids: tuple[int, ...]) -> Select:
+    """The first OVERLAP_LISTED products in use of each of the kinds, by name, with their vendor's
+    name and their schools (a row per school, by name). Built once per set of kinds: the union of a
+    query per kind took a few milliseconds of Python to build on each request."""
     # The first OVERLAP_LISTED of each kind, each read from the index of the kind's products by name
     # (`ix_product_kind_name`, migration 20261126_report_counts) and stopped there: a window over
     # every product of the overlapping kinds sorted the whole catalogue (85-200 ms at 25,000 products).
@@ -318,28 +309,47 @@ def overlapping_products() -> list[Overlap]:
         .order_by(Product.kind_id, Product.name, Product.id)
         .limit(OVERLAP_LISTED)
         .subquery()
-        for kind_id in sorted(counts)
+        for kind_id in kind_ids
     ]
     chosen = union_all(*(select(first.c.id) for first in firsts)) if firsts else select(Product.id).where(false())
     # Plain rows, only what the list shows: 700 ORM objects with their vendors cost about a third of
-    # the page's Python.
-    products = db.session.execute(
-        select(Product.id, Product.name, Product.slug, Product.kind_id, Vendor.name)
+    # the page's Python. The schools come in the same statement: asked apart, by the ids of the
+    # products found, they took a parameter per product (700), each rendered and sent.
+    return (
+        select(Product.id, Product.name, Product.slug, Product.kind_id, Vendor.name, School.name)
         .join(Vendor, Vendor.id == Product.vendor_id)
-        .where(Product.id.in_(chosen))
-        .order_by(Product.name, Product.id)
-    ).all()
-    schools: dict[int, list[str]] = defaultdict(list)
-    for product_id, school in db.session.execute(  # run even for no product: a constant number of queries
-        select(product_school.c.product_id, School.name)
+        .join(product_school, product_school.c.product_id == Product.id)
         .join(School, School.id == product_school.c.school_id)
-        .where(product_school.c.product_id.in_([row[0] for row in products]))
-        .order_by(School.name, School.id)
-    ):
-        schools[product_id].append(school)
+        .where(Product.id.in_(chosen))
+        .order_by(Product.name, Product.id, School.name, School.id)
+    )
+
+
+def overlapping_products() -> list[Overlap]:
+    """Kinds of product where different schools use different products (a chance to share one).
+
+    A kind overlaps when at least two of its products in use are each used at some school, and
+    together they are used at two schools or more. Two queries: the overlapping kinds (their counts
+    kept on the kind by triggers: `ProductKind.placed_product_count`, `school_count`), and the first
+    OVERLAP_LISTED products of each with their schools (`_overlap_statement`; run even for no kind,
+    a constant number of queries).
+    """
+    kinds = {
+        kind.id: kind
+        for kind in db.session.scalars(
+            select(ProductKind).where(ProductKind.placed_product_count >= 2, ProductKind.school_count >= 2)
+        )
+    }
+    counts = {kind_id: (kind.placed_product_count, kind.school_count) for kind_id, kind in kinds.items()}
     by_kind: dict[int, list[OverlapProduct]] = defaultdict(list)
-    for product_id, name, slug, kind_id, vendor in products:
-        by_kind[kind_id].append(OverlapProduct(name, slug, vendor, schools[product_id]))
+    product_id = product = None
+    for row_product_id, name, slug, kind_id, vendor, school in db.session.execute(
+        _overlap_statement(tuple(sorted(counts)))
+    ):
+        if row_product_id != product_id:  # a product's rows come together, one per school
+            product_id, product = row_product_id, OverlapProduct(name, slug, vendor, [])
+            by_kind[kind_id].append(product)
+        product.schools.append(school)
     overlaps = [
         Overlap(kinds[kind_id], translated(kinds[kind_id], "name"), by_kind[kind_id], *counts[kind_id])
         for kind_id in counts
