@@ -245,13 +245,39 @@ def kept_status_counts(today: date | ColumnElement, listed: ColumnElement[bool])
     """
     groups = agreement_standing_count
     agreement = aliased(Agreement, name="sole_agreement")
-    best = case((agreement.id.is_(None), NO_AGREEMENT_RANK), else_=rank_sql(agreement, today))
-    sole = (
-        select(_status_of(best, groups.c.stated).label("status"), groups.c.product_count.label("count"))
+    # The groups added up per the columns the sole agreement's state is derived from (most agreements
+    # share their dates with others), so that the state is derived once per set of dates, not per agreement.
+    term = (
+        agreement.id.is_(None).label("no_agreement"),
+        agreement.effective_on,
+        agreement.expires_on,
+        agreement.auto_renews,
+        agreement.terminated_on,
+        agreement.dates_recorded,
+        agreement.signed_on.is_not(None).label("is_signed"),
+        agreement.renewed_by_id.is_not(None).label("is_renewed"),
+        groups.c.stated,
+    )
+    terms = (
+        select(*term, func.sum(groups.c.product_count).label("count"))
         .select_from(groups)
         .outerjoin(agreement, agreement.id == groups.c.agreement_key)
         .where(groups.c.agreement_key >= 0, groups.c.product_count > 0)
+        .group_by(*term)
+        .subquery()
     )
+    # What `rank_sql` reads: of `signed_on` and `renewed_by_id` the state asks only whether they are set.
+    sole_agreement = (
+        select(
+            terms,
+            case((terms.c.is_signed, 1)).label("signed_on"),
+            case((terms.c.is_renewed, 1)).label("renewed_by_id"),
+        )
+        .subquery()
+        .c
+    )
+    best = case((sole_agreement.no_agreement, NO_AGREEMENT_RANK), else_=rank_sql(sole_agreement, today))
+    sole = select(_status_of(best, sole_agreement.stated).label("status"), sole_agreement.count)
     several = status_counts(today, listed, Product.agreement_key == SEVERAL_AGREEMENTS)
     both = union_all(sole, several).subquery()
     return select(both.c.status, cast(func.sum(both.c.count), Integer)).group_by(both.c.status)
