@@ -1,5 +1,6 @@
-"""The reports page's long tables, their rows drawn in Python: the overlap section lists up to
-OVERLAP_LISTED products a kind (about 700 on the bench's page), and "Products by school" a row per school.
+"""The reports page's long tables and its charts' bars, drawn in Python: the overlap section lists up
+to OVERLAP_LISTED products a kind (about 700 on the bench's page), "Products by school" a row per
+school, and each chart a bar per row of its table (96 on the bench's page).
 
 Drawn by the template, each row cost its expressions, a macro or a `join` filter and an address,
 through Jinja's runtime: about half of the page's Python. Here each row is one string formatted from
@@ -12,6 +13,7 @@ from markupsafe import Markup, escape
 
 from clearinghouse.directory.cards import Addresses
 from clearinghouse.i18n import LocalizedText, format_number
+from clearinghouse.reports.charts import BarChart
 from clearinghouse.reports.queries import Figure, OverlapProduct
 from clearinghouse.slugs import PLAIN_SLUG
 
@@ -21,6 +23,13 @@ OVERLAP_ROW = (
     "            <td>%(vendor)s</td>\n            <td>%(schools)s</td>\n          </tr>\n          "
 )
 FIGURE_ROW = '\n          <tr><th scope="row">%(label)s</th><td class="number">%(value)s</td></tr>\n          '
+# One bar of a chart, as `reports/_bar_chart.html`'s loop drew it.
+CHART_BAR = (
+    '\n  <g>\n    <text x="%(x)s" y="%(label_y)s" fill="%(text)s"%(lang)s>%(label)s</text>\n'
+    '    <rect x="%(x)s" y="%(y)s" width="%(width)s" height="%(height)s" fill="%(fill)s"/>\n'
+    '    <line x1="%(x)s" y1="%(y)s" x2="%(x)s" y2="%(bottom)s" stroke="%(axis)s" stroke-width="2"/>\n'
+    '    <text x="%(value_x)s" y="%(text_y)s" fill="%(text)s" font-weight="bold">%(value)s</text>\n  </g>\n  '
+)
 LINKED = '<a href="%(url)s">%(name)s</a>'
 
 
@@ -58,3 +67,30 @@ def figure_rows(figure: Figure) -> Markup:
             label = LINKED % {"url": escape(url), "name": label}
         rows.append(FIGURE_ROW % {"label": label, "value": escape(format_number(bar.value))})
     return Markup("".join(rows))  # noqa: S704 - every value escaped here
+
+
+def chart_bars(chart: BarChart) -> Markup:
+    """The bars of a chart: its label above, the bar, the axis beside it, the value at its end."""
+    text, axis = escape(chart.text_colour), escape(chart.axis_colour)
+    return Markup(  # noqa: S704 - every value escaped here
+        "".join(
+            CHART_BAR
+            % {
+                "x": chart.bar_x,
+                "label_y": bar.label_y,
+                "text": text,
+                "lang": f' lang="{escape(bar.language)}"' if bar.language else "",
+                "label": escape(bar.label),
+                "y": bar.y,
+                "width": bar.width,
+                "height": chart.bar_height,
+                "fill": escape(bar.fill),
+                "bottom": bar.y + chart.bar_height,
+                "axis": axis,
+                "value_x": chart.bar_x + bar.width + 6,
+                "text_y": bar.text_y,
+                "value": escape(format_number(bar.value)),
+            }
+            for bar in chart.bars
+        )
+    )

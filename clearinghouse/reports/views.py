@@ -10,7 +10,10 @@ from clearinghouse.reports.blueprint import bp
 @bp.get("/")
 def index():
     report = queries.build_report()
-    figures = [(figure, charts.bar_chart(figure), rows.figure_rows(figure)) for figure in report.figures]
+    figures = []
+    for figure in report.figures:
+        chart = charts.bar_chart(figure)
+        figures.append((figure, chart, rows.chart_bars(chart), rows.figure_rows(figure)))
     # Up to 50 products a kind are linked: their addresses from one prefix, not a url_for each.
     urls = Addresses()
     overlaps = [(overlap, rows.overlap_rows(overlap.products, urls)) for overlap in report.overlaps]

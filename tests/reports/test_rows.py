@@ -1,6 +1,7 @@
-"""The reports' long tables drawn in Python (`reports.rows`) are what the template drew, byte for byte.
+"""The reports' long tables and charts' bars drawn in Python (`reports.rows`) are what the templates
+drew, byte for byte.
 
-`drawn_before/` holds the template's loops as they were; both draw the same figures and overlap
+`drawn_before/` holds the templates' loops and the chart's macro as they were; both draw the same figures and overlap
 products (names that need escaping, a school slug a prefix cannot make, a name shown in another
 language, numbers in the reader's language) and must agree in English and in Spanish.
 """
@@ -12,12 +13,14 @@ from flask import render_template_string
 
 from clearinghouse.directory.cards import Addresses
 from clearinghouse.i18n import LocalizedText
-from clearinghouse.reports import rows
+from clearinghouse.reports import charts, rows
 from clearinghouse.reports.queries import Bar, Figure, OverlapProduct
 
 BEFORE = Path(__file__).parent / "drawn_before"  # the template's loops as they were, copied here
 FIGURE_ROWS = (BEFORE / "figure_rows.html").read_text()
 OVERLAP_ROWS = (BEFORE / "overlap_rows.html").read_text()
+CHART_BEFORE = (BEFORE / "bar_chart.html").read_text() + "{{ bar_chart(chart) }}"
+CHART_NOW = '{% from "reports/_bar_chart.html" import bar_chart %}{{ bar_chart(chart, bars) }}'
 
 FIGURES = [
     Figure(
@@ -64,3 +67,15 @@ def test_rows_are_what_the_template_drew(app, path):
         assert drawn == "          " + rows.overlap_rows(PRODUCTS, urls)
         assert "Reader &lt;Pro&gt; &amp; Co" in drawn
         assert ("1.234.567" if path.startswith("/es/") else "1,234,567") in rows.figure_rows(FIGURES[1])
+
+
+@pytest.mark.parametrize("path", ["/reports/", "/es/reports/"])
+def test_chart_bars_are_what_the_macro_drew(app, path):
+    with app.test_request_context(path):
+        app.preprocess_request()
+        for figure in FIGURES:
+            chart = charts.bar_chart(figure)
+            drawn = render_template_string(CHART_NOW, chart=chart, bars=rows.chart_bars(chart))
+            assert drawn == render_template_string(CHART_BEFORE, chart=chart).lstrip("\n")
+            assert drawn.count("<g>") == len(figure.bars)
+        assert 'lang="en">Health &lt;records&gt;</text>' in drawn  # a name shown in its own language
