@@ -26,6 +26,7 @@ from clearinghouse import data_version
 from clearinghouse.accounts.models import User
 from clearinghouse.app import create_app
 from clearinghouse.extensions import db
+from clearinghouse.page_cache import page_cache_of
 from tests import factories
 
 SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
@@ -236,6 +237,12 @@ def other_vendor_user_id(app) -> int:
     with in_app(app):
         vendor = factories.make_vendor(name="Other Vendor LLC")
         return factories.make_user(role="vendor", email="contact@othervendor.example", vendor=vendor).id
+
+
+def forget_kept_answers(app: Flask) -> None:
+    """Empty the page cache's store, answers and kept cards alike: the next page draws everything, as
+    the first reader after a change does (query counts that must not depend on what came before)."""
+    page_cache_of(app).store.clear()
 
 
 @contextmanager

@@ -11,13 +11,15 @@ A listing card shows only its product's public facts and states derived from the
 so for anonymous readers it is kept per product (per data use on a data element's page, which adds
 the use's purpose), data version, date and language in the page cache's store
 (`page_cache.fragments_on_version`): a results page fetches its 25 cards at once and draws only
-the missing ones. A signed-in reader's page draws them all afresh. A school's card adds the state
+the missing ones; the directory reads what a card needs beyond its product row (`product_cards`)
+for those alone. A signed-in reader's page draws them all afresh. A school's card adds the state
 of data destruction and is drawn with its page.
 """
 
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, NamedTuple
 
 from flask import current_app, url_for
@@ -25,8 +27,8 @@ from flask_babel import get_translations
 from markupsafe import Markup, escape
 
 from clearinghouse import page_cache
-from clearinghouse.directory.models import DataCategory, DataUse, ProductStatus
-from clearinghouse.directory.queries import ElementCount, Listing
+from clearinghouse.directory.models import DataCategory, DataUse, Product, ProductStatus
+from clearinghouse.directory.queries import ElementCount, Listing, listings
 from clearinghouse.directory.school_queries import SchoolProduct, SensitiveElement
 from clearinghouse.i18n import LocalizedText, format_number, translated
 from clearinghouse.slugs import PLAIN_SLUG
@@ -312,18 +314,41 @@ def element_index(groups: Sequence[tuple[DataCategory, Sequence[ElementCount]]])
 
 
 def listing_cards(listings: list[Listing], heading: str = "h3") -> list[Markup]:
-    """Each listing's card (directory, vendor page)."""
-    return _cards(f"listing-{heading}", [listing.product.id for listing in listings], listings, None, heading)
+    """Each listing's card (the vendor page)."""
+    ids = [listing.product.id for listing in listings]
+    return _cards(f"listing-{heading}", ids, lambda positions: [listings[at] for at in positions], None, heading)
+
+
+def product_cards(products: Sequence[Product], today: date, heading: str = "h3") -> list[Markup]:
+    """Each product's card (the directory), the same card as `listing_cards`': what a card shows
+    beyond the product row (`queries.listings`: the data it receives, where its agreement stands) is
+    read only for the cards not already kept, so a page whose cards are all kept runs no query for them."""
+    return _cards(
+        f"listing-{heading}",
+        [product.id for product in products],
+        lambda positions: listings([products[at] for at in positions], today),
+        None,
+        heading,
+    )
 
 
 def use_cards(uses: list[DataUse], listings: dict[int, Listing], heading: str = "h3") -> list[Markup]:
     """Each data use's card: its product's listing with the use's purpose (a data element's page)."""
-    return _cards(f"use-{heading}", [use.id for use in uses], [listings[use.product_id] for use in uses], uses, heading)
+    ids = [use.id for use in uses]
+    return _cards(
+        f"use-{heading}", ids, lambda positions: [listings[uses[at].product_id] for at in positions], uses, heading
+    )
 
 
 def _cards(
-    kind: str, ids: list[int], listings: list[Listing], uses: list[DataUse] | None, heading: str
+    kind: str,
+    ids: list[int],
+    listings_at: Callable[[list[int]], list[Listing]],
+    uses: list[DataUse] | None,
+    heading: str,
 ) -> list[Markup]:
+    """The cards of `ids`, each kept per data version (`page_cache.fragments_on_version`); only the
+    missing ones are drawn, from `listings_at(positions)`: their listings, in that order."""
     if not ids:  # a search that found nothing: no template to run (7 in 10 searches of a busy evening)
         return []
 
@@ -331,13 +356,13 @@ def _cards(
         urls, words = Addresses(), Wording()
         cards = [
             listing_card(
-                listings[position],
+                listing,
                 heading,
                 urls,
                 words,
                 translated(uses[position], "purpose") if uses is not None else None,
             )
-            for position in positions
+            for position, listing in zip(positions, listings_at(positions), strict=True)
         ]
         # One template for all the missing cards, cut apart at a word no card can hold.
         separator = f"<!--{secrets.token_hex(8)}-->"

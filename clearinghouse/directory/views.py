@@ -13,6 +13,7 @@ from clearinghouse.directory.cards import (
     STATUS_BADGES,
     element_index,
     listing_cards,
+    product_cards,
     school_cards,
     school_summary,
     use_cards,
@@ -70,15 +71,13 @@ def directory():
     results = queries.search_products(filters, page_arg(), _per_page(), today)
     params = form.params()
     suggestion = queries.search_suggestion(filters, results.total)
-    listings = queries.listings(results.items, today)
     return render_template(
         "directory/directory.html",
         form=form,
         filters=filters,
         ignored=ignored,
         results=results,
-        listings=listings,
-        cards=listing_cards(listings),
+        cards=product_cards(results.items, today),
         params=params,
         suggestion=suggestion,
         suggestion_params={**params, "q": suggestion},

@@ -9,7 +9,7 @@ from clearinghouse.directory.models import DataCategory, DataElement, DataUse, P
 from clearinghouse.extensions import db
 from clearinghouse.timeutil import district_today, utcnow
 from tests import factories
-from tests.conftest import count_queries, in_app
+from tests.conftest import count_queries, forget_kept_answers, in_app
 
 PAGES = [
     "/",
@@ -75,12 +75,15 @@ def _grow(total: int) -> None:
     db.session.commit()
 
 
-def _counts(app, client) -> dict[str, int]:
+def counts_of_pages(app, client, prefix: str = "") -> dict[str, int]:
+    """Each page's queries (under `prefix`: "/es") with nothing kept in the page cache's store: every
+    card drawn afresh."""
     counts = {}
     for url in PAGES:
+        forget_kept_answers(app)
         with count_queries(app) as statements:
-            response = client.get(url)
-        assert response.status_code == 200, url
+            response = client.get(prefix + url)
+        assert response.status_code == 200, prefix + url
         counts[url] = len(statements)
     return counts
 
@@ -88,10 +91,10 @@ def _counts(app, client) -> dict[str, int]:
 def test_each_public_page_runs_a_constant_number_of_queries(app, client):
     with in_app(app):
         _grow(5)
-    small = _counts(app, client)
+    small = counts_of_pages(app, client)
     with in_app(app):
         _grow(50)
-    large = _counts(app, client)
+    large = counts_of_pages(app, client)
     assert small == large
     assert max(small.values()) <= 10, small
 
@@ -112,9 +115,28 @@ def test_a_synonym_costs_no_query_and_a_word_nobody_has_no_full_text_query(app, 
     # every anonymous search (the check below and "Did you mean …?"): read them before counting.
     for url in ("/directory?q=sq", "/directory?q=zq"):
         assert client.get(url).status_code == 200
-    counts = _counts(app, client)
+    counts = counts_of_pages(app, client)
     assert counts["/directory?q=health+shared"] == counts["/directory?q=shared"]
     assert counts["/directory?q=salud+shared"] == counts["/directory?q=shared"]
     # No word of the index starts with "sharde" or "zz": no product can match, so no query at all.
     assert counts["/directory?q=sharde"] == counts["/directory?q=zz"] == 0
     assert counts["/directory?q=shared"] > 0
+
+
+def _cards_of(response) -> str:
+    assert response.status_code == 200
+    return response.get_data(as_text=True).split('<ul class="cards">', 1)[1].split("</ul>", 1)[0]
+
+
+def test_a_directory_page_whose_cards_are_kept_reads_nothing_more_for_them(app, client):
+    """The cards are kept per product: a page of the same products at another address (so not the kept
+    page itself) reads the product rows, not what each receives nor where its agreement stands."""
+    with in_app(app):
+        _grow(5)
+    drawn = _cards_of(client.get("/directory?q=shared"))
+    with count_queries(app) as statements:
+        kept = _cards_of(client.get("/directory?q=SHARED"))
+    assert kept == drawn
+    assert "Shared product 4" in kept
+    assert [s for s in statements if "data_use" in s] == []
+    assert [s for s in statements if "FROM product" in s or "JOIN product" in s]

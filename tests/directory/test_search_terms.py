@@ -400,7 +400,7 @@ def test_a_search_the_index_surely_cannot_match_finds_nothing_with_the_full_text
     every word near the vocabulary's, one-letter words, digits, accents and synonyms."""
     with in_app(app):
         vocabulary = sorted(db.session.scalars(select(table(VOCAB_TABLE, column("term")).c.term)))
-        typed = [*_near_words(vocabulary), "a", "x", "42", "4x", "médico", "salud", "health", "qzxwv"]
+        typed = [*_near_words(vocabulary), "a", "x", "42", "4x", "médico", "salud", "health", "qzxwv", "médicx", "дом"]
         with _shared_reads(app):
             judged = {word: surely_unmatched([word]) for word in typed}
         for word, unmatched in judged.items():
@@ -411,7 +411,9 @@ def test_a_search_the_index_surely_cannot_match_finds_nothing_with_the_full_text
         assert judged["readingx"]
         assert not judged["salud"]  # words that stand for data
         assert not judged["health"]
-        assert not judged["médico"]  # not ASCII: the full-text query answers
+        assert not judged["médico"]  # a Spanish word for data
+        assert judged["médicx"]  # its accent folded, as the index folds it: plain ASCII
+        assert not judged["дом"]  # not Latin: the full-text query answers
         with _shared_reads(app):
             assert surely_unmatched(["reading", "qzxwv"])  # every word must match
             assert not surely_unmatched(["reading", "nurse"])

@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from clearinghouse.directory.models import DataCategory, DataElement, DataUse, Product, Vendor
 from clearinghouse.extensions import db
-from tests.conftest import count_queries, in_app
-from tests.directory.test_query_counts import PAGES, _grow
+from tests.conftest import in_app
+from tests.directory.test_query_counts import _grow, counts_of_pages
 
 
 def _translate_everything() -> None:
@@ -19,23 +19,13 @@ def _translate_everything() -> None:
     db.session.commit()
 
 
-def _counts(app, client, prefix: str) -> dict[str, int]:
-    counts = {}
-    for url in PAGES:
-        with count_queries(app) as statements:
-            response = client.get(prefix + url)
-        assert response.status_code == 200, prefix + url
-        counts[url] = len(statements)
-    return counts
-
-
 def test_spanish_pages_run_as_many_queries_as_english_ones_whatever_the_rows(app, client):
     with in_app(app):
         _grow(5)
         _translate_everything()
-    small = _counts(app, client, "/es")
-    assert small == _counts(app, client, "")
+    small = counts_of_pages(app, client, "/es")
+    assert small == counts_of_pages(app, client, "")
     with in_app(app):
         _grow(50)
         _translate_everything()
-    assert _counts(app, client, "/es") == small
+    assert counts_of_pages(app, client, "/es") == small
