@@ -265,15 +265,16 @@ def surely_unmatched(terms: Sequence[str]) -> bool:
     of no word of the index (one letter: is no word of it) and stands for no data. `search_hits`
     matches every word as such a start, or by its data, so the full-text query would find nothing.
 
-    Judged only where `lexicon` is shared (anonymous reads kept per data version) and only for
-    ASCII words, which both databases lower-case as Python does; anywhere else this says False and
-    the full-text query answers. A busy evening's searches are mostly names the register does not
-    hold: each is then answered with no query at all."""
+    Judged only where `lexicon` is shared (anonymous reads kept per data version) and only for words
+    of plain letters (accents folded), which both databases lower-case as Python does and read as one
+    word: PostgreSQL reads some words with digits as two ("9e9e9" is "9e9" then "e9"). Anywhere else
+    this says False and the full-text query answers. A busy evening's searches are mostly names the
+    register does not hold: each is then answered with no query at all."""
     if not page_cache.reads_shared():
         return False
     for term in terms:
         word = fold(term)
-        if not word.isascii() or data_phrases(term):
+        if not (word.isascii() and word.isalpha()) or data_phrases(term):
             continue
         known = lexicon((word[0],))
         if not (known.knows_prefix(word) if len(word) > 1 else known.knows(word)):
