@@ -19,7 +19,6 @@ from sqlalchemy import (
     or_,
     select,
     table,
-    union_all,
 )
 from sqlalchemy.sql.expression import ColumnElement
 
@@ -245,15 +244,15 @@ class Lexicon:
 
 
 @page_cache.memoized_on_version
-def lexicon(letters: tuple[str, ...]) -> Lexicon:
-    """The known words for the words to correct that begin with `letters` (one query). Anonymous
-    searches share it per data version: the misspelt or unknown words of a busy evening mostly begin
-    with a few letters, and reading and sorting a letter's thousands of words cost more than the rest
-    of the suggestion."""
-    ranges = [
-        select(_vocab.c.term).where(_vocab.c.term >= letter, _vocab.c.term < chr(ord(letter) + 1)) for letter in letters
-    ]
-    known = set(_SYNONYM_SPELLING) | set(db.session.scalars(ranges[0] if len(ranges) == 1 else union_all(*ranges)))
+def lexicon(letter: str) -> Lexicon:
+    """The index's words that begin with `letter`, and the synonyms (one query). Anonymous searches
+    share it per data version, one per letter (so a worker keeps a few dozen at most, whatever the
+    searches): the unknown words of a busy evening begin with a few letters, and reading and sorting a
+    letter's thousands of words cost more than the rest of a suggestion."""
+    rows = db.session.scalars(
+        select(_vocab.c.term).where(_vocab.c.term >= letter, _vocab.c.term < chr(ord(letter) + 1))
+    )
+    known = set(_SYNONYM_SPELLING) | set(rows)
     by_length: dict[int, list[str]] = {}
     for word in known:
         by_length.setdefault(len(word), []).append(word)
@@ -276,7 +275,7 @@ def surely_unmatched(terms: Sequence[str]) -> bool:
         word = fold(term)
         if not (word.isascii() and word.isalpha()) or data_phrases(term):
             continue
-        known = lexicon((word[0],))
+        known = lexicon(word[0])
         if not (known.knows_prefix(word) if len(word) > 1 else known.knows(word)):
             return True
     return False
@@ -289,15 +288,15 @@ def suggest(terms: Sequence[str]) -> str | None:
     as a word to correct) and the synonyms; the nearest is the one with the best rapidfuzz ratio,
     then the one closest in length, then the first in alphabetical order.
     """
-    folded = [fold(term) for term in terms]
-    letters = tuple(sorted({word[0] for term, word in zip(terms, folded, strict=True) if _correctable(term)}))
-    if not letters:
-        return None
-    known = lexicon(letters)
     changed = False
     suggestion = []
-    for term, word in zip(terms, folded, strict=True):
-        if not _correctable(term) or known.knows_prefix(word):
+    for term in terms:
+        word = fold(term)
+        if not _correctable(term):
+            suggestion.append(term)
+            continue
+        known = lexicon(word[0])
+        if known.knows_prefix(word):
             suggestion.append(term)
             continue
         matches = process.extract(
