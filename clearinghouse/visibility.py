@@ -164,6 +164,8 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "sensitive_product_count": PUBLIC,  # those of them that receive sensitive data: shown beside it
     },
     "product_school": {"product_id": PUBLIC, "school_id": PUBLIC},
+    # Listed products used at a school that receive a data element: a school's page shows the sensitive ones.
+    "school_element_count": {"school_id": PUBLIC, "data_element_id": PUBLIC, "product_count": PUBLIC},
     "tag": {"id": PUBLIC, "name": PUBLIC, "name_key": NAME_KEY, "slug": PUBLIC},
     "product_tag": {"product_id": PUBLIC, "tag_id": PUBLIC},
     "product_note": {

@@ -61,6 +61,17 @@ product_school = Table(
 )
 
 
+# Kept by database triggers (migration 20261126_school_element_counts), never written here: how many
+# listed products used at each school receive each data element (a school page's sensitive data).
+school_element_count = Table(
+    "school_element_count",
+    db.metadata,
+    Column("school_id", ForeignKey("school.id", ondelete="CASCADE"), primary_key=True),
+    Column("data_element_id", ForeignKey("data_element.id", ondelete="CASCADE"), primary_key=True),
+    Column("product_count", Integer, nullable=False, server_default="0"),
+)
+
+
 # Kept by database triggers (migration 20261126_headline_counts), never written here: the listed
 # products per approval status (the reports show them; the home page adds them up).
 product_status_count = Table(

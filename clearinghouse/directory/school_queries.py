@@ -4,9 +4,9 @@ A school page lists the listed products used at the school (retired products, an
 retired vendors, are not in use) a page at a time, the data each receives with sensitive data
 first, the state of its current agreement and of data destruction; its summary (how many products,
 how many receive sensitive data) is kept on the school by triggers (`School.product_count`), and
-which sensitive data from an SQL aggregate over all of them, never from loading them. Each loader
-runs a constant number of SQL statements whatever the number of products, and loads one page of
-products (tests/directory/test_school_pages.py).
+so is how many of them receive each data element (`school_element_count`): never loaded from them.
+Each loader runs a constant number of SQL statements whatever the number of products, and loads one
+page of products (tests/directory/test_school_pages.py).
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
 from clearinghouse.agreements.models import Agreement
@@ -29,8 +29,9 @@ from clearinghouse.directory.models import (
     School,
     Vendor,
     product_school,
+    school_element_count,
 )
-from clearinghouse.directory.queries import is_slug, listed_clause, public_status, unlisted_ids
+from clearinghouse.directory.queries import is_slug, listed_clause, public_status
 from clearinghouse.extensions import db
 from clearinghouse.urls import MAX_PAGE
 
@@ -201,25 +202,25 @@ def school_products(school: School, page: int, per_page: int, total: int) -> Pag
 
 def sensitive_elements(school: School) -> list[SensitiveElement]:
     """The sensitive data the school's listed products receive, with how many receive each, most
-    widely received first, then in taxonomy order (one query)."""
-    received = (
-        select(DataUse.data_element_id.label("element_id"), func.count().label("n"))
-        .join(product_school, product_school.c.product_id == DataUse.product_id)
-        .join(DataElement, DataElement.id == DataUse.data_element_id)
-        .where(
-            product_school.c.school_id == school.id,
-            DataElement.is_sensitive.is_(True),
-            product_school.c.product_id.not_in(unlisted_ids()),
-        )
-        .group_by(DataUse.data_element_id)
-        .subquery()
-    )
+    widely received first, then in taxonomy order (one query, of the counts kept by triggers:
+    `school_element_count`)."""
     rows = db.session.execute(
-        select(DataElement, received.c.n)
-        .join(received, received.c.element_id == DataElement.id)
+        select(DataElement, school_element_count.c.product_count)
+        .join(school_element_count, school_element_count.c.data_element_id == DataElement.id)
         .join(DataElement.category)
+        .where(
+            school_element_count.c.school_id == school.id,
+            school_element_count.c.product_count > 0,
+            DataElement.is_sensitive.is_(True),
+        )
         .options(contains_eager(DataElement.category))
-        .order_by(received.c.n.desc(), DataCategory.position, DataCategory.name, DataElement.position, DataElement.name)
+        .order_by(
+            school_element_count.c.product_count.desc(),
+            DataCategory.position,
+            DataCategory.name,
+            DataElement.position,
+            DataElement.name,
+        )
     )
     return [SensitiveElement(element, count) for element, count in rows]
 
