@@ -931,9 +931,11 @@ def element_receivers(element: DataElement, page: int, per_page: int) -> Paginat
     listed_uses = (DataUse.data_element_id == element.id, listed_clause())
 
     def select_page(limit: int, offset: int) -> Select:
+        # The products, not their uses' ids: a product receives the element once, and its use is found
+        # from the unique index (product, element) alone while the products are walked by name.
         page_ids = (
-            select(DataUse.id.label("id"), Product.name.label("name"), Product.id.label("product_id"))
-            .join(DataUse.product)
+            select(Product.name.label("name"), Product.id.label("product_id"))
+            .join(DataUse, DataUse.product_id == Product.id)
             .where(*listed_uses)
             .order_by(Product.name, Product.id)
             .limit(limit)
@@ -942,7 +944,10 @@ def element_receivers(element: DataElement, page: int, per_page: int) -> Paginat
         )
         return (
             select(DataUse)
-            .join(page_ids, page_ids.c.id == DataUse.id)
+            .join(
+                page_ids,
+                and_(page_ids.c.product_id == DataUse.product_id, DataUse.data_element_id == element.id),
+            )
             .join(DataUse.product)
             .join(Product.vendor)
             .options(
