@@ -3,11 +3,12 @@
 from datetime import datetime, time, timedelta
 
 import pytest
+from sqlalchemy import select
 from werkzeug.http import http_date, parse_date
 
 from clearinghouse.agreements.models import Agreement
 from clearinghouse.destruction.public import status_by_agreement
-from clearinghouse.directory.models import Product, ProductStatus, Vendor
+from clearinghouse.directory.models import Product, ProductStatus, School, Vendor
 from clearinghouse.extensions import db
 from clearinghouse.timeutil import DEFAULT_ZONE, district_today, zone_named
 from tests import factories
@@ -303,6 +304,25 @@ def test_details_run_a_constant_number_of_queries(app, client, url):
     with count_queries(app) as queries:
         assert client.get(url).status_code == 200
     assert len(queries) <= 6, queries
+
+
+def test_a_school_runs_a_constant_number_of_queries(app, client):
+    with in_app(app):
+        many_products(4)
+        slug = db.session.scalar(select(School.slug))
+    with count_queries(app) as few:
+        assert client.get(f"/api/v1/schools/{slug}?per_page=100").status_code == 200
+    with in_app(app):
+        many_products(30, start=4)
+        school = db.session.scalar(select(School).where(School.slug == slug))
+        for product in db.session.scalars(select(Product)):
+            if school not in product.schools:
+                product.schools.append(school)
+        db.session.commit()
+    with count_queries(app) as many:
+        body = client.get(f"/api/v1/schools/{slug}?per_page=100").json
+    assert len(body["data"]["products"]) == 34
+    assert len(many) == len(few), many
 
 
 def test_an_auto_renewing_agreement_gives_its_next_renewal(app, client):

@@ -25,6 +25,7 @@ PAGES = [
     "/vendors/big-vendor",
     "/data",
     "/data/shared-element",
+    "/schools/shared-school",
     "/about",
 ]
 
