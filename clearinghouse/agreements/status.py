@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -34,6 +34,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from clearinghouse.agreements.models import Agreement, AgreementState, agreement_product, agreement_standing_count
 from clearinghouse.agreements.state import state_sql
 from clearinghouse.directory.models import Product, StatedAgreementStatus
+from clearinghouse.i18n import N_
 from clearinghouse.timeutil import format_date
 
 
@@ -128,26 +129,42 @@ class AgreementStanding:
     @property
     def label(self) -> str:
         """In plain words, with the day that matters: "Signed, in effect until June 30, 2027"."""
+        text, day, names_day = self.phrase
+        return _(text, day=format_date(day)) if names_day else str(text)
+
+    @property
+    def phrase(self) -> "Phrase":
+        """What `label` says, before it is put in the reader's words (`directory.cards` words the
+        phrases of a page's cards once each)."""
         if self.status is not ProductAgreementStatus.SIGNED:
-            return str(self.status.label)
+            return Phrase(self.status.label)
         agreement, state = self.agreement, self.state
         ends_on = agreement.term_ends_on(self.today) if self.today else agreement.expires_on
         if state in (AgreementState.ACTIVE, AgreementState.EXPIRING):
             if ends_on is None:
-                return str(OPEN_ENDED_LABEL)
+                return Phrase(OPEN_ENDED_LABEL)
             renews_on = agreement.renews_on(self.today) if self.today else None
             if renews_on is not None:  # not when it is to be terminated first, or replaced
-                return _("Signed, in effect; renews on %(day)s", day=format_date(renews_on))
+                return Phrase(N_("Signed, in effect; renews on %(day)s"), renews_on, names_day=True)
             if state is AgreementState.EXPIRING:
-                return _("Signed, expiring on %(day)s", day=format_date(ends_on))
-            return _("Signed, in effect until %(day)s", day=format_date(ends_on))
+                return Phrase(N_("Signed, expiring on %(day)s"), ends_on, names_day=True)
+            return Phrase(N_("Signed, in effect until %(day)s"), ends_on, names_day=True)
         if state is AgreementState.UPCOMING:
-            return _("Signed, in effect from %(day)s", day=format_date(agreement.effective_on))
+            return Phrase(N_("Signed, in effect from %(day)s"), agreement.effective_on, names_day=True)
         if state is AgreementState.TERMINATED:
-            return _("Signed, terminated on %(day)s", day=format_date(agreement.terminated_on))
+            return Phrase(N_("Signed, terminated on %(day)s"), agreement.terminated_on, names_day=True)
         if state is AgreementState.RENEWED:
-            return str(RENEWED_LABEL)
-        return _("Signed, expired on %(day)s", day=format_date(agreement.ended_on(self.today) or ends_on))
+            return Phrase(RENEWED_LABEL)
+        return Phrase(N_("Signed, expired on %(day)s"), agreement.ended_on(self.today) or ends_on, names_day=True)
+
+
+class Phrase(NamedTuple):
+    """A standing's label before it is worded: a fixed label (`text`, a lazy string), or a message
+    that names a day (`text` not yet translated, with its `day`)."""
+
+    text: Any
+    day: date | None = None
+    names_day: bool = False
 
 
 def standing(product: Product, today: date, agreements: Iterable[Agreement] | None = None) -> AgreementStanding:

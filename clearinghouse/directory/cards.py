@@ -27,11 +27,13 @@ from flask_babel import get_translations
 from markupsafe import Markup, escape
 
 from clearinghouse import page_cache
-from clearinghouse.directory.models import DataCategory, DataUse, Product, ProductStatus
-from clearinghouse.directory.queries import ElementCount, Listing, listings
+from clearinghouse.agreements.status import AgreementStanding
+from clearinghouse.directory.models import DataCategory, DataUse, ProductStatus
+from clearinghouse.directory.queries import CardProduct, ElementCount, Listing, listings
 from clearinghouse.directory.school_queries import SchoolProduct, SensitiveElement
 from clearinghouse.i18n import LocalizedText, format_number, translated
 from clearinghouse.slugs import PLAIN_SLUG
+from clearinghouse.timeutil import format_date
 
 CARDS_TEMPLATE = "directory/_listing_cards.html"
 
@@ -100,6 +102,23 @@ class Wording:
     def number(self, value: int) -> str:
         """`{{ value | number }}`."""
         return self._keep(("number", value), lambda: format_number(value))
+
+    def date(self, value: date | None) -> str:
+        """`format_date(value)`."""
+        return self._keep(("date", value), lambda: format_date(value))
+
+    def agreement(self, standing: AgreementStanding) -> Markup:
+        """`_("Agreement: %(state)s", state=standing.label)`, each phrase worded once (a fixed label is
+        a lazy string, whose hash would translate it: it is known by its identity)."""
+        text, day, names_day = standing.phrase
+        key = ("agreement", text if names_day else id(text), day)
+        return self._keep(
+            key,
+            lambda: self.text(
+                "Agreement: %(state)s",
+                state=self.catalogue.ugettext(text) % {"day": self.date(day)} if names_day else str(text),
+            ),
+        )
 
     def name(self, text: LocalizedText) -> Markup:
         """`_macros/ui.html`'s `name_in_language(text)`."""
@@ -170,8 +189,8 @@ class SchoolCard:
     other: Markup  # the other data, linked, or empty
 
 
-def _agreement(standing: Any, words: Wording) -> Badge:
-    return Badge(standing.badge, words.text("Agreement: %(state)s", state=standing.label))
+def _agreement(standing: AgreementStanding, words: Wording) -> Badge:
+    return Badge(standing.badge, words.agreement(standing))
 
 
 def listing_card(
@@ -319,7 +338,7 @@ def listing_cards(listings: list[Listing], heading: str = "h3") -> list[Markup]:
     return _cards(f"listing-{heading}", ids, lambda positions: [listings[at] for at in positions], None, heading)
 
 
-def product_cards(products: Sequence[Product], today: date, heading: str = "h3") -> list[Markup]:
+def product_cards(products: Sequence[CardProduct], today: date, heading: str = "h3") -> list[Markup]:
     """Each product's card (the directory), the same card as `listing_cards`': what a card shows
     beyond the product row (`queries.listings`: the data it receives, where its agreement stands) is
     read only for the cards not already kept, so a page whose cards are all kept runs no query for them."""

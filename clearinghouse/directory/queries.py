@@ -10,18 +10,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Result,
     ScalarSelect,
     Select,
     and_,
     bindparam,
-    case,
     exists,
     func,
     literal,
@@ -332,13 +333,19 @@ class _Paginated(SelectPagination):
     def _query_items(self) -> list[Any]:
         page = self._query_args["select_page"](self.per_page, self._query_offset)
         statement, params = page if isinstance(page, tuple) else (page, None)
-        result = self._query_args["session"].execute(statement, params).unique()
+        session, gather = self._query_args["session"], self._query_args["gather"]
+        if gather is not None:  # plain rows: no ORM execution (about 0.3 ms of Python a statement)
+            items, total = gather(session.connection().execute(statement, params))
+        elif self._query_args["windowed"]:
+            rows = session.execute(statement, params).unique().all()
+            items, total = [row[0] for row in rows], rows[0][1] if rows else None
+        else:
+            items, total = list(session.execute(statement, params).unique().scalars()), None
         if not self._query_args["windowed"]:
             self._total = None
-            return list(result.scalars())
-        rows = result.all()
-        self._total = rows[0][1] if rows else (0 if self._query_offset == 0 else None)
-        return [row[0] for row in rows]
+        else:
+            self._total = total if items else (0 if self._query_offset == 0 else None)
+        return items
 
     def _query_count(self) -> int:
         if self._total is not None:
@@ -353,16 +360,20 @@ def paginate_picked(
     page: int,
     per_page: int,
     windowed: bool = False,
+    gather: Callable[[Result], tuple[list[Any], int | None]] | None = None,
 ) -> Pagination:
     """A page whose rows `select_page(limit, offset)` picks on narrow columns before loading them
     (`_Paginated`): the directory, a data element's receivers, the API's products.
 
     `count_stmt` may be a function that builds it: a windowed page needs it only past the last page.
-    `select_page` may give its statement's parameters with it (a statement made once, `_search_page`)."""
+    `select_page` may give its statement's parameters with it (a statement made once, `_search_page`).
+    `gather`, when given, makes the page's items from the statement's rows, with the number of
+    matches a windowed statement carries (else the items are the statement's first entity)."""
     return _Paginated(
         select_page=select_page,
         count_select=count_stmt,
         windowed=windowed,
+        gather=gather,
         session=db.session,
         page=min(max(page, 1), MAX_PAGE),
         per_page=per_page,
@@ -398,7 +409,8 @@ class _NoMatches(Pagination):
 
 def search_products(filters: DirectoryFilters, page: int, per_page: int, today: date) -> Pagination:
     """One page of the directory: products matching the search and every filter, sorted (three or four
-    queries; none for a search with a word the index surely does not hold)."""
+    queries; none for a search with a word the index surely does not hold). Its items are
+    `CardProduct`s, what their cards show."""
     terms = filters.terms
     if terms and surely_unmatched(terms):
         return _NoMatches(page=min(max(page, 1), MAX_PAGE), per_page=per_page, max_per_page=per_page, error_out=False)
@@ -415,6 +427,7 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
             page,
             per_page,
             windowed=True,
+            gather=_card_products,
         )
     clauses = filters.clauses(today, id_sets)
     hits = search_hits(terms) if terms else None
@@ -437,6 +450,7 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
         page,
         per_page,
         windowed,
+        _card_products,
     )
 
 
@@ -460,6 +474,99 @@ def _search_page(sort: Sort) -> Select:
     return statement
 
 
+class AgreementTerms(NamedTuple):
+    """An agreement's terms as a results page reads them: the columns its state and its label are
+    derived from, with the model's own rules (`Agreement.state_on` and the rest read only these), so
+    that `agreements.status.standing` ranks them as it ranks loaded agreements."""
+
+    id: int
+    signed_on: date | None
+    effective_on: date | None
+    expires_on: date | None
+    auto_renews: bool
+    terminated_on: date | None
+    dates_recorded: bool
+    renewed_by_id: int | None
+
+    term_ends_on = Agreement.term_ends_on
+    renews_on = Agreement.renews_on
+    ended_on = Agreement.ended_on
+    state_on = Agreement.state_on
+
+
+class CardVendor(NamedTuple):
+    name: str
+    slug: str
+    is_retired: bool
+
+
+class CardKind(NamedTuple):
+    id: int
+    name: str
+    translations: dict
+
+
+class CardProduct(NamedTuple):
+    """A product of a results page as its card reads it (a `Listing`'s product, like a loaded
+    `Product`: the same attributes), made from plain rows: loading 25 products with their vendor,
+    kind and agreements as ORM objects cost about 2 ms of Python a page."""
+
+    id: int
+    name: str
+    slug: str
+    status: ProductStatus
+    agreement_status: str | None
+    purpose_md: str
+    translations: dict
+    vendor: CardVendor
+    kind: CardKind
+    agreements: list[AgreementTerms]
+
+
+# The columns of a results page's statement, in the order `_card_products` reads them.
+_CARD_COLUMNS = (
+    Product.id,
+    Product.name,
+    Product.slug,
+    Product.status,
+    Product.agreement_status,
+    Product.purpose_md,
+    Product.translations,
+    Vendor.name,
+    Vendor.slug,
+    Vendor.is_retired,
+    ProductKind.id,
+    ProductKind.name,
+    ProductKind.translations,
+    *(getattr(Agreement, name) for name in AgreementTerms._fields),
+)
+_VENDOR_AT, _KIND_AT, _AGREEMENT_AT = 7, 10, 13
+_TOTAL_AT = len(_CARD_COLUMNS)
+
+
+def _card_products(result: Result) -> tuple[list[CardProduct], int | None]:
+    """A results page's products from its rows (one per product and agreement, a product's rows
+    together), and the number of matches when the statement carries it."""
+    products: list[CardProduct] = []
+    total = None
+    last_id = None
+    for row in result:
+        if row[0] != last_id:
+            last_id = row[0]
+            products.append(
+                CardProduct(
+                    *row[:_VENDOR_AT],
+                    CardVendor(*row[_VENDOR_AT:_KIND_AT]),
+                    CardKind(*row[_KIND_AT:_AGREEMENT_AT]),
+                    [],
+                )
+            )
+            total = row[_TOTAL_AT] if len(row) > _TOTAL_AT else None
+        if row[_AGREEMENT_AT] is not None:
+            products[-1].agreements.append(AgreementTerms(*row[_AGREEMENT_AT:_TOTAL_AT]))
+    return products, total
+
+
 def _page_statement(
     keys: list[tuple[ColumnElement, bool]],
     hits: Any,
@@ -468,14 +575,13 @@ def _page_statement(
     limit: int | ColumnElement[int],
     offset: int | ColumnElement[int],
 ) -> Select:
-    """Pick the page's products on narrow columns first, then load only their rows, with their
-    agreements (what LISTING_OPTIONS loads elsewhere) joined in the same statement.
+    """Pick the page's products on narrow columns first, then read only what their cards show
+    (`_card_products`), with their agreements' terms joined in the same statement.
 
     Sorting whole rows, the databases would read and sort every match (about 1,400 for a
     search, on PostgreSQL after reading the whole product table); the ids, names and statuses
     come from the covering index ix_product_listing (migration 20261122_directory_counts). A
-    product has one or two agreements: joined, they cost about 1 ms of Python a page, where a
-    second query (selectinload) cost 2.5 ms on the bench catalogue.
+    product has one or two agreements: joined, they cost less than a second query.
     """
     total = [func.count().over().label("total")] if windowed else []
     ranked = select(Product.id.label("id"), *(key.label(f"key_{n}") for n, (key, _) in enumerate(keys)), *total)
@@ -485,11 +591,12 @@ def _page_statement(
         ranked = ranked.join(Product.vendor)
     page_ids = ranked.where(*clauses).order_by(*_ordered(keys)).limit(limit).offset(offset).subquery("page")
     return (
-        select(Product, *([page_ids.c.total] if windowed else []))
+        select(*_CARD_COLUMNS, *([page_ids.c.total] if windowed else []))
+        .select_from(Product)
         .join(page_ids, page_ids.c.id == Product.id)
         .join(Product.vendor)
+        .join(Product.kind)
         .outerjoin(Product.agreements)
-        .options(*DIRECTORY_CARD_COLUMNS, contains_eager(Product.agreements))
         .order_by(*_ordered([(page_ids.c[f"key_{n}"], desc) for n, (_, desc) in enumerate(keys)]), Agreement.id)
     )
 
@@ -526,7 +633,7 @@ def _snippet(purpose: LocalizedText) -> LocalizedText:
 class Listing:
     """A product as the lists show it: its approval, where its agreement stands, data received."""
 
-    product: Product
+    product: "Product | CardProduct"  # a results page's products are read as rows
     status: ProductStatus
     standing: AgreementStanding
     element_count: int
@@ -539,38 +646,44 @@ class Listing:
 
 
 _PRODUCT_IDS = "product_ids"  # the bound parameter of `_USES_OF_PRODUCTS`
-_SENSITIVE = DataElement.is_sensitive.is_(True)
-# What some products receive, in taxonomy order (`listings`): built once, the ids one expanding
-# parameter, so that a page neither builds the statement nor computes its cache key again (about a
-# third of `listings`' Python time on a page of 25 cards).
-_USES_OF_PRODUCTS = (
-    select(
-        DataUse.product_id,
-        _SENSITIVE,
-        case((_SENSITIVE, DataElement.name)),
-        case((_SENSITIVE, DataElement.translations)),
-    )
-    .join(DataElement, DataElement.id == DataUse.data_element_id)
-    .join(DataCategory, DataCategory.id == DataElement.category_id)
-    .where(DataUse.product_id.in_(bindparam(_PRODUCT_IDS, expanding=True)))
-    .order_by(DataCategory.position, DataCategory.name, DataElement.position, DataElement.name)
+# What some products receive (`listings`): built once, the ids one expanding parameter, so that a
+# page neither builds the statement nor computes its cache key again. The elements' names and order
+# come from `sensitive_elements`, so the statement reads one index and joins nothing: joined with the
+# elements and categories and sorted, PostgreSQL spent 1–2 ms planning it.
+_USES_OF_PRODUCTS = select(DataUse.product_id, DataUse.data_element_id).where(
+    DataUse.product_id.in_(bindparam(_PRODUCT_IDS, expanding=True))
 )
 
 
-def listings(products: Sequence[Product], today: date) -> list[Listing]:
-    """Listings for products loaded with LISTING_OPTIONS and their vendor (one query: what each receives).
+@page_cache.memoized_on_version
+def sensitive_elements() -> dict[int, tuple[int, LocalizedText]]:
+    """Each sensitive data element's place in taxonomy order and its name in the reader's language,
+    by id: what a card names of the data its product receives (one query, kept per data version)."""
+    rows = db.session.execute(
+        select(DataElement.id, DataElement.name, DataElement.translations)
+        .join(DataElement.category)
+        .where(DataElement.is_sensitive.is_(True))
+        .order_by(DataCategory.position, DataCategory.name, DataElement.position, DataElement.name)
+    )
+    return {id_: (place, localize(name, translations, "name")) for place, (id_, name, translations) in enumerate(rows)}
 
-    The query reads each use's sensitivity, and the name of the sensitive ones only: a card counts
-    the data a product receives and names its sensitive data.
+
+def listings(products: Sequence[Product | CardProduct], today: date) -> list[Listing]:
+    """Listings for products loaded with LISTING_OPTIONS and their vendor, or a results page's
+    (`CardProduct`), in one query (what each receives) and the kept `sensitive_elements`.
+
+    A card counts the data a product receives and names its sensitive data.
     """
     counts: dict[int, int] = {}
-    names: dict[int, list[LocalizedText]] = {}
+    sensitive: dict[int, list[tuple[int, LocalizedText]]] = {}
     if products:
-        rows = db.session.execute(_USES_OF_PRODUCTS, {_PRODUCT_IDS: [product.id for product in products]})
-        for product_id, is_sensitive, name, translations in rows:
+        # Plain rows: through the session's connection, without the ORM's execution.
+        rows = db.session.connection().execute(_USES_OF_PRODUCTS, {_PRODUCT_IDS: [product.id for product in products]})
+        named = sensitive_elements()
+        for product_id, element_id in rows:
             counts[product_id] = counts.get(product_id, 0) + 1
-            if is_sensitive:
-                names.setdefault(product_id, []).append(localize(name, translations, "name"))
+            if element_id in named:
+                sensitive.setdefault(product_id, []).append(named[element_id])
     result = []
     for product in products:
         result.append(
@@ -579,7 +692,7 @@ def listings(products: Sequence[Product], today: date) -> list[Listing]:
                 status=public_status(product),
                 standing=standing(product, today),
                 element_count=counts.get(product.id, 0),
-                sensitive_names=names.get(product.id, []),
+                sensitive_names=[name for _, name in sorted(sensitive.get(product.id, ()), key=itemgetter(0))],
                 snippet=_snippet(translated(product, "purpose_md")),
             )
         )
