@@ -105,13 +105,14 @@ def format_date(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = to_district(value).date()
-    return _formatted_date(value, _reader_locale())
+    return long_date(value, _reader_locale())
 
 
 @functools.lru_cache(maxsize=DATES_KEPT)
-def _formatted_date(value: date, locale: Locale) -> str:
-    """Babel's long date, kept per date and Locale: about 20 µs a date, and the cards of a results
-    page say the same few hundred agreement end dates again and again."""
+def long_date(value: date, locale: Locale) -> str:
+    """`format_date` in a Locale the caller already holds (a batch of cards), kept per date and
+    Locale: Babel takes about 20 µs a date, and the cards of a results page say the same few hundred
+    agreement end dates again and again."""
     return babel_dates.format_date(value, format="long", locale=locale)
 
 

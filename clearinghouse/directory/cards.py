@@ -31,9 +31,9 @@ from clearinghouse.agreements.status import AgreementStanding
 from clearinghouse.directory.models import DataCategory, DataUse, ProductStatus
 from clearinghouse.directory.queries import CardProduct, ElementCount, Listing, listings
 from clearinghouse.directory.school_queries import SchoolProduct, SensitiveElement
-from clearinghouse.i18n import LocalizedText, format_number, translated
+from clearinghouse.i18n import LocalizedText, format_number, locale, translated
 from clearinghouse.slugs import PLAIN_SLUG
-from clearinghouse.timeutil import format_date
+from clearinghouse.timeutil import long_date
 
 CARDS_TEMPLATE = "directory/_listing_cards.html"
 
@@ -77,6 +77,7 @@ class Wording:
 
     def __init__(self) -> None:
         self.catalogue = get_translations()
+        self.locale = locale()
         self._kept: dict[Any, Markup] = {}
 
     def _keep(self, key: Any, make: Callable[[], Markup]) -> Markup:
@@ -105,7 +106,7 @@ class Wording:
 
     def date(self, value: date | None) -> str:
         """`format_date(value)`."""
-        return self._keep(("date", value), lambda: format_date(value))
+        return self._keep(("date", value), lambda: long_date(value, self.locale) if value is not None else "")
 
     def agreement(self, standing: AgreementStanding) -> Markup:
         """`_("Agreement: %(state)s", state=standing.label)`, each phrase worded once (a fixed label is

@@ -550,7 +550,7 @@ def _card_products(result: Result) -> tuple[list[CardProduct], int | None]:
     products: list[CardProduct] = []
     total = None
     last_id = None
-    for row in result:
+    for row in result.all():  # fetched at once, not row by row
         if row[0] != last_id:
             last_id = row[0]
             products.append(
@@ -678,7 +678,11 @@ def listings(products: Sequence[Product | CardProduct], today: date) -> list[Lis
     sensitive: dict[int, list[tuple[int, LocalizedText]]] = {}
     if products:
         # Plain rows: through the session's connection, without the ORM's execution.
-        rows = db.session.connection().execute(_USES_OF_PRODUCTS, {_PRODUCT_IDS: [product.id for product in products]})
+        rows = (
+            db.session.connection()
+            .execute(_USES_OF_PRODUCTS, {_PRODUCT_IDS: [product.id for product in products]})
+            .all()
+        )
         named = sensitive_elements()
         for product_id, element_id in rows:
             counts[product_id] = counts.get(product_id, 0) + 1
