@@ -29,6 +29,8 @@ table that feeds public answers (a public column in `visibility.FIELDS`) without
 import secrets
 from typing import Any
 
+from clearinghouse import kept_counts
+
 TABLE = "data_version"
 ROW_ID = 1
 TRIGGER = "data_version_after_write"  # PostgreSQL: the deferred row trigger of each table, this name
@@ -72,10 +74,15 @@ def function_statement() -> str:
     It runs at commit, once for each row written (the triggers are deferred): bumping each time would
     make a bulk load (150,000 inserts in one transaction) slower with each row, since each update of
     the one row adds a version of it that the next must walk past. A transaction-local setting
-    remembers the bump.
+    remembers the bump. Before it, the counts the transaction's triggers noted are made again
+    (`kept_counts`), so that the version's row is the last of the one order in which writers lock
+    kept counts at commit.
     """
     return (
         f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "  # noqa: S608
+        f"IF current_setting('{kept_counts.MARKED_SETTING}', true) = 'on' THEN "
+        f"PERFORM {kept_counts.APPLY_FUNCTION}(); "
+        "END IF; "
         f"IF coalesce(current_setting('{BUMPED_SETTING}', true), '') <> 'on' THEN "
         f"UPDATE {TABLE} SET value = value + 1 WHERE id = {ROW_ID}; "
         f"PERFORM set_config('{BUMPED_SETTING}', 'on', true); "

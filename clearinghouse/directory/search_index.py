@@ -2,13 +2,14 @@
 
 The search table (FTS5 on SQLite, a tsvector table on PostgreSQL), its vocabulary and two indexes are
 created by migrations 20261122_directory_search, _speed and _counts and 20261126_search_data, not by
-the models; so is the data version's counter table (clearinghouse/data_version.py, written by
-triggers alone). `migrations/env.py` imports this module alone, so autogenerate skips them.
+the models; so are the data version's counter table (clearinghouse/data_version.py, written by
+triggers alone) and the kept counts' notes (clearinghouse/kept_counts.py, PostgreSQL only).
+`migrations/env.py` imports this module alone, so autogenerate skips them.
 """
 
 from typing import Any
 
-from clearinghouse import data_version
+from clearinghouse import data_version, kept_counts
 
 SEARCH_TABLE = "product_search"
 # The words of the index, column `term` (migrations 20261126_search_data and _search_vocab_terms):
@@ -31,5 +32,5 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
         return name not in MIGRATION_ONLY_INDEXES
     return not (
         type_ == "table"
-        and (name in (SEARCH_TABLE, VOCAB_TABLE) or name in SEARCH_SHADOW_TABLES or name == data_version.TABLE)
+        and (name in (SEARCH_TABLE, VOCAB_TABLE, data_version.TABLE, kept_counts.TABLE) or name in SEARCH_SHADOW_TABLES)
     )
