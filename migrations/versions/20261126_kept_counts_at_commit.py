@@ -1,15 +1,17 @@
-"""kept counts: on PostgreSQL, noted by triggers and made again at commit in one lock order: no deadlock
+"""kept counts: on PostgreSQL, noted by triggers and applied at commit in one lock order: no deadlock
 
 The triggers of migrations 20261126_headline_counts, _headline_element_count, _data_element_receivers,
-_school_product_counts, _report_counts and _agreement_standing_counts changed shared count rows at
-once, each in the order its statements ran: a writer held them until it committed, and two writers
-that took two of them in opposite orders (a product moved out of "approved" and then another into
-"under review", against the opposite moves; data uses moved between elements; school links; any mix
-of these) deadlocked. On PostgreSQL they are replaced by triggers that only note which counts a row
-may change (a row of `kept_count_change` per count, which no other transaction sees), and the data
-version's deferred trigger makes the noted counts again when the writer commits, locking them in one
-order before the version's own row (clearinghouse/kept_counts.py). Made from the rows under the lock,
-each count equals a count made afresh, whatever other writers committed before.
+_school_product_counts, _report_counts and _agreement_standing_counts (and the search vocabulary's of
+_search_vocab_terms) changed shared rows at once, each in the order its statements ran: a writer held
+them until it committed, and two writers that took two of them in opposite orders (a product moved out
+of "approved" and then another into "under review", against the opposite moves; data uses moved
+between elements; school links; agreement terms; any mix of these) deadlocked. On PostgreSQL they are
+replaced by triggers that only note, in `kept_count_change` (rows no other transaction sees), which
+counts their row changes and what to add, worked out from OLD and NEW as before, or that a count must
+be made again from the rows (where the old triggers recounted, or worked a delta out per statement
+from its transition tables: a category's products, a kind's, a school's sensitive products after a
+data use changed). The data version's deferred trigger applies the notes when the writer commits,
+locking the rows in one order before the version's own row (clearinghouse/kept_counts.py).
 
 The standing_link trigger stays: it sets the product's own `agreement_key`, no shared row. SQLite, with
 one writer at a time, keeps its triggers. The counts are right before and after: none is made again.
@@ -88,14 +90,16 @@ OLD_BUMP = (
 
 NOTES = kept_counts.TABLE
 MARK = f"PERFORM set_config('{kept_counts.MARKED_SETTING}', 'on', true);"
+AGAIN = "CAST(NULL AS integer)"  # a note's delta when the count is made again from the rows at commit
 
 
 def _note(*sources: str) -> str:
-    """Note the counts that the SELECTs `sources` name (each gives a counter and its key)."""
+    """Note the counts that the SELECTs `sources` name: each gives a counter, its key, and what to add to it
+    (`AGAIN`: make it again)."""
     rows = " UNION ALL ".join(sources)
     return (
-        f"INSERT INTO {NOTES} (counter, key) SELECT counter, key FROM ({rows}) AS noted(counter, key) "  # noqa: S608
-        "WHERE key IS NOT NULL"
+        f"INSERT INTO {NOTES} (counter, key, delta) SELECT counter, key, delta "  # noqa: S608
+        f"FROM ({rows}) AS noted(counter, key, delta) WHERE key IS NOT NULL"
     )
 
 
@@ -108,85 +112,124 @@ def _group(row: str) -> str:
     return f"{_key(f'{row}.agreement_key')} || '|' || {_key(f'{row}.agreement_status')}"
 
 
-def _product_rows(row: str) -> list[str]:
-    """The counts a product row `row` is part of (its vendor's, its status's, its group's, its kind's)."""
+def _product_rows(row: str, sign: str) -> list[str]:
+    """A product row `row` counted in (`sign` 1) or out (-1) of its vendor's, status's and group's counts."""
+    listed = HEADLINE._row_listed(row)
     return [
-        f"SELECT 'vendor', {_key(f'{row}.vendor_id')}",
-        f"SELECT 'product_status_count', {_key(f'{row}.status')}",
-        f"SELECT 'agreement_standing_count', {_group(row)}",
-        f"SELECT 'product_kind', {_key(f'{row}.kind_id')}",
+        f"SELECT 'vendor', {_key(f'{row}.vendor_id')}, {sign} WHERE {row}.status <> 'retired'",
+        f"SELECT 'product_status_count', {_key(f'{row}.status')}, {sign} WHERE {listed}",
+        f"SELECT 'agreement_standing_count', {_group(row)}, {sign} WHERE {listed}",
     ]
 
 
-def _products_data(products: str) -> list[str]:
-    """The counts of the data elements, categories and schools of the products `products` (a SELECT of ids)."""
+def _listing(products: str, sign: str) -> list[str]:
+    """The products `products` (a FROM clause naming `p`) listed (`sign` 1) or unlisted (-1): counted in or
+    out of their elements' receivers, categories, schools and schools' sensitive products; kinds made again."""
+    sensitive = SCHOOLS._sensitive_uses("l.product_id")
     return [
-        f"SELECT 'data_element', {_key('u.data_element_id')} FROM data_use AS u WHERE u.product_id IN ({products})",
-        f"SELECT 'data_category', {_key('e.category_id')} FROM data_use AS u "
-        f"JOIN data_element AS e ON e.id = u.data_element_id WHERE u.product_id IN ({products})",
-        f"SELECT 'school', {_key('l.school_id')} FROM product_school AS l WHERE l.product_id IN ({products})",
+        f"SELECT 'data_element', {_key('u.data_element_id')}, {sign} * count(*) FROM data_use AS u "
+        f"WHERE u.product_id IN (SELECT p.id {products}) GROUP BY u.data_element_id",
+        f"SELECT 'data_category', {_key('e.category_id')}, {sign} * count(DISTINCT u.product_id) FROM data_use AS u "
+        f"JOIN data_element AS e ON e.id = u.data_element_id WHERE u.product_id IN (SELECT p.id {products}) "
+        "GROUP BY e.category_id",
+        f"SELECT 'school', {_key('l.school_id')}, {sign} * count(*) FROM product_school AS l "
+        f"WHERE l.product_id IN (SELECT p.id {products}) GROUP BY l.school_id",
+        f"SELECT 'school_sensitive', {_key('l.school_id')}, {sign} * count(*) FROM product_school AS l "
+        f"WHERE l.product_id IN (SELECT p.id {products}) AND {sensitive} > 0 GROUP BY l.school_id",
+        f"SELECT DISTINCT 'product_kind', {_key('p.kind_id')}, {AGAIN} {products}",
     ]
 
 
-def _use_rows(row: str) -> list[str]:
-    """The counts a data use row `row` is part of: its element's, its category's, and when the element is
-    sensitive its product's schools'."""
+def _use_rows(row: str, sign: str) -> list[str]:
+    """A data use row `row` counted in or out of its element's receivers (when its product is listed); its
+    category and, when the element is sensitive, its product's schools made again."""
     return [
-        f"SELECT 'data_element', {_key(f'{row}.data_element_id')}",
-        f"SELECT 'data_category', {_key('e.category_id')} FROM data_element AS e WHERE e.id = {row}.data_element_id",
-        f"SELECT 'school', {_key('l.school_id')} FROM product_school AS l WHERE l.product_id = {row}.product_id "
+        f"SELECT 'data_element', {_key(f'{row}.data_element_id')}, {sign} WHERE {RECEIVERS.LISTED.format(use=row)}",
+        f"SELECT 'data_category', {_key('e.category_id')}, {AGAIN} FROM data_element AS e "
+        f"WHERE e.id = {row}.data_element_id",
+        f"SELECT 'school_sensitive', {_key('l.school_id')}, {AGAIN} FROM product_school AS l "
+        f"WHERE l.product_id = {row}.product_id "
         f"AND EXISTS (SELECT 1 FROM data_element AS e WHERE e.id = {row}.data_element_id AND e.is_sensitive)",
     ]
 
 
-def _link_rows(row: str) -> list[str]:
-    """The counts a school link row `row` is part of: its school's and its product's kind's."""
+def _link_rows(row: str, sign: str) -> list[str]:
+    """A school link row `row` counted in or out of its school's products and (when its product receives
+    sensitive data) sensitive products, when its product is listed; the product's kind made again."""
+    listed = SCHOOLS._listed(f"{row}.product_id")
     return [
-        f"SELECT 'school', {_key(f'{row}.school_id')}",
-        f"SELECT 'product_kind', {_key('p.kind_id')} FROM product AS p WHERE p.id = {row}.product_id",
+        f"SELECT 'school', {_key(f'{row}.school_id')}, {sign} WHERE {listed}",
+        f"SELECT 'school_sensitive', {_key(f'{row}.school_id')}, {sign} "
+        f"WHERE {listed} AND {SCHOOLS._sensitive_uses(f'{row}.product_id')} > 0",
+        f"SELECT 'product_kind', {_key('p.kind_id')}, {AGAIN} FROM product AS p WHERE p.id = {row}.product_id",
     ]
 
 
 _TERM_KEY = HEADLINE._term_key("agreement")
-_OF_VENDOR = "FROM product AS p WHERE p.vendor_id = NEW.id"
-# A vendor retired or brought back: the counts of each of its products.
+_OF_VENDOR = "FROM product AS p WHERE p.vendor_id = NEW.id AND p.status <> 'retired'"
+_VENDOR_SIGN = "(CASE WHEN NEW.is_retired THEN -1 ELSE 1 END)"
+# A vendor retired or brought back: its products that are not retired counted out or in.
 _VENDOR_RETIRED = _note(
-    f"SELECT 'product_status_count', {_key('p.status')} {_OF_VENDOR}",
-    f"SELECT 'agreement_standing_count', {_group('p')} {_OF_VENDOR}",
-    f"SELECT 'product_kind', {_key('p.kind_id')} {_OF_VENDOR}",
-    *_products_data(f"SELECT p.id {_OF_VENDOR}"),
+    f"SELECT 'product_status_count', {_key('p.status')}, {_VENDOR_SIGN} * count(*) {_OF_VENDOR} GROUP BY p.status",
+    f"SELECT 'agreement_standing_count', {_group('p')}, {_VENDOR_SIGN} * count(*) {_OF_VENDOR} "
+    "GROUP BY p.agreement_key, p.agreement_status",
+    *_listing(_OF_VENDOR, _VENDOR_SIGN),
 )
 _ELEMENT_MOVED = _note(
-    f"SELECT 'data_category', {_key('OLD.category_id')}", f"SELECT 'data_category', {_key('NEW.category_id')}"
+    f"SELECT 'data_category', {_key('OLD.category_id')}, {AGAIN}",
+    f"SELECT 'data_category', {_key('NEW.category_id')}, {AGAIN}",
 )
 # An element made sensitive or no longer: the schools of the products that receive it.
 _ELEMENT_SENSITIVE = _note(
-    f"SELECT 'school', {_key('l.school_id')} FROM product_school AS l "
+    f"SELECT DISTINCT 'school_sensitive', {_key('l.school_id')}, {AGAIN} FROM product_school AS l "
     "JOIN data_use AS u ON u.product_id = l.product_id WHERE u.data_element_id = NEW.id"
 )
+_THIS_PRODUCT = "FROM product AS p WHERE p.id = OLD.id"
 
 NOTE_STATEMENTS = [
-    f"""CREATE UNLOGGED TABLE {NOTES} (counter VARCHAR(40) NOT NULL, key TEXT NOT NULL)""",
+    f"""CREATE UNLOGGED TABLE {NOTES} (counter VARCHAR(40) NOT NULL, key TEXT NOT NULL, delta INTEGER)""",
     f"""CREATE FUNCTION kept_counts_product() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        was_listed boolean;
+        is_listed boolean;
     BEGIN
+        IF TG_OP = 'DELETE' AND TG_WHEN = 'BEFORE' THEN
+            -- Before its data uses and school links go (by cascade, or by the ORM before it), while they
+            -- still tell whether it was listed: each is counted out once, here or by its own trigger.
+            IF {HEADLINE._row_listed("OLD")} THEN
+                {_note(*_listing(_THIS_PRODUCT, "-1"))};
+                {MARK}
+            END IF;
+            RETURN OLD;
+        END IF;
         IF TG_OP = 'UPDATE' AND (OLD.status, OLD.vendor_id, OLD.kind_id, OLD.agreement_status, OLD.agreement_key)
             IS NOT DISTINCT FROM (NEW.status, NEW.vendor_id, NEW.kind_id, NEW.agreement_status, NEW.agreement_key) THEN
             RETURN NULL;
         END IF;
         IF TG_OP IN ('UPDATE', 'DELETE') THEN
-            {_note(*_product_rows("OLD"))};
+            {_note(*_product_rows("OLD", "-1"))};
         END IF;
         IF TG_OP IN ('UPDATE', 'INSERT') THEN
-            {_note(*_product_rows("NEW"))};
+            {_note(*_product_rows("NEW", "1"))};
         END IF;
-        -- Listed or unlisted: its receivers, categories and schools. (A deleted product's data uses and
-        -- links go with it, and note their counts themselves.)
-        IF TG_OP = 'UPDATE' AND (OLD.status, OLD.vendor_id) IS DISTINCT FROM (NEW.status, NEW.vendor_id) THEN
-            {_note(*_products_data("NEW.id"))};
+        IF TG_OP = 'UPDATE' THEN
+            was_listed := {HEADLINE._row_listed("OLD")};
+            is_listed := {HEADLINE._row_listed("NEW")};
+            IF is_listed AND NOT was_listed THEN
+                {_note(*_listing("FROM product AS p WHERE p.id = NEW.id", "1"))};
+            ELSIF was_listed AND NOT is_listed THEN
+                {_note(*_listing("FROM product AS p WHERE p.id = NEW.id", "-1"))};
+            END IF;
+            IF OLD.kind_id IS DISTINCT FROM NEW.kind_id THEN
+                {_note(f"SELECT 'product_kind', {_key('OLD.kind_id')}, {AGAIN}",
+                       f"SELECT 'product_kind', {_key('NEW.kind_id')}, {AGAIN}")};
+            END IF;
         END IF;
         {MARK}
         RETURN NULL;
     END $$""",
+    """CREATE TRIGGER kept_counts_product_delete BEFORE DELETE ON product
+        FOR EACH ROW EXECUTE FUNCTION kept_counts_product()""",
     """CREATE TRIGGER kept_counts_product AFTER INSERT OR DELETE
         OR UPDATE OF status, vendor_id, kind_id, agreement_status, agreement_key ON product
         FOR EACH ROW EXECUTE FUNCTION kept_counts_product()""",
@@ -198,10 +241,7 @@ NOTE_STATEMENTS = [
             END IF;
             {_VENDOR_RETIRED};
         END IF;
-        IF TG_OP IN ('UPDATE', 'INSERT') THEN
-            {_note(f"SELECT 'vendor', {_key('NEW.id')}")};
-        END IF;
-        {_note("SELECT 'headline_count', 'vendors'")};
+        {_note(f"SELECT 'headline_count', 'vendors', {AGAIN}")};
         {MARK}
         RETURN NULL;
     END $$""",
@@ -214,10 +254,10 @@ NOTE_STATEMENTS = [
             RETURN NULL;
         END IF;
         IF TG_OP IN ('UPDATE', 'DELETE') THEN
-            {_note(*_use_rows("OLD"))};
+            {_note(*_use_rows("OLD", "-1"))};
         END IF;
         IF TG_OP IN ('UPDATE', 'INSERT') THEN
-            {_note(*_use_rows("NEW"))};
+            {_note(*_use_rows("NEW", "1"))};
         END IF;
         {MARK}
         RETURN NULL;
@@ -231,10 +271,10 @@ NOTE_STATEMENTS = [
             RETURN NULL;
         END IF;
         IF TG_OP IN ('UPDATE', 'DELETE') THEN
-            {_note(*_link_rows("OLD"))};
+            {_note(*_link_rows("OLD", "-1"))};
         END IF;
         IF TG_OP IN ('UPDATE', 'INSERT') THEN
-            {_note(*_link_rows("NEW"))};
+            {_note(*_link_rows("NEW", "1"))};
         END IF;
         {MARK}
         RETURN NULL;
@@ -251,10 +291,7 @@ NOTE_STATEMENTS = [
                 {_ELEMENT_SENSITIVE};
             END IF;
         ELSE
-            {_note("SELECT 'headline_count', 'elements'")};
-        END IF;
-        IF TG_OP = 'INSERT' THEN
-            {_note(f"SELECT 'data_element', {_key('NEW.id')}")};
+            {_note(f"SELECT 'headline_count', 'elements', {AGAIN}")};
         END IF;
         {MARK}
         RETURN NULL;
@@ -267,10 +304,10 @@ NOTE_STATEMENTS = [
             RETURN NULL;
         END IF;
         IF TG_OP IN ('UPDATE', 'DELETE') THEN
-            {_note(f"SELECT 'agreement_term_count', {HEADLINE._term_key('OLD')}")};
+            {_note(f"SELECT 'agreement_term_count', {HEADLINE._term_key('OLD')}, -1")};
         END IF;
         IF TG_OP IN ('UPDATE', 'INSERT') THEN
-            {_note(f"SELECT 'agreement_term_count', {HEADLINE._term_key('NEW')}")};
+            {_note(f"SELECT 'agreement_term_count', {HEADLINE._term_key('NEW')}, 1")};
         END IF;
         {MARK}
         RETURN NULL;
@@ -283,13 +320,13 @@ NOTE_STATEMENTS = [
 # word new to the index is inserted, and one no document has any more deleted, at commit too. A word
 # already in the vocabulary is not noted (as before, nothing is written for it).
 _WORDS = "SELECT w.lexeme FROM {rows}, unnest({rows}.document) AS w"
-_NEW_WORDS = """SELECT DISTINCT 'product_search_vocab', w.lexeme FROM new_rows, unnest(new_rows.document) AS w
+_NEW_WORDS = f"""SELECT DISTINCT 'product_search_vocab', w.lexeme, {AGAIN} FROM new_rows, unnest(new_rows.document) AS w
     WHERE NOT EXISTS (SELECT 1 FROM product_search_vocab AS v WHERE v.term = w.lexeme)"""
 _WORDS_DELETED = _note(
-    f"SELECT DISTINCT 'product_search_vocab_unused', w.lexeme FROM ({_WORDS.format(rows='old_rows')}) AS w"
+    f"SELECT DISTINCT 'product_search_vocab_unused', w.lexeme, {AGAIN} FROM ({_WORDS.format(rows='old_rows')}) AS w"
 )
 _WORDS_REPLACED = _note(
-    f"SELECT 'product_search_vocab_unused', w.lexeme FROM ({_WORDS.format(rows='old_rows')} "
+    f"SELECT 'product_search_vocab_unused', w.lexeme, {AGAIN} FROM ({_WORDS.format(rows='old_rows')} "
     f"EXCEPT {_WORDS.format(rows='new_rows')}) AS w"
 )
 VOCABULARY_FUNCTION = f"""CREATE OR REPLACE FUNCTION product_search_vocab_count() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -311,6 +348,7 @@ VOCABULARY_FUNCTION = f"""CREATE OR REPLACE FUNCTION product_search_vocab_count(
     END $$"""
 
 NEW_TRIGGERS = {
+    "kept_counts_product_delete": "product",
     "kept_counts_product": "product",
     "kept_counts_vendor": "vendor",
     "kept_counts_use": "data_use",
@@ -318,40 +356,70 @@ NEW_TRIGGERS = {
     "kept_counts_element": "data_element",
     "kept_counts_agreement": "agreement",
 }
-NEW_FUNCTIONS = (*NEW_TRIGGERS, kept_counts.APPLY_FUNCTION)
+NEW_FUNCTIONS = (
+    "kept_counts_product",
+    "kept_counts_vendor",
+    "kept_counts_use",
+    "kept_counts_link",
+    "kept_counts_element",
+    "kept_counts_agreement",
+    kept_counts.APPLY_FUNCTION,
+)
 
 
-def _noted(counter: str) -> str:
-    """This transaction's noted keys of `counter`, sorted: the order their rows are locked in."""
-    return f"noted := ARRAY(SELECT DISTINCT key FROM {NOTES} WHERE counter = '{counter}' ORDER BY key);"  # noqa: S608
+def _noted(*counters: str) -> str:
+    """This transaction's noted keys of `counters` that change (made again, or deltas that do not cancel out),
+    sorted: the order their rows are locked in."""
+    names = ", ".join(f"'{counter}'" for counter in counters)
+    return (
+        f"noted := ARRAY(SELECT key FROM {NOTES} WHERE counter IN ({names}) GROUP BY key "  # noqa: S608
+        "HAVING bool_or(delta IS NULL) OR sum(delta) <> 0 ORDER BY key);"
+    )
+
+
+def _deltas(counter: str, key_type: str = "text") -> str:
+    """The sum of this transaction's deltas of `counter` per key, as (key, delta): none that add nothing, and
+    none for a key also made again (from the rows, which hold every change)."""
+    return (
+        f"(SELECT CAST(key AS {key_type}) AS key, sum(delta) AS delta FROM {NOTES} "  # noqa: S608
+        f"WHERE counter = '{counter}' GROUP BY key HAVING sum(delta) <> 0 AND NOT bool_or(delta IS NULL))"
+    )
+
+
+def _again(counter: str) -> str:
+    """The ids of `counter` to make again from the rows."""
+    return (
+        f"id IN (SELECT CAST(key AS integer) FROM {NOTES} WHERE counter = '{counter}' AND delta IS NULL)"  # noqa: S608
+    )
+
+
+def _lock(table: str) -> str:
+    """Lock the noted rows of `table` (keyed by id), in id order."""
+    return f"PERFORM 1 FROM {table} WHERE id = ANY(CAST(noted AS integer[])) ORDER BY id FOR NO KEY UPDATE;"
 
 
 def _by_id(table: str, recount: str) -> str:
     """Lock the noted rows of `table` (keyed by id) in id order, then count them again with `recount`."""
     return f"""{_noted(table)}
         IF cardinality(noted) > 0 THEN
-            PERFORM 1 FROM {table} WHERE id = ANY(CAST(noted AS integer[])) ORDER BY id FOR NO KEY UPDATE;
+            {_lock(table)}
             {recount};
         END IF;"""
 
 
 _NOTED_IDS = "id = ANY(CAST(noted AS integer[]))"
-_VENDOR_RECOUNT = (
-    "UPDATE vendor SET product_count = (SELECT count(*) FROM product "
-    f"WHERE product.vendor_id = vendor.id AND product.status <> 'retired') WHERE {_NOTED_IDS}"
-)
 _NOTED_GROUPS = "(SELECT CAST(split_part(k, '|', 1) AS integer), split_part(k, '|', 2) FROM unnest(noted) AS k)"
-_LISTED = "product.status <> 'retired' AND NOT vendor.is_retired"
 
 # One order for every writer: each table in turn, its rows by key, the headline row (made from the
 # vendors' and elements' counts) last; the data version's row comes after (data_version.function_statement).
-# A group's row is made when new (in key order too), then every row is locked before it is counted, so
-# the count, a statement of its own, sees whatever the rows' earlier writers committed.
+# A group's row is made when new (in key order too). Every row is locked before it changes, so that a
+# count made again, a statement of its own, sees whatever the row's earlier writers committed; the
+# others add the sum of the deltas noted (each from its row's OLD and NEW, as the triggers did before).
 APPLY = f"""CREATE FUNCTION {kept_counts.APPLY_FUNCTION}() RETURNS void LANGUAGE plpgsql AS $$
     DECLARE
         noted text[];
-        vendors_noted boolean;
-        elements_noted boolean;
+        vendors_moved boolean := false;
+        elements_moved boolean := false;
     BEGIN
         PERFORM set_config('{kept_counts.MARKED_SETTING}', 'off', true);
         {_noted("agreement_standing_count")}
@@ -361,24 +429,40 @@ APPLY = f"""CREATE FUNCTION {kept_counts.APPLY_FUNCTION}() RETURNS void LANGUAGE
                 ORDER BY g.agreement_key, g.stated ON CONFLICT (agreement_key, stated) DO NOTHING;
             PERFORM 1 FROM agreement_standing_count WHERE (agreement_key, stated) IN {_NOTED_GROUPS}
                 ORDER BY agreement_key, stated FOR NO KEY UPDATE;
-            UPDATE agreement_standing_count AS g SET product_count = (SELECT count(*) FROM product
-                JOIN vendor ON vendor.id = product.vendor_id WHERE product.agreement_key = g.agreement_key
-                AND product.agreement_status = g.stated AND {_LISTED})
-                WHERE (g.agreement_key, g.stated) IN {_NOTED_GROUPS};
+            UPDATE agreement_standing_count AS g SET product_count = g.product_count + d.delta
+                FROM {_deltas("agreement_standing_count")} AS d
+                WHERE g.agreement_key = CAST(split_part(d.key, '|', 1) AS integer)
+                AND g.stated = split_part(d.key, '|', 2);
         END IF;
         {_noted("agreement_term_count")}
         IF cardinality(noted) > 0 THEN
-            INSERT INTO agreement_term_count (term_key, {HEADLINE.TERM_COLUMNS}, agreement_count)
-                SELECT {_TERM_KEY}, {HEADLINE._term_values("agreement")}, 0 FROM agreement
-                WHERE {_TERM_KEY} = ANY(noted) ORDER BY 1 ON CONFLICT (term_key) DO NOTHING;
+            -- A new group takes its columns from an agreement in it (read only then: it means reading them all).
+            IF EXISTS (SELECT 1 FROM unnest(noted) AS k WHERE k NOT IN (SELECT term_key FROM agreement_term_count)) THEN
+                INSERT INTO agreement_term_count (term_key, {HEADLINE.TERM_COLUMNS}, agreement_count)
+                    SELECT {_TERM_KEY}, {HEADLINE._term_values("agreement")}, 0 FROM agreement
+                    WHERE {_TERM_KEY} = ANY(noted) ORDER BY 1 ON CONFLICT (term_key) DO NOTHING;
+            END IF;
             PERFORM 1 FROM agreement_term_count WHERE term_key = ANY(noted) ORDER BY term_key FOR NO KEY UPDATE;
-            UPDATE agreement_term_count SET agreement_count =
-                (SELECT count(*) FROM agreement WHERE {_TERM_KEY} = agreement_term_count.term_key)
-                WHERE term_key = ANY(noted);
+            UPDATE agreement_term_count AS g SET agreement_count = g.agreement_count + d.delta
+                FROM {_deltas("agreement_term_count")} AS d WHERE g.term_key = d.key;
         END IF;
-        {_by_id("data_category", REPORTS.recount_categories(_NOTED_IDS))}
-        {_by_id("data_element", f"{RECEIVERS.RECOUNT} WHERE {_NOTED_IDS}")}
-        elements_noted := cardinality(noted) > 0;
+        {_noted("data_category")}
+        IF cardinality(noted) > 0 THEN
+            {_lock("data_category")}
+            {REPORTS.recount_categories(_again("data_category"))};
+            UPDATE data_category SET product_count = data_category.product_count + d.delta
+                FROM {_deltas("data_category", "integer")} AS d WHERE data_category.id = d.key;
+        END IF;
+        {_noted("data_element")}
+        IF cardinality(noted) > 0 THEN
+            {_lock("data_element")}
+            WITH moved AS (
+                UPDATE data_element SET receiver_count = data_element.receiver_count + d.delta
+                FROM {_deltas("data_element", "integer")} AS d WHERE data_element.id = d.key
+                RETURNING data_element.receiver_count AS now, d.delta
+            )
+            SELECT coalesce(bool_or((now > 0) <> (now - delta > 0)), false) INTO elements_moved FROM moved;
+        END IF;
         {_by_id("product_kind", REPORTS.recount_kinds(_NOTED_IDS))}
         {_noted("product_search_vocab")}
         INSERT INTO product_search_vocab (term)
@@ -389,30 +473,43 @@ APPLY = f"""CREATE FUNCTION {kept_counts.APPLY_FUNCTION}() RETURNS void LANGUAGE
             DELETE FROM product_search_vocab AS v WHERE v.term = ANY(noted) AND {VOCABULARY._UNUSED};
         END IF;
         {_noted("product_status_count")}
-        noted := array_remove(noted, 'retired');
         IF cardinality(noted) > 0 THEN
             INSERT INTO product_status_count (status, product_count)
                 SELECT k, 0 FROM unnest(noted) AS k ORDER BY k ON CONFLICT (status) DO NOTHING;
             PERFORM 1 FROM product_status_count WHERE status = ANY(noted) ORDER BY status FOR NO KEY UPDATE;
-            UPDATE product_status_count SET product_count = (SELECT count(*) FROM product
-                JOIN vendor ON vendor.id = product.vendor_id
-                WHERE product.status = product_status_count.status AND {_LISTED})
-                WHERE status = ANY(noted);
+            UPDATE product_status_count AS s SET product_count = s.product_count + d.delta
+                FROM {_deltas("product_status_count")} AS d WHERE s.status = d.key;
         END IF;
-        {_by_id("school", f"{SCHOOLS.RECOUNT_ALL} WHERE {_NOTED_IDS}; {SCHOOLS.recount(_NOTED_IDS)}")}
-        {_by_id("vendor", _VENDOR_RECOUNT)}
-        vendors_noted := cardinality(noted) > 0;
+        {_noted("school", "school_sensitive")}
+        IF cardinality(noted) > 0 THEN
+            {_lock("school")}
+            UPDATE school SET product_count = school.product_count + d.delta
+                FROM {_deltas("school", "integer")} AS d WHERE school.id = d.key;
+            {SCHOOLS.recount(_again("school_sensitive"))};
+            UPDATE school SET sensitive_product_count = school.sensitive_product_count + d.delta
+                FROM {_deltas("school_sensitive", "integer")} AS d WHERE school.id = d.key;
+        END IF;
+        {_noted("vendor")}
+        IF cardinality(noted) > 0 THEN
+            {_lock("vendor")}
+            WITH moved AS (
+                UPDATE vendor SET product_count = vendor.product_count + d.delta
+                FROM {_deltas("vendor", "integer")} AS d WHERE vendor.id = d.key
+                RETURNING vendor.product_count AS now, d.delta
+            )
+            SELECT coalesce(bool_or((now > 0) <> (now - delta > 0)), false) INTO vendors_moved FROM moved;
+        END IF;
         {_noted("headline_count")}
-        vendors_noted := vendors_noted OR 'vendors' = ANY(noted);
-        elements_noted := elements_noted OR 'elements' = ANY(noted);
-        IF vendors_noted OR elements_noted THEN
+        vendors_moved := vendors_moved OR 'vendors' = ANY(noted);
+        elements_moved := elements_moved OR 'elements' = ANY(noted);
+        IF vendors_moved OR elements_moved THEN
             INSERT INTO headline_count (id, vendor_count, element_count) VALUES (1, 0, 0) ON CONFLICT (id) DO NOTHING;
             PERFORM 1 FROM headline_count WHERE id = 1 FOR NO KEY UPDATE;
-            IF vendors_noted THEN
+            IF vendors_moved THEN
                 UPDATE headline_count SET vendor_count =
                     (SELECT count(*) FROM vendor WHERE NOT is_retired AND product_count > 0) WHERE id = 1;
             END IF;
-            IF elements_noted THEN
+            IF elements_moved THEN
                 UPDATE headline_count SET element_count =
                     (SELECT count(*) FROM data_element WHERE receiver_count > 0) WHERE id = 1;
             END IF;

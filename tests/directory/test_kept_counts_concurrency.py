@@ -1,15 +1,16 @@
 """Two writers of kept counts on PostgreSQL: opposite moves never deadlock, and every count stays exact.
 
 Triggers keep counts in shared rows (a status's products, an element's receivers, a school's
-products, a category's, a kind's; migrations 20261126_*). When each trigger changed its rows at
-once, a writer held them until it committed: writer A moved a product out of "approved" and, in a
-second statement, another one into "under review" while writer B did the opposite, each waited for
-the other's row, and PostgreSQL aborted one with `deadlock detected` (40P01). The triggers now only
-note which counts a transaction changed; the counts are made again when it commits, their rows
-locked in one order (migration 20261126_kept_counts_at_commit).
+products, a category's, a kind's, agreements per term; migrations 20261126_*). When each trigger
+changed its rows at once, a writer held them until it committed: writer A moved a product out of
+"approved" and, in a second statement, another one into "under review" while writer B did the
+opposite, each waited for the other's row, and PostgreSQL aborted one with `deadlock detected`
+(40P01). The triggers now only note what their rows change; the notes are applied when the writer
+commits, the rows locked in one order (migration 20261126_kept_counts_at_commit,
+clearinghouse/kept_counts.py).
 
 Each round: A runs its first statement, B its first, then both their second, each needing the rows
-the other's first statement changed. After every scenario each kept count equals a fresh count.
+the other's first statement changed. After each scenario every kept count equals a fresh count.
 """
 
 import threading

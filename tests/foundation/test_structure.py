@@ -170,6 +170,7 @@ FOUNDATION = (
     "forms",
     "health",
     "i18n",
+    "kept_counts",
     "locking",
     "models_base",
     "page_cache",
