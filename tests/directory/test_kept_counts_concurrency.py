@@ -20,6 +20,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from clearinghouse import kept_counts
 from clearinghouse.directory.models import ProductStatus, StatedAgreementStatus
 from clearinghouse.extensions import db
 from tests import factories
@@ -179,3 +180,5 @@ def test_writers_moving_counts_in_opposite_orders_never_deadlock_and_every_count
             errors = _run_round(db.engine, first, second)
             assert errors == [], f"round {round_number + 1}: {errors!r}"
         _check_every_kept_count()
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text(f"SELECT count(*) FROM {kept_counts.TABLE}")).scalar() == 0, "notes committed"
