@@ -1,23 +1,24 @@
 """kept counts: on PostgreSQL, noted by triggers and applied at commit in one lock order: no deadlock
 
-The triggers of migrations 20261126_headline_counts, _headline_element_count, _data_element_receivers,
-_school_product_counts, _report_counts and _agreement_standing_counts (and the search vocabulary's of
-_search_vocab_terms) changed shared rows at once, each in the order its statements ran: a writer held
-them until it committed, and two writers that took two of them in opposite orders (a product moved out
-of "approved" and then another into "under review", against the opposite moves; data uses moved
-between elements; school links; agreement terms; any mix of these) deadlocked. On PostgreSQL they are
-replaced by triggers that only note, in `kept_count_change` (rows no other transaction sees), which
-counts their row changes and what to add, worked out from OLD and NEW as before, or that a count must
-be made again from the rows (where the old triggers recounted, or worked a delta out per statement
-from its transition tables: a category's products, a kind's, a school's sensitive products after a
-data use changed). The data version's deferred trigger applies the notes when the writer commits,
-locking the rows in one order before the version's own row (clearinghouse/kept_counts.py).
+The triggers of migrations 20261126_headline_counts, _headline_element_count,
+_data_element_receivers, _school_product_counts, _school_element_counts, _report_counts and
+_agreement_standing_counts (and the search vocabulary's of _search_vocab_terms) changed shared rows
+at once, each in the order its statements ran: a writer held them until it committed, and two
+writers that took two of them in opposite orders (a product moved out of "approved" and then another
+into "under review", against the opposite moves; data uses moved between elements; school links;
+agreement terms; any mix of these) deadlocked. On PostgreSQL they are replaced by triggers that only
+note, in `kept_count_change` (rows no other transaction sees), which counts their row changes and
+what to add, worked out from OLD and NEW as before, or that a count must be made again from the rows
+(where the old triggers recounted, or worked a delta out per statement from its transition tables: a
+category's products, a kind's, a school's sensitive products after a data use changed). The data
+version's deferred trigger applies the notes when the writer commits, locking the rows in one order
+before the version's own row (clearinghouse/kept_counts.py).
 
 The standing_link trigger stays: it sets the product's own `agreement_key`, no shared row. SQLite, with
 one writer at a time, keeps its triggers. The counts are right before and after: none is made again.
 
 Revision ID: 6f2a8d4c1e93
-Revises: 3a6d9e2c7f41
+Revises: 7c3f9b2e5a16
 Create Date: 2026-11-26 18:00:00
 
 """
@@ -31,7 +32,7 @@ from clearinghouse import data_version, kept_counts
 
 # revision identifiers, used by Alembic.
 revision = "6f2a8d4c1e93"
-down_revision = "3a6d9e2c7f41"
+down_revision = "7c3f9b2e5a16"
 branch_labels = None
 depends_on = None
 
@@ -49,6 +50,7 @@ HEADLINE = _migration("20261126_headline_counts")
 HEADLINE_ELEMENT = _migration("20261126_headline_element_count")
 RECEIVERS = _migration("20261126_data_element_receivers")
 SCHOOLS = _migration("20261126_school_product_counts")
+SCHOOL_ELEMENTS = _migration("20261126_school_element_counts")
 REPORTS = _migration("20261126_report_counts")
 STANDING = _migration("20261126_agreement_standing_counts")
 VOCABULARY = _migration("20261126_search_vocab_terms")
@@ -59,6 +61,7 @@ OLD_TRIGGERS = {
     "headline_element": "data_element",
     **RECEIVERS.PG_TRIGGERS,
     **SCHOOLS.PG_TRIGGERS,
+    **SCHOOL_ELEMENTS.PG_TRIGGERS,
     **REPORTS.PG_TRIGGERS,
     **{trigger: table for trigger, table in STANDING.PG_TRIGGERS.items() if trigger != "standing_link"},
 }
@@ -67,6 +70,7 @@ OLD_FUNCTIONS = (
     "headline_element",
     *RECEIVERS.PG_FUNCTIONS,
     *SCHOOLS.PG_FUNCTIONS,
+    *SCHOOL_ELEMENTS.PG_FUNCTIONS,
     *REPORTS.PG_FUNCTIONS,
     *(function for function in STANDING.PG_FUNCTIONS if function != "standing_link"),
 )
@@ -75,6 +79,7 @@ OLD_STATEMENTS = (
     *HEADLINE_ELEMENT.PG_STATEMENTS,
     *RECEIVERS.PG_STATEMENTS,
     *SCHOOLS.PG_STATEMENTS,
+    *SCHOOL_ELEMENTS.PG_STATEMENTS,
     *REPORTS.PG_STATEMENTS,
     *(statement for statement in STANDING.PG_STATEMENTS if "standing_link" not in statement),
 )
@@ -112,6 +117,11 @@ def _group(row: str) -> str:
     return f"{_key(f'{row}.agreement_key')} || '|' || {_key(f'{row}.agreement_status')}"
 
 
+def _pair(school_id: str, element_id: str) -> str:
+    """The key of a school's count of listed products receiving a data element."""
+    return f"{_key(school_id)} || '|' || {_key(element_id)}"
+
+
 def _product_rows(row: str, sign: str) -> list[str]:
     """A product row `row` counted in (`sign` 1) or out (-1) of its vendor's, status's and group's counts."""
     listed = HEADLINE._row_listed(row)
@@ -136,6 +146,9 @@ def _listing(products: str, sign: str) -> list[str]:
         f"WHERE l.product_id IN (SELECT p.id {products}) GROUP BY l.school_id",
         f"SELECT 'school_sensitive', {_key('l.school_id')}, {sign} * count(*) FROM product_school AS l "
         f"WHERE l.product_id IN (SELECT p.id {products}) AND {sensitive} > 0 GROUP BY l.school_id",
+        f"SELECT 'school_element_count', {_pair('l.school_id', 'u.data_element_id')}, {sign} * count(*) "
+        "FROM product_school AS l JOIN data_use AS u ON u.product_id = l.product_id "
+        f"WHERE l.product_id IN (SELECT p.id {products}) GROUP BY l.school_id, u.data_element_id",
         f"SELECT DISTINCT 'product_kind', {_key('p.kind_id')}, {AGAIN} {products}",
     ]
 
@@ -150,6 +163,8 @@ def _use_rows(row: str, sign: str) -> list[str]:
         f"SELECT 'school_sensitive', {_key('l.school_id')}, {AGAIN} FROM product_school AS l "
         f"WHERE l.product_id = {row}.product_id "
         f"AND EXISTS (SELECT 1 FROM data_element AS e WHERE e.id = {row}.data_element_id AND e.is_sensitive)",
+        f"SELECT 'school_element_count', {_pair('l.school_id', f'{row}.data_element_id')}, {sign} "
+        f"FROM product_school AS l WHERE l.product_id = {row}.product_id AND {RECEIVERS.LISTED.format(use=row)}",
     ]
 
 
@@ -162,6 +177,8 @@ def _link_rows(row: str, sign: str) -> list[str]:
         f"SELECT 'school_sensitive', {_key(f'{row}.school_id')}, {sign} "
         f"WHERE {listed} AND {SCHOOLS._sensitive_uses(f'{row}.product_id')} > 0",
         f"SELECT 'product_kind', {_key('p.kind_id')}, {AGAIN} FROM product AS p WHERE p.id = {row}.product_id",
+        f"SELECT 'school_element_count', {_pair(f'{row}.school_id', 'u.data_element_id')}, {sign} "
+        f"FROM data_use AS u WHERE u.product_id = {row}.product_id AND {listed}",
     ]
 
 
@@ -409,6 +426,9 @@ def _by_id(table: str, recount: str) -> str:
 
 _NOTED_IDS = "id = ANY(CAST(noted AS integer[]))"
 _NOTED_GROUPS = "(SELECT CAST(split_part(k, '|', 1) AS integer), split_part(k, '|', 2) FROM unnest(noted) AS k)"
+_NOTED_PAIRS = (
+    "(SELECT CAST(split_part(k, '|', 1) AS integer), CAST(split_part(k, '|', 2) AS integer) FROM unnest(noted) AS k)"
+)
 
 # One order for every writer: each table in turn, its rows by key, the headline row (made from the
 # vendors' and elements' counts) last; the data version's row comes after (data_version.function_statement).
@@ -488,6 +508,20 @@ APPLY = f"""CREATE FUNCTION {kept_counts.APPLY_FUNCTION}() RETURNS void LANGUAGE
             {SCHOOLS.recount(_again("school_sensitive"))};
             UPDATE school SET sensitive_product_count = school.sensitive_product_count + d.delta
                 FROM {_deltas("school_sensitive", "integer")} AS d WHERE school.id = d.key;
+        END IF;
+        {_noted("school_element_count")}
+        IF cardinality(noted) > 0 THEN
+            INSERT INTO school_element_count (school_id, data_element_id, product_count)
+                SELECT g.school_id, g.data_element_id, 0 FROM {_NOTED_PAIRS} AS g(school_id, data_element_id)
+                WHERE EXISTS (SELECT 1 FROM school WHERE school.id = g.school_id)
+                AND EXISTS (SELECT 1 FROM data_element WHERE data_element.id = g.data_element_id)
+                ORDER BY g.school_id, g.data_element_id ON CONFLICT (school_id, data_element_id) DO NOTHING;
+            PERFORM 1 FROM school_element_count WHERE (school_id, data_element_id) IN {_NOTED_PAIRS}
+                ORDER BY school_id, data_element_id FOR NO KEY UPDATE;
+            UPDATE school_element_count AS c SET product_count = c.product_count + d.delta
+                FROM {_deltas("school_element_count")} AS d
+                WHERE c.school_id = CAST(split_part(d.key, '|', 1) AS integer)
+                AND c.data_element_id = CAST(split_part(d.key, '|', 2) AS integer);
         END IF;
         {_noted("vendor")}
         IF cardinality(noted) > 0 THEN
