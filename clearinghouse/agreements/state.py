@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     Integer,
     Select,
+    String,
     and_,
     bindparam,
     case,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     extract,
     func,
     literal,
+    literal_column,
     or_,
     select,
     type_coerce,
@@ -76,7 +78,20 @@ def _days_between_sqlite(element: _DaysBetween, compiler: Any, **kw: Any) -> str
 
 
 def _as_sql(today: date | ColumnElement) -> ColumnElement:
+    """The day as SQL: one parameter, which every use of it in an expression shares."""
     return today if isinstance(today, ColumnElement) else literal(today, Date)
+
+
+def constant(value: int | str) -> ColumnElement:
+    """A constant of the code (a month, a rank, a state's value) written into the SQL text, not sent as a
+    parameter: the state expression repeats dozens of them, a statement that asks for the state of an
+    agreement and of its rivals held 122 parameters in 55,000 characters, and each one lengthened what
+    PostgreSQL parses and plans and psycopg scans on every execution (issue 14)."""
+    if isinstance(value, str):
+        if "'" in value or "\\" in value:
+            raise ValueError(f"Not a plain constant: {value!r}")
+        return literal_column(f"'{value}'", String)
+    return literal_column(str(int(value)), Integer)
 
 
 def _part(part: str, day: ColumnElement) -> ColumnElement[int]:
@@ -86,8 +101,11 @@ def _part(part: str, day: ColumnElement) -> ColumnElement[int]:
 def _anniversary(day: ColumnElement, year: ColumnElement[int]) -> ColumnElement[date]:
     """`models._add_years`: the same month and day in `year`; 29 February is the 28th in other years."""
     month, day_of_month = _part("month", day), _part("day", day)
-    is_leap = and_(year % 4 == 0, or_(year % 100 != 0, year % 400 == 0))
-    day_in_year = case((and_(month == 2, day_of_month == 29, ~is_leap), 28), else_=day_of_month)
+    zero = constant(0)
+    is_leap = and_(year % constant(4) == zero, or_(year % constant(100) != zero, year % constant(400) == zero))
+    day_in_year = case(
+        (and_(month == constant(2), day_of_month == constant(29), ~is_leap), constant(28)), else_=day_of_month
+    )
     return _DateFromParts(year, month, day_in_year)
 
 
@@ -98,9 +116,10 @@ def days_between(later: date | ColumnElement, earlier: date | ColumnElement) -> 
 
 def term_ends_on_sql(agreement: Any, today: date | ColumnElement) -> ColumnElement[date]:
     """`Agreement.term_ends_on(today)`: the last day of the current term; NULL when open-ended."""
-    year = literal(today.year) if isinstance(today, date) else _part("year", today)
     today = _as_sql(today)
-    this_year, next_year = _anniversary(agreement.expires_on, year), _anniversary(agreement.expires_on, year + 1)
+    year = _part("year", today)
+    this_year = _anniversary(agreement.expires_on, year)
+    next_year = _anniversary(agreement.expires_on, year + constant(1))
     rolled_on = case((this_year >= today, this_year), else_=next_year)
     return type_coerce(
         case(
@@ -148,14 +167,17 @@ def state_sql(agreement: Any, today: date | ColumnElement, horizon: timedelta = 
     today = _as_sql(today)
     end = term_ends_on_sql(agreement, today)
     return case(
-        (agreement.terminated_on <= today, AgreementState.TERMINATED.value),
-        (agreement.dates_recorded.is_(False), AgreementState.ON_FILE.value),
-        (agreement.signed_on.is_(None), AgreementState.DRAFT.value),
-        (and_(agreement.renewed_by_id.is_not(None), or_(end.is_(None), end < today)), AgreementState.RENEWED.value),
-        (end < today, AgreementState.EXPIRED.value),
-        (agreement.effective_on > today, AgreementState.UPCOMING.value),
-        (days_between(end, today) <= horizon.days, AgreementState.EXPIRING.value),
-        else_=AgreementState.ACTIVE.value,
+        (agreement.terminated_on <= today, constant(AgreementState.TERMINATED.value)),
+        (agreement.dates_recorded.is_(False), constant(AgreementState.ON_FILE.value)),
+        (agreement.signed_on.is_(None), constant(AgreementState.DRAFT.value)),
+        (
+            and_(agreement.renewed_by_id.is_not(None), or_(end.is_(None), end < today)),
+            constant(AgreementState.RENEWED.value),
+        ),
+        (end < today, constant(AgreementState.EXPIRED.value)),
+        (agreement.effective_on > today, constant(AgreementState.UPCOMING.value)),
+        (days_between(end, today) <= constant(horizon.days), constant(AgreementState.EXPIRING.value)),
+        else_=constant(AgreementState.ACTIVE.value),
     )
 
 
@@ -169,7 +191,7 @@ def state_in(
     agreement: Any, today: date | ColumnElement, states: tuple[AgreementState, ...] | list[AgreementState]
 ) -> ColumnElement[bool]:
     """A WHERE clause: the agreement's state on `today` is one of `states`."""
-    return state_sql(agreement, today).in_([state.value for state in states])
+    return state_sql(agreement, today).in_([constant(state.value) for state in states])
 
 
 def _kept_terms() -> Subquery:
@@ -183,8 +205,8 @@ def _kept_terms() -> Subquery:
             groups.auto_renews,
             groups.terminated_on,
             groups.dates_recorded,
-            case((groups.is_signed, 1)).label("signed_on"),
-            case((groups.is_renewed, 1)).label("renewed_by_id"),
+            case((groups.is_signed, constant(1))).label("signed_on"),
+            case((groups.is_renewed, constant(1))).label("renewed_by_id"),
             groups.agreement_count,
         )
         .where(groups.agreement_count > 0)
@@ -208,7 +230,7 @@ def _kept_state_counts() -> Select:
 KEPT_STATE_COUNTS = _kept_state_counts()
 # How many agreements are in force on the day `kept_day` (a scalar subquery), from the same groups.
 KEPT_IN_FORCE_COUNT = (
-    select(func.coalesce(func.sum(KEPT_TERMS.c.agreement_count), 0))
+    select(func.coalesce(func.sum(KEPT_TERMS.c.agreement_count), constant(0)))
     .where(state_in(KEPT_TERMS.c, KEPT_DAY, IN_FORCE_STATES))
     .scalar_subquery()
 )

@@ -27,12 +27,12 @@ from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, Select, and_, case, cast, exists, func, or_, select, union_all
+from sqlalchemy import CompoundSelect, Integer, Select, and_, case, cast, func, or_, select, union, union_all
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import ColumnElement
 
 from clearinghouse.agreements.models import Agreement, AgreementState, agreement_product, agreement_standing_count
-from clearinghouse.agreements.state import state_sql
+from clearinghouse.agreements.state import constant, state_in, state_sql
 from clearinghouse.directory.models import Product, StatedAgreementStatus
 from clearinghouse.i18n import N_
 from clearinghouse.timeutil import format_date
@@ -204,8 +204,8 @@ def rank_sql(agreement: Any, today: date | ColumnElement) -> ColumnElement[int]:
 
     A simple CASE (`CASE state WHEN 'active' THEN 1 …`): the state, a long expression of the
     agreement's dates, is computed once, not once for each rank compared."""
-    ranks = {value.value: rank for value, rank in _RANKS.items()}
-    return case(ranks, value=state_sql(agreement, today), else_=NO_AGREEMENT_RANK)
+    ranks = {constant(value.value): constant(rank) for value, rank in _RANKS.items()}
+    return case(ranks, value=state_sql(agreement, today), else_=constant(NO_AGREEMENT_RANK))
 
 
 def _best_rank(product_id: Any, today: date) -> ColumnElement[int]:
@@ -222,7 +222,9 @@ def _best_rank(product_id: Any, today: date) -> ColumnElement[int]:
 
 def status_sql(product: Any, today: date) -> ColumnElement[str]:
     """`standing(product, today).status` in SQL, on the Product class (or an alias of it)."""
-    return _status_of(func.coalesce(_best_rank(product.id, today), NO_AGREEMENT_RANK), product.agreement_status)
+    return _status_of(
+        func.coalesce(_best_rank(product.id, today), constant(NO_AGREEMENT_RANK)), product.agreement_status
+    )
 
 
 def status_counts(today: date | ColumnElement, *where: ColumnElement[bool]) -> Select:
@@ -246,7 +248,7 @@ def status_counts(today: date | ColumnElement, *where: ColumnElement[bool]) -> S
         .group_by(Product.id, Product.agreement_status)
         .subquery()
     )
-    status = _status_of(func.coalesce(ranked.c.best, NO_AGREEMENT_RANK), ranked.c.stated).label("status")
+    status = _status_of(func.coalesce(ranked.c.best, constant(NO_AGREEMENT_RANK)), ranked.c.stated).label("status")
     return select(status, func.count()).group_by(status)
 
 
@@ -256,46 +258,28 @@ def kept_status_counts(today: date | ColumnElement, listed: ColumnElement[bool])
     `listed` is `directory.queries.listed_clause()` (the rule the triggers keep the groups by);
     `today` a date or a SQL expression of one (a parameter, so that the statement is built once).
     A product with no agreement or a single one counts in its group of `agreement_standing_count`
-    (kept by triggers): the group's status is derived here from that agreement's state on `today`.
-    The products with several agreements (`Product.agreement_key` -1) are counted as
-    `status_counts` does.
+    (kept by triggers): the group's rank is derived from that agreement's state on `today`, once per
+    group, and the groups are added up per (rank, stated status) before the status is told from them,
+    so that the long state expression is written and computed once. (Grouping the groups by the
+    agreement's dates first, so as to derive fewer states, hashed nine columns over every group: a third
+    of the statement's time on the bench, where 9,684 groups have 2,181 sets of dates.) The products
+    with several agreements (`Product.agreement_key` -1) are counted as `status_counts` does.
     """
     groups = agreement_standing_count
     agreement = aliased(Agreement, name="sole_agreement")
-    # The groups added up per the columns the sole agreement's state is derived from (most agreements
-    # share their dates with others), so that the state is derived once per set of dates, not per agreement.
-    term = (
-        agreement.id.is_(None).label("no_agreement"),
-        agreement.effective_on,
-        agreement.expires_on,
-        agreement.auto_renews,
-        agreement.terminated_on,
-        agreement.dates_recorded,
-        agreement.signed_on.is_not(None).label("is_signed"),
-        agreement.renewed_by_id.is_not(None).label("is_renewed"),
-        groups.c.stated,
-    )
-    terms = (
-        select(*term, func.sum(groups.c.product_count).label("count"))
+    best = case(
+        (groups.c.agreement_key == constant(0), constant(NO_AGREEMENT_RANK)), else_=rank_sql(agreement, today)
+    ).label("best")
+    ranked = (
+        select(best, groups.c.stated, func.sum(groups.c.product_count).label("count"))
         .select_from(groups)
         .outerjoin(agreement, agreement.id == groups.c.agreement_key)
-        .where(groups.c.agreement_key >= 0, groups.c.product_count > 0)
-        .group_by(*term)
+        .where(groups.c.agreement_key >= constant(0), groups.c.product_count > constant(0))
+        .group_by(best, groups.c.stated)
         .subquery()
     )
-    # What `rank_sql` reads: of `signed_on` and `renewed_by_id` the state asks only whether they are set.
-    sole_agreement = (
-        select(
-            terms,
-            case((terms.c.is_signed, 1)).label("signed_on"),
-            case((terms.c.is_renewed, 1)).label("renewed_by_id"),
-        )
-        .subquery()
-        .c
-    )
-    best = case((sole_agreement.no_agreement, NO_AGREEMENT_RANK), else_=rank_sql(sole_agreement, today))
-    sole = select(_status_of(best, sole_agreement.stated).label("status"), sole_agreement.count)
-    several = status_counts(today, listed, Product.agreement_key == SEVERAL_AGREEMENTS)
+    sole = select(_status_of(ranked.c.best, ranked.c.stated).label("status"), ranked.c.count)
+    several = status_counts(today, listed, Product.agreement_key == constant(SEVERAL_AGREEMENTS))
     both = union_all(sole, several).subquery()
     return select(both.c.status, cast(func.sum(both.c.count), Integer)).group_by(both.c.status)
 
@@ -303,13 +287,19 @@ def kept_status_counts(today: date | ColumnElement, listed: ColumnElement[bool])
 def _status_of(best: ColumnElement[int], agreement_status: Any) -> ColumnElement[str]:
     """The status of a product whose strongest agreement has the rank `best` (NO_AGREEMENT_RANK
     without one) and whose district stated `agreement_status`."""
-    stated = agreement_status.in_([value.value for value in _STATED])
+    stated = agreement_status.in_([constant(value.value) for value in _STATED])
     return case(
-        (best < STATED_RANK, case((best == 2, ProductAgreementStatus.ON_FILE.value), else_="signed")),
+        (
+            best < constant(STATED_RANK),
+            case(
+                (best == constant(2), constant(ProductAgreementStatus.ON_FILE.value)),
+                else_=constant(ProductAgreementStatus.SIGNED.value),
+            ),
+        ),
         (stated, agreement_status),
-        (best == 5, ProductAgreementStatus.SIGNED.value),
-        (best == 6, ProductAgreementStatus.REQUESTED.value),
-        else_=ProductAgreementStatus.NONE_ON_FILE.value,
+        (best == constant(5), constant(ProductAgreementStatus.SIGNED.value)),
+        (best == constant(6), constant(ProductAgreementStatus.REQUESTED.value)),
+        else_=constant(ProductAgreementStatus.NONE_ON_FILE.value),
     )
 
 
@@ -328,14 +318,11 @@ def _is_later(other: Any, agreement: Any) -> ColumnElement[bool]:
     )
 
 
-def record_agreement_in(states: Iterable[AgreementState], today: date, extra: Any = None) -> Select:
-    """Ids (column `id`) of the products whose status comes from an agreement in one of `states`
-    (each once): that agreement outranks the product's others, or is the latest of its rank; a
-    stated status outranks an ended or draft agreement.
-
-    `extra` is one more condition on that agreement (the open-ended filter: no expiry date).
-    """
-    states = list(states)
+def _latest_of_rank(states: list[AgreementState], today: date, extra: Any = None) -> Select:
+    """Ids (column `id`) of the products with several agreements (`agreement_key` -1) whose status comes
+    from an agreement in one of `states`: it outranks the product's others, or is the latest of its rank;
+    a stated status outranks an ended or draft agreement. Few products, each agreement compared with
+    its rivals."""
     link, other, other_link = agreement_product.alias("link"), aliased(Agreement), agreement_product.alias("other_link")
     rank, other_rank = rank_sql(Agreement, today), rank_sql(other, today)
     stronger = (
@@ -346,37 +333,90 @@ def record_agreement_in(states: Iterable[AgreementState], today: date, extra: An
             or_(other_rank < rank, and_(other_rank == rank, _is_later(other, Agreement))),
         )
     )
+    several = select(Product.id).where(Product.agreement_key == constant(SEVERAL_AGREEMENTS))
     stmt = (
         select(link.c.product_id.label("id"))
         .join(Agreement, Agreement.id == link.c.agreement_id)
-        .where(state_sql(Agreement, today).in_([state.value for state in states]), ~stronger.exists())
+        .where(link.c.product_id.in_(several), state_in(Agreement, today, states), ~stronger.exists())
     )
     if extra is not None:
         stmt = stmt.where(extra)
     if any(_RANKS[state] > STATED_RANK for state in states):
-        stated = select(Product.id).where(
-            Product.id == link.c.product_id, Product.agreement_status.in_([value.value for value in _STATED])
-        )
-        stmt = stmt.where(or_(rank < STATED_RANK, ~stated.exists()))
+        stated = select(Product.id).where(Product.id == link.c.product_id, _stated_clause(Product))
+        stmt = stmt.where(or_(rank < constant(STATED_RANK), ~stated.exists()))
     return stmt
 
 
-def stated_in(status: ProductAgreementStatus, today: date) -> Select:
+def _stated_clause(product: Any) -> ColumnElement[bool]:
+    """The district stated a status that speaks for a product with no agreement above rank 4."""
+    return product.agreement_status.in_([constant(value.value) for value in _STATED])
+
+
+def _sole_agreement_in(states: list[AgreementState], today: date, extra: Any = None) -> Select:
+    """The agreements in one of `states` on `today` (and `extra`), as ids a product's `agreement_key` names."""
+    stmt = select(Agreement.id).where(state_in(Agreement, today, states))
+    return stmt if extra is None else stmt.where(extra)
+
+
+def _record_parts(states: Iterable[AgreementState], today: date, extra: Any = None) -> list[Select]:
+    """`record_agreement_in`'s parts, whose ids never overlap: a product has one agreement key."""
+    states = list(states)
+    strong = [state for state in states if _RANKS[state] < STATED_RANK]
+    weak = [state for state in states if _RANKS[state] > STATED_RANK]
+    parts = []
+    if strong:
+        parts.append(
+            select(Product.id.label("id")).where(Product.agreement_key.in_(_sole_agreement_in(strong, today, extra)))
+        )
+    if weak:  # a stated status outranks an ended or draft agreement
+        parts.append(
+            select(Product.id.label("id")).where(
+                Product.agreement_key.in_(_sole_agreement_in(weak, today, extra)), ~_stated_clause(Product)
+            )
+        )
+    return [*parts, _latest_of_rank(states, today, extra)]
+
+
+def record_agreement_in(states: Iterable[AgreementState], today: date, extra: Any = None) -> CompoundSelect:
+    """Ids (column `id`) of the products whose status comes from an agreement in one of `states`
+    (each once): that agreement outranks the product's others, or is the latest of its rank; a
+    stated status outranks an ended or draft agreement.
+
+    `extra` is one more condition on that agreement (the open-ended filter: no expiry date). A product
+    with one agreement (`Product.agreement_key`, kept by triggers: its id) has its status from it, so
+    its state alone decides: the agreements in those states are found once and their products by the
+    key's index; only the few products with several compare their agreements.
+    """
+    return union_all(*_record_parts(states, today, extra))
+
+
+def _stated_parts(status: ProductAgreementStatus, today: date) -> list[Select]:
+    """`stated_in`'s parts, by `Product.agreement_key` (kept by triggers): no agreement (0), a sole
+    agreement whose state ranks below a stated status, or several whose best does."""
+    if status is ProductAgreementStatus.NONE_ON_FILE:
+        none_on_file = Product.agreement_status == constant(StatedAgreementStatus.NONE_ON_FILE.value)
+        return [select(Product.id.label("id")).where(none_on_file, Product.agreement_key == constant(0))]
+    stated = next(key for key, value in _STATED.items() if value is status)
+    is_stated = Product.agreement_status == constant(stated.value)
+    below = [state for state, rank in _RANKS.items() if rank > STATED_RANK]
+    return [
+        select(Product.id.label("id")).where(is_stated, Product.agreement_key == constant(0)),
+        select(Product.id.label("id")).where(is_stated, Product.agreement_key.in_(_sole_agreement_in(below, today))),
+        select(Product.id.label("id")).where(
+            is_stated,
+            Product.agreement_key == constant(SEVERAL_AGREEMENTS),
+            _best_rank(Product.id, today) > constant(STATED_RANK),
+        ),
+    ]
+
+
+def stated_in(status: ProductAgreementStatus, today: date) -> CompoundSelect:
     """Ids (column `id`) of the products whose status is `status` and comes from no agreement:
     a stated status (requested, declined, not required) with no agreement above it, or none on file."""
-    if status is ProductAgreementStatus.NONE_ON_FILE:
-        return select(Product.id.label("id")).where(
-            Product.agreement_status == StatedAgreementStatus.NONE_ON_FILE,
-            ~exists().where(agreement_product.c.product_id == Product.id),
-        )
-    stated = next(key for key, value in _STATED.items() if value is status)
-    best = _best_rank(Product.id, today)
-    return select(Product.id.label("id")).where(
-        Product.agreement_status == stated, or_(best.is_(None), best > STATED_RANK)
-    )
+    return union_all(*_stated_parts(status, today))
 
 
-def status_in(status: ProductAgreementStatus, today: date) -> Select:
+def status_in(status: ProductAgreementStatus, today: date) -> CompoundSelect:
     """Ids (column `id`) of the products whose agreement status is `status` on `today`."""
     if status is ProductAgreementStatus.SIGNED:
         signed = [state for state, rank in _RANKS.items() if rank not in (2, 6)]
@@ -384,5 +424,6 @@ def status_in(status: ProductAgreementStatus, today: date) -> Select:
     if status is ProductAgreementStatus.ON_FILE:
         return record_agreement_in([AgreementState.ON_FILE], today)
     if status is ProductAgreementStatus.REQUESTED:
-        return stated_in(status, today).union(record_agreement_in([AgreementState.DRAFT], today))
+        # A product may have a stated "requested" and a draft agreement: each once.
+        return union(*_stated_parts(status, today), *_record_parts([AgreementState.DRAFT], today))
     return stated_in(status, today)

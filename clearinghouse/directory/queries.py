@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Integer,
     Result,
     ScalarSelect,
@@ -134,9 +135,13 @@ _SIGNED_FILTERS = {
 }
 
 
-def agreement_filter_ids(value: AgreementFilter, today: date) -> Select:
+@lru_cache(maxsize=64)
+def agreement_filter_ids(value: AgreementFilter, today: date) -> CompoundSelect:
     """Ids (column `id`) of the products whose agreement status matches the filter, each once,
-    computed in SQL by `agreements.status` (the twin of `standing`)."""
+    computed in SQL by `agreements.status` (the twin of `standing`).
+
+    Built once per filter and day, shared by every request that asks: the state expression is a large
+    tree, and building it cost several milliseconds of Python a request (issue 14)."""
     if value in _SIGNED_FILTERS:
         extra = Agreement.expires_on.is_(None) if value is AgreementFilter.OPEN_ENDED else None
         return record_agreement_in([_SIGNED_FILTERS[value]], today, extra)
@@ -244,10 +249,10 @@ class DirectoryFilters:
             return Sort.NAME
         return self.sort or (Sort.RELEVANCE if self.terms else Sort.NAME)
 
-    def id_sets(self, today: date) -> list[Select]:
+    def id_sets(self, today: date) -> list[Select | CompoundSelect]:
         """The filters on what a product receives, where, and under which agreement: each a SELECT of
         distinct product ids (column `id`), read from an index; a product must be in every one."""
-        sets: list[Select] = []
+        sets: list[Select | CompoundSelect] = []
         if self.element_id is not None:
             sets.append(select(DataUse.product_id.label("id")).where(DataUse.data_element_id == self.element_id))
         if self.school_id is not None:

@@ -7,10 +7,21 @@ the day it ended as columns.
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import Date, column, select, true, values
+from sqlalchemy.dialects import postgresql, sqlite
 
 from clearinghouse.agreements.models import EXPIRING_HORIZON, Agreement, AgreementState
-from clearinghouse.agreements.state import days_between, ended_on_sql, renews_on_sql, state_sql, term_ends_on_sql
+from clearinghouse.agreements.state import (
+    constant,
+    days_between,
+    ended_on_sql,
+    renews_on_sql,
+    state_in,
+    state_sql,
+    term_ends_on_sql,
+)
+from clearinghouse.agreements.status import record_agreement_in
 from clearinghouse.extensions import db
 from tests import factories
 from tests.conftest import count_queries, in_app
@@ -159,3 +170,21 @@ def test_an_auto_renewing_agreement_names_its_next_renewal_not_a_past_end_date()
     agreement.terminated_on = None
     agreement.auto_renews = False
     assert agreement.renews_on(date(2025, 1, 1)) is None
+
+
+@pytest.mark.parametrize("dialect", [postgresql.dialect(), sqlite.dialect()], ids=["postgresql", "sqlite"])
+def test_the_state_expression_sends_the_day_alone_as_a_parameter(dialect):
+    """Its constants are written in the SQL text: one parameter per day asked about, not 122 (issue 14)."""
+    day = date(2026, 11, 26)
+    compiled = select(Agreement.id).where(state_in(Agreement, day, [AgreementState.EXPIRING])).compile(dialect=dialect)
+    assert list(compiled.params.values()) == [day]
+    # A product's status compares each agreement with its rivals: three state expressions, a day each.
+    compiled = record_agreement_in([AgreementState.EXPIRED], day).compile(dialect=dialect)
+    assert set(compiled.params.values()) == {day}
+
+
+def test_a_constant_is_never_text_that_could_end_its_quotes():
+    assert str(constant("expiring")) == "'expiring'"
+    assert str(constant(90)) == "90"
+    with pytest.raises(ValueError, match="Not a plain constant"):
+        constant("it's")

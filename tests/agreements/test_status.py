@@ -69,6 +69,9 @@ CASES = {
     "two expired: the later counts": (S.NONE_ON_FILE, [EXPIRED, OLDER_EXPIRED], P.SIGNED, A.EXPIRED),
     "terminated after an older expired one": (S.NONE_ON_FILE, [OLDER_EXPIRED, TERMINATED], P.SIGNED, A.TERMINATED),
     "renewed by an active one": (S.NONE_ON_FILE, [RENEWED], P.SIGNED, A.ACTIVE),
+    "two expired, renewal requested": (S.REQUESTED, [EXPIRED, OLDER_EXPIRED], P.REQUESTED, None),
+    "upcoming and a draft, the vendor declined": (S.DECLINED_BY_VENDOR, [DRAFT, UPCOMING], P.SIGNED, A.UPCOMING),
+    "two drafts": (S.NONE_ON_FILE, [DRAFT, DRAFT], P.REQUESTED, A.DRAFT),
 }
 
 
