@@ -72,6 +72,7 @@ CASES = {
     "two expired, renewal requested": (S.REQUESTED, [EXPIRED, OLDER_EXPIRED], P.REQUESTED, None),
     "upcoming and a draft, the vendor declined": (S.DECLINED_BY_VENDOR, [DRAFT, UPCOMING], P.SIGNED, A.UPCOMING),
     "two drafts": (S.NONE_ON_FILE, [DRAFT, DRAFT], P.REQUESTED, A.DRAFT),
+    "two on file, neither dated": (S.NONE_ON_FILE, [ON_FILE, ON_FILE], P.ON_FILE, A.ON_FILE),
 }
 
 
