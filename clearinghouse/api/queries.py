@@ -1,31 +1,42 @@
 """Read side of the open data: each list in a constant number of queries, in a stable order."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Row, Select, func, select
-from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
+from sqlalchemy import ColumnElement, Row, Select, func, select
+from sqlalchemy.orm import contains_eager, load_only, selectinload
 
-from clearinghouse.agreements.models import Agreement
+from clearinghouse.agreements.models import Agreement, agreement_product
 from clearinghouse.api.filters import ProductQuery
 from clearinghouse.destruction import public as destruction_public
 from clearinghouse.directory import queries as directory_queries
 from clearinghouse.directory import school_queries
-from clearinghouse.directory.models import DataCategory, DataElement, DataUse, Product, School, Vendor, product_school
+from clearinghouse.directory.models import (
+    DataCategory,
+    DataElement,
+    DataUse,
+    Product,
+    ProductKind,
+    School,
+    Vendor,
+    product_school,
+)
 from clearinghouse.directory.search import search_hits
 from clearinghouse.extensions import db
+from clearinghouse.urls import MAX_PAGE
 
-# What `serializers.product` shows of a product's own columns, and nothing else: not the staff notes,
-# nor the translations (the API speaks the district's language), whose JSON each row would decode.
-# Reading any other column raises (no hidden query). Its data uses and schools: `product_data`.
-PRODUCT_COLUMNS = load_only(
+# What `serializers.product` shows of a product, its kind and its vendor (and their Last-Modified), read
+# as plain rows: not the staff notes, nor the translations (the API speaks the district's language).
+# As ORM objects, with their vendors and agreements, a page of 25 products cost ~10 ms of CPU to load.
+# Its agreements, data uses and schools: `product_data`.
+PRODUCT_ROW_COLUMNS = (
     Product.id,
-    Product.vendor_id,
-    Product.kind_id,
-    Product.name,
     Product.slug,
+    Product.name,
+    ProductKind.slug.label("kind"),
+    ProductKind.name.label("kind_name"),
     Product.status,
     Product.status_note,
     Product.agreement_status,
@@ -34,11 +45,32 @@ PRODUCT_COLUMNS = load_only(
     Product.purpose_md,
     Product.grade_bands,
     Product.updated_at,
+    Vendor.slug.label("vendor_slug"),
+    Vendor.name.label("vendor_name"),
+    Vendor.updated_at.label("vendor_updated_at"),
+)
+# What the API shows of a vendor (and its Last-Modified) where it names one: not the vendor's
+# Markdown, notes and translations, which 25 rows would carry and decode.
+VENDOR_COLUMNS = (Vendor.id, Vendor.slug, Vendor.name, Vendor.updated_at)
+# What `serializers.agreement_facts` and `agreements.status.standing` read of an agreement, and its
+# Last-Modified: not its reference, notes and termination reason.
+AGREEMENT_COLUMNS = load_only(
+    Agreement.id,
+    Agreement.kind,
+    Agreement.signed_on,
+    Agreement.effective_on,
+    Agreement.expires_on,
+    Agreement.auto_renews,
+    Agreement.terminated_on,
+    Agreement.destruction_window_days,
+    Agreement.disposal_method,
+    Agreement.document_id,
+    Agreement.is_document_published,
+    Agreement.renewed_by_id,
+    Agreement.dates_recorded,
+    Agreement.updated_at,
     raiseload=True,
 )
-# What it shows of the product's vendor (and its Last-Modified): not the vendor's Markdown, notes and
-# translations, which 25 rows would carry and decode.
-VENDOR_COLUMNS = (Vendor.id, Vendor.slug, Vendor.name, Vendor.updated_at)
 # What `serializers.product_ref` shows of a product, and its Last-Modified.
 PRODUCT_REF_COLUMNS = load_only(
     Product.id,
@@ -50,27 +82,50 @@ PRODUCT_REF_COLUMNS = load_only(
     Product.updated_at,
     raiseload=True,
 )
-# Its agreements, whose states are the model's rules (`Agreement.state_on`).
-PRODUCT_AGREEMENTS = selectinload(Product.agreements)
+
+
+def product_rows(*where: ColumnElement[bool]) -> Select:
+    """The products' rows as the API shows them (`PRODUCT_ROW_COLUMNS`), with their kind and vendor."""
+    return (
+        select(*PRODUCT_ROW_COLUMNS)
+        .join(ProductKind, ProductKind.id == Product.kind_id)
+        .join(Vendor, Vendor.id == Product.vendor_id)
+        .where(*where)
+    )
 
 
 @dataclass(frozen=True)
 class ProductData:
-    """The data uses and schools of some products, as plain rows (`product_data`)."""
+    """The agreements, data uses and schools of some products (`product_data`)."""
 
+    agreements: dict[int, list[Agreement]]  # by product id, in no order
     uses: dict[int, list[Row]]  # by product id: element, element_name, category, category_name, is_sensitive, purpose
     schools: dict[int, list[Row]]  # by product id: slug, name, grade_band, by school name
 
+    def all_agreements(self) -> list[Agreement]:
+        """Every product's agreements (one shared by several products, as many times)."""
+        return [agreement for agreements in self.agreements.values() for agreement in agreements]
 
-def product_data(products: Sequence[Product]) -> ProductData:
-    """The data uses (with their element and category) and the schools of the products, as plain rows
-    (two queries, none for no product): as ORM objects, the ~150 uses and ~50 schools of a page of 25
-    products cost ~8 ms of CPU, for the few columns the API shows of each."""
+
+def product_data(products: Sequence[Row]) -> ProductData:
+    """The agreements (whose states are the model's rules, `Agreement.state_on`), and the data uses
+    (with their element and category) and schools of the products, as plain rows: three queries, none
+    for no product. As ORM objects, the ~150 uses and ~50 schools of a page of 25 products cost ~8 ms
+    of CPU, for the few columns the API shows of each."""
+    agreements: dict[int, list[Agreement]] = {}
     uses: dict[int, list[Row]] = {}
     schools: dict[int, list[Row]] = {}
     if not products:
-        return ProductData(uses, schools)
+        return ProductData(agreements, uses, schools)
     ids = [product.id for product in products]
+    agreement_rows = db.session.execute(
+        select(agreement_product.c.product_id, Agreement)
+        .join(Agreement, Agreement.id == agreement_product.c.agreement_id)
+        .where(agreement_product.c.product_id.in_(ids))
+        .options(AGREEMENT_COLUMNS)
+    )
+    for product_id, agreement in agreement_rows:
+        agreements.setdefault(product_id, []).append(agreement)
     use_rows = db.session.execute(
         select(
             DataUse.product_id,
@@ -96,7 +151,34 @@ def product_data(products: Sequence[Product]) -> ProductData:
     )
     for row in school_rows:
         schools.setdefault(row.product_id, []).append(row)
-    return ProductData(uses, schools)
+    return ProductData(agreements, uses, schools)
+
+
+class _RowPage(Pagination):
+    """A page of plain rows: `select_page(limit, offset)` reads them; `total` is their number, or the
+    statement (or a function that builds it) that counts them."""
+
+    def _query_items(self) -> list[Row]:
+        return list(db.session.execute(self._query_args["select_page"](self.per_page, self._query_offset)))
+
+    def _query_count(self) -> int:
+        total = self._query_args["total"]
+        if isinstance(total, int):
+            return total
+        return db.session.scalar(total() if callable(total) else total)
+
+
+def _row_page(
+    select_page: Callable[[int, int], Select], total: int | Select | Callable[[], Select], page: int, per_page: int
+) -> Pagination:
+    return _RowPage(
+        select_page=select_page,
+        total=total,
+        page=min(max(page, 1), MAX_PAGE),
+        per_page=per_page,
+        max_per_page=per_page,
+        error_out=False,
+    )
 
 
 def _paginate(stmt, page: int, per_page: int) -> Pagination:
@@ -142,14 +224,8 @@ def list_products(query: ProductQuery, page: int, per_page: int, today: date) ->
             picked = picked.join(hits, hits.c.product_id == Product.id)
         page_ids = picked.order_by(Product.name, Vendor.name, Product.id).limit(limit).offset(offset).subquery("page")
         return (
-            select(Product)
+            product_rows()
             .join(page_ids, page_ids.c.id == Product.id)
-            .join(Product.vendor)
-            .options(
-                PRODUCT_COLUMNS,
-                contains_eager(Product.vendor).load_only(*VENDOR_COLUMNS, raiseload=True),
-                PRODUCT_AGREEMENTS,
-            )
             .order_by(page_ids.c.name, page_ids.c.vendor_name, page_ids.c.id)
         )
 
@@ -159,12 +235,11 @@ def list_products(query: ProductQuery, page: int, per_page: int, today: date) ->
         counted = select(func.count(Product.id)).where(*clauses)
         return counted if hits is None else counted.join(hits, hits.c.product_id == Product.id)
 
-    return directory_queries.paginate_picked(select_page, count_stmt, page, per_page)
+    return _row_page(select_page, count_stmt, page, per_page)
 
 
-def get_product(slug: str) -> Product | None:
-    stmt = select(Product).where(Product.slug == slug).options(joinedload(Product.vendor), PRODUCT_AGREEMENTS)
-    return db.session.scalar(stmt)
+def get_product(slug: str) -> Row | None:
+    return db.session.execute(product_rows(Product.slug == slug)).first()
 
 
 def list_schools(page: int, per_page: int) -> Pagination:
@@ -174,21 +249,19 @@ def list_schools(page: int, per_page: int) -> Pagination:
 
 
 def get_school(slug: str, page: int, per_page: int) -> tuple[School, Pagination] | None:
-    """A school, a page of the listed products used there (by name, with everything the API shows of
-    each); the school carries its counts (kept by triggers). Four queries."""
+    """A school, a page of the listed products used there (by name, as plain rows with everything the
+    API shows of each); the school carries its counts (kept by triggers). Two queries."""
     school = school_queries.get_school(slug)
     if school is None:
         return None
     stmt = (
-        select(Product)
+        product_rows(product_school.c.school_id == school.id, directory_queries.listed_clause())
         .join(product_school, product_school.c.product_id == Product.id)
-        .where(product_school.c.school_id == school.id, directory_queries.listed_clause())
-        .options(
-            PRODUCT_COLUMNS, joinedload(Product.vendor).load_only(*VENDOR_COLUMNS, raiseload=True), PRODUCT_AGREEMENTS
-        )
         .order_by(Product.name, Product.id)
     )
-    return school, school_queries.paginate_counted(stmt, page, per_page, school.product_count)
+    return school, _row_page(
+        lambda limit, offset: stmt.limit(limit).offset(offset), school.product_count, page, per_page
+    )
 
 
 def list_data_elements(page: int, per_page: int) -> tuple[Pagination, dict[int, int]]:

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app, g, has_request_context
+from sqlalchemy import Row
 
 from clearinghouse.agreements.models import Agreement
 from clearinghouse.agreements.status import ProductAgreementStatus, standing
@@ -131,9 +132,9 @@ def agreement(agreement: Agreement, today: date, destruction: Any = None) -> dic
     }
 
 
-def agreement_status(product: Product, today: date) -> dict[str, Any]:
+def agreement_status(product: Row, today: date, agreements: list[Agreement]) -> dict[str, Any]:
     """Where the product's agreement stands (`agreements.status`), in the words the pages use."""
-    where = standing(product, today)
+    where = standing(product, today, agreements)
     declined = where.status is ProductAgreementStatus.DECLINED_BY_VENDOR
     return {
         "agreement_status": where.status.value,
@@ -143,19 +144,24 @@ def agreement_status(product: Product, today: date) -> dict[str, Any]:
     }
 
 
-def product(product: Product, today: date, destruction: dict[int, Any], data: ProductData) -> dict[str, Any]:
-    """A product with everything the API shows of it; `data` holds its data uses and schools."""
-    agreements = sorted(product.agreements, key=lambda a: (a.effective_on or date.min, a.id), reverse=True)
+def product(product: Row, today: date, destruction: dict[int, Any], data: ProductData) -> dict[str, Any]:
+    """A product (a row of `queries.product_rows`) with everything the API shows of it; `data` holds its
+    agreements, data uses and schools."""
+    agreements = data.agreements.get(product.id, [])
     return {
         "slug": product.slug,
         "name": product.name,
-        "vendor": vendor_ref(product.vendor),
-        "kind": product.kind.slug,
-        "kind_label": product.kind.name,
+        "vendor": {
+            "slug": product.vendor_slug,
+            "name": product.vendor_name,
+            "url": slug_url("api.vendor", product.vendor_slug),
+        },
+        "kind": product.kind,
+        "kind_label": product.kind_name,
         "status": product.status.value,
         "status_label": _label(product.status),
         "status_note": product.status_note or None,
-        **agreement_status(product, today),
+        **agreement_status(product, today, agreements),
         "website": product.website,
         "purpose": product.purpose_md,
         "grade_bands": product.grade_bands,
@@ -173,7 +179,10 @@ def product(product: Product, today: date, destruction: dict[int, Any], data: Pr
             }
             for use in data.uses.get(product.id, ())
         ],
-        "agreements": [agreement_facts(a, today, destruction.get(a.id)) for a in agreements],
+        "agreements": [
+            agreement_facts(a, today, destruction.get(a.id))
+            for a in sorted(agreements, key=lambda a: (a.effective_on or date.min, a.id), reverse=True)
+        ],
         "updated_at": _instant(product.updated_at),
         "url": slug_url("api.product", product.slug),
         "html_url": html_url("product", product.slug),
@@ -243,7 +252,7 @@ def school(row: School) -> dict[str, Any]:
 
 
 def school_detail(
-    row: School, products: list[Product], today: date, destruction: dict[int, Any], data: ProductData
+    row: School, products: list[Row], today: date, destruction: dict[int, Any], data: ProductData
 ) -> dict[str, Any]:
     """A school, its counts (of all its products), and a page of the listed products used there, each
     as in /products."""

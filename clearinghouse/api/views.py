@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Response, abort, current_app, render_template, request
 from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Row
 
 from clearinghouse import page_cache
 from clearinghouse.api import openapi, queries, serializers
@@ -141,6 +142,12 @@ def vendor(slug: str):
     return _json({"data": serializers.vendor_detail(row, today, destruction)}, _fresh_as_of(stamps, today))
 
 
+def _product_stamps(rows: list[Row], details: queries.ProductData) -> list[datetime]:
+    """When the products shown, their vendors and their agreements last changed."""
+    stamps = [p.updated_at for p in rows] + [p.vendor_updated_at for p in rows]
+    return stamps + [a.updated_at for a in details.all_agreements()]
+
+
 @bp.get("/products", localized=False)
 def products():
     try:
@@ -151,13 +158,11 @@ def products():
     today = district_today()
     pagination = queries.list_products(query, page, per_page, today)
     rows = pagination.items
-    destruction = queries.destruction_statuses([a for p in rows for a in p.agreements], today)
     details = queries.product_data(rows)
+    destruction = queries.destruction_statuses(details.all_agreements(), today)
     data = [serializers.product(p, today, destruction, details) for p in rows]
     body = _list_body(pagination, data, "api.products", query.params)
-    stamps = [p.updated_at for p in rows] + [p.vendor.updated_at for p in rows]
-    stamps += [a.updated_at for p in rows for a in p.agreements]
-    return _json(body, _fresh_as_of(stamps, today))
+    return _json(body, _fresh_as_of(_product_stamps(rows, details), today))
 
 
 @bp.get("/products/<slug>", localized=False)
@@ -166,10 +171,10 @@ def product(slug: str):
     if row is None:
         abort(404)
     today = district_today()
-    destruction = queries.destruction_statuses(row.agreements, today)
-    stamps = [row.updated_at, row.vendor.updated_at] + [a.updated_at for a in row.agreements]
-    body = {"data": serializers.product(row, today, destruction, queries.product_data([row]))}
-    return _json(body, _fresh_as_of(stamps, today))
+    details = queries.product_data([row])
+    destruction = queries.destruction_statuses(details.all_agreements(), today)
+    body = {"data": serializers.product(row, today, destruction, details)}
+    return _json(body, _fresh_as_of(_product_stamps([row], details), today))
 
 
 @bp.get("/schools", localized=False)
@@ -190,14 +195,13 @@ def school(slug: str):
     row, pagination = found
     products = pagination.items
     today = district_today()
-    destruction = queries.destruction_statuses([a for p in products for a in p.agreements], today)
-    stamps = [p.updated_at for p in products] + [p.vendor.updated_at for p in products]
-    stamps += [a.updated_at for p in products for a in p.agreements]
+    details = queries.product_data(products)
+    destruction = queries.destruction_statuses(details.all_agreements(), today)
     body = {
-        "data": serializers.school_detail(row, products, today, destruction, queries.product_data(products)),
+        "data": serializers.school_detail(row, products, today, destruction, details),
         **_paging(pagination, "api.school", {"slug": row.slug}),
     }
-    return _json(body, _fresh_as_of(stamps, today))
+    return _json(body, _fresh_as_of(_product_stamps(products, details), today))
 
 
 @bp.get("/data-elements", localized=False)

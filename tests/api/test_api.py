@@ -7,6 +7,7 @@ from sqlalchemy import select
 from werkzeug.http import http_date, parse_date
 
 from clearinghouse.agreements.models import Agreement
+from clearinghouse.api import queries
 from clearinghouse.destruction.public import status_by_agreement
 from clearinghouse.directory.models import Product, ProductStatus, School, Vendor
 from clearinghouse.extensions import db
@@ -346,3 +347,33 @@ def test_an_auto_renewing_agreement_gives_its_next_renewal(app, client):
     assert agreement["expires_on"] == lapsed_end.isoformat()
     assert agreement["renews_on"] == expected.isoformat()
     assert expected > today
+
+
+def test_product_data_gives_each_product_its_agreements_one_shared_by_two_to_both(app):
+    with in_app(app):
+        vendor = factories.make_vendor()
+        first, second, alone = (factories.make_product(vendor) for _ in range(3))
+        shared = factories.make_agreement(vendor, [first, second])
+        own = factories.make_agreement(vendor, [first])
+        rows = db.session.execute(queries.product_rows(Product.vendor_id == vendor.id).order_by(Product.id)).all()
+        data = queries.product_data(rows)
+        assert [row.slug for row in rows] == [first.slug, second.slug, alone.slug]
+        assert rows[0].vendor_slug == vendor.slug
+        assert rows[0].kind == first.kind.slug
+        assert sorted(a.id for a in data.agreements[first.id]) == sorted([shared.id, own.id])
+        assert [a.id for a in data.agreements[second.id]] == [shared.id]
+        assert alone.id not in data.agreements
+        assert sorted(a.id for a in data.all_agreements()) == sorted([shared.id, own.id, shared.id])
+        assert queries.product_data([]) == queries.ProductData({}, {}, {})
+
+
+def test_a_page_of_product_rows_is_counted_by_the_number_it_is_given(app):
+    with in_app(app):
+        many_products(3)
+        school = db.session.scalar(select(School))
+        found = queries.get_school(school.slug, 1, 2)
+        assert found is not None
+        _, pagination = found
+        assert pagination.total == school.product_count
+        assert [row.name for row in pagination.items] == sorted(row.name for row in pagination.items)
+        assert len(pagination.items) == min(2, school.product_count)

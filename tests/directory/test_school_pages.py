@@ -280,7 +280,7 @@ def test_the_school_api_is_paged_like_the_lists_with_links_from_base_url(app, cl
         _grow_school(30)
     with products_loaded() as loaded:
         response = client.get("/api/v1/schools/busy?page=3&per_page=10", headers={"Host": "evil.example"})
-    assert len(loaded) == 10
+    assert loaded == []  # the page's products are read as plain rows (`api.queries.product_rows`)
     body = response.get_json()
     assert (body["data"]["product_count"], body["data"]["sensitive_product_count"]) == (30, 30)
     assert [p["name"] for p in body["data"]["products"]] == sorted(f"Busy Product {n}" for n in range(30))[20:]
