@@ -19,6 +19,7 @@ from clearinghouse.directory.cards import (
     use_cards,
 )
 from clearinghouse.directory.forms import DirectoryForm, SearchForm
+from clearinghouse.directory.use_tables import use_tables
 from clearinghouse.downloads import send_stored_file
 from clearinghouse.settings.queries import get_settings
 from clearinghouse.timeutil import district_today
@@ -89,7 +90,9 @@ def product(slug: str):
     page = queries.product_page(slug, district_today())
     if page is None:
         abort(404)
-    return render_template("directory/product.html", page=page, product=page.product)
+    return render_template(
+        "directory/product.html", page=page, product=page.product, use_tables=use_tables(page.uses_by_category)
+    )
 
 
 @bp.get("/vendors/<slug>")
