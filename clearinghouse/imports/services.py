@@ -27,6 +27,7 @@ from clearinghouse.agreements.services import AgreementInput
 from clearinghouse.audit import services as audit
 from clearinghouse.destruction import services as destruction
 from clearinghouse.destruction.services import RequestDraft
+from clearinghouse.directory import queries as directory_queries
 from clearinghouse.directory import services as directory
 from clearinghouse.directory.models import (
     MARKDOWN_MAX,
@@ -283,7 +284,7 @@ class _Catalog:
         self.products_by_name: dict[str, list[Product]] = {}
         for product in products:
             self.products_by_name.setdefault(_key(product.name), []).append(product)
-        elements = db.session.scalars(select(DataElement).options(joinedload(DataElement.category))).all()
+        elements = directory_queries.all_data_elements()  # in taxonomy order, so a choice is worded alike each time
         self.elements_by_word: dict[str, list[DataElement]] = {}
         for element in elements:
             for word in {_key(element.slug), _key(element.name), _key(f"{element.category.name}: {element.name}")}:
