@@ -422,11 +422,12 @@ def _set_aside_problems(plan: ImportPlan, table: Table) -> None:
 def _district() -> District:
     """What the rows are read against: the district's schools, vendors and products, and its remembered values."""
     vendor_of_product: dict[str, list[str]] = {}
-    for product_name, vendor_name in db.session.execute(select(Product.name, Vendor.name).join(Product.vendor)):
+    names = select(Product.name, Vendor.name).join(Product.vendor).order_by(Vendor.name, Vendor.id)
+    for product_name, vendor_name in db.session.execute(names):
         vendor_of_product.setdefault(_key(product_name), []).append(vendor_name)
     return District(
         schools=district_school_names(),
-        vendors=list(db.session.scalars(select(Vendor.name))),
+        vendors=list(db.session.scalars(select(Vendor.name).order_by(Vendor.name, Vendor.id))),
         vendor_of_product=vendor_of_product,
         remembered=queries.remembered_values(),
         kinds=queries.kind_names(),

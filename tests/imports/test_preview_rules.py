@@ -2,7 +2,11 @@
 
 from datetime import date, timedelta
 
+import pytest
+
+from clearinghouse.directory import services as directory_services
 from clearinghouse.directory.models import NAME_MAX
+from clearinghouse.extensions import db
 from clearinghouse.imports import files, services
 from clearinghouse.imports.mapping import guess_mapping
 from clearinghouse.timeutil import district_today
@@ -51,3 +55,16 @@ def test_an_agreement_without_its_own_dates_takes_effect_when_signed_and_is_open
     signed = date(2024, 3, 1)
     assert (row.agreement.signed_on, row.agreement.effective_on, row.agreement.expires_on) == (signed, signed, None)
     assert row.changes == ["New agreement (Custom agreement): signed on 2024-03-01, open-ended"]
+
+
+@pytest.mark.parametrize("added_first", ["Acme Learning LLC", "Acme Learning Inc"])
+def test_spellings_of_a_vendor_join_the_same_district_vendor_whichever_was_added_first(app, added_first):
+    added_second = ({"Acme Learning LLC", "Acme Learning Inc"} - {added_first}).pop()
+    with in_app(app):
+        for name in (added_first, added_second):
+            directory_services.create_vendor(None, name=name)
+        db.session.commit()
+        table = files.read_table(b"vendor,product\r\nAcme Learning,Reader\r\nAcme Learning Co.,Writer\r\n")
+        plan = services.plan_import(table, guess_mapping(table.headers))
+    (group,) = plan.prepared.vendor_groups
+    assert (group.existing, group.spellings) == ("Acme Learning LLC", ("Acme Learning", "Acme Learning Co."))
