@@ -91,8 +91,8 @@ test-postgres: $(VENV)/.dev chromium translations-compile
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://127.0.0.1/test} $(BIN)/python -m pytest -p no:cacheprovider
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check clearinghouse tests bench wsgi.py
-	$(BIN)/ruff format --check clearinghouse tests bench wsgi.py
+	$(BIN)/ruff check clearinghouse tests bench migrations wsgi.py
+	$(BIN)/ruff format --check clearinghouse tests bench migrations wsgi.py
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/directory.py

@@ -2,9 +2,8 @@ import logging
 from contextlib import contextmanager
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
 
 # The full-text search index is created by its own migration, not from the models: skip it.
 from clearinghouse.directory.search_index import include_object
