@@ -10,8 +10,16 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, false, select
 from werkzeug.datastructures import MultiDict
 
-from clearinghouse.directory.models import KIND_SLUG_MAX, DataCategory, DataElement, ProductKind, ProductStatus, School
-from clearinghouse.directory.queries import AgreementFilter, DirectoryFilters, StatusFilter, is_slug
+from clearinghouse.directory.models import (
+    KIND_SLUG_MAX,
+    DataCategory,
+    DataElement,
+    Product,
+    ProductKind,
+    ProductStatus,
+    School,
+)
+from clearinghouse.directory.queries import AgreementFilter, DirectoryFilters, StatusFilter, is_slug, unlisted_ids
 from clearinghouse.directory.search import SEARCH_TEXT_MAX
 from clearinghouse.errors import DomainError
 from clearinghouse.extensions import db
@@ -30,6 +38,17 @@ class ProductQuery:
 
     def clauses(self, today) -> list[ColumnElement[bool]]:
         return [*self.filters.clauses(today), *([false()] if self.matches_nothing else [])]
+
+    def walking_clauses(self, today) -> list[ColumnElement[bool]]:
+        """`clauses`, for a statement that walks the products in an index's order and stops after a page:
+        the listed rule (when no status is asked for) as "not among the few unlisted ids", a hashed
+        lookup per product, where `listed_clause`'s anti-join probed the vendor of each product walked
+        (12,500 probes to reach the API's page 500, about 8 ms on the bench database)."""
+        if self.filters.status is not None:
+            return self.clauses(today)
+        sets = self.filters.id_sets(today)
+        unmatched = [false()] if self.matches_nothing else []
+        return [*(Product.id.in_(ids) for ids in sets), Product.id.not_in(unlisted_ids()), *unmatched]
 
 
 def _choice(name: str, value: str, allowed: list[str]) -> str:

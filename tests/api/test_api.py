@@ -171,6 +171,35 @@ def test_products_are_listed_by_name_then_vendor_a_page_at_a_time(app, client):
     }
 
 
+def test_every_page_of_same_named_products_is_the_one_sorted_whole(app, client):
+    """A page is picked by the names at its places in (name, id) order, then ranked by vendor
+    (`api.queries._seek_page`): with names shared by several vendors whose names sort against their
+    ids, across every page boundary, with unlisted products among them, each page size walks the list
+    sorted whole, with or without a filter."""
+    with in_app(app):
+        retired_vendor = factories.make_vendor(name="Kilo")
+        for vendor_name in ["Zulu", "Alpha", "Mike", "Kilo"]:
+            vendor = retired_vendor if vendor_name == "Kilo" else factories.make_vendor(name=vendor_name)
+            for name in ["Reader", "Atlas", "Maps", "Quill", "Abacus"][: 5 if vendor_name != "Alpha" else 3]:
+                product = factories.make_product(vendor, name=name, slug=f"{name}-{vendor_name}".lower())
+                if (name, vendor_name) == ("Maps", "Mike"):
+                    product.status = ProductStatus.RETIRED
+        retired_vendor.is_retired = True
+        db.session.commit()
+    for query in ["", "status=all&", "status=approved&", "status=retired&"]:
+        whole = client.get(f"/api/v1/products?{query}per_page=100").json
+        slugs = [row["slug"] for row in whole["data"]]
+        assert whole["meta"]["total"] == len(slugs)
+        keys = [(row["name"], row["vendor"]["name"]) for row in whole["data"]]
+        assert keys == sorted(keys)
+        for per_page in range(1, 8):
+            assert [row["slug"] for row in walk(client, f"/api/v1/products?{query}per_page={per_page}")] == slugs
+    listed = [row["slug"] for row in client.get("/api/v1/products?per_page=100").json["data"]]
+    assert listed[:3] == ["abacus-mike", "abacus-zulu", "atlas-alpha"]
+    assert "maps-mike" not in listed
+    assert "reader-kilo" not in listed
+
+
 def test_filters_are_kept_in_the_page_links(client, directory):
     links = client.get("/api/v1/products?element=date-of-birth&per_page=1").json["links"]
     assert "element=date-of-birth" in links["next"]
