@@ -3,9 +3,24 @@
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache, lru_cache
+from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, Row, Select, Subquery, and_, case, func, or_, select, union
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    Subquery,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import contains_eager, load_only, selectinload
 
 from clearinghouse.agreements.models import Agreement, agreement_product
@@ -23,6 +38,7 @@ from clearinghouse.directory.models import (
     Vendor,
     product_school,
 )
+from clearinghouse.directory.queries import DirectoryFilters
 from clearinghouse.directory.search import search_hits
 from clearinghouse.extensions import db
 from clearinghouse.urls import MAX_PAGE
@@ -84,6 +100,17 @@ PRODUCT_REF_COLUMNS = load_only(
 )
 
 
+# A page's size and start, bound when the statement runs: the statements below are built once per
+# worker (building and keying them took a few milliseconds of Python a request).
+PAGE_LIMIT = bindparam("page_limit", type_=Integer)
+PAGE_OFFSET = bindparam("page_offset", type_=Integer)
+PRODUCT_IDS = bindparam("product_ids", expanding=True)
+
+
+def _page_params(limit: int, offset: int, **more: Any) -> dict[str, Any]:
+    return {"page_limit": limit, "page_offset": offset, **more}
+
+
 def product_rows(*where: ColumnElement[bool]) -> Select:
     """The products' rows as the API shows them (`PRODUCT_ROW_COLUMNS`), with their kind and vendor."""
     return (
@@ -107,26 +134,16 @@ class ProductData:
         return [agreement for agreements in self.agreements.values() for agreement in agreements]
 
 
-def product_data(products: Sequence[Row]) -> ProductData:
-    """The agreements (whose states are the model's rules, `Agreement.state_on`), and the data uses
-    (with their element and category) and schools of the products, as plain rows: three queries, none
-    for no product. As ORM objects, the ~150 uses and ~50 schools of a page of 25 products cost ~8 ms
-    of CPU, for the few columns the API shows of each."""
-    agreements: dict[int, list[Agreement]] = {}
-    uses: dict[int, list[Row]] = {}
-    schools: dict[int, list[Row]] = {}
-    if not products:
-        return ProductData(agreements, uses, schools)
-    ids = [product.id for product in products]
-    agreement_rows = db.session.execute(
+@cache
+def _product_data_statements() -> tuple[Select, Select, Select]:
+    """`product_data`'s three statements, for the ids bound as `product_ids`."""
+    agreements = (
         select(agreement_product.c.product_id, Agreement)
         .join(Agreement, Agreement.id == agreement_product.c.agreement_id)
-        .where(agreement_product.c.product_id.in_(ids))
+        .where(agreement_product.c.product_id.in_(PRODUCT_IDS))
         .options(AGREEMENT_COLUMNS)
     )
-    for product_id, agreement in agreement_rows:
-        agreements.setdefault(product_id, []).append(agreement)
-    use_rows = db.session.execute(
+    uses = (
         select(
             DataUse.product_id,
             DataElement.slug.label("element"),
@@ -138,28 +155,47 @@ def product_data(products: Sequence[Row]) -> ProductData:
         )
         .join(DataElement, DataElement.id == DataUse.data_element_id)
         .join(DataCategory, DataCategory.id == DataElement.category_id)
-        .where(DataUse.product_id.in_(ids))
+        .where(DataUse.product_id.in_(PRODUCT_IDS))
         .order_by(DataUse.id)
     )
-    for row in use_rows:
-        uses.setdefault(row.product_id, []).append(row)
-    school_rows = db.session.execute(
+    schools = (
         select(product_school.c.product_id, School.slug, School.name, School.grade_band)
         .join(School, School.id == product_school.c.school_id)
-        .where(product_school.c.product_id.in_(ids))
+        .where(product_school.c.product_id.in_(PRODUCT_IDS))
         .order_by(School.name)
     )
-    for row in school_rows:
+    return agreements, uses, schools
+
+
+def product_data(products: Sequence[Row]) -> ProductData:
+    """The agreements (whose states are the model's rules, `Agreement.state_on`), and the data uses
+    (with their element and category) and schools of the products, as plain rows: three queries, none
+    for no product. As ORM objects, the ~150 uses and ~50 schools of a page of 25 products cost ~8 ms
+    of CPU, for the few columns the API shows of each."""
+    agreements: dict[int, list[Agreement]] = {}
+    uses: dict[int, list[Row]] = {}
+    schools: dict[int, list[Row]] = {}
+    if not products:
+        return ProductData(agreements, uses, schools)
+    ids = {"product_ids": [product.id for product in products]}
+    agreements_stmt, uses_stmt, schools_stmt = _product_data_statements()
+    for product_id, agreement in db.session.execute(agreements_stmt, ids):
+        agreements.setdefault(product_id, []).append(agreement)
+    for row in db.session.execute(uses_stmt, ids):
+        uses.setdefault(row.product_id, []).append(row)
+    for row in db.session.execute(schools_stmt, ids):
         schools.setdefault(row.product_id, []).append(row)
     return ProductData(agreements, uses, schools)
 
 
 class _RowPage(Pagination):
-    """A page of plain rows: `select_page(limit, offset)` reads them; `total` is their number, or the
-    statement (or a function that builds it) that counts them."""
+    """A page of plain rows: `select_page(limit, offset)` reads them (a statement, or a statement and its
+    parameters); `total` is their number, or the statement (or a function that builds it) that counts them."""
 
     def _query_items(self) -> list[Row]:
-        return list(db.session.execute(self._query_args["select_page"](self.per_page, self._query_offset)))
+        page = self._query_args["select_page"](self.per_page, self._query_offset)
+        statement, params = page if isinstance(page, tuple) else (page, None)
+        return list(db.session.execute(statement, params))
 
     def _query_count(self) -> int:
         total = self._query_args["total"]
@@ -169,7 +205,10 @@ class _RowPage(Pagination):
 
 
 def _row_page(
-    select_page: Callable[[int, int], Select], total: int | Select | Callable[[], Select], page: int, per_page: int
+    select_page: Callable[[int, int], Select | tuple[Select, dict[str, Any]]],
+    total: int | Select | Callable[[], Select],
+    page: int,
+    per_page: int,
 ) -> Pagination:
     return _RowPage(
         select_page=select_page,
@@ -212,40 +251,49 @@ def list_products(query: ProductQuery, page: int, per_page: int, today: date) ->
     As in the directory (`directory.queries.search_products`), the page's products are picked on
     narrow columns before their rows are loaded, and counted from indexes: sorting whole rows to skip
     to page 500 took ~70 ms, and counting them read every listed product with its vendor (~25 ms).
+    The whole list, unfiltered, is one statement built once a day per worker.
     """
     filters = query.filters
-    clauses = query.clauses(today)
     hits = search_hits(filters.terms) if filters.terms else None
-
-    def select_page(limit: int, offset: int) -> Select:
-        if hits is None:
-            page_ids = _seek_page(clauses, query.walking_clauses(today), limit, offset)
-        else:
-            picked = select(Product.id.label("id"), Product.name.label("name"), Vendor.name.label("vendor_name"))
-            picked = picked.join(Product.vendor).where(*clauses).join(hits, hits.c.product_id == Product.id)
-            picked = picked.order_by(Product.name, Vendor.name, Product.id).limit(limit).offset(offset)
-            page_ids = picked.subquery("page")
-        return (
-            product_rows()
-            .join(page_ids, page_ids.c.id == Product.id)
-            .order_by(page_ids.c.name, page_ids.c.vendor_name, page_ids.c.id)
-        )
+    statement = _products_page(query, today, hits) if query.params else _listing_page(today)
 
     def count_stmt() -> Select:
         if filters.status is None and not query.matches_nothing:
             return filters.listed_count(today)
-        counted = select(func.count(Product.id)).where(*clauses)
+        counted = select(func.count(Product.id)).where(*query.clauses(today))
         return counted if hits is None else counted.join(hits, hits.c.product_id == Product.id)
 
-    return _row_page(select_page, count_stmt, page, per_page)
+    return _row_page(lambda limit, offset: (statement, _page_params(limit, offset)), count_stmt, page, per_page)
 
 
-def _seek_page(
-    clauses: list[ColumnElement[bool]], walking: list[ColumnElement[bool]], limit: int, offset: int
-) -> Subquery:
-    """The page (`limit` rows from `offset`) of the products matching `clauses` in the API's order (name,
-    vendor's name, id), as rows (id, name, vendor_name), found without sorting every match by its vendor
-    (`walking`: the same clauses, as `ProductQuery.walking_clauses` writes them for an ordered walk).
+@lru_cache(maxsize=2)
+def _listing_page(today: date) -> Select:
+    """`_products_page` of the whole list (no search, no filter), kept for the day asked about."""
+    return _products_page(ProductQuery(params={}, filters=DirectoryFilters(), matches_nothing=False), today, None)
+
+
+def _products_page(query: ProductQuery, today: date, hits: Subquery | None) -> Select:
+    """The rows of a page of the products `query` matches, its size and start bound as PAGE_LIMIT and
+    PAGE_OFFSET; `hits` those of its search."""
+    clauses = query.clauses(today)
+    if hits is None:
+        page_ids = _seek_page(clauses, query.walking_clauses(today))
+    else:
+        picked = select(Product.id.label("id"), Product.name.label("name"), Vendor.name.label("vendor_name"))
+        picked = picked.join(Product.vendor).where(*clauses).join(hits, hits.c.product_id == Product.id)
+        picked = picked.order_by(Product.name, Vendor.name, Product.id).limit(PAGE_LIMIT).offset(PAGE_OFFSET)
+        page_ids = picked.subquery("page")
+    return (
+        product_rows()
+        .join(page_ids, page_ids.c.id == Product.id)
+        .order_by(page_ids.c.name, page_ids.c.vendor_name, page_ids.c.id)
+    )
+
+
+def _seek_page(clauses: list[ColumnElement[bool]], walking: list[ColumnElement[bool]]) -> Subquery:
+    """The page (PAGE_LIMIT rows from PAGE_OFFSET) of the products matching `clauses` in the API's order
+    (name, vendor's name, id), as rows (id, name, vendor_name), found without sorting every match by its
+    vendor (`walking`: the same clauses, as `ProductQuery.walking_clauses` writes them for an ordered walk).
 
     The order differs from (name, id), which the index `ix_product_name_listing` holds, only among products
     of the same name; so the page's names are those at the same places in (name, id) order (`edge`, read
@@ -258,8 +306,8 @@ def _seek_page(
         select(Product.id.label("id"), Product.name.label("name"))
         .where(*walking)
         .order_by(Product.name, Product.id)
-        .limit(limit)
-        .offset(offset)
+        .limit(PAGE_LIMIT)
+        .offset(PAGE_OFFSET)
         .cte("edge")
     )
     first = select(edge.c.id, edge.c.name).order_by(edge.c.name, edge.c.id).limit(1).subquery("first_of_edge")
@@ -281,7 +329,9 @@ def _seek_page(
         .subquery("ranked")
     )
     place = ranked.c.place - ranked.c.before
-    return select(ranked.c.id, ranked.c.name, ranked.c.vendor_name).where(place >= 1, place <= limit).subquery("page")
+    return (
+        select(ranked.c.id, ranked.c.name, ranked.c.vendor_name).where(place >= 1, place <= PAGE_LIMIT).subquery("page")
+    )
 
 
 def get_product(slug: str) -> Row | None:
@@ -300,13 +350,24 @@ def get_school(slug: str, page: int, per_page: int) -> tuple[School, Pagination]
     school = school_queries.get_school(slug)
     if school is None:
         return None
-    stmt = (
-        product_rows(product_school.c.school_id == school.id, directory_queries.listed_clause())
+    params = {"school_id": school.id}
+    return school, _row_page(
+        lambda limit, offset: (_school_page(), _page_params(limit, offset, **params)),
+        school.product_count,
+        page,
+        per_page,
+    )
+
+
+@cache
+def _school_page() -> Select:
+    """`get_school`'s page of products, for the school bound as `school_id`, built once per worker."""
+    return (
+        product_rows(product_school.c.school_id == bindparam("school_id"), directory_queries.listed_clause())
         .join(product_school, product_school.c.product_id == Product.id)
         .order_by(Product.name, Product.id)
-    )
-    return school, _row_page(
-        lambda limit, offset: stmt.limit(limit).offset(offset), school.product_count, page, per_page
+        .limit(PAGE_LIMIT)
+        .offset(PAGE_OFFSET)
     )
 
 
@@ -327,7 +388,16 @@ def list_data_elements(page: int, per_page: int) -> tuple[Pagination, dict[int, 
 def list_agreements(page: int, per_page: int) -> Pagination:
     """Agreements by vendor name, newest first, with the products they cover; counted on the agreement
     table alone (every agreement has a vendor), not over the page's statement with its joins."""
-    stmt = (
+    statement, count = _agreements_page()
+    return directory_queries.paginate_picked(
+        lambda limit, offset: (statement, _page_params(limit, offset)), count, page, per_page
+    )
+
+
+@cache
+def _agreements_page() -> tuple[Select, Select]:
+    """`list_agreements`' page (its size and start bound) and count, built once per worker."""
+    statement = (
         select(Agreement)
         .join(Agreement.vendor)
         .options(
@@ -335,11 +405,10 @@ def list_agreements(page: int, per_page: int) -> Pagination:
             selectinload(Agreement.products).options(PRODUCT_REF_COLUMNS),
         )
         .order_by(Vendor.name, Agreement.effective_on.desc().nulls_last(), Agreement.id)
+        .limit(PAGE_LIMIT)
+        .offset(PAGE_OFFSET)
     )
-    count = select(func.count(Agreement.id))
-    return directory_queries.paginate_picked(
-        lambda limit, offset: stmt.limit(limit).offset(offset), count, page, per_page
-    )
+    return statement, select(func.count(Agreement.id))
 
 
 def destruction_statuses(agreements: Sequence[Agreement], today: date) -> dict:
