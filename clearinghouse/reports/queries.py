@@ -11,9 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Date, Select, and_, bindparam, false, select, union_all
+from sqlalchemy import Date, Executable, Result, Select, and_, bindparam, false, select, union_all
 
 from clearinghouse.agreements import queries as agreement_queries
 from clearinghouse.agreements.models import AgreementState
@@ -39,6 +40,13 @@ IN_USE = listed_clause()
 # The agreement status counts, built once with the day as a parameter: the state expression is a
 # large tree, and building it took about 18 ms of CPU a request (bench database, load 8).
 AGREEMENT_STATUS_COUNTS = kept_status_counts(bindparam("report_day", type_=Date), IN_USE)
+
+
+def _plain(statement: Executable, params: dict[str, Any] | None = None) -> Result:
+    """The rows of a statement of columns, run on the session's connection: the figures read plain rows,
+    and the ORM's execution of each statement cost about 0.3 ms of Python (1 ms for the overlap's 1,400
+    rows). Nothing is flushed first: the page only reads."""
+    return db.session.connection().execute(statement, params)
 
 
 @dataclass(frozen=True)
@@ -103,7 +111,7 @@ class Report:
 def products_per_category() -> Figure:
     """One query: each category carries its count of listed products that receive its data
     (`DataCategory.product_count`, kept by triggers)."""
-    rows = db.session.execute(
+    rows = _plain(
         select(DataCategory.name, DataCategory.translations, DataCategory.product_count).order_by(
             DataCategory.position, DataCategory.name
         )
@@ -121,7 +129,7 @@ def products_per_category() -> Figure:
 def products_per_sensitive_element() -> Figure:
     """One query: each element carries its count of listed receivers (`DataElement.receiver_count`,
     kept by triggers)."""
-    rows = db.session.execute(
+    rows = _plain(
         select(
             DataElement.name,
             DataElement.translations,
@@ -186,7 +194,7 @@ AGREEMENT_STATUS_TONES = {
 def products_by_approval() -> Figure:
     """The products in use by the district's approval: one query of the counts kept by triggers
     (`product_status_count`, migration 20261126_headline_counts)."""
-    counts = dict(db.session.execute(select(product_status_count)).tuples().all())
+    counts = dict(_plain(select(product_status_count)).tuples().all())
     return Figure(
         "approval",
         _("Products by approval for use"),
@@ -200,7 +208,7 @@ def products_by_approval() -> Figure:
 def products_by_agreement_status(today: date) -> Figure:
     """The products in use by where their data-privacy agreement stands, counted in SQL by
     `agreements.status.kept_status_counts` from the groups kept by triggers (one query, built once)."""
-    counts = dict(db.session.execute(AGREEMENT_STATUS_COUNTS, {"report_day": today}).tuples().all())
+    counts = dict(_plain(AGREEMENT_STATUS_COUNTS, {"report_day": today}).tuples().all())
     return Figure(
         "agreement-status",
         _("Products by agreement status"),
@@ -238,7 +246,7 @@ def destruction_compliance(today: date) -> Figure:
         DisposalCertificate.request_id == DestructionRequest.id,
         DisposalCertificate.status == CertificateStatus.ACCEPTED,
     )
-    rows = db.session.execute(
+    rows = _plain(
         select(DestructionRequest.id, DestructionRequest.status, DestructionRequest.due_on,
                DestructionRequest.closed_on, DisposalCertificate.submitted_at)
         .outerjoin(DisposalCertificate, accepted)
@@ -278,7 +286,7 @@ def destruction_compliance(today: date) -> Figure:
 def products_per_school() -> Figure:
     """One query: each school carries its count of listed products (`School.product_count`, kept by
     triggers)."""
-    rows = db.session.execute(
+    rows = _plain(
         select(School.name, School.slug, School.product_count)
         .where(School.is_retired.is_(False))
         .order_by(School.product_count.desc(), School.name)
@@ -343,9 +351,9 @@ def overlapping_products() -> list[Overlap]:
     counts = {kind_id: (kind.placed_product_count, kind.school_count) for kind_id, kind in kinds.items()}
     by_kind: dict[int, list[OverlapProduct]] = defaultdict(list)
     product_id = product = None
-    for row_product_id, name, slug, kind_id, vendor, school in db.session.execute(
-        _overlap_statement(tuple(sorted(counts)))
-    ):
+    # Fetched at once: iterated, the result fetched its 1,400 rows one at a time (about 1.5 ms of Python).
+    rows = _plain(_overlap_statement(tuple(sorted(counts)))).all()
+    for row_product_id, name, slug, kind_id, vendor, school in rows:
         if row_product_id != product_id:  # a product's rows come together, one per school
             product_id, product = row_product_id, OverlapProduct(name, slug, vendor, [])
             by_kind[kind_id].append(product)
