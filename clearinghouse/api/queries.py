@@ -386,8 +386,8 @@ def list_data_elements(page: int, per_page: int) -> tuple[Pagination, dict[int, 
 
 
 def list_agreements(page: int, per_page: int) -> Pagination:
-    """Agreements by vendor name, newest first, with the products they cover; counted on the agreement
-    table alone (every agreement has a vendor), not over the page's statement with its joins."""
+    """Agreements by vendor name, newest first (their products: `agreement_products`); counted on the
+    agreement table alone (every agreement has a vendor), not over the page's statement with its joins."""
     statement, count = _agreements_page()
     return directory_queries.paginate_picked(
         lambda limit, offset: (statement, _page_params(limit, offset)), count, page, per_page
@@ -400,15 +400,39 @@ def _agreements_page() -> tuple[Select, Select]:
     statement = (
         select(Agreement)
         .join(Agreement.vendor)
-        .options(
-            contains_eager(Agreement.vendor).load_only(*VENDOR_COLUMNS, raiseload=True),
-            selectinload(Agreement.products).options(PRODUCT_REF_COLUMNS),
-        )
+        .options(contains_eager(Agreement.vendor).load_only(*VENDOR_COLUMNS, raiseload=True))
         .order_by(Vendor.name, Agreement.effective_on.desc().nulls_last(), Agreement.id)
         .limit(PAGE_LIMIT)
         .offset(PAGE_OFFSET)
     )
     return statement, select(func.count(Agreement.id))
+
+
+# What `serializers.product_row_ref` shows of a product covered by an agreement, and its Last-Modified.
+AGREEMENT_PRODUCTS = (
+    select(
+        agreement_product.c.agreement_id,
+        Product.id,
+        Product.slug,
+        Product.name,
+        ProductKind.slug.label("kind"),
+        Product.status,
+        Product.updated_at,
+    )
+    .join(Product, Product.id == agreement_product.c.product_id)
+    .join(ProductKind, ProductKind.id == Product.kind_id)
+    .where(agreement_product.c.agreement_id.in_(bindparam("agreement_ids", expanding=True)))
+)
+
+
+def agreement_products(agreements: Sequence[Agreement]) -> dict[int, list[Row]]:
+    """The products each agreement covers, as plain rows (in no order), by agreement id: one query, none
+    for no agreement. Loaded as ORM objects (with their kinds), a page's ~60 cost about 2 ms of CPU."""
+    products: dict[int, list[Row]] = {agreement.id: [] for agreement in agreements}
+    if products:
+        for row in db.session.execute(AGREEMENT_PRODUCTS, {"agreement_ids": list(products)}):
+            products[row.agreement_id].append(row)
+    return products
 
 
 def destruction_statuses(agreements: Sequence[Agreement], today: date) -> dict:

@@ -122,12 +122,24 @@ def agreement_facts(agreement: Agreement, today: date, destruction: Any = None) 
     }
 
 
-def agreement(agreement: Agreement, today: date, destruction: Any = None) -> dict[str, Any]:
-    """An agreement in /agreements: its public facts, its vendor and the products it covers."""
+def product_row_ref(product: Row) -> dict[str, Any]:
+    """`product_ref` of a plain row (`queries.AGREEMENT_PRODUCTS`)."""
+    return {
+        "slug": product.slug,
+        "name": product.name,
+        "kind": product.kind,
+        "status": product.status.value,
+        "url": slug_url("api.product", product.slug),
+    }
+
+
+def agreement(agreement: Agreement, today: date, products: list[Row], destruction: Any = None) -> dict[str, Any]:
+    """An agreement in /agreements: its public facts, its vendor and the products it covers (plain rows,
+    `queries.agreement_products`)."""
     return {
         **agreement_facts(agreement, today, destruction),
         "vendor": vendor_ref(agreement.vendor),
-        "products": [product_ref(p) for p in sorted(agreement.products, key=lambda p: (p.name, p.id))],
+        "products": [product_row_ref(p) for p in sorted(products, key=lambda p: (p.name, p.id))],
         "updated_at": _instant(agreement.updated_at),
     }
 
