@@ -266,6 +266,10 @@ def list_products(query: ProductQuery, page: int, per_page: int, today: date) ->
     return _row_page(lambda limit, offset: (statement, _page_params(limit, offset)), count_stmt, page, per_page)
 
 
+# The lists whose pages are found walking the products by name (`_seek_page`): the whole list, by status or not.
+WALKED_PARAMS = {"status"}
+
+
 @lru_cache(maxsize=2)
 def _listing_page(today: date) -> Select:
     """`_products_page` of the whole list (no search, no filter), kept for the day asked about."""
@@ -276,11 +280,13 @@ def _products_page(query: ProductQuery, today: date, hits: Subquery | None) -> S
     """The rows of a page of the products `query` matches, its size and start bound as PAGE_LIMIT and
     PAGE_OFFSET; `hits` those of its search."""
     clauses = query.clauses(today)
-    if hits is None:
+    if set(query.params) <= WALKED_PARAMS:
         page_ids = _seek_page(clauses, query.walking_clauses(today))
-    else:
+    else:  # a search's hits or a filter's ids are few enough to sort whole; walking the names for them was slower
         picked = select(Product.id.label("id"), Product.name.label("name"), Vendor.name.label("vendor_name"))
-        picked = picked.join(Product.vendor).where(*clauses).join(hits, hits.c.product_id == Product.id)
+        picked = picked.join(Product.vendor).where(*clauses)
+        if hits is not None:
+            picked = picked.join(hits, hits.c.product_id == Product.id)
         picked = picked.order_by(Product.name, Vendor.name, Product.id).limit(PAGE_LIMIT).offset(PAGE_OFFSET)
         page_ids = picked.subquery("page")
     return (
