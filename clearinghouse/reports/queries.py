@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Date, Executable, Result, Select, and_, bindparam, false, select, union_all
+from sqlalchemy import Date, Executable, Result, Select, and_, bindparam, false, select, true, union_all
 
 from clearinghouse.agreements import queries as agreement_queries
 from clearinghouse.agreements.models import AgreementState
@@ -303,23 +303,36 @@ def products_per_school() -> Figure:
 
 
 @lru_cache(maxsize=16)
-def _overlap_statement(kind_ids: tuple[int, ...]) -> Select:
+def _overlap_statement(kind_ids: tuple[int, ...], lateral: bool) -> Select:
     """The first OVERLAP_LISTED products in use of each of the kinds, by name, with their vendor's
-    name and their schools (a row per school, by name). Built once per set of kinds: the union of a
-    query per kind took a few milliseconds of Python to build on each request."""
+    name and their schools (a row per school, by name). Built once per set of kinds (and database):
+    the union of a query per kind took a few milliseconds of Python to build on each request."""
     # The first OVERLAP_LISTED of each kind, each read from the index of the kind's products by name
     # (`ix_product_kind_name`, migration 20261126_report_counts) and stopped there: a window over
     # every product of the overlapping kinds sorted the whole catalogue (85-200 ms at 25,000 products).
     placed = select(product_school.c.product_id).where(product_school.c.product_id == Product.id).exists()
-    firsts = [
-        select(Product.id)
-        .where(Product.kind_id == kind_id, IN_USE, placed)
-        .order_by(Product.kind_id, Product.name, Product.id)
-        .limit(OVERLAP_LISTED)
-        .subquery()
-        for kind_id in kind_ids
-    ]
-    chosen = union_all(*(select(first.c.id) for first in firsts)) if firsts else select(Product.id).where(false())
+    if lateral:
+        # PostgreSQL: one walk written once, run for each kind (LATERAL). The union of a walk per kind,
+        # 14 on the bench, took about 3 ms to plan on every request (0.8 ms this way), for the same rows.
+        first = (
+            select(Product.id)
+            .where(Product.kind_id == ProductKind.id, IN_USE, placed)
+            .order_by(Product.kind_id, Product.name, Product.id)
+            .limit(OVERLAP_LISTED)
+            .correlate(ProductKind)
+            .lateral("firsts")
+        )
+        chosen = select(first.c.id).select_from(ProductKind).join(first, true()).where(ProductKind.id.in_(kind_ids))
+    else:  # SQLite has no LATERAL
+        firsts = [
+            select(Product.id)
+            .where(Product.kind_id == kind_id, IN_USE, placed)
+            .order_by(Product.kind_id, Product.name, Product.id)
+            .limit(OVERLAP_LISTED)
+            .subquery()
+            for kind_id in kind_ids
+        ]
+        chosen = union_all(*(select(first.c.id) for first in firsts)) if firsts else select(Product.id).where(false())
     # Plain rows, only what the list shows: 700 ORM objects with their vendors cost about a third of
     # the page's Python. The schools come in the same statement: asked apart, by the ids of the
     # products found, they took a parameter per product (700), each rendered and sent.
@@ -352,7 +365,8 @@ def overlapping_products() -> list[Overlap]:
     by_kind: dict[int, list[OverlapProduct]] = defaultdict(list)
     product_id = product = None
     # Fetched at once: iterated, the result fetched its 1,400 rows one at a time (about 1.5 ms of Python).
-    rows = _plain(_overlap_statement(tuple(sorted(counts)))).all()
+    lateral = db.session.get_bind().dialect.name == "postgresql"
+    rows = _plain(_overlap_statement(tuple(sorted(counts)), lateral)).all()
     for row_product_id, name, slug, kind_id, vendor, school in rows:
         if row_product_id != product_id:  # a product's rows come together, one per school
             product_id, product = row_product_id, OverlapProduct(name, slug, vendor, [])

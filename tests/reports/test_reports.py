@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from clearinghouse.destruction.models import CertificateStatus, RequestStatus
+from clearinghouse.extensions import db
 from clearinghouse.reports import charts, queries
 from clearinghouse.reports.queries import Bar, Figure
 from tests import factories
@@ -93,6 +94,34 @@ def test_a_kind_with_many_products_lists_the_first_and_says_how_many_more(app, c
     assert "Beta Maths" in page
     assert "Gamma Maths" not in page
     assert "And 2 more products of this kind: the directory lists them all." in page
+
+
+def test_each_kind_lists_its_own_first_products_in_use(app, monkeypatch):
+    """The first OVERLAP_LISTED products of each overlapping kind are found kind by kind (a LATERAL walk on
+    PostgreSQL, a union of walks on SQLite): each kind its own first ones by name, with their schools,
+    products not in use (retired, of a retired vendor) or used nowhere passed over."""
+    monkeypatch.setattr(queries, "OVERLAP_LISTED", 2)
+    queries._overlap_statement.cache_clear()  # built once per set of kinds, with the number listed
+    with in_app(app):
+        schools = [factories.make_school(name=name) for name in ("West Elementary", "East High")]
+        gone = factories.make_vendor(name="Gone Vendor")
+        for kind in ("math", "reading", "learning_platform"):
+            factories.make_product(name=f"Aardvark {kind}", kind=kind, vendor=gone, schools=schools)
+            factories.make_product(name=f"Abacus {kind}", kind=kind, status="retired", schools=schools)
+            factories.make_product(name=f"Able {kind}", kind=kind)  # used at no school
+            for n, name in enumerate(["Delta", "Alpha", "Gamma", "Beta"]):
+                factories.make_product(name=f"{name} {kind}", kind=kind, schools=schools[: n % 2 + 1])
+        gone.is_retired = True
+        db.session.commit()
+        overlaps = {overlap.kind.slug: overlap for overlap in queries.overlapping_products()}
+    queries._overlap_statement.cache_clear()
+    assert sorted(overlaps) == ["learning_platform", "math", "reading"]
+    for kind, overlap in overlaps.items():
+        assert [(p.name, p.schools) for p in overlap.products] == [
+            (f"Alpha {kind}", ["East High", "West Elementary"]),
+            (f"Beta {kind}", ["East High", "West Elementary"]),
+        ]
+        assert (overlap.product_count, overlap.more) == (4, 2)
 
 
 def test_reports_page_is_public_with_an_accessible_chart_and_table_for_each_figure(client, directory):
