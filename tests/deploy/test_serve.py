@@ -138,3 +138,19 @@ def test_the_web_command_runs_gunicorn_with_an_access_log_of_status_and_duration
     assert "%(M)s" in fmt
     assert "%(q)s" not in fmt
     assert command[-1] == "wsgi:app"
+
+
+def test_a_worker_leaves_what_start_up_made_out_of_the_garbage_collectors_walks(database_url, tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "serve-test-secret",
+        "STORAGE_URL": f"file://{tmp_path}",
+    }
+    probe = "import gc, wsgi; print(gc.get_freeze_count(), len(gc.get_objects()))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+    frozen, still_walked = map(int, result.stdout.split())
+    assert frozen > 100_000
+    assert still_walked < frozen / 10
