@@ -286,6 +286,44 @@ class DirectoryFilters:
             clauses.append(and_(Product.status == self.status, _vendor_not_retired()))
         return clauses
 
+    def kept(self) -> tuple[ScalarSelect[int], list[ColumnElement[bool]]] | None:
+        """For filters whose number of matches triggers keep: that count, and the WHERE clauses on
+        Product that find the matches (else None: count them).
+
+        Those are no filter but a sort (`listed_products_count`), and one data category, data
+        element or school alone (`DataCategory.product_count`, `DataElement.receiver_count`,
+        `School.product_count`: the listed products that receive its data, or are used there). Each
+        count equals what `listed_count` counts for the same filters, and the clauses find what
+        `clauses` finds (tests/directory/test_kept_totals.py). The filter is a correlated EXISTS, so
+        that a page can walk the products in name order and stop after it: the thousands of matches
+        of a broad filter are neither all read nor sorted.
+        """
+        if self.terms or self.status is not None or self.agreement is not None:
+            return None
+        if self.tag_id is not None or self.kind_id is not None:
+            return None
+        chosen = [value is not None for value in (self.category_id, self.element_id, self.school_id)]
+        if sum(chosen) > 1:
+            return None
+        if self.category_id is not None:
+            count = select(DataCategory.product_count).where(DataCategory.id == self.category_id)
+            found = exists().where(
+                DataUse.product_id == Product.id,
+                DataElement.id == DataUse.data_element_id,
+                DataElement.category_id == self.category_id,
+            )
+        elif self.element_id is not None:
+            count = select(DataElement.receiver_count).where(DataElement.id == self.element_id)
+            found = exists().where(DataUse.product_id == Product.id, DataUse.data_element_id == self.element_id)
+        elif self.school_id is not None:
+            count = select(School.product_count).where(School.id == self.school_id)
+            found = exists().where(
+                product_school.c.product_id == Product.id, product_school.c.school_id == self.school_id
+            )
+        else:
+            return listed_products_count(), [listed_clause()]
+        return count.scalar_subquery(), [found, listed_clause()]
+
     def listed_count(self, today: date, id_sets: list[Select] | None = None) -> Select:
         """The exact number of listed products that match (status filter unset), from indexes only.
 
@@ -331,8 +369,8 @@ class _Paginated(SelectPagination):
 
     The pages pick their rows' ids on narrow columns before loading the rows (see `search_products`).
     With `windowed`, each row of the page also carries the number of matches (`count(*) OVER ()` in
-    the id-pick, which reads every match anyway to sort them), and the count statement runs only for
-    a page past the last.
+    the id-pick, which reads every match anyway to sort them, or a count kept by triggers), and the
+    count statement runs only for a page past the last.
     """
 
     def _query_items(self) -> list[Any]:
@@ -434,11 +472,13 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
             windowed=True,
             gather=_card_products,
         )
-    clauses = filters.clauses(today, id_sets)
+    kept, clauses = filters.kept() or (None, filters.clauses(today, id_sets))
     hits = search_hits(terms) if terms else None
 
     def count_stmt() -> Select:
-        """Built only when it runs: a windowed page counts in its own query, but past the last page."""
+        """Built only when it runs: a page counts in its own statement, but past the last page."""
+        if kept is not None:
+            return select(kept)
         if filters.status is None:
             return filters.listed_count(today, list(id_sets))
         # A status filter (rare): count the matching product rows.
@@ -447,14 +487,16 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
 
     keys = _sort_keys(filters.effective_sort, hits)
     # A search or a filter on what a product receives leaves few matches, all read to sort them:
-    # counting them in the same pass saves a query. Without one, an index walk stops after a page.
-    windowed = hits is not None or bool(id_sets)
+    # counting them in the same pass saves a query. Without one, or with one whose count triggers keep
+    # (a category, a data element or a school alone: thousands of matches), the page reads that count
+    # and an index walk in order stops after the page instead of reading and sorting every match.
+    total = kept if kept is not None else (_WINDOW_TOTAL if hits is not None or id_sets else None)
     return paginate_picked(
-        lambda limit, offset: _page_statement(keys, hits, clauses, windowed, limit, offset),
+        lambda limit, offset: _page_statement(keys, hits, clauses, total, limit, offset),
         count_stmt,
         page,
         per_page,
-        windowed,
+        total is not None,
         _card_products,
     )
 
@@ -474,7 +516,7 @@ def _search_page(sort: Sort) -> Select:
     if statement is None:
         hits = search_hits((), bound=True)
         limit, offset = bindparam(PAGE_LIMIT, type_=Integer), bindparam(PAGE_OFFSET, type_=Integer)
-        statement = _page_statement(_sort_keys(sort, hits), hits, [listed_clause()], True, limit, offset)
+        statement = _page_statement(_sort_keys(sort, hits), hits, [listed_clause()], _WINDOW_TOTAL, limit, offset)
         _SEARCH_PAGES[key] = statement
     return statement
 
@@ -572,11 +614,14 @@ def _card_products(result: Result) -> tuple[list[CardProduct], int | None]:
     return products, total
 
 
+_WINDOW_TOTAL = "window"  # `_page_statement`'s total: the matches counted as they are read (count(*) OVER ())
+
+
 def _page_statement(
     keys: list[tuple[ColumnElement, bool]],
     hits: Any,
     clauses: list[ColumnElement[bool]],
-    windowed: bool,
+    total: ScalarSelect[int] | str | None,
     limit: int | ColumnElement[int],
     offset: int | ColumnElement[int],
 ) -> Select:
@@ -587,16 +632,22 @@ def _page_statement(
     search, on PostgreSQL after reading the whole product table); the ids, names and statuses
     come from the covering index ix_product_listing (migration 20261122_directory_counts). A
     product has one or two agreements: joined, they cost less than a second query.
+
+    Each row carries the number of matches (column `total`) when `total` says how: `_WINDOW_TOTAL`
+    counts them while picking the page (which then reads every match), a scalar subquery reads a
+    count kept by triggers (and leaves the pick free to stop after the page); None: no count.
     """
-    total = [func.count().over().label("total")] if windowed else []
-    ranked = select(Product.id.label("id"), *(key.label(f"key_{n}") for n, (key, _) in enumerate(keys)), *total)
+    windowed = total is _WINDOW_TOTAL
+    counted = [func.count().over().label("total")] if windowed else []
+    ranked = select(Product.id.label("id"), *(key.label(f"key_{n}") for n, (key, _) in enumerate(keys)), *counted)
     if hits is not None:
         ranked = ranked.join(hits, hits.c.product_id == Product.id)
     if any(key is Vendor.name for key, _ in keys):
         ranked = ranked.join(Product.vendor)
     page_ids = ranked.where(*clauses).order_by(*_ordered(keys)).limit(limit).offset(offset).subquery("page")
+    carried = [page_ids.c.total] if windowed else [] if total is None else [total.label("total")]
     return (
-        select(*_CARD_COLUMNS, *([page_ids.c.total] if windowed else []))
+        select(*_CARD_COLUMNS, *carried)
         .select_from(Product)
         .join(page_ids, page_ids.c.id == Product.id)
         .join(Product.vendor)
