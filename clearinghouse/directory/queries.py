@@ -286,7 +286,7 @@ class DirectoryFilters:
             clauses.append(and_(Product.status == self.status, _vendor_not_retired()))
         return clauses
 
-    def kept(self) -> tuple[ScalarSelect[int], list[ColumnElement[bool]]] | None:
+    def kept(self) -> tuple[ColumnElement[int], list[ColumnElement[bool]]] | None:
         """For filters whose number of matches triggers keep: that count, and the WHERE clauses on
         Product that find the matches (else None: count them).
 
@@ -322,7 +322,8 @@ class DirectoryFilters:
             )
         else:
             return listed_products_count(), [listed_clause()]
-        return count.scalar_subquery(), [found, listed_clause()]
+        # 0 for a row deleted since the filter was read, as counting would find (not NULL).
+        return func.coalesce(count.scalar_subquery(), literal(0)), [found, listed_clause()]
 
     def listed_count(self, today: date, id_sets: list[Select] | None = None) -> Select:
         """The exact number of listed products that match (status filter unset), from indexes only.
@@ -621,7 +622,7 @@ def _page_statement(
     keys: list[tuple[ColumnElement, bool]],
     hits: Any,
     clauses: list[ColumnElement[bool]],
-    total: ScalarSelect[int] | str | None,
+    total: ColumnElement[int] | str | None,
     limit: int | ColumnElement[int],
     offset: int | ColumnElement[int],
 ) -> Select:

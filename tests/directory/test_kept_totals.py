@@ -135,3 +135,12 @@ def test_kept_totals_and_pages_equal_the_general_query_after_varied_writes(app, 
 )
 def test_no_kept_total_for_a_search_or_several_filters(chosen):
     assert DirectoryFilters(**chosen).kept() is None
+
+
+def test_a_category_element_or_school_deleted_since_the_form_read_it_finds_nothing(app):
+    with in_app(app):
+        _catalog()
+        for chosen in ({"category_id": 10_000}, {"element_id": 10_000}, {"school_id": 10_000}):
+            for page in (1, 3):
+                result = search_products(DirectoryFilters(**chosen), page, PER_PAGE, district_today())
+                assert (result.items, result.total) == ([], 0), (chosen, page)
