@@ -138,14 +138,40 @@ class DirectoryChoices:
 
 
 # Each FilterOptions (the memoized one is shared by every anonymous page of a data version) → its
-# drawn choices per language. Weak: a FilterOptions made for one request takes its choices with it.
+# drawn choices per language. Weak: a FilterOptions made for one request takes its entry with it.
 _DRAWN: "weakref.WeakKeyDictionary[FilterOptions, dict[str, DirectoryChoices]]" = weakref.WeakKeyDictionary()
+# The same drawn choices per what the options hold: a FilterOptions read afresh (a signed-in reader,
+# the page cache off, a new data version whose write left the filter lists alone) finds the choices
+# drawn for equal options, with their fields, instead of drawing ~150 options and nine fields again.
+_DRAWN_BY_CONTENT: dict[tuple, dict[str, DirectoryChoices]] = {}
+DRAWN_OPTIONS_MAX = 8  # distinct filter lists kept (each change of a list is a new one)
+
+
+def _drawn(options: FilterOptions) -> dict[str, DirectoryChoices]:
+    """The drawn choices per language of `options`, shared by every FilterOptions holding the same
+    choices (Choice compares by value: id, slug, name in the reader's language, category)."""
+    drawn = _DRAWN.get(options)
+    if drawn is None:
+        content = (
+            tuple(options.elements),
+            tuple(options.categories),
+            tuple(options.schools),
+            tuple(options.tags),
+            tuple(options.kinds),
+        )
+        drawn = _DRAWN_BY_CONTENT.get(content)
+        if drawn is None:
+            if len(_DRAWN_BY_CONTENT) >= DRAWN_OPTIONS_MAX:
+                _DRAWN_BY_CONTENT.clear()
+            drawn = _DRAWN_BY_CONTENT[content] = {}
+        _DRAWN[options] = drawn
+    return drawn
 
 
 def directory_choices(options: FilterOptions) -> DirectoryChoices:
     """The directory's select choices for `options` in the reader's language, drawn once for each."""
     language = current_language()
-    drawn = _DRAWN.setdefault(options, {})
+    drawn = _drawn(options)
     if language not in drawn:
         drawn[language] = DirectoryChoices(
             element=DrawnChoices(
