@@ -291,6 +291,60 @@ def school_card(item: SchoolProduct, urls: Addresses, words: Wording) -> SchoolC
 
 
 @dataclass(frozen=True, slots=True)
+class ResultWords:
+    """What the directory says about a page of results, worded in the view as its cards are: each
+    sentence was a `{% trans %}` block or an `_()` of directory.html, and costs a Jinja call through
+    the catalogue there. Every text is escaped markup."""
+
+    heading: Markup  # "12 products matching “reading”, page 2 of 3"
+    download: Markup | None  # the page lists products: where to download them all
+    empty_title: Markup | None  # the page lists none: why, and what to do
+    empty_body: Markup | None
+
+
+def result_words(search: str | None, has_terms: bool, results: Any, params: dict[str, str]) -> ResultWords:
+    """The heading, the download line and the empty state of the directory's `results` (a page of a
+    search for `search`; `has_terms` when it had words to look for; `params` the page's filters)."""
+    words = Wording()
+    total = results.total
+    shown = words.number(total)
+    if has_terms:
+        heading = words.plural(
+            "%(total)s product matching “%(search)s”",
+            "%(total)s products matching “%(search)s”",
+            total,
+            total=shown,
+            search=search,
+        )
+    else:
+        heading = words.plural("%(total)s product", "%(total)s products", total, total=shown)
+    if results.pages > 1 and results.items:
+        heading += words.text(
+            ", page %(page)s of %(pages)s", page=words.number(results.page), pages=words.number(results.pages)
+        )
+    download = empty_title = empty_body = None
+    if results.items:
+        download = words.plural(
+            'Download this result as <a href="%(csv)s">a spreadsheet (CSV)</a> or <a href="%(json)s">JSON</a>.',
+            'Download these %(total)s results as <a href="%(csv)s">a spreadsheet (CSV)</a> or '
+            '<a href="%(json)s">JSON</a>.',
+            total,
+            total=shown,
+            csv=url_for("imports_public.export_csv", **params),
+            json=url_for("api.products", **params),
+        )
+    elif total:
+        empty_title = words.text("There is no page %(page)s of these results.", page=words.number(results.page))
+        empty_body = words.plural("The results fill %(num)s page.", "The results fill %(num)s pages.", results.pages)
+    else:
+        empty_title = words.text("No products match.")
+        empty_body = words.text(
+            "Try other words, or fewer filters. Retired products are shown only when the status filter asks for them."
+        )
+    return ResultWords(heading, download, empty_title, empty_body)
+
+
+@dataclass(frozen=True, slots=True)
 class SensitiveLine:
     """A line of a school's summary: a sensitive data element and how many products receive it there."""
 
