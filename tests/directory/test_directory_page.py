@@ -285,3 +285,68 @@ def test_agreement_used_by_filters_is_unchanged_by_reading(client, app, catalog)
     with in_app(app):
         after = [a.version for a in db.session.scalars(select(Agreement).order_by(Agreement.id))]
     assert before == after
+
+
+def _part(html: str, start: str, end: str) -> str | None:
+    """The markup from `start` to the first `end` after it, or None."""
+    at = html.find(start)
+    return html[at : html.index(end, at) + len(end)] if at >= 0 else None
+
+
+@pytest.mark.parametrize(
+    ("path", "heading", "said"),
+    [
+        (
+            "/directory",
+            "3 products, page 1 of 2",
+            'Download these 3 results as <a href="/directory.csv">a spreadsheet (CSV)</a> or '
+            '<a href="/api/v1/products">JSON</a>.',
+        ),
+        (
+            "/es/directory?page=2",
+            "3 productos, página 2 de 2",
+            'Descargue estos 3 resultados como <a href="/directory.csv">hoja de cálculo (CSV)</a> o en '
+            '<a href="/api/v1/products">JSON</a>.',
+        ),
+        (
+            "/directory?q=math",
+            "1 product matching “math”",
+            'Download this result as <a href="/directory.csv?q=math">a spreadsheet (CSV)</a> or '
+            '<a href="/api/v1/products?q=math">JSON</a>.',
+        ),
+        (
+            "/es/directory?q=%3Cb%3E+%26",
+            "0 productos que coinciden con «&lt;b&gt; &amp;»",
+            '<p class="empty-state__title">Ningún producto coincide.</p>\n    <p>Pruebe con otras palabras o con '
+            "menos filtros. Los productos retirados solo aparecen si el filtro de estado los pide.</p>",
+        ),
+        (
+            "/directory?page=7",
+            "3 products",
+            '<p class="empty-state__title">There is no page 7 of these results.</p>\n    '
+            "<p>The results fill 2 pages.</p>",
+        ),
+        (
+            "/es/directory?q=math&page=3",
+            "1 producto que coincide con «math»",
+            '<p class="empty-state__title">Estos resultados no tienen página 3.</p>\n    '
+            "<p>Los resultados ocupan 1 página.</p>",
+        ),
+    ],
+)
+def test_the_result_heading_download_line_and_empty_state_are_worded_in_the_readers_language(
+    client, catalog, app, monkeypatch, path, heading, said
+):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    response = client.get(path)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert _part(html, '<h2 id="results-heading"', "</h2>") == (
+        f'<h2 id="results-heading" class="result-count">\n      {heading}\n    </h2>'
+    )
+    if said.startswith("<p"):
+        assert _part(html, '<p class="no-print">', "</p>") is None
+        assert f'<div class="empty-state">\n    {said}\n  </div>' in html
+    else:
+        assert f'<p class="no-print">{said}</p>' in html
+        assert '<div class="empty-state">' not in html
