@@ -144,7 +144,8 @@ _DRAWN: "weakref.WeakKeyDictionary[FilterOptions, dict[str, DirectoryChoices]]" 
 # the page cache off, a new data version whose write left the filter lists alone) finds the choices
 # drawn for equal options, with their fields, instead of drawing ~150 options and nine fields again.
 _DRAWN_BY_CONTENT: dict[tuple, dict[str, DirectoryChoices]] = {}
-DRAWN_OPTIONS_MAX = 8  # distinct filter lists kept (each change of a list is a new one)
+DRAWN_OPTIONS_MAX = 4  # distinct filter lists kept (each change of a list is a new one); each holds up to
+# DRAWN_FIELDS_MAX drawn fields per language, so old lists are let go soon
 
 
 def _drawn(options: FilterOptions) -> dict[str, DirectoryChoices]:
