@@ -20,7 +20,18 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal
 from babel.support import NullTranslations
-from flask import Blueprint, Flask, Response, current_app, g, has_app_context, has_request_context, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Request,
+    Response,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    request,
+    url_for,
+)
 from flask.globals import _cv_app  # the app context itself (see `_rendering`)
 from flask.sansio.blueprints import BlueprintSetupState
 from flask_babel import force_locale, get_locale, get_translations, gettext, refresh
@@ -36,6 +47,9 @@ LANG_ARG = "lang_code"  # the URL value that carries the language on every local
 CATALOGUE = "messages"
 RENDERING = "i18n_rendering"  # g: this request's `Rendering`
 NUMBERS_KEPT = 4_096  # formatted numbers a worker keeps (`format_number`)
+PAGE_PATHS = "i18n.page_paths"  # app.extensions: pages' paths per language (`_page_path`)
+PAGE_PATHS_MAX = 10_000  # paths an app keeps
+PAGE_PATH_VALUE_MAX = 100  # characters: a page whose address has a longer value (a slug) builds it each time
 TRANSLATED_MIMETYPES = ("text/html", "application/atom+xml")
 OUTSIDE_AN_APP = ("en",)  # the languages of code run without an app (a unit test of a pure function)
 
@@ -332,22 +346,46 @@ class Alternate:
     is_current: bool
 
 
-def _page_url(code: str) -> str:
-    """This page in another language, keeping its query string; another language's home page
-    when this request matched no localized route (an unknown address, a staff page)."""
-    if is_localized_rule(request.url_rule) and request.endpoint:
-        path = url_for(request.endpoint, **{**(request.view_args or {}), LANG_ARG: code})
-        query = request.query_string.decode("utf-8", "replace")
-        return f"{path}?{query}" if query else path
-    return url_for("directory.home", **{LANG_ARG: code})
+def _page_path(page: Request, endpoint: str, values: dict[str, Any], code: str) -> str:
+    """`url_for(endpoint, **values)` in language `code`, kept per app, script root, endpoint and
+    values: every page builds one for each language (the switch and hreflang), ~12 µs each, and
+    the address depends on nothing else (no rule names a host, and the language is the only URL
+    default, given here). Values that are not short strings or whole numbers are not kept."""
+    kept: dict[tuple, str] = current_app.extensions[PAGE_PATHS]
+    keepable = all(
+        type(value) is int or (type(value) is str and len(value) <= PAGE_PATH_VALUE_MAX) for value in values.values()
+    )
+    key = (page.script_root, endpoint, code, *values.items()) if keepable else None
+    path = kept.get(key) if key is not None else None
+    if path is None:
+        path = url_for(endpoint, **{**values, LANG_ARG: code})
+        if key is not None:
+            if len(kept) >= PAGE_PATHS_MAX:
+                kept.clear()
+            kept[key] = path
+    return path
 
 
 def alternates() -> list[Alternate]:
-    """Every configured language's version of the page being rendered."""
+    """Every configured language's version of the page being rendered: this page in each language,
+    keeping its query string; each language's home page when this request matched no localized
+    route (an unknown address, a staff page). The request is read once, not through its proxy
+    for each language."""
     if not has_request_context() or "directory.home" not in current_app.view_functions:
         return []
     here = current_language()
-    return [Alternate(code, language_name(code), _page_url(code), code == here) for code in configured_languages()]
+    # The proxy is typed as the Request it stands for, so its own method is unknown to a type checker.
+    page: Request = request._get_current_object()  # type: ignore[attr-defined]
+    if is_localized_rule(page.url_rule) and page.endpoint:
+        endpoint, values = page.endpoint, page.view_args or {}
+        query = page.query_string.decode("utf-8", "replace")
+    else:
+        endpoint, values, query = "directory.home", {}, ""
+    found = []
+    for code in configured_languages():
+        path = _page_path(page, endpoint, values, code)
+        found.append(Alternate(code, language_name(code), f"{path}?{query}" if query else path, code == here))
+    return found
 
 
 def _template_context() -> dict[str, Any]:
@@ -441,6 +479,7 @@ def init_app(app: Flask, translations: Path) -> None:
         locale_selector=_select_locale,
     )
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.extensions[PAGE_PATHS] = {}
     catalogue = kept_catalogue()
     app.jinja_env.install_gettext_callables(  # as Flask-Babel installs them, with the catalogue kept
         gettext=lambda s: catalogue().ugettext(s),

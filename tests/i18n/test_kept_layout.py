@@ -7,7 +7,7 @@ from collections import ChainMap
 from flask import Flask, render_template_string, url_for
 from flask_babel import gettext
 
-from clearinghouse.i18n import language
+from clearinghouse.i18n import LANG_ARG, alternates, language
 
 LAYOUT_ENDPOINTS = ("directory.home", "directory.directory", "directory.about", "audit.feed", "api.index")
 
@@ -82,3 +82,25 @@ def test_imported_macros_see_every_global_even_one_added_later(app: Flask) -> No
             assert render_template_string(drawn) == '<span class="badge badge--neutral">late</span>'
     finally:
         del app.jinja_env.globals["added_later"]
+
+
+def test_the_language_alternates_are_flasks_addresses_in_each_script_root(app: Flask) -> None:
+    """Each page's address in every language (the switch and hreflang) is kept per script root,
+    endpoint and values; a long slug is built each time; every one is what Flask's `url_for` builds
+    (an unknown address offers each language's home page)."""
+    routes = app.url_map.bind("")
+    pages = ("/directory?q=a&page=2", "/es/directory", f"/es/products/{'s' * 150}", "/schools/adams", "/nowhere")
+    for page in pages:
+        path, _, query = page.partition("?")
+        if path == "/nowhere":
+            endpoint, values = "directory.home", {}
+        else:
+            endpoint, values = routes.match(path)
+            values.pop(LANG_ARG, None)
+        for root in ("", "/register", ""):  # built, then kept, under each root
+            with app.test_request_context(page, base_url=f"http://localhost{root}"):
+                app.preprocess_request()
+                for alternate in alternates():
+                    expected = url_for(endpoint, **values, **{LANG_ARG: alternate.code})
+                    assert alternate.url == (f"{expected}?{query}" if query else expected)
+                    assert alternate.url.startswith(root + ("/es/" if alternate.code == "es" else "/"))
