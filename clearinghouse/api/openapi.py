@@ -4,6 +4,7 @@ Every object schema lists all its fields and forbids others, so a field added to
 without being described here fails the tests that check each response against this document.
 """
 
+import re
 from copy import deepcopy
 from functools import cache
 from typing import Any
@@ -304,7 +305,16 @@ PAGE_PARAMETERS = [
     {"$ref": "#/components/parameters/per_page"},
 ]
 
-SLUG_FILTER = {"type": "string", "pattern": "^[A-Za-z0-9-]{0,200}$"}
+# The filters' values as the API reads them: spaces around a value are ignored, and a blank one is no filter.
+SLUG_FILTER = {"type": "string", "pattern": "^ *[A-Za-z0-9-]{0,200} *$"}
+
+
+def one_of_values(values: list[str]) -> dict[str, Any]:
+    """A filter that takes one of `values`, or nothing: listed as they are, and also with spaces around."""
+    padded = "^ *(" + "|".join(re.escape(value) for value in values) + ")? *$"
+    return {"anyOf": [{"enum": ["", *values]}, {"type": "string", "pattern": padded}]}
+
+
 PRODUCT_FILTERS = [
     {
         "name": "q",
@@ -334,14 +344,14 @@ PRODUCT_FILTERS = [
         "name": "kind",
         "in": "query",
         "description": "Only products of this kind (its key, as in `kind`).",
-        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{0,100}$"},
+        "schema": {"type": "string", "pattern": "^ *[A-Za-z0-9_-]{0,100} *$"},
     },
     {
         "name": "status",
         "in": "query",
         "description": "Only products with this status; `all` for every product. "
         "Without it, retired products and those of retired vendors are left out.",
-        "schema": {"enum": ["", *STATUS_VALUES]},
+        "schema": one_of_values(STATUS_VALUES),
     },
     {
         "name": "agreement",
@@ -350,7 +360,7 @@ PRODUCT_FILTERS = [
         "agreement by its state (`active`, `open_ended`: active with no end date, `expiring`, `upcoming`, "
         "`expired`, `terminated`, `renewed`), `on_file` (dates not recorded), `requested`, `declined_by_vendor`, "
         "`not_required`, or `none` (no agreement on file).",
-        "schema": {"enum": ["", *AGREEMENT_VALUES]},
+        "schema": one_of_values(AGREEMENT_VALUES),
     },
 ]
 
