@@ -31,7 +31,7 @@ from clearinghouse.agreements.status import AgreementStanding
 from clearinghouse.directory.models import DataCategory, DataUse, ProductStatus
 from clearinghouse.directory.queries import CardProduct, ElementCount, Listing, listings
 from clearinghouse.directory.school_queries import SchoolProduct, SensitiveElement
-from clearinghouse.i18n import LocalizedText, format_number, locale, translated
+from clearinghouse.i18n import N_, LocalizedText, format_number, locale, translated
 from clearinghouse.slugs import PLAIN_SLUG
 from clearinghouse.timeutil import long_date
 
@@ -45,7 +45,7 @@ STATUS_BADGES = {
     ProductStatus.RETIRED: "neutral",
 }
 
-BY_VENDOR = 'by <a href="%(vendor_url)s">%(vendor)s</a> · %(kind)s'
+BY_VENDOR = N_('by <a href="%(vendor_url)s">%(vendor)s</a> · %(kind)s')
 
 
 class Addresses:
@@ -85,11 +85,11 @@ class Wording:
             made = self._kept[key] = make()
             return made
 
-    def text(self, message: str, **values: Any) -> Markup:
+    def gettext(self, message: str, **values: Any) -> Markup:
         """`{{ _(message, **values) }}`."""
         return _filled(self._keep(("text", message), lambda: self.catalogue.ugettext(message)), values)
 
-    def plural(self, singular: str, plural: str, count: int, **values: Any) -> Markup:
+    def ngettext(self, singular: str, plural: str, count: int, **values: Any) -> Markup:
         """`{% trans count=count, … %}singular{% pluralize %}plural{% endtrans %}`."""
         found = self._keep(("plural", singular, count), lambda: self.catalogue.ungettext(singular, plural, count))
         return _filled(found, {"num": count, "count": count, **values})
@@ -113,7 +113,7 @@ class Wording:
         key = ("agreement", text if names_day else id(text), day)
         return self._keep(
             key,
-            lambda: self.text(
+            lambda: self.gettext(
                 "Agreement: %(state)s",
                 state=self.catalogue.ugettext(text) % {"day": self.date(day)} if names_day else str(text),
             ),
@@ -139,7 +139,7 @@ class Wording:
     def byline(self, product: Any, urls: Addresses) -> Markup:
         """ "by <a href=…>Vendor</a> · Kind"."""
         vendor = product.vendor
-        return self.text(
+        return self.gettext(
             BY_VENDOR, vendor_url=urls.vendor(vendor.slug), vendor=vendor.name, kind=self.localized_name(product.kind)
         )
 
@@ -233,12 +233,12 @@ def listing_card(
     product = listing.product
     data = snippet = Markup("")
     if purpose is not None:
-        said = words.in_language(purpose) if purpose else words.text("Purpose not yet stated")
+        said = words.in_language(purpose) if purpose else words.gettext("Purpose not yet stated")
     else:
         said = None
         if listing.sensitive_count:
             names = _markup(", ".join(f"<strong>{words.name(name)}</strong>" for name in listing.sensitive_names))
-            data = words.plural(
+            data = words.ngettext(
                 "Receives %(count)s kind of student data, including %(sensitive)s sensitive: %(names)s.",
                 "Receives %(count)s kinds of student data, including %(sensitive)s sensitive: %(names)s.",
                 listing.element_count,
@@ -246,7 +246,7 @@ def listing_card(
                 names=names,
             )
         else:
-            data = words.plural(
+            data = words.ngettext(
                 "Receives %(count)s kind of student data.",
                 "Receives %(count)s kinds of student data.",
                 listing.element_count,
@@ -278,7 +278,7 @@ def school_card(item: SchoolProduct, urls: Addresses, words: Wording) -> SchoolC
         for element in item.elements:
             link = f'<a href="{escape(urls.element(element.slug))}">{words.localized_name(element)}</a>'
             (sensitive_links if element.is_sensitive else other_links).append(link)
-        sensitive = _markup(", ".join(sensitive_links)) if sensitive_links else words.text("none")
+        sensitive = _markup(", ".join(sensitive_links)) if sensitive_links else words.gettext("none")
         other = _markup(", ".join(other_links))
     return SchoolCard(
         product_url=urls.product(product.slug),
@@ -309,7 +309,7 @@ def result_words(search: str | None, has_terms: bool, results: Any, params: dict
     total = results.total
     shown = words.number(total)
     if has_terms:
-        heading = words.plural(
+        heading = words.ngettext(
             "%(total)s product matching “%(search)s”",
             "%(total)s products matching “%(search)s”",
             total,
@@ -317,14 +317,14 @@ def result_words(search: str | None, has_terms: bool, results: Any, params: dict
             search=search,
         )
     else:
-        heading = words.plural("%(total)s product", "%(total)s products", total, total=shown)
+        heading = words.ngettext("%(total)s product", "%(total)s products", total, total=shown)
     if results.pages > 1 and results.items:
-        heading += words.text(
+        heading += words.gettext(
             ", page %(page)s of %(pages)s", page=words.number(results.page), pages=words.number(results.pages)
         )
     download = empty_title = empty_body = None
     if results.items:
-        download = words.plural(
+        download = words.ngettext(
             'Download this result as <a href="%(csv)s">a spreadsheet (CSV)</a> or <a href="%(json)s">JSON</a>.',
             'Download these %(total)s results as <a href="%(csv)s">a spreadsheet (CSV)</a> or '
             '<a href="%(json)s">JSON</a>.',
@@ -334,11 +334,11 @@ def result_words(search: str | None, has_terms: bool, results: Any, params: dict
             json=url_for("api.products", **params),
         )
     elif total:
-        empty_title = words.text("There is no page %(page)s of these results.", page=words.number(results.page))
-        empty_body = words.plural("The results fill %(num)s page.", "The results fill %(num)s pages.", results.pages)
+        empty_title = words.gettext("There is no page %(page)s of these results.", page=words.number(results.page))
+        empty_body = words.ngettext("The results fill %(num)s page.", "The results fill %(num)s pages.", results.pages)
     else:
-        empty_title = words.text("No products match.")
-        empty_body = words.text(
+        empty_title = words.gettext("No products match.")
+        empty_body = words.gettext(
             "Try other words, or fewer filters. Retired products are shown only when the status filter asks for them."
         )
     return ResultWords(heading, download, empty_title, empty_body)
@@ -370,7 +370,7 @@ def school_summary(sensitive: Sequence[SensitiveElement]) -> list[SensitiveLine]
         SensitiveLine(
             urls.element(item.element.slug),
             words.localized_name(item.element),
-            words.plural(
+            words.ngettext(
                 "%(num)s product", "%(num)s products", item.product_count, num=words.number(item.product_count)
             ),
         )
@@ -470,7 +470,7 @@ def _cards(
             )
             for position, listing in zip(positions, listings_at(positions), strict=True)
         ]
-        why = words.text("Why it receives this:")
+        why = words.gettext("Why it receives this:")
         return [drawn_card(card, why) for card in cards]
 
     # Each piece is what `drawn_card` wrote from escaped parts (now, or when it was kept).

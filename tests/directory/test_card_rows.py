@@ -100,7 +100,7 @@ def test_a_product_read_as_a_row_gives_the_card_of_the_loaded_product(app, catal
             assert from_row.standing.badge == from_model.standing.badge
             assert listing_card(from_row, "h3", urls, words) == listing_card(from_model, "h3", urls, Wording())
             # A card words its agreement's phrase as the label says it.
-            assert words.agreement(from_row.standing) == words.text(
+            assert words.agreement(from_row.standing) == words.gettext(
                 "Agreement: %(state)s", state=from_model.standing.label
             )
             labels.add(from_row.standing.label)
