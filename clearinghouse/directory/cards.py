@@ -266,8 +266,9 @@ def listing_card(
     )
 
 
-def school_card(item: SchoolProduct, urls: Addresses, words: Wording) -> SchoolCard:
-    """A product's card on a school's page."""
+def school_card(item: SchoolProduct, urls: Addresses, words: Wording, links: dict[int, str]) -> SchoolCard:
+    """A product's card on a school's page; `links` keeps each data element's link, made once a page
+    (a page of 25 cards names about 150 elements, mostly the same few)."""
     product = item.product
     badges = [Badge(STATUS_BADGES[item.status], words.label(item.status)), _agreement(item.standing, words)]
     badges += [Badge(status.badge, escape(status.label)) for status in item.destruction]
@@ -276,7 +277,11 @@ def school_card(item: SchoolProduct, urls: Addresses, words: Wording) -> SchoolC
     if item.elements:
         sensitive_links, other_links = [], []
         for element in item.elements:
-            link = f'<a href="{escape(urls.element(element.slug))}">{words.localized_name(element)}</a>'
+            link = links.get(element.id)
+            if link is None:
+                link = links[element.id] = (
+                    f'<a href="{escape(urls.element(element.slug))}">{words.localized_name(element)}</a>'
+                )
             (sensitive_links if element.is_sensitive else other_links).append(link)
         sensitive = _markup(", ".join(sensitive_links)) if sensitive_links else words.gettext("none")
         other = _markup(", ".join(other_links))
@@ -288,6 +293,46 @@ def school_card(item: SchoolProduct, urls: Addresses, words: Wording) -> SchoolC
         sensitive=sensitive,
         other=other,
     )
+
+
+# The loop's blank line (its `{% set %}`) kept: the same markup, byte for byte.
+SCHOOL_CARD = (
+    "\n    "
+    + """
+    <li class="card listing">
+      <h3 class="listing__name"><a href="%(url)s">%(name)s</a></h3>
+      <p class="listing__vendor muted">%(byline)s</p>
+      <p class="listing__badges">
+        %(first)s
+        %(second)s
+        %(more)s
+      </p>
+      %(data)s
+    </li>
+    """
+)
+BADGE = '<span class="badge badge--%s">%s</span>'
+
+
+def drawn_school_card(card: SchoolCard, headings: tuple[Markup, Markup], no_data: Markup) -> str:
+    """A school card's markup, every value escaped, as the school page's loop drew it (whitespace
+    included): one `%` format a card rather than a Jinja loop (~2 ms a page). `headings`: "Sensitive
+    data:" and "Other data:"; `no_data`: what a card without recorded data says."""
+    first, second, *more = (BADGE % (escape(badge.kind), badge.text) for badge in card.badges)
+    if card.sensitive is not None:
+        other = f"<p><strong>{headings[1]}</strong> {card.other}</p>" if card.other else ""
+        data = f"\n      <p><strong>{headings[0]}</strong> {card.sensitive}</p>\n      {other}\n      "
+    else:
+        data = f"\n      <p>{no_data}</p>\n      "
+    return SCHOOL_CARD % {
+        "url": escape(card.product_url),
+        "name": escape(card.name),
+        "byline": card.byline,
+        "first": first,
+        "second": second,
+        "more": "".join(more),
+        "data": data,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,12 +398,15 @@ class SensitiveLine:
     products: Markup  # "3 products"
 
 
-def school_cards(items: Sequence[SchoolProduct]) -> list[SchoolCard]:
-    """The cards of a school's page."""
+def school_cards(items: Sequence[SchoolProduct]) -> list[Markup]:
+    """The cards of a school's page, drawn (`drawn_school_card`)."""
     if not items:
         return []
-    urls, words = Addresses(), Wording()
-    return [school_card(item, urls, words) for item in items]
+    urls, words, links = Addresses(), Wording(), {}
+    headings = (words.gettext("Sensitive data:"), words.gettext("Other data:"))
+    no_data = words.gettext("The district has not recorded any student data for this product.")
+    # Each piece is what `drawn_school_card` wrote from escaped parts.
+    return [_markup(drawn_school_card(school_card(item, urls, words, links), headings, no_data)) for item in items]
 
 
 def school_summary(sensitive: Sequence[SensitiveElement]) -> list[SensitiveLine]:
