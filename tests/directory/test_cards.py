@@ -114,7 +114,8 @@ def school(app, catalog):
                 effective_on=today - timedelta(days=800 - n),
                 expires_on=today - timedelta(days=70),
             )
-            ended.products.append(factories.make_product(acme, name=f"Spelling <Bee> {n}", schools=[lincoln]))
+            spelling = factories.make_product(acme, name=f"Spelling <Bee> {n}", schools=[lincoln])
+            ended.products.append(spelling)  # made first: making it expires the agreement's collection
             factories.make_destruction_request(
                 acme,
                 ended,

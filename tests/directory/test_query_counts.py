@@ -72,7 +72,8 @@ def _grow(total: int) -> None:
         DataUse(data_element_id=e.id, purpose="Because.") for e in db.session.scalars(select(DataElement))
     ]
     for _ in range(len(featured.agreements), total // 5):
-        featured.agreements.append(factories.make_agreement(big, [], expires_on=None))
+        agreement = factories.make_agreement(big, [], expires_on=None)
+        featured.agreements.append(agreement)  # made first: making it expires the product's collection
     db.session.commit()
 
 
