@@ -3,8 +3,10 @@
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     IntegerField,
     RadioField,
+    SearchField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -15,7 +17,7 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional
 
 from clearinghouse.directory.models import NOTE_MAX
-from clearinghouse.forms import BaseForm, DayField
+from clearinghouse.forms import BaseForm, DayField, GetForm
 from clearinghouse.intake.models import (
     COST_MAX,
     GRADES_MAX,
@@ -68,8 +70,23 @@ class JoinForm(BaseForm):
     """Only the CSRF token: joining needs no answer."""
 
 
+class FindProductForm(GetForm):
+    """The words a request's page searches product names for (`?find=`), to offer them for linking."""
+
+    find = SearchField("Find a product by its name", validators=[Optional(), Length(max=NAME_MAX)])
+
+
 class LinkForm(BaseForm):
-    product_id = SelectField("An existing product", coerce=int, default=0)
+    # The choices are the products the page found (`queries.link_choices`); the service checks
+    # that the one sent still exists, as one found by other words may have been.
+    product_id = RadioField(
+        "The product",
+        coerce=int,
+        default=0,
+        validate_choice=False,
+        invalid_value_message="Choose one of the products offered, or a new product.",
+    )
+    find = HiddenField()  # the words that found the choices, so a refused form offers them again
     vendor_name = StringField("Or a new product: its vendor's name", validators=[Optional(), Length(max=NAME_MAX)])
     product_name = StringField("The new product's name", validators=[Optional(), Length(max=NAME_MAX)])
 

@@ -31,6 +31,7 @@ APPROVED_STATUSES = tuple(
     if status.value in ("approved", "approved_with_conditions", "approved_no_student_data")
 )
 LOOKUP_LIMIT = 5
+LINK_CANDIDATES = 10  # products offered on a request's page for linking it
 FILTERS = {
     "new": (RequestState.NEW,),
     "waiting_for_vendor": (RequestState.WAITING_FOR_VENDOR,),
@@ -137,32 +138,43 @@ class Findings:
         return not (self.known or self.open_requests or self.overlap)
 
 
+def products_named(name: str, *, limit: int) -> list[Product]:
+    """Products not retired whose name holds every word typed as the start of a word (the
+    directory's name search, `search.name_hits`), the exact name first, with their vendors: at
+    most `limit`, in one query. Nothing for fewer than two letters."""
+    key = name_key(name or "")[:200]
+    terms = search.search_terms(name)
+    if len(key) < 2 or not terms:
+        return []
+    hits = search.name_hits(terms)
+    order = ((Product.name_key == key).desc(), Product.name)
+    first = (  # a short word starts thousands of names: pick the first few, then load their vendors
+        select(Product.id)
+        .join(hits, hits.c.product_id == Product.id)
+        .where(Product.status != ProductStatus.RETIRED)
+        .order_by(*order)
+        .limit(limit)
+    )
+    return list(
+        db.session.scalars(
+            select(Product)
+            .join(Product.vendor)
+            .where(Product.id.in_(first))
+            .options(contains_eager(Product.vendor))
+            .order_by(*order)
+        )
+    )
+
+
 def lookup(name: str, *, kind: str | None = None, school_ids: list[int] | None = None) -> Findings:
-    """Products and open requests whose name holds every word typed as the start of a word (the
-    directory's name search, `search.name_hits`); approved tools of the kind at the schools. At
-    most LOOKUP_LIMIT of each, the exact name first, in three queries."""
+    """Products (`products_named`) and open requests whose name holds every word typed as the start
+    of a word; approved tools of the kind at the schools. At most LOOKUP_LIMIT of each, the exact
+    name first, in three queries."""
     findings = Findings()
     key = name_key(name or "")[:200]
     terms = search.search_terms(name)
     if len(key) >= 2 and terms:
-        hits = search.name_hits(terms)
-        order = ((Product.name_key == key).desc(), Product.name)
-        first = (  # a short word starts thousands of names: pick the first few, then load their vendors
-            select(Product.id)
-            .join(hits, hits.c.product_id == Product.id)
-            .where(Product.status != ProductStatus.RETIRED)
-            .order_by(*order)
-            .limit(LOOKUP_LIMIT)
-        )
-        findings.known = list(
-            db.session.scalars(
-                select(Product)
-                .join(Product.vendor)
-                .where(Product.id.in_(first))
-                .options(contains_eager(Product.vendor))
-                .order_by(*order)
-            )
-        )
+        findings.known = products_named(name, limit=LOOKUP_LIMIT)
         findings.open_requests = list(
             db.session.scalars(
                 select(ToolRequest)
@@ -289,14 +301,24 @@ def timeline(tr: ToolRequest, *, for_staff: bool = True) -> list[TimelineEntry]:
     return entries
 
 
-def product_choices() -> list[tuple[int, str]]:
-    """(id, "Vendor: Product") of every product, for linking a request."""
-    return [
-        (pid, f"{vendor}: {name}")
-        for pid, name, vendor in db.session.execute(
-            select(Product.id, Product.name, Vendor.name).join(Product.vendor).order_by(Vendor.name, Product.name)
-        )
-    ]
+@dataclass
+class LinkChoices:
+    """What the officer may link a request to: the product linked now (if any), then the products
+    whose name holds the words searched for (`products_named`), each once."""
+
+    words: str
+    products: list[Product]
+    found_none: bool  # the words matched no product's name
+
+    def choices(self) -> list[tuple[int, str]]:
+        return [(p.id, f"{p.vendor.name}: {p.name} ({p.status.label})") for p in self.products]
+
+
+def link_choices(tr: ToolRequest, words: str) -> LinkChoices:
+    """The products offered for linking `tr`, found by `words` (at most LINK_CANDIDATES)."""
+    found = products_named(words, limit=LINK_CANDIDATES)
+    linked = [tr.product] if tr.product is not None else []
+    return LinkChoices(words, linked + [p for p in found if p.id != tr.product_id], found_none=not found)
 
 
 def kind_choices() -> list[tuple[str, str]]:

@@ -10,10 +10,12 @@ from clearinghouse.errors import DomainError, show_domain_error
 from clearinghouse.extensions import unit_of_work
 from clearinghouse.intake import queries, services, state
 from clearinghouse.intake.blueprint import staff_bp as bp
-from clearinghouse.intake.forms import DecideForm, InviteForm, LinkForm
+from clearinghouse.intake.forms import DecideForm, FindProductForm, InviteForm, LinkForm
 from clearinghouse.intake.models import Decision, ToolRequest
 from clearinghouse.timeutil import district_today
 from clearinghouse.urls import page_arg
+
+NEW_PRODUCT_CHOICE = "None of these: a new product, named below"
 
 
 @bp.get("/")
@@ -36,12 +38,20 @@ def queue():
 
 def _forms(tr: ToolRequest) -> dict:
     link = LinkForm(prefix="link")
-    link.product_id.choices = [SelectChoice(0, "Choose a product"), *queries.product_choices()]
-    if tr.product_id and not link.is_submitted():
-        link.product_id.data = tr.product_id
+    if not link.is_submitted():
+        link.find.data = FindProductForm(request.args).find.data or tr.name
+        link.product_id.data = tr.product_id or 0
+    candidates = queries.link_choices(tr, link.find.data or "")
+    link.product_id.choices = [*candidates.choices(), SelectChoice(0, NEW_PRODUCT_CHOICE)]
     invite = InviteForm(prefix="invite")
     decide = DecideForm(prefix="decide", version=tr.version)
-    return {"link_form": link, "invite_form": invite, "decide_form": decide}
+    return {
+        "find_form": FindProductForm(formdata=None, find=candidates.words),
+        "link_form": link,
+        "found_none": candidates.found_none,
+        "invite_form": invite,
+        "decide_form": decide,
+    }
 
 
 def _page(tr: ToolRequest, forms: dict, status: int = 200):
