@@ -11,10 +11,24 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import Date, Executable, Result, Select, and_, bindparam, false, select, true, union_all
+from sqlalchemy import (
+    Date,
+    Executable,
+    Result,
+    Select,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal_column,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from clearinghouse.agreements import queries as agreement_queries
 from clearinghouse.agreements.models import AgreementState
@@ -76,12 +90,13 @@ class Figure:
         return self.total == 0
 
 
-@dataclass(frozen=True)
-class OverlapProduct:
+class OverlapProduct(NamedTuple):
+    """A product of the overlap section: a tuple, made from a row at once (700 of them on the bench)."""
+
     name: str
     slug: str
     vendor: str
-    schools: list[str]
+    schools: str  # the names of the schools that use it, by name, joined by ", "
 
 
 # Products listed per kind in the overlap section; a kind with more says how many more. A district's
@@ -304,9 +319,11 @@ def products_per_school() -> Figure:
 
 @lru_cache(maxsize=16)
 def _overlap_statement(kind_ids: tuple[int, ...], lateral: bool) -> Select:
-    """The first OVERLAP_LISTED products in use of each of the kinds, by name, with their vendor's
-    name and their schools (a row per school, by name). Built once per set of kinds (and database):
-    the union of a query per kind took a few milliseconds of Python to build on each request."""
+    """The first OVERLAP_LISTED products in use of each of the kinds, by name: rows of (kind id, name,
+    slug, vendor's name, schools). On PostgreSQL a row per product, its schools' names joined in SQL; on
+    SQLite a row per product and school, joined by `overlapping_products`. Built once per set of kinds
+    (and database): the union of a query per kind took a few milliseconds of Python to build on each
+    request."""
     # The first OVERLAP_LISTED of each kind, each read from the index of the kind's products by name
     # (`ix_product_kind_name`, migration 20261126_report_counts) and stopped there: a window over
     # every product of the overlapping kinds sorted the whole catalogue (85-200 ms at 25,000 products).
@@ -314,36 +331,71 @@ def _overlap_statement(kind_ids: tuple[int, ...], lateral: bool) -> Select:
     if lateral:
         # PostgreSQL: one walk written once, run for each kind (LATERAL). The union of a walk per kind,
         # 14 on the bench, took about 3 ms to plan on every request (0.8 ms this way), for the same rows.
+        # The walk's rows carry what the list shows, and each product's schools are joined in a LATERAL
+        # aggregate: read again by id with a row per school, the 700 products made 1,400 rows, each
+        # product and vendor looked up twice, and their Python about 3 ms.
         first = (
-            select(Product.id)
+            select(Product.id, Product.name, Product.slug, Product.kind_id, Product.vendor_id)
             .where(Product.kind_id == ProductKind.id, IN_USE, placed)
             .order_by(Product.kind_id, Product.name, Product.id)
             .limit(OVERLAP_LISTED)
             .correlate(ProductKind)
             .lateral("firsts")
         )
-        chosen = select(first.c.id).select_from(ProductKind).join(first, true()).where(ProductKind.id.in_(kind_ids))
-    else:  # SQLite has no LATERAL
-        firsts = [
-            select(Product.id)
-            .where(Product.kind_id == kind_id, IN_USE, placed)
-            .order_by(Product.kind_id, Product.name, Product.id)
-            .limit(OVERLAP_LISTED)
-            .subquery()
-            for kind_id in kind_ids
-        ]
-        chosen = union_all(*(select(first.c.id) for first in firsts)) if firsts else select(Product.id).where(false())
+        separator = aggregate_order_by(literal_column("', '"), School.name, School.id)  # string_agg's ORDER BY
+        schools = (
+            select(func.string_agg(School.name, separator).label("names"))
+            .select_from(product_school)
+            .join(School, School.id == product_school.c.school_id)
+            .where(product_school.c.product_id == first.c.id)
+            .correlate(first)
+            .lateral("schools")
+        )
+        return (
+            select(first.c.kind_id, first.c.name, first.c.slug, Vendor.name, schools.c.names)
+            .select_from(ProductKind)
+            .join(first, true())
+            .join(Vendor, Vendor.id == first.c.vendor_id)
+            .join(schools, true())
+            .where(ProductKind.id.in_(kind_ids))
+            .order_by(first.c.name, first.c.id)
+        )
+    # SQLite has no LATERAL
+    firsts = [
+        select(Product.id)
+        .where(Product.kind_id == kind_id, IN_USE, placed)
+        .order_by(Product.kind_id, Product.name, Product.id)
+        .limit(OVERLAP_LISTED)
+        .subquery()
+        for kind_id in kind_ids
+    ]
+    chosen = union_all(*(select(first.c.id) for first in firsts)) if firsts else select(Product.id).where(false())
     # Plain rows, only what the list shows: 700 ORM objects with their vendors cost about a third of
     # the page's Python. The schools come in the same statement: asked apart, by the ids of the
     # products found, they took a parameter per product (700), each rendered and sent.
     return (
-        select(Product.id, Product.name, Product.slug, Product.kind_id, Vendor.name, School.name)
+        select(Product.kind_id, Product.name, Product.slug, Vendor.name, School.name, Product.id)
         .join(Vendor, Vendor.id == Product.vendor_id)
         .join(product_school, product_school.c.product_id == Product.id)
         .join(School, School.id == product_school.c.school_id)
         .where(Product.id.in_(chosen))
         .order_by(Product.name, Product.id, School.name, School.id)
     )
+
+
+def _joined_schools(rows: list) -> list[tuple]:
+    """SQLite's rows of `_overlap_statement` (a row per product and school, a product's together) as
+    PostgreSQL's: a row per product, its schools' names joined by ", "."""
+    products: list[tuple] = []
+    product_id = None
+    schools: list[str] = []
+    for kind_id, name, slug, vendor, school, row_product_id in rows:
+        if row_product_id != product_id:
+            product_id, schools = row_product_id, [school]
+            products.append((kind_id, name, slug, vendor, schools))
+        else:
+            schools.append(school)
+    return [(kind_id, name, slug, vendor, ", ".join(schools)) for kind_id, name, slug, vendor, schools in products]
 
 
 def overlapping_products() -> list[Overlap]:
@@ -363,15 +415,11 @@ def overlapping_products() -> list[Overlap]:
     }
     counts = {kind_id: (kind.placed_product_count, kind.school_count) for kind_id, kind in kinds.items()}
     by_kind: dict[int, list[OverlapProduct]] = defaultdict(list)
-    product_id = product = None
-    # Fetched at once: iterated, the result fetched its 1,400 rows one at a time (about 1.5 ms of Python).
     lateral = db.session.get_bind().dialect.name == "postgresql"
+    # Fetched at once: iterated, the result fetched its rows one at a time (about 1.5 ms of Python).
     rows = _plain(_overlap_statement(tuple(sorted(counts)), lateral)).all()
-    for row_product_id, name, slug, kind_id, vendor, school in rows:
-        if row_product_id != product_id:  # a product's rows come together, one per school
-            product_id, product = row_product_id, OverlapProduct(name, slug, vendor, [])
-            by_kind[kind_id].append(product)
-        product.schools.append(school)
+    for kind_id, name, slug, vendor, schools in rows if lateral else _joined_schools(rows):
+        by_kind[kind_id].append(OverlapProduct(name, slug, vendor, schools))
     overlaps = [
         Overlap(kinds[kind_id], translated(kinds[kind_id], "name"), by_kind[kind_id], *counts[kind_id])
         for kind_id in counts

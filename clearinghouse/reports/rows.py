@@ -42,7 +42,7 @@ def overlap_rows(products: list[OverlapProduct], urls: Addresses) -> Markup:
                 "url": escape(urls.product(product.slug)),
                 "name": escape(product.name),
                 "vendor": escape(product.vendor),
-                "schools": escape(", ".join(product.schools)),
+                "schools": escape(product.schools),
             }
             for product in products
         )

@@ -48,11 +48,13 @@ FIGURES = [
         ],
     ),
 ]
+SCHOOLS = [["North <Elementary>", "South & Annex"], [], ["Lincoln"]]  # the template joined each list
 PRODUCTS = [
-    OverlapProduct("Reader <Pro> & Co", "reader-pro", 'Acme "Learning"', ["North <Elementary>", "South & Annex"]),
-    OverlapProduct("Maths", "maths é/1", "Globex", []),  # a slug the prefix cannot make
-    OverlapProduct("Planner", "planner", "Initech", ["Lincoln"]),
+    OverlapProduct("Reader <Pro> & Co", "reader-pro", 'Acme "Learning"', "North <Elementary>, South & Annex"),
+    OverlapProduct("Maths", "maths é/1", "Globex", ""),  # a slug the prefix cannot make
+    OverlapProduct("Planner", "planner", "Initech", "Lincoln"),
 ]
+TEMPLATE_PRODUCTS = [product._replace(schools=schools) for product, schools in zip(PRODUCTS, SCHOOLS, strict=True)]
 
 
 @pytest.mark.parametrize("path", ["/reports/", "/es/reports/"])
@@ -63,7 +65,7 @@ def test_rows_are_what_the_template_drew(app, path):
             drawn = render_template_string(FIGURE_ROWS, figure=figure)
             assert drawn == "\n          " + rows.figure_rows(figure)
         urls = Addresses()
-        drawn = render_template_string(OVERLAP_ROWS, overlap={"products": PRODUCTS}, urls=urls)
+        drawn = render_template_string(OVERLAP_ROWS, overlap={"products": TEMPLATE_PRODUCTS}, urls=urls)
         assert drawn == "          " + rows.overlap_rows(PRODUCTS, urls)
         assert "Reader &lt;Pro&gt; &amp; Co" in drawn
         assert ("1.234.567" if path.startswith("/es/") else "1,234,567") in rows.figure_rows(FIGURES[1])
