@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Flask
 from flask.templating import Environment
+from psycopg import _queries as psycopg_queries
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -74,6 +75,7 @@ from clearinghouse.subscriptions import views as subscriptions_views
 from clearinghouse.subscriptions.blueprint import blueprints as subscriptions_blueprints
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LONGEST_KEPT_STATEMENT = 65_536  # characters: psycopg keeps the conversion of statements this long
 
 # The modules that attach routes and commands to the blueprints below (imported for that alone).
 ROUTE_MODULES = (
@@ -161,6 +163,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     load_config(app, overrides)
 
     db.init_app(app)
+    _keep_long_statements_converted()
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -185,6 +188,17 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     scheduler.init_app(app)  # only with SCHEDULER_IN_PROCESS (make run); never in gunicorn workers
     return app
+
+
+def _keep_long_statements_converted() -> None:
+    """psycopg turns a statement's %(name)s placeholders into PostgreSQL's $1 once and keeps the result,
+    but only for statements of up to 4,096 characters: a longer one is scanned again on every run. The
+    agreement states written in SQL make statements of 8,000-28,000 characters (the reports' status
+    counts, a directory page filtered by agreement state), each built once per worker and run again and
+    again. psycopg keeps 128 conversions (least recently used out), so a worker keeps at most 8 MB of them."""
+    psycopg_queries.MAX_CACHED_STATEMENT_LENGTH = max(
+        psycopg_queries.MAX_CACHED_STATEMENT_LENGTH, LONGEST_KEPT_STATEMENT
+    )
 
 
 @event.listens_for(Engine, "connect")

@@ -33,16 +33,25 @@ CHART_BAR = (
 LINKED = '<a href="%(url)s">%(name)s</a>'
 
 
+def escaped_text(text: str) -> str:
+    """`escape(text)` of a plain str, as a str: the same five characters replaced as markupsafe does,
+    without making a Markup of each value (about half of `escape`'s cost; the overlap escapes 2,800
+    values a page). `tests/reports/test_rows.py` compares the two."""
+    if "&" in text or "<" in text or ">" in text or "'" in text or '"' in text:
+        return str(escape(text))
+    return text
+
+
 def overlap_rows(products: list[OverlapProduct], urls: Addresses) -> Markup:
     """The rows of one kind's table of products that overlap."""
     return Markup(  # noqa: S704 - every value escaped here
         "".join(
             OVERLAP_ROW
             % {
-                "url": escape(urls.product(product.slug)),
-                "name": escape(product.name),
-                "vendor": escape(product.vendor),
-                "schools": escape(product.schools),
+                "url": escaped_text(urls.product(product.slug)),
+                "name": escaped_text(product.name),
+                "vendor": escaped_text(product.vendor),
+                "schools": escaped_text(product.schools),
             }
             for product in products
         )
@@ -65,7 +74,7 @@ def figure_rows(figure: Figure) -> Markup:
         if figure.link_endpoint and bar.slug:
             url = prefix + bar.slug if PLAIN_SLUG.match(bar.slug) else url_for(figure.link_endpoint, slug=bar.slug)
             label = LINKED % {"url": escape(url), "name": label}
-        rows.append(FIGURE_ROW % {"label": label, "value": escape(format_number(bar.value))})
+        rows.append(FIGURE_ROW % {"label": label, "value": escaped_text(format_number(bar.value))})
     return Markup("".join(rows))  # noqa: S704 - every value escaped here
 
 
@@ -80,7 +89,7 @@ def chart_bars(chart: BarChart) -> Markup:
                 "label_y": bar.label_y,
                 "text": text,
                 "lang": f' lang="{escape(bar.language)}"' if bar.language else "",
-                "label": escape(bar.label),
+                "label": escaped_text(bar.label),
                 "y": bar.y,
                 "width": bar.width,
                 "height": chart.bar_height,
@@ -89,7 +98,7 @@ def chart_bars(chart: BarChart) -> Markup:
                 "axis": axis,
                 "value_x": chart.bar_x + bar.width + 6,
                 "text_y": bar.text_y,
-                "value": escape(format_number(bar.value)),
+                "value": escaped_text(format_number(bar.value)),
             }
             for bar in chart.bars
         )

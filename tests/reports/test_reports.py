@@ -4,6 +4,8 @@ import re
 from datetime import date
 
 import pytest
+from psycopg import _queries as psycopg_queries
+from sqlalchemy.dialects import postgresql
 
 from clearinghouse.destruction.models import CertificateStatus, RequestStatus
 from clearinghouse.extensions import db
@@ -186,3 +188,10 @@ def test_bars_are_scaled_to_the_largest_value_and_long_labels_shortened():
 def test_an_empty_figure_says_there_is_nothing_to_count():
     chart = charts.bar_chart(Figure("f", "T", "Counts things.", "Products", "Label", [Bar("A", 0)]))
     assert chart.description == "Counts things. There is nothing to count yet."
+
+
+def test_psycopg_keeps_the_status_counts_converted(app):
+    """The status counts' statement (the longest the reports run) is within the length psycopg keeps
+    converted, so it is not scanned again on every request (`app._keep_long_statements_converted`)."""
+    statement = str(queries.AGREEMENT_STATUS_COUNTS.compile(dialect=postgresql.dialect()))
+    assert 4096 < len(statement) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask import render_template_string
+from markupsafe import escape
 
 from clearinghouse.directory.cards import Addresses
 from clearinghouse.i18n import LocalizedText
@@ -81,3 +82,8 @@ def test_chart_bars_are_what_the_macro_drew(app, path):
             assert drawn == render_template_string(CHART_BEFORE, chart=chart).lstrip("\n")
             assert drawn.count("<g>") == len(figure.bars)
         assert 'lang="en">Health &lt;records&gt;</text>' in drawn  # a name shown in its own language
+
+
+@pytest.mark.parametrize("text", ["", "Plain words é", "a & b", "<b>", "x > y", "it's", 'say "hi"', "&amp; <&>'\""])
+def test_escaped_text_is_what_escape_gives(text):
+    assert rows.escaped_text(text) == str(escape(text))
