@@ -331,9 +331,10 @@ def _overlap_statement(kind_ids: tuple[int, ...], lateral: bool) -> Select:
     if lateral:
         # PostgreSQL: one walk written once, run for each kind (LATERAL). The union of a walk per kind,
         # 14 on the bench, took about 3 ms to plan on every request (0.8 ms this way), for the same rows.
-        # The walk's rows carry what the list shows, and each product's schools are joined in a LATERAL
-        # aggregate: read again by id with a row per school, the 700 products made 1,400 rows, each
-        # product and vendor looked up twice, and their Python about 3 ms.
+        # The walk's rows carry what the list shows, and each product's schools are joined by a grouped
+        # string_agg: read again by id with a row per school, the 700 products made 1,400 rows, each
+        # product and vendor looked up twice, and grouped in Python (an aggregate per product, LATERAL,
+        # was slower: a hash of the schools made for each product).
         first = (
             select(Product.id, Product.name, Product.slug, Product.kind_id, Product.vendor_id)
             .where(Product.kind_id == ProductKind.id, IN_USE, placed)
@@ -343,21 +344,15 @@ def _overlap_statement(kind_ids: tuple[int, ...], lateral: bool) -> Select:
             .lateral("firsts")
         )
         separator = aggregate_order_by(literal_column("', '"), School.name, School.id)  # string_agg's ORDER BY
-        schools = (
-            select(func.string_agg(School.name, separator).label("names"))
-            .select_from(product_school)
-            .join(School, School.id == product_school.c.school_id)
-            .where(product_school.c.product_id == first.c.id)
-            .correlate(first)
-            .lateral("schools")
-        )
         return (
-            select(first.c.kind_id, first.c.name, first.c.slug, Vendor.name, schools.c.names)
+            select(first.c.kind_id, first.c.name, first.c.slug, Vendor.name, func.string_agg(School.name, separator))
             .select_from(ProductKind)
             .join(first, true())
             .join(Vendor, Vendor.id == first.c.vendor_id)
-            .join(schools, true())
+            .join(product_school, product_school.c.product_id == first.c.id)
+            .join(School, School.id == product_school.c.school_id)
             .where(ProductKind.id.in_(kind_ids))
+            .group_by(first.c.id, first.c.kind_id, first.c.name, first.c.slug, Vendor.id)  # vendor.name by its id
             .order_by(first.c.name, first.c.id)
         )
     # SQLite has no LATERAL
