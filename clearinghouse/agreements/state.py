@@ -11,8 +11,12 @@ rules for every day of three years, leap-day anniversaries included, on SQLite a
 days, so that one query can ask about many days at once).
 """
 
+from calendar import isleap
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
-from typing import Any
+from functools import lru_cache
+from itertools import product
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Date,
@@ -34,7 +38,13 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement, Subquery
 
-from clearinghouse.agreements.models import EXPIRING_HORIZON, IN_FORCE_STATES, AgreementState, agreement_term_count
+from clearinghouse.agreements.models import (
+    EXPIRING_HORIZON,
+    IN_FORCE_STATES,
+    Agreement,
+    AgreementState,
+    agreement_term_count,
+)
 
 
 class _DateFromParts(FunctionElement):
@@ -234,3 +244,245 @@ KEPT_IN_FORCE_COUNT = (
     .where(state_in(KEPT_TERMS.c, KEPT_DAY, IN_FORCE_STATES))
     .scalar_subquery()
 )
+
+
+# --- The state on one known day, from the rule's answers --------------------------------------
+#
+# `state_sql` writes the rule's steps in SQL so that it holds for any day, even a column of days; it
+# is 18,000 characters once a product's rivals are ranked, and PostgreSQL spent milliseconds planning
+# it on every directory page filtered by agreement state (issue 14). When the day is known in Python,
+# the state is a function of a few facts about an agreement's columns, each a comparison with that day:
+# whether it was terminated by then, its dates are recorded, it is signed, renewed, in effect yet,
+# auto-renewing, and where its end date falls (none; before the day, by month and day, which is all an
+# auto-renewing term's next end depends on; or on each day from the day to the horizon's end, and
+# after). The model's rule (`Agreement.state_on`) is asked for the state of a made-up agreement for
+# every combination of them, and the answers are folded into a small expression: a fact that changes
+# no answer is not asked, runs of end dates with the same answer become one range. No step of the rule
+# is written here; `tests/agreements/test_state_on_day.py` checks the expressions against the model
+# for every day of three years, on SQLite and PostgreSQL.
+
+
+class _Inputs:
+    """An agreement's columns as plain attributes, for the model's own rule to read (without the ORM)."""
+
+    __slots__ = (
+        "auto_renews",
+        "dates_recorded",
+        "effective_on",
+        "expires_on",
+        "renewed_by_id",
+        "signed_on",
+        "terminated_on",
+    )
+    term_ends_on = Agreement.term_ends_on
+    state_on = Agreement.state_on
+
+
+def day_constant(day: date) -> ColumnElement[date]:
+    """A date written into the SQL text ('2026-11-26'; SQLite keeps dates as that text, PostgreSQL reads
+    it as a date next to a date column), as `constant` writes numbers: a statement built for one day."""
+    return literal_column(f"'{day.isoformat()}'", Date)
+
+
+class _Fact(NamedTuple):
+    """A yes-or-no fact about an agreement on the day: the column it reads, a value of that column for
+    which it holds and one for which it does not, and the SQL of each (NULL-safe, each the other's
+    complement)."""
+
+    column: str
+    when_true: Any
+    when_false: Any
+
+
+def _facts(today: date) -> tuple[_Fact, ...]:
+    """The facts, in the order the folded expressions ask them (the rule's order, roughly)."""
+    return (
+        _Fact("terminated_on", today, None),
+        _Fact("dates_recorded", True, False),
+        _Fact("signed_on", today, None),
+        _Fact("renewed_by_id", 1, None),
+        _Fact("effective_on", today + timedelta(days=1), None),
+        _Fact("auto_renews", True, False),
+    )
+
+
+def _fact_sql(agreement: Any, column: str, today: ColumnElement) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """(holds, does not hold) for the fact read from `column`."""
+    value = getattr(agreement, column)
+    if column == "terminated_on":
+        return value <= today, or_(value.is_(None), value > today)
+    if column == "effective_on":
+        return value > today, or_(value.is_(None), value <= today)
+    if column in ("dates_recorded", "auto_renews"):
+        return value.is_not(False), value.is_(False)
+    return value.is_not(None), value.is_(None)
+
+
+def _month_days() -> list[tuple[int, int]]:
+    """Every (month, day) of a leap year, in order."""
+    first = date(2000, 1, 1)
+    return [((first + timedelta(days=n)).month, (first + timedelta(days=n)).day) for n in range(366)]
+
+
+MONTH_DAYS = _month_days()
+
+
+class _Ends(NamedTuple):
+    """The end dates the rule is asked about on a day, in order: none; one before the day for each
+    month and day (in the last leap year before it); then each day from the day to the horizon's end
+    and one more, which stands for every later day."""
+
+    values: tuple[date | None, ...]
+    today: date
+    last: date
+
+
+def _ends(today: date, horizon: timedelta) -> _Ends:
+    leap = today.year - 1
+    while not isleap(leap):
+        leap -= 1
+    past = [date(leap, month, day) for month, day in MONTH_DAYS]
+    last = today + horizon + timedelta(days=1)
+    coming = [today + timedelta(days=n) for n in range((last - today).days + 1)]
+    return _Ends((None, *past, *coming), today, last)
+
+
+@lru_cache(maxsize=8)
+def _answers(today: date, horizon: timedelta) -> tuple[_Ends, dict[tuple[bool, ...], tuple[AgreementState, ...]]]:
+    """The rule's state on `today` for each combination of the facts, for each end date of `_ends`."""
+    ends = _ends(today, horizon)
+    facts = _facts(today)
+    inputs = _Inputs()
+    answers = {}
+    for combination in product((True, False), repeat=len(facts)):
+        for fact, holds in zip(facts, combination, strict=True):
+            setattr(inputs, fact.column, fact.when_true if holds else fact.when_false)
+        states = []
+        for end in ends.values:
+            inputs.expires_on = end
+            states.append(inputs.state_on(today, horizon))
+        answers[combination] = tuple(states)
+    return ends, answers
+
+
+def _folded(today: date, horizon: timedelta, outcome: Callable[[AgreementState], Any]) -> Any:
+    """The answers as a tree: (fact's index, tree if it holds, tree if not), or a tuple of outcomes by
+    end date; a fact whose two trees are the same is not asked."""
+    _, answers = _answers(today, horizon)
+    count = len(_facts(today))
+
+    def fold(asked: tuple[bool, ...]) -> Any:
+        if len(asked) == count:
+            return tuple(outcome(state) for state in answers[asked])
+        holds, not_holds = fold((*asked, True)), fold((*asked, False))
+        return holds if holds == not_holds else (len(asked), holds, not_holds)
+
+    return fold(())
+
+
+def _ends_in(agreement: Any, ends: _Ends, chosen: set[int]) -> ColumnElement[bool]:
+    """The end date is one of `ends.values[i]` for i in `chosen` (the last day standing for every later
+    day, a past one for every year before the day with its month and day)."""
+    expires_on = agreement.expires_on
+    parts: list[ColumnElement[bool]] = []
+    if 0 in chosen:
+        parts.append(expires_on.is_(None))
+    past = [i - 1 for i in range(1, 1 + len(MONTH_DAYS)) if i in chosen]
+    runs = _runs(sorted(i - 1 - len(MONTH_DAYS) for i in chosen if i > len(MONTH_DAYS)))
+    if len(past) == len(MONTH_DAYS) and runs and runs[0][0] == 0:
+        # Every day before the day and a run from it: one range.
+        last = _coming_day(ends, runs.pop(0)[1])
+        parts.append(expires_on.is_not(None) if last is None else expires_on <= day_constant(last))
+    elif len(past) == len(MONTH_DAYS):
+        parts.append(expires_on < day_constant(ends.today))
+    elif past:
+        month_day = _part("month", expires_on) * constant(100) + _part("day", expires_on)
+        ranges = []
+        for first, last_index in _runs(past):
+            low = MONTH_DAYS[first][0] * 100 + MONTH_DAYS[first][1]
+            high = MONTH_DAYS[last_index][0] * 100 + MONTH_DAYS[last_index][1]
+            ranges.append(
+                month_day == constant(low) if low == high else month_day.between(constant(low), constant(high))
+            )
+        parts.append(and_(expires_on < day_constant(ends.today), or_(*ranges)))
+    for first, last_index in runs:
+        low, high = _coming_day(ends, first), _coming_day(ends, last_index)
+        if low is None:
+            parts.append(expires_on >= day_constant(ends.last))
+        elif high is None:
+            parts.append(expires_on >= day_constant(low))
+        elif low == high:
+            parts.append(expires_on == day_constant(low))
+        else:
+            parts.append(expires_on.between(day_constant(low), day_constant(high)))
+    return or_(*parts)
+
+
+def _coming_day(ends: _Ends, index: int) -> date | None:
+    """The index-th day from the day on; None for the last, which stands for every later day."""
+    day = ends.today + timedelta(days=index)
+    return None if day == ends.last else day
+
+
+def _runs(indexes: list[int]) -> list[tuple[int, int]]:
+    """Consecutive runs of sorted indexes, as (first, last)."""
+    runs: list[tuple[int, int]] = []
+    for index in indexes:
+        if runs and runs[-1][1] == index - 1:
+            runs[-1] = (runs[-1][0], index)
+        else:
+            runs.append((index, index))
+    return runs
+
+
+def state_in_on_day(
+    agreement: Any, today: date, states: Iterable[AgreementState], horizon: timedelta = EXPIRING_HORIZON
+) -> ColumnElement[bool]:
+    """`state_in` for a day known in Python: the same agreements, asked with a few comparisons of their
+    columns with the day's dates, folded from the rule's answers (above)."""
+    wanted = frozenset(states)
+    ends = _answers(today, horizon)[0]
+    facts = _facts(today)
+    day = day_constant(today)
+
+    def clause(tree: Any) -> ColumnElement[bool] | bool:
+        if isinstance(tree[0], bool):  # outcomes by end date
+            if len(set(tree)) == 1:
+                return tree[0]
+            chosen = {i for i, holds in enumerate(tree) if holds}
+            return _ends_in(agreement, ends, chosen)
+        index, if_holds, if_not = tree
+        holds, not_holds = _fact_sql(agreement, facts[index].column, day)
+        parts = []
+        for condition, branch in ((holds, clause(if_holds)), (not_holds, clause(if_not))):
+            if branch is True:
+                parts.append(condition)
+            elif branch is not False:
+                parts.append(and_(condition, branch))
+        return or_(*parts) if parts else False
+
+    found = clause(_folded(today, horizon, lambda state: state in wanted))
+    return literal(found) if isinstance(found, bool) else found
+
+
+def state_on_day_sql(agreement: Any, today: date, horizon: timedelta = EXPIRING_HORIZON) -> ColumnElement[str]:
+    """`state_sql` for a day known in Python: the state's value, as a CASE folded from the rule's answers."""
+    ends = _answers(today, horizon)[0]
+    facts = _facts(today)
+    day = day_constant(today)
+
+    def value(tree: Any) -> ColumnElement[str]:
+        if isinstance(tree[0], str):  # outcomes by end date
+            order = sorted(set(tree), key=lambda state: (tree.count(state), state))  # the commonest last, as ELSE
+            if len(order) == 1:
+                return constant(order[0])
+            whens = [
+                (_ends_in(agreement, ends, {i for i, state in enumerate(tree) if state == outcome}), constant(outcome))
+                for outcome in order[:-1]
+            ]
+            return case(*whens, else_=constant(order[-1]))
+        index, if_holds, if_not = tree
+        holds, _ = _fact_sql(agreement, facts[index].column, day)
+        return case((holds, value(if_holds)), else_=value(if_not))
+
+    return value(_folded(today, horizon, lambda state: state.value))

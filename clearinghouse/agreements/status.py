@@ -32,7 +32,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import ColumnElement
 
 from clearinghouse.agreements.models import Agreement, AgreementState, agreement_product, agreement_standing_count
-from clearinghouse.agreements.state import constant, state_in, state_sql
+from clearinghouse.agreements.state import constant, state_in_on_day, state_on_day_sql, state_sql
 from clearinghouse.directory.models import Product, StatedAgreementStatus
 from clearinghouse.i18n import N_
 from clearinghouse.timeutil import format_date
@@ -217,7 +217,7 @@ def _best_rank(product_id: Any, today: date) -> ColumnElement[int]:
     """The product's strongest agreement rank (NULL without agreements), a correlated subquery."""
     link, agreement = agreement_product.alias("rank_link"), aliased(Agreement, name="rank_agreement")
     return (
-        select(func.min(rank_sql(agreement, today)))
+        select(func.min(_rank_of(state_on_day_sql(agreement, today))))
         .select_from(link)
         .join(agreement, agreement.id == link.c.agreement_id)
         .where(link.c.product_id == product_id)
@@ -324,7 +324,7 @@ def _latest_of_rank(states: list[AgreementState], today: date, extra: Any = None
             link.c.product_id,
             Agreement.id.label("agreement_id"),
             Agreement.effective_on,
-            state_sql(Agreement, today).label("state"),
+            state_on_day_sql(Agreement, today).label("state"),
             (true() if extra is None else extra).label("holds"),
         )
         .join(Agreement, Agreement.id == link.c.agreement_id)
@@ -367,7 +367,7 @@ def _stated_clause(product: Any) -> ColumnElement[bool]:
 
 def _sole_agreement_in(states: list[AgreementState], today: date, extra: Any = None) -> Select:
     """The agreements in one of `states` on `today` (and `extra`), as ids a product's `agreement_key` names."""
-    stmt = select(Agreement.id).where(state_in(Agreement, today, states))
+    stmt = select(Agreement.id).where(state_in_on_day(Agreement, today, states))
     return stmt if extra is None else stmt.where(extra)
 
 
