@@ -5,6 +5,8 @@ Every query that filters, counts or sorts agreements by state or by the end of t
 these (the directory, the staff dashboard and lists, the reports, the API, the daily sweep);
 none writes its own copy. `tests/agreements/test_state_sql.py` compares them with the model's
 rules for every day of three years, leap-day anniversaries included, on SQLite and PostgreSQL.
+For a day known in Python, `state_in_on_day` and `state_on_day_sql` (at the end) fold the model's
+own answers into a few comparisons with that day's dates instead.
 
 `agreement` is the Agreement class, an alias of it, or anything with the same column attributes
 (a subquery's `.c`). `today` is a date, or a SQL expression of dates (a column of a table of
