@@ -287,9 +287,8 @@ def day_constant(day: date) -> ColumnElement[date]:
 
 
 class _Fact(NamedTuple):
-    """A yes-or-no fact about an agreement on the day: the column it reads, a value of that column for
-    which it holds and one for which it does not, and the SQL of each (NULL-safe, each the other's
-    complement)."""
+    """A yes-or-no fact about an agreement on the day: the column it reads, and a value of that column
+    for which it holds and one for which it does not (`_fact_sql` writes it in SQL)."""
 
     column: str
     when_true: Any
@@ -309,7 +308,7 @@ def _facts(today: date) -> tuple[_Fact, ...]:
 
 
 def _fact_sql(agreement: Any, column: str, today: ColumnElement) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """(holds, does not hold) for the fact read from `column`."""
+    """(holds, does not hold) for the fact read from `column`: NULL-safe, each the other's complement."""
     value = getattr(agreement, column)
     if column == "terminated_on":
         return value <= today, or_(value.is_(None), value > today)
