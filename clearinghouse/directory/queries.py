@@ -471,7 +471,7 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
             page,
             per_page,
             windowed=True,
-            gather=_card_products,
+            gather=card_products,
         )
     kept, clauses = filters.kept() or (None, filters.clauses(today, id_sets))
     hits = search_hits(terms) if terms else None
@@ -493,12 +493,12 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
     # and an index walk in order stops after the page instead of reading and sorting every match.
     total = kept if kept is not None else (_WINDOW_TOTAL if hits is not None or id_sets else None)
     return paginate_picked(
-        lambda limit, offset: _page_statement(keys, hits, clauses, total, limit, offset),
+        lambda limit, offset: page_statement(keys, hits, clauses, total, limit, offset),
         count_stmt,
         page,
         per_page,
         total is not None,
-        _card_products,
+        card_products,
     )
 
 
@@ -511,13 +511,13 @@ def _search_page(sort: Sort) -> Select:
     """The page of a search without filters, its words (SEARCH_WORDS), LIMIT and OFFSET bound when it
     runs: the same statement object for every such search, so SQLAlchemy builds it and computes its
     cache key once per worker (about 2,000 Python calls a search) instead of once per request. It is
-    `_page_statement` for the search's hits and the listed products, as any other search's."""
+    `page_statement` for the search's hits and the listed products, as any other search's."""
     key = (db.session.get_bind().dialect.name, sort)
     statement = _SEARCH_PAGES.get(key)
     if statement is None:
         hits = search_hits((), bound=True)
         limit, offset = bindparam(PAGE_LIMIT, type_=Integer), bindparam(PAGE_OFFSET, type_=Integer)
-        statement = _page_statement(_sort_keys(sort, hits), hits, [listed_clause()], _WINDOW_TOTAL, limit, offset)
+        statement = page_statement(_sort_keys(sort, hits), hits, [listed_clause()], _WINDOW_TOTAL, limit, offset)
         _SEARCH_PAGES[key] = statement
     return statement
 
@@ -571,7 +571,7 @@ class CardProduct(NamedTuple):
     agreements: list[AgreementTerms]
 
 
-# The columns of a results page's statement, in the order `_card_products` reads them.
+# The columns of a results page's statement, in the order `card_products` reads them.
 _CARD_COLUMNS = (
     Product.id,
     Product.name,
@@ -592,7 +592,7 @@ _VENDOR_AT, _KIND_AT, _AGREEMENT_AT = 7, 10, 13
 _TOTAL_AT = len(_CARD_COLUMNS)
 
 
-def _card_products(result: Result) -> tuple[list[CardProduct], int | None]:
+def card_products(result: Result) -> tuple[list[CardProduct], int | None]:
     """A results page's products from its rows (one per product and agreement, a product's rows
     together), and the number of matches when the statement carries it."""
     products: list[CardProduct] = []
@@ -615,10 +615,10 @@ def _card_products(result: Result) -> tuple[list[CardProduct], int | None]:
     return products, total
 
 
-_WINDOW_TOTAL = "window"  # `_page_statement`'s total: the matches counted as they are read (count(*) OVER ())
+_WINDOW_TOTAL = "window"  # `page_statement`'s total: the matches counted as they are read (count(*) OVER ())
 
 
-def _page_statement(
+def page_statement(
     keys: list[tuple[ColumnElement, bool]],
     hits: Any,
     clauses: list[ColumnElement[bool]],
@@ -627,7 +627,7 @@ def _page_statement(
     offset: int | ColumnElement[int],
 ) -> Select:
     """Pick the page's products on narrow columns first, then read only what their cards show
-    (`_card_products`), with their agreements' terms joined in the same statement.
+    (`card_products`), with their agreements' terms joined in the same statement.
 
     Sorting whole rows, the databases would read and sort every match (about 1,400 for a
     search, on PostgreSQL after reading the whole product table); the ids, names and statuses
