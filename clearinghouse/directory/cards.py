@@ -28,8 +28,8 @@ from markupsafe import Markup, escape
 
 from clearinghouse import page_cache
 from clearinghouse.agreements.status import AgreementStanding
-from clearinghouse.directory.models import DataCategory, DataUse, ProductStatus
-from clearinghouse.directory.queries import CardProduct, ElementCount, Listing, listings
+from clearinghouse.directory.models import DataCategory, ProductStatus
+from clearinghouse.directory.queries import CardProduct, CardUse, ElementCount, Listing, listings
 from clearinghouse.directory.school_queries import SchoolProduct, SensitiveElement
 from clearinghouse.i18n import N_, LocalizedText, format_number, locale, translated
 from clearinghouse.slugs import PLAIN_SLUG
@@ -486,7 +486,7 @@ def product_cards(products: Sequence[CardProduct], today: date, heading: str = "
     )
 
 
-def use_cards(uses: list[DataUse], listings: dict[int, Listing], heading: str = "h3") -> list[Markup]:
+def use_cards(uses: list[CardUse], listings: dict[int, Listing], heading: str = "h3") -> list[Markup]:
     """Each data use's card: its product's listing with the use's purpose (a data element's page)."""
     ids = [use.id for use in uses]
     return _cards(
@@ -498,7 +498,7 @@ def _cards(
     kind: str,
     ids: list[int],
     listings_at: Callable[[list[int]], list[Listing]],
-    uses: list[DataUse] | None,
+    uses: list[CardUse] | None,
     heading: str,
 ) -> list[Markup]:
     """The cards of `ids`, each kept per data version (`page_cache.fragments_on_version`); only the
