@@ -23,16 +23,13 @@ from sqlalchemy import (
     Row,
     ScalarSelect,
     Select,
-    Subquery,
     and_,
     bindparam,
-    case,
     exists,
     func,
     literal,
     literal_column,
     null,
-    or_,
     select,
     union,
     union_all,
@@ -441,18 +438,6 @@ def _sort_keys(sort: Sort, hits: Any) -> list[tuple[ColumnElement, bool]]:
     return [(Product.name, False), (Vendor.name, False), (Product.id, False)]
 
 
-def _by_name(keys: Sequence[tuple[Any, bool]]) -> bool:
-    """The keys are `_sort_keys(Sort.NAME)`'s: name, vendor's name, id."""
-    return len(keys) == 3 and all(key is column for (key, _), column in zip(keys, _NAME_KEYS, strict=True))
-
-
-_NAME_KEYS = (Product.name, Vendor.name, Product.id)
-# From this many products before a page by name, `seek_name_page` picks it (`page_statement`): its
-# statement costs about 0.6 ms more to plan and run than walking 25 products with their vendor's name
-# (page 1), and walking 200 with their vendor's name costs about as much (bench database, 2026-11-26).
-SEEK_FROM = 200
-
-
 def _ordered(keys: Sequence[tuple[Any, bool]]) -> list[Any]:
     return [key.desc() if descending else key for key, descending in keys]
 
@@ -634,55 +619,6 @@ def card_products(result: Result | Sequence[Row]) -> tuple[list[CardProduct], in
 _WINDOW_TOTAL = "window"  # `page_statement`'s total: the matches counted as they are read (count(*) OVER ())
 
 
-def seek_name_page(
-    clauses: list[ColumnElement[bool]],
-    walking: list[ColumnElement[bool]],
-    limit: int | ColumnElement[int],
-    offset: int | ColumnElement[int],
-) -> Subquery:
-    """The page (`limit` rows from `offset`) of the products matching `clauses` in the order by name of
-    the directory and the API (name, vendor's name, id), as rows (id, name, vendor_name), found without
-    sorting every match by its vendor (`walking`: the same clauses, or as `ProductQuery.walking_clauses`
-    writes them for an ordered walk).
-
-    The order differs from (name, id), which the index `ix_product_name_listing` holds, only among products
-    of the same name; so the page's names are those at the same places in (name, id) order (`edge`, read
-    from the index and stopped there). The page's products are among the edge's and the others named as its
-    first or last (`tied`); ranked by that order, they are placed from the edge's first place, less
-    those of the first name that (name, id) order put before it. Sorting every listed product with its
-    vendor's name to pick the API's page 500 took about 12 ms on the bench database, page 1 about 8 ms;
-    the directory's page 40 read each of the 1,000 products walked before it with its vendor's name.
-    """
-    edge = (
-        select(Product.id.label("id"), Product.name.label("name"))
-        .where(*walking)
-        .order_by(Product.name, Product.id)
-        .limit(limit)
-        .offset(offset)
-        .cte("edge")
-    )
-    first = select(edge.c.id, edge.c.name).order_by(edge.c.name, edge.c.id).limit(1).subquery("first_of_edge")
-    first_id, first_name = select(first.c.id).scalar_subquery(), select(first.c.name).scalar_subquery()
-    last_name = select(func.max(edge.c.name)).scalar_subquery()
-    tied = select(Product.id).where(*clauses, or_(Product.name == first_name, Product.name == last_name))
-    ranked = (
-        select(
-            Product.id.label("id"),
-            Product.name.label("name"),
-            Vendor.name.label("vendor_name"),
-            func.row_number().over(order_by=(Product.name, Vendor.name, Product.id)).label("place"),
-            func.sum(case((and_(Product.name == first_name, Product.id < first_id), 1), else_=0))
-            .over()
-            .label("before"),
-        )
-        .join(Vendor, Vendor.id == Product.vendor_id)
-        .where(Product.id.in_(union(select(edge.c.id), tied)))
-        .subquery("ranked")
-    )
-    place = ranked.c.place - ranked.c.before
-    return select(ranked.c.id, ranked.c.name, ranked.c.vendor_name).where(place >= 1, place <= limit).subquery("page")
-
-
 def page_statement(
     keys: list[tuple[ColumnElement, bool]],
     hits: Any,
@@ -710,21 +646,7 @@ def page_statement(
         ranked = ranked.join(hits, hits.c.product_id == Product.id)
     if any(key is Vendor.name for key, _ in keys):
         ranked = ranked.join(Product.vendor)
-    if (
-        total is not _WINDOW_TOTAL
-        and hits is None
-        and _by_name(keys)
-        and isinstance(offset, int)
-        and offset >= SEEK_FROM
-    ):
-        # A deep page by name whose matches are not all read: walked in (name, id) order on the covering
-        # index, ranked by vendor only among ties, instead of reading each product's vendor's name.
-        seek = seek_name_page(clauses, clauses, limit, offset)
-        page_ids = select(
-            seek.c.id, seek.c.name.label("key_0"), seek.c.vendor_name.label("key_1"), seek.c.id.label("key_2")
-        ).subquery("page")
-    else:
-        page_ids = ranked.where(*clauses).order_by(*_ordered(keys)).limit(limit).offset(offset).subquery("page")
+    page_ids = ranked.where(*clauses).order_by(*_ordered(keys)).limit(limit).offset(offset).subquery("page")
     carried = [page_ids.c.total] if windowed else [] if total is None else [total.label("total")]
     return (
         select(*_CARD_COLUMNS, *carried)

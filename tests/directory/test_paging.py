@@ -6,7 +6,6 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from wtforms.widgets import Select
 
-from clearinghouse.directory import queries as directory_queries
 from clearinghouse.directory.forms import DirectoryForm
 from clearinghouse.directory.models import DataElement, Product, ProductStatus, Vendor
 from clearinghouse.directory.queries import (
@@ -77,20 +76,6 @@ def test_pages_follow_the_sort_across_page_boundaries(app, crowded, sort, status
         walked = _walk(filters, per_page=5)
         assert walked == _expected(sort, status)
         assert len(walked) == (12 if status is None else 14)
-
-
-@pytest.mark.parametrize("per_page", [1, 2, 3, 4, 5, 7])
-@pytest.mark.parametrize("seek_from", [0, 10**9])
-def test_deep_pages_by_name_walked_on_the_index_keep_the_order(app, crowded, monkeypatch, per_page, seek_from):
-    """From `SEEK_FROM` products before it, a page by name (whole list, or a filter whose count is kept) is
-    picked walking (name, id) and ranking by vendor among same-named products (`seek_name_page`): the
-    vendors here sort against their products' ids, with a retired product and a retired vendor's."""
-    monkeypatch.setattr(directory_queries, "SEEK_FROM", seek_from)
-    with in_app(app):
-        for filters in (DirectoryFilters(), DirectoryFilters(element_id=crowded), DirectoryFilters(sort=Sort.NAME)):
-            assert _walk(filters, per_page) == _expected(Sort.NAME, None), filters
-        past = search_products(DirectoryFilters(), 99, per_page, district_today())
-        assert (past.items, past.total) == ([], 12)
 
 
 @pytest.mark.parametrize("sort", [None, Sort.NAME, Sort.VENDOR, Sort.UPDATED])
