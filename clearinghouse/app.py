@@ -29,6 +29,7 @@ from clearinghouse import (
     request_log,
     scheduler,
     security,
+    sessions,
     site_files,
     storage,
     text,
@@ -145,10 +146,12 @@ class TemplateEnvironment(Environment):
 
 class Clearinghouse(Flask):
     """Flask with the site's URL map, whose converters refuse addresses that could name no record,
-    and templates whose imports cost less (`TemplateEnvironment`)."""
+    templates whose imports cost less (`TemplateEnvironment`) and a session that costs nothing to a
+    reader without a cookie (`sessions.CookieSessionInterface`)."""
 
     url_map_class = urls.SafeMap
     jinja_environment = TemplateEnvironment
+    session_interface = sessions.CookieSessionInterface()
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:

@@ -6,12 +6,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask_babel import Babel
-from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapper, Session
+
+from clearinghouse.sessions import LoginManager
 
 log = logging.getLogger(__name__)
 

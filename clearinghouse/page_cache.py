@@ -58,6 +58,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from werkzeug.http import http_date
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from clearinghouse import data_version, request_log, timeutil
@@ -74,6 +75,8 @@ PAGE_SETTINGS = ("LANGUAGES", "PAGE_SIZE", "BASE_URL", "PREFERRED_URL_SCHEME", "
 SIGNED_IN_COOKIES = ("SESSION_COOKIE_NAME", "REMEMBER_COOKIE_NAME")
 REMEMBER_COOKIE_DEFAULT = "remember_token"
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+# Whatever can make `make_conditional` answer other than 200 (`revalidated`).
+CONDITIONS = (*CONDITIONAL_HEADERS, "HTTP_IF_MATCH", "HTTP_IF_RANGE", "HTTP_RANGE", "HTTP_IF_UNMODIFIED_SINCE")
 # What every public answer to an anonymous reader says: anyone may keep it, but must ask again before
 # using it (with its ETag), so nobody is shown an answer older than the last change.
 PUBLIC_CACHE_CONTROL = "no-cache"
@@ -550,6 +553,16 @@ def _close(result: Iterable[bytes]) -> None:
 def revalidated(response: WerkzeugResponse, environ: dict) -> WerkzeugResponse:
     """The answer, or a 304 when the reader's `If-None-Match` names its ETag. `If-Modified-Since` is not
     enough: the Last-Modified of a list is its shown rows' latest change, blind to a row that left it."""
+    if environ["REQUEST_METHOD"] in ("GET", "HEAD") and not any(name in environ for name in CONDITIONS):
+        # What `make_conditional` does to a GET or HEAD that asks nothing: a Date, and the length.
+        headers = response.headers
+        if "Date" not in headers:
+            headers["Date"] = http_date()
+        if response.automatically_set_content_length and "Content-Length" not in headers:
+            length = response.calculate_content_length()
+            if length is not None:
+                headers["Content-Length"] = str(length)
+        return response
     if "HTTP_IF_MODIFIED_SINCE" in environ:
         environ = {name: value for name, value in environ.items() if name != "HTTP_IF_MODIFIED_SINCE"}
     return response.make_conditional(environ)

@@ -31,9 +31,16 @@ SECURITY_HEADERS = {
 }
 
 
+# (lower-case name, name, value): a view may have set its own (a download's sandboxed CSP).
+_SECURITY_HEADERS = tuple((name.lower(), name, value) for name, value in SECURITY_HEADERS.items())
+
+
 def set_security_headers(response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+    headers = response.headers
+    present = {name.lower() for name in headers.keys()}  # noqa: SIM118 - Headers' keys, not a dict's
+    for lower, name, value in _SECURITY_HEADERS:
+        if lower not in present:  # `setdefault`, without a KeyError raised and caught for each name
+            headers.add(name, value)
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if current_user and current_user.is_authenticated:

@@ -177,6 +177,7 @@ FOUNDATION = (
     "pdf",
     "request_log",
     "security",
+    "sessions",
     "site_files",
     "slugs",
     "storage",
