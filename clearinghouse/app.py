@@ -7,7 +7,7 @@ registered. `wsgi.py`, the tests and the benchmarks call `create_app`.
 
 import logging
 from collections import ChainMap
-from collections.abc import KeysView, MutableMapping
+from collections.abc import Callable, KeysView, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,7 @@ from clearinghouse.subscriptions.blueprint import blueprints as subscriptions_bl
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LONGEST_KEPT_STATEMENT = 65_536  # characters: psycopg keeps the conversion of statements this long
+PLAIN_FUNCTIONS_MAX = 1_000  # views and hooks `Clearinghouse.ensure_sync` remembers as plain functions
 
 # The modules that attach routes and commands to the blueprints below (imported for that alone).
 ROUTE_MODULES = (
@@ -152,6 +153,20 @@ class Clearinghouse(Flask):
     url_map_class = urls.SafeMap
     jinja_environment = TemplateEnvironment
     session_interface = sessions.CookieSessionInterface()
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Flask's, remembering which functions are plain: it asks `inspect` again for each view and
+        hook (about 16 a page) on every request, and the app has no `async def` view or hook."""
+        known = self.__dict__.setdefault("_plain_functions", set())
+        try:
+            if func in known:
+                return func
+        except TypeError:  # unhashable: asked each time
+            return super().ensure_sync(func)
+        made = super().ensure_sync(func)
+        if made is func and len(known) < PLAIN_FUNCTIONS_MAX:
+            known.add(func)
+        return made
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:

@@ -253,14 +253,16 @@ def redis_store(app: Flask, config: dict, args: list, kwargs: dict) -> RedisCach
 
 
 class VersionReader:
-    """Reads the data version: one statement on a small pool of its own, in autocommit (each read
-    sees the latest commit), without the pool's pre-ping or reset; a failed connection is dropped
-    and the next read opens another."""
+    """Reads the data version: one statement, in autocommit (each read sees the latest commit), on a
+    connection each thread holds for its reads (a gunicorn sync worker: one), with its cursor: no
+    pool checkout, pre-ping or reset around each read. A connection that fails is dropped and the
+    next read opens another."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine: sa.Engine | None = None
         self._lock = threading.Lock()
+        self._held = threading.local()  # .connection: (DBAPI connection, its cursor)
 
     @property
     def engine(self) -> sa.Engine:
@@ -278,24 +280,34 @@ class VersionReader:
         return self._engine
 
     def read(self) -> tuple[int, str, str | None]:
-        fairy = self.engine.raw_connection()
+        held = getattr(self._held, "connection", None)
+        if held is None:
+            fairy = self.engine.raw_connection()  # connected with the engine's events (no JIT)
+            fairy.detach()  # this thread's own from now on, out of the pool
+            connection = fairy.dbapi_connection
+            held = self._held.connection = (connection, connection.cursor())
+        cursor = held[1]
         try:
-            cursor = fairy.driver_connection.cursor()
-            try:
-                cursor.execute(data_version.READ_SQL)
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
+            cursor.execute(data_version.READ_SQL)
+            row = cursor.fetchone()
         except Exception:
-            fairy.invalidate()
+            self._drop()
             raise
-        finally:
-            fairy.close()
         if row is None:
             raise LookupError(f"The {data_version.TABLE} table has no row: run the migrations.")
         return int(row[0]), str(row[1]), row[2]
 
+    def _drop(self) -> None:
+        held = getattr(self._held, "connection", None)
+        self._held.connection = None
+        if held is not None:
+            try:
+                held[0].close()
+            except Exception:  # already broken: nothing more to release
+                log.debug("Closing the data version's connection failed", exc_info=True)
+
     def dispose(self) -> None:
+        self._drop()
         if self._engine is not None:
             self._engine.dispose()
 

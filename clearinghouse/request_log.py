@@ -42,4 +42,7 @@ def printable_path(path: str) -> str:
 
     Only the path: a query string may hold what someone searched for.
     """
-    return "".join(ch if ch.isprintable() and ch != " " else f"\\x{ord(ch):02x}" for ch in path[:PATH_MAX])
+    path = path[:PATH_MAX]
+    if path.isprintable() and " " not in path:  # nearly every path: nothing to escape
+        return path
+    return "".join(ch if ch.isprintable() and ch != " " else f"\\x{ord(ch):02x}" for ch in path)
