@@ -328,6 +328,12 @@ def main() -> None:
         default=20_000,
         help="distinct searches in the varied load (20,000: so many that nearly every request is a cache miss)",
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=("directory", "product page", "varied searches"),
+        help="measure only this app load (repeatable; hello is always measured)",
+    )
     parser.add_argument("--wrk", default=shutil.which("wrk") or "wrk", help="the wrk program (apt-get install wrk)")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
@@ -368,6 +374,8 @@ def main() -> None:
                         ("product page", [product_path]),
                         ("varied searches", searches),
                     ):
+                        if args.only and label not in args.only:
+                            continue
                         row = load(site, paths, args)
                         # Each worker's own cache (one shared cache with Redis) makes each path once.
                         makers = 1 if with_redis else args.workers
