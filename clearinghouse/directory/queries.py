@@ -69,6 +69,7 @@ from clearinghouse.directory.models import (
 from clearinghouse.directory.search import (
     SEARCH_WORDS,
     SUGGEST_BELOW,
+    hits_keep_sort_keys,
     search_hits,
     search_terms,
     search_words,
@@ -428,7 +429,10 @@ def paginate_picked(
 
 
 def _sort_keys(sort: Sort, hits: Any) -> list[tuple[ColumnElement, bool]]:
-    """The directory's ORDER BY for a sort, as (column, descending) pairs; the last is unique."""
+    """The directory's ORDER BY for a sort, as (column, descending) pairs; the last is unique.
+    A search's hits may carry them (`_hits_sort_keys`)."""
+    if _keys_kept(hits):
+        return _hits_sort_keys(sort, hits)
     if sort is Sort.RELEVANCE:
         return [(hits.c.relevance, False), (Product.name, False), (Product.id, False)]
     if sort is Sort.VENDOR:
@@ -436,6 +440,30 @@ def _sort_keys(sort: Sort, hits: Any) -> list[tuple[ColumnElement, bool]]:
     if sort is Sort.UPDATED:
         return [(Product.updated_at, True), (Product.id, True)]
     return [(Product.name, False), (Vendor.name, False), (Product.id, False)]
+
+
+def _hits_sort_keys(sort: Sort, hits: Any) -> list[tuple[ColumnElement, bool]]:
+    """`_sort_keys` read from a search's hits (`search_hits(…, listed=True)`): the same values
+    (product.name and the vendor's name, kept beside each document) and the same order."""
+    if sort is Sort.RELEVANCE:
+        return [(hits.c.relevance, False), (hits.c.name, False), (hits.c.product_id, False)]
+    if sort is Sort.VENDOR:
+        return [(hits.c.vendor_name, False), (hits.c.name, False), (hits.c.product_id, False)]
+    return [(hits.c.name, False), (hits.c.vendor_name, False), (hits.c.product_id, False)]
+
+
+def _listed_hits(terms: Sequence[str], sort: Sort, *, bound: bool = False) -> Any:
+    """A search's listed hits with their sort keys (`search_hits(…, listed=True)`), when the index
+    keeps them (PostgreSQL) and the sort reads nothing else of product (not by update); else None.
+    For pages without a status filter: they show the listed products."""
+    if sort is Sort.UPDATED or not hits_keep_sort_keys():
+        return None
+    return search_hits(terms, sort is Sort.RELEVANCE, bound=bound, listed=True)
+
+
+def _keys_kept(hits: Any) -> bool:
+    """Whether a search's hits carry their sort keys and are the listed products only (`_listed_hits`)."""
+    return hits is not None and "vendor_name" in hits.c
 
 
 def _ordered(keys: Sequence[tuple[Any, bool]]) -> list[Any]:
@@ -475,7 +503,11 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
             gather=card_products,
         )
     kept, clauses = filters.kept() or (None, filters.clauses(today, id_sets))
-    hits = search_hits(terms) if terms else None
+    hits = _listed_hits(terms, filters.effective_sort) if terms and filters.status is None else None
+    if hits is not None:  # the page picked from the index alone: the filters on its product ids
+        clauses = [hits.c.product_id.in_(ids) for ids in id_sets]
+    elif terms:
+        hits = search_hits(terms)
 
     def count_stmt() -> Select:
         """Built only when it runs: a page counts in its own statement, but past the last page."""
@@ -516,9 +548,11 @@ def _search_page(sort: Sort) -> Select:
     key = (db.session.get_bind().dialect.name, sort)
     statement = _SEARCH_PAGES.get(key)
     if statement is None:
-        hits = search_hits((), bound=True)
+        hits = _listed_hits((), sort, bound=True)
+        clauses = [] if hits is not None else [listed_clause()]
+        hits = search_hits((), bound=True) if hits is None else hits
         limit, offset = bindparam(PAGE_LIMIT, type_=Integer), bindparam(PAGE_OFFSET, type_=Integer)
-        statement = page_statement(_sort_keys(sort, hits), hits, [listed_clause()], _WINDOW_TOTAL, limit, offset)
+        statement = page_statement(_sort_keys(sort, hits), hits, clauses, _WINDOW_TOTAL, limit, offset)
         _SEARCH_PAGES[key] = statement
     return statement
 
@@ -641,9 +675,13 @@ def page_statement(
     """
     windowed = total is _WINDOW_TOTAL
     counted = [func.count().over().label("total")] if windowed else []
-    ranked = select(Product.id.label("id"), *(key.label(f"key_{n}") for n, (key, _) in enumerate(keys)), *counted)
-    if hits is not None:
-        ranked = ranked.join(hits, hits.c.product_id == Product.id)
+    labelled = [key.label(f"key_{n}") for n, (key, _) in enumerate(keys)]
+    if _keys_kept(hits):  # the listed hits with their sort keys: the page is picked without reading product
+        ranked = select(hits.c.product_id.label("id"), *labelled, *counted).select_from(hits)
+    else:
+        ranked = select(Product.id.label("id"), *labelled, *counted)
+        if hits is not None:
+            ranked = ranked.join(hits, hits.c.product_id == Product.id)
     if any(key is Vendor.name for key, _ in keys):
         ranked = ranked.join(Product.vendor)
     page_ids = ranked.where(*clauses).order_by(*_ordered(keys)).limit(limit).offset(offset).subquery("page")

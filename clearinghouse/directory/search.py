@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import (
+    Boolean,
     Float,
     Integer,
     String,
@@ -106,7 +107,22 @@ def _dialect() -> str:
 
 
 _fts = table(SEARCH_TABLE, column("rowid", Integer), column("rank", Float))
-_tsv = table(SEARCH_TABLE, column("product_id", Integer), column("document"))
+_tsv = table(
+    SEARCH_TABLE,
+    column("product_id", Integer),
+    column("document"),
+    # PostgreSQL only, kept by triggers (migration 20261126_search_sort_keys): product.name, its
+    # vendor's name, and whether the product is listed (`queries.listed_clause`).
+    column("name", String),
+    column("vendor_name", String),
+    column("listed", Boolean),
+)
+
+
+def hits_keep_sort_keys() -> bool:
+    """Whether `search_hits(…, listed=True)` gives the hits' sort keys and keeps only listed products
+    (PostgreSQL); on SQLite (an FTS5 table without those columns) pages join product for them."""
+    return _dialect() == "postgresql"
 
 
 def _tsquery(terms: Sequence[str]) -> str:
@@ -140,27 +156,32 @@ def search_words(terms: Sequence[str]) -> str:
     return _tsquery(terms) if _dialect() == "postgresql" else _fts_query(terms)
 
 
-def search_hits(terms: Sequence[str], ranked: bool = True, *, bound: bool = False):
+def search_hits(terms: Sequence[str], ranked: bool = True, *, bound: bool = False, listed: bool = False):
     """A subquery of (product_id, relevance) for products matching every term (as a prefix).
 
     A word that stands for data (`search_synonyms`) also matches the products that receive that
     data. Lower relevance is a better match on both databases. Unranked, it has only product_id
     (for counts). Either way it is one full-text query. `bound`: the query is the SEARCH_WORDS
     parameter, given when the statement runs (`search_words(terms)`), so that one statement serves
-    every search (`terms` is then not read).
+    every search (`terms` is then not read). `listed` (only where `hits_keep_sort_keys()`): only the
+    listed products, each with its `name` and `vendor_name`, read from the index's own rows, so
+    that a page is sorted, counted and picked without reading product.
     """
     words = bindparam(SEARCH_WORDS, type_=String) if bound else None
     if _dialect() == "postgresql":
         query = func.to_tsquery("simple", words if bound else _tsquery(terms))
         relevance = (-func.ts_rank(_tsv.c.document, query)).label("relevance")
-        hits = select(_tsv.c.product_id.label("product_id"), *([relevance] if ranked else [])).where(
-            _tsv.c.document.op("@@")(query)
+        kept = [_tsv.c.name.label("name"), _tsv.c.vendor_name.label("vendor_name")] if listed else []
+        hits = select(_tsv.c.product_id.label("product_id"), *([relevance] if ranked else []), *kept).where(
+            _tsv.c.document.op("@@")(query), *([_tsv.c.listed.is_(True)] if listed else [])
         )
         # OFFSET 0 keeps PostgreSQL from merging this subquery into the page's: merged, it carried each
         # hit's whole document (~1.4 kB) through the joins and the window count (spilling to disk) and
         # ranked it last; kept apart, it ranks each hit where it is read and passes on two numbers.
         # A topic word's 2,000 hits: 97-119 ms → 64-68 ms (EXPLAIN ANALYZE, 25,000 products, load 9).
         return (hits.offset(0) if ranked else hits).subquery("hits")
+    if listed:
+        raise ValueError("SQLite's search index keeps no sort keys: join product (hits_keep_sort_keys)")
     return (
         select(_fts.c.rowid.label("product_id"), *([_fts.c.rank.label("relevance")] if ranked else []))
         .where(literal_column(SEARCH_TABLE).op("MATCH")(words if bound else _fts_query(terms)))
