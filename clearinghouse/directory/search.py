@@ -160,8 +160,8 @@ def search_hits(terms: Sequence[str], ranked: bool = True, *, bound: bool = Fals
     """A subquery of (product_id, relevance) for products matching every term (as a prefix).
 
     A word that stands for data (`search_synonyms`) also matches the products that receive that
-    data. Lower relevance is a better match on both databases. Unranked, it has only product_id
-    (for counts). Either way it is one full-text query. `bound`: the query is the SEARCH_WORDS
+    data. Lower relevance is a better match on both databases. Unranked, it has no relevance
+    (for counts, and sorts by name). Either way it is one full-text query. `bound`: the query is the SEARCH_WORDS
     parameter, given when the statement runs (`search_words(terms)`), so that one statement serves
     every search (`terms` is then not read). `listed` (only where `hits_keep_sort_keys()`): only the
     listed products, each with its `name` and `vendor_name`, read from the index's own rows, so
