@@ -684,7 +684,16 @@ def page_statement(
             ranked = ranked.join(hits, hits.c.product_id == Product.id)
     if any(key is Vendor.name for key, _ in keys):
         ranked = ranked.join(Product.vendor)
-    page_ids = ranked.where(*clauses).order_by(*_ordered(keys)).limit(limit).offset(offset).subquery("page")
+    ranked = ranked.where(*clauses)
+    if windowed:
+        # Counted, every match is read: the matches are a subquery of their own, planned to read them
+        # all (joined by hashing), and the page is sorted from them. In one statement, the LIMIT led
+        # PostgreSQL to walk product in the sort's order (ix_product_updated_at, ix_product_listing) and
+        # to compare each product with every hit: "a" by update, 23,500 × 10,000 rows, 5-16 s.
+        matches = ranked.subquery("matches")
+        ranked = select(matches.c.id, *(matches.c[f"key_{n}"] for n in range(len(keys))), matches.c.total)
+        keys = [(matches.c[f"key_{n}"], descending) for n, (_, descending) in enumerate(keys)]
+    page_ids = ranked.order_by(*_ordered(keys)).limit(limit).offset(offset).subquery("page")
     carried = [page_ids.c.total] if windowed else [] if total is None else [total.label("total")]
     return (
         select(*_CARD_COLUMNS, *carried)
