@@ -65,9 +65,9 @@ def _rescans(plan: dict, inner: bool = False) -> list[str]:
     """The scans of a whole table (product, product_search) or of a materialized row set on the inner
     side of a nested loop: run again for each row of its outer side."""
     found = []
-    if inner and (plan["Node Type"] == "Materialize" or plan.get("Relation Name") in SCANNED_WHOLE):
-        if plan["Node Type"] in ("Seq Scan", "Bitmap Heap Scan", "Materialize", "Subquery Scan"):
-            found.append(f"{plan['Node Type']} {plan.get('Relation Name', '')}".strip())
+    whole = plan["Node Type"] == "Materialize" or plan.get("Relation Name") in SCANNED_WHOLE
+    if inner and whole and plan["Node Type"] in ("Seq Scan", "Bitmap Heap Scan", "Materialize", "Subquery Scan"):
+        found.append(f"{plan['Node Type']} {plan.get('Relation Name', '')}".strip())
     children = plan.get("Plans", [])
     for n, child in enumerate(children):
         found += _rescans(child, inner or (plan["Node Type"] == "Nested Loop" and n == 1))
