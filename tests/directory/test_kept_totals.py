@@ -14,6 +14,7 @@ from clearinghouse.extensions import db
 from clearinghouse.timeutil import district_today
 from tests import factories
 from tests.conftest import in_app
+from tests.directory.every_page import every_page
 
 PER_PAGE = 3
 
@@ -48,23 +49,6 @@ def _every_filter() -> list[DirectoryFilters]:
     return [DirectoryFilters(sort=sort, **chosen) for chosen in ids for sort in (None, Sort.VENDOR, Sort.UPDATED)]
 
 
-def _pages(filters: DirectoryFilters) -> tuple[list[int], int, int]:
-    """Every page's products in order, then the total page 1 gives and the total a page past the last gives."""
-    today = district_today()
-    ids, page = [], 1
-    while True:
-        result = search_products(filters, page, PER_PAGE, today)
-        ids += [product.id for product in result.items]
-        if page == 1:
-            first_total = result.total
-        if not result.has_next:
-            break
-        page += 1
-    past = search_products(filters, page + 2, PER_PAGE, today)
-    assert past.items == []
-    return ids, first_total, past.total
-
-
 def _check(monkeypatch) -> int:
     """Each filter's kept page against the general one; returns how many filters matched something."""
     db.session.commit()  # PostgreSQL applies the kept counts' changes at commit
@@ -73,12 +57,12 @@ def _check(monkeypatch) -> int:
     kept = {}
     for filters in _every_filter():
         assert filters.kept() is not None
-        kept[filters] = _pages(filters)
+        kept[filters] = every_page(filters, PER_PAGE)
         count = db.session.scalar(select(filters.kept()[0]))
         assert count == db.session.scalar(filters.listed_count(today)), filters
     with monkeypatch.context() as patched:
         patched.setattr(DirectoryFilters, "kept", lambda self: None)
-        general = {filters: _pages(filters) for filters in kept}
+        general = {filters: every_page(filters, PER_PAGE) for filters in kept}
     assert kept == general
     for filters, (ids, total, past_total) in kept.items():
         assert total == past_total == len(ids), filters

@@ -11,13 +11,13 @@ from sqlalchemy import select
 
 from clearinghouse.directory import queries, services
 from clearinghouse.directory.models import DataElement, DataUse, Product, ProductStatus, School, Vendor
-from clearinghouse.directory.queries import DirectoryFilters, Sort, search_products
+from clearinghouse.directory.queries import DirectoryFilters, Sort
 from clearinghouse.directory.search import hits_keep_sort_keys
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.text import name_key
-from clearinghouse.timeutil import district_today
 from tests import factories
 from tests.conftest import in_app
+from tests.directory.every_page import every_page
 
 PER_PAGE = 4
 SEARCHES = ("app", "tool", "app tool", "zeta", "alpha")
@@ -69,34 +69,17 @@ def _every_search() -> list[DirectoryFilters]:
     ]
 
 
-def _pages(filters: DirectoryFilters) -> tuple[list[int], int | None, int]:
-    """Every page's products in order, the total page 1 gives, and the total a page past the last gives."""
-    today = district_today()
-    ids, page = [], 1
-    while True:
-        result = search_products(filters, page, PER_PAGE, today)
-        ids += [product.id for product in result.items]
-        if page == 1:
-            first_total = result.total
-        if not result.has_next:
-            break
-        page += 1
-    past = search_products(filters, page + 2, PER_PAGE, today)
-    assert past.items == []
-    return ids, first_total, past.total
-
-
 def _check(monkeypatch) -> int:
     """The kept columns, then each search's pages against the general query's; how many found something."""
     db.session.commit()
     db.session.expire_all()
     _kept_columns_are_exact()
     searches = _every_search()
-    kept = {filters: _pages(filters) for filters in searches}
+    kept = {filters: every_page(filters, PER_PAGE) for filters in searches}
     with monkeypatch.context() as patched:
         patched.setattr(queries, "hits_keep_sort_keys", lambda: False)
         patched.setattr(queries, "_SEARCH_PAGES", {})
-        general = {filters: _pages(filters) for filters in searches}
+        general = {filters: every_page(filters, PER_PAGE) for filters in searches}
     assert kept == general
     for filters, (ids, total, past_total) in kept.items():
         assert total == past_total == len(ids), filters
