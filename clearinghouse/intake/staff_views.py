@@ -38,17 +38,19 @@ def queue():
 
 def _forms(tr: ToolRequest) -> dict:
     link = LinkForm(prefix="link")
+    find = FindProductForm(request.args)
+    typed_well = find.validate()  # words that cannot be searched for stay in the box, with what to fix
     if not link.is_submitted():
-        link.find.data = FindProductForm(request.args).find.data or tr.name
+        link.find.data = (find.find.data if typed_well else "") or tr.name
         link.product_id.data = tr.product_id or 0
-    candidates = queries.link_choices(tr, link.find.data or "")
+    candidates = queries.link_choices(tr, "" if link.find.process_errors else link.find.data or "")
     link.product_id.choices = [*candidates.choices(), SelectChoice(0, NEW_PRODUCT_CHOICE)]
     invite = InviteForm(prefix="invite")
     decide = DecideForm(prefix="decide", version=tr.version)
     return {
-        "find_form": FindProductForm(formdata=None, find=candidates.words),
+        "find_form": find if not typed_well else FindProductForm(formdata=None, find=candidates.words),
         "link_form": link,
-        "found_none": candidates.found_none,
+        "found_none": candidates.found_none and typed_well,
         "invite_form": invite,
         "decide_form": decide,
     }

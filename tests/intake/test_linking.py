@@ -117,3 +117,25 @@ def test_a_refused_new_product_name_says_what_to_fix_and_keeps_the_words_searche
     assert answer.status_code == 422
     assert "This must be one line" in html
     assert 'name="link-find" type="hidden" value="story"' in html
+
+
+def test_words_that_cannot_be_searched_for_stay_in_the_box_with_what_to_fix(app, district):
+    _products(app, ["Story Maker Deluxe"])
+    page = _request(app, district)
+    officer = client_as(app, district.officer_id)
+    for words, message in (
+        ("story\x00maker", "Remove the invisible control character"),
+        ("story " * 100, "Field cannot be longer than"),
+    ):
+        answer = officer.get(page, query_string={"find": words})
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 200
+        assert message in html
+        assert _offered(html)[0] == "Pen &amp; Paper: Story Maker Deluxe (Approved)"  # found by the request's name
+        assert "No product in the directory has a name" not in html
+    refused = officer.post(  # the hidden words carried from the search, tampered with: refused, nothing written
+        f"{page}/link", data={"link-product_id": "0", "link-find": "story\x00", "link-vendor_name": "StoryCo"}
+    )
+    assert refused.status_code == 422
+    with in_app(app):
+        assert db.session.scalar(select(ToolRequest.product_id).where(ToolRequest.name == "Story Maker")) is None
