@@ -5,8 +5,8 @@ Every query that filters, counts or sorts agreements by state or by the end of t
 these (the directory, the staff dashboard and lists, the reports, the API, the daily sweep);
 none writes its own copy. `tests/agreements/test_state_sql.py` compares them with the model's
 rules for every day of three years, leap-day anniversaries included, on SQLite and PostgreSQL.
-For a day known in Python, `state_in_on_day` and `state_on_day_sql` (at the end) fold the model's
-own answers into a few comparisons with that day's dates instead.
+For a day known in Python, `state_in_on_day`, `state_on_day_sql` and `value_on_day_sql` (at the end)
+fold the model's own answers into a few comparisons with that day's dates instead.
 
 `agreement` is the Agreement class, an alias of it, or anything with the same column attributes
 (a subquery's `.c`). `today` is a date, or a SQL expression of dates (a column of a table of
@@ -468,17 +468,29 @@ def state_in_on_day(
 
 def state_on_day_sql(agreement: Any, today: date, horizon: timedelta = EXPIRING_HORIZON) -> ColumnElement[str]:
     """`state_sql` for a day known in Python: the state's value, as a CASE folded from the rule's answers."""
+    return value_on_day_sql(agreement, today, lambda state: state.value, horizon)
+
+
+def value_on_day_sql(
+    agreement: Any,
+    today: date,
+    value_of: Callable[[AgreementState], int | str],
+    horizon: timedelta = EXPIRING_HORIZON,
+) -> ColumnElement:
+    """`value_of` the agreement's state on a day known in Python (the state's value, a rank), as a CASE
+    folded from the rule's answers: states of the same value are not told apart, so a value shared by
+    "active" and "expiring" asks nothing of the end date's month and day."""
     ends = _answers(today, horizon)[0]
     facts = _facts(today)
     day = day_constant(today)
 
-    def value(tree: Any) -> ColumnElement[str]:
-        if isinstance(tree[0], str):  # outcomes by end date
-            order = sorted(set(tree), key=lambda state: (tree.count(state), state))  # the commonest last, as ELSE
+    def value(tree: Any) -> ColumnElement:
+        if not isinstance(tree[1], tuple):  # outcomes by end date (a fact's node holds two trees)
+            order = sorted(set(tree), key=lambda outcome: (tree.count(outcome), outcome))  # the commonest last, as ELSE
             if len(order) == 1:
                 return constant(order[0])
             whens = [
-                (_ends_in(agreement, ends, {i for i, state in enumerate(tree) if state == outcome}), constant(outcome))
+                (_ends_in(agreement, ends, {i for i, each in enumerate(tree) if each == outcome}), constant(outcome))
                 for outcome in order[:-1]
             ]
             return case(*whens, else_=constant(order[-1]))
@@ -486,4 +498,4 @@ def state_on_day_sql(agreement: Any, today: date, horizon: timedelta = EXPIRING_
         holds, _ = _fact_sql(agreement, facts[index].column, day)
         return case((holds, value(if_holds)), else_=value(if_not))
 
-    return value(_folded(today, horizon, lambda state: state.value))
+    return value(_folded(today, horizon, value_of))

@@ -32,7 +32,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import ColumnElement
 
 from clearinghouse.agreements.models import Agreement, AgreementState, agreement_product, agreement_standing_count
-from clearinghouse.agreements.state import constant, state_in_on_day, state_on_day_sql, state_sql
+from clearinghouse.agreements.state import constant, state_in_on_day, state_on_day_sql, state_sql, value_on_day_sql
 from clearinghouse.directory.models import Product, StatedAgreementStatus
 from clearinghouse.i18n import N_
 from clearinghouse.timeutil import format_date
@@ -213,11 +213,17 @@ def _rank_of(state: ColumnElement[str]) -> ColumnElement[int]:
     return case(ranks, value=state, else_=constant(NO_AGREEMENT_RANK))
 
 
+def rank_on_day_sql(agreement: Any, today: date) -> ColumnElement[int]:
+    """`rank_sql` for a day known in Python: the rank folded from the rule's answers for that day
+    (`agreements.state.value_on_day_sql`)."""
+    return value_on_day_sql(agreement, today, _RANKS.__getitem__)
+
+
 def _best_rank(product_id: Any, today: date) -> ColumnElement[int]:
     """The product's strongest agreement rank (NULL without agreements), a correlated subquery."""
     link, agreement = agreement_product.alias("rank_link"), aliased(Agreement, name="rank_agreement")
     return (
-        select(func.min(_rank_of(state_on_day_sql(agreement, today))))
+        select(func.min(rank_on_day_sql(agreement, today)))
         .select_from(link)
         .join(agreement, agreement.id == link.c.agreement_id)
         .where(link.c.product_id == product_id)
@@ -257,23 +263,23 @@ def status_counts(today: date | ColumnElement, *where: ColumnElement[bool]) -> S
     return select(status, func.count()).group_by(status)
 
 
-def kept_status_counts(today: date | ColumnElement, listed: ColumnElement[bool]) -> Select:
-    """(status, count) of the listed products, by `status_sql`'s rule, from the kept groups.
+def kept_status_counts(today: date, listed: ColumnElement[bool]) -> Select:
+    """(status, count) of the listed products on `today`, by `status_sql`'s rule, from the kept groups.
 
-    `listed` is `directory.queries.listed_clause()` (the rule the triggers keep the groups by);
-    `today` a date or a SQL expression of one (a parameter, so that the statement is built once).
-    A product with no agreement or a single one counts in its group of `agreement_standing_count`
-    (kept by triggers): the group's rank is derived from that agreement's state on `today`, once per
-    group, and the groups are added up per (rank, stated status) before the status is told from them,
-    so that the long state expression is written and computed once. (Grouping the groups by the
-    agreement's dates first, so as to derive fewer states, hashed nine columns over every group: a third
-    of the statement's time on the bench, where 9,684 groups have 2,181 sets of dates.) The products
-    with several agreements (`Product.agreement_key` -1) are counted as `status_counts` does.
+    `listed` is `directory.queries.listed_clause()` (the rule the triggers keep the groups by). A product
+    with no agreement or a single one counts in its group of `agreement_standing_count` (kept by
+    triggers): the group's rank is that agreement's on `today` (`rank_on_day_sql`: the rule's answers for
+    the day folded into a few comparisons, states of one rank not told apart), and the groups are added
+    up per (rank, stated status) before the status is told from them. (Grouping the groups by the
+    agreement's dates first, so as to derive fewer ranks, hashed nine columns over every group: a third
+    of the statement's time on the bench, where 9,684 groups have 2,181 sets of dates.) The products with
+    several agreements (`Product.agreement_key` -1) are counted as `status_counts` does. The statement
+    is written for its day: a caller that asks often keeps it (`reports.queries`).
     """
     groups = agreement_standing_count
     agreement = aliased(Agreement, name="sole_agreement")
     best = case(
-        (groups.c.agreement_key == constant(0), constant(NO_AGREEMENT_RANK)), else_=rank_sql(agreement, today)
+        (groups.c.agreement_key == constant(0), constant(NO_AGREEMENT_RANK)), else_=rank_on_day_sql(agreement, today)
     ).label("best")
     ranked = (
         select(best, groups.c.stated, func.sum(groups.c.product_count).label("count"))

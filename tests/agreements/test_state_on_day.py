@@ -1,5 +1,6 @@
-"""The state on a day known in Python (`state_on_day_sql`, `state_in_on_day`), folded from the model's
-answers, agrees with the model (`Agreement.state_on`), and so does every value of the directory's
+"""The state on a day known in Python (`state_on_day_sql`, `state_in_on_day`) and its rank
+(`agreements.status.rank_on_day_sql`, the reports' status counts), folded from the model's answers,
+agree with the model (`Agreement.state_on`), and so does every value of the directory's
 agreement filter with the products' standing (`agreements.status.standing`).
 
 The agreements end on every day of a leap year long past (auto-renewing and not: each month and day's
@@ -18,9 +19,15 @@ from sqlalchemy.orm import selectinload
 
 from clearinghouse.agreements.models import EXPIRING_HORIZON, Agreement, AgreementState
 from clearinghouse.agreements.state import state_in_on_day, state_on_day_sql
-from clearinghouse.agreements.status import ProductAgreementStatus, standing
+from clearinghouse.agreements.status import (
+    _RANKS,
+    ProductAgreementStatus,
+    kept_status_counts,
+    rank_on_day_sql,
+    standing,
+)
 from clearinghouse.directory.models import Product, StatedAgreementStatus
-from clearinghouse.directory.queries import AgreementFilter, agreement_filter_ids
+from clearinghouse.directory.queries import AgreementFilter, agreement_filter_ids, listed_clause
 from clearinghouse.extensions import db
 from tests import factories
 from tests.conftest import in_app
@@ -100,6 +107,7 @@ def test_the_state_on_a_day_agrees_with_the_model(app):
                 *(state_on_day_sql(Agreement, day, horizon) for horizon in HORIZONS),
                 *(state_in_on_day(Agreement, day, [state]) for state in states),
                 state_in_on_day(Agreement, day, [AgreementState.ACTIVE, AgreementState.EXPIRING]),
+                rank_on_day_sql(Agreement, day),
             ]
             rows = {row[0]: row[1:] for row in db.session.execute(select(Agreement.id, *columns))}
             assert len(rows) == len(agreements)
@@ -111,8 +119,9 @@ def test_the_state_on_a_day_agrees_with_the_model(app):
                     *by_horizon,
                     *(state is each for each in states),
                     state in (AgreementState.ACTIVE, AgreementState.EXPIRING),
+                    _RANKS[state],
                 )
-                found = (*found[: len(HORIZONS)], *(bool(value) for value in found[len(HORIZONS) :]))
+                found = (*found[: len(HORIZONS)], *(bool(value) for value in found[len(HORIZONS) : -1]), found[-1])
                 if found != expected:
                     mismatches.append((day, agreement.expires_on, agreement.auto_renews, found, expected))
                 reached.add(state)
@@ -186,3 +195,19 @@ def test_each_agreement_filter_finds_the_products_whose_standing_it_names(app, f
                     reached.add(value)
     assert mismatches[:3] == []
     assert reached == set(AgreementFilter), Counter((each.status, each.state) for each in standings.values())
+
+
+def test_the_reports_status_counts_count_each_products_standing(app, filtered_products):
+    """`kept_status_counts` (the reports' "Products by agreement status", from the kept groups and the
+    rank folded for the day) counts each product by its standing, day by day across the edges."""
+    with in_app(app):
+        products = db.session.scalars(select(Product).options(selectinload(Product.agreements))).all()
+        mismatches, reached = [], set()
+        for day in DAYS:
+            expected = Counter(standing(product, day).status.value for product in products)
+            found = dict(db.session.execute(kept_status_counts(day, listed_clause())).tuples().all())
+            if {status: count for status, count in found.items() if count} != expected:
+                mismatches.append((day, found, expected))
+            reached.update(expected)
+    assert mismatches[:3] == []
+    assert reached == {status.value for status in ProductAgreementStatus}

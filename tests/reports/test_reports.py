@@ -193,5 +193,5 @@ def test_an_empty_figure_says_there_is_nothing_to_count():
 def test_psycopg_keeps_the_status_counts_converted(app):
     """The status counts' statement (the longest the reports run) is within the length psycopg keeps
     converted, so it is not scanned again on every request (`app._keep_long_statements_converted`)."""
-    statement = str(queries.AGREEMENT_STATUS_COUNTS.compile(dialect=postgresql.dialect()))
+    statement = str(queries._agreement_status_counts(TODAY).compile(dialect=postgresql.dialect()))
     assert 4096 < len(statement) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH
