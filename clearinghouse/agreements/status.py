@@ -32,7 +32,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import ColumnElement
 
 from clearinghouse.agreements.models import Agreement, AgreementState, agreement_product, agreement_standing_count
-from clearinghouse.agreements.state import constant, state_in_on_day, state_on_day_sql, state_sql, value_on_day_sql
+from clearinghouse.agreements.state import constant, state_in_on_day, state_on_day_sql, value_on_day_sql
 from clearinghouse.directory.models import Product, StatedAgreementStatus
 from clearinghouse.i18n import N_
 from clearinghouse.timeutil import format_date
@@ -199,23 +199,16 @@ def _negated(key: tuple) -> tuple:
 # --- SQL -----------------------------------------------------------------------------------
 
 
-def rank_sql(agreement: Any, today: date | ColumnElement) -> ColumnElement[int]:
-    """The rank (1 is the strongest) of an agreement's state in the order above.
-
-    A simple CASE (`CASE state WHEN 'active' THEN 1 …`): the state, a long expression of the
-    agreement's dates, is computed once, not once for each rank compared."""
-    return _rank_of(state_sql(agreement, today))
-
-
 def _rank_of(state: ColumnElement[str]) -> ColumnElement[int]:
-    """The rank of a state already derived (a column of a subquery, or `state_sql`)."""
+    """The rank of a state already derived (a column of a subquery)."""
     ranks = {constant(value.value): constant(rank) for value, rank in _RANKS.items()}
     return case(ranks, value=state, else_=constant(NO_AGREEMENT_RANK))
 
 
 def rank_on_day_sql(agreement: Any, today: date) -> ColumnElement[int]:
-    """`rank_sql` for a day known in Python: the rank folded from the rule's answers for that day
-    (`agreements.state.value_on_day_sql`)."""
+    """The rank (1 is the strongest) of an agreement's state on `today` in the order above, folded from
+    the rule's answers for that day (`agreements.state.value_on_day_sql`): states of one rank are not
+    told apart, so "active" and "expiring" ask nothing of the end date's month and day."""
     return value_on_day_sql(agreement, today, _RANKS.__getitem__)
 
 
@@ -238,7 +231,7 @@ def status_sql(product: Any, today: date) -> ColumnElement[str]:
     )
 
 
-def status_counts(today: date | ColumnElement, *where: ColumnElement[bool]) -> Select:
+def status_counts(today: date, *where: ColumnElement[bool]) -> Select:
     """(status, count) of the products matching `where` (clauses on Product), by `status_sql`'s rule.
 
     Each product's strongest agreement is found by one grouped join over every link, not by
@@ -250,7 +243,7 @@ def status_counts(today: date | ColumnElement, *where: ColumnElement[bool]) -> S
         select(
             Product.agreement_status.label("stated"),
             # NULL without an agreement (the outer join's empty row would read as a draft).
-            func.min(case((agreement.id.is_not(None), rank_sql(agreement, today)))).label("best"),
+            func.min(case((agreement.id.is_not(None), rank_on_day_sql(agreement, today)))).label("best"),
         )
         .select_from(Product)
         .outerjoin(link, link.c.product_id == Product.id)
