@@ -126,6 +126,30 @@ def test_each_kind_lists_its_own_first_products_in_use(app, monkeypatch):
         assert (overlap.product_count, overlap.more) == (4, 2)
 
 
+def test_overlap_rows_escape_hostile_names_and_join_schools_by_name(app, client):
+    """The overlap's statement (a LATERAL walk read from its index on PostgreSQL) and its rows drawn in
+    Python: names with markup, ampersands and quotes are escaped, a product's schools joined by name
+    whatever order they were made in."""
+    with in_app(app):
+        schools = [
+            factories.make_school(name=name, slug=slug)
+            for name, slug in (("Zeta <script>", "zeta"), ("Alpha & Omega", "alpha"), ("Mid 'Quote' \"School\"", "mid"))
+        ]
+        vendor = factories.make_vendor(name='Acme "Learning" & <Co>', slug="acme")
+        factories.make_product(
+            vendor, name='<script>alert(1)</script> & "Maths"', slug="hostile", kind="math", schools=schools
+        )
+        factories.make_product(name="Plain Maths", slug="plain-maths", kind="math", schools=schools[:1])
+    page = client.get("/reports/").get_data(as_text=True)
+    assert (
+        '<th scope="row"><a href="/products/hostile">'
+        "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;Maths&#34;</a></th>\n"
+        "            <td>Acme &#34;Learning&#34; &amp; &lt;Co&gt;</td>\n"
+        "            <td>Alpha &amp; Omega, Mid &#39;Quote&#39; &#34;School&#34;, Zeta &lt;script&gt;</td>"
+    ) in page
+    assert "<script>alert" not in page
+
+
 def test_reports_page_is_public_with_an_accessible_chart_and_table_for_each_figure(client, directory):
     response = client.get("/reports/")
     page = response.get_data(as_text=True)
