@@ -231,8 +231,9 @@ class Product(NamedMixin, TimestampMixin, VersionedMixin, TranslatedMixin, db.Mo
         # The directory counts listed products from this index alone, and sorts by last update.
         Index("ix_product_status_vendor_id", "status", "vendor_id"),
         Index("ix_product_updated_at", "updated_at"),
-        # The reports' overlap lists the first products of each kind by name (migration 20261126_report_counts).
-        Index("ix_product_kind_name", "kind_id", "name", "id"),
+        # The reports' overlap lists the first products of each kind by name (migrations 20261126_report_counts,
+        # 20261127_overlap_covering_index: PostgreSQL reads them from the index alone).
+        Index("ix_product_kind_name", "kind_id", "name", "id", postgresql_include=["slug", "vendor_id", "status"]),
         Index("ix_product_agreement_key", "agreement_key"),
     )
     record_phrase = "this product"

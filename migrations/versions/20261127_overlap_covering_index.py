@@ -6,8 +6,7 @@ product's row for its slug, vendor and status (776 buffers of the statement's 6,
 25,000 products). PostgreSQL now carries those columns in the index (INCLUDE), so the walk reads the
 index alone (index-only scan; 5,607 buffers in all) and the statement runs about 1.1 ms faster
 (9.1 → 8.0 and 6.1 → 4.9 ms at load 4: docs/performance-log.md). SQLite has no INCLUDE: its index keeps
-its three keys (`postgresql_include` is PostgreSQL's alone). The model declares the three keys, which
-both databases share; Alembic's comparison with the models leaves the included columns aside.
+its three keys (`postgresql_include` is PostgreSQL's alone); the model declares the same.
 
 Revision ID: 3c8e1f5a7d20
 Revises: 7b3e5f1a9c24
