@@ -2,11 +2,11 @@
 
 import secrets
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import get_template_attribute
+from flask import get_template_attribute, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -135,6 +135,9 @@ class DirectoryChoices:
     drawn: dict[tuple[str, str | None, str | None], Markup] = field(default_factory=dict)
     # (field name, hint) → the search box's <input> with VALUE_MARK where its value goes
     boxes: dict[tuple[str, str | None], str] = field(default_factory=dict)
+    # (script root, chosen values, whether anything is asked) → the search and filter form as
+    # `kept_filters` keeps it, with VALUE_MARK where the search box's value goes
+    filter_forms: dict[tuple, str] = field(default_factory=dict)
 
 
 # Each FilterOptions (the memoized one is shared by every anonymous page of a data version) → its
@@ -238,6 +241,32 @@ class DirectoryForm(SearchForm):
         self.choices = choices = directory_choices(options)
         for name in (*self.FILTER_FIELDS, "sort"):
             self[name].choices = getattr(choices, name)
+        self._drawing_kept = False  # `kept_filters` is drawing the form to keep: the search box gets VALUE_MARK
+
+    def kept_filters(self, caller: Callable[[], Markup]) -> Markup:
+        """The search and filter form (`{% call form.kept_filters() %}<form …>…</form>{% endcall %}`),
+        drawn once per language, filter lists, script root, chosen values and whether anything is
+        asked (its "Clear" link), with the search box's value put in for each page. The form holds
+        nothing else that changes: its address and every label are the same for a language, and a
+        select's value that is not a choice was dropped (`ignored_fields`, called first) with its
+        error, so no field of it has one. Up to DRAWN_FIELDS_MAX forms a language and filter lists."""
+        names = (*self.FILTER_FIELDS, "sort")
+        chosen = tuple(self[name].data for name in names)
+        key = (request.script_root, chosen, self.has_filters)
+        keepable = all(isinstance(value, str) for value in chosen) and not any(self[name].errors for name in names)
+        kept = self.choices.filter_forms.get(key) if keepable else None
+        if kept is None:
+            self._drawing_kept = True
+            try:
+                kept = str(caller())
+            finally:
+                self._drawing_kept = False
+            if keepable:
+                if len(self.choices.filter_forms) >= DRAWN_FIELDS_MAX:
+                    self.choices.filter_forms.clear()
+                self.choices.filter_forms[key] = kept
+        words = str(escape(self.q._value()))  # as WTForms' html_params escapes a value
+        return Markup(kept.replace(VALUE_MARK, words))  # noqa: S704 - drawn by the template, words escaped
 
     def draw_field(self, name: str, hint: str | None = None) -> Markup:
         """The field as the `field` macro draws it (`{{ field(form[name], hint=hint) }}`).
@@ -266,7 +295,7 @@ class DirectoryForm(SearchForm):
             box = self.choices.boxes.get((name, hint))
             if box is None:
                 box = self.choices.boxes[(name, hint)] = str(control(**attributes, value=VALUE_MARK))
-            words = str(escape(control._value()))  # as WTForms' html_params escapes a value
+            words = VALUE_MARK if self._drawing_kept else str(escape(control._value()))  # as html_params escapes
             return before + Markup(box.replace(VALUE_MARK, words)) + after  # noqa: S704 - WTForms' markup, words escaped
         drawn = before + control(**attributes) + after
         if key is not None:
