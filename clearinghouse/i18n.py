@@ -344,6 +344,7 @@ class Alternate:
     name: str  # in its own language
     url: str  # on this site, with the query string
     is_current: bool
+    address: str  # `url` as an absolute address, from BASE_URL (hreflang, Open Graph)
 
 
 def _page_path(page: Request, endpoint: str, values: dict[str, Any], code: str) -> str:
@@ -382,10 +383,26 @@ def alternates() -> list[Alternate]:
     else:
         endpoint, values, query = "directory.home", {}, ""
     found = []
+    base = current_app.config["BASE_URL"].rstrip("/")
     for code in configured_languages():
         path = _page_path(page, endpoint, values, code)
-        found.append(Alternate(code, language_name(code), f"{path}?{query}" if query else path, code == here))
+        url = f"{path}?{query}" if query else path
+        found.append(Alternate(code, language_name(code), url, code == here, base + url))
     return found
+
+
+def page_address(found: list[Alternate]) -> str:
+    """The absolute address of the page being rendered, with its query string (Open Graph's og:url,
+    the printed page's header), from BASE_URL: on a localized page, its own version among `found`
+    (its `alternates`, whose path is kept); else its route's address, or its path when it matched none."""
+    page: Request = request._get_current_object()  # type: ignore[attr-defined]
+    if is_localized_rule(page.url_rule) and page.endpoint:
+        for alternate in found:
+            if alternate.is_current:
+                return alternate.address
+    path = url_for(page.endpoint, **(page.view_args or {})) if page.url_rule else page.path
+    query = page.query_string.decode("utf-8", "replace")
+    return absolute(f"{path}?{query}" if query else path)
 
 
 def _template_context() -> dict[str, Any]:
@@ -491,6 +508,7 @@ def init_app(app: Flask, translations: Path) -> None:
     app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"] = template_gettext(catalogue)
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.globals["absolute_url"] = absolute
+    app.jinja_env.globals["page_address"] = page_address
     app.jinja_env.globals["localized"] = translated
     app.url_value_preprocessor(_take_language)
     app.url_defaults(_keep_language)
