@@ -1,14 +1,19 @@
 """The directory's filter fields, whose label, hint and ARIA are drawn once per language, are exactly
-what the `field` macro draws, with the reader's value and chosen option, in English and Spanish."""
+what the `field` macro draws, with the reader's value and chosen option, in English and Spanish; the
+whole form, kept per chosen values, is what its template draws, and follows the data and the language."""
 
 import pytest
-from flask import get_template_attribute
+from flask import get_template_attribute, render_template_string
+from flask_babel import gettext
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from clearinghouse.directory import queries
-from clearinghouse.directory.forms import DirectoryForm, directory_choices
+from clearinghouse.directory import queries, services
+from clearinghouse.directory.forms import VALUE_MARK, DirectoryForm, directory_choices
+from clearinghouse.directory.models import School
 from clearinghouse.directory.queries import Choice, FilterOptions
-from clearinghouse.extensions import db
+from clearinghouse.extensions import db, unit_of_work
+from tests.conftest import in_app
 
 HINT = "A hint & its <markup>"
 
@@ -67,3 +72,60 @@ def test_equal_filter_lists_share_their_drawn_choices_and_changed_ones_do_not(ap
         assert f"{school.name} Annex</option>" in drawn
         assert f"{school.name} Annex</option>" not in DirectoryForm(MultiDict(), again).draw_field("school")
         db.session.remove()
+
+
+def test_the_kept_filter_form_is_what_the_template_draws(app, catalog):
+    """The search and filter form kept per chosen values (`kept_filters`) is, with each page's words
+    put in, what its template draws afresh: words with markup, quotes or the mark itself, a value
+    that is not a choice (dropped), filters chosen or not, in English and Spanish."""
+    fields = "".join(f"{{{{ form.draw_field('{name}') }}}}" for name in (*DirectoryForm.FILTER_FIELDS, "sort"))
+    inner = (
+        "<form action=\"{{ url_for('directory.directory') }}\">{{ form.draw_field('q', hint='H') }}"
+        + fields
+        + "{% if form.has_filters %}<a>{{ _('Clear search and filters') }}</a>{% endif %}</form>"
+    )
+    kept = "{% call form.kept_filters() %}" + inner + "{% endcall %}"
+    asked = [
+        {},
+        {"q": "reading <b> & \"quoted\" 'single'"},
+        {"q": "other words", "element": "disability", "school": "lincoln", "sort": "name"},
+        {"q": VALUE_MARK, "element": "disability", "school": "lincoln", "sort": "name"},
+        {"q": "x", "school": "no-such-school"},
+        {"element": "disability", "school": "lincoln", "sort": "name"},
+        {"q": "   "},
+    ]
+    for prefix in ("", "/es"):
+        with app.test_request_context(f"{prefix}/directory"):
+            app.preprocess_request()
+            options = queries.filter_options()
+            for args in asked * 2:  # drawn and kept, then from what was kept
+                form = DirectoryForm(MultiDict(args), options)
+                form.ignored_fields()
+                afresh = render_template_string(inner, form=form)
+                assert render_template_string(kept, form=form) == afresh, args
+            assert afresh.startswith(f'<form action="{prefix}/directory">')  # the page's language
+            assert ("Cualquier escuela" in afresh) == (prefix == "/es")
+            db.session.remove()
+
+
+def test_the_kept_filter_form_follows_the_data_and_the_language(app, catalog):
+    """A school renamed through its service shows in the form at once (its lists are a new data
+    version's); the Spanish form stays Spanish and the English one English."""
+    path = "/directory?school=lincoln&q=maths"
+    assert "Lincoln Elementary</option>" in app.test_client().get(path).get_data(as_text=True)
+    with in_app(app), unit_of_work():
+        school = db.session.scalars(select(School).where(School.slug == "lincoln")).one()
+        services.update_school(school, None, name="Lincoln Academy", grade_band="K-5")
+    for _ in range(2):  # made, then served from the cache
+        english = app.test_client().get(path).get_data(as_text=True)
+        spanish = app.test_client().get("/es" + path).get_data(as_text=True)
+        assert '<option selected value="lincoln">Lincoln Academy</option>' in english
+        assert "Lincoln Elementary" not in english
+        assert '<option selected value="lincoln">Lincoln Academy</option>' in spanish
+        with app.test_request_context("/es/directory"):
+            app.preprocess_request()
+            assert gettext("Any school") in spanish
+            assert gettext("Any school") != "Any school"
+        assert "Any school" in english
+        assert 'value="maths"' in english
+        assert 'value="maths"' in spanish

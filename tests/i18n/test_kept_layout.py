@@ -4,8 +4,9 @@ templates' imports see every global (`app.TemplateGlobals`)."""
 
 from collections import ChainMap
 
-from flask import Flask, render_template_string, url_for
+from flask import Flask, render_template_string, request, url_for
 from flask_babel import gettext
+from markupsafe import escape
 
 from clearinghouse.i18n import LANG_ARG, alternates, language
 
@@ -104,3 +105,25 @@ def test_the_language_alternates_are_flasks_addresses_in_each_script_root(app: F
                     expected = url_for(endpoint, **values, **{LANG_ARG: alternate.code})
                     assert alternate.url == (f"{expected}?{query}" if query else expected)
                     assert alternate.url.startswith(root + ("/es/" if alternate.code == "es" else "/"))
+
+
+def test_the_pages_own_address_is_its_routes_from_base_url(app: Flask) -> None:
+    """og:url and the printed page's header: BASE_URL, the route's address in the page's language and
+    the query string as it came (bytes that are not UTF-8 replaced), on a localized page (from its
+    kept language version), an unknown address (its path) and a page of a plain blueprint."""
+    routes = app.url_map.bind("")
+    pages = ("/directory?q=a&page=2", "/es/directory?q=caf%C3%A9%ff", "/es/", "/nowhere?x=1", "/login?next=/staff")
+    for page in pages:
+        path, _, _query = page.partition("?")
+        with app.test_request_context(page):
+            app.preprocess_request()
+            if path == "/nowhere":
+                expected = path
+            else:
+                endpoint, values = routes.match(path)
+                expected = url_for(endpoint, **values)
+            asked = request.query_string.decode("utf-8", "replace")
+            expected = "http://localhost" + expected + (f"?{asked}" if asked else "")
+        html = app.test_client().get(page).get_data(as_text=True)
+        assert f'<meta property="og:url" content="{escape(expected)}">' in html, page
+        assert f'<p class="print-header__url">{escape(expected)}</p>' in html, page
