@@ -48,6 +48,7 @@ CATALOGUE = "messages"
 RENDERING = "i18n_rendering"  # g: this request's `Rendering`
 NUMBERS_KEPT = 4_096  # formatted numbers a worker keeps (`format_number`)
 PAGE_PATHS = "i18n.page_paths"  # app.extensions: pages' paths per language (`_page_path`)
+KEPT_CATALOGUE = "i18n.kept_catalogue"  # app.extensions: the templates' catalogue (`kept_catalogue`)
 PAGE_PATHS_MAX = 10_000  # paths an app keeps
 PAGE_PATH_VALUE_MAX = 100  # characters: a page whose address has a longer value (a slug) builds it each time
 TRANSLATED_MIMETYPES = ("text/html", "application/atom+xml")
@@ -443,6 +444,14 @@ def kept_catalogue() -> Callable[[], NullTranslations]:
     return catalogue
 
 
+def catalogue() -> NullTranslations:
+    """The catalogue of the language being rendered, as the templates' `_()` read it (`kept_catalogue`:
+    found once a request), for Python that says a page's words (the directory's cards); Flask-Babel's
+    outside an app that translates."""
+    kept = current_app.extensions.get(KEPT_CATALOGUE) if has_app_context() else None
+    return kept() if kept is not None else get_translations()
+
+
 def template_gettext(catalogue: Callable[[], NullTranslations]) -> Callable[..., str]:
     """`_()` and the `{% trans %}` blocks of the app's templates: what Jinja's newstyle `gettext`
     does (the translation, marked safe where the template escapes, then always %-formatted with the
@@ -497,15 +506,15 @@ def init_app(app: Flask, translations: Path) -> None:
     )
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.extensions[PAGE_PATHS] = {}
-    catalogue = kept_catalogue()
+    kept = app.extensions[KEPT_CATALOGUE] = kept_catalogue()
     app.jinja_env.install_gettext_callables(  # as Flask-Babel installs them, with the catalogue kept
-        gettext=lambda s: catalogue().ugettext(s),
-        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
-        pgettext=lambda c, s: catalogue().upgettext(c, s),
-        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+        gettext=lambda s: kept().ugettext(s),
+        ngettext=lambda s, p, n: kept().ungettext(s, p, n),
+        pgettext=lambda c, s: kept().upgettext(c, s),
+        npgettext=lambda c, s, p, n: kept().unpgettext(c, s, p, n),
         newstyle=True,
     )
-    app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"] = template_gettext(catalogue)
+    app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"] = template_gettext(kept)
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.globals["absolute_url"] = absolute
     app.jinja_env.globals["page_address"] = page_address

@@ -52,6 +52,7 @@ import sqlalchemy as sa
 from cachelib.redis import RedisCache
 from flask import Blueprint, Flask, Response, current_app, g, has_request_context, request, session
 from flask.cli import AppGroup, with_appcontext
+from flask.globals import _cv_app, _cv_request  # the contexts themselves (see `kept_part`)
 from flask_caching import Cache
 from flask_caching.backends.base import BaseCache
 from flask_login import current_user
@@ -658,11 +659,14 @@ def kept_part(kind: str, caller: Callable[[], Markup]) -> Markup:
     signed-in page never gets a piece kept for anonymous readers. The piece must depend on nothing
     else: not on the reader, the path or the query string. Kept in the worker, not in the store: it
     is a few hundred bytes that every page needs, and a trip to Redis would cost more than it saves."""
-    environ = request.environ if has_request_context() else None
+    # The request's context read from Flask's context variables, not through three proxies for each of
+    # the layout's seven pieces (as `i18n._rendering` reads the app context).
+    context = _cv_request.get(None)
+    environ = context.request.environ if context is not None else None
     stamp = environ.get(ENVIRON_VERSION) if environ is not None else None
-    cache: PageCache | None = current_app.extensions.get(EXTENSION) if stamp is not None else None
+    cache: PageCache | None = context.app.extensions.get(EXTENSION) if stamp is not None else None  # type: ignore[union-attr]
     # A page drawn while the database is down (errors.py's 503) has the default settings: never kept.
-    if cache is None or g.get("database_unavailable"):
+    if cache is None or _cv_app.get().g.get("database_unavailable"):
         return caller()
     prefix = environ.get(ENVIRON_PARTS)  # type: ignore[union-attr]
     if prefix is None:

@@ -23,7 +23,6 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from flask import url_for
-from flask_babel import get_translations
 from markupsafe import Markup, escape
 
 from clearinghouse import page_cache
@@ -31,7 +30,7 @@ from clearinghouse.agreements.status import AgreementStanding
 from clearinghouse.directory.models import DataCategory, ProductStatus
 from clearinghouse.directory.queries import CardProduct, CardUse, ElementCount, Listing, listings
 from clearinghouse.directory.school_queries import SchoolProduct, SensitiveElement
-from clearinghouse.i18n import N_, LocalizedText, format_number, locale, translated
+from clearinghouse.i18n import N_, LocalizedText, catalogue, format_number, locale, translated
 from clearinghouse.slugs import PLAIN_SLUG
 from clearinghouse.timeutil import long_date
 
@@ -74,7 +73,7 @@ class Wording:
     translated message is markup; the values put into it are escaped)."""
 
     def __init__(self) -> None:
-        self.catalogue = get_translations()
+        self.catalogue = catalogue()
         self.locale = locale()
         self._kept: dict[Any, Markup] = {}
 
