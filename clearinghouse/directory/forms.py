@@ -135,7 +135,7 @@ class DirectoryChoices:
     drawn: dict[tuple[str, str | None, str | None], Markup] = field(default_factory=dict)
     # (field name, hint) → the search box's <input> with VALUE_MARK where its value goes
     boxes: dict[tuple[str, str | None], str] = field(default_factory=dict)
-    # (script root, chosen values, whether anything is asked) → the search and filter form as
+    # (drawing, script root, chosen values, whether anything is asked) → the search and filter form as
     # `kept_filters` keeps it, with VALUE_MARK where the search box's value goes
     filter_forms: dict[tuple, str] = field(default_factory=dict)
 
@@ -243,16 +243,17 @@ class DirectoryForm(SearchForm):
             self[name].choices = getattr(choices, name)
         self._drawing_kept = False  # `kept_filters` is drawing the form to keep: the search box gets VALUE_MARK
 
-    def kept_filters(self, caller: Callable[[], Markup]) -> Markup:
-        """The search and filter form (`{% call form.kept_filters() %}<form …>…</form>{% endcall %}`),
-        drawn once per language, filter lists, script root, chosen values and whether anything is
-        asked (its "Clear" link), with the search box's value put in for each page. The form holds
-        nothing else that changes: its address and every label are the same for a language, and a
-        select's value that is not a choice was dropped (`ignored_fields`, called first) with its
-        error, so no field of it has one. Up to DRAWN_FIELDS_MAX forms a language and filter lists."""
+    def kept_filters(self, drawing: str, caller: Callable[[], Markup]) -> Markup:
+        """The search and filter form (`{% call form.kept_filters("name") %}<form …>…</form>{% endcall %}`,
+        `drawing` naming the markup the call draws), drawn once per language, filter lists, script root,
+        chosen values and whether anything is asked (its "Clear" link), with the search box's value put
+        in for each page. The form holds nothing else that changes: its address and every label are the
+        same for a language, and a select's value that is not a choice was dropped (`ignored_fields`,
+        called first) with its error, so no field of it has one. Up to DRAWN_FIELDS_MAX forms a
+        language and filter lists."""
         names = (*self.FILTER_FIELDS, "sort")
         chosen = tuple(self[name].data for name in names)
-        key = (request.script_root, chosen, self.has_filters)
+        key = (drawing, request.script_root, chosen, self.has_filters)
         keepable = all(isinstance(value, str) for value in chosen) and not any(self[name].errors for name in names)
         kept = self.choices.filter_forms.get(key) if keepable else None
         if kept is None:

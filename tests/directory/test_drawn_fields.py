@@ -84,7 +84,7 @@ def test_the_kept_filter_form_is_what_the_template_draws(app, catalog):
         + fields
         + "{% if form.has_filters %}<a>{{ _('Clear search and filters') }}</a>{% endif %}</form>"
     )
-    kept = "{% call form.kept_filters() %}" + inner + "{% endcall %}"
+    kept = '{% call form.kept_filters("test") %}' + inner + "{% endcall %}"
     asked = [
         {},
         {"q": "reading <b> & \"quoted\" 'single'"},
