@@ -129,3 +129,24 @@ def test_the_kept_filter_form_follows_the_data_and_the_language(app, catalog):
         assert "Any school" in english
         assert 'value="maths"' in english
         assert 'value="maths"' in spanish
+
+
+def test_fields_bound_once_are_each_forms_own(app, catalog):
+    """The directory's fields are bound once per worker (`BoundOnce`); each form's copy holds its own
+    values and errors, and its form's meta, as a field WTForms binds afresh does."""
+    with app.test_request_context("/directory"):
+        options = queries.filter_options()
+        wrong = DirectoryForm(MultiDict({"element": "nope", "q": "first"}), options)
+        right = DirectoryForm(MultiDict({"element": "disability"}), options)
+        assert not wrong.validate()
+        assert right.validate()
+        assert wrong.element.errors
+        assert not right.element.errors
+        assert (wrong.q.data, right.q.data) == ("first", "")
+        assert wrong.element is not right.element
+        assert wrong.element.meta is wrong.meta
+        assert right.element.meta is right.meta
+        assert [field.label.text for field in wrong] == [field.label.text for field in right]
+        assert wrong.ignored_fields() == ["Data element"]
+        assert right.ignored_fields() == []
+        db.session.remove()
