@@ -283,7 +283,8 @@ class DirectoryForm(SearchForm):
         names = (*self.FILTER_FIELDS, "sort")
         chosen = tuple(self[name].data for name in names)
         key = (drawing, request.script_root, chosen, self.has_filters)
-        keepable = all(isinstance(value, str) for value in chosen) and not any(self[name].errors for name in names)
+        drawn_plain = not any(self[name].errors for name in ("q", *names))  # a field with an error: the macro's own
+        keepable = drawn_plain and all(isinstance(value, str) for value in chosen)
         kept = self.choices.filter_forms.get(key) if keepable else None
         if kept is None:
             self._drawing_kept = True
