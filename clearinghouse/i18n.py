@@ -265,14 +265,17 @@ def format_number(value: int | float | None) -> str:
     """A count in the reader's language ("12,345" in English, "12.345" in Spanish)."""
     if value is None:
         return ""
-    return _formatted_number(value, locale())
+    rendering = _rendering()
+    return _formatted_number(value, rendering.code if rendering is not None else default_language())
 
 
 @functools.lru_cache(maxsize=NUMBERS_KEPT, typed=True)
-def _formatted_number(value: int | float, locale: Locale) -> str:
-    """Babel's formatting, kept per value and Locale: about 50 Python calls a number, and a list
-    page writes the same small counts again and again (two a school on the schools index)."""
-    return format_decimal(value, locale=locale)
+def _formatted_number(value: int | float, language: str) -> str:
+    """Babel's formatting, kept per value and language: about 50 Python calls a number, and a list
+    page writes the same small counts again and again (two a school on the schools index). Keyed by
+    the language's code, not its Locale: each request has a Locale of its own, and finding it in the
+    cache compared it with the kept one field by field (about 220 comparisons on the reports page)."""
+    return format_decimal(value, locale=language)
 
 
 @functools.lru_cache(maxsize=16)
