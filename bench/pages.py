@@ -60,6 +60,8 @@ def fixed_pages(product_path: str) -> list[tuple[str, str]]:
         ("directory, a search, page 3", "/directory?q=reading&page=3"),
         ("directory, element + school", "/directory?element=element-20&school=school-7"),
         ("directory, expiring + most shared", "/directory?agreement=expiring&element=element-1"),
+        ("directory, agreement active", "/directory?agreement=active"),
+        ("directory, agreement expiring", "/directory?agreement=expiring"),
         ("directory, category", "/directory?category=category-2"),
         ("directory, sorted by vendor", "/directory?sort=vendor"),
         ("directory (Spanish), a search", "/es/directory?q=reading"),

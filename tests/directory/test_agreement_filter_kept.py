@@ -1,0 +1,138 @@
+"""A directory page filtered by its agreement alone reads its number of matches from the kept groups of
+products by agreement (`agreement_standing_count`, plus the products with several agreements counted one
+by one) and checks each product while it walks them in order (`queries.agreement_filter_kept`): for every
+filter value, in every sort and across page boundaries, its total and its products must be exactly those of
+the general query (the matches read from `agreement_filter_ids`, counted and all sorted), after writes
+through the services, the ORM, raw SQL and multi-row statements.
+"""
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from clearinghouse.agreements import services as agreements
+from clearinghouse.agreements.models import Agreement
+from clearinghouse.directory import services
+from clearinghouse.directory.models import Product, ProductStatus, StatedAgreementStatus, Vendor
+from clearinghouse.directory.queries import AgreementFilter, DirectoryFilters, Sort
+from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.timeutil import district_today
+from tests import factories
+from tests.agreements.test_status import CASES, TODAY
+from tests.conftest import in_app
+from tests.directory.every_page import every_page
+
+PER_PAGE = 3
+
+
+def _catalog() -> None:
+    """Each case of tests/agreements/test_status.py (every status and state, several agreements, stated
+    statuses), twice over two vendors with the same product names, a day's dates moved to the real today."""
+    shift = district_today() - TODAY
+    for vendor_name in ("Zeta", "Alpha"):
+        vendor = factories.make_vendor(name=vendor_name)
+        for name, (stated, cases, _, _) in CASES.items():
+            product = factories.make_product(vendor, name=name, agreement_status=stated)
+            for fields in cases:
+                fields = {key: value + shift if isinstance(value, date) else value for key, value in fields.items()}
+                renewed = fields.pop("renewed", False)
+                agreement = factories.make_agreement(vendor, [product], **fields)
+                if renewed:
+                    successor = factories.make_agreement(vendor, [product], **dict(fields, expires_on=None))
+                    agreement.renewed_by_id = successor.id
+    factories.make_product(factories.make_vendor(name="Gone", is_retired=True), name="active")
+    db.session.commit()
+
+
+def _check(monkeypatch) -> int:
+    """Each agreement filter's kept page against the general one; returns how many matched something."""
+    db.session.commit()  # PostgreSQL applies the kept counts' changes at commit
+    db.session.expire_all()
+    today = district_today()
+    every = [DirectoryFilters(agreement=value, sort=sort) for value in AgreementFilter for sort in (None, *Sort)]
+    kept = {}
+    for filters in every:
+        assert filters.kept(today) is not None
+        kept[filters] = every_page(filters, PER_PAGE)
+        assert db.session.scalar(select(filters.kept(today)[0])) == db.session.scalar(filters.listed_count(today))
+    with monkeypatch.context() as patched:
+        patched.setattr(DirectoryFilters, "kept", lambda self, today=None: None)
+        general = {filters: every_page(filters, PER_PAGE) for filters in kept}
+    assert kept == general
+    for filters, (ids, total, past_total) in kept.items():
+        assert total == past_total == len(ids), filters
+    return len({filters.agreement for filters, (ids, _, _) in kept.items() if ids})
+
+
+def test_agreement_filter_pages_equal_the_general_query_after_varied_writes(app, monkeypatch):
+    with in_app(app):
+        _catalog()
+        assert _check(monkeypatch) >= 9
+        today = district_today()
+        zeta, alpha = (db.session.scalar(select(Vendor).where(Vendor.name == name)) for name in ("Zeta", "Alpha"))
+        products = list(db.session.scalars(select(Product).where(Product.vendor_id == zeta.id).order_by(Product.id)))
+
+        with unit_of_work():  # one agreement for three products: each now has several, or a sole one
+            agreements.create_agreement(
+                None,
+                zeta,
+                agreements.AgreementInput(
+                    reference="NDPA 90",
+                    product_ids=[p.id for p in products[:3]],
+                    signed_on=today - timedelta(days=10),
+                    effective_on=today - timedelta(days=10),
+                    expires_on=today + timedelta(days=20),
+                ),
+                today=today,
+            )
+        _check(monkeypatch)
+        active = db.session.scalar(select(Agreement).where(Agreement.products.contains(products[8])))
+        with unit_of_work():
+            agreements.terminate_agreement(
+                active, None, version=active.version, terminated_on=today, reason="Ended.", today=today
+            )
+        with unit_of_work():
+            services.update_product(products[4], None, version=products[4].version, agreement_status="requested")
+            services.retire_product(products[5], None, version=products[5].version)
+        _check(monkeypatch)
+        with unit_of_work():
+            services.set_vendor_retired(alpha, None, retired=True, version=alpha.version)
+        _check(monkeypatch)
+
+        # The ORM: a link added and one taken away, an agreement's dates, a product renamed.
+        added = factories.make_agreement(zeta, [], reference="NDPA 91")
+        products[10].agreements.append(added)
+        products[11].agreements = []
+        db.session.get(Agreement, active.id).expires_on = today + timedelta(days=5)
+        products[12].name = "0 first by name"
+        products[12].status = ProductStatus.UNDER_REVIEW
+        _check(monkeypatch)
+
+        # Raw SQL and multi-row statements, as an import writes them.
+        ids = [p.id for p in products]
+        db.session.execute(sa.text("UPDATE vendor SET is_retired = false"))
+        db.session.execute(
+            sa.update(Product)
+            .where(Product.id.in_(ids[13:18]))
+            .values(agreement_status=StatedAgreementStatus.NOT_REQUIRED)
+        )
+        db.session.execute(
+            sa.text("UPDATE agreement SET expires_on = :day WHERE expires_on IS NULL"), {"day": today + timedelta(1)}
+        )
+        db.session.execute(
+            sa.text("DELETE FROM agreement_product WHERE product_id IN (:a, :b)"), dict(a=ids[0], b=ids[6])
+        )
+        db.session.execute(
+            sa.text("INSERT INTO agreement_product (agreement_id, product_id) SELECT min(id), :p FROM agreement"),
+            {"p": ids[7]},
+        )
+        db.session.execute(sa.delete(Product).where(Product.id == ids[9]))
+        _check(monkeypatch)
+
+
+def test_an_agreement_filter_with_another_filter_is_counted(app):
+    today = district_today()
+    for chosen in ({"element_id": 1}, {"school_id": 1}, {"text": "app"}, {"status": ProductStatus.APPROVED}):
+        assert DirectoryFilters(agreement=AgreementFilter.ACTIVE, **chosen).kept(today) is None
+    assert DirectoryFilters(agreement=AgreementFilter.ACTIVE).kept() is None  # without the day it asks about
