@@ -61,7 +61,7 @@ def _check(monkeypatch) -> int:
         count = db.session.scalar(select(filters.kept()[0]))
         assert count == db.session.scalar(filters.listed_count(today)), filters
     with monkeypatch.context() as patched:
-        patched.setattr(DirectoryFilters, "kept", lambda self: None)
+        patched.setattr(DirectoryFilters, "kept", lambda self, today=None: None)
         general = {filters: every_page(filters, PER_PAGE) for filters in kept}
     assert kept == general
     for filters, (ids, total, past_total) in kept.items():
