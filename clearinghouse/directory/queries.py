@@ -177,7 +177,13 @@ def agreement_filter_kept(
     `ix_product_name_listing`. Built once per filter and day, as `agreement_filter_ids`."""
     parts = agreement_filter_ids(value, today).selects
     product = Product.__table__
-    clause = or_(*(part.whereclause if part.get_final_froms() == [product] else Product.id.in_(part) for part in parts))
+    # A part that ranks several agreements is read once, in a WITH, though the count and the walk both ask it.
+    clause = or_(
+        *(
+            part.whereclause if part.get_final_froms() == [product] else Product.id.in_(select(part.cte().c.id))
+            for part in parts
+        )
+    )
     groups = agreement_standing_count.c
     grouped = {product.c.agreement_key: groups.agreement_key, product.c.agreement_status: groups.stated}
     on_groups = [_on_columns(part.whereclause, grouped) for part in parts if part.get_final_froms() == [product]]
