@@ -6,10 +6,8 @@ the general query (the matches read from `agreement_filter_ids`, counted and all
 through the services, the ORM, raw SQL and multi-row statements.
 """
 
-import json
 from datetime import date, timedelta
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
@@ -17,7 +15,7 @@ from clearinghouse.agreements import services as agreements
 from clearinghouse.agreements.models import Agreement
 from clearinghouse.directory import services
 from clearinghouse.directory.models import Product, ProductStatus, StatedAgreementStatus, Vendor
-from clearinghouse.directory.queries import AgreementFilter, DirectoryFilters, Sort, search_products
+from clearinghouse.directory.queries import AgreementFilter, DirectoryFilters, Sort
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.timeutil import district_today
 from tests import factories
@@ -26,7 +24,6 @@ from tests.conftest import in_app
 from tests.directory.every_page import every_page
 
 PER_PAGE = 3
-PRODUCTS = 3000
 
 
 def _catalog() -> None:
@@ -139,77 +136,3 @@ def test_an_agreement_filter_with_another_filter_is_counted(app):
     for chosen in ({"element_id": 1}, {"school_id": 1}, {"text": "app"}, {"status": ProductStatus.APPROVED}):
         assert DirectoryFilters(agreement=AgreementFilter.ACTIVE, **chosen).kept(today) is None
     assert DirectoryFilters(agreement=AgreementFilter.ACTIVE).kept() is None  # without the day it asks about
-
-
-def _nodes(plan: dict) -> list[dict]:
-    """The plan's nodes, without those of its subplans (a filter's hashed sets, the count's)."""
-    children = [child for child in plan.get("Plans", []) if child["Parent Relationship"] not in ("SubPlan", "InitPlan")]
-    return [plan, *(node for child in children for node in _nodes(child))]
-
-
-def test_an_agreement_page_walks_the_products_in_order_and_stops(app):
-    """On PostgreSQL, with three in four of PRODUCTS products
-    (of PRODUCTS / 2 vendors) under one active agreement, page 1 of `agreement=active`
-    reads the products in name order from an index of their names and stops: no product table scan, no count of
-    every match (a window), no sort of them all."""
-    with in_app(app):
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("the plans are PostgreSQL's")
-        vendor = factories.make_vendor(name="Vendor")
-        template = factories.make_product(vendor, name="Product 0")
-        db.session.execute(  # as in a real catalogue, two or three products a vendor
-            sa.text(
-                """INSERT INTO vendor (name, slug, website, privacy_policy_url, contact_email, description_md,
-                       internal_notes, is_retired, created_at, updated_at, translations, name_key)
-                   SELECT 'Vendor ' || n, 'vendor-' || n, website, privacy_policy_url, contact_email,
-                       description_md, internal_notes, n % 100 = 0, created_at, updated_at, translations,
-                       'vendor ' || n
-                   FROM vendor, generate_series(1, :count) AS n WHERE vendor.id = :template"""
-            ),
-            {"count": PRODUCTS // 2, "template": vendor.id},
-        )
-        db.session.execute(
-            sa.text(
-                """INSERT INTO product (vendor_id, name, slug, status, website, purpose_md, grade_bands,
-                       internal_notes, created_at, updated_at, translations, name_key, status_note,
-                       agreement_status, agreement_note, category_text, kind_id)
-                   SELECT (SELECT min(id) FROM vendor) + n % (:count / 2 + 1), 'Product ' || n, 'product-' || n,
-                       status, website, repeat(purpose_md, 20), grade_bands, repeat('Notes. ', 100), created_at,
-                       updated_at, translations, 'product ' || n, status_note, agreement_status, agreement_note,
-                       category_text, kind_id
-                   FROM product, generate_series(1, :count - 1) AS n WHERE product.id = :template"""
-            ),
-            {"count": PRODUCTS, "template": template.id},
-        )
-        agreement = factories.make_agreement(vendor, [])
-        db.session.execute(
-            sa.text(
-                "INSERT INTO agreement_product (agreement_id, product_id) SELECT :a, id FROM product WHERE id % 4 > 0"
-            ),
-            {"a": agreement.id},
-        )
-        db.session.commit()
-        db.session.execute(sa.text("ANALYZE"))
-        today = district_today()
-        statements: list[tuple[str, object]] = []
-
-        def before(conn, cursor, statement, parameters, context, executemany):
-            statements.append((statement, parameters))
-
-        sa.event.listen(db.engine, "before_cursor_execute", before)
-        try:
-            result = search_products(DirectoryFilters(agreement=AgreementFilter.ACTIVE), 1, 25, today)
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", before)
-        assert result.total == db.session.scalar(DirectoryFilters(agreement=AgreementFilter.ACTIVE).listed_count(today))
-        cursor = db.session.connection().connection.driver_connection.cursor()
-        (statement, parameters), *_ = (found for found in statements if "product.slug" in found[0])
-        cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
-        plan = cursor.fetchone()[0]
-        nodes = _nodes((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
-        (pick,) = [n for n in nodes if n["Node Type"] == "Limit"]
-        picked = _nodes(pick)
-        shape = [(n["Node Type"], n.get("Relation Name"), n.get("Index Name")) for n in picked]
-        # ix_product_name_listing once vacuumed (its visibility map lets it be read alone), else ix_product_name.
-        assert [n for n in picked if n.get("Index Name", "").startswith("ix_product_name")], shape
-        assert not [n for n in picked if n["Node Type"] in ("Seq Scan", "Sort", "WindowAgg", "Hash")], shape

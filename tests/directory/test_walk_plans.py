@@ -1,0 +1,95 @@
+"""The directory filtered by its agreement alone walks the products in name order and stops after the
+page (`queries.agreement_filter_kept`), checked on PostgreSQL's plan, not on time: reading, counting and
+sorting every match of `agreement=active` took 50 ms on the bench catalogue.
+
+Its own file, named to run after tests/directory/test_search_plans.py: the suite deletes a test's rows,
+and the thousands this test writes leave pages behind that change the plans that test checks.
+"""
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from clearinghouse.directory.queries import AgreementFilter, DirectoryFilters, search_products
+from clearinghouse.extensions import db
+from clearinghouse.timeutil import district_today
+from tests import factories
+from tests.conftest import in_app
+
+PRODUCTS = 3000
+
+
+def _nodes(plan: dict) -> list[dict]:
+    """The plan's nodes, without those of its subplans (a filter's hashed sets, the count's)."""
+    children = [child for child in plan.get("Plans", []) if child["Parent Relationship"] not in ("SubPlan", "InitPlan")]
+    return [plan, *(node for child in children for node in _nodes(child))]
+
+
+def test_an_agreement_page_walks_the_products_in_order_and_stops(app):
+    """On PostgreSQL, with three in four of PRODUCTS products
+    (of PRODUCTS / 2 vendors) under one active agreement, page 1 of `agreement=active`
+    reads the products in name order from an index of their names and stops: no product table scan, no count of
+    every match (a window), no sort of them all."""
+    with in_app(app):
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the plans are PostgreSQL's")
+        vendor = factories.make_vendor(name="Vendor")
+        template = factories.make_product(vendor, name="Product 0")
+        db.session.execute(  # as in a real catalogue, two or three products a vendor
+            sa.text(
+                """INSERT INTO vendor (name, slug, website, privacy_policy_url, contact_email, description_md,
+                       internal_notes, is_retired, created_at, updated_at, translations, name_key)
+                   SELECT 'Vendor ' || n, 'vendor-' || n, website, privacy_policy_url, contact_email,
+                       description_md, internal_notes, n % 100 = 0, created_at, updated_at, translations,
+                       'vendor ' || n
+                   FROM vendor, generate_series(1, :count) AS n WHERE vendor.id = :template"""
+            ),
+            {"count": PRODUCTS // 2, "template": vendor.id},
+        )
+        db.session.execute(
+            sa.text(
+                """INSERT INTO product (vendor_id, name, slug, status, website, purpose_md, grade_bands,
+                       internal_notes, created_at, updated_at, translations, name_key, status_note,
+                       agreement_status, agreement_note, category_text, kind_id)
+                   SELECT (SELECT min(id) FROM vendor) + n % (:count / 2 + 1), 'Product ' || n, 'product-' || n,
+                       status, website, repeat(purpose_md, 20), grade_bands, repeat('Notes. ', 100), created_at,
+                       updated_at, translations, 'product ' || n, status_note, agreement_status, agreement_note,
+                       category_text, kind_id
+                   FROM product, generate_series(1, :count - 1) AS n WHERE product.id = :template"""
+            ),
+            {"count": PRODUCTS, "template": template.id},
+        )
+        agreement = factories.make_agreement(vendor, [])
+        db.session.execute(
+            sa.text(
+                "INSERT INTO agreement_product (agreement_id, product_id) SELECT :a, id FROM product WHERE id % 4 > 0"
+            ),
+            {"a": agreement.id},
+        )
+        db.session.commit()
+        for table in ("vendor", "product"):
+            db.session.execute(sa.text(f"ANALYZE {table}"))
+        today = district_today()
+        statements: list[tuple[str, object]] = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            statements.append((statement, parameters))
+
+        sa.event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            result = search_products(DirectoryFilters(agreement=AgreementFilter.ACTIVE), 1, 25, today)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", before)
+        assert result.total == db.session.scalar(DirectoryFilters(agreement=AgreementFilter.ACTIVE).listed_count(today))
+        cursor = db.session.connection().connection.driver_connection.cursor()
+        (statement, parameters), *_ = (found for found in statements if "product.slug" in found[0])
+        cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
+        plan = cursor.fetchone()[0]
+        nodes = _nodes((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
+        (pick,) = [n for n in nodes if n["Node Type"] == "Limit"]
+        picked = _nodes(pick)
+        shape = [(n["Node Type"], n.get("Relation Name"), n.get("Index Name")) for n in picked]
+        # ix_product_name_listing once vacuumed (its visibility map lets it be read alone), else ix_product_name.
+        assert [n for n in picked if n.get("Index Name", "").startswith("ix_product_name")], shape
+        assert not [n for n in picked if n["Node Type"] in ("Seq Scan", "Sort", "WindowAgg", "Hash")], shape
