@@ -10,7 +10,7 @@ PostgreSQL keys it on name and id and carries the rest (INCLUDE); SQLite, which 
 it on all six. The index differs between the databases, so it is not in the models (as before).
 
 Revision ID: 9d4b2f7e1a38
-Revises: 7b3e5f1a9c24
+Revises: 3c8e1f5a7d20
 Create Date: 2026-11-27 02:45:00
 
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "9d4b2f7e1a38"
-down_revision = "7b3e5f1a9c24"
+down_revision = "3c8e1f5a7d20"
 branch_labels = None
 depends_on = None
 
