@@ -7,8 +7,6 @@ wide as a real catalogue's, no statement of a page may scan product or the searc
 materialized set of rows) again for each row of a nested loop's outer side.
 """
 
-import json
-
 import pytest
 import sqlalchemy as sa
 
@@ -18,6 +16,7 @@ from clearinghouse.extensions import db
 from clearinghouse.timeutil import district_today
 from tests import factories
 from tests.conftest import in_app
+from tests.directory.plans import compact_and_analyze, plan_of, statements_of
 
 PRODUCTS = 3000
 
@@ -55,10 +54,7 @@ def _many_products() -> None:
         ),
         {"count": PRODUCTS - 1, "template": template.id},
     )
-    db.session.commit()
-    for table in ("vendor", "product", "product_search"):
-        db.session.execute(sa.text(f"ANALYZE {table}"))
-    db.session.commit()
+    compact_and_analyze("vendor", "product", "product_search")
 
 
 def _rescans(plan: dict, inner: bool = False) -> list[str]:
@@ -83,25 +79,13 @@ def test_common_word_pages_read_each_hit_once(app) -> None:
             pytest.skip("the plans are PostgreSQL's")
         _many_products()
         today = district_today()
-        statements: list[tuple[str, object]] = []
-
-        def before(conn, cursor, statement, parameters, context, executemany):
-            statements.append((statement, parameters))
-
         rescans = {}
         for status in (None, StatusFilter.ALL, ProductStatus.RETIRED, ProductStatus.APPROVED):
             for sort in Sort:
-                statements.clear()
-                sa.event.listen(db.engine, "before_cursor_execute", before)
-                try:
-                    search_products(DirectoryFilters(text="a", sort=sort, status=status), 1, 25, today)
-                finally:
-                    sa.event.remove(db.engine, "before_cursor_execute", before)
-                cursor = db.session.connection().connection.driver_connection.cursor()
+                filters = DirectoryFilters(text="a", sort=sort, status=status)
+                _, statements = statements_of(lambda filters=filters: search_products(filters, 1, 25, today))
                 for statement, parameters in statements:
-                    cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
-                    plan = cursor.fetchone()[0]
-                    found = _rescans((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
+                    found = _rescans(plan_of(statement, parameters))
                     if found:
                         rescans[(sort.value, status and status.value, statement[:40])] = found
         assert not rescans, rescans

@@ -1,12 +1,7 @@
 """The directory filtered by its agreement alone walks the products in name order and stops after the
 page (`queries.agreement_filter_kept`), checked on PostgreSQL's plan, not on time: reading, counting and
 sorting every match of `agreement=active` took 50 ms on the bench catalogue.
-
-Its own file, named to run after tests/directory/test_search_plans.py: the suite deletes a test's rows,
-and the thousands this test writes leave pages behind that change the plans that test checks.
 """
-
-import json
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +11,7 @@ from clearinghouse.extensions import db
 from clearinghouse.timeutil import district_today
 from tests import factories
 from tests.conftest import in_app
+from tests.directory.plans import compact_and_analyze, plan_of, statements_of
 
 PRODUCTS = 3000
 
@@ -67,26 +63,14 @@ def test_an_agreement_page_walks_the_products_in_order_and_stops(app):
             ),
             {"a": agreement.id},
         )
-        db.session.commit()
-        for table in ("vendor", "product"):
-            db.session.execute(sa.text(f"ANALYZE {table}"))
+        compact_and_analyze("vendor", "product")
         today = district_today()
-        statements: list[tuple[str, object]] = []
-
-        def before(conn, cursor, statement, parameters, context, executemany):
-            statements.append((statement, parameters))
-
-        sa.event.listen(db.engine, "before_cursor_execute", before)
-        try:
-            result = search_products(DirectoryFilters(agreement=AgreementFilter.ACTIVE), 1, 25, today)
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", before)
+        result, statements = statements_of(
+            lambda: search_products(DirectoryFilters(agreement=AgreementFilter.ACTIVE), 1, 25, today)
+        )
         assert result.total == db.session.scalar(DirectoryFilters(agreement=AgreementFilter.ACTIVE).listed_count(today))
-        cursor = db.session.connection().connection.driver_connection.cursor()
         (statement, parameters), *_ = (found for found in statements if "product.slug" in found[0])
-        cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
-        plan = cursor.fetchone()[0]
-        nodes = _nodes((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
+        nodes = _nodes(plan_of(statement, parameters))
         (pick,) = [n for n in nodes if n["Node Type"] == "Limit"]
         picked = _nodes(pick)
         shape = [(n["Node Type"], n.get("Relation Name"), n.get("Index Name")) for n in picked]
