@@ -559,6 +559,17 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
     terms = filters.terms
     if terms and surely_unmatched(terms):
         return _NoMatches(page=min(max(page, 1), MAX_PAGE), per_page=per_page, max_per_page=per_page, error_out=False)
+    kept_page = _kept_page(filters, today)
+    if kept_page is not None:
+        count, statement = kept_page
+        return paginate_picked(
+            lambda limit, offset: (statement, {PAGE_LIMIT: limit, PAGE_OFFSET: offset}),
+            select(count),
+            page,
+            per_page,
+            windowed=True,
+            gather=card_products,
+        )
     id_sets = filters.id_sets(today)
     if terms and not id_sets and filters.status is None:
         # A search and nothing else (most of a busy evening's): one statement per sort, made once.
@@ -574,7 +585,7 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
             windowed=True,
             gather=card_products,
         )
-    kept, clauses = filters.kept(today) or (None, filters.clauses(today, id_sets))
+    clauses = filters.clauses(today, id_sets)
     hits = _listed_hits(terms, filters.effective_sort) if terms and filters.status is None else None
     if hits is not None:  # the page picked from the index alone: the filters on its product ids
         clauses = [hits.c.product_id.in_(ids) for ids in id_sets]
@@ -583,8 +594,6 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
 
     def count_stmt() -> Select:
         """Built only when it runs: a page counts in its own statement, but past the last page."""
-        if kept is not None:
-            return select(kept)
         if filters.status is None:
             return filters.listed_count(today, list(id_sets))
         # A status filter (rare): count the matching product rows.
@@ -593,10 +602,8 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
 
     keys = _sort_keys(filters.effective_sort, hits)
     # A search or a filter on what a product receives leaves few matches, all read to sort them:
-    # counting them in the same pass saves a query. Without one, or with one whose count triggers keep
-    # (a category, a data element or a school alone: thousands of matches), the page reads that count
-    # and an index walk in order stops after the page instead of reading and sorting every match.
-    total = kept if kept is not None else (_WINDOW_TOTAL if hits is not None or id_sets else None)
+    # counting them in the same pass saves a query. A status filter alone: no count in the page.
+    total = _WINDOW_TOTAL if hits is not None or id_sets else None
     return paginate_picked(
         lambda limit, offset: page_statement(keys, hits, clauses, total, limit, offset),
         count_stmt,
@@ -607,7 +614,27 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
     )
 
 
-PAGE_LIMIT, PAGE_OFFSET = "page_limit", "page_offset"  # the bound parameters of `_search_page`
+PAGE_LIMIT, PAGE_OFFSET = "page_limit", "page_offset"  # the bound parameters of `_search_page`, `_kept_page`
+
+
+@lru_cache(maxsize=256)
+def _kept_page(filters: DirectoryFilters, today: date) -> tuple[ColumnElement[int], Select] | None:
+    """For filters whose number of matches triggers keep (`DirectoryFilters.kept`), that count and the
+    page statement, its LIMIT and OFFSET bound when it runs (else None).
+
+    With one of those (no filter, a category, a data element, a school or an agreement filter alone:
+    thousands of matches), the page reads that count and an index walk in order stops after the page
+    instead of reading and sorting every match. Made once per filters and day, as `_search_page`: the
+    statement of an agreement filter is a large tree, and building it and computing its cache key cost
+    about 1.5 ms of Python a page."""
+    kept = filters.kept(today)
+    if kept is None:
+        return None
+    count, clauses = kept
+    limit, offset = bindparam(PAGE_LIMIT, type_=Integer), bindparam(PAGE_OFFSET, type_=Integer)
+    return count, page_statement(_sort_keys(filters.effective_sort, None), None, clauses, count, limit, offset)
+
+
 # (database, sort) → the page statement of a search without filters, made once (`_search_page`)
 _SEARCH_PAGES: dict[tuple[str, Sort], Select] = {}
 
