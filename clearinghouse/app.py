@@ -211,9 +211,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _keep_long_statements_converted() -> None:
     """psycopg turns a statement's %(name)s placeholders into PostgreSQL's $1 once and keeps the result,
     but only for statements of up to 4,096 characters: a longer one is scanned again on every run. The
-    agreement states written in SQL make statements of 8,000-28,000 characters (the reports' status
-    counts, a directory page filtered by agreement state), each built once per worker and run again and
-    again. psycopg keeps 128 conversions (least recently used out), so a worker keeps at most 8 MB of them."""
+    agreement states written in SQL make statements of 5,000-13,000 characters (the reports' status
+    counts, about 5,800; a directory page filtered by agreement state, up to about 12,000), each built
+    once per worker (per day) and run again and again. psycopg keeps 128 conversions (least recently
+    used out), so a worker keeps at most 8 MB of them."""
     psycopg_queries.MAX_CACHED_STATEMENT_LENGTH = max(
         psycopg_queries.MAX_CACHED_STATEMENT_LENGTH, LONGEST_KEPT_STATEMENT
     )
