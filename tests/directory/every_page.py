@@ -1,10 +1,19 @@
 """Reading a directory listing page by page, as the tests that compare a fast path with the general one do."""
 
+from collections.abc import Iterable
+
+import pytest
+from sqlalchemy import select
+
+from clearinghouse.directory import queries
 from clearinghouse.directory.queries import DirectoryFilters, search_products
+from clearinghouse.extensions import db
 from clearinghouse.timeutil import district_today
 
+Reading = tuple[list[int], int, int]  # `every_page`'s: the ids in order, page 1's total, the total past the last
 
-def every_page(filters: DirectoryFilters, per_page: int) -> tuple[list[int], int, int]:
+
+def every_page(filters: DirectoryFilters, per_page: int) -> Reading:
     """Every page's products in order, then the total page 1 gives and the total a page past the last gives."""
     today = district_today()
     ids, page = [], 1
@@ -19,3 +28,25 @@ def every_page(filters: DirectoryFilters, per_page: int) -> tuple[list[int], int
     past = search_products(filters, page + 2, per_page, today)
     assert past.items == []
     return ids, first_total, past.total
+
+
+def kept_pages_as_general(
+    every: Iterable[DirectoryFilters], per_page: int, monkeypatch: pytest.MonkeyPatch
+) -> dict[DirectoryFilters, Reading]:
+    """Each filters' pages read through its kept page (it must have one, and its kept count must equal
+    the listed count), then again through the general query (the kept page turned off): the same ids and
+    totals. Returns the kept readings."""
+    today = district_today()
+    kept = {}
+    for filters in every:
+        found = filters.kept(today)
+        assert found is not None, filters
+        kept[filters] = every_page(filters, per_page)
+        assert db.session.scalar(select(found[0])) == db.session.scalar(filters.listed_count(today)), filters
+    with monkeypatch.context() as patched:
+        patched.setattr(queries, "_kept_page", lambda filters, today: None)  # the general query
+        general = {filters: every_page(filters, per_page) for filters in kept}
+    assert kept == general
+    for filters, (ids, total, past_total) in kept.items():
+        assert total == past_total == len(ids), filters
+    return kept

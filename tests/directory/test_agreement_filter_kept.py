@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from clearinghouse.agreements import services as agreements
 from clearinghouse.agreements.models import Agreement
-from clearinghouse.directory import queries, services
+from clearinghouse.directory import services
 from clearinghouse.directory.models import Product, ProductStatus, StatedAgreementStatus, Vendor
 from clearinghouse.directory.queries import AgreementFilter, DirectoryFilters, Sort
 from clearinghouse.extensions import db, unit_of_work
@@ -21,7 +21,7 @@ from clearinghouse.timeutil import district_today
 from tests import factories
 from tests.agreements.test_status import CASES, TODAY
 from tests.conftest import in_app
-from tests.directory.every_page import every_page
+from tests.directory.every_page import kept_pages_as_general
 
 PER_PAGE = 3
 
@@ -49,19 +49,8 @@ def _check(monkeypatch) -> int:
     """Each agreement filter's kept page against the general one; returns how many matched something."""
     db.session.commit()  # PostgreSQL applies the kept counts' changes at commit
     db.session.expire_all()
-    today = district_today()
     every = [DirectoryFilters(agreement=value, sort=sort) for value in AgreementFilter for sort in (None, *Sort)]
-    kept = {}
-    for filters in every:
-        assert filters.kept(today) is not None
-        kept[filters] = every_page(filters, PER_PAGE)
-        assert db.session.scalar(select(filters.kept(today)[0])) == db.session.scalar(filters.listed_count(today))
-    with monkeypatch.context() as patched:
-        patched.setattr(queries, "_kept_page", lambda filters, today: None)  # the general query
-        general = {filters: every_page(filters, PER_PAGE) for filters in kept}
-    assert kept == general
-    for filters, (ids, total, past_total) in kept.items():
-        assert total == past_total == len(ids), filters
+    kept = kept_pages_as_general(every, PER_PAGE, monkeypatch)
     return len({filters.agreement for filters, (ids, _, _) in kept.items() if ids})
 
 

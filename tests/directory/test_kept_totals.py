@@ -8,14 +8,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from clearinghouse.directory import queries
 from clearinghouse.directory.models import DataCategory, DataElement, DataUse, Product, ProductStatus, School, Vendor
 from clearinghouse.directory.queries import DirectoryFilters, Sort, search_products
 from clearinghouse.extensions import db
 from clearinghouse.timeutil import district_today
 from tests import factories
 from tests.conftest import in_app
-from tests.directory.every_page import every_page
+from tests.directory.every_page import kept_pages_as_general
 
 PER_PAGE = 3
 
@@ -54,19 +53,7 @@ def _check(monkeypatch) -> int:
     """Each filter's kept page against the general one; returns how many filters matched something."""
     db.session.commit()  # PostgreSQL applies the kept counts' changes at commit
     db.session.expire_all()
-    today = district_today()
-    kept = {}
-    for filters in _every_filter():
-        assert filters.kept() is not None
-        kept[filters] = every_page(filters, PER_PAGE)
-        count = db.session.scalar(select(filters.kept()[0]))
-        assert count == db.session.scalar(filters.listed_count(today)), filters
-    with monkeypatch.context() as patched:
-        patched.setattr(queries, "_kept_page", lambda filters, today: None)  # the general query
-        general = {filters: every_page(filters, PER_PAGE) for filters in kept}
-    assert kept == general
-    for filters, (ids, total, past_total) in kept.items():
-        assert total == past_total == len(ids), filters
+    kept = kept_pages_as_general(_every_filter(), PER_PAGE, monkeypatch)
     return sum(1 for ids, _, _ in kept.values() if ids)
 
 
