@@ -239,10 +239,15 @@ def test_upload_to_another_vendors_request_is_not_found(app, world, vendor_user_
     nothing_stored()
 
 
+# The district's tomorrow, worked out when the test runs: collected before the district's midnight, a
+# date worked out then is no longer in the future when the test runs after it.
+TOMORROW = "tomorrow"
+
+
 @pytest.mark.parametrize(
     ("fields", "field_id", "message"),
     [
-        ({"disposed_on": (district_today() + timedelta(days=1)).isoformat()}, "disposed_on", "cannot be in the future"),
+        ({"disposed_on": TOMORROW}, "disposed_on", "cannot be in the future"),
         ({"disposed_on": "31/01/2027"}, "disposed_on", "Enter a date like 2026-07-01 (year-month-day)."),
         ({"method": "other", "method_other": "  "}, "method_other", "Describe the method"),
         ({"method": "shredded-by-bears"}, "method", "Not a valid choice"),
@@ -254,6 +259,8 @@ def test_upload_to_another_vendors_request_is_not_found(app, world, vendor_user_
 def test_bad_form_input_is_refused_with_the_form_kept_and_nothing_stored(
     app, world, vendor_user_id, nothing_stored, fields, field_id, message
 ):
+    if fields.get("disposed_on") == TOMORROW:
+        fields = fields | {"disposed_on": (district_today() + timedelta(days=1)).isoformat()}
     response = upload(
         client_as(app, vendor_user_id),
         world.request_id,
