@@ -570,8 +570,18 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
             windowed=True,
             gather=card_products,
         )
+    if not terms:  # filters without a search whose count is not kept: their statement made once too
+        statement, windowed = _filtered_page(filters, today, _fetches_with_ties())
+        return paginate_picked(
+            lambda limit, offset: (statement, {PAGE_LIMIT: limit, PAGE_OFFSET: offset}),
+            lambda: _filtered_count(filters, today),
+            page,
+            per_page,
+            windowed=windowed,
+            gather=card_products,
+        )
     id_sets = filters.id_sets(today)
-    if terms and not id_sets and filters.status is None:
+    if not id_sets and filters.status is None:
         # A search and nothing else (most of a busy evening's): one statement per sort, made once.
         words = search_words(terms)
         return paginate_picked(
@@ -586,10 +596,10 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
             gather=card_products,
         )
     clauses = filters.clauses(today, id_sets)
-    hits = _listed_hits(terms, filters.effective_sort) if terms and filters.status is None else None
+    hits = _listed_hits(terms, filters.effective_sort) if filters.status is None else None
     if hits is not None:  # the page picked from the index alone: the filters on its product ids
         clauses = [hits.c.product_id.in_(ids) for ids in id_sets]
-    elif terms:
+    else:
         hits = search_hits(terms)
 
     def count_stmt() -> Select:
@@ -597,24 +607,22 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
         if filters.status is None:
             return filters.listed_count(today, list(id_sets))
         # A status filter (rare): count the matching product rows.
-        stmt = select(func.count(Product.id)).where(*clauses)
-        return stmt if hits is None else stmt.join(hits, hits.c.product_id == Product.id)
+        return select(func.count(Product.id)).where(*clauses).join(hits, hits.c.product_id == Product.id)
 
     keys = _sort_keys(filters.effective_sort, hits)
-    # A search or a filter on what a product receives leaves few matches, all read to sort them:
-    # counting them in the same pass saves a query. A status filter alone: no count in the page.
-    total = _WINDOW_TOTAL if hits is not None or id_sets else None
+    with_ties = _fetches_with_ties()
     return paginate_picked(
-        lambda limit, offset: page_statement(keys, hits, clauses, total, limit, offset),
+        lambda limit, offset: page_statement(keys, hits, clauses, _WINDOW_TOTAL, limit, offset, with_ties=with_ties),
         count_stmt,
         page,
         per_page,
-        total is not None,
-        card_products,
+        windowed=True,
+        gather=card_products,
     )
 
 
-PAGE_LIMIT, PAGE_OFFSET = "page_limit", "page_offset"  # the bound parameters of `_search_page`, `_kept_page`
+# The bound parameters of `_search_page`, `_kept_page` and `_filtered_page`.
+PAGE_LIMIT, PAGE_OFFSET = "page_limit", "page_offset"
 
 
 @lru_cache(maxsize=256)
@@ -633,6 +641,37 @@ def _kept_page(filters: DirectoryFilters, today: date) -> tuple[ColumnElement[in
     count, clauses = kept
     limit, offset = bindparam(PAGE_LIMIT, type_=Integer), bindparam(PAGE_OFFSET, type_=Integer)
     return count, page_statement(_sort_keys(filters.effective_sort, None), None, clauses, count, limit, offset)
+
+
+@lru_cache(maxsize=256)
+def _filtered_page(filters: DirectoryFilters, today: date, with_ties: bool) -> tuple[Select, bool]:
+    """For filters without a search whose count is not kept (several filters, a tag, a kind, a status:
+    `_kept_page` takes the others), the page statement, its LIMIT and OFFSET bound when it runs, and
+    whether it counts the matches (`_WINDOW_TOTAL`: a filter on what a product receives, where, or under
+    which agreement, whose matches it reads all to sort them; a status filter alone does not count).
+
+    Made once per filters and day, as `_kept_page`: with an agreement filter the statement is a large
+    tree (5,900 characters for "expiring" with a data element), and building it and computing its cache
+    key cost about 2 ms of Python a page. `with_ties`: `page_statement`'s (`_fetches_with_ties`)."""
+    id_sets = filters.id_sets(today)
+    total = _WINDOW_TOTAL if id_sets else None
+    limit, offset = bindparam(PAGE_LIMIT, type_=Integer), bindparam(PAGE_OFFSET, type_=Integer)
+    keys = _sort_keys(filters.effective_sort, None)
+    clauses = filters.clauses(today, id_sets)
+    return page_statement(keys, None, clauses, total, limit, offset, with_ties=with_ties), total is not None
+
+
+def _filtered_count(filters: DirectoryFilters, today: date) -> Select:
+    """The number of matches of `_filtered_page`'s filters, for a page past the last (which reads none)."""
+    if filters.status is None:
+        return filters.listed_count(today)
+    return select(func.count(Product.id)).where(*filters.clauses(today))
+
+
+def _fetches_with_ties() -> bool:
+    """Whether the database fetches a page's rows WITH TIES (PostgreSQL; SQLite does not): `page_statement`'s
+    `with_ties`."""
+    return db.session.get_bind().dialect.name == "postgresql"
 
 
 # (database, sort) → the page statement of a search without filters, made once (`_search_page`)
@@ -759,6 +798,8 @@ def page_statement(
     total: ColumnElement[int] | str | None,
     limit: int | ColumnElement[int],
     offset: int | ColumnElement[int],
+    *,
+    with_ties: bool = False,
 ) -> Select:
     """Pick the page's products on narrow columns first, then read only what their cards show
     (`card_products`), with their agreements' terms joined in the same statement.
@@ -771,9 +812,18 @@ def page_statement(
     Each row carries the number of matches (column `total`) when `total` says how: `_WINDOW_TOTAL`
     counts them while picking the page (which then reads every match), a scalar subquery reads a
     count kept by triggers (and leaves the pick free to stop after the page); None: no count.
+
+    `with_ties` (PostgreSQL: FETCH … WITH TIES): counted matches sorted by name, the vendor's name
+    breaking ties, are first cut after the page on the name alone, with every match that ties with
+    the last (`_tied_matches`), and only those read their vendor's name.
     """
     windowed = total is _WINDOW_TOTAL
     counted = [func.count().over().label("total")] if windowed else []
+    if windowed and with_ties and not _keys_kept(hits) and _tie_broken_by_vendor(keys):
+        matches = _tied_matches(hits, clauses, counted, limit + offset)
+        ranked = select(matches.c.id, *(matches.c[f"key_{n}"] for n in range(len(keys))), matches.c.total)
+        keys = [(matches.c[f"key_{n}"], descending) for n, (_, descending) in enumerate(keys)]
+        return _page_of(ranked, keys, limit, offset, total)
     labelled = [key.label(f"key_{n}") for n, (key, _) in enumerate(keys)]
     if _keys_kept(hits):  # the listed hits with their sort keys: the page is picked without reading product
         ranked = select(hits.c.product_id.label("id"), *labelled, *counted).select_from(hits)
@@ -792,8 +842,53 @@ def page_statement(
         matches = ranked.subquery("matches")
         ranked = select(matches.c.id, *(matches.c[f"key_{n}"] for n in range(len(keys))), matches.c.total)
         keys = [(matches.c[f"key_{n}"], descending) for n, (_, descending) in enumerate(keys)]
+    return _page_of(ranked, keys, limit, offset, total)
+
+
+def _tie_broken_by_vendor(keys: list[tuple[ColumnElement, bool]]) -> bool:
+    """The sort by name: the product's name, then its vendor's name, then its id (`_sort_keys`)."""
+    expected = (Product.name, Vendor.name, Product.id)
+    return len(keys) == len(expected) and all(
+        key is want and not desc for (key, desc), want in zip(keys, expected, strict=True)
+    )
+
+
+def _tied_matches(
+    hits: Any,
+    clauses: list[ColumnElement[bool]],
+    counted: list[ColumnElement[int]],
+    through: ColumnElement[int] | int,
+) -> Any:
+    """The counted matches (`key_0`… and `total`) that can be on the pages up to the `through`-th match
+    by name: the first `through` by name and every match whose name ties with the last of them
+    (FETCH … WITH TIES). Only those read their vendor's name, the sort's second key: the matches of two
+    filters (1,126 for "expiring" and the most shared element) each probed vendor for it before, most
+    of them for nothing. PostgreSQL 13 and later."""
+    read = select(Product.id.label("id"), Product.name.label("key_0"), Product.vendor_id.label("vendor_id"), *counted)
+    if hits is not None:
+        read = read.join(hits, hits.c.product_id == Product.id)
+    # Every match read (and counted) in a subquery of its own, as `page_statement`'s windowed matches: cut
+    # in the same SELECT, PostgreSQL walked product in name order and read the hits again for each.
+    every = read.where(*clauses).subquery("every_match")
+    tied = select(every).order_by(every.c.key_0).fetch(through, with_ties=True).subquery("tied")
+    return (
+        select(tied.c.id, tied.c.key_0, Vendor.name.label("key_1"), tied.c.id.label("key_2"), tied.c.total)
+        .join(Vendor, Vendor.id == tied.c.vendor_id)
+        .subquery("matches")
+    )
+
+
+def _page_of(
+    ranked: Select,
+    keys: list[tuple[ColumnElement, bool]],
+    limit: int | ColumnElement[int],
+    offset: int | ColumnElement[int],
+    total: ColumnElement[int] | str | None,
+) -> Select:
+    """`page_statement`'s last step: the page of `ranked` (ids and sort keys, and the column `total`
+    when windowed) with the columns its cards show."""
     page_ids = ranked.order_by(*_ordered(keys)).limit(limit).offset(offset).subquery("page")
-    carried = [page_ids.c.total] if windowed else [] if total is None else [total.label("total")]
+    carried = [page_ids.c.total] if total is _WINDOW_TOTAL else [] if total is None else [total.label("total")]
     return (
         select(*_CARD_COLUMNS, *carried)
         .select_from(Product)

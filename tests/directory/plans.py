@@ -35,9 +35,10 @@ def statements_of(call: Callable[[], Any]) -> tuple[Any, list[tuple[str, Any]]]:
     return result, statements
 
 
-def plan_of(statement: str, parameters: Any) -> dict:
-    """The root node of PostgreSQL's plan (EXPLAIN (FORMAT JSON)) of a statement sent as it was."""
+def plan_of(statement: str, parameters: Any, *, analyze: bool = False) -> dict:
+    """The root node of PostgreSQL's plan (EXPLAIN (FORMAT JSON)) of a statement sent as it was; with
+    `analyze`, run, with each node's actual rows and loops."""
     cursor = db.session.connection().connection.driver_connection.cursor()
-    cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
+    cursor.execute(f"EXPLAIN ({'ANALYZE, ' if analyze else ''}FORMAT JSON) " + statement, parameters)
     plan = cursor.fetchone()[0]
     return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]

@@ -26,7 +26,7 @@ from tests.directory.every_page import kept_pages_as_general
 PER_PAGE = 3
 
 
-def _catalog() -> None:
+def agreement_catalog() -> None:
     """Each case of tests/agreements/test_status.py (every status and state, several agreements, stated
     statuses), twice over two vendors with the same product names, a day's dates moved to the real today."""
     shift = district_today() - TODAY
@@ -56,7 +56,7 @@ def _check(monkeypatch) -> int:
 
 def test_agreement_filter_pages_equal_the_general_query_after_varied_writes(app, monkeypatch):
     with in_app(app):
-        _catalog()
+        agreement_catalog()
         assert _check(monkeypatch) >= 9
         today = district_today()
         zeta, alpha = (db.session.scalar(select(Vendor).where(Vendor.name == name)) for name in ("Zeta", "Alpha"))

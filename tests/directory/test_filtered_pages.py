@@ -1,0 +1,158 @@
+"""A directory page with filters whose count is not kept and no search (several filters, a status: its
+statement made once per filters and day, `queries._filtered_page`) lists exactly what one plain sorted
+query of the same filters finds, page by page, with the same total before and past the last page. On
+PostgreSQL, sorted by name, its counted matches are cut after the page on the name with their ties (FETCH
+… WITH TIES) before their vendors' names are read: the same pages as without the cut, and the vendor read
+for the tied matches only (checked on the plan as run).
+"""
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from clearinghouse.directory import queries
+from clearinghouse.directory.models import DataCategory, DataElement, DataUse, Product, ProductStatus, School
+from clearinghouse.directory.queries import AgreementFilter, DirectoryFilters, Sort, StatusFilter, search_products
+from clearinghouse.extensions import db
+from clearinghouse.timeutil import district_today
+from tests import factories
+from tests.conftest import in_app
+from tests.directory.every_page import every_page
+from tests.directory.plans import compact_and_analyze, plan_of, statements_of
+from tests.directory.test_agreement_filter_kept import agreement_catalog
+
+PER_PAGE = 3
+
+
+def _links() -> None:
+    """Two categories of three elements and two schools, linked unevenly to the agreement catalogue's
+    products (each name twice, under two vendors: ties on the name across page boundaries)."""
+    categories = [factories.make_category(name=f"Category {c}") for c in "AB"]
+    elements = [factories.make_element(categories[n % 2], name=f"Element {n}") for n in range(3)]
+    schools = [factories.make_school(name=f"School {s}") for s in "XY"]
+    for n, product in enumerate(db.session.scalars(select(Product).order_by(Product.id))):
+        for k, element in enumerate(elements):
+            if (n + k) % 3:
+                product.data_uses.append(DataUse(data_element_id=element.id, purpose="Teaching."))
+        product.schools = [school for k, school in enumerate(schools) if (n + k) % 2 == 0]
+    db.session.commit()
+
+
+def _every_filters() -> list[DirectoryFilters]:
+    """Each agreement filter value with a data element, a school or a category; an element with a school;
+    a status alone and with an element; every sort."""
+    element, school, category = (
+        db.session.scalar(select(model.id).order_by(model.id)) for model in (DataElement, School, DataCategory)
+    )
+    chosen = [
+        *({"agreement": value, "element_id": element} for value in AgreementFilter),
+        *({"agreement": value, "school_id": school} for value in AgreementFilter),
+        *({"agreement": value, "category_id": category} for value in AgreementFilter),
+        {"element_id": element, "school_id": school},
+        {"element_id": element, "status": ProductStatus.APPROVED},
+        {"status": StatusFilter.ALL},
+        {"agreement": AgreementFilter.ACTIVE, "status": StatusFilter.ALL},
+    ]
+    return [DirectoryFilters(sort=sort, **fields) for fields in chosen for sort in (None, *Sort)]
+
+
+def _sorted_at_once(filters: DirectoryFilters) -> list[int]:
+    """The matches in the page's order, read by one plain sorted query."""
+    keys = queries._sort_keys(filters.effective_sort, None)
+    statement = (
+        select(Product.id)
+        .join(Product.vendor)
+        .where(*filters.clauses(district_today()))
+        .order_by(*queries._ordered(keys))
+    )
+    return list(db.session.scalars(statement))
+
+
+def test_filtered_pages_equal_one_sorted_query_with_or_without_the_cut(app, monkeypatch):
+    with in_app(app):
+        agreement_catalog()
+        _links()
+        every = _every_filters()
+        readings = {}
+        for filters in every:
+            assert filters.kept(district_today()) is None, filters
+            ids, total, past_total = readings[filters] = every_page(filters, PER_PAGE)
+            assert ids == _sorted_at_once(filters), filters
+            assert total == past_total == len(ids), filters
+        assert sum(1 for ids, _, _ in readings.values() if len(ids) > PER_PAGE) > 60
+        with monkeypatch.context() as patched:  # without the cut (SQLite's pages, on PostgreSQL too)
+            patched.setattr(queries, "_fetches_with_ties", lambda: False)
+            assert {filters: every_page(filters, PER_PAGE) for filters in every} == readings
+
+
+PRODUCTS = 2000
+
+
+def test_a_counted_page_by_name_reads_the_vendors_of_its_tied_matches_only(app):
+    """On PostgreSQL, page 1 of a data element with a school (two filters: every match read and counted)
+    sorted by name reads no vendor while it reads and counts the matches, and then the vendors of about a
+    page of them (the tied ones), not of each of the thousands."""
+    with in_app(app):
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("FETCH … WITH TIES is PostgreSQL's")
+        vendor = factories.make_vendor(name="Vendor")
+        element, school = factories.make_element(), factories.make_school()
+        template = factories.make_product(vendor, name="Product 0", elements=[element], schools=[school])
+        db.session.execute(
+            sa.text(
+                """INSERT INTO vendor (name, slug, website, privacy_policy_url, contact_email, description_md,
+                       internal_notes, is_retired, created_at, updated_at, translations, name_key)
+                   SELECT 'Vendor ' || n, 'vendor-' || n, website, privacy_policy_url, contact_email,
+                       description_md, internal_notes, false, created_at, updated_at, translations, 'vendor ' || n
+                   FROM vendor, generate_series(1, :count) AS n WHERE vendor.id = :template"""
+            ),
+            {"count": PRODUCTS // 2, "template": vendor.id},
+        )
+        db.session.execute(
+            sa.text(
+                """INSERT INTO product (vendor_id, name, slug, status, website, purpose_md, grade_bands,
+                       internal_notes, created_at, updated_at, translations, name_key, status_note,
+                       agreement_status, agreement_note, category_text, kind_id)
+                   SELECT (SELECT min(id) FROM vendor) + n % (:count / 2 + 1), 'Product ' || n, 'product-' || n,
+                       status, website, purpose_md, grade_bands, internal_notes, created_at, updated_at,
+                       translations, 'product ' || n, status_note, agreement_status, agreement_note,
+                       category_text, kind_id
+                   FROM product, generate_series(1, :count - 1) AS n WHERE product.id = :template"""
+            ),
+            {"count": PRODUCTS, "template": template.id},
+        )
+        db.session.execute(
+            sa.text(
+                """INSERT INTO data_use (product_id, data_element_id, purpose, translations)
+                   SELECT id, :element, 'Teaching.', '{}' FROM product WHERE id <> :template"""
+            ),
+            {"element": element.id, "template": template.id},
+        )
+        db.session.execute(
+            sa.text(
+                "INSERT INTO product_school (product_id, school_id) SELECT id, :school FROM product WHERE id <> :t"
+            ),
+            {"school": school.id, "t": template.id},
+        )
+        compact_and_analyze("vendor", "product", "data_use", "product_school")
+        filters = DirectoryFilters(element_id=element.id, school_id=school.id)
+        result, statements = statements_of(lambda: search_products(filters, 1, 25, district_today()))
+        assert result.total == PRODUCTS
+        (statement, parameters), *_ = (found for found in statements if "product.slug" in found[0])
+        plan = plan_of(statement, parameters, analyze=True)
+        (counted,) = [node for node in _every_node(plan) if node["Node Type"] == "WindowAgg"]
+        assert counted["Actual Rows"] == PRODUCTS
+        read_for_every_match = [node.get("Alias") for node in _every_node(counted) if _reads_vendor_names(node)]
+        assert not read_for_every_match
+        (tied,) = [node for node in _every_node(plan) if node.get("Alias") == "tied"]
+        assert tied["Actual Rows"] <= 2 * 25
+        assert any(_reads_vendor_names(node) for node in _every_node(plan) if node not in _every_node(counted))
+
+
+def _reads_vendor_names(node: dict) -> bool:
+    """A scan of vendor for its name (not the check that it is not retired, an anti-join on its own alias)."""
+    return node.get("Relation Name") == "vendor" and node.get("Alias") != "retired_vendor"
+
+
+def _every_node(plan: dict) -> list[dict]:
+    return [plan, *(node for child in plan.get("Plans", []) for node in _every_node(child))]
