@@ -234,7 +234,9 @@ class Product(NamedMixin, TimestampMixin, VersionedMixin, TranslatedMixin, db.Mo
         # The reports' overlap lists the first products of each kind by name (migrations 20261126_report_counts,
         # 20261127_overlap_covering_index: PostgreSQL reads them from the index alone).
         Index("ix_product_kind_name", "kind_id", "name", "id", postgresql_include=["slug", "vendor_id", "status"]),
-        Index("ix_product_agreement_key", "agreement_key"),
+        # A product's sole agreement (`agreement_key`): the products of the agreements in a state, read from
+        # the index alone (migration 20261127_product_agreement_key_id).
+        Index("ix_product_agreement_key", "agreement_key", "id"),
     )
     record_phrase = "this product"
     id: Mapped[int] = mapped_column(primary_key=True)
