@@ -211,6 +211,8 @@ FIELDS: dict[str, dict[str, Visibility]] = {
     "agreement_product": {"agreement_id": PUBLIC, "product_id": PUBLIC},
     # Listed products per (sole agreement, stated status): the reports' agreement status counts them.
     "agreement_standing_count": {"agreement_key": PUBLIC, "stated": PUBLIC, "product_count": PUBLIC},
+    # Listed products per (term group of their sole agreement, stated status): the same counts, by dates.
+    "agreement_term_standing_count": {"term_key": PUBLIC, "stated": PUBLIC, "product_count": PUBLIC},
     # Agreements per group of the public columns their state is derived from: the home page and the
     # reports count them by state.
     "agreement_term_count": dict.fromkeys(

@@ -128,6 +128,19 @@ agreement_term_count = Table(
 )
 
 
+# Listed products whose sole agreement is in a term group of `agreement_term_count` (`term_key`), per stated
+# status: `agreement_standing_count`'s groups of a sole agreement added up by that agreement's term group, so
+# that the reports rank each set of dates once, not each agreement. Kept by database triggers (migration
+# 20261127_agreement_term_standing_counts), never written here; `agreements.status.kept_status_counts` reads it.
+agreement_term_standing_count = Table(
+    "agreement_term_standing_count",
+    db.metadata,
+    Column("term_key", String(80), primary_key=True),
+    Column("stated", String(40), primary_key=True),
+    Column("product_count", Integer, nullable=False, server_default="0"),
+)
+
+
 def _add_years(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)

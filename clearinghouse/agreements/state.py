@@ -208,10 +208,12 @@ def state_in(
 
 def _kept_terms() -> Subquery:
     """The agreements' kept groups (`agreement_term_count`) as rows `state_sql` can read: a group's
-    `signed_on` and `renewed_by_id` are set when its agreements' are, which is all the state asks of them."""
+    `signed_on` and `renewed_by_id` are set when its agreements' are, which is all the state asks of them;
+    `term_key` names the group (`agreement_term_standing_count` counts products by it)."""
     groups = agreement_term_count.c
     return (
         select(
+            groups.term_key,
             groups.effective_on,
             groups.expires_on,
             groups.auto_renews,

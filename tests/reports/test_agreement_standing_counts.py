@@ -13,10 +13,16 @@ from collections import Counter
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from clearinghouse.agreements import services as agreements
-from clearinghouse.agreements.models import agreement_product, agreement_standing_count
+from clearinghouse.agreements.models import (
+    Agreement,
+    agreement_product,
+    agreement_standing_count,
+    agreement_term_count,
+    agreement_term_standing_count,
+)
 from clearinghouse.agreements.status import kept_status_counts, status_counts
 from clearinghouse.directory import services
 from clearinghouse.directory.models import Product, StatedAgreementStatus
@@ -39,6 +45,44 @@ def kept(today: date) -> dict[str, int]:
     return {status: count for status, count in counts if count}
 
 
+def term_groups_kept() -> dict[tuple[str, str], int]:
+    """`agreement_term_standing_count` as kept, the groups that count something."""
+    groups = agreement_term_standing_count.c
+    rows = db.session.execute(
+        select(groups.term_key, groups.stated, groups.product_count).where(groups.product_count != 0)
+    )
+    return {(term_key, stated): count for term_key, stated, count in rows}
+
+
+def term_groups_counted() -> dict[tuple[str, str], int]:
+    """The listed products with a single agreement, counted afresh per (term group of that agreement, stated
+    status), the term group named as `agreement_term_count` names the agreement's (the kept groups' keys)."""
+    terms = select(agreement_term_count).subquery()
+    agreement_columns = (
+        Agreement.effective_on,
+        Agreement.expires_on,
+        Agreement.auto_renews,
+        Agreement.terminated_on,
+        Agreement.dates_recorded,
+        Agreement.signed_on.is_not(None),
+        Agreement.renewed_by_id.is_not(None),
+    )
+    term_columns = [terms.c[name] for name in ("effective_on", "expires_on", "auto_renews", "terminated_on",
+                                                "dates_recorded", "is_signed", "is_renewed")]  # fmt: skip
+    same_terms = and_(
+        *(column.is_not_distinct_from(term) for column, term in zip(agreement_columns, term_columns, strict=True))
+    )
+    rows = db.session.execute(
+        select(terms.c.term_key, Product.agreement_status, func.count())
+        .select_from(Product)
+        .join(Agreement, Agreement.id == Product.agreement_key)
+        .join(terms, same_terms)
+        .where(listed_clause())
+        .group_by(terms.c.term_key, Product.agreement_status)
+    )
+    return {(term_key, str(stated)): count for term_key, stated, count in rows}
+
+
 def check(expected: dict[str, int] | None = None) -> None:
     db.session.expire_all()
     links = Counter(db.session.scalars(select(agreement_product.c.product_id)))
@@ -54,6 +98,7 @@ def check(expected: dict[str, int] | None = None) -> None:
     ).all()
     stored = db.session.execute(select(agreement_standing_count).where(agreement_standing_count.c.product_count != 0))
     assert sorted(tuple(row) for row in stored) == sorted((key, str(stated), n) for key, stated, n in groups)
+    assert term_groups_kept() == term_groups_counted()
     for day in DAYS:
         assert kept(day) == dict(db.session.execute(status_counts(day, listed_clause())).tuples().all()), day
     if expected is not None:
@@ -171,6 +216,10 @@ def test_raw_sql_keeps_the_groups(app):
             ("UPDATE vendor SET is_retired = :yes WHERE id = :v", {"v": globex.id, "yes": True}),
             ("UPDATE vendor SET is_retired = :no", {"no": False}),
             ("UPDATE agreement SET terminated_on = :d WHERE id = :a", {"a": ended.id, "d": date(2023, 5, 1)}),
+            ("UPDATE agreement SET expires_on = :d, auto_renews = :yes", {"d": date(2027, 3, 1), "yes": True}),
+            ("UPDATE agreement SET signed_on = NULL WHERE id = :a", {"a": other.id}),
+            ("UPDATE agreement SET renewed_by_id = :b WHERE id = :a", {"a": ended.id, "b": other.id}),
+            ("UPDATE agreement SET effective_on = :d, renewed_by_id = NULL", {"d": date(2026, 12, 1)}),
             ("DELETE FROM agreement WHERE id = :a", {"a": draft.id}),  # its links go by cascade
             ("DELETE FROM product WHERE id = :p", {"p": reader.id}),
             ("DELETE FROM agreement_product", {}),
@@ -191,3 +240,49 @@ def test_the_report_counts_as_before(app):
         assert {status.value: bar.value for status, bar in zip(AGREEMENT_STATUS_TONES, figure.bars, strict=True)} == {
             status.value: before.get(status.value, 0) for status in AGREEMENT_STATUS_TONES
         }
+
+
+def test_an_agreements_dates_move_its_products(app):
+    """An agreement whose term columns change moves its products between term groups: with its products in
+    the same unit (either order of the flush), terminated, renewed, deleted through the ORM."""
+    with in_app(app):
+        acme, _globex, _reader, maths, _planner, ended = _catalog()
+        spare = factories.make_product(acme, name="Spare", agreement_status=StatedAgreementStatus.REQUESTED)
+        signed = dict(signed_on=date(2025, 7, 1), effective_on=date(2025, 7, 1), expires_on=date(2027, 6, 30))
+        same_dates = factories.make_agreement(acme, [maths], reference="NDPA 4", **signed)
+        other = factories.make_agreement(acme, [spare], reference="NDPA 5", **signed)
+        db.session.commit()
+        check()
+
+        with unit_of_work():  # new dates and a product more, in one save
+            data = agreements.AgreementInput.of(same_dates)
+            data.expires_on, data.product_ids = date(2026, 12, 31), [maths.id, spare.id]
+            agreements.update_agreement(same_dates, None, data, version=same_dates.version, today=TODAY)
+        check()
+
+        with unit_of_work():  # a product less, then new dates, flushed in that order
+            agreement = db.session.get(type(same_dates), same_dates.id)
+            agreement.products = [product for product in agreement.products if product.id != spare.id]
+            db.session.flush()
+            agreement.auto_renews = True
+            db.session.flush()
+        check()
+
+        with unit_of_work():
+            agreements.terminate_agreement(
+                other, None, version=other.version, terminated_on=TODAY, reason="Vendor left", today=TODAY
+            )
+        check()
+
+        with unit_of_work():
+            product = db.session.get(Product, spare.id)
+            services.update_product(product, None, version=product.version, agreement_status="not_required")
+        check()
+
+        with unit_of_work():  # deleted with its links, through the ORM
+            db.session.delete(db.session.get(type(ended), ended.id))
+        check()
+
+        with unit_of_work():
+            db.session.delete(db.session.get(type(same_dates), same_dates.id))
+        check()
