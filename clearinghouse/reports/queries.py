@@ -125,14 +125,49 @@ class Report:
     overlaps: list[Overlap] = field(default_factory=list)
 
 
+# The figures' statements, built once: building one and computing its cache key again on every request
+# cost about 0.15 ms of CPU a statement (five on the page).
+CATEGORY_COUNTS = select(DataCategory.name, DataCategory.translations, DataCategory.product_count).order_by(
+    DataCategory.position, DataCategory.name
+)
+SENSITIVE_RECEIVER_COUNTS = (
+    select(
+        DataElement.name,
+        DataElement.translations,
+        DataCategory.name,
+        DataCategory.translations,
+        DataElement.receiver_count,
+    )
+    .join(DataElement.category)
+    .where(DataElement.is_sensitive.is_(True))
+    .order_by(DataElement.receiver_count.desc(), DataElement.name)
+)
+APPROVAL_COUNTS = select(product_status_count)
+# Each request but the withdrawn ones, with the certificate the district accepted, if any.
+DESTRUCTION_REQUESTS = (
+    select(DestructionRequest.id, DestructionRequest.status, DestructionRequest.due_on,
+           DestructionRequest.closed_on, DisposalCertificate.submitted_at)
+    .outerjoin(
+        DisposalCertificate,
+        and_(
+            DisposalCertificate.request_id == DestructionRequest.id,
+            DisposalCertificate.status == CertificateStatus.ACCEPTED,
+        ),
+    )
+    .where(DestructionRequest.status != RequestStatus.WITHDRAWN)
+)  # fmt: skip
+SCHOOL_COUNTS = (
+    select(School.name, School.slug, School.product_count)
+    .where(School.is_retired.is_(False))
+    .order_by(School.product_count.desc(), School.name)
+)
+OVERLAPPING_KINDS = select(ProductKind).where(ProductKind.placed_product_count >= 2, ProductKind.school_count >= 2)
+
+
 def products_per_category() -> Figure:
     """One query: each category carries its count of listed products that receive its data
     (`DataCategory.product_count`, kept by triggers)."""
-    rows = _plain(
-        select(DataCategory.name, DataCategory.translations, DataCategory.product_count).order_by(
-            DataCategory.position, DataCategory.name
-        )
-    ).all()
+    rows = _plain(CATEGORY_COUNTS).all()
     return Figure(
         "categories",
         _("Products per data category"),
@@ -146,18 +181,7 @@ def products_per_category() -> Figure:
 def products_per_sensitive_element() -> Figure:
     """One query: each element carries its count of listed receivers (`DataElement.receiver_count`,
     kept by triggers)."""
-    rows = _plain(
-        select(
-            DataElement.name,
-            DataElement.translations,
-            DataCategory.name,
-            DataCategory.translations,
-            DataElement.receiver_count,
-        )
-        .join(DataElement.category)
-        .where(DataElement.is_sensitive.is_(True))
-        .order_by(DataElement.receiver_count.desc(), DataElement.name)
-    ).all()
+    rows = _plain(SENSITIVE_RECEIVER_COUNTS).all()
     bars = []
     for element, element_translations, category, category_translations, count in rows:
         element_name = localize(element, element_translations, "name")
@@ -211,7 +235,7 @@ AGREEMENT_STATUS_TONES = {
 def products_by_approval() -> Figure:
     """The products in use by the district's approval: one query of the counts kept by triggers
     (`product_status_count`, migration 20261126_headline_counts)."""
-    counts = dict(_plain(select(product_status_count)).tuples().all())
+    counts = dict(_plain(APPROVAL_COUNTS).tuples().all())
     return Figure(
         "approval",
         _("Products by approval for use"),
@@ -259,16 +283,7 @@ def destruction_compliance(today: date) -> Figure:
     A request is certified on time when the certificate that the district accepted was submitted
     by the due date (district calendar).
     """
-    accepted = and_(
-        DisposalCertificate.request_id == DestructionRequest.id,
-        DisposalCertificate.status == CertificateStatus.ACCEPTED,
-    )
-    rows = _plain(
-        select(DestructionRequest.id, DestructionRequest.status, DestructionRequest.due_on,
-               DestructionRequest.closed_on, DisposalCertificate.submitted_at)
-        .outerjoin(DisposalCertificate, accepted)
-        .where(DestructionRequest.status != RequestStatus.WITHDRAWN)
-    ).all()  # fmt: skip
+    rows = _plain(DESTRUCTION_REQUESTS).all()
     buckets = {"on_time": 0, "late": 0, "overdue": 0, "open": 0}
     seen: set[int] = set()
     for request_id, status, due_on, closed_on, submitted_at in rows:
@@ -303,11 +318,7 @@ def destruction_compliance(today: date) -> Figure:
 def products_per_school() -> Figure:
     """One query: each school carries its count of listed products (`School.product_count`, kept by
     triggers)."""
-    rows = _plain(
-        select(School.name, School.slug, School.product_count)
-        .where(School.is_retired.is_(False))
-        .order_by(School.product_count.desc(), School.name)
-    ).all()
+    rows = _plain(SCHOOL_COUNTS).all()
     return Figure(
         "schools",
         _("Products by school"),
@@ -404,12 +415,7 @@ def overlapping_products() -> list[Overlap]:
     OVERLAP_LISTED products of each with their schools (`_overlap_statement`; run even for no kind,
     a constant number of queries).
     """
-    kinds = {
-        kind.id: kind
-        for kind in db.session.scalars(
-            select(ProductKind).where(ProductKind.placed_product_count >= 2, ProductKind.school_count >= 2)
-        )
-    }
+    kinds = {kind.id: kind for kind in db.session.scalars(OVERLAPPING_KINDS)}
     counts = {kind_id: (kind.placed_product_count, kind.school_count) for kind_id, kind in kinds.items()}
     by_kind: dict[int, list[OverlapProduct]] = defaultdict(list)
     lateral = db.session.get_bind().dialect.name == "postgresql"
