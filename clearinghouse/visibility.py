@@ -102,6 +102,7 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "agreement_status": PUBLIC,
         "agreement_note": PUBLIC,  # the vendor's reason for declining the agreement
         "agreement_key": PUBLIC,  # none, its sole agreement, or several: drawn from the public links
+        "school_names": PUBLIC,  # the names of the schools that use it: drawn from the public links
         "website": PUBLIC,
         "purpose_md": PUBLIC,
         "translations": PUBLIC,  # the public text above in other languages (clearinghouse.i18n)

@@ -257,6 +257,9 @@ class Product(NamedMixin, TimestampMixin, VersionedMixin, TranslatedMixin, db.Mo
     # Kept by database triggers (migration 20261126_agreement_standing_counts), never written here:
     # 0 when no agreement covers the product, the agreement's id when one does, -1 when several do.
     agreement_key: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Kept by database triggers (migration 20261127_product_school_names), never written here: the names of
+    # the schools that use the product, by name, joined by ", "; None when no school does.
+    school_names: Mapped[str | None] = mapped_column(Text)
     website: Mapped[str] = mapped_column(String(URL_MAX), default="")
     purpose_md: Mapped[str] = mapped_column(Text, default="")
     grade_bands: Mapped[str] = mapped_column(String(100), default="")  # e.g. "K-5, 6-8"

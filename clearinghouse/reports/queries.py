@@ -20,13 +20,10 @@ from sqlalchemy import (
     Select,
     and_,
     false,
-    func,
-    literal_column,
     select,
     true,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from clearinghouse.agreements import queries as agreement_queries
 from clearinghouse.agreements.models import AgreementState
@@ -40,7 +37,6 @@ from clearinghouse.directory.models import (
     ProductStatus,
     School,
     Vendor,
-    product_school,
     product_status_count,
 )
 from clearinghouse.directory.queries import listed_clause
@@ -333,39 +329,34 @@ def products_per_school() -> Figure:
 @lru_cache(maxsize=16)
 def _overlap_statement(kind_ids: tuple[int, ...], lateral: bool) -> Select:
     """The first OVERLAP_LISTED products in use of each of the kinds, by name: rows of (kind id, name,
-    slug, vendor's name, schools). On PostgreSQL a row per product, its schools' names joined in SQL; on
-    SQLite a row per product and school, joined by `overlapping_products`. Built once per set of kinds
+    slug, vendor's name, schools), a row per product, its schools' names as the product keeps them
+    (`Product.school_names`, kept by triggers: NULL when no school uses it). Built once per set of kinds
     (and database): the union of a query per kind took a few milliseconds of Python to build on each
     request."""
     # The first OVERLAP_LISTED of each kind, each read from the index of the kind's products by name
     # (`ix_product_kind_name`, migration 20261126_report_counts) and stopped there: a window over
     # every product of the overlapping kinds sorted the whole catalogue (85-200 ms at 25,000 products).
-    placed = select(product_school.c.product_id).where(product_school.c.product_id == Product.id).exists()
+    # The schools' names kept on the product: joined from the links by a grouped, ordered string_agg, the
+    # 700 products took each a second probe for their links, 1,400 rows grouped back (about 3 ms more on
+    # the bench, migration 20261127_product_school_names).
+    placed = Product.school_names.is_not(None)
     if lateral:
         # PostgreSQL: one walk written once, run for each kind (LATERAL). The union of a walk per kind,
         # 14 on the bench, took about 3 ms to plan on every request (0.8 ms this way), for the same rows.
-        # The walk's rows carry what the list shows, and each product's schools are joined by a grouped
-        # string_agg: read again by id with a row per school, the 700 products made 1,400 rows, each
-        # product and vendor looked up twice, and grouped in Python (an aggregate per product, LATERAL,
-        # was slower: a hash of the schools made for each product).
         first = (
-            select(Product.id, Product.name, Product.slug, Product.kind_id, Product.vendor_id)
+            select(Product.id, Product.name, Product.slug, Product.kind_id, Product.vendor_id, Product.school_names)
             .where(Product.kind_id == ProductKind.id, IN_USE, placed)
             .order_by(Product.kind_id, Product.name, Product.id)
             .limit(OVERLAP_LISTED)
             .correlate(ProductKind)
             .lateral("firsts")
         )
-        separator = aggregate_order_by(literal_column("', '"), School.name, School.id)  # string_agg's ORDER BY
         return (
-            select(first.c.kind_id, first.c.name, first.c.slug, Vendor.name, func.string_agg(School.name, separator))
+            select(first.c.kind_id, first.c.name, first.c.slug, Vendor.name, first.c.school_names)
             .select_from(ProductKind)
             .join(first, true())
             .join(Vendor, Vendor.id == first.c.vendor_id)
-            .join(product_school, product_school.c.product_id == first.c.id)
-            .join(School, School.id == product_school.c.school_id)
             .where(ProductKind.id.in_(kind_ids))
-            .group_by(first.c.id, first.c.kind_id, first.c.name, first.c.slug, Vendor.id)  # vendor.name by its id
             .order_by(first.c.name, first.c.id)
         )
     # SQLite has no LATERAL
@@ -379,31 +370,13 @@ def _overlap_statement(kind_ids: tuple[int, ...], lateral: bool) -> Select:
     ]
     chosen = union_all(*(select(first.c.id) for first in firsts)) if firsts else select(Product.id).where(false())
     # Plain rows, only what the list shows: 700 ORM objects with their vendors cost about a third of
-    # the page's Python. The schools come in the same statement: asked apart, by the ids of the
-    # products found, they took a parameter per product (700), each rendered and sent.
+    # the page's Python.
     return (
-        select(Product.kind_id, Product.name, Product.slug, Vendor.name, School.name, Product.id)
+        select(Product.kind_id, Product.name, Product.slug, Vendor.name, Product.school_names)
         .join(Vendor, Vendor.id == Product.vendor_id)
-        .join(product_school, product_school.c.product_id == Product.id)
-        .join(School, School.id == product_school.c.school_id)
         .where(Product.id.in_(chosen))
-        .order_by(Product.name, Product.id, School.name, School.id)
+        .order_by(Product.name, Product.id)
     )
-
-
-def _joined_schools(rows: list) -> list[tuple]:
-    """SQLite's rows of `_overlap_statement` (a row per product and school, a product's together) as
-    PostgreSQL's: a row per product, its schools' names joined by ", "."""
-    products: list[tuple] = []
-    product_id = None
-    schools: list[str] = []
-    for kind_id, name, slug, vendor, school, row_product_id in rows:
-        if row_product_id != product_id:
-            product_id, schools = row_product_id, [school]
-            products.append((kind_id, name, slug, vendor, schools))
-        else:
-            schools.append(school)
-    return [(kind_id, name, slug, vendor, ", ".join(schools)) for kind_id, name, slug, vendor, schools in products]
 
 
 def overlapping_products() -> list[Overlap]:
@@ -421,7 +394,7 @@ def overlapping_products() -> list[Overlap]:
     lateral = db.session.get_bind().dialect.name == "postgresql"
     # Fetched at once: iterated, the result fetched its rows one at a time (about 1.5 ms of Python).
     rows = _plain(_overlap_statement(tuple(sorted(counts)), lateral)).all()
-    for kind_id, name, slug, vendor, schools in rows if lateral else _joined_schools(rows):
+    for kind_id, name, slug, vendor, schools in rows:
         by_kind[kind_id].append(OverlapProduct(name, slug, vendor, schools))
     overlaps = [
         Overlap(kinds[kind_id], translated(kinds[kind_id], "name"), by_kind[kind_id], *counts[kind_id])

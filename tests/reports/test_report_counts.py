@@ -21,6 +21,7 @@ from clearinghouse.directory.models import (
     Product,
     ProductKind,
     ProductStatus,
+    School,
     product_school,
 )
 from clearinghouse.directory.queries import listed_clause
@@ -73,9 +74,22 @@ def stored() -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
     return dict(categories), {slug: (products, schools) for slug, products, schools in kinds}
 
 
+def school_names_counted() -> dict[int, str | None]:
+    """Each product's schools' names, by name then id, joined by ", " (None without a school), made afresh."""
+    names: dict[int, list[tuple[str, int]]] = {product_id: [] for product_id in db.session.scalars(select(Product.id))}
+    for product_id, name, school_id in db.session.execute(
+        select(product_school.c.product_id, School.name, School.id).join(
+            School, School.id == product_school.c.school_id
+        )
+    ):
+        names[product_id].append((name, school_id))
+    return {product_id: ", ".join(name for name, _ in sorted(schools)) or None for product_id, schools in names.items()}
+
+
 def check(categories: dict[str, int] | None = None, kinds: dict[str, tuple[int, int]] | None = None) -> None:
     kept = stored()
     assert kept == truth()
+    assert dict(db.session.execute(select(Product.id, Product.school_names)).tuples().all()) == school_names_counted()
     if categories is not None:
         assert {slug: kept[0][slug] for slug in categories} == categories
     if kinds is not None:
@@ -143,6 +157,10 @@ def test_services_keep_the_counts(app):
         with unit_of_work():  # brought back by its status
             services.update_product(product, None, version=product.version, status=ProductStatus.APPROVED)
         check({"identity": 3}, {"phonics": (2, 2)})
+
+        with unit_of_work():  # a school renamed: Lincoln's products list it after Adams
+            services.update_school(lincoln, None, name="Washington")
+        check()
 
         with unit_of_work():  # the student's name moved to Health
             services.update_element(name, None, category_id=allergy.category_id, name=name.name)
@@ -213,6 +231,10 @@ def test_raw_sql_keeps_the_counts(app):
             ("DELETE FROM product_school WHERE school_id = :s AND product_id IN (:p, :q)",
              {"s": lincoln.id, "p": maths.id, "q": spare.id}),
             ("DELETE FROM product_school WHERE product_id = :p AND school_id = :s", {"p": maths.id, "s": lincoln.id}),
+            # Schools renamed: their products' names made again (Lincoln after Adams, then before it, both).
+            ("UPDATE school SET name = 'Zinc' WHERE id = :s", {"s": lincoln.id}),
+            ("UPDATE school SET name = 'Aaron' WHERE id = :s", {"s": lincoln.id}),
+            ("UPDATE school SET name = name || ' Elementary'", {}),
             ("UPDATE product SET status = 'retired' WHERE id = :p", {"p": reader.id}),
             ("UPDATE product SET status = 'under_review' WHERE id = :p", {"p": reader.id}),
             ("UPDATE product SET kind_id = :k WHERE vendor_id = :v", {"k": reading_kind.id, "v": globex.id}),

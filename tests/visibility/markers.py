@@ -26,6 +26,7 @@ UNMARKABLE = {
     ("agreement_standing_count", "stated"): "a product's stated agreement status (an enum's value), copied by triggers",
     ("product_status_count", "status"): "a product's approval status (an enum's value), copied by triggers",
     ("agreement_term_count", "term_key"): "an agreement's dates and flags in one text, made by triggers",
+    ("product", "school_names"): "its schools' names joined, made by triggers from the schools'",
     ("agreement_term_standing_count", "term_key"): "an agreement's dates and flags in one text, made by triggers",
     (
         "agreement_term_standing_count",
