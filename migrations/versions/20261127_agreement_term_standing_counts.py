@@ -27,7 +27,7 @@ agreement as it is at commit, then applies the notes in its lock order: this tab
 dates and its products, in either order, thus moves every product once.
 
 Revision ID: 4e7a1c9b2d55
-Revises: 9d4b2f7e1a38
+Revises: 5e2a9c7d3b61
 Create Date: 2026-11-27 06:00:00
 
 """
@@ -42,7 +42,7 @@ from clearinghouse import data_version, kept_counts
 
 # revision identifiers, used by Alembic.
 revision = "4e7a1c9b2d55"
-down_revision = "9d4b2f7e1a38"
+down_revision = "5e2a9c7d3b61"
 branch_labels = None
 depends_on = None
 
