@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from flask import url_for
+from flask import request, url_for
 from markupsafe import Markup, escape
 
 from clearinghouse import page_cache
@@ -70,7 +70,8 @@ class Addresses:
 class Wording:
     """The words of a batch of cards in the language being rendered, each looked up once: the same
     catalogue the templates' `_()` reads, with the same escaping as an autoescaped template (a
-    translated message is markup; the values put into it are escaped)."""
+    translated message is markup; the values put into it are escaped). At most WORDS_KEPT of them are
+    kept (`kept_words` keeps a Wording for many pages)."""
 
     def __init__(self) -> None:
         self.catalogue = catalogue()
@@ -81,7 +82,10 @@ class Wording:
         try:
             return self._kept[key]
         except KeyError:
-            made = self._kept[key] = make()
+            made = make()
+            if len(self._kept) >= WORDS_KEPT:
+                self._kept.clear()
+            self._kept[key] = made
             return made
 
     def gettext(self, message: str, **values: Any) -> Markup:
@@ -141,6 +145,32 @@ class Wording:
         return self.gettext(
             BY_VENDOR, vendor_url=urls.vendor(vendor.slug), vendor=vendor.name, kind=self.localized_name(product.kind)
         )
+
+
+WORDS_KEPT = 5_000  # what one Wording keeps at most (numbers, dates, names, phrases): a few hundred bytes each
+
+
+def kept_words() -> Wording:
+    """A Wording for the pages of this data version, date and language (anonymous readers: `page_cache.
+    memoized_on_version`; any other reader gets a new one): a page then looks up only the words no page
+    of the worker has used since the data changed, not every word it shows (~0.3 ms a page of cards)."""
+    return _kept_wording()
+
+
+def kept_addresses() -> Addresses:
+    """Addresses for the pages of this language and script root, kept as `kept_words` (three `url_for`)."""
+    return _kept_addresses(request.script_root)
+
+
+@page_cache.memoized_on_version
+def _kept_wording() -> Wording:
+    return Wording()
+
+
+@page_cache.memoized_on_version
+def _kept_addresses(script_root: str) -> Addresses:
+    """`script_root` is part of the memo's key: the addresses begin with it."""
+    return Addresses()
 
 
 def _markup(html: str) -> Markup:
@@ -349,7 +379,7 @@ class ResultWords:
 def result_words(search: str | None, has_terms: bool, results: Any, params: dict[str, str]) -> ResultWords:
     """The heading, the download line and the empty state of the directory's `results` (a page of a
     search for `search`; `has_terms` when it had words to look for; `params` the page's filters)."""
-    words = Wording()
+    words = kept_words()
     total = results.total
     shown = words.number(total)
     if has_terms:
@@ -506,7 +536,7 @@ def _cards(
         return []
 
     def draw(positions: list[int]) -> list[str]:
-        urls, words = Addresses(), Wording()
+        urls, words = kept_addresses(), kept_words()
         cards = [
             listing_card(
                 listing,

@@ -35,8 +35,11 @@ from sqlalchemy import (
     union,
     union_all,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only, selectinload
+from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.sql.visitors import replacement_traverse
+from sqlalchemy.types import Text, TypeDecorator
 
 from clearinghouse import page_cache
 from clearinghouse.agreements.models import Agreement, AgreementState, agreement_standing_count
@@ -580,21 +583,23 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
             windowed=windowed,
             gather=card_products,
         )
-    id_sets = filters.id_sets(today)
-    if not id_sets and filters.status is None:
-        # A search and nothing else (most of a busy evening's): one statement per sort, made once.
+    values = _bound_filters(filters)
+    if values is not None:
+        # A search, with or without filters on what a product receives, where, its tags and kind (most
+        # of a busy evening's): one statement per sort and set of filters chosen, made once.
         words = search_words(terms)
         return paginate_picked(
             lambda limit, offset: (
-                _search_page(filters.effective_sort),
-                {SEARCH_WORDS: words, PAGE_LIMIT: limit, PAGE_OFFSET: offset},
+                _search_page(filters.effective_sort, tuple(values)),
+                {SEARCH_WORDS: words, PAGE_LIMIT: limit, PAGE_OFFSET: offset, **values},
             ),
-            lambda: filters.listed_count(today, []),
+            lambda: filters.listed_count(today),
             page,
             per_page,
             windowed=True,
             gather=card_products,
         )
+    id_sets = filters.id_sets(today)
     clauses = filters.clauses(today, id_sets)
     hits = _listed_hits(terms, filters.effective_sort) if filters.status is None else None
     if hits is not None:  # the page picked from the index alone: the filters on its product ids
@@ -674,21 +679,43 @@ def _fetches_with_ties() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-# (database, sort) → the page statement of a search without filters, made once (`_search_page`)
-_SEARCH_PAGES: dict[tuple[str, Sort], Select] = {}
+# The filters a search's page statement made once takes as parameters, each named as its field of
+# `DirectoryFilters` (`_search_page`): an agreement filter, which asks about a day, and a status filter
+# are not among them.
+BOUND_FILTERS = ("element_id", "category_id", "school_id", "tag_id", "kind_id")
 
 
-def _search_page(sort: Sort) -> Select:
-    """The page of a search without filters, its words (SEARCH_WORDS), LIMIT and OFFSET bound when it
-    runs: the same statement object for every such search, so SQLAlchemy builds it and computes its
+def _bound_filters(filters: DirectoryFilters) -> dict[str, int] | None:
+    """The values of the filters chosen, by name, when a search's page statement is made once for them
+    (`_search_page`: all of them are of BOUND_FILTERS); else None (a status or an agreement filter)."""
+    if filters.status is not None or filters.agreement is not None:
+        return None
+    return {name: getattr(filters, name) for name in BOUND_FILTERS if getattr(filters, name) is not None}
+
+
+# (database, sort, filters chosen) → the page statement of a search, made once (`_search_page`)
+_SEARCH_PAGES: dict[tuple[str, Sort, tuple[str, ...]], Select] = {}
+
+
+def _search_page(sort: Sort, chosen: tuple[str, ...]) -> Select:
+    """The page of a search with the filters `chosen` (of BOUND_FILTERS) and no other, its words
+    (SEARCH_WORDS), each filter's value (a parameter named as the filter), LIMIT and OFFSET bound when
+    it runs: the same statement object for every such search, so SQLAlchemy builds it and computes its
     cache key once per worker (about 2,000 Python calls a search) instead of once per request. It is
-    `page_statement` for the search's hits and the listed products, as any other search's."""
-    key = (db.session.get_bind().dialect.name, sort)
+    `page_statement` for the search's hits, the filters' ids (`DirectoryFilters.id_sets`) and the listed
+    products, as any other search's."""
+    key = (db.session.get_bind().dialect.name, sort, chosen)
     statement = _SEARCH_PAGES.get(key)
     if statement is None:
+        # The filters' values as parameters: the same id sets, with no value in them (none reads the day).
+        bound = DirectoryFilters(**{name: bindparam(name, type_=Integer) for name in chosen})  # type: ignore[arg-type]
+        id_sets = bound.id_sets(date.min)
         hits = _listed_hits((), sort, bound=True)
-        clauses = [] if hits is not None else [listed_clause()]
-        hits = search_hits((), bound=True) if hits is None else hits
+        if hits is not None:  # the page picked from the index alone: the filters on its product ids
+            clauses = [hits.c.product_id.in_(ids) for ids in id_sets]
+        else:
+            clauses = bound.clauses(date.min, id_sets)
+            hits = search_hits((), bound=True)
         limit, offset = bindparam(PAGE_LIMIT, type_=Integer), bindparam(PAGE_OFFSET, type_=Integer)
         statement = page_statement(_sort_keys(sort, hits), hits, clauses, _WINDOW_TOTAL, limit, offset)
         _SEARCH_PAGES[key] = statement
@@ -742,7 +769,50 @@ class CardProduct(NamedTuple):
     vendor: CardVendor
     kind: CardKind
     agreements: list[AgreementTerms]
+    received: list[int]  # the data elements it receives (`listings` counts them and names the sensitive ones)
 
+
+class _ReceivedIds(TypeDecorator):
+    """A list of ids aggregated in SQL (`_IdList`): PostgreSQL's integer array as it comes, SQLite's
+    comma-separated text split; none (NULL) is an empty list."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Any) -> list[int]:
+        if value is None:
+            return []
+        return [int(id_) for id_ in value.split(",")] if isinstance(value, str) else value
+
+
+class _IdList(FunctionElement):
+    """The aggregate of an integer column as a list of ids (`_ReceivedIds`)."""
+
+    type = _ReceivedIds()
+    inherit_cache = True
+    name = "id_list"
+
+
+@compiles(_IdList)
+def _id_list(element: _IdList, compiler: Any, **kw: Any) -> str:
+    return f"array_agg({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_IdList, "sqlite")
+def _id_list_sqlite(element: _IdList, compiler: Any, **kw: Any) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)})"
+
+
+# What a results page's product receives, read with its row (one index, a few entries a product), so
+# that drawing its card needs no statement of its own (`listings`). Its own name for data_use and
+# correlated to product alone: a data element's page joins data_use to its rows too.
+_RECEIVED_USE = DataUse.__table__.alias("received_use")
+_RECEIVED = (
+    select(_IdList(_RECEIVED_USE.c.data_element_id))
+    .where(_RECEIVED_USE.c.product_id == Product.id)
+    .correlate(Product)
+    .scalar_subquery()
+)
 
 # The columns of a results page's statement, in the order `card_products` reads them.
 _CARD_COLUMNS = (
@@ -759,9 +829,10 @@ _CARD_COLUMNS = (
     ProductKind.id,
     ProductKind.name,
     ProductKind.translations,
+    _RECEIVED.label("received"),
     *(getattr(Agreement, name) for name in AgreementTerms._fields),
 )
-_VENDOR_AT, _KIND_AT, _AGREEMENT_AT = 7, 10, 13
+_VENDOR_AT, _KIND_AT, _RECEIVED_AT, _AGREEMENT_AT = 7, 10, 13, 14
 _TOTAL_AT = len(_CARD_COLUMNS)
 
 
@@ -778,8 +849,9 @@ def card_products(result: Result | Sequence[Row]) -> tuple[list[CardProduct], in
                 CardProduct(
                     *row[:_VENDOR_AT],
                     CardVendor(*row[_VENDOR_AT:_KIND_AT]),
-                    CardKind(*row[_KIND_AT:_AGREEMENT_AT]),
+                    CardKind(*row[_KIND_AT:_RECEIVED_AT]),
                     [],
+                    row[_RECEIVED_AT],
                 )
             )
             total = row[_TOTAL_AT] if len(row) > _TOTAL_AT else None
@@ -967,35 +1039,39 @@ def sensitive_elements() -> dict[int, tuple[int, LocalizedText]]:
     return {id_: (place, localize(name, translations, "name")) for place, (id_, name, translations) in enumerate(rows)}
 
 
+def _received(products: Sequence[Product | CardProduct]) -> dict[int, list[int]]:
+    """The data elements each product receives, by product id: a results page's rows carry them
+    (`CardProduct.received`); loaded products read them in one query."""
+    if isinstance(products[0], CardProduct):
+        return {product.id: product.received for product in products}  # type: ignore[union-attr]
+    received: dict[int, list[int]] = {}
+    # Plain rows: through the session's connection, without the ORM's execution.
+    rows = db.session.connection().execute(_USES_OF_PRODUCTS, {_PRODUCT_IDS: [product.id for product in products]})
+    for product_id, element_id in rows.all():
+        received.setdefault(product_id, []).append(element_id)
+    return received
+
+
 def listings(products: Sequence[Product | CardProduct], today: date) -> list[Listing]:
-    """Listings for products loaded with LISTING_OPTIONS and their vendor, or a results page's
-    (`CardProduct`), in one query (what each receives) and the kept `sensitive_elements`.
+    """Listings for products loaded with LISTING_OPTIONS and their vendor (one query: what each
+    receives), or a results page's (`CardProduct`: none), and the kept `sensitive_elements`.
 
     A card counts the data a product receives and names its sensitive data.
     """
-    counts: dict[int, int] = {}
-    sensitive: dict[int, list[tuple[int, LocalizedText]]] = {}
-    if products:
-        # Plain rows: through the session's connection, without the ORM's execution.
-        rows = (
-            db.session.connection()
-            .execute(_USES_OF_PRODUCTS, {_PRODUCT_IDS: [product.id for product in products]})
-            .all()
-        )
-        named = sensitive_elements()
-        for product_id, element_id in rows:
-            counts[product_id] = counts.get(product_id, 0) + 1
-            if element_id in named:
-                sensitive.setdefault(product_id, []).append(named[element_id])
+    received = _received(products) if products else {}
+    named = sensitive_elements() if products else {}
     result = []
     for product in products:
+        ids = received.get(product.id, ())
         result.append(
             Listing(
                 product=product,
                 status=public_status(product),
                 standing=standing(product, today),
-                element_count=counts.get(product.id, 0),
-                sensitive_names=[name for _, name in sorted(sensitive.get(product.id, ()), key=itemgetter(0))],
+                element_count=len(ids),
+                sensitive_names=[
+                    name for _, name in sorted((named[id_] for id_ in ids if id_ in named), key=itemgetter(0))
+                ],
                 snippet=_snippet(translated(product, "purpose_md")),
             )
         )

@@ -15,11 +15,11 @@ from flask import render_template_string, url_for
 from sqlalchemy import select
 
 from clearinghouse.destruction.models import RequestStatus
-from clearinghouse.directory import queries, school_queries, services
-from clearinghouse.directory.cards import STATUS_BADGES, Addresses
-from clearinghouse.directory.models import DataElement, School, Vendor
+from clearinghouse.directory import cards, queries, school_queries, services
+from clearinghouse.directory.cards import STATUS_BADGES, Addresses, Wording, kept_addresses, kept_words
+from clearinghouse.directory.models import DataElement, ProductKind, School, Vendor
 from clearinghouse.extensions import db, unit_of_work
-from clearinghouse.page_cache import page_cache_of
+from clearinghouse.page_cache import ENVIRON_VERSION, page_cache_of
 from clearinghouse.timeutil import district_today
 from tests import factories
 from tests.conftest import client_as, count_queries, in_app
@@ -197,16 +197,16 @@ def _read_what_is_kept_per_version(client) -> None:
         assert client.get(url).status_code == 200
 
 
-def test_kept_cards_save_a_query_and_the_count_stays(app, client, catalogue):
+def test_cards_drawn_or_kept_cost_no_query_and_the_count_stays(app, client, catalogue):
     _read_what_is_kept_per_version(client)
     with count_queries(app) as made:
         cards_of(client, "/directory")
     with count_queries(app) as kept:
         cards_of(client, "/directory?again=1")
-    # What each product receives is read only to draw a card: kept cards need the product rows alone.
-    assert [s for s in made if "data_use" in s]
-    assert [s for s in kept if "data_use" in s] == []
-    assert len(kept) == len(made) - 1
+    # What each product receives comes with the page's rows: no statement of its own, drawn or kept.
+    assert [s for s in made if s.lstrip().startswith("SELECT data_use")] == []
+    assert ["received_use" in s for s in made] == [True]
+    assert len(kept) == len(made)
     with in_app(app):
         vendor = db.session.get(Vendor, catalogue)
         for n in range(4, 30):
@@ -236,3 +236,53 @@ def test_card_addresses_are_url_fors(app, path):
             assert urls.product(slug) == url_for("directory.product", slug=slug)
             assert urls.vendor(slug) == url_for("directory.vendor", slug=slug)
             assert urls.element(slug) == url_for("directory.data_element", slug=slug)
+
+
+def _kept_in(app, path: str, stamp: tuple | None, base_url: str = "http://localhost/") -> tuple[Wording, Addresses]:
+    environ = {ENVIRON_VERSION: stamp} if stamp is not None else {}
+    with app.test_request_context(path, base_url=base_url, environ_base=environ):
+        app.preprocess_request()  # the URL's language, as a request sets it
+        words, urls = kept_words(), kept_addresses()
+        if stamp is not None:
+            assert (kept_words(), kept_addresses()) == (words, urls)
+        return words, urls
+
+
+def test_words_and_addresses_are_kept_per_version_language_and_script_root(app):
+    version = (1, "epoch", "2026-11-27")
+    words, urls = _kept_in(app, "/directory", version)
+    assert _kept_in(app, "/directory?q=other", version) == (words, urls)  # another anonymous page
+    spanish_words, spanish_urls = _kept_in(app, "/es/directory", version)
+    assert spanish_words is not words
+    assert spanish_urls is not urls
+    assert spanish_urls.product("x") == "/es/products/x"
+    assert urls.product("x") == "/products/x"
+    assert spanish_words.gettext("Why it receives this:") != words.gettext("Why it receives this:")
+    assert _kept_in(app, "/directory", (2, "epoch", "2026-11-27"))[0] is not words  # the data changed
+    mounted = _kept_in(app, "/directory", version, "http://localhost/register/")[1]
+    assert mounted.product("x") == "/register/products/x"
+    fresh = _kept_in(app, "/directory", None)  # no version read (signed in, a write): made afresh
+    assert fresh[0] is not words
+    assert fresh[0] is not _kept_in(app, "/directory", None)[0]
+
+
+def test_a_kept_wording_holds_at_most_its_bound(app, monkeypatch):
+    monkeypatch.setattr(cards, "WORDS_KEPT", 3)
+    with app.test_request_context("/es/directory"):
+        app.preprocess_request()
+        words = Wording()
+        assert [words.number(n) for n in (5, 6, 7, 8, 5)] == ["5", "6", "7", "8", "5"]
+        assert len(words._kept) <= 3
+
+
+def test_a_kind_renamed_is_named_on_the_next_page(app, client, catalogue):
+    assert "· Learning platform</p>" in cards_of(client, "/directory")
+    with in_app(app):
+        kind = db.session.scalar(select(ProductKind).where(ProductKind.slug == "learning_platform"))
+        kind.name = "Study app"
+        kind.translations = {"es": {"name": "Aplicación de estudio"}}
+        db.session.commit()
+    cards = cards_of(client, "/directory?q=lantern")
+    assert "· Study app</p>" in cards
+    assert "Learning platform" not in cards
+    assert "· Aplicación de estudio</p>" in cards_of(client, "/es/directory?q=lantern")
