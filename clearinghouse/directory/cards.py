@@ -12,9 +12,10 @@ A listing card shows only its product's public facts and states derived from the
 so for anonymous readers it is kept per product (per data use on a data element's page, which adds
 the use's purpose), data version, date and language in the page cache's store
 (`page_cache.fragments_on_version`): a results page fetches its 25 cards at once and draws only
-the missing ones; the directory reads what a card needs beyond its product row (`product_cards`)
-for those alone. A signed-in reader's page draws them all afresh. A school's card adds the state
-of data destruction and is drawn with its page.
+the missing ones; the directory's product rows carry all a card needs (`product_cards`): drawn or
+kept, its cards cost no query, and their words and addresses are looked up once per data version and
+language (`kept_words`, `kept_addresses`). A signed-in reader's page draws them all afresh. A school's
+card adds the state of data destruction and is drawn with its page.
 """
 
 from collections.abc import Callable, Sequence
@@ -505,7 +506,7 @@ def listing_cards(listings: list[Listing], heading: str = "h3") -> list[Markup]:
 def product_cards(products: Sequence[CardProduct], today: date, heading: str = "h3") -> list[Markup]:
     """Each product's card (the directory), the same card as `listing_cards`': what a card shows
     beyond the product row (`queries.listings`: the data it receives, where its agreement stands) is
-    read only for the cards not already kept, so a page whose cards are all kept runs no query for them."""
+    worked out only for the cards not already kept, from the rows (no query)."""
     return _cards(
         f"listing-{heading}",
         [product.id for product in products],
