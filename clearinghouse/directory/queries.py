@@ -402,16 +402,17 @@ class DirectoryFilters:
         # 0 for a row deleted since the filter was read, as counting would find (not NULL).
         return func.coalesce(count.scalar_subquery(), literal(0)), [found, listed_clause()]
 
-    def listed_count(self, today: date, id_sets: list[Select] | None = None) -> Select:
+    def listed_count(self, today: date, id_sets: list[Select] | None = None, *, bound: bool = False) -> Select:
         """The exact number of listed products that match (status filter unset), from indexes only.
 
         It counts the ids of the most selective source (the search hits, else a filter's ids,
         else every product), keeps those in every other filter's ids, and leaves out the unlisted ones.
+        `bound`: a search whose words are the SEARCH_WORDS parameter (`search_hits(…, bound=True)`).
         """
         terms = self.terms
         sets = self.id_sets(today) if id_sets is None else id_sets
-        if terms:
-            source = search_hits(terms, ranked=False)
+        if terms or bound:
+            source = search_hits(terms, ranked=False, bound=bound)
             ids = source.c.product_id
         elif sets:
             source = sets.pop(0).subquery("source")
@@ -472,12 +473,14 @@ class _Paginated(SelectPagination):
         if self._total is not None:
             return self._total
         count_select = self._query_args["count_select"]
-        return self._query_args["session"].scalar(count_select() if callable(count_select) else count_select)
+        count = count_select() if callable(count_select) else count_select
+        statement, params = count if isinstance(count, tuple) else (count, None)
+        return self._query_args["session"].scalar(statement, params)
 
 
 def paginate_picked(
     select_page: Callable[[int, int], Select | tuple[Select, dict[str, Any]]],
-    count_stmt: Select | Callable[[], Select],
+    count_stmt: Select | Callable[[], Select | tuple[Select, dict[str, Any]]],
     page: int,
     per_page: int,
     windowed: bool = False,
@@ -487,7 +490,8 @@ def paginate_picked(
     (`_Paginated`): the directory, a data element's receivers, the API's products.
 
     `count_stmt` may be a function that builds it: a windowed page needs it only past the last page.
-    `select_page` may give its statement's parameters with it (a statement made once, `_search_page`).
+    `select_page`, and that function, may give the statement's parameters with it (a statement made
+    once, `_search_page`, `_search_count`).
     `gather`, when given, makes the page's items from the statement's rows, with the number of
     matches a windowed statement carries (else the items are the statement's first entity)."""
     return _Paginated(
@@ -593,7 +597,7 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
                 _search_page(filters.effective_sort, tuple(values)),
                 {SEARCH_WORDS: words, PAGE_LIMIT: limit, PAGE_OFFSET: offset, **values},
             ),
-            lambda: filters.listed_count(today),
+            lambda: (_search_count(tuple(values)), {SEARCH_WORDS: words, **values}),
             page,
             per_page,
             windowed=True,
@@ -695,6 +699,25 @@ def _bound_filters(filters: DirectoryFilters) -> dict[str, int] | None:
 
 # (database, sort, filters chosen) → the page statement of a search, made once (`_search_page`)
 _SEARCH_PAGES: dict[tuple[str, Sort, tuple[str, ...]], Select] = {}
+# (database, filters chosen) → the count of a search's matches, made once (`_search_count`)
+_SEARCH_COUNTS: dict[tuple[str, tuple[str, ...]], Select] = {}
+
+
+def _bound(chosen: tuple[str, ...]) -> DirectoryFilters:
+    """Filters whose chosen values are parameters named as the filters (`_bound_filters`'), for the
+    statements made once: the same id sets, with no value in them (none of them reads the day)."""
+    return DirectoryFilters(**{name: bindparam(name, type_=Integer) for name in chosen})  # type: ignore[arg-type]
+
+
+def _search_count(chosen: tuple[str, ...]) -> Select:
+    """The number of matches of a search with the filters `chosen`, its words (SEARCH_WORDS) and each
+    filter's value bound when it runs (`DirectoryFilters.listed_count`), made once as `_search_page`:
+    a page past the last one asks it."""
+    key = (db.session.get_bind().dialect.name, chosen)
+    statement = _SEARCH_COUNTS.get(key)
+    if statement is None:
+        statement = _SEARCH_COUNTS[key] = _bound(chosen).listed_count(date.min, bound=True)
+    return statement
 
 
 def _search_page(sort: Sort, chosen: tuple[str, ...]) -> Select:
@@ -707,8 +730,7 @@ def _search_page(sort: Sort, chosen: tuple[str, ...]) -> Select:
     key = (db.session.get_bind().dialect.name, sort, chosen)
     statement = _SEARCH_PAGES.get(key)
     if statement is None:
-        # The filters' values as parameters: the same id sets, with no value in them (none reads the day).
-        bound = DirectoryFilters(**{name: bindparam(name, type_=Integer) for name in chosen})  # type: ignore[arg-type]
+        bound = _bound(chosen)
         id_sets = bound.id_sets(date.min)
         hits = _listed_hits((), sort, bound=True)
         if hits is not None:  # the page picked from the index alone: the filters on its product ids

@@ -1,5 +1,6 @@
-"""A search's page statement is made once per sort and set of filters chosen (`queries._search_page`):
-the search's words and each filter's value are its parameters. Every such search's pages must be
+"""A search's page statement is made once per sort and set of filters chosen (`queries._search_page`),
+and its count once per set of filters chosen (`_search_count`): the search's words and each filter's
+value are their parameters. Every such search's pages must be
 exactly those of the general query, built for the request with the values in it; a search with other
 values of the same filters builds nothing. A results page's rows carry what each product receives
 (`CardProduct.received`), which must be what its data uses say, on a data element's page too (it
@@ -90,16 +91,24 @@ def test_a_search_with_other_values_builds_no_statement(app, monkeypatch):
         schools = list(db.session.scalars(select(School.id).order_by(School.id)))
         today = district_today()
         monkeypatch.setattr(queries, "_SEARCH_PAGES", {})  # none made yet in this worker
-        first = search_products(DirectoryFilters(text="app", element_id=elements[0], school_id=schools[0]), 1, 5, today)
+        monkeypatch.setattr(queries, "_SEARCH_COUNTS", {})
+        first_filters = DirectoryFilters(text="app", element_id=elements[0], school_id=schools[0])
+        first = search_products(first_filters, 1, 5, today)
         assert first.items
+        assert search_products(first_filters, 9, 5, today).total == first.total  # past the last page: counted
 
         def refused(*args, **kwargs):
-            raise AssertionError("a page statement was built")
+            raise AssertionError("a statement was built")
 
         monkeypatch.setattr(queries, "page_statement", refused)
-        other = search_products(DirectoryFilters(text="app", element_id=elements[2], school_id=schools[1]), 1, 5, today)
+        monkeypatch.setattr(DirectoryFilters, "listed_count", refused)
+        other_filters = DirectoryFilters(text="app", element_id=elements[2], school_id=schools[1])
+        other = search_products(other_filters, 1, 5, today)
         assert other.total == len(other.items) > 0
         assert {product.id for product in other.items} != {product.id for product in first.items}
+        past = search_products(other_filters, 9, 5, today)
+        assert past.items == []
+        assert past.total == other.total
         with pytest.raises(AssertionError, match="built"):  # another set of filters: built once, then
             search_products(DirectoryFilters(text="tool", element_id=elements[1], sort=Sort.NAME), 1, 5, today)
 
