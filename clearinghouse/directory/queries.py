@@ -1004,7 +1004,10 @@ def search_suggestion(filters: DirectoryFilters, total: int | None) -> str | Non
 
 SNIPPET_MAX = 220
 # Anything Markdown could read as markup: then the snippet goes through Markdown, else it is the text itself.
-_MARKUP = re.compile(r"[\\`*_{}\[\]<>#+!|&~]|^\s*(\d+[.)]|[-=]+)(\s|$)|^ {4}|\t", re.MULTILINE)
+# A character Markdown reads, or a line that starts a list, a heading's underline or a code block: two
+# searches, as one pattern with both tried at every character took twice as long (~5 µs a card).
+_MARKUP_CHARACTER = re.compile(r"[\\`*_{}\[\]<>#+!|&~\t]")
+_MARKUP_LINE = re.compile(r"^(?:\s*(?:\d+[.)]|[-=]+)(?:\s|$)| {4})", re.MULTILINE)
 
 
 def purpose_snippet(source: str | None, limit: int = SNIPPET_MAX) -> str:
@@ -1012,7 +1015,7 @@ def purpose_snippet(source: str | None, limit: int = SNIPPET_MAX) -> str:
 
     A directory page shows 25 snippets, and Markdown costs a few milliseconds for them all.
     """
-    if source and _MARKUP.search(source):
+    if source and (_MARKUP_CHARACTER.search(source) or _MARKUP_LINE.search(source)):
         return plain_text(source, limit)
     text = " ".join((source or "").split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
