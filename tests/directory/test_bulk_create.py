@@ -137,7 +137,9 @@ def test_create_agreements_writes_what_create_agreement_writes(app):
                 else:
                     for item in data:
                         agreements.create_agreement(None, vendor, item, today=today)
-            events = db.session.scalars(select(AuditEvent).where(AuditEvent.record_type == "agreement"))
+            events = db.session.scalars(
+                select(AuditEvent).where(AuditEvent.record_type == "agreement").order_by(AuditEvent.id)
+            )
             revisions = db.session.scalars(select(DisclosureRevision).order_by(DisclosureRevision.id))
             written.append(
                 {
