@@ -120,7 +120,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     site_files.site_files_bp,
     *reports_blueprints,
     *subscriptions_blueprints,
-    cli.bp,
+    *cli.blueprints,
 )
 
 

@@ -1,18 +1,20 @@
-"""Command-line commands that span domains: set-up, demo data, the daily sweep and its scheduler."""
+"""Command-line commands that span domains: set-up, demo data, the daily sweep and its scheduler, the kept counts."""
 
 from datetime import datetime
 
 import click
 from flask import Blueprint, current_app
 
-from clearinghouse import scheduler, sweep
+from clearinghouse import kept_counts_check, scheduler, sweep
 from clearinghouse.demo import loader as demo
 from clearinghouse.directory.taxonomy import seed_taxonomy
 from clearinghouse.extensions import unit_of_work
 from clearinghouse.timeutil import district_today
 
 bp = Blueprint("cli", __name__, cli_group=None)
-blueprints: list[Blueprint] = [bp]
+kept_counts_bp = Blueprint("kept_counts", __name__, cli_group="kept-counts")
+kept_counts_bp.cli.help = "The public counts triggers keep: compare them with the rows they count, repair them."
+blueprints: list[Blueprint] = [bp, kept_counts_bp]
 
 
 @bp.cli.command("seed-taxonomy")
@@ -66,3 +68,28 @@ def sweep_command(today: datetime | None, dry_run: bool, no_deliver: bool) -> No
 def scheduler_command() -> None:
     """Run the daily sweep at the district's sweep time, and retry the outbox, until stopped."""
     scheduler.run_blocking(current_app._get_current_object())
+
+
+@kept_counts_bp.cli.command("check")
+def check_kept_counts_command() -> None:
+    """Compare every kept count with the rows it counts; fail, listing them, when any drifted. Changes nothing."""
+    drifts = kept_counts_check.check()
+    if drifts:
+        for drift in drifts:
+            click.echo(f"  {drift.describe()}")
+        raise click.ClickException(
+            f"{len(drifts)} kept count(s) drifted from the rows they count; `flask kept-counts repair` rewrites them."
+        )
+    click.echo(f"Every kept count matches the rows it counts ({len(kept_counts_check.counts())} counts checked).")
+
+
+@kept_counts_bp.cli.command("repair")
+def repair_kept_counts_command() -> None:
+    """Rewrite every kept count that drifted from the rows it counts, in one transaction, audited. Safe to repeat."""
+    drifts = kept_counts_check.repair()
+    if not drifts:
+        click.echo("Nothing to repair: every kept count matches the rows it counts.")
+        return
+    click.echo(f"Repaired {len(drifts)} kept count(s):")
+    for drift in drifts:
+        click.echo(f"  {drift.describe()}")

@@ -7,7 +7,10 @@
    submitted;
 4. subscriptions (`subscriptions.digest`): e-mail each subscriber the digest of public changes that
    is due, in its language, and delete the subscription requests nobody confirmed in time;
-5. deliver the outbox (after the commit, and unless told not to).
+5. the kept counts (`kept_counts_check`): compare each with the rows it counts and rewrite those that
+   drifted, in a unit of work of its own after the commit, each rewrite audited; an error there is
+   logged and reported as a problem, and leaves the rest of the sweep done. A dry run only checks;
+6. deliver the outbox (after the commit, and unless told not to).
 
 The domains write through their services and return notice drafts; this module reads their rows a
 chunk at a time, queues each chunk's drafts in one batch, records each queued notice in the audit
@@ -24,6 +27,7 @@ queries grow with the chunks, not the rows (bench/sweep.py: 100,000 agreements, 
 destruction requests).
 """
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,6 +35,7 @@ from typing import Any
 
 from sqlalchemy import Select
 
+from clearinghouse import kept_counts_check
 from clearinghouse.agreements import expiry
 from clearinghouse.agreements.models import Agreement
 from clearinghouse.audit import services as audit
@@ -48,6 +53,7 @@ from clearinghouse.subscriptions.models import Subscriber
 from clearinghouse.timeutil import day_start, utcnow
 
 CHUNK = 500  # rows read, and notices queued, at a time
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -60,6 +66,7 @@ class SweepReport:
     escalations: list[str] = field(default_factory=list)
     digests: list[str] = field(default_factory=list)  # purpose keys of the subscribers' digests
     unconfirmed_deleted: int = 0  # subscribers never confirmed, or left following nothing
+    kept_counts: list[str] = field(default_factory=list)  # the kept counts that drifted, as each was and should be
     problems: list[str] = field(default_factory=list)  # e.g. a vendor with nobody to write to
     delivery: notices.DeliveryReport | None = None
 
@@ -85,6 +92,8 @@ class SweepReport:
             lines.append(f"  {verb} {len(self.digests)} digest(s) to subscribers")
         if self.unconfirmed_deleted:
             lines.append(f"  deleted {self.unconfirmed_deleted} subscriber(s) never confirmed or following nothing")
+        kept = "would repair" if self.dry_run else "repaired"
+        lines += [f"  {kept} kept count {item}" for item in self.kept_counts]
         lines += [f"  problem: {item}" for item in self.problems]
         return "\n".join(lines)
 
@@ -126,11 +135,27 @@ def run(today: date, *, dry_run: bool = False, deliver: bool = True, now: dateti
         raise
     if dry_run:
         db.session.rollback()
+        _keep_counts(report, dry_run=True)
         return report
     db.session.commit()
+    _keep_counts(report, dry_run=False)
     if deliver:
         report.delivery = notices.deliver_queued(now=now)
     return report
+
+
+def _keep_counts(report: SweepReport, *, dry_run: bool) -> None:
+    """Check the kept counts (and repair those that drifted, unless a dry run); never fails the sweep."""
+    try:
+        drifts = kept_counts_check.check() if dry_run else kept_counts_check.repair()
+    except Exception:
+        db.session.rollback()
+        log.exception("The daily sweep could not check the kept counts.")
+        report.problems.append("the kept counts could not be checked (see the log)")
+        return
+    if drifts and not dry_run:
+        log.warning("The daily sweep repaired %d kept count(s) that had drifted.", len(drifts))
+    report.kept_counts += [drift.describe() for drift in drifts]
 
 
 def _chunks(stmt: Select, key: Any) -> Iterator[list]:

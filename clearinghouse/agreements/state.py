@@ -206,6 +206,32 @@ def state_in(
     return state_sql(agreement, today).in_([constant(state.value) for state in states])
 
 
+def term_key_sql(agreement: Any) -> ColumnElement[str]:
+    """The name of the agreement's term group (`agreement_term_count.term_key`): the columns its state is
+    derived from in one text, empty for a date not set, '1' or '0' for a flag, joined by '|'.
+
+    The triggers write the same text (`_term_key` of migration 20261126_headline_counts, which code cannot
+    import); `kept_counts_check` counts the groups from scratch with this one and reports any group the
+    triggers named otherwise."""
+    parts = [
+        func.coalesce(cast(agreement.effective_on, String), constant("")),
+        func.coalesce(cast(agreement.expires_on, String), constant("")),
+        _flag(agreement.auto_renews),
+        func.coalesce(cast(agreement.terminated_on, String), constant("")),
+        _flag(agreement.dates_recorded),
+        _flag(agreement.signed_on.is_not(None)),
+        _flag(agreement.renewed_by_id.is_not(None)),
+    ]
+    key = parts[0]
+    for part in parts[1:]:
+        key = key + constant("|") + part
+    return key
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[str]:
+    return case((condition, constant("1")), else_=constant("0"))
+
+
 def _kept_terms() -> Subquery:
     """The agreements' kept groups (`agreement_term_count`) as rows `state_sql` can read: a group's
     `signed_on` and `renewed_by_id` are set when its agreements' are, which is all the state asks of them;

@@ -96,14 +96,34 @@ def record(
     """Add an audit event to the session (the caller commits it together with the change)."""
     if target.id is None:
         db.session.flush()
+    return record_row(
+        actor,
+        action,
+        target.__tablename__,
+        target.id,
+        changes,
+        label=label or getattr(target, "name", None) or f"{target.__tablename__} {target.id}",
+    )
+
+
+def record_row(
+    actor: "User | None",
+    action: str,
+    record_type: str,
+    record_id: int | None,
+    changes: dict[str, list] | None = None,
+    *,
+    label: str,
+) -> AuditEvent:
+    """Add an audit event about a row no model maps (a kept count's), or a model's by its table and id."""
     event = AuditEvent(
         actor_id=actor.id if actor is not None else None,
         actor_label=actor.email if actor is not None else _system_label(),
         ip_address=(request.remote_addr or "") if has_request_context() else "",
         action=action,
-        record_type=target.__tablename__,
-        record_id=target.id,
-        record_label=(label or getattr(target, "name", None) or f"{target.__tablename__} {target.id}")[:300],
+        record_type=record_type,
+        record_id=record_id,
+        record_label=label[:300],
         changes=changes or {},
     )
     db.session.add(event)

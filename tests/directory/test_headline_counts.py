@@ -6,8 +6,9 @@ retired), `headline_count` (vendors with a listed product, data elements some li
 receives) and `agreement_term_count` (agreements per group of the columns their state is derived
 from) are kept by triggers (migrations 20261126_headline_counts and 20261126_headline_element_count).
 After every change below (services, the importer, the ORM, raw SQL, multi-row statements), each
-must equal what is counted afresh from every row (the pages' queries before), and the states derived
-from the groups must equal those of every agreement, on several days.
+must equal what is counted afresh from every row (`kept_counts_check`; the home page's numbers as
+its query did before), and the states derived from the groups must equal those of every agreement,
+on several days.
 """
 
 from datetime import date, timedelta
@@ -15,6 +16,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from clearinghouse import kept_counts_check
 from clearinghouse.agreements import queries as agreement_queries
 from clearinghouse.agreements import services as agreements
 from clearinghouse.agreements.models import IN_FORCE_STATES, Agreement, AgreementState
@@ -25,7 +27,6 @@ from clearinghouse.directory.models import (
     DataUse,
     Product,
     ProductStatus,
-    Vendor,
     headline_count,
     product_status_count,
 )
@@ -69,19 +70,11 @@ def element(name: str) -> int:
 
 def check(expected: HeadlineCounts | None = None) -> None:
     db.session.expire_all()
-    not_retired = select(Product.vendor_id, func.count()).where(Product.status != ProductStatus.RETIRED)
-    not_retired = dict(db.session.execute(not_retired.group_by(Product.vendor_id)).all())
-    kept = dict(db.session.execute(select(Vendor.id, Vendor.product_count)).all())
-    assert kept == {vendor_id: not_retired.get(vendor_id, 0) for vendor_id in kept}
-    statuses = select(Product.status, func.count()).where(listed_clause()).group_by(Product.status)
-    statuses = dict(db.session.execute(statuses).all())
-    stored = dict(
-        db.session.execute(select(product_status_count).where(product_status_count.c.product_count != 0)).all()
-    )
-    assert stored == {str(status): count for status, count in statuses.items()}
+    assert kept_counts_check.check(["vendor", "product_status_count", "headline_count", "agreement_term_count"]) == []
     assert db.session.scalar(select(func.count()).select_from(headline_count)) <= 1
+    statuses = dict(db.session.execute(select(product_status_count)).tuples().all())
     approval = reports.products_by_approval()
-    assert [bar.value for bar in approval.bars] == [statuses.get(status, 0) for status in APPROVAL_TONES]
+    assert [bar.value for bar in approval.bars] == [statuses.get(str(status), 0) for status in APPROVAL_TONES]
     for day in DAYS:
         assert headline_counts(day) == counted_afresh(day), day
         assert agreement_queries.counts_by_state(day) == states_afresh(day), day

@@ -4,22 +4,19 @@ that receive each data element, are kept by triggers, whichever path writes.
 `School.product_count` and `School.sensitive_product_count` are what the schools index, a school's
 page, the API and the reports show; `school_element_count` is a school page's sensitive data. After
 every change below (services, the importer, raw SQL), each school's counts must equal the counts
-made from scratch from its links and the products' data.
+made from scratch from its links and the products' data (`kept_counts_check`), and the numbers each
+step expects.
 """
 
 import sqlalchemy as sa
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 
+from clearinghouse import kept_counts_check
 from clearinghouse.directory import services
 from clearinghouse.directory.models import (
-    DataElement,
-    DataUse,
     Product,
     ProductStatus,
     School,
-    Vendor,
-    product_school,
-    school_element_count,
 )
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.imports import files
@@ -27,53 +24,6 @@ from clearinghouse.imports import services as imports
 from clearinghouse.imports.mapping import guess_mapping
 from tests import factories
 from tests.conftest import in_app
-
-
-def truth() -> dict[str, tuple[int, int]]:
-    """Every school's (listed products, those that receive sensitive data), counted from the links."""
-    sensitive_products = (
-        select(DataUse.product_id)
-        .join(DataElement, DataElement.id == DataUse.data_element_id)
-        .where(DataElement.is_sensitive.is_(True))
-    )
-    links = (
-        select(
-            product_school.c.school_id.label("school_id"),
-            product_school.c.product_id.in_(sensitive_products).label("sensitive"),
-        )
-        .join(Product, Product.id == product_school.c.product_id)
-        .join(Vendor, Vendor.id == Product.vendor_id)
-        .where(Product.status != ProductStatus.RETIRED, Vendor.is_retired.is_(False))
-        .subquery()
-    )
-    counts = {
-        school_id: (every, sensitive)
-        for school_id, every, sensitive in db.session.execute(
-            select(links.c.school_id, func.count(), func.count(case((links.c.sensitive, 1)))).group_by(
-                links.c.school_id
-            )
-        )
-    }
-    return {school.slug: counts.get(school.id, (0, 0)) for school in db.session.scalars(select(School))}
-
-
-def element_truth() -> dict[tuple[int, int], int]:
-    """{(school id, data element id): the listed products used there that receive it}, from the links."""
-    rows = db.session.execute(
-        select(product_school.c.school_id, DataUse.data_element_id, func.count())
-        .join(DataUse, DataUse.product_id == product_school.c.product_id)
-        .join(Product, Product.id == product_school.c.product_id)
-        .join(Vendor, Vendor.id == Product.vendor_id)
-        .where(Product.status != ProductStatus.RETIRED, Vendor.is_retired.is_(False))
-        .group_by(product_school.c.school_id, DataUse.data_element_id)
-    )
-    return {(school_id, element_id): count for school_id, element_id, count in rows}
-
-
-def element_stored() -> dict[tuple[int, int], int]:
-    """The kept counts; a pair counted down to zero keeps its row, and means none."""
-    rows = db.session.execute(select(school_element_count).where(school_element_count.c.product_count != 0))
-    return {(school_id, element_id): count for school_id, element_id, count in rows}
 
 
 def stored() -> dict[str, tuple[int, int]]:
@@ -84,8 +34,7 @@ def stored() -> dict[str, tuple[int, int]]:
 
 def check(expected: dict[str, tuple[int, int]] | None = None) -> None:
     counts = stored()
-    assert counts == truth()
-    assert element_stored() == element_truth()
+    assert kept_counts_check.check(["school", "school_element_count"]) == []
     if expected is not None:
         assert {slug: counts[slug] for slug in expected} == expected
 

@@ -5,7 +5,7 @@
 20261126_agreement_standing_counts); `agreements.status.kept_status_counts` derives each group's
 status on the day asked about. After every change below (services, the importer, raw SQL,
 multi-row statements), the keys must equal keys made from the links, the groups must equal groups
-counted afresh, and the counts must equal those `agreements.status.status_counts` makes from every
+counted afresh (`kept_counts_check`), and the counts must equal those `agreements.status.status_counts` makes from every
 product (the reports' query before), on several days.
 """
 
@@ -13,15 +13,12 @@ from collections import Counter
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 
+from clearinghouse import kept_counts_check
 from clearinghouse.agreements import services as agreements
 from clearinghouse.agreements.models import (
-    Agreement,
     agreement_product,
-    agreement_standing_count,
-    agreement_term_count,
-    agreement_term_standing_count,
 )
 from clearinghouse.agreements.status import kept_status_counts, status_counts
 from clearinghouse.directory import services
@@ -45,44 +42,6 @@ def kept(today: date) -> dict[str, int]:
     return {status: count for status, count in counts if count}
 
 
-def term_groups_kept() -> dict[tuple[str, str], int]:
-    """`agreement_term_standing_count` as kept, the groups that count something."""
-    groups = agreement_term_standing_count.c
-    rows = db.session.execute(
-        select(groups.term_key, groups.stated, groups.product_count).where(groups.product_count != 0)
-    )
-    return {(term_key, stated): count for term_key, stated, count in rows}
-
-
-def term_groups_counted() -> dict[tuple[str, str], int]:
-    """The listed products with a single agreement, counted afresh per (term group of that agreement, stated
-    status), the term group named as `agreement_term_count` names the agreement's (the kept groups' keys)."""
-    terms = select(agreement_term_count).subquery()
-    agreement_columns = (
-        Agreement.effective_on,
-        Agreement.expires_on,
-        Agreement.auto_renews,
-        Agreement.terminated_on,
-        Agreement.dates_recorded,
-        Agreement.signed_on.is_not(None),
-        Agreement.renewed_by_id.is_not(None),
-    )
-    term_columns = [terms.c[name] for name in ("effective_on", "expires_on", "auto_renews", "terminated_on",
-                                                "dates_recorded", "is_signed", "is_renewed")]  # fmt: skip
-    same_terms = and_(
-        *(column.is_not_distinct_from(term) for column, term in zip(agreement_columns, term_columns, strict=True))
-    )
-    rows = db.session.execute(
-        select(terms.c.term_key, Product.agreement_status, func.count())
-        .select_from(Product)
-        .join(Agreement, Agreement.id == Product.agreement_key)
-        .join(terms, same_terms)
-        .where(listed_clause())
-        .group_by(terms.c.term_key, Product.agreement_status)
-    )
-    return {(term_key, str(stated)): count for term_key, stated, count in rows}
-
-
 def check(expected: dict[str, int] | None = None) -> None:
     db.session.expire_all()
     links = Counter(db.session.scalars(select(agreement_product.c.product_id)))
@@ -91,14 +50,7 @@ def check(expected: dict[str, int] | None = None) -> None:
     )
     keys = dict(db.session.execute(select(Product.id, Product.agreement_key)).tuples().all())
     assert keys == {pid: {0: 0, 1: sole.get(pid)}.get(links[pid], -1) for pid in keys}
-    groups = db.session.execute(
-        select(Product.agreement_key, Product.agreement_status, func.count())
-        .where(listed_clause())
-        .group_by(Product.agreement_key, Product.agreement_status)
-    ).all()
-    stored = db.session.execute(select(agreement_standing_count).where(agreement_standing_count.c.product_count != 0))
-    assert sorted(tuple(row) for row in stored) == sorted((key, str(stated), n) for key, stated, n in groups)
-    assert term_groups_kept() == term_groups_counted()
+    assert kept_counts_check.check(["agreement_standing_count", "agreement_term_standing_count"]) == []
     for day in DAYS:
         assert kept(day) == dict(db.session.execute(status_counts(day, listed_clause())).tuples().all()), day
     if expected is not None:
