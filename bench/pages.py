@@ -78,6 +78,8 @@ def fixed_pages(product_path: str) -> list[tuple[str, str]]:
         ("changes", "/changes"),
         ("changes feed (Atom)", "/changes.atom"),
         ("reports", "/reports/"),
+        ("reports, a kind's overlap", "/reports/overlap/language"),
+        ("reports, a kind's overlap, page 70", "/reports/overlap/language?page=70"),
         ("about", "/about"),
         ("API index", "/api/v1/"),
         ("API products", "/api/v1/products"),

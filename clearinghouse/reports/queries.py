@@ -14,11 +14,14 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import (
     Executable,
+    Integer,
     Result,
     Select,
     and_,
+    bindparam,
     false,
     select,
     true,
@@ -43,6 +46,7 @@ from clearinghouse.directory.queries import listed_clause
 from clearinghouse.extensions import db
 from clearinghouse.i18n import LocalizedText, current_language, localize, translated
 from clearinghouse.timeutil import district_today, format_date, to_district
+from clearinghouse.urls import MAX_PAGE
 
 IN_USE = listed_clause()
 
@@ -97,9 +101,11 @@ class OverlapProduct(NamedTuple):
     schools: str  # the names of the schools that use it, by name, joined by ", "
 
 
-# Products listed per kind in the overlap section; a kind with more says how many more. A district's
-# register has a few hundred products; at the bench's 25,000 the full list was a 5 MB page.
-OVERLAP_LISTED = 50
+# Products listed per kind in the overlap section; a kind with more links to its own pages, which list
+# them all (`overlap_page`). A district's register has a few hundred products, so most kinds are listed
+# whole; at the bench's 25,000 the full list was a 5 MB page, and 50 a kind still three quarters of a
+# 205 KB page that no reader reads through.
+OVERLAP_LISTED = 10
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,17 @@ class Overlap:
     @property
     def more(self) -> int:
         return self.product_count - len(self.products)
+
+
+@dataclass(frozen=True)
+class OverlapPage:
+    """One page of a kind's products in use at some school, by name, with the figures of all of them."""
+
+    kind: ProductKind
+    name: LocalizedText  # the kind's, in the reader's language
+    results: Pagination  # of OverlapProduct
+    product_count: int  # every product of the kind in use at some school
+    school_count: int  # the schools that use them
 
 
 @dataclass(frozen=True)
@@ -326,6 +343,12 @@ def products_per_school() -> Figure:
     )
 
 
+# A product of the overlap: in use, and used at some school (the schools' names it keeps are not NULL).
+PLACED = and_(IN_USE, Product.school_names.is_not(None))
+# A kind's products in the overlap's order: by name, then id (the order of `ix_product_kind_name`).
+OVERLAP_ORDER = (Product.kind_id, Product.name, Product.id)
+
+
 @lru_cache(maxsize=16)
 def _overlap_statement(kind_ids: tuple[int, ...], lateral: bool) -> Select:
     """The first OVERLAP_LISTED products in use of each of the kinds, by name: rows of (kind id, name,
@@ -339,14 +362,13 @@ def _overlap_statement(kind_ids: tuple[int, ...], lateral: bool) -> Select:
     # The schools' names kept on the product: joined from the links by a grouped, ordered string_agg, the
     # 700 products took each a second probe for their links, 1,400 rows grouped back (about 3 ms more on
     # the bench, migration 20261127_product_school_names).
-    placed = Product.school_names.is_not(None)
     if lateral:
         # PostgreSQL: one walk written once, run for each kind (LATERAL). The union of a walk per kind,
         # 14 on the bench, took about 3 ms to plan on every request (0.8 ms this way), for the same rows.
         first = (
             select(Product.id, Product.name, Product.slug, Product.kind_id, Product.vendor_id, Product.school_names)
-            .where(Product.kind_id == ProductKind.id, IN_USE, placed)
-            .order_by(Product.kind_id, Product.name, Product.id)
+            .where(Product.kind_id == ProductKind.id, PLACED)
+            .order_by(*OVERLAP_ORDER)
             .limit(OVERLAP_LISTED)
             .correlate(ProductKind)
             .lateral("firsts")
@@ -362,8 +384,8 @@ def _overlap_statement(kind_ids: tuple[int, ...], lateral: bool) -> Select:
     # SQLite has no LATERAL
     firsts = [
         select(Product.id)
-        .where(Product.kind_id == kind_id, IN_USE, placed)
-        .order_by(Product.kind_id, Product.name, Product.id)
+        .where(Product.kind_id == kind_id, PLACED)
+        .order_by(*OVERLAP_ORDER)
         .limit(OVERLAP_LISTED)
         .subquery()
         for kind_id in kind_ids
@@ -402,6 +424,58 @@ def overlapping_products() -> list[Overlap]:
         if kind_id in by_kind
     ]
     return sorted(overlaps, key=lambda o: (-o.product_count, o.kind.position, o.kind.name))
+
+
+# A page of one kind's products in use at some school, with what the overlap's rows show; built once.
+# The page's ids are picked first, then only their rows joined to their vendors: joined before the pick,
+# a deep page (the bench's page 70 of a kind, 1,750 products) hashed all 10,000 vendors and sorted every
+# product's row (about 30 % slower).
+_OVERLAP_PAGE_IDS = (
+    select(Product.id)
+    .where(Product.kind_id == bindparam("kind"), PLACED)
+    .order_by(*OVERLAP_ORDER)
+    .limit(bindparam("limit", type_=Integer))
+    .offset(bindparam("offset", type_=Integer))
+    .subquery("page")
+)
+OVERLAP_PAGE = (
+    select(Product.name, Product.slug, Vendor.name, Product.school_names)
+    .join(_OVERLAP_PAGE_IDS, _OVERLAP_PAGE_IDS.c.id == Product.id)
+    .join(Vendor, Vendor.id == Product.vendor_id)
+    .order_by(Product.name, Product.id)
+)
+
+
+class _OverlapRows(Pagination):
+    """A page of a kind's products in the overlap, read as plain rows; its total already known (the kind's
+    kept count): no count query, and no statement past the last page."""
+
+    def _query_items(self) -> list[OverlapProduct]:
+        if self._query_offset >= self._query_args["total"]:
+            return []
+        params = {"kind": self._query_args["kind"], "limit": self.per_page, "offset": self._query_offset}
+        return [OverlapProduct(*row) for row in _plain(OVERLAP_PAGE, params)]
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+
+def overlap_page(slug: str, page: int, per_page: int) -> OverlapPage | None:
+    """A page of the kind's products in use at some school (the overlap section's list of the kind, whole),
+    by name, each with its vendor and its schools (two queries: the kind, its page of products; none past
+    the last page); None for an unknown kind."""
+    kind = db.session.scalar(select(ProductKind).where(ProductKind.slug == slug))
+    if kind is None:
+        return None
+    results = _OverlapRows(
+        kind=kind.id,
+        total=kind.placed_product_count,
+        page=min(max(page, 1), MAX_PAGE),
+        per_page=per_page,
+        max_per_page=per_page,
+        error_out=False,
+    )
+    return OverlapPage(kind, translated(kind, "name"), results, kind.placed_product_count, kind.school_count)
 
 
 def build_report(today: date | None = None) -> Report:

@@ -1,6 +1,6 @@
 """The reports page's long tables and its charts' bars, drawn in Python: the overlap section lists up
-to OVERLAP_LISTED products a kind (about 700 on the bench's page), "Products by school" a row per
-school, and each chart a bar per row of its table (96 on the bench's page).
+to OVERLAP_LISTED products a kind (140 on the bench's page) and a kind's own pages a page of them,
+"Products by school" a row per school, and each chart a bar per row of its table (96 on the bench's page).
 
 Drawn by the template, each row cost its expressions, a macro or a `join` filter and an address,
 through Jinja's runtime: about half of the page's Python. Here each row is one string formatted from

@@ -1,10 +1,11 @@
-"""The public reports page. Public: no login is needed."""
+"""The public reports page, and the overlap's list of each kind. Public: no login is needed."""
 
-from flask import render_template
+from flask import abort, current_app, render_template
 
 from clearinghouse.directory.cards import Addresses
 from clearinghouse.reports import charts, queries, rows
 from clearinghouse.reports.blueprint import bp
+from clearinghouse.urls import page_arg
 
 
 @bp.get("/")
@@ -14,7 +15,15 @@ def index():
     for figure in report.figures:
         chart = charts.bar_chart(figure)
         figures.append((figure, chart, rows.chart_bars(chart), rows.figure_rows(figure)))
-    # Up to 50 products a kind are linked: their addresses from one prefix, not a url_for each.
+    # Up to OVERLAP_LISTED products a kind are linked: their addresses from one prefix, not a url_for each.
     urls = Addresses()
     overlaps = [(overlap, rows.overlap_rows(overlap.products, urls)) for overlap in report.overlaps]
     return render_template("reports/index.html", figures=figures, overlaps=overlaps)
+
+
+@bp.get("/overlap/<slug>")
+def overlap(slug: str):
+    page = queries.overlap_page(slug, page_arg(), current_app.config["PAGE_SIZE"])
+    if page is None:
+        abort(404)
+    return render_template("reports/overlap.html", page=page, rows=rows.overlap_rows(page.results.items, Addresses()))

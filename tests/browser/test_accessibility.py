@@ -16,7 +16,7 @@ from sqlalchemy import select
 from clearinghouse.accounts.models import User
 from clearinghouse.agreements.models import Agreement, AgreementState
 from clearinghouse.destruction.models import DestructionRequest, RequestStatus
-from clearinghouse.directory.models import DataElement, Product, School, Vendor
+from clearinghouse.directory.models import DataElement, Product, ProductKind, School, Vendor
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.i18n import LANG_ARG, configured_languages, is_localized_rule
 from clearinghouse.intake import services as intake
@@ -57,6 +57,8 @@ def demo(app, runner) -> Iterator[dict]:
         element = db.session.scalars(select(DataElement).order_by(DataElement.id)).first()
         # The school with the most products: the longest school page.
         school = max(db.session.scalars(select(School)), key=lambda s: (len(s.products), -s.id))
+        # The kind with the most products used at schools: the longest list of the reports' overlap.
+        overlapping = max(db.session.scalars(select(ProductKind)), key=lambda k: (k.placed_product_count, -k.id))
         request = db.session.scalars(
             select(DestructionRequest)
             .where(DestructionRequest.status == RequestStatus.OPEN, DestructionRequest.agreement_id.is_not(None))
@@ -93,6 +95,7 @@ def demo(app, runner) -> Iterator[dict]:
             "vendor": vendor.slug,
             "element": element.slug,
             "school": school.slug,
+            "kind": overlapping.slug,
             "request": request.id,
             "agreement": request.agreement_id,
             "officer": officer.email,
@@ -159,6 +162,7 @@ def _samples(demo: dict) -> dict[str, list[dict | tuple[dict, int]]]:
         "directory.vendor": [{"slug": demo["vendor"]}],
         "directory.data_element": [{"slug": demo["element"]}],
         "directory.school": [{"slug": demo["school"]}],
+        "reports.overlap": [{"slug": demo["kind"]}],
         "subscriptions.follow": [
             {},
             {"scope": "product", "target": demo["product"]},
@@ -218,6 +222,7 @@ def test_the_public_pages_come_from_the_url_map(app, demo):
         "/follow/sent",
         f"/follow/manage/{demo['manage_token']}",
         "/reports/",
+        f"/reports/overlap/{demo['kind']}",
         "/changes",
         "/data",
         f"/data/{demo['element']}",

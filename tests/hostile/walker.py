@@ -212,8 +212,8 @@ def url_for_rule(rule, world: World) -> str | None:
         elif name in world.ids:
             value = str(world.ids[name])
         elif name == "slug":
-            kinds = ("product", "vendor", "school")
-            kind = next((kind for kind in kinds if kind in rule.endpoint), "element")
+            kinds = {"product": "product", "vendor": "vendor", "school": "school", "overlap": "kind"}
+            kind = next((kind for part, kind in kinds.items() if part in rule.endpoint), "element")
             value = world.slugs[kind]
         elif name == "token":
             value = world.tokens.get(rule.endpoint)

@@ -35,7 +35,7 @@ class World:
     vendor_user_id: int
     requester_id: int
     ids: dict[str, int]  # URL argument name -> a real id
-    slugs: dict[str, str]  # "vendor" / "product" / "element" -> a real slug
+    slugs: dict[str, str]  # "vendor" / "product" / "element" / "school" / "kind" -> a real slug
     tokens: dict[str, str]  # endpoint -> a real token for its <token> argument
     extra_staff_pages: list[str] = field(default_factory=list)  # pages whose forms the route list misses
 
@@ -118,7 +118,13 @@ def seed(app: Flask) -> World:
                 "user_id": db.session.get(User, invited.id).id,
                 "vendor_id": vendor.id,
             },
-            slugs={"vendor": vendor.slug, "product": product.slug, "element": element.slug, "school": school.slug},
+            slugs={
+                "vendor": vendor.slug,
+                "product": product.slug,
+                "element": element.slug,
+                "school": school.slug,
+                "kind": product.kind.slug,
+            },
             tokens={"accounts.accept_invitation": invitation_token, **_subscriber_links()},
             extra_staff_pages=[f"/staff/requests/{reviewed_request.id}", "/staff/outbox/?status=failed"],
         )

@@ -60,6 +60,7 @@ def directory(app) -> dict[str, str]:
             "vendor": vendor.slug,
             "element": birth.slug,
             "school": school.slug,
+            "kind": product.kind.slug,
             "confirm_token": tokens.confirmation_token(waiting, "en", now),
             "manage_token": tokens.manage_token(parent),
         }

@@ -95,7 +95,9 @@ def test_a_kind_with_many_products_lists_the_first_and_says_how_many_more(app, c
     assert "4 products at 2 schools" in page
     assert "Beta Maths" in page
     assert "Gamma Maths" not in page
-    assert "And 2 more products of this kind: the directory lists them all." in page
+    assert (
+        'And 2 more products of this kind. <a href="/reports/overlap/math">All 4, with the schools that use them</a>'
+    ) in page
 
 
 def test_each_kind_lists_its_own_first_products_in_use(app, monkeypatch):
@@ -191,7 +193,8 @@ def test_reports_page_runs_a_constant_number_of_queries(app, client):
         many_products(40, start=5)
     with count_queries(app) as many:
         page = client.get("/reports/").get_data(as_text=True)
-    assert "Bulk Product 044" in page  # the overlap table lists them all
+    assert "Bulk Product 018" in page  # the first OVERLAP_LISTED of each kind ("math" lists the odd ones)
+    assert "Bulk Product 044" not in page  # on the kind's own pages (reports.overlap)
     assert len(many) == len(few), many
 
 
@@ -219,3 +222,94 @@ def test_psycopg_keeps_the_status_counts_converted(app):
     converted, so it is not scanned again on every request (`app._keep_long_statements_converted`)."""
     statement = str(queries._agreement_status_counts(TODAY).compile(dialect=postgresql.dialect()))
     assert 4096 < len(statement) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH
+
+
+def overlap_rows_of(page: str) -> list[tuple[str, str]]:
+    """(product, schools) of each row of the page's overlap tables."""
+    return re.findall(
+        r'<th scope="row"><a href="/(?:es/)?products/[^"]+">([^<]+)</a></th>\s*<td>[^<]*</td>\s*<td>([^<]*)</td>', page
+    )
+
+
+def test_a_kinds_overlap_page_lists_all_its_products_in_use_at_schools_page_by_page(app, client, monkeypatch):
+    """The report lists the first OVERLAP_LISTED products of a kind and links to the kind's own pages, which
+    list every product of the kind in use at some school, by name, with its vendor and schools, PAGE_SIZE a
+    page (retired products, a retired vendor's, and products used at no school left out)."""
+    monkeypatch.setattr(queries, "OVERLAP_LISTED", 2)
+    queries._overlap_statement.cache_clear()
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 3)
+    with in_app(app):
+        west, east = (factories.make_school(name=name) for name in ("West Elementary", "East High"))
+        gone = factories.make_vendor(name="Gone Vendor")
+        factories.make_product(name="Aardvark Maths", kind="math", vendor=gone, schools=[west])
+        factories.make_product(name="Abacus Maths", kind="math", status="retired", schools=[west])
+        factories.make_product(name="Able Maths", kind="math")  # used at no school
+        for n, name in enumerate(["Delta Maths", "Alpha Maths", "Epsilon Maths", "Gamma Maths", "Beta Maths"]):
+            factories.make_product(name=name, kind="math", schools=[west, east][: n % 2 + 1])
+        gone.is_retired = True
+        db.session.commit()
+    report = client.get("/reports/").get_data(as_text=True)
+    queries._overlap_statement.cache_clear()
+    assert overlap_rows_of(report) == [("Alpha Maths", "East High, West Elementary"), ("Beta Maths", "West Elementary")]
+    assert '<a href="/reports/overlap/math">All 5, with the schools that use them</a>' in report
+
+    first = client.get("/reports/overlap/math")
+    assert first.status_code == 200
+    page = first.get_data(as_text=True)
+    assert "<h1>Products that overlap: Math</h1>" in page
+    assert "Math: 5 products at 2 schools" in page
+    assert "Products and the schools that use them, page 1 of 2" in page
+    assert overlap_rows_of(page) == [
+        ("Alpha Maths", "East High, West Elementary"),
+        ("Beta Maths", "West Elementary"),
+        ("Delta Maths", "West Elementary"),
+    ]
+    assert 'href="/reports/overlap/math?page=2"' in page
+    assert '<a href="/reports/#overlap">Reports</a>' in page
+    assert 'href="/directory?kind=math"' in page  # every product of the kind, used at a school or not
+    second = client.get("/reports/overlap/math?page=2").get_data(as_text=True)
+    assert overlap_rows_of(second) == [
+        ("Epsilon Maths", "West Elementary"),
+        ("Gamma Maths", "East High, West Elementary"),
+    ]
+    past = client.get("/reports/overlap/math?page=3")
+    assert past.status_code == 200
+    assert "There is no page 3 of these results." in past.get_data(as_text=True)
+    assert client.get("/reports/overlap/no-such-kind").status_code == 404
+
+
+def test_a_kinds_overlap_page_in_spanish_and_for_a_kind_used_nowhere(app, client, directory):
+    """The kind's page speaks the reader's language; a kind with no product used at a school says so."""
+    with in_app(app):
+        factories.make_kind(name="Unused", slug="unused")
+    spanish = client.get("/es/reports/overlap/reading").get_data(as_text=True)
+    assert "Productos que se superponen:" in spanish
+    assert "Los productos y las escuelas que los usan" in spanish
+    assert 'href="/es/reports/#overlap"' in spanish
+    empty = client.get("/reports/overlap/unused")
+    assert empty.status_code == 200
+    assert "No product of this kind is used at a school." in empty.get_data(as_text=True)
+    assert "<table" not in empty.get_data(as_text=True)
+
+
+def test_a_kinds_overlap_page_escapes_hostile_names(app, client):
+    with in_app(app):
+        school = factories.make_school(name="Zeta <script>", slug="zeta")
+        vendor = factories.make_vendor(name='Acme "Learning" & <Co>', slug="acme")
+        factories.make_product(vendor, name="<script>alert(1)</script>", slug="hostile", kind="math", schools=[school])
+    page = client.get("/reports/overlap/math").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<td>Acme &#34;Learning&#34; &amp; &lt;Co&gt;</td>" in page
+    assert "<script>alert" not in page
+
+
+def test_a_kinds_overlap_page_runs_a_constant_number_of_queries(app, client):
+    with in_app(app):
+        many_products(5)
+    with count_queries(app) as few:
+        assert client.get("/reports/overlap/math").status_code == 200
+    with in_app(app):
+        many_products(40, start=5)
+    with count_queries(app) as many:
+        assert client.get("/reports/overlap/math?page=1").status_code == 200
+    assert len(many) == len(few), many

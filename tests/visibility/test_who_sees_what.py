@@ -41,6 +41,7 @@ PUBLIC_SAMPLES: dict[str, Callable[[World], list[str]]] = {
     "directory.data_element": lambda w: [f"/data/{slug}" for slug in w.element_slugs],
     "directory.school": lambda w: [f"/schools/{slug}" for slug in w.school_slugs],
     "directory.agreement_document": lambda w: [f"/agreements/{w.published_agreement_id}/document"],
+    "reports.overlap": lambda w: [f"/reports/overlap/{slug}" for slug in w.kind_slugs],
     "api.product": lambda w: [f"/api/v1/products/{slug}" for slug in w.product_slugs],
     "api.vendor": lambda w: [f"/api/v1/vendors/{slug}" for slug in w.vendor_slugs],
     "api.school": lambda w: [f"/api/v1/schools/{slug}" for slug in w.school_slugs],

@@ -61,6 +61,7 @@ class World:
     open_request_ids: list[int]
     certificate_ids: list[int]
     declaration_ids: list[int] = field(default_factory=list)  # our vendor's questionnaires
+    kind_slugs: list[str] = field(default_factory=list)  # kinds of product, with a product used at a school
     vendor_addresses: set[str] = field(default_factory=set)  # our vendor's users and contact
     officer_addresses: set[str] = field(default_factory=set)
 
@@ -322,6 +323,7 @@ def build() -> World:
         product_slugs=[product.slug, second.slug, declined.slug, marked_value("product", "slug", OTHER)],
         element_slugs=[element.slug],
         school_slugs=[school.slug],
+        kind_slugs=[kind.slug],
         vendor_user_id=vendor_user.id,
         published_agreement_id=active.id,
         agreement_ids=[active.id, terminated.id],
