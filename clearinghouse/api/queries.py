@@ -301,11 +301,13 @@ def _seek_page(clauses: list[ColumnElement[bool]], walking: list[ColumnElement[b
     (name, vendor's name, id), as rows (id, name, vendor_name), found without sorting every match by its
     vendor (`walking`: the same clauses, as `ProductQuery.walking_clauses` writes them for an ordered walk).
 
-    The order differs from (name, id), which the index `ix_product_name_listing` holds, only among products
+    The order differs from (name, id), which the narrow index `ix_product_name` holds, only among products
     of the same name; so the page's names are those at the same places in (name, id) order (`edge`, read
-    from the index and stopped there). The page's products are among the edge's and the others named as its
-    first or last (`tied`); ranked by the API's order, they are placed from the edge's first place, less
-    those of the first name that (name, id) order put before it. Sorting every listed product with its
+    from that index alone and stopped there: on the wider `ix_product_name_listing`, PostgreSQL priced
+    the walk to page 500 above sorting every listed product by name, 3 ms against 37 at load 5). The page's
+    products are among the edge's and the others named as its first or last (`tied`); ranked by the API's
+    order, they are placed from the edge's first place, less those of the first name that (name, id) order
+    put before it. Sorting every listed product with its
     vendor's name to pick page 500 took about 12 ms on the bench database, page 1 about 8 ms.
     """
     edge = (

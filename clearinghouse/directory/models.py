@@ -237,11 +237,14 @@ class Product(NamedMixin, TimestampMixin, VersionedMixin, TranslatedMixin, db.Mo
         # A product's sole agreement (`agreement_key`): the products of the agreements in a state, read from
         # the index alone (migration 20261127_product_agreement_key_id).
         Index("ix_product_agreement_key", "agreement_key", "id"),
+        # The API's whole product list walks the products by name and id to a deep page, reading this narrow
+        # index alone (migration 20261127_product_name_id); a look-up by name reads it too.
+        Index("ix_product_name", "name", "id"),
     )
     record_phrase = "this product"
     id: Mapped[int] = mapped_column(primary_key=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"), index=True)
-    name: Mapped[str] = mapped_column(String(NAME_MAX), index=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
     slug: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
     kind_id: Mapped[int] = mapped_column(ForeignKey("product_kind.id"), index=True)
     status: Mapped[ProductStatus] = mapped_column(

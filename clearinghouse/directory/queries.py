@@ -341,9 +341,16 @@ def _vendor_not_retired() -> ColumnElement[bool]:
     return ~exists().where(_RETIRED_VENDOR.id == Product.vendor_id, _RETIRED_VENDOR.is_retired.is_(True))
 
 
-def listed_clause() -> ColumnElement[bool]:
-    """Products shown by default: not retired, from a vendor that is not retired (a clause on Product)."""
-    return and_(Product.status != ProductStatus.RETIRED, _vendor_not_retired())
+def listed_clause(*, walking: bool = False) -> ColumnElement[bool]:
+    """Products shown by default: not retired, from a vendor that is not retired (a clause on Product).
+
+    `walking`: for a statement that walks the products in an index's order and stops after a page, the
+    vendor is asked as "not among the few retired vendors" (a set of ids hashed once, read with the index's
+    own columns) instead of by the anti-join, which probed the vendor of each product walked: 2,500 probes
+    (of 12,000 buffers) to reach the most shared data element's page 100 on the bench catalogue. The same
+    products: a product always has a vendor."""
+    vendor = Product.vendor_id.not_in(_retired_vendor_ids()) if walking else _vendor_not_retired()
+    return and_(Product.status != ProductStatus.RETIRED, vendor)
 
 
 def unlisted_ids() -> Select:
@@ -478,7 +485,7 @@ class DirectoryFilters:
         else:
             return listed_products_count(), [listed_clause()]
         # 0 for a row deleted since the filter was read, as counting would find (not NULL).
-        return func.coalesce(count.scalar_subquery(), literal(0)), [found, listed_clause()]
+        return func.coalesce(count.scalar_subquery(), literal(0)), [found, listed_clause(walking=True)]
 
     def listed_count(self, today: date, id_sets: list[Select] | None = None, *, bound: bool = False) -> Select:
         """The exact number of listed products that match (status filter unset), from indexes only.
@@ -1551,17 +1558,30 @@ def element_receivers(element: DataElement, page: int, per_page: int) -> Paginat
     (`DataElement.receiver_count`: a product receives an element once) and the product's use.
     Plain rows: loading 25 uses with their products, vendors, kinds and agreements as ORM objects
     cost about 3 ms of Python a page."""
-    kept, clauses = DirectoryFilters(element_id=element.id).kept()
+    statement, count = _element_page(element.id)
+    return paginate_picked(
+        lambda limit, offset: (statement, {PAGE_LIMIT: limit, PAGE_OFFSET: offset}),
+        count,
+        page,
+        per_page,
+        windowed=True,
+        gather=_card_uses,
+    )
+
+
+@lru_cache(maxsize=256)
+def _element_page(element_id: int) -> tuple[Select, Select]:
+    """`element_receivers`' page statement for the element, its LIMIT and OFFSET bound when it runs, and its
+    count: made once per element, as `_kept_page` (building the statement cost about 1 ms of Python a page)."""
+    kept, clauses = DirectoryFilters(element_id=element_id).kept()
     keys = [(Product.name, False), (Product.id, False)]
-
-    def select_page(limit: int, offset: int) -> Select:
-        return (
-            page_statement(keys, None, clauses, kept, limit, offset)
-            .add_columns(*_USE_COLUMNS)
-            .join(DataUse, and_(DataUse.product_id == Product.id, DataUse.data_element_id == element.id))
-        )
-
-    return paginate_picked(select_page, select(kept), page, per_page, windowed=True, gather=_card_uses)
+    limit, offset = bindparam(PAGE_LIMIT, type_=Integer), bindparam(PAGE_OFFSET, type_=Integer)
+    statement = (
+        page_statement(keys, None, clauses, kept, limit, offset)
+        .add_columns(*_USE_COLUMNS)
+        .join(DataUse, and_(DataUse.product_id == Product.id, DataUse.data_element_id == element_id))
+    )
+    return statement, select(kept)
 
 
 def get_published_document(agreement_id: int):
