@@ -4,12 +4,15 @@ import gc
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
+from flask.globals import _cv_request  # the request's context itself, read once per statement
 from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, event, inspect
+from sqlalchemy import Connection, Engine, MetaData, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapper, Session
 
 from clearinghouse.sessions import LoginManager
@@ -29,7 +32,30 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# The WSGI environ's key for the connection a request's statements run on (`RequestSession`).
+REQUEST_CONNECTION = "clearinghouse.connection"
+
+
+class RequestSession(FlaskSession):
+    """Flask-SQLAlchemy's session, which runs a request's statements on the connection the request
+    carries in its environ under REQUEST_CONNECTION, when it carries one: the page cache gives an
+    anonymous public answer's request the read-only connection in autocommit it has just read the data
+    version on (`page_cache.VersionReader`). Any other work (no request, or none given) takes the
+    engine's pool, as Flask-SQLAlchemy does."""
+
+    def get_bind(
+        self, mapper: Any = None, clause: Any = None, bind: Engine | Connection | None = None, **kwargs: Any
+    ) -> Engine | Connection:
+        if bind is None:
+            context = _cv_request.get(None)
+            if context is not None:
+                given = context.request.environ.get(REQUEST_CONNECTION)
+                if given is not None:
+                    return given
+        return super().get_bind(mapper, clause, bind, **kwargs)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": RequestSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

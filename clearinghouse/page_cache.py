@@ -18,9 +18,10 @@ and no page) blank values dropped. Unknown parameters stay, so two different ans
 a key; a change anywhere moves every key at once, so nothing is ever invalidated by hand.
 
 A hit is served here, in WSGI middleware, before Flask: one small query (the version, its epoch
-and the district's time zone) and one store lookup. Headers are stored with the body, so a cached
-answer carries the same security headers, `Content-Language`, `Vary`, `ETag` and `Cache-Control`
-as the first one; `If-None-Match` is answered with 304 from them.
+and the district's time zone) and one store lookup. On PostgreSQL a miss's statements then run on
+the connection that read the version (`VersionReader`). Headers are stored with the body, so a
+cached answer carries the same security headers, `Content-Language`, `Vary`, `ETag` and
+`Cache-Control` as the first one; `If-None-Match` is answered with 304 from them.
 
 Never stale downstream either: every public answer to an anonymous reader (pages, API, CSV, Atom,
 reports, agreement documents) says `Cache-Control: no-cache` and carries an `ETag` (a hash of the
@@ -63,7 +64,7 @@ from werkzeug.http import http_date
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from clearinghouse import data_version, request_log, timeutil
-from clearinghouse.extensions import db
+from clearinghouse.extensions import REQUEST_CONNECTION, db
 from clearinghouse.i18n import LANG_ARG, configured_languages, current_language, is_localized_rule
 
 log = logging.getLogger(__name__)
@@ -256,47 +257,84 @@ def redis_store(app: Flask, config: dict, args: list, kwargs: dict) -> RedisCach
 class VersionReader:
     """Reads the data version: one statement, in autocommit (each read sees the latest commit), on a
     connection each thread holds for its reads (a gunicorn sync worker: one), with its cursor: no
-    pool checkout, pre-ping or reset around each read. A connection that fails is dropped and the
-    next read opens another."""
+    pool checkout, pre-ping or reset around each read. A held connection that fails (the server
+    closed it while it sat idle) is dropped and the read made again on a new one, so that costs no
+    answer its cache; a new connection that fails raises.
+
+    On PostgreSQL the page cache lends the connection to the anonymous public answer whose version it
+    has just read (`lent`, through `extensions.RequestSession`): such an answer only reads, and under
+    READ COMMITTED every statement takes its own snapshot anyway, so its statements see in autocommit
+    what they would in a transaction, each at least as new as the version its key holds, without a
+    pool checkout, a pre-ping (the version's read has just found the connection alive), a BEGIN or a
+    ROLLBACK. Its sessions are read-only (`default_transaction_read_only`): a write made there fails
+    instead of committing statement by statement. And it prepares no statement by itself: psycopg
+    would after five runs on a connection no ROLLBACK ever clears, and PostgreSQL could then plan a
+    search without its words; only the version's own read is prepared, by request."""
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self.lends = sa.make_url(url).get_backend_name() == "postgresql"
+        self._execute_options = {"prepare": True} if self.lends else {}
         self._engine: sa.Engine | None = None
         self._lock = threading.Lock()
-        self._held = threading.local()  # .connection: (DBAPI connection, its cursor)
+        self._held = threading.local()  # .connection: (Connection, its DBAPI cursor)
 
     @property
     def engine(self) -> sa.Engine:
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
-                    self._engine = sa.create_engine(
+                    engine = sa.create_engine(
                         self.url,
                         isolation_level="AUTOCOMMIT",
                         pool_pre_ping=False,
                         pool_reset_on_return=None,
                         pool_size=2,
                         max_overflow=8,
+                        connect_args={"prepare_threshold": None} if self.lends else {},
                     )
+                    if self.lends:
+                        event.listen(engine, "connect", _read_only_sessions)
+                    self._engine = engine
         return self._engine
 
     def read(self) -> tuple[int, str, str | None]:
         held = getattr(self._held, "connection", None)
+        row = None
+        if held is not None and not held[0].invalidated:  # invalidated: a request's statement lost it
+            try:
+                row = self._read_on(held)
+            except Exception as err:  # closed by the server while idle, or broken: once more on a new one
+                log.info("The data version's connection failed (%s); reading on a new one", err)
+                held = None
+        else:
+            held = None
         if held is None:
-            fairy = self.engine.raw_connection()  # connected with the engine's events (no JIT)
-            fairy.detach()  # this thread's own from now on, out of the pool
-            connection = fairy.dbapi_connection
-            held = self._held.connection = (connection, connection.cursor())
-        cursor = held[1]
-        try:
-            cursor.execute(data_version.READ_SQL)
-            row = cursor.fetchone()
-        except Exception:
             self._drop()
-            raise
+            held = self._open()
+            try:
+                row = self._read_on(held)
+            except Exception:
+                self._drop()
+                raise
         if row is None:
             raise LookupError(f"The {data_version.TABLE} table has no row: run the migrations.")
         return int(row[0]), str(row[1]), row[2]
+
+    def lent(self) -> sa.Connection:
+        """The connection this thread has just read the version on, for the request to read with."""
+        return self._held.connection[0]
+
+    def _open(self) -> tuple[sa.Connection, Any]:
+        connection = self.engine.connect()  # connected with the engine's events (no JIT, read-only)
+        connection.detach()  # this thread's own from now on, out of the pool
+        held = self._held.connection = (connection, connection.connection.dbapi_connection.cursor())
+        return held
+
+    def _read_on(self, held: tuple[sa.Connection, Any]) -> Any:
+        cursor = held[1]
+        cursor.execute(data_version.READ_SQL, **self._execute_options)
+        return cursor.fetchone()
 
     def _drop(self) -> None:
         held = getattr(self._held, "connection", None)
@@ -311,6 +349,16 @@ class VersionReader:
         self._drop()
         if self._engine is not None:
             self._engine.dispose()
+
+
+def _read_only_sessions(dbapi_connection: Any, connection_record: Any) -> None:
+    """Every transaction of the connection read-only, the statements run in autocommit included."""
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    try:
+        dbapi_connection.execute("SET default_transaction_read_only = on")
+    finally:
+        dbapi_connection.autocommit = autocommit
 
 
 class PageCache:
@@ -356,6 +404,8 @@ class PageCache:
             self.hits += 1
             return self._serve(entry, environ, start_response, started)
         self.misses += 1
+        if self.reader.lends:
+            environ[REQUEST_CONNECTION] = self.reader.lent()
         if method != "GET":
             return self.wsgi_app(environ, start_response)
         environ[ENVIRON_KEY] = key

@@ -253,13 +253,23 @@ def count_queries(app: Flask) -> Iterator[list[str]]:
     def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    engines = statement_engines(app)
+    for engine in engines:
+        sa.event.listen(engine, "before_cursor_execute", before_cursor_execute)
     try:
         yield statements
     finally:
-        sa.event.remove(engine, "before_cursor_execute", before_cursor_execute)
+        for engine in engines:
+            sa.event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+def statement_engines(app: Flask) -> tuple[sa.Engine, ...]:
+    """Where a request's statements run: the app's engine, and on PostgreSQL the data version's reader's,
+    whose connection an anonymous public answer reads on (page_cache.VersionReader)."""
+    with app.app_context():
+        engine = db.engine
+    reader = page_cache_of(app).reader
+    return (engine, reader.engine) if reader.lends else (engine,)
 
 
 class QuietRequestHandler(WSGIRequestHandler):
