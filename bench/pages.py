@@ -61,6 +61,7 @@ def fixed_pages(product_path: str) -> list[tuple[str, str]]:
         ("directory, a search, page 3", "/directory?q=reading&page=3"),
         ("directory, element + school", "/directory?element=element-20&school=school-7"),
         ("directory, expiring + most shared", "/directory?agreement=expiring&element=element-1"),
+        ("directory, active + most shared", "/directory?agreement=active&element=element-1"),
         ("directory, agreement active", "/directory?agreement=active"),
         ("directory, agreement expiring", "/directory?agreement=expiring"),
         ("directory, category", "/directory?category=category-2"),
