@@ -36,7 +36,7 @@ from clearinghouse.accounts.models import User  # noqa: E402
 from clearinghouse.agreements.models import Agreement, agreement_product  # noqa: E402
 from clearinghouse.app import create_app  # noqa: E402
 from clearinghouse.destruction.models import DestructionRequest  # noqa: E402
-from clearinghouse.directory.models import Product, Vendor  # noqa: E402
+from clearinghouse.directory.models import Product, ProductKind, Vendor  # noqa: E402
 from clearinghouse.extensions import db  # noqa: E402
 from clearinghouse.notices.models import Notice  # noqa: E402
 from clearinghouse.settings.services import ensure_settings  # noqa: E402
@@ -96,12 +96,14 @@ def populate(rng: random.Random, today: date) -> dict[str, int]:
             if v % 500
         ],
     )
+    product_kinds = list(db.session.scalars(sa.select(ProductKind.id).order_by(ProductKind.id)))  # seeded
     _insert(
         Product.__table__,
         [
             {
                 "id": p,
                 "vendor_id": (p - 1) % VENDORS + 1,
+                "kind_id": product_kinds[p % len(product_kinds)],
                 "name": f"Product {p}",
                 "slug": f"product-{p}",
                 "purpose_md": "Lessons and practice.",
