@@ -56,7 +56,7 @@ from clearinghouse.destruction.blueprint import blueprints as destruction_bluepr
 from clearinghouse.directory import staff_views as directory_staff_views
 from clearinghouse.directory import views as directory_views
 from clearinghouse.directory.blueprint import blueprints as directory_blueprints
-from clearinghouse.extensions import csrf, db, login_manager, migrate
+from clearinghouse.extensions import csrf, db, login_manager, migrate, set_outside_transaction
 from clearinghouse.imports import cli as imports_cli
 from clearinghouse.imports import views as imports_views
 from clearinghouse.imports.blueprint import blueprints as imports_blueprints
@@ -237,9 +237,4 @@ def _postgresql_without_jit(dbapi_connection, connection_record) -> None:
     count (a large CASE over 25,000 products) that runs in 0.2 s without it; the app's queries are
     short lookups that never win it back. Off for every connection (once per pooled connection)."""
     if type(dbapi_connection).__module__.startswith("psycopg"):
-        autocommit = dbapi_connection.autocommit
-        dbapi_connection.autocommit = True
-        try:
-            dbapi_connection.execute("SET jit = off")
-        finally:
-            dbapi_connection.autocommit = autocommit
+        set_outside_transaction(dbapi_connection, "SET jit = off")

@@ -55,6 +55,17 @@ class RequestSession(FlaskSession):
         return super().get_bind(mapper, clause, bind, **kwargs)
 
 
+def set_outside_transaction(dbapi_connection: Any, statement: str) -> None:
+    """Run a session setting (`SET …`) on a new psycopg connection in autocommit, so that no
+    transaction is left open by it, then put the connection's mode back."""
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    try:
+        dbapi_connection.execute(statement)
+    finally:
+        dbapi_connection.autocommit = autocommit
+
+
 db = SQLAlchemy(model_class=Base, session_options={"class_": RequestSession})
 migrate = Migrate()
 login_manager = LoginManager()

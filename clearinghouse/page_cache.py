@@ -64,7 +64,7 @@ from werkzeug.http import http_date
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from clearinghouse import data_version, request_log, timeutil
-from clearinghouse.extensions import REQUEST_CONNECTION, db
+from clearinghouse.extensions import REQUEST_CONNECTION, db, set_outside_transaction
 from clearinghouse.i18n import LANG_ARG, configured_languages, current_language, is_localized_rule
 
 log = logging.getLogger(__name__)
@@ -353,12 +353,7 @@ class VersionReader:
 
 def _read_only_sessions(dbapi_connection: Any, connection_record: Any) -> None:
     """Every transaction of the connection read-only, the statements run in autocommit included."""
-    autocommit = dbapi_connection.autocommit
-    dbapi_connection.autocommit = True
-    try:
-        dbapi_connection.execute("SET default_transaction_read_only = on")
-    finally:
-        dbapi_connection.autocommit = autocommit
+    set_outside_transaction(dbapi_connection, "SET default_transaction_read_only = on")
 
 
 class PageCache:
