@@ -4,6 +4,7 @@ States and term ends are filtered, counted and sorted in the database with `agre
 the SQL twin of `Agreement.state_on` and `term_ends_on`.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -13,9 +14,9 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from clearinghouse.agreements.models import COVERING_STATES, Agreement, AgreementState, agreement_product
 from clearinghouse.agreements.state import (
-    KEPT_STATE_COUNTS,
     days_between,
     ended_on_sql,
+    kept_state_counts,
     state_in,
     term_ends_on_sql,
 )
@@ -84,9 +85,15 @@ class Dashboard:
 
 def counts_by_state(today: date) -> dict[AgreementState, int]:
     """How many agreements are in each state on `today` (every state, zeros included); one query over
-    the groups kept by triggers (`agreements.state.KEPT_STATE_COUNTS`)."""
+    the groups kept by triggers (`agreements.state.kept_state_counts`)."""
+    return state_counts(db.session.execute(kept_state_counts(today)))
+
+
+def state_counts(rows: Iterable[tuple[str, int]]) -> dict[AgreementState, int]:
+    """`kept_state_counts`' rows (state, count) as every state's count, zeros included (`counts_by_state`;
+    the reports read the rows with their other counts)."""
     counts = dict.fromkeys(AgreementState, 0)
-    for value, number in db.session.execute(KEPT_STATE_COUNTS, {"kept_day": today}):
+    for value, number in rows:
         counts[AgreementState(value)] = number
     return counts
 

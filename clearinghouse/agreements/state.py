@@ -259,15 +259,17 @@ KEPT_TERMS = _kept_terms()
 KEPT_DAY = bindparam("kept_day", type_=Date)
 
 
-def _kept_state_counts() -> Select:
-    states = select(state_sql(KEPT_TERMS.c, KEPT_DAY).label("state"), KEPT_TERMS.c.agreement_count).subquery()
+@lru_cache(maxsize=4)
+def kept_state_counts(today: date) -> Select:
+    """(state, count) of every agreement on `today`, from the kept groups: a group's state is derived by
+    `state_on_day_sql` (the rule's answers for the day), once per distinct set of dates instead of once per
+    agreement (2,188 groups for the bench's 9,800 agreements; a district's agreements share their dates
+    more). Built once a day: `state_sql` with the day a parameter took PostgreSQL about twice as long to
+    plan and run (the reports ask on every request)."""
+    states = select(state_on_day_sql(KEPT_TERMS.c, today).label("state"), KEPT_TERMS.c.agreement_count).subquery()
     return select(states.c.state, cast(func.sum(states.c.agreement_count), Integer)).group_by(states.c.state)
 
 
-# (state, count) of every agreement on the day `kept_day`, from the kept groups: a group's state is
-# derived by `state_sql`, the one rule, once per distinct set of dates instead of once per agreement
-# (2,188 groups for the bench's 9,800 agreements; a district's agreements share their dates more).
-KEPT_STATE_COUNTS = _kept_state_counts()
 # How many agreements are in force on the day `kept_day` (a scalar subquery), from the same groups.
 KEPT_IN_FORCE_COUNT = (
     select(func.coalesce(func.sum(KEPT_TERMS.c.agreement_count), constant(0)))

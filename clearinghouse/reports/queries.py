@@ -20,9 +20,12 @@ from sqlalchemy import (
     Integer,
     Result,
     Select,
+    String,
     and_,
     bindparam,
-    false,
+    cast,
+    func,
+    literal,
     select,
     true,
     union_all,
@@ -30,6 +33,7 @@ from sqlalchemy import (
 
 from clearinghouse.agreements import queries as agreement_queries
 from clearinghouse.agreements.models import AgreementState
+from clearinghouse.agreements.state import kept_state_counts
 from clearinghouse.agreements.status import ProductAgreementStatus, kept_status_counts
 from clearinghouse.destruction.models import CertificateStatus, DestructionRequest, DisposalCertificate, RequestStatus
 from clearinghouse.directory.models import (
@@ -56,6 +60,33 @@ def _agreement_status_counts(today: date) -> Select:
     """The agreement status counts of `today`, written for that day (`kept_status_counts`) and built once
     a day: building the statement takes about 11 ms of CPU (bench database, load 1)."""
     return kept_status_counts(today, IN_USE)
+
+
+# The figures that count by a key (a product status, an agreement status, an agreement state), in order.
+KEYED_FIGURES = ("approval", "agreement-status", "agreements")
+
+
+@lru_cache(maxsize=4)
+def _keyed_counts_statement(today: date) -> Select:
+    """`KEYED_FIGURES`' statements of rows (key, count) as one: rows (figure's index, key, count). Built once
+    a day; one round trip instead of three (under load, each round trip waited for PostgreSQL's process and
+    then for ours to be scheduled again)."""
+    parts = [APPROVAL_COUNTS, _agreement_status_counts(today), kept_state_counts(today)]
+    counted = [part.subquery(f"counted_{index}") for index, part in enumerate(parts)]
+    return union_all(
+        *(
+            select(literal(index, Integer).label("figure"), cast(part.c[0], String).label("key"), part.c[1])
+            for index, part in enumerate(counted)
+        )
+    )
+
+
+def keyed_counts(today: date) -> dict[str, list[tuple[str, int]]]:
+    """The rows (key, count) of each of `KEYED_FIGURES` on `today`, read in one query."""
+    found: dict[str, list[tuple[str, int]]] = {slug: [] for slug in KEYED_FIGURES}
+    for index, key, count in _plain(_keyed_counts_statement(today)):
+        found[KEYED_FIGURES[index]].append((key, count))
+    return found
 
 
 def _plain(statement: Executable, params: dict[str, Any] | None = None) -> Result:
@@ -108,9 +139,17 @@ class OverlapProduct(NamedTuple):
 OVERLAP_LISTED = 10
 
 
+class OverlapKind(NamedTuple):
+    """What the overlap section shows and sorts of a kind (read with its products, not as a record)."""
+
+    slug: str
+    name: str  # in the district's language (the sort's tie-break)
+    position: int
+
+
 @dataclass(frozen=True)
 class Overlap:
-    kind: ProductKind
+    kind: OverlapKind
     name: LocalizedText  # the kind's, in the reader's language
     products: list[OverlapProduct]  # the first OVERLAP_LISTED by name
     product_count: int  # every product of the kind in use at some school
@@ -174,7 +213,6 @@ SCHOOL_COUNTS = (
     .where(School.is_retired.is_(False))
     .order_by(School.product_count.desc(), School.name)
 )
-OVERLAPPING_KINDS = select(ProductKind).where(ProductKind.placed_product_count >= 2, ProductKind.school_count >= 2)
 
 
 def products_per_category() -> Figure:
@@ -245,10 +283,10 @@ AGREEMENT_STATUS_TONES = {
 }
 
 
-def products_by_approval() -> Figure:
-    """The products in use by the district's approval: one query of the counts kept by triggers
-    (`product_status_count`, migration 20261126_headline_counts)."""
-    counts = dict(_plain(APPROVAL_COUNTS).tuples().all())
+def products_by_approval(counted: dict[str, list[tuple[str, int]]] | None = None) -> Figure:
+    """The products in use by the district's approval: the counts kept by triggers (`product_status_count`,
+    migration 20261126_headline_counts), from `counted` (`keyed_counts`) or one query."""
+    counts = dict(counted["approval"] if counted else _plain(APPROVAL_COUNTS).tuples().all())
     return Figure(
         "approval",
         _("Products by approval for use"),
@@ -259,10 +297,12 @@ def products_by_approval() -> Figure:
     )
 
 
-def products_by_agreement_status(today: date) -> Figure:
+def products_by_agreement_status(today: date, counted: dict[str, list[tuple[str, int]]] | None = None) -> Figure:
     """The products in use by where their data-privacy agreement stands, counted in SQL by
-    `agreements.status.kept_status_counts` from the groups kept by triggers (one query, built once a day)."""
-    counts = dict(_plain(_agreement_status_counts(today)).tuples().all())
+    `agreements.status.kept_status_counts` from the groups kept by triggers (built once a day), from
+    `counted` (`keyed_counts`) or one query."""
+    rows = counted["agreement-status"] if counted else _plain(_agreement_status_counts(today)).tuples().all()
+    counts = dict(rows)
     return Figure(
         "agreement-status",
         _("Products by agreement status"),
@@ -277,9 +317,12 @@ def products_by_agreement_status(today: date) -> Figure:
     )
 
 
-def agreements_by_state(today: date) -> Figure:
-    """States are derived from dates, so they are counted in SQL by `agreements.state`."""
-    counts = agreement_queries.counts_by_state(today)
+def agreements_by_state(today: date, counted: dict[str, list[tuple[str, int]]] | None = None) -> Figure:
+    """States are derived from dates, so they are counted in SQL by `agreements.state`, from `counted`
+    (`keyed_counts`) or one query."""
+    counts = (
+        agreement_queries.state_counts(counted["agreements"]) if counted else agreement_queries.counts_by_state(today)
+    )
     return Figure(
         "agreements",
         _("Agreements by state"),
@@ -349,13 +392,27 @@ PLACED = and_(IN_USE, Product.school_names.is_not(None))
 OVERLAP_ORDER = (Product.kind_id, Product.name, Product.id)
 
 
-@lru_cache(maxsize=16)
-def _overlap_statement(kind_ids: tuple[int, ...], lateral: bool) -> Select:
-    """The first OVERLAP_LISTED products in use of each of the kinds, by name: rows of (kind id, name,
-    slug, vendor's name, schools), a row per product, its schools' names as the product keeps them
-    (`Product.school_names`, kept by triggers: NULL when no school uses it). Built once per set of kinds
-    (and database): the union of a query per kind took a few milliseconds of Python to build on each
-    request."""
+# A kind overlaps when at least two of its products in use are each used at some school, and together they
+# are used at two schools or more (its counts kept on the kind by triggers).
+OVERLAPPING = and_(ProductKind.placed_product_count >= 2, ProductKind.school_count >= 2)
+# What the overlap shows of its kinds: read with their products (a query less than reading them first).
+OVERLAP_KIND_COLUMNS = (
+    ProductKind.id,
+    ProductKind.slug,
+    ProductKind.name,
+    ProductKind.translations,
+    ProductKind.position,
+    ProductKind.placed_product_count,
+    ProductKind.school_count,
+)
+
+
+@lru_cache(maxsize=4)
+def _overlap_statement(lateral: bool, listed: int) -> Select:
+    """The first `listed` (OVERLAP_LISTED) products in use of each overlapping kind, by name: rows of the kind's
+    `OVERLAP_KIND_COLUMNS` then the product's name, slug, vendor's name and schools, a row per product, its
+    schools' names as the product keeps them (`Product.school_names`, kept by triggers: NULL when no school
+    uses it). Built once (per database and number listed)."""
     # The first OVERLAP_LISTED of each kind, each read from the index of the kind's products by name
     # (`ix_product_kind_name`, migration 20261126_report_counts) and stopped there: a window over
     # every product of the overlapping kinds sorted the whole catalogue (85-200 ms at 25,000 products).
@@ -366,62 +423,60 @@ def _overlap_statement(kind_ids: tuple[int, ...], lateral: bool) -> Select:
         # PostgreSQL: one walk written once, run for each kind (LATERAL). The union of a walk per kind,
         # 14 on the bench, took about 3 ms to plan on every request (0.8 ms this way), for the same rows.
         first = (
-            select(Product.id, Product.name, Product.slug, Product.kind_id, Product.vendor_id, Product.school_names)
+            select(Product.id, Product.name, Product.slug, Product.vendor_id, Product.school_names)
             .where(Product.kind_id == ProductKind.id, PLACED)
             .order_by(*OVERLAP_ORDER)
-            .limit(OVERLAP_LISTED)
+            .limit(listed)
             .correlate(ProductKind)
             .lateral("firsts")
         )
         return (
-            select(first.c.kind_id, first.c.name, first.c.slug, Vendor.name, first.c.school_names)
+            select(*OVERLAP_KIND_COLUMNS, first.c.name, first.c.slug, Vendor.name, first.c.school_names)
             .select_from(ProductKind)
             .join(first, true())
             .join(Vendor, Vendor.id == first.c.vendor_id)
-            .where(ProductKind.id.in_(kind_ids))
+            .where(OVERLAPPING)
             .order_by(first.c.name, first.c.id)
         )
-    # SQLite has no LATERAL
-    firsts = [
-        select(Product.id)
-        .where(Product.kind_id == kind_id, PLACED)
-        .order_by(*OVERLAP_ORDER)
-        .limit(OVERLAP_LISTED)
-        .subquery()
-        for kind_id in kind_ids
-    ]
-    chosen = union_all(*(select(first.c.id) for first in firsts)) if firsts else select(Product.id).where(false())
+    # SQLite has no LATERAL: the products of the overlapping kinds numbered in their kind's order (SQLite is
+    # not the bench's database).
+    numbered = (
+        select(Product.id, func.row_number().over(partition_by=Product.kind_id, order_by=OVERLAP_ORDER[1:]).label("n"))
+        .join(ProductKind, ProductKind.id == Product.kind_id)
+        .where(OVERLAPPING, PLACED)
+        .subquery("numbered")
+    )
     # Plain rows, only what the list shows: 700 ORM objects with their vendors cost about a third of
     # the page's Python.
     return (
-        select(Product.kind_id, Product.name, Product.slug, Vendor.name, Product.school_names)
+        select(*OVERLAP_KIND_COLUMNS, Product.name, Product.slug, Vendor.name, Product.school_names)
+        .select_from(Product)
+        .join(numbered, numbered.c.id == Product.id)
+        .join(ProductKind, ProductKind.id == Product.kind_id)
         .join(Vendor, Vendor.id == Product.vendor_id)
-        .where(Product.id.in_(chosen))
+        .where(numbered.c.n <= listed)
         .order_by(Product.name, Product.id)
     )
 
 
 def overlapping_products() -> list[Overlap]:
-    """Kinds of product where different schools use different products (a chance to share one).
-
-    A kind overlaps when at least two of its products in use are each used at some school, and
-    together they are used at two schools or more. Two queries: the overlapping kinds (their counts
-    kept on the kind by triggers: `ProductKind.placed_product_count`, `school_count`), and the first
-    OVERLAP_LISTED products of each with their schools (`_overlap_statement`; run even for no kind,
-    a constant number of queries).
-    """
-    kinds = {kind.id: kind for kind in db.session.scalars(OVERLAPPING_KINDS)}
-    counts = {kind_id: (kind.placed_product_count, kind.school_count) for kind_id, kind in kinds.items()}
+    """Kinds of product where different schools use different products (a chance to share one):
+    `OVERLAPPING` kinds, each with its first OVERLAP_LISTED products in use and their schools, in one query
+    (`_overlap_statement`)."""
+    kinds: dict[int, tuple[OverlapKind, LocalizedText, int, int]] = {}
     by_kind: dict[int, list[OverlapProduct]] = defaultdict(list)
     lateral = db.session.get_bind().dialect.name == "postgresql"
     # Fetched at once: iterated, the result fetched its rows one at a time (about 1.5 ms of Python).
-    rows = _plain(_overlap_statement(tuple(sorted(counts)), lateral)).all()
-    for kind_id, name, slug, vendor, schools in rows:
-        by_kind[kind_id].append(OverlapProduct(name, slug, vendor, schools))
+    for kind_id, kind_slug, kind_name, translations, position, placed, schools_using, *product in _plain(
+        _overlap_statement(lateral, OVERLAP_LISTED)
+    ).all():
+        if kind_id not in kinds:
+            name = localize(kind_name, translations, "name")
+            kinds[kind_id] = (OverlapKind(kind_slug, kind_name, position), name, placed, schools_using)
+        by_kind[kind_id].append(OverlapProduct(*product))
     overlaps = [
-        Overlap(kinds[kind_id], translated(kinds[kind_id], "name"), by_kind[kind_id], *counts[kind_id])
-        for kind_id in counts
-        if kind_id in by_kind
+        Overlap(kind, name, by_kind[kind_id], placed, schools_using)
+        for kind_id, (kind, name, placed, schools_using) in kinds.items()
     ]
     return sorted(overlaps, key=lambda o: (-o.product_count, o.kind.position, o.kind.name))
 
@@ -480,13 +535,14 @@ def overlap_page(slug: str, page: int, per_page: int) -> OverlapPage | None:
 
 def build_report(today: date | None = None) -> Report:
     today = today or district_today()
+    counted = keyed_counts(today)
     return Report(
         figures=[
             products_per_category(),
             products_per_sensitive_element(),
-            products_by_approval(),
-            products_by_agreement_status(today),
-            agreements_by_state(today),
+            products_by_approval(counted),
+            products_by_agreement_status(today, counted),
+            agreements_by_state(today, counted),
             destruction_compliance(today),
             products_per_school(),
         ],

@@ -102,10 +102,10 @@ def test_a_kind_with_many_products_lists_the_first_and_says_how_many_more(app, c
 
 def test_each_kind_lists_its_own_first_products_in_use(app, monkeypatch):
     """The first OVERLAP_LISTED products of each overlapping kind are found kind by kind (a LATERAL walk on
-    PostgreSQL, a union of walks on SQLite): each kind its own first ones by name, with their schools,
+    PostgreSQL, a numbering window on SQLite): each kind its own first ones by name, with their schools,
     products not in use (retired, of a retired vendor) or used nowhere passed over."""
     monkeypatch.setattr(queries, "OVERLAP_LISTED", 2)
-    queries._overlap_statement.cache_clear()  # built once per set of kinds, with the number listed
+    queries._overlap_statement.cache_clear()  # built once per database and number listed
     with in_app(app):
         schools = [factories.make_school(name=name) for name in ("West Elementary", "East High")]
         gone = factories.make_vendor(name="Gone Vendor")
