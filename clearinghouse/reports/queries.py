@@ -1,6 +1,8 @@
 """The public reports' figures: aggregates only (counts of products, agreements, requests).
 
-No figure names a student or a vendor user. Each figure is one query, whatever the row count.
+No figure names a student or a vendor user. The figures take a fixed number of queries, whatever the row
+count: the counts kept by triggers are read in one (`read_figures`), the destruction requests in another,
+the overlap in a third.
 Products that are not listed (retired, or of a retired vendor: `directory.queries.listed_clause`)
 count nowhere: the reports describe what is in use, as the school and data element pages they link
 to do. Figures are built
@@ -16,6 +18,8 @@ from typing import Any, NamedTuple
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
     Executable,
     Integer,
     Result,
@@ -25,7 +29,8 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
-    literal,
+    literal_column,
+    null,
     select,
     true,
     union_all,
@@ -60,33 +65,6 @@ def _agreement_status_counts(today: date) -> Select:
     """The agreement status counts of `today`, written for that day (`kept_status_counts`) and built once
     a day: building the statement takes about 11 ms of CPU (bench database, load 1)."""
     return kept_status_counts(today, IN_USE)
-
-
-# The figures that count by a key (a product status, an agreement status, an agreement state), in order.
-KEYED_FIGURES = ("approval", "agreement-status", "agreements")
-
-
-@lru_cache(maxsize=4)
-def _keyed_counts_statement(today: date) -> Select:
-    """`KEYED_FIGURES`' statements of rows (key, count) as one: rows (figure's index, key, count). Built once
-    a day; one round trip instead of three (under load, each round trip waited for PostgreSQL's process and
-    then for ours to be scheduled again)."""
-    parts = [APPROVAL_COUNTS, _agreement_status_counts(today), kept_state_counts(today)]
-    counted = [part.subquery(f"counted_{index}") for index, part in enumerate(parts)]
-    return union_all(
-        *(
-            select(literal(index, Integer).label("figure"), cast(part.c[0], String).label("key"), part.c[1])
-            for index, part in enumerate(counted)
-        )
-    )
-
-
-def keyed_counts(today: date) -> dict[str, list[tuple[str, int]]]:
-    """The rows (key, count) of each of `KEYED_FIGURES` on `today`, read in one query."""
-    found: dict[str, list[tuple[str, int]]] = {slug: [] for slug in KEYED_FIGURES}
-    for index, key, count in _plain(_keyed_counts_statement(today)):
-        found[KEYED_FIGURES[index]].append((key, count))
-    return found
 
 
 def _plain(statement: Executable, params: dict[str, Any] | None = None) -> Result:
@@ -177,24 +155,101 @@ class Report:
     overlaps: list[Overlap] = field(default_factory=list)
 
 
-# The figures' statements, built once: building one and computing its cache key again on every request
-# cost about 0.15 ms of CPU a statement (five on the page).
-CATEGORY_COUNTS = select(DataCategory.name, DataCategory.translations, DataCategory.product_count).order_by(
-    DataCategory.position, DataCategory.name
-)
-SENSITIVE_RECEIVER_COUNTS = (
-    select(
-        DataElement.name,
-        DataElement.translations,
-        DataCategory.name,
-        DataCategory.translations,
-        DataElement.receiver_count,
+# The figures read by `read_figures`, each of its rows a figure's: rows of (name, translations, second name, second
+# translations, slug, count), the columns a figure does not use NULL, in the figure's order.
+FIGURES_READ = ("categories", "sensitive", "schools", "approval", "agreement-status", "agreements")
+FigureRows = dict[str, list[tuple[Any, ...]]]
+NO_TEXT = cast(null(), String)
+NO_TRANSLATIONS = cast(null(), DataCategory.translations.type)
+NO_PLACE = literal_column("0")  # a figure counted by key, whose rows' order does not matter
+
+
+def _figure_part(
+    figure: str,
+    place: ColumnElement[int],
+    name: ColumnElement[str],
+    count: ColumnElement[int],
+    translations: ColumnElement[Any] = NO_TRANSLATIONS,
+    other_name: ColumnElement[str] = NO_TEXT,
+    other_translations: ColumnElement[Any] = NO_TRANSLATIONS,
+    slug: ColumnElement[str] = NO_TEXT,
+) -> Select:
+    """One figure's rows in `read_figures`' columns, numbered by `place` in its order."""
+    return select(
+        literal_column(str(FIGURES_READ.index(figure))).label("figure"),
+        place.label("place"),
+        name.label("name"),
+        translations.label("translations"),
+        other_name.label("other_name"),
+        other_translations.label("other_translations"),
+        slug.label("slug"),
+        count.label("count"),
     )
-    .join(DataElement.category)
-    .where(DataElement.is_sensitive.is_(True))
-    .order_by(DataElement.receiver_count.desc(), DataElement.name)
-)
+
+
+def _in_order(*order: Any) -> ColumnElement[int]:
+    """A figure's rows numbered in its order (the union of the figures keeps no order of its own)."""
+    return func.row_number().over(order_by=order)
+
+
 APPROVAL_COUNTS = select(product_status_count)
+
+
+@lru_cache(maxsize=4)
+def _figures_statement(today: date) -> CompoundSelect:
+    """`FIGURES_READ`' rows on `today`, every figure's count kept by triggers, in one statement built once a
+    day: read one by one, they were six round trips, and on a loaded machine each waited for PostgreSQL's
+    process and then for ours to be scheduled again (about 3 ms a round trip at a load of 6 on 2 cores)."""
+    keyed = [
+        (figure, statement.subquery(f"counted_{figure.replace('-', '_')}"))
+        for figure, statement in (
+            ("approval", APPROVAL_COUNTS),
+            ("agreement-status", _agreement_status_counts(today)),
+            ("agreements", kept_state_counts(today)),
+        )
+    ]
+    return union_all(
+        # The categories, each with its count of listed products that receive its data.
+        _figure_part(
+            "categories",
+            _in_order(DataCategory.position, DataCategory.name),
+            DataCategory.name,
+            DataCategory.product_count,
+            translations=DataCategory.translations,
+        ),
+        # The sensitive elements, each with its count of listed receivers, and its category.
+        _figure_part(
+            "sensitive",
+            _in_order(DataElement.receiver_count.desc(), DataElement.name),
+            DataElement.name,
+            DataElement.receiver_count,
+            translations=DataElement.translations,
+            other_name=DataCategory.name,
+            other_translations=DataCategory.translations,
+        )
+        .join(DataElement.category)
+        .where(DataElement.is_sensitive.is_(True)),
+        # The schools in use, each with its count of listed products.
+        _figure_part(
+            "schools",
+            _in_order(School.product_count.desc(), School.name),
+            School.name,
+            School.product_count,
+            slug=School.slug,
+        ).where(School.is_retired.is_(False)),
+        # The counts by a key: the products by approval, by agreement status, the agreements by state.
+        *(_figure_part(figure, NO_PLACE, cast(part.c[0], String), part.c[1]) for figure, part in keyed),
+    ).order_by("figure", "place")
+
+
+def read_figures(today: date) -> FigureRows:
+    """The rows of each of `FIGURES_READ` on `today` (`_figures_statement`), read in one query."""
+    found: FigureRows = {figure: [] for figure in FIGURES_READ}
+    for figure, _place, *row in _plain(_figures_statement(today)):
+        found[FIGURES_READ[figure]].append(tuple(row))
+    return found
+
+
 # Each request but the withdrawn ones, with the certificate the district accepted, if any.
 DESTRUCTION_REQUESTS = (
     select(DestructionRequest.id, DestructionRequest.status, DestructionRequest.due_on,
@@ -208,33 +263,29 @@ DESTRUCTION_REQUESTS = (
     )
     .where(DestructionRequest.status != RequestStatus.WITHDRAWN)
 )  # fmt: skip
-SCHOOL_COUNTS = (
-    select(School.name, School.slug, School.product_count)
-    .where(School.is_retired.is_(False))
-    .order_by(School.product_count.desc(), School.name)
-)
 
 
-def products_per_category() -> Figure:
-    """One query: each category carries its count of listed products that receive its data
-    (`DataCategory.product_count`, kept by triggers)."""
-    rows = _plain(CATEGORY_COUNTS).all()
+def products_per_category(read: FigureRows | None = None) -> Figure:
+    """Each category carries its count of listed products that receive its data (`DataCategory.product_count`,
+    kept by triggers): from `read` (`read_figures`), or one query."""
+    rows = (read or read_figures(district_today()))["categories"]
     return Figure(
         "categories",
         _("Products per data category"),
         _("How many products in use receive at least one data element of each category."),
         _("Products"),
         _("Data category"),
-        [Bar(localize(name, translations, "name"), count) for name, translations, count in rows],
+        [Bar(localize(name, translations, "name"), count) for name, translations, *_unused, count in rows],
     )
 
 
-def products_per_sensitive_element() -> Figure:
-    """One query: each element carries its count of listed receivers (`DataElement.receiver_count`,
-    kept by triggers)."""
-    rows = _plain(SENSITIVE_RECEIVER_COUNTS).all()
+def products_per_sensitive_element(read: FigureRows | None = None) -> Figure:
+    """Each element carries its count of listed receivers (`DataElement.receiver_count`, kept by triggers):
+    from `read` (`read_figures`), or one query."""
     bars = []
-    for element, element_translations, category, category_translations, count in rows:
+    for element, element_translations, category, category_translations, _slug, count in (
+        read or read_figures(district_today())
+    )["sensitive"]:
         element_name = localize(element, element_translations, "name")
         category_name = localize(category, category_translations, "name")
         label = element_name.derive(f"{element_name} ({category_name})")
@@ -283,10 +334,10 @@ AGREEMENT_STATUS_TONES = {
 }
 
 
-def products_by_approval(counted: dict[str, list[tuple[str, int]]] | None = None) -> Figure:
+def products_by_approval(read: FigureRows | None = None) -> Figure:
     """The products in use by the district's approval: the counts kept by triggers (`product_status_count`,
-    migration 20261126_headline_counts), from `counted` (`keyed_counts`) or one query."""
-    counts = dict(counted["approval"] if counted else _plain(APPROVAL_COUNTS).tuples().all())
+    migration 20261126_headline_counts), from `read` (`read_figures`), or one query."""
+    counts = {status: count for status, *_unused, count in (read or read_figures(district_today()))["approval"]}
     return Figure(
         "approval",
         _("Products by approval for use"),
@@ -297,12 +348,11 @@ def products_by_approval(counted: dict[str, list[tuple[str, int]]] | None = None
     )
 
 
-def products_by_agreement_status(today: date, counted: dict[str, list[tuple[str, int]]] | None = None) -> Figure:
+def products_by_agreement_status(today: date, read: FigureRows | None = None) -> Figure:
     """The products in use by where their data-privacy agreement stands, counted in SQL by
-    `agreements.status.kept_status_counts` from the groups kept by triggers (built once a day), from
-    `counted` (`keyed_counts`) or one query."""
-    rows = counted["agreement-status"] if counted else _plain(_agreement_status_counts(today)).tuples().all()
-    counts = dict(rows)
+    `agreements.status.kept_status_counts` from the groups kept by triggers: from `read` (`read_figures`), or
+    one query."""
+    counts = {status: count for status, *_unused, count in (read or read_figures(today))["agreement-status"]}
     return Figure(
         "agreement-status",
         _("Products by agreement status"),
@@ -317,11 +367,11 @@ def products_by_agreement_status(today: date, counted: dict[str, list[tuple[str,
     )
 
 
-def agreements_by_state(today: date, counted: dict[str, list[tuple[str, int]]] | None = None) -> Figure:
-    """States are derived from dates, so they are counted in SQL by `agreements.state`, from `counted`
-    (`keyed_counts`) or one query."""
-    counts = (
-        agreement_queries.state_counts(counted["agreements"]) if counted else agreement_queries.counts_by_state(today)
+def agreements_by_state(today: date, read: FigureRows | None = None) -> Figure:
+    """States are derived from dates, so they are counted in SQL by `agreements.state.kept_state_counts`:
+    from `read` (`read_figures`), or one query."""
+    counts = agreement_queries.state_counts(
+        (state, count) for state, *_unused, count in (read or read_figures(today))["agreements"]
     )
     return Figure(
         "agreements",
@@ -371,17 +421,17 @@ def destruction_compliance(today: date) -> Figure:
     )
 
 
-def products_per_school() -> Figure:
-    """One query: each school carries its count of listed products (`School.product_count`, kept by
-    triggers)."""
-    rows = _plain(SCHOOL_COUNTS).all()
+def products_per_school(read: FigureRows | None = None) -> Figure:
+    """Each school carries its count of listed products (`School.product_count`, kept by triggers): from
+    `read` (`read_figures`), or one query."""
+    rows = (read or read_figures(district_today()))["schools"]
     return Figure(
         "schools",
         _("Products by school"),
         _("How many products in use each school uses."),
         _("Products"),
         _("School"),
-        [Bar(name, count, slug=slug) for name, slug, count in rows],
+        [Bar(name, count, slug=slug) for name, *_unused, slug, count in rows],
         link_endpoint="directory.school",
     )
 
@@ -535,16 +585,16 @@ def overlap_page(slug: str, page: int, per_page: int) -> OverlapPage | None:
 
 def build_report(today: date | None = None) -> Report:
     today = today or district_today()
-    counted = keyed_counts(today)
+    read = read_figures(today)
     return Report(
         figures=[
-            products_per_category(),
-            products_per_sensitive_element(),
-            products_by_approval(counted),
-            products_by_agreement_status(today, counted),
-            agreements_by_state(today, counted),
+            products_per_category(read),
+            products_per_sensitive_element(read),
+            products_by_approval(read),
+            products_by_agreement_status(today, read),
+            agreements_by_state(today, read),
             destruction_compliance(today),
-            products_per_school(),
+            products_per_school(read),
         ],
         overlaps=overlapping_products(),
     )
