@@ -9,6 +9,7 @@ to do. Figures are built
 for one page, in its reader's language (titles, and the data's names where staff translated them).
 """
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Result,
     Select,
     String,
+    Text,
     and_,
     bindparam,
     cast,
@@ -245,7 +247,7 @@ def _figures_statement(today: date) -> CompoundSelect:
 def read_figures(today: date) -> FigureRows:
     """The rows of each of `FIGURES_READ` on `today` (`_figures_statement`), read in one query."""
     found: FigureRows = {figure: [] for figure in FIGURES_READ}
-    for figure, _place, *row in _plain(_figures_statement(today)):
+    for figure, _place, *row in _plain(_figures_statement(today)).all():  # fetched at once, not row by row
         found[FIGURES_READ[figure]].append(tuple(row))
     return found
 
@@ -450,7 +452,9 @@ OVERLAP_KIND_COLUMNS = (
     ProductKind.id,
     ProductKind.slug,
     ProductKind.name,
-    ProductKind.translations,
+    # As text, decoded once a kind (`overlapping_products`): as JSON, the driver decoded it on each of the
+    # kind's rows (140 on the bench's page).
+    cast(ProductKind.translations, Text),
     ProductKind.position,
     ProductKind.placed_product_count,
     ProductKind.school_count,
@@ -521,7 +525,7 @@ def overlapping_products() -> list[Overlap]:
         _overlap_statement(lateral, OVERLAP_LISTED)
     ).all():
         if kind_id not in kinds:
-            name = localize(kind_name, translations, "name")
+            name = localize(kind_name, json.loads(translations) if translations else None, "name")
             kinds[kind_id] = (OverlapKind(kind_slug, kind_name, position), name, placed, schools_using)
         by_kind[kind_id].append(OverlapProduct(*product))
     overlaps = [
