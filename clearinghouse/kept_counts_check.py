@@ -37,8 +37,11 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     func,
+    literal,
     literal_column,
+    or_,
     select,
     text,
     tuple_,
@@ -48,9 +51,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from clearinghouse import data_version, models  # noqa: F401 - every domain's tables: directory.queries configures the mappers
 from clearinghouse.agreements.models import (
+    NO_AGREEMENT_TERM,
     Agreement,
     agreement_standing_count,
     agreement_term_count,
+    agreement_term_element_count,
     agreement_term_standing_count,
 )
 from clearinghouse.agreements.state import term_key_sql
@@ -197,6 +202,19 @@ def _by_term_and_stated() -> Select:
     )
 
 
+def _by_element_term_and_stated() -> Select:
+    """Listed products with no agreement or a sole one per (data element received, the term group of that
+    agreement or NO_AGREEMENT_TERM, stated status)."""
+    key = case((Product.agreement_key == 0, literal(NO_AGREEMENT_TERM)), else_=term_key_sql(Agreement))
+    return (
+        select(DataUse.data_element_id, key, Product.agreement_status, func.count())
+        .join(Product, Product.id == DataUse.product_id)
+        .outerjoin(Agreement, Agreement.id == Product.agreement_key)
+        .where(listed_clause(), or_(Product.agreement_key == 0, Agreement.id.is_not(None)))
+        .group_by(DataUse.data_element_id, key, Product.agreement_status)
+    )
+
+
 def _by_category() -> Select:
     """Listed products receiving some element of each category."""
     return (
@@ -319,6 +337,8 @@ COUNTS: tuple[KeptCount, ...] = (
               made_with=TERM_COLUMNS),
     KeptCount(agreement_term_standing_count, "product_count", ("term_key", "stated"), _by_term_and_stated,
               makes_rows=True),
+    KeptCount(agreement_term_element_count, "product_count", ("data_element_id", "term_key", "stated"),
+              _by_element_term_and_stated, makes_rows=True),
     KeptCount(DataCategory.__table__, "product_count", ("id",), _by_category),
     KeptCount(DataElement.__table__, "receiver_count", ("id",), _receivers),
     KeptCount(_KINDS, "placed_product_count", ("id",), _placed(product_school.c.product_id)),

@@ -214,6 +214,14 @@ FIELDS: dict[str, dict[str, Visibility]] = {
     "agreement_standing_count": {"agreement_key": PUBLIC, "stated": PUBLIC, "product_count": PUBLIC},
     # Listed products per (term group of their sole agreement, stated status): the same counts, by dates.
     "agreement_term_standing_count": {"term_key": PUBLIC, "stated": PUBLIC, "product_count": PUBLIC},
+    # Listed products receiving each data element per (term group of their sole agreement or none, stated
+    # status): the directory counts an agreement filter with a data element from them.
+    "agreement_term_element_count": {
+        "data_element_id": PUBLIC,
+        "term_key": PUBLIC,
+        "stated": PUBLIC,
+        "product_count": PUBLIC,
+    },
     # Agreements per group of the public columns their state is derived from: the home page and the
     # reports count them by state.
     "agreement_term_count": dict.fromkeys(

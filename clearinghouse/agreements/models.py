@@ -140,6 +140,23 @@ agreement_term_standing_count = Table(
     Column("product_count", Integer, nullable=False, server_default="0"),
 )
 
+# The term key of the products with no agreement in `agreement_term_element_count` (a term key holds '|').
+NO_AGREEMENT_TERM = ""
+
+# Listed products that receive a data element, per (the element, the term group of their sole agreement or
+# NO_AGREEMENT_TERM when they have none, stated status): `agreement_term_standing_count` by data element, so
+# that the directory counts an agreement filter with a data element from kept rows
+# (`directory.queries.agreement_element_kept`). Products with several agreements are not counted. Kept by
+# database triggers (migration 20261127_agreement_term_element_counts), never written here.
+agreement_term_element_count = Table(
+    "agreement_term_element_count",
+    db.metadata,
+    Column("data_element_id", Integer, ForeignKey("data_element.id", ondelete="CASCADE"), primary_key=True),
+    Column("term_key", String(80), primary_key=True),
+    Column("stated", String(40), primary_key=True),
+    Column("product_count", Integer, nullable=False, server_default="0"),
+)
+
 
 def _add_years(day: date, years: int) -> date:
     try:

@@ -11,10 +11,11 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from clearinghouse import kept_counts_check
 from clearinghouse.agreements import services as agreements
 from clearinghouse.agreements.models import Agreement
-from clearinghouse.directory import services
-from clearinghouse.directory.models import Product, ProductStatus, StatedAgreementStatus, Vendor
+from clearinghouse.directory import queries, services
+from clearinghouse.directory.models import DataElement, DataUse, Product, ProductStatus, StatedAgreementStatus, Vendor
 from clearinghouse.directory.queries import AgreementFilter, DirectoryFilters, Sort
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.timeutil import district_today
@@ -122,6 +123,123 @@ def test_agreement_filter_pages_equal_the_general_query_after_varied_writes(app,
 
 def test_an_agreement_filter_with_another_filter_is_counted(app):
     today = district_today()
-    for chosen in ({"element_id": 1}, {"school_id": 1}, {"text": "app"}, {"status": ProductStatus.APPROVED}):
+    for chosen in ({"school_id": 1}, {"text": "app"}, {"status": ProductStatus.APPROVED}, {"category_id": 1}):
         assert DirectoryFilters(agreement=AgreementFilter.ACTIVE, **chosen).kept(today) is None
+        assert DirectoryFilters(agreement=AgreementFilter.ACTIVE, element_id=1, **chosen).kept(today) is None
     assert DirectoryFilters(agreement=AgreementFilter.ACTIVE).kept() is None  # without the day it asks about
+    assert DirectoryFilters(agreement=AgreementFilter.ACTIVE, element_id=1).kept() is None
+    # A stated status that a term group cannot tell (it depends on the product's agreements, not on one's).
+    for value in UNKEPT_WITH_ELEMENT:
+        assert DirectoryFilters(agreement=value, element_id=1).kept(today) is None
+
+
+# With a data element: the filters whose every part a term group of `agreement_term_element_count` can answer.
+UNKEPT_WITH_ELEMENT = (AgreementFilter.REQUESTED, AgreementFilter.DECLINED_BY_VENDOR, AgreementFilter.NOT_REQUIRED)
+
+
+def _receiving(elements: list[DataElement]) -> None:
+    """Each product of the agreement catalogue receives some of `elements`, unevenly (none for some)."""
+    for n, product in enumerate(db.session.scalars(select(Product).order_by(Product.id))):
+        for k, element in enumerate(elements):
+            if (n + k) % 3:
+                product.data_uses.append(DataUse(data_element_id=element.id, purpose="Teaching."))
+    db.session.commit()
+
+
+def _check_with_elements(monkeypatch, elements: list[int], *, unwalked: bool = False) -> int:
+    """Each agreement filter (that a term group answers) with each data element: its kept page against the
+    general one, walked (and with `unwalked`, read by main's statement after the kept count: `WALK_SHARE` out
+    of reach); the kept count of the groups against the rows. Returns how many matched something."""
+    db.session.commit()  # PostgreSQL applies the kept counts' changes at commit
+    db.session.expire_all()
+    assert kept_counts_check.check(["agreement_term_element_count"]) == []
+    every = [
+        DirectoryFilters(agreement=value, element_id=element, sort=sort)
+        for value in AgreementFilter
+        if value not in UNKEPT_WITH_ELEMENT
+        for element in elements
+        for sort in (None, Sort.VENDOR, Sort.UPDATED)
+    ]
+    kept = kept_pages_as_general(every, PER_PAGE, monkeypatch)
+    if unwalked:
+        with monkeypatch.context() as patched:
+            patched.setattr(queries, "WALK_SHARE", 10**9)
+            assert kept_pages_as_general(every, PER_PAGE, monkeypatch) == kept
+    return len({(filters.agreement, filters.element_id) for filters, (ids, _, _) in kept.items() if ids})
+
+
+def test_agreement_filter_with_an_element_pages_equal_the_general_query_after_varied_writes(app, monkeypatch):
+    with in_app(app):
+        agreement_catalog()
+        elements = [factories.make_element(name=f"Element {n}") for n in range(3)]
+        _receiving(elements)
+        ids = [element.id for element in elements]
+        assert _check_with_elements(monkeypatch, ids, unwalked=True) >= 12
+        today = district_today()
+        zeta, alpha = (db.session.scalar(select(Vendor).where(Vendor.name == name)) for name in ("Zeta", "Alpha"))
+        products = list(db.session.scalars(select(Product).where(Product.vendor_id == zeta.id).order_by(Product.id)))
+
+        # Data uses added and removed; a product's status and stated status; a product retired.
+        products[0].data_uses = []
+        received = {use.data_element_id for use in products[1].data_uses}
+        products[1].data_uses.append(DataUse(data_element_id=min(set(ids) - received), purpose="More."))
+        products[2].status = ProductStatus.RETIRED
+        with unit_of_work():
+            services.update_product(products[4], None, version=products[4].version, agreement_status="requested")
+        _check_with_elements(monkeypatch, ids)
+
+        # Agreements: a product given one (several for others), an agreement's term changed and one terminated.
+        with unit_of_work():
+            agreements.create_agreement(
+                None,
+                zeta,
+                agreements.AgreementInput(
+                    reference="NDPA 90",
+                    product_ids=[p.id for p in products[5:8]],
+                    signed_on=today - timedelta(days=10),
+                    effective_on=today - timedelta(days=10),
+                    expires_on=today + timedelta(days=20),
+                ),
+                today=today,
+            )
+        active = db.session.scalar(select(Agreement).where(Agreement.products.contains(products[8])))
+        active.expires_on = today + timedelta(days=5)
+        _check_with_elements(monkeypatch, ids)
+        with unit_of_work():
+            agreements.terminate_agreement(
+                active, None, version=active.version, terminated_on=today, reason="Ended.", today=today
+            )
+        with unit_of_work():  # a vendor retired
+            services.set_vendor_retired(alpha, None, retired=True, version=alpha.version)
+        _check_with_elements(monkeypatch, ids)
+
+        # In one transaction, an agreement's dates and its products, both ways; a product deleted.
+        added = factories.make_agreement(zeta, [products[9]], reference="NDPA 91", signed_on=today,
+                                         effective_on=today)  # fmt: skip
+        db.session.flush()
+        added.expires_on = today + timedelta(days=30)
+        products[10].agreements.append(added)
+        db.session.flush()
+        products[11].agreements = []
+        db.session.delete(products[12])
+        _check_with_elements(monkeypatch, ids)
+
+        # Raw SQL and multi-row statements, as an import writes them.
+        db.session.execute(sa.text("UPDATE vendor SET is_retired = false"))
+        db.session.execute(
+            sa.update(Product)
+            .where(Product.id.in_([p.id for p in products[13:18]]))
+            .values(agreement_status=StatedAgreementStatus.NOT_REQUIRED)
+        )
+        db.session.execute(
+            sa.text("UPDATE agreement SET expires_on = :day WHERE expires_on IS NULL"), {"day": today + timedelta(1)}
+        )
+        db.session.execute(sa.delete(DataUse).where(DataUse.data_element_id == ids[1]))
+        db.session.execute(
+            sa.text("INSERT INTO data_use (product_id, data_element_id, purpose, translations) "
+                    "SELECT id, :e, 'Teaching.', '{}' FROM product WHERE id NOT IN "
+                    "(SELECT product_id FROM data_use WHERE data_element_id = :e)"),
+            {"e": ids[2]},
+        )  # fmt: skip
+        db.session.execute(sa.text("DELETE FROM agreement WHERE id = :a"), {"a": added.id})
+        _check_with_elements(monkeypatch, ids)

@@ -19,7 +19,7 @@ from tests import factories
 from tests.conftest import in_app
 from tests.directory.every_page import every_page
 from tests.directory.plans import compact_and_analyze, plan_of, statements_of
-from tests.directory.test_agreement_filter_kept import agreement_catalog
+from tests.directory.test_agreement_filter_kept import UNKEPT_WITH_ELEMENT, agreement_catalog
 
 PER_PAGE = 3
 
@@ -39,13 +39,14 @@ def _links() -> None:
 
 
 def _every_filters() -> list[DirectoryFilters]:
-    """Each agreement filter value with a data element, a school or a category; an element with a school;
-    a status alone and with an element; every sort."""
+    """Each agreement filter value with a school or a category, and those not kept with a data element; an
+    element with a school; a status alone and with an element; every sort."""
     element, school, category = (
         db.session.scalar(select(model.id).order_by(model.id)) for model in (DataElement, School, DataCategory)
     )
     chosen = [
-        *({"agreement": value, "element_id": element} for value in AgreementFilter),
+        # With a data element, the others are kept (tests/directory/test_agreement_filter_kept.py).
+        *({"agreement": value, "element_id": element} for value in UNKEPT_WITH_ELEMENT),
         *({"agreement": value, "school_id": school} for value in AgreementFilter),
         *({"agreement": value, "category_id": category} for value in AgreementFilter),
         {"element_id": element, "school_id": school},
@@ -88,6 +89,50 @@ def test_filtered_pages_equal_one_sorted_query_with_or_without_the_cut(app, monk
 PRODUCTS = 2000
 
 
+def _bulk_catalog() -> tuple[DataElement, School]:
+    """PRODUCTS products of PRODUCTS / 2 + 1 vendors, each receiving one data element and used at one school
+    (but the first), the tables compacted and analysed."""
+    vendor = factories.make_vendor(name="Vendor")
+    element, school = factories.make_element(), factories.make_school()
+    template = factories.make_product(vendor, name="Product 0", elements=[element], schools=[school])
+    db.session.execute(
+        sa.text(
+            """INSERT INTO vendor (name, slug, website, privacy_policy_url, contact_email, description_md,
+                   internal_notes, is_retired, created_at, updated_at, translations, name_key)
+               SELECT 'Vendor ' || n, 'vendor-' || n, website, privacy_policy_url, contact_email,
+                   description_md, internal_notes, false, created_at, updated_at, translations, 'vendor ' || n
+               FROM vendor, generate_series(1, :count) AS n WHERE vendor.id = :template"""
+        ),
+        {"count": PRODUCTS // 2, "template": vendor.id},
+    )
+    db.session.execute(
+        sa.text(
+            """INSERT INTO product (vendor_id, name, slug, status, website, purpose_md, grade_bands,
+                   internal_notes, created_at, updated_at, translations, name_key, status_note,
+                   agreement_status, agreement_note, category_text, kind_id)
+               SELECT (SELECT min(id) FROM vendor) + n % (:count / 2 + 1), 'Product ' || n, 'product-' || n,
+                   status, website, purpose_md, grade_bands, internal_notes, created_at, updated_at,
+                   translations, 'product ' || n, status_note, agreement_status, agreement_note,
+                   category_text, kind_id
+               FROM product, generate_series(1, :count - 1) AS n WHERE product.id = :template"""
+        ),
+        {"count": PRODUCTS, "template": template.id},
+    )
+    db.session.execute(
+        sa.text(
+            """INSERT INTO data_use (product_id, data_element_id, purpose, translations)
+               SELECT id, :element, 'Teaching.', '{}' FROM product WHERE id <> :template"""
+        ),
+        {"element": element.id, "template": template.id},
+    )
+    db.session.execute(
+        sa.text("INSERT INTO product_school (product_id, school_id) SELECT id, :school FROM product WHERE id <> :t"),
+        {"school": school.id, "t": template.id},
+    )
+    compact_and_analyze("vendor", "product", "data_use", "product_school")
+    return element, school
+
+
 def test_a_counted_page_by_name_reads_the_vendors_of_its_tied_matches_only(app):
     """On PostgreSQL, page 1 of a data element with a school (two filters: every match read and counted)
     sorted by name reads no vendor while it reads and counts the matches, and then the vendors of about a
@@ -95,46 +140,7 @@ def test_a_counted_page_by_name_reads_the_vendors_of_its_tied_matches_only(app):
     with in_app(app):
         if db.engine.dialect.name != "postgresql":
             pytest.skip("FETCH … WITH TIES is PostgreSQL's")
-        vendor = factories.make_vendor(name="Vendor")
-        element, school = factories.make_element(), factories.make_school()
-        template = factories.make_product(vendor, name="Product 0", elements=[element], schools=[school])
-        db.session.execute(
-            sa.text(
-                """INSERT INTO vendor (name, slug, website, privacy_policy_url, contact_email, description_md,
-                       internal_notes, is_retired, created_at, updated_at, translations, name_key)
-                   SELECT 'Vendor ' || n, 'vendor-' || n, website, privacy_policy_url, contact_email,
-                       description_md, internal_notes, false, created_at, updated_at, translations, 'vendor ' || n
-                   FROM vendor, generate_series(1, :count) AS n WHERE vendor.id = :template"""
-            ),
-            {"count": PRODUCTS // 2, "template": vendor.id},
-        )
-        db.session.execute(
-            sa.text(
-                """INSERT INTO product (vendor_id, name, slug, status, website, purpose_md, grade_bands,
-                       internal_notes, created_at, updated_at, translations, name_key, status_note,
-                       agreement_status, agreement_note, category_text, kind_id)
-                   SELECT (SELECT min(id) FROM vendor) + n % (:count / 2 + 1), 'Product ' || n, 'product-' || n,
-                       status, website, purpose_md, grade_bands, internal_notes, created_at, updated_at,
-                       translations, 'product ' || n, status_note, agreement_status, agreement_note,
-                       category_text, kind_id
-                   FROM product, generate_series(1, :count - 1) AS n WHERE product.id = :template"""
-            ),
-            {"count": PRODUCTS, "template": template.id},
-        )
-        db.session.execute(
-            sa.text(
-                """INSERT INTO data_use (product_id, data_element_id, purpose, translations)
-                   SELECT id, :element, 'Teaching.', '{}' FROM product WHERE id <> :template"""
-            ),
-            {"element": element.id, "template": template.id},
-        )
-        db.session.execute(
-            sa.text(
-                "INSERT INTO product_school (product_id, school_id) SELECT id, :school FROM product WHERE id <> :t"
-            ),
-            {"school": school.id, "t": template.id},
-        )
-        compact_and_analyze("vendor", "product", "data_use", "product_school")
+        element, school = _bulk_catalog()
         filters = DirectoryFilters(element_id=element.id, school_id=school.id)
         result, statements = statements_of(lambda: search_products(filters, 1, 25, district_today()))
         assert result.total == PRODUCTS
@@ -147,6 +153,32 @@ def test_a_counted_page_by_name_reads_the_vendors_of_its_tied_matches_only(app):
         (tied,) = [node for node in _every_node(plan) if node.get("Alias") == "tied"]
         assert tied["Actual Rows"] <= 2 * 25
         assert any(_reads_vendor_names(node) for node in _every_node(plan) if node not in _every_node(counted))
+
+
+def test_a_broad_agreement_filter_with_an_element_walks_to_its_page_only(app):
+    """On PostgreSQL, page 1 of "signed, in effect" with a data element that every product receives (both
+    kept: `agreement_term_element_count`) reads its total from the kept groups and walks the products in name
+    order until the page is full: no node of its plan reads a tenth of the 2,000 matches, where main's
+    statement read, sorted and counted them all."""
+    with in_app(app):
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the plan is PostgreSQL's")
+        element, _ = _bulk_catalog()
+        signed = district_today().replace(year=district_today().year - 1)
+        agreement = factories.make_agreement(factories.make_vendor(), [], signed_on=signed, effective_on=signed)
+        db.session.execute(
+            sa.text("INSERT INTO agreement_product (agreement_id, product_id) SELECT :a, id FROM product"),
+            {"a": agreement.id},
+        )
+        compact_and_analyze("product", "agreement_product", "agreement_term_element_count")
+        filters = DirectoryFilters(agreement=AgreementFilter.ACTIVE, element_id=element.id)
+        result, statements = statements_of(lambda: search_products(filters, 1, 25, district_today()))
+        assert (result.total, len(result.items)) == (PRODUCTS, 25)
+        (statement, parameters), *_ = (found for found in statements if "product.slug" in found[0])
+        plan = plan_of(statement, parameters, analyze=True)
+        assert not [node for node in _every_node(plan) if node["Node Type"] == "WindowAgg"]
+        read = [(node.get("Alias"), node["Actual Rows"] * node["Actual Loops"]) for node in _every_node(plan)]
+        assert max(rows for _, rows in read) < PRODUCTS / 10, read
 
 
 def _reads_vendor_names(node: dict) -> bool:

@@ -87,7 +87,8 @@ def _catalog() -> dict[str, tuple[list[Step], list[Step]]]:
                 vendor, status=status, agreement_status=stated, kind=kind, elements=[element], schools=[school]
             )
             signed = date(2025, 7, 1)
-            return made, factories.make_agreement(vendor, [], signed_on=signed, effective_on=signed, expires_on=end)
+            # Its sole agreement: a term group moved moves its products' uses (agreement_term_element_count).
+            return made, factories.make_agreement(vendor, [made], signed_on=signed, effective_on=signed, expires_on=end)
 
         return product
 
@@ -192,6 +193,7 @@ CORRUPT = [
     "UPDATE school_element_count SET product_count = product_count + 1",
     "UPDATE vendor SET product_count = product_count + 1",
     "UPDATE agreement_term_count SET agreement_count = agreement_count + 1",
+    "UPDATE agreement_term_element_count SET product_count = product_count + 1",
     "UPDATE product SET school_names = 'Nowhere'",
 ]
 

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from clearinghouse import kept_counts_check
 from clearinghouse.directory.models import DataCategory, DataElement, DataUse, Product, ProductStatus, School, Vendor
 from clearinghouse.directory.queries import DirectoryFilters, Sort, search_products
 from clearinghouse.extensions import db
@@ -53,6 +54,8 @@ def _check(monkeypatch) -> int:
     """Each filter's kept page against the general one; returns how many filters matched something."""
     db.session.commit()  # PostgreSQL applies the kept counts' changes at commit
     db.session.expire_all()
+    # The data elements' groups by agreement term (none here) follow the same writes.
+    assert kept_counts_check.check(["agreement_term_element_count"]) == []
     kept = kept_pages_as_general(_every_filter(), PER_PAGE, monkeypatch)
     return sum(1 for ids, _, _ in kept.values() if ids)
 

@@ -78,6 +78,11 @@ def _term_key(c: Catalog) -> str:
     return _value("SELECT term_key FROM agreement_term_count WHERE agreement_count = 1")
 
 
+def _grades(c: Catalog) -> int:
+    """The element that Maths and Planner receive, with no agreement (and Reader, under its agreement)."""
+    return _value("SELECT data_element_id FROM data_use WHERE product_id = :p", p=c.maths)
+
+
 def _sole(c: Catalog) -> tuple:
     return (c.agreement, "none_on_file")
 
@@ -111,6 +116,20 @@ CORRUPTIONS = {
     "a term group's products deleted": Corruption(
         "DELETE FROM agreement_term_standing_count",
         lambda c: ("agreement_term_standing_count", "product_count", (_term_key(c), "none_on_file"), None),
+    ),
+    "an element's products by term group": Corruption(
+        "UPDATE agreement_term_element_count SET product_count = 6 WHERE data_element_id = :e AND term_key <> ''",
+        lambda c: ("agreement_term_element_count", "product_count", (c.allergies, _term_key(c), "none_on_file"), 6),
+        lambda c: {"e": c.allergies},
+    ),
+    "an element's products by term group deleted": Corruption(
+        "DELETE FROM agreement_term_element_count WHERE data_element_id = :e AND term_key <> ''",
+        lambda c: ("agreement_term_element_count", "product_count", (c.allergies, _term_key(c), "none_on_file"), None),
+        lambda c: {"e": c.allergies},
+    ),
+    "an element's products with no agreement": Corruption(
+        "UPDATE agreement_term_element_count SET product_count = 0 WHERE term_key = '' AND product_count > 0",
+        lambda c: ("agreement_term_element_count", "product_count", (_grades(c), "", "none_on_file"), 0),
     ),
     "a category's products": Corruption(
         "UPDATE data_category SET product_count = 9 WHERE id = :c",

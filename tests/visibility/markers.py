@@ -32,6 +32,11 @@ UNMARKABLE = {
         "agreement_term_standing_count",
         "stated",
     ): "a product's stated agreement status (an enum's value), copied by triggers",
+    ("agreement_term_element_count", "term_key"): "an agreement's dates and flags in one text, made by triggers",
+    (
+        "agreement_term_element_count",
+        "stated",
+    ): "a product's stated agreement status (an enum's value), copied by triggers",
 }
 
 EMAIL_COLUMNS = {
