@@ -160,8 +160,10 @@ COUNT_ALL = (
     "p.agreement_status"
 )
 
-_PRODUCT_CHANGED = " OR ".join(
-    f"old.{column} IS NOT new.{column}" for column in ("status", "vendor_id", "agreement_status", "agreement_key")
+# The product moved to another group, or into or out of the listing (else its uses stay where they are counted).
+_PRODUCT_CHANGED = (
+    f"({_row_listed('old')}) IS NOT ({_row_listed('new')}) "
+    "OR old.agreement_status IS NOT new.agreement_status OR old.agreement_key IS NOT new.agreement_key"
 )
 SQLITE_TRIGGERS = {
     "term_element_use_insert": f"""CREATE TRIGGER term_element_use_insert AFTER INSERT ON data_use BEGIN
@@ -371,12 +373,11 @@ def _parsed(key: str) -> str:
 
 
 _NOTED_GROUPS = f"(SELECT {_parsed('k')} FROM unnest(noted) AS k)"
+_TERM_AT_COMMIT = f"(CASE WHEN d.agreement_key = 0 THEN '{NO_AGREEMENT}' ELSE {_term_key('a')} END)"
 APPLY_SECTION = f"""INSERT INTO {NOTES} (counter, key, delta)
-            SELECT '{TABLE}', {_group_key("d.data_element_id", "d.stated", f"'{NO_AGREEMENT}'")}, d.delta
-            FROM {_STANDING_DELTAS} AS d WHERE d.agreement_key = 0
-            UNION ALL
-            SELECT '{TABLE}', {_group_key("d.data_element_id", "d.stated", _term_key("a"))}, d.delta
-            FROM {_STANDING_DELTAS} AS d JOIN agreement AS a ON a.id = d.agreement_key;
+            SELECT '{TABLE}', {_group_key("d.data_element_id", "d.stated", _TERM_AT_COMMIT)}, d.delta
+            FROM {_STANDING_DELTAS} AS d LEFT JOIN agreement AS a ON a.id = d.agreement_key
+            WHERE d.agreement_key = 0 OR a.id IS NOT NULL;
         {AT_COMMIT._noted(TABLE)}
         IF cardinality(noted) > 0 THEN
             INSERT INTO {TABLE} (data_element_id, stated, term_key, product_count)
