@@ -148,8 +148,9 @@ def _receiving(elements: list[DataElement]) -> None:
 
 def _check_with_elements(monkeypatch, elements: list[int], *, unwalked: bool = False) -> int:
     """Each agreement filter (that a term group answers) with each data element: its kept page against the
-    general one, walked (and with `unwalked`, read by main's statement after the kept count: `WALK_SHARE` out
-    of reach); the kept count of the groups against the rows. Returns how many matched something."""
+    general one, walked (and with `unwalked`, read by main's statement after the kept count: `WALK_SHARE` 0, so
+    that no number of matches is enough); the kept count of the groups against the rows. Returns how many
+    matched something."""
     db.session.commit()  # PostgreSQL applies the kept counts' changes at commit
     db.session.expire_all()
     assert kept_counts_check.check(["agreement_term_element_count"]) == []
@@ -163,7 +164,7 @@ def _check_with_elements(monkeypatch, elements: list[int], *, unwalked: bool = F
     kept = kept_pages_as_general(every, PER_PAGE, monkeypatch)
     if unwalked:
         with monkeypatch.context() as patched:
-            patched.setattr(queries, "WALK_SHARE", 10**9)
+            patched.setattr(queries, "WALK_SHARE", 0)
             assert kept_pages_as_general(every, PER_PAGE, monkeypatch) == kept
     return len({(filters.agreement, filters.element_id) for filters, (ids, _, _) in kept.items() if ids})
 
