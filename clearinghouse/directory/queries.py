@@ -33,6 +33,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     union,
     union_all,
 )
@@ -176,12 +177,14 @@ class _AgreementRule(NamedTuple):
 
     clause: ColumnElement[bool]
     own: tuple[ColumnElement[bool], ...]
+    probing: ColumnElement[bool]
 
 
 @lru_cache(maxsize=64)
 def _agreement_rule(value: AgreementFilter, today: date) -> _AgreementRule:
     """The clause: each part that selects from product alone is its WHERE clause, any other (the ranking of a
     product's several agreements) a check of the product's id; on PostgreSQL each subquery is hashed once.
+    `probing`: the same clause with each agreement asked by the product's key (`_probing`).
     Built once per filter and day, as `agreement_filter_ids`."""
     parts = agreement_filter_ids(value, today).selects
     product = Product.__table__
@@ -192,7 +195,39 @@ def _agreement_rule(value: AgreementFilter, today: date) -> _AgreementRule:
             for part in parts
         )
     )
-    return _AgreementRule(clause, tuple(part.whereclause for part in parts if part.get_final_froms() == [product]))
+    own = tuple(part.whereclause for part in parts if part.get_final_froms() == [product])
+    return _AgreementRule(clause, own, _probing(clause))
+
+
+# The agreement a product's key names, as `_probing` reads it: its own name, inside a walk that reads agreement too.
+_PROBED = Agreement.__table__.alias("probed_agreement")
+
+
+def _probing(clause: ColumnElement[bool]) -> ColumnElement[bool]:
+    """`clause` with each `agreement_key IN (SELECT agreement.id FROM agreement WHERE …)` asked of the one
+    agreement the key names, read by its primary key: `coalesce((SELECT true FROM agreement WHERE id =
+    agreement_key AND …), false)`, the same truth (no agreement has the id 0 or -1). PostgreSQL hashes an IN or
+    an EXISTS, asking every agreement its state once (about 1.5 ms of the bench's 9,800 before the first product
+    is walked); a scalar subquery it can only run for each product walked (about 1 µs each), which is cheaper
+    when the walk is short (`PROBE_WALK`). The rule is not written again: the IN's own WHERE clause, its
+    columns read from the probed agreement."""
+
+    def on_probed(element: Any) -> Any:
+        table = getattr(element, "table", None)
+        if table is Agreement.__table__:
+            return _PROBED.c[element.key]
+        return None
+
+    def replace(element: Any) -> Any:
+        if not (isinstance(element, BinaryExpression) and element.operator is in_op):
+            return None
+        agreements = _agreements_asked(element) if _is_agreement_key(element.left) else None
+        if agreements is None:
+            return element  # kept whole, not copied: a part about several agreements reads its WITH as it is
+        where = replacement_traverse(agreements.whereclause, {}, on_probed)
+        return func.coalesce(select(true()).where(_PROBED.c.id == element.left, where).scalar_subquery(), false())
+
+    return replacement_traverse(clause, {}, replace)
 
 
 def _on_groups(rule: _AgreementRule, key: Any, stated: Any) -> ColumnElement[bool]:
@@ -741,23 +776,21 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
     if terms and surely_unmatched(terms):
         return _NoMatches(page=min(max(page, 1), MAX_PAGE), per_page=per_page, max_per_page=per_page, error_out=False)
     kept_page = _kept_page(filters, today)
-    kept_total: dict[str, int] = {}
-    if kept_page is not None and kept_page[2] is not None:
-        total, listed = db.session.connection().execute(kept_page[2]).one()
-        kept_total = {KEPT_TOTAL: total}
-        if total * WALK_SHARE < listed:
-            kept_page = None  # few matches: main's statement, from the filters' ids
-    if kept_page is not None:
-        count, statement, _ = kept_page
+    seen = _seen_key(filters, today)
+    matches = _KEPT_SEEN.get(seen) if seen is not None else None
+    if kept_page is not None and kept_page.first is not None and matches is None:
+        matches = _saw(seen, *db.session.connection().execute(kept_page.first).one())
+    if kept_page is not None and (kept_page.first is None or matches[0] * WALK_SHARE >= matches[1]):
         return paginate_picked(
-            lambda limit, offset: (statement, {PAGE_LIMIT: limit, PAGE_OFFSET: offset, **kept_total}),
-            select(count),
+            lambda limit, offset: (kept_page.pick(matches, limit + offset), {PAGE_LIMIT: limit, PAGE_OFFSET: offset}),
+            select(kept_page.count),
             page,
             per_page,
             windowed=True,
-            gather=card_products,
+            gather=card_products if seen is None else _cards_seen(seen),
         )
     if not terms:  # filters without a search whose count is not kept: their statement made once too
+        # (and few matches of filters whose kept page walks only when enough match: main's statement)
         statement, windowed = _filtered_page(filters, today, _fetches_with_ties())
         return paginate_picked(
             lambda limit, offset: (statement, {PAGE_LIMIT: limit, PAGE_OFFSET: offset}),
@@ -765,7 +798,7 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
             page,
             per_page,
             windowed=windowed,
-            gather=card_products,
+            gather=card_products if kept_page is None else _cards_seen(seen, matches[1]),
         )
     values = _bound_filters(filters)
     if values is not None:
@@ -808,47 +841,6 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
         windowed=True,
         gather=card_products,
     )
-
-
-# The bound parameters of `_search_page`, `_kept_page` and `_filtered_page`; and of `_kept_page`'s when the
-# page reads its kept count first (`_walks_if_broad`).
-PAGE_LIMIT, PAGE_OFFSET, KEPT_TOTAL = "page_limit", "page_offset", "kept_total"
-# A walk in name order reads about (listed products / matches) entries of the index for each match it finds:
-# when fewer than one listed product in WALK_SHARE match, the page reads the matches from the filters' ids
-# instead (`_filtered_page`, main's statement): on the bench "expiring" with an element received by 105
-# listed products, 8 ms of PostgreSQL against 18 walking; "signed, in effect" with one received by 382, 108
-# against 19.
-WALK_SHARE = 100
-
-
-def _walks_if_broad(filters: DirectoryFilters) -> bool:
-    """Whether the filters' kept page walks only when enough products match (`WALK_SHARE`), its kept count read
-    first (`KEPT_TOTAL`): an agreement filter with a data element, which can both be broad or both rare."""
-    return filters.agreement is not None and filters.element_id is not None
-
-
-@lru_cache(maxsize=256)
-def _kept_page(filters: DirectoryFilters, today: date) -> tuple[ColumnElement[int], Select, Select | None] | None:
-    """For filters whose number of matches triggers keep (`DirectoryFilters.kept`), that count and the
-    page statement, its LIMIT and OFFSET bound when it runs (else None); for filters whose page walks only
-    when enough products match (`_walks_if_broad`), the statement that reads the count and the number of
-    listed products first, the page then reading the count as KEPT_TOTAL (else None).
-
-    With one of those (no filter, a category, a data element, a school or an agreement filter alone:
-    thousands of matches), the page reads that count and an index walk in order stops after the page
-    instead of reading and sorting every match. Made once per filters and day, as `_search_page`: the
-    statement of an agreement filter is a large tree, and building it and computing its cache key cost
-    about 1.5 ms of Python a page."""
-    kept = filters.kept(today)
-    if kept is None:
-        return None
-    count, clauses = kept
-    limit, offset = bindparam(PAGE_LIMIT, type_=Integer), bindparam(PAGE_OFFSET, type_=Integer)
-    keys = _sort_keys(filters.effective_sort, None)
-    if _walks_if_broad(filters):
-        walk = page_statement(keys, None, clauses, bindparam(KEPT_TOTAL, type_=Integer), limit, offset)
-        return count, walk, select(count, listed_products_count())
-    return count, page_statement(keys, None, clauses, count, limit, offset), None
 
 
 @lru_cache(maxsize=256)
@@ -1055,6 +1047,7 @@ _CARD_COLUMNS = (
 )
 _VENDOR_AT, _KIND_AT, _RECEIVED_AT, _AGREEMENT_AT = 7, 10, 13, 14
 _TOTAL_AT = len(_CARD_COLUMNS)
+_LISTED_AT = _TOTAL_AT + 1  # the number of listed products, read by an agreement filter's kept page after its total
 
 
 def card_products(result: Result | Sequence[Row]) -> tuple[list[CardProduct], int | None]:
@@ -1079,6 +1072,126 @@ def card_products(result: Result | Sequence[Row]) -> tuple[list[CardProduct], in
         if row[_AGREEMENT_AT] is not None:
             products[-1].agreements.append(AgreementTerms(*row[_AGREEMENT_AT:_TOTAL_AT]))
     return products, total
+
+
+# The bound parameters of `_search_page`, `_kept_page` and `_filtered_page`.
+PAGE_LIMIT, PAGE_OFFSET = "page_limit", "page_offset"
+# A walk in name order reads about (listed products / matches) entries of the index for each match it finds:
+# when fewer than one listed product in WALK_SHARE match, the page reads the matches from the filters' ids
+# instead (`_filtered_page`, main's statement): on the bench "expiring" with an element received by 105
+# listed products, 8 ms of PostgreSQL against 18 walking; "signed, in effect" with one received by 382, 108
+# against 19.
+WALK_SHARE = 100
+# A walk expected to read at most PROBE_WALK products reads each one's agreement by key (`_probing`) instead of
+# hashing every agreement in the state first: on the bench (9,800 agreements) a probe costs about 1 µs of
+# PostgreSQL, the hash about 1.5 ms; "signed, in effect" page 1 (38 products walked) 3.6 → 1.4 ms of execution,
+# "expiring" page 1 (about 400) 2.3 → 1.8, its last page (all 25,000) 9.7 → 31 (so: hashed).
+PROBE_WALK = 1000
+
+
+def _walks_if_broad(filters: DirectoryFilters) -> bool:
+    """Whether the filters' kept page walks only when enough products match (`WALK_SHARE`): an agreement filter
+    with a data element, which can both be broad or both rare."""
+    return filters.agreement is not None and filters.element_id is not None
+
+
+SeenKey = tuple[AgreementFilter, int | None, date]
+# What the pages of an agreement filter (with or without a data element) last read of its matches: (agreement
+# filter, data element, day) → (number of matches, listed products). It only chooses which of the statements
+# that give the same answer a page runs (`_KeptPage.pick`, `WALK_SHARE`): a page of a pair seen before runs
+# one statement instead of reading its kept count first. Each worker's own; forgotten when it grows past
+# KEPT_SEEN_MAX (the keys of past days).
+_KEPT_SEEN: dict[SeenKey, tuple[int, int]] = {}
+KEPT_SEEN_MAX = 4096
+
+
+def _seen_key(filters: DirectoryFilters, today: date) -> SeenKey | None:
+    """The key of `_KEPT_SEEN` for an agreement filter's page (with a data element or none, no other filter)."""
+    if filters.agreement is None or filters.terms or filters.status is not None:
+        return None
+    if any(value is not None for value in (filters.category_id, filters.school_id, filters.tag_id, filters.kind_id)):
+        return None
+    return filters.agreement, filters.element_id, today
+
+
+def _saw(key: SeenKey, matches: int, listed: int) -> tuple[int, int]:
+    if len(_KEPT_SEEN) >= KEPT_SEEN_MAX:
+        _KEPT_SEEN.clear()
+    _KEPT_SEEN[key] = (matches, listed)
+    return matches, listed
+
+
+def forget_seen_counts() -> None:
+    """Forget what pages read of their matches (`_KEPT_SEEN`): for tests, whose databases start empty."""
+    _KEPT_SEEN.clear()
+
+
+def _cards_seen(key: SeenKey, listed: int | None = None) -> Callable[[Result], tuple[list[CardProduct], int | None]]:
+    """`card_products`, noting in `_KEPT_SEEN` the number of matches the rows carry, with the listed products
+    the rows carry after it (a kept page's, `_LISTED_AT`) or else `listed`."""
+
+    def gather(result: Result) -> tuple[list[CardProduct], int | None]:
+        rows = result.all()
+        if rows:
+            first = rows[0]
+            seen_listed = first[_LISTED_AT] if len(first) > _LISTED_AT else listed
+            if seen_listed is not None:
+                _saw(key, first[_TOTAL_AT], seen_listed)
+        return card_products(rows)
+
+    return gather
+
+
+class _KeptPage(NamedTuple):
+    """`_kept_page`'s statements: `statement`, the page with its kept count, its LIMIT and OFFSET bound when it
+    runs; `probing`, for an agreement filter, the same page with each walked product's agreement read by key
+    (`_AgreementRule.probing`); `first`, for filters whose page walks only when enough products match
+    (`_walks_if_broad`), the kept count and the number of listed products, read first when no page has seen
+    them (`_KEPT_SEEN`)."""
+
+    count: ColumnElement[int]
+    statement: Select
+    probing: Select | None
+    first: Select | None
+
+    def pick(self, seen: tuple[int, int] | None, through: int) -> Select:
+        """The statement for a page that ends with the `through`-th match: probing when the matches last seen
+        make the walk there short (`PROBE_WALK`), on PostgreSQL (SQLite keeps the other)."""
+        if self.probing is None or seen is None or not _fetches_with_ties():
+            return self.statement
+        matches, listed = seen
+        return self.probing if through * listed <= PROBE_WALK * matches else self.statement
+
+
+@lru_cache(maxsize=256)
+def _kept_page(filters: DirectoryFilters, today: date) -> _KeptPage | None:
+    """For filters whose number of matches triggers keep (`DirectoryFilters.kept`), that count and the
+    page's statements (`_KeptPage`; else None). An agreement filter's carry the number of listed products
+    after the count (`_LISTED_AT`).
+
+    With one of those (no filter, a category, a data element, a school or an agreement filter alone:
+    thousands of matches), the page reads that count and an index walk in order stops after the page
+    instead of reading and sorting every match. Made once per filters and day, as `_search_page`: the
+    statement of an agreement filter is a large tree, and building it and computing its cache key cost
+    about 1.5 ms of Python a page."""
+    kept = filters.kept(today)
+    if kept is None:
+        return None
+    count, clauses = kept
+    limit, offset = bindparam(PAGE_LIMIT, type_=Integer), bindparam(PAGE_OFFSET, type_=Integer)
+    keys = _sort_keys(filters.effective_sort, None)
+    statement = page_statement(keys, None, clauses, count, limit, offset)
+    if filters.agreement is None:
+        return _KeptPage(count, statement, None, None)
+    rule = _agreement_rule(filters.agreement, today)
+    probing = [rule.probing if clause is rule.clause else clause for clause in clauses]
+    listed = listed_products_count().label("listed")
+    return _KeptPage(
+        count,
+        statement.add_columns(listed),
+        page_statement(keys, None, probing, count, limit, offset).add_columns(listed),
+        select(count, listed_products_count()) if _walks_if_broad(filters) else None,
+    )
 
 
 _WINDOW_TOTAL = "window"  # `page_statement`'s total: the matches counted as they are read (count(*) OVER ())
