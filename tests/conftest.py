@@ -25,6 +25,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from clearinghouse import data_version
 from clearinghouse.accounts.models import User
 from clearinghouse.app import create_app
+from clearinghouse.directory.queries import forget_seen_counts
 from clearinghouse.extensions import db
 from clearinghouse.page_cache import page_cache_of
 from tests import factories
@@ -156,6 +157,7 @@ def _empty_tables(app) -> Iterator[None]:
     with app.app_context():
         db.session.remove()
         empty_all_tables()
+    forget_seen_counts()  # what the directory's pages read of the emptied tables' matches
 
 
 @pytest.fixture
@@ -240,9 +242,11 @@ def other_vendor_user_id(app) -> int:
 
 
 def forget_kept_answers(app: Flask) -> None:
-    """Empty the page cache's store, answers and kept cards alike: the next page draws everything, as
-    the first reader after a change does (query counts that must not depend on what came before)."""
+    """Empty the page cache's store, answers and kept cards alike, and forget what the directory's pages read
+    of their matches (`forget_seen_counts`): the next page draws everything, as the first reader after a change
+    does (query counts that must not depend on what came before)."""
     page_cache_of(app).store.clear()
+    forget_seen_counts()
 
 
 @contextmanager

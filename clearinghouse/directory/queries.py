@@ -267,8 +267,9 @@ def agreement_filter_kept(
     if all(term is not None for term in on_terms):
         # The products with no agreement from their groups (key 0); those with a sole agreement from the
         # groups of its term (`agreement_term_standing_count`): each term group asked once, not each agreement.
+        # (the products with no agreement asked as `_on_no_agreement` asks them: no agreement's state is read)
         sole = select(func.coalesce(func.sum(groups.product_count), constant(0))).where(
-            groups.agreement_key == constant(0), on_groups
+            groups.agreement_key == constant(0), _on_no_agreement(rule, groups.stated)
         ).scalar_subquery() + (
             select(func.coalesce(func.sum(terms.product_count), constant(0)))
             .select_from(agreement_term_standing_count)

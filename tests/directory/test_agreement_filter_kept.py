@@ -51,8 +51,21 @@ def _check(monkeypatch) -> int:
     db.session.commit()  # PostgreSQL applies the kept counts' changes at commit
     db.session.expire_all()
     every = [DirectoryFilters(agreement=value, sort=sort) for value in AgreementFilter for sort in (None, *Sort)]
-    kept = kept_pages_as_general(every, PER_PAGE, monkeypatch)
+    kept = _kept_both_ways(every, monkeypatch)
     return len({filters.agreement for filters, (ids, _, _) in kept.items() if ids})
+
+
+def _kept_both_ways(every: list[DirectoryFilters], monkeypatch) -> dict:
+    """`kept_pages_as_general`, then again with each page after the first of a filter (whose matches it has seen,
+    `queries._KEPT_SEEN`) reading each walked product's agreement by key (`PROBE_WALK`: any walk is short
+    enough; on PostgreSQL) and then none: the same readings."""
+    kept = kept_pages_as_general(every, PER_PAGE, monkeypatch)
+    for probe_walk in (10**9, 0):
+        queries.forget_seen_counts()
+        with monkeypatch.context() as patched:
+            patched.setattr(queries, "PROBE_WALK", probe_walk)
+            assert kept_pages_as_general(every, PER_PAGE, monkeypatch) == kept
+    return kept
 
 
 def test_agreement_filter_pages_equal_the_general_query_after_varied_writes(app, monkeypatch):
@@ -161,7 +174,7 @@ def _check_with_elements(monkeypatch, elements: list[int], *, unwalked: bool = F
         for element in elements
         for sort in (None, Sort.VENDOR, Sort.UPDATED)
     ]
-    kept = kept_pages_as_general(every, PER_PAGE, monkeypatch)
+    kept = _kept_both_ways(every, monkeypatch)
     if unwalked:
         with monkeypatch.context() as patched:
             patched.setattr(queries, "WALK_SHARE", 0)

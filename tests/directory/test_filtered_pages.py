@@ -190,3 +190,40 @@ def _reads_vendor_names(node: dict) -> bool:
 
 def _every_node(plan: dict) -> list[dict]:
     return [plan, *(node for child in plan.get("Plans", []) for node in _every_node(child))]
+
+
+def test_a_broad_agreement_filter_seen_before_reads_its_page_alone_each_agreement_by_key(app):
+    """On PostgreSQL, once a page of "signed, in effect" with a data element has read its matches
+    (`queries._KEPT_SEEN`), the next page of it reads no kept count first (one statement fewer), and its walk
+    reads the agreement of each product it walks by key (`queries._probing`), where the first page asked every
+    agreement its state (hashed): here 300 drafts beside the one agreement of every product."""
+    with in_app(app):
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the plan is PostgreSQL's")
+        element, _ = _bulk_catalog()
+        signed = district_today().replace(year=district_today().year - 1)
+        signer = factories.make_vendor(name="Signer")
+        agreement = factories.make_agreement(signer, [], signed_on=signed, effective_on=signed)
+        for _ in range(300):
+            factories.make_agreement(signer, [], signed_on=None)
+        db.session.execute(
+            sa.text("INSERT INTO agreement_product (agreement_id, product_id) SELECT :a, id FROM product"),
+            {"a": agreement.id},
+        )
+        compact_and_analyze("product", "agreement", "agreement_product", "agreement_term_element_count")
+        filters = DirectoryFilters(agreement=AgreementFilter.ACTIVE, element_id=element.id)
+        reads = [statements_of(lambda: search_products(filters, 1, 25, district_today())) for _ in range(2)]
+        for result, _ in reads:
+            assert (result.total, [product.id for product in result.items]) == (
+                reads[0][0].total,
+                [product.id for product in reads[0][0].items],
+            )
+        assert reads[0][0].total == PRODUCTS
+        (first, first_statements), (_, second_statements) = reads
+        assert len(second_statements) == len(first_statements) - 1
+        (statement, parameters), *_ = (found for found in second_statements if "product.slug" in found[0])
+        plan = plan_of(statement, parameters, analyze=True)
+        (picked,) = [node for node in _every_node(plan) if node.get("Alias") == "page"]
+        agreements = [node for node in _every_node(picked) if node.get("Relation Name") == "agreement"]
+        assert agreements and all(node["Alias"] == "probed_agreement" for node in agreements), agreements
+        assert all(node["Node Type"] == "Index Scan" and node["Actual Loops"] < 2 * 25 for node in agreements)
