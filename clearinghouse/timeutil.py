@@ -94,7 +94,7 @@ def _translates() -> bool:
     return has_app_context() and BABEL_EXTENSION in current_app.extensions
 
 
-def _reader_locale() -> Locale:
+def reader_locale() -> Locale:
     """The language being rendered (a page's, or an e-mail's); English outside an app that translates."""
     return (get_locale() if _translates() else None) or Locale.parse(DEFAULT_LOCALE)
 
@@ -105,7 +105,7 @@ def format_date(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = to_district(value).date()
-    return long_date(value, _reader_locale())
+    return long_date(value, reader_locale())
 
 
 @functools.lru_cache(maxsize=DATES_KEPT)
@@ -122,7 +122,7 @@ def format_datetime(value: datetime | None) -> str:
         return ""
     local = to_district(value)
     # CLDR puts a narrow no-break space before AM/PM; a plain space reads the same and copies cleanly.
-    clock = babel_dates.format_time(local, format="short", locale=_reader_locale()).replace("\u202f", " ")
+    clock = babel_dates.format_time(local, format="short", locale=reader_locale()).replace("\u202f", " ")
     day, zone = format_date(local.date()), local.tzname()
     if not _translates():
         return f"{day} at {clock} {zone}"

@@ -19,7 +19,7 @@ loaded agreements; `status_sql` and `standing_in` are its SQL twins for filters,
 API (`tests/agreements/test_status.py` compares them on every case, on SQLite and PostgreSQL).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -173,12 +173,18 @@ class Phrase(NamedTuple):
     names_day: bool = False
 
 
-def standing(product: Product, today: date, agreements: Iterable[Agreement] | None = None) -> AgreementStanding:
+def standing(
+    product: Product,
+    today: date,
+    agreements: Iterable[Agreement] | None = None,
+    state_of: Callable[[Agreement], AgreementState] | None = None,
+) -> AgreementStanding:
     """Where the product's agreement stands on `today`, from its loaded agreements (no query when
-    `product.agreements` is loaded; `agreements` may give them instead)."""
+    `product.agreements` is loaded; `agreements` may give them instead). `state_of` gives an agreement's
+    `state_on(today)` where the caller keeps it (the API derives each agreement's state once)."""
     best: tuple[int, tuple, Agreement, AgreementState] | None = None
     for agreement in product.agreements if agreements is None else agreements:
-        state = agreement.state_on(today)
+        state = agreement.state_on(today) if state_of is None else state_of(agreement)
         candidate = (_RANKS[state], _latest_key(agreement), agreement, state)
         if best is None or (candidate[0], _negated(candidate[1])) < (best[0], _negated(best[1])):
             best = candidate
