@@ -9,13 +9,15 @@ Each loader runs a constant number of SQL statements whatever the number of prod
 page of products (tests/directory/test_school_pages.py).
 """
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from operator import attrgetter
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import exists, select
+from sqlalchemy import Integer, Select, Text, bindparam, cast, exists, select
 
 from clearinghouse.agreements.status import AgreementStanding, standing
 from clearinghouse.destruction import public as destruction_public
@@ -128,37 +130,50 @@ def get_school(slug: str) -> School | None:
     return db.session.scalar(select(School).where(School.slug == slug))
 
 
+# `received_elements`' statement, built once per worker for the products' ids bound as `product_ids`. The
+# element's translations as text, decoded once an element: as JSON, the driver decoded them on each of the
+# page's ~150 data uses (as `reports.queries.OVERLAP_KIND_COLUMNS`).
+RECEIVED_ELEMENTS = (
+    select(
+        DataUse.product_id,
+        DataElement.id,
+        DataElement.slug,
+        DataElement.name,
+        cast(DataElement.translations, Text),
+        DataElement.is_sensitive,
+        DataCategory.position,
+        DataCategory.name,
+        DataElement.position,
+    )
+    .join(DataElement, DataElement.id == DataUse.data_element_id)
+    .join(DataCategory, DataCategory.id == DataElement.category_id)
+    .where(DataUse.product_id.in_(bindparam("product_ids", expanding=True)))
+    .order_by(DataUse.id)
+)
+
+
 def received_elements(products: Sequence[CardProduct]) -> dict[int, list[CardElement]]:
     """{product id: the data elements it receives}, in the order of its data uses (one query, none for
     no product)."""
     received: dict[int, list[CardElement]] = {}
     if not products:
         return received
-    rows = db.session.execute(
-        select(
-            DataUse.product_id,
-            DataElement.id,
-            DataElement.slug,
-            DataElement.name,
-            DataElement.translations,
-            DataElement.is_sensitive,
-            DataCategory.position,
-            DataCategory.name,
-            DataElement.position,
-        )
-        .join(DataElement, DataElement.id == DataUse.data_element_id)
-        .join(DataCategory, DataCategory.id == DataElement.category_id)
-        .where(DataUse.product_id.in_([product.id for product in products]))
-        .order_by(DataUse.id)
-    )
+    rows = db.session.connection().execute(RECEIVED_ELEMENTS, {"product_ids": [product.id for product in products]})
     elements: dict[int, CardElement] = {}
     for product_id, element_id, slug, name, translations, sensitive, category_position, category, position in rows:
         element = elements.get(element_id)
         if element is None:
             order = (not sensitive, category_position, category, position, name)
-            element = elements[element_id] = CardElement(element_id, slug, name, translations, sensitive, order)
+            element = elements[element_id] = CardElement(
+                element_id, slug, name, _decoded(translations), sensitive, order
+            )
         received.setdefault(product_id, []).append(element)
     return received
+
+
+def _decoded(translations: str | None) -> dict | None:
+    """Translations read as text (`cast(…, Text)`), as the JSON column gives them."""
+    return json.loads(translations) if translations is not None else None
 
 
 class _PageOfRows(Pagination):
@@ -169,23 +184,34 @@ class _PageOfRows(Pagination):
     def _query_items(self) -> list[CardProduct]:
         if self._query_offset >= self._query_args["total"]:
             return []
-        statement = page_statement(
-            [(Product.name, False), (Product.id, False)],
-            None,
-            [
-                exists().where(
-                    product_school.c.product_id == Product.id, product_school.c.school_id == self._query_args["school"]
-                ),
-                listed_clause(),
-            ],
-            None,
-            self.per_page,
-            self._query_offset,
-        )
-        return card_products(db.session.connection().execute(statement))[0]
+        params = {
+            "school_id": self._query_args["school"],
+            "page_limit": self.per_page,
+            "page_offset": self._query_offset,
+        }
+        return card_products(db.session.connection().execute(_school_page_statement(), params))[0]
 
     def _query_count(self) -> int:
         return self._query_args["total"]
+
+
+@cache
+def _school_page_statement() -> Select:
+    """`_PageOfRows`' page, for the school bound as `school_id`, its size and start as `page_limit` and
+    `page_offset`: built once per worker (building and keying it cost about 0.4 ms a request)."""
+    return page_statement(
+        [(Product.name, False), (Product.id, False)],
+        None,
+        [
+            exists().where(
+                product_school.c.product_id == Product.id, product_school.c.school_id == bindparam("school_id")
+            ),
+            listed_clause(),
+        ],
+        None,
+        bindparam("page_limit", type_=Integer),
+        bindparam("page_offset", type_=Integer),
+    )
 
 
 def school_products(school: School, page: int, per_page: int, total: int) -> Pagination:
@@ -206,37 +232,41 @@ def school_products(school: School, page: int, per_page: int, total: int) -> Pag
     )
 
 
+# `sensitive_elements`' statement, built once per worker for the school bound as `school_id`.
+SENSITIVE_ELEMENTS = (
+    select(
+        DataElement.id,
+        DataElement.slug,
+        DataElement.name,
+        cast(DataElement.translations, Text),
+        school_element_count.c.product_count,
+    )
+    .join(school_element_count, school_element_count.c.data_element_id == DataElement.id)
+    .join(DataElement.category)
+    .where(
+        school_element_count.c.school_id == bindparam("school_id"),
+        school_element_count.c.product_count > 0,
+        DataElement.is_sensitive.is_(True),
+    )
+    .order_by(
+        school_element_count.c.product_count.desc(),
+        DataCategory.position,
+        DataCategory.name,
+        DataElement.position,
+        DataElement.name,
+    )
+)
+
+
 def sensitive_elements(school: School) -> list[SensitiveElement]:
     """The sensitive data the school's listed products receive, with how many receive each, most
     widely received first, then in taxonomy order (one query, of the counts kept by triggers:
     `school_element_count`). Plain rows, as the cards' elements (`CardElement`; no DataElement with
     its category: ORM rows cost ~0.5 ms a page)."""
-    rows = db.session.execute(
-        select(
-            DataElement.id,
-            DataElement.slug,
-            DataElement.name,
-            DataElement.translations,
-            school_element_count.c.product_count,
-        )
-        .join(school_element_count, school_element_count.c.data_element_id == DataElement.id)
-        .join(DataElement.category)
-        .where(
-            school_element_count.c.school_id == school.id,
-            school_element_count.c.product_count > 0,
-            DataElement.is_sensitive.is_(True),
-        )
-        .order_by(
-            school_element_count.c.product_count.desc(),
-            DataCategory.position,
-            DataCategory.name,
-            DataElement.position,
-            DataElement.name,
-        )
-    )
+    rows = db.session.connection().execute(SENSITIVE_ELEMENTS, {"school_id": school.id})
     # Listed in order already: an element's `order` (how a card sorts its elements) is not needed.
     return [
-        SensitiveElement(CardElement(element_id, slug, name, translations, True, ()), count)
+        SensitiveElement(CardElement(element_id, slug, name, _decoded(translations), True, ()), count)
         for element_id, slug, name, translations, count in rows
     ]
 
