@@ -432,7 +432,7 @@ def school_cards(items: Sequence[SchoolProduct]) -> list[Markup]:
     """The cards of a school's page, drawn (`drawn_school_card`)."""
     if not items:
         return []
-    urls, words, links = Addresses(), Wording(), {}
+    urls, words, links = kept_addresses(), kept_words(), {}
     headings = (words.gettext("Sensitive data:"), words.gettext("Other data:"))
     no_data = words.gettext("The district has not recorded any student data for this product.")
     # Each piece is what `drawn_school_card` wrote from escaped parts.
@@ -443,7 +443,7 @@ def school_summary(sensitive: Sequence[SensitiveElement]) -> list[SensitiveLine]
     """The sensitive data received at a school, each with its number of products, as its page says it."""
     if not sensitive:
         return []
-    urls, words = Addresses(), Wording()
+    urls, words = kept_addresses(), kept_words()
     return [
         SensitiveLine(
             urls.element(item.element.slug),
