@@ -302,3 +302,27 @@ def test_the_school_api_is_paged_like_the_lists_with_links_from_base_url(app, cl
         refused = client.get(f"/api/v1/schools/busy?{bad}")
         assert refused.status_code == 400, bad
         assert refused.mimetype == "application/json"
+
+
+def test_a_schools_data_is_named_in_the_readers_language(client, app):
+    # The elements' translations are read as text and decoded once an element (`school_queries`).
+    with in_app(app):
+        school = factories.make_school(name="Hale", slug="hale")
+        grade = factories.make_element(name="Grade", is_sensitive=True, translations={"es": {"name": "Curso"}})
+        plain = factories.make_element(name="Plain Email")
+        bare = factories.make_element(name="Bare Field", is_sensitive=True, translations=None)
+        for name in ("Alpha App", "Beta App"):
+            factories.make_product(name=name, elements=[plain, grade, bare], schools=[school])
+        db.session.commit()
+        expected = {"grade": grade.slug, "plain": plain.slug, "bare": bare.slug}
+    for prefix, grade_name in (("", "Grade"), ("/es", "Curso")):
+        page = _page(client.get(f"{prefix}/schools/hale"))
+        cards = _cards(page)
+        assert set(cards) == {"Alpha App", "Beta App"}
+        for text in cards.values():
+            assert grade_name in text
+            assert "Plain Email" in text
+        summary = [_text(item) for item in page.xpath("//ul[@class='sensitive-summary']/li")]
+        assert sorted(line.split(":")[0] for line in summary) == sorted([grade_name, "Bare Field"])
+        links = page.xpath("//main//a/@href")
+        assert {f"{prefix}/data/{slug}" for slug in expected.values()} <= set(links)
