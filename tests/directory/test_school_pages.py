@@ -310,7 +310,7 @@ def test_a_schools_data_is_named_in_the_readers_language(client, app):
         school = factories.make_school(name="Hale", slug="hale")
         grade = factories.make_element(name="Grade", is_sensitive=True, translations={"es": {"name": "Curso"}})
         plain = factories.make_element(name="Plain Email")
-        bare = factories.make_element(name="Bare Field", is_sensitive=True, translations=None)
+        bare = factories.make_element(name="Bare Field", is_sensitive=True)  # no translation
         for name in ("Alpha App", "Beta App"):
             factories.make_product(name=name, elements=[plain, grade, bare], schools=[school])
         db.session.commit()
