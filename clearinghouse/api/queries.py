@@ -203,7 +203,7 @@ class _RowPage(Pagination):
         total = self._query_args["total"]
         if isinstance(total, int):
             return total
-        return db.session.scalar(total() if callable(total) else total)
+        return db.session.connection().scalar(total() if callable(total) else total)
 
 
 def _row_page(
