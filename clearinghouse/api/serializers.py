@@ -186,7 +186,8 @@ def _standing_label_in(kept: dict, where: AgreementStanding) -> str:
         return _kept_in(kept, ("standing", id(text)), lambda: str(text))
     # `_(text, day=format_date(day))`: Flask-Babel's gettext formats its translation with the values.
     worded = _kept_in(kept, ("text", text), lambda: gettext(text))
-    return worded % {"day": long_date(day, _kept_in(kept, ("locale",), reader_locale))}
+    said = long_date(day, _kept_in(kept, ("locale",), reader_locale)) if day is not None else ""
+    return worded % {"day": said}
 
 
 def _agreement_status_in(kept: dict, product: Row, today: date, agreements: list[Agreement]) -> dict[str, Any]:
