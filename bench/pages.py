@@ -14,6 +14,11 @@ map), so a page added later is timed too. The page cache is off (PAGE_CACHE=Fals
 made afresh. Last, bench/load.py's varied search load (--searches distinct searches, each once)
 through an app with the page cache on: every answer a miss, made as in production (the reads pages
 share kept per data version). --config NAME=VALUE (repeatable) sets other app settings.
+
+--misses times the fixed pages as production makes an anonymous visitor's first answer to a question:
+the page cache on and emptied before each request, so every answer is a miss, made afresh on the
+connection the data version was read on, with what pages share kept per data version (the district's
+settings, the filter lists, the cards' words) as a worker keeps it.
 """
 
 import argparse
@@ -109,15 +114,32 @@ def other_public_routes(app: Flask, known: set[str]) -> list[tuple[str, str]]:
     return sorted(found)
 
 
-def measure(app: Flask, pages: list[tuple[str, str]], requests: int, seconds: float) -> list[tuple[str, str, dict]]:
+def measure(
+    app: Flask, pages: list[tuple[str, str]], requests: int, seconds: float, misses: bool = False
+) -> list[tuple[str, str, dict]]:
+    """Each page's timings, uncached: with the page cache off, or with `misses` through the page cache, emptied
+    before each request."""
     statements: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
         statements.append(statement)
 
     with app.app_context():
-        engine = db.engine
-    client = app.test_client()
+        engines = [db.engine]
+    cache = page_cache_of(app)
+    if misses and cache.reader.lends:  # an anonymous miss's statements run on the connection its version was read on
+        engines.append(cache.reader.engine)
+    plain_client = app.test_client()
+
+    class Client:
+        """The test client, the page cache emptied before each request when timing misses."""
+
+        def get(self, path: str):
+            if misses:
+                cache.store.clear()
+            return plain_client.get(path)
+
+    client = Client()
     rows = []
     for label, path in pages:
         response = client.get(path)
@@ -127,11 +149,13 @@ def measure(app: Flask, pages: list[tuple[str, str]], requests: int, seconds: fl
         for _ in range(2):
             client.get(path).get_data()
         statements.clear()
-        sa.event.listen(engine, "before_cursor_execute", record)
+        for engine in engines:
+            sa.event.listen(engine, "before_cursor_execute", record)
         try:
             size = len(client.get(path).get_data())
         finally:
-            sa.event.remove(engine, "before_cursor_execute", record)
+            for engine in engines:
+                sa.event.remove(engine, "before_cursor_execute", record)
         queries = len(statements)
         timings: list[float] = []
         cpu: list[float] = []
@@ -233,6 +257,9 @@ def main() -> None:
         "--searches", type=int, default=300, help="distinct searches of bench/load.py's varied load, each once (300)"
     )
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--misses", action="store_true", help="the page cache on, emptied before each request: every answer a miss"
+    )
     args = parser.parse_args()
 
     with bench_database(args.database_url, args.database_name, reuse=args.reuse) as (url, build):
@@ -241,14 +268,17 @@ def main() -> None:
         if build:
             print(f"Built {args.database_name} in {time.perf_counter() - started:.1f} s", flush=True)
         settings = {name: setting_value(value) for name, value in parse_env(args.config).items()}
-        # Uncached: every answer is made afresh (the page cache of clearinghouse/page_cache.py is off).
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "PAGE_CACHE": False, **settings})
+        # Uncached: every answer is made afresh (the page cache of clearinghouse/page_cache.py is off, or with
+        # --misses on and emptied before each request).
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "PAGE_CACHE": args.misses, **settings}
+        )
         pages = fixed_pages(product_path)
         pages += other_public_routes(app, {path for _, path in pages} | {"/es/", "/"})
         if args.only:
             pages = [(label, path) for label, path in pages if args.only in label]
         pages = [(label, path) for label, path in pages if not any(skip in label for skip in args.skip)]
-        rows = measure(app, pages, args.requests, args.max_seconds)
+        rows = measure(app, pages, args.requests, args.max_seconds, misses=args.misses)
         varied_cpu = ""
         with app.app_context():
             db.engine.dispose()
@@ -289,7 +319,8 @@ def main() -> None:
     if varied_cpu:
         print(f"\nMean CPU ms (what throughput follows) of {varied_cpu}")
     print(
-        f"\nIn-process (Flask test client), anonymous, {args.requests} requests per page; median p50 "
+        f"\nIn-process (Flask test client), anonymous, "
+        f"{'each answer a page cache miss' if args.misses else 'page cache off'}, {args.requests} requests per page; median p50 "
         f"{statistics.median(timed):.1f} ms; {len(over)} of {len(timed)} pages over the {GOAL_P50_MS} ms goal; "
         f"{os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}. CPU ms: this "
         "process's CPU time per request (median; PostgreSQL's own is not in it), steadier than wall time on a "
