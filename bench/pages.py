@@ -320,7 +320,8 @@ def main() -> None:
         print(f"\nMean CPU ms (what throughput follows) of {varied_cpu}")
     print(
         f"\nIn-process (Flask test client), anonymous, "
-        f"{'each answer a page cache miss' if args.misses else 'page cache off'}, {args.requests} requests per page; median p50 "
+        f"{'each answer a page cache miss' if args.misses else 'page cache off'}, {args.requests} requests per page; "
+        f"median p50 "
         f"{statistics.median(timed):.1f} ms; {len(over)} of {len(timed)} pages over the {GOAL_P50_MS} ms goal; "
         f"{os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}. CPU ms: this "
         "process's CPU time per request (median; PostgreSQL's own is not in it), steadier than wall time on a "
