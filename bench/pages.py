@@ -270,9 +270,7 @@ def main() -> None:
         settings = {name: setting_value(value) for name, value in parse_env(args.config).items()}
         # Uncached: every answer is made afresh (the page cache of clearinghouse/page_cache.py is off, or with
         # --misses on and emptied before each request).
-        app = create_app(
-            {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "PAGE_CACHE": args.misses, **settings}
-        )
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "PAGE_CACHE": args.misses, **settings})
         pages = fixed_pages(product_path)
         pages += other_public_routes(app, {path for _, path in pages} | {"/es/", "/"})
         if args.only:
