@@ -1364,16 +1364,20 @@ _USES_OF_PRODUCTS = select(DataUse.product_id, DataUse.data_element_id).where(
 )
 
 
+# The sensitive data elements in taxonomy order (`sensitive_elements`): made once, read as plain rows.
+_SENSITIVE_ELEMENTS = (
+    select(DataElement.id, DataElement.name, DataElement.translations)
+    .join(DataElement.category)
+    .where(DataElement.is_sensitive.is_(True))
+    .order_by(DataCategory.position, DataCategory.name, DataElement.position, DataElement.name)
+)
+
+
 @page_cache.memoized_on_version
 def sensitive_elements() -> dict[int, tuple[int, LocalizedText]]:
     """Each sensitive data element's place in taxonomy order and its name in the reader's language,
     by id: what a card names of the data its product receives (one query, kept per data version)."""
-    rows = db.session.execute(
-        select(DataElement.id, DataElement.name, DataElement.translations)
-        .join(DataElement.category)
-        .where(DataElement.is_sensitive.is_(True))
-        .order_by(DataCategory.position, DataCategory.name, DataElement.position, DataElement.name)
-    )
+    rows = db.session.connection().execute(_SENSITIVE_ELEMENTS).all()
     return {id_: (place, localize(name, translations, "name")) for place, (id_, name, translations) in enumerate(rows)}
 
 
@@ -1439,35 +1443,20 @@ class FilterOptions:
     kinds: list[Choice] = field(default_factory=list)  # in the district's order, in the reader's language
 
 
-@page_cache.memoized_on_version
-def filter_options() -> FilterOptions:
-    """Two queries of plain rows: every page of the directory reads them, and model objects cost more.
-    Kept per data version for anonymous readers: a varied search load would read them on each page.
-    In the default language no translation is read: `localize` would not look at it, and decoding
-    the JSON of ~130 rows' translations was a third of this read's CPU."""
-    translated = current_language() != default_language()
+def _filter_option_statements(translated: bool) -> tuple[Select, CompoundSelect]:
+    """`filter_options`' two statements: the data elements with their categories, and the kinds, schools
+    and tags in one (a page of the directory has a budget of queries). A kind is offered while it is
+    current or some product still has it. `translated`: the rows carry the translations (else NULL)."""
 
     def translations(column: Any) -> Any:
         return column if translated else null()
 
-    rows = db.session.execute(
+    elements = (
         select(DataElement.id, DataElement.slug, DataElement.name, translations(DataElement.translations))
         .add_columns(DataCategory.id, DataCategory.slug, DataCategory.name, translations(DataCategory.translations))
         .join(DataElement.category)
         .order_by(DataCategory.position, DataCategory.name, DataElement.position, DataElement.name)
     )
-    categories: dict[int, Choice] = {}
-    elements = []
-    for element_id, element_slug, element_name, element_translations, *category_row in rows:
-        category_id, category_slug, category_name, category_translations = category_row
-        category = categories.get(category_id) or categories.setdefault(
-            category_id, Choice(category_id, category_slug, localize(category_name, category_translations, "name").text)
-        )
-        elements.append(
-            Choice(element_id, element_slug, localize(element_name, element_translations, "name").text, category)
-        )
-    # Kinds, schools and tags in one query: a page of the directory has a budget of queries. A kind
-    # is offered while it is current or some product still has it.
     kind_in_use = exists().where(Product.kind_id == ProductKind.id)
     named = union_all(
         select(
@@ -1481,8 +1470,36 @@ def filter_options() -> FilterOptions:
         select(literal("school"), literal(0), School.id, School.slug, School.name, null()),
         select(literal("tag"), literal(0), Tag.id, Tag.slug, Tag.name, null()),
     ).order_by(literal_column("what"), literal_column("position"), literal_column("name"))
+    return elements, named
+
+
+# `_filter_option_statements` made once, by whether they read the translations: building them and computing
+# their cache keys cost about 0.3 ms of CPU a page whose filter lists are not kept (signed in, the cache off).
+_FILTER_OPTION_STATEMENTS = {translated: _filter_option_statements(translated) for translated in (False, True)}
+
+
+@page_cache.memoized_on_version
+def filter_options() -> FilterOptions:
+    """Two queries of plain rows: every page of the directory reads them, and model objects cost more.
+    Kept per data version for anonymous readers: a varied search load would read them on each page.
+    In the default language no translation is read: `localize` would not look at it, and decoding
+    the JSON of ~130 rows' translations was a third of this read's CPU."""
+    elements_read, named = _FILTER_OPTION_STATEMENTS[current_language() != default_language()]
+    connection = db.session.connection()
+    categories: dict[int, Choice] = {}
+    elements = []
+    for element_id, element_slug, element_name, element_translations, *category_row in connection.execute(
+        elements_read
+    ).all():
+        category_id, category_slug, category_name, category_translations = category_row
+        category = categories.get(category_id) or categories.setdefault(
+            category_id, Choice(category_id, category_slug, localize(category_name, category_translations, "name").text)
+        )
+        elements.append(
+            Choice(element_id, element_slug, localize(element_name, element_translations, "name").text, category)
+        )
     found: dict[str, list[Choice]] = {"kind": [], "school": [], "tag": []}
-    for what, _position, choice_id, slug, name, translations in db.session.execute(named):
+    for what, _position, choice_id, slug, name, translations in connection.execute(named).all():
         if what == "kind":
             name = localize(name, translations, "name").text
         found[what].append(Choice(choice_id, slug, name))
