@@ -135,8 +135,7 @@ class AgreementStanding:
     @property
     def label(self) -> str:
         """In plain words, with the day that matters: "Signed, in effect until June 30, 2027"."""
-        text, day, names_day = self.phrase
-        return _(text, day=format_date(day)) if names_day else str(text)
+        return self.phrase.worded(_, format_date)
 
     @property
     def phrase(self) -> "Phrase":
@@ -171,6 +170,14 @@ class Phrase(NamedTuple):
     text: Any
     day: date | None = None
     names_day: bool = False
+
+    def worded(self, translate: Callable[[str], str], say_day: Callable[[date | None], str]) -> str:
+        """In the reader's words: a fixed label as it is; a message translated by `translate`, with its day
+        said by `say_day`. Whatever words a standing (its `label`, a page's cards, the API) calls this, with
+        its own, kept, translation and date functions."""
+        if not self.names_day:
+            return str(self.text)
+        return translate(self.text) % {"day": say_day(self.day)}
 
 
 def standing(

@@ -181,13 +181,14 @@ def agreement(agreement: Agreement, today: date, products: list[Row], destructio
 def _standing_label_in(kept: dict, where: AgreementStanding) -> str:
     """`where.label`, worded once per phrase and request (a fixed label is a lazy string, whose hash
     would translate it: it is known by its identity, as `directory.cards.Wording.agreement` does)."""
-    text, day, names_day = where.phrase
-    if not names_day:
-        return _kept_in(kept, ("standing", id(text)), lambda: str(text))
-    # `_(text, day=format_date(day))`: Flask-Babel's gettext formats its translation with the values.
-    worded = _kept_in(kept, ("text", text), lambda: gettext(text))
-    said = long_date(day, _kept_in(kept, ("locale",), reader_locale)) if day is not None else ""
-    return worded % {"day": said}
+    phrase = where.phrase
+    if not phrase.names_day:
+        return _kept_in(kept, ("standing", id(phrase.text)), lambda: str(phrase.text))
+    locale = _kept_in(kept, ("locale",), reader_locale)
+    return phrase.worded(
+        lambda text: _kept_in(kept, ("text", text), lambda: gettext(text)),
+        lambda day: long_date(day, locale) if day is not None else "",
+    )
 
 
 def _agreement_status_in(kept: dict, product: Row, today: date, agreements: list[Agreement]) -> dict[str, Any]:

@@ -113,14 +113,11 @@ class Wording:
     def agreement(self, standing: AgreementStanding) -> Markup:
         """`_("Agreement: %(state)s", state=standing.label)`, each phrase worded once (a fixed label is
         a lazy string, whose hash would translate it: it is known by its identity)."""
-        text, day, names_day = standing.phrase
-        key = ("agreement", text if names_day else id(text), day)
+        phrase = standing.phrase
+        key = ("agreement", phrase.text if phrase.names_day else id(phrase.text), phrase.day)
         return self._keep(
             key,
-            lambda: self.gettext(
-                "Agreement: %(state)s",
-                state=self.catalogue.ugettext(text) % {"day": self.date(day)} if names_day else str(text),
-            ),
+            lambda: self.gettext("Agreement: %(state)s", state=phrase.worded(self.catalogue.ugettext, self.date)),
         )
 
     def name(self, text: LocalizedText) -> Markup:
