@@ -163,15 +163,7 @@ def test_a_broad_agreement_filter_with_an_element_walks_to_its_page_only(app):
     with in_app(app):
         if db.engine.dialect.name != "postgresql":
             pytest.skip("the plan is PostgreSQL's")
-        element, _ = _bulk_catalog()
-        signed = district_today().replace(year=district_today().year - 1)
-        signer = factories.make_vendor(name="Signer")
-        agreement = factories.make_agreement(signer, [], signed_on=signed, effective_on=signed)
-        db.session.execute(
-            sa.text("INSERT INTO agreement_product (agreement_id, product_id) SELECT :a, id FROM product"),
-            {"a": agreement.id},
-        )
-        compact_and_analyze("product", "agreement", "agreement_product", "agreement_term_element_count")
+        element = _every_product_signed_for()
         filters = DirectoryFilters(agreement=AgreementFilter.ACTIVE, element_id=element.id)
         result, statements = statements_of(lambda: search_products(filters, 1, 25, district_today()))
         assert (result.total, len(result.items)) == (PRODUCTS, 25)
@@ -181,6 +173,23 @@ def test_a_broad_agreement_filter_with_an_element_walks_to_its_page_only(app):
         (picked,) = [node for node in _every_node(plan) if node.get("Alias") == "page"]
         read = [(node.get("Alias"), node["Actual Rows"] * node["Actual Loops"]) for node in _every_node(picked)]
         assert max(rows for _, rows in read) < PRODUCTS / 10, read
+
+
+def _every_product_signed_for(drafts: int = 0) -> DataElement:
+    """`_bulk_catalog`'s products, every one under one agreement signed a year ago (in effect), beside `drafts`
+    unsigned agreements of the same vendor; the tables analyzed. Returns the element every product receives."""
+    element, _ = _bulk_catalog()
+    signed = district_today().replace(year=district_today().year - 1)
+    signer = factories.make_vendor(name="Signer")
+    agreement = factories.make_agreement(signer, [], signed_on=signed, effective_on=signed)
+    for _ in range(drafts):
+        factories.make_agreement(signer, [], signed_on=None)
+    db.session.execute(
+        sa.text("INSERT INTO agreement_product (agreement_id, product_id) SELECT :a, id FROM product"),
+        {"a": agreement.id},
+    )
+    compact_and_analyze("product", "agreement", "agreement_product", "agreement_term_element_count")
+    return element
 
 
 def _reads_vendor_names(node: dict) -> bool:
@@ -200,17 +209,7 @@ def test_a_broad_agreement_filter_seen_before_reads_its_page_alone_each_agreemen
     with in_app(app):
         if db.engine.dialect.name != "postgresql":
             pytest.skip("the plan is PostgreSQL's")
-        element, _ = _bulk_catalog()
-        signed = district_today().replace(year=district_today().year - 1)
-        signer = factories.make_vendor(name="Signer")
-        agreement = factories.make_agreement(signer, [], signed_on=signed, effective_on=signed)
-        for _ in range(300):
-            factories.make_agreement(signer, [], signed_on=None)
-        db.session.execute(
-            sa.text("INSERT INTO agreement_product (agreement_id, product_id) SELECT :a, id FROM product"),
-            {"a": agreement.id},
-        )
-        compact_and_analyze("product", "agreement", "agreement_product", "agreement_term_element_count")
+        element = _every_product_signed_for(drafts=300)
         filters = DirectoryFilters(agreement=AgreementFilter.ACTIVE, element_id=element.id)
         (first, first_statements), (second, second_statements) = (
             statements_of(lambda: search_products(filters, 1, 25, district_today())) for _ in range(2)
