@@ -211,6 +211,14 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def database_connect_args(config: dict[str, Any]) -> dict[str, Any]:
+    """The driver settings an operator gave every connection to the database (`connect_args` in
+    SQLALCHEMY_ENGINE_OPTIONS: TLS files, timeouts, an application name). The app's own engines beside
+    Flask-SQLAlchemy's (the page cache's version reader, the scheduler's lock) start from them and add
+    their own, so that no connection of the app leaves them out."""
+    return dict(config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args") or {})
+
+
 def checked_base_url(base_url: str | None, port: int) -> str:
     """The site's public address: BASE_URL as given, else the loopback address on PORT.
 

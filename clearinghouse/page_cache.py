@@ -64,6 +64,7 @@ from werkzeug.http import http_date
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from clearinghouse import data_version, request_log, timeutil
+from clearinghouse.config import database_connect_args
 from clearinghouse.extensions import REQUEST_CONNECTION, db, set_outside_transaction
 from clearinghouse.i18n import LANG_ARG, configured_languages, current_language, is_localized_rule
 
@@ -271,9 +272,11 @@ class VersionReader:
     would after five runs on a connection no ROLLBACK ever clears, and PostgreSQL could then plan a
     search without its words; only the version's own read is prepared, by request."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, connect_args: dict[str, Any] | None = None) -> None:
         self.url = url
         self.lends = sa.make_url(url).get_backend_name() == "postgresql"
+        # psycopg prepares nothing by itself on the reader's connections (see above)
+        self.connect_args = {**(connect_args or {}), "prepare_threshold": None} if self.lends else connect_args or {}
         self._execute_options = {"prepare": True} if self.lends else {}
         self._engine: sa.Engine | None = None
         self._lock = threading.Lock()
@@ -291,7 +294,7 @@ class VersionReader:
                         pool_reset_on_return=None,
                         pool_size=2,
                         max_overflow=8,
-                        connect_args={"prepare_threshold": None} if self.lends else {},
+                        connect_args=self.connect_args,
                     )
                     if self.lends:
                         event.listen(engine, "connect", _read_only_sessions)
@@ -786,7 +789,7 @@ def init_app(app: Flask) -> None:
     cache = Cache()
     cache.init_app(app, config={**app.config, **cache_config})
     store = app.extensions["cache"][cache]
-    reader = VersionReader(app.config["SQLALCHEMY_DATABASE_URI"])
+    reader = VersionReader(app.config["SQLALCHEMY_DATABASE_URI"], database_connect_args(app.config))
     page_cache = PageCache(app, app.wsgi_app, store, reader)
     app.extensions[EXTENSION] = page_cache
     app.wsgi_app = page_cache  # type: ignore[method-assign]

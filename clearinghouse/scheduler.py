@@ -25,6 +25,7 @@ import logging
 import os
 import threading
 from datetime import datetime, time
+from typing import Any
 
 import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -37,6 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from clearinghouse import sweep
+from clearinghouse.config import database_connect_args
 from clearinghouse.extensions import db
 from clearinghouse.notices.services import deliver_queued
 from clearinghouse.settings.models import DistrictSettings
@@ -110,7 +112,7 @@ class Leadership:
     there is one host, and this scheduler is always in charge.
     """
 
-    def __init__(self, url: sa.URL | str, check_seconds: int = 15):
+    def __init__(self, url: sa.URL | str, check_seconds: int = 15, connect_args: dict[str, Any] | None = None):
         url = sa.make_url(url)
         # The holder checks its lock every `check_seconds`; one that stops checking (hung, or its
         # process stopped) for four times as long loses its session, and so the lock.
@@ -118,7 +120,10 @@ class Leadership:
         self.engine = None
         if url.get_backend_name() == "postgresql":
             self.engine = sa.create_engine(
-                url, poolclass=NullPool, isolation_level="AUTOCOMMIT", connect_args=KEEPALIVE_ARGS
+                url,
+                poolclass=NullPool,
+                isolation_level="AUTOCOMMIT",
+                connect_args={**(connect_args or {}), **KEEPALIVE_ARGS},
             )
         self.connection: sa.Connection | None = None
         self.held = self.engine is None
@@ -202,7 +207,9 @@ def _leadership(app: Flask) -> Leadership:
         with app.app_context():
             url = db.engine.url
         check_seconds = int(app.config.get("SCHEDULER_LEADER_SECONDS") or 15)
-        leadership = app.extensions["scheduler_leadership"] = Leadership(url, check_seconds)
+        leadership = app.extensions["scheduler_leadership"] = Leadership(
+            url, check_seconds, database_connect_args(app.config)
+        )
     return leadership
 
 
