@@ -11,6 +11,7 @@ Staff and vendor pages are on plain Blueprints: English only.
 """
 
 import functools
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -332,6 +333,13 @@ def localize(original: str | None, translations: dict[str, dict[str, str]] | Non
         if text:
             return LocalizedText(text, here)
     return LocalizedText(original, default, is_fallback=here != default and bool(original.strip()))
+
+
+def decoded_translations(text: str | None) -> dict[str, dict[str, str]] | None:
+    """A record's `translations` read as text (`cast(….translations, Text)`), as the JSON column gives them
+    to `localize`. Read as JSON, the driver decodes them on every row; a reader whose rows repeat a record
+    (its elements on each data use, a kind on each of its products) reads text and decodes once a record."""
+    return json.loads(text) if text is not None else None
 
 
 def translated(record: Any, field: str) -> LocalizedText:

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import url_for
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Integer, Select, bindparam, exists, select
 
 from clearinghouse.audit.models import DisclosureRevision
 from clearinghouse.directory.models import Product, Vendor
@@ -65,15 +65,18 @@ def _entries_select(vendor_id: int | None = None) -> Select:
     return stmt
 
 
+# `recent_revisions`' statement, built once (the product bound as `product_id`, the number as `limit`).
+RECENT_REVISIONS = (
+    select(DisclosureRevision)
+    .where(DisclosureRevision.product_id == bindparam("product_id"))
+    .order_by(DisclosureRevision.occurred_at.desc(), DisclosureRevision.id.desc())
+    .limit(bindparam("limit", type_=Integer))
+)
+
+
 def recent_revisions(product_id: int, limit: int = 5) -> list[DisclosureRevision]:
     """The product's latest public revisions, newest first (one query)."""
-    stmt = (
-        select(DisclosureRevision)
-        .where(DisclosureRevision.product_id == product_id)
-        .order_by(DisclosureRevision.occurred_at.desc(), DisclosureRevision.id.desc())
-        .limit(limit)
-    )
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(RECENT_REVISIONS, {"product_id": product_id, "limit": limit}))
 
 
 def revisions_page(page: int, per_page: int, vendor_id: int | None = None) -> SelectPagination:

@@ -9,7 +9,6 @@ Each loader runs a constant number of SQL statements whatever the number of prod
 page of products (tests/directory/test_school_pages.py).
 """
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -41,6 +40,7 @@ from clearinghouse.directory.queries import (
     public_status,
 )
 from clearinghouse.extensions import db
+from clearinghouse.i18n import decoded_translations
 from clearinghouse.urls import MAX_PAGE
 
 
@@ -132,7 +132,7 @@ def get_school(slug: str) -> School | None:
 
 # `received_elements`' statement, built once per worker for the products' ids bound as `product_ids`. The
 # element's translations as text, decoded once an element: as JSON, the driver decoded them on each of the
-# page's ~150 data uses (as `reports.queries.OVERLAP_KIND_COLUMNS`).
+# page's ~150 data uses (`i18n.decoded_translations`).
 RECEIVED_ELEMENTS = (
     select(
         DataUse.product_id,
@@ -165,15 +165,10 @@ def received_elements(products: Sequence[CardProduct]) -> dict[int, list[CardEle
         if element is None:
             order = (not sensitive, category_position, category, position, name)
             element = elements[element_id] = CardElement(
-                element_id, slug, name, _decoded(translations), sensitive, order
+                element_id, slug, name, decoded_translations(translations), sensitive, order
             )
         received.setdefault(product_id, []).append(element)
     return received
-
-
-def _decoded(translations: str | None) -> dict | None:
-    """Translations read as text (`cast(…, Text)`), as the JSON column gives them."""
-    return json.loads(translations) if translations is not None else None
 
 
 class _PageOfRows(Pagination):
@@ -266,7 +261,7 @@ def sensitive_elements(school: School) -> list[SensitiveElement]:
     rows = db.session.connection().execute(SENSITIVE_ELEMENTS, {"school_id": school.id})
     # Listed in order already: an element's `order` (how a card sorts its elements) is not needed.
     return [
-        SensitiveElement(CardElement(element_id, slug, name, _decoded(translations), True, ()), count)
+        SensitiveElement(CardElement(element_id, slug, name, decoded_translations(translations), True, ()), count)
         for element_id, slug, name, translations, count in rows
     ]
 

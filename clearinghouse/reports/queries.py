@@ -9,7 +9,6 @@ to do. Figures are built
 for one page, in its reader's language (titles, and the data's names where staff translated them).
 """
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -55,7 +54,7 @@ from clearinghouse.directory.models import (
 )
 from clearinghouse.directory.queries import listed_clause
 from clearinghouse.extensions import db
-from clearinghouse.i18n import LocalizedText, current_language, localize, translated
+from clearinghouse.i18n import LocalizedText, current_language, decoded_translations, localize, translated
 from clearinghouse.timeutil import district_today, format_date, to_district
 from clearinghouse.urls import MAX_PAGE
 
@@ -452,7 +451,7 @@ OVERLAP_KIND_COLUMNS = (
     ProductKind.id,
     ProductKind.slug,
     ProductKind.name,
-    # As text, decoded once a kind (`overlapping_products`): as JSON, the driver decoded it on each of the
+    # As text, decoded once a kind (`i18n.decoded_translations`): as JSON, the driver decoded it on each of the
     # kind's rows (140 on the bench's page).
     cast(ProductKind.translations, Text),
     ProductKind.position,
@@ -525,7 +524,7 @@ def overlapping_products() -> list[Overlap]:
         _overlap_statement(lateral, OVERLAP_LISTED)
     ).all():
         if kind_id not in kinds:
-            name = localize(kind_name, json.loads(translations) if translations else None, "name")
+            name = localize(kind_name, decoded_translations(translations), "name")
             kinds[kind_id] = (OverlapKind(kind_slug, kind_name, position), name, placed, schools_using)
         by_kind[kind_id].append(OverlapProduct(*product))
     overlaps = [
