@@ -124,10 +124,14 @@ def _newest_first(agreements: list[AgreementTerms]) -> list[AgreementTerms]:
     )
 
 
+# `get_school`'s statement, built once (the slug bound as `school_slug`).
+SCHOOL = select(School).where(School.slug == bindparam("school_slug"))
+
+
 def get_school(slug: str) -> School | None:
     if not is_slug(slug):
         return None
-    return db.session.scalar(select(School).where(School.slug == slug))
+    return db.session.scalar(SCHOOL, {"school_slug": slug})
 
 
 # `received_elements`' statement, built once per worker for the products' ids bound as `product_ids`. The
@@ -158,7 +162,10 @@ def received_elements(products: Sequence[CardProduct]) -> dict[int, list[CardEle
     received: dict[int, list[CardElement]] = {}
     if not products:
         return received
-    rows = db.session.connection().execute(RECEIVED_ELEMENTS, {"product_ids": [product.id for product in products]})
+    # Fetched at once: iterated, the result fetched its ~150 rows one at a time.
+    rows = (
+        db.session.connection().execute(RECEIVED_ELEMENTS, {"product_ids": [product.id for product in products]}).all()
+    )
     elements: dict[int, CardElement] = {}
     for product_id, element_id, slug, name, translations, sensitive, category_position, category, position in rows:
         element = elements.get(element_id)
@@ -258,7 +265,7 @@ def sensitive_elements(school: School) -> list[SensitiveElement]:
     widely received first, then in taxonomy order (one query, of the counts kept by triggers:
     `school_element_count`). Plain rows, as the cards' elements (`CardElement`; no DataElement with
     its category: ORM rows cost ~0.5 ms a page)."""
-    rows = db.session.connection().execute(SENSITIVE_ELEMENTS, {"school_id": school.id})
+    rows = db.session.connection().execute(SENSITIVE_ELEMENTS, {"school_id": school.id}).all()
     # Listed in order already: an element's `order` (how a card sorts its elements) is not needed.
     return [
         SensitiveElement(CardElement(element_id, slug, name, decoded_translations(translations), True, ()), count)
