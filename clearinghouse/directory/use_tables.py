@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from clearinghouse.directory.cards import Addresses, Wording
-from clearinghouse.directory.models import DataCategory, DataUse
+from clearinghouse.directory.queries import ProductUse, UseCategory
 from clearinghouse.i18n import translated
 
 
@@ -33,7 +33,7 @@ class UseTable:
     rows: list[UseRow]
 
 
-def use_tables(uses_by_category: Sequence[tuple[DataCategory, list[DataUse]]]) -> list[UseTable]:
+def use_tables(uses_by_category: Sequence[tuple[UseCategory, list[ProductUse]]]) -> list[UseTable]:
     """The tables of `ProductPage.uses_by_category`, in its order."""
     words = Wording()
     urls = Addresses()
@@ -43,7 +43,7 @@ def use_tables(uses_by_category: Sequence[tuple[DataCategory, list[DataUse]]]) -
     ]
 
 
-def _row(use: DataUse, words: Wording, urls: Addresses) -> UseRow:
+def _row(use: ProductUse, words: Wording, urls: Addresses) -> UseRow:
     element = use.element
     purpose = translated(use, "purpose")
     return UseRow(

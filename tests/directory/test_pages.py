@@ -1,7 +1,8 @@
 """The public pages over real HTTP: what a parent sees on each, with no login."""
 
 import io
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfWriter
@@ -151,6 +152,46 @@ def test_vendor_page_lists_products_and_agreements(client, catalog):
     assert '<a href="/products/quiz-builder">Quiz Builder</a>' in html
     assert "Under review" in html
     assert "Covers" in html
+
+
+def test_vendor_page_names_the_products_each_agreement_covers_by_name(app, client):
+    """Each agreement's card names its own products (read apart from the agreements, as plain rows), in the
+    order of their names whatever their case, a retired product among them."""
+    with in_app(app):
+        vendor = factories.make_vendor(name="Two Deals", slug="two-deals")
+        zeta = factories.make_product(vendor, name="Zeta Maps", slug="zeta-maps")
+        alpha = factories.make_product(vendor, name="alpha Notes", slug="alpha-notes", status="retired")
+        middle = factories.make_product(vendor, name="Middle Math", slug="middle-math")
+        factories.make_agreement(vendor, [zeta, alpha], effective_on=date(2025, 7, 1))
+        factories.make_agreement(vendor, [middle], effective_on=date(2024, 7, 1))
+        factories.make_agreement(vendor, [], effective_on=date(2023, 7, 1))
+        db.session.commit()
+    html = _text(client.get("/vendors/two-deals"))
+    covers = re.findall(r"<dt>Covers</dt><dd>(.*?)</dd>", html)
+    assert covers == [
+        '<a href="/products/alpha-notes">alpha Notes</a>, <a href="/products/zeta-maps">Zeta Maps</a>',
+        '<a href="/products/middle-math">Middle Math</a>',
+        "No products listed",
+    ]
+    spanish = _text(client.get("/es/vendors/two-deals"))
+    assert '<a href="/es/products/alpha-notes">alpha Notes</a>, <a href="/es/products/zeta-maps">Zeta Maps</a>' in (
+        spanish
+    )
+
+
+def test_product_page_names_its_schools_by_name_with_their_grades(app, client):
+    with in_app(app):
+        schools = [
+            factories.make_school(name="Washington High", slug="washington", grade_band="9-12"),
+            factories.make_school(name="Adams Middle", slug="adams", grade_band=""),
+        ]
+        factories.make_product(name="Atlas", slug="atlas", schools=schools)
+        db.session.commit()
+    html = _text(client.get("/products/atlas"))
+    assert (
+        '<dt>Who uses it</dt><dd><a href="/schools/adams">Adams Middle</a>, '
+        '<a href="/schools/washington">Washington High</a> (9-12)'
+    ) in html
 
 
 def test_vendor_page_lists_its_products_a_page_at_a_time(app, client):
