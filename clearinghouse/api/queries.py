@@ -13,13 +13,9 @@ from sqlalchemy import (
     Row,
     Select,
     Subquery,
-    and_,
     bindparam,
-    case,
     func,
-    or_,
     select,
-    union,
 )
 from sqlalchemy.orm import contains_eager, load_only, selectinload
 
@@ -268,7 +264,8 @@ def list_products(query: ProductQuery, page: int, per_page: int, today: date) ->
     return _row_page(lambda limit, offset: (statement, _page_params(limit, offset)), count_stmt, page, per_page)
 
 
-# The lists whose pages are found walking the products by name (`_seek_page`): the whole list, by status or not.
+# The lists whose pages are found walking the products by name (`directory.queries.seek_name_page`): the whole
+# list, by status or not.
 WALKED_PARAMS = {"status"}
 
 
@@ -283,7 +280,7 @@ def _products_page(query: ProductQuery, today: date, hits: Subquery | None) -> S
     PAGE_OFFSET; `hits` those of its search."""
     clauses = query.clauses(today)
     if set(query.params) <= WALKED_PARAMS:
-        page_ids = _seek_page(clauses, query.walking_clauses(today))
+        page_ids = directory_queries.seek_name_page(clauses, query.walking_clauses(today), PAGE_LIMIT, PAGE_OFFSET)
     else:  # a search's hits or a filter's ids are few enough to sort whole; walking the names for them was slower
         picked = select(Product.id.label("id"), Product.name.label("name"), Vendor.name.label("vendor_name"))
         picked = picked.join(Product.vendor).where(*clauses)
@@ -295,52 +292,6 @@ def _products_page(query: ProductQuery, today: date, hits: Subquery | None) -> S
         product_rows()
         .join(page_ids, page_ids.c.id == Product.id)
         .order_by(page_ids.c.name, page_ids.c.vendor_name, page_ids.c.id)
-    )
-
-
-def _seek_page(clauses: list[ColumnElement[bool]], walking: list[ColumnElement[bool]]) -> Subquery:
-    """The page (PAGE_LIMIT rows from PAGE_OFFSET) of the products matching `clauses` in the API's order
-    (name, vendor's name, id), as rows (id, name, vendor_name), found without sorting every match by its
-    vendor (`walking`: the same clauses, as `ProductQuery.walking_clauses` writes them for an ordered walk).
-
-    The order differs from (name, id), which the narrow index `ix_product_name` holds, only among products
-    of the same name; so the page's names are those at the same places in (name, id) order (`edge`, read
-    from that index alone and stopped there: on the wider `ix_product_name_listing`, PostgreSQL priced
-    the walk to page 500 above sorting every listed product by name, 3 ms against 37 at load 5). The page's
-    products are among the edge's and the others named as its first or last (`tied`); ranked by the API's
-    order, they are placed from the edge's first place, less those of the first name that (name, id) order
-    put before it. Sorting every listed product with its
-    vendor's name to pick page 500 took about 12 ms on the bench database, page 1 about 8 ms.
-    """
-    edge = (
-        select(Product.id.label("id"), Product.name.label("name"))
-        .where(*walking)
-        .order_by(Product.name, Product.id)
-        .limit(PAGE_LIMIT)
-        .offset(PAGE_OFFSET)
-        .cte("edge")
-    )
-    first = select(edge.c.id, edge.c.name).order_by(edge.c.name, edge.c.id).limit(1).subquery("first_of_edge")
-    first_id, first_name = select(first.c.id).scalar_subquery(), select(first.c.name).scalar_subquery()
-    last_name = select(func.max(edge.c.name)).scalar_subquery()
-    tied = select(Product.id).where(*clauses, or_(Product.name == first_name, Product.name == last_name))
-    ranked = (
-        select(
-            Product.id.label("id"),
-            Product.name.label("name"),
-            Vendor.name.label("vendor_name"),
-            func.row_number().over(order_by=(Product.name, Vendor.name, Product.id)).label("place"),
-            func.sum(case((and_(Product.name == first_name, Product.id < first_id), 1), else_=0))
-            .over()
-            .label("before"),
-        )
-        .join(Vendor, Vendor.id == Product.vendor_id)
-        .where(Product.id.in_(union(select(edge.c.id), tied)))
-        .subquery("ranked")
-    )
-    place = ranked.c.place - ranked.c.before
-    return (
-        select(ranked.c.id, ranked.c.name, ranked.c.vendor_name).where(place >= 1, place <= PAGE_LIMIT).subquery("page")
     )
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    case,
     exists,
     false,
     func,
@@ -1089,6 +1090,11 @@ WALK_SHARE = 100
 # PostgreSQL, the hash about 1.5 ms; "signed, in effect" page 1 (38 products walked) 3.6 → 1.4 ms of execution,
 # "expiring" page 1 (about 400) 2.3 → 1.8, its last page (all 25,000) 9.7 → 31 (so: hashed).
 PROBE_WALK = 1000
+# A page of every listed product that ends at most LISTED_WALK products in walks `ix_product_name_listing` and
+# reads whether each is listed from it (`_every_listed_page`): page 1 0.7 ms of PostgreSQL, page 40 1.0, page 200
+# 1.4 on the bench; past about 8,000 products PostgreSQL sorted every listed product instead (page 941: 36 ms),
+# so deeper pages walk `ix_product_name` for the products not among the unlisted ids (page 400 5 ms, 941 7.5).
+LISTED_WALK = 5000
 
 
 def _walks_if_broad(filters: DirectoryFilters) -> bool:
@@ -1146,20 +1152,27 @@ def _cards_seen(key: SeenKey, listed: int | None = None) -> Callable[[Result], t
 
 class _KeptPage(NamedTuple):
     """`_kept_page`'s statements: `statement`, the page with its kept count, its LIMIT and OFFSET bound when it
-    runs; `probing`, for an agreement filter, the same page with each walked product's agreement read by key
-    (`_AgreementRule.probing`); `first`, for filters whose page walks only when enough products match
-    (`_walks_if_broad`), the kept count and the number of listed products, read first when no page has seen
-    them (`_KEPT_SEEN`)."""
+    runs; `probing`, the same page for a short walk: for an agreement filter, with each walked product's
+    agreement read by key (`_AgreementRule.probing`), for every listed product (`every_listed`), with the
+    listed rule read from the walked index (`_every_listed_page`); `first`, for filters whose page walks only
+    when enough products match (`_walks_if_broad`), the kept count and the number of listed products, read
+    first when no page has seen them (`_KEPT_SEEN`)."""
 
     count: ColumnElement[int]
     statement: Select
     probing: Select | None
     first: Select | None
+    every_listed: bool = False
 
     def pick(self, seen: tuple[int, int] | None, through: int) -> Select:
-        """The statement for a page that ends with the `through`-th match: probing when the matches last seen
-        make the walk there short (`PROBE_WALK`), on PostgreSQL (SQLite keeps the other)."""
-        if self.probing is None or seen is None or not _fetches_with_ties():
+        """The statement for a page that ends with the `through`-th match: probing when the walk there is
+        short, on PostgreSQL (SQLite keeps the other): for an agreement filter, when the matches last seen make
+        it at most PROBE_WALK products; for every listed product, when it is at most LISTED_WALK."""
+        if self.probing is None or not _fetches_with_ties():
+            return self.statement
+        if self.every_listed:
+            return self.probing if through <= LISTED_WALK else self.statement
+        if seen is None:
             return self.statement
         matches, listed = seen
         return self.probing if through * listed <= PROBE_WALK * matches else self.statement
@@ -1182,6 +1195,9 @@ def _kept_page(filters: DirectoryFilters, today: date) -> _KeptPage | None:
     count, clauses = kept
     limit, offset = bindparam(PAGE_LIMIT, type_=Integer), bindparam(PAGE_OFFSET, type_=Integer)
     keys = _sort_keys(filters.effective_sort, None)
+    if _lists_every_product(filters) and _tie_broken_by_vendor(keys):
+        short, deep = (_every_listed_page(count, limit, offset, walked) for walked in (True, False))
+        return _KeptPage(count, deep, short, None, every_listed=True)
     statement = page_statement(keys, None, clauses, count, limit, offset)
     if filters.agreement is None:
         return _KeptPage(count, statement, None, None)
@@ -1194,6 +1210,30 @@ def _kept_page(filters: DirectoryFilters, today: date) -> _KeptPage | None:
         page_statement(keys, None, probing, count, limit, offset).add_columns(listed),
         select(count, listed_products_count()) if _walks_if_broad(filters) else None,
     )
+
+
+def _lists_every_product(filters: DirectoryFilters) -> bool:
+    """No search and no filter: the page lists every listed product (`DirectoryFilters.kept`'s last case)."""
+    return not filters.terms and filters == DirectoryFilters(text=filters.text, sort=filters.sort)
+
+
+def _every_listed_page(
+    count: ColumnElement[int], limit: ColumnElement[int], offset: ColumnElement[int], short: bool
+) -> Select:
+    """A page of every listed product by name, with the kept count: found by `seek_name_page`, which walks the
+    names alone and ranks by vendor only the page's products and those whose names tie with its first or last.
+    `page_statement` walked the products by name probing each one's vendor for its name (page 40: 1,000
+    products, 3 ms of PostgreSQL on the bench database), and past a few hundred pages PostgreSQL sorted every
+    listed product with its vendor's name instead (page 400: 38-56 ms; now 5).
+
+    The walk asks whether each product is listed from the index it walks (`short`: its status and vendor on
+    `ix_product_name_listing`, the few retired vendors hashed) or as "not among the unlisted ids" (hashing
+    1,500 ids first, about 1 ms, then walking the narrow `ix_product_name`): on the wider index PostgreSQL
+    prices a long walk above sorting every listed product (LISTED_WALK)."""
+    walking = listed_clause(walking=True) if short else Product.id.not_in(unlisted_ids())
+    page_ids = seek_name_page([listed_clause()], [walking], limit, offset)
+    keys = [(page_ids.c.name, False), (page_ids.c.vendor_name, False), (page_ids.c.id, False)]
+    return _cards_of(page_ids, keys, count)
 
 
 _WINDOW_TOTAL = "window"  # `page_statement`'s total: the matches counted as they are read (count(*) OVER ())
@@ -1296,6 +1336,12 @@ def _page_of(
     """`page_statement`'s last step: the page of `ranked` (ids and sort keys, and the column `total`
     when windowed) with the columns its cards show."""
     page_ids = ranked.order_by(*_ordered(keys)).limit(limit).offset(offset).subquery("page")
+    return _cards_of(page_ids, [(page_ids.c[f"key_{n}"], desc) for n, (_, desc) in enumerate(keys)], total)
+
+
+def _cards_of(page_ids: Any, keys: list[tuple[ColumnElement, bool]], total: ColumnElement[int] | str | None) -> Select:
+    """The columns the cards show of a page's products (`page_ids`, with the column `total` when windowed), in
+    the order of `keys` (the page's columns), a product's agreements in order of id."""
     carried = [page_ids.c.total] if total is _WINDOW_TOTAL else [] if total is None else [total.label("total")]
     return (
         select(*_CARD_COLUMNS, *carried)
@@ -1304,8 +1350,58 @@ def _page_of(
         .join(Product.vendor)
         .join(Product.kind)
         .outerjoin(Product.agreements)
-        .order_by(*_ordered([(page_ids.c[f"key_{n}"], desc) for n, (_, desc) in enumerate(keys)]), Agreement.id)
+        .order_by(*_ordered(keys), Agreement.id)
     )
+
+
+def seek_name_page(
+    clauses: list[ColumnElement[bool]],
+    walking: list[ColumnElement[bool]],
+    limit: ColumnElement[int],
+    offset: ColumnElement[int],
+) -> Any:
+    """The page (`limit` rows from `offset`) of the products matching `clauses` by name, vendor's name and id
+    (the directory's and the API's order), as rows (id, name, vendor_name), found without sorting every
+    match by its vendor (`walking`: the same clauses, written for an ordered walk: the listed products as
+    "not among the few unlisted ids", a hashed lookup per product).
+
+    The order differs from (name, id), which the narrow index `ix_product_name` holds, only among products
+    of the same name; so the page's names are those at the same places in (name, id) order (`edge`, read
+    from that index alone and stopped there: on the wider `ix_product_name_listing`, PostgreSQL priced
+    the walk to page 500 above sorting every listed product by name, 3 ms against 37 at load 5). The page's
+    products are among the edge's and the others named as its first or last (`tied`); ranked by the
+    order, they are placed from the edge's first place, less those of the first name that (name, id) order
+    put before it. Sorting every listed product with its vendor's name to pick the API's page 500 took about
+    12 ms on the bench database, page 1 about 8 ms; the directory's page 400, 38-56 ms.
+    """
+    edge = (
+        select(Product.id.label("id"), Product.name.label("name"))
+        .where(*walking)
+        .order_by(Product.name, Product.id)
+        .limit(limit)
+        .offset(offset)
+        .cte("edge")
+    )
+    first = select(edge.c.id, edge.c.name).order_by(edge.c.name, edge.c.id).limit(1).subquery("first_of_edge")
+    first_id, first_name = select(first.c.id).scalar_subquery(), select(first.c.name).scalar_subquery()
+    last_name = select(func.max(edge.c.name)).scalar_subquery()
+    tied = select(Product.id).where(*clauses, or_(Product.name == first_name, Product.name == last_name))
+    ranked = (
+        select(
+            Product.id.label("id"),
+            Product.name.label("name"),
+            Vendor.name.label("vendor_name"),
+            func.row_number().over(order_by=(Product.name, Vendor.name, Product.id)).label("place"),
+            func.sum(case((and_(Product.name == first_name, Product.id < first_id), 1), else_=0))
+            .over()
+            .label("before"),
+        )
+        .join(Vendor, Vendor.id == Product.vendor_id)
+        .where(Product.id.in_(union(select(edge.c.id), tied)))
+        .subquery("ranked")
+    )
+    place = ranked.c.place - ranked.c.before
+    return select(ranked.c.id, ranked.c.name, ranked.c.vendor_name).where(place >= 1, place <= limit).subquery("page")
 
 
 def search_suggestion(filters: DirectoryFilters, total: int | None) -> str | None:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from clearinghouse import kept_counts_check
+from clearinghouse.directory import queries
 from clearinghouse.directory.models import DataCategory, DataElement, DataUse, Product, ProductStatus, School, Vendor
 from clearinghouse.directory.queries import DirectoryFilters, Sort, search_products
 from clearinghouse.extensions import db
@@ -57,6 +58,9 @@ def _check(monkeypatch) -> int:
     # The data elements' groups by agreement term (none here) follow the same writes.
     assert kept_counts_check.check(["agreement_term_element_count"]) == []
     kept = kept_pages_as_general(_every_filter(), PER_PAGE, monkeypatch)
+    with monkeypatch.context() as patched:  # every page of every listed product walked as a deep one (PostgreSQL)
+        patched.setattr(queries, "LISTED_WALK", 0)
+        assert kept_pages_as_general(_every_filter(), PER_PAGE, monkeypatch) == kept
     return sum(1 for ids, _, _ in kept.values() if ids)
 
 

@@ -1,0 +1,94 @@
+"""Deep pages of long lists: every listed product by name (`queries._every_listed_page`), checked on
+PostgreSQL's plan, not on time. Sorting every listed product with its vendor's name to reach the directory's
+page 400 took 38-56 ms on the bench catalogue; walking the names and ranking only the page's ties, 5.
+"""
+
+import pytest
+import sqlalchemy as sa
+
+from clearinghouse.directory import queries
+from clearinghouse.directory.queries import DirectoryFilters, search_products
+from clearinghouse.extensions import db
+from clearinghouse.timeutil import district_today
+from tests import factories
+from tests.conftest import in_app
+from tests.directory.plans import compact_and_analyze, plan_of, statements_of
+
+PRODUCTS = 3000
+PER_PAGE = 25
+
+
+def _catalog() -> None:
+    """PRODUCTS products of PRODUCTS / 2 + 1 vendors (one in a hundred retired), two by two of the same name, one
+    in forty retired; the tables compacted, analysed and vacuumed."""
+    vendor = factories.make_vendor(name="Vendor")
+    template = factories.make_product(vendor, name="Product 0")
+    db.session.execute(
+        sa.text(
+            """INSERT INTO vendor (name, slug, website, privacy_policy_url, contact_email, description_md,
+                   internal_notes, is_retired, created_at, updated_at, translations, name_key)
+               SELECT 'Vendor ' || n, 'vendor-' || n, website, privacy_policy_url, contact_email,
+                   description_md, internal_notes, n % 100 = 0, created_at, updated_at, translations,
+                   'vendor ' || n
+               FROM vendor, generate_series(1, :count) AS n WHERE vendor.id = :template"""
+        ),
+        {"count": PRODUCTS // 2, "template": vendor.id},
+    )
+    db.session.execute(
+        sa.text(
+            """INSERT INTO product (vendor_id, name, slug, status, website, purpose_md, grade_bands,
+                   internal_notes, created_at, updated_at, translations, name_key, status_note,
+                   agreement_status, agreement_note, category_text, kind_id)
+               SELECT (SELECT min(id) FROM vendor) + n % (:count / 2 + 1), 'Product ' || (n / 2),
+                   'product-' || n, CASE WHEN n % 40 = 7 THEN 'retired' ELSE status END, website, purpose_md,
+                   grade_bands, internal_notes, created_at, updated_at, translations, 'product ' || n,
+                   status_note, agreement_status, agreement_note, category_text, kind_id
+               FROM product, generate_series(1, :count - 1) AS n WHERE product.id = :template"""
+        ),
+        {"count": PRODUCTS, "template": template.id},
+    )
+    compact_and_analyze("vendor", "product")
+    # A plain VACUUM too, as autovacuum keeps it: it sets the visibility map, which lets an index of the names be
+    # walked alone (VACUUM FULL leaves the map empty, and PostgreSQL then sorts the table instead).
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text("VACUUM product"))
+
+
+def _every_node(plan: dict) -> list[dict]:
+    return [plan, *(node for child in plan.get("Plans", []) for node in _every_node(child))]
+
+
+def _walk_of(plan: dict) -> list[dict]:
+    """The plan's nodes, without those of its subplans (the listed rule's hashed sets)."""
+    children = [child for child in plan.get("Plans", []) if child["Parent Relationship"] not in ("SubPlan", "InitPlan")]
+    return [plan, *(node for child in children for node in _walk_of(child))]
+
+
+def _page_plan(filters: DirectoryFilters, page: int) -> tuple[dict, int]:
+    """The plan, as run, of the page's statement, and the number of matches the page says."""
+    result, statements = statements_of(lambda: search_products(filters, page, PER_PAGE, district_today()))
+    assert len(result.items) == PER_PAGE
+    (statement, parameters), *_ = (found for found in statements if "product.slug" in found[0])
+    return plan_of(statement, parameters, analyze=True), result.total
+
+
+def test_the_directorys_deep_pages_sort_no_more_than_their_ties(app, monkeypatch):
+    """On PostgreSQL, the first pages, a middle page and the last full page of the directory, unfiltered, by name
+    (its product's name, its vendor's, its id): no sort reads more than a few pages of products (where main's
+    statement sorted every listed product from the middle on); the walk asks each product's status and vendor
+    until LISTED_WALK products (here four pages: PostgreSQL prices a long walk on the wider index above sorting
+    every listed product), then whether it is among the unlisted ids (`queries._KeptPage.pick`)."""
+    with in_app(app):
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the plans are PostgreSQL's")
+        _catalog()
+        monkeypatch.setattr(queries, "LISTED_WALK", 4 * PER_PAGE)
+        listed = db.session.scalar(DirectoryFilters().listed_count(district_today()))
+        for page in (1, 4, 5, listed // PER_PAGE // 2, listed // PER_PAGE):
+            plan, total = _page_plan(DirectoryFilters(), page)
+            assert total == listed
+            sorted_rows = [node["Actual Rows"] for node in _every_node(plan) if node["Node Type"] == "Sort"]
+            assert max(sorted_rows) <= 4 * PER_PAGE, (page, sorted_rows)
+            (edge,) = [node for node in _every_node(plan) if node.get("Subplan Name") == "CTE edge"]
+            asked = " ".join(node.get("Filter", "") for node in _walk_of(edge))
+            assert ("status" in asked) is (page <= 4), (page, asked)
