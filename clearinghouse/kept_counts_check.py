@@ -9,8 +9,8 @@ groups' `term_key_sql`); `check()` compares each with what is kept, in one state
 snapshot on PostgreSQL), and `repair()` rewrites the rows that drifted, in one unit of work.
 
 The repair takes rows as a writer's commit does on PostgreSQL (`kept_counts`): the products' own
-`school_names` first (a writer holds its product rows from its statements on), then table by table in
-the one order, each table's drifted rows by key, each locked (`FOR NO KEY UPDATE`) before it is
+`school_names` and `received_element_ids` first (a writer holds its product rows from its statements on),
+then table by table in the one order, each table's drifted rows by key, each locked (`FOR NO KEY UPDATE`) before it is
 counted again in a statement of its own and written. Under the lock the count sees every writer that
 committed before; a writer still running adds its delta at its commit, to the true count. It thus
 waits for writers only as they wait for one another, never in a cycle. When it rewrote anything it
@@ -154,6 +154,18 @@ def _school_names() -> Select:
     return select(ordered.c.product_id, func.group_concat(ordered.c.name, literal_column("', '"))).group_by(
         ordered.c.product_id
     )
+
+
+def _received_element_ids() -> Select:
+    """Each product's data elements' ids, by id, each between commas."""
+    ids = DataUse.data_element_id
+    if db.session.get_bind().dialect.name == "postgresql":
+        joined = func.string_agg(ids.cast(Text), postgresql.aggregate_order_by(literal_column("','"), ids))
+        return select(DataUse.product_id, "," + joined + ",").group_by(DataUse.product_id)
+    # As `_school_names`: group_concat reads an ordered subquery's rows in order.
+    ordered = select(DataUse.product_id, ids).order_by(DataUse.product_id, ids).subquery()
+    joined = func.group_concat(ordered.c.data_element_id, literal_column("','"))
+    return select(ordered.c.product_id, "," + joined + ",").group_by(ordered.c.product_id)
 
 
 def _by_agreement_and_stated() -> Select:
@@ -331,6 +343,7 @@ _KINDS = ProductKind.__table__
 # In the order rows are locked: the products' own rows, then kept_counts' order of tables.
 COUNTS: tuple[KeptCount, ...] = (
     KeptCount(_PRODUCTS, "school_names", ("id",), _school_names, absent=None),
+    KeptCount(_PRODUCTS, "received_element_ids", ("id",), _received_element_ids, absent=None),
     KeptCount(agreement_standing_count, "product_count", ("agreement_key", "stated"), _by_agreement_and_stated,
               makes_rows=True),
     KeptCount(agreement_term_count, "agreement_count", ("term_key",), _agreements_by_term, makes_rows=True,

@@ -103,6 +103,7 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "agreement_note": PUBLIC,  # the vendor's reason for declining the agreement
         "agreement_key": PUBLIC,  # none, its sole agreement, or several: drawn from the public links
         "school_names": PUBLIC,  # the names of the schools that use it: drawn from the public links
+        "received_element_ids": PUBLIC,  # the data elements it receives: drawn from its public data uses
         "website": PUBLIC,
         "purpose_md": PUBLIC,
         "translations": PUBLIC,  # the public text above in other languages (clearinghouse.i18n)

@@ -263,6 +263,10 @@ class Product(NamedMixin, TimestampMixin, VersionedMixin, TranslatedMixin, db.Mo
     # Kept by database triggers (migration 20261127_product_school_names), never written here: the names of
     # the schools that use the product, by name, joined by ", "; None when no school does.
     school_names: Mapped[str | None] = mapped_column(Text)
+    # Kept by database triggers (migration 20261127_product_received_elements), never written here: the ids of
+    # the data elements the product receives, by id, each between commas (",3,7,12,"); None when it receives none.
+    # ix_product_name_listing carries it, so a walk in name order asks it of each product from the index.
+    received_element_ids: Mapped[str | None] = mapped_column(Text)
     website: Mapped[str] = mapped_column(String(URL_MAX), default="")
     purpose_md: Mapped[str] = mapped_column(Text, default="")
     grade_bands: Mapped[str] = mapped_column(String(100), default="")  # e.g. "K-5, 6-8"

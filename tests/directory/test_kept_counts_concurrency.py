@@ -195,6 +195,7 @@ CORRUPT = [
     "UPDATE agreement_term_count SET agreement_count = agreement_count + 1",
     "UPDATE agreement_term_element_count SET product_count = product_count + 1",
     "UPDATE product SET school_names = 'Nowhere'",
+    "UPDATE product SET received_element_ids = ',0,'",
 ]
 
 

@@ -93,6 +93,11 @@ CORRUPTIONS = {
         lambda c: ("product", "school_names", (c.reader,), "Nowhere"),
         lambda c: {"p": c.reader},
     ),
+    "a product's data elements' ids": Corruption(
+        "UPDATE product SET received_element_ids = ',0,' WHERE id = :p",
+        lambda c: ("product", "received_element_ids", (c.reader,), ",0,"),
+        lambda c: {"p": c.reader},
+    ),
     "a group by agreement": Corruption(
         "UPDATE agreement_standing_count SET product_count = 5 WHERE agreement_key = 0",
         lambda c: ("agreement_standing_count", "product_count", (0, "none_on_file"), 5),

@@ -27,6 +27,7 @@ UNMARKABLE = {
     ("product_status_count", "status"): "a product's approval status (an enum's value), copied by triggers",
     ("agreement_term_count", "term_key"): "an agreement's dates and flags in one text, made by triggers",
     ("product", "school_names"): "its schools' names joined, made by triggers from the schools'",
+    ("product", "received_element_ids"): "its data elements' ids joined, made by triggers from its data uses",
     ("agreement_term_standing_count", "term_key"): "an agreement's dates and flags in one text, made by triggers",
     (
         "agreement_term_standing_count",
