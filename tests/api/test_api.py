@@ -173,7 +173,7 @@ def test_products_are_listed_by_name_then_vendor_a_page_at_a_time(app, client):
 
 def test_every_page_of_same_named_products_is_the_one_sorted_whole(app, client):
     """A page of the list, whole or by status, is picked by the names at its places in (name, id) order,
-    then ranked by vendor (`api.queries._seek_page`; a filtered list sorts its matches): with names shared
+    then ranked by vendor (`directory.queries.seek_name_page`; a filtered list sorts its matches): with names shared
     by several vendors whose names sort against their ids, across every page boundary, with unlisted
     products among them, each page size walks the list sorted whole, with or without a filter."""
     with in_app(app):
