@@ -1,10 +1,13 @@
 """Flask extensions, created unbound and attached in create_app, plus the unit of work."""
 
 import gc
+import hashlib
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from flask.globals import _cv_request  # the request's context itself, read once per statement
 from flask_babel import Babel
@@ -12,7 +15,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import Connection, Engine, MetaData, event, inspect
+from sqlalchemy import Connection, Dialect, Engine, Executable, MetaData, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapper, Session
 
 from clearinghouse.sessions import LoginManager
@@ -67,6 +70,51 @@ def set_outside_transaction(dbapi_connection: Any, statement: str) -> None:
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": RequestSession})
+
+
+# The statements prepared on a connection by `constant_rows` (kept in the connection's info, oldest first), and
+# how many it keeps: a statement built for its day is a new one the next day.
+_PREPARED = "clearinghouse.prepared"
+PREPARED_KEPT = 16
+
+
+class _WrittenOut(NamedTuple):
+    sql: str  # the statement with its values written in
+    name: str  # its name, prepared (from its SQL: the same statement, the same name on every connection)
+
+
+@lru_cache(maxsize=16)
+def _written_out(statement: Executable, dialect: Dialect) -> _WrittenOut:
+    """The statement's SQL with its values written in and its prepared name, compiled once (the statements
+    given are built once)."""
+    sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    return _WrittenOut(sql, f"constant_{hashlib.blake2b(sql.encode(), digest_size=8).hexdigest()}")
+
+
+def constant_rows(statement: Executable) -> list[Any]:
+    """The rows of a statement of columns that takes nothing from its reader (every value of it written in when
+    built, as the reports' figures are), run on the session's connection.
+
+    On the page cache's connection in autocommit (PostgreSQL, `RequestSession`), which no ROLLBACK clears, it
+    is prepared once (`PREPARE`, its values written in, so that its plan depends on nothing a later request
+    brings) and executed by name: PostgreSQL plans it once per connection. The reports' figures took 1.3-2 ms
+    to plan on every miss, about a third of their time. Elsewhere (SQLite, a transaction of the pool, which
+    ends in a ROLLBACK) it runs as any statement. Values are as the driver reads them (no ORM types). Nothing
+    is flushed first: the caller only reads."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql" or not connection.connection.dbapi_connection.autocommit:
+        return list(connection.execute(statement).all())
+    written = _written_out(statement, connection.dialect)
+    prepared = connection.connection.info.setdefault(_PREPARED, OrderedDict())
+    if written.name not in prepared:
+        if len(prepared) >= PREPARED_KEPT:
+            connection.exec_driver_sql(f"DEALLOCATE {prepared.popitem(last=False)[0]}", {})
+        # Empty parameters: the SQL's doubled percent signs read as one, as for any statement of the dialect.
+        connection.exec_driver_sql(f"PREPARE {written.name} AS {written.sql}", {})
+        prepared[written.name] = True
+    return list(connection.exec_driver_sql(f"EXECUTE {written.name}", {}).all())
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -53,7 +53,7 @@ from clearinghouse.directory.models import (
     product_status_count,
 )
 from clearinghouse.directory.queries import listed_clause
-from clearinghouse.extensions import db
+from clearinghouse.extensions import constant_rows, db
 from clearinghouse.i18n import LocalizedText, current_language, decoded_translations, localize, translated
 from clearinghouse.timeutil import district_today, format_date, to_district
 from clearinghouse.urls import MAX_PAGE
@@ -246,7 +246,7 @@ def _figures_statement(today: date) -> CompoundSelect:
 def read_figures(today: date) -> FigureRows:
     """The rows of each of `FIGURES_READ` on `today` (`_figures_statement`), read in one query."""
     found: FigureRows = {figure: [] for figure in FIGURES_READ}
-    for figure, _place, *row in _plain(_figures_statement(today)).all():  # fetched at once, not row by row
+    for figure, _place, *row in constant_rows(_figures_statement(today)):
         found[FIGURES_READ[figure]].append(tuple(row))
     return found
 
@@ -519,10 +519,9 @@ def overlapping_products() -> list[Overlap]:
     kinds: dict[int, tuple[OverlapKind, LocalizedText, int, int]] = {}
     by_kind: dict[int, list[OverlapProduct]] = defaultdict(list)
     lateral = db.session.get_bind().dialect.name == "postgresql"
-    # Fetched at once: iterated, the result fetched its rows one at a time (about 1.5 ms of Python).
-    for kind_id, kind_slug, kind_name, translations, position, placed, schools_using, *product in _plain(
+    for kind_id, kind_slug, kind_name, translations, position, placed, schools_using, *product in constant_rows(
         _overlap_statement(lateral, OVERLAP_LISTED)
-    ).all():
+    ):
         if kind_id not in kinds:
             name = localize(kind_name, decoded_translations(translations), "name")
             kinds[kind_id] = (OverlapKind(kind_slug, kind_name, position), name, placed, schools_using)
