@@ -40,6 +40,7 @@ import functools
 import hashlib
 import logging
 import pickle
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -255,6 +256,11 @@ def redis_store(app: Flask, config: dict, args: list, kwargs: dict) -> RedisCach
 # --- The middleware ------------------------------------------------------------------------------
 
 
+# psycopg's count of a statement's runs before it prepares it by itself, out of reach: a statement is prepared only
+# when its run asks (`prepare=True`).
+NEVER_BY_COUNT = sys.maxsize
+
+
 class VersionReader:
     """Reads the data version: one statement, in autocommit (each read sees the latest commit), on a
     connection each thread holds for its reads (a gunicorn sync worker: one), with its cursor: no
@@ -270,13 +276,15 @@ class VersionReader:
     ROLLBACK. Its sessions are read-only (`default_transaction_read_only`): a write made there fails
     instead of committing statement by statement. And it prepares no statement by itself: psycopg
     would after five runs on a connection no ROLLBACK ever clears, and PostgreSQL could then plan a
-    search without its words; only the version's own read is prepared, by request."""
+    search without its words; only the version's own read is prepared, by request. (psycopg's threshold is
+    set out of reach, not to None: None turns preparing off, the version's request included.)"""
 
     def __init__(self, url: str, connect_args: dict[str, Any] | None = None) -> None:
         self.url = url
         self.lends = sa.make_url(url).get_backend_name() == "postgresql"
-        # psycopg prepares nothing by itself on the reader's connections (see above)
-        self.connect_args = {**(connect_args or {}), "prepare_threshold": None} if self.lends else connect_args or {}
+        self.connect_args = dict(connect_args or {})
+        if self.lends:  # psycopg prepares nothing by itself on the reader's connections (see above)
+            self.connect_args["prepare_threshold"] = NEVER_BY_COUNT
         self._execute_options = {"prepare": True} if self.lends else {}
         self._engine: sa.Engine | None = None
         self._lock = threading.Lock()

@@ -6,6 +6,7 @@ no answer, and a write made there fails instead of committing."""
 import pytest
 import sqlalchemy as sa
 
+from clearinghouse import data_version
 from clearinghouse.extensions import REQUEST_CONNECTION, db
 from clearinghouse.page_cache import page_cache_of
 from tests import factories
@@ -60,7 +61,22 @@ def test_the_lent_connection_runs_in_autocommit_and_read_only(app):
     connection = page_cache_of(app).reader.lent()
     assert connection.exec_driver_sql("SHOW default_transaction_read_only").scalar() == "on"
     assert connection.connection.dbapi_connection.autocommit
-    assert connection.connection.dbapi_connection.prepare_threshold is None
+
+
+def test_on_the_lent_connection_only_the_data_versions_read_is_prepared(app):
+    """psycopg would prepare a statement run five times; here only the version's read, which asks, is prepared,
+    so no search is ever planned without its words."""
+    with in_app(app):
+        factories.make_product(name="Prepared Reader")
+    client = app.test_client()
+    cache = page_cache_of(app)
+    for _ in range(8):  # the same misses, each statement run more than psycopg's default threshold
+        cache.store.clear()
+        assert client.get("/directory?q=prepared").status_code == 200
+    connection = cache.reader.lent()
+    prepared = connection.exec_driver_sql("SELECT statement FROM pg_prepared_statements").scalars().all()
+    # besides what extensions.constant_rows prepared by name on this thread's connection, if a test did before
+    assert [statement for statement in prepared if not statement.startswith("PREPARE ")] == [data_version.READ_SQL]
 
 
 def test_a_write_during_an_anonymous_public_answer_fails_and_changes_nothing(app):

@@ -10,7 +10,7 @@ from flask import Flask
 from clearinghouse.app import create_app
 from clearinghouse.config import database_connect_args
 from clearinghouse.extensions import db
-from clearinghouse.page_cache import page_cache_of
+from clearinghouse.page_cache import NEVER_BY_COUNT, page_cache_of
 from clearinghouse.scheduler import Leadership
 
 # Server settings a client can ask for when it connects: what an operator's `options` would carry.
@@ -54,7 +54,7 @@ def test_an_anonymous_answer_reads_on_a_connection_made_with_them(configured):
     assert configured.test_client().get("/directory").status_code == 200
     lent = page_cache_of(configured).reader.lent()
     assert settings_of(lent) == ("district-register", "4321ms")
-    assert lent.connection.dbapi_connection.prepare_threshold is None  # the reader's own setting kept
+    assert lent.connection.dbapi_connection.prepare_threshold == NEVER_BY_COUNT  # the reader's own setting kept
     with configured.app_context(), db.engine.connect() as pooled:  # Flask-SQLAlchemy's engine, for comparison
         assert settings_of(pooled) == ("district-register", "4321ms")
 
