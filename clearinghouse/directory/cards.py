@@ -137,11 +137,33 @@ class Wording:
         """`name_in_language(localized(record, "name"))`, once per record (kinds and data elements repeat)."""
         return self._keep(("name", type(record), record.id), lambda: self.name(translated(record, "name")))
 
+    def received(self, count: int, sensitive: list[LocalizedText]) -> Markup:
+        """ "Receives 6 kinds of student data, including 2 sensitive: <strong>Health</strong>, …", once for
+        each number and set of sensitive names (a page's cards say a few of them); a name is known by its
+        language and marking too (a fallback is drawn in its own language)."""
+        key = ("received", count, *((name, name.language, name.is_fallback) for name in sensitive))
+        return self._keep(key, lambda: self._received(count, sensitive))
+
+    def _received(self, count: int, sensitive: list[LocalizedText]) -> Markup:
+        if not sensitive:
+            return self.ngettext(
+                "Receives %(count)s kind of student data.", "Receives %(count)s kinds of student data.", count
+            )
+        return self.ngettext(
+            "Receives %(count)s kind of student data, including %(sensitive)s sensitive: %(names)s.",
+            "Receives %(count)s kinds of student data, including %(sensitive)s sensitive: %(names)s.",
+            count,
+            sensitive=self.number(len(sensitive)),
+            names=_markup(", ".join([f"<strong>{self.name(name)}</strong>" for name in sensitive])),
+        )
+
     def byline(self, product: Any, urls: Addresses) -> Markup:
         """ "by <a href=…>Vendor</a> · Kind"."""
         vendor = product.vendor
-        return self.gettext(
-            BY_VENDOR, vendor_url=urls.vendor(vendor.slug), vendor=vendor.name, kind=self.localized_name(product.kind)
+        message = self._keep(("text", BY_VENDOR), lambda: self.catalogue.ugettext(BY_VENDOR))
+        return _filled(
+            message,
+            {"vendor_url": urls.vendor(vendor.slug), "vendor": vendor.name, "kind": self.localized_name(product.kind)},
         )
 
 
@@ -178,8 +200,14 @@ def _markup(html: str) -> Markup:
 
 def _filled(message: str, values: dict[str, Any]) -> Markup:
     """A translated message with its values escaped into it, as an autoescaping template's `_()`
-    does (`Markup(message) % values`, without a Python call per value)."""
-    return _markup(message % {name: escape(value) for name, value in values.items()})
+    does (`Markup(message) % values`, without a Python call per value: markup, already escaped, and
+    a count, which has nothing to escape, are put in as they are, as `escape` would return them)."""
+    return _markup(
+        message % {name: value if isinstance(value, Markup | int) else escape(value) for name, value in values.items()}
+    )
+
+
+NOTHING = Markup("")
 
 
 class Badge(NamedTuple):
@@ -258,26 +286,12 @@ def listing_card(
 ) -> ListingCard:
     """A listing's card; with `purpose` (a data use's), as a data element's page shows it."""
     product = listing.product
-    data = snippet = Markup("")
+    data = snippet = NOTHING
     if purpose is not None:
         said = words.in_language(purpose) if purpose else words.gettext("Purpose not yet stated")
     else:
         said = None
-        if listing.sensitive_count:
-            names = _markup(", ".join(f"<strong>{words.name(name)}</strong>" for name in listing.sensitive_names))
-            data = words.ngettext(
-                "Receives %(count)s kind of student data, including %(sensitive)s sensitive: %(names)s.",
-                "Receives %(count)s kinds of student data, including %(sensitive)s sensitive: %(names)s.",
-                listing.element_count,
-                sensitive=words.number(listing.sensitive_count),
-                names=names,
-            )
-        else:
-            data = words.ngettext(
-                "Receives %(count)s kind of student data.",
-                "Receives %(count)s kinds of student data.",
-                listing.element_count,
-            )
+        data = words.received(listing.element_count, listing.sensitive_names)
         if listing.snippet:
             snippet = words.in_language(listing.snippet)
     return ListingCard(

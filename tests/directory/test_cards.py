@@ -19,6 +19,7 @@ from clearinghouse.directory import cards, queries, school_queries, services
 from clearinghouse.directory.cards import STATUS_BADGES, Addresses, Wording, kept_addresses, kept_words
 from clearinghouse.directory.models import DataElement, ProductKind, School, Vendor
 from clearinghouse.extensions import db, unit_of_work
+from clearinghouse.i18n import LocalizedText
 from clearinghouse.page_cache import ENVIRON_VERSION, page_cache_of
 from clearinghouse.timeutil import district_today
 from tests import factories
@@ -286,3 +287,26 @@ def test_a_kind_renamed_is_named_on_the_next_page(app, client, catalogue):
     assert "· Study app</p>" in cards
     assert "Learning platform" not in cards
     assert "· Aplicación de estudio</p>" in cards_of(client, "/es/directory?q=lantern")
+
+
+def test_a_cards_data_sentence_is_worded_once_per_count_and_names_as_each_is_marked(app):
+    """`Wording.received` keeps "Receives 3 kinds of student data, including …" per count and names; a
+    name said in English on a Spanish page is marked, so the same words with another marking are
+    another sentence."""
+    with app.test_request_context("/es/directory"):
+        app.preprocess_request()
+        words = Wording()
+        in_english = LocalizedText("Email <address>", "en", is_fallback=True)
+        marked = words.received(3, [in_english, LocalizedText("Curso", "es")])
+        assert marked == (
+            'Recibe 3 tipos de datos estudiantiles, 2 de ellos sensibles: <strong><span lang="en">'
+            "Email &lt;address&gt;</span></strong>, <strong>Curso</strong>."
+        )
+        assert words.received(3, [LocalizedText("Email <address>", "en", True), LocalizedText("Curso", "es")]) is marked
+        unmarked = words.received(3, [LocalizedText("Email <address>", "es"), LocalizedText("Curso", "es")])
+        assert unmarked == (
+            "Recibe 3 tipos de datos estudiantiles, 2 de ellos sensibles: <strong>Email &lt;address&gt;</strong>, "
+            "<strong>Curso</strong>."
+        )
+        assert words.received(1, []) == "Recibe 1 tipo de datos estudiantiles."
+        assert words.received(4, []) == "Recibe 4 tipos de datos estudiantiles."
