@@ -105,6 +105,7 @@ def external_url(endpoint: str, **values) -> str:
 
 
 KEPT_URLS_MAX = 10_000  # addresses a worker keeps for `url_for` in templates (see `kept_url_for`)
+KEPT_URL_FOR = "urls.kept_url_for"  # app.extensions: the app's `kept_url_for`, its templates' `url_for`
 KEPT_VALUE_MAX = 100  # characters: a longer value (a page's own address as `next`) is built each time
 
 
@@ -149,6 +150,12 @@ def kept_url_for() -> Callable[..., str]:
     return template_url_for
 
 
+def kept_url(endpoint: str, **values: Any) -> str:
+    """`url_for` through the addresses the app's templates keep (`kept_url_for`), for Python that writes
+    a page's links as its template would (the directory's download line, beside its pagination)."""
+    return current_app.extensions[KEPT_URL_FOR](endpoint, **values)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["external_url"] = external_url
-    app.jinja_env.globals["url_for"] = kept_url_for()
+    app.jinja_env.globals["url_for"] = app.extensions[KEPT_URL_FOR] = kept_url_for()

@@ -34,6 +34,7 @@ from clearinghouse.directory.school_queries import SchoolProduct, SensitiveEleme
 from clearinghouse.i18n import N_, LocalizedText, catalogue, format_number, locale, translated
 from clearinghouse.slugs import PLAIN_SLUG
 from clearinghouse.timeutil import long_date
+from clearinghouse.urls import kept_url
 
 # Badge kinds for a product's approval: words always say the state; colour only repeats it.
 STATUS_BADGES = {
@@ -416,8 +417,8 @@ def result_words(search: str | None, has_terms: bool, results: Any, params: dict
             '<a href="%(json)s">JSON</a>.',
             total,
             total=shown,
-            csv=url_for("imports_public.export_csv", **params),
-            json=url_for("api.products", **params),
+            csv=kept_url("imports_public.export_csv", **params),
+            json=kept_url("api.products", **params),
         )
     elif total:
         empty_title = words.gettext("There is no page %(page)s of these results.", page=words.number(results.page))

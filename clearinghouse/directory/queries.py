@@ -1532,15 +1532,16 @@ def listings(products: Sequence[Product | CardProduct], today: date) -> list[Lis
     result = []
     for product in products:
         ids = received.get(product.id, ())
+        sensitive = [named[id_] for id_ in ids if id_ in named]  # most receive one or none: sorted only when more
+        if len(sensitive) > 1:
+            sensitive.sort(key=itemgetter(0))
         result.append(
             Listing(
                 product=product,
                 status=public_status(product),
                 standing=standing(product, today),
                 element_count=len(ids),
-                sensitive_names=[
-                    name for _, name in sorted((named[id_] for id_ in ids if id_ in named), key=itemgetter(0))
-                ],
+                sensitive_names=[name for _, name in sensitive],
                 snippet=_snippet(translated(product, "purpose_md")),
             )
         )

@@ -9,6 +9,7 @@ from flask_babel import gettext
 from markupsafe import escape
 
 from clearinghouse.i18n import LANG_ARG, alternates, language
+from clearinghouse.urls import kept_url
 
 LAYOUT_ENDPOINTS = ("directory.home", "directory.directory", "directory.about", "audit.feed", "api.index")
 
@@ -66,6 +67,21 @@ def test_kept_addresses_with_values_are_flasks(app: Flask) -> None:
     assert "page=2&q=reading" in expected
     assert "page=True" in expected
     assert "#privacy" in expected
+
+
+def test_python_asks_the_templates_kept_addresses(app: Flask) -> None:
+    """`urls.kept_url` (the directory's download line) is the templates' `url_for`: what Flask's builds,
+    kept with theirs."""
+    values = {"q": "reading", "element": "email"}
+    for path in ("/", "/es/"):
+        with app.test_request_context(path):
+            app.preprocess_request()
+            built = kept_url("api.products", **values)
+            assert built == url_for("api.products", **values)
+            assert render_template_string("{{ url_for('api.products', q='reading', element='email') }}") == escape(
+                built
+            )
+            assert kept_url("api.products", **values) is built  # kept: the same string again
 
 
 def test_imported_macros_see_every_global_even_one_added_later(app: Flask) -> None:
