@@ -19,6 +19,7 @@ from wtforms.widgets import Select, html_params
 from clearinghouse.directory.models import ProductStatus
 from clearinghouse.directory.queries import (
     AgreementFilter,
+    Choice,
     DirectoryFilters,
     FilterOptions,
     Sort,
@@ -376,3 +377,10 @@ class DirectoryForm(SearchForm):
     @property
     def has_filters(self) -> bool:
         return any(self[name].data for name in ("q", *self.FILTER_FIELDS))
+
+    @property
+    def chosen_school(self) -> Choice | None:
+        """The school the filter chose (the page links to the school's own), or None (call `ignored_fields`
+        first: a slug that is no school's is dropped there)."""
+        slug = self.school.data
+        return next((school for school in self.options.schools if school.slug == slug), None) if slug else None

@@ -350,3 +350,13 @@ def test_the_result_heading_download_line_and_empty_state_are_worded_in_the_read
     else:
         assert f'<p class="no-print">{said}</p>' in html
         assert '<div class="empty-state">' not in html
+
+
+def test_a_chosen_school_links_to_its_own_page(client, catalog):
+    """The directory filtered by a school names it and links to its page (`DirectoryForm.chosen_school`);
+    a school that does not exist is ignored, and nothing is linked."""
+    html = _page(client, "?school=roosevelt")
+    assert "Everything used at Roosevelt Middle," in html
+    assert '<a href="/schools/roosevelt">the page for Roosevelt Middle</a>.</p>' in html
+    assert "Everything used at " not in _page(client, "?school=no-such-school")
+    assert "Everything used at " not in _page(client, "?element=disability")
