@@ -4,6 +4,7 @@ import io
 import itertools
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from pypdf import PdfWriter
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -81,6 +82,21 @@ def make_vendor(**overrides) -> Vendor:
             website=overrides.pop("website", f"https://vendor{n}.example"),
             **overrides,
         )
+    )
+
+
+def copy_vendor(vendor: Vendor, count: int, *, retired_every: int = 0) -> None:
+    """`count` copies of the vendor in one statement (PostgreSQL), named "Vendor 1" … "Vendor <count>", for the plan
+    tests' catalogues of thousands of products; with `retired_every`, one copy in that many retired."""
+    db.session.execute(
+        sa.text(
+            """INSERT INTO vendor (name, slug, website, privacy_policy_url, contact_email, description_md,
+                   internal_notes, is_retired, created_at, updated_at, translations, name_key)
+               SELECT 'Vendor ' || n, 'vendor-' || n, website, privacy_policy_url, contact_email, description_md,
+                   internal_notes, n % :retired_every = 0, created_at, updated_at, translations, 'vendor ' || n
+               FROM vendor, generate_series(1, :count) AS n WHERE vendor.id = :template"""
+        ),
+        {"count": count, "template": vendor.id, "retired_every": retired_every or count + 1},
     )
 
 

@@ -95,16 +95,7 @@ def _bulk_catalog() -> tuple[DataElement, School]:
     vendor = factories.make_vendor(name="Vendor")
     element, school = factories.make_element(), factories.make_school()
     template = factories.make_product(vendor, name="Product 0", elements=[element], schools=[school])
-    db.session.execute(
-        sa.text(
-            """INSERT INTO vendor (name, slug, website, privacy_policy_url, contact_email, description_md,
-                   internal_notes, is_retired, created_at, updated_at, translations, name_key)
-               SELECT 'Vendor ' || n, 'vendor-' || n, website, privacy_policy_url, contact_email,
-                   description_md, internal_notes, false, created_at, updated_at, translations, 'vendor ' || n
-               FROM vendor, generate_series(1, :count) AS n WHERE vendor.id = :template"""
-        ),
-        {"count": PRODUCTS // 2, "template": vendor.id},
-    )
+    factories.copy_vendor(vendor, PRODUCTS // 2)
     db.session.execute(
         sa.text(
             """INSERT INTO product (vendor_id, name, slug, status, website, purpose_md, grade_bands,

@@ -26,16 +26,8 @@ def _many_products() -> None:
     their rows and documents about as wide as a real catalogue's (the planner weighs pages read)."""
     vendor = factories.make_vendor(name="Vendor")
     template = factories.make_product(vendor, name="Product 0")
-    db.session.execute(  # as in a real catalogue, two or three products a vendor, one vendor in a hundred retired
-        sa.text(
-            """INSERT INTO vendor (name, slug, website, privacy_policy_url, contact_email, description_md,
-                   internal_notes, is_retired, created_at, updated_at, translations, name_key)
-               SELECT 'Vendor ' || n, 'vendor-' || n, website, privacy_policy_url, contact_email, description_md,
-                   internal_notes, n % 100 = 0, created_at, updated_at, translations, 'vendor ' || n
-               FROM vendor, generate_series(1, :count) AS n WHERE vendor.id = :template"""
-        ),
-        {"count": PRODUCTS // 2, "template": vendor.id},
-    )
+    # as in a real catalogue, two or three products a vendor, one vendor in a hundred retired
+    factories.copy_vendor(vendor, PRODUCTS // 2, retired_every=100)
     db.session.execute(
         sa.text(
             """INSERT INTO product (vendor_id, name, slug, status, website, purpose_md, grade_bands,

@@ -32,17 +32,8 @@ def test_an_agreement_page_walks_the_products_in_order_and_stops(app):
             pytest.skip("the plans are PostgreSQL's")
         vendor = factories.make_vendor(name="Vendor")
         template = factories.make_product(vendor, name="Product 0")
-        db.session.execute(  # as in a real catalogue, two or three products a vendor
-            sa.text(
-                """INSERT INTO vendor (name, slug, website, privacy_policy_url, contact_email, description_md,
-                       internal_notes, is_retired, created_at, updated_at, translations, name_key)
-                   SELECT 'Vendor ' || n, 'vendor-' || n, website, privacy_policy_url, contact_email,
-                       description_md, internal_notes, n % 100 = 0, created_at, updated_at, translations,
-                       'vendor ' || n
-                   FROM vendor, generate_series(1, :count) AS n WHERE vendor.id = :template"""
-            ),
-            {"count": PRODUCTS // 2, "template": vendor.id},
-        )
+        # as in a real catalogue, two or three products a vendor
+        factories.copy_vendor(vendor, PRODUCTS // 2, retired_every=100)
         db.session.execute(
             sa.text(
                 """INSERT INTO product (vendor_id, name, slug, status, website, purpose_md, grade_bands,
