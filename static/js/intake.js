@@ -79,4 +79,7 @@
   form.elements.name.addEventListener("input", soon);
   form.elements.kind.addEventListener("change", soon);
   form.querySelectorAll("input[name=school_ids]").forEach(function (input) { input.addEventListener("change", soon); });
+  // This file can arrive after the person has started typing (a slow link, or the browser restoring the
+  // form on "Back"): what is already there is looked up once now, since its events came before us.
+  if (form.elements.name.value || form.querySelector("input[name=school_ids]:checked")) { ask(); }
 })();

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from clearinghouse.app import create_app
@@ -32,8 +33,8 @@ def mail() -> Iterator[SMTPServer]:
 
 
 @pytest.fixture(scope="module")
-def site(app, provider, mail, database_url, tmp_path_factory) -> Iterator[LiveServer]:
-    """The app with district sign-in and the loopback SMTP server, served over HTTP."""
+def site_app(app, provider, mail, database_url, tmp_path_factory) -> Iterator[Flask]:
+    """The app with district sign-in and the loopback SMTP server."""
     site_app = create_app(
         district_config(
             provider,
@@ -46,19 +47,31 @@ def site(app, provider, mail, database_url, tmp_path_factory) -> Iterator[LiveSe
             SMTP_USERNAME="",
         )
     )
+    yield site_app
+    with site_app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def site(site_app) -> Iterator[LiveServer]:
+    """The same app served over HTTP."""
     server = LiveServer(site_app)
     site_app.config["BASE_URL"] = server.url
     server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _reading_tool_at_north(site_app) -> None:
+    """An approved reading tool used at North Elementary, and one data element (every test's tables are
+    emptied after it)."""
     with site_app.app_context():
         north = factories.make_school(name="North Elementary")
         acme = factories.make_vendor(name="Acme Learning")
         factories.make_product(acme, name="Acme Reader", kind="reading", status=ProductStatus.APPROVED, schools=[north])
         factories.make_element(factories.make_category(name="Demographics"), name="Date of birth")
         db.session.remove()
-    yield server
-    server.stop()
-    with site_app.app_context():
-        db.engine.dispose()
 
 
 def _context(browser: Browser, site: LiveServer) -> BrowserContext:
@@ -167,3 +180,21 @@ def test_a_tool_goes_from_a_teachers_request_to_a_public_decision(browser, site,
     expect(public.locator("main")).to_contain_text("Approved")
     expect(public.locator("main")).to_contain_text("Date of birth")
     expect(public.locator("main")).to_contain_text("To group students by age.")
+
+
+def test_what_was_typed_before_the_script_arrived_is_looked_up_when_it_does(browser, site, provider):
+    """On a slow link the form can be filled before intake.js runs; its events are gone by then, so the
+    script looks up what it finds in the form once it starts."""
+    teacher = _context(browser, site).new_page()
+    _sign_in_with_provider(teacher, provider, "late-teacher", "lee.late@district.example", "Lee Late")
+    teacher.route("**/js/intake.js", lambda route: route.abort())
+    teacher.goto("/tools/new")
+    teacher.get_by_label("What kind of tool is it?").select_option("reading")
+    teacher.get_by_label("North Elementary").check()
+    teacher.get_by_label("The tool's name").fill("Comic Lab")
+    findings = teacher.locator("#findings")
+    expect(findings).not_to_contain_text("Approved tools of this kind")  # nothing listens yet
+    teacher.unroute("**/js/intake.js")
+    teacher.add_script_tag(url="/static/js/intake.js")
+    expect(findings).to_contain_text("Approved tools of this kind already used at your schools")
+    expect(findings.get_by_role("link", name="Acme Reader")).to_be_visible()
