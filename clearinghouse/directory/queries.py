@@ -35,13 +35,12 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    type_coerce,
     union,
     union_all,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only, selectinload
 from sqlalchemy.sql.elements import BinaryExpression
-from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.sql.operators import in_op
 from sqlalchemy.sql.visitors import replacement_traverse
 from sqlalchemy.types import Text, TypeDecorator
@@ -996,47 +995,21 @@ class CardProduct(NamedTuple):
     received: list[int]  # the data elements it receives (`listings` counts them and names the sensitive ones)
 
 
-class _ReceivedIds(TypeDecorator):
-    """A list of ids aggregated in SQL (`_IdList`): PostgreSQL's integer array as it comes, SQLite's
-    comma-separated text split; none (NULL) is an empty list."""
+class _KeptIds(TypeDecorator):
+    """`Product.received_element_ids` (",3,7,12,", kept by triggers) read as a list of ids; none (NULL) is an
+    empty list."""
 
     impl = Text
     cache_ok = True
 
-    def process_result_value(self, value: Any, dialect: Any) -> list[int]:
-        if value is None:
-            return []
-        return [int(id_) for id_ in value.split(",")] if isinstance(value, str) else value
+    def process_result_value(self, value: str | None, dialect: Any) -> list[int]:
+        return list(map(int, value[1:-1].split(","))) if value else []
 
 
-class _IdList(FunctionElement):
-    """The aggregate of an integer column as a list of ids (`_ReceivedIds`)."""
-
-    type = _ReceivedIds()
-    inherit_cache = True
-    name = "id_list"
-
-
-@compiles(_IdList)
-def _id_list(element: _IdList, compiler: Any, **kw: Any) -> str:
-    return f"array_agg({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_IdList, "sqlite")
-def _id_list_sqlite(element: _IdList, compiler: Any, **kw: Any) -> str:
-    return f"group_concat({compiler.process(element.clauses, **kw)})"
-
-
-# What a results page's product receives, read with its row (one index, a few entries a product), so
-# that drawing its card needs no statement of its own (`listings`). Its own name for data_use and
-# correlated to product alone: a data element's page joins data_use to its rows too.
-_RECEIVED_USE = DataUse.__table__.alias("received_use")
-_RECEIVED = (
-    select(_IdList(_RECEIVED_USE.c.data_element_id))
-    .where(_RECEIVED_USE.c.product_id == Product.id)
-    .correlate(Product)
-    .scalar_subquery()
-)
+# What a results page's product receives, read with its row from the ids it keeps (no statement of its own to
+# draw its card, `listings`). It was an aggregate of data_use's entries for each product of the page (a probe of
+# data_use's product index each); the kept ids are in the product row the page reads anyway.
+_RECEIVED = type_coerce(Product.received_element_ids, _KeptIds())
 
 # The columns of a results page's statement, in the order `card_products` reads them.
 _CARD_COLUMNS = (

@@ -206,7 +206,7 @@ def test_cards_drawn_or_kept_cost_no_query_and_the_count_stays(app, client, cata
         cards_of(client, "/directory?again=1")
     # What each product receives comes with the page's rows: no statement of its own, drawn or kept.
     assert [s for s in made if s.lstrip().startswith("SELECT data_use")] == []
-    assert ["received_use" in s for s in made] == [True]
+    assert ["received_element_ids" in s for s in made] == [True]
     assert len(kept) == len(made)
     with in_app(app):
         vendor = db.session.get(Vendor, catalogue)

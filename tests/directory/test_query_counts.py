@@ -144,4 +144,4 @@ def test_a_directory_page_whose_cards_are_kept_reads_nothing_more_for_them(app, 
     assert "Shared product 4" in kept
     assert [s for s in statements if s.lstrip().startswith("SELECT data_use")] == []
     assert [s for s in statements if "FROM product" in s or "JOIN product" in s]
-    assert [s for s in drawing if "received_use" in s] == statements  # the page statement alone, either way
+    assert [s for s in drawing if "received_element_ids" in s] == statements  # the page statement alone, either way
