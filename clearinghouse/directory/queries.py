@@ -303,13 +303,16 @@ def agreement_element_kept(
     status) that the rule's parts match, as `agreement_filter_kept` counts the filter alone, plus the listed
     products with several agreements that receive it and that the clause matches, counted one by one. The
     clauses: the agreement filter's and the data element's, each checked product by product while a page
-    walks them in order (the two kept filters' own, together). Built once per filter, element and day."""
+    walks them in order (the two kept filters' own, together). The element is asked of the ids the product
+    keeps (`receives_element`), which the walked index carries: an EXISTS probed data_use's index for each
+    product walked (about 3 buffers each; "active" with an element received by 2,367 products, page 1: 2,433
+    buffers, 654 so). Built once per filter, element and day."""
     rule = _agreement_rule(value, today)
     counts = agreement_term_element_count.c
     on_terms = [_on_term_groups(clause, counts.stated) for clause in rule.own]
     if any(term is None for term in on_terms):
         return None
-    received = exists().where(DataUse.product_id == Product.id, DataUse.data_element_id == element_id)
+    received = receives_element(element_id)
     of_element = counts.data_element_id == element_id
     none = select(func.coalesce(func.sum(counts.product_count), constant(0))).where(
         of_element,
