@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from clearinghouse.directory import queries
 from clearinghouse.directory.models import DataElement
-from clearinghouse.directory.queries import DirectoryFilters, element_receivers, search_products
+from clearinghouse.directory.queries import AgreementFilter, DirectoryFilters, element_receivers, search_products
 from clearinghouse.extensions import db
 from clearinghouse.timeutil import district_today
 from tests import factories
@@ -143,3 +143,35 @@ def test_a_data_elements_pages_walk_no_further_than_the_nearer_end_probing_nothi
                 walked = sum(node["Actual Rows"] + node.get("Rows Removed by Filter", 0) for node in read)
                 if element.name == "Everywhere":  # the rare one's few receivers PostgreSQL may read all and sort
                     assert walked <= (nearer + PER_PAGE) * listed / receivers + PER_PAGE, (page, walked)
+
+
+def test_an_agreement_filter_with_a_data_element_walks_the_products_and_reads_no_data_use(app):
+    """On PostgreSQL, `agreement=active` (three products in four) with a data element received by every product
+    or by one in five, pages 1 and 2: the page's statement walks the products by name, asking each whether it
+    receives the element from the index it walks (`queries.receives_element`), and its cards read what each
+    product receives from its row: it reads no data_use (main's statement probed data_use for each product it
+    walked, and again for each card)."""
+    with in_app(app):
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the plans are PostgreSQL's")
+        _catalog()
+        vendor = factories.make_vendor(name="Signer")
+        agreement = factories.make_agreement(vendor, [])
+        db.session.execute(
+            sa.text(
+                "INSERT INTO agreement_product (agreement_id, product_id) SELECT :a, id FROM product WHERE id % 4 > 0"
+            ),
+            {"a": agreement.id},
+        )
+        db.session.commit()
+        elements = _receivers({"Everywhere": 1, "Often": 5})
+        for element in elements.values():
+            for page in (1, 2):
+                filters = DirectoryFilters(agreement=AgreementFilter.ACTIVE, element_id=element.id)
+                plan, total = _page_plan(filters, page)
+                assert total == db.session.scalar(filters.listed_count(district_today()))
+                picked = next(node for node in _every_node(plan) if node["Node Type"] == "Limit" and _walks(node))
+                walked = {node.get("Relation Name") for node in _walk_of(picked)} - {None}
+                assert "product" in walked, (element.name, page, walked)
+                read = {node.get("Relation Name") for node in _every_node(plan)}
+                assert "data_use" not in read, (element.name, page, read)

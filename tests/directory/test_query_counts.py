@@ -145,3 +145,25 @@ def test_a_directory_page_whose_cards_are_kept_reads_nothing_more_for_them(app, 
     assert [s for s in statements if s.lstrip().startswith("SELECT data_use")] == []
     assert [s for s in statements if "FROM product" in s or "JOIN product" in s]
     assert [s for s in drawing if "received_element_ids" in s] == statements  # the page statement alone, either way
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/directory",
+        "/directory?element=shared-element",
+        "/directory?element=shared-element&agreement=active",
+        "/directory?element=shared-element&agreement=expiring&sort=vendor",
+        "/es/directory?element=shared-element&agreement=active",
+    ],
+)
+def test_a_page_walked_by_its_kept_counts_reads_no_data_use(app, client, url):
+    """What a product receives is asked of the ids it keeps (`Product.received_element_ids`), both by the walk of
+    an agreement filter with a data element (`queries.agreement_element_kept`; it probed data_use for each
+    product walked) and by the cards (an aggregate of data_use's entries for each product of the page)."""
+    with in_app(app):
+        _grow(30)
+    with count_queries(app) as statements:
+        assert client.get(url).status_code == 200
+    assert "Shared product" in client.get(url).get_data(as_text=True)
+    assert [s for s in statements if "data_use" in s] == []
