@@ -242,10 +242,13 @@ def other_vendor_user_id(app) -> int:
 
 
 def forget_kept_answers(app: Flask) -> None:
-    """Empty the page cache's store, answers and kept cards alike, and forget what the directory's pages read
-    of their matches (`forget_seen_counts`): the next page draws everything, as the first reader after a change
-    does (query counts that must not depend on what came before)."""
-    page_cache_of(app).store.clear()
+    """Empty the page cache's store, answers and kept cards alike, forget what the directory's pages read
+    of their matches (`forget_seen_counts`), and close the data version's connection, so that the statements
+    `extensions.constant_rows` PREPAREd on it go too: the next page draws everything on a new connection, as
+    the first reader after a change does (query counts that must not depend on what came before)."""
+    cache = page_cache_of(app)
+    cache.store.clear()
+    cache.reader.dispose()
     forget_seen_counts()
 
 
