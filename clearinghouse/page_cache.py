@@ -52,6 +52,7 @@ from urllib.parse import parse_qsl
 import click
 import sqlalchemy as sa
 from cachelib.redis import RedisCache
+from cachelib.serializers import BaseSerializer
 from flask import Blueprint, Flask, Response, current_app, g, has_request_context, request, session
 from flask.cli import AppGroup, with_appcontext
 from flask.globals import _cv_app, _cv_request  # the contexts themselves (see `kept_part`)
@@ -244,13 +245,56 @@ class BoundedMemoryCache(BaseCache):
         return self.default_timeout if timeout is None else timeout
 
 
-def redis_store(app: Flask, config: dict, args: list, kwargs: dict) -> RedisCache:
+class StoredAsIs(BaseSerializer):
+    """The page cache's values are bytes already (pickled answers, encoded pieces): Redis keeps them as they
+    are, not pickled a second time behind a marker, and gives them back as they were (None when missing)."""
+
+    def dumps(self, value: bytes, protocol: int = pickle.HIGHEST_PROTOCOL) -> bytes:
+        return value
+
+    def loads(self, bvalue: bytes | None) -> bytes | None:
+        return bvalue
+
+
+# Several keys set in one command, each with the same lifetime in seconds (ARGV[1]; none when not positive).
+SET_EACH = """
+local seconds = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  if seconds > 0 then redis.call('SET', key, ARGV[i + 1], 'EX', seconds) else redis.call('SET', key, ARGV[i + 1]) end
+end
+return #KEYS
+"""
+
+
+class RedisStore(RedisCache):
+    """The page cache in Redis: values stored as they are (`StoredAsIs`), and `set_many` in one command (a
+    Lua script run by its digest) instead of one SET each in a pipeline, which cost the worker a command to
+    pack and a reply to parse per key: a directory page's twenty cards cost 0.68 ms of its CPU that way and
+    0.17 ms this way (with hiredis parsing the replies; bench/redis_store.py)."""
+
+    serializer = StoredAsIs()
+
+    def __init__(self, client: Any, default_timeout: int) -> None:
+        super().__init__(host=client, default_timeout=default_timeout, key_prefix="clearinghouse:")
+        self._set_each = client.register_script(SET_EACH)
+
+    def set_many(self, mapping: dict[str, Any], timeout: int | None = None) -> list[Any]:
+        if not mapping:
+            return []
+        prefix = self._get_prefix()
+        self._set_each(
+            keys=[f"{prefix}{key}" for key in mapping], args=[self._normalize_timeout(timeout), *mapping.values()]
+        )
+        return list(mapping)
+
+
+def redis_store(app: Flask, config: dict, args: list, kwargs: dict) -> RedisStore:
     """Redis at REDIS_URL, with short timeouts: a cache that answers slowly is worse than none."""
     import redis  # third-party, needed only with Redis
 
     seconds = config["REDIS_TIMEOUT_SECONDS"]
     client = redis.from_url(config["REDIS_URL"], socket_timeout=seconds, socket_connect_timeout=seconds)
-    return RedisCache(host=client, default_timeout=kwargs.get("default_timeout", 300), key_prefix="clearinghouse:")
+    return RedisStore(client, default_timeout=kwargs.get("default_timeout", 300))
 
 
 # --- The middleware ------------------------------------------------------------------------------
