@@ -91,6 +91,8 @@ def fixed_pages(product_path: str) -> list[tuple[str, str]]:
         ("API index", "/api/v1/"),
         ("API products", "/api/v1/products"),
         ("API products, page 500", "/api/v1/products?page=500"),
+        ("API products, agreement active", "/api/v1/products?agreement=active"),
+        ("API products, expiring + most shared", "/api/v1/products?agreement=expiring&element=element-1"),
         ("API product", f"/api/v1/products/{product_slug}"),
         ("API vendors", "/api/v1/vendors"),
         ("API vendor", "/api/v1/vendors/vendor-2345"),
