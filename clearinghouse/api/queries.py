@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import contains_eager, load_only, selectinload
 
 from clearinghouse.agreements.models import Agreement, agreement_product
-from clearinghouse.api.filters import ProductQuery
+from clearinghouse.api.filters import SHALLOW_WALK, ProductQuery
 from clearinghouse.destruction import public as destruction_public
 from clearinghouse.directory import queries as directory_queries
 from clearinghouse.directory import school_queries
@@ -253,15 +253,21 @@ def list_products(query: ProductQuery, page: int, per_page: int, today: date) ->
     """
     filters = query.filters
     hits = search_hits(filters.terms) if filters.terms else None
-    statement = _products_page(query, today, hits) if query.params else _listing_page(today)
+
+    def page_stmt(limit: int, offset: int) -> tuple[Select, dict[str, Any]]:
+        shallow = offset + limit <= SHALLOW_WALK
+        statement = _products_page(query, today, hits, shallow=shallow) if query.params else _listing_page(today, shallow)
+        return statement, _page_params(limit, offset)
 
     def count_stmt() -> Select:
+        if not query.params:
+            return _listing_count()
         if filters.status is None and not query.matches_nothing:
             return filters.listed_count(today)
         counted = select(func.count(Product.id)).where(*query.clauses(today))
         return counted if hits is None else counted.join(hits, hits.c.product_id == Product.id)
 
-    return _row_page(lambda limit, offset: (statement, _page_params(limit, offset)), count_stmt, page, per_page)
+    return _row_page(page_stmt, count_stmt, page, per_page)
 
 
 # The lists whose pages are found walking the products by name (`directory.queries.seek_name_page`): the whole
@@ -269,18 +275,30 @@ def list_products(query: ProductQuery, page: int, per_page: int, today: date) ->
 WALKED_PARAMS = {"status"}
 
 
-@lru_cache(maxsize=2)
-def _listing_page(today: date) -> Select:
+WHOLE_LIST = ProductQuery(params={}, filters=DirectoryFilters(), matches_nothing=False)
+
+
+@lru_cache(maxsize=4)
+def _listing_page(today: date, shallow: bool) -> Select:
     """`_products_page` of the whole list (no search, no filter), kept for the day asked about."""
-    return _products_page(ProductQuery(params={}, filters=DirectoryFilters(), matches_nothing=False), today, None)
+    return _products_page(WHOLE_LIST, today, None, shallow=shallow)
 
 
-def _products_page(query: ProductQuery, today: date, hits: Subquery | None) -> Select:
+@cache
+def _listing_count() -> Select:
+    """The whole list's count (as `DirectoryFilters.listed_count` counts it without a filter: the kept counts per
+    approval status), built once per worker rather than on each request."""
+    return select(directory_queries.listed_products_count())
+
+
+def _products_page(query: ProductQuery, today: date, hits: Subquery | None, *, shallow: bool = False) -> Select:
     """The rows of a page of the products `query` matches, its size and start bound as PAGE_LIMIT and
-    PAGE_OFFSET; `hits` those of its search."""
+    PAGE_OFFSET; `hits` those of its search; `shallow`: the page ends within the first `SHALLOW_WALK` products
+    (`ProductQuery.walking_clauses`)."""
     clauses = query.clauses(today)
     if set(query.params) <= WALKED_PARAMS:
-        page_ids = directory_queries.seek_name_page(clauses, query.walking_clauses(today), PAGE_LIMIT, PAGE_OFFSET)
+        walking = query.walking_clauses(today, shallow=shallow)
+        page_ids = directory_queries.seek_name_page(clauses, walking, PAGE_LIMIT, PAGE_OFFSET)
     else:  # a search's hits or a filter's ids are few enough to sort whole; walking the names for them was slower
         picked = select(Product.id.label("id"), Product.name.label("name"), Vendor.name.label("vendor_name"))
         picked = picked.join(Product.vendor).where(*clauses)
