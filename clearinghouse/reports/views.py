@@ -15,10 +15,12 @@ def index():
     for figure in report.figures:
         chart = charts.bar_chart(figure)
         figures.append((figure, chart, rows.chart_bars(chart), rows.figure_rows(figure)))
-    # Up to OVERLAP_LISTED products a kind are linked: their addresses from one prefix, not a url_for each.
-    urls = Addresses()
-    overlaps = [(overlap, rows.overlap_rows(overlap.products, urls)) for overlap in report.overlaps]
-    return render_template("reports/index.html", figures=figures, overlaps=overlaps)
+    return render_template(
+        "reports/index.html",
+        figures=figures,
+        has_overlaps=bool(report.overlaps),
+        overlaps=rows.overlap_kinds(report.overlaps, Addresses()),
+    )
 
 
 @bp.get("/overlap/<slug>")

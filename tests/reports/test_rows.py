@@ -15,11 +15,12 @@ from markupsafe import escape
 from clearinghouse.directory.cards import Addresses
 from clearinghouse.i18n import LocalizedText
 from clearinghouse.reports import charts, rows
-from clearinghouse.reports.queries import Bar, Figure, OverlapProduct
+from clearinghouse.reports.queries import Bar, Figure, Overlap, OverlapKind, OverlapProduct
 
 BEFORE = Path(__file__).parent / "drawn_before"  # the template's loops as they were, copied here
 FIGURE_ROWS = (BEFORE / "figure_rows.html").read_text()
 OVERLAP_ROWS = (BEFORE / "overlap_rows.html").read_text()
+OVERLAP_KINDS = (BEFORE / "overlap_kinds.html").read_text()  # the reports page's loop over the kinds, as it was
 CHART_BEFORE = (BEFORE / "bar_chart.html").read_text() + "{{ bar_chart(chart) }}"
 CHART_NOW = '{% from "reports/_bar_chart.html" import bar_chart %}{{ bar_chart(chart, bars) }}'
 
@@ -87,3 +88,22 @@ def test_chart_bars_are_what_the_macro_drew(app, path):
 @pytest.mark.parametrize("text", ["", "Plain words é", "a & b", "<b>", "x > y", "it's", 'say "hi"', "&amp; <&>'\""])
 def test_escaped_text_is_what_escape_gives(text):
     assert rows.escaped_text(text) == str(escape(text))
+
+
+OVERLAPS = [
+    Overlap(OverlapKind("reading", "Reading & <writing>", 1), LocalizedText("Lectura & <escritura>", "es"), PRODUCTS, 12345, 7),
+    Overlap(OverlapKind("math", "Math", 2), LocalizedText("Math", "en", is_fallback=True), PRODUCTS[:2], 2, 3),  # no more
+    Overlap(OverlapKind("one_more", "One", 3), LocalizedText("One", "es"), PRODUCTS[:1], 2, 2),  # one more
+]
+
+
+@pytest.mark.parametrize("path", ["/reports/", "/es/reports/"])
+def test_overlap_kinds_are_what_the_page_drew(app, path):
+    with app.test_request_context(path):
+        app.preprocess_request()
+        urls = Addresses()
+        listed = [(overlap, rows.overlap_rows(overlap.products, urls)) for overlap in OVERLAPS]
+        drawn = render_template_string(OVERLAP_KINDS, overlaps=listed)
+        assert drawn == rows.overlap_kinds(OVERLAPS, urls)
+        assert 'lang="en">Math</span>' in drawn  # a kind's name shown in its own language
+        assert "12342" in drawn and "/overlap/one_more" in drawn and "/overlap/math" not in drawn
