@@ -463,6 +463,14 @@ def catalogue() -> NullTranslations:
     return kept() if kept is not None else get_translations()
 
 
+def kept_gettext(message: str, /, **values: Any) -> str:
+    """Flask-Babel's `gettext` (the translation, %-formatted with `values` when there are any), read from the
+    catalogue the templates read (`catalogue`): Flask-Babel looks its domain, locale and translations up
+    again on every call, about 20 µs a message, and the reports page says about 30 in Python."""
+    text = catalogue().ugettext(message)
+    return text % values if values else text
+
+
 def template_gettext(catalogue: Callable[[], NullTranslations]) -> Callable[..., str]:
     """`_()` and the `{% trans %}` blocks of the app's templates: what Jinja's newstyle `gettext`
     does (the translation, marked safe where the template escapes, then always %-formatted with the

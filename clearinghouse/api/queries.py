@@ -256,7 +256,9 @@ def list_products(query: ProductQuery, page: int, per_page: int, today: date) ->
 
     def page_stmt(limit: int, offset: int) -> tuple[Select, dict[str, Any]]:
         shallow = offset + limit <= SHALLOW_WALK
-        statement = _products_page(query, today, hits, shallow=shallow) if query.params else _listing_page(today, shallow)
+        statement = (
+            _products_page(query, today, hits, shallow=shallow) if query.params else _listing_page(today, shallow)
+        )
         return statement, _page_params(limit, offset)
 
     def count_stmt() -> Select:

@@ -7,9 +7,8 @@ same figures in a table, which is the text equivalent.
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-
 from clearinghouse.i18n import LocalizedText, format_number
+from clearinghouse.i18n import kept_gettext as _
 from clearinghouse.reports.queries import Figure
 
 # Each label stands on its own line above its bar, so a chart 360 units wide keeps its 14-unit text

@@ -15,7 +15,6 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import (
     ColumnElement,
@@ -55,6 +54,7 @@ from clearinghouse.directory.models import (
 from clearinghouse.directory.queries import listed_clause
 from clearinghouse.extensions import constant_rows, db
 from clearinghouse.i18n import LocalizedText, current_language, decoded_translations, localize, translated
+from clearinghouse.i18n import kept_gettext as _
 from clearinghouse.timeutil import district_today, format_date, to_district
 from clearinghouse.urls import MAX_PAGE
 

@@ -91,8 +91,10 @@ def test_escaped_text_is_what_escape_gives(text):
 
 
 OVERLAPS = [
-    Overlap(OverlapKind("reading", "Reading & <writing>", 1), LocalizedText("Lectura & <escritura>", "es"), PRODUCTS, 12345, 7),
-    Overlap(OverlapKind("math", "Math", 2), LocalizedText("Math", "en", is_fallback=True), PRODUCTS[:2], 2, 3),  # no more
+    # Names to escape, 12,342 more products than listed.
+    Overlap(OverlapKind("reading", "Reading", 1), LocalizedText("Lectura & <escritura>", "es"), PRODUCTS, 12345, 7),
+    # Shown in its own language, every product listed.
+    Overlap(OverlapKind("math", "Math", 2), LocalizedText("Math", "en", is_fallback=True), PRODUCTS[:2], 2, 3),
     Overlap(OverlapKind("one_more", "One", 3), LocalizedText("One", "es"), PRODUCTS[:1], 2, 2),  # one more
 ]
 
@@ -106,4 +108,6 @@ def test_overlap_kinds_are_what_the_page_drew(app, path):
         drawn = render_template_string(OVERLAP_KINDS, overlaps=listed)
         assert drawn == rows.overlap_kinds(OVERLAPS, urls)
         assert 'lang="en">Math</span>' in drawn  # a kind's name shown in its own language
-        assert "12342" in drawn and "/overlap/one_more" in drawn and "/overlap/math" not in drawn
+        assert "12342" in drawn
+        assert "/overlap/one_more" in drawn
+        assert "/overlap/math" not in drawn
