@@ -2,14 +2,18 @@
 is prepared once on the page cache's connection in autocommit and executed by name (PostgreSQL plans it once
 per connection); it reads what the statement reads, fresh on each run; elsewhere it runs as any statement."""
 
+from datetime import date
+
 import sqlalchemy as sa
 
+from clearinghouse.destruction.models import RequestStatus
 from clearinghouse.directory.models import Product
 from clearinghouse.extensions import PREPARED_KEPT, REQUEST_CONNECTION, constant_rows, db
 from clearinghouse.page_cache import page_cache_of
-from clearinghouse.reports.queries import overlapping_products, read_figures
+from clearinghouse.reports.queries import destruction_compliance, overlapping_products, read_figures
 from clearinghouse.timeutil import district_today
 from tests import factories
+from tests.api.sample import make_certificate, make_request
 from tests.cache.test_lent_connection import statements_by_engine
 from tests.conftest import in_app
 
@@ -66,7 +70,9 @@ def test_a_connection_keeps_the_latest_statements_prepared(app):
         db.session.remove()
 
 
-def test_a_reports_miss_prepares_its_figures_and_overlap_once_and_reads_what_the_pool_reads(app, client):
+def test_a_reports_miss_prepares_its_statements_once_and_reads_what_the_pool_reads(app, client):
+    """The figures, the destruction requests and the overlap: each prepared on the first miss, executed by name
+    after, and read as the pool reads them (the requests' statuses as the driver gives them)."""
     if not page_cache_of(app).reader.lends:
         return
     with in_app(app):
@@ -74,6 +80,11 @@ def test_a_reports_miss_prepares_its_figures_and_overlap_once_and_reads_what_the
         school, other = factories.make_school(name="North"), factories.make_school(name="South")
         for name, at in (("Alpha", school), ("Beta", other)):
             factories.make_product(name=name, kind=kind, schools=[at])
+        vendor = factories.make_vendor()
+        answered = make_request(vendor, status=RequestStatus.ACCEPTED, due_on=date(2026, 3, 1))
+        make_certificate(answered, submitted_on=date(2026, 3, 2))
+        make_request(vendor, status=RequestStatus.OPEN, due_on=date(2026, 1, 1))
+        make_request(vendor, status=RequestStatus.WITHDRAWN, due_on=date(2026, 1, 1))
     store = page_cache_of(app).store
 
     def miss():
@@ -82,13 +93,15 @@ def test_a_reports_miss_prepares_its_figures_and_overlap_once_and_reads_what_the
 
     _, first = statements_by_engine(app, miss)
     _, again = statements_by_engine(app, miss)
-    assert sum(statement.startswith("PREPARE constant_") for statement in first) == 2
+    assert sum(statement.startswith("PREPARE constant_") for statement in first) == 3
     assert not any(statement.startswith("PREPARE") for statement in again)
-    assert sum(statement.startswith("EXECUTE constant_") for statement in again) == 2
+    assert sum(statement.startswith("EXECUTE constant_") for statement in again) == 3
+    today = district_today()
     with lent_context(app):
-        on_the_lent = (read_figures(district_today()), overlapping_products())
+        on_the_lent = (read_figures(today), overlapping_products(), destruction_compliance(today))
         db.session.remove()
     with in_app(app):
-        assert (read_figures(district_today()), overlapping_products()) == on_the_lent
+        assert (read_figures(today), overlapping_products(), destruction_compliance(today)) == on_the_lent
         assert on_the_lent[1]
         assert on_the_lent[0]["schools"]
+        assert [bar.value for bar in on_the_lent[2].bars] == [0, 1, 1, 0]  # late, overdue
