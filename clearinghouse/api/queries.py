@@ -199,6 +199,8 @@ class _RowPage(Pagination):
         total = self._query_args["total"]
         if isinstance(total, int):
             return total
+        if self.items and self._query_args["counted_in_rows"]:
+            return self.items[0].total
         return db.session.connection().scalar(total() if callable(total) else total)
 
 
@@ -207,10 +209,15 @@ def _row_page(
     total: int | Select | Callable[[], Select],
     page: int,
     per_page: int,
+    *,
+    counted_in_rows: bool = False,
 ) -> Pagination:
+    """`counted_in_rows`: each row's last column, `total`, is the number of rows, read with the page (a round
+    trip less); `total` counts them when the page has no row."""
     return _RowPage(
         select_page=select_page,
         total=total,
+        counted_in_rows=counted_in_rows,
         page=min(max(page, 1), MAX_PAGE),
         per_page=per_page,
         max_per_page=per_page,
@@ -249,21 +256,23 @@ def list_products(query: ProductQuery, page: int, per_page: int, today: date) ->
     As in the directory (`directory.queries.search_products`), the page's products are picked on
     narrow columns before their rows are loaded, and counted from indexes: sorting whole rows to skip
     to page 500 took ~70 ms, and counting them read every listed product with its vendor (~25 ms).
-    The whole list, unfiltered, is one statement built once a day per worker.
+    The whole list, unfiltered, is one statement built once a day per worker, which reads its count too.
     """
+    if not query.params:
+        return _row_page(
+            lambda limit, offset: (_listing_page(today, offset + limit <= SHALLOW_WALK), _page_params(limit, offset)),
+            _listing_count(),
+            page,
+            per_page,
+            counted_in_rows=True,
+        )
     filters = query.filters
     hits = search_hits(filters.terms) if filters.terms else None
 
     def page_stmt(limit: int, offset: int) -> tuple[Select, dict[str, Any]]:
-        shallow = offset + limit <= SHALLOW_WALK
-        statement = (
-            _products_page(query, today, hits, shallow=shallow) if query.params else _listing_page(today, shallow)
-        )
-        return statement, _page_params(limit, offset)
+        return _products_page(query, today, hits, shallow=offset + limit <= SHALLOW_WALK), _page_params(limit, offset)
 
     def count_stmt() -> Select:
-        if not query.params:
-            return _listing_count()
         if filters.status is None and not query.matches_nothing:
             return filters.listed_count(today)
         counted = select(func.count(Product.id)).where(*query.clauses(today))
@@ -282,8 +291,10 @@ WHOLE_LIST = ProductQuery(params={}, filters=DirectoryFilters(), matches_nothing
 
 @lru_cache(maxsize=4)
 def _listing_page(today: date, shallow: bool) -> Select:
-    """`_products_page` of the whole list (no search, no filter), kept for the day asked about."""
-    return _products_page(WHOLE_LIST, today, None, shallow=shallow)
+    """`_products_page` of the whole list (no search, no filter), kept for the day asked about, with the list's
+    count (`_listing_count`) as its last column, `total`: read with the page, not in a round trip of its own."""
+    page = _products_page(WHOLE_LIST, today, None, shallow=shallow)
+    return page.add_columns(directory_queries.listed_products_count().label("total"))
 
 
 @cache

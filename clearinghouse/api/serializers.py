@@ -234,6 +234,7 @@ def product(product: Row, today: date, destruction: dict[int, Any], data: Produc
         vendor_slug,
         vendor_name,
         _vendor_updated_at,
+        *_counted,  # the list's count, on a row of the whole list (`queries._listing_page`)
     ) = product
     agreements = data.agreements.get(product_id, [])
     return {

@@ -1,6 +1,6 @@
 """The API's whole list of products: its first pages ask the listed rule of the index they walk, deeper pages of
-the few unlisted ids (`filters.SHALLOW_WALK`); checked on PostgreSQL's plan, not on time, and on the pages'
-rows on both databases."""
+the few unlisted ids (`filters.SHALLOW_WALK`), checked on PostgreSQL's plan, not on time, and on the pages' rows on
+both databases; its count is read with its page."""
 
 import pytest
 import sqlalchemy as sa
@@ -11,8 +11,9 @@ from clearinghouse.directory.models import ProductStatus
 from clearinghouse.extensions import db
 from clearinghouse.timeutil import district_today
 from tests import factories
+from tests.api.sample import many_products
 from tests.api.test_api import walk
-from tests.conftest import in_app
+from tests.conftest import count_queries, in_app
 from tests.directory.plans import compact_and_analyze, plan_of, statements_of
 
 PRODUCTS = 3000
@@ -92,3 +93,21 @@ def test_every_page_is_the_same_however_far_the_listed_rule_is_read_from_the_wal
     for per_page in (1, 2, 3, 4, 25):
         assert [row["slug"] for row in walk(client, f"/api/v1/products?per_page={per_page}")] == expected
     assert client.get("/api/v1/products?per_page=3").json["meta"]["total"] == len(expected)
+
+
+def test_the_whole_list_reads_its_count_with_its_page(app, client):
+    """The whole list's page carries the list's count (one statement less than a filtered list's page and count);
+    a page past the last, which has no row to carry it, counts on its own."""
+    with in_app(app):
+        many_products(5)
+    client.get("/api/v1/products?status=approved")  # what every page reads first (the district's settings)
+    with count_queries(app) as whole:
+        body = client.get("/api/v1/products?per_page=2&page=2").json
+    with count_queries(app) as filtered:
+        assert client.get("/api/v1/products?per_page=2&page=2&status=approved").status_code == 200
+    assert body["meta"] == {"total": 5, "page": 2, "per_page": 2, "pages": 3}
+    assert len(whole) == len(filtered) - 1
+    assert not any("product_status_count" in statement and "product.id" not in statement for statement in whole)
+    past = client.get("/api/v1/products?per_page=2&page=4").json
+    assert past["meta"] == {"total": 5, "page": 4, "per_page": 2, "pages": 3}
+    assert past["data"] == []
