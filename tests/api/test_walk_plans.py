@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from clearinghouse.api import queries
 from clearinghouse.api.filters import SHALLOW_WALK
-from clearinghouse.directory.models import ProductStatus
+from clearinghouse.directory.models import Product, ProductStatus
 from clearinghouse.extensions import db
 from clearinghouse.timeutil import district_today
 from tests import factories
@@ -111,3 +111,26 @@ def test_the_whole_list_reads_its_count_with_its_page(app, client):
     past = client.get("/api/v1/products?per_page=2&page=4").json
     assert past["meta"] == {"total": 5, "page": 4, "per_page": 2, "pages": 3}
     assert past["data"] == []
+
+
+def test_a_pages_data_uses_and_schools_are_read_in_one_statement(app):
+    """`product_data` reads the agreements, then the data uses (by id) and the schools (by name) together: two
+    statements, where the uses and the schools took one each."""
+    with in_app(app):
+        vendor = factories.make_vendor()
+        north, south = factories.make_school(name="North"), factories.make_school(name="Alder")
+        elements = [factories.make_element(name=name) for name in ("Zip code", "Age")]
+        first = factories.make_product(vendor, elements=elements, schools=[north, south])
+        second = factories.make_product(vendor, elements=elements[1:], schools=[north])
+        alone = factories.make_product(vendor)
+        rows = db.session.execute(queries.product_rows(Product.vendor_id == vendor.id).order_by(Product.id)).all()
+        data, statements = statements_of(lambda: queries.product_data(rows))
+        slugs = [element.slug for element in elements]
+        ids = (first.id, second.id, alone.id)
+    assert len(statements) == 2
+    assert [use[1] for use in data.uses[ids[0]]] == slugs
+    assert [use[1] for use in data.uses[ids[1]]] == slugs[1:]
+    assert [school[1:] for school in data.schools[ids[0]]] == [("alder", "Alder", "K-5"), ("north", "North", "K-5")]
+    assert [school[1] for school in data.schools[ids[1]]] == ["north"]
+    assert ids[2] not in data.uses
+    assert ids[2] not in data.schools
