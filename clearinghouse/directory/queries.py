@@ -579,7 +579,8 @@ class DirectoryFilters:
         sets = self.id_sets(today) if id_sets is None else id_sets
         agreement, rule = None, None
         if self.agreement is not None and (
-            agreement_ids is False or (agreement_ids is None and _agreement_is_broad(self.agreement, today))
+            agreement_ids is False
+            or (agreement_ids is None and _on_postgresql() and _agreement_is_broad(self.agreement, today))
         ):
             agreement, rule = agreement_filter_ids(self.agreement, today), _agreement_rule(self.agreement, today)
         clauses: list[ColumnElement[bool]] = [
@@ -647,15 +648,16 @@ class DirectoryFilters:
         """The exact number of listed products that match (status filter unset), from indexes only.
 
         An agreement filter, alone or with a data element, reads the count triggers keep (`kept`: "active"
-        counted from its ids took 13-91 ms of PostgreSQL on the bench, the kept groups about 1; `kept=False`:
-        counted, as the tests compare them). Otherwise it counts the ids of the most selective source (the
+        counted from its ids took 13-91 ms of PostgreSQL on the bench, the kept groups about 1; on SQLite only
+        a broad one's, `_agreement_is_broad`: a rare one's was counted faster; `kept=False`: counted, as the
+        tests compare them). Otherwise it counts the ids of the most selective source (the
         search hits, else a filter's ids, else every product), keeps those in every other filter's ids, and
         leaves out the unlisted ones. `bound`: a search whose words are the SEARCH_WORDS parameter
         (`search_hits(…, bound=True)`).
         """
         if kept and self.agreement is not None and id_sets is None and not bound:
             counted = self.kept(today)
-            if counted is not None:
+            if counted is not None and (_on_postgresql() or _agreement_is_broad(self.agreement, today)):
                 return select(counted[0])
         terms = self.terms
         sets = self.id_sets(today) if id_sets is None else id_sets
@@ -910,7 +912,7 @@ def _filtered_count(filters: DirectoryFilters, today: date) -> Select:
 def _fetches_with_ties() -> bool:
     """Whether the database fetches a page's rows WITH TIES (PostgreSQL; SQLite does not): `page_statement`'s
     `with_ties`."""
-    return db.session.get_bind().dialect.name == "postgresql"
+    return _on_postgresql()
 
 
 # The filters a search's page statement made once takes as parameters, each named as its field of
@@ -1140,18 +1142,21 @@ def _saw(key: SeenKey, matches: int, listed: int) -> tuple[int, int]:
 
 
 # An agreement filter that at least one listed product in AGREEMENT_BROAD_SHARE matches is asked of each product by
-# its rule's clause rather than read as its ids (`DirectoryFilters.clauses`), on PostgreSQL. On the bench (23,500
+# its rule's clause rather than read as its ids (`DirectoryFilters.clauses`), on PostgreSQL (SQLite's statements stay
+# as they were). On the bench (23,500
 # listed): "active" (16,377) and "expired" read far fewer buffers so, alone and with another filter; "expiring"
 # (1,423), "open ended" (962) and "upcoming" (none) more with another filter (the ids: main's statements).
 AGREEMENT_BROAD_SHARE = 10
 
 
+def _on_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 def _agreement_is_broad(value: AgreementFilter, today: date) -> bool:
-    """Whether the agreement filter alone matches at least one listed product in AGREEMENT_BROAD_SHARE, on
-    PostgreSQL (never on SQLite: its statements stay as they were). Read from `_KEPT_SEEN` (the filter alone's
-    pages note it), else from its kept count (`agreement_filter_kept`, about 1 ms of PostgreSQL), noted there."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return False
+    """Whether the agreement filter alone matches at least one listed product in AGREEMENT_BROAD_SHARE. Read
+    from `_KEPT_SEEN` (the filter alone's pages note it), else from its kept count (`agreement_filter_kept`, about
+    1 ms of PostgreSQL), noted there."""
     key = (value, None, today)
     seen = _KEPT_SEEN.get(key)
     if seen is None:
