@@ -569,18 +569,21 @@ class DirectoryFilters:
     ) -> list[ColumnElement[bool]]:
         """WHERE clauses on Product; they combine with AND (`id_sets`: those of `id_sets(today)`, when built).
 
-        An agreement filter is its ids (`agreement_filter_ids`) or, when it is broad on PostgreSQL
-        (`_agreement_is_broad`), its rule's own clause (`_agreement_rule`: each part a WHERE clause on product);
+        An agreement filter is its ids (`agreement_filter_ids`) or, when it is broad enough on PostgreSQL
+        (`_agreement_is_broad`: WALK_SHARE alone, AGREEMENT_BROAD_SHARE with another filter or a search), its
+        rule's own clause (`_agreement_rule`: each part a WHERE clause on product);
         `agreement_ids` True or False chooses. PostgreSQL took the UNION of the ids for about 200 rows where
         "active" has 16,377 (of 25,000 products on the bench), and looked each up in product by a nested loop:
         the API's product list with "active" read 50,300 buffers (155 ms at load 10), with the clause 401
         (13 ms). For a rare filter the clause was worse: PostgreSQL then walked every product to check it
         ("upcoming", no match, with a data element: 22 buffers with the ids, 5,003 with the clause)."""
         sets = self.id_sets(today) if id_sets is None else id_sets
+        # Alone, a page walks the products by name until enough match; with another filter, from that one's ids.
+        share = WALK_SHARE if len(sets) == 1 and not self.terms else AGREEMENT_BROAD_SHARE
         agreement, rule = None, None
         if self.agreement is not None and (
             agreement_ids is False
-            or (agreement_ids is None and _on_postgresql() and _agreement_is_broad(self.agreement, today))
+            or (agreement_ids is None and _on_postgresql() and _agreement_is_broad(self.agreement, today, share))
         ):
             agreement, rule = agreement_filter_ids(self.agreement, today), _agreement_rule(self.agreement, today)
         clauses: list[ColumnElement[bool]] = [
@@ -1145,7 +1148,9 @@ def _saw(key: SeenKey, matches: int, listed: int) -> tuple[int, int]:
 # its rule's clause rather than read as its ids (`DirectoryFilters.clauses`), on PostgreSQL (SQLite's statements stay
 # as they were). On the bench (23,500
 # listed): "active" (16,377) and "expired" read far fewer buffers so, alone and with another filter; "expiring"
-# (1,423), "open ended" (962) and "upcoming" (none) more with another filter (the ids: main's statements).
+# (1,423), "open ended" (962) and "upcoming" (none) more with another filter (the ids: main's statements). Alone,
+# a filter that one listed product in WALK_SHARE matches (the API's "expiring", page 1: 10,314 buffers with the
+# ids, 437 with the clause); "upcoming" (none) walked every product (4 buffers, 1,204).
 AGREEMENT_BROAD_SHARE = 10
 
 
@@ -1153,8 +1158,8 @@ def _on_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def _agreement_is_broad(value: AgreementFilter, today: date) -> bool:
-    """Whether the agreement filter alone matches at least one listed product in AGREEMENT_BROAD_SHARE. Read
+def _agreement_is_broad(value: AgreementFilter, today: date, share: int = AGREEMENT_BROAD_SHARE) -> bool:
+    """Whether the agreement filter alone matches at least one listed product in `share`. Read
     from `_KEPT_SEEN` (the filter alone's pages note it), else from its kept count (`agreement_filter_kept`, about
     1 ms of PostgreSQL), noted there."""
     key = (value, None, today)
@@ -1163,7 +1168,7 @@ def _agreement_is_broad(value: AgreementFilter, today: date) -> bool:
         count, _ = agreement_filter_kept(value, today)
         seen = _saw(key, *db.session.execute(select(count, listed_products_count())).one())
     matches, listed = seen
-    return matches * AGREEMENT_BROAD_SHARE >= listed
+    return matches * share >= listed
 
 
 def forget_seen_counts() -> None:
