@@ -14,7 +14,7 @@ from clearinghouse.extensions import db
 from clearinghouse.timeutil import district_today
 from tests import factories
 from tests.conftest import in_app
-from tests.directory.plans import plan_of
+from tests.directory.plans import compact_and_analyze, plan_of
 from tests.directory.test_agreement_filter_kept import _receiving, agreement_catalog
 from tests.directory.test_deep_pages import _catalog, _receivers
 
@@ -116,3 +116,15 @@ def test_the_apis_agreement_filter_reads_no_union_of_ids_and_counts_the_kept_gro
             ]
             read = {node.get("Relation Name") for node in _nodes(plan_of(*count))}
             assert kept in read, (path, read)
+        # The directory's page of "active" with a school (`_filtered_page`): the rule asked of each product too.
+        school = factories.make_school(name="Hill School")
+        db.session.execute(
+            sa.text("INSERT INTO product_school (product_id, school_id) SELECT id, :s FROM product WHERE id % 3 = 0"),
+            {"s": school.id},
+        )
+        compact_and_analyze("product_school")
+        answer, statements = _sent(lambda: client.get(f"/directory?agreement=active&school={school.slug}"))
+        assert answer.status_code == 200
+        (page,) = [found for found in statements if "product.slug" in found[0]]
+        types = {node["Node Type"] for node in _nodes(plan_of(*page))}
+        assert "Append" not in types, types
