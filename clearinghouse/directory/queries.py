@@ -1146,9 +1146,9 @@ def _saw(key: SeenKey, matches: int, listed: int) -> tuple[int, int]:
 
 # An agreement filter that at least one listed product in AGREEMENT_BROAD_SHARE matches is asked of each product by
 # its rule's clause rather than read as its ids (`DirectoryFilters.clauses`), on PostgreSQL (SQLite's statements stay
-# as they were). On the bench (23,500
-# listed): "active" (16,377) and "expired" read far fewer buffers so, alone and with another filter; "expiring"
-# (1,423), "open ended" (962) and "upcoming" (none) more with another filter (the ids: main's statements). Alone,
+# as they were). On the bench (23,500 listed): "active" (16,377) and "expired" read far fewer buffers so, alone and
+# with another filter; "expiring" (1,423), "open ended" (962) and "upcoming" (none) more with another filter (the
+# ids: main's statements). Alone,
 # a filter that one listed product in WALK_SHARE matches (the API's "expiring", page 1: 10,314 buffers with the
 # ids, 437 with the clause); "upcoming" (none) walked every product (4 buffers, 1,204).
 AGREEMENT_BROAD_SHARE = 10
