@@ -192,6 +192,18 @@ def make_agreement(vendor: Vendor, products: list[Product] = (), **overrides) ->
     return _save(agreement)
 
 
+def sign_for_three_in_four() -> Agreement:
+    """One active agreement, signed by a vendor of its own ("Signer"), covering every product whose id is not a
+    multiple of four: a broad agreement filter on a plan test's catalogue, linked in one statement."""
+    agreement = make_agreement(make_vendor(name="Signer"), [])
+    db.session.execute(
+        sa.text("INSERT INTO agreement_product (agreement_id, product_id) SELECT :a, id FROM product WHERE id % 4 > 0"),
+        {"a": agreement.id},
+    )
+    db.session.commit()
+    return agreement
+
+
 def make_revision(vendor: Vendor, product: Product | None = None, **overrides):
     """A public disclosure revision (audit domain); `occurred_at` must be an aware datetime."""
     n = _n()

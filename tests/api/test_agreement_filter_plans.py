@@ -89,15 +89,7 @@ def test_the_apis_agreement_filter_reads_no_union_of_ids_and_counts_the_kept_gro
         if db.engine.dialect.name != "postgresql":
             pytest.skip("the plans are PostgreSQL's")
         _catalog()
-        vendor = factories.make_vendor(name="Signer")
-        agreement = factories.make_agreement(vendor, [])
-        db.session.execute(
-            sa.text(
-                "INSERT INTO agreement_product (agreement_id, product_id) SELECT :a, id FROM product WHERE id % 4 > 0"
-            ),
-            {"a": agreement.id},
-        )
-        db.session.commit()
+        factories.sign_for_three_in_four()
         element = _receivers({"Often": 5})["Often"]
         assert queries._agreement_is_broad(AgreementFilter.ACTIVE, district_today())  # read and noted: not asked again
         for path, kept in (

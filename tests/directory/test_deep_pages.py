@@ -155,15 +155,7 @@ def test_an_agreement_filter_with_a_data_element_walks_the_products_and_reads_no
         if db.engine.dialect.name != "postgresql":
             pytest.skip("the plans are PostgreSQL's")
         _catalog()
-        vendor = factories.make_vendor(name="Signer")
-        agreement = factories.make_agreement(vendor, [])
-        db.session.execute(
-            sa.text(
-                "INSERT INTO agreement_product (agreement_id, product_id) SELECT :a, id FROM product WHERE id % 4 > 0"
-            ),
-            {"a": agreement.id},
-        )
-        db.session.commit()
+        factories.sign_for_three_in_four()
         elements = _receivers({"Everywhere": 1, "Often": 5})
         for element in elements.values():
             for page in (1, 2):
