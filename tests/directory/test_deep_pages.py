@@ -12,7 +12,13 @@ import sqlalchemy as sa
 
 from clearinghouse.directory import queries
 from clearinghouse.directory.models import DataElement
-from clearinghouse.directory.queries import AgreementFilter, DirectoryFilters, element_receivers, search_products
+from clearinghouse.directory.queries import (
+    AgreementFilter,
+    DirectoryFilters,
+    StatusFilter,
+    element_receivers,
+    search_products,
+)
 from clearinghouse.extensions import db
 from clearinghouse.timeutil import district_today
 from tests import factories
@@ -167,3 +173,33 @@ def test_an_agreement_filter_with_a_data_element_walks_the_products_and_reads_no
                 assert "product" in walked, (element.name, page, walked)
                 read = {node.get("Relation Name") for node in _every_node(plan)}
                 assert "data_use" not in read, (element.name, page, read)
+
+
+def test_every_status_with_a_data_element_counts_no_match_and_walks_the_first_pages(app):
+    """On PostgreSQL, `status=all` (every product, retired ones included) with a data element received by every
+    product or by one in five: the page's statement reads the element's number of receivers from data_use's index
+    (a product receives an element once), so no window counts the matches (pages 1, 2 and a middle one); pages 1
+    and 2 walk the products by name, asking each from the index it walks, no further than the page needs, and
+    sort no more than a page (main's statement counted, in a window, and sorted every product that receives the
+    element: 20,049 on the bench catalogue, about 45 ms). Deeper, PostgreSQL may sort this small catalogue."""
+    with in_app(app):
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the plans are PostgreSQL's")
+        _catalog()
+        elements = _receivers({"Everywhere": 1, "Often": 5})
+        for element in elements.values():
+            filters = DirectoryFilters(status=StatusFilter.ALL, element_id=element.id)
+            receivers = db.session.scalar(queries._filtered_count(filters, district_today()))
+            for page in (1, 2, receivers // PER_PAGE // 2):
+                plan, total = _page_plan(filters, page)
+                assert total == receivers
+                nodes = _every_node(plan)
+                assert not [node for node in nodes if node["Node Type"] == "WindowAgg"], (element.name, page)
+                if page > 2:
+                    continue
+                sorted_rows = [node["Actual Rows"] for node in nodes if node["Node Type"] == "Sort"]
+                assert max(sorted_rows, default=0) <= 2 * PER_PAGE, (element.name, page, sorted_rows)
+                picked = next(node for node in nodes if node["Node Type"] == "Limit" and _walks(node))
+                read = [node for node in _walk_of(picked) if node.get("Relation Name") == "product"]
+                walked = sum(node["Actual Rows"] + node.get("Rows Removed by Filter", 0) for node in read)
+                assert walked <= (page * PER_PAGE + PER_PAGE) * PRODUCTS / receivers, (element.name, page, walked)

@@ -40,7 +40,8 @@ def _links() -> None:
 
 def _every_filters() -> list[DirectoryFilters]:
     """Each agreement filter value with a school or a category, and those not kept with a data element; an
-    element with a school; a status alone and with an element; every sort."""
+    element with a school; a status with an element, and every status with an element and a school (with one
+    filter or none it is kept: tests/directory/test_every_status_kept.py); every sort."""
     element, school, category = (
         db.session.scalar(select(model.id).order_by(model.id)) for model in (DataElement, School, DataCategory)
     )
@@ -51,7 +52,7 @@ def _every_filters() -> list[DirectoryFilters]:
         *({"agreement": value, "category_id": category} for value in AgreementFilter),
         {"element_id": element, "school_id": school},
         {"element_id": element, "status": ProductStatus.APPROVED},
-        {"status": StatusFilter.ALL},
+        {"status": StatusFilter.ALL, "element_id": element, "school_id": school},
         {"agreement": AgreementFilter.ACTIVE, "status": StatusFilter.ALL},
     ]
     return [DirectoryFilters(sort=sort, **fields) for fields in chosen for sort in (None, *Sort)]
