@@ -877,7 +877,7 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
     matches = _KEPT_SEEN.get(seen) if seen is not None else None
     if kept_page is not None and kept_page.first is not None and matches is None:
         matches = _saw(seen, *db.session.connection().execute(kept_page.first).one())
-    if kept_page is not None and (kept_page.first is None or matches[0] * WALK_SHARE >= matches[1]):
+    if kept_page is not None and (kept_page.first is None or walks_in_order(*matches)):
         return paginate_picked(
             lambda limit, offset: (kept_page.pick(matches, limit + offset), {PAGE_LIMIT: limit, PAGE_OFFSET: offset}),
             select(kept_page.count),
@@ -1165,6 +1165,47 @@ PROBE_WALK = 1000
 LISTED_WALK = 5000
 
 
+def walks_in_order(matches: int, listed: int) -> bool:
+    """Whether a page of filters that `matches` of the `listed` listed products match is found walking the products
+    in name order and checking each (`DirectoryFilters.kept`'s clauses) rather than sorting the matches read from
+    the filters' ids: when at least one listed product in `WALK_SHARE` matches."""
+    return matches * WALK_SHARE >= listed
+
+
+def walk_probes(seen: tuple[int, int] | None, through: int) -> bool:
+    """Whether a walk in name order to the `through`-th match of an agreement filter, of which the pages last saw
+    `seen` (its matches, the listed products), reads each walked product's agreement by key (`probing_clauses`):
+    on PostgreSQL (SQLite keeps the hashed form), when that makes it at most PROBE_WALK products."""
+    if seen is None or not _fetches_with_ties():
+        return False
+    matches, listed = seen
+    return through * listed <= PROBE_WALK * matches
+
+
+def probing_clauses(
+    filters: DirectoryFilters, today: date, clauses: list[ColumnElement[bool]]
+) -> list[ColumnElement[bool]]:
+    """`clauses` (`DirectoryFilters.kept`'s) for a short walk (`walk_probes`): an agreement filter's rule with each
+    walked product's agreement read by key (`_AgreementRule.probing`)."""
+    if filters.agreement is None:
+        return clauses
+    rule = _agreement_rule(filters.agreement, today)
+    return [rule.probing if clause is rule.clause else clause for clause in clauses]
+
+
+def walking_clauses(
+    filters: DirectoryFilters, today: date, clauses: list[ColumnElement[bool]], *, probing: bool
+) -> list[ColumnElement[bool]]:
+    """`clauses` (`DirectoryFilters.kept`'s) for a walk of the names that stops after the page and ranks only its
+    products by vendor (`seek_name_page`'s `walking`): the listed rule asked of the walked index
+    (`listed_clause(walking=True)`: its anti-join probed the vendor of each product walked, 7,775 of the 9,100
+    buffers of the API's middle page of "active" on the bench); with `probing`, an agreement filter's rule asks
+    each walked product's agreement by key (`probing_clauses`)."""
+    anti_join = listed_clause()
+    walked = probing_clauses(filters, today, clauses) if probing else clauses
+    return [listed_clause(walking=True) if clause.compare(anti_join) else clause for clause in walked]
+
+
 def _walks_if_broad(filters: DirectoryFilters) -> bool:
     """Whether the filters' kept page walks only when enough products match (`WALK_SHARE`): an agreement filter
     with a data element, which can both be broad or both rare."""
@@ -1263,14 +1304,11 @@ class _KeptPage(NamedTuple):
         """The statement for a page that ends with the `through`-th match: probing when the walk there is
         short, on PostgreSQL (SQLite keeps the other): for an agreement filter, when the matches last seen make
         it at most PROBE_WALK products; for every listed product, when it is at most LISTED_WALK."""
-        if self.probing is None or not _fetches_with_ties():
+        if self.probing is None:
             return self.statement
         if self.every_listed:
-            return self.probing if through <= LISTED_WALK else self.statement
-        if seen is None:
-            return self.statement
-        matches, listed = seen
-        return self.probing if through * listed <= PROBE_WALK * matches else self.statement
+            return self.probing if _fetches_with_ties() and through <= LISTED_WALK else self.statement
+        return self.probing if walk_probes(seen, through) else self.statement
 
 
 @lru_cache(maxsize=256)
@@ -1296,8 +1334,7 @@ def _kept_page(filters: DirectoryFilters, today: date) -> _KeptPage | None:
     statement = page_statement(keys, None, clauses, count, limit, offset)
     if filters.agreement is None:
         return _KeptPage(count, statement, None, None)
-    rule = _agreement_rule(filters.agreement, today)
-    probing = [rule.probing if clause is rule.clause else clause for clause in clauses]
+    probing = probing_clauses(filters, today, clauses)
     listed = listed_products_count().label("listed")
     return _KeptPage(
         count,
@@ -1442,18 +1479,23 @@ def _page_of(
     prices a LIMIT it cannot read as a tenth of the matches (953 rows for the most shared element), and then
     joined the page to every use of the element by hashing (20,000 uses read for 20)."""
     if from_end:
-        rest = total - offset  # the matches from the page's first on
         reversed_keys = [(key, not descending) for key, descending in keys]
-        back = (
-            ranked.order_by(*_ordered(reversed_keys))
-            .limit(case((rest >= limit, limit), (rest > 0, rest), else_=0))
-            .offset(case((rest > limit, rest - limit), else_=0))
-            .subquery("back")
-        )
+        back = _counted_back(ranked.order_by(*_ordered(reversed_keys)), total, limit, offset).subquery("back")
         page_ids = select(back).limit(limit).subquery("page")
     else:
         page_ids = ranked.order_by(*_ordered(keys)).limit(limit).offset(offset).subquery("page")
     return _cards_of(page_ids, [(page_ids.c[f"key_{n}"], desc) for n, (_, desc) in enumerate(keys)], total)
+
+
+def _counted_back(
+    backward: Select, total: ColumnElement[int], limit: int | ColumnElement[int], offset: int | ColumnElement[int]
+) -> Select:
+    """`backward` (the matches in the reverse order) cut to the page that starts at `offset` in the order, counted
+    back from the last of the `total` matches; none past the last."""
+    rest = total - offset  # the matches from the page's first on
+    return backward.limit(case((rest >= limit, limit), (rest > 0, rest), else_=0)).offset(
+        case((rest > limit, rest - limit), else_=0)
+    )
 
 
 def _cards_of(page_ids: Any, keys: list[tuple[ColumnElement, bool]], total: ColumnElement[int] | str | None) -> Select:
@@ -1476,6 +1518,8 @@ def seek_name_page(
     walking: list[ColumnElement[bool]],
     limit: ColumnElement[int],
     offset: ColumnElement[int],
+    *,
+    total: ColumnElement[int] | None = None,
 ) -> Any:
     """The page (`limit` rows from `offset`) of the products matching `clauses` by name, vendor's name and id
     (the directory's and the API's order), as rows (id, name, vendor_name), found without sorting every
@@ -1490,15 +1534,16 @@ def seek_name_page(
     order, they are placed from the edge's first place, less those of the first name that (name, id) order
     put before it. Sorting every listed product with its vendor's name to pick the API's page 500 took about
     12 ms on the bench database, page 1 about 8 ms; the directory's page 400, 38-56 ms.
+
+    `total` (the number of matches, kept): the edge walked from the last match back (`_counted_back`), for a page
+    past the middle; a page past the last finds none.
     """
-    edge = (
-        select(Product.id.label("id"), Product.name.label("name"))
-        .where(*walking)
-        .order_by(Product.name, Product.id)
-        .limit(limit)
-        .offset(offset)
-        .cte("edge")
-    )
+    walked = select(Product.id.label("id"), Product.name.label("name")).where(*walking)
+    if total is None:
+        edge = walked.order_by(Product.name, Product.id).limit(limit).offset(offset).cte("edge")
+    else:
+        back = _counted_back(walked.order_by(Product.name.desc(), Product.id.desc()), total, limit, offset)
+        edge = select(back.subquery("back")).limit(limit).cte("edge")
     first = select(edge.c.id, edge.c.name).order_by(edge.c.name, edge.c.id).limit(1).subquery("first_of_edge")
     first_id, first_name = select(first.c.id).scalar_subquery(), select(first.c.name).scalar_subquery()
     last_name = select(func.max(edge.c.name)).scalar_subquery()

@@ -1,7 +1,8 @@
 """The API's product list asked with filters and no search builds its statements once per filters, data
-version and day (`api.queries._filtered_page`, `_filtered_count`, kept by `memoized_on_version`): an agreement
-filter's rule is a clause of some forty terms, whose cache key SQLAlchemy made afresh on every request. A
-kept statement holds no data, and a change is a new data version: each change is on the next answer."""
+version and day (`api.queries._filtered_page`, `_walked_page`, `_filtered_count`, kept by
+`memoized_on_version`): an agreement filter's rule is a clause of some forty terms, whose cache key SQLAlchemy
+made afresh on every request. A kept statement holds no data, and a change is a new data version: each change
+is on the next answer."""
 
 from clearinghouse.api import queries
 from clearinghouse.directory.models import DataElement, ProductStatus, Vendor
@@ -24,9 +25,9 @@ def names(client, url: str) -> tuple[list[str], int]:
 
 
 def test_a_filtered_list_keeps_its_statements_and_shows_each_change_at_once(app, client, monkeypatch):
-    built = []
-    build = queries._products_page
-    monkeypatch.setattr(queries, "_products_page", lambda *args, **kwargs: built.append(args) or build(*args, **kwargs))
+    built = []  # every page statement, walked (`_walked_page`) or sorted (`_products_page`), ends in `_rows_of`
+    build = queries._rows_of
+    monkeypatch.setattr(queries, "_rows_of", lambda *args: built.append(args) or build(*args))
     with in_app(app):
         demographics = factories.make_category(name="Demographics")
         birth = factories.make_element(demographics, name="Birth date", slug="birth-date")
@@ -44,4 +45,5 @@ def test_a_filtered_list_keeps_its_statements_and_shows_each_change_at_once(app,
         factories.make_product(vendor, name="Anchor", status=ProductStatus.APPROVED, elements=[birth])
     assert [names(client, url) for url in FILTERED] == [(["Anchor", "Atlas"], 3)] * 3  # a new data version
     assert [names(client, f"{url}&page=2") for url in FILTERED] == [(["Compass"], 3)] * 3
-    assert len(built) == 6
+    # The two lists an agreement filter walks (`_walked_page`) walk their last page from the end: a statement more.
+    assert len(built) == 6 + 2
