@@ -362,13 +362,14 @@ class _KeptMatches(NamedTuple):
 
 @memoized_on_version
 def _kept_walk(filters: DirectoryFilters, today: date) -> _KeptMatches | None:
-    """For filters whose number of matches triggers keep (`DirectoryFilters.kept`: a data element, category, school
-    or agreement filter alone, an agreement filter with a data element) that enough products match for a walk of
-    the names (`directory.queries.walks_in_order`), their matches and the listed products, read from the kept
-    counts (one small statement per filters, data version and day); else None: the page sorts the matches read
-    from the filters' ids (`_filtered_page`). Sorting every match with its vendor's name for a middle page of
-    "active" (15,380 of the bench's 23,500 listed products) read 24,000 buffers; walking, 1,200."""
-    kept = filters.kept(today)
+    """For filters of the listed products (no status) whose number of matches triggers keep
+    (`DirectoryFilters.kept`: a data element, category, school or agreement filter alone, an agreement filter with a
+    data element) that enough products match for a walk of the names (`directory.queries.walks_in_order`), their
+    matches and the listed products, read from the kept counts (one small statement per filters, data version and
+    day); else None: the page sorts the matches read from the filters' ids (`_filtered_page`). Sorting every match
+    with its vendor's name for a middle page of "active" (15,380 of the bench's 23,500 listed products) read 24,000
+    buffers; walking, 1,500."""
+    kept = filters.kept(today) if filters.status is None else None
     if kept is None:
         return None
     seen = _KeptMatches(
