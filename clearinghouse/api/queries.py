@@ -41,8 +41,8 @@ from clearinghouse.directory.models import (
     Vendor,
     product_school,
 )
-from clearinghouse.directory.queries import DirectoryFilters
-from clearinghouse.directory.search import search_hits
+from clearinghouse.directory.queries import DirectoryFilters, SearchShape, Sort
+from clearinghouse.directory.search import SEARCH_WORDS, search_hits, search_words
 from clearinghouse.extensions import db
 from clearinghouse.page_cache import memoized_on_version
 from clearinghouse.urls import MAX_PAGE
@@ -231,12 +231,14 @@ class _RowPage(Pagination):
             return total
         if self.items and self._query_args["counted_in_rows"]:
             return self.items[0].total
-        return db.session.connection().scalar(total() if callable(total) else total)
+        counted = total() if callable(total) else total
+        statement, params = counted if isinstance(counted, tuple) else (counted, None)
+        return db.session.connection().scalar(statement, params)
 
 
 def _row_page(
     select_page: Callable[[int, int], Select | tuple[Select, dict[str, Any]]],
-    total: int | Select | Callable[[], Select],
+    total: int | Select | Callable[[], Select | tuple[Select, dict[str, Any]]],
     page: int,
     per_page: int,
     *,
@@ -318,12 +320,38 @@ def list_products(query: ProductQuery, page: int, per_page: int, today: date) ->
             return _filtered_page(filters, query.matches_nothing, asked, today, shallow), _page_params(limit, offset)
 
         return _row_page(filtered_page, lambda: _filtered_count(filters, query.matches_nothing, today), page, per_page)
+    values = directory_queries.bound_filters(filters)
+    if values is not None and not query.matches_nothing:
+        # A search, with or without filters but a status: the directory's made-once search picks, by name
+        # (`directory_queries.search_picks`), their words and filters' values bound, counted as they are read.
+        shape = directory_queries.search_shape(filters, tuple(values), today, sort=Sort.NAME)
+        words = search_words(filters.terms)
+        return _row_page(
+            lambda limit, offset: (_search_page(shape), _page_params(limit, offset, **{SEARCH_WORDS: words}, **values)),
+            lambda: (directory_queries.search_count(shape), {SEARCH_WORDS: words, **values}),
+            page,
+            per_page,
+            counted_in_rows=True,
+        )
     hits = search_hits(filters.terms)
 
     def page_stmt(limit: int, offset: int) -> tuple[Select, dict[str, Any]]:
         return _products_page(query, today, hits, shallow=offset + limit <= SHALLOW_WALK), _page_params(limit, offset)
 
     return _row_page(page_stmt, lambda: _count(query, today, hits), page, per_page)
+
+
+@lru_cache(maxsize=256)
+def _search_page(shape: SearchShape) -> Select:
+    """The rows of a search's page (`directory_queries.search_picks` for `shape`), each with the number of
+    matches as its last column, `total`; made once per shape, as the directory's."""
+    picked, keys = directory_queries.search_picks(shape)
+    return (
+        product_rows()
+        .add_columns(picked.c.total)
+        .join(picked, picked.c.id == Product.id)
+        .order_by(*(key.desc() if descending else key for key, descending in keys))
+    )
 
 
 def _count(query: ProductQuery, today: date, hits: Subquery | None) -> Select:

@@ -827,7 +827,7 @@ def paginate_picked(
 
     `count_stmt` may be a function that builds it: a windowed page needs it only past the last page.
     `select_page`, and that function, may give the statement's parameters with it (a statement made
-    once, `_search_page`, `_search_count`).
+    once, `_search_page`, `search_count`).
     `gather`, when given, makes the page's items from the statement's rows, with the number of
     matches a windowed statement carries (else the items are the statement's first entity)."""
     return _Paginated(
@@ -927,18 +927,18 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
             windowed=windowed,
             gather=card_products if kept_page is None else _cards_seen(seen, matches[1]),
         )
-    values = _bound_filters(filters)
+    values = bound_filters(filters)
     if values is not None:
         # A search, with or without filters on what a product receives, where, its tags and kind, and under
         # which agreement (most of a busy evening's): one statement per sort and set of filters chosen, made once.
         words = search_words(terms)
-        shape = _search_shape(filters, tuple(values), today)
+        shape = search_shape(filters, tuple(values), today)
         return paginate_picked(
             lambda limit, offset: (
                 _search_page(shape),
                 {SEARCH_WORDS: words, PAGE_LIMIT: limit, PAGE_OFFSET: offset, **values},
             ),
-            lambda: (_search_count(shape), {SEARCH_WORDS: words, **values}),
+            lambda: (search_count(shape), {SEARCH_WORDS: words, **values}),
             page,
             per_page,
             windowed=True,
@@ -1002,11 +1002,11 @@ def _fetches_with_ties() -> bool:
 
 # The filters a search's page statement made once takes as parameters, each named as its field of
 # `DirectoryFilters` (`_search_page`): an agreement filter, which asks about a day, is part of the statement
-# (`_SearchShape`), and a status filter is not among them.
+# (`SearchShape`), and a status filter is not among them.
 BOUND_FILTERS = ("element_id", "category_id", "school_id", "tag_id", "kind_id")
 
 
-def _bound_filters(filters: DirectoryFilters) -> dict[str, int] | None:
+def bound_filters(filters: DirectoryFilters) -> dict[str, int] | None:
     """The values of the filters chosen, by name, when a search's page statement is made once for them
     (`_search_page`: all of them are of BOUND_FILTERS, with or without an agreement filter); else None (a
     status filter)."""
@@ -1015,8 +1015,8 @@ def _bound_filters(filters: DirectoryFilters) -> dict[str, int] | None:
     return {name: getattr(filters, name) for name in BOUND_FILTERS if getattr(filters, name) is not None}
 
 
-class _SearchShape(NamedTuple):
-    """What a search's statements made once (`_search_page`, `_search_count`) are made for, besides the values
+class SearchShape(NamedTuple):
+    """What a search's statements made once (`_search_page`, `search_count`) are made for, besides the values
     bound when they run: the database, the sort, the filters chosen (of BOUND_FILTERS), and an agreement
     filter, with the day it asks about and whether it is asked by its rule's clause
     (`DirectoryFilters.agreement_by_rule`, read from the data: part of the key, so that a statement never
@@ -1030,31 +1030,32 @@ class _SearchShape(NamedTuple):
     by_rule: bool
 
     def bound(self) -> DirectoryFilters:
-        """Filters whose chosen values are parameters named as the filters (`_bound_filters`'), with the
+        """Filters whose chosen values are parameters named as the filters (`bound_filters`'), with the
         agreement filter: the same id sets and clauses, with no value in them."""
         chosen = {name: bindparam(name, type_=Integer) for name in self.chosen}
         return DirectoryFilters(agreement=self.agreement, **chosen)  # type: ignore[arg-type]
 
 
-def _search_shape(filters: DirectoryFilters, chosen: tuple[str, ...], today: date) -> _SearchShape:
-    """The `_SearchShape` of a search with the filters `chosen` (`_bound_filters`); one without an agreement
-    filter reads no day (its statements serve every day)."""
-    dialect = db.session.get_bind().dialect.name
+def search_shape(
+    filters: DirectoryFilters, chosen: tuple[str, ...], today: date, sort: Sort | None = None
+) -> SearchShape:
+    """The `SearchShape` of a search with the filters `chosen` (`bound_filters`), in its own order or `sort`
+    (the API's, by name); one without an agreement filter reads no day (its statements serve every day)."""
+    dialect, sort = db.session.get_bind().dialect.name, sort or filters.effective_sort
     if filters.agreement is None:
-        return _SearchShape(dialect, filters.effective_sort, chosen, None, date.min, False)
-    return _SearchShape(
-        dialect, filters.effective_sort, chosen, filters.agreement, today, filters.agreement_by_rule(today)
-    )
+        return SearchShape(dialect, sort, chosen, None, date.min, False)
+    return SearchShape(dialect, sort, chosen, filters.agreement, today, filters.agreement_by_rule(today))
 
 
-# A search's statements made once, by `_SearchShape`; forgotten when they pass SEARCH_STATEMENTS_MAX (those of
+# A search's statements made once, by `SearchShape`; forgotten when they pass SEARCH_STATEMENTS_MAX (those of
 # an agreement filter are made again each day).
-_SEARCH_PAGES: dict[_SearchShape, Select] = {}
-_SEARCH_COUNTS: dict[_SearchShape, Select] = {}
+_SEARCH_PICKS: dict[SearchShape, tuple[Any, list[tuple[ColumnElement, bool]]]] = {}
+_SEARCH_PAGES: dict[SearchShape, Select] = {}
+_SEARCH_COUNTS: dict[SearchShape, Select] = {}
 SEARCH_STATEMENTS_MAX = 512
 
 
-def _made_once(made: dict[_SearchShape, Select], shape: _SearchShape, make: Callable[[], Select]) -> Select:
+def _made_once(made: dict[SearchShape, Any], shape: SearchShape, make: Callable[[], Any]) -> Any:
     statement = made.get(shape)
     if statement is None:
         if len(made) >= SEARCH_STATEMENTS_MAX:
@@ -1063,22 +1064,23 @@ def _made_once(made: dict[_SearchShape, Select], shape: _SearchShape, make: Call
     return statement
 
 
-def _search_count(shape: _SearchShape) -> Select:
+def search_count(shape: SearchShape) -> Select:
     """The number of matches of a search of `shape`, its words (SEARCH_WORDS) and each filter's value bound
     when it runs (`DirectoryFilters.listed_count`), made once as `_search_page`: a page past the last one
     asks it."""
     return _made_once(_SEARCH_COUNTS, shape, lambda: shape.bound().listed_count(shape.day, bound=True))
 
 
-def _search_page(shape: _SearchShape) -> Select:
-    """The page of a search of `shape`, its words (SEARCH_WORDS), each filter's value (a parameter named as
-    the filter), LIMIT and OFFSET bound when it runs: the same statement object for every such search, so
+def search_picks(shape: SearchShape) -> tuple[Any, list[tuple[ColumnElement, bool]]]:
+    """The page of a search of `shape` picked (`picked_page`: ids, sort keys and the number of matches, with its
+    keys), its words (SEARCH_WORDS), each filter's value (a parameter named as the filter), LIMIT and OFFSET
+    (PAGE_LIMIT, PAGE_OFFSET) bound when it runs: the same statement object for every such search, so
     SQLAlchemy builds it and computes its cache key once per worker (about 2,000 Python calls a search, some
-    20,000 with an agreement filter's rule) instead of once per request. It is `page_statement` for the
-    search's hits, the filters' ids or rule (`DirectoryFilters.hit_clauses`, `clauses`) and the listed
-    products, as any other search's."""
+    20,000 with an agreement filter's rule) instead of once per request. It is `picked_page` for the search's
+    hits, the filters' ids or rule (`DirectoryFilters.hit_clauses`, `clauses`) and the listed products, as any
+    other search's."""
 
-    def make() -> Select:
+    def make() -> tuple[Any, list[tuple[ColumnElement, bool]]]:
         bound = shape.bound()
         id_sets = bound.id_sets(shape.day)
         hits = _listed_hits((), shape.sort, bound=True)
@@ -1088,9 +1090,14 @@ def _search_page(shape: _SearchShape) -> Select:
             clauses = bound.clauses(shape.day, id_sets, agreement_ids=not shape.by_rule)
             hits = search_hits((), bound=True)
         limit, offset = bindparam(PAGE_LIMIT, type_=Integer), bindparam(PAGE_OFFSET, type_=Integer)
-        return page_statement(_sort_keys(shape.sort, hits), hits, clauses, _WINDOW_TOTAL, limit, offset)
+        return picked_page(_sort_keys(shape.sort, hits), hits, clauses, _WINDOW_TOTAL, limit, offset)
 
-    return _made_once(_SEARCH_PAGES, shape, make)
+    return _made_once(_SEARCH_PICKS, shape, make)
+
+
+def _search_page(shape: SearchShape) -> Select:
+    """The directory's page of a search of `shape`: its picks (`search_picks`) with what their cards show."""
+    return _made_once(_SEARCH_PAGES, shape, lambda: _cards_of(*search_picks(shape), _WINDOW_TOTAL))
 
 
 class AgreementTerms(NamedTuple):
@@ -1443,8 +1450,25 @@ def page_statement(
     with_ties: bool = False,
     from_end: bool = False,
 ) -> Select:
-    """Pick the page's products on narrow columns first, then read only what their cards show
-    (`card_products`), with their agreements' terms joined in the same statement.
+    """Pick the page's products on narrow columns first (`picked_page`), then read only what their cards show
+    (`card_products`), with their agreements' terms joined in the same statement."""
+    page_ids, page_keys = picked_page(keys, hits, clauses, total, limit, offset, with_ties=with_ties, from_end=from_end)
+    return _cards_of(page_ids, page_keys, total)
+
+
+def picked_page(
+    keys: list[tuple[ColumnElement, bool]],
+    hits: Any,
+    clauses: list[ColumnElement[bool]],
+    total: ColumnElement[int] | str | None,
+    limit: int | ColumnElement[int],
+    offset: int | ColumnElement[int],
+    *,
+    with_ties: bool = False,
+    from_end: bool = False,
+) -> tuple[Any, list[tuple[ColumnElement, bool]]]:
+    """The page's products picked on narrow columns: a subquery of their ids (`id`), their sort keys
+    (`key_0`…, in the order of the keys it returns with it) and, when windowed, the number of matches (`total`).
 
     Sorting whole rows, the databases would read and sort every match (about 1,400 for a
     search, on PostgreSQL after reading the whole product table); the ids, names and statuses
@@ -1530,9 +1554,9 @@ def _page_of(
     total: ColumnElement[int] | str | None,
     *,
     from_end: bool = False,
-) -> Select:
-    """`page_statement`'s last step: the page of `ranked` (ids and sort keys, and the column `total`
-    when windowed) with the columns its cards show.
+) -> tuple[Any, list[tuple[ColumnElement, bool]]]:
+    """`picked_page`'s last step: the page of `ranked` (ids and sort keys, and the column `total` when
+    windowed), with its keys.
 
     `from_end`: `ranked` read in the reverse order, the page counted back from its last match by the kept
     `total` (for a page past the middle, a walk in order that stops after the page reads fewer products so); a
@@ -1545,7 +1569,7 @@ def _page_of(
         page_ids = select(back).limit(limit).subquery("page")
     else:
         page_ids = ranked.order_by(*_ordered(keys)).limit(limit).offset(offset).subquery("page")
-    return _cards_of(page_ids, [(page_ids.c[f"key_{n}"], desc) for n, (_, desc) in enumerate(keys)], total)
+    return page_ids, [(page_ids.c[f"key_{n}"], desc) for n, (_, desc) in enumerate(keys)]
 
 
 def _counted_back(

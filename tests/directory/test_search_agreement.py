@@ -57,7 +57,7 @@ def test_agreement_searches_made_once_read_the_general_querys_pages(app, monkeyp
         monkeypatch.setattr(DirectoryFilters, "agreement_by_rule", lambda filters, today: by_rule)
         made_once = {filters: every_page(filters, PER_PAGE) for filters in searches}
         with monkeypatch.context() as patched:
-            patched.setattr(queries, "_bound_filters", lambda filters: None)  # the general query
+            patched.setattr(queries, "bound_filters", lambda filters: None)  # the general query
             general = {filters: every_page(filters, PER_PAGE) for filters in searches}
         assert made_once == general
         for filters, (ids, total, past_total) in made_once.items():
@@ -74,7 +74,8 @@ def test_an_agreement_search_with_other_words_and_values_builds_no_statement(app
         _receive(elements[0], 0)
         _receive(elements[1], 0, modulus=1)  # every product
         today = district_today()
-        monkeypatch.setattr(queries, "_SEARCH_PAGES", {})  # none made yet in this worker
+        monkeypatch.setattr(queries, "_SEARCH_PICKS", {})  # none made yet in this worker
+        monkeypatch.setattr(queries, "_SEARCH_PAGES", {})
         monkeypatch.setattr(queries, "_SEARCH_COUNTS", {})
         first_filters = DirectoryFilters(text="active", agreement=AgreementFilter.ACTIVE, element_id=elements[0].id)
         first = search_products(first_filters, 1, 5, today)
@@ -84,7 +85,7 @@ def test_an_agreement_search_with_other_words_and_values_builds_no_statement(app
         def refused(*args, **kwargs):
             raise AssertionError("a statement was built")
 
-        monkeypatch.setattr(queries, "page_statement", refused)
+        monkeypatch.setattr(queries, "picked_page", refused)
         monkeypatch.setattr(DirectoryFilters, "listed_count", refused)
         other_filters = DirectoryFilters(text="file", agreement=AgreementFilter.ACTIVE, element_id=elements[1].id)
         other = search_products(other_filters, 1, 5, today)

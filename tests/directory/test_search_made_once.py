@@ -72,7 +72,7 @@ def test_searches_made_once_read_the_general_querys_pages(app, monkeypatch):
         searches = _every_search()
         made_once = {filters: every_page(filters, PER_PAGE) for filters in searches}
         with monkeypatch.context() as patched:
-            patched.setattr(queries, "_bound_filters", lambda filters: None)  # the general query
+            patched.setattr(queries, "bound_filters", lambda filters: None)  # the general query
             general = {filters: every_page(filters, PER_PAGE) for filters in searches}
         assert made_once == general
         for filters, (ids, total, past_total) in made_once.items():
@@ -90,7 +90,8 @@ def test_a_search_with_other_values_builds_no_statement(app, monkeypatch):
         elements = list(db.session.scalars(select(DataElement.id).order_by(DataElement.id)))
         schools = list(db.session.scalars(select(School.id).order_by(School.id)))
         today = district_today()
-        monkeypatch.setattr(queries, "_SEARCH_PAGES", {})  # none made yet in this worker
+        monkeypatch.setattr(queries, "_SEARCH_PICKS", {})  # none made yet in this worker
+        monkeypatch.setattr(queries, "_SEARCH_PAGES", {})
         monkeypatch.setattr(queries, "_SEARCH_COUNTS", {})
         first_filters = DirectoryFilters(text="app", element_id=elements[0], school_id=schools[0])
         first = search_products(first_filters, 1, 5, today)
@@ -100,7 +101,7 @@ def test_a_search_with_other_values_builds_no_statement(app, monkeypatch):
         def refused(*args, **kwargs):
             raise AssertionError("a statement was built")
 
-        monkeypatch.setattr(queries, "page_statement", refused)
+        monkeypatch.setattr(queries, "picked_page", refused)
         monkeypatch.setattr(DirectoryFilters, "listed_count", refused)
         other_filters = DirectoryFilters(text="app", element_id=elements[2], school_id=schools[1])
         other = search_products(other_filters, 1, 5, today)

@@ -78,6 +78,7 @@ def _check(monkeypatch) -> int:
     kept = {filters: every_page(filters, PER_PAGE) for filters in searches}
     with monkeypatch.context() as patched:
         patched.setattr(queries, "hits_keep_sort_keys", lambda: False)
+        patched.setattr(queries, "_SEARCH_PICKS", {})
         patched.setattr(queries, "_SEARCH_PAGES", {})
         general = {filters: every_page(filters, PER_PAGE) for filters in searches}
     assert kept == general

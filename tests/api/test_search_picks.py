@@ -1,0 +1,104 @@
+"""The API's product list asked with a search (and any filter but a status) picks its page with the
+directory's made-once search statement, by name (`directory.queries.search_picks`), its words and the filters'
+values bound when it runs, and reads its total with its rows: every page, total and row must be what the
+general statement built for the request gives (`api.queries._products_page` with the search's hits), on both
+databases; and a search with other words and values builds no statement. Run on PostgreSQL with
+TEST_DATABASE_URL as well."""
+
+from sqlalchemy import select
+
+from clearinghouse.api import queries
+from clearinghouse.directory import queries as directory_queries
+from clearinghouse.directory.models import DataUse, Product, ProductKind, School
+from clearinghouse.extensions import db
+from clearinghouse.page_cache import page_cache_of
+from tests import factories
+from tests.api.test_agreement_filter_plans import _sent
+from tests.conftest import in_app
+from tests.directory.test_agreement_filter_kept import agreement_catalog
+
+SEARCHES = ("active", "expired", "on file", "agreement", "nothing-like-it")
+OTHERS = (
+    "",
+    "&agreement=active",
+    "&agreement=expired",
+    "&agreement=none",
+    "&element={element}",
+    "&element={element}&agreement=active",
+    "&school={school}",
+    "&kind={kind}",
+    "&element=no-such-element",
+)
+
+
+def _catalog() -> dict[str, str]:
+    """`agreement_catalog`'s products (two vendors with the same product names), one element received by three
+    products in four and a school where every third is used; the slugs the searches filter by."""
+    agreement_catalog()
+    element = factories.make_element(name="Marks")
+    school = factories.make_school(name="Hill School")
+    for n, product in enumerate(db.session.scalars(select(Product).order_by(Product.id))):
+        if n % 4:
+            product.data_uses.append(DataUse(data_element_id=element.id, purpose="To mark work."))
+        if n % 3 == 0:
+            product.schools.append(db.session.get(School, school.id))
+    db.session.commit()
+    kind = db.session.scalar(select(ProductKind.slug).join(Product, Product.kind_id == ProductKind.id).limit(1))
+    return {"element": element.slug, "school": school.slug, "kind": kind}
+
+
+def _every_page(client, path: str) -> tuple[list[dict], list[int]]:
+    """Every product of the list, three a page, and each page's total (a page past the last too)."""
+    products, totals, page = [], [], 1
+    while True:
+        answer = client.get(f"{path}&per_page=3&page={page}")
+        assert answer.status_code == 200, path
+        products += answer.json["data"]
+        totals.append(answer.json["meta"]["total"])
+        if not answer.json["data"]:
+            return products, totals
+        page += 1
+
+
+def test_searches_read_the_general_statements_pages(app, client, monkeypatch):
+    with in_app(app):
+        slugs = _catalog()
+    paths = [f"/api/v1/products?q={text}{other.format(**slugs)}" for text in SEARCHES for other in OTHERS]
+    picked = {path: _every_page(client, path) for path in paths}
+    page_cache_of(app).store.clear()
+    with monkeypatch.context() as patched:
+        patched.setattr(directory_queries, "bound_filters", lambda filters: None)  # the general statement
+        general = {path: _every_page(client, path) for path in paths}
+    assert picked == general
+    for path, (products, totals) in picked.items():
+        assert set(totals) == {len(products)}, path
+    assert sum(1 for products, _ in picked.values() if len(products) > 3) > 10
+
+
+def test_a_search_reads_its_total_with_its_rows_and_builds_nothing_again(app, client, monkeypatch):
+    with in_app(app):
+        slugs = _catalog()
+    monkeypatch.setattr(directory_queries, "_SEARCH_PICKS", {})  # none made yet in this worker
+    monkeypatch.setattr(directory_queries, "_SEARCH_COUNTS", {})
+    monkeypatch.setattr(queries, "_search_page", queries._search_page.__wrapped__)
+    built = []
+    for name in ("picked_page", "listed_count"):
+        owner = directory_queries if name == "picked_page" else directory_queries.DirectoryFilters
+        make = getattr(owner, name)
+        monkeypatch.setattr(
+            owner, name, lambda *args, make=make, name=name, **kwargs: built.append(name) or make(*args, **kwargs)
+        )
+    first = f"/api/v1/products?q=active&agreement=active&element={slugs['element']}&per_page=2"
+    answer, statements = _sent(lambda: client.get(first))
+    assert answer.status_code == 200
+    assert answer.json["data"]
+    assert not [statement for statement, _ in statements if statement.lstrip().startswith("SELECT count")]
+    assert client.get(first + "&page=99").json["meta"]["total"] == answer.json["meta"]["total"]  # counted
+    assert built == ["picked_page", "listed_count"]
+    other = f"/api/v1/products?q=file&agreement=active&element={slugs['element']}&per_page=2"
+    assert client.get(other).json["data"]
+    assert client.get(other).json["data"] != answer.json["data"]
+    assert client.get(other + "&page=99").json["meta"]["total"] == client.get(other).json["meta"]["total"]
+    assert built == ["picked_page", "listed_count"]  # other words and values: nothing built
+    assert client.get("/api/v1/products?q=expired&agreement=expired").json["data"]
+    assert built == ["picked_page", "listed_count", "picked_page"]  # another agreement filter: its own, once
