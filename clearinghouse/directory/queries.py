@@ -1401,6 +1401,9 @@ def _kept_page(filters: DirectoryFilters, today: date) -> _KeptPage | None:
         return _KeptPage(count, deep, short, None, every_listed=True)
     if _lists_every_product(filters) and filters.effective_sort is Sort.VENDOR:
         return _KeptPage(count, _every_listed_by_vendor(count, limit, offset), None, None)
+    if filters.effective_sort is Sort.VENDOR:
+        keys, by_vendor = _walking_listed_vendors()
+        clauses = [*clauses, by_vendor]
     statement = page_statement(keys, None, clauses, count, limit, offset)
     if filters.agreement is None:
         return _KeptPage(count, statement, None, None)
@@ -1446,6 +1449,22 @@ def _every_listed_by_vendor(count: ColumnElement[int], limit: ColumnElement[int]
     page_ids = seek_vendor_page(count, limit, offset)
     keys = [(page_ids.c.vendor_name, False), (page_ids.c.name, False), (page_ids.c.id, False)]
     return _cards_of(page_ids, keys, count)
+
+
+def _walking_listed_vendors() -> tuple[list[tuple[ColumnElement, bool]], ColumnElement[bool]]:
+    """Sort.VENDOR's keys for a kept page of filtered products (`_kept_page`) and the clause that joins each product
+    to its listed vendor, read from the listed vendors in name order (a subquery sorted by name, which
+    ix_vendor_name_listed gives in order): PostgreSQL may then walk the vendors by name, each one's products by
+    ix_product_vendor_id, and stop after the page. Joined to vendor itself, it hashed every vendor and sorted every
+    match by its vendor's name (page 30 of the most shared data element: 18,800 matches, 6,000 buffers, 31 ms; walked
+    1,300 buffers, 3 ms). The same products: a listed product's vendor is listed and has a product."""
+    vendors = (
+        select(Vendor.id, Vendor.name)
+        .where(Vendor.is_retired.is_(False), Vendor.product_count > 0)
+        .order_by(Vendor.name)
+        .subquery("vendor_by_name")
+    )
+    return [(vendors.c.name, False), (Product.name, False), (Product.id, False)], Product.vendor_id == vendors.c.id
 
 
 def seek_vendor_page(total: ColumnElement[int], limit: ColumnElement[int], offset: ColumnElement[int]) -> Any:
