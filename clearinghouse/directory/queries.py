@@ -1451,6 +1451,14 @@ def _every_listed_by_vendor(count: ColumnElement[int], limit: ColumnElement[int]
     return _cards_of(page_ids, keys, count)
 
 
+def _listed_vendors() -> Select:
+    """The vendors whose products are listed, with how many (`Vendor.product_count`: those not retired): not retired,
+    with a product. ix_vendor_name_listed holds them by name, with their ids and counts (PostgreSQL)."""
+    return select(Vendor.id, Vendor.name, Vendor.product_count).where(
+        Vendor.is_retired.is_(False), Vendor.product_count > 0
+    )
+
+
 def _listed_vendors_by_name() -> tuple[list[tuple[ColumnElement, bool]], ColumnElement[bool]]:
     """Sort.VENDOR's keys for a kept page of filtered products (`_kept_page`), and the clause that joins each product
     to its vendor among the listed vendors, read from a subquery sorted by name (ix_vendor_name_listed holds them in
@@ -1460,12 +1468,7 @@ def _listed_vendors_by_name() -> tuple[list[tuple[ColumnElement, bool]], ColumnE
     their uses, not by probing each product's), of a school 4,580 → 1,240; an element's or an agreement filter's
     600 fewer, their matches still all sorted (PostgreSQL prices the walk above it). The same products: a listed
     product's vendor is listed and has a product."""
-    vendors = (
-        select(Vendor.id, Vendor.name)
-        .where(Vendor.is_retired.is_(False), Vendor.product_count > 0)
-        .order_by(Vendor.name)
-        .subquery("vendor_by_name")
-    )
+    vendors = _listed_vendors().order_by(Vendor.name).subquery("vendor_by_name")
     return [(vendors.c.name, False), (Product.name, False), (Product.id, False)], Product.vendor_id == vendors.c.id
 
 
@@ -1481,11 +1484,7 @@ def seek_vendor_page(total: ColumnElement[int], limit: ColumnElement[int], offse
     most `limit`, and how many products come before the first; only their products are read, and placed. A
     page past the middle walks from the last vendor back, so no walk passes more than half the vendors."""
     backward = total - offset < offset + limit  # fewer products follow the page's first than end with its last
-    vendors = (
-        select(Vendor.id, Vendor.name, Vendor.product_count)
-        .where(Vendor.is_retired.is_(False), Vendor.product_count > 0)
-        .subquery("listed_vendor")
-    )
+    vendors = _listed_vendors().subquery("listed_vendor")
     edges = []
     for descending in (False, True):
         name = vendors.c.name.desc() if descending else vendors.c.name
