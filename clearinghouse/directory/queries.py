@@ -1401,7 +1401,7 @@ def _kept_page(filters: DirectoryFilters, today: date) -> _KeptPage | None:
         return _KeptPage(count, deep, short, None, every_listed=True)
     if _lists_every_product(filters) and filters.effective_sort is Sort.VENDOR:
         return _KeptPage(count, _every_listed_by_vendor(count, limit, offset), None, None)
-    if filters.effective_sort is Sort.VENDOR:
+    if filters.effective_sort is Sort.VENDOR and filters.status is None:  # the listed products' vendors are listed
         keys, by_vendor = _listed_vendors_by_name()
         clauses = [*clauses, by_vendor]
     statement = page_statement(keys, None, clauses, count, limit, offset)
