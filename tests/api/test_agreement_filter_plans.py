@@ -16,7 +16,7 @@ from tests import factories
 from tests.conftest import in_app
 from tests.directory.plans import compact_and_analyze, plan_of
 from tests.directory.test_agreement_filter_kept import _receiving, agreement_catalog
-from tests.directory.test_deep_pages import _catalog, _receivers
+from tests.directory.test_deep_pages import broadly_signed_catalog
 
 
 def _nodes(plan: dict) -> list[dict]:
@@ -89,9 +89,7 @@ def test_the_apis_agreement_filter_reads_no_union_of_ids_and_counts_the_kept_gro
     with in_app(app):
         if db.engine.dialect.name != "postgresql":
             pytest.skip("the plans are PostgreSQL's")
-        _catalog()
-        factories.sign_for_three_in_four()
-        element = _receivers({"Often": 5})["Often"]
+        element = broadly_signed_catalog()
         assert queries._agreement_is_broad(AgreementFilter.ACTIVE, district_today())  # read and noted: not asked again
         for path, kept in (
             ("/api/v1/products?agreement=active", "agreement_term_standing_count"),

@@ -19,7 +19,7 @@ from tests import factories
 from tests.api.test_api import walk
 from tests.conftest import in_app
 from tests.directory.plans import plan_of
-from tests.directory.test_deep_pages import _catalog, _receivers
+from tests.directory.test_deep_pages import broadly_signed_catalog
 
 PER_PAGE = 25
 RETIRED = {("Maps", "Mike"), ("Atlas", "Zulu")}
@@ -130,9 +130,7 @@ def test_the_apis_middle_and_last_pages_of_a_kept_filter_sort_no_match_but_the_p
     with in_app(app):
         if db.engine.dialect.name != "postgresql":
             pytest.skip("the plans are PostgreSQL's")
-        _catalog()
-        factories.sign_for_three_in_four()
-        element = _receivers({"Often": 5})["Often"]
+        element = broadly_signed_catalog()
         listed = db.session.scalar(DirectoryFilters().listed_count(district_today(), kept=False))
         for query in ("agreement=active", f"element={element.slug}", f"agreement=active&element={element.slug}"):
             total = client.get(f"/api/v1/products?{query}").json["meta"]["total"]

@@ -72,6 +72,14 @@ def _receivers(shares: dict[str, int]) -> dict[str, DataElement]:
     return elements
 
 
+def broadly_signed_catalog() -> DataElement:
+    """`_catalog` with one agreement signed for three products in four (`factories.sign_for_three_in_four`: a broad
+    agreement filter) and a data element received by one product in five ("Often"), which it returns."""
+    _catalog()
+    factories.sign_for_three_in_four()
+    return _receivers({"Often": 5})["Often"]
+
+
 def _walks(plan: dict) -> bool:
     """The plan reads product under the alias of a page's pick (`page_statement`'s)."""
     return any(node.get("Alias") == "product_1" for node in _every_node(plan))

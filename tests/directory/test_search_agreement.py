@@ -18,7 +18,7 @@ from tests.conftest import in_app
 from tests.directory.every_page import every_page
 from tests.directory.plans import plan_of, statements_of
 from tests.directory.test_agreement_filter_kept import agreement_catalog
-from tests.directory.test_deep_pages import _catalog, _receivers
+from tests.directory.test_deep_pages import broadly_signed_catalog
 
 PER_PAGE = 3
 # agreement_catalog's product names are its cases' ("active", "expired renewed", …): words several share.
@@ -107,9 +107,7 @@ def test_a_search_with_a_broad_agreement_filter_reads_no_union_of_its_ids(app):
     with in_app(app):
         if db.engine.dialect.name != "postgresql":
             pytest.skip("the plans are PostgreSQL's")
-        _catalog()
-        factories.sign_for_three_in_four()
-        element = _receivers({"Often": 5})["Often"]
+        element = broadly_signed_catalog()
         today = district_today()
         assert queries._agreement_is_broad(AgreementFilter.ACTIVE, today)
         for chosen in ({}, {"element_id": element.id}):
