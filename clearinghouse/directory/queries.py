@@ -1534,6 +1534,16 @@ def page_statement(
     return _cards_of(page_ids, page_keys, total)
 
 
+def picked_by_name(
+    hits: Any, clauses: list[ColumnElement[bool]], limit: ColumnElement[int], offset: ColumnElement[int]
+) -> tuple[Any, list[tuple[ColumnElement, bool]]]:
+    """The page of the products matching `clauses` (and `hits`, a search's, when given) by name, the vendor's
+    name and id, picked as the directory's lists that count their matches pick it (`picked_page`: every match
+    read and counted, `total`, FETCH … WITH TIES where the database has it): the API's lists that do not walk."""
+    keys = _sort_keys(Sort.NAME, hits)
+    return picked_page(keys, hits, clauses, _WINDOW_TOTAL, limit, offset, with_ties=_fetches_with_ties())
+
+
 def picked_page(
     keys: list[tuple[ColumnElement, bool]],
     hits: Any,

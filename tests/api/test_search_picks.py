@@ -102,3 +102,24 @@ def test_a_search_reads_its_total_with_its_rows_and_builds_nothing_again(app, cl
     assert built == ["picked_page", "listed_count"]  # other words and values: nothing built
     assert client.get("/api/v1/products?q=expired&agreement=expired").json["data"]
     assert built == ["picked_page", "listed_count", "picked_page"]  # another agreement filter: its own, once
+
+
+def test_a_list_that_sorts_its_matches_reads_their_number_with_them(app, client):
+    """A list whose page sorts every match rather than walking the names (a data element with a school, a
+    school with an agreement filter, a kind with a status, a search with every status): the page counts the
+    matches as it reads them (`directory_queries.picked_by_name`), with no count of its own but past the last
+    page, and says the same total as that count."""
+    with in_app(app):
+        slugs = _catalog()
+    for query in (
+        f"element={slugs['element']}&school={slugs['school']}",
+        f"school={slugs['school']}&agreement=active",
+        f"kind={slugs['kind']}&status=approved",
+        "q=active&status=all",
+    ):
+        answer, statements = _sent(lambda query=query: client.get(f"/api/v1/products?{query}&per_page=2"))
+        assert answer.status_code == 200
+        assert answer.json["data"], query
+        assert not [statement for statement, _ in statements if statement.lstrip().startswith("SELECT count")], query
+        products, totals = _every_page(client, f"/api/v1/products?{query}")
+        assert set(totals) == {len(products), answer.json["meta"]["total"]}, query
