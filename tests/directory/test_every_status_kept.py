@@ -26,29 +26,10 @@ from clearinghouse.timeutil import district_today
 from tests import factories
 from tests.conftest import in_app
 from tests.directory.every_page import Reading, every_page
+from tests.directory.test_kept_totals import catalog_of_kinds
 
 PER_PAGE = 3
 KINDS = ("learning_platform", "assessment")
-
-
-def _catalog() -> None:
-    """Three categories, six elements, three schools, two kinds, four vendors (one retired) and products with
-    repeated names, some retired, linked unevenly."""
-    categories = [factories.make_category(name=f"Category {c}") for c in "ABC"]
-    elements = [factories.make_element(categories[n % 3], name=f"Element {n}") for n in range(6)]
-    schools = [factories.make_school(name=f"School {s}") for s in "XYZ"]
-    vendors = [factories.make_vendor(name=name) for name in ("Zeta", "Alpha", "Mid")]
-    vendors.append(factories.make_vendor(name="Gone", is_retired=True))
-    for n in range(22):
-        factories.make_product(
-            vendors[n % 4],
-            name=f"App {n % 7}",
-            elements=[e for k, e in enumerate(elements) if (n + k) % 3 == 0 or k == n % 6],
-            schools=[s for k, s in enumerate(schools) if (n + k) % 2 == 0],
-            kind=KINDS[1 if n % 5 == 0 else 0],
-            status=ProductStatus.RETIRED if n % 7 == 3 else ProductStatus.APPROVED,
-        )
-    db.session.commit()
 
 
 def _every_filter() -> list[DirectoryFilters]:
@@ -91,7 +72,7 @@ def _check(monkeypatch: pytest.MonkeyPatch) -> int:
 
 def test_every_status_totals_and_pages_equal_the_general_query_after_varied_writes(app, monkeypatch):
     with in_app(app):
-        _catalog()
+        catalog_of_kinds(KINDS)
         assert _check(monkeypatch) > 30
         products = list(db.session.scalars(select(Product).order_by(Product.id)))
         elements = list(db.session.scalars(select(DataElement).order_by(DataElement.id)))
@@ -133,7 +114,7 @@ def test_no_kept_total_for_every_status_with_several_filters_or_a_search(chosen)
 
 def test_every_status_with_a_link_deleted_since_the_form_read_it_finds_nothing(app):
     with in_app(app):
-        _catalog()
+        catalog_of_kinds(KINDS)
         for chosen in ({"category_id": 10_000}, {"element_id": 10_000}, {"school_id": 10_000}, {"kind_id": 10_000}):
             for page in (1, 3):
                 filters = DirectoryFilters(status=StatusFilter.ALL, **chosen)

@@ -4,6 +4,8 @@ reads its number of matches from a count kept by triggers and walks the products
 must be exactly those of the general query (the matches counted and all sorted), after varied writes.
 """
 
+from collections.abc import Sequence
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -21,9 +23,10 @@ from tests.directory.every_page import kept_pages_as_general
 PER_PAGE = 3
 
 
-def _catalog() -> None:
+def catalog_of_kinds(kinds: Sequence[str] = ("learning_platform",)) -> None:
     """Three categories, six elements, three schools, four vendors (one retired) and products with
-    repeated names, some retired, linked unevenly."""
+    repeated names, some retired, linked unevenly; every fifth product of the last of `kinds`, the others of
+    the first."""
     categories = [factories.make_category(name=f"Category {c}") for c in "ABC"]
     elements = [factories.make_element(categories[n % 3], name=f"Element {n}") for n in range(6)]
     schools = [factories.make_school(name=f"School {s}") for s in "XYZ"]
@@ -35,6 +38,7 @@ def _catalog() -> None:
             name=f"App {n % 7}",
             elements=[e for k, e in enumerate(elements) if (n + k) % 3 == 0 or k == n % 6],
             schools=[s for k, s in enumerate(schools) if (n + k) % 2 == 0],
+            kind=kinds[-1] if n % 5 == 0 else kinds[0],
             status=ProductStatus.RETIRED if n % 7 == 3 else ProductStatus.APPROVED,
         )
     db.session.commit()
@@ -66,7 +70,7 @@ def _check(monkeypatch) -> int:
 
 def test_kept_totals_and_pages_equal_the_general_query_after_varied_writes(app, monkeypatch):
     with in_app(app):
-        _catalog()
+        catalog_of_kinds()
         assert _check(monkeypatch) > 10
         products = list(db.session.scalars(select(Product).order_by(Product.id)))
         elements = list(db.session.scalars(select(DataElement).order_by(DataElement.id)))
@@ -118,7 +122,7 @@ def test_no_kept_total_for_a_search_or_several_filters(chosen):
 
 def test_a_category_element_or_school_deleted_since_the_form_read_it_finds_nothing(app):
     with in_app(app):
-        _catalog()
+        catalog_of_kinds()
         for chosen in ({"category_id": 10_000}, {"element_id": 10_000}, {"school_id": 10_000}):
             for page in (1, 3):
                 result = search_products(DirectoryFilters(**chosen), page, PER_PAGE, district_today())
