@@ -52,3 +52,20 @@ def kept_pages_as_general(
     for filters, (ids, total, past_total) in kept.items():
         assert total == past_total == len(ids), filters
     return kept
+
+
+def forget_search_statements(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in a worker that has made no search's statements yet (`queries.search_picks` and the rest)."""
+    monkeypatch.setattr(queries, "_SEARCH_PICKS", {})
+    monkeypatch.setattr(queries, "_SEARCH_PAGES", {})
+    monkeypatch.setattr(queries, "_SEARCH_COUNTS", {})
+
+
+def refuse_building(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on, building a search's page or count statement fails ("a statement was built")."""
+
+    def refused(*args, **kwargs):
+        raise AssertionError("a statement was built")
+
+    monkeypatch.setattr(queries, "picked_page", refused)
+    monkeypatch.setattr(DirectoryFilters, "listed_count", refused)

@@ -15,7 +15,7 @@ from clearinghouse.extensions import db
 from clearinghouse.timeutil import district_today
 from tests import factories
 from tests.conftest import in_app
-from tests.directory.every_page import every_page
+from tests.directory.every_page import every_page, forget_search_statements, refuse_building
 from tests.directory.plans import plan_of, statements_of
 from tests.directory.test_agreement_filter_kept import agreement_catalog
 from tests.directory.test_deep_pages import broadly_signed_catalog
@@ -74,19 +74,13 @@ def test_an_agreement_search_with_other_words_and_values_builds_no_statement(app
         _receive(elements[0], 0)
         _receive(elements[1], 0, modulus=1)  # every product
         today = district_today()
-        monkeypatch.setattr(queries, "_SEARCH_PICKS", {})  # none made yet in this worker
-        monkeypatch.setattr(queries, "_SEARCH_PAGES", {})
-        monkeypatch.setattr(queries, "_SEARCH_COUNTS", {})
+        forget_search_statements(monkeypatch)
         first_filters = DirectoryFilters(text="active", agreement=AgreementFilter.ACTIVE, element_id=elements[0].id)
         first = search_products(first_filters, 1, 5, today)
         assert first.items
         assert search_products(first_filters, 9, 5, today).total == first.total  # past the last page: counted
 
-        def refused(*args, **kwargs):
-            raise AssertionError("a statement was built")
-
-        monkeypatch.setattr(queries, "picked_page", refused)
-        monkeypatch.setattr(DirectoryFilters, "listed_count", refused)
+        refuse_building(monkeypatch)
         other_filters = DirectoryFilters(text="file", agreement=AgreementFilter.ACTIVE, element_id=elements[1].id)
         other = search_products(other_filters, 1, 5, today)
         assert other.items

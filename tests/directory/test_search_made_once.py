@@ -19,7 +19,7 @@ from clearinghouse.extensions import db
 from clearinghouse.timeutil import district_today
 from tests import factories
 from tests.conftest import in_app
-from tests.directory.every_page import every_page
+from tests.directory.every_page import every_page, forget_search_statements, refuse_building
 
 PER_PAGE = 3
 SEARCHES = ("app", "tool", "app tool", "zeta", "nothing-like-it")
@@ -90,19 +90,13 @@ def test_a_search_with_other_values_builds_no_statement(app, monkeypatch):
         elements = list(db.session.scalars(select(DataElement.id).order_by(DataElement.id)))
         schools = list(db.session.scalars(select(School.id).order_by(School.id)))
         today = district_today()
-        monkeypatch.setattr(queries, "_SEARCH_PICKS", {})  # none made yet in this worker
-        monkeypatch.setattr(queries, "_SEARCH_PAGES", {})
-        monkeypatch.setattr(queries, "_SEARCH_COUNTS", {})
+        forget_search_statements(monkeypatch)
         first_filters = DirectoryFilters(text="app", element_id=elements[0], school_id=schools[0])
         first = search_products(first_filters, 1, 5, today)
         assert first.items
         assert search_products(first_filters, 9, 5, today).total == first.total  # past the last page: counted
 
-        def refused(*args, **kwargs):
-            raise AssertionError("a statement was built")
-
-        monkeypatch.setattr(queries, "picked_page", refused)
-        monkeypatch.setattr(DirectoryFilters, "listed_count", refused)
+        refuse_building(monkeypatch)
         other_filters = DirectoryFilters(text="app", element_id=elements[2], school_id=schools[1])
         other = search_products(other_filters, 1, 5, today)
         assert other.total == len(other.items) > 0
