@@ -789,6 +789,8 @@ class _Paginated(SelectPagination):
     """
 
     def _query_items(self) -> list[Any]:
+        if self._past_end():
+            return []
         page = self._query_args["select_page"](self.per_page, self._query_offset)
         statement, params = page if isinstance(page, tuple) else (page, None)
         session, gather = self._query_args["session"], self._query_args["gather"]
@@ -804,6 +806,18 @@ class _Paginated(SelectPagination):
         else:
             self._total = total if items else (0 if self._query_offset == 0 else None)
         return items
+
+    def _past_end(self) -> bool:
+        """Whether the page starts past the last match when the matches last seen (`seen_matches`) say it does:
+        then the count runs first, and the page only when the matches have grown past its start. A walk in name
+        order to a page past the end reads every product to find none (`agreement=terminated&page=30`: 2,400
+        buffers of the bench's product index, then the count)."""
+        seen = self._query_args["seen_matches"]
+        if seen is None or self._query_offset < seen:
+            return False
+        self._total = None
+        self._total = self._query_count()
+        return self._query_offset >= self._total
 
     def _query_count(self) -> int:
         if self._total is not None:
@@ -821,6 +835,7 @@ def paginate_picked(
     per_page: int,
     windowed: bool = False,
     gather: Callable[[Result], tuple[list[Any], int | None]] | None = None,
+    seen_matches: int | None = None,
 ) -> Pagination:
     """A page whose rows `select_page(limit, offset)` picks on narrow columns before loading them
     (`_Paginated`): the directory, a data element's receivers, the API's products.
@@ -829,12 +844,15 @@ def paginate_picked(
     `select_page`, and that function, may give the statement's parameters with it (a statement made
     once, `_search_page`, `search_count`).
     `gather`, when given, makes the page's items from the statement's rows, with the number of
-    matches a windowed statement carries (else the items are the statement's first entity)."""
+    matches a windowed statement carries (else the items are the statement's first entity).
+    `seen_matches`, the number of matches a page last saw: a page that starts past it counts first
+    (`_Paginated._past_end`)."""
     return _Paginated(
         select_page=select_page,
         count_select=count_stmt,
         windowed=windowed,
         gather=gather,
+        seen_matches=seen_matches,
         session=db.session,
         page=min(max(page, 1), MAX_PAGE),
         per_page=per_page,
@@ -905,9 +923,9 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
     kept_page = _kept_page(filters, today)
     seen = _seen_key(filters, today)
     matches = _KEPT_SEEN.get(seen) if seen is not None else None
-    if kept_page is not None and kept_page.first is not None and matches is None:
+    if kept_page is not None and matches is None and kept_page.needs_first(page):
         matches = _saw(seen, *db.session.connection().execute(kept_page.first).one())
-    if kept_page is not None and (kept_page.first is None or walks_in_order(*matches)):
+    if kept_page is not None and (not kept_page.walks_if_broad or walks_in_order(*matches)):
         return paginate_picked(
             lambda limit, offset: (kept_page.pick(matches, limit + offset), {PAGE_LIMIT: limit, PAGE_OFFSET: offset}),
             select(kept_page.count),
@@ -915,6 +933,7 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
             per_page,
             windowed=True,
             gather=card_products if seen is None else _cards_seen(seen),
+            seen_matches=None if matches is None else matches[0],
         )
     if not terms:  # filters without a search whose count is not kept: their statement made once too
         # (and few matches of filters whose kept page walks only when enough match: main's statement)
@@ -1358,15 +1377,24 @@ class _KeptPage(NamedTuple):
     """`_kept_page`'s statements: `statement`, the page with its kept count, its LIMIT and OFFSET bound when it
     runs; `probing`, the same page for a short walk: for an agreement filter, with each walked product's
     agreement read by key (`_AgreementRule.probing`), for every listed product (`every_listed`), with the
-    listed rule read from the walked index (`_every_listed_page`); `first`, for filters whose page walks only
-    when enough products match (`_walks_if_broad`), the kept count and the number of listed products, read
-    first when no page has seen them (`_KEPT_SEEN`)."""
+    listed rule read from the walked index (`_every_listed_page`); `first`, for an agreement filter's page, the
+    kept count and the number of listed products, read first when no page has seen them (`_KEPT_SEEN`) and the
+    page needs them (`needs_first`).
+
+    `walks_if_broad`: the page walks only when enough products match (`_walks_if_broad`)."""
 
     count: ColumnElement[int]
     statement: Select
     probing: Select | None
     first: Select | None
     every_listed: bool = False
+    walks_if_broad: bool = False
+
+    def needs_first(self, page: int) -> bool:
+        """Whether a page that no page has seen the matches of reads them first (`first`): one whose page walks
+        only when enough products match (to choose), or any but the first (to know whether it is past the last:
+        `paginate_picked`'s `seen_matches`; a walk to a page past the end reads every product)."""
+        return self.first is not None and (self.walks_if_broad or page > 1)
 
     def pick(self, seen: tuple[int, int] | None, through: int) -> Select:
         """The statement for a page that ends with the `through`-th match: probing when the walk there is
@@ -1413,7 +1441,8 @@ def _kept_page(filters: DirectoryFilters, today: date) -> _KeptPage | None:
         count,
         statement.add_columns(listed),
         page_statement(keys, None, probing, count, limit, offset).add_columns(listed),
-        select(count, listed_products_count()) if _walks_if_broad(filters) else None,
+        select(count, listed_products_count()),
+        walks_if_broad=_walks_if_broad(filters),
     )
 
 
