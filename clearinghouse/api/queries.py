@@ -41,7 +41,7 @@ from clearinghouse.directory.models import (
     Vendor,
     product_school,
 )
-from clearinghouse.directory.queries import DirectoryFilters, SearchShape, Sort
+from clearinghouse.directory.queries import DirectoryFilters, SearchShape, Sort, StatusFilter
 from clearinghouse.directory.search import SEARCH_WORDS, search_hits, search_words
 from clearinghouse.extensions import db
 from clearinghouse.page_cache import memoized_on_version
@@ -392,12 +392,14 @@ class _KeptMatches(NamedTuple):
 def _kept_walk(filters: DirectoryFilters, today: date) -> _KeptMatches | None:
     """For filters of the listed products (no status) whose number of matches triggers keep
     (`DirectoryFilters.kept`: a data element, category, school or agreement filter alone, an agreement filter with a
-    data element) that enough products match for a walk of the names (`directory.queries.walks_in_order`), their
-    matches and the listed products, read from the kept counts (one small statement per filters, data version and
-    day); else None: the page sorts the matches read from the filters' ids (`_filtered_page`). Sorting every match
-    with its vendor's name for a middle page of "active" (15,380 of the bench's 23,500 listed products) read 24,000
-    buffers; walking, 1,500."""
-    kept = filters.kept(today) if filters.status is None else None
+    data element), or of every product (`StatusFilter.ALL`, alone or with one data element, category, school or
+    kind: the directory's rule, a count read from the links' index), that enough products match for a walk of the
+    names (`directory.queries.walks_in_order`), their matches and the listed products, read from the kept counts
+    (one small statement per filters, data version and day); else None: the page sorts the matches read from the
+    filters' ids (`_filtered_page`). Sorting every match with its vendor's name for a middle page of "active"
+    (15,380 of the bench's 23,500 listed products) read 24,000 buffers; walking, 1,500. The most shared element with
+    every status, page 1: sorting its 20,049 matches 921 buffers and 26 ms of PostgreSQL, walking 380 and 2."""
+    kept = filters.kept(today) if filters.status in (None, StatusFilter.ALL) else None
     if kept is None:
         return None
     seen = _KeptMatches(
