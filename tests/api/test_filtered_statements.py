@@ -45,5 +45,6 @@ def test_a_filtered_list_keeps_its_statements_and_shows_each_change_at_once(app,
         factories.make_product(vendor, name="Anchor", status=ProductStatus.APPROVED, elements=[birth])
     assert [names(client, url) for url in FILTERED] == [(["Anchor", "Atlas"], 3)] * 3  # a new data version
     assert [names(client, f"{url}&page=2") for url in FILTERED] == [(["Compass"], 3)] * 3
-    # The two lists an agreement filter walks (`_walked_page`) walk their last page from the end: a statement more.
-    assert len(built) == 6 + 2
+    # The three lists walked (`_walked_page`: a status's, an agreement filter's) walk their last page from the end:
+    # a statement more each.
+    assert len(built) == 6 + 3

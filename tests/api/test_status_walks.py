@@ -2,14 +2,24 @@
 data element, category, school or kind, is walked by name with the directory's rule for it (`DirectoryFilters.kept`,
 `_every_status_kept`: a count read from the links' index, the filter a check of each product) and reads its count
 with its page (`api.queries._kept_walk`, `_walked_page`), where main's sorted every match (or, alone, counted them in
-a statement of its own). Every page and total must be those of the sort and of counting, on both databases; on
-PostgreSQL, no page sorts every match. Run on PostgreSQL with TEST_DATABASE_URL as well."""
+a statement of its own); one approval status alone reads its count kept per status (`DirectoryFilters.one_status_kept`)
+with its page, where main counted its products in a statement of its own. Every page and total must be those of the
+sort and of counting, on both databases, after writes too; on PostgreSQL, no page sorts every match. Run on PostgreSQL
+with TEST_DATABASE_URL as well."""
 
 import pytest
 from sqlalchemy import func, select
 
 from clearinghouse.api import queries
-from clearinghouse.directory.models import DataCategory, DataElement, Product, ProductKind, School
+from clearinghouse.directory.models import (
+    DataCategory,
+    DataElement,
+    Product,
+    ProductKind,
+    ProductStatus,
+    School,
+    Vendor,
+)
 from clearinghouse.directory.queries import DirectoryFilters, StatusFilter
 from clearinghouse.extensions import db
 from clearinghouse.page_cache import page_cache_of
@@ -103,3 +113,79 @@ def test_every_status_pages_sort_no_match_but_the_pages(app, client):
                 nearer = min(offset + PER_PAGE, total - offset)  # the page's distance from the nearer end
                 assert max(sorted_rows, default=0) <= nearer + 4 * PER_PAGE, (query, page, sorted_rows)
                 assert any(node.get("Subplan Name") == "CTE edge" for node in _every_node(plan)), (query, page)
+
+
+# The statuses `_statuses_catalog` gives the products it does not retire, in turn (none under review).
+IN_TURN = (ProductStatus.APPROVED, ProductStatus.APPROVED_WITH_CONDITIONS, ProductStatus.NOT_APPROVED)
+
+
+def _statuses_catalog() -> None:
+    """`catalog_of_kinds`' catalogue (its retired products and retired vendor), the others' statuses in turn
+    (`IN_TURN`, every ninth approved with no student data)."""
+    catalog_of_kinds()
+    shown = db.session.scalars(select(Product).where(Product.status != ProductStatus.RETIRED).order_by(Product.id))
+    for n, product in enumerate(shown):
+        product.status = IN_TURN[n % 3] if n % 9 else ProductStatus.APPROVED_NO_STUDENT_DATA
+    db.session.commit()
+
+
+def _each_status_as_sorted_and_counted(app, client, monkeypatch) -> dict[ProductStatus, int]:
+    """Each status's pages (1, 2, 3 and 7 a page) walked are the sorted ones and say the counted total; the totals."""
+    with in_app(app):
+        totals = {status: _counted(DirectoryFilters(status=status)) for status in ProductStatus}
+    kept_walk = queries._kept_walk
+    for status, total in totals.items():
+        for per_page in (1, 2, 3, 7):
+            monkeypatch.setattr(queries, "_kept_walk", kept_walk)
+            walked = _pages(client, f"status={status.value}", per_page)
+            monkeypatch.setattr(queries, "_kept_walk", lambda filters, today: None)
+            assert walked == _pages(client, f"status={status.value}", per_page), (status, per_page)
+            slugs = [slug for _, page in walked for slug in page]
+            assert len(slugs) == len(set(slugs)) == total, (status, per_page)
+            assert {said for said, _ in walked} == {total}, (status, per_page)
+        monkeypatch.setattr(queries, "_kept_walk", kept_walk)
+    return totals
+
+
+def test_each_status_walked_pages_are_the_sorted_ones_and_say_the_counted_total(app, client, monkeypatch):
+    """Each approval status alone (one with no product), walked with its kept count, lists the pages of the sort of
+    every match (`_kept_walk` None) and says the number the filters' clauses count; so again after a product's
+    status changes, a product is retired and a vendor is retired (their counts kept by triggers)."""
+    with in_app(app):
+        _statuses_catalog()
+        for status in ProductStatus:  # under review: no product, nothing to walk
+            walk = queries._kept_walk(DirectoryFilters(status=status), district_today())
+            assert (walk is None) is (status is ProductStatus.UNDER_REVIEW), status
+    before = _each_status_as_sorted_and_counted(app, client, monkeypatch)
+    assert before[ProductStatus.UNDER_REVIEW] == 0
+    assert before[ProductStatus.RETIRED] > 0
+    with in_app(app):
+        kept_on = select(Vendor.id).where(Vendor.name.in_(["Zeta", "Alpha"]))  # vendors not retired below
+        shown = select(Product).where(Product.vendor_id.in_(kept_on)).order_by(Product.id).limit(1)
+        moved = db.session.scalar(shown.where(Product.status == ProductStatus.APPROVED))
+        moved.status = ProductStatus.UNDER_REVIEW
+        retired = db.session.scalar(shown.where(Product.status == ProductStatus.NOT_APPROVED))
+        retired.status = ProductStatus.RETIRED
+        db.session.scalar(select(Vendor).where(Vendor.name == "Mid")).is_retired = True
+        db.session.commit()
+    after = _each_status_as_sorted_and_counted(app, client, monkeypatch)
+    assert after[ProductStatus.UNDER_REVIEW] == 1
+    assert after[ProductStatus.RETIRED] > before[ProductStatus.RETIRED] + 1
+
+
+def test_a_status_reads_its_count_with_its_page(app, client):
+    """Each approval status that enough products have reads its count with its page: once its matches are known
+    (`_kept_walk`, once per data version), no statement counts apart (main counted its products in a statement of
+    its own on each page), and the total is the counted one."""
+    with in_app(app):
+        _statuses_catalog()
+        counted = {status: _counted(DirectoryFilters(status=status)) for status in ProductStatus}
+    for status in (ProductStatus.APPROVED, ProductStatus.NOT_APPROVED, ProductStatus.RETIRED):
+        client.get(f"/api/v1/products?status={status.value}")
+        for page in (1, 2):
+            page_cache_of(app).store.clear()
+            path = f"/api/v1/products?status={status.value}&per_page=2&page={page}"
+            answer, statements = _sent(lambda path=path: client.get(path))
+            assert answer.json["meta"]["total"] == counted[status] > 2, status
+            counts = [statement for statement, _ in statements if "count(" in statement]
+            assert all("product.slug" in statement for statement in counts), (status, counts)
