@@ -1205,8 +1205,9 @@ class _KeptIds(TypeDecorator):
 
 # What a results page's product receives, read with its row from the ids it keeps (no statement of its own to
 # draw its card, `listings`). It was an aggregate of data_use's entries for each product of the page (a probe of
-# data_use's product index each); the kept ids are in the product row the page reads anyway.
-_RECEIVED = type_coerce(Product.received_element_ids, _KeptIds())
+# data_use's product index each); the kept ids are in the product row the page reads anyway. The CSV export
+# reads it too (`imports.queries.export_products`).
+RECEIVED_ELEMENTS = type_coerce(Product.received_element_ids, _KeptIds())
 
 # The columns of a results page's statement, in the order `card_products` reads them.
 _CARD_COLUMNS = (
@@ -1223,7 +1224,7 @@ _CARD_COLUMNS = (
     ProductKind.id,
     ProductKind.name,
     ProductKind.translations,
-    _RECEIVED.label("received"),
+    RECEIVED_ELEMENTS.label("received"),
     *(getattr(Agreement, name) for name in AgreementTerms._fields),
 )
 _VENDOR_AT, _KIND_AT, _RECEIVED_AT, _AGREEMENT_AT = 7, 10, 13, 14

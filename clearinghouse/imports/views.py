@@ -623,9 +623,8 @@ def export_csv():
     today = district_today()
     form = DirectoryForm(request.args, directory_queries.filter_options())
     form.ignored_fields()
-    products = queries.export_products(form.filters(), today)
     return stream_download(
-        queries.export_csv(products, today),
+        queries.export_csv(form.filters(), today),
         name=f"directory-{today.isoformat()}.csv",
         content_type="text/csv; charset=utf-8",
         extension=".csv",

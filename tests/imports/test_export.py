@@ -3,16 +3,17 @@
 import csv
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 from html import unescape
 
 from sqlalchemy import func, select
 
-from clearinghouse.agreements.models import AgreementKind
+from clearinghouse.agreements.models import AgreementKind, AgreementState
+from clearinghouse.agreements.status import ProductAgreementStatus, standing
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
 from clearinghouse.demo.loader import load_demo
 from clearinghouse.directory.models import Product, ProductStatus, StatedAgreementStatus
-from clearinghouse.directory.queries import DirectoryFilters
+from clearinghouse.directory.queries import DirectoryFilters, StatusFilter, public_status
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.imports import files, queries, services
 from clearinghouse.imports.mapping import FIELDS, guess_mapping
@@ -269,28 +270,147 @@ def test_the_directory_page_offers_its_results_as_json_with_the_same_filters(app
     assert [product["name"] for product in response.json["data"]] == ["Json Reader"]
 
 
-def test_the_export_streams_a_batch_of_products_at_a_time(app):
-    """Memory stays flat: one query for the products, three per batch for what they carry, and never
-    more than a batch of products in the session, however many there are."""
+def _standings_catalogue(today: date) -> None:
+    """Products whose agreements stand every way the export words them (some under several agreements, some
+    agreements covering several products), with schools and data elements to order."""
+    later, first = factories.make_category(name="Later"), factories.make_category(name="First")
+    later.position, first.position = 9, 1
+    placed = [(later, "Zeta", 1), (first, "Beta", 2), (first, "Alpha", 2), (first, "Gamma", 1)]
+    elements = [factories.make_element(category, name=name) for category, name, _ in placed]
+    for element, (_, _, position) in zip(elements, placed, strict=True):
+        element.position = position
+    schools = [factories.make_school(name=name) for name in ("West, Annex", "East", "North")]
+    vendor = factories.make_vendor(name="Standing Co.", privacy_policy_url="https://standing.example/privacy")
+    day = timedelta(days=1)
+    ways = [
+        {},  # in effect until a day
+        {"expires_on": today + 10 * day},  # expiring
+        {"expires_on": None},  # open ended
+        {"auto_renews": True, "expires_on": today + 200 * day},  # renews on a day
+        {"effective_on": today + 5 * day, "expires_on": today + 400 * day},  # upcoming
+        {"terminated_on": today - day},  # terminated
+        {"expires_on": today - 3 * day},  # expired
+        {"signed_on": None},  # a draft
+        {"dates_recorded": False, "signed_on": None, "effective_on": None, "expires_on": None},  # on file
+    ]
+    stated = list(StatedAgreementStatus)
+    made: list[Product] = []
+    for n, way in enumerate(ways * 2):
+        product = factories.make_product(
+            vendor,
+            name=f"Standing {n:02}",
+            elements=elements[n % 4 :],
+            schools=schools[n % 3 :],
+            agreement_status=stated[n % len(stated)],
+            agreement_note="We decline" if n % 2 else "",
+            status=list(ProductStatus)[n % len(ProductStatus)],
+        )
+        factories.make_agreement(vendor, [product], kind=list(AgreementKind)[n % len(AgreementKind)], **way)
+        if n >= len(ways):  # the second round: a second agreement, shared with the product before
+            factories.make_agreement(vendor, [product, made[-1]], **ways[(n * 5) % len(ways)])
+        made.append(product)
+    factories.make_product(vendor, name="Standing without anything")
+    db.session.commit()
+
+
+def test_the_export_reads_every_row_in_three_statements_a_batch_at_a_time(app):
+    """The products and their agreements in one statement, read `batch` rows at a time (a product's rows
+    may straddle two batches), and the data elements and schools named once: three statements, however
+    many products and batches."""
     with in_app(app):
-        vendor = factories.make_vendor(name="Batch Co.")
-        element = factories.make_element()
-        school = factories.make_school()
-        for n in range(25):
-            product = factories.make_product(vendor, name=f"Batch product {n:02}", elements=[element], schools=[school])
-            factories.make_agreement(vendor, [product])
-        db.session.commit()
-    with app.test_request_context():
         today = district_today()
-    with app.test_request_context(), count_queries(app) as statements:
-        held, names = [], []
-        for product in queries.export_products(DirectoryFilters(), today, batch=10):
-            names.append(queries.export_row(product, today)["product"])
-            held.append(sum(1 for item in db.session.identity_map.values() if isinstance(item, Product)))
-        db.session.remove()
-    assert names == [f"Batch product {n:02}" for n in range(25)]
-    assert max(held) <= 10, held
-    assert len(statements) == 1 + 3 * 3, statements  # 25 products: batches of 10, 10 and 5
+        _standings_catalogue(today)
+
+    def export(batch: int) -> tuple[list[dict[str, str]], int]:
+        with app.test_request_context(), count_queries(app) as statements:
+            text = "".join(queries.export_csv(DirectoryFilters(status=StatusFilter.ALL), today, batch))
+            db.session.remove()
+        return list(csv.DictReader(io.StringIO(text))), len(statements)
+
+    rows, statements = export(batch=3)
+    assert statements == 3
+    assert export(batch=1000) == (rows, 3)
+    assert len(rows) == 19
+    by_name = {row["product"]: row for row in rows}
+    assert by_name["Standing 00"]["data_elements"] == "First: Gamma; First: Alpha; First: Beta; Later: Zeta"
+    assert by_name["Standing 00"]["schools"] == "East; North; West, Annex"
+    assert (
+        by_name["Standing without anything"]["data_elements"] == by_name["Standing without anything"]["schools"] == ""
+    )
+
+
+def test_each_row_says_what_the_directory_says_of_its_product(app):
+    """The rows are read as plain columns; each says what the loaded product's own rules say (`standing`,
+    `public_status`), in the same words, with the dates of the agreement its status comes from."""
+    with in_app(app):
+        today = district_today()
+        _standings_catalogue(today)
+    with app.test_request_context():
+        rows = list(
+            csv.DictReader(io.StringIO("".join(queries.export_csv(DirectoryFilters(status=StatusFilter.ALL), today))))
+        )
+        products = db.session.scalars(select(Product).order_by(Product.name)).all()
+        assert [row["product"] for row in rows] == [product.name for product in products]
+        for row, product in zip(rows, products, strict=True):
+            where = standing(product, today)
+            agreement = where.agreement
+            words = (
+                str(StatedAgreementStatus(product.agreement_status).label)
+                if where.state is AgreementState.DRAFT
+                else where.label
+            )
+            assert row["agreement_status"] == words, product.name
+            assert row["status"] == str(public_status(product).label)
+            assert row["agreement_kind"] == (str(agreement.kind.label) if agreement else "")
+            assert row["signed_on"] == (agreement.signed_on.isoformat() if agreement and agreement.signed_on else "")
+            assert row["expires_on"] == (agreement.expires_on.isoformat() if agreement and agreement.expires_on else "")
+            declined = where.status is ProductAgreementStatus.DECLINED_BY_VENDOR and product.agreement_note
+            assert row["agreement_note"] == (product.agreement_note if declined else "")
+            assert row["schools"] == "; ".join(school.name for school in product.schools)
+        assert len({row["agreement_status"] for row in rows}) >= 8, {row["agreement_status"] for row in rows}
+
+
+HOSTILE = (
+    '=HYPERLINK("http://evil")',
+    "+1+1",
+    "-2",
+    "@SUM(A1)",
+    "tab\there",
+    "line\r\nbreak",
+    'quote " and, comma',
+    "\x01\x1f bell\x07",
+)
+
+
+def test_hostile_text_is_quoted_and_guarded_against_formulas(app, client):
+    """Every staff-written cell that a spreadsheet would run as a formula starts with a quote; control
+    characters, line breaks, quotes and commas come back as they were (NUL too, where the database keeps it)."""
+    texts = HOSTILE + (("nul\x00inside",) if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") else ())
+    with in_app(app):
+        for n, text in enumerate(texts):
+            category = factories.make_category(name=f"{text} category {n}")
+            vendor = factories.make_vendor(name=f"{text} vendor {n}", privacy_policy_url=text)
+            factories.make_product(
+                vendor,
+                name=f"{text} product {n}",
+                elements=[factories.make_element(category, name=text)],
+                schools=[factories.make_school(name=f"{text} school {n}")],
+                status_note=text,
+                website=text,
+                purpose_md=text,
+                grade_bands=text[:100],
+            )
+        db.session.commit()
+    rows = _rows(client.get("/directory.csv"))
+    assert len(rows) == len(texts)
+    for row in rows:
+        text = next(text for text in texts if row["status_note"] in (text, f"'{text}"))
+        guarded = queries.guard_cell(text)
+        assert row["status_note"] == row["website"] == row["privacy_policy_url"] == row["purpose"] == guarded
+        assert row["vendor"].startswith(guarded)
+        assert row["product"].startswith(guarded)
+        assert row["data_elements"] == queries.guard_cell(f"{text} category {texts.index(text)}: {text}")
+        assert row["schools"] == f"{guarded} school {texts.index(text)}"
 
 
 def test_a_streamed_export_is_kept_only_within_the_entry_bound(app, client, monkeypatch):
