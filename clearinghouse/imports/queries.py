@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any, NamedTuple
 
+from flask_babel import gettext
 from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import aliased
 
@@ -28,6 +29,7 @@ from clearinghouse.directory.search import search_hits
 from clearinghouse.extensions import db
 from clearinghouse.imports import mapping as fields
 from clearinghouse.imports.models import ImportDraft, ImportMapping, ImportValueChoice
+from clearinghouse.timeutil import format_date
 
 
 def remembered_mapping(headers: list[str]) -> dict[str, str]:
@@ -181,14 +183,16 @@ def export_products(
 
 class ExportWords:
     """What the rows of an export say again and again, each worked out once an export: the labels of
-    statuses and agreement kinds and the agreements' phrases (in the language being rendered; a lazy
-    string translates at every `str()`), each data element as "Category: Element", the schools' names
-    (two statements)."""
+    statuses and agreement kinds, the agreements' phrases with their messages and days (in the language
+    being rendered; a lazy string translates at every `str()`), each data element as "Category: Element",
+    the schools' names (two statements)."""
 
     def __init__(self, today: date) -> None:
         self.today = today
         self._labels: dict[Any, str] = {}
         self._phrases: dict[tuple, str] = {}
+        self._messages: dict[str, str] = {}
+        self._days: dict[date | None, str] = {}
         connection = db.session.connection()
         # A product's data elements are said in the taxonomy's order (category, then element), as `sorted`
         # orders names: by the place of each here.
@@ -209,10 +213,11 @@ class ExportWords:
             return said
 
     def agreement(self, product: ExportProduct, where: AgreementStanding) -> str:
-        """Where the agreement stands, as the pages say it (`where.label`, each phrase worded once: a fixed
-        label is a lazy string, whose hash would translate it, so it is known by its identity); a draft
-        (which the columns do not carry) leaves what the district stated, so that importing the file again
-        changes nothing."""
+        """Where the agreement stands, as the pages say it (`where.label`'s words: each phrase worded once, a
+        fixed label, a lazy string whose hash would translate it, known by its identity; each message
+        translated and each day said once, an agreement's day being mostly its own); a draft (which the
+        columns do not carry) leaves what the district stated, so that importing the file again changes
+        nothing."""
         if where.state is AgreementState.DRAFT:
             return self.label(StatedAgreementStatus(product.agreement_status))
         phrase = where.phrase
@@ -220,7 +225,21 @@ class ExportWords:
         try:
             return self._phrases[key]
         except KeyError:
-            said = self._phrases[key] = where.label
+            said = self._phrases[key] = phrase.worded(self._message, self._day)
+            return said
+
+    def _message(self, message: str) -> str:
+        try:
+            return self._messages[message]
+        except KeyError:
+            said = self._messages[message] = gettext(message)
+            return said
+
+    def _day(self, day: date | None) -> str:
+        try:
+            return self._days[day]
+        except KeyError:
+            said = self._days[day] = format_date(day)
             return said
 
     def data_elements(self, ids: list[int]) -> str:
