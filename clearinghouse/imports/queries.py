@@ -86,7 +86,7 @@ class ExportProduct(NamedTuple):
     """A product as the export reads it, made from plain rows: what `directory.queries.public_status` and
     `agreements.status.standing` read of a loaded product (as the directory's `CardProduct`), and the
     export's columns. Loaded as ORM objects with their vendor, kind, data uses, schools and agreements,
-    products cost about 670 µs of Python each (bench/README.md, "CSV export")."""
+    products cost about 670 µs of Python each (docs/performance-log.md, csvfast)."""
 
     id: int
     name: str
