@@ -54,8 +54,11 @@ from clearinghouse.agreements.models import (
     NO_AGREEMENT_TERM,
     Agreement,
     agreement_standing_count,
+    agreement_term_category_count,
     agreement_term_count,
     agreement_term_element_count,
+    agreement_term_kind_count,
+    agreement_term_school_count,
     agreement_term_standing_count,
 )
 from clearinghouse.agreements.state import term_key_sql
@@ -214,17 +217,28 @@ def _by_term_and_stated() -> Select:
     )
 
 
-def _by_element_term_and_stated() -> Select:
-    """Listed products with no agreement or a sole one per (data element received, the term group of that
-    agreement or NO_AGREEMENT_TERM, stated status)."""
-    key = case((Product.agreement_key == 0, literal(NO_AGREEMENT_TERM)), else_=term_key_sql(Agreement))
-    return (
-        select(DataUse.data_element_id, key, Product.agreement_status, func.count())
-        .join(Product, Product.id == DataUse.product_id)
-        .outerjoin(Agreement, Agreement.id == Product.agreement_key)
-        .where(listed_clause(), or_(Product.agreement_key == 0, Agreement.id.is_not(None)))
-        .group_by(DataUse.data_element_id, key, Product.agreement_status)
-    )
+def _by_term_and_stated_of(facet_id: Any, *joins: tuple[Any, Any]) -> Callable[[], Select]:
+    """Listed products with no agreement or a sole one per (`facet_id`, a column reached from product by `joins`:
+    a data element received, a category, a school, a kind; the term group of that agreement or
+    NO_AGREEMENT_TERM; stated status), each product once per facet id."""
+
+    def by_term_and_stated() -> Select:
+        key = case((Product.agreement_key == 0, literal(NO_AGREEMENT_TERM)), else_=term_key_sql(Agreement))
+        statement = select(facet_id, key, Product.agreement_status, func.count(Product.id.distinct())).select_from(
+            Product
+        )
+        for target, on in joins:
+            statement = statement.join(target, on)
+        return (
+            statement.outerjoin(Agreement, Agreement.id == Product.agreement_key)
+            .where(listed_clause(), or_(Product.agreement_key == 0, Agreement.id.is_not(None)))
+            .group_by(facet_id, key, Product.agreement_status)
+        )
+
+    return by_term_and_stated
+
+
+_USES = (DataUse, DataUse.product_id == Product.id)
 
 
 def _by_category() -> Select:
@@ -351,7 +365,15 @@ COUNTS: tuple[KeptCount, ...] = (
     KeptCount(agreement_term_standing_count, "product_count", ("term_key", "stated"), _by_term_and_stated,
               makes_rows=True),
     KeptCount(agreement_term_element_count, "product_count", ("data_element_id", "term_key", "stated"),
-              _by_element_term_and_stated, makes_rows=True),
+              _by_term_and_stated_of(DataUse.data_element_id, _USES), makes_rows=True),
+    KeptCount(agreement_term_category_count, "product_count", ("category_id", "term_key", "stated"),
+              _by_term_and_stated_of(DataElement.category_id, _USES,
+                                     (DataElement, DataElement.id == DataUse.data_element_id)), makes_rows=True),
+    KeptCount(agreement_term_school_count, "product_count", ("school_id", "term_key", "stated"),
+              _by_term_and_stated_of(product_school.c.school_id, (product_school,
+                                     product_school.c.product_id == Product.id)), makes_rows=True),
+    KeptCount(agreement_term_kind_count, "product_count", ("kind_id", "term_key", "stated"),
+              _by_term_and_stated_of(Product.kind_id), makes_rows=True),
     KeptCount(DataCategory.__table__, "product_count", ("id",), _by_category),
     KeptCount(DataElement.__table__, "receiver_count", ("id",), _receivers),
     KeptCount(_KINDS, "placed_product_count", ("id",), _placed(product_school.c.product_id)),

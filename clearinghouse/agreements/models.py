@@ -158,6 +158,26 @@ agreement_term_element_count = Table(
 )
 
 
+# The same per data category (listed products receiving some element of it, each once), per school (used there)
+# and per kind, so that the directory counts an agreement filter with one of those from kept rows
+# (`directory.queries.agreement_facet_kept`). Kept by database triggers (migration
+# 20261128_agreement_term_facet_counts), never written here.
+def _agreement_term_facet_count(name: str, column: str, parent: str) -> Table:
+    return Table(
+        f"agreement_term_{name}_count",
+        db.metadata,
+        Column(column, Integer, ForeignKey(f"{parent}.id", ondelete="CASCADE"), primary_key=True),
+        Column("term_key", String(80), primary_key=True),
+        Column("stated", String(40), primary_key=True),
+        Column("product_count", Integer, nullable=False, server_default="0"),
+    )
+
+
+agreement_term_category_count = _agreement_term_facet_count("category", "category_id", "data_category")
+agreement_term_school_count = _agreement_term_facet_count("school", "school_id", "school")
+agreement_term_kind_count = _agreement_term_facet_count("kind", "kind_id", "product_kind")
+
+
 def _add_years(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)

@@ -52,7 +52,10 @@ from clearinghouse.agreements.models import (
     AgreementState,
     agreement_product,
     agreement_standing_count,
+    agreement_term_category_count,
     agreement_term_element_count,
+    agreement_term_kind_count,
+    agreement_term_school_count,
     agreement_term_standing_count,
 )
 from clearinghouse.agreements.state import KEPT_IN_FORCE_COUNT, KEPT_TERMS, constant
@@ -292,44 +295,65 @@ def agreement_filter_kept(
     return sole + several, (rule.clause, listed_clause())
 
 
+class _KeptFacet(NamedTuple):
+    """A filter of `DirectoryFilters` (its field `name`) whose listed products triggers keep per agreement term
+    group and stated status: `counts`, their table, its column `column` the filter's id; `found`, the filter as
+    a check of each product a page walks."""
+
+    name: str
+    counts: Any
+    column: str
+    found: Callable[[int], ColumnElement[bool]]
+
+
+def of_kind(kind_id: int) -> ColumnElement[bool]:
+    """The product is of the kind (a clause on Product)."""
+    return Product.kind_id == kind_id
+
+
 @lru_cache(maxsize=256)
-def agreement_element_kept(
-    value: AgreementFilter, today: date, element_id: int
+def agreement_facet_kept(
+    value: AgreementFilter, today: date, facet: str, facet_id: int
 ) -> tuple[ColumnElement[int], tuple[ColumnElement[bool], ...]] | None:
-    """An agreement filter with a data element (no other filter) as `DirectoryFilters.kept` gives it, when
-    every part of the filter that reads only a product can be asked of an agreement's term (`_on_term_groups`;
-    else None: counted). The count: the kept groups of listed products that receive the element
-    (`agreement_term_element_count`, per data element, term group of the sole agreement or none, stated
-    status) that the rule's parts match, as `agreement_filter_kept` counts the filter alone, plus the listed
-    products with several agreements that receive it and that the clause matches, counted one by one. The
-    clauses: the agreement filter's and the data element's, each checked product by product while a page
-    walks them in order (the two kept filters' own, together). The element is asked of the ids the product
-    keeps (`receives_element`), which the walked index carries: an EXISTS probed data_use's index for each
-    product walked (about 3 buffers each; "active" with an element received by 2,367 products, page 1: 2,433
-    buffers, 654 so). Built once per filter, element and day."""
+    """An agreement filter with one data element, data category, school or kind (`facet`, a field of
+    `DirectoryFilters`; no other filter) as `DirectoryFilters.kept` gives it, when every part of the filter that
+    reads only a product can be asked of an agreement's term (`_on_term_groups`; else None: counted). The count:
+    the kept groups of listed products that receive the element, some element of the category, are used at the
+    school or are of the kind (`agreement_term_element_count`, `_category_count`, `_school_count`, `_kind_count`:
+    per facet id, term group of the sole agreement or none, stated status) that the rule's parts match, as
+    `agreement_filter_kept` counts the filter alone, plus the listed products with several agreements of the
+    facet that the clause matches, counted one by one. The clauses: the agreement filter's and the facet's, each
+    checked product by product while a page walks them in order (the two kept filters' own, together). The
+    element is asked of the ids the product keeps (`receives_element`), which the walked index carries: an
+    EXISTS probed data_use's index for each product walked (about 3 buffers each; "active" with an element
+    received by 2,367 products, page 1: 2,433 buffers, 654 so); a category and a school are such an EXISTS
+    (`receives_category`, `used_at_school`), a kind the product's column. "Active" with category-2 (6,489
+    matches on the bench), page 1: the page no longer reads, counts and sorts every match. Built once per filter,
+    facet and day."""
+    kept = KEPT_FACETS[facet]
     rule = _agreement_rule(value, today)
-    counts = agreement_term_element_count.c
+    counts = kept.counts.c
     on_terms = [_on_term_groups(clause, counts.stated) for clause in rule.own]
     if any(term is None for term in on_terms):
         return None
-    received = receives_element(element_id)
-    of_element = counts.data_element_id == element_id
+    found = kept.found(facet_id)
+    of_facet = counts[kept.column] == facet_id
     none = select(func.coalesce(func.sum(counts.product_count), constant(0))).where(
-        of_element,
+        of_facet,
         counts.term_key == constant(NO_AGREEMENT_TERM),
         _on_no_agreement(rule, counts.stated),
     )
     sole = (
         select(func.coalesce(func.sum(counts.product_count), constant(0)))
-        .select_from(agreement_term_element_count)
+        .select_from(kept.counts)
         .join(KEPT_TERMS, KEPT_TERMS.c.term_key == counts.term_key)
-        .where(of_element, or_(*on_terms))
+        .where(of_facet, or_(*on_terms))
     )
     several = select(func.count(Product.id)).where(
-        Product.agreement_key == constant(SEVERAL_AGREEMENTS), rule.clause, received, listed_clause()
+        Product.agreement_key == constant(SEVERAL_AGREEMENTS), rule.clause, found, listed_clause()
     )
     count = none.scalar_subquery() + sole.scalar_subquery() + several.scalar_subquery()
-    return count, (rule.clause, received, listed_clause(walking=True))
+    return count, (rule.clause, found, listed_clause(walking=True))
 
 
 def _on_term_groups(clause: ColumnElement[bool], stated: Any) -> ColumnElement[bool] | None:
@@ -500,6 +524,18 @@ def used_at_school(school_id: int) -> ColumnElement[bool]:
     return exists().where(product_school.c.product_id == Product.id, product_school.c.school_id == school_id)
 
 
+# The filters that an agreement filter's kept count goes with (`agreement_facet_kept`), by their field.
+KEPT_FACETS = {
+    facet.name: facet
+    for facet in (
+        _KeptFacet("element_id", agreement_term_element_count, "data_element_id", receives_element),
+        _KeptFacet("category_id", agreement_term_category_count, "category_id", receives_category),
+        _KeptFacet("school_id", agreement_term_school_count, "school_id", used_at_school),
+        _KeptFacet("kind_id", agreement_term_kind_count, "kind_id", of_kind),
+    )
+}
+
+
 def unlisted_ids() -> Select:
     """Ids of the products `listed_clause` leaves out: few, found by two index lookups.
 
@@ -654,7 +690,8 @@ class DirectoryFilters:
         element, school or agreement filter alone (`DataCategory.product_count`, `DataElement.receiver_count`,
         `School.product_count`: the listed products that receive its data, or are used there;
         `agreement_filter_kept`: the kept groups of products by agreement), and an agreement filter with a
-        data element (`agreement_element_kept`: the kept groups by element and agreement term). Each count equals what
+        data element, data category, school or kind (`agreement_facet_kept`: the kept groups by that one and
+        agreement term). Each count equals what
         `listed_count` counts for the same filters, and the clauses find what `clauses` finds
         (tests/directory/test_kept_totals.py, test_agreement_filter_kept.py). The filter is a check of
         each product (a correlated EXISTS, a product's own columns), so that a page can walk the products
@@ -668,14 +705,15 @@ class DirectoryFilters:
             return None
         if self.status is StatusFilter.ALL:
             return self._every_status_kept()
-        if self.status is not None or self.tag_id is not None or self.kind_id is not None:
+        if self.status is not None or self.tag_id is not None:
             return None
-        chosen = [value is not None for value in (self.category_id, self.element_id, self.school_id, self.agreement)]
-        if sum(chosen) > 1:
-            if sum(chosen) > 2 or self.agreement is None or self.element_id is None:
-                return None
-            kept = agreement_element_kept(self.agreement, today, self.element_id)
+        facet = _kept_facet(self)
+        if self.agreement is not None and facet is not None:
+            kept = agreement_facet_kept(self.agreement, today, *facet)
             return None if kept is None else (kept[0], list(kept[1]))
+        chosen = any(getattr(self, name) is not None for name in KEPT_FACETS)
+        if chosen and (self.agreement is not None or facet is None or self.kind_id is not None):
+            return None  # several filters, or a kind alone
         if self.agreement is not None:
             count, clauses = agreement_filter_kept(self.agreement, today)
             return count, list(clauses)
@@ -1319,13 +1357,20 @@ def walking_clauses(
 
 def _walks_if_broad(filters: DirectoryFilters) -> bool:
     """Whether the filters' kept page walks only when enough products match (`WALK_SHARE`): an agreement filter
-    with a data element, which can both be broad or both rare."""
-    return filters.agreement is not None and filters.element_id is not None
+    with a data element, data category, school or kind, which can both be broad or both rare."""
+    return filters.agreement is not None and _kept_facet(filters) is not None
 
 
-SeenKey = tuple[AgreementFilter, int | None, date]
-# What the pages of an agreement filter (with or without a data element) last read of its matches: (agreement
-# filter, data element, day) → (number of matches, listed products). It only chooses which of the statements
+def _kept_facet(filters: DirectoryFilters) -> tuple[str, int] | None:
+    """The one filter of `KEPT_FACETS` chosen, as (its field, its id); None when none is (or several are)."""
+    chosen = [(name, getattr(filters, name)) for name in KEPT_FACETS if getattr(filters, name) is not None]
+    return chosen[0] if len(chosen) == 1 else None
+
+
+SeenKey = tuple[AgreementFilter, tuple[str, int] | None, date]
+# What the pages of an agreement filter (with a data element, data category, school or kind, or none) last read of
+# its matches: (agreement filter, that filter and its id, day) → (number of matches, listed products). It only
+# chooses which of the statements
 # that give the same answer a page runs (`_KeptPage.pick`, `WALK_SHARE`): a page of a pair seen before runs
 # one statement instead of reading its kept count first. Each worker's own; forgotten when it grows past
 # KEPT_SEEN_MAX (the keys of past days).
@@ -1334,12 +1379,14 @@ KEPT_SEEN_MAX = 4096
 
 
 def _seen_key(filters: DirectoryFilters, today: date) -> SeenKey | None:
-    """The key of `_KEPT_SEEN` for an agreement filter's page (with a data element or none, no other filter)."""
-    if filters.agreement is None or filters.terms or filters.status is not None:
+    """The key of `_KEPT_SEEN` for an agreement filter's page (with one of `KEPT_FACETS` or none, no other
+    filter)."""
+    if filters.agreement is None or filters.terms or filters.status is not None or filters.tag_id is not None:
         return None
-    if any(value is not None for value in (filters.category_id, filters.school_id, filters.tag_id, filters.kind_id)):
+    facet = _kept_facet(filters)
+    if facet is None and any(getattr(filters, name) is not None for name in KEPT_FACETS):
         return None
-    return filters.agreement, filters.element_id, today
+    return filters.agreement, facet, today
 
 
 def _saw(key: SeenKey, matches: int, listed: int) -> tuple[int, int]:

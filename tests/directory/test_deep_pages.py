@@ -183,6 +183,44 @@ def test_an_agreement_filter_with_a_data_element_walks_the_products_and_reads_no
                 assert "data_use" not in read, (element.name, page, read)
 
 
+def test_an_agreement_filter_with_a_category_school_or_kind_walks_the_products_and_counts_no_match(app):
+    """On PostgreSQL, `agreement=active` (three products in four) with a data category (its element received by one
+    product in five), a school (one in three) or a kind (one in four), pages 1 and 2: the page's statement reads the
+    number of matches from the kept groups (`agreement_term_category_count`, `_school_count`, `_kind_count`) and
+    walks the products by name, stopping after the page: no window or sort reads more than the page's rows (main's
+    statement read, counted and sorted every match: "active" with category-2, 6,489 of them on the bench
+    catalogue)."""
+    with in_app(app):
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the plans are PostgreSQL's")
+        element = broadly_signed_catalog()
+        school, kind = factories.make_school(name="Hill School"), factories.make_kind(name="Tutor")
+        db.session.execute(
+            sa.text("INSERT INTO product_school (product_id, school_id) SELECT id, :s FROM product WHERE id % 3 = 0"),
+            {"s": school.id},
+        )
+        db.session.execute(sa.text("UPDATE product SET kind_id = :k WHERE id % 4 = 1"), {"k": kind.id})
+        db.session.commit()
+        compact_and_analyze("product", "product_school")
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("VACUUM product"))
+        chosen = {
+            "agreement_term_category_count": {"category_id": element.category_id},
+            "agreement_term_school_count": {"school_id": school.id},
+            "agreement_term_kind_count": {"kind_id": kind.id},
+        }
+        for kept, facet in chosen.items():
+            for page in (1, 2):
+                filters = DirectoryFilters(agreement=AgreementFilter.ACTIVE, **facet)
+                plan, total = _page_plan(filters, page)
+                assert total == db.session.scalar(filters.listed_count(district_today(), kept=False))
+                nodes = _every_node(plan)
+                assert kept in {node.get("Relation Name") for node in nodes}, (facet, page)
+                counted = [node["Actual Rows"] for node in nodes if node["Node Type"] in ("WindowAgg", "Sort")]
+                assert max(counted, default=0) <= 2 * PER_PAGE * page, (facet, page, counted)
+                assert any(node["Node Type"] == "Limit" and _walks(node) for node in nodes), (facet, page)
+
+
 def test_every_status_with_a_data_element_counts_no_match_and_walks_the_first_pages(app):
     """On PostgreSQL, `status=all` (every product, retired ones included) with a data element received by every
     product or by one in five: the page's statement reads the element's number of receivers from data_use's index

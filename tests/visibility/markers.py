@@ -38,6 +38,21 @@ UNMARKABLE = {
         "agreement_term_element_count",
         "stated",
     ): "a product's stated agreement status (an enum's value), copied by triggers",
+    ("agreement_term_category_count", "term_key"): "an agreement's dates and flags in one text, made by triggers",
+    (
+        "agreement_term_category_count",
+        "stated",
+    ): "a product's stated agreement status (an enum's value), copied by triggers",
+    ("agreement_term_school_count", "term_key"): "an agreement's dates and flags in one text, made by triggers",
+    (
+        "agreement_term_school_count",
+        "stated",
+    ): "a product's stated agreement status (an enum's value), copied by triggers",
+    ("agreement_term_kind_count", "term_key"): "an agreement's dates and flags in one text, made by triggers",
+    (
+        "agreement_term_kind_count",
+        "stated",
+    ): "a product's stated agreement status (an enum's value), copied by triggers",
 }
 
 EMAIL_COLUMNS = {
