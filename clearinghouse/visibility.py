@@ -223,6 +223,11 @@ FIELDS: dict[str, dict[str, Visibility]] = {
         "stated": PUBLIC,
         "product_count": PUBLIC,
     },
+    # The same per data category, school and kind: the directory counts an agreement filter with one of them.
+    **{
+        f"agreement_term_{facet}_count": dict.fromkeys((column, "term_key", "stated", "product_count"), PUBLIC)
+        for facet, column in (("category", "category_id"), ("school", "school_id"), ("kind", "kind_id"))
+    },
     # Agreements per group of the public columns their state is derived from: the home page and the
     # reports count them by state.
     "agreement_term_count": dict.fromkeys(

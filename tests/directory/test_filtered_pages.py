@@ -39,17 +39,27 @@ def _links() -> None:
 
 
 def _every_filters() -> list[DirectoryFilters]:
-    """Each agreement filter value with a school or a category, and those not kept with a data element; an
-    element with a school; a status with an element, and every status with an element and a school (with one
-    filter or none it is kept: tests/directory/test_every_status_kept.py); every sort."""
+    """Each agreement filter value with a school and a category, and those not kept with a data element, a school,
+    a category or a kind; an element with a school; a status with an element, and every status with an element and a
+    school (with one filter or none it is kept: tests/directory/test_every_status_kept.py); every sort."""
     element, school, category = (
         db.session.scalar(select(model.id).order_by(model.id)) for model in (DataElement, School, DataCategory)
     )
+    kind = db.session.scalar(select(Product.kind_id).order_by(Product.id))
     chosen = [
-        # With a data element, the others are kept (tests/directory/test_agreement_filter_kept.py).
-        *({"agreement": value, "element_id": element} for value in UNKEPT_WITH_ELEMENT),
-        *({"agreement": value, "school_id": school} for value in AgreementFilter),
-        *({"agreement": value, "category_id": category} for value in AgreementFilter),
+        # With one data element, category, school or kind, the others are kept (test_agreement_filter_kept.py,
+        # test_agreement_facet_kept.py).
+        *(
+            {"agreement": value, name: facet_id}
+            for value in UNKEPT_WITH_ELEMENT
+            for name, facet_id in (
+                ("element_id", element),
+                ("school_id", school),
+                ("category_id", category),
+                ("kind_id", kind),
+            )
+        ),
+        *({"agreement": value, "school_id": school, "category_id": category} for value in AgreementFilter),
         {"element_id": element, "school_id": school},
         {"element_id": element, "status": ProductStatus.APPROVED},
         {"status": StatusFilter.ALL, "element_id": element, "school_id": school},

@@ -136,6 +136,20 @@ CORRUPTIONS = {
         "UPDATE agreement_term_element_count SET product_count = 0 WHERE term_key = '' AND product_count > 0",
         lambda c: ("agreement_term_element_count", "product_count", (_grades(c), "", "none_on_file"), 0),
     ),
+    "a category's products by term group": Corruption(
+        "UPDATE agreement_term_category_count SET product_count = 6 WHERE category_id = :c AND term_key <> ''",
+        lambda c: ("agreement_term_category_count", "product_count", (c.health, _term_key(c), "none_on_file"), 6),
+        lambda c: {"c": c.health},
+    ),
+    "a school's products by term group deleted": Corruption(
+        "DELETE FROM agreement_term_school_count WHERE school_id = :s AND term_key <> ''",
+        lambda c: ("agreement_term_school_count", "product_count", (c.lincoln, _term_key(c), "none_on_file"), None),
+        lambda c: {"s": c.lincoln},
+    ),
+    "a kind's products with no agreement": Corruption(
+        "UPDATE agreement_term_kind_count SET product_count = 0 WHERE term_key = '' AND product_count > 0",
+        lambda c: ("agreement_term_kind_count", "product_count", (c.kind, "", "none_on_file"), 0),
+    ),
     "a category's products": Corruption(
         "UPDATE data_category SET product_count = 9 WHERE id = :c",
         lambda c: ("data_category", "product_count", (c.health,), 9),
