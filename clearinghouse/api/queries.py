@@ -326,10 +326,10 @@ def list_products(query: ProductQuery, page: int, per_page: int, today: date) ->
             per_page,
             counted_in_rows=_counted_in_rows(query),
         )
-    values = directory_queries.bound_filters(filters)
-    if values is not None and not query.matches_nothing:
-        # A search, with or without filters but a status: the directory's made-once search picks, by name
+    if not query.matches_nothing:
+        # A search, with or without filters: the directory's made-once search picks, by name
         # (`directory_queries.search_picks`), their words and filters' values bound, counted as they are read.
+        values = directory_queries.bound_filters(filters)
         shape = directory_queries.search_shape(filters, tuple(values), today, sort=Sort.NAME)
         words = search_words(filters.terms)
         return _row_page(

@@ -1025,41 +1025,17 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
             windowed=windowed,
             gather=card_products if kept_page is None else _cards_seen(seen, matches[1]),
         )
+    # A search, with or without filters on what a product receives, where, its tags and kind, under which
+    # agreement and of which status: one statement per sort and set of filters chosen, made once.
     values = bound_filters(filters)
-    if values is not None:
-        # A search, with or without filters on what a product receives, where, its tags and kind, and under
-        # which agreement (most of a busy evening's): one statement per sort and set of filters chosen, made once.
-        words = search_words(terms)
-        shape = search_shape(filters, tuple(values), today)
-        return paginate_picked(
-            lambda limit, offset: (
-                _search_page(shape),
-                {SEARCH_WORDS: words, PAGE_LIMIT: limit, PAGE_OFFSET: offset, **values},
-            ),
-            lambda: (search_count(shape), {SEARCH_WORDS: words, **values}),
-            page,
-            per_page,
-            windowed=True,
-            gather=card_products,
-        )
-    # A search with a status filter (rare): its statement built for the request, as the made-once ones are
-    # tested against (tests/directory/test_search_made_once.py).
-    id_sets = filters.id_sets(today)
-    clauses = filters.clauses(today, id_sets)
-    hits = search_hits(terms)
-
-    def count_stmt() -> Select:
-        """Built only when it runs: a page counts in its own statement, but past the last page."""
-        if filters.status is None:
-            return filters.listed_count(today, list(id_sets))
-        # A status filter (rare): count the matching product rows.
-        return select(func.count(Product.id)).where(*clauses).join(hits, hits.c.product_id == Product.id)
-
-    keys = _sort_keys(filters.effective_sort, hits)
-    with_ties = _fetches_with_ties()
+    words = search_words(terms)
+    shape = search_shape(filters, tuple(values), today)
     return paginate_picked(
-        lambda limit, offset: page_statement(keys, hits, clauses, _WINDOW_TOTAL, limit, offset, with_ties=with_ties),
-        count_stmt,
+        lambda limit, offset: (
+            _search_page(shape),
+            {SEARCH_WORDS: words, PAGE_LIMIT: limit, PAGE_OFFSET: offset, **values},
+        ),
+        lambda: (search_count(shape), {SEARCH_WORDS: words, **values}),
         page,
         per_page,
         windowed=True,
@@ -1099,39 +1075,37 @@ def _fetches_with_ties() -> bool:
 
 
 # The filters a search's page statement made once takes as parameters, each named as its field of
-# `DirectoryFilters` (`_search_page`): an agreement filter, which asks about a day, is part of the statement
-# (`SearchShape`), and a status filter is not among them.
+# `DirectoryFilters` (`_search_page`): an agreement filter, which asks about a day, and a status filter, a few
+# values that decide which products are read, are part of the statement (`SearchShape`).
 BOUND_FILTERS = ("element_id", "category_id", "school_id", "tag_id", "kind_id")
 
 
-def bound_filters(filters: DirectoryFilters) -> dict[str, int] | None:
-    """The values of the filters chosen, by name, when a search's page statement is made once for them
-    (`_search_page`: all of them are of BOUND_FILTERS, with or without an agreement filter); else None (a
-    status filter)."""
-    if filters.status is not None:
-        return None
+def bound_filters(filters: DirectoryFilters) -> dict[str, int]:
+    """The values of the filters chosen of BOUND_FILTERS, by name: a search's statements made once
+    (`_search_page`, `search_count`) take them as parameters."""
     return {name: getattr(filters, name) for name in BOUND_FILTERS if getattr(filters, name) is not None}
 
 
 class SearchShape(NamedTuple):
     """What a search's statements made once (`_search_page`, `search_count`) are made for, besides the values
-    bound when they run: the database, the sort, the filters chosen (of BOUND_FILTERS), and an agreement
-    filter, with the day it asks about and whether it is asked by its rule's clause
+    bound when they run: the database, the sort, the filters chosen (of BOUND_FILTERS), a status filter, and an
+    agreement filter, with the day it asks about and whether it is asked by its rule's clause
     (`DirectoryFilters.agreement_by_rule`, read from the data: part of the key, so that a statement never
     holds the other form)."""
 
     dialect: str
     sort: Sort
     chosen: tuple[str, ...]
+    status: ProductStatus | StatusFilter | None
     agreement: AgreementFilter | None
     day: date
     by_rule: bool
 
     def bound(self) -> DirectoryFilters:
         """Filters whose chosen values are parameters named as the filters (`bound_filters`'), with the
-        agreement filter: the same id sets and clauses, with no value in them."""
+        status and agreement filters: the same id sets and clauses, with no value in them."""
         chosen = {name: bindparam(name, type_=Integer) for name in self.chosen}
-        return DirectoryFilters(agreement=self.agreement, **chosen)  # type: ignore[arg-type]
+        return DirectoryFilters(status=self.status, agreement=self.agreement, **chosen)  # type: ignore[arg-type]
 
 
 def search_shape(
@@ -1141,8 +1115,9 @@ def search_shape(
     (the API's, by name); one without an agreement filter reads no day (its statements serve every day)."""
     dialect, sort = db.session.get_bind().dialect.name, sort or filters.effective_sort
     if filters.agreement is None:
-        return SearchShape(dialect, sort, chosen, None, date.min, False)
-    return SearchShape(dialect, sort, chosen, filters.agreement, today, filters.agreement_by_rule(today))
+        return SearchShape(dialect, sort, chosen, filters.status, None, date.min, False)
+    agreement, by_rule = filters.agreement, filters.agreement_by_rule(today)
+    return SearchShape(dialect, sort, chosen, filters.status, agreement, today, by_rule)
 
 
 # A search's statements made once, by `SearchShape`; forgotten when they pass SEARCH_STATEMENTS_MAX (those of
@@ -1164,9 +1139,18 @@ def _made_once(made: dict[SearchShape, Any], shape: SearchShape, make: Callable[
 
 def search_count(shape: SearchShape) -> Select:
     """The number of matches of a search of `shape`, its words (SEARCH_WORDS) and each filter's value bound
-    when it runs (`DirectoryFilters.listed_count`), made once as `_search_page`: a page past the last one
-    asks it."""
-    return _made_once(_SEARCH_COUNTS, shape, lambda: shape.bound().listed_count(shape.day, bound=True))
+    when it runs (`DirectoryFilters.listed_count`; with a status filter, the hits' products that match
+    `clauses`), made once as `_search_page`: a page past the last one asks it."""
+
+    def make() -> Select:
+        bound = shape.bound()
+        if shape.status is None:
+            return bound.listed_count(shape.day, bound=True)
+        hits = search_hits((), ranked=False, bound=True)
+        clauses = bound.clauses(shape.day, agreement_ids=not shape.by_rule)
+        return select(func.count(Product.id)).join(hits, hits.c.product_id == Product.id).where(*clauses)
+
+    return _made_once(_SEARCH_COUNTS, shape, make)
 
 
 def search_picks(shape: SearchShape) -> tuple[Any, list[tuple[ColumnElement, bool]]]:
@@ -1176,19 +1160,21 @@ def search_picks(shape: SearchShape) -> tuple[Any, list[tuple[ColumnElement, boo
     SQLAlchemy builds it and computes its cache key once per worker (about 2,000 Python calls a search, some
     20,000 with an agreement filter's rule) instead of once per request. It is `picked_page` for the search's
     hits, the filters' ids or rule (`DirectoryFilters.hit_clauses`, `clauses`) and the listed products, as any
-    other search's."""
+    other search's; with a status filter, the hits joined to their products (`_listed_hits` are the listed ones).
+    By name, on PostgreSQL, those matches are cut WITH TIES before their vendors' names are read (`picked_page`)."""
 
     def make() -> tuple[Any, list[tuple[ColumnElement, bool]]]:
         bound = shape.bound()
         id_sets = bound.id_sets(shape.day)
-        hits = _listed_hits((), shape.sort, bound=True)
+        hits = _listed_hits((), shape.sort, bound=True) if shape.status is None else None
         if hits is not None:  # the page picked from the index alone: the filters asked of its product ids
             clauses = bound.hit_clauses(hits.c.product_id, shape.day, id_sets, agreement_ids=not shape.by_rule)
         else:
             clauses = bound.clauses(shape.day, id_sets, agreement_ids=not shape.by_rule)
             hits = search_hits((), bound=True)
         limit, offset = bindparam(PAGE_LIMIT, type_=Integer), bindparam(PAGE_OFFSET, type_=Integer)
-        return picked_page(_sort_keys(shape.sort, hits), hits, clauses, _WINDOW_TOTAL, limit, offset)
+        keys = _sort_keys(shape.sort, hits)
+        return picked_page(keys, hits, clauses, _WINDOW_TOTAL, limit, offset, with_ties=_fetches_with_ties())
 
     return _made_once(_SEARCH_PICKS, shape, make)
 

@@ -5,17 +5,24 @@ general statement built for the request gives (`api.queries._products_page` with
 databases; and a search with other words and values builds no statement. Run on PostgreSQL with
 TEST_DATABASE_URL as well."""
 
+from dataclasses import replace
+from urllib.parse import parse_qsl, urlsplit
+
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from clearinghouse.api import queries
+from clearinghouse.api.filters import STATUS_VALUES, parse_product_query
 from clearinghouse.directory import queries as directory_queries
 from clearinghouse.directory.models import DataUse, Product, ProductKind, School
+from clearinghouse.directory.queries import Sort
 from clearinghouse.extensions import db
-from clearinghouse.page_cache import page_cache_of
 from tests import factories
 from tests.api.test_agreement_filter_plans import _sent
 from tests.conftest import in_app
+from tests.directory.every_page import searched
 from tests.directory.test_agreement_filter_kept import agreement_catalog
+from tests.directory.test_search_made_once import spread_statuses
 
 SEARCHES = ("active", "expired", "on file", "agreement", "nothing-like-it")
 OTHERS = (
@@ -60,19 +67,45 @@ def _every_page(client, path: str) -> tuple[list[dict], list[int]]:
         page += 1
 
 
-def test_searches_read_the_general_statements_pages(app, client, monkeypatch):
-    with in_app(app):
-        slugs = _catalog()
-    paths = [f"/api/v1/products?q={text}{other.format(**slugs)}" for text in SEARCHES for other in OTHERS]
+def _searched(path: str) -> list[str]:
+    """The slugs of the products a search of the API must list, in order (`every_page.searched`, by name)."""
+    query = parse_product_query(MultiDict(parse_qsl(urlsplit(path).query)))
+    if query.matches_nothing:
+        return []
+    ids, _, _ = searched(replace(query.filters, sort=Sort.NAME))
+    slugs = dict(db.session.execute(select(Product.id, Product.slug).where(Product.id.in_(ids))).tuples().all())
+    return [slugs[product_id] for product_id in ids]
+
+
+def _searches_read_the_general_statements_pages(app, client, paths: list[str]) -> None:
     picked = {path: _every_page(client, path) for path in paths}
-    page_cache_of(app).store.clear()
-    with monkeypatch.context() as patched:
-        patched.setattr(directory_queries, "bound_filters", lambda filters: None)  # the general statement
-        general = {path: _every_page(client, path) for path in paths}
-    assert picked == general
+    with in_app(app):
+        assert {path: [row["slug"] for row in rows] for path, (rows, _) in picked.items()} == {
+            path: _searched(path) for path in paths
+        }
     for path, (products, totals) in picked.items():
         assert set(totals) == {len(products)}, path
     assert sum(1 for products, _ in picked.values() if len(products) > 3) > 10
+
+
+def test_searches_read_the_general_statements_pages(app, client):
+    with in_app(app):
+        slugs = _catalog()
+    paths = [f"/api/v1/products?q={text}{other.format(**slugs)}" for text in SEARCHES for other in OTHERS]
+    _searches_read_the_general_statements_pages(app, client, paths)
+
+
+def test_searches_with_a_status_read_the_general_statements_pages(app, client):
+    with in_app(app):
+        slugs = _catalog()
+        spread_statuses()
+    paths = [
+        f"/api/v1/products?q={text}&status={status}{other.format(**slugs)}"
+        for text in SEARCHES
+        for status in STATUS_VALUES
+        for other in OTHERS
+    ]
+    _searches_read_the_general_statements_pages(app, client, paths)
 
 
 def test_a_search_reads_its_total_with_its_rows_and_builds_nothing_again(app, client, monkeypatch):
@@ -102,6 +135,12 @@ def test_a_search_reads_its_total_with_its_rows_and_builds_nothing_again(app, cl
     assert built == ["picked_page", "listed_count"]  # other words and values: nothing built
     assert client.get("/api/v1/products?q=expired&agreement=expired").json["data"]
     assert built == ["picked_page", "listed_count", "picked_page"]  # another agreement filter: its own, once
+    assert client.get("/api/v1/products?q=active&status=all").json["data"]
+    assert client.get("/api/v1/products?q=file&status=all").json["data"]
+    assert client.get("/api/v1/products?q=file&status=all&page=99").json["meta"]["total"]
+    assert client.get("/api/v1/products?q=expired&status=all&page=99").json["meta"]["total"]
+    assert built == ["picked_page", "listed_count", "picked_page", "picked_page"]  # a status: its own, once (main:
+    # built for each request)
 
 
 def test_a_list_that_sorts_its_matches_reads_their_number_with_them(app, client):

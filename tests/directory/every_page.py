@@ -6,7 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from clearinghouse.directory import queries
+from clearinghouse.directory.models import Product
 from clearinghouse.directory.queries import DirectoryFilters, search_products
+from clearinghouse.directory.search import search_hits
 from clearinghouse.extensions import db
 from clearinghouse.timeutil import district_today
 
@@ -28,6 +30,24 @@ def every_page(filters: DirectoryFilters, per_page: int) -> Reading:
     past = search_products(filters, page + 2, per_page, today)
     assert past.items == []
     return ids, first_total, past.total
+
+
+def searched(filters: DirectoryFilters) -> Reading:
+    """What `every_page` must read of a search, from one plain statement built for it with its words and values:
+    the products of its hits (`search_hits`) that match its filters (`DirectoryFilters.clauses`, an agreement
+    filter as its ids), in its sort's order; every page's total, their number."""
+    today = district_today()
+    hits = search_hits(filters.terms)
+    keys = queries._sort_keys(filters.effective_sort, hits)
+    matches = (
+        select(Product.id)
+        .join(hits, hits.c.product_id == Product.id)
+        .join(Product.vendor)
+        .where(*filters.clauses(today, agreement_ids=True))
+        .order_by(*(key.desc() if descending else key for key, descending in keys))
+    )
+    ids = list(db.session.scalars(matches))
+    return ids, len(ids), len(ids)
 
 
 def kept_pages_as_general(

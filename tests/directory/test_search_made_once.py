@@ -14,12 +14,12 @@ from sqlalchemy import select
 
 from clearinghouse.directory import queries
 from clearinghouse.directory.models import DataElement, DataUse, Product, ProductStatus, School, Tag
-from clearinghouse.directory.queries import BOUND_FILTERS, DirectoryFilters, Sort, search_products
+from clearinghouse.directory.queries import BOUND_FILTERS, DirectoryFilters, Sort, StatusFilter, search_products
 from clearinghouse.extensions import db
 from clearinghouse.timeutil import district_today
 from tests import factories
 from tests.conftest import in_app
-from tests.directory.every_page import every_page, forget_search_statements, refuse_building
+from tests.directory.every_page import every_page, forget_search_statements, refuse_building, searched
 
 PER_PAGE = 3
 SEARCHES = ("app", "tool", "app tool", "zeta", "nothing-like-it")
@@ -49,6 +49,14 @@ def _catalog() -> None:
     db.session.commit()
 
 
+def spread_statuses() -> None:
+    """Every approval status among the products, three after three by id (at every vendor)."""
+    statuses = list(ProductStatus)
+    for n, product in enumerate(db.session.scalars(select(Product).order_by(Product.id))):
+        product.status = statuses[n // 3 % len(statuses)]
+    db.session.commit()
+
+
 def _every_search() -> list[DirectoryFilters]:
     values = {
         "element_id": db.session.scalar(select(DataElement.id).order_by(DataElement.id.desc())),
@@ -66,15 +74,12 @@ def _every_search() -> list[DirectoryFilters]:
     ]
 
 
-def test_searches_made_once_read_the_general_querys_pages(app, monkeypatch):
+def test_searches_made_once_read_the_general_querys_pages(app):
     with in_app(app):
         _catalog()
         searches = _every_search()
         made_once = {filters: every_page(filters, PER_PAGE) for filters in searches}
-        with monkeypatch.context() as patched:
-            patched.setattr(queries, "bound_filters", lambda filters: None)  # the general query
-            general = {filters: every_page(filters, PER_PAGE) for filters in searches}
-        assert made_once == general
+        assert made_once == {filters: searched(filters) for filters in searches}
         for filters, (ids, total, past_total) in made_once.items():
             assert total == past_total == len(ids), filters
         # Enough of them find products, on several pages, and each filter alone finds some.
@@ -82,6 +87,55 @@ def test_searches_made_once_read_the_general_querys_pages(app, monkeypatch):
         for name in BOUND_FILTERS:
             found = [ids for filters, (ids, _, _) in made_once.items() if getattr(filters, name) is not None and ids]
             assert found, name
+
+
+def test_searches_with_a_status_made_once_read_the_general_querys_pages(app):
+    """A status filter (each approval status, and every product with "all") is part of the statements made once
+    (`queries.SearchShape`): the hits joined to their products, retired ones and those of a retired vendor
+    too, by each sort and with filters."""
+    with in_app(app):
+        _catalog()
+        spread_statuses()
+        element = db.session.scalar(select(DataElement.id).order_by(DataElement.id))
+        school = db.session.scalar(select(School.id).order_by(School.id))
+        searches = [
+            DirectoryFilters(text=text, status=status, sort=sort, **chosen)
+            for text in SEARCHES
+            for status in (*ProductStatus, StatusFilter.ALL)
+            for sort in (None, *Sort)
+            for chosen in ({}, {"element_id": element}, {"school_id": school})
+        ]
+        made_once = {filters: every_page(filters, PER_PAGE) for filters in searches}
+        assert made_once == {filters: searched(filters) for filters in searches}
+        for filters, (ids, total, past_total) in made_once.items():
+            assert total == past_total == len(ids), filters
+        found = {filters.status for filters, (ids, _, _) in made_once.items() if ids}
+        assert found == {*ProductStatus, StatusFilter.ALL}
+        assert sum(1 for ids, _, _ in made_once.values() if len(ids) > PER_PAGE) > 60
+
+
+def test_a_search_with_a_status_and_other_values_builds_no_statement(app, monkeypatch):
+    """Fails on main, which built a search's statements for each request with a status filter."""
+    with in_app(app):
+        _catalog()
+        elements = list(db.session.scalars(select(DataElement.id).order_by(DataElement.id)))
+        today = district_today()
+        forget_search_statements(monkeypatch)
+        first_filters = DirectoryFilters(text="app", status=StatusFilter.ALL, element_id=elements[0])
+        first = search_products(first_filters, 1, 5, today)
+        assert first.items
+        assert search_products(first_filters, 9, 5, today).total == first.total  # past the last page: counted
+        counts = dict(queries._SEARCH_COUNTS)
+
+        refuse_building(monkeypatch)
+        other_filters = DirectoryFilters(text="tool", status=StatusFilter.ALL, element_id=elements[2])
+        other = search_products(other_filters, 1, 5, today)
+        assert other.total == len(other.items) > 0
+        assert {product.id for product in other.items} != {product.id for product in first.items}
+        assert search_products(other_filters, 9, 5, today).total == other.total
+        assert counts == queries._SEARCH_COUNTS  # the count made once too
+        with pytest.raises(AssertionError, match="built"):  # another status: its own statements
+            search_products(DirectoryFilters(text="app", status=ProductStatus.RETIRED), 1, 5, today)
 
 
 def test_a_search_with_other_values_builds_no_statement(app, monkeypatch):
