@@ -667,11 +667,12 @@ class DirectoryFilters:
     def hit_clauses(
         self, product_id: ColumnElement[int], today: date, id_sets: list[Select], *, agreement_ids: bool | None = None
     ) -> list[ColumnElement[bool]]:
-        """`clauses` asked of a search's listed hits (`product_id`, their product's id; `_listed_hits`), which
-        are listed products already: each filter's ids, but an agreement filter asked by its rule's clause
-        (`clauses`' choice) is the rule asked of each hit's product (an EXISTS on product). PostgreSQL then
-        hashes the agreements in the state once and checks each hit's product: "reading" with "active"
-        (2,125 hits) read the UNION of the filter's 16,377 ids and hashed them first (27 ms of 31 on the bench)."""
+        """`clauses` asked of a search's hits (`product_id`, their product's id; `_keyed_hits`), which are the
+        products the page lists already (the listed ones, or every one): each filter's ids, but an agreement
+        filter asked by its rule's clause (`clauses`' choice) is the rule asked of each hit's product (an EXISTS
+        on product). PostgreSQL then hashes the agreements in the state once and checks each hit's product:
+        "reading" with "active" (2,125 hits) read the UNION of the filter's 16,377 ids and hashed them first
+        (27 ms of 31 on the bench)."""
         rule = self._agreement_rule_asked(today, agreement_ids)
         agreement = agreement_filter_ids(self.agreement, today) if rule is not None else None
         return [
@@ -955,7 +956,7 @@ def _sort_keys(sort: Sort, hits: Any) -> list[tuple[ColumnElement, bool]]:
 
 
 def _hits_sort_keys(sort: Sort, hits: Any) -> list[tuple[ColumnElement, bool]]:
-    """`_sort_keys` read from a search's hits (`search_hits(…, listed=True)`): the same values
+    """`_sort_keys` read from a search's hits (`search_hits(…, keyed=True)`): the same values
     (product.name and the vendor's name, kept beside each document) and the same order."""
     if sort is Sort.RELEVANCE:
         return [(hits.c.relevance, False), (hits.c.name, False), (hits.c.product_id, False)]
@@ -964,17 +965,19 @@ def _hits_sort_keys(sort: Sort, hits: Any) -> list[tuple[ColumnElement, bool]]:
     return [(hits.c.name, False), (hits.c.vendor_name, False), (hits.c.product_id, False)]
 
 
-def _listed_hits(terms: Sequence[str], sort: Sort, *, bound: bool = False) -> Any:
-    """A search's listed hits with their sort keys (`search_hits(…, listed=True)`), when the index
-    keeps them (PostgreSQL) and the sort reads nothing else of product (not by update); else None.
-    For pages without a status filter: they show the listed products."""
-    if sort is Sort.UPDATED or not hits_keep_sort_keys():
+def _keyed_hits(sort: Sort, status: ProductStatus | StatusFilter | None) -> Any:
+    """A search's hits with their sort keys (`search_hits(…, keyed=True)`, its words bound), when the index keeps
+    them (PostgreSQL), the sort reads nothing else of product (not by update) and the status filter reads nothing
+    of it either: the listed products (no status filter) or every product (`StatusFilter.ALL`: "reading" then
+    read no index of product, where joining its 2,254 hits to product hashed all 25,000 products' entries);
+    else None."""
+    if sort is Sort.UPDATED or not hits_keep_sort_keys() or status not in (None, StatusFilter.ALL):
         return None
-    return search_hits(terms, sort is Sort.RELEVANCE, bound=bound, listed=True)
+    return search_hits((), sort is Sort.RELEVANCE, bound=True, keyed=True, listed=status is None)
 
 
 def _keys_kept(hits: Any) -> bool:
-    """Whether a search's hits carry their sort keys and are the listed products only (`_listed_hits`)."""
+    """Whether a search's hits carry their sort keys and are the products a page lists (`_keyed_hits`)."""
     return hits is not None and "vendor_name" in hits.c
 
 
@@ -1160,13 +1163,13 @@ def search_picks(shape: SearchShape) -> tuple[Any, list[tuple[ColumnElement, boo
     SQLAlchemy builds it and computes its cache key once per worker (about 2,000 Python calls a search, some
     20,000 with an agreement filter's rule) instead of once per request. It is `picked_page` for the search's
     hits, the filters' ids or rule (`DirectoryFilters.hit_clauses`, `clauses`) and the listed products, as any
-    other search's; with a status filter, the hits joined to their products (`_listed_hits` are the listed ones).
+    other search's; with a status filter but "all", the hits joined to their products.
     By name, on PostgreSQL, those matches are cut WITH TIES before their vendors' names are read (`picked_page`)."""
 
     def make() -> tuple[Any, list[tuple[ColumnElement, bool]]]:
         bound = shape.bound()
         id_sets = bound.id_sets(shape.day)
-        hits = _listed_hits((), shape.sort, bound=True) if shape.status is None else None
+        hits = _keyed_hits(shape.sort, shape.status)
         if hits is not None:  # the page picked from the index alone: the filters asked of its product ids
             clauses = bound.hit_clauses(hits.c.product_id, shape.day, id_sets, agreement_ids=not shape.by_rule)
         else:

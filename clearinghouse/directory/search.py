@@ -120,7 +120,7 @@ _tsv = table(
 
 
 def hits_keep_sort_keys() -> bool:
-    """Whether `search_hits(…, listed=True)` gives the hits' sort keys and keeps only listed products
+    """Whether `search_hits(…, keyed=True)` gives the hits' sort keys and, `listed`, keeps only listed products
     (PostgreSQL); on SQLite (an FTS5 table without those columns) pages join product for them."""
     return _dialect() == "postgresql"
 
@@ -156,22 +156,24 @@ def search_words(terms: Sequence[str]) -> str:
     return _tsquery(terms) if _dialect() == "postgresql" else _fts_query(terms)
 
 
-def search_hits(terms: Sequence[str], ranked: bool = True, *, bound: bool = False, listed: bool = False):
+def search_hits(
+    terms: Sequence[str], ranked: bool = True, *, bound: bool = False, keyed: bool = False, listed: bool = False
+):
     """A subquery of (product_id, relevance) for products matching every term (as a prefix).
 
     A word that stands for data (`search_synonyms`) also matches the products that receive that
     data. Lower relevance is a better match on both databases. Unranked, it has no relevance
     (for counts, and sorts by name). Either way it is one full-text query. `bound`: the query is the SEARCH_WORDS
     parameter, given when the statement runs (`search_words(terms)`), so that one statement serves
-    every search (`terms` is then not read). `listed` (only where `hits_keep_sort_keys()`): only the
-    listed products, each with its `name` and `vendor_name`, read from the index's own rows, so
-    that a page is sorted, counted and picked without reading product.
+    every search (`terms` is then not read). `keyed` (only where `hits_keep_sort_keys()`): each hit with its
+    `name` and `vendor_name`, read from the index's own rows, so that a page is sorted, counted and picked
+    without reading product; `listed` (with `keyed`): only the listed products.
     """
     words = bindparam(SEARCH_WORDS, type_=String) if bound else None
     if _dialect() == "postgresql":
         query = func.to_tsquery("simple", words if bound else _tsquery(terms))
         relevance = (-func.ts_rank(_tsv.c.document, query)).label("relevance")
-        kept = [_tsv.c.name.label("name"), _tsv.c.vendor_name.label("vendor_name")] if listed else []
+        kept = [_tsv.c.name.label("name"), _tsv.c.vendor_name.label("vendor_name")] if keyed else []
         hits = select(_tsv.c.product_id.label("product_id"), *([relevance] if ranked else []), *kept).where(
             _tsv.c.document.op("@@")(query), *([_tsv.c.listed.is_(True)] if listed else [])
         )
@@ -180,7 +182,7 @@ def search_hits(terms: Sequence[str], ranked: bool = True, *, bound: bool = Fals
         # ranked it last; kept apart, it ranks each hit where it is read and passes on two numbers.
         # A topic word's 2,000 hits: 97-119 ms → 64-68 ms (EXPLAIN ANALYZE, 25,000 products, load 9).
         return (hits.offset(0) if ranked else hits).subquery("hits")
-    if listed:
+    if keyed:
         raise ValueError("SQLite's search index keeps no sort keys: join product (hits_keep_sort_keys)")
     return (
         select(_fts.c.rowid.label("product_id"), *([_fts.c.rank.label("relevance")] if ranked else []))
