@@ -1051,13 +1051,16 @@ def _filtered_page(filters: DirectoryFilters, today: date, with_ties: bool) -> t
     """For filters without a search whose count is not kept (several filters, a tag, a kind, a status:
     `_kept_page` takes the others), the page statement, its LIMIT and OFFSET bound when it runs, and
     whether it counts the matches (`_WINDOW_TOTAL`: a filter on what a product receives, where, or under
-    which agreement, whose matches it reads all to sort them; a status filter alone does not count).
+    which agreement, whose matches it reads all to sort them; a status filter alone reads the count kept per
+    approval status, `DirectoryFilters.one_status_kept`: counting the approved products read 621 buffers, 4.6 ms
+    of PostgreSQL on the bench, the retired ones 3,336).
 
     Made once per filters and day, as `_kept_page`: with an agreement filter the statement is a large
     tree (5,900 characters for "expiring" with a data element), and building it and computing its cache
     key cost about 2 ms of Python a page. `with_ties`: `page_statement`'s (`_fetches_with_ties`)."""
     id_sets = filters.id_sets(today)
-    total = _WINDOW_TOTAL if id_sets else None
+    status_kept = filters.one_status_kept()
+    total = _WINDOW_TOTAL if id_sets else None if status_kept is None else status_kept[0]
     limit, offset = bindparam(PAGE_LIMIT, type_=Integer), bindparam(PAGE_OFFSET, type_=Integer)
     keys = _sort_keys(filters.effective_sort, None)
     clauses = filters.clauses(today, id_sets)
@@ -1068,6 +1071,9 @@ def _filtered_count(filters: DirectoryFilters, today: date) -> Select:
     """The number of matches of `_filtered_page`'s filters, for a page past the last (which reads none)."""
     if filters.status is None:
         return filters.listed_count(today)
+    status_kept = filters.one_status_kept()
+    if status_kept is not None:
+        return select(status_kept[0])
     return select(func.count(Product.id)).where(*filters.clauses(today))
 
 
