@@ -10,13 +10,12 @@ agreements deleted.
 """
 
 from datetime import timedelta
+from functools import partial
 
 import sqlalchemy as sa
 from sqlalchemy import select
 
 from clearinghouse import kept_counts_check
-from clearinghouse.agreements import services as agreements
-from clearinghouse.agreements.models import Agreement
 from clearinghouse.directory import services
 from clearinghouse.directory.models import DataUse, Product, ProductStatus, School, StatedAgreementStatus, Vendor
 from clearinghouse.directory.queries import AgreementFilter, DirectoryFilters, Sort
@@ -25,7 +24,12 @@ from clearinghouse.timeutil import district_today
 from tests import factories
 from tests.conftest import in_app
 from tests.directory.every_page import kept_pages_as_general
-from tests.directory.test_agreement_filter_kept import UNKEPT_WITH_ELEMENT, _kept_both_ways, agreement_catalog
+from tests.directory.test_agreement_filter_kept import (
+    UNKEPT_WITH_ELEMENT,
+    _kept_both_ways,
+    agreement_catalog,
+    agreement_writes,
+)
 
 PER_PAGE = 7
 FACET_TABLES = ["agreement_term_category_count", "agreement_term_school_count", "agreement_term_kind_count"]
@@ -102,41 +106,7 @@ def test_agreement_filter_with_a_category_school_or_kind_pages_equal_the_general
             services.update_product(products[5], None, version=products[5].version, agreement_status="requested")
         _check(monkeypatch, facets)
 
-        # Agreements: products given one (several for others), an agreement's term changed and one terminated.
-        with unit_of_work():
-            agreements.create_agreement(
-                None,
-                zeta,
-                agreements.AgreementInput(
-                    reference="NDPA 90",
-                    product_ids=[p.id for p in products[6:9]],
-                    signed_on=today - timedelta(days=10),
-                    effective_on=today - timedelta(days=10),
-                    expires_on=today + timedelta(days=20),
-                ),
-                today=today,
-            )
-        active = db.session.scalar(select(Agreement).where(Agreement.products.contains(products[8])))
-        active.expires_on = today + timedelta(days=5)
-        _check(monkeypatch, facets)
-        with unit_of_work():
-            agreements.terminate_agreement(
-                active, None, version=active.version, terminated_on=today, reason="Ended.", today=today
-            )
-        with unit_of_work():  # a vendor retired
-            services.set_vendor_retired(alpha, None, retired=True, version=alpha.version)
-        _check(monkeypatch, facets)
-
-        # In one transaction, an agreement's dates and its products, both ways; a product deleted.
-        added = factories.make_agreement(zeta, [products[9]], reference="NDPA 91", signed_on=today,
-                                         effective_on=today)  # fmt: skip
-        db.session.flush()
-        added.expires_on = today + timedelta(days=30)
-        products[10].agreements.append(added)
-        db.session.flush()
-        products[11].agreements = []
-        db.session.delete(products[12])
-        _check(monkeypatch, facets)
+        added = agreement_writes(products, alpha, today, partial(_check, monkeypatch, facets), signed=slice(6, 9))
 
         # Raw SQL and multi-row statements, as an import writes them: a vendor back, stated statuses, terms.
         ids = [p.id for p in products]

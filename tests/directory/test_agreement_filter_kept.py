@@ -6,7 +6,9 @@ the general query (the matches read from `agreement_filter_ids`, counted and all
 through the services, the ORM, raw SQL and multi-row statements.
 """
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -183,6 +185,50 @@ def _check_with_elements(monkeypatch, elements: list[int], *, unwalked: bool = F
     return len({(filters.agreement, filters.element_id) for filters, (ids, _, _) in kept.items() if ids})
 
 
+def agreement_writes(
+    products: list[Product], retired: Vendor, today: date, check: Callable[[], object], *, signed: slice
+) -> Agreement:
+    """Writes to agreements, `check()` after each few: a new agreement for `products[signed]` (several for some),
+    an agreement's term changed and one terminated, the vendor `retired` retired; then in one transaction an
+    agreement's dates and its products, both ways, and a product deleted. Returns the agreement that transaction
+    added (`products[9]`'s and `products[10]`'s)."""
+    vendor = db.session.get(Vendor, products[0].vendor_id)
+    with unit_of_work():
+        agreements.create_agreement(
+            None,
+            vendor,
+            agreements.AgreementInput(
+                reference="NDPA 90",
+                product_ids=[p.id for p in products[signed]],
+                signed_on=today - timedelta(days=10),
+                effective_on=today - timedelta(days=10),
+                expires_on=today + timedelta(days=20),
+            ),
+            today=today,
+        )
+    active = db.session.scalar(select(Agreement).where(Agreement.products.contains(products[8])))
+    active.expires_on = today + timedelta(days=5)
+    check()
+    with unit_of_work():
+        agreements.terminate_agreement(
+            active, None, version=active.version, terminated_on=today, reason="Ended.", today=today
+        )
+    with unit_of_work():  # a vendor retired
+        services.set_vendor_retired(retired, None, retired=True, version=retired.version)
+    check()
+
+    # In one transaction, an agreement's dates and its products, both ways; a product deleted.
+    added = factories.make_agreement(vendor, [products[9]], reference="NDPA 91", signed_on=today, effective_on=today)
+    db.session.flush()
+    added.expires_on = today + timedelta(days=30)
+    products[10].agreements.append(added)
+    db.session.flush()
+    products[11].agreements = []
+    db.session.delete(products[12])
+    check()
+    return added
+
+
 def test_agreement_filter_with_an_element_pages_equal_the_general_query_after_varied_writes(app, monkeypatch):
     with in_app(app):
         agreement_catalog()
@@ -203,41 +249,9 @@ def test_agreement_filter_with_an_element_pages_equal_the_general_query_after_va
             services.update_product(products[4], None, version=products[4].version, agreement_status="requested")
         _check_with_elements(monkeypatch, ids)
 
-        # Agreements: a product given one (several for others), an agreement's term changed and one terminated.
-        with unit_of_work():
-            agreements.create_agreement(
-                None,
-                zeta,
-                agreements.AgreementInput(
-                    reference="NDPA 90",
-                    product_ids=[p.id for p in products[5:8]],
-                    signed_on=today - timedelta(days=10),
-                    effective_on=today - timedelta(days=10),
-                    expires_on=today + timedelta(days=20),
-                ),
-                today=today,
-            )
-        active = db.session.scalar(select(Agreement).where(Agreement.products.contains(products[8])))
-        active.expires_on = today + timedelta(days=5)
-        _check_with_elements(monkeypatch, ids)
-        with unit_of_work():
-            agreements.terminate_agreement(
-                active, None, version=active.version, terminated_on=today, reason="Ended.", today=today
-            )
-        with unit_of_work():  # a vendor retired
-            services.set_vendor_retired(alpha, None, retired=True, version=alpha.version)
-        _check_with_elements(monkeypatch, ids)
-
-        # In one transaction, an agreement's dates and its products, both ways; a product deleted.
-        added = factories.make_agreement(zeta, [products[9]], reference="NDPA 91", signed_on=today,
-                                         effective_on=today)  # fmt: skip
-        db.session.flush()
-        added.expires_on = today + timedelta(days=30)
-        products[10].agreements.append(added)
-        db.session.flush()
-        products[11].agreements = []
-        db.session.delete(products[12])
-        _check_with_elements(monkeypatch, ids)
+        added = agreement_writes(
+            products, alpha, today, partial(_check_with_elements, monkeypatch, ids), signed=slice(5, 8)
+        )
 
         # Raw SQL and multi-row statements, as an import writes them.
         db.session.execute(sa.text("UPDATE vendor SET is_retired = false"))
