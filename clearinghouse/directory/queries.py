@@ -1258,7 +1258,7 @@ class _KeptIds(TypeDecorator):
 # draw its card, `listings`). It was an aggregate of data_use's entries for each product of the page (a probe of
 # data_use's product index each); the kept ids are in the product row the page reads anyway. The CSV export
 # reads it too (`imports.queries.export_products`).
-RECEIVED_ELEMENTS = type_coerce(Product.received_element_ids, _KeptIds())
+RECEIVED_ELEMENT_IDS = type_coerce(Product.received_element_ids, _KeptIds())
 
 # The columns of a results page's statement, in the order `card_products` reads them.
 _CARD_COLUMNS = (
@@ -1275,7 +1275,7 @@ _CARD_COLUMNS = (
     ProductKind.id,
     ProductKind.name,
     ProductKind.translations,
-    RECEIVED_ELEMENTS.label("received"),
+    RECEIVED_ELEMENT_IDS.label("received"),
     *(getattr(Agreement, name) for name in AgreementTerms._fields),
 )
 _VENDOR_AT, _KIND_AT, _RECEIVED_AT, _AGREEMENT_AT = 7, 10, 13, 14

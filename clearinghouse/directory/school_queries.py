@@ -137,7 +137,7 @@ def get_school(slug: str) -> School | None:
 # `received_elements`' statement, built once per worker for the products' ids bound as `product_ids`. The
 # element's translations as text, decoded once an element: as JSON, the driver decoded them on each of the
 # page's ~150 data uses (`i18n.decoded_translations`).
-RECEIVED_ELEMENTS = (
+ELEMENTS_OF_PRODUCTS = (
     select(
         DataUse.product_id,
         DataElement.id,
@@ -164,7 +164,9 @@ def received_elements(products: Sequence[CardProduct]) -> dict[int, list[CardEle
         return received
     # Fetched at once: iterated, the result fetched its ~150 rows one at a time.
     rows = (
-        db.session.connection().execute(RECEIVED_ELEMENTS, {"product_ids": [product.id for product in products]}).all()
+        db.session.connection()
+        .execute(ELEMENTS_OF_PRODUCTS, {"product_ids": [product.id for product in products]})
+        .all()
     )
     elements: dict[int, CardElement] = {}
     for product_id, element_id, slug, name, translations, sensitive, category_position, category, position in rows:

@@ -98,7 +98,7 @@ class ExportProduct(NamedTuple):
     purpose_md: str
     grade_bands: str
     kind: str  # its kind's name
-    received: list[int]  # the data elements it receives, by id (`directory.queries.RECEIVED_ELEMENTS`)
+    received: list[int]  # the data elements it receives, by id (`directory.queries.RECEIVED_ELEMENT_IDS`)
     school_ids: str | None  # the schools that use it: their ids joined by ",", in no order; None: none
     vendor: ExportVendor
     agreements: list[AgreementTerms]
@@ -125,7 +125,7 @@ _EXPORT_COLUMNS = (
     Product.purpose_md,
     Product.grade_bands,
     ProductKind.name,
-    directory_queries.RECEIVED_ELEMENTS.label("received"),
+    directory_queries.RECEIVED_ELEMENT_IDS.label("received"),
     _SCHOOL_IDS.label("school_ids"),
     Vendor.name,
     Vendor.is_retired,
