@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
@@ -26,9 +26,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import contains_eager, load_only, selectinload
 
-from clearinghouse.agreements.models import Agreement, agreement_product
+from clearinghouse.agreements.models import Agreement, AgreementKind, DataDisposal, agreement_product
 from clearinghouse.api.filters import SHALLOW_WALK, ProductQuery
 from clearinghouse.destruction import public as destruction_public
+from clearinghouse.destruction.models import DestructionRequest
+from clearinghouse.destruction.public import DestructionStatus, PublicRequest
 from clearinghouse.directory import queries as directory_queries
 from clearinghouse.directory import school_queries
 from clearinghouse.directory.models import (
@@ -72,25 +74,38 @@ PRODUCT_ROW_COLUMNS = (
 # What the API shows of a vendor (and its Last-Modified) where it names one: not the vendor's
 # Markdown, notes and translations, which 25 rows would carry and decode.
 VENDOR_COLUMNS = (Vendor.id, Vendor.slug, Vendor.name, Vendor.updated_at)
-# What `serializers.agreement_facts` and `agreements.status.standing` read of an agreement, and its
-# Last-Modified: not its reference, notes and termination reason.
-AGREEMENT_COLUMNS = load_only(
-    Agreement.id,
-    Agreement.kind,
-    Agreement.signed_on,
-    Agreement.effective_on,
-    Agreement.expires_on,
-    Agreement.auto_renews,
-    Agreement.terminated_on,
-    Agreement.destruction_window_days,
-    Agreement.disposal_method,
-    Agreement.document_id,
-    Agreement.is_document_published,
-    Agreement.renewed_by_id,
-    Agreement.dates_recorded,
-    Agreement.updated_at,
-    raiseload=True,
-)
+
+
+class AgreementRow(NamedTuple):
+    """What `serializers.agreement_facts` and `agreements.status.standing` read of an agreement, and its
+    Last-Modified (not its reference, notes and termination reason), as a plain row of `AGREEMENT_ROW_COLUMNS`,
+    with the model's own rules (`Agreement.state_on` and the rest read only these), as the directory's cards
+    read theirs (`directory.queries.AgreementTerms`): loaded as ORM objects, a page's cost about 0.3 ms more."""
+
+    id: int
+    kind: AgreementKind
+    signed_on: date | None
+    effective_on: date | None
+    expires_on: date | None
+    auto_renews: bool
+    terminated_on: date | None
+    destruction_window_days: int | None
+    disposal_method: DataDisposal | None
+    document_id: int | None
+    is_document_published: bool
+    renewed_by_id: int | None
+    dates_recorded: bool
+    updated_at: datetime
+
+    term_ends_on = Agreement.term_ends_on
+    renews_on = Agreement.renews_on
+    ended_on = Agreement.ended_on
+    state_on = Agreement.state_on
+    destruction_window = Agreement.destruction_window
+
+
+AGREEMENT_ROW_COLUMNS = tuple(getattr(Agreement, field) for field in AgreementRow._fields)
+
 # What `serializers.product_ref` shows of a product, and its Last-Modified.
 PRODUCT_REF_COLUMNS = load_only(
     Product.id,
@@ -127,31 +142,38 @@ def product_rows(*where: ColumnElement[bool]) -> Select:
 
 @dataclass(frozen=True)
 class ProductData:
-    """The agreements, data uses and schools of some products (`product_data`)."""
+    """The agreements, data uses and schools of some products, and their agreements' destruction statuses
+    (`product_data`)."""
 
-    agreements: dict[int, list[Agreement]]  # by product id, in no order
+    agreements: dict[int, list[AgreementRow]]  # by product id, in no order
     uses: dict[int, list[tuple]]  # by product id: element, element_name, category, category_name, is_sensitive, purpose
     schools: dict[int, list[tuple]]  # by product id: slug, name, grade_band, by school name
+    destruction: dict[int, DestructionStatus]  # by agreement id, those that have one
 
-    def all_agreements(self) -> list[Agreement]:
+    def all_agreements(self) -> list[AgreementRow]:
         """Every product's agreements (one shared by several products, as many times)."""
         return [agreement for agreements in self.agreements.values() for agreement in agreements]
 
 
 # In `product_data`'s statement of uses and schools, which part a row is of.
 USE_ROW, SCHOOL_ROW = 0, 1
+# Where a row of `product_data`'s agreements' statement has its agreement's columns, then a request's (or NULLs).
+AGREEMENT_AT = slice(1, 1 + len(AGREEMENT_ROW_COLUMNS))
+REQUEST_AT = slice(AGREEMENT_AT.stop, None)
 
 
 @cache
 def _product_data_statements() -> tuple[Select, CompoundSelect]:
-    """`product_data`'s two statements, for the ids bound as `product_ids`: the agreements; the data uses (by
-    id) then the schools (by name, which is unique), in the columns of a use (`part` USE_ROW, then the use's id),
-    a school's in the first three after the product's id (`part` SCHOOL_ROW, then its name)."""
+    """`product_data`'s two statements, for the ids bound as `product_ids`: the agreements, a row per product,
+    agreement and request its public destruction status is chosen among (`destruction_public.shown_requests_of`;
+    one row of NULL request columns for an agreement without any); the data uses (by id) then the schools (by name,
+    which is unique), in the columns of a use (`part` USE_ROW, then the use's id), a school's in the first three
+    after the product's id (`part` SCHOOL_ROW, then its name)."""
     agreements = (
-        select(agreement_product.c.product_id, Agreement)
+        select(agreement_product.c.product_id, *AGREEMENT_ROW_COLUMNS, *destruction_public.PUBLIC_REQUEST_COLUMNS)
         .join(Agreement, Agreement.id == agreement_product.c.agreement_id)
+        .outerjoin(DestructionRequest, destruction_public.shown_requests_of(Agreement.id))
         .where(agreement_product.c.product_id.in_(PRODUCT_IDS))
-        .options(AGREEMENT_COLUMNS)
     )
     uses = (
         select(
@@ -192,28 +214,42 @@ def _product_data_statements() -> tuple[Select, CompoundSelect]:
     )
 
 
-def product_data(products: Sequence[Row]) -> ProductData:
-    """The agreements (whose states are the model's rules, `Agreement.state_on`), and the data uses
-    (with their element and category) and schools of the products, as plain rows: two queries, none
-    for no product. As ORM objects, the ~150 uses and ~50 schools of a page of 25 products cost ~8 ms
-    of CPU, for the few columns the API shows of each; read apart, the uses and the schools took a round
-    trip each."""
-    agreements: dict[int, list[Agreement]] = {}
+def product_data(products: Sequence[Row], today: date) -> ProductData:
+    """The agreements (whose states are the model's rules, `Agreement.state_on`) with their public destruction
+    statuses on `today` (`destruction_public.status_among`), and the data uses (with their element and category)
+    and schools of the products, as plain rows: two queries, none for no product. As ORM objects, the ~150 uses
+    and ~50 schools of a page of 25 products cost ~8 ms of CPU, for the few columns the API shows of each; read
+    apart, the uses and the schools took a round trip each, and the agreements' destruction requests another."""
+    agreements: dict[int, dict[int, AgreementRow]] = {}
+    requests: dict[int, dict[int, PublicRequest]] = {}
     uses: dict[int, list[tuple]] = {}
     schools: dict[int, list[tuple]] = {}
     if not products:
-        return ProductData(agreements, uses, schools)
+        return ProductData({}, uses, schools, {})
     ids = {"product_ids": [product.id for product in products]}
     agreements_stmt, uses_and_schools = _product_data_statements()
-    for product_id, agreement in db.session.execute(agreements_stmt, ids):
-        agreements.setdefault(product_id, []).append(agreement)
-    # A plain statement run on the session's connection: the ORM's execution path costs ~0.15 ms more.
-    for row in db.session.connection().execute(uses_and_schools, ids):
+    # Plain statements run on the session's connection: the ORM's execution path costs ~0.15 ms more.
+    connection = db.session.connection()
+    for row in connection.execute(agreements_stmt, ids).all():
+        agreement = AgreementRow(*row[AGREEMENT_AT])
+        agreements.setdefault(row[0], {})[agreement.id] = agreement
+        request = row[REQUEST_AT]
+        if request[0] is not None:
+            requests.setdefault(agreement.id, {})[request[0]] = PublicRequest(*request)
+    for row in connection.execute(uses_and_schools, ids).all():
         if row[7] == USE_ROW:
             uses.setdefault(row[0], []).append(row[:7])
         else:
             schools.setdefault(row[0], []).append(row[:4])
-    return ProductData(agreements, uses, schools)
+    return ProductData(
+        {product_id: list(own.values()) for product_id, own in agreements.items()},
+        uses,
+        schools,
+        {
+            agreement_id: destruction_public.status_among(shown.values(), today)
+            for agreement_id, shown in requests.items()
+        },
+    )
 
 
 class _RowPage(Pagination):

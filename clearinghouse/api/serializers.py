@@ -16,7 +16,7 @@ from sqlalchemy import Row
 
 from clearinghouse.agreements.models import Agreement, AgreementState
 from clearinghouse.agreements.status import AgreementStanding, ProductAgreementStatus, standing
-from clearinghouse.api.queries import ProductData
+from clearinghouse.api.queries import AgreementRow, ProductData
 from clearinghouse.directory.models import DataElement, Product, School, Vendor
 from clearinghouse.settings.queries import get_settings
 from clearinghouse.slugs import PLAIN_SLUG
@@ -119,13 +119,13 @@ def destruction_fact(status: Any) -> dict[str, str] | None:
     return {"label": status.label, "badge": status.badge}
 
 
-def _state_in(kept: dict, agreement: Agreement, today: date) -> AgreementState:
+def _state_in(kept: dict, agreement: Agreement | AgreementRow, today: date) -> AgreementState:
     """`agreement.state_on(today)`, derived once per agreement and request (a product's standing and
     its agreements' facts both ask)."""
     return _kept_in(kept, ("state", agreement.id, today), lambda: agreement.state_on(today))
 
 
-def _facts_in(kept: dict, agreement: Agreement, today: date, destruction: Any) -> dict[str, Any]:
+def _facts_in(kept: dict, agreement: Agreement | AgreementRow, today: date, destruction: Any) -> dict[str, Any]:
     state = _state_in(kept, agreement, today)
     window = _kept_in(kept, ("window",), lambda: get_settings().default_destruction_window_days)
     return {
@@ -191,7 +191,7 @@ def _standing_label_in(kept: dict, where: AgreementStanding) -> str:
     )
 
 
-def _agreement_status_in(kept: dict, product: Row, today: date, agreements: list[Agreement]) -> dict[str, Any]:
+def _agreement_status_in(kept: dict, product: Row, today: date, agreements: list[AgreementRow]) -> dict[str, Any]:
     where = standing(product, today, agreements, state_of=lambda agreement: _state_in(kept, agreement, today))
     declined = where.status is ProductAgreementStatus.DECLINED_BY_VENDOR
     return {
@@ -202,20 +202,20 @@ def _agreement_status_in(kept: dict, product: Row, today: date, agreements: list
     }
 
 
-def agreement_status(product: Row, today: date, agreements: list[Agreement]) -> dict[str, Any]:
+def agreement_status(product: Row, today: date, agreements: list[AgreementRow]) -> dict[str, Any]:
     """Where the product's agreement stands (`agreements.status`), in the words the pages use."""
     return _agreement_status_in(_kept_values(), product, today, agreements)
 
 
-def _newest_first(agreement: Agreement) -> tuple[date, int]:
+def _newest_first(agreement: AgreementRow) -> tuple[date, int]:
     return (agreement.effective_on or date.min, agreement.id)
 
 
-def product(product: Row, today: date, destruction: dict[int, Any], data: ProductData) -> dict[str, Any]:
+def product(product: Row, today: date, data: ProductData) -> dict[str, Any]:
     """A product (a row of `queries.product_rows`) with everything the API shows of it; `data` holds its
-    agreements, data uses and schools. The rows are read by place, in the order of their statements'
-    columns (`queries.PRODUCT_ROW_COLUMNS`, `_product_data_statements`): a Row's attribute costs about
-    0.3 µs, and a page of 25 products reads about 1,500 of them."""
+    agreements (with their destruction statuses), data uses and schools. The rows are read by place, in the
+    order of their statements' columns (`queries.PRODUCT_ROW_COLUMNS`, `_product_data_statements`): a Row's
+    attribute costs about 0.3 µs, and a page of 25 products reads about 1,500 of them."""
     kept = _kept_values()
     (
         product_id,
@@ -268,7 +268,7 @@ def product(product: Row, today: date, destruction: dict[int, Any], data: Produc
             )
         ],
         "agreements": [
-            _facts_in(kept, a, today, destruction.get(a.id))
+            _facts_in(kept, a, today, data.destruction.get(a.id))
             for a in sorted(agreements, key=_newest_first, reverse=True)
         ],
         "updated_at": _instant(updated_at),
@@ -339,12 +339,10 @@ def school(row: School) -> dict[str, Any]:
     }
 
 
-def school_detail(
-    row: School, products: list[Row], today: date, destruction: dict[int, Any], data: ProductData
-) -> dict[str, Any]:
+def school_detail(row: School, products: list[Row], today: date, data: ProductData) -> dict[str, Any]:
     """A school, its counts (of all its products), and a page of the listed products used there, each
     as in /products."""
     return {
         **school(row),
-        "products": [product(p, today, destruction, data) for p in products],
+        "products": [product(p, today, data) for p in products],
     }

@@ -158,9 +158,8 @@ def products():
     today = district_today()
     pagination = queries.list_products(query, page, per_page, today)
     rows = pagination.items
-    details = queries.product_data(rows)
-    destruction = queries.destruction_statuses(details.all_agreements(), today)
-    data = [serializers.product(p, today, destruction, details) for p in rows]
+    details = queries.product_data(rows, today)
+    data = [serializers.product(p, today, details) for p in rows]
     body = _list_body(pagination, data, "api.products", query.params)
     return _json(body, _fresh_as_of(_product_stamps(rows, details), today))
 
@@ -171,9 +170,8 @@ def product(slug: str):
     if row is None:
         abort(404)
     today = district_today()
-    details = queries.product_data([row])
-    destruction = queries.destruction_statuses(details.all_agreements(), today)
-    body = {"data": serializers.product(row, today, destruction, details)}
+    details = queries.product_data([row], today)
+    body = {"data": serializers.product(row, today, details)}
     return _json(body, _fresh_as_of(_product_stamps([row], details), today))
 
 
@@ -195,10 +193,9 @@ def school(slug: str):
     row, pagination = found
     products = pagination.items
     today = district_today()
-    details = queries.product_data(products)
-    destruction = queries.destruction_statuses(details.all_agreements(), today)
+    details = queries.product_data(products, today)
     body = {
-        "data": serializers.school_detail(row, products, today, destruction, details),
+        "data": serializers.school_detail(row, products, today, details),
         **_paging(pagination, "api.school", {"slug": row.slug}),
     }
     return _json(body, _fresh_as_of(_product_stamps(products, details), today))

@@ -385,7 +385,7 @@ def test_product_data_gives_each_product_its_agreements_one_shared_by_two_to_bot
         shared = factories.make_agreement(vendor, [first, second])
         own = factories.make_agreement(vendor, [first])
         rows = db.session.execute(queries.product_rows(Product.vendor_id == vendor.id).order_by(Product.id)).all()
-        data = queries.product_data(rows)
+        data = queries.product_data(rows, district_today())
         assert [row.slug for row in rows] == [first.slug, second.slug, alone.slug]
         assert rows[0].vendor_slug == vendor.slug
         assert rows[0].kind == first.kind.slug
@@ -393,7 +393,7 @@ def test_product_data_gives_each_product_its_agreements_one_shared_by_two_to_bot
         assert [a.id for a in data.agreements[second.id]] == [shared.id]
         assert alone.id not in data.agreements
         assert sorted(a.id for a in data.all_agreements()) == sorted([shared.id, own.id, shared.id])
-        assert queries.product_data([]) == queries.ProductData({}, {}, {})
+        assert queries.product_data([], district_today()) == queries.ProductData({}, {}, {}, {})
 
 
 def test_a_page_of_product_rows_is_counted_by_the_number_it_is_given(app):

@@ -124,7 +124,8 @@ def test_a_pages_data_uses_and_schools_are_read_in_one_statement(app):
         second = factories.make_product(vendor, elements=elements[1:], schools=[north])
         alone = factories.make_product(vendor)
         rows = db.session.execute(queries.product_rows(Product.vendor_id == vendor.id).order_by(Product.id)).all()
-        data, statements = statements_of(lambda: queries.product_data(rows))
+        today = district_today()
+        data, statements = statements_of(lambda: queries.product_data(rows, today))
         slugs = [element.slug for element in elements]
         ids = (first.id, second.id, alone.id)
     assert len(statements) == 2
