@@ -595,7 +595,7 @@ def list_data_elements(page: int, per_page: int) -> tuple[Pagination, dict[int, 
 
 
 def list_agreements(page: int, per_page: int) -> Pagination:
-    """Agreements by vendor name, newest first (their products: `agreement_products`); counted on the
+    """Agreements by vendor name, newest first (their products: `agreement_data`); counted on the
     agreement table alone (every agreement has a vendor), not over the page's statement with its joins."""
     statement, count = _agreements_page()
     return directory_queries.paginate_picked(
@@ -617,31 +617,59 @@ def _agreements_page() -> tuple[Select, Select]:
     return statement, select(func.count(Agreement.id))
 
 
-# What `serializers.product_row_ref` shows of a product covered by an agreement, and its Last-Modified.
-AGREEMENT_PRODUCTS = (
+# What `serializers.product_row_ref` shows of a product covered by an agreement, and its Last-Modified, and the
+# agreement's requests its public destruction status is chosen among (`destruction_public.shown_requests_of`,
+# their columns named `request_…`): a row per agreement, product and request, NULLs where it has none.
+AGREEMENT_DATA = (
     select(
-        agreement_product.c.agreement_id,
+        Agreement.id.label("agreement_id"),
         Product.id,
         Product.slug,
         Product.name,
         ProductKind.slug.label("kind"),
         Product.status,
         Product.updated_at,
+        *(column.label(f"request_{column.key}") for column in destruction_public.PUBLIC_REQUEST_COLUMNS),
     )
-    .join(Product, Product.id == agreement_product.c.product_id)
-    .join(ProductKind, ProductKind.id == Product.kind_id)
-    .where(agreement_product.c.agreement_id.in_(bindparam("agreement_ids", expanding=True)))
+    .select_from(Agreement)
+    .outerjoin(agreement_product, agreement_product.c.agreement_id == Agreement.id)
+    .outerjoin(Product, Product.id == agreement_product.c.product_id)
+    .outerjoin(ProductKind, ProductKind.id == Product.kind_id)
+    .outerjoin(DestructionRequest, destruction_public.shown_requests_of(Agreement.id))
+    .where(Agreement.id.in_(bindparam("agreement_ids", expanding=True)))
 )
+# Where a row of `AGREEMENT_DATA` has its request's columns.
+AGREEMENT_REQUEST_AT = slice(-len(destruction_public.PUBLIC_REQUEST_COLUMNS), None)
 
 
-def agreement_products(agreements: Sequence[Agreement]) -> dict[int, list[Row]]:
-    """The products each agreement covers, as plain rows (in no order), by agreement id: one query, none
-    for no agreement. Loaded as ORM objects (with their kinds), a page's ~60 cost about 2 ms of CPU."""
-    products: dict[int, list[Row]] = {agreement.id: [] for agreement in agreements}
+@dataclass(frozen=True)
+class AgreementData:
+    """The products some agreements cover and the agreements' destruction statuses (`agreement_data`)."""
+
+    products: dict[int, list[Row]]  # by agreement id, as plain rows of `AGREEMENT_DATA`, in no order
+    destruction: dict[int, DestructionStatus]  # by agreement id, those that have one
+
+
+def agreement_data(agreements: Sequence[Agreement], today: date) -> AgreementData:
+    """The products each agreement covers, and the agreements' public destruction statuses on `today`
+    (`destruction_public.status_among`): one query, none for no agreement. Loaded as ORM objects (with their
+    kinds), a page's ~60 products cost about 2 ms of CPU; the requests took a query of their own."""
+    products: dict[int, dict[int, Row]] = {agreement.id: {} for agreement in agreements}
+    requests: dict[int, dict[int, PublicRequest]] = {}
     if products:
-        for row in db.session.execute(AGREEMENT_PRODUCTS, {"agreement_ids": list(products)}):
-            products[row.agreement_id].append(row)
-    return products
+        for row in db.session.connection().execute(AGREEMENT_DATA, {"agreement_ids": list(products)}).all():
+            if row.id is not None:
+                products[row.agreement_id].setdefault(row.id, row)
+            request = row[AGREEMENT_REQUEST_AT]
+            if request[0] is not None:
+                requests.setdefault(row.agreement_id, {})[request[0]] = PublicRequest(*request)
+    return AgreementData(
+        {agreement_id: list(covered.values()) for agreement_id, covered in products.items()},
+        {
+            agreement_id: destruction_public.status_among(shown.values(), today)
+            for agreement_id, shown in requests.items()
+        },
+    )
 
 
 def destruction_statuses(agreements: Sequence[Agreement], today: date) -> dict:

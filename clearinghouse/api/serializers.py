@@ -157,7 +157,7 @@ def agreement_facts(agreement: Agreement, today: date, destruction: Any = None) 
 
 
 def product_row_ref(product: Row) -> dict[str, Any]:
-    """`product_ref` of a plain row (`queries.AGREEMENT_PRODUCTS`)."""
+    """`product_ref` of a plain row (`queries.AGREEMENT_DATA`)."""
     return {
         "slug": product.slug,
         "name": product.name,
@@ -169,7 +169,7 @@ def product_row_ref(product: Row) -> dict[str, Any]:
 
 def agreement(agreement: Agreement, today: date, products: list[Row], destruction: Any = None) -> dict[str, Any]:
     """An agreement in /agreements: its public facts, its vendor and the products it covers (plain rows,
-    `queries.agreement_products`)."""
+    `queries.agreement_data`)."""
     return {
         **agreement_facts(agreement, today, destruction),
         "vendor": vendor_ref(agreement.vendor),

@@ -216,9 +216,8 @@ def agreements():
     pagination = queries.list_agreements(page, per_page)
     rows = pagination.items
     today = district_today()
-    products = queries.agreement_products(rows)
-    destruction = queries.destruction_statuses(rows, today)
-    data = [serializers.agreement(a, today, products[a.id], destruction.get(a.id)) for a in rows]
+    details = queries.agreement_data(rows, today)
+    data = [serializers.agreement(a, today, details.products[a.id], details.destruction.get(a.id)) for a in rows]
     stamps = [a.updated_at for a in rows] + [a.vendor.updated_at for a in rows]
-    stamps += [p.updated_at for a in rows for p in products[a.id]]
+    stamps += [p.updated_at for a in rows for p in details.products[a.id]]
     return _json(_list_body(pagination, data, "api.agreements", {}), _fresh_as_of(stamps, today))

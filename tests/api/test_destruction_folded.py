@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from clearinghouse.agreements.models import agreement_product
 from clearinghouse.api import queries
 from clearinghouse.destruction.models import RequestStatus
 from clearinghouse.destruction.public import PublicRequest, status_among, status_by_agreement
@@ -158,11 +159,12 @@ def _sent(app, client, path: str) -> list[str]:
         ("/api/v1/products?status=all&per_page=3&page=2", 3),
         ("/api/v1/products/{product}", 3),
         ("/api/v1/schools/{school}?per_page=4", 4),
+        ("/api/v1/agreements?per_page=100", 3),
     ],
 )
 def test_a_list_reads_no_destruction_request_apart(app, client, path, count):
-    """A list of products, a product and a school's products read the agreements' destruction requests with the
-    agreements: a statement less than main's, which read them in one of their own."""
+    """A list of products, a product, a school's products and the list of agreements read the agreements' destruction
+    requests with the agreements (or their products): a statement less than main's, which read them apart."""
     with in_app(app):
         today = district_today()
         _, vendor, school = _catalogue(today)
@@ -172,6 +174,7 @@ def test_a_list_reads_no_destruction_request_apart(app, client, path, count):
     reading_requests = [statement for statement in statements if "destruction_request" in statement]
     assert len(reading_requests) == 1
     assert "agreement_product" in reading_requests[0]
+    assert "destruction_request.agreement_id IN" not in reading_requests[0]
     assert len(statements) == count, statements
 
 
@@ -196,3 +199,35 @@ def test_the_status_among_requests_does_not_depend_on_their_order(app):
     assert [(status.request_id, status.badge) for status in chosen] == [(2, "warn")]
     assert [status.request_id for status in closed] == [4]
     assert status_among([], today) is None
+
+
+def test_the_list_of_agreements_says_each_ones_destruction_status_by_the_rule(app, client):
+    """`/agreements` reads each agreement's products and requests in one statement (`api.queries.agreement_data`):
+    an agreement's several products and requests, and one that covers no product, each said once."""
+    with in_app(app):
+        today = district_today()
+        ids, vendor, _ = _catalogue(today)
+        expected = _expected(today)
+        bare = factories.make_agreement(vendor)
+        _requests_of(vendor, bare, today, (ACCEPTED, 50, 10, 20), (OPEN, 10, 50, None))
+        expected["covering nothing"] = (
+            f"Data destruction pending (due {format_date(today + timedelta(days=50))})",
+            "warn",
+        )
+        ids["covering nothing"] = bare.id
+        covered = {
+            agreement_id: sorted(
+                db.session.scalars(
+                    select(Product.slug)
+                    .join(agreement_product, agreement_product.c.product_id == Product.id)
+                    .where(agreement_product.c.agreement_id == agreement_id)
+                )
+            )
+            for agreement_id in ids.values()
+        }
+    said = {agreement["id"]: agreement for agreement in client.get("/api/v1/agreements?per_page=100").json["data"]}
+    for name, agreement_id in ids.items():
+        facts = expected[name]
+        assert said[agreement_id]["destruction"] == (None if facts is None else {"label": facts[0], "badge": facts[1]})
+        assert sorted(product["slug"] for product in said[agreement_id]["products"]) == covered[agreement_id], name
+    assert said[bare.id]["products"] == []
