@@ -53,7 +53,7 @@ def shown_requests_of(agreement_id: ColumnElement[int]) -> ColumnElement[bool]:
     return and_(DestructionRequest.agreement_id == agreement_id, SHOWN_REQUEST)
 
 
-def status_of(dr: PublicRequest | DestructionRequest, today: date) -> DestructionStatus:
+def status_of(dr: PublicRequest, today: date) -> DestructionStatus:
     """The public status of one request, in the reader's language (withdrawn requests have none;
     callers skip them)."""
     if dr.status == RequestStatus.ACCEPTED:
