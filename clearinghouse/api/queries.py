@@ -16,6 +16,7 @@ from sqlalchemy import (
     Select,
     String,
     Subquery,
+    and_,
     bindparam,
     cast,
     func,
@@ -617,9 +618,12 @@ def _agreements_page() -> tuple[Select, Select]:
     return statement, select(func.count(Agreement.id))
 
 
+AGREEMENT_IDS = bindparam("agreement_ids", expanding=True)
 # What `serializers.product_row_ref` shows of a product covered by an agreement, and its Last-Modified, and the
 # agreement's requests its public destruction status is chosen among (`destruction_public.shown_requests_of`,
-# their columns named `request_…`): a row per agreement, product and request, NULLs where it has none.
+# their columns named `request_…`): a row per agreement, product and request, NULLs where it has none. The requests
+# are asked by the agreements' ids too, so that PostgreSQL reads them from their agreement's index (joined on the
+# agreements alone it hashed every request: 3,674 of them on a bench catalogue with requests, 0.9 ms).
 AGREEMENT_DATA = (
     select(
         Agreement.id.label("agreement_id"),
@@ -635,8 +639,11 @@ AGREEMENT_DATA = (
     .outerjoin(agreement_product, agreement_product.c.agreement_id == Agreement.id)
     .outerjoin(Product, Product.id == agreement_product.c.product_id)
     .outerjoin(ProductKind, ProductKind.id == Product.kind_id)
-    .outerjoin(DestructionRequest, destruction_public.shown_requests_of(Agreement.id))
-    .where(Agreement.id.in_(bindparam("agreement_ids", expanding=True)))
+    .outerjoin(
+        DestructionRequest,
+        and_(destruction_public.shown_requests_of(Agreement.id), DestructionRequest.agreement_id.in_(AGREEMENT_IDS)),
+    )
+    .where(Agreement.id.in_(AGREEMENT_IDS))
 )
 # Where a row of `AGREEMENT_DATA` has its request's columns.
 AGREEMENT_REQUEST_AT = slice(-len(destruction_public.PUBLIC_REQUEST_COLUMNS), None)
