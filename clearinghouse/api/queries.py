@@ -44,7 +44,7 @@ from clearinghouse.directory.models import (
     Vendor,
     product_school,
 )
-from clearinghouse.directory.queries import DirectoryFilters, SearchShape, Sort, StatusFilter
+from clearinghouse.directory.queries import DirectoryFilters, SearchShape, Sort
 from clearinghouse.directory.search import SEARCH_WORDS, search_hits, search_words
 from clearinghouse.extensions import db
 from clearinghouse.page_cache import memoized_on_version
@@ -341,10 +341,8 @@ def list_products(query: ProductQuery, page: int, per_page: int, today: date) ->
     if walk is not None:  # a kept filter that enough products match: its pages walk the names (`_walked_page`)
 
         def walked_page(limit: int, offset: int) -> tuple[Select, dict[str, Any]]:
-            from_end = walk.matches - offset < offset + limit
-            through = walk.matches - offset if from_end else offset + limit
-            probes = filters.agreement is not None and directory_queries.walk_probes(walk, through)
-            return _walked_page(filters, today, from_end, probes), _page_params(limit, offset)
+            walked = directory_queries.name_walk(walk, limit, offset, agreement=filters.agreement is not None)
+            return _walked_page(filters, today, *walked), _page_params(limit, offset)
 
         return _row_page(
             walked_page, lambda: _filtered_count(filters, False, today), page, per_page, counted_in_rows=True
@@ -438,7 +436,7 @@ def _kept_walk(filters: DirectoryFilters, today: date) -> _KeptMatches | None:
     (15,380 of the bench's 23,500 listed products) read 24,000 buffers; walking, 1,500. The most shared element with
     every status, page 1: sorting its 20,049 matches 921 buffers and 26 ms of PostgreSQL, walking 380 and 2; the
     approved products' page 1 and count, 392 + 621 buffers and 5.2 ms, 368 and 0.4 in one statement."""
-    kept = _walk_rule(filters, today)
+    kept = directory_queries.walk_rule(filters, today)
     if kept is None:
         return None
     seen = _KeptMatches(
@@ -447,31 +445,13 @@ def _kept_walk(filters: DirectoryFilters, today: date) -> _KeptMatches | None:
     return seen if directory_queries.walks_in_order(*seen) else None
 
 
-def _walk_rule(filters: DirectoryFilters, today: date) -> tuple[ColumnElement[int], list[ColumnElement[bool]]] | None:
-    """The count and the clauses a walk of the names reads for `filters` (`_kept_walk`): `DirectoryFilters.kept`'s for
-    the listed products or every product, `DirectoryFilters.one_status_kept`'s for one approval status."""
-    if filters.status is None or filters.status is StatusFilter.ALL:
-        return filters.kept(today)
-    return filters.one_status_kept()
-
-
 @memoized_on_version
 def _walked_page(filters: DirectoryFilters, today: date, from_end: bool, probes: bool) -> Select:
     """The rows of a page of filters that `_kept_walk` walks, its size and start bound as PAGE_LIMIT and
     PAGE_OFFSET, with the kept count of their matches as its last column, `total` (read with the page): the page's
-    products found walking the names and checking each product with `DirectoryFilters.kept`'s clauses
-    (`directory.queries.seek_name_page`), stopped after the page; `from_end`: from the last match back, for a page
-    past the middle; `probes`: an agreement filter's rule asks each walked product's agreement by key, for a short
-    walk (`directory.queries.walk_probes`), as it always asks the few products named as the page's first or last."""
-    count, clauses = _walk_rule(filters, today)
-    walking = directory_queries.walking_clauses(filters, today, clauses, probing=probes)
-    total = select(count.label("total")).cte("kept_total")
-    kept_total = select(total.c.total).scalar_subquery()
-    # The products named as the page's first or last are few: each asked its agreement by key.
-    tied = directory_queries.probing_clauses(filters, today, clauses)
-    page_ids = directory_queries.seek_name_page(
-        tied, walking, PAGE_LIMIT, PAGE_OFFSET, total=kept_total if from_end else None
-    )
+    products found walking the names (`directory.queries.walked_name_page`, as the directory's pages find theirs),
+    `from_end` and `probes` as `directory.queries.name_walk` says."""
+    page_ids, kept_total = directory_queries.walked_name_page(filters, today, from_end=from_end, probes=probes)
     return _rows_of(page_ids).add_columns(kept_total.label("total"))
 
 

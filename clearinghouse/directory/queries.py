@@ -531,8 +531,18 @@ def receives_category(category_id: int, *, walking: bool = False) -> ColumnEleme
     )
 
 
-def used_at_school(school_id: int) -> ColumnElement[bool]:
-    """The product is used at the school (a clause on Product): a probe of product_school's key."""
+def used_at_school(school_id: int, *, walking: bool = False) -> ColumnElement[bool]:
+    """The product is used at the school (a clause on Product): a probe of product_school's key.
+
+    `walking`, on PostgreSQL: for a walk in name order that checks each product (`agreement_facet_kept`), asked as
+    "among the school's products" (their ids read once from the school's links and hashed; `IS TRUE` keeps
+    PostgreSQL from making it a join, which a walk stopped after the page probes once per product walked): no probe
+    of product_school for each product walked (about two buffers each: "active" with school-7, 735 matches on the
+    bench, page 20 of the directory walked 17,000 products, 12,686 buffers; hashed, 0.5 ms for the school's
+    1,201 links)."""
+    if walking and _on_postgresql():
+        school_products = select(product_school.c.product_id).where(product_school.c.school_id == school_id)
+        return Product.id.in_(school_products).is_(true())
     return exists().where(product_school.c.product_id == Product.id, product_school.c.school_id == school_id)
 
 
@@ -548,7 +558,9 @@ KEPT_FACETS = {
             receives_category,
             partial(receives_category, walking=True),
         ),
-        _KeptFacet("school_id", agreement_term_school_count, "school_id", used_at_school, used_at_school),
+        _KeptFacet(
+            "school_id", agreement_term_school_count, "school_id", used_at_school, partial(used_at_school, walking=True)
+        ),
         _KeptFacet("kind_id", agreement_term_kind_count, "kind_id", of_kind, of_kind),
     )
 }
@@ -564,6 +576,20 @@ def unlisted_ids() -> Select:
         select(Product.id).where(Product.status == ProductStatus.RETIRED),
         select(Product.id).where(Product.vendor_id.in_(_retired_vendor_ids())),
     )
+
+
+def unlisted_by_name() -> Select:
+    """The products `listed_clause` leaves out, as rows (id, name) that PostgreSQL reads in name order: the retired
+    ones from ix_product_retired_name (migration 20261128_product_retired_name, PostgreSQL), merged with the few
+    others of the retired vendors, sorted. A walk of every product's name for them (`unlisted_clause`, hashed)
+    read the bench's 25,000 names for its 1,510; sorting them by name read each one's name by id (`picked_by_name`:
+    1,205 buffers); merged, the page's and a few hundred entries."""
+    retired = select(Product.id.label("id"), Product.name.label("name")).where(Product.status == ProductStatus.RETIRED)
+    of_retired_vendors = select(Product.id, Product.name).where(
+        Product.status != ProductStatus.RETIRED, Product.vendor_id.in_(_retired_vendor_ids())
+    )
+    rows = union_all(retired, of_retired_vendors).subquery("unlisted_by_name")
+    return select(rows.c.id, rows.c.name)
 
 
 def unlisted_clause() -> ColumnElement[bool]:
@@ -1009,7 +1035,7 @@ def search_products(filters: DirectoryFilters, page: int, per_page: int, today: 
         matches = _saw(seen, *db.session.connection().execute(kept_page.first).one())
     if kept_page is not None and (not kept_page.walks_if_broad or walks_in_order(*matches)):
         return paginate_picked(
-            lambda limit, offset: (kept_page.pick(matches, limit + offset), {PAGE_LIMIT: limit, PAGE_OFFSET: offset}),
+            lambda limit, offset: (kept_page.pick(matches, limit, offset), {PAGE_LIMIT: limit, PAGE_OFFSET: offset}),
             select(kept_page.count),
             page,
             per_page,
@@ -1063,6 +1089,9 @@ def _filtered_page(filters: DirectoryFilters, today: date, with_ties: bool) -> t
     total = _WINDOW_TOTAL if id_sets else None if status_kept is None else status_kept[0]
     limit, offset = bindparam(PAGE_LIMIT, type_=Integer), bindparam(PAGE_OFFSET, type_=Integer)
     keys = _sort_keys(filters.effective_sort, None)
+    retired = status_kept is not None and filters.status is ProductStatus.RETIRED
+    if retired and with_ties and _tie_broken_by_vendor(keys):  # read in name order (`unlisted_by_name`)
+        return _walked_cards(filters, today, False, False), True
     clauses = filters.clauses(today, id_sets)
     return page_statement(keys, None, clauses, total, limit, offset, with_ties=with_ties), total is not None
 
@@ -1344,6 +1373,51 @@ def walk_probes(seen: tuple[int, int] | None, through: int) -> bool:
     return through * listed <= PROBE_WALK * matches
 
 
+def name_walk(seen: tuple[int, int], limit: int, offset: int, *, agreement: bool) -> tuple[bool, bool]:
+    """How a walk of the names to the page (`limit` matches from `offset`) of filters whose matches and listed
+    products were `seen` goes (`walked_name_page`): whether from the last match back (the page is past the middle:
+    fewer matches follow its first than end with its last), and whether it probes each walked product's agreement
+    by key (`agreement`, an agreement filter; `walk_probes`: the walk is short). The directory's pages and the
+    API's lists walk so."""
+    matches = seen[0]
+    from_end = matches - offset < offset + limit
+    through = matches - offset if from_end else offset + limit
+    return from_end, agreement and walk_probes(seen, through)
+
+
+def walk_rule(filters: DirectoryFilters, today: date) -> tuple[ColumnElement[int], list[ColumnElement[bool]]] | None:
+    """The count and the clauses a walk of the names reads for `filters` (`walked_name_page`): `DirectoryFilters.kept`'s
+    for the listed products or every product, `DirectoryFilters.one_status_kept`'s for one approval status."""
+    if filters.status is None or filters.status is StatusFilter.ALL:
+        return filters.kept(today)
+    return filters.one_status_kept()
+
+
+def walked_name_page(
+    filters: DirectoryFilters, today: date, *, from_end: bool, probes: bool
+) -> tuple[Any, ScalarSelect[int]]:
+    """The page (PAGE_LIMIT matches from PAGE_OFFSET, bound when it runs) of filters whose matches a kept count says
+    (`walk_rule`: the count and the clauses on Product that find them), by name, vendor's name and id, as rows (id,
+    name, vendor_name) found walking the names and checking each product (`seek_name_page`), stopped after the page;
+    with the kept count, read once (a WITH), to carry on each row. `from_end`: from the last match back, for a page
+    past the middle; `probes`: an agreement filter's rule asks each walked product's agreement by key, for a short
+    walk (`name_walk`), as it always asks the few products named as the page's first or last. The walk reads the
+    listed rule from the index it walks (`walking_clauses`): sorting the matches by name and vendor's name probed
+    the vendor of each product walked (the directory's page 30 of "active" on the bench: 751 products, 2,928 of its
+    3,572 buffers). The retired products are walked in name order from their own index (`unlisted_by_name`)."""
+    count, clauses = walk_rule(filters, today)
+    walking = walking_clauses(filters, today, clauses, probing=probes)
+    total = select(count.label("total")).cte("kept_total")
+    kept_total = select(total.c.total).scalar_subquery()
+    # The products named as the page's first or last are few: each asked its agreement by key.
+    tied = probing_clauses(filters, today, clauses)
+    limit, offset = bindparam(PAGE_LIMIT, type_=Integer), bindparam(PAGE_OFFSET, type_=Integer)
+    # The retired products (one approval status, "retired"): their own index, in name order (PostgreSQL).
+    walked = unlisted_by_name() if filters.status is ProductStatus.RETIRED and _on_postgresql() else None
+    page_ids = seek_name_page(tied, walking, limit, offset, total=kept_total if from_end else None, walked=walked)
+    return page_ids, kept_total
+
+
 def probing_clauses(
     filters: DirectoryFilters, today: date, clauses: list[ColumnElement[bool]]
 ) -> list[ColumnElement[bool]]:
@@ -1465,7 +1539,9 @@ class _KeptPage(NamedTuple):
     kept count and the number of listed products, read first when no page has seen them (`_KEPT_SEEN`) and the
     page needs them (`needs_first`).
 
-    `walks_if_broad`: the page walks only when enough products match (`_walks_if_broad`)."""
+    `walks_if_broad`: the page walks only when enough products match (`_walks_if_broad`). `walked`: for an agreement
+    filter's pages by name, the statement of a page found walking the names (`_walked_cards`, given `name_walk`'s
+    from_end and probes), for the filters enough products match (`walks_in_order`), as the API's lists find theirs."""
 
     count: ColumnElement[int]
     statement: Select
@@ -1473,6 +1549,7 @@ class _KeptPage(NamedTuple):
     first: Select | None
     every_listed: bool = False
     walks_if_broad: bool = False
+    walked: Callable[[bool, bool], Select] | None = None
 
     def needs_first(self, page: int) -> bool:
         """Whether a page that no page has seen the matches of reads them first (`first`): one whose page walks
@@ -1480,10 +1557,14 @@ class _KeptPage(NamedTuple):
         `paginate_picked`'s `seen_matches`; a walk to a page past the end reads every product)."""
         return self.first is not None and (self.walks_if_broad or page > 1)
 
-    def pick(self, seen: tuple[int, int] | None, through: int) -> Select:
-        """The statement for a page that ends with the `through`-th match: probing when the walk there is
-        short, on PostgreSQL (SQLite keeps the other): for an agreement filter, when the matches last seen make
-        it at most PROBE_WALK products; for every listed product, when it is at most LISTED_WALK."""
+    def pick(self, seen: tuple[int, int] | None, limit: int, offset: int) -> Select:
+        """The statement for a page of `limit` matches from `offset`: walking the names (`walked`) when enough
+        products match; else probing when the walk to its last match is short, on PostgreSQL (SQLite keeps the
+        other): for an agreement filter, when the matches last seen make it at most PROBE_WALK products; for every
+        listed product, when it is at most LISTED_WALK."""
+        if self.walked is not None and seen is not None and walks_in_order(*seen):
+            return self.walked(*name_walk(seen, limit, offset, agreement=True))
+        through = limit + offset
         if self.probing is None:
             return self.statement
         if self.every_listed:
@@ -1527,7 +1608,19 @@ def _kept_page(filters: DirectoryFilters, today: date) -> _KeptPage | None:
         page_statement(keys, None, probing, count, limit, offset).add_columns(listed),
         select(count, listed_products_count()),
         walks_if_broad=_walks_if_broad(filters),
+        walked=partial(_walked_cards, filters, today) if _tie_broken_by_vendor(keys) else None,
     )
+
+
+@lru_cache(maxsize=256)
+def _walked_cards(filters: DirectoryFilters, today: date, from_end: bool, probes: bool) -> Select:
+    """A page by name found walking the names (`walked_name_page`) with its kept count: an agreement filter's
+    (`_KeptPage.walked`), which carries the number of listed products too (`_LISTED_AT`), or the retired products'
+    (`_filtered_page`). Made once per filters, day and walk, as `_kept_page`."""
+    page_ids, kept_total = walked_name_page(filters, today, from_end=from_end, probes=probes)
+    keys = [(page_ids.c.name, False), (page_ids.c.vendor_name, False), (page_ids.c.id, False)]
+    statement = _cards_of(page_ids, keys, kept_total)
+    return statement if filters.agreement is None else statement.add_columns(listed_products_count().label("listed"))
 
 
 def _lists_every_product(filters: DirectoryFilters) -> bool:
@@ -1806,6 +1899,7 @@ def seek_name_page(
     offset: ColumnElement[int],
     *,
     total: ColumnElement[int] | None = None,
+    walked: Select | None = None,
 ) -> Any:
     """The page (`limit` rows from `offset`) of the products matching `clauses` by name, vendor's name and id
     (the directory's and the API's order), as rows (id, name, vendor_name), found without sorting every
@@ -1822,13 +1916,16 @@ def seek_name_page(
     12 ms on the bench database, page 1 about 8 ms; the directory's page 400, 38-56 ms.
 
     `total` (the number of matches, kept): the edge walked from the last match back (`_counted_back`), for a page
-    past the middle; a page past the last finds none.
+    past the middle; a page past the last finds none. `walked`: the matches as rows (id, name) that an index reads
+    in name order, walked instead of the products matching `walking` (`unlisted_by_name`).
     """
-    walked = select(Product.id.label("id"), Product.name.label("name")).where(*walking)
+    if walked is None:
+        walked = select(Product.id.label("id"), Product.name.label("name")).where(*walking)
+    name, product_id = walked.selected_columns.name, walked.selected_columns.id
     if total is None:
-        edge = walked.order_by(Product.name, Product.id).limit(limit).offset(offset).cte("edge")
+        edge = walked.order_by(name, product_id).limit(limit).offset(offset).cte("edge")
     else:
-        back = _counted_back(walked.order_by(Product.name.desc(), Product.id.desc()), total, limit, offset)
+        back = _counted_back(walked.order_by(name.desc(), product_id.desc()), total, limit, offset)
         edge = select(back.subquery("back")).limit(limit).cte("edge")
     first = select(edge.c.id, edge.c.name).order_by(edge.c.name, edge.c.id).limit(1).subquery("first_of_edge")
     first_id, first_name = select(first.c.id).scalar_subquery(), select(first.c.name).scalar_subquery()

@@ -18,11 +18,13 @@ VOCAB_TABLE = "product_search_vocab"
 # FTS5 keeps its index in shadow tables named after the virtual table (SQLite only).
 SEARCH_SHADOW_TABLES = frozenset(f"{SEARCH_TABLE}_{part}" for part in ("data", "idx", "content", "docsize", "config"))
 
-# Indexes made by migrations 20261122_directory_speed, 20261126_retired_vendor_ids and 20261128_vendor_name_listed
-# (PostgreSQL only), 20261122_directory_counts and 20261126_product_name_listing (different on each database).
+# Indexes made by migrations 20261122_directory_speed, 20261126_retired_vendor_ids, 20261128_vendor_name_listed and
+# 20261128_product_retired_name (PostgreSQL only), 20261122_directory_counts and 20261126_product_name_listing
+# (different on each database).
 MIGRATION_ONLY_INDEXES = frozenset(
     {
         "ix_product_retired_id",
+        "ix_product_retired_name",
         "ix_vendor_retired_id",
         "ix_vendor_name_listed",
         "ix_product_listing",
