@@ -81,8 +81,9 @@ def broadly_signed_catalog() -> DataElement:
 
 
 def _walks(plan: dict) -> bool:
-    """The plan reads product under the alias of a page's pick (`page_statement`'s)."""
-    return any(node.get("Alias") == "product_1" for node in _every_node(plan))
+    """The plan reads product under the alias of a page's pick (`page_statement`'s product_1, or the walk of the names
+    of `seek_name_page`, whose cards read product under its own name)."""
+    return any(node.get("Relation Name") == "product" and node.get("Alias") != "product" for node in _every_node(plan))
 
 
 def _every_node(plan: dict) -> list[dict]:
