@@ -9,9 +9,10 @@ groups' `term_key_sql`); `check()` compares each with what is kept, in one state
 snapshot on PostgreSQL), and `repair()` rewrites the rows that drifted, in one unit of work.
 
 The repair takes rows as a writer's commit does on PostgreSQL (`kept_counts`): the products' own
-`school_names` and `received_element_ids` first (a writer holds its product rows from its statements on),
-then table by table in the one order, each table's drifted rows by key, each locked (`FOR NO KEY UPDATE`) before it is
-counted again in a statement of its own and written. Under the lock the count sees every writer that
+`school_names` and `received_element_ids` first (a writer holds its product rows from its statements on), the
+agreement key and stated status the search index keeps of each (its triggers write them with the product),
+then table by table in the one order, each table's drifted rows by key, each locked (`FOR NO KEY UPDATE`)
+before it is counted again in a statement of its own and written. Under the lock the count sees every writer that
 committed before; a writer still running adds its delta at its commit, to the true count. It thus
 waits for writers only as they wait for one another, never in a cycle. When it rewrote anything it
 bumps the data version last (most rows it writes are watched and bump it anyway; the search
@@ -83,6 +84,15 @@ from clearinghouse.extensions import db, unit_of_work
 
 # The search vocabulary's words (PostgreSQL only), a table migrations make and no model maps.
 VOCABULARY = Table(VOCAB_TABLE, MetaData(), Column("term", Text, primary_key=True))
+# The columns of product the search index keeps beside each document for an agreement filter's rule (PostgreSQL
+# only, migration 20261128_search_agreement_keys; SQLite's index is FTS5): a table no model maps.
+SEARCH_KEPT = Table(
+    SEARCH_TABLE,
+    MetaData(),
+    Column("product_id", Integer, primary_key=True),
+    Column("agreement_key", Integer),
+    Column("agreement_status", Text),
+)
 HEADLINE_ROW = 1
 
 
@@ -169,6 +179,15 @@ def _received_element_ids() -> Select:
     ordered = select(DataUse.product_id, ids).order_by(DataUse.product_id, ids).subquery()
     joined = func.group_concat(ordered.c.data_element_id, literal_column("','"))
     return select(ordered.c.product_id, "," + joined + ",").group_by(ordered.c.product_id)
+
+
+def _searched_product(column: str) -> Callable[[], Select]:
+    """The product's own `column`, for each product the search index holds."""
+
+    def searched_product() -> Select:
+        return select(Product.id, Product.__table__.c[column]).join(SEARCH_KEPT, SEARCH_KEPT.c.product_id == Product.id)
+
+    return searched_product
 
 
 def _by_agreement_and_stated() -> Select:
@@ -354,10 +373,14 @@ _PRODUCTS = Product.__table__
 _SCHOOLS = School.__table__
 _KINDS = ProductKind.__table__
 
-# In the order rows are locked: the products' own rows, then kept_counts' order of tables.
+# In the order rows are locked: the products' own rows, the search index's row of each (written by a product's
+# triggers as soon as it changes), then kept_counts' order of tables.
 COUNTS: tuple[KeptCount, ...] = (
     KeptCount(_PRODUCTS, "school_names", ("id",), _school_names, absent=None),
     KeptCount(_PRODUCTS, "received_element_ids", ("id",), _received_element_ids, absent=None),
+    KeptCount(SEARCH_KEPT, "agreement_key", ("product_id",), _searched_product("agreement_key"), postgresql_only=True),
+    KeptCount(SEARCH_KEPT, "agreement_status", ("product_id",), _searched_product("agreement_status"),
+              postgresql_only=True),
     KeptCount(agreement_standing_count, "product_count", ("agreement_key", "stated"), _by_agreement_and_stated,
               makes_rows=True),
     KeptCount(agreement_term_count, "agreement_count", ("term_key",), _agreements_by_term, makes_rows=True,

@@ -98,6 +98,18 @@ CORRUPTIONS = {
         lambda c: ("product", "received_element_ids", (c.reader,), ",0,"),
         lambda c: {"p": c.reader},
     ),
+    "a product's agreement key in the search index": Corruption(
+        "UPDATE product_search SET agreement_key = 0 WHERE product_id = :p",
+        lambda c: ("product_search", "agreement_key", (c.reader,), 0),
+        lambda c: {"p": c.reader},
+        postgresql_only=True,
+    ),
+    "a product's stated agreement status in the search index": Corruption(
+        "UPDATE product_search SET agreement_status = 'requested' WHERE product_id = :p",
+        lambda c: ("product_search", "agreement_status", (c.maths,), "requested"),
+        lambda c: {"p": c.maths},
+        postgresql_only=True,
+    ),
     "a group by agreement": Corruption(
         "UPDATE agreement_standing_count SET product_count = 5 WHERE agreement_key = 0",
         lambda c: ("agreement_standing_count", "product_count", (0, "none_on_file"), 5),
@@ -232,7 +244,7 @@ def _true_value(table: str, column: str, key: tuple) -> Any:
 def _corrupt(app, name: str) -> tuple[Catalog, Drift]:
     corruption = CORRUPTIONS[name]
     if corruption.postgresql_only and db.engine.dialect.name != "postgresql":
-        pytest.skip("the search vocabulary is a table of triggers on PostgreSQL only (FTS5's own on SQLite)")
+        pytest.skip("kept by PostgreSQL's triggers only (SQLite's search index is FTS5's, its vocabulary FTS5's own)")
     catalog = _catalog()
     assert kept_counts_check.check() == []
     table, column, key, kept = corruption.drift(catalog)
