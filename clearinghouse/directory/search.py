@@ -116,7 +116,15 @@ _tsv = table(
     column("name", String),
     column("vendor_name", String),
     column("listed", Boolean),
+    # PostgreSQL only, kept by triggers (migration 20261128_search_agreement_keys): product.agreement_key and
+    # product.agreement_status, what an agreement filter's rule reads of a product (`DirectoryFilters.hit_clauses`).
+    column("agreement_key", Integer),
+    column("agreement_status", String),
 )
+
+
+# The columns product_search keeps of each product that `search_hits(…, keyed=True)` gives with each hit.
+_KEPT_COLUMNS = ("name", "vendor_name", "agreement_key", "agreement_status")
 
 
 def hits_keep_sort_keys() -> bool:
@@ -167,13 +175,14 @@ def search_hits(
     parameter, given when the statement runs (`search_words(terms)`), so that one statement serves
     every search (`terms` is then not read). `keyed` (only where `hits_keep_sort_keys()`): each hit with its
     `name` and `vendor_name`, read from the index's own rows, so that a page is sorted, counted and picked
-    without reading product; `listed` (with `keyed`): only the listed products.
+    without reading product, and its product's `agreement_key` and `agreement_status`, which an agreement
+    filter's rule reads; `listed` (with `keyed`): only the listed products.
     """
     words = bindparam(SEARCH_WORDS, type_=String) if bound else None
     if _dialect() == "postgresql":
         query = func.to_tsquery("simple", words if bound else _tsquery(terms))
         relevance = (-func.ts_rank(_tsv.c.document, query)).label("relevance")
-        kept = [_tsv.c.name.label("name"), _tsv.c.vendor_name.label("vendor_name")] if keyed else []
+        kept = [_tsv.c[name].label(name) for name in _KEPT_COLUMNS] if keyed else []
         hits = select(_tsv.c.product_id.label("product_id"), *([relevance] if ranked else []), *kept).where(
             _tsv.c.document.op("@@")(query), *([_tsv.c.listed.is_(True)] if listed else [])
         )
