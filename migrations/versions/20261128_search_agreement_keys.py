@@ -77,6 +77,11 @@ PG_STATEMENTS = [
     "ALTER TABLE product_search ENABLE TRIGGER product_search_vocab_after_update",
     "ALTER TABLE product_search ALTER COLUMN agreement_key SET NOT NULL,"
     " ALTER COLUMN agreement_status SET NOT NULL",
+    # Every row was written again: the table and its GIN index were half dead rows (the bench's 9,940 heap and
+    # 2,483 index pages after VACUUM, against 6,747 and 1,842), and a search read its hits from more pages. A table
+    # rewrite copies only the rows this transaction sees (CLUSTER would keep the old versions, VACUUM FULL cannot
+    # run in a transaction): a change of type that is not a plain copy forces one, and rebuilds the indexes.
+    "ALTER TABLE product_search ALTER COLUMN agreement_key TYPE integer USING agreement_key + 0",
     *_functions(KEPT, COLUMNS),
     "DROP TRIGGER product_search_after_status ON product",
     "DROP FUNCTION product_search_after_status()",
