@@ -746,15 +746,18 @@ class DirectoryFilters:
             return None
         return _agreement_rule(self.agreement, today)
 
-    def agreement_by_rule(self, today: date) -> bool:
+    def agreement_by_rule(self, today: date, *, ranks_keyed_hits: bool = False) -> bool:
         """Whether the agreement filter is broad enough, on PostgreSQL, to be asked by its rule's clause
         (`_agreement_is_broad`): WALK_SHARE alone (a page walks the products by name until enough match),
-        AGREEMENT_BROAD_SHARE with another filter or a search (the matches come from that one's ids or hits)."""
+        HITS_SHARE with a search that ranks its keyed hits (`ranks_keyed_hits`, `_ranks_keyed_hits`: the rule
+        asked of each hit's kept columns, `hit_clauses`), AGREEMENT_BROAD_SHARE with another filter or any
+        other search (the matches come from that one's ids or hits)."""
         if self.agreement is None or not _on_postgresql():
             return False
         others = (self.element_id, self.category_id, self.school_id, self.tag_id, self.kind_id)
         alone = not self.terms and all(value is None for value in others)
-        return _agreement_is_broad(self.agreement, today, WALK_SHARE if alone else AGREEMENT_BROAD_SHARE)
+        share = WALK_SHARE if alone else HITS_SHARE if ranks_keyed_hits else AGREEMENT_BROAD_SHARE
+        return _agreement_is_broad(self.agreement, today, share)
 
     def kept(self, today: date | None = None) -> tuple[ColumnElement[int], list[ColumnElement[bool]]] | None:
         """For filters whose number of matches triggers keep: that count, and the WHERE clauses on
@@ -1026,9 +1029,19 @@ def _keyed_hits(sort: Sort, status: ProductStatus | StatusFilter | None) -> Any:
     of it either: the listed products (no status filter) or every product (`StatusFilter.ALL`: "reading" then
     read no index of product, where joining its 2,254 hits to product hashed all 25,000 products' entries);
     else None."""
-    if sort is Sort.UPDATED or not hits_keep_sort_keys() or status not in (None, StatusFilter.ALL):
+    if not _hits_keyed(sort, status):
         return None
     return search_hits((), sort is Sort.RELEVANCE, bound=True, keyed=True, listed=status is None)
+
+
+def _hits_keyed(sort: Sort, status: ProductStatus | StatusFilter | None) -> bool:
+    """Whether a search's page is picked from its keyed hits alone (`_keyed_hits`)."""
+    return sort is not Sort.UPDATED and hits_keep_sort_keys() and status in (None, StatusFilter.ALL)
+
+
+def _ranks_keyed_hits(sort: Sort, status: ProductStatus | StatusFilter | None) -> bool:
+    """Whether a search's page ranks its keyed hits (`_keyed_hits`, by relevance), reading every one of them."""
+    return sort is Sort.RELEVANCE and _hits_keyed(sort, status)
 
 
 def _keys_kept(hits: Any) -> bool:
@@ -1158,7 +1171,8 @@ class SearchShape(NamedTuple):
     bound when they run: the database, the sort, the filters chosen (of BOUND_FILTERS), a status filter, and an
     agreement filter, with the day it asks about and whether it is asked by its rule's clause
     (`DirectoryFilters.agreement_by_rule`, read from the data: part of the key, so that a statement never
-    holds the other form)."""
+    holds the other form): `by_rule` of the products, `hits_by_rule` of the keyed hits a page picks from
+    (`hit_clauses`; broad enough at a lower share when the page ranks them, `_ranks_keyed_hits`)."""
 
     dialect: str
     sort: Sort
@@ -1167,6 +1181,7 @@ class SearchShape(NamedTuple):
     agreement: AgreementFilter | None
     day: date
     by_rule: bool
+    hits_by_rule: bool
 
     def bound(self) -> DirectoryFilters:
         """Filters whose chosen values are parameters named as the filters (`bound_filters`'), with the
@@ -1182,9 +1197,10 @@ def search_shape(
     (the API's, by name); one without an agreement filter reads no day (its statements serve every day)."""
     dialect, sort = db.session.get_bind().dialect.name, sort or filters.effective_sort
     if filters.agreement is None:
-        return SearchShape(dialect, sort, chosen, filters.status, None, date.min, False)
-    agreement, by_rule = filters.agreement, filters.agreement_by_rule(today)
-    return SearchShape(dialect, sort, chosen, filters.status, agreement, today, by_rule)
+        return SearchShape(dialect, sort, chosen, filters.status, None, date.min, False, False)
+    by_rule = filters.agreement_by_rule(today)
+    hits_by_rule = filters.agreement_by_rule(today, ranks_keyed_hits=_ranks_keyed_hits(sort, filters.status))
+    return SearchShape(dialect, sort, chosen, filters.status, filters.agreement, today, by_rule, hits_by_rule)
 
 
 # A search's statements made once, by `SearchShape`; forgotten when they pass SEARCH_STATEMENTS_MAX (those of
@@ -1235,7 +1251,7 @@ def search_picks(shape: SearchShape) -> tuple[Any, list[tuple[ColumnElement, boo
         id_sets = bound.id_sets(shape.day)
         hits = _keyed_hits(shape.sort, shape.status)
         if hits is not None:  # the page picked from the index alone: the filters asked of its product ids
-            clauses = bound.hit_clauses(hits, shape.day, id_sets, agreement_ids=not shape.by_rule)
+            clauses = bound.hit_clauses(hits, shape.day, id_sets, agreement_ids=not shape.hits_by_rule)
         else:
             clauses = bound.clauses(shape.day, id_sets, agreement_ids=not shape.by_rule)
             hits = search_hits((), bound=True)
@@ -1520,6 +1536,14 @@ def _saw(key: SeenKey, matches: int, listed: int) -> tuple[int, int]:
 # a filter that one listed product in WALK_SHARE matches (the API's "expiring", page 1: 10,314 buffers with the
 # ids, 437 with the clause); "upcoming" (none) walked every product (4 buffers, 1,204).
 AGREEMENT_BROAD_SHARE = 10
+# With a search that ranks its keyed hits by relevance (`_ranks_keyed_hits`), one listed product in HITS_SHARE: the
+# rule is asked of each hit's kept columns, which the ranking reads either way, where the ids read every match's
+# entry of `ix_product_agreement_key` (on the bench, "a" with "expiring", 1,423 matches: 8,430 buffers and 24 ms
+# with the ids, 5,095 and 13-19 asked of the hits; "reading" with "none", 469: 2,733 and 2.8-4.5 ms, 2,127 and
+# 3.4-4.5); a filter that matches none ("on file": 131 buffers, 2,009 asked of every hit) stays its ids.
+# By name or vendor a page walks the names until it has its rows, with the ids hashed: asking every hit instead
+# paid as many more buffers as the search has hits ("a" with "terminated": 2,581 → 5,078, 2 → 8 ms).
+HITS_SHARE = 100
 
 
 def _on_postgresql() -> bool:

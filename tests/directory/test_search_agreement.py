@@ -54,7 +54,7 @@ def test_agreement_searches_made_once_read_the_general_querys_pages(app, monkeyp
         element = factories.make_element(name="Marks")
         _receive(element, 1)
         searches = _every_search(element.id)
-        monkeypatch.setattr(DirectoryFilters, "agreement_by_rule", lambda filters, today: by_rule)
+        monkeypatch.setattr(DirectoryFilters, "agreement_by_rule", lambda filters, today, **_: by_rule)
         made_once = {filters: every_page(filters, PER_PAGE) for filters in searches}
         assert made_once == {filters: searched(filters) for filters in searches}
         for filters, (ids, total, past_total) in made_once.items():
@@ -111,7 +111,7 @@ def test_a_search_with_a_broad_agreement_filter_reads_no_union_of_its_ids(app):
             assert "Append" not in types, (chosen, types)
             # the same products as the ids give
             with pytest.MonkeyPatch.context() as patched:
-                patched.setattr(DirectoryFilters, "agreement_by_rule", lambda filters, today: False)
+                patched.setattr(DirectoryFilters, "agreement_by_rule", lambda filters, today, **_: False)
                 by_ids = search_products(filters, 2, 20, today)
             assert [p.id for p in by_ids.items] == [p.id for p in result.items]
             assert by_ids.total == result.total

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from clearinghouse import kept_counts_check
 from clearinghouse.agreements import services as agreements
 from clearinghouse.agreements.models import Agreement
-from clearinghouse.directory import services
+from clearinghouse.directory import queries, services
 from clearinghouse.directory.models import Product, StatedAgreementStatus, Vendor
 from clearinghouse.directory.queries import AgreementFilter, DirectoryFilters, Sort, StatusFilter, search_products
 from clearinghouse.directory.search import hits_keep_sort_keys
@@ -62,7 +62,7 @@ def _check(monkeypatch) -> int:
         for status in (None, StatusFilter.ALL)
     ]
     with monkeypatch.context() as patched:
-        patched.setattr(DirectoryFilters, "agreement_by_rule", lambda filters, today: True)
+        patched.setattr(DirectoryFilters, "agreement_by_rule", lambda filters, today, **_: True)
         read = {filters: every_page(filters, PER_PAGE) for filters in searches}
     assert read == {filters: searched(filters) for filters in searches}
     return sum(1 for ids, _, _ in read.values() if ids)
@@ -161,7 +161,7 @@ def test_a_search_asks_its_agreement_filter_of_its_hits_alone(app, monkeypatch, 
         if db.engine.dialect.name != "postgresql":
             pytest.skip("the plans are PostgreSQL's")
         agreement_catalog()
-        monkeypatch.setattr(DirectoryFilters, "agreement_by_rule", lambda filters, today: True)
+        monkeypatch.setattr(DirectoryFilters, "agreement_by_rule", lambda filters, today, **_: True)
         today = district_today()
         for value in AgreementFilter:
             filters = DirectoryFilters(text="active", agreement=value, status=status)
@@ -169,3 +169,38 @@ def test_a_search_asks_its_agreement_filter_of_its_hits_alone(app, monkeypatch, 
             (page,) = statements
             counted = next(node for node in _nodes(plan_of(*page)) if node["Node Type"] == "WindowAgg")  # the matches
             assert _product_reads(counted) == [], value
+
+
+@pytest.mark.parametrize("status", [None, StatusFilter.ALL], ids=["listed", "all"])
+def test_a_ranked_search_asks_of_its_hits_a_filter_one_product_in_twenty_matches(app, status):
+    """On PostgreSQL, an agreement filter that one listed product in 20 matches (as "expiring" on the bench) is
+    asked of the hits of a search ranked by relevance (`HITS_SHARE`: the ranking reads every hit anyway), reading
+    no product under the count of matches; by name it stays its ids (the page walks the names), as does the
+    count of a page past the last (`search_count`, which joins the products), as a filter that matches none."""
+    with in_app(app):
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the plans are PostgreSQL's")
+        agreement_catalog()
+        today = district_today()
+        for value in AgreementFilter:
+            queries._saw((value, None, today), 5, 100)
+        queries._saw((AgreementFilter.UPCOMING, None, today), 0, 100)
+
+        def product_reads(filters: DirectoryFilters) -> list[dict]:
+            _, statements = statements_of(lambda: search_products(filters, 1, 2, today))
+            page, *_ = statements
+            counted = next(node for node in _nodes(plan_of(*page)) if node["Node Type"] == "WindowAgg")
+            return _product_reads(counted)
+
+        for value in (AgreementFilter.EXPIRING, AgreementFilter.TERMINATED, AgreementFilter.NONE):
+            ranked = DirectoryFilters(text="agreement", agreement=value, status=status)
+            assert ranked.agreement_by_rule(today, ranks_keyed_hits=True)
+            assert not ranked.agreement_by_rule(today)
+            assert product_reads(ranked) == [], value
+            assert product_reads(DirectoryFilters(text="agreement", agreement=value, status=status, sort=Sort.NAME))
+            shape = queries.search_shape(ranked, (), today)
+            assert shape.hits_by_rule
+            assert not shape.by_rule
+        rare = DirectoryFilters(text="agreement", agreement=AgreementFilter.UPCOMING, status=status)
+        assert not rare.agreement_by_rule(today, ranks_keyed_hits=True)
+        assert product_reads(rare)
