@@ -23,7 +23,7 @@ SQLite's product_search is an FTS5 table, which keeps no such column (migration 
 its searches join product, and ask the rule of it, as before.
 
 Revision ID: 4bab71c1370d
-Revises: b7d334992287
+Revises: 1102edbe85a9
 Create Date: 2026-11-28 08:30:00
 
 """
@@ -32,7 +32,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "4bab71c1370d"
-down_revision = "b7d334992287"
+down_revision = "1102edbe85a9"
 branch_labels = None
 depends_on = None
 
