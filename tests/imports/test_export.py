@@ -12,8 +12,23 @@ from clearinghouse.agreements.models import AgreementKind, AgreementState
 from clearinghouse.agreements.status import ProductAgreementStatus, standing
 from clearinghouse.audit.models import AuditEvent, DisclosureRevision
 from clearinghouse.demo.loader import load_demo
-from clearinghouse.directory.models import Product, ProductStatus, StatedAgreementStatus
-from clearinghouse.directory.queries import DirectoryFilters, StatusFilter, public_status
+from clearinghouse.directory.models import (
+    DataElement,
+    DataUse,
+    Product,
+    ProductStatus,
+    StatedAgreementStatus,
+    Vendor,
+)
+from clearinghouse.directory.queries import (
+    AgreementFilter,
+    DirectoryFilters,
+    StatusFilter,
+    agreement_filter_ids,
+    export_probes,
+    listed_clause,
+    public_status,
+)
 from clearinghouse.extensions import db, unit_of_work
 from clearinghouse.imports import files, queries, services
 from clearinghouse.imports.mapping import FIELDS, guess_mapping
@@ -337,6 +352,49 @@ def test_the_export_reads_every_row_in_three_statements_a_batch_at_a_time(app):
     assert (
         by_name["Standing without anything"]["data_elements"] == by_name["Standing without anything"]["schools"] == ""
     )
+
+
+def test_an_agreement_filter_with_a_data_element_exports_its_matches_by_vendor_and_name_a_batch_at_a_time(app):
+    """Each agreement filter with each data element: the export lists exactly the listed products that receive the
+    element and whose agreement the filter's ids find (`agreement_filter_ids`, the rule read as ids; some products
+    under several agreements), by vendor and name, read two rows at a time. On PostgreSQL an agreement filter that
+    most products match is asked of each of the element's products by key (`export_probes`), its statement planned
+    for every row; SQLite keeps the ids."""
+    with in_app(app):
+        today = district_today()
+        _standings_catalogue(today)
+        elements = db.session.scalars(select(DataElement).order_by(DataElement.id)).all()
+        vendor = factories.make_vendor(name="Another Co.")  # listed before "Standing Co."
+        for n in range(len(elements)):
+            for name in (f"Other {n}b", f"Other {n}a"):
+                product = factories.make_product(vendor, name=name, elements=elements[n:])
+                factories.make_agreement(vendor, [product], expires_on=today + timedelta(days=400))
+        factories.make_product(factories.make_vendor(name="Retired Co.", is_retired=True), elements=elements)
+        db.session.commit()
+        element_ids = [element.id for element in elements]
+        postgresql = db.engine.dialect.name == "postgresql"
+    probed = []
+    for value in AgreementFilter:
+        for element_id in element_ids:
+            filters = DirectoryFilters(element_id=element_id, agreement=value)
+            with app.test_request_context():
+                receivers = select(DataUse.product_id).where(DataUse.data_element_id == element_id)
+                expected = db.session.scalars(
+                    select(Product.name)
+                    .join(Product.vendor)
+                    .where(
+                        Product.id.in_(receivers),
+                        Product.id.in_(agreement_filter_ids(value, today)),
+                        listed_clause(),
+                    )
+                    .order_by(Vendor.name, Product.name, Product.id)
+                ).all()
+                if export_probes(filters, today):
+                    probed.append((value, element_id))
+                text = "".join(queries.export_csv(filters, today, batch=2))
+                db.session.remove()
+            assert [row["product"] for row in csv.DictReader(io.StringIO(text))] == expected, (value, element_id)
+    assert (AgreementFilter.ACTIVE, element_ids[0]) in probed if postgresql else probed == []
 
 
 def test_each_row_says_what_the_directory_says_of_its_product(app):
