@@ -1568,11 +1568,12 @@ def _agreement_alone_seen(value: AgreementFilter, today: date) -> tuple[int, int
 
 
 # An export (every match, by vendor and name) of an agreement filter asked by its rule with a data element, data
-# category, school or kind reads each product that other filter finds with it at most EXPORT_PROBES of them
-# (`export_probes`): PostgreSQL prices its hashed agreements as paid again for each product probed by key, so it read
-# every product and hashed the other filter's ids instead. On the bench with "active": element-40 (923 listed
-# receivers) 17 → 7.5 ms of execution, school-7 21.5 → 9.4, element-20 (1,855) 27 → 15, element-12 (2,929) 37 →
-# 22, element-8 (4,292) 44 → 33, element-6 (5,488) 48 → 43, element-4 (7,860) 48 → 69.
+# category, school or kind starts from that filter's products, each asked its agreement by key, when they are at
+# most EXPORT_PROBES (`export_probes`): with the rule's hashed agreements PostgreSQL prices them as paid again for
+# each product probed by key, so it read every product and hashed the other filter's ids instead. On the bench
+# with "active": element-40 (923 listed receivers) 17 → 7.5 ms of execution, school-7 21.5 → 9.4, element-20
+# (1,855) 27 → 15, element-12 (2,929) 37 → 22, element-8 (4,292) 44 → 33, element-6 (5,488) 48 → 43, element-4
+# (7,860) 48 → 69.
 EXPORT_PROBES = 3000
 
 
