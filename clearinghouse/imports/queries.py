@@ -327,9 +327,7 @@ def export_csv(filters: directory_queries.DirectoryFilters, today: date, batch: 
     out.truncate()
     words = ExportWords(today)
     for product in export_products(filters, today, batch):
-        writer.writerow(
-            [guard_cell(value) if value[:1] in _FORMULA_STARTS else value for value in export_row(product, words)]
-        )
+        writer.writerow(map(guard_cell, export_row(product, words)))
         if out.tell() >= CHUNK_CHARS:
             yield out.getvalue()
             out.seek(0)
